@@ -1,0 +1,215 @@
+"""The public transforms: `grad`, `value_and_grad`, `vjp` and `source`.
+
+Each returns a *dispatcher*: a small generated function with the user's
+signature that picks the derivative code generated for the kinds of the
+arguments it is called with (Python number, or array of a given ndim and
+dtype kind), generating it on first use.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+import weakref
+from typing import Callable
+
+import numpy as np
+
+from .errors import AstgradError, WrtError
+from .transform import driver
+from .transform.kinds import Kind, of_value
+from .transform.reverse import Request
+
+_cache: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+_DIFFERENTIABLE = ("f",)
+
+
+class Transform:
+    """One transform of one function: its specializations and its dispatcher."""
+
+    def __init__(self, fn: Callable, mode: str, wrt):
+        self.fn = fn
+        self.mode = mode
+        self.inner: Transform | None = getattr(fn, "_astgrad", None)
+        self.signature = inspect.signature(fn)
+        self.params = self._params()
+        self.wrt, self.as_tuple = self._wrt(wrt)
+        self.fast: dict[tuple, Callable] = {}         # type tuple -> code, no arrays among them
+        self.by_kind: dict[tuple, driver.Generated] = {}
+        self.last: driver.Generated | None = None
+        self.lock = threading.RLock()
+        self.parsed = None
+        self.dispatcher = self._make_dispatcher()
+
+    # -- the user's parameters --------------------------------------------------------
+    def _params(self) -> list[inspect.Parameter]:
+        params = list(self.signature.parameters.values())
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise AstgradError(f"cannot differentiate `{_name(self.fn)}`: `*{p.name}` "
+                                   f"parameters are not supported.", fix="Name each argument.")
+        return params
+
+    def _wrt(self, wrt) -> tuple[tuple[str, ...], bool]:
+        as_tuple = isinstance(wrt, (tuple, list))
+        items = list(wrt) if as_tuple else [wrt]
+        names = [p.name for p in self.params]
+        out = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, str)):
+                raise WrtError(f"wrt={item!r}: give an argument's position (an int) or its "
+                               f"name (a str).")
+            if isinstance(item, int):
+                if not -len(names) <= item < len(names):
+                    raise WrtError(f"wrt={item} is out of range: `{_name(self.fn)}` takes "
+                                   f"{len(names)} argument(s) ({', '.join(names)}).")
+                out.append(names[item])
+            elif item not in names:
+                raise WrtError(f"wrt={item!r} is not an argument of `{_name(self.fn)}`; its "
+                               f"arguments are {', '.join(names)}.")
+            else:
+                out.append(item)
+        if len(set(out)) != len(out):
+            raise WrtError(f"wrt={wrt!r} names an argument twice.")
+        if not out:
+            raise WrtError("wrt names no argument.")
+        return tuple(out), as_tuple
+
+    # -- specializations --------------------------------------------------------------
+    def specialize(self, *args, **kwargs) -> Callable:
+        """The generated function for these arguments' kinds (made once per kinds)."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = [bound.arguments[p.name] for p in self.params]
+        kinds = tuple(of_value(v) for v in values)
+        gen = self.by_kind.get(kinds)
+        if gen is None:
+            with self.lock:
+                gen = self.by_kind.get(kinds)
+                if gen is None:
+                    gen = self._generate(kinds, values)
+                    self.by_kind[kinds] = gen
+        self.last = gen
+        self.dispatcher.__wrapped__ = gen.fn
+        if not any(isinstance(v, np.ndarray) for v in values):
+            self.fast[tuple(type(v) for v in values)] = gen.fn
+        return gen.fn
+
+    def _generate(self, kinds: tuple[Kind, ...], values) -> driver.Generated:
+        names = [p.name for p in self.params]
+        for name, kind, value in zip(names, kinds, values):
+            if name in self.wrt:
+                _check_differentiable(self.fn, name, kind, value)
+        target = self.inner.specialize(*values) if self.inner else self.fn
+        if self.parsed is None or self.inner:
+            self.parsed = driver.parse(target)
+        request = Request(self.wrt, self.mode, self.as_tuple, self._name())
+        return driver.generate(target, dict(zip(names, kinds)), request, self.parsed)
+
+    def generic(self) -> driver.Generated:
+        """Code for arguments of any kind (what `ag.source` shows before any call)."""
+        if self.last is not None:
+            return self.last
+        kinds = {p.name: Kind() for p in self.params}
+        target = self.inner.generic().fn if self.inner else self.fn
+        request = Request(self.wrt, self.mode, self.as_tuple, self._name())
+        return driver.generate(target, kinds, request)
+
+    def _name(self) -> str:
+        base = _name(self.fn).replace(".", "_").replace("<", "").replace(">", "")
+        wrt = "_".join(self.wrt)
+        if self.mode == "grad":
+            return f"d{base}_d{wrt}"
+        if self.mode == "value_and_grad":
+            return f"{base}_and_d{base}_d{wrt}"
+        return f"{base}_vjp"
+
+    # -- the dispatcher ----------------------------------------------------------------
+    def _make_dispatcher(self) -> Callable:
+        positional = [p.name for p in self.params if p.kind != p.KEYWORD_ONLY]
+        keyword = [p.name for p in self.params if p.kind == p.KEYWORD_ONLY]
+        posonly = [p.name for p in self.params if p.kind == p.POSITIONAL_ONLY]
+        sig = ", ".join(positional[:len(posonly)] + (["/"] if posonly else [])
+                        + positional[len(posonly):] + (["*"] + keyword if keyword else []))
+        call = ", ".join(positional + [f"{k}={k}" for k in keyword])
+        types = ", ".join(f"type({p.name})" for p in self.params) + ("," if len(self.params) == 1
+                                                                     else "")
+        name = self._name()
+        text = (f"def {name}({sig}):\n"
+                f"    fn = _fast.get(({types}))\n"
+                f"    if fn is None:\n"
+                f"        fn = _specialize({call})\n"
+                f"    return fn({call})\n")
+        namespace = {"_fast": self.fast, "_specialize": self.specialize}
+        exec(compile(text, f"<astgrad dispatcher of {_name(self.fn)}>", "exec"), namespace)
+        dispatcher = namespace[name]
+        dispatcher.__defaults__ = getattr(self.fn, "__defaults__", None)
+        dispatcher.__kwdefaults__ = getattr(self.fn, "__kwdefaults__", None)
+        dispatcher.__signature__ = self.signature
+        dispatcher.__doc__ = f"The {self.mode} of {_name(self.fn)} with respect to " \
+                             f"{', '.join(self.wrt)}, generated by astgrad."
+        dispatcher._astgrad = self
+        return dispatcher
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _check_differentiable(fn, name, kind: Kind, value) -> None:
+    if kind.dtype in _DIFFERENTIABLE:
+        return
+    if kind.dtype in ("i", "u", "b"):
+        example = " (pass 2.0, not 2)" if kind.py else " (use .astype(float))"
+        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`: it is "
+                       f"{'an integer' if kind.dtype != 'b' else 'a boolean'}{example}.",
+                       fix="Pass a floating-point value.")
+    if kind.dtype == "c":
+        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to complex `{name}`: "
+                       f"complex derivatives are not supported.")
+    raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`, a "
+                   f"{type(value).__name__}: only floats and float arrays have gradients.")
+
+
+def _transform(fn, mode: str, wrt) -> Callable:
+    with _cache_lock:
+        per_fn = _cache.get(fn)
+        if per_fn is None:
+            per_fn = _cache[fn] = {}
+        key = (mode, tuple(wrt) if isinstance(wrt, list) else wrt)
+        dispatcher = per_fn.get(key)
+        if dispatcher is None:
+            dispatcher = per_fn[key] = Transform(fn, mode, wrt).dispatcher
+    return dispatcher
+
+
+def _decorator(mode):
+    def transform(f: Callable | None = None, wrt=0) -> Callable:
+        if f is None:
+            return lambda g: _transform(g, mode, wrt)
+        if not callable(f):
+            raise AstgradError(f"ag.{mode} takes a function; got {f!r}.")
+        return _transform(f, mode, wrt)
+    return transform
+
+
+grad = _decorator("grad")
+grad.__doc__ = """`grad(f, wrt=0)`: a function returning the gradient of scalar-valued `f`.
+
+`wrt` is an argument's position or name, or a tuple of them (then a tuple
+of gradients comes back). Each gradient has its argument's type and shape.
+"""
+value_and_grad = _decorator("value_and_grad")
+value_and_grad.__doc__ = """`value_and_grad(f, wrt=0)`: like `grad`, returning `(f(...), gradient)`."""
+vjp = _decorator("vjp")
+vjp.__doc__ = """`vjp(f, wrt=0)`: `(*args) -> (value, pullback)`; `pullback(seed)` is the gradient
+of `sum(value * seed)` (for a tuple output, a tuple of seeds, their gradients summed)."""
+
+
+def source(df: Callable) -> str:
+    """The generated Python source behind a function made by an astgrad transform."""
+    transform = getattr(df, "_astgrad", None)
+    if transform is None:
+        raise AstgradError(f"{df!r} was not made by an astgrad transform.",
+                           fix="Pass what ag.grad, ag.vjp, ... returned.")
+    return transform.generic().source

@@ -1,0 +1,79 @@
+"""The few helpers generated code calls at run time.
+
+Generated code imports only NumPy and this module. Nothing here imports the
+compiler (`astgrad.transform`), and every helper that carries a derivative
+has its own rule, so generated code can be differentiated again.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
+
+__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like"]
+
+
+def unbroadcast(g, x):
+    """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g[()] if not shape else g
+
+
+def matmul_adjoint(g, x, y, argnum):
+    """The adjoint of `x @ y` with respect to argument `argnum`, for any ndim."""
+    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    xm = x[None, :] if x.ndim == 1 else x
+    ym = y[:, None] if y.ndim == 1 else y
+    gm = g
+    if x.ndim == 1:
+        gm = np.expand_dims(gm, -2)
+    if y.ndim == 1:
+        gm = np.expand_dims(gm, -1)
+    if argnum == 0:
+        out = unbroadcast(gm @ np.swapaxes(ym, -1, -2), xm)
+        return out[0] if x.ndim == 1 else out
+    out = unbroadcast(np.swapaxes(xm, -1, -2) @ gm, ym)
+    return out[:, 0] if y.ndim == 1 else out
+
+
+def unsupported(what):
+    raise AstgradError(f"astgrad cannot differentiate {what}.")
+
+
+def check_scalar(value, where):
+    """Refuse, at run time, a `grad` whose function returned a non-scalar."""
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list)):
+        raise NonScalarOutputError(
+            f"`grad` needs a function that returns a scalar; this one returned "
+            f"{_describe(value)}.", where,
+            fix="Use ag.vjp(f) for non-scalar outputs, or reduce the output (np.sum, np.mean).")
+
+
+def check_seed(seed, value, where):
+    """Refuse a pullback seed whose shape is not the output's."""
+    if np.shape(seed) != np.shape(value):
+        raise SeedShapeError(
+            f"the pullback seed has shape {np.shape(seed)} but the output has shape "
+            f"{np.shape(value)}.", where, fix="Pass a seed with the output's shape.")
+
+
+def zeros_like(x):
+    """A zero gradient of `x`'s type: 0.0 for a Python number, else an array."""
+    if isinstance(x, (int, float)):
+        return 0.0
+    return np.zeros_like(x)
+
+
+def _describe(value):
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"an array of shape {np.shape(value)}"

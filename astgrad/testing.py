@@ -1,0 +1,101 @@
+"""`check_grads`: compare astgrad's derivatives with central finite differences."""
+from __future__ import annotations
+
+import numpy as np
+
+from .api import grad, vjp
+from .errors import AstgradError
+
+
+def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float = 1e-8,
+                seed: int = 0) -> None:
+    """Check `f`'s reverse-mode derivatives at `args` against finite differences.
+
+    The output is projected on a random direction `v`; each gradient element of
+    `<v, f(args)>` from `ag.vjp` (and `ag.grad` when the output is a scalar) is
+    compared with a Richardson-extrapolated central difference. Raises
+    `AssertionError` naming the argument, the index and both values.
+    """
+    if order != 1:
+        raise AstgradError("check_grads supports order=1 until higher-order transforms exist.")
+    args = tuple(args)
+    wrt_tuple = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    rng = np.random.default_rng(seed)
+    transform = vjp(f, wrt=wrt_tuple)
+    names = transform._astgrad.wrt
+    positions = [list(transform._astgrad.signature.parameters).index(n) for n in names]
+    value, pullback = transform(*args)
+    v = _like(value, rng)
+    grads = pullback(v)
+    if np.ndim(value) == 0 and not isinstance(value, tuple):
+        _agree_with_grad(f, args, wrt_tuple, v, grads, names)
+    for name, pos, g in zip(names, positions, grads):
+        x = args[pos]
+        _check_type(name, x, g)
+        for index in _indices(np.shape(x), rng):
+            numeric = _central(f, args, pos, index, v)
+            analytic = float(np.asarray(g)[index])
+            if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
+                raise AssertionError(
+                    f"d/d{name}{list(index) if index else ''} of {getattr(f, '__name__', f)}: "
+                    f"astgrad gives {analytic!r}, finite differences give {numeric!r} "
+                    f"(difference {abs(analytic - numeric):.3g}).")
+
+
+def _agree_with_grad(f, args, wrt, v, grads, names):
+    direct = grad(f, wrt=wrt)(*args)
+    for name, a, b in zip(names, direct, grads):
+        if not np.allclose(np.asarray(a) * v, b, rtol=1e-12, atol=1e-14):
+            raise AssertionError(f"ag.grad and ag.vjp disagree on d/d{name}: {a!r} vs {b!r}.")
+
+
+def _like(value, rng):
+    if isinstance(value, tuple):
+        return tuple(_like(v, rng) for v in value)
+    if np.ndim(value) == 0:
+        return float(rng.uniform(0.5, 1.5))
+    return rng.uniform(0.5, 1.5, size=np.shape(value))
+
+
+def _check_type(name, x, g):
+    if isinstance(x, np.ndarray):
+        if not isinstance(g, np.ndarray) and np.ndim(x) > 0:
+            raise AssertionError(f"the gradient of array `{name}` is a {type(g).__name__}.")
+    elif isinstance(x, float) and not isinstance(g, float):
+        raise AssertionError(f"the gradient of float `{name}` is a {type(g).__name__}.")
+    if np.shape(g) != np.shape(x):
+        raise AssertionError(f"the gradient of `{name}` has shape {np.shape(g)}, "
+                             f"not {np.shape(x)}.")
+
+
+def _indices(shape, rng, most=64):
+    size = int(np.prod(shape))
+    flat = range(size) if size <= most else rng.choice(size, most, replace=False)
+    return [np.unravel_index(i, shape) if shape else () for i in flat]
+
+
+def _central(f, args, pos, index, v):
+    x = args[pos]
+    scale = max(1.0, abs(float(np.asarray(x)[index])))
+
+    def phi(t):
+        moved = list(args)
+        if isinstance(x, np.ndarray):
+            y = np.array(x, dtype=np.float64)
+            y[index] += t
+            moved[pos] = y
+        else:
+            moved[pos] = float(x) + t
+        return _dot(v, f(*moved))
+
+    def diff(h):
+        return (phi(h) - phi(-h)) / (2 * h)
+
+    h = 1e-3 * scale
+    return (4 * diff(h / 2) - diff(h)) / 3
+
+
+def _dot(v, out):
+    if isinstance(out, tuple):
+        return sum(_dot(a, b) for a, b in zip(v, out))
+    return float(np.sum(np.asarray(v) * np.asarray(out, dtype=np.float64)))

@@ -1,0 +1,102 @@
+"""Pass 7, codegen: AST to source text, compiled into a live function.
+
+The text is registered in `linecache` under a synthetic file name, so
+tracebacks, `inspect.getsource` and `pdb` show the generated lines.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import threading
+
+from .nodes import Comment
+from .resolve import Namespace, UserScope
+
+_INDENT = "    "
+_counter = itertools.count(1)
+_counter_lock = threading.Lock()
+
+
+def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
+    """The module text: imports, then the function with its comments."""
+    lines = ["import numpy as np", "from astgrad import runtime as rt"]
+    used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    for name, obj in ns.bound.items():
+        if name not in ("np", "rt") and name in used:
+            where = getattr(obj, "__module__", None)
+            qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", name)
+            lines.append(f"# {name}: {where}.{qual}" if where else f"# {name}: {obj!r}")
+    for name in sorted(set(ns.live) & used):
+        lines.append(f"# {name}: read from the caller's module or closure when called")
+    lines += ["", ""]
+    if note:
+        lines.append(f"# {note}")
+    _write(fn, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _write(stmt: ast.stmt, depth: int, out: list[str]) -> None:
+    pad = _INDENT * depth
+    if isinstance(stmt, Comment):
+        out.append(f"{pad}# {stmt.text}")
+    elif isinstance(stmt, ast.FunctionDef):
+        out.append(f"{pad}def {stmt.name}({ast.unparse(stmt.args)}):")
+        _block(stmt.body, depth + 1, out)
+    elif isinstance(stmt, ast.If):
+        out.append(f"{pad}if {ast.unparse(stmt.test)}:")
+        _block(stmt.body, depth + 1, out)
+        if stmt.orelse:
+            out.append(f"{pad}else:")
+            _block(stmt.orelse, depth + 1, out)
+    elif isinstance(stmt, ast.For):
+        out.append(f"{pad}for {ast.unparse(stmt.target)} in {ast.unparse(stmt.iter)}:")
+        _block(stmt.body, depth + 1, out)
+    elif isinstance(stmt, ast.While):
+        out.append(f"{pad}while {ast.unparse(stmt.test)}:")
+        _block(stmt.body, depth + 1, out)
+    else:
+        for line in ast.unparse(stmt).splitlines():
+            out.append(pad + line)
+
+
+def _block(stmts, depth, out):
+    if not any(not isinstance(s, Comment) for s in stmts):
+        out.append(_INDENT * depth + "pass")
+    for stmt in stmts:
+        _write(stmt, depth, out)
+
+
+class _LiveGlobals(dict):
+    """Generated code's globals: its own bindings first, then what the user's
+    function would see at this moment (closure cells, module globals, builtins),
+    so a value the user rebinds between calls is read afresh."""
+
+    def __init__(self, bound, scope: UserScope):
+        super().__init__(bound)
+        self.scope = scope
+
+    def __missing__(self, name):
+        value = self.scope.get(name)
+        if value is _missing_marker():
+            raise KeyError(name)
+        return value
+
+
+def _missing_marker():
+    from .resolve import _MISSING
+    return _MISSING
+
+
+def compile_function(text: str, name: str, ns: Namespace, scope: UserScope, label: str):
+    """Compile `text` and return its function `name`, its globals bound from `ns`."""
+    with _counter_lock:
+        filename = f"<astgrad-{next(_counter)}: {label}>"
+    lines = text.splitlines(keepends=True)
+    linecache.cache[filename] = (len(text), None, lines, filename)
+    code = compile(text, filename, "exec")
+    bound = dict(ns.bound)
+    bound["__name__"] = "astgrad.generated"
+    namespace = _LiveGlobals(bound, scope) if ns.live else bound
+    exec(code, namespace)
+    return namespace[name], filename

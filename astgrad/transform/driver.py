@@ -1,0 +1,67 @@
+"""The table of contents of the compiler: the passes, in order.
+
+`generate` turns a function and a request into a compiled derivative
+function and its source. Set `ASTGRAD_DEBUG=1` to print the code after
+every pass.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from . import rules  # noqa: F401  (registers the library's rules)
+from . import activity, codegen, normalize, optimize, resolve, reverse, source
+from .kinds import Kind, infer
+from .naming import Namer, names_in
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A compiled derivative: the function, its text, and the file name it runs under."""
+
+    fn: Callable
+    source: str
+    filename: str
+
+
+def _dump(title: str, tree) -> None:
+    if os.environ.get("ASTGRAD_DEBUG"):
+        print(f"--- after {title} ---\n{ast.unparse(tree)}\n", file=sys.stderr)
+
+
+def parse(fn) -> source.Source:
+    """Pass 1 alone: the function's tree, cached on nothing (cheap to redo)."""
+    return source.read(fn)
+
+
+def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
+             parsed: source.Source | None = None) -> Generated:
+    src = parsed or source.read(fn)
+    tree = copy.deepcopy(src.tree)
+    scope = resolve.UserScope(fn)
+    namer = Namer(names_in(tree) | set(scope.cells))
+    tree, ns = resolve.resolve(tree, scope, src.where)
+    _dump("resolve", tree)
+    tree = normalize.normalize(tree, namer, src.where)
+    _dump("normalize", tree)
+    kinds = infer(tree.body, param_kinds, ns)
+    act = activity.analyze(tree, list(request.wrt), ns, src.where)
+    tree = reverse.reverse(tree, src, act, kinds, ns, namer, request)
+    _dump("reverse", tree)
+    tree = optimize.optimize(tree, ns, namer.temps, param_kinds)
+    _dump("optimize", tree)
+    note = _note(request, param_kinds, src)
+    text = codegen.to_source(tree, ns, note)
+    compiled, filename = codegen.compile_function(
+        text, tree.name, ns, scope, f"{request.mode} of {src.tree.name}")
+    return Generated(compiled, text, filename)
+
+
+def _note(request, param_kinds, src) -> str:
+    kinds = ", ".join(f"{p}: {k.describe()}" for p, k in param_kinds.items())
+    return (f"{request.mode} of `{src.tree.name}` ({src.where(src.tree)}) with respect to "
+            f"{', '.join(request.wrt)}; for arguments {kinds}")

@@ -1,0 +1,340 @@
+"""Pass 6, optimize: small rewrites that make generated code short and fast.
+
+Each rewrite keeps every value the function returns: constant folding and
+algebraic identities that hold for the value's kind (`1.0 * x` is `x` only
+for a float `x`), static tests on kinds folded (`np.ndim(x) == 2`), copy
+propagation, dead-code elimination, and inlining of single-use intermediates
+the compiler made up. Output guarantees: no assignment whose value is never
+read, no `name = other_name` copy of a single-definition name.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+
+import numpy as np
+
+from .. import runtime
+from .kinds import Kind, expr_kind, infer
+from .nodes import Comment
+from .resolve import Namespace
+
+_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+         ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
+         ast.Mod: operator.mod}
+_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+        ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_,
+        ast.IsNot: operator.is_not}
+
+
+def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
+             param_kinds: dict[str, Kind]) -> ast.FunctionDef:
+    for _ in range(20):
+        kinds = _kinds(fn, ns, param_kinds)
+        changed = _Simplify(kinds, ns).run(fn)
+        changed |= _propagate_copies(fn)
+        changed |= _eliminate_dead(fn)
+        if not changed:
+            break
+    while _inline_once(fn, temps):
+        pass
+    _fresh_gradients(fn, ns)
+    _drop_orphan_comments(fn)
+    return fn
+
+
+# -- kinds of everything the generated function assigns ---------------------------
+def _kinds(fn, ns, param_kinds) -> dict[str, Kind]:
+    return infer([s for s in ast.walk(fn) if isinstance(s, ast.Assign)], param_kinds, ns)
+
+
+# -- folding and identities ---------------------------------------------------------
+def _const(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex, bool,
+                                                                  type(None), str)):
+        return True, node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        ok, v = _const(node.operand)
+        if ok and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return True, -v
+    if isinstance(node, ast.Tuple):
+        parts = [_const(e) for e in node.elts]
+        if all(ok for ok, _ in parts):
+            return True, tuple(v for _, v in parts)
+    return False, None
+
+
+def _number(value) -> ast.expr:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _is(node, value) -> bool:
+    ok, v = _const(node)
+    return ok and type(v) in (int, float) and v == value
+
+
+class _Simplify(ast.NodeTransformer):
+    def __init__(self, kinds, ns):
+        self.kinds, self.ns = kinds, ns
+        self.changed = False
+
+    def run(self, fn) -> bool:
+        self.visit(fn)
+        return self.changed
+
+    def _kind(self, node) -> Kind:
+        return expr_kind(node, self.kinds, self.ns)
+
+    def _floating(self, node) -> bool:
+        return self._kind(node).dtype in ("f", "c")
+
+    def _done(self, node):
+        self.changed = True
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        (lok, lv), (rok, rv) = _const(node.left), _const(node.right)
+        op = type(node.op)
+        if lok and rok and op in _FOLD and all(type(v) in (int, float) for v in (lv, rv)):
+            try:
+                return self._done(_number(_FOLD[op](lv, rv)))
+            except (ArithmeticError, ValueError):
+                return node
+        left, right = node.left, node.right
+        if op is ast.Mult:
+            for one, other in ((left, right), (right, left)):
+                if _is(one, 1) and self._floating(other):
+                    return self._done(other)
+                if _is(one, -1) and self._floating(other):
+                    return self._done(ast.UnaryOp(ast.USub(), other))
+        if op is ast.Add:
+            for zero, other in ((left, right), (right, left)):
+                if _is(zero, 0) and self._floating(other):
+                    return self._done(other)
+        if op is ast.Sub and _is(right, 0) and self._floating(left):
+            return self._done(left)
+        if op is ast.Div and _is(right, 1) and self._floating(left):
+            return self._done(left)
+        if op is ast.Pow and _is(right, 1):
+            return self._done(left)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub):
+            inner = node.operand
+            if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.USub):
+                return self._done(inner.operand)
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, (int, float)) \
+                    and not isinstance(inner.value, bool) and inner.value < 0:
+                return self._done(ast.Constant(-inner.value))
+        if isinstance(node.op, ast.Not):
+            ok, v = _const(node.operand)
+            if ok:
+                return self._done(ast.Constant(not v))
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        is_and = isinstance(node.op, ast.And)
+        values = []
+        for value in node.values:
+            ok, v = _const(value)
+            if ok and bool(v) == is_and:
+                continue                      # `True and x` / `False or x`: skip the constant
+            if ok:
+                return self._done(ast.Constant(v))   # short-circuits here
+            values.append(value)
+        if len(values) == len(node.values):
+            return node
+        if not values:
+            return self._done(ast.Constant(is_and))
+        if len(values) == 1:
+            return self._done(values[0])
+        return self._done(ast.BoolOp(node.op, values))
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        parts = [_const(n) for n in [node.left, *node.comparators]]
+        if all(ok for ok, _ in parts) and all(type(op) in _CMP for op in node.ops):
+            values = [v for _, v in parts]
+            result = all(_CMP[type(op)](a, b) for op, a, b in zip(node.ops, values, values[1:]))
+            return self._done(ast.Constant(result))
+        return node
+
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        ok, v = _const(node.test)
+        if ok:
+            return self._done(self.visit(node.body if v else node.orelse))
+        self.generic_visit(node)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        fn = self.ns.value(node.func)
+        args = node.args
+        if len(args) == 1 and not node.keywords:
+            kind = self._kind(args[0])
+            if fn is np.ndim and kind.ndim is not None:
+                return self._done(ast.Constant(kind.ndim))
+            if fn in (np.shape, np.size) and kind.ndim is not None and not kind.py \
+                    and kind.number:
+                return self._done(ast.Attribute(args[0], fn.__name__, ast.Load()))
+            if fn is float and kind.py and kind.dtype == "f":
+                return self._done(args[0])
+            if fn is np.sum and kind.ndim == 0:
+                return self._done(args[0])
+        if len(args) == 2 and not node.keywords:
+            k0, k1 = self._kind(args[0]), self._kind(args[1])
+            if fn is runtime.unbroadcast and k0.ndim == 0 and k1.ndim == 0:
+                return self._done(args[0])
+            if fn is np.broadcast_to and k0.ndim == 0 and _shape_of_scalar(args[1], self):
+                return self._done(args[0])
+        return node
+
+
+def _shape_of_scalar(node, simplify) -> bool:
+    """Is `node` `np.shape(v)` or `v.shape` for a 0-d `v`?"""
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return simplify._kind(node.value).ndim == 0
+    if isinstance(node, ast.Call) and simplify.ns.value(node.func) is np.shape and node.args:
+        return simplify._kind(node.args[0]).ndim == 0
+    return False
+
+
+# -- copies, dead code, inlining -------------------------------------------------------
+def _counts(fn):
+    defs, uses = {}, {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name):
+            table = uses if isinstance(node.ctx, ast.Load) else defs
+            table[node.id] = table.get(node.id, 0) + 1
+        elif isinstance(node, ast.arg):
+            defs[node.arg] = defs.get(node.arg, 0) + 1
+    return defs, uses
+
+
+def _blocks(fn):
+    """Every statement list in `fn`, the function's own body first."""
+    out = []
+    for node in ast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                out.append(block)
+    return out
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, ast.Load):
+            import copy
+            return ast.copy_location(copy.deepcopy(self.value), node)
+        return node
+
+
+def _single_target(stmt):
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return None
+
+
+def _propagate_copies(fn) -> bool:
+    defs, _ = _counts(fn)
+    for block in _blocks(fn):
+        for i, stmt in enumerate(block):
+            name = _single_target(stmt)
+            if name is None or defs.get(name) != 1:
+                continue
+            value = stmt.value
+            ok, _v = _const(value)
+            if isinstance(value, ast.Name) and defs.get(value.id, 0) <= 1 or ok:
+                del block[i]
+                _Replace(name, value).visit(fn)
+                return True
+    return False
+
+
+def _eliminate_dead(fn) -> bool:
+    changed = False
+    while True:
+        _, uses = _counts(fn)
+        removed = False
+        for block in _blocks(fn):
+            for i, stmt in enumerate(block):
+                name = _single_target(stmt)
+                if name is not None and uses.get(name, 0) == 0:
+                    del block[i]
+                    removed = changed = True
+                    break
+        if not removed:
+            return changed
+
+
+def _inline_once(fn, temps) -> bool:
+    defs, uses = _counts(fn)
+    for block in _blocks(fn):
+        for i, stmt in enumerate(block):
+            name = _single_target(stmt)
+            if name not in temps or defs.get(name) != 1 or uses.get(name) != 1:
+                continue
+            reads = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+            if any(defs.get(r, 0) > 1 for r in reads):
+                continue
+            for later in block[i + 1:]:
+                if isinstance(later, ast.FunctionDef):
+                    continue
+                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(later)):
+                    del block[i]
+                    _Replace(name, stmt.value).visit(later)
+                    return True
+    return False
+
+
+def _fresh_gradients(fn, ns) -> None:
+    """A gradient returned straight from `np.broadcast_to` would be a read-only view:
+    make it `np.full_like(x, g)`, a fresh array of `x`'s shape and dtype."""
+    defs, _ = _counts(fn)
+    for block in _blocks(fn):
+        ret = block[-1]
+        if not isinstance(ret, ast.Return) or ret.value is None:
+            continue
+        returned = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
+        for item in [e for node in returned
+                     for e in (node.elts if isinstance(node, ast.Tuple) else [node])]:
+            if isinstance(item, ast.Name) and defs.get(item.id) == 1:
+                item = next((s.value for s in block if _single_target(s) == item.id), None)
+            if isinstance(item, ast.Call) and ns.value(item.func) is np.broadcast_to:
+                target = _shape_arg(item, ns)
+                if target is not None:
+                    item.func = ns.ref(np.full_like)
+                    item.args = [target, item.args[0]]
+
+
+def _shape_arg(call, ns):
+    node = call.args[1] if len(call.args) > 1 else None
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return node.value
+    if isinstance(node, ast.Call) and ns.value(node.func) is np.shape:
+        return node.args[0]
+    return None
+
+
+def _drop_orphan_comments(fn) -> None:
+    for block in _blocks(fn):
+        keep = []
+        for i, stmt in enumerate(block):
+            following = block[i + 1] if i + 1 < len(block) else None
+            if isinstance(stmt, Comment) and (following is None
+                                              or isinstance(following, Comment)):
+                continue
+            keep.append(stmt)
+        block[:] = keep

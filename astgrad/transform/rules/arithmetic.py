@@ -1,0 +1,47 @@
+"""Rules for Python's arithmetic operators and numeric builtins."""
+import operator
+
+import numpy as np
+
+from ..kinds import broadcast
+from ..registry import defvjp
+
+
+def _arith(floating=False):
+    return lambda k, s: broadcast(k["x"], k["y"], py_result=True, floating=floating)
+
+
+def _unary(k, s):
+    return k["x"]
+
+
+# ---- binary operators --------------------------------------------------------
+defvjp(operator.add,
+       lambda g, ans, x, y: g,
+       lambda g, ans, x, y: g,
+       elementwise=True, kind=_arith())
+defvjp(operator.sub,
+       lambda g, ans, x, y: g,
+       lambda g, ans, x, y: -g,
+       elementwise=True, kind=_arith())
+defvjp(operator.mul,
+       lambda g, ans, x, y: g * y,
+       lambda g, ans, x, y: x * g,
+       elementwise=True, kind=_arith())
+defvjp(operator.truediv,
+       lambda g, ans, x, y: g / y,
+       lambda g, ans, x, y: -g * x / y ** 2,
+       elementwise=True, kind=_arith(floating=True))
+defvjp(operator.pow,
+       lambda g, ans, x, y: g * y * x ** (y - 1),
+       lambda g, ans, x, y: g * ans * np.log(x),
+       elementwise=True, kind=_arith())
+
+# ---- unary operators ---------------------------------------------------------------
+defvjp(operator.neg, lambda g, ans, x: -g, kind=_unary)
+defvjp(operator.pos, lambda g, ans, x: g, kind=_unary)
+
+# ---- builtins ------------------------------------------------------------------------
+defvjp(abs, lambda g, ans, x: g * np.sign(x), kind=_unary)
+defvjp(float, lambda g, ans, x: g, kind=lambda k, s: broadcast(k["x"], py_result=True,
+                                                               floating=True))

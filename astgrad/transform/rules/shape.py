@@ -1,0 +1,46 @@
+"""Rules for functions that move elements without changing them."""
+import numpy as np
+
+from ..kinds import UNKNOWN, Kind
+from ..registry import defvjp
+from ... import runtime as rt
+
+
+def _same(k, s):
+    a = k["a"] if "a" in k else k["array"]
+    return Kind(a.ndim, a.dtype)
+
+
+def _reshaped(k, s):
+    shape = s.get("shape")
+    if isinstance(shape, int):
+        return Kind(1, k["a"].dtype)
+    if isinstance(shape, tuple):
+        return Kind(len(shape), k["a"].dtype)
+    return Kind(None, k["a"].dtype)
+
+
+def _expanded(k, s):
+    a, axis = k["a"], s.get("axis")
+    if a.ndim is None or axis is None:
+        return Kind(None, a.dtype)
+    return Kind(a.ndim + (len(axis) if isinstance(axis, tuple) else 1), a.dtype)
+
+
+defvjp(np.reshape, lambda g, ans, a, shape: np.reshape(g, np.shape(a)), kind=_reshaped)
+defvjp(np.ravel, lambda g, ans, a: np.reshape(g, np.shape(a)),
+       kind=lambda k, s: Kind(1, k["a"].dtype))
+defvjp(np.transpose,
+       lambda g, ans, a, axes=None: np.transpose(g, None if axes is None else np.argsort(axes)),
+       kind=_same)
+defvjp(np.swapaxes,
+       lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2), kind=_same)
+defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), kind=_expanded)
+defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
+       kind=lambda k, s: Kind(len(s["shape"]) if isinstance(s.get("shape"), tuple) else None,
+                              k["array"].dtype))
+defvjp(np.copy, lambda g, ans, a: g, kind=_same)
+defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
+       kind=lambda k, s: Kind(k["a"].ndim, k["a"].dtype))
