@@ -37,7 +37,7 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
             analytic = float(np.asarray(g)[index])
             if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
                 raise AssertionError(
-                    f"d/d{name}{list(index) if index else ''} of {getattr(f, '__name__', f)}: "
+                    f"d/d{name}{[int(i) for i in index] if index else ''} of {getattr(f, '__name__', f)}: "
                     f"astgrad gives {analytic!r}, finite differences give {numeric!r} "
                     f"(difference {abs(analytic - numeric):.3g}).")
 

@@ -41,6 +41,11 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
         if isinstance(stmt, ast.Assign):
             sources = differentiable_reads(stmt.value, ns)
             if any(s in varied for s in sources):
+                if isinstance(stmt.value, ast.Subscript):
+                    raise UnsupportedSyntaxError(
+                        "indexing a value being differentiated is not supported yet.",
+                        where(stmt), fix="Use whole-array operations (np.sum, reshapes, "
+                                         "products with a mask array).")
                 if isinstance(stmt.value, ast.BoolOp):
                     raise UnsupportedSyntaxError(
                         "`and`/`or` on a value being differentiated is not supported.",

@@ -20,6 +20,7 @@ class Kind:
     ndim: int | None = None      # None: not known before run time
     dtype: str | None = None     # NumPy dtype kind ('f', 'i', ...); 'O' for non-numbers
     py: bool = False             # a Python number rather than a NumPy value
+    itemsize: int | None = None  # bytes per element of a NumPy value, when known
 
     @property
     def known(self) -> bool:
@@ -33,6 +34,10 @@ class Kind:
     def number(self) -> bool:
         return self.dtype is not None and self.dtype in _ORDER
 
+    def with_ndim(self, ndim: int | None) -> "Kind":
+        """A NumPy value of this dtype with `ndim` dimensions."""
+        return Kind(ndim, self.dtype, False, self.itemsize)
+
     def describe(self) -> str:
         if self.py:
             return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[self.dtype]
@@ -40,7 +45,9 @@ class Kind:
             return "object"
         if self.ndim is None:
             return "any"
-        return f"{self.ndim}-d {self.dtype or '?'} array"
+        names = {"f": "float", "i": "int", "u": "uint", "b": "bool", "c": "complex"}
+        dtype = names.get(self.dtype, "?") + (str(8 * self.itemsize) if self.itemsize else "")
+        return f"{self.ndim}-d {dtype} array"
 
 
 UNKNOWN = Kind()
@@ -52,7 +59,7 @@ def of_value(v) -> Kind:
     if t in _PY_DTYPE:
         return Kind(0, _PY_DTYPE[t], True)
     if isinstance(v, (np.ndarray, np.generic)):
-        return Kind(v.ndim, v.dtype.kind)
+        return Kind(v.ndim, v.dtype.kind, False, v.dtype.itemsize)
     for base, code in _PY_DTYPE.items():   # subclasses such as bool of int come first
         if isinstance(v, base) and t is not bool:
             return Kind(0, code, True)
@@ -73,14 +80,17 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False) -> 
         dtype = "f"
     if py_result and all(k.py for k in kinds):
         return Kind(0, dtype, True)
+    # Python numbers are weak: they do not widen a NumPy value's precision.
+    sizes = {k.itemsize for k in kinds if not k.py}
+    itemsize = sizes.pop() if len(sizes) == 1 and dtype in ("f", "c") else None
     if any(k.ndim is None for k in kinds):
-        return Kind(None, dtype)
-    return Kind(max((k.ndim for k in kinds), default=0), dtype)
+        return Kind(None, dtype, False, itemsize)
+    return Kind(max((k.ndim for k in kinds), default=0), dtype, False, itemsize)
 
 
 def same(kind: Kind) -> Kind:
     """An array result of the same ndim and dtype (NumPy turns Python numbers into NumPy ones)."""
-    return Kind(kind.ndim, kind.dtype)
+    return Kind(kind.ndim, kind.dtype, False, kind.itemsize)
 
 
 def static_value(node, default=None):
@@ -149,3 +159,43 @@ def infer(body, env: dict, ns) -> dict:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
             env[stmt.targets[0].id] = expr_kind(stmt.value, env, ns)
     return env
+
+
+def same_shapes(body, kinds: dict, ns) -> dict:
+    """For each name of a straight-line body, the first name known to have its
+    shape (its own name when none is). An elementwise result has the shape of
+    its operands when every operand that is not a number shares one shape."""
+    import ast
+
+    from . import registry
+    rep: dict[str, str] = {}
+
+    def same(nodes):
+        found = set()
+        for node in nodes:
+            kind = expr_kind(node, kinds, ns)
+            if kind.ndim == 0:
+                continue
+            if not isinstance(node, ast.Name):
+                return None
+            found.add(rep.get(node.id, node.id))
+        return found.pop() if len(found) == 1 else None
+
+    for stmt in body:
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        target, value = stmt.targets[0].id, stmt.value
+        operands = None
+        if isinstance(value, ast.Name):
+            operands = [value]
+        elif isinstance(value, ast.UnaryOp) and type(value.op) in registry.UNARYOPS:
+            operands = [value.operand]
+        elif isinstance(value, ast.BinOp) and type(value.op) is not ast.MatMult:
+            operands = [value.left, value.right]
+        elif isinstance(value, ast.Call):
+            prim = registry.lookup(ns.value(value.func))
+            if prim is not None and prim.elementwise and not value.keywords:
+                operands = list(value.args)
+        found = same(operands) if operands else None
+        rep[target] = found if found is not None else target
+    return rep

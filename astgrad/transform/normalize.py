@@ -41,7 +41,7 @@ _REFUSED_EXPRS = {
     ast.GeneratorExp: "generator expressions", ast.Await: "`await`",
     ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
     ast.Starred: "`*` unpacking in calls", ast.IfExp: "conditional expressions (`a if c else b`)",
-    ast.Subscript: "indexing", ast.Set: "set literals", ast.Dict: "dict literals",
+    ast.Set: "set literals", ast.Dict: "dict literals", ast.Slice: "slices outside `[]`",
 }
 # Expressions kept whole: they make no differentiable value.
 _OPAQUE_EXPRS = (ast.JoinedStr, ast.FormattedValue)
@@ -185,8 +185,18 @@ class _Normalizer:
         self._emit(ast.Assign([ast.Name(name, ast.Store())], rhs))
 
     def _assign_target(self, target: ast.expr, atom: ast.expr) -> None:
+        """Assign an atom that is already lowered (its names already renamed)."""
         if isinstance(target, ast.Name):
-            self._bind(target, atom)
+            name = self._define(target.id)
+            if isinstance(atom, ast.Name):
+                group = self.aliases.setdefault(atom.id, {atom.id})
+                group.add(name)
+                self.aliases[name] = group
+                if atom.id in self.tuples:
+                    self.tuples[name] = self.tuples[atom.id]
+            elif isinstance(atom, ast.Tuple):
+                self.tuples[name] = list(atom.elts)
+            self._emit(ast.Assign([ast.Name(name, ast.Store())], atom))
         elif isinstance(target, (ast.Tuple, ast.List)):
             parts = self._unpack(atom, len(target.elts), target)
             for sub, part in zip(target.elts, parts):
@@ -266,6 +276,8 @@ class _Normalizer:
                                [self.atom(c) for c in node.comparators])
         if isinstance(node, ast.BoolOp):
             return ast.BoolOp(node.op, [self.atom(v) for v in node.values])
+        if isinstance(node, ast.Subscript):
+            return ast.Subscript(self.atom(node.value), self._index(node.slice), ast.Load())
         if isinstance(node, ast.Call):
             for arg in node.args:
                 if isinstance(arg, ast.Starred):
@@ -279,9 +291,18 @@ class _Normalizer:
         raise AssertionError(node)
 
 
+    def _index(self, node: ast.expr) -> ast.expr:
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
+            return ast.Slice(*parts)
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple([self._index(e) for e in node.elts], ast.Load())
+        return self.atom(node)
+
+
 def _is_op(node) -> bool:
-    return isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Call)) \
-        and not is_constant(node)
+    return isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Call,
+                             ast.Subscript)) and not is_constant(node)
 
 
 class _Rename(ast.NodeTransformer):

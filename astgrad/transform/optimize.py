@@ -28,10 +28,12 @@ _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.Lt
 
 
 def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
-             param_kinds: dict[str, Kind]) -> ast.FunctionDef:
+             param_kinds: dict[str, Kind], shapes: dict[str, str]) -> ast.FunctionDef:
+    """`shapes` maps a forward name to an earlier one of the same shape, so a
+    value kept only for its shape need not be computed."""
     for _ in range(20):
         kinds = _kinds(fn, ns, param_kinds)
-        changed = _Simplify(kinds, ns).run(fn)
+        changed = _Simplify(kinds, ns, shapes).run(fn)
         changed |= _propagate_copies(fn)
         changed |= _eliminate_dead(fn)
         if not changed:
@@ -76,8 +78,8 @@ def _is(node, value) -> bool:
 
 
 class _Simplify(ast.NodeTransformer):
-    def __init__(self, kinds, ns):
-        self.kinds, self.ns = kinds, ns
+    def __init__(self, kinds, ns, shapes):
+        self.kinds, self.ns, self.shapes = kinds, ns, shapes
         self.changed = False
 
     def run(self, fn) -> bool:
@@ -92,6 +94,18 @@ class _Simplify(ast.NodeTransformer):
 
     def _done(self, node):
         self.changed = True
+        return node
+
+    def _earlier(self, node):
+        """An earlier name with `node`'s shape, if `node` is a name that has one."""
+        if isinstance(node, ast.Name) and self.shapes.get(node.id, node.id) != node.id:
+            return ast.Name(self.shapes[node.id], ast.Load())
+        return None
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr in ("shape", "size") and self._earlier(node.value) is not None:
+            return self._done(ast.Attribute(self._earlier(node.value), node.attr, ast.Load()))
         return node
 
     def visit_BinOp(self, node):
@@ -184,6 +198,8 @@ class _Simplify(ast.NodeTransformer):
             if fn in (np.shape, np.size) and kind.ndim is not None and not kind.py \
                     and kind.number:
                 return self._done(ast.Attribute(args[0], fn.__name__, ast.Load()))
+            if fn in (np.shape, np.size) and self._earlier(args[0]) is not None:
+                return self._done(ast.Call(node.func, [self._earlier(args[0])], []))
             if fn is float and kind.py and kind.dtype == "f":
                 return self._done(args[0])
             if fn is np.sum and kind.ndim == 0:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..errors import NoRuleError, NonScalarOutputError, UnsupportedSyntaxError
 from . import registry
 from .activity import Activity
-from .kinds import Kind, UNKNOWN, expr_kind
+from .kinds import Kind, UNKNOWN, expr_kind, same_shapes
 from .naming import Namer
 from .nodes import Comment
 from .resolve import Namespace, UserScope, resolve
@@ -34,8 +34,10 @@ class Request:
 
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
-            ns: Namespace, namer: Namer, request: Request) -> ast.FunctionDef:
-    return _Reverse(tree, source, activity, kinds, ns, namer, request).run()
+            ns: Namespace, namer: Namer, request: Request) -> tuple[ast.FunctionDef, dict]:
+    """The generated function, and which forward names share a shape (see `same_shapes`)."""
+    rev = _Reverse(tree, source, activity, kinds, ns, namer, request)
+    return rev.run(), rev.shapes
 
 
 class _Reverse:
@@ -43,6 +45,7 @@ class _Reverse:
         self.tree, self.source, self.activity = tree, source, activity
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.adjoint: dict[str, str] = {}
+        self.shapes = same_shapes(tree.body, kinds, ns)
 
     # -- the whole function ------------------------------------------------------
     def run(self) -> ast.FunctionDef:
@@ -105,21 +108,23 @@ class _Reverse:
                                              [out, ast.Constant(where)])))
             if not self._active(out):
                 return [], [], checks
-            stmt = self._accumulate(out.id, ast.Constant(1.0))
+            stmt = self._accumulate(out.id, self._one(kind))
             return [], [stmt], checks
+        unpack = []
         if isinstance(ret.value, ast.Tuple):
             seed = self.namer.fresh("seeds")
             names = [self.namer.fresh(f"b{i}") for i in range(len(outputs))]
-            stmts = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in names],
-                                           ast.Store())], ast.Name(seed, ast.Load()))]
-            checks = []
+            unpack = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in names],
+                                            ast.Store())], ast.Name(seed, ast.Load()))]
         else:
             names = [self.namer.adjoint(outputs[0].id) if isinstance(outputs[0], ast.Name)
                      else self.namer.fresh("seed")]
-            seed, stmts = names[0], []
-        checks = [ast.Expr(_call(self.ns, "rt.check_seed", [ast.Name(n, ast.Load()), out,
-                                                             ast.Constant(where)]))
-                  for n, out in zip(names, outputs)]
+            seed = names[0]
+        checks = unpack + [
+            ast.Expr(_call(self.ns, "rt.check_seed", [ast.Name(n, ast.Load()), out,
+                                                      ast.Constant(where)]))
+            for n, out in zip(names, outputs)]
+        stmts = []
         for name, out in zip(names, outputs):
             if self._active(out):
                 if out.id not in self.adjoint and len(names) == 1:
@@ -127,6 +132,12 @@ class _Reverse:
                 else:
                     stmts.append(self._accumulate(out.id, ast.Name(name, ast.Load())))
         return [seed], stmts, checks
+
+    def _one(self, kind: Kind) -> ast.expr:
+        """The seed 1 in the output's precision: a float32 result keeps float32 adjoints."""
+        if kind.py or kind.itemsize in (None, 8) or kind.dtype != "f":
+            return ast.Constant(1.0)
+        return _call(self.ns, f"np.float{8 * kind.itemsize}", [ast.Constant(1.0)])
 
     # -- one statement's adjoint -------------------------------------------------------
     def _active(self, node) -> bool:
@@ -209,6 +220,8 @@ class _Reverse:
         return _Substitute(values).visit(template_body)
 
     def _unbroadcast(self, expr, node, args, target) -> ast.expr:
+        if self.shapes.get(node.id, node.id) == self.shapes.get(target, target):
+            return expr
         kx = expr_kind(node, self.kinds, self.ns)
         kz = self.kinds.get(target, UNKNOWN)
         others = [expr_kind(v, self.kinds, self.ns) for v in args.values()

@@ -5,21 +5,20 @@ import operator
 import numpy as np
 
 from .. import kinds
-from ..kinds import Kind
 from ..registry import defvjp
 from ... import runtime as rt
 
 
 def _matmul_kind(k, s):
     x, y = k["x"], k["y"]
-    dtype = kinds.promote(x.dtype, y.dtype)
+    out = kinds.broadcast(x, y)
     if x.ndim is None or y.ndim is None:
-        return Kind(None, dtype)
+        return out.with_ndim(None)
     if x.ndim == 0 or y.ndim == 0:
-        return Kind(max(x.ndim, y.ndim), dtype)
+        return out.with_ndim(max(x.ndim, y.ndim))
     if x.ndim == 1 or y.ndim == 1:
-        return Kind(x.ndim + y.ndim - 2, dtype)
-    return Kind(max(x.ndim, y.ndim), dtype)
+        return out.with_ndim(x.ndim + y.ndim - 2)
+    return out.with_ndim(max(x.ndim, y.ndim))
 
 
 def matmul_x(g, ans, x, y):
@@ -67,4 +66,4 @@ defvjp(np.dot, dot_x, dot_y, kind=_matmul_kind)
 defvjp(np.outer,
        lambda g, ans, a, b: g @ np.ravel(b),
        lambda g, ans, a, b: np.ravel(a) @ g,
-       kind=lambda k, s: Kind(2, kinds.promote(k["a"].dtype, k["b"].dtype)))
+       kind=lambda k, s: kinds.broadcast(k["a"], k["b"]).with_ndim(2))

@@ -9,21 +9,23 @@ def _reduced(k, s):
     a = k["a"]
     axis, keepdims = s.get("axis"), s.get("keepdims")
     if a.ndim is None:
-        return Kind(None, a.dtype)
+        return a.with_ndim(None)
     if keepdims:
-        return Kind(a.ndim, a.dtype)
+        return a.with_ndim(a.ndim)
     if axis is None:
-        return Kind(0, a.dtype)
+        return a.with_ndim(0)
     if isinstance(axis, int):
-        return Kind(a.ndim - 1, a.dtype)
+        return a.with_ndim(a.ndim - 1)
     if isinstance(axis, tuple):
-        return Kind(a.ndim - len(axis), a.dtype)
-    return Kind(None, a.dtype)
+        return a.with_ndim(a.ndim - len(axis))
+    return a.with_ndim(None)
 
 
 def _mean_kind(k, s):
     out = _reduced(k, s)
-    return Kind(out.ndim, "f" if out.dtype in ("b", "i", "u") else out.dtype)
+    if out.dtype in ("b", "i", "u"):
+        return Kind(out.ndim, "f", False, 8)
+    return out
 
 
 defvjp(np.sum,

@@ -8,30 +8,31 @@ from ... import runtime as rt
 
 def _same(k, s):
     a = k["a"] if "a" in k else k["array"]
-    return Kind(a.ndim, a.dtype)
+    return a.with_ndim(a.ndim)
 
 
 def _reshaped(k, s):
     shape = s.get("shape")
     if isinstance(shape, int):
-        return Kind(1, k["a"].dtype)
+        return k["a"].with_ndim(1)
     if isinstance(shape, tuple):
-        return Kind(len(shape), k["a"].dtype)
-    return Kind(None, k["a"].dtype)
+        return k["a"].with_ndim(len(shape))
+    return k["a"].with_ndim(None)
 
 
 def _expanded(k, s):
     a, axis = k["a"], s.get("axis")
     if a.ndim is None or axis is None:
-        return Kind(None, a.dtype)
-    return Kind(a.ndim + (len(axis) if isinstance(axis, tuple) else 1), a.dtype)
+        return a.with_ndim(None)
+    return a.with_ndim(a.ndim + (len(axis) if isinstance(axis, tuple) else 1))
 
 
 defvjp(np.reshape, lambda g, ans, a, shape: np.reshape(g, np.shape(a)), kind=_reshaped)
 defvjp(np.ravel, lambda g, ans, a: np.reshape(g, np.shape(a)),
-       kind=lambda k, s: Kind(1, k["a"].dtype))
+       kind=lambda k, s: k["a"].with_ndim(1))
 defvjp(np.transpose,
-       lambda g, ans, a, axes=None: np.transpose(g, None if axes is None else np.argsort(axes)),
+       lambda g, ans, a, axes=None: np.transpose(g) if axes is None else
+       np.transpose(g, np.argsort(axes)),
        kind=_same)
 defvjp(np.swapaxes,
        lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2), kind=_same)
@@ -39,8 +40,8 @@ defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), kind=
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
        kind=lambda k, s: UNKNOWN)
 defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
-       kind=lambda k, s: Kind(len(s["shape"]) if isinstance(s.get("shape"), tuple) else None,
-                              k["array"].dtype))
+       kind=lambda k, s: k["array"].with_ndim(
+           len(s["shape"]) if isinstance(s.get("shape"), tuple) else None))
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
-       kind=lambda k, s: Kind(k["a"].ndim, k["a"].dtype))
+       kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))

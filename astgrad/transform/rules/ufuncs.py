@@ -7,7 +7,7 @@ from ..registry import defvjp
 
 def _elementwise(k, s):
     out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")), floating=True)
-    return Kind(out.ndim, out.dtype)
+    return out.with_ndim(out.ndim)
 
 
 def unary(fn, rule):
@@ -46,7 +46,7 @@ binary(np.minimum,
 # ---- selection ---------------------------------------------------------------------
 def _where_kind(k, s):
     out = broadcast(k["condition"], k["x"], k["y"])
-    return Kind(out.ndim, broadcast(k["x"], k["y"]).dtype)
+    return broadcast(k["x"], k["y"]).with_ndim(out.ndim)
 
 
 defvjp(np.where,
