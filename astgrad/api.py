@@ -8,14 +8,16 @@ dtype kind), generating it on first use.
 from __future__ import annotations
 
 import inspect
+import linecache
 import threading
 import weakref
 from typing import Callable
 
 import numpy as np
 
-from .errors import AstgradError, WrtError
-from .transform import driver
+from . import runtime
+from .errors import AstgradError, SourceError, WrtError
+from .transform import driver, registry
 from .transform.kinds import Kind, of_value
 from .transform.reverse import Request
 
@@ -24,10 +26,36 @@ _cache_lock = threading.Lock()
 _DIFFERENTIABLE = ("f",)
 
 
+_wrappers: dict[int, Callable] = {}
+
+
+def _as_function(fn) -> Callable:
+    """`fn` itself, or for a primitive such as `np.sin` a one-line Python function calling it."""
+    if getattr(fn, "__code__", None) is not None or getattr(fn, "_astgrad", None) is not None:
+        return fn
+    prim = registry.lookup(fn)
+    if prim is None or prim.signature is None:
+        raise SourceError(f"{fn!r} is not a Python function, so its source cannot be read.",
+                          fix="Pass a function defined with `def` (or a lambda).")
+    if id(fn) not in _wrappers:
+        name = prim.name.rpartition(".")[2]
+        params = [p.replace(default=p.empty) if p.default is p.empty else p
+                  for p in prim.signature.parameters.values()]
+        text = (f"def {name}{inspect.Signature(params)}:\n"
+                f"    return {prim.name}({', '.join(prim.params)})\n")
+        filename = f"<astgrad: {prim.name}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        namespace = {"np": np, "rt": runtime}
+        exec(compile(text, filename, "exec"), namespace)
+        _wrappers[id(fn)] = namespace[name]
+    return _wrappers[id(fn)]
+
+
 class Transform:
     """One transform of one function: its specializations and its dispatcher."""
 
     def __init__(self, fn: Callable, mode: str, wrt):
+        fn = _as_function(fn)
         self.fn = fn
         self.mode = mode
         self.inner: Transform | None = getattr(fn, "_astgrad", None)
@@ -172,6 +200,7 @@ def _check_differentiable(fn, name, kind: Kind, value) -> None:
 
 
 def _transform(fn, mode: str, wrt) -> Callable:
+    fn = _as_function(fn)
     with _cache_lock:
         per_fn = _cache.get(fn)
         if per_fn is None:

@@ -307,3 +307,8 @@ def _bad_scale(x):
 
 def _bad_user(x):
     return _bad_scale(x)
+
+
+def test_grad_of_a_numpy_function_itself():
+    assert ag.grad(np.sin)(0.5) == np.cos(0.5)
+    np.testing.assert_allclose(ag.grad(np.sum)(np.ones(3)), np.ones(3))

@@ -44,6 +44,7 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     tree = copy.deepcopy(src.tree)
     scope = resolve.UserScope(fn)
     namer = Namer(names_in(tree) | set(scope.cells))
+    normalize.check_syntax(tree, src.where)
     tree, ns = resolve.resolve(tree, scope, src.where)
     _dump("resolve", tree)
     tree = normalize.normalize(tree, namer, src.where)

@@ -47,6 +47,27 @@ _REFUSED_EXPRS = {
 _OPAQUE_EXPRS = (ast.JoinedStr, ast.FormattedValue)
 
 
+HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return)
+HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
+                 ast.Call, ast.Tuple, ast.List, ast.Attribute, ast.Subscript, ast.Slice,
+                 *_OPAQUE_EXPRS)
+
+
+def check_syntax(tree: ast.FunctionDef, where) -> None:
+    """Refuse, before anything else looks at it, any construct this compiler does not handle."""
+    for node in ast.walk(tree):
+        if node is tree:
+            continue
+        if isinstance(node, ast.stmt) and not isinstance(node, HANDLED_STMTS):
+            what = _REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")
+            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+                                         fix=_fix_for(node))
+        if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
+            what = _REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
+            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+                                         fix=_fix_for(node))
+
+
 def is_constant(node: ast.expr) -> bool:
     """A constant expression: no names, no calls (`2`, `-1.5`, `(3, -1)`, `None`)."""
     if isinstance(node, ast.Constant):

@@ -1,0 +1,112 @@
+"""`python -m astgrad`: print generated code, or list the functions with rules.
+
+    python -m astgrad show path/to/file.py:function [--wrt 0,1] [--kinds float,2d]
+    python -m astgrad rules
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import os
+import sys
+
+import numpy as np
+
+from . import api
+from .errors import AstgradError
+from .transform import registry
+from .transform.kinds import Kind
+
+_KINDS = {"float": 1.0, "int": 1, "bool": True}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m astgrad", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    show = sub.add_parser("show", help="print the generated gradient code of a function")
+    show.add_argument("target", help="path/to/file.py:function")
+    show.add_argument("--wrt", default="0", help="arguments to differentiate: 0,1 or x,y")
+    show.add_argument("--mode", default="grad", choices=["grad", "value_and_grad", "vjp"])
+    show.add_argument("--order", type=int, default=1, help="derivative order (1)")
+    show.add_argument("--kinds", default=None,
+                      help="argument kinds to specialize for: float, int, or Nd for an "
+                           "N-dimensional float array, e.g. float,2d,1d")
+    sub.add_parser("rules", help="list every function astgrad can differentiate")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rules":
+            print(rules_table())
+        else:
+            print(show_source(args), end="")
+    except AstgradError as exc:
+        print(f"astgrad: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def show_source(args) -> str:
+    fn = _load(args.target)
+    if args.order != 1:
+        raise AstgradError(f"--order {args.order}: only first derivatives are generated so far.")
+    wrt = tuple(int(w) if w.lstrip("-").isdigit() else w for w in args.wrt.split(","))
+    df = getattr(api, args.mode)(fn, wrt=wrt if len(wrt) > 1 else wrt[0])
+    if args.kinds:
+        df._astgrad.specialize(*_examples(args.kinds, fn))
+    return api.source(df)
+
+
+def _load(target: str):
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise AstgradError(f"'{target}' is not of the form path/to/file.py:function.")
+    if not os.path.isfile(path):
+        raise AstgradError(f"no such file: {path}")
+    spec = importlib.util.spec_from_file_location(
+        os.path.splitext(os.path.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
+    fn = getattr(module, name, None)
+    if not inspect.isfunction(fn):
+        defined = sorted(n for n, v in vars(module).items()
+                         if inspect.isfunction(v) and v.__module__ == module.__name__)
+        raise AstgradError(f"{path} has no function `{name}`; it defines: "
+                           f"{', '.join(defined) or 'no functions'}.")
+    return fn
+
+
+def _examples(text: str, fn) -> list:
+    out = []
+    for word in text.split(","):
+        word = word.strip().lower()
+        if word in _KINDS:
+            out.append(_KINDS[word])
+        elif word.endswith("d") and word[:-1].isdigit():
+            out.append(np.ones((2,) * int(word[:-1])))
+        else:
+            raise AstgradError(f"--kinds: '{word}' is not float, int, bool or Nd (e.g. 2d).")
+    n = len(inspect.signature(fn).parameters)
+    if len(out) != n:
+        raise AstgradError(f"--kinds gives {len(out)} kinds for {n} arguments.")
+    return out
+
+
+def rules_table() -> str:
+    rows = [("function", "reverse", "forward")]
+    for prim in registry.all_primitives():
+        if prim.name.startswith("operator.") or prim.name.startswith("rt."):
+            continue
+        if prim.nondiff:
+            rows.append((prim.name, "constant", "constant"))
+        elif prim.vjps or prim.jvps:
+            rows.append((prim.name, "yes" if prim.vjps else "-", "yes" if prim.jvps else "-"))
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{a:<{width}}  {b:<8}  {c}" for a, b, c in rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

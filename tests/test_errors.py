@@ -1,0 +1,237 @@
+"""Every error astgrad raises on purpose: its class, the user's file:line, the fix."""
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad import errors
+
+HERE = __file__
+
+
+def line_of(fn, text):
+    import inspect
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+def raises(cls, fn, *args, match=None, line_text=None, wrt=0, transform=ag.grad):
+    with pytest.raises(cls) as info:
+        transform(fn, wrt=wrt)(*args)
+    message = str(info.value)
+    assert isinstance(info.value, ag.AstgradError)
+    if line_text is not None:
+        assert f"{HERE}:{line_of(fn, line_text)}" in message, message
+    if match is not None:
+        assert match in message, message
+    return message
+
+
+def test_grad_of_a_vector_output_points_to_vjp():
+    def f(x):
+        return np.sin(x)
+    message = raises(errors.NonScalarOutputError, f, np.ones(3), line_text="return np.sin")
+    assert "ag.vjp" in message
+
+
+def test_grad_of_a_tuple_output():
+    def f(a):
+        return a, a * 2
+    raises(errors.NonScalarOutputError, f, 1.0, match="returns a tuple")
+
+
+def test_grad_of_an_output_whose_shape_is_known_only_at_run_time():
+    def f(x, shape):
+        return np.reshape(x, shape)
+    raises(errors.NonScalarOutputError, f, np.ones(4), (2, 2), line_text="return np.reshape",
+           match="shape (2, 2)")
+
+
+def test_pullback_seed_of_the_wrong_shape():
+    def f(x):
+        return x * 2.0
+    _, pullback = ag.vjp(f)(np.ones(3))
+    with pytest.raises(errors.SeedShapeError) as info:
+        pullback(np.ones(4))
+    assert f"{HERE}:{line_of(f, 'return x * 2.0')}" in str(info.value)
+    assert "(4,)" in str(info.value) and "(3,)" in str(info.value)
+
+
+def _with(x):
+    with open(__file__):
+        y = x
+    return y
+
+
+def _try(x):
+    try:
+        y = x
+    except ValueError:
+        y = x
+    return y
+
+
+def _yield(x):
+    yield x
+
+
+def _global(x):
+    global _G
+    return x
+
+
+def _if(x):
+    if x > 0:
+        x = x * 2
+    return x
+
+
+def _for(x):
+    for i in range(3):
+        x = x * 2
+    return x
+
+
+def _while(x):
+    while x < 1:
+        x = x * 2
+    return x
+
+
+def _comprehension(x):
+    return sum([x * i for i in range(3)])
+
+
+def _lambda(x):
+    f = lambda y: y * 2  # noqa: E731
+    return f(x)
+
+
+def _nested_def(x):
+    def inner(y):
+        return y
+    return inner(x)
+
+
+def _star_args(*xs):
+    return xs[0]
+
+
+@pytest.mark.parametrize("fn, text, construct", [
+    (_with, "with open", "`with`"),
+    (_try, "try:", "`try`"),
+    (_yield, "yield x", "`yield`"),
+    (_global, "global _G", "`global`"),
+    (_if, "if x > 0", "`if`"),
+    (_for, "for i in", "`for`"),
+    (_while, "while x", "`while`"),
+    (_comprehension, "return sum", "list comprehensions"),
+    (_lambda, "f = lambda", "lambda"),
+    (_nested_def, "def inner", "nested `def`"),
+])
+def test_unsupported_constructs_name_the_line_and_construct(fn, text, construct):
+    message = raises(errors.UnsupportedSyntaxError, fn, 0.5, line_text=text)
+    assert construct in message
+
+
+def test_star_args_are_refused():
+    with pytest.raises(ag.AstgradError, match=r"\*xs"):
+        ag.grad(_star_args)
+
+
+def test_a_call_with_no_rule_names_the_callee():
+    def f(A):
+        return np.sum(np.linalg.qr(A)[0])
+    message = raises(errors.NoRuleError, f, np.eye(2) + 0.5, line_text="np.linalg.qr",
+                     match="np.linalg.qr")
+    assert "ag.defvjp" in message
+
+
+def _helper(x):
+    return x * 2
+
+
+def test_a_call_to_a_user_function_says_what_to_do():
+    def f(x):
+        return _helper(x)
+    message = raises(errors.NoRuleError, f, 1.0, match="_helper", line_text="return _helper")
+    assert "ag.primitive" in message
+
+
+def test_a_primitive_without_rules():
+    @ag.primitive
+    def opaque(x):
+        return x
+
+    def f(x):
+        return opaque(x)
+    raises(errors.NoRuleError, f, 1.0, match="has no derivative rule")
+
+
+def test_an_undefined_name():
+    def f(x):
+        return x * not_defined_anywhere  # noqa: F821
+    raises(errors.UndefinedNameError, f, 1.0, match="not_defined_anywhere")
+
+
+def test_indexing_a_differentiated_array_is_refused_for_now():
+    def f(x):
+        return x[0] * 2.0
+    raises(errors.UnsupportedSyntaxError, f, np.ones(3), line_text="return x[0]",
+           match="indexing")
+
+
+def test_in_place_update_of_an_aliased_array_is_refused():
+    def f(x):
+        y = x * 1.0
+        z = y
+        y += 1.0
+        return np.sum(z * y)
+    raises(errors.InPlaceError, f, np.ones(3), line_text="y += 1.0", match="`z`")
+
+
+def test_in_place_update_without_aliases_is_fine():
+    def f(x):
+        y = x * 1.0
+        y += 1.0
+        return np.sum(y * y)
+    np.testing.assert_allclose(ag.grad(f)(np.ones(3)), np.full(3, 4.0))
+
+
+@pytest.mark.parametrize("wrt, text", [(4, "out of range"), (-5, "out of range"),
+                                       ("z", "not an argument"), (1.5, "position"),
+                                       ((0, 0), "twice"), ((), "no argument")])
+def test_bad_wrt(wrt, text):
+    def f(x, y):
+        return x * y
+    with pytest.raises(errors.WrtError, match=text):
+        ag.grad(f, wrt=wrt)
+
+
+def test_integer_and_boolean_arguments_cannot_be_differentiated():
+    def f(x):
+        return x * 2
+    with pytest.raises(errors.WrtError, match="integer"):
+        ag.grad(f)(3)
+    with pytest.raises(errors.WrtError, match="integer"):
+        ag.grad(f)(np.arange(3))
+    with pytest.raises(errors.WrtError, match="boolean"):
+        ag.grad(f)(True)
+
+
+def test_source_that_cannot_be_read():
+    namespace = {}
+    exec("def f(x):\n    return x * 2\n", namespace)
+    with pytest.raises(errors.SourceError, match="cannot read the source"):
+        ag.grad(namespace["f"])(1.0)
+
+
+def test_not_a_function():
+    with pytest.raises(ag.AstgradError):
+        ag.grad(3)
+    with pytest.raises(errors.SourceError):
+        ag.grad(np.linalg.qr)
+
+
+def test_source_of_something_else():
+    with pytest.raises(ag.AstgradError, match="not made by an astgrad transform"):
+        ag.source(len)
