@@ -16,7 +16,6 @@ import numpy as np
 from . import api
 from .errors import AstgradError
 from .transform import registry
-from .transform.kinds import Kind
 
 _KINDS = {"float": 1.0, "int": 1, "bool": True}
 

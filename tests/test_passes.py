@@ -1,7 +1,6 @@
 """Each pass on its own: a short source in, the expected short source out, and
 the rewritten function still computes the same values."""
 import ast
-import inspect
 import textwrap
 
 import numpy as np

@@ -2,7 +2,6 @@
 differentiated again."""
 import numpy as np
 
-from ..kinds import UNKNOWN, Kind
 from ..registry import defnondiff, defvjp
 from ... import runtime as rt
 

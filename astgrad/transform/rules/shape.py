@@ -1,7 +1,7 @@
 """Rules for functions that move elements without changing them."""
 import numpy as np
 
-from ..kinds import UNKNOWN, Kind
+from ..kinds import UNKNOWN
 from ..registry import defvjp
 from ... import runtime as rt
 

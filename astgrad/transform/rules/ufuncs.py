@@ -1,7 +1,7 @@
 """Rules for NumPy's elementwise functions (ufuncs and `np.where`)."""
 import numpy as np
 
-from ..kinds import Kind, broadcast
+from ..kinds import broadcast
 from ..registry import defvjp
 
 
