@@ -6,7 +6,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from astgrad.transform import normalize, optimize, resolve, source
+from astgrad.transform import normalize, optimize, resolve, source, syntax
 from astgrad.transform.kinds import Kind, infer, same_shapes
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
@@ -17,9 +17,9 @@ def _front(fn):
     tree = src.tree
     scope = resolve.UserScope(fn)
     namer = Namer(names_in(tree))
-    normalize.check_syntax(tree, src.where)
+    syntax.check_syntax(tree, src.where)
     tree, ns = resolve.resolve(tree, scope, src.where)
-    return normalize.normalize(tree, namer, src.where), ns, namer
+    return normalize.normalize(tree, namer, src.where, ns), ns, namer
 
 
 def body_text(tree):
@@ -90,7 +90,7 @@ def test_normalize_drops_docstrings_and_code_after_return():
         return a
         a = a + 1  # noqa
     tree, _, _ = _front(f)
-    assert body_text(tree) == ["return a"]
+    assert body_text(tree) == ["out = a", "return out"]
 
 
 # ---- the exhaustive classification of Python's syntax ---------------------------------------
@@ -106,8 +106,8 @@ def _all_subclasses(cls):
 
 @pytest.mark.parametrize("base", [ast.stmt, ast.expr])
 def test_every_node_class_of_this_python_is_handled_or_refused(base):
-    handled = normalize.HANDLED_STMTS if base is ast.stmt else normalize.HANDLED_EXPRS
-    refused = normalize._REFUSED_STMTS if base is ast.stmt else normalize._REFUSED_EXPRS
+    handled = syntax.HANDLED_STMTS if base is ast.stmt else syntax.HANDLED_EXPRS
+    refused = syntax.REFUSED_STMTS if base is ast.stmt else syntax.REFUSED_EXPRS
     ours = {Comment}
     unclassified = {c.__name__ for c in _all_subclasses(base)
                     if c not in ours and not issubclass(c, handled) and c not in refused

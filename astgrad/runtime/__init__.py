@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
 
-__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like"]
+__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like"]
 
 
 def unbroadcast(g, x):
@@ -64,6 +64,18 @@ def check_seed(seed, value, where):
         raise SeedShapeError(
             f"the pullback seed has shape {np.shape(seed)} but the output has shape "
             f"{np.shape(value)}.", where, fix="Pass a seed with the output's shape.")
+
+
+def add_each(adjoints, parts):
+    """Add a sequence of adjoints into a list of adjoints, element by element."""
+    return [a + p for a, p in zip(adjoints, parts)]
+
+
+def shaped_like(g, x):
+    """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as."""
+    if np.shape(g) == np.shape(x):
+        return g
+    return np.zeros_like(x) + g
 
 
 def zeros_like(x):

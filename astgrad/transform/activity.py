@@ -26,8 +26,10 @@ def reads(node: ast.AST) -> list[str]:
 
 def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     """The names whose derivative flows into `value`'s result."""
-    if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr)):
+    if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)):
         return []
+    if isinstance(value, ast.Subscript):
+        return reads(value.value)
     if isinstance(value, ast.Call):
         prim = registry.lookup(ns.value(value.func))
         if prim is None or prim.nondiff:
@@ -35,26 +37,45 @@ def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     return reads(value)
 
 
-def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
-    varied = set(wrt)
-    for stmt in tree.body:
+def edges(stmts, ns):
+    """(target, sources) for each way a value flows into a name, anywhere in `stmts`."""
+    for stmt in stmts:
         if isinstance(stmt, ast.Assign):
-            sources = differentiable_reads(stmt.value, ns)
-            if any(s in varied for s in sources):
-                if isinstance(stmt.value, ast.Subscript):
-                    raise UnsupportedSyntaxError(
-                        "indexing a value being differentiated is not supported yet.",
-                        where(stmt), fix="Use whole-array operations (np.sum, reshapes, "
-                                         "products with a mask array).")
-                if isinstance(stmt.value, ast.BoolOp):
-                    raise UnsupportedSyntaxError(
-                        "`and`/`or` on a value being differentiated is not supported.",
-                        where(stmt), fix="Use np.where, np.maximum or np.minimum.")
-                varied.add(stmt.targets[0].id)
-    useful = set()
-    for stmt in reversed(tree.body):
-        if isinstance(stmt, ast.Return):
-            useful |= set(reads(stmt.value))
-        elif isinstance(stmt, ast.Assign) and stmt.targets[0].id in useful:
-            useful |= set(differentiable_reads(stmt.value, ns))
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                yield target.id, differentiable_reads(stmt.value, ns)
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and isinstance(stmt.value.func, ast.Attribute) \
+                and stmt.value.func.attr == "append":
+            yield stmt.value.func.value.id, reads(stmt.value.args[0])
+        elif isinstance(stmt, (ast.If, ast.For, ast.While)):
+            yield from edges(stmt.body, ns)
+            yield from edges(stmt.orelse, ns)
+
+
+def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
+    """Flow-insensitive, so loops and branches need no special care: a name that
+    may carry a derivative anywhere is treated as carrying one everywhere."""
+    *body, ret = tree.body
+    flows = list(edges(body, ns))
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in flows:
+            if target not in varied and any(s in varied for s in sources):
+                varied.add(target)
+                changed = True
+    useful = set(reads(ret.value))
+    changed = True
+    while changed:
+        changed = False
+        for target, sources in flows:
+            if target in useful:
+                new = set(sources) - useful
+                if new:
+                    useful |= new
+                    changed = True
     return Activity(active=varied & useful, varied=varied)

@@ -72,12 +72,15 @@ class _LiveGlobals(dict):
     function would see at this moment (closure cells, module globals, builtins),
     so a value the user rebinds between calls is read afresh."""
 
-    def __init__(self, bound, scope: UserScope):
+    def __init__(self, bound, sources: dict):
         super().__init__(bound)
-        self.scope = scope
+        self.sources = sources
 
     def __missing__(self, name):
-        value = self.scope.get(name)
+        if name not in self.sources:
+            raise KeyError(name)
+        scope, original = self.sources[name]
+        value = scope.get(original)
         if value is _missing_marker():
             raise KeyError(name)
         return value
@@ -97,6 +100,6 @@ def compile_function(text: str, name: str, ns: Namespace, scope: UserScope, labe
     code = compile(text, filename, "exec")
     bound = dict(ns.bound)
     bound["__name__"] = "astgrad.generated"
-    namespace = _LiveGlobals(bound, scope) if ns.live else bound
+    namespace = _LiveGlobals(bound, ns.sources) if ns.live else bound
     exec(code, namespace)
     return namespace[name], filename

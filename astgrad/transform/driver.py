@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import activity, codegen, normalize, optimize, resolve, reverse, source
+from . import activity, codegen, normalize, optimize, resolve, reverse, source, syntax
 from .kinds import Kind, infer
 from .naming import Namer, names_in
 
@@ -44,10 +44,20 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     tree = copy.deepcopy(src.tree)
     scope = resolve.UserScope(fn)
     namer = Namer(names_in(tree) | set(scope.cells))
-    normalize.check_syntax(tree, src.where)
+    syntax.check_syntax(tree, src.where)
     tree, ns = resolve.resolve(tree, scope, src.where)
     _dump("resolve", tree)
-    tree = normalize.normalize(tree, namer, src.where)
+
+    def expand(fn):
+        """A user function called from this one: parsed and resolved, to be inlined."""
+        callee = source.read(fn)
+        tree = copy.deepcopy(callee.tree)
+        syntax.check_syntax(tree, callee.where)
+        namer.taken |= names_in(tree)
+        resolve.resolve(tree, resolve.UserScope(fn), callee.where, ns)
+        return tree, callee.where
+
+    tree = normalize.normalize(tree, namer, src.where, ns, expand)
     _dump("normalize", tree)
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)

@@ -151,17 +151,80 @@ def expr_kind(node, env: dict, ns) -> Kind:
     return UNKNOWN
 
 
+def join(a: Kind, b: Kind) -> Kind:
+    """What is known of a value that is `a` on one path and `b` on another."""
+    if a == b:
+        return a
+    if a.ndim == b.ndim and a.dtype == b.dtype:
+        return Kind(a.ndim, a.dtype, False, a.itemsize if a.itemsize == b.itemsize else None)
+    return Kind(None, a.dtype if a.dtype == b.dtype else None)
+
+
+def _subscript_kind(node, env, ns) -> Kind:
+    import ast
+    base = expr_kind(node.value, env, ns)
+    if base.ndim is None or base.dtype == "O":
+        return UNKNOWN
+    parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    drop = 0
+    for part in parts:
+        if isinstance(part, ast.Slice):
+            continue
+        k = expr_kind(part, env, ns)
+        if k.ndim == 0 and k.dtype in ("i", "u"):
+            drop += 1
+        else:
+            return base.with_ndim(None)
+    return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
+
+
 def infer(body, env: dict, ns) -> dict:
-    """Kinds of every name a straight-line body assigns, given its inputs' kinds."""
+    """Kinds of every name a body assigns, given its inputs' kinds; a name that
+    takes different kinds on different paths or iterations gets what they share."""
     import ast
     env = dict(env)
-    for stmt in body:
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-            env[stmt.targets[0].id] = expr_kind(stmt.value, env, ns)
+
+    def assign(name, kind):
+        env[name] = join(env[name], kind) if name in env and name in looped else kind
+
+    looped: set[str] = set()
+
+    def walk(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                value = stmt.value
+                kind = _subscript_kind(value, env, ns) if isinstance(value, ast.Subscript) \
+                    else expr_kind(value, env, ns)
+                assign(stmt.targets[0].id, kind)
+            elif isinstance(stmt, ast.If):
+                before = dict(env)
+                walk(stmt.body)
+                after_body = dict(env)
+                env.clear()
+                env.update(before)
+                walk(stmt.orelse)
+                for name in set(after_body) | set(env):
+                    if name in after_body and name in env:
+                        env[name] = join(after_body[name], env[name])
+                    else:
+                        env[name] = after_body.get(name, env.get(name))
+            elif isinstance(stmt, (ast.For, ast.While)):
+                if isinstance(stmt, ast.For):
+                    env[stmt.target.id] = Kind(0, "i", True)
+                inner = {n.id for s in stmt.body for n in ast.walk(s)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                looped.update(inner)
+                for _ in range(3):
+                    before = dict(env)
+                    walk(stmt.body)
+                    if env == before:
+                        break
+
+    walk(body)
     return env
 
 
-def same_shapes(body, kinds: dict, ns) -> dict:
+def same_shapes(body, kinds: dict, ns, exclude=frozenset()) -> dict:
     """For each name of a straight-line body, the first name known to have its
     shape (its own name when none is). An elementwise result has the shape of
     its operands when every operand that is not a number shares one shape."""
@@ -176,7 +239,7 @@ def same_shapes(body, kinds: dict, ns) -> dict:
             kind = expr_kind(node, kinds, ns)
             if kind.ndim == 0:
                 continue
-            if not isinstance(node, ast.Name):
+            if not isinstance(node, ast.Name) or node.id in exclude:
                 return None
             found.add(rep.get(node.id, node.id))
         return found.pop() if len(found) == 1 else None
@@ -185,6 +248,8 @@ def same_shapes(body, kinds: dict, ns) -> dict:
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
             continue
         target, value = stmt.targets[0].id, stmt.value
+        if target in exclude:
+            continue
         operands = None
         if isinstance(value, ast.Name):
             operands = [value]

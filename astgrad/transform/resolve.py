@@ -41,6 +41,7 @@ class Namespace:
         self.taken = set(taken)
         self.bound: dict[str, object] = {NUMPY: np, RUNTIME: runtime}
         self.live: dict[str, Kind] = {}   # read from the user's scope at run time
+        self.sources: dict[str, tuple] = {}  # live name -> (scope, name there)
 
     def bind(self, obj, preferred: str) -> str:
         for name, value in self.bound.items():
@@ -51,6 +52,15 @@ class Namespace:
             name += "_"
         self.bound[name] = obj
         return name
+
+    def read_live(self, name: str, scope, obj) -> str:
+        """The name generated code uses to read `name` from `scope` when it runs."""
+        emitted = name
+        while emitted in self.sources and self.sources[emitted][0].globals is not scope.globals:
+            emitted += "_"
+        self.live[emitted] = of_value(obj)
+        self.sources[emitted] = (scope, name)
+        return emitted
 
     def ref(self, obj) -> ast.expr:
         """An expression naming `obj` (a primitive or a module) in generated code."""
@@ -110,11 +120,15 @@ class UserScope:
 
 
 def local_names(tree: ast.FunctionDef) -> set[str]:
-    args = tree.args
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    """Parameters, assigned names and nested defs, of the function and its nested defs."""
+    names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef) and node is not tree:
+            names.add(node.name)
     return names
 
 
@@ -131,14 +145,16 @@ def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None
                 f"a local variable named `{name}` would hide NumPy or astgrad's runtime "
                 f"in the generated code.", where(tree), fix=f"Rename `{name}`.")
     ns = ns or Namespace(scope, locals_)
-    _Resolver(scope, ns, locals_, where, check).visit(tree)
+    local_defs = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n is not tree}
+    _Resolver(scope, ns, locals_, where, check, local_defs).visit(tree)
     return tree, ns
 
 
 class _Resolver(ast.NodeTransformer):
-    def __init__(self, scope, ns, locals_, where, check):
+    def __init__(self, scope, ns, locals_, where, check, local_defs=()):
         self.scope, self.ns, self.locals, self.where = scope, ns, locals_, where
         self.check = check
+        self.local_defs = set(local_defs)
 
     # -- what a dotted name means -------------------------------------------
     def _static(self, node: ast.expr):
@@ -169,8 +185,8 @@ class _Resolver(ast.NodeTransformer):
             raise UnsupportedSyntaxError(
                 f"`{node.id}` names a value of yours and something astgrad's generated code "
                 f"needs.", self.where(node), fix=f"Rename `{node.id}`.")
-        self.ns.live[node.id] = of_value(obj)
-        return node
+        return ast.copy_location(ast.Name(self.ns.read_live(node.id, self.scope, obj),
+                                          ast.Load()), node)
 
     def visit_Attribute(self, node):
         obj = self._static(node)
@@ -197,8 +213,13 @@ class _Resolver(ast.NodeTransformer):
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         func = node.func
+        if isinstance(func, ast.Name) and func.id in self.local_defs:
+            return node                          # a nested def: inlined by normalize
         obj = self._static(func)
         if obj is _MISSING and isinstance(func, ast.Attribute):
+            if func.attr == "append" and isinstance(func.value, ast.Name) \
+                    and func.value.id in self.locals:
+                return node                      # list.append, on a list of this function
             return self._method(node)
         if obj is _MISSING:
             name = ast.unparse(func)
@@ -240,16 +261,12 @@ class _Resolver(ast.NodeTransformer):
         if prim is not None and (prim.nondiff or prim.vjps or prim.jvps):
             return
         name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+        if prim is None and isinstance(obj, types.FunctionType):
+            return                               # the user's own function: inlined
         if prim is not None:
             raise NoRuleError(
                 f"`{name}` is marked ag.primitive but has no derivative rule.", self.where(node),
                 fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...).")
-        if isinstance(obj, types.FunctionType):
-            raise NoRuleError(
-                f"`{name}` is a Python function of yours; calls to your own functions are "
-                f"not differentiated yet.", self.where(node),
-                fix=f"Write its code into the caller, or mark it @ag.primitive and give it "
-                    f"rules with ag.defvjp({name}, ...).")
         raise NoRuleError(
             f"`{name}` has no derivative rule.", self.where(node),
             fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...), or use a "

@@ -1,12 +1,29 @@
 """Pass 5, reverse: write the forward sweep and the reverse sweep.
 
 Input: a normalized function (see `normalize`). Output: a function whose body
-is the forward sweep (the primal statements), then the reverse sweep, in
-which each active statement's vjp rules are instantiated in reverse order and
-adjoints are accumulated (`bx = ...` first, `bx = bx + ...` after). How the
-result is returned depends on the transform: `grad` returns the gradients,
-`value_and_grad` the value and the gradients, `vjp` the value and a nested
-`pullback(seed)` that holds the reverse sweep.
+is the forward sweep (the primal statements, plus saving what loops and
+branches overwrite), then the reverse sweep: each active statement's vjp
+rules instantiated in reverse order, adjoints accumulated.
+
+* Straight-line code at the top level is in SSA form, so nothing is saved:
+  the first contribution to an adjoint assigns it (`bx = ...`), later ones add.
+* A name assigned inside `if`/`for`/`while` is assigned in place. Before the
+  assignment the forward sweep pushes the old value (`saved_h.append(h)`); the
+  reverse sweep, after the statement's adjoint, pops it back (`h =
+  saved_h.pop()`), so every statement's rule sees the values it saw going
+  forward. Its adjoint starts at zero and, once the statement is reversed, is
+  zero again (the old value is a different value). Pushes whose popped value
+  nothing reads are removed afterwards (`saving.prune`).
+* A branch's test is a name kept for the reverse sweep; a `for` over `range`
+  is reversed over `reversed(range(...))` (cut to the iterations that ran when
+  the body can `break`); a `while` counts its iterations.
+* `x[i]` accumulates into its adjoint in place (`bx[i] += g`, or `np.add.at`
+  where indices may repeat); `x[i] = v` saves what it overwrites; lists made
+  by `[...]` and `.append` have lists of adjoints.
+
+How the result is returned depends on the transform: `grad` returns the
+gradients, `value_and_grad` the value and the gradients, `vjp` the value and
+a nested `pullback(seed)` that holds the reverse sweep.
 """
 from __future__ import annotations
 
@@ -15,9 +32,9 @@ import copy
 from dataclasses import dataclass
 
 from ..errors import NoRuleError, NonScalarOutputError, UnsupportedSyntaxError
-from . import registry
-from .activity import Activity
-from .kinds import Kind, UNKNOWN, expr_kind, same_shapes
+from . import registry, saving
+from .activity import Activity, reads
+from .kinds import OPAQUE, UNKNOWN, Kind, expr_kind, same_shapes
 from .naming import Namer
 from .nodes import Comment
 from .resolve import Namespace, UserScope, resolve
@@ -40,25 +57,77 @@ def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, 
     return rev.run(), rev.shapes
 
 
+def _assigned_inside(stmts) -> set[str]:
+    """Names assigned within compound statements: these are assigned in place."""
+    out = set()
+    for stmt in stmts:
+        if isinstance(stmt, (ast.If, ast.For, ast.While)):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    out.add(node.id)
+    return out
+
+
 class _Reverse:
     def __init__(self, tree, source, activity, kinds, ns, namer, request):
         self.tree, self.source, self.activity = tree, source, activity
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
+        body = tree.body[:-1]
+        self.inplace = _assigned_inside(body)
+        self.shapes = same_shapes(body, kinds, ns, exclude=self.inplace)
         self.adjoint: dict[str, str] = {}
-        self.shapes = same_shapes(tree.body, kinds, ns)
+        self.stacks: dict[str, str] = {}
+        self.sequences = _sequences(body)
+        self.owned = set()       # adjoints updated in place: always fresh arrays of their own
+        self.dynamic = set()     # adjoints that start at zero and only ever accumulate
+        self._classify(body, depth=0)
 
-    # -- the whole function ------------------------------------------------------
+    # -- which adjoints start at zero ---------------------------------------------------
+    def _classify(self, stmts, depth):
+        for stmt in stmts:
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                self._classify(stmt.body, depth + 1)
+                self._classify(stmt.orelse, depth + 1)
+                continue
+            names = [n for n in reads(stmt) if self._active_name(n)]
+            target = _target_name(stmt)
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
+                self.owned.add(target)
+                self.dynamic.update(names + [target])
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Subscript):
+                base = stmt.value.value.id if isinstance(stmt.value.value, ast.Name) else None
+                if base is not None:
+                    self.owned.add(base)
+                    self.dynamic.add(base)
+            if depth > 0:
+                self.dynamic.update(names)
+                if target is not None:
+                    self.dynamic.add(target)
+        self.dynamic |= self.sequences & self.activity.active
+        self.owned |= self.sequences & self.activity.active
+        self.dynamic = {n for n in self.dynamic if self._active_name(n)}
+
+    def _active_name(self, name) -> bool:
+        return name in self.activity.active
+
+    def _active(self, node) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.activity.active
+
+    # -- the whole function ----------------------------------------------------------------
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
         outputs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-        forward = _commented(body, self.source, "")
         seeds, seed_stmts, checks = self._seeds(ret, outputs)
-        reverse_stmts = []
-        for stmt in reversed(body):
-            for adjoint in self._adjoint_of(stmt):
-                reverse_stmts.append(ast.copy_location(adjoint, stmt))
-        sweep = seed_stmts + _commented(reverse_stmts, self.source, ", reverse")
+        forward, backward = self._block(body, depth=0)
+        zeros = [self._zero_init(n) for n in sorted(self.dynamic)
+                 if n not in self.adjoint or n in self.dynamic]
+        sweep = zeros + seed_stmts + backward
+        for name in self.dynamic:
+            self.adjoint.setdefault(name, self._adjoint_name(name))
         grads = [self._gradient(p) for p in self.request.wrt]
+        forward, sweep = saving.prune(forward, sweep, grads, self.stacks)
+        forward = saving.initial_values(self.stacks, self._defined_first(body)) + \
+            [s for s in (self._new_stack(v) for v in self.stacks) if s] + forward
         grad_value = grads[0] if len(grads) == 1 and not self.request.as_tuple \
             else ast.Tuple(grads, ast.Load())
         fn = self.tree
@@ -71,9 +140,10 @@ class _Reverse:
             fn.body = forward + checks + sweep + [
                 ast.Return(ast.Tuple([value, grad_value], ast.Load()))]
         else:
-            pullback = ast.FunctionDef(
-                name="pullback", args=_args([s for s in seeds]), body=checks + sweep
-                + [ast.Return(grad_value)], decorator_list=[], returns=None, type_comment=None)
+            inner = saving.private_copies(checks + sweep + [ast.Return(grad_value)],
+                                          forward, self.stacks, self.namer)
+            pullback = ast.FunctionDef(name="pullback", args=_args(seeds), body=inner,
+                                       decorator_list=[], returns=None, type_comment=None)
             if hasattr(ast, "TypeAlias"):
                 pullback.type_params = []
             fn.body = forward + [pullback, ast.Return(
@@ -83,14 +153,25 @@ class _Reverse:
                 ast.copy_location(stmt, ret)
         return ast.fix_missing_locations(fn)
 
-    # -- seeds ---------------------------------------------------------------------
+    def _defined_first(self, body) -> set[str]:
+        """Names with a value before any loop or branch assigns them."""
+        out = {a.arg for a in self.tree.args.args + self.tree.args.posonlyargs
+               + self.tree.args.kwonlyargs}
+        for stmt in body:
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                break
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                out.add(stmt.targets[0].id)
+        return out
+
+    # -- seeds -------------------------------------------------------------------------------
     def _seeds(self, ret, outputs):
         where = self.source.where(ret)
-        mode = self.request.mode
-        if mode != "vjp":
-            if isinstance(ret.value, ast.Tuple) or (isinstance(ret.value, ast.Constant)
-                                                    and ret.value.value is None):
-                what = "a tuple" if isinstance(ret.value, ast.Tuple) else "None"
+        if self.request.mode != "vjp":
+            value = ret.value
+            if isinstance(value, ast.Tuple) or (isinstance(value, ast.Constant)
+                                                and value.value is None):
+                what = "a tuple" if isinstance(value, ast.Tuple) else "None"
                 raise NonScalarOutputError(
                     f"`grad` needs a function that returns a scalar; this one returns {what}.",
                     where, fix="Use ag.vjp(f) for several outputs, or return one number.")
@@ -108,8 +189,7 @@ class _Reverse:
                                              [out, ast.Constant(where)])))
             if not self._active(out):
                 return [], [], checks
-            stmt = self._accumulate(out.id, self._one(kind))
-            return [], [stmt], checks
+            return [], [self._accumulate(out.id, self._one(kind))], checks
         unpack = []
         if isinstance(ret.value, ast.Tuple):
             seed = self.namer.fresh("seeds")
@@ -127,7 +207,8 @@ class _Reverse:
         stmts = []
         for name, out in zip(names, outputs):
             if self._active(out):
-                if out.id not in self.adjoint and len(names) == 1:
+                if out.id not in self.adjoint and len(names) == 1 \
+                        and out.id not in self.dynamic:
                     self.adjoint[out.id] = name
                 else:
                     stmts.append(self._accumulate(out.id, ast.Name(name, ast.Load())))
@@ -139,20 +220,120 @@ class _Reverse:
             return ast.Constant(1.0)
         return _call(self.ns, f"np.float{8 * kind.itemsize}", [ast.Constant(1.0)])
 
-    # -- one statement's adjoint -------------------------------------------------------
-    def _active(self, node) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.activity.active
+    # -- blocks ---------------------------------------------------------------------------
+    def _block(self, stmts, depth) -> tuple[list, list]:
+        forward, backward = [], []
+        for stmt in reversed(stmts):          # adjoints are made in reverse order
+            fwd, bwd = self._statement(stmt, depth)
+            forward[:0] = _located(fwd, stmt)
+            backward.extend(_located(bwd, stmt))
+        if depth == 0:
+            forward = _commented(forward, self.source, "")
+            backward = _commented(backward, self.source, ", reverse")
+        return forward, backward
 
-    def _adjoint_of(self, stmt) -> list[ast.stmt]:
-        if not isinstance(stmt, ast.Assign):
-            return []
+    def _statement(self, stmt, depth) -> tuple[list, list]:
+        if isinstance(stmt, ast.If):
+            return self._if(stmt, depth)
+        if isinstance(stmt, ast.For):
+            return self._for(stmt, depth)
+        if isinstance(stmt, ast.While):
+            return self._while(stmt, depth)
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
+            return self._store_item(stmt, depth)
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+            return self._assign(stmt, depth)
+        if isinstance(stmt, ast.Expr) and _is_append(stmt.value):
+            return self._append(stmt)
+        return [stmt], []                       # print(...), assert, break, continue
+
+    # -- compound statements ----------------------------------------------------------------
+    def _if(self, stmt, depth):
+        body_f, body_b = self._block(stmt.body, depth + 1)
+        else_f, else_b = self._block(stmt.orelse, depth + 1)
+        forward = [ast.If(stmt.test, body_f, else_f)]
+        backward = [ast.If(copy.deepcopy(stmt.test), body_b, else_b)] if body_b or else_b else []
+        return forward, backward
+
+    def _for(self, stmt, depth):
+        body_f, body_b = self._block(stmt.body, depth + 1)
+        target = stmt.target.id
+        span = copy.deepcopy(stmt.iter)
+        forward, backward = self._save(target, depth)[0], []
+        if _breaks(stmt.body):
+            count = self.namer.fresh("n")
+            forward += [_assign(count, ast.Constant(0))]
+            body_f = [_assign(count, ast.BinOp(_load(count), ast.Add(), ast.Constant(1)))] \
+                + body_f
+            span = ast.Subscript(span, ast.Slice(None, _load(count), None), ast.Load())
+            self.inplace.add(count)
+            forward = self._save(count, depth)[0] + forward
+            backward_restore = self._save(count, depth)[1]
+        else:
+            backward_restore = []
+        forward.append(ast.For(stmt.target, stmt.iter, body_f, []))
+        if body_b:
+            reversed_span = ast.Call(ast.Name("reversed", ast.Load()), [span], [])
+            backward.append(ast.For(ast.Name(target, ast.Store()), reversed_span, body_b, []))
+        backward += self._save(target, depth)[1] + backward_restore
+        return forward, backward
+
+    def _while(self, stmt, depth):
+        body_f, body_b = self._block(stmt.body, depth + 1)
+        count = self.namer.fresh("n")
+        self.inplace.add(count)
+        save, restore = self._save(count, depth)
+        forward = save + [_assign(count, ast.Constant(0)), ast.While(
+            stmt.test, [_assign(count, ast.BinOp(_load(count), ast.Add(), ast.Constant(1)))]
+            + body_f, [])]
+        backward = []
+        if body_b:
+            step = self.namer.fresh("_")
+            backward.append(ast.For(ast.Name(step, ast.Store()), ast.Call(
+                ast.Name("range", ast.Load()), [_load(count)], []), body_b, []))
+        return forward, backward + restore
+
+    # -- saving what is overwritten ------------------------------------------------------------
+    def _save(self, name, depth) -> tuple[list, list]:
+        """Push the old value before an in-place assignment; pop it after its adjoint."""
+        if depth == 0 and name not in self.inplace or name not in self.inplace:
+            return [], []
+        stack = self.stacks.setdefault(name, self.namer.fresh(f"saved_{name.lstrip('_')}"))
+        push = ast.Expr(ast.Call(ast.Attribute(_load(stack), "append", ast.Load()),
+                                 [_load(name)], []))
+        pop = _assign(name, ast.Call(ast.Attribute(_load(stack), "pop", ast.Load()), [], []))
+        return [push], [pop]
+
+    def _new_stack(self, name):
+        return _assign(self.stacks[name], ast.List([], ast.Load()))
+
+    # -- simple statements ---------------------------------------------------------------------
+    def _assign(self, stmt, depth):
         target = stmt.targets[0].id
-        if target not in self.adjoint:
-            return []
-        g = ast.Name(self.adjoint[target], ast.Load())
+        save, restore = self._save(target, depth) if depth > 0 else ([], [])
+        forward = save + [stmt]
+        if target not in self.activity.active:
+            return forward, restore
+        g = _load(self._adjoint_name(target))
+        value = stmt.value
+        grab = []
+        if target in self.dynamic and target in reads(value):
+            held = self.namer.fresh(f"g{target.lstrip('_')}")
+            grab, g = [_assign(held, g)], _load(held)
+        backward = grab + self._contributions(stmt, target, g)
+        if target in self.dynamic:
+            backward.append(self._reset(target))
+        return forward, backward + restore
+
+    def _contributions(self, stmt, target, g) -> list[ast.stmt]:
         value = stmt.value
         if isinstance(value, ast.Name):
             return [self._accumulate(value.id, g)] if self._active(value) else []
+        if isinstance(value, (ast.Tuple, ast.List)):
+            return [self._accumulate(e.id, ast.Subscript(g, ast.Constant(i), ast.Load()))
+                    for i, e in enumerate(value.elts) if self._active(e)]
+        if isinstance(value, ast.Subscript):
+            return self._read_item(value, g)
         if isinstance(value, ast.BinOp):
             prim = registry.lookup(registry.BINOPS.get(type(value.op)))
             args = {"x": value.left, "y": value.right}
@@ -161,6 +342,9 @@ class _Reverse:
             args = {"x": value.operand}
         elif isinstance(value, ast.Call):
             prim = registry.lookup(self.ns.value(value.func))
+            if prim is None:
+                raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
+                                  self.source.where(stmt))
             args = self._bind(prim, value, stmt)
         else:
             return []
@@ -169,6 +353,66 @@ class _Reverse:
                               self.source.where(stmt))
         return self._apply(prim, args, target, g, stmt)
 
+    def _read_item(self, value: ast.Subscript, g) -> list[ast.stmt]:
+        """`v = x[i]`: add `g` into `bx` at `i`, in place."""
+        base = value.value
+        if not self._active(base):
+            return []
+        b = _load(self._adjoint_name(base.id))
+        index = copy.deepcopy(value.slice)
+        if self._repeatable(index) and base.id not in self.sequences:
+            add_at = ast.Attribute(ast.Attribute(self.ns.ref(__import__("numpy")), "add",
+                                                 ast.Load()), "at", ast.Load())
+            return [ast.Expr(ast.Call(add_at, [b, index, g], []))]
+        return [ast.AugAssign(ast.Subscript(b, index, ast.Store()), ast.Add(), g)]
+
+    def _repeatable(self, index) -> bool:
+        """Might this index name one element twice (an integer array, a list)?"""
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, ast.Slice) or isinstance(part, ast.Constant):
+                continue
+            kind = expr_kind(part, self.kinds, self.ns)
+            if not (kind.ndim == 0 and kind.dtype in ("i", "u")):
+                if kind.dtype == "b" and kind.ndim is not None and kind.ndim > 0:
+                    continue                     # a boolean mask names each element once
+                return True
+        return False
+
+    def _store_item(self, stmt, depth):
+        """`x[i] = v`: save what is overwritten; `bv` gets `bx[i]`, which is then zero."""
+        target = stmt.targets[0]
+        base = target.value.id
+        stack = self.stacks.setdefault(f"{base}[]", self.namer.fresh(f"saved_{base}_items"))
+        old = ast.Call(self.ns.ref(__import__("numpy").copy),
+                       [ast.Subscript(_load(base), copy.deepcopy(target.slice), ast.Load())], [])
+        push = ast.Expr(ast.Call(ast.Attribute(_load(stack), "append", ast.Load()), [old], []))
+        restore = ast.Assign([ast.Subscript(_load(base), copy.deepcopy(target.slice),
+                                            ast.Store())],
+                             ast.Call(ast.Attribute(_load(stack), "pop", ast.Load()), [], []))
+        backward = []
+        if base in self.activity.active:
+            b = _load(self._adjoint_name(base))
+            part = ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
+            if self._active(stmt.value):
+                kind_v = expr_kind(stmt.value, self.kinds, self.ns)
+                contribution = _call(self.ns, "np.sum", [part]) if kind_v.ndim == 0 else \
+                    _call(self.ns, "rt.unbroadcast", [part, stmt.value])
+                backward.append(self._accumulate(stmt.value.id, contribution))
+            backward.append(ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice),
+                                                      ast.Store())], ast.Constant(0.0)))
+        return [push, stmt], backward + [restore]
+
+    def _append(self, stmt):
+        call = stmt.value
+        lst, item = call.func.value, call.args[0]
+        if not (self._active(lst) and self._active(item)):
+            return [stmt], []
+        b = _load(self._adjoint_name(lst.id))
+        pop = ast.Call(ast.Attribute(b, "pop", ast.Load()), [], [])
+        return [stmt], [self._accumulate(item.id, pop)]
+
+    # -- rules ---------------------------------------------------------------------------------
     def _bind(self, prim, call, stmt):
         try:
             return prim.bind(call.args, {k.arg: k.value for k in call.keywords})
@@ -183,13 +427,10 @@ class _Reverse:
             node = args.get(param)
             if node is None:
                 continue
-            if isinstance(node, (ast.Tuple, ast.List)):
-                if any(self._active(e) for e in node.elts):
-                    raise UnsupportedSyntaxError(
-                        f"differentiable values inside a list or tuple passed to "
-                        f"{prim.name} are not supported yet.", where)
-                continue
-            if not self._active(node):
+            sequence = isinstance(node, (ast.Tuple, ast.List)) or \
+                isinstance(node, ast.Name) and node.id in self.sequences
+            elements = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
+            if not any(self._active(e) for e in elements):
                 continue
             rule = prim.vjps[i] if i < len(prim.vjps) else None
             if rule is None:
@@ -199,28 +440,43 @@ class _Reverse:
                                   f"`{param}`.", where,
                                   fix=f"Add one with ag.defvjp({prim.name}, ...).")
             expr = self._instantiate(rule, g, target, args, where)
+            if sequence:
+                out += self._spread(node, expr)
+                continue
             if prim.elementwise:
                 expr = self._unbroadcast(expr, node, args, target)
             out.append(self._accumulate(node.id, expr))
         return out
 
+    def _spread(self, node, expr) -> list[ast.stmt]:
+        """A rule for a list argument gives a list: one adjoint per element."""
+        if isinstance(node, ast.Name):
+            b = _load(self._adjoint_name(node.id))
+            return [_assign(b.id, _call(self.ns, "rt.add_each", [b, expr]))]
+        parts = self.namer.temp()
+        out = [_assign(parts, expr)]
+        for i, e in enumerate(node.elts):
+            if self._active(e):
+                out.append(self._accumulate(e.id, ast.Subscript(_load(parts), ast.Constant(i),
+                                                                ast.Load())))
+        return out
+
     def _instantiate(self, rule, g, target, args, where) -> ast.expr:
-        body = ast.Expression(copy.deepcopy(rule.body))
-        ast.copy_location(body.body, ast.Name("_", ast.Load(), lineno=1, col_offset=0))
-        ast.fix_missing_locations(body)
-        placeholders = set(rule.params)
-        wrapper = ast.FunctionDef(name="_rule", args=_args([]), body=[ast.Return(body.body)],
+        body = copy.deepcopy(rule.body)
+        wrapper = ast.FunctionDef(name="_rule", args=_args([]), body=[ast.Return(body)],
                                   decorator_list=[], lineno=1, col_offset=0)
-        resolve(wrapper, UserScope(rule.fn), lambda n: where, self.ns, placeholders, check=False)
-        values = {rule.params[0]: g, rule.params[1]: ast.Name(target, ast.Load())}
+        ast.fix_missing_locations(wrapper)
+        resolve(wrapper, UserScope(rule.fn), lambda n: where, self.ns, set(rule.params),
+                check=False)
+        values = {rule.params[0]: g, rule.params[1]: _load(target)}
         for param in rule.params[2:]:
             values[param] = args.get(param) if args.get(param) is not None else ast.Constant(None)
-        template_body = wrapper.body[0].value
         from .template import _Substitute
-        return _Substitute(values).visit(template_body)
+        return _Substitute(values).visit(wrapper.body[0].value)
 
     def _unbroadcast(self, expr, node, args, target) -> ast.expr:
-        if self.shapes.get(node.id, node.id) == self.shapes.get(target, target):
+        if self.shapes.get(node.id, node.id) == self.shapes.get(target, target) \
+                and node.id not in self.inplace and target not in self.inplace:
             return expr
         kx = expr_kind(node, self.kinds, self.ns)
         kz = self.kinds.get(target, UNKNOWN)
@@ -233,31 +489,110 @@ class _Reverse:
                 return _call(self.ns, "np.sum", [expr])
             if kx.ndim == kz.ndim and all(o.ndim == 0 for o in others):
                 return expr
-        return _call(self.ns, "rt.unbroadcast", [expr, ast.Name(node.id, ast.Load())])
+        return _call(self.ns, "rt.unbroadcast", [expr, _load(node.id)])
+
+    # -- adjoints -----------------------------------------------------------------------------
+    def _adjoint_name(self, name: str) -> str:
+        if name not in self.adjoint:
+            self.adjoint[name] = self.namer.adjoint(name)
+        return self.adjoint[name]
 
     def _accumulate(self, name: str, expr: ast.expr) -> ast.stmt:
-        if name in self.adjoint:
-            b = self.adjoint[name]
-            expr = ast.BinOp(ast.Name(b, ast.Load()), ast.Add(), expr)
+        if name in self.adjoint or name in self.dynamic:
+            b = self._adjoint_name(name)
+            expr = ast.BinOp(_load(b), ast.Add(), expr)
         else:
-            b = self.adjoint[name] = self.namer.adjoint(name)
-        return ast.Assign([ast.Name(b, ast.Store())], expr)
+            b = self._adjoint_name(name)
+        return _assign(b, expr)
 
-    # -- the gradients returned ---------------------------------------------------------
+    def _zero(self, name: str) -> ast.expr:
+        if name in self.sequences:
+            return ast.BinOp(ast.List([ast.Constant(0.0)], ast.Load()), ast.Mult(),
+                             _call(self.ns, "len", [_load(name)]))
+        if name in self.owned:
+            return _call(self.ns, "np.zeros_like", [_load(name)])
+        return ast.Constant(0.0)
+
+    def _zero_init(self, name: str) -> ast.stmt:
+        kind = self.kinds.get(name, UNKNOWN)
+        value = self._zero(name)
+        if isinstance(value, ast.Constant) and not kind.py and kind.ndim not in (None, 0) \
+                and name in [a for a in self.request.wrt]:
+            value = _call(self.ns, "np.zeros_like", [_load(name)])
+        return _assign(self._adjoint_name(name), value)
+
+    def _reset(self, name: str) -> ast.stmt:
+        return _assign(self._adjoint_name(name), self._zero(name))
+
+    # -- the gradients returned -----------------------------------------------------------------
     def _gradient(self, param: str) -> ast.expr:
         kind = self.kinds.get(param, UNKNOWN)
         if param not in self.adjoint:
             if kind.py:
                 return ast.Constant(0.0)
             name = "np.zeros_like" if kind.ndim is not None else "rt.zeros_like"
-            return _call(self.ns, name, [ast.Name(param, ast.Load())])
-        b = ast.Name(self.adjoint[param], ast.Load())
+            return _call(self.ns, name, [_load(param)])
+        b = _load(self.adjoint[param])
         if kind.py:
             return _call(self.ns, "float", [b])   # dropped by optimize where b is a float
+        if param in self.dynamic and kind.ndim is None:
+            return _call(self.ns, "rt.shaped_like", [b, _load(param)])
         return b
 
 
-# -- small AST helpers ----------------------------------------------------------------
+# -- small AST helpers ----------------------------------------------------------------------
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+
+
+def _target_name(stmt):
+    if isinstance(stmt, ast.Assign):
+        t = stmt.targets[0]
+        if isinstance(t, ast.Name):
+            return t.id
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            return t.value.id
+    return None
+
+
+def _is_append(call) -> bool:
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+        and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
+
+
+def _sequences(stmts) -> set[str]:
+    """Names that hold Python lists or tuples of values."""
+    out = set()
+    for node in (n for s in stmts for n in ast.walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, (ast.List, ast.Tuple)):
+            out.add(node.targets[0].id)
+        elif isinstance(node, ast.Expr) and _is_append(node.value):
+            out.add(node.value.func.value.id)
+    return out
+
+
+def _breaks(stmts) -> bool:
+    for stmt in stmts:
+        if isinstance(stmt, ast.Break):
+            return True
+        if isinstance(stmt, ast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
+
+
+def _located(stmts, origin):
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
+                ast.copy_location(node, origin)
+    return stmts
+
+
 def _call(ns: Namespace, dotted: str, args) -> ast.Call:
     import builtins
 

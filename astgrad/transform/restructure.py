@@ -1,0 +1,156 @@
+"""Pass 3a, restructure: make every jump the last statement of its block.
+
+Output guarantees, for the function body:
+* `break`, `continue` and `return` are only ever the last statement of a
+  block; the statements that followed a branch that may jump are moved into
+  the branches that fall through, so each path through the code is written
+  out and the reverse sweep can replay exactly the statements that ran;
+* a `continue` at the very end of a loop body is dropped (it does nothing);
+* every `return e` becomes `<result> = e`, and the function ends with one
+  `return <result>`; when every return gives a tuple of n values, there are n
+  results and the function ends with `return (<result_0>, ...)`.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..errors import UnsupportedSyntaxError
+
+_JUMPS = (ast.Return, ast.Break, ast.Continue)
+
+
+def restructure(tree: ast.FunctionDef, fresh, where, base: str = "out"):
+    """Rewrite `tree` in place; returns the result name, or a tuple of them."""
+    _check_loops(tree.body, where)
+    body = _block(tree.body)
+    if not _ends_in_return(body):
+        ret = ast.Return(ast.Constant(None))
+        ast.copy_location(ret, body[-1] if body else tree)
+        body = _append(body, [ret])
+    returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+    sizes = {len(r.value.elts) if isinstance(r.value, ast.Tuple) else -1 for r in returns}
+    if len(returns) > 1 and len(sizes) == 1 and sizes != {-1}:
+        results = tuple(fresh(f"{base}_{i}") for i in range(sizes.pop()))
+    else:
+        results = fresh(base)
+    tree.body = _single_exit(body, results) + [_exit(results, tree)]
+    return results
+
+
+def _check_loops(stmts, where, in_loop=False):
+    for stmt in stmts:
+        if isinstance(stmt, ast.Return) and in_loop:
+            raise UnsupportedSyntaxError(
+                "`return` inside a loop is not supported.", where(stmt),
+                fix="Store the value, `break` out of the loop, and return after it.")
+        if isinstance(stmt, (ast.For, ast.While)) and stmt.orelse:
+            raise UnsupportedSyntaxError("`else` after a loop is not supported.", where(stmt),
+                                         fix="Use a flag set before `break`.")
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) \
+                    and not isinstance(stmt, ast.FunctionDef):
+                _check_loops(inner, where, in_loop or isinstance(stmt, (ast.For, ast.While)))
+
+
+def _always_jumps(block) -> bool:
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, _JUMPS):
+        return True
+    if isinstance(last, ast.If):
+        return _always_jumps(last.body) and _always_jumps(last.orelse)
+    return False
+
+
+def _may_jump(stmt) -> bool:
+    """Can control leave `stmt` other than by falling through to the next statement?"""
+    if isinstance(stmt, _JUMPS):
+        return True
+    if isinstance(stmt, ast.If):
+        return any(_may_jump(s) for s in stmt.body + stmt.orelse)
+    if isinstance(stmt, (ast.For, ast.While)):
+        return any(isinstance(n, ast.Return) for s in stmt.body for n in ast.walk(s))
+    return False
+
+
+def _block(stmts: list[ast.stmt], in_loop_body: bool = False) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, (ast.For, ast.While)):
+            stmt.body = _block(stmt.body, in_loop_body=True)
+            if stmt.body and isinstance(stmt.body[-1], ast.Continue):
+                stmt.body.pop()
+            stmt.body = stmt.body or [ast.copy_location(ast.Pass(), stmt)]
+        if isinstance(stmt, _JUMPS):
+            out.append(stmt)
+            return out                       # what follows a jump never runs
+        if isinstance(stmt, ast.If):
+            stmt.body = _block(stmt.body)
+            stmt.orelse = _block(stmt.orelse)
+            rest = stmts[i + 1:]
+            if rest and _may_jump(stmt):
+                out.append(_append_to_if(stmt, _block(rest)))
+                return out
+        out.append(stmt)
+    return out
+
+
+def _append(block, rest) -> list[ast.stmt]:
+    """`block` followed by `rest` on every path that falls through."""
+    if _always_jumps(block):
+        return block
+    if block and isinstance(block[-1], ast.If) and _may_jump(block[-1]):
+        return block[:-1] + [_append_to_if(block[-1], rest)]
+    return block + [copy.deepcopy(s) for s in rest]
+
+
+def _append_to_if(stmt: ast.If, rest) -> ast.If:
+    stmt.body = _append(stmt.body, rest)
+    stmt.orelse = _append(stmt.orelse, rest)
+    return stmt
+
+
+def _ends_in_return(block) -> bool:
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, ast.Return):
+        return True
+    if isinstance(last, ast.If):
+        return _ends_in_return(last.body) and _ends_in_return(last.orelse)
+    return False
+
+
+def _single_exit(block, result) -> list[ast.stmt]:
+    out = []
+    for stmt in block:
+        if isinstance(stmt, ast.Return):
+            value = stmt.value if stmt.value is not None else ast.Constant(None)
+            if isinstance(result, tuple):
+                for name, part in zip(result, value.elts):
+                    out.append(ast.copy_location(
+                        ast.Assign([ast.Name(name, ast.Store())], part), stmt))
+            else:
+                out.append(ast.copy_location(
+                    ast.Assign([ast.Name(result, ast.Store())], value), stmt))
+        elif isinstance(stmt, ast.If):
+            stmt.body = _single_exit(stmt.body, result)
+            stmt.orelse = _single_exit(stmt.orelse, result)
+            out.append(stmt)
+        else:
+            out.append(stmt)
+    return out
+
+
+def _exit(result, tree) -> ast.Return:
+    if isinstance(result, tuple):
+        ret = ast.Return(ast.Tuple([ast.Name(r, ast.Load()) for r in result], ast.Load()))
+    else:
+        ret = ast.Return(ast.Name(result, ast.Load()))
+    last = tree.body[-1] if tree.body else tree
+    ret.lineno = getattr(last, "end_lineno", None) or last.lineno
+    ret.col_offset = 0
+    return ret

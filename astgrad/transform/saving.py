@@ -1,0 +1,135 @@
+"""What the forward sweep saves for the reverse sweep, kept to what is read.
+
+The reverse pass saves every value an in-place assignment overwrites; here
+a liveness analysis of the reverse sweep drops each variable whose restored
+values nothing reads, with its pushes. Memory then grows with what the
+reverse sweep needs per iteration, not with every temporary.
+"""
+from __future__ import annotations
+
+import ast
+
+from .activity import reads
+
+
+def _pop_of(stmt):
+    """`(variable, stack)` if `stmt` is `v = stack.pop()`."""
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+            and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) \
+            and stmt.value.func.attr == "pop" and isinstance(stmt.value.func.value, ast.Name):
+        return stmt.targets[0].id, stmt.value.func.value.id
+    return None
+
+
+def _push_to(stmt):
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append" \
+            and isinstance(stmt.value.func.value, ast.Name):
+        return stmt.value.func.value.id
+    return None
+
+
+def _uses(node) -> set[str]:
+    return set(reads(node)) if node is not None else set()
+
+
+def liveness(stmts, live_after: set[str]) -> dict[int, set[str]]:
+    """For each statement (by id), the names whose value may be read after it."""
+    record: dict[int, set[str]] = {}
+
+    def block(stmts, live):
+        for stmt in reversed(stmts):
+            record[id(stmt)] = set(live)
+            live = transfer(stmt, live)
+        return live
+
+    def transfer(stmt, live):
+        if isinstance(stmt, ast.If):
+            return block(stmt.body, live) | block(stmt.orelse, live) | _uses(stmt.test)
+        if isinstance(stmt, (ast.For, ast.While)):
+            head = _uses(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            at_head = set(live) | head
+            for _ in range(20):
+                new = set(live) | head | block(stmt.body, at_head)
+                if new == at_head:
+                    break
+                at_head = new
+            return at_head
+        if isinstance(stmt, ast.Assign):
+            defs = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+            stores = set().union(*(_uses(t) for t in stmt.targets
+                                   if not isinstance(t, ast.Name)))
+            return (live - defs) | _uses(stmt.value) | stores
+        return live | _uses(stmt)
+
+    block(stmts, set(live_after))
+    return record
+
+
+def prune(forward, backward, results, stacks: dict[str, str]):
+    """Drop the saves whose restored values the reverse sweep never reads."""
+    live = liveness(backward, set().union(*(_uses(r) for r in results)))
+    needed = set()
+    for stmt in _walk(backward):
+        pop = _pop_of(stmt)
+        if pop and pop[0] in live.get(id(stmt), set()):
+            needed.add(pop[1])
+    dropped = {s for v, s in stacks.items() if not v.endswith("[]") and s not in needed}
+    for var in [v for v, s in stacks.items() if s in dropped]:
+        del stacks[var]
+    keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
+                          or _push_to(s) in dropped)
+    return _filter(forward, keep), _filter(backward, keep)
+
+
+def initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
+    """`v = None` for a saved variable that may be pushed before it has a value."""
+    return [ast.Assign([ast.Name(v, ast.Store())], ast.Constant(None))
+            for v in stacks if not v.endswith("[]") and v not in defined]
+
+
+def private_copies(body, forward, stacks, namer) -> list[ast.stmt]:
+    """A pullback may run twice: give it its own copies of what it pops or restores."""
+    forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
+    assigned = {n.id for s in body for n in ast.walk(s)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
+                                     if isinstance(n, ast.Name)}
+    private = sorted((assigned & forward_names) | popped)
+    if not private:
+        return body
+    names = {p: namer.fresh(f"{p.lstrip('_')}_") for p in private}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.Name(names.get(node.id, node.id), node.ctx)
+
+    body = [Rename().visit(s) for s in body]
+    copies = []
+    for old, new in names.items():
+        value = ast.Call(ast.Name("list", ast.Load()), [ast.Name(old, ast.Load())], []) \
+            if old in popped else ast.Name(old, ast.Load())
+        copies.append(ast.Assign([ast.Name(new, ast.Store())], value))
+    return copies + body
+
+
+def _walk(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _walk(inner)
+
+
+def _filter(stmts, keep):
+    out = []
+    for stmt in stmts:
+        if not keep(stmt):
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and (not inner or isinstance(inner[0], ast.stmt)):
+                setattr(stmt, field, _filter(inner, keep))
+        out.append(stmt)
+    return out

@@ -1,0 +1,76 @@
+"""The subset of Python the compiler takes: every AST node class is handled
+or refused here, by name, with the fix to suggest (a test walks every node
+class of the running Python and checks it is classified)."""
+from __future__ import annotations
+
+import ast
+
+from ..errors import UnsupportedSyntaxError
+
+HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
+                 ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef)
+
+REFUSED_STMTS = {
+    ast.With: "`with` blocks", ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
+    ast.Raise: "`raise`", ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
+    ast.AsyncFunctionDef: "nested `async def`",
+    ast.ClassDef: "`class` definitions", ast.Import: "`import` inside the function",
+    ast.ImportFrom: "`import` inside the function", ast.Delete: "`del`",
+    ast.AsyncFor: "`async for`", ast.AnnAssign: "annotated assignment",
+}
+for _name, _what in (("Match", "`match` statements"), ("TryStar", "`try`/`except*` blocks"),
+                     ("TypeAlias", "`type` aliases")):
+    if hasattr(ast, _name):
+        REFUSED_STMTS[getattr(ast, _name)] = _what
+
+# Expressions kept whole: they make no differentiable value.
+OPAQUE_EXPRS = (ast.JoinedStr, ast.FormattedValue)
+HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
+                 ast.Call, ast.Tuple, ast.List, ast.Attribute, ast.Subscript, ast.Slice,
+                 ast.IfExp, *OPAQUE_EXPRS)
+
+REFUSED_EXPRS = {
+    ast.Lambda: "lambda expressions", ast.ListComp: "list comprehensions",
+    ast.SetComp: "set comprehensions", ast.DictComp: "dict comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.Await: "`await`",
+    ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
+    ast.Starred: "`*` unpacking", ast.Set: "set literals", ast.Dict: "dict literals",
+}
+
+
+def check_syntax(tree: ast.FunctionDef, where) -> None:
+    """Refuse, before anything else looks at it, any construct this compiler does not handle."""
+    for node in ast.walk(tree):
+        if node is tree:
+            continue
+        if isinstance(node, ast.FunctionDef) and (node.decorator_list or _has_defaults(node)):
+            raise UnsupportedSyntaxError(
+                "a nested `def` with decorators or default values is not supported.",
+                where(node), fix="Define the helper at module level.")
+        if isinstance(node, ast.stmt) and not isinstance(node, HANDLED_STMTS):
+            what = REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")
+            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+                                         fix=fix_for(node))
+        if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
+            what = REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
+            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+                                         fix=fix_for(node))
+
+
+def _has_defaults(node) -> bool:
+    args = node.args
+    return bool(args.defaults or any(d is not None for d in args.kw_defaults)
+                or args.vararg or args.kwarg)
+
+
+def fix_for(node) -> str | None:
+    if isinstance(node, (ast.With, ast.Try)):
+        return "Move the block outside the function you differentiate."
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return "Pass the value as an argument and return the new value."
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.Lambda, ast.SetComp,
+                         ast.DictComp)):
+        return "Write it as a `for` loop, or with NumPy operations on whole arrays."
+    if isinstance(node, ast.Raise):
+        return "Check inputs before calling the derivative."
+    return None
