@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from astgrad.transform import normalize, optimize, resolve, source, syntax
-from astgrad.transform.kinds import Kind, infer, same_shapes
+from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
 
@@ -140,7 +140,7 @@ def test_same_shapes_tracks_elementwise_results():
         return np.sum(c)
     tree, ns, _ = _front(f)
     kinds = infer(tree.body, {"x": Kind(1, "f", False, 8), "y": Kind(1, "f", False, 8)}, ns)
-    shapes = same_shapes(tree.body, kinds, ns)
+    shapes = Shapes(tree.body, kinds, ns, ["x", "y"]).rep
     assert shapes["a"] == "x" and shapes["b"] == "x" and shapes["c"] == "c"
 
 

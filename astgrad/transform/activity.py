@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..errors import UnsupportedSyntaxError
 from . import registry
 from .resolve import Namespace
 

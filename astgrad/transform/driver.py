@@ -63,7 +63,7 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     act = activity.analyze(tree, list(request.wrt), ns, src.where)
     tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request)
     _dump("reverse", tree)
-    tree = optimize.optimize(tree, ns, namer.temps, param_kinds, shapes)
+    tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
     _dump("optimize", tree)
     note = _note(request, param_kinds, src)
     text = codegen.to_source(tree, ns, note)

@@ -178,13 +178,17 @@ def _subscript_kind(node, env, ns) -> Kind:
     return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
 
 
-def infer(body, env: dict, ns) -> dict:
+def infer(body, env: dict, ns, fixed=frozenset()) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that
-    takes different kinds on different paths or iterations gets what they share."""
+    takes different kinds on different paths or iterations gets what they share.
+    Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
+    a value of the kind `v` already has."""
     import ast
     env = dict(env)
 
     def assign(name, kind):
+        if name in fixed:
+            return
         env[name] = join(env[name], kind) if name in env and name in looped else kind
 
     looped: set[str] = set()
@@ -193,6 +197,9 @@ def infer(body, env: dict, ns) -> dict:
         for stmt in stmts:
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                 value = stmt.value
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr == "pop" and not value.args:
+                    continue
                 kind = _subscript_kind(value, env, ns) if isinstance(value, ast.Subscript) \
                     else expr_kind(value, env, ns)
                 assign(stmt.targets[0].id, kind)
@@ -224,43 +231,72 @@ def infer(body, env: dict, ns) -> dict:
     return env
 
 
-def same_shapes(body, kinds: dict, ns, exclude=frozenset()) -> dict:
-    """For each name of a straight-line body, the first name known to have its
-    shape (its own name when none is). An elementwise result has the shape of
-    its operands when every operand that is not a number shares one shape."""
-    import ast
+class Shapes:
+    """Which values are known to have the same shape.
 
-    from . import registry
-    rep: dict[str, str] = {}
+    `rep` maps a name assigned once at the top level to the first such name (or
+    parameter) of its shape; `equal` holds `(statement id, operand)` for each
+    operand of an elementwise statement known to have the result's shape, on
+    every iteration of any loop around it."""
 
-    def same(nodes):
-        found = set()
-        for node in nodes:
-            kind = expr_kind(node, kinds, ns)
-            if kind.ndim == 0:
-                continue
-            if not isinstance(node, ast.Name) or node.id in exclude:
-                return None
-            found.add(rep.get(node.id, node.id))
-        return found.pop() if len(found) == 1 else None
+    def __init__(self, body, kinds: dict, ns, params):
+        self.kinds, self.ns = kinds, ns
+        self.rep: dict[str, str] = {p: p for p in params}
+        self.equal: set[tuple[int, str]] = set()
+        self._inplace: set[str] = set()
+        self._walk(body, dict(self.rep), top=True)
+        self.rep = {n: r for n, r in self.rep.items()
+                    if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
 
-    for stmt in body:
-        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
-            continue
-        target, value = stmt.targets[0].id, stmt.value
-        if target in exclude:
-            continue
-        operands = None
+    def _operands(self, value):
+        import ast
+
+        from . import registry
         if isinstance(value, ast.Name):
-            operands = [value]
-        elif isinstance(value, ast.UnaryOp) and type(value.op) in registry.UNARYOPS:
-            operands = [value.operand]
-        elif isinstance(value, ast.BinOp) and type(value.op) is not ast.MatMult:
-            operands = [value.left, value.right]
-        elif isinstance(value, ast.Call):
-            prim = registry.lookup(ns.value(value.func))
+            return [value]
+        if isinstance(value, ast.UnaryOp) and type(value.op) in registry.UNARYOPS:
+            return [value.operand]
+        if isinstance(value, ast.BinOp) and type(value.op) is not ast.MatMult:
+            return [value.left, value.right]
+        if isinstance(value, ast.Call):
+            prim = registry.lookup(self.ns.value(value.func))
             if prim is not None and prim.elementwise and not value.keywords:
-                operands = list(value.args)
-        found = same(operands) if operands else None
-        rep[target] = found if found is not None else target
-    return rep
+                return list(value.args)
+        return None
+
+    def _walk(self, stmts, rep, top):
+        import ast
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                target = stmt.targets[0].id
+                operands = self._operands(stmt.value)
+                found, arrays = set(), []
+                for node in operands or []:
+                    if expr_kind(node, self.kinds, self.ns).ndim == 0:
+                        continue
+                    if not isinstance(node, ast.Name):
+                        found = None
+                        break
+                    arrays.append(node.id)
+                    found.add(rep.get(node.id, ("?", node.id)))
+                if operands and found is not None and len(found) == 1:
+                    cls = found.pop()
+                    rep[target] = cls
+                    self.equal.update((id(stmt), a) for a in arrays)
+                else:
+                    rep[target] = target
+                if top:
+                    self.rep[target] = rep[target]
+                continue
+            if not isinstance(stmt, (ast.If, ast.For, ast.While)):
+                continue
+            inside = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
+            self._inplace |= inside
+            for name in inside:
+                rep.pop(name, None)
+            if isinstance(stmt, ast.If):
+                self._walk(stmt.body, dict(rep), False)
+                self._walk(stmt.orelse, dict(rep), False)
+            else:
+                self._walk(stmt.body, dict(rep), False)

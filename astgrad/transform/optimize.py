@@ -28,13 +28,15 @@ _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.Lt
 
 
 def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
-             param_kinds: dict[str, Kind], shapes: dict[str, str]) -> ast.FunctionDef:
-    """`shapes` maps a forward name to an earlier one of the same shape, so a
-    value kept only for its shape need not be computed."""
+             kinds: dict[str, Kind], shapes: dict[str, str]) -> ast.FunctionDef:
+    """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
+    earlier one of the same shape, so a value kept only for its shape need not be
+    computed."""
     for _ in range(20):
-        kinds = _kinds(fn, ns, param_kinds)
-        changed = _Simplify(kinds, ns, shapes).run(fn)
+        env = _kinds(fn, ns, kinds)
+        changed = _Simplify(env, ns, shapes).run(fn)
         changed |= _propagate_copies(fn)
+        changed |= _known_zeros(fn)
         changed |= _eliminate_dead(fn)
         if not changed:
             break
@@ -46,8 +48,12 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
 
 
 # -- kinds of everything the generated function assigns ---------------------------
-def _kinds(fn, ns, param_kinds) -> dict[str, Kind]:
-    return infer([s for s in ast.walk(fn) if isinstance(s, ast.Assign)], param_kinds, ns)
+def _kinds(fn, ns, kinds) -> dict[str, Kind]:
+    env = infer(fn.body, kinds, ns, fixed=set(kinds))
+    for inner in fn.body:
+        if isinstance(inner, ast.FunctionDef):
+            env = infer(inner.body, env, ns, fixed=set(kinds))
+    return env
 
 
 # -- folding and identities ---------------------------------------------------------
@@ -263,55 +269,156 @@ def _single_target(stmt):
     return None
 
 
+def _top_blocks(fn):
+    """The function's body, and the body of a `pullback` defined in it."""
+    return [fn.body] + [s.body for s in fn.body if isinstance(s, ast.FunctionDef)]
+
+
+def _top_defined(fn) -> set[str]:
+    """Names assigned only by statements at the top of a top block: each runs once."""
+    top = {id(s) for block in _top_blocks(fn) for s in block}
+    out, elsewhere = set(), set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.stmt):
+            for target in _targets(node):
+                (out if id(node) in top else elsewhere).add(target)
+    args = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
+    return (out | args) - elsewhere
+
+
+def _targets(stmt):
+    if isinstance(stmt, ast.Assign):
+        return [n.id for t in stmt.targets for n in ast.walk(t)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    if isinstance(stmt, (ast.For, ast.AugAssign)):
+        return [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Store)]
+    return []
+
+
 def _propagate_copies(fn) -> bool:
+    """`a = b` (or a constant), both defined once at the top: uses of `a` read `b`."""
     defs, _ = _counts(fn)
-    for block in _blocks(fn):
+    once = _top_defined(fn)
+    for block in _top_blocks(fn):
         for i, stmt in enumerate(block):
             name = _single_target(stmt)
-            if name is None or defs.get(name) != 1:
+            if name is None or defs.get(name) != 1 or name not in once:
                 continue
             value = stmt.value
             ok, _v = _const(value)
-            if isinstance(value, ast.Name) and defs.get(value.id, 0) <= 1 or ok:
+            if ok or isinstance(value, ast.Name) and defs.get(value.id, 0) <= 1 \
+                    and (value.id in once or defs.get(value.id, 0) == 0):
                 del block[i]
                 _Replace(name, value).visit(fn)
                 return True
     return False
 
 
+_EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
+
+
+def _pure(value) -> bool:
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else \
+                func.id if isinstance(func, ast.Name) else None
+            if name in _EFFECTS:
+                return False
+    return True
+
+
 def _eliminate_dead(fn) -> bool:
+    """Drop assignments whose value nothing reads afterwards (loops and branches included)."""
+    from .saving import liveness
     changed = False
-    while True:
-        _, uses = _counts(fn)
-        removed = False
-        for block in _blocks(fn):
-            for i, stmt in enumerate(block):
+    for block in _top_blocks(fn):
+        live = liveness(block, set())
+        for parent in _walk_blocks(block):
+            keep = [s for s in parent if not (_single_target(s) is not None and _pure(s.value)
+                                              and _single_target(s) not in live.get(id(s), ()))]
+            if len(keep) != len(parent):
+                parent[:] = keep
+                changed = True
+    return changed
+
+
+def _walk_blocks(block):
+    yield block
+    for stmt in block:
+        if isinstance(stmt, ast.FunctionDef):
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                yield from _walk_blocks(inner)
+
+
+def _known_zeros(fn) -> bool:
+    """`b = 0.0 ... b = b + e` where `b` is surely still zero: `b = e`."""
+    changed = False
+
+    def flow(stmts, zeros, rewrite):
+        nonlocal changed
+        for stmt in stmts:
+            if isinstance(stmt, ast.If):
+                a = flow(stmt.body, set(zeros), rewrite)
+                b = flow(stmt.orelse, set(zeros), rewrite)
+                zeros = a & b
+            elif isinstance(stmt, (ast.For, ast.While)):
+                head = set(zeros)
+                for _ in range(20):
+                    after = flow(stmt.body, set(head), False)
+                    if head <= after:
+                        break
+                    head &= after
+                flow(stmt.body, set(head), rewrite)
+                zeros = head - set(_targets(stmt))
+            elif isinstance(stmt, ast.FunctionDef):
+                continue
+            else:
                 name = _single_target(stmt)
-                if name is not None and uses.get(name, 0) == 0:
-                    del block[i]
-                    removed = changed = True
-                    break
-        if not removed:
-            return changed
+                value = getattr(stmt, "value", None)
+                if rewrite and name in zeros and isinstance(value, ast.BinOp) \
+                        and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name) \
+                        and value.left.id == name and name not in _names(value.right):
+                    stmt.value = value.right
+                    changed = True
+                zeros = zeros - set(_targets(stmt))
+                if name is not None and _is(stmt.value, 0) and isinstance(stmt.value, ast.Constant):
+                    zeros.add(name)
+        return zeros
+
+    for block in _top_blocks(fn):
+        flow(block, set(), True)
+    return changed
+
+
+def _names(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _inline_once(fn, temps) -> bool:
+    """A made-up name used once, later in the same top block: write its value there."""
     defs, uses = _counts(fn)
-    for block in _blocks(fn):
+    once = _top_defined(fn)
+    for block in _top_blocks(fn):
         for i, stmt in enumerate(block):
             name = _single_target(stmt)
             if name not in temps or defs.get(name) != 1 or uses.get(name) != 1:
                 continue
-            reads = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
-            if any(defs.get(r, 0) > 1 for r in reads):
+            if not _pure(stmt.value) or any(r not in once for r in _names(stmt.value)
+                                            if defs.get(r, 0) > 0):
                 continue
             for later in block[i + 1:]:
-                if isinstance(later, ast.FunctionDef):
+                if name not in _names(later):
                     continue
-                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(later)):
-                    del block[i]
-                    _Replace(name, stmt.value).visit(later)
-                    return True
+                if isinstance(later, (ast.FunctionDef, ast.If, ast.For, ast.While)):
+                    break
+                del block[i]
+                _Replace(name, stmt.value).visit(later)
+                return True
     return False
 
 

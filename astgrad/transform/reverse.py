@@ -31,10 +31,10 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from ..errors import NoRuleError, NonScalarOutputError, UnsupportedSyntaxError
+from ..errors import NoRuleError, NonScalarOutputError
 from . import registry, saving
 from .activity import Activity, reads
-from .kinds import OPAQUE, UNKNOWN, Kind, expr_kind, same_shapes
+from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .nodes import Comment
 from .resolve import Namespace, UserScope, resolve
@@ -52,9 +52,9 @@ class Request:
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
             ns: Namespace, namer: Namer, request: Request) -> tuple[ast.FunctionDef, dict]:
-    """The generated function, and which forward names share a shape (see `same_shapes`)."""
+    """The generated function, and which forward names share a shape (see `Shapes`)."""
     rev = _Reverse(tree, source, activity, kinds, ns, namer, request)
-    return rev.run(), rev.shapes
+    return rev.run(), rev.shapes.rep
 
 
 def _assigned_inside(stmts) -> set[str]:
@@ -74,7 +74,8 @@ class _Reverse:
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         body = tree.body[:-1]
         self.inplace = _assigned_inside(body)
-        self.shapes = same_shapes(body, kinds, ns, exclude=self.inplace)
+        params = [a.arg for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+        self.shapes = Shapes(body, kinds, ns, params)
         self.adjoint: dict[str, str] = {}
         self.stacks: dict[str, str] = {}
         self.sequences = _sequences(body)
@@ -316,13 +317,15 @@ class _Reverse:
             return forward, restore
         g = _load(self._adjoint_name(target))
         value = stmt.value
-        grab = []
         if target in self.dynamic and target in reads(value):
+            # `h = f(h)`: hold the new value's adjoint, zero the old one's, then add into it.
             held = self.namer.fresh(f"g{target.lstrip('_')}")
-            grab, g = [_assign(held, g)], _load(held)
-        backward = grab + self._contributions(stmt, target, g)
-        if target in self.dynamic:
-            backward.append(self._reset(target))
+            backward = [_assign(held, g), self._reset(target)]
+            backward += self._contributions(stmt, target, _load(held))
+        else:
+            backward = self._contributions(stmt, target, g)
+            if target in self.dynamic:
+                backward.append(self._reset(target))
         return forward, backward + restore
 
     def _contributions(self, stmt, target, g) -> list[ast.stmt]:
@@ -443,7 +446,7 @@ class _Reverse:
             if sequence:
                 out += self._spread(node, expr)
                 continue
-            if prim.elementwise:
+            if prim.elementwise and (id(stmt), node.id) not in self.shapes.equal:
                 expr = self._unbroadcast(expr, node, args, target)
             out.append(self._accumulate(node.id, expr))
         return out
@@ -475,9 +478,6 @@ class _Reverse:
         return _Substitute(values).visit(wrapper.body[0].value)
 
     def _unbroadcast(self, expr, node, args, target) -> ast.expr:
-        if self.shapes.get(node.id, node.id) == self.shapes.get(target, target) \
-                and node.id not in self.inplace and target not in self.inplace:
-            return expr
         kx = expr_kind(node, self.kinds, self.ns)
         kz = self.kinds.get(target, UNKNOWN)
         others = [expr_kind(v, self.kinds, self.ns) for v in args.values()

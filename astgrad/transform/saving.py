@@ -98,7 +98,7 @@ def private_copies(body, forward, stacks, namer) -> list[ast.stmt]:
     private = sorted((assigned & forward_names) | popped)
     if not private:
         return body
-    names = {p: namer.fresh(f"{p.lstrip('_')}_") for p in private}
+    names = {p: namer.fresh(f"{p}_") for p in private}
 
     class Rename(ast.NodeTransformer):
         def visit_Name(self, node):
