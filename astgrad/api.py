@@ -200,9 +200,9 @@ class Transform:
         for p, v in zip(self.params, values):
             t = type(v)
             if t is np.ndarray:
-                self.namespace.setdefault(f"_d{v.dtype.char}", v.dtype)
+                self.namespace.setdefault(f"_d{v.dtype.num}", v.dtype)
                 tests.append(f"type({p.name}) is _ndarray and {p.name}.ndim == {v.ndim} "
-                             f"and {p.name}.dtype is _d{v.dtype.char}")
+                             f"and {p.name}.dtype is _d{v.dtype.num}")
             elif isinstance(v, np.ndarray):
                 return                       # a subclass: leave it to _lookup
             else:

@@ -2,7 +2,10 @@
 
 a, b, c: floats; s: a positive float; x, y: vectors of 4; p: a positive
 vector of 4; A: a 3x4 matrix; B: a 4x3 matrix; M: a 4x4 matrix; C: a 3x1
-column; u: a 0-d array. None is zero, one, an identity or a tie.
+column; u: a 0-d array; n: an int; H: a 4x4 recurrent matrix; V: 4x3 input
+weights; X: a sequence of 50 steps of 3; S: a short sequence of 5 steps;
+idx: integer indices with repeats; mask: a boolean mask for a vector of 4.
+None is zero, one, an identity or a tie.
 """
 import numpy as np
 
@@ -21,6 +24,13 @@ def _make():
         "M": r.uniform(-1, 1, (4, 4)) + 0.3,
         "C": r.uniform(-1, 1, (3, 1)),
         "u": np.array(0.8),
+        "n": 3,
+        "H": r.uniform(-0.5, 0.5, (4, 4)),
+        "V": r.uniform(-1, 1, (4, 3)),
+        "X": r.uniform(-1, 1, (50, 3)),
+        "S": r.uniform(-1, 1, (5, 3)),
+        "idx": np.array([0, 2, 2, 1, 3, 2]),
+        "mask": np.array([True, False, True, True]),
     }
 
 

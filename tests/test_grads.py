@@ -10,7 +10,8 @@ from . import functions
 from .conftest import args_for
 
 CATALOGUE = [fn for name, fn in vars(functions).items()
-             if inspect.isfunction(fn) and fn.__module__ == functions.__name__]
+             if inspect.isfunction(fn) and fn.__module__ == functions.__name__
+             and not name.startswith("_")]
 
 
 def float_params(fn, args):

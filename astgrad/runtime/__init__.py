@@ -10,7 +10,8 @@ import numpy as np
 
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
 
-__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like"]
+__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
+           "unpack_like"]
 
 
 def unbroadcast(g, x):
@@ -76,6 +77,19 @@ def shaped_like(g, x):
     if np.shape(g) == np.shape(x):
         return g
     return np.zeros_like(x) + g
+
+
+def split_like(g, arrays, axis=0):
+    """The adjoint of `np.concatenate(arrays, axis)`: `g` cut back into the pieces."""
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return np.split(g, np.cumsum(sizes)[:-1], axis)
+
+
+def unpack_like(g, obj):
+    """The adjoint of `np.array(obj)`: one adjoint per element when `obj` is a list."""
+    if isinstance(obj, (list, tuple)):
+        return [unpack_like(part, item) for part, item in zip(g, obj)]
+    return g
 
 
 def zeros_like(x):

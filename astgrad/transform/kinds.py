@@ -21,6 +21,7 @@ class Kind:
     dtype: str | None = None     # NumPy dtype kind ('f', 'i', ...); 'O' for non-numbers
     py: bool = False             # a Python number rather than a NumPy value
     itemsize: int | None = None  # bytes per element of a NumPy value, when known
+    item: "Kind | None" = None   # for a list or tuple: what all its elements share
 
     @property
     def known(self) -> bool:
@@ -114,7 +115,7 @@ def expr_kind(node, env: dict, ns) -> Kind:
     if isinstance(node, ast.Constant):
         return of_value(node.value)
     if isinstance(node, (ast.Tuple, ast.List)):
-        return OPAQUE
+        return sequence_of([expr_kind(e, env, ns) for e in node.elts])
     if isinstance(node, ast.UnaryOp):
         if isinstance(node.op, ast.Not):
             return Kind(0, "b", True)
@@ -151,10 +152,21 @@ def expr_kind(node, env: dict, ns) -> Kind:
     return UNKNOWN
 
 
+def sequence_of(items) -> Kind:
+    """A list or tuple whose elements have these kinds."""
+    item = None
+    for k in items:
+        item = k if item is None else join(item, k)
+    return Kind(dtype="O", item=item)
+
+
 def join(a: Kind, b: Kind) -> Kind:
     """What is known of a value that is `a` on one path and `b` on another."""
     if a == b:
         return a
+    if a.dtype == "O" and b.dtype == "O":
+        items = [k for k in (a.item, b.item) if k is not None]
+        return sequence_of(items) if items else OPAQUE
     if a.ndim == b.ndim and a.dtype == b.dtype:
         return Kind(a.ndim, a.dtype, False, a.itemsize if a.itemsize == b.itemsize else None)
     return Kind(None, a.dtype if a.dtype == b.dtype else None)
@@ -163,6 +175,8 @@ def join(a: Kind, b: Kind) -> Kind:
 def _subscript_kind(node, env, ns) -> Kind:
     import ast
     base = expr_kind(node.value, env, ns)
+    if base.dtype == "O" and base.item is not None and not isinstance(node.slice, ast.Slice):
+        return base.item
     if base.ndim is None or base.dtype == "O":
         return UNKNOWN
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -178,18 +192,20 @@ def _subscript_kind(node, env, ns) -> Kind:
     return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
 
 
-def infer(body, env: dict, ns, fixed=frozenset()) -> dict:
+def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that
     takes different kinds on different paths or iterations gets what they share.
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
-    a value of the kind `v` already has."""
+    a value of the kind `v` already has. With `join_all`, a name's kind holds
+    for all its assignments, so it is true anywhere in the body."""
     import ast
     env = dict(env)
 
     def assign(name, kind):
         if name in fixed:
             return
-        env[name] = join(env[name], kind) if name in env and name in looped else kind
+        again = name in env and (join_all or name in looped)
+        env[name] = join(env[name], kind) if again else kind
 
     looped: set[str] = set()
 
@@ -203,6 +219,18 @@ def infer(body, env: dict, ns, fixed=frozenset()) -> dict:
                 kind = _subscript_kind(value, env, ns) if isinstance(value, ast.Subscript) \
                     else expr_kind(value, env, ns)
                 assign(stmt.targets[0].id, kind)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                    and isinstance(stmt.value.func, ast.Attribute) \
+                    and stmt.value.func.attr == "append" \
+                    and isinstance(stmt.value.func.value, ast.Name):
+                name = stmt.value.func.value.id
+                items = [expr_kind(stmt.value.args[0], env, ns)]
+                if name in env and env[name].item is not None:
+                    items.append(env[name].item)
+                elif name in env and env[name] != sequence_of([]):
+                    items.append(UNKNOWN)
+                if name not in fixed:
+                    env[name] = sequence_of(items)
             elif isinstance(stmt, ast.If):
                 before = dict(env)
                 walk(stmt.body)

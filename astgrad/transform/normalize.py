@@ -191,7 +191,7 @@ class _Normalizer:
         self._enter(stmt)
         here = self.stmt
         if _simple(stmt.test):
-            test = self.atom(stmt.test)
+            test = _Rename(self.current).visit(_copy_def(stmt.test))   # evaluated every time
             body = self._nested(stmt.body)
             self.stmt = here
             self._emit(ast.While(test, body, []))
@@ -224,9 +224,10 @@ class _Normalizer:
             return
         # Any other iterable: loop over an index and read the items by it.
         sequences, targets = self._items(iterable, target, stmt)
-        n = self._temp(ast.Call(self.ctx.ns.ref(len), [sequences[0]], [])) \
-            if len(sequences) == 1 else self._temp(ast.Call(self.ctx.ns.ref(min), [
-                self._temp(ast.Call(self.ctx.ns.ref(len), [s], [])) for s in sequences], []))
+        lengths = [self._temp(ast.Call(self.ctx.ns.ref(len), [s], []))
+                   for s in sequences if s is not None]
+        n = lengths[0] if len(lengths) == 1 else \
+            self._temp(ast.Call(self.ctx.ns.ref(min), lengths, []))
         index = self.namer.fresh("i")
         reads = []
         for seq, tgt in zip(sequences, targets):
@@ -263,6 +264,8 @@ class _Normalizer:
                                                ast.Load()))
             return [flipped], [target]
         seq = self._loop_invariant(self.atom(iterable), stmt)
+        if not isinstance(seq, ast.Name):
+            seq = self._temp(seq)                # a literal: name it, so items have adjoints
         return [seq], [target]
 
     def _loop_invariant(self, atom, loop) -> ast.expr:
@@ -288,6 +291,10 @@ class _Normalizer:
             return
         rhs = self._op(value) if _is_op(value) else self.atom(value)
         target = self._target(name)
+        if self.depth > 0 and not is_atom(rhs) and target in _names(rhs):
+            # `y = y * a` in place: the reverse sweep needs both values of `y`, so the new
+            # one is made under a name of its own first.
+            rhs = self._temp(rhs)
         self._alias(target, rhs)
         self._emit(ast.Assign([ast.Name(target, ast.Store())], rhs))
 
@@ -519,6 +526,10 @@ class _Normalizer:
 def _is_op(node) -> bool:
     return isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Call,
                              ast.Subscript, ast.IfExp)) and not is_constant(node)
+
+
+def _names(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _simple(test) -> bool:

@@ -49,10 +49,11 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
 
 # -- kinds of everything the generated function assigns ---------------------------
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:
-    env = infer(fn.body, kinds, ns, fixed=set(kinds))
+    """Kinds true wherever a name is read: an adjoint assigned twice gets what both share."""
+    env = infer(fn.body, kinds, ns, fixed=set(kinds), join_all=True)
     for inner in fn.body:
         if isinstance(inner, ast.FunctionDef):
-            env = infer(inner.body, env, ns, fixed=set(kinds))
+            env = infer(inner.body, env, ns, fixed=set(kinds), join_all=True)
     return env
 
 
@@ -87,10 +88,26 @@ class _Simplify(ast.NodeTransformer):
     def __init__(self, kinds, ns, shapes):
         self.kinds, self.ns, self.shapes = kinds, ns, shapes
         self.changed = False
+        self.mutated: set[str] = set()
 
     def run(self, fn) -> bool:
+        self.mutated = _mutated(fn)
         self.visit(fn)
         return self.changed
+
+    def visit_Assign(self, node):
+        import copy
+        value, changed = copy.deepcopy(node.value), self.changed
+        new = self.visit(node.value)
+        if any(isinstance(t, ast.Name) and t.id in self.mutated for t in node.targets) \
+                and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
+            # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
+            node.value, self.changed = value, changed
+            return node
+        node.value = new
+        for t in node.targets:
+            self.visit(t)
+        return node
 
     def _kind(self, node) -> Kind:
         return expr_kind(node, self.kinds, self.ns)
@@ -296,10 +313,34 @@ def _targets(stmt):
     return []
 
 
+def _mutated(fn) -> set[str]:
+    """Names whose object is changed in place (`x[i] = v`, `x[i] += v`, `xs.append(v)`)."""
+    out = set()
+    for node in ast.walk(fn):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AugAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                out.add(t.value.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _EFFECTS and isinstance(node.func.value, ast.Name):
+            out.add(node.func.value.id)
+        if isinstance(node, ast.Call) and _name_of(node.func) == "at" and node.args \
+                and isinstance(node.args[0], ast.Name):
+            out.add(node.args[0].id)
+    return out
+
+
+def _name_of(func):
+    return func.attr if isinstance(func, ast.Attribute) else \
+        func.id if isinstance(func, ast.Name) else None
+
+
 def _propagate_copies(fn) -> bool:
-    """`a = b` (or a constant), both defined once at the top: uses of `a` read `b`."""
+    """`a = b` (or a constant), both defined once at the top and neither changed in
+    place: uses of `a` read `b`."""
     defs, _ = _counts(fn)
-    once = _top_defined(fn)
+    once = _top_defined(fn) - _mutated(fn)
     for block in _top_blocks(fn):
         for i, stmt in enumerate(block):
             name = _single_target(stmt)
@@ -327,6 +368,13 @@ def _pure(value) -> bool:
             if name in _EFFECTS:
                 return False
     return True
+
+
+def _pure_statement(stmt) -> bool:
+    """Does `stmt` only bind names (no in-place change, no effect)?"""
+    if isinstance(stmt, ast.Assign):
+        return all(isinstance(t, ast.Name) for t in stmt.targets) and _pure(stmt.value)
+    return type(stmt).__name__ == "Comment"
 
 
 def _eliminate_dead(fn) -> bool:
@@ -400,9 +448,10 @@ def _names(node) -> set[str]:
 
 
 def _inline_once(fn, temps) -> bool:
-    """A made-up name used once, later in the same top block: write its value there."""
+    """A made-up name used once, later in the same top block: write its value there,
+    unless a statement in between changes in place something the value reads."""
     defs, uses = _counts(fn)
-    once = _top_defined(fn)
+    once = _top_defined(fn) - _mutated(fn)
     for block in _top_blocks(fn):
         for i, stmt in enumerate(block):
             name = _single_target(stmt)
@@ -413,6 +462,8 @@ def _inline_once(fn, temps) -> bool:
                 continue
             for later in block[i + 1:]:
                 if name not in _names(later):
+                    if not _pure_statement(later):
+                        break
                     continue
                 if isinstance(later, (ast.FunctionDef, ast.If, ast.For, ast.While)):
                     break

@@ -348,6 +348,8 @@ class _Reverse:
             if prim is None:
                 raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
                                   self.source.where(stmt))
+            if prim.nondiff:
+                return []
             args = self._bind(prim, value, stmt)
         else:
             return []
@@ -399,8 +401,10 @@ class _Reverse:
             part = ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
             if self._active(stmt.value):
                 kind_v = expr_kind(stmt.value, self.kinds, self.ns)
+                # a copy: `bx[i]` is a view, and it is zeroed next
                 contribution = _call(self.ns, "np.sum", [part]) if kind_v.ndim == 0 else \
-                    _call(self.ns, "rt.unbroadcast", [part, stmt.value])
+                    _call(self.ns, "rt.unbroadcast", [_call(self.ns, "np.copy", [part]),
+                                                      stmt.value])
                 backward.append(self._accumulate(stmt.value.id, contribution))
             backward.append(ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice),
                                                       ast.Store())], ast.Constant(0.0)))

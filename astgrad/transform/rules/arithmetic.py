@@ -45,3 +45,11 @@ defvjp(operator.pos, lambda g, ans, x: g, kind=_unary)
 defvjp(abs, lambda g, ans, x: g * np.sign(x), kind=_unary)
 defvjp(float, lambda g, ans, x: g, kind=lambda k, s: broadcast(k["x"], py_result=True,
                                                                floating=True))
+defvjp(max,
+       lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
+       lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)),
+       kind=lambda k, s: broadcast(k["x"], k["y"], py_result=True))
+defvjp(min,
+       lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
+       lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)),
+       kind=lambda k, s: broadcast(k["x"], k["y"], py_result=True))

@@ -13,7 +13,7 @@ _INT = Kind(0, "i", True)
 defnondiff(np.shape, kind=lambda k, s: OPAQUE)
 defnondiff(np.ndim, np.size, builtins.len, builtins.int, kind=lambda k, s: _INT)
 defnondiff(builtins.range, builtins.print, builtins.isinstance, builtins.bool,
-           builtins.tuple, kind=lambda k, s: OPAQUE)
+           builtins.enumerate, builtins.zip, builtins.reversed, kind=lambda k, s: OPAQUE)
 defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
            np.isnan, np.isinf, np.isfinite, np.argmax, np.argmin, np.argsort,
            np.any, np.all, np.nonzero, np.zeros_like, np.ones_like, np.zeros, np.ones,

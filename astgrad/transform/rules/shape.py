@@ -45,3 +45,16 @@ defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
+
+
+# ---- building arrays from lists: the adjoint of a list is a list ----------------------
+defvjp(np.stack,
+       lambda g, ans, arrays, axis=0: list(g) if axis == 0 else list(np.moveaxis(g, axis, 0)),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.concatenate,
+       lambda g, ans, arrays, axis=0: rt.split_like(g, arrays, axis),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.array, lambda g, ans, object, dtype=None: rt.unpack_like(g, object),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.asarray, lambda g, ans, a, dtype=None: rt.unpack_like(g, a),
+       kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
