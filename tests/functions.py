@@ -660,3 +660,10 @@ def augmented_write(x, a):
     y[2] += a * x[0]
     y[1:] *= 2.0
     return np.sum(y ** 2)
+
+
+def calls_long_helper_in_loop(x, a):
+    y = x
+    for i in range(3):
+        y = long_helper(x * y, a) * 0.1 + x
+    return np.sum(y)

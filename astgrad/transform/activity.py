@@ -7,6 +7,7 @@ only values that are both are *active* and get adjoints.
 from __future__ import annotations
 
 import ast
+import types
 from dataclasses import dataclass, field
 
 from . import registry
@@ -30,8 +31,9 @@ def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     if isinstance(value, ast.Subscript):
         return reads(value.value)
     if isinstance(value, ast.Call):
-        prim = registry.lookup(ns.value(value.func))
-        if prim is None or prim.nondiff:
+        fn = ns.value(value.func)
+        prim = registry.lookup(fn)
+        if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff:
             return []
     return reads(value)
 

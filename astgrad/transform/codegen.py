@@ -24,6 +24,11 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
     for name, obj in ns.bound.items():
         if name not in ("np", "rt") and name in used:
+            made = getattr(obj, "_astgrad", None)
+            if made is not None:
+                lines.append(f"# {name}: ag.{made.mode}({made.fn.__name__}, "
+                             f"wrt={made.wrt!r}), whose code `ag.source({name})` shows")
+                continue
             where = getattr(obj, "__module__", None)
             qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", name)
             lines.append(f"# {name}: {where}.{qual}" if where else f"# {name}: {obj!r}")

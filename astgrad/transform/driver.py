@@ -61,7 +61,7 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     _dump("normalize", tree)
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)
-    tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request)
+    tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _callee_vjp)
     _dump("reverse", tree)
     tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
     _dump("optimize", tree)
@@ -70,6 +70,11 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     compiled, filename = codegen.compile_function(
         text, tree.name, ns, scope, f"{request.mode} of {src.tree.name}")
     return Generated(compiled, text, filename)
+
+
+def _callee_vjp(fn, wrt):
+    from ..api import vjp            # the public transform, for a helper the caller calls
+    return vjp(fn, wrt=wrt)
 
 
 def _note(request, param_kinds, src) -> str:

@@ -14,7 +14,8 @@ Input: a restructured function (see `restructure`). Output guarantees:
   statement; the reverse pass saves what such assignments overwrite;
 * `a if c else b`, `and`/`or` become `if` statements; iterating over a
   sequence, `enumerate` and `zip` become index loops over `range`;
-* calls to the user's own functions are inlined;
+* calls to the user's own functions are inlined, except large ones (see
+  `INLINE_LIMIT`), which stay calls with every argument given by position;
 * every statement keeps the line number of the user's statement it came from.
 """
 from __future__ import annotations
@@ -462,6 +463,13 @@ class _Normalizer:
             return self._inline(self.local_fns[node.func.id], None, args, keywords, node)
         fn = self.ctx.ns.value(node.func) if self.ctx.ns is not None else None
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
+            tree, where = self.ctx.expand(fn)
+            if _large(tree):
+                params = [a.arg for a in tree.args.posonlyargs + tree.args.args
+                          + tree.args.kwonlyargs]
+                bound = _bind_call(params, args, keywords, _defaults(fn), tree.name,
+                                   self.where(node))
+                return ast.Call(node.func, bound, [])   # the reverse pass calls its vjp
             return self._inline(None, fn, args, keywords, node)
         return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
 
@@ -530,6 +538,20 @@ def _is_op(node) -> bool:
 
 def _names(node) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+# A callee of more statements than this is called through its own generated
+# vjp (forward values kept in its pullback) instead of being inlined: the
+# caller's code stays short, and the callee is compiled once for all callers.
+# Callees that return tuples are always inlined.
+INLINE_LIMIT = 12
+
+
+def _large(tree: ast.FunctionDef) -> bool:
+    statements = sum(isinstance(n, ast.stmt) for n in ast.walk(tree)) - 1
+    returns_tuple = any(isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple)
+                        for n in ast.walk(tree))
+    return statements > INLINE_LIMIT and not returns_tuple
 
 
 def _simple(test) -> bool:

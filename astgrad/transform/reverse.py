@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import types
 from dataclasses import dataclass
 
 from ..errors import NoRuleError, NonScalarOutputError
@@ -51,9 +52,14 @@ class Request:
 
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
-            ns: Namespace, namer: Namer, request: Request) -> tuple[ast.FunctionDef, dict]:
-    """The generated function, and which forward names share a shape (see `Shapes`)."""
+            ns: Namespace, namer: Namer, request: Request,
+            callee_vjp=None) -> tuple[ast.FunctionDef, dict]:
+    """The generated function, and which forward names share a shape (see `Shapes`).
+
+    `callee_vjp(fn, wrt)` gives the vjp of a user function the caller calls
+    rather than inlines (see `normalize.INLINE_LIMIT`)."""
     rev = _Reverse(tree, source, activity, kinds, ns, namer, request)
+    rev.callee_vjp = callee_vjp
     return rev.run(), rev.shapes.rep
 
 
@@ -311,6 +317,10 @@ class _Reverse:
     # -- simple statements ---------------------------------------------------------------------
     def _assign(self, stmt, depth):
         target = stmt.targets[0].id
+        if isinstance(stmt.value, ast.Call) and \
+                isinstance(self.ns.value(stmt.value.func), types.FunctionType) and \
+                registry.lookup(self.ns.value(stmt.value.func)) is None:
+            return self._call_user(stmt, depth)
         save, restore = self._save(target, depth) if depth > 0 else ([], [])
         forward = save + [stmt]
         if target not in self.activity.active:
@@ -357,6 +367,37 @@ class _Reverse:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
                               self.source.where(stmt))
         return self._apply(prim, args, target, g, stmt)
+
+    def _call_user(self, stmt, depth):
+        """`z = helper(x, a)` for a large helper: call its vjp; its pullback holds its
+        forward values, and the reverse sweep calls the pullback."""
+        target, call = stmt.targets[0].id, stmt.value
+        fn = self.ns.value(call.func)
+        import inspect
+        params = list(inspect.signature(fn).parameters)
+        active = [(p, a) for p, a in zip(params, call.args) if self._active(a)]
+        if target not in self.activity.active or not active:
+            save, restore = self._save(target, depth) if depth > 0 else ([], [])
+            return save + [stmt], restore
+        vjp = self.callee_vjp(fn, tuple(p for p, _ in active))
+        pullback = self.namer.fresh(f"{target}_pullback")
+        if depth > 0:
+            self.inplace.add(pullback)
+        saves = [self._save(n, depth) if depth > 0 else ([], []) for n in (target, pullback)]
+        forward = saves[0][0] + saves[1][0] + [ast.Assign(
+            [ast.Tuple([ast.Name(target, ast.Store()), ast.Name(pullback, ast.Store())],
+                       ast.Store())],
+            ast.Call(ast.Name(self.ns.bind(vjp, f"{fn.__name__}_vjp"), ast.Load()),
+                     call.args, []))]
+        parts = [self.namer.fresh(f"b{a.id.lstrip('_')}_") for _, a in active]
+        backward = [ast.Assign([ast.Tuple([ast.Name(p, ast.Store()) for p in parts],
+                                          ast.Store())],
+                               ast.Call(_load(pullback), [_load(self._adjoint_name(target))],
+                                        []))]
+        backward += [self._accumulate(a.id, _load(p)) for p, (_, a) in zip(parts, active)]
+        if target in self.dynamic:
+            backward.append(self._reset(target))
+        return forward, backward + saves[1][1] + saves[0][1]
 
     def _read_item(self, value: ast.Subscript, g) -> list[ast.stmt]:
         """`v = x[i]`: add `g` into `bx` at `i`, in place."""
