@@ -10,13 +10,17 @@ import numpy as np
 
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
 
-__all__ = ["unbroadcast", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
+__all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
            "unpack_like"]
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
-    shape = np.shape(x)
+    return sum_to(g, np.shape(x))
+
+
+def sum_to(g, shape):
+    """Sum `g` down to `shape`, undoing NumPy broadcasting."""
     if np.shape(g) == shape:
         return g
     g = np.asarray(g)

@@ -92,6 +92,7 @@ class _Simplify(ast.NodeTransformer):
 
     def run(self, fn) -> bool:
         self.mutated = _mutated(fn)
+        self.once = _top_defined(fn)          # saved values may still be None: not these
         self.visit(fn)
         return self.changed
 
@@ -219,7 +220,8 @@ class _Simplify(ast.NodeTransformer):
             if fn is np.ndim and kind.ndim is not None:
                 return self._done(ast.Constant(kind.ndim))
             if fn in (np.shape, np.size) and kind.ndim is not None and not kind.py \
-                    and kind.number:
+                    and kind.number and isinstance(args[0], ast.Name) \
+                    and args[0].id in self.once:
                 return self._done(ast.Attribute(args[0], fn.__name__, ast.Load()))
             if fn in (np.shape, np.size) and self._earlier(args[0]) is not None:
                 return self._done(ast.Call(node.func, [self._earlier(args[0])], []))

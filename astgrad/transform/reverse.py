@@ -84,6 +84,7 @@ class _Reverse:
         self.shapes = Shapes(body, kinds, ns, params)
         self.adjoint: dict[str, str] = {}
         self.stacks: dict[str, str] = {}
+        self.recomputed: set[str] = set()
         self.sequences = _sequences(body)
         self.owned = set()       # adjoints updated in place: always fresh arrays of their own
         self.dynamic = set()     # adjoints that start at zero and only ever accumulate
@@ -132,7 +133,7 @@ class _Reverse:
         for name in self.dynamic:
             self.adjoint.setdefault(name, self._adjoint_name(name))
         grads = [self._gradient(p) for p in self.request.wrt]
-        forward, sweep = saving.prune(forward, sweep, grads, self.stacks)
+        forward, sweep = saving.prune(forward, sweep, grads, self.stacks, self.ns)
         forward = saving.initial_values(self.stacks, self._defined_first(body)) + \
             [s for s in (self._new_stack(v) for v in self.stacks) if s] + forward
         grad_value = grads[0] if len(grads) == 1 and not self.request.as_tuple \
@@ -263,7 +264,11 @@ class _Reverse:
         return forward, backward
 
     def _for(self, stmt, depth):
+        again = self._recomputable(stmt)
+        self.recomputed |= {a.targets[0].id for a in again}
         body_f, body_b = self._block(stmt.body, depth + 1)
+        if body_b:
+            body_b = [copy.deepcopy(a) for a in again] + body_b
         target = stmt.target.id
         span = copy.deepcopy(stmt.iter)
         forward, backward = self._save(target, depth)[0], []
@@ -301,9 +306,30 @@ class _Reverse:
         return forward, backward + restore
 
     # -- saving what is overwritten ------------------------------------------------------------
+    def _recomputable(self, loop) -> list[ast.Assign]:
+        """`v = X[t]` in a loop body, `X` and `t` unchanged by the iteration: cheaper to
+        compute again at the top of each reverse iteration than to save."""
+        changed = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name)
+                   and isinstance(n.ctx, ast.Store)} - {loop.target.id}
+        read_before, out = set(), []
+        for stmt in loop.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Subscript) \
+                    and not (set(reads(stmt.value)) & changed) \
+                    and stmt.targets[0].id not in read_before \
+                    and self._assigned_once(stmt.targets[0].id):
+                out.append(stmt)
+            read_before |= set(reads(stmt))
+        return out
+
+    def _assigned_once(self, name) -> bool:
+        return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
+                   for n in ast.walk(self.tree)) == 1
+
     def _save(self, name, depth) -> tuple[list, list]:
         """Push the old value before an in-place assignment; pop it after its adjoint."""
-        if depth == 0 and name not in self.inplace or name not in self.inplace:
+        if depth == 0 and name not in self.inplace or name not in self.inplace \
+                or name in self.recomputed:
             return [], []
         stack = self.stacks.setdefault(name, self.namer.fresh(f"saved_{name.lstrip('_')}"))
         push = ast.Expr(ast.Call(ast.Attribute(_load(stack), "append", ast.Load()),

@@ -66,8 +66,9 @@ def liveness(stmts, live_after: set[str]) -> dict[int, set[str]]:
     return record
 
 
-def prune(forward, backward, results, stacks: dict[str, str]):
-    """Drop the saves whose restored values the reverse sweep never reads."""
+def prune(forward, backward, results, stacks: dict[str, str], ns=None):
+    """Drop the saves whose restored values the reverse sweep never reads, and save
+    only the shape of a value the reverse sweep reads only for its shape."""
     live = liveness(backward, set().union(*(_uses(r) for r in results)))
     needed = set()
     for stmt in _walk(backward):
@@ -79,7 +80,70 @@ def prune(forward, backward, results, stacks: dict[str, str]):
         del stacks[var]
     keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
                           or _push_to(s) in dropped)
-    return _filter(forward, keep), _filter(backward, keep)
+    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if ns is not None:
+        backward = _shapes_only(forward, backward, stacks, ns)
+    return forward, backward
+
+
+def _shape_reads(backward, name, ns):
+    """The nodes reading `name` in the reverse sweep, if each reads only its shape."""
+    import numpy as np
+
+    from .. import runtime
+    found, other = [], False
+    parents = {}
+    for node in ast.walk(ast.Module(body=backward, type_ignores=[])):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    for node in ast.walk(ast.Module(body=backward, type_ignores=[])):
+        if not (isinstance(node, ast.Name) and node.id == name
+                and isinstance(node.ctx, ast.Load)):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Attribute) and parent.attr == "shape":
+            found.append(parent)
+        elif isinstance(parent, ast.Call) and ns.value(parent.func) is np.shape:
+            found.append(parent)
+        elif isinstance(parent, ast.Call) and ns.value(parent.func) is runtime.unbroadcast \
+                and len(parent.args) == 2 and parent.args[1] is node:
+            found.append(parent)
+        elif _pop_of(parent) is None:
+            other = True
+    return None if other else found
+
+
+def _shapes_only(forward, backward, stacks, ns):
+    import copy
+    starts = []
+    for var, stack in list(stacks.items()):
+        if var.endswith("[]"):
+            continue
+        uses = _shape_reads(backward, var, ns)
+        if not uses:
+            continue
+        shape = f"{var}_shape"
+        for node in uses:                       # read the saved shape instead
+            if isinstance(node, ast.Call) and len(node.args) == 2:
+                node.func = ns.ref(__import__("astgrad.runtime", fromlist=["sum_to"]).sum_to)
+                node.args[1] = ast.Name(shape, ast.Load())
+            else:
+                node.__class__ = ast.Name
+                node.__dict__.clear()
+                node.id, node.ctx = shape, ast.Load()
+        for stmt in _walk(forward):
+            if _push_to(stmt) == stack:
+                stmt.value.args = [ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape",
+                                                          ast.Load()),
+                                            [copy.deepcopy(stmt.value.args[0])], [])]
+        for stmt in _walk(backward):
+            if _pop_of(stmt) and _pop_of(stmt)[1] == stack:
+                stmt.targets[0].id = shape
+        starts.append(ast.Assign([ast.Name(shape, ast.Store())],
+                                 ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape",
+                                                        ast.Load()),
+                                          [ast.Name(var, ast.Load())], [])))
+    return starts + backward
 
 
 def initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
