@@ -64,6 +64,7 @@ class Transform:
         self.wrt, self.as_tuple = self._wrt(wrt)
         self.by_key: dict[tuple, Callable] = {}       # argument types (and array ndim, dtype)
         self.by_kind: dict[tuple, driver.Generated] = {}
+        self.by_kind_inlined: dict[tuple, driver.Generated] = {}
         self.guards: list[str] = []
         self._guard_keys: dict[str, Callable] = {}
         self.last: driver.Generated | None = None
@@ -129,16 +130,31 @@ class Transform:
                     self._add_guard(values, fn)
         return fn
 
-    def _generate(self, kinds: tuple[Kind, ...], values) -> driver.Generated:
+    def _generate(self, kinds: tuple[Kind, ...], values, inline_all=False) -> driver.Generated:
         names = [p.name for p in self.params]
         for name, kind, value in zip(names, kinds, values):
             if name in self.wrt:
                 _check_differentiable(self.fn, name, kind, value)
-        target = self.inner._lookup(*values) if self.inner else self.fn
-        if self.parsed is None or self.inner:
-            self.parsed = driver.parse(target)
-        request = Request(self.wrt, self.mode, self.as_tuple, self._name())
-        return driver.generate(target, dict(zip(names, kinds)), request, self.parsed)
+        target = self.inner.inlined(*values) if self.inner else self.fn
+        parsed = driver.parse(target) if self.inner else self._parsed()
+        request = Request(self.wrt, self.mode, self.as_tuple, self._name(), inline_all)
+        return driver.generate(target, dict(zip(names, kinds)), request, parsed)
+
+    def _parsed(self):
+        if self.parsed is None:
+            self.parsed = driver.parse(self.fn)
+        return self.parsed
+
+    def inlined(self, *values) -> Callable:
+        """The code for these arguments with every user function inlined: what a
+        transform of this transform reads (a call through a helper's pullback
+        closure cannot be differentiated again)."""
+        kinds = tuple(of_value(v) for v in values)
+        with self.lock:
+            gen = self.by_kind_inlined.get(kinds)
+            if gen is None:
+                gen = self.by_kind_inlined[kinds] = self._generate(kinds, values, True)
+        return gen.fn
 
     def generic(self) -> driver.Generated:
         """Code for arguments of any kind (what `ag.source` shows before any call)."""
@@ -146,7 +162,7 @@ class Transform:
             return self.last
         kinds = {p.name: Kind() for p in self.params}
         target = self.inner.generic().fn if self.inner else self.fn
-        request = Request(self.wrt, self.mode, self.as_tuple, self._name())
+        request = Request(self.wrt, self.mode, self.as_tuple, self._name(), bool(self.inner))
         return driver.generate(target, kinds, request)
 
     def _name(self) -> str:

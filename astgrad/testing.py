@@ -16,8 +16,8 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     compared with a Richardson-extrapolated central difference. Raises
     `AssertionError` naming the argument, the index and both values.
     """
-    if order != 1:
-        raise AstgradError("check_grads supports order=1 until higher-order transforms exist.")
+    if order not in (1, 2):
+        raise AstgradError("check_grads checks order 1 or 2.")
     args = tuple(args)
     wrt_tuple = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     rng = np.random.default_rng(seed)
@@ -27,7 +27,7 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     value, pullback = transform(*args)
     v = _like(value, rng)
     grads = pullback(v)
-    if np.ndim(value) == 0 and not isinstance(value, tuple):
+    if _is_scalar(value):
         _agree_with_grad(f, args, wrt_tuple, v, grads, names)
     for name, pos, g in zip(names, positions, grads):
         x = args[pos]
@@ -37,9 +37,36 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
             analytic = float(np.asarray(g)[index])
             if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
                 raise AssertionError(
-                    f"d/d{name}{[int(i) for i in index] if index else ''} of {getattr(f, '__name__', f)}: "
-                    f"astgrad gives {analytic!r}, finite differences give {numeric!r} "
-                    f"(difference {abs(analytic - numeric):.3g}).")
+                    f"d/d{name}{[int(i) for i in index] if index else ''} of "
+                    f"{getattr(f, '__name__', f)}: astgrad gives {analytic!r}, finite "
+                    f"differences give {numeric!r} (difference {abs(analytic - numeric):.3g}).")
+    if order == 2:
+        # The gradient's own derivatives (reverse over reverse): the Hessian, or for an
+        # array output the Hessian of <v, f>, against differences of the gradient.
+        scalar = f if _is_scalar(value) else _projected(f, v)
+        check_grads(grad(scalar, wrt=wrt_tuple), args, wrt=wrt_tuple, order=1,
+                    rtol=rtol, atol=atol, seed=seed + 1)
+
+
+def _is_scalar(value) -> bool:
+    return not isinstance(value, tuple) and np.ndim(value) == 0
+
+
+def _projected(f, v):
+    """`<v, f(...)>` as a Python function of f's arguments (with source, so it is
+    differentiable like any other user function)."""
+    import inspect
+    import linecache
+    params = ", ".join(inspect.signature(f).parameters)
+    parts = [f"np.sum(out[{i}] * v[{i}])" for i in range(len(v))] if isinstance(v, tuple) \
+        else ["np.sum(out * v)"]
+    text = (f"def projected({params}):\n    out = f({params})\n"
+            f"    return {' + '.join(parts)}\n")
+    filename = f"<astgrad check_grads: projection of {getattr(f, '__name__', 'f')}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np, "f": f, "v": v}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace["projected"]
 
 
 def _agree_with_grad(f, args, wrt, v, grads, names):

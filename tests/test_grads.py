@@ -34,3 +34,9 @@ def test_value_is_the_functions_value(fn):
 
 def test_catalogue_is_large_enough():
     assert len(CATALOGUE) >= 50
+
+
+@pytest.mark.parametrize("fn", CATALOGUE, ids=lambda f: f.__name__)
+def test_second_order_matches_finite_differences_of_the_gradient(fn):
+    args = args_for(fn)
+    ag.check_grads(fn, args, wrt=float_params(fn, args), order=2)

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
-           "unpack_like"]
+           "unpack_like", "pack_like", "join_like"]
 
 
 def unbroadcast(g, x):
@@ -94,6 +94,20 @@ def unpack_like(g, obj):
     if isinstance(obj, (list, tuple)):
         return [unpack_like(part, item) for part, item in zip(g, obj)]
     return g
+
+
+def pack_like(parts, like):
+    """The adjoint of `list(g)`/`unpack_like(g, ...)`: a list of adjoints back into an
+    array shaped like `like` (a part that is still the scalar zero fills with zeros)."""
+    if not isinstance(parts, (list, tuple)):
+        return parts
+    return np.stack([np.broadcast_to(p, np.shape(q)) for p, q in zip(parts, like)])
+
+
+def join_like(parts, arrays, axis=0):
+    """The adjoint of `split_like`: the pieces' adjoints concatenated back."""
+    return np.concatenate([np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)],
+                          axis)
 
 
 def zeros_like(x):

@@ -30,12 +30,42 @@ def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
         return []
     if isinstance(value, ast.Subscript):
         return reads(value.value)
+    if isinstance(value, ast.Call) and _is_method(value, "pop"):
+        return [value.func.value.id]
     if isinstance(value, ast.Call):
         fn = ns.value(value.func)
         prim = registry.lookup(fn)
         if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff:
             return []
+        if prim is not None and prim.vjps and prim.signature is not None:
+            return _with_rules(prim, value)
     return reads(value)
+
+
+def _is_method(call, name) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == name \
+        and isinstance(call.func.value, ast.Name)
+
+
+def is_add_at(call, ns) -> bool:
+    """`np.add.at(x, index, v)` with `x` a name."""
+    import numpy as np
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+        and call.func.attr == "at" and ns.value(call.func.value) is np.add \
+        and len(call.args) == 3 and isinstance(call.args[0], ast.Name)
+
+
+def _with_rules(prim, call) -> list[str]:
+    """Names in the arguments whose parameters have a derivative rule."""
+    try:
+        bound = prim.bind(call.args, {k.arg: k.value for k in call.keywords})
+    except TypeError:
+        return reads(call)                 # the reverse pass reports the bad call
+    out = []
+    for i, param in enumerate(prim.params):
+        if bound.get(param) is not None and (i >= len(prim.vjps) or prim.vjps[i] is not None):
+            out += reads(bound[param])
+    return out
 
 
 def edges(stmts, ns):
@@ -48,9 +78,10 @@ def edges(stmts, ns):
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
-                and isinstance(stmt.value.func, ast.Attribute) \
-                and stmt.value.func.attr == "append":
+                and _is_method(stmt.value, "append"):
             yield stmt.value.func.value.id, reads(stmt.value.args[0])
+        elif isinstance(stmt, ast.Expr) and is_add_at(stmt.value, ns):
+            yield stmt.value.args[0].id, reads(stmt.value.args[2])
         elif isinstance(stmt, (ast.If, ast.For, ast.While)):
             yield from edges(stmt.body, ns)
             yield from edges(stmt.orelse, ns)

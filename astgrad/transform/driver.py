@@ -57,7 +57,8 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, ns)
         return tree, callee.where
 
-    tree = normalize.normalize(tree, namer, src.where, ns, expand)
+    tree = normalize.normalize(tree, namer, src.where, ns, expand,
+                               inline_limit=None if request.inline_all else normalize.INLINE_LIMIT)
     _dump("normalize", tree)
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)

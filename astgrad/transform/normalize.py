@@ -57,12 +57,15 @@ class Context:
     inlining: list = field(default_factory=list)  # the user functions being inlined
     tuples: dict = field(default_factory=dict)    # names bound to tuple literals
     aliases: dict = field(default_factory=dict)   # names that may share one array
+    limit: int | None = None                      # see INLINE_LIMIT
 
 
 def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
-              context: Context | None = None) -> ast.FunctionDef:
-    """Rewrite `tree`'s body in place into the form the module docstring states."""
-    ctx = context or Context(namer, ns, expand)
+              context: Context | None = None, inline_limit=None) -> ast.FunctionDef:
+    """Rewrite `tree`'s body in place into the form the module docstring states.
+    A user function of more than `inline_limit` statements is called, not
+    inlined (None: inline them all)."""
+    ctx = context or Context(namer, ns, expand, limit=inline_limit)
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
@@ -459,12 +462,16 @@ class _Normalizer:
                                          self.where(node))
         args = [self.atom(a) for a in node.args]
         keywords = {k.arg: self.atom(k.value) for k in node.keywords}
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id in self.current:          # xs.pop(): a local list
+            return ast.Call(ast.Attribute(self.atom(node.func.value), node.func.attr,
+                                          ast.Load()), args, [])
         if isinstance(node.func, ast.Name) and node.func.id in self.local_fns:
             return self._inline(self.local_fns[node.func.id], None, args, keywords, node)
         fn = self.ctx.ns.value(node.func) if self.ctx.ns is not None else None
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
             tree, where = self.ctx.expand(fn)
-            if _large(tree):
+            if self.ctx.limit is not None and _large(tree, self.ctx.limit):
                 params = [a.arg for a in tree.args.posonlyargs + tree.args.args
                           + tree.args.kwonlyargs]
                 bound = _bind_call(params, args, keywords, _defaults(fn), tree.name,
@@ -547,11 +554,11 @@ def _names(node) -> set[str]:
 INLINE_LIMIT = 12
 
 
-def _large(tree: ast.FunctionDef) -> bool:
+def _large(tree: ast.FunctionDef, limit: int) -> bool:
     statements = sum(isinstance(n, ast.stmt) for n in ast.walk(tree)) - 1
     returns_tuple = any(isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple)
                         for n in ast.walk(tree))
-    return statements > INLINE_LIMIT and not returns_tuple
+    return statements > limit and not returns_tuple
 
 
 def _simple(test) -> bool:

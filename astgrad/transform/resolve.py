@@ -114,9 +114,10 @@ class UserScope:
                 return self.cells[name].cell_contents
             except ValueError:
                 return _MISSING
-        if name in self.globals:
-            return self.globals[name]
-        return getattr(builtins, name, _MISSING)
+        try:
+            return self.globals[name]       # generated code's globals read on, live
+        except KeyError:
+            return getattr(builtins, name, _MISSING)
 
 
 def local_names(tree: ast.FunctionDef) -> set[str]:
@@ -217,9 +218,13 @@ class _Resolver(ast.NodeTransformer):
             return node                          # a nested def: inlined by normalize
         obj = self._static(func)
         if obj is _MISSING and isinstance(func, ast.Attribute):
-            if func.attr == "append" and isinstance(func.value, ast.Name) \
+            if func.attr in ("append", "pop") and isinstance(func.value, ast.Name) \
                     and func.value.id in self.locals:
-                return node                      # list.append, on a list of this function
+                return node                      # list.append/pop, on a list of this function
+            owner = self._static(func.value)
+            if func.attr == "at" and owner is np.add:
+                node.func = ast.Attribute(self.ns.ref(np.add), "at", ast.Load())
+                return node                      # np.add.at(x, i, v): x[i] += v, i may repeat
             return self._method(node)
         if obj is _MISSING:
             name = ast.unparse(func)

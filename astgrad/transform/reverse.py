@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from ..errors import NoRuleError, NonScalarOutputError
 from . import registry, saving
-from .activity import Activity, reads
+from .activity import Activity, is_add_at, reads
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .nodes import Comment
@@ -49,6 +49,7 @@ class Request:
     mode: str                  # "grad", "value_and_grad" or "vjp"
     as_tuple: bool             # return a tuple of gradients even for one parameter
     name: str                  # the generated function's name
+    inline_all: bool = False   # inline every user function (code to differentiate again)
 
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -253,6 +254,8 @@ class _Reverse:
             return self._assign(stmt, depth)
         if isinstance(stmt, ast.Expr) and _is_append(stmt.value):
             return self._append(stmt)
+        if isinstance(stmt, ast.Expr) and is_add_at(stmt.value, self.ns):
+            return self._add_at(stmt)
         return [stmt], []                       # print(...), assert, break, continue
 
     # -- compound statements ----------------------------------------------------------------
@@ -349,8 +352,9 @@ class _Reverse:
             return self._call_user(stmt, depth)
         save, restore = self._save(target, depth) if depth > 0 else ([], [])
         forward = save + [stmt]
-        if target not in self.activity.active:
-            return forward, restore
+        if target not in self.activity.active or \
+                target not in self.adjoint and target not in self.dynamic:
+            return forward, restore             # nothing flowed back into it: zero adjoint
         g = _load(self._adjoint_name(target))
         value = stmt.value
         if target in self.dynamic and target in reads(value):
@@ -373,6 +377,12 @@ class _Reverse:
                     for i, e in enumerate(value.elts) if self._active(e)]
         if isinstance(value, ast.Subscript):
             return self._read_item(value, g)
+        if isinstance(value, ast.Call) and _is_method_call(value, "pop"):
+            lst = value.func.value       # `v = xs.pop()`: its adjoint goes back on the list
+            if not self._active(lst):
+                return []
+            b = _load(self._adjoint_name(lst.id))
+            return [ast.Expr(ast.Call(ast.Attribute(b, "append", ast.Load()), [g], []))]
         if isinstance(value, ast.BinOp):
             prim = registry.lookup(registry.BINOPS.get(type(value.op)))
             args = {"x": value.left, "y": value.right}
@@ -475,6 +485,23 @@ class _Reverse:
                 backward.append(self._accumulate(stmt.value.id, contribution))
             backward.append(ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice),
                                                       ast.Store())], ast.Constant(0.0)))
+        return [push, stmt], backward + [restore]
+
+    def _add_at(self, stmt):
+        """`np.add.at(x, i, v)`: `bv` gathers `bx` at `i`; `x` is restored afterwards."""
+        base, index, value = stmt.value.args
+        stack = self.stacks.setdefault(f"{base.id}[]", self.namer.fresh(f"saved_{base.id}_items"))
+        item = lambda: ast.Subscript(_load(base.id), copy.deepcopy(index), ast.Load())  # noqa
+        push = ast.Expr(ast.Call(ast.Attribute(_load(stack), "append", ast.Load()),
+                                 [_call(self.ns, "np.copy", [item()])], []))
+        restore = ast.Assign([ast.Subscript(_load(base.id), copy.deepcopy(index), ast.Store())],
+                             ast.Call(ast.Attribute(_load(stack), "pop", ast.Load()), [], []))
+        backward = []
+        if self._active(base) and self._active(value):
+            part = ast.Subscript(_load(self._adjoint_name(base.id)), copy.deepcopy(index),
+                                 ast.Load())
+            backward.append(self._accumulate(value.id, _call(self.ns, "rt.unbroadcast",
+                                                             [part, value])))
         return [push, stmt], backward + [restore]
 
     def _append(self, stmt):
@@ -630,6 +657,11 @@ def _target_name(stmt):
     return None
 
 
+def _is_method_call(call, name) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == name \
+        and isinstance(call.func.value, ast.Name)
+
+
 def _is_append(call) -> bool:
     return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
         and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
@@ -642,9 +674,28 @@ def _sequences(stmts) -> set[str]:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
                 and isinstance(node.value, (ast.List, ast.Tuple)):
             out.add(node.targets[0].id)
+        elif isinstance(node, ast.Call) and _is_method_call(node, "pop"):
+            out.add(node.func.value.id)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
+                and _makes_list(node.value):
+            out.add(node.targets[0].id)
         elif isinstance(node, ast.Expr) and _is_append(node.value):
             out.add(node.value.func.value.id)
     return out
+
+
+_LIST_MAKERS = ("list", "add_each", "unpack_like", "split_like")
+
+
+def _makes_list(value) -> bool:
+    """`[0.0] * n`, `list(g)`, `rt.add_each(...)`: values that are Python lists."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        return name in _LIST_MAKERS
+    return False
 
 
 def _breaks(stmts) -> bool:
