@@ -1,9 +1,9 @@
 """astgrad: automatic differentiation by source transformation for Python and NumPy."""
-from .api import grad, source, value_and_grad, vjp
+from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
 from .errors import AstgradError
 from .extend import defjvp, defvjp, primitive
 from .testing import check_grads
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "primitive", "defvjp", "defjvp",
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source", "primitive", "defvjp", "defjvp",
            "check_grads", "AstgradError"]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """The whole extension surface: mark a function primitive and give it rules."""
 from .transform import rules  # noqa: F401  (the library's own rules, registered the same way)
-from .transform.registry import defjvp, defvjp, primitive
+from .transform.registry import defjvp, deflinear, defvjp, primitive
 
-__all__ = ["primitive", "defvjp", "defjvp"]
+__all__ = ["primitive", "defvjp", "defjvp", "deflinear"]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .api import grad, vjp
-from .errors import AstgradError
+from .api import grad, jvp, vjp
+from .errors import AstgradError, NoRuleError
 
 
 def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float = 1e-8,
-                seed: int = 0) -> None:
+                seed: int = 0, forward: bool | None = None) -> None:
     """Check `f`'s reverse-mode derivatives at `args` against finite differences.
 
     The output is projected on a random direction `v`; each gradient element of
@@ -40,12 +40,65 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
                     f"d/d{name}{[int(i) for i in index] if index else ''} of "
                     f"{getattr(f, '__name__', f)}: astgrad gives {analytic!r}, finite "
                     f"differences give {numeric!r} (difference {abs(analytic - numeric):.3g}).")
+    if forward or forward is None:
+        try:
+            _check_jvp(f, args, positions, wrt_tuple, rng, rtol, atol)
+        except NoRuleError as exc:
+            if forward or "forward-mode" not in str(exc):
+                raise
     if order == 2:
         # The gradient's own derivatives (reverse over reverse): the Hessian, or for an
         # array output the Hessian of <v, f>, against differences of the gradient.
         scalar = f if _is_scalar(value) else _projected(f, v)
         check_grads(grad(scalar, wrt=wrt_tuple), args, wrt=wrt_tuple, order=1,
-                    rtol=rtol, atol=atol, seed=seed + 1)
+                    rtol=rtol, atol=atol, seed=seed + 1, forward=forward)
+
+
+def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
+    tangents = tuple(_like(args[p], rng) for p in positions)
+    value, derivative = jvp(f, wrt=wrt)(*args, tangents)
+
+    def moved(t):
+        out = list(args)
+        for p, u in zip(positions, tangents):
+            out[p] = np.asarray(args[p], dtype=np.float64) + t * u if isinstance(
+                args[p], np.ndarray) else float(args[p]) + t * u
+        return f(*out)
+
+    def diff(h):
+        return _minus(moved(h), moved(-h), 2 * h)
+
+    numeric = _combine(diff(1e-3 / 2), diff(1e-3))
+    for index, a, n in _pairs(derivative, numeric):
+        if not abs(a - n) <= atol + rtol * max(abs(a), abs(n)):
+            raise AssertionError(
+                f"jvp of {getattr(f, '__name__', f)} along a random direction, output "
+                f"{index}: astgrad gives {a!r}, finite differences give {n!r} "
+                f"(difference {abs(a - n):.3g}).")
+
+
+def _minus(a, b, h):
+    if isinstance(a, tuple):
+        return tuple(_minus(x, y, h) for x, y in zip(a, b))
+    return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / h
+
+
+def _combine(half, full):
+    if isinstance(half, tuple):
+        return tuple(_combine(x, y) for x, y in zip(half, full))
+    return (4 * half - full) / 3
+
+
+def _pairs(analytic, numeric, prefix=()):
+    if isinstance(numeric, tuple):
+        for i, (a, n) in enumerate(zip(analytic, numeric)):
+            yield from _pairs(a, n, prefix + (i,))
+        return
+    a, n = np.asarray(analytic, dtype=np.float64), np.asarray(numeric)
+    if a.shape != n.shape:
+        raise AssertionError(f"the jvp has shape {a.shape}, the output {n.shape}.")
+    for index in np.ndindex(n.shape):
+        yield prefix + tuple(int(i) for i in index), float(a[index]), float(n[index])
 
 
 def _is_scalar(value) -> bool:

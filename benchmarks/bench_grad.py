@@ -22,9 +22,17 @@ is timed, every gradient is checked against the hand-written one with
 Ratios: ``astgrad/hand`` (1.00x means as fast as hand-written code; lower is
 better) and ``autograd/astgrad`` (how many times faster astgrad is).
 
+The ``rnn T=...`` rows differentiate a loop: ``h = tanh(W @ h + U @ X[t] + b)`` over
+T steps (hidden and input size 16), loss ``sum(h_T ** 2)``, gradient with respect to
+(W, U, b, h0); the hand-written gradient is backpropagation through time (the states
+kept in a list, a backward loop accumulating ``np.outer`` products). For these rows a
+second table gives the peak memory of one gradient call, measured with ``tracemalloc``
+(started just before the call, peak read just after it): what the forward sweep keeps
+for the reverse sweep, the temporaries and the result.
+
 Run it from the repository root::
 
-    python benchmarks/bench_grad.py            # about half a minute on 2 cores
+    python benchmarks/bench_grad.py            # about 40 s on 2 cores
     python benchmarks/bench_grad.py --quick    # smoke run, a few seconds
     python benchmarks/bench_grad.py --source   # also print astgrad's generated code
     python benchmarks/bench_grad.py --blas-threads 0   # BLAS's own thread count
@@ -49,6 +57,7 @@ import statistics
 import sys
 import time
 import timeit
+import tracemalloc
 from dataclasses import dataclass
 from typing import Callable
 
@@ -139,6 +148,35 @@ def chain_grad(x):
     return (1 - t * t) * (np.cos(x) * x + s - 2 * x * e)
 
 
+def make_rnn():
+    def rnn(W, U, b, h0, X):
+        h = h0
+        for t in range(X.shape[0]):
+            h = np.tanh(W @ h + U @ X[t] + b)
+        return np.sum(h ** 2)
+    return rnn
+
+
+def rnn_grad(W, U, b, h0, X):
+    """Backpropagation through time, by hand: keep every state, then walk back."""
+    hs = [h0]
+    h = h0
+    for t in range(X.shape[0]):
+        h = np.tanh(W @ h + U @ X[t] + b)
+        hs.append(h)
+    dW = np.zeros_like(W)
+    dU = np.zeros_like(U)
+    db = np.zeros_like(b)
+    dh = 2 * h
+    for t in range(X.shape[0] - 1, -1, -1):
+        dz = dh * (1 - hs[t + 1] ** 2)
+        dW += np.outer(dz, hs[t])
+        dU += np.outer(dz, X[t])
+        db += dz
+        dh = W.T @ dz
+    return dW, dU, db, dh
+
+
 # The same functions written for the other frameworks (each with its own numpy module).
 
 def poly_any(x, a, b, c):                  # plain arithmetic works for all of them
@@ -151,6 +189,13 @@ def logreg_autograd(w, X, y):
 
 def chain_autograd(x):
     return anp.sum(anp.tanh(anp.sin(x) * x + anp.exp(-x ** 2)))
+
+
+def rnn_autograd(W, U, b, h0, X):
+    h = h0
+    for t in range(X.shape[0]):
+        h = anp.tanh(W @ h + U @ X[t] + b)
+    return anp.sum(h ** 2)
 
 
 def logreg_jax(w, X, y):
@@ -175,12 +220,14 @@ def chain_torch(x):
 class Row:
     name: str
     make: Callable[[], Callable]           # factory of the function astgrad differentiates
-    hand: Callable                         # hand-written gradient wrt the first argument
+    hand: Callable                         # hand-written gradient wrt the `wrt` argument(s)
     names: tuple[str, ...]                 # argument names, for the timed statement
     args: tuple
     autograd_f: Callable | None = None
-    jax_f: Callable | None = None
-    torch_f: Callable | None = None
+    jax_f: Callable | None = None          # jax and torch: gradient wrt the first argument
+    torch_f: Callable | None = None        # (rows with a tuple `wrt` leave them out)
+    wrt: int | tuple[int, ...] = 0         # ag.grad(f, wrt=...): a tuple gives a tuple
+    memory: bool = False                   # also measure the peak memory of one call
 
 
 def logreg_data(n: int, d: int, seed: int):
@@ -191,8 +238,19 @@ def logreg_data(n: int, d: int, seed: int):
     return w, X, y
 
 
+def rnn_data(T: int, hidden: int, inputs: int, seed: int):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
+    U = rng.standard_normal((hidden, inputs)) / np.sqrt(inputs)
+    b = 0.1 * rng.standard_normal(hidden)
+    h0 = 0.5 * rng.standard_normal(hidden)
+    X = rng.standard_normal((T, inputs))
+    return W, U, b, h0, X
+
+
 def rows() -> list[Row]:
     chain_x = np.random.default_rng(3).standard_normal(1_000_000)
+    rnn_names = ("W", "U", "b", "h0", "X")
     return [
         Row("poly", make_poly, poly_grad, ("x", "a", "b", "c"), (0.5, 1.0, -2.0, 1.0),
             poly_any, poly_any, poly_any),
@@ -202,6 +260,10 @@ def rows() -> list[Row]:
             logreg_data(10_000, 100, 2), logreg_autograd, logreg_jax, logreg_torch),
         Row("chain 1e6", make_chain, chain_grad, ("x",), (chain_x,),
             chain_autograd, chain_jax, chain_torch),
+        Row("rnn T=50", make_rnn, rnn_grad, rnn_names, rnn_data(50, 16, 16, 4),
+            rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
+        Row("rnn T=1000", make_rnn, rnn_grad, rnn_names, rnn_data(1000, 16, 16, 5),
+            rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
     ]
 
 
@@ -211,12 +273,27 @@ def autograd_call(row: Row):
     """`autograd.grad(f)` made once, called on the NumPy arguments."""
     if autograd is None or row.autograd_f is None:
         return None
-    return autograd.grad(row.autograd_f), row.args
+    if isinstance(row.wrt, int):
+        return autograd.grad(row.autograd_f, row.wrt), row.args
+    # Several arguments: autograd differentiates one argument, so pass them as a tuple.
+    f, wrt = row.autograd_f, row.wrt
+
+    def packed(params, *rest):
+        args = list(rest)
+        for i, p in zip(wrt, params):
+            args.insert(i, p)
+        return f(*args)
+    grad_packed = autograd.grad(packed)
+
+    def call(*args):
+        return tuple(grad_packed(tuple(args[i] for i in wrt),
+                                 *(a for i, a in enumerate(args) if i not in wrt)))
+    return call, row.args
 
 
 def jax_call(row: Row):
     """`jax.jit(jax.grad(f))` (compiled before timing), waiting for the result each call."""
-    if jax is None or row.jax_f is None:
+    if jax is None or row.jax_f is None or not isinstance(row.wrt, int):
         return None
     jitted = jax.jit(jax.grad(row.jax_f))
 
@@ -228,7 +305,7 @@ def jax_call(row: Row):
 
 def torch_call(row: Row):
     """`torch.autograd.grad(f(x, ...), x)` with x a float64 tensor requiring grad."""
-    if torch is None or row.torch_f is None:
+    if torch is None or row.torch_f is None or not isinstance(row.wrt, int):
         return None
     f = row.torch_f
 
@@ -288,19 +365,35 @@ def first_call(row: Row) -> float:
     """Seconds for `ag.grad(f)(...)` on a brand-new function object: generation included."""
     f = row.make()
     t0 = time.perf_counter()
-    g = ag.grad(f)(*row.args)
+    g = ag.grad(f, wrt=row.wrt)(*row.args)
     elapsed = time.perf_counter() - t0
     check(row.name, "astgrad (fresh build)", g, row.hand(*row.args))
     return elapsed
 
 
 def check(row: str, what: str, got, want) -> None:
+    if isinstance(want, tuple):                   # several arguments: one gradient each
+        assert isinstance(got, tuple) and len(got) == len(want), \
+            f"{row}: {what} gives {type(got).__name__} of {len(got)}, not {len(want)} gradients"
+        for k, (g, w) in enumerate(zip(got, want)):
+            check(row, f"{what} [{k}]", g, w)
+        return
     got = to_numpy(got)
     assert np.shape(got) == np.shape(want), \
         f"{row}: {what} gradient has shape {np.shape(got)}, hand-written {np.shape(want)}"
     assert np.allclose(got, want, rtol=1e-7, atol=1e-12), \
         f"{row}: {what} gradient disagrees with the hand-written one " \
         f"(max abs difference {np.max(np.abs(got - want)):.3g})"
+
+
+def peak_memory(fn: Callable, args: tuple) -> int:
+    """Peak bytes allocated during one call `fn(*args)`, as traced by tracemalloc."""
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 # -- reporting ----------------------------------------------------------------------------
@@ -318,6 +411,10 @@ def fmt_time(t: float | None) -> str:
 def fmt_ratio(r: float | None) -> str:
     return "-" if r is None else (f"{r:.2f}x" if r < 10 else f"{r:.1f}x" if r < 100
                                   else f"{r:.0f}x")
+
+
+def fmt_kib(n: int) -> str:
+    return f"{n / 1024:.1f} KiB"
 
 
 def table(header: list[str], body: list[list[str]]) -> str:
@@ -361,10 +458,10 @@ def main(argv=None) -> int:
     for name, _ in frameworks:
         header += [name, f"{name}/astgrad"]
     header += ["1st call", "build"]
-    body, slow, notes = [], [], []
+    body, slow, notes, memory = [], [], [], []
     for row in rows():
         f = row.make()
-        df = ag.grad(f)
+        df = ag.grad(f, wrt=row.wrt)
         want = row.hand(*row.args)
         check(row.name, "astgrad", df(*row.args), want)
         others = {}
@@ -399,6 +496,17 @@ def main(argv=None) -> int:
                          f"call: {fmt_time(t['lookup'])} per call "
                          f"({fmt_ratio(t['lookup'] / t_hand)} hand-written, "
                          f"{fmt_ratio(t['lookup'] / t_ag)} df(x, a, b, c))")
+        if row.memory:
+            peaks = {"hand": peak_memory(row.hand, row.args),
+                     "astgrad": peak_memory(df, row.args)}
+            for name, (call, args) in others.items():
+                peaks[name] = peak_memory(call, args)
+            mem_cells = [row.name, fmt_kib(peaks["hand"]), fmt_kib(peaks["astgrad"]),
+                         fmt_ratio(peaks["astgrad"] / peaks["hand"])]
+            for name, _ in frameworks:
+                mem_cells += ([fmt_kib(peaks[name]), fmt_ratio(peaks[name] / peaks["astgrad"])]
+                              if name in peaks else ["-", "-"])
+            memory.append(mem_cells)
         if t_ag / t_hand > SLOW:
             slow.append((row, df, t_ag / t_hand))
         if opts.source:
@@ -406,6 +514,13 @@ def main(argv=None) -> int:
 
     print(table(header, body))
     print()
+    if memory:
+        mem_header = ["row", "hand-written", "astgrad", "astgrad/hand"]
+        for name, _ in frameworks:
+            mem_header += [name, f"{name}/astgrad"]
+        print("peak memory of one gradient call (tracemalloc):")
+        print(table(mem_header, memory))
+        print()
     for note in notes:
         print(note)
     for row, df, ratio in slow:

@@ -118,3 +118,123 @@ def test_sgd():
     assert m[2] in ("0.0000", "-0.0000")
     assert float(m[3]) == pytest.approx((x_exact - 1) ** 2, rel=1e-2)
     assert line_after(out, "exact x after 500 steps, 1 - 0.98**500 =") == "1.0000"
+
+
+def fd_checks(out, pattern):
+    """The (name, max |gradient|, max |astgrad - finite difference|) lines `pattern` matches."""
+    found = [(m["name"], float(m["grad"]), float(m["diff"]))
+             for m in re.finditer(pattern, out, re.M)]
+    for name, grad, diff in found:
+        assert diff < 1e-6, f"{name}: astgrad and finite differences differ by {diff}:\n{out}"
+        # A gradient of (almost) zero would make the comparison say nothing.
+        assert grad > 1e-3, f"{name}: max |gradient| = {grad}, too small to test:\n{out}"
+    return found
+
+
+def printed_function(out, marker, prefix):
+    """exec the generated code printed after `marker`; the one function named prefix..."""
+    code = out.split(marker, 1)[1]
+    namespace = {}
+    exec(compile(code, "<printed source>", "exec"), namespace)
+    funcs = [v for k, v in namespace.items() if k.startswith(prefix) and callable(v)]
+    assert len(funcs) == 1, code
+    return funcs[0], code
+
+
+def rnn_grads_by_hand(W, U, b, V, h0, X, Y):
+    """Backpropagation through time for examples/rnn.py's loss, written out."""
+    hs = [h0]
+    for t in range(len(X)):
+        hs.append(np.tanh(W @ hs[-1] + U @ X[t] + b))
+    gW, gU, gb, gV = (np.zeros_like(p) for p in (W, U, b, V))
+    dh = np.zeros_like(h0)
+    for t in reversed(range(len(X))):
+        e = 2 * (V @ hs[t + 1] - Y[t]) / Y.size
+        gV += np.outer(e, hs[t + 1])
+        dz = (dh + V.T @ e) * (1 - hs[t + 1] ** 2)
+        gW += np.outer(dz, hs[t])
+        gU += np.outer(dz, X[t])
+        gb += dz
+        dh = W.T @ dz
+    return gW, gU, gb, gV
+
+
+def test_rnn():
+    out = run("rnn")
+    found = fd_checks(out, rf"^d loss / d (?P<name>\w+): shape \(.*?\), "
+                           rf"max \|gradient\| = (?P<grad>{FLOAT}), "
+                           rf"max \|astgrad - finite difference\| = (?P<diff>{FLOAT})$")
+    assert [name for name, _, _ in found] == ["W", "U", "b", "V"], out
+    shapes = re.findall(r"^d loss / d \w+: shape (\(.*?\)),", out, re.M)
+    assert [ast.literal_eval(s) for s in shapes] == [(8, 8), (8, 3), (8,), (2, 8)]
+
+    # Gradient descent lowers the loss at every printed step, by a lot overall.
+    steps = [(int(s), float(v)) for s, v in
+             re.findall(rf"^step +(\d+): loss = ({FLOAT})$", out, re.M)]
+    assert [s for s, _ in steps] == [0, 5, 10, 15, 20, 25, 30], out
+    losses = [v for _, v in steps]
+    assert number(out, "loss =") == pytest.approx(losses[0], rel=1e-5)
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] < losses[0] / 10, losses
+
+    # The printed code pushes states in a forward loop and pops them in a reverse one,
+    # and it computes the gradient: compare it with BPTT by hand on other data.
+    grad_fn, code = printed_function(
+        out, "Generated code for grad_fn = ag.grad(loss, wrt=('W', 'U', 'b', 'V')):\n", "dloss")
+    statements = [ln.strip() for ln in code.splitlines() if not ln.strip().startswith("#")]
+    order = ["for t in range(", "saved_h.append(h)", "for t in reversed(range(",
+             "h = saved_h.pop()"]
+    where = [[i for i, st in enumerate(statements) if st.startswith(text)] for text in order]
+    assert all(len(w) == 1 for w in where), code
+    assert where == sorted(where), code
+    rng = np.random.default_rng(42)
+    args = (rng.standard_normal((8, 8)) / 3, rng.standard_normal((8, 3)), rng.standard_normal(8),
+            rng.standard_normal((2, 8)), rng.standard_normal(8), rng.standard_normal((7, 3)),
+            rng.standard_normal((7, 2)))
+    got = grad_fn(*args)
+    want = rnn_grads_by_hand(*args)
+    assert len(got) == 4
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_helpers():
+    out = run("helpers")
+    found = fd_checks(out, rf"^  (?P<name>\w+ d/d \w+): max \|gradient\| = (?P<grad>{FLOAT}), "
+                           rf"max \|astgrad - finite difference\| = (?P<diff>{FLOAT})$")
+    assert [name for name, _, _ in found] == [f"{f} d/d {p}" for f in ("loss", "loss_softplus")
+                                              for p in ("W1", "b1", "W2", "b2")], out
+    # The two activations give two different losses (the keyword reached the helper).
+    loss_tanh = float(re.search(rf"^loss = ({FLOAT});", out, re.M)[1])
+    loss_softplus = float(re.search(rf"^loss_softplus = ({FLOAT});", out, re.M)[1])
+    assert abs(loss_tanh - loss_softplus) > 1e-3, out
+
+    # The printed code is self-contained (the helpers inlined) and is the tanh MLP's gradient.
+    grad_fn, code = printed_function(
+        out, "Generated code for ag.grad(loss, wrt=(0, 1, 2, 3)): the helpers inlined\n", "dloss")
+    rng = np.random.default_rng(7)
+    W1, b1, W2, b2 = (rng.standard_normal(s) for s in ((3, 6), (6,), (6, 2), (2,)))
+    X, Y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    h = np.tanh(X @ W1 + b1)
+    e = 2 * (h @ W2 + b2 - Y) / Y.size
+    dz = (e @ W2.T) * (1 - h ** 2)
+    want = (X.T @ dz, dz.sum(0), h.T @ e, e.sum(0))
+    got = grad_fn(W1, b1, W2, b2, X, Y)
+    assert len(got) == 4
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+def test_second_derivative():
+    out = run("second_derivative")
+    assert number(out, "d/dx (a*x**2 + b*x + c) at x = 0:") == pytest.approx(-2.0)
+    assert number(out, "d2/dx2 (a*x**2 + b*x + c) at x = 0:") == pytest.approx(2.0)
+    value = number(out, "d2/dx2 (sin x + x**2) / log x at x = 2:")
+    numeric = number(out, "central difference of d/dx:")
+    x = 2.0
+    # the exact second derivative of (sin x + x^2)/log x, written out by hand
+    u, du, d2u = math.sin(x) + x * x, math.cos(x) + 2 * x, -math.sin(x) + 2
+    v, dv, d2v = math.log(x), 1 / x, -1 / x ** 2
+    exact = (d2u * v - u * d2v) / v ** 2 - 2 * dv * (du * v - u * dv) / v ** 3
+    assert value == pytest.approx(exact, abs=1e-6) and numeric == pytest.approx(exact, abs=1e-5)
+    assert round(value, 4) == 4.0395

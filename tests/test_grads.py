@@ -22,7 +22,13 @@ def float_params(fn, args):
 @pytest.mark.parametrize("fn", CATALOGUE, ids=lambda f: f.__name__)
 def test_reverse_mode_matches_finite_differences(fn):
     args = args_for(fn)
-    ag.check_grads(fn, args, wrt=float_params(fn, args))
+    ag.check_grads(fn, args, wrt=float_params(fn, args), forward=False)
+
+
+@pytest.mark.parametrize("fn", CATALOGUE, ids=lambda f: f.__name__)
+def test_forward_mode_matches_finite_differences(fn):
+    args = args_for(fn)
+    ag.check_grads(fn, args, wrt=float_params(fn, args), forward=True)
 
 
 @pytest.mark.parametrize("fn", CATALOGUE, ids=lambda f: f.__name__)
@@ -39,4 +45,4 @@ def test_catalogue_is_large_enough():
 @pytest.mark.parametrize("fn", CATALOGUE, ids=lambda f: f.__name__)
 def test_second_order_matches_finite_differences_of_the_gradient(fn):
     args = args_for(fn)
-    ag.check_grads(fn, args, wrt=float_params(fn, args), order=2)
+    ag.check_grads(fn, args, wrt=float_params(fn, args), order=2, forward=False)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import activity, codegen, normalize, optimize, resolve, reverse, source, syntax
+from . import (activity, codegen, forward, normalize, optimize, resolve, reverse, source,
+               syntax)
 from .kinds import Kind, infer
 from .naming import Namer, names_in
 
@@ -62,8 +63,12 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     _dump("normalize", tree)
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)
-    tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _callee_vjp)
-    _dump("reverse", tree)
+    if request.mode == "jvp":
+        tree, shapes = forward.forward(tree, src, act, kinds, ns, namer, request, _callee_jvp)
+        _dump("forward", tree)
+    else:
+        tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _callee_vjp)
+        _dump("reverse", tree)
     tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
     _dump("optimize", tree)
     note = _note(request, param_kinds, src)
@@ -76,6 +81,11 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
 def _callee_vjp(fn, wrt):
     from ..api import vjp            # the public transform, for a helper the caller calls
     return vjp(fn, wrt=wrt)
+
+
+def _callee_jvp(fn, wrt):
+    from ..api import jvp
+    return jvp(fn, wrt=wrt)
 
 
 def _note(request, param_kinds, src) -> str:

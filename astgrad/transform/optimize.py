@@ -203,6 +203,17 @@ class _Simplify(ast.NodeTransformer):
             return self._done(ast.Constant(result))
         return node
 
+    def visit_If(self, node):
+        node.test = self.visit(node.test)
+        ok, v = _const(node.test)
+        if ok:                                   # a branch decided when the code was made
+            self.changed = True
+            return [self.visit(s) for s in (node.body if v else node.orelse)] or \
+                [ast.copy_location(ast.Pass(), node)]
+        node.body = _flatten(self.visit(s) for s in node.body)
+        node.orelse = _flatten(self.visit(s) for s in node.orelse)
+        return node
+
     def visit_IfExp(self, node):
         node.test = self.visit(node.test)
         ok, v = _const(node.test)
@@ -236,6 +247,13 @@ class _Simplify(ast.NodeTransformer):
             if fn is np.broadcast_to and k0.ndim == 0 and _shape_of_scalar(args[1], self):
                 return self._done(args[0])
         return node
+
+
+def _flatten(items) -> list:
+    out = []
+    for item in items:
+        out.extend(item if isinstance(item, list) else [item])
+    return out
 
 
 def _shape_of_scalar(node, simplify) -> bool:

@@ -36,6 +36,7 @@ class Primitive:
         self.vjps: tuple[Template | None, ...] = ()
         self.jvps: tuple[Template | None, ...] = ()
         self.elementwise = False
+        self.linear: tuple[str, ...] = ()       # parameters the function is linear in
         self.kind: Callable | None = None
         self.nondiff = False
 
@@ -140,6 +141,30 @@ def defjvp(fn: Callable, *rules, name: str | None = None, elementwise: bool | No
     prim.jvps = templates
     _options(prim, elementwise, kind)
     return fn
+
+
+def deflinear(fn: Callable, *params: str) -> Callable:
+    """Say `fn` is linear in `params`: its forward-mode rule for each of them is `fn`
+    itself applied to the tangent (`np.sum(t, axis)` for `np.sum`), so it is not
+    written twice."""
+    prim = _primitive(fn, None)
+    prim.linear = tuple(params)
+    return fn
+
+
+def forward_rule(prim: Primitive, i: int):
+    """How forward mode treats parameter `i`: a jvp template, "linear", or None.
+
+    An explicit `defjvp` rule wins; a linear parameter is the function itself
+    on the tangent; an elementwise function's vjp rule is its jvp rule too (its
+    Jacobian is diagonal), with the tangent in place of the adjoint."""
+    if i < len(prim.jvps) and prim.jvps[i] is not None:
+        return prim.jvps[i]
+    if prim.params and prim.params[i] in prim.linear:
+        return "linear"
+    if prim.elementwise and i < len(prim.vjps):
+        return prim.vjps[i]
+    return None
 
 
 def _options(prim, elementwise, kind):

@@ -155,8 +155,10 @@ def initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
 def private_copies(body, forward, stacks, namer) -> list[ast.stmt]:
     """A pullback may run twice: give it its own copies of what it pops or restores."""
     forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
+    loop_targets = {n.target.id for s in body for n in ast.walk(s)
+                    if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
     assigned = {n.id for s in body for n in ast.walk(s)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_targets
     popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
                                      if isinstance(n, ast.Name)}
     private = sorted((assigned & forward_names) | popped)

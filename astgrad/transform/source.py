@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
+import tokenize
 import linecache
 import textwrap
 from dataclasses import dataclass
@@ -28,9 +30,16 @@ class Source:
         return f"{self.filename}:{line}"
 
     def line_text(self, lineno: int) -> str:
-        if 1 <= lineno <= len(self.lines):
-            return self.lines[lineno - 1].strip()
-        return ""
+        """The user's line, without its own trailing comment."""
+        if not 1 <= lineno <= len(self.lines):
+            return ""
+        line = self.lines[lineno - 1].strip()
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(line).readline))
+        except (tokenize.TokenError, SyntaxError):
+            return line
+        comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
+        return line[:comment.start[1]].rstrip() if comment else line
 
 
 def read(fn) -> Source:
