@@ -22,7 +22,7 @@ from .transform.kinds import Kind, of_value
 from .transform.reverse import Request
 
 _cache: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
+_cache_lock = threading.RLock()   # _derived holds it while making grad and jvp
 _DIFFERENTIABLE = ("f",)
 
 
