@@ -9,9 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
+from .numpy_helpers import (einsum_adjoints, kron_adjoint, restack_like, singular_outer,
+                            tensordot_adjoint, undiagonal, undiff, unpad, unrepeat,
+                            unstack_like, untake, untake_along_axis, untile)
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
-           "unpack_like", "pack_like", "join_like"]
+           "unpack_like", "pack_like", "join_like",
+           "broadcast_like", "check_tangent",
+           # the NumPy rules' helpers (numpy_helpers.py)
+           "untake", "untake_along_axis", "undiagonal", "unrepeat", "untile", "unpad", "undiff",
+           "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint", "kron_adjoint",
+           "singular_outer"]
 
 
 def unbroadcast(g, x):
@@ -108,6 +116,21 @@ def join_like(parts, arrays, axis=0):
     """The adjoint of `split_like`: the pieces' adjoints concatenated back."""
     return np.concatenate([np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)],
                           axis)
+
+
+def broadcast_like(t, z):
+    """A tangent `t` spread to the shape of the value `z` it belongs to."""
+    if np.shape(t) == np.shape(z):
+        return t
+    return np.broadcast_to(t, np.shape(z))
+
+
+def check_tangent(tangent, value, where):
+    """Refuse a tangent whose shape is not its argument's."""
+    if np.shape(tangent) != np.shape(value):
+        raise SeedShapeError(
+            f"the tangent has shape {np.shape(tangent)} but its argument has shape "
+            f"{np.shape(value)}.", where, fix="Pass a tangent with the argument's shape.")
 
 
 def zeros_like(x):

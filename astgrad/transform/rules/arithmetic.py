@@ -4,7 +4,7 @@ import operator
 import numpy as np
 
 from ..kinds import broadcast
-from ..registry import defvjp
+from ..registry import defjvp, deflinear, defvjp
 
 
 def _arith(floating=False):
@@ -53,3 +53,16 @@ defvjp(min,
        lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
        lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)),
        kind=lambda k, s: broadcast(k["x"], k["y"], py_result=True))
+
+
+# ---- forward mode: linear ones apply to the tangent; the rest get jvp rules ----------
+deflinear(operator.neg, "x")
+deflinear(operator.pos, "x")
+deflinear(float, "x")
+defjvp(abs, lambda t, ans, x: t * np.sign(x))
+defjvp(max,
+       lambda t, ans, x, y: t * ((x > y) + 0.5 * (x == y)),
+       lambda t, ans, x, y: t * ((y > x) + 0.5 * (x == y)))
+defjvp(min,
+       lambda t, ans, x, y: t * ((x < y) + 0.5 * (x == y)),
+       lambda t, ans, x, y: t * ((y < x) + 0.5 * (x == y)))

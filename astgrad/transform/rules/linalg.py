@@ -1,5 +1,6 @@
-"""Rules for products. The ndim tests fold away when the argument kinds are
-known, leaving one line; they stay in the code only where kinds are not known."""
+"""Rules for products and linear algebra. The ndim tests fold away when the
+argument kinds are known, leaving one line; they stay in the code only where
+kinds are not known."""
 import operator
 
 import numpy as np
@@ -21,6 +22,19 @@ def _matmul_kind(k, s):
     return out.with_ndim(max(x.ndim, y.ndim))
 
 
+def _pair_kind(ndim):
+    return lambda k, s: kinds.broadcast(k["a"], k["b"], floating=True).with_ndim(ndim(k, s))
+
+
+def _square_kind(drop):
+    def kind(k, s):
+        a = k["a"]
+        return kinds.broadcast(a, floating=True).with_ndim(
+            None if a.ndim is None else a.ndim - drop)
+    return kind
+
+
+# ---- matrix products -------------------------------------------------------------------
 def matmul_x(g, ans, x, y):
     return (g * y if np.ndim(x) == 1 and np.ndim(y) == 1 else
             np.outer(g, y) if np.ndim(x) == 2 and np.ndim(y) == 1 else
@@ -63,7 +77,114 @@ def dot_y(g, ans, x, y):
 
 
 defvjp(np.dot, dot_x, dot_y, kind=_matmul_kind)
+
+
+# np.inner contracts the last axes of both: a @ b.T for matrices
+def inner_a(g, ans, a, b):
+    return (rt.unbroadcast(g * b, a) if np.ndim(a) == 0 or np.ndim(b) == 0 else
+            g * b if np.ndim(a) == 1 and np.ndim(b) == 1 else
+            np.outer(g, b) if np.ndim(a) == 2 and np.ndim(b) == 1 else
+            g @ b if np.ndim(b) == 2 else
+            rt.unsupported("np.inner of arrays with more than 2 dimensions; use np.einsum"))
+
+
+def inner_b(g, ans, a, b):
+    return (rt.unbroadcast(g * a, b) if np.ndim(a) == 0 or np.ndim(b) == 0 else
+            g * a if np.ndim(a) == 1 and np.ndim(b) == 1 else
+            g @ a if np.ndim(a) == 2 and np.ndim(b) == 1 else
+            np.outer(g, a) if np.ndim(a) == 1 and np.ndim(b) == 2 else
+            np.transpose(g) @ a if np.ndim(a) == 2 and np.ndim(b) == 2 else
+            rt.unsupported("np.inner of arrays with more than 2 dimensions; use np.einsum"))
+
+
+defvjp(np.inner, inner_a, inner_b, kind=_pair_kind(
+    lambda k, s: None if k["a"].ndim is None or k["b"].ndim is None else
+    max(k["a"].ndim - 1, 0) + max(k["b"].ndim - 1, 0)))
 defvjp(np.outer,
        lambda g, ans, a, b: g @ np.ravel(b),
        lambda g, ans, a, b: np.ravel(a) @ g,
        kind=lambda k, s: kinds.broadcast(k["a"], k["b"]).with_ndim(2))
+# np.vdot flattens both
+defvjp(np.vdot,
+       lambda g, ans, a, b: np.reshape(g * np.ravel(b), np.shape(a)),
+       lambda g, ans, a, b: np.reshape(g * np.ravel(a), np.shape(b)),
+       kind=_pair_kind(lambda k, s: 0))
+defvjp(np.cross,
+       lambda g, ans, a, b: np.cross(b, g),
+       lambda g, ans, a, b: np.cross(g, a),
+       kind=_pair_kind(lambda k, s: None))
+
+# np.tensordot with an int `axes` contracts the last axes of `a` with the first of `b`:
+# the free axes of `g` contract back against the other side's free axes
+defvjp(np.tensordot,
+       lambda g, ans, a, b, axes=2:
+       np.tensordot(g, b, (np.arange(np.ndim(a) - axes, np.ndim(g)), np.arange(axes, np.ndim(b))))
+       if np.ndim(axes) == 0 else rt.tensordot_adjoint(g, a, b, axes, 0),
+       lambda g, ans, a, b, axes=2:
+       np.tensordot(a, g, (np.arange(np.ndim(a) - axes), np.arange(np.ndim(a) - axes)))
+       if np.ndim(axes) == 0 else rt.tensordot_adjoint(g, a, b, axes, 1),
+       kind=_pair_kind(lambda k, s: None))
+defvjp(np.einsum, None,
+       lambda g, ans, subscripts, *operands: rt.einsum_adjoints(g, subscripts, operands))
+defvjp(np.kron,
+       lambda g, ans, a, b: rt.kron_adjoint(g, a, b, 0),
+       lambda g, ans, a, b: rt.kron_adjoint(g, a, b, 1),
+       kind=_pair_kind(lambda k, s: None if k["a"].ndim is None or k["b"].ndim is None else
+                       max(k["a"].ndim, k["b"].ndim)))
+
+
+# ---- inverses and determinants (stacks of matrices too: the last two axes) ------------------
+defvjp(np.linalg.inv,
+       lambda g, ans, a: -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2),
+       kind=_square_kind(0))
+defvjp(np.linalg.det,
+       lambda g, ans, a: g * ans * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
+       np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2),
+       kind=_square_kind(2))
+# slogdet returns (sign, log|det|); the sign is piecewise constant
+defvjp(np.linalg.slogdet,
+       lambda g, ans, a: g[1] * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
+       np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2))
+
+
+# x = solve(a, b): bb = solve(a^T, g), ba = -bb x^T. A 1-d `b` is one vector for every
+# matrix of a stack; a stack broadcast against a single matrix is summed back.
+def solve_a(g, ans, a, b):
+    return (-np.outer(np.linalg.solve(np.transpose(a), g), ans)
+            if np.ndim(a) == 2 and np.ndim(b) == 1 else
+            -np.linalg.solve(np.transpose(a), g) @ np.transpose(ans)
+            if np.ndim(a) == 2 and np.ndim(b) == 2 else
+            -np.linalg.solve(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))
+            * np.expand_dims(ans, -2) if np.ndim(b) == 1 else
+            rt.unbroadcast(-np.linalg.solve(np.swapaxes(a, -1, -2), g)
+                           @ np.swapaxes(ans, -1, -2), a))
+
+
+def solve_b(g, ans, a, b):
+    return (np.linalg.solve(np.transpose(a), g) if np.ndim(a) == 2 and np.ndim(b) <= 2 else
+            rt.unbroadcast(np.squeeze(np.linalg.solve(np.swapaxes(a, -1, -2),
+                                                      np.expand_dims(g, -1)), -1), b)
+            if np.ndim(b) == 1 else
+            rt.unbroadcast(np.linalg.solve(np.swapaxes(a, -1, -2), g), b))
+
+
+defvjp(np.linalg.solve, solve_a, solve_b,
+       kind=lambda k, s: kinds.broadcast(k["a"], k["b"], floating=True).with_ndim(
+           None if k["a"].ndim is None or k["b"].ndim is None else
+           k["a"].ndim - 1 if k["b"].ndim == 1 else max(k["a"].ndim, k["b"].ndim)))
+
+
+# L = cholesky(a) reads the lower triangle of `a` only. With P = tril(L^T g) halved on
+# the diagonal, the symmetric adjoint is S = L^-T (P + P^T) L^-1 / 2 (Murray 2016,
+# arXiv:1602.07527); the lower triangle is what `a` gets: 2 S below the diagonal, S on it.
+def cholesky_a(g, ans, a):
+    return np.tril(
+        np.linalg.solve(np.swapaxes(ans, -1, -2), np.swapaxes(np.linalg.solve(
+            np.swapaxes(ans, -1, -2),
+            np.tril(np.swapaxes(ans, -1, -2) @ g) / (1 + np.eye(np.shape(a)[-1]))
+            + np.swapaxes(np.tril(np.swapaxes(ans, -1, -2) @ g)
+                          / (1 + np.eye(np.shape(a)[-1])), -1, -2)), -1, -2))
+        * (1 - 0.5 * np.eye(np.shape(a)[-1])))
+
+
+defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))

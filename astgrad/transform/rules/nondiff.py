@@ -9,12 +9,31 @@ from ..kinds import OPAQUE, Kind
 from ..registry import defnondiff
 
 _INT = Kind(0, "i", True)
+_BOOL = Kind(0, "b", False)
 
+# ---- sizes and shapes ----------------------------------------------------------------
 defnondiff(np.shape, kind=lambda k, s: OPAQUE)
 defnondiff(np.ndim, np.size, builtins.len, builtins.int, kind=lambda k, s: _INT)
 defnondiff(builtins.range, builtins.print, builtins.isinstance, builtins.bool,
            builtins.enumerate, builtins.zip, builtins.reversed, kind=lambda k, s: OPAQUE)
-defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc,
-           np.isnan, np.isinf, np.isfinite, np.argmax, np.argmin, np.argsort,
-           np.any, np.all, np.nonzero, np.zeros_like, np.ones_like, np.zeros, np.ones,
-           np.empty_like, np.arange, np.linspace, np.eye, np.identity)
+
+# ---- piecewise-constant functions: zero slope wherever they have one ----------------------
+defnondiff(np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+           np.floor_divide, np.heaviside, np.signbit)
+
+# ---- tests and comparisons --------------------------------------------------------------
+defnondiff(np.isnan, np.isinf, np.isfinite, np.isposinf, np.isneginf, np.isreal,
+           np.iscomplex, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+           np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+           np.isclose, np.any, np.all)
+defnondiff(np.allclose, np.array_equal, np.isscalar, kind=lambda k, s: _BOOL)
+
+# ---- indices and counts --------------------------------------------------------------------
+defnondiff(np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero, np.argwhere,
+           np.flatnonzero, np.searchsorted, np.digitize, np.count_nonzero, np.unravel_index,
+           np.ravel_multi_index, np.diag_indices, np.tril_indices, np.triu_indices, np.indices)
+
+# ---- constants --------------------------------------------------------------------------
+# (np.arange and np.linspace have rules in shape.py: their ends may carry a gradient)
+defnondiff(np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty,
+           np.eye, np.identity, np.tri)

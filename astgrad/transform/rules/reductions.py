@@ -1,14 +1,27 @@
-"""Rules for reductions: the adjoint of a reduced axis is broadcast back along it."""
+"""Rules for reductions: the adjoint of a reduced axis is broadcast back along it.
+
+`g if keepdims or axis is None else np.expand_dims(g, axis)` (written out in
+each rule, so it reads as the generated line) puts the reduced axes back as
+length-1 axes; the test folds away when `axis` and `keepdims` are constants."""
 import numpy as np
 
-from ..kinds import Kind
+from ..kinds import OPAQUE, Kind
 from ..registry import defvjp
+from ... import runtime as rt
+
+
+def constant(k, s, name):
+    """(True, value) when argument `name` is a constant, else (False, None): `s` holds
+    None both for `axis=None` and for an axis only known at run time."""
+    if s.get(name) is not None or k.get(name) == OPAQUE:
+        return True, s.get(name)
+    return False, None
 
 
 def _reduced(k, s):
-    a = k["a"]
-    axis, keepdims = s.get("axis"), s.get("keepdims")
-    if a.ndim is None:
+    a = k["a"] if "a" in k else k["x"]
+    (known_axis, axis), (known_keep, keepdims) = constant(k, s, "axis"), constant(k, s, "keepdims")
+    if a.ndim is None or not known_axis or not known_keep:
         return a.with_ndim(None)
     if keepdims:
         return a.with_ndim(a.ndim)
@@ -21,6 +34,11 @@ def _reduced(k, s):
     return a.with_ndim(None)
 
 
+def flat_unless_axis(k, s):
+    known, axis = constant(k, s, "axis")
+    return k["a"].with_ndim(None if not known else 1 if axis is None else k["a"].ndim)
+
+
 def _mean_kind(k, s):
     out = _reduced(k, s)
     if out.dtype in ("b", "i", "u"):
@@ -28,6 +46,7 @@ def _mean_kind(k, s):
     return out
 
 
+# ---- sums and means ---------------------------------------------------------------------
 defvjp(np.sum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.broadcast_to(
            g if keepdims or axis is None else np.expand_dims(g, axis), np.shape(a)),
@@ -37,3 +56,150 @@ defvjp(np.mean,
            (g if keepdims or axis is None else np.expand_dims(g, axis))
            / (np.size(a) if axis is None else np.size(a) // np.size(ans)), np.shape(a)),
        kind=_mean_kind)
+# NaN entries are left out of the sum, so they get no adjoint
+defvjp(np.nansum,
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
+           np.isnan(a), 0.0, g if keepdims or axis is None else np.expand_dims(g, axis)),
+       kind=_reduced)
+defvjp(np.nanmean,
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
+           np.isnan(a), 0.0, (g if keepdims or axis is None else np.expand_dims(g, axis))
+           / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True)),
+       kind=_mean_kind)
+
+
+def average_a(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return (rt.unsupported("np.average(..., returned=True); compute the sum of weights apart")
+            if returned else
+            np.broadcast_to((g if keepdims or axis is None else np.expand_dims(g, axis))
+                            / (np.size(a) // np.size(ans)), np.shape(a)) if weights is None else
+            (g if keepdims or axis is None else np.expand_dims(g, axis))
+            * weights / np.sum(weights, axis, keepdims=True) if np.ndim(weights) == np.ndim(a)
+            else rt.unsupported("np.average with 1-d weights along one axis; give the weights "
+                                "the shape of the array"))
+
+
+def average_weights(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+            * (a - (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
+            / np.sum(weights, axis, keepdims=True) if np.ndim(weights) == np.ndim(a) and
+            not returned else
+            rt.unsupported("np.average with returned=True or 1-d weights along one axis"))
+
+
+defvjp(np.average, average_a, None, average_weights, kind=_mean_kind)
+
+# ---- products: each element's adjoint is the product of the others -------------------------
+# (`ans / a`: the arguments must be nonzero, as for the other rules that divide by them)
+defvjp(np.prod,
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       (g if keepdims or axis is None else np.expand_dims(g, axis))
+       * (ans if keepdims or axis is None else np.expand_dims(ans, axis)) / a,
+       kind=_reduced)
+
+# ---- running sums and products: the adjoint runs backwards ---------------------------------
+defvjp(np.cumsum,
+       lambda g, ans, a, axis=None, dtype=None, out=None:
+       np.flip(np.cumsum(np.flip(g, axis), axis), axis) if axis is not None else
+       np.reshape(np.flip(np.cumsum(np.flip(g))), np.shape(a)),
+       kind=flat_unless_axis)
+defvjp(np.cumprod,
+       lambda g, ans, a, axis=None, dtype=None, out=None:
+       np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis) / a if axis is not None else
+       np.reshape(np.flip(np.cumsum(np.flip(g * ans))), np.shape(a)) / a,
+       kind=flat_unless_axis)
+defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
+       kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
+
+
+# ---- extremes: ties split the adjoint evenly among the extreme elements --------------------
+def extreme_a(g, ans, a, axis=None, out=None, keepdims=False):
+    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+            * (a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
+            / np.sum(a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
+                     axis, keepdims=True))
+
+
+for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
+    defvjp(_fn, extreme_a, kind=_reduced)
+
+
+def ptp_a(g, ans, a, axis=None, out=None, keepdims=False):
+    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+            * ((a == np.max(a, axis, keepdims=True))
+               / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=True)
+               - (a == np.min(a, axis, keepdims=True))
+               / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=True)))
+
+
+defvjp(np.ptp, ptp_a, kind=_reduced)
+
+
+# ---- spread ------------------------------------------------------------------------------
+def var_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+            * 2 * (a - np.mean(a, axis, keepdims=True)) / (np.size(a) // np.size(ans) - ddof))
+
+
+def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+            * (a - np.mean(a, axis, keepdims=True))
+            / ((np.size(a) // np.size(ans) - ddof)
+               * (ans if keepdims or axis is None else np.expand_dims(ans, axis))))
+
+
+defvjp(np.var, var_a, kind=_mean_kind)
+defvjp(np.std, std_a, kind=_mean_kind)
+
+
+# ---- norms -----------------------------------------------------------------------------
+# Vector norms (a 1-d array, or an int axis), matrix norms (a 2-d array), and the
+# Frobenius norm over any axes. The tests on `ord`, `axis` and the ndim fold away.
+# Matrix ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf of a row.
+def norm_x(g, ans, x, ord=None, axis=None, keepdims=False):
+    return (
+        (g if keepdims or axis is None else np.expand_dims(g, axis))
+        * x / (ans if keepdims or axis is None else np.expand_dims(ans, axis))
+        if ord is None or ord == "fro" or ord == 2 and (
+            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
+        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
+        if ord == 1 and (axis is None and np.ndim(x) == 1
+                         or axis is not None and np.ndim(axis) == 0) else
+        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
+        * (np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
+        / np.sum(np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
+                 axis, keepdims=True)
+        if (ord == np.inf or ord == -np.inf) and (
+            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
+        0.0 * x
+        if ord == 0 and (axis is None and np.ndim(x) == 1
+                         or axis is not None and np.ndim(axis) == 0) else
+        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
+        * (np.abs(x) / (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
+        ** (ord - 1)
+        if axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0 else
+        rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
+        if axis is not None else
+        g * np.sign(x) * (np.sum(np.abs(x), 0, keepdims=True) == ans)
+        / np.sum(np.sum(np.abs(x), 0) == ans)
+        if ord == 1 or ord == -1 else
+        g * np.sign(x) * (np.sum(np.abs(x), 1, keepdims=True) == ans)
+        / np.sum(np.sum(np.abs(x), 1) == ans)
+        if ord == np.inf or ord == -np.inf else
+        g * rt.singular_outer(x, 0) if ord == 2 else
+        g * rt.singular_outer(x, -1) if ord == -2 else
+        g * rt.singular_outer(x, "nuc") if ord == "nuc" else
+        rt.unsupported("np.linalg.norm of a matrix with this ord"))
+
+
+defvjp(np.linalg.norm, norm_x, kind=_reduced)
+
+
+# ---- traces ------------------------------------------------------------------------------
+defvjp(np.trace,
+       lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
+       g * np.eye(np.shape(a)[0], np.shape(a)[1], offset) if np.ndim(a) == 2 else
+       rt.undiagonal(np.broadcast_to(np.expand_dims(g, -1),
+                                     np.shape(np.diagonal(a, offset, axis1, axis2))),
+                     a, offset, axis1, axis2),
+       kind=lambda k, s: k["a"].with_ndim(None if k["a"].ndim is None else k["a"].ndim - 2))

@@ -3,12 +3,14 @@ differentiated again."""
 import numpy as np
 
 from ..kinds import OPAQUE, UNKNOWN
-from ..registry import defnondiff, defvjp
+from ..registry import deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
 defvjp(rt.unbroadcast, lambda b, ans, g, x: np.broadcast_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
-defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like)
+defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent)
+defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
+deflinear(rt.broadcast_like, "t")
 defvjp(rt.sum_to, lambda b, ans, g, shape: np.broadcast_to(b, np.shape(g)), None,
        kind=lambda k, s: UNKNOWN)
 defvjp(rt.shaped_like, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)), None,
@@ -22,3 +24,66 @@ defvjp(rt.split_like, lambda b, ans, g, arrays, axis=0: rt.join_like(b, arrays, 
 defvjp(rt.join_like, lambda b, ans, parts, arrays, axis=0: rt.split_like(b, arrays, axis),
        None)
 defvjp(list, lambda b, ans, iterable: rt.pack_like(b, iterable), kind=lambda k, s: OPAQUE)
+
+# ---- linear in these arguments: forward mode applies them to the tangent ------------
+deflinear(rt.unbroadcast, "g")
+deflinear(rt.sum_to, "g")
+deflinear(rt.shaped_like, "g")
+deflinear(rt.add_each, "adjoints", "parts")
+deflinear(rt.unpack_like, "g")
+deflinear(rt.pack_like, "parts")
+deflinear(rt.split_like, "g")
+deflinear(rt.join_like, "parts")
+deflinear(list, "iterable")
+
+
+# ---- the NumPy rules' helpers: each is the transpose of a function that picks
+# elements, so its own adjoint is that function again --------------------------------------
+def _like_a(k, s):
+    return k["g"].with_ndim(k["a"].ndim)
+
+
+defvjp(rt.untake,
+       lambda b, ans, g, a, indices, axis=None, mode="raise": np.take(b, indices, axis,
+                                                                      mode=mode),
+       None, None, None, None, kind=_like_a)
+defvjp(rt.untake_along_axis,
+       lambda b, ans, g, arr, indices, axis=-1: np.take_along_axis(b, indices, axis),
+       None, None, None, kind=lambda k, s: k["g"].with_ndim(k["arr"].ndim))
+defvjp(rt.undiagonal,
+       lambda b, ans, g, a, offset=0, axis1=0, axis2=1: np.diagonal(b, offset, axis1, axis2),
+       None, None, None, None, kind=_like_a)
+defvjp(rt.unrepeat,
+       lambda b, ans, g, a, repeats, axis=None: np.repeat(b, repeats, axis),
+       None, None, None, kind=_like_a)
+defvjp(rt.untile, lambda b, ans, g, a, reps: np.tile(b, reps), None, None, kind=_like_a)
+defvjp(rt.unpad, lambda b, ans, g, pad_width: np.pad(b, pad_width), None,
+       kind=lambda k, s: k["g"].with_ndim(k["g"].ndim))
+defvjp(rt.undiff, lambda b, ans, g, a, n=1, axis=-1: np.diff(b, n, axis), None, None, None,
+       kind=_like_a)
+defvjp(rt.unstack_like, lambda b, ans, g, arrays, how: rt.restack_like(b, arrays, how),
+       None, None)
+defvjp(rt.restack_like, lambda b, ans, parts, arrays, how: rt.unstack_like(b, arrays, how),
+       None, None)
+
+
+# The adjoints of products are bilinear in the seed and the other factor: the seed's
+# adjoint is the product again, the factor's the adjoint of the other argument.
+defvjp(rt.tensordot_adjoint,
+       lambda c, ans, g, a, b, axes, argnum:
+       np.tensordot(c, b, axes) if argnum == 0 else np.tensordot(a, c, axes),
+       lambda c, ans, g, a, b, axes, argnum:
+       rt.tensordot_adjoint(g, a, c, axes, 0) if argnum == 1 else np.zeros_like(a),
+       lambda c, ans, g, a, b, axes, argnum:
+       rt.tensordot_adjoint(g, c, b, axes, 1) if argnum == 0 else np.zeros_like(b),
+       None, None)
+defvjp(rt.kron_adjoint,
+       lambda c, ans, g, a, b, argnum: np.kron(c, b) if argnum == 0 else np.kron(a, c),
+       lambda c, ans, g, a, b, argnum:
+       rt.kron_adjoint(g, a, c, 0) if argnum == 1 else np.zeros_like(a),
+       lambda c, ans, g, a, b, argnum:
+       rt.kron_adjoint(g, c, b, 1) if argnum == 0 else np.zeros_like(b),
+       None)
+# first derivatives only: their own derivatives are refused, not approximated
+primitive(rt.einsum_adjoints)
+primitive(rt.singular_outer)

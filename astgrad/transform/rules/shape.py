@@ -1,13 +1,15 @@
-"""Rules for functions that move elements without changing them."""
+"""Rules for functions that move, copy or pick elements without changing them:
+each adjoint moves the output's adjoint back, summing where elements were copied."""
 import numpy as np
 
-from ..kinds import UNKNOWN
+from ..kinds import UNKNOWN, Kind
 from ..registry import defvjp
+from .reductions import flat_unless_axis
 from ... import runtime as rt
 
 
 def _same(k, s):
-    a = k["a"] if "a" in k else k["array"]
+    a = next(k[name] for name in ("a", "array", "m", "ary", "arr", "A") if name in k)
     return a.with_ndim(a.ndim)
 
 
@@ -27,15 +29,10 @@ def _expanded(k, s):
     return a.with_ndim(a.ndim + (len(axis) if isinstance(axis, tuple) else 1))
 
 
+# ---- shapes ------------------------------------------------------------------------
 defvjp(np.reshape, lambda g, ans, a, shape: np.reshape(g, np.shape(a)), kind=_reshaped)
 defvjp(np.ravel, lambda g, ans, a: np.reshape(g, np.shape(a)),
        kind=lambda k, s: k["a"].with_ndim(1))
-defvjp(np.transpose,
-       lambda g, ans, a, axes=None: np.transpose(g) if axes is None else
-       np.transpose(g, np.argsort(axes)),
-       kind=_same)
-defvjp(np.swapaxes,
-       lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2), kind=_same)
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), kind=_expanded)
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
        kind=lambda k, s: UNKNOWN)
@@ -45,6 +42,89 @@ defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
+defvjp(np.full, None, lambda g, ans, shape, fill_value, dtype=None: rt.unbroadcast(g, fill_value),
+       kind=lambda k, s: Kind(len(s["shape"]) if isinstance(s.get("shape"), tuple) else
+                              1 if isinstance(s.get("shape"), int) else None,
+                              k["fill_value"].dtype))
+
+# ranges: each element is start + i * step, so a float start or step carries a gradient
+# (the stop only sets the length); called with one argument, that argument is the stop
+defvjp(np.arange,
+       lambda g, ans, start, stop=None, step=None, dtype=None: 0.0 if stop is None else
+       np.sum(g),
+       None,
+       lambda g, ans, start, stop=None, step=None, dtype=None: np.sum(g * np.arange(np.size(ans))),
+       kind=lambda k, s: Kind(1, k["start"].dtype))
+defvjp(np.linspace,
+       lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint)))
+       if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
+       rt.unsupported("np.linspace with array ends or retstep=True"),
+       lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       np.sum(g * np.linspace(0.0, 1.0, num, endpoint))
+       if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
+       rt.unsupported("np.linspace with array ends or retstep=True"),
+       kind=lambda k, s: Kind(1, "f"))
+
+# ---- axes ----------------------------------------------------------------------------
+defvjp(np.transpose,
+       lambda g, ans, a, axes=None: np.transpose(g) if axes is None else
+       np.transpose(g, np.argsort(axes)),
+       kind=_same)
+defvjp(np.swapaxes,
+       lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2), kind=_same)
+defvjp(np.moveaxis,
+       lambda g, ans, a, source, destination: np.moveaxis(g, destination, source), kind=_same)
+defvjp(np.flip, lambda g, ans, m, axis=None: np.flip(g, axis), kind=_same)
+defvjp(np.fliplr, lambda g, ans, m: np.fliplr(g), kind=_same)
+defvjp(np.flipud, lambda g, ans, m: np.flipud(g), kind=_same)
+defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis),
+       kind=_same)
+defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
+
+# ---- triangles and diagonals ------------------------------------------------------------
+defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k), kind=_same)
+defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k), kind=_same)
+defvjp(np.diagonal,
+       lambda g, ans, a, offset=0, axis1=0, axis2=1: rt.undiagonal(g, a, offset, axis1, axis2),
+       kind=lambda k, s: k["a"].with_ndim(None if k["a"].ndim is None else k["a"].ndim - 1))
+defvjp(np.diag,
+       lambda g, ans, v, k=0: np.diagonal(g, k) if np.ndim(v) == 1 else
+       rt.undiagonal(g, v, k, 0, 1),
+       kind=lambda k, s: k["v"].with_ndim(None if k["v"].ndim is None else 3 - k["v"].ndim))
+
+# ---- copies: the copies' adjoints are summed -----------------------------------------------
+defvjp(np.repeat,
+       lambda g, ans, a, repeats, axis=None: rt.unrepeat(g, a, repeats, axis),
+       kind=flat_unless_axis)
+defvjp(np.tile, lambda g, ans, A, reps: rt.untile(g, A, reps),
+       kind=lambda k, s: k["A"].with_ndim(None))
+defvjp(np.pad,
+       lambda g, ans, array, pad_width, mode="constant", constant_values=0:
+       rt.unpad(g, pad_width) if mode == "constant" else
+       rt.unsupported("np.pad with a mode other than 'constant'"),
+       None,
+       None,
+       lambda g, ans, array, pad_width, mode="constant", constant_values=0:
+       np.sum(g) - np.sum(rt.unpad(g, pad_width)) if np.ndim(constant_values) == 0 else
+       rt.unsupported("np.pad with per-axis constant_values"),
+       kind=_same)
+
+# ---- picking elements: the adjoint goes back where each element came from ------------------
+defvjp(np.take,
+       lambda g, ans, a, indices, axis=None, out=None, mode="raise":
+       rt.untake(g, a, indices, axis, mode),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.take_along_axis,
+       lambda g, ans, arr, indices, axis=-1: rt.untake_along_axis(g, arr, indices, axis),
+       kind=_same)
+# sorting is a permutation: its inverse is the argsort of the argsort
+defvjp(np.sort,
+       lambda g, ans, a, axis=-1, kind=None:
+       np.take_along_axis(g, np.argsort(np.argsort(a, axis, kind), axis), axis)
+       if axis is not None else
+       np.reshape(np.take(g, np.argsort(np.argsort(a, None, kind))), np.shape(a)),
+       kind=flat_unless_axis)
 
 
 # ---- building arrays from lists: the adjoint of a list is a list ----------------------
@@ -54,7 +134,41 @@ defvjp(np.stack,
 defvjp(np.concatenate,
        lambda g, ans, arrays, axis=0: rt.split_like(g, arrays, axis),
        kind=lambda k, s: UNKNOWN)
+defvjp(np.vstack, lambda g, ans, tup: rt.unstack_like(g, tup, "vstack"),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.hstack, lambda g, ans, tup: rt.unstack_like(g, tup, "hstack"),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.dstack, lambda g, ans, tup: rt.unstack_like(g, tup, "dstack"),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.column_stack, lambda g, ans, tup: rt.unstack_like(g, tup, "column_stack"),
+       kind=lambda k, s: UNKNOWN)
+defvjp(np.append,
+       lambda g, ans, arr, values, axis=None:
+       np.reshape(g[:np.size(arr)], np.shape(arr)) if axis is None else
+       rt.split_like(g, [arr, values], axis)[0],
+       lambda g, ans, arr, values, axis=None:
+       np.reshape(g[np.size(arr):], np.shape(values)) if axis is None else
+       rt.split_like(g, [arr, values], axis)[1],
+       kind=lambda k, s: UNKNOWN)
 defvjp(np.array, lambda g, ans, object, dtype=None: rt.unpack_like(g, object),
        kind=lambda k, s: UNKNOWN)
 defvjp(np.asarray, lambda g, ans, a, dtype=None: rt.unpack_like(g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
+
+
+# ---- splitting an array into a list: the pieces' adjoints are joined ---------------------------
+def _pieces(k, s):
+    a = _same(k, s)
+    return Kind(dtype="O", item=a.with_ndim(a.ndim))
+
+
+defvjp(np.split,
+       lambda g, ans, ary, indices_or_sections, axis=0: rt.join_like(g, ans, axis), kind=_pieces)
+defvjp(np.array_split,
+       lambda g, ans, ary, indices_or_sections, axis=0: rt.join_like(g, ans, axis), kind=_pieces)
+defvjp(np.hsplit,
+       lambda g, ans, ary, indices_or_sections: rt.join_like(
+           g, ans, 1 if np.ndim(ary) > 1 else 0),
+       kind=_pieces)
+defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: rt.join_like(g, ans, 0), kind=_pieces)
+defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: rt.join_like(g, ans, 2), kind=_pieces)

@@ -1,4 +1,7 @@
-"""Rules for NumPy's elementwise functions (ufuncs and `np.where`)."""
+"""Rules for NumPy's elementwise functions (ufuncs, `np.clip`, `np.where`).
+
+Every rule gives the full-shape adjoint; the compiler sums it back to each
+argument's shape, since these functions broadcast."""
 import numpy as np
 
 from ..kinds import broadcast
@@ -10,37 +13,133 @@ def _elementwise(k, s):
     return out.with_ndim(out.ndim)
 
 
-def unary(fn, rule):
-    defvjp(fn, rule, elementwise=True, kind=_elementwise)
+def _same_dtype(k, s):
+    out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")))
+    return out.with_ndim(out.ndim)
 
 
-def binary(fn, rule_x, rule_y):
-    defvjp(fn, rule_x, rule_y, elementwise=True, kind=_elementwise)
+def unary(fn, rule, kind=_elementwise):
+    defvjp(fn, rule, elementwise=True, kind=kind)
+
+
+def binary(fn, rule_x, rule_y, kind=_elementwise):
+    defvjp(fn, rule_x, rule_y, elementwise=True, kind=kind)
 
 
 # ---- trigonometric and hyperbolic -----------------------------------------------------
 unary(np.sin, lambda g, ans, x: g * np.cos(x))
 unary(np.cos, lambda g, ans, x: -g * np.sin(x))
 unary(np.tan, lambda g, ans, x: g / np.cos(x) ** 2)
+unary(np.arcsin, lambda g, ans, x: g / np.sqrt(1 - x ** 2))
+unary(np.arccos, lambda g, ans, x: -g / np.sqrt(1 - x ** 2))
+unary(np.arctan, lambda g, ans, x: g / (1 + x ** 2))
+unary(np.sinh, lambda g, ans, x: g * np.cosh(x))
+unary(np.cosh, lambda g, ans, x: g * np.sinh(x))
 unary(np.tanh, lambda g, ans, x: g * (1 - ans ** 2))
+unary(np.arcsinh, lambda g, ans, x: g / np.sqrt(x ** 2 + 1))
+unary(np.arccosh, lambda g, ans, x: g / np.sqrt(x ** 2 - 1))
+unary(np.arctanh, lambda g, ans, x: g / (1 - x ** 2))
+unary(np.deg2rad, lambda g, ans, x: g * (np.pi / 180))
+unary(np.radians, lambda g, ans, x: g * (np.pi / 180))
+unary(np.rad2deg, lambda g, ans, x: g * (180 / np.pi))
+unary(np.degrees, lambda g, ans, x: g * (180 / np.pi))
+# sinc(x) = sin(pi x) / (pi x), whose slope at 0 is 0 (the numerator is 0 there too)
+unary(np.sinc, lambda g, ans, x: g * (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
+binary(np.arctan2,
+       lambda g, ans, x1, x2: g * x2 / (x1 ** 2 + x2 ** 2),
+       lambda g, ans, x1, x2: -g * x1 / (x1 ** 2 + x2 ** 2))
+binary(np.hypot,
+       lambda g, ans, x1, x2: g * x1 / ans,
+       lambda g, ans, x1, x2: g * x2 / ans)
 
 # ---- exponents and logarithms -------------------------------------------------
 unary(np.exp, lambda g, ans, x: g * ans)
+unary(np.exp2, lambda g, ans, x: g * ans * np.log(2))
+unary(np.expm1, lambda g, ans, x: g * (ans + 1))
 unary(np.log, lambda g, ans, x: g / x)
+unary(np.log2, lambda g, ans, x: g / (x * np.log(2)))
+unary(np.log10, lambda g, ans, x: g / (x * np.log(10)))
+unary(np.log1p, lambda g, ans, x: g / (1 + x))
 unary(np.sqrt, lambda g, ans, x: g / (2 * ans))
+unary(np.cbrt, lambda g, ans, x: g / (3 * ans ** 2))
 unary(np.square, lambda g, ans, x: g * 2 * x)
+unary(np.reciprocal, lambda g, ans, x: -g * ans ** 2)
 binary(np.power,
        lambda g, ans, x1, x2: g * x2 * x1 ** (x2 - 1),
        lambda g, ans, x1, x2: g * ans * np.log(x1))
+binary(np.float_power,
+       lambda g, ans, x1, x2: g * x2 * np.float_power(x1, x2 - 1),
+       lambda g, ans, x1, x2: g * ans * np.log(x1))
+binary(np.logaddexp,
+       lambda g, ans, x1, x2: g * np.exp(x1 - ans),
+       lambda g, ans, x1, x2: g * np.exp(x2 - ans))
+binary(np.logaddexp2,
+       lambda g, ans, x1, x2: g * 2 ** (x1 - ans),
+       lambda g, ans, x1, x2: g * 2 ** (x2 - ans))
+
+# ---- arithmetic as functions ------------------------------------------------------------
+binary(np.add, lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: g, kind=_same_dtype)
+binary(np.subtract, lambda g, ans, x1, x2: g, lambda g, ans, x1, x2: -g, kind=_same_dtype)
+binary(np.multiply,
+       lambda g, ans, x1, x2: g * x2,
+       lambda g, ans, x1, x2: x1 * g,
+       kind=_same_dtype)
+binary(np.true_divide,
+       lambda g, ans, x1, x2: g / x2,
+       lambda g, ans, x1, x2: -g * x1 / x2 ** 2)
+unary(np.negative, lambda g, ans, x: -g, kind=_same_dtype)
+unary(np.positive, lambda g, ans, x: g, kind=_same_dtype)
+unary(np.conjugate, lambda g, ans, x: np.conjugate(g), kind=_same_dtype)
+# remainders: smooth between the jumps, where x1 - ans is a whole multiple of x2
+binary(np.remainder,
+       lambda g, ans, x1, x2: g,
+       lambda g, ans, x1, x2: -g * np.floor(x1 / x2))
+binary(np.fmod,
+       lambda g, ans, x1, x2: g,
+       lambda g, ans, x1, x2: -g * np.trunc(x1 / x2))
+# copysign(x1, x2) = |x1| sign(x2): the sign of x2 is piecewise constant
+binary(np.copysign, lambda g, ans, x1, x2: g * np.sign(x1) * np.sign(ans), None)
 
 # ---- absolute value and extremes: ties split the adjoint evenly -----------------------
 unary(np.abs, lambda g, ans, x: g * np.sign(x))
+unary(np.fabs, lambda g, ans, x: g * np.sign(x))
 binary(np.maximum,
        lambda g, ans, x1, x2: g * ((x1 > x2) + 0.5 * (x1 == x2)),
        lambda g, ans, x1, x2: g * ((x2 > x1) + 0.5 * (x1 == x2)))
 binary(np.minimum,
        lambda g, ans, x1, x2: g * ((x1 < x2) + 0.5 * (x1 == x2)),
        lambda g, ans, x1, x2: g * ((x2 < x1) + 0.5 * (x1 == x2)))
+# fmax and fmin ignore a NaN: the other argument takes the whole adjoint
+binary(np.fmax,
+       lambda g, ans, x1, x2: g * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2)),
+       lambda g, ans, x1, x2: g * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1)))
+binary(np.fmin,
+       lambda g, ans, x1, x2: g * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)),
+       lambda g, ans, x1, x2: g * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1)))
+
+
+# ---- clipping and cleaning ------------------------------------------------------------------
+def _clip_kind(k, s):
+    out = broadcast(*(v for v in (k["a"], k["a_min"], k["a_max"]) if v.number))
+    return out.with_ndim(out.ndim)
+
+
+defvjp(np.clip,
+       lambda g, ans, a, a_min=None, a_max=None: (
+           g * (a <= a_max) if a_min is None else
+           g * (a >= a_min) if a_max is None else
+           g * ((a >= a_min) & (a <= a_max))),
+       lambda g, ans, a, a_min=None, a_max=None: g * (a < a_min),
+       lambda g, ans, a, a_min=None, a_max=None: g * (a > a_max),
+       elementwise=True, kind=_clip_kind)
+# NaN and infinities are replaced by constants: only finite entries pass the adjoint on
+defvjp(np.nan_to_num,
+       lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
+       None,
+       lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isnan(x),
+       lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isposinf(x),
+       lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isneginf(x),
+       elementwise=True, kind=_same_dtype)
 
 
 # ---- selection ---------------------------------------------------------------------
