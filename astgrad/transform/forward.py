@@ -91,6 +91,10 @@ class _Forward:
         """The tangent of an atom, or a zero of its kind."""
         if self._varies(node):
             return _load(self._tangent_name(node.id))
+        return self._zero(node)
+
+    def _zero(self, node) -> ast.expr:
+        """A zero tangent for the value `node`."""
         kind = expr_kind(node, self.kinds, self.ns)
         if kind.py or kind.ndim == 0 and isinstance(node, ast.Constant):
             return ast.Constant(0.0)
@@ -158,13 +162,13 @@ class _Forward:
             return self._tangent_of(value)
         if isinstance(value, ast.Subscript):
             if not self._varies(value.value):
-                return self._tangent_of(_load(target))
+                return self._zero(_load(target))
             return ast.Subscript(_load(self._tangent_name(value.value.id)),
                                  copy.deepcopy(value.slice), ast.Load())
         if isinstance(value, ast.Call) and _is_method_call(value, "pop"):
             lst = value.func.value
             if not self._varies(lst):
-                return self._tangent_of(_load(target))
+                return self._zero(_load(target))
             return ast.Call(ast.Attribute(_load(self._tangent_name(lst.id)), "pop",
                                           ast.Load()), [], [])
         if isinstance(value, ast.BinOp):
@@ -176,14 +180,14 @@ class _Forward:
         elif isinstance(value, ast.Call):
             prim = registry.lookup(self.ns.value(value.func))
             if prim is None or prim.nondiff:
-                return self._tangent_of(_load(target))
+                return self._zero(_load(target))
             try:
                 args = prim.bind(value.args, {k.arg: k.value for k in value.keywords})
             except TypeError as exc:
                 raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.",
                                   self.source.where(stmt)) from None
         else:
-            return self._tangent_of(_load(target))
+            return self._zero(_load(target))
         if prim is None:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
                               self.source.where(stmt))
@@ -197,6 +201,8 @@ class _Forward:
             if node is None or not any(self._varies(e) for e in elements):
                 continue
             rule = registry.forward_rule(prim, i)
+            if rule == "zero":
+                continue
             if rule is None:
                 raise NoRuleError(
                     f"{prim.name} has no forward-mode rule for its argument `{param}`.",
@@ -210,6 +216,8 @@ class _Forward:
             terms.append(term)
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
+        if not terms:
+            return self._zero(_load(target))
         expr = terms[0]
         for term in terms[1:]:
             expr = ast.BinOp(expr, ast.Add(), term)

@@ -153,7 +153,7 @@ def deflinear(fn: Callable, *params: str) -> Callable:
 
 
 def forward_rule(prim: Primitive, i: int):
-    """How forward mode treats parameter `i`: a jvp template, "linear", or None.
+    """How forward mode treats parameter `i`: a jvp template, "linear", "zero", or None.
 
     An explicit `defjvp` rule wins; a linear parameter is the function itself
     on the tangent; an elementwise function's vjp rule is its jvp rule too (its
@@ -162,6 +162,8 @@ def forward_rule(prim: Primitive, i: int):
         return prim.jvps[i]
     if prim.params and prim.params[i] in prim.linear:
         return "linear"
+    if i < len(prim.vjps) and prim.vjps[i] is None:
+        return "zero"                     # declared: no derivative flows through it
     if prim.elementwise and i < len(prim.vjps):
         return prim.vjps[i]
     return None

@@ -155,10 +155,17 @@ def initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
 def private_copies(body, forward, stacks, namer) -> list[ast.stmt]:
     """A pullback may run twice: give it its own copies of what it pops or restores."""
     forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
-    loop_targets = {n.target.id for s in body for n in ast.walk(s)
-                    if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
-    assigned = {n.id for s in body for n in ast.walk(s)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_targets
+    # A name only a reverse loop assigns is set before it is read; any other name the
+    # pullback assigns may be read first, so it starts as a copy of the forward value.
+    loop_only = {n.target.id for s in body for n in ast.walk(s)
+                 if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
+    assigned = set()
+    for node in (n for s in body for n in ast.walk(s)):
+        for target in node.targets if isinstance(node, ast.Assign) else []:
+            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    loop_only -= assigned
+    assigned |= {n.id for s in body for n in ast.walk(s)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_only
     popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
                                      if isinstance(n, ast.Name)}
     private = sorted((assigned & forward_names) | popped)

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from .. import kinds
-from ..registry import defvjp
+from ..registry import deflinear, defvjp
 from ... import runtime as rt
 
 
@@ -188,3 +188,9 @@ def cholesky_a(g, ans, a):
 
 
 defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))
+
+
+# ---- forward mode: products are linear in each factor ----------------------------------
+deflinear(operator.matmul, "x", "y")
+deflinear(np.matmul, "x", "y")
+deflinear(np.dot, "x", "y")

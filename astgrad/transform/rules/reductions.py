@@ -6,7 +6,7 @@ length-1 axes; the test folds away when `axis` and `keepdims` are constants."""
 import numpy as np
 
 from ..kinds import OPAQUE, Kind
-from ..registry import defvjp
+from ..registry import deflinear, defvjp
 from ... import runtime as rt
 
 
@@ -203,3 +203,8 @@ defvjp(np.trace,
                                      np.shape(np.diagonal(a, offset, axis1, axis2))),
                      a, offset, axis1, axis2),
        kind=lambda k, s: k["a"].with_ndim(None if k["a"].ndim is None else k["a"].ndim - 2))
+
+
+# ---- forward mode: linear reductions apply to the tangent ------------------------------
+deflinear(np.sum, "a")
+deflinear(np.mean, "a")

@@ -3,7 +3,7 @@ each adjoint moves the output's adjoint back, summing where elements were copied
 import numpy as np
 
 from ..kinds import UNKNOWN, Kind
-from ..registry import defvjp
+from ..registry import deflinear, defvjp
 from .reductions import flat_unless_axis
 from ... import runtime as rt
 
@@ -172,3 +172,17 @@ defvjp(np.hsplit,
        kind=_pieces)
 defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: rt.join_like(g, ans, 0), kind=_pieces)
 defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: rt.join_like(g, ans, 2), kind=_pieces)
+
+
+# ---- forward mode: moving elements around is linear -------------------------------------
+deflinear(np.reshape, "a")
+deflinear(np.ravel, "a")
+deflinear(np.transpose, "a")
+deflinear(np.expand_dims, "a")
+deflinear(np.squeeze, "a")
+deflinear(np.broadcast_to, "array")
+deflinear(np.copy, "a")
+deflinear(np.stack, "arrays")
+deflinear(np.concatenate, "arrays")
+deflinear(np.array, "object")
+deflinear(np.asarray, "a")
