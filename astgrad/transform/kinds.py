@@ -300,7 +300,8 @@ class Shapes:
                 operands = self._operands(stmt.value)
                 found, arrays = set(), []
                 for node in operands or []:
-                    if expr_kind(node, self.kinds, self.ns).ndim == 0:
+                    if isinstance(node, ast.Constant) or \
+                            expr_kind(node, self.kinds, self.ns).ndim == 0:
                         continue
                     if not isinstance(node, ast.Name):
                         found = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import types
 
 import numpy as np
@@ -28,7 +29,8 @@ _MISSING = object()
 _METHODS = {name: getattr(np, name) for name in (
     "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot",
     "ravel", "squeeze", "clip", "trace", "diagonal", "copy", "conj", "round",
-    "argmax", "argmin", "argsort", "any", "all", "nonzero", "repeat", "take", "swapaxes")}
+    "argmax", "argmin", "argsort", "any", "all", "nonzero", "repeat", "take", "swapaxes",
+    "conjugate", "argpartition", "searchsorted")}
 _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 _ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 
@@ -194,8 +196,9 @@ class _Resolver(ast.NodeTransformer):
         if obj is not _MISSING:
             if callable(obj) and not isinstance(obj, type):
                 return ast.copy_location(self._callee_ref(obj, node), node)
-            if isinstance(obj, (int, float, bool)) or obj is None:
-                return ast.copy_location(ast.Constant(obj), node)
+            if isinstance(obj, (int, bool)) or obj is None or \
+                    isinstance(obj, float) and math.isfinite(obj):
+                return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             node.value = self.visit(node.value)
             return node
         node.value = self.visit(node.value)
@@ -247,7 +250,14 @@ class _Resolver(ast.NodeTransformer):
                 args = [ast.Tuple(elts=args, ctx=ast.Load())]
             call = ast.Call(self.ns.ref(_SHAPE_METHODS[name]), [receiver] + args, node.keywords)
         elif name in _METHODS:
-            call = ast.Call(self.ns.ref(_METHODS[name]), [receiver] + node.args, node.keywords)
+            args = node.args
+            if name == "clip" and len(args) == 1 and not node.keywords:
+                args = args + [ast.Constant(None)]      # x.clip(lo): NumPy 2 wants both
+            call = ast.Call(self.ns.ref(_METHODS[name]), [receiver] + args, node.keywords)
+        elif name == "flatten":
+            raise UnsupportedSyntaxError(
+                "`.flatten()` is not supported.", self.where(node),
+                fix="Use np.ravel(x) (add .copy() only if you then write into it).")
         else:
             raise UnsupportedSyntaxError(
                 f"method `.{name}()` is not supported.", self.where(node),

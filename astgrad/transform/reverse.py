@@ -86,7 +86,8 @@ class _Reverse:
         self.adjoint: dict[str, str] = {}
         self.stacks: dict[str, str] = {}
         self.recomputed: set[str] = set()
-        self.sequences = _sequences(body)
+        self.sequences = _sequences(body) | {
+            n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
         self.owned = set()       # adjoints updated in place: always fresh arrays of their own
         self.dynamic = set()     # adjoints that start at zero and only ever accumulate
         self._classify(body, depth=0)
