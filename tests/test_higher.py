@@ -139,3 +139,34 @@ def test_a_tangent_of_the_wrong_shape_is_refused():
 def test_grad_of_a_tuple_of_gradients_is_refused():
     with pytest.raises(errors.NonScalarOutputError, match="tuple"):
         ag.grad(ag.grad(mixed, wrt=(0, 1)))(0.5, 0.5)
+
+
+def _sines(x):
+    return np.sum(np.sin(x) * x)
+
+
+def _vector_sines(x):
+    return np.sin(x) * x[0]
+
+
+_direction = np.array([1.0, -0.5, 0.25])
+_sines_jvp = ag.jvp(_sines)
+_vector_jvp = ag.jvp(_vector_sines)
+
+
+def slope_of_sines(x):
+    value, slope = _sines_jvp(x, _direction)
+    return slope
+
+
+def mixed_value_and_slope(x):
+    value, slope = _vector_jvp(x, _direction)
+    return np.sum(slope * value)
+
+
+def test_grad_of_a_jvp_called_inside_a_function():
+    x = np.array([0.3, 0.7, -0.2])
+    np.testing.assert_allclose(ag.grad(slope_of_sines)(x), ag.hvp(_sines)(x, _direction),
+                               rtol=1e-12)
+    ag.check_grads(slope_of_sines, (x,))
+    ag.check_grads(mixed_value_and_slope, (x,))

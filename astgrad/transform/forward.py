@@ -256,7 +256,7 @@ class _Forward:
         active = [(p, a) for p, a in zip(params, call.args) if self._varies(a)]
         jvp = self.callee_jvp(fn, tuple(p for p, _ in active))
         tangents = [self._tangent_of(a) for _, a in active]
-        seed = tangents[0] if len(tangents) == 1 else ast.Tuple(tangents, ast.Load())
+        seed = ast.Tuple(tangents, ast.Load())        # wrt is a tuple: so is the tangent
         return [ast.Assign(
             [ast.Tuple([ast.Name(target, ast.Store()),
                         ast.Name(self._tangent_name(target), ast.Store())], ast.Store())],

@@ -469,6 +469,10 @@ class _Normalizer:
         if isinstance(node.func, ast.Name) and node.func.id in self.local_fns:
             return self._inline(self.local_fns[node.func.id], None, args, keywords, node)
         fn = self.ctx.ns.value(node.func) if self.ctx.ns is not None else None
+        if getattr(fn, "_astgrad", None) is not None:
+            # A function an astgrad transform made: called, and differentiated through
+            # its own generated code (the reverse pass asks for its vjp).
+            return ast.Call(node.func, args + [v for v in keywords.values()], [])
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
             tree, where = self.ctx.expand(fn)
             if self.ctx.limit is not None and _large(tree, self.ctx.limit):

@@ -87,7 +87,10 @@ class _Reverse:
         self.stacks: dict[str, str] = {}
         self.recomputed: set[str] = set()
         self.sequences = _sequences(body) | {
-            n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
+            n for n, k in kinds.items() if k.dtype == "O" and k.item is not None} | {
+            s.targets[0].id for s in (n for b in body for n in ast.walk(b))
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.Call) and _returns_tuple(ns.value(s.value.func))}
         self.owned = set()       # adjoints updated in place: always fresh arrays of their own
         self.dynamic = set()     # adjoints that start at zero and only ever accumulate
         self._classify(body, depth=0)
@@ -686,6 +689,13 @@ def _sequences(stmts) -> set[str]:
 
 
 _LIST_MAKERS = ("list", "add_each", "unpack_like", "split_like")
+
+
+def _returns_tuple(fn) -> bool:
+    """Does this astgrad-made function return a tuple (value and derivative, ...)?"""
+    made = getattr(fn, "_astgrad", None)
+    return made is not None and (made.mode in ("jvp", "value_and_grad")
+                                 or made.mode == "grad" and made.as_tuple)
 
 
 def _makes_list(value) -> bool:
