@@ -146,6 +146,9 @@ def expr_kind(node, env: dict, ns) -> Kind:
     if isinstance(node, ast.IfExp):
         a, b = expr_kind(node.body, env, ns), expr_kind(node.orelse, env, ns)
         return a if a == b else UNKNOWN
+    if isinstance(node, ast.Attribute) and node.attr in ("size", "ndim") \
+            and not (ns is not None and ns.value(node.value) is not _missing(ns)):
+        return Kind(0, "i", True)               # x.size, x.ndim of a value
     if isinstance(node, ast.Attribute) and ns is not None:
         value = ns.value(node)
         return of_value(value) if value is not None and hasattr(value, "__class__") else UNKNOWN
@@ -190,6 +193,11 @@ def _subscript_kind(node, env, ns) -> Kind:
         else:
             return base.with_ndim(None)
     return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
+
+
+def _missing(ns):
+    from .resolve import _MISSING
+    return _MISSING
 
 
 def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:

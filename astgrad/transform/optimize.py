@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from .. import runtime
+from . import registry
 from .kinds import Kind, expr_kind, infer
 from .nodes import Comment
 from .resolve import Namespace
@@ -42,6 +43,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             break
     while _inline_once(fn, temps):
         pass
+    _Simplify(_kinds(fn, ns, kinds), ns, shapes).run(fn)   # what inlining brought together
     _fresh_gradients(fn, ns)
     _drop_orphan_comments(fn)
     return fn
@@ -158,6 +160,60 @@ class _Simplify(ast.NodeTransformer):
             return self._done(left)
         if op is ast.Pow and _is(right, 1):
             return self._done(left)
+        if op in (ast.Mult, ast.Div, ast.Add, ast.Sub):
+            return self._unbroadcast_scalar(node)
+        return node
+
+    # -- `np.broadcast_to(s, A.shape) * E`: when E has A's shape, `s * E` is the same -----
+    def _broadcast(self, node):
+        """`(s, shape node)` if `node` is `np.broadcast_to(s, shape)` of a number `s`."""
+        if isinstance(node, ast.Call) and self.ns.value(node.func) is np.broadcast_to \
+                and len(node.args) == 2 and not node.keywords \
+                and self._kind(node.args[0]).ndim == 0:
+            return node.args[0], node.args[1]
+        return None
+
+    def _class_of_shape(self, shape):
+        base = shape.value if isinstance(shape, ast.Attribute) and shape.attr == "shape" else \
+            shape.args[0] if isinstance(shape, ast.Call) and \
+            self.ns.value(shape.func) is np.shape and len(shape.args) == 1 else None
+        return self._class(base) if base is not None else None
+
+    def _class(self, node):
+        """Which top-level value `node`'s shape is known equal to ("scalar" for numbers)."""
+        if self._kind(node).ndim == 0:
+            return "scalar"
+        if isinstance(node, ast.Name):
+            return self.shapes.get(node.id)
+        parts = None
+        if isinstance(node, ast.UnaryOp):
+            parts = [node.operand]
+        elif isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
+            parts = [node.left, node.right]
+        elif isinstance(node, ast.Call) and not node.keywords:
+            prim = registry.lookup(self.ns.value(node.func))
+            if prim is not None and prim.elementwise:
+                parts = node.args
+        if not parts:
+            return None
+        classes = {self._class(p) for p in parts} - {"scalar"}
+        return classes.pop() if len(classes) == 1 else None
+
+    def _unbroadcast_scalar(self, node):
+        for side, other in (("left", "right"), ("right", "left")):
+            found = self._broadcast(getattr(node, side))
+            if found is None:
+                continue
+            value, shape = found
+            partner = getattr(node, other)
+            if self._kind(partner).ndim == 0:     # a number: do it before broadcasting
+                inner = ast.BinOp(value, node.op, partner) if side == "left" else \
+                    ast.BinOp(partner, node.op, value)
+                return self._done(ast.Call(getattr(node, side).func, [inner, shape], []))
+            cls = self._class_of_shape(shape)
+            if cls is not None and cls != "scalar" and self._class(partner) == cls:
+                setattr(node, side, value)        # the other side has the shape already
+                return self._done(node)
         return node
 
     def visit_UnaryOp(self, node):
