@@ -21,3 +21,11 @@ def test_bench_grad_quick_runs_and_prints_every_row():
     for row in MEMORY_ROWS:
         line = [ln for ln in memory.splitlines() if ln.startswith(row + " ")]
         assert len(line) == 1 and line[0].count("KiB") >= 2, f"{row!r} in:\n{memory}"
+
+
+def test_bench_higher_quick_runs_and_checks_every_row():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_higher.py"),
+                          "--quick"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for row in ("hvp logreg D=100", "hessian 10 inputs"):
+        assert row in out.stdout, f"row {row!r} missing from:\n{out.stdout}"
