@@ -19,9 +19,9 @@ from . import registry
 from .activity import Activity, is_add_at
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
-from .resolve import Namespace, UserScope, resolve
-from .reverse import (Request, _args, _assign, _call, _commented, _is_append, _is_method_call,
-                      _load, _located, _plain_args)
+from .resolve import Namespace
+from .reverse import (Request, _assign, _call, _commented, _is_append, _is_method_call, _load,
+                      _located, _plain_args)
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -171,26 +171,18 @@ class _Forward:
                 return self._zero(_load(target))
             return ast.Call(ast.Attribute(_load(self._tangent_name(lst.id)), "pop",
                                           ast.Load()), [], [])
-        if isinstance(value, ast.BinOp):
-            prim = registry.lookup(registry.BINOPS.get(type(value.op)))
-            args = {"x": value.left, "y": value.right}
-        elif isinstance(value, ast.UnaryOp):
-            prim = registry.lookup(registry.UNARYOPS.get(type(value.op)))
-            args = {"x": value.operand}
-        elif isinstance(value, ast.Call):
-            prim = registry.lookup(self.ns.value(value.func))
-            if prim is None or prim.nondiff:
-                return self._zero(_load(target))
-            try:
-                args = prim.bind(value.args, {k.arg: k.value for k in value.keywords})
-            except TypeError as exc:
-                raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.",
-                                  self.source.where(stmt)) from None
-        else:
+        if not isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)):
             return self._zero(_load(target))
-        if prim is None:
+        try:
+            prim, args = registry.operation(value, self.ns)
+        except TypeError as exc:
+            raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.",
+                              self.source.where(stmt)) from None
+        if prim is None and not isinstance(value, ast.Call):
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
                               self.source.where(stmt))
+        if prim is None or prim.nondiff:
+            return self._zero(_load(target))
         return self._apply(prim, args, target, stmt, value)
 
     def _apply(self, prim, args, target, stmt, value) -> ast.expr:
@@ -212,7 +204,8 @@ class _Forward:
             if rule == "linear":
                 term = _with_argument(value, param, node, tangent)
             else:
-                term = self._instantiate(rule, tangent, target, args, stmt)
+                term = rule.emit(tangent, _load(target), args, self.ns,
+                                 self.source.where(stmt))
             terms.append(term)
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
@@ -228,21 +221,6 @@ class _Forward:
     def _all_scalar(self, args, target) -> bool:
         kinds = [expr_kind(v, self.kinds, self.ns) for v in args.values() if v is not None]
         return all(k.ndim == 0 for k in kinds) and self.kinds.get(target, UNKNOWN).ndim == 0
-
-    def _instantiate(self, rule, tangent, target, args, stmt) -> ast.expr:
-        wrapper = ast.FunctionDef(name="_rule", args=_args([]),
-                                  body=[ast.Return(copy.deepcopy(rule.body))],
-                                  decorator_list=[], lineno=1, col_offset=0)
-        ast.fix_missing_locations(wrapper)
-        where = self.source.where(stmt)
-        resolve(wrapper, UserScope(rule.fn), lambda n: where, self.ns, set(rule.params),
-                check=False)
-        values = {rule.params[0]: tangent, rule.params[1]: _load(target)}
-        for param in rule.params[2:]:
-            values[param] = args.get(param) if args.get(param) is not None \
-                else ast.Constant(None)
-        from .template import _Substitute
-        return _Substitute(values).visit(wrapper.body[0].value)
 
     # -- the user's large functions: their own jvp ----------------------------------------------
     def _user_function(self, call) -> bool:

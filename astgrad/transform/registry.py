@@ -78,6 +78,22 @@ class Primitive:
         return UNKNOWN
 
 
+def operation(value: ast.expr, ns):
+    """`(primitive, {parameter: argument node})` for one normalized operation (`x * y`,
+    `-x`, `np.sum(x, axis=0)`), or `(None, {})`. Raises TypeError when a call's
+    arguments do not fit the rule's parameters."""
+    if isinstance(value, ast.BinOp):
+        return lookup(BINOPS.get(type(value.op))), {"x": value.left, "y": value.right}
+    if isinstance(value, ast.UnaryOp):
+        return lookup(UNARYOPS.get(type(value.op))), {"x": value.operand}
+    if isinstance(value, ast.Call):
+        prim = lookup(ns.value(value.func))
+        if prim is None or prim.nondiff or prim.signature is None:
+            return prim, {}
+        return prim, prim.bind(value.args, {k.arg: k.value for k in value.keywords})
+    return None, {}
+
+
 def constant_node(value) -> ast.expr:
     if isinstance(value, tuple):
         return ast.Tuple(elts=[constant_node(v) for v in value], ctx=ast.Load())

@@ -38,7 +38,7 @@ from .activity import Activity, is_add_at, reads
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .nodes import Comment
-from .resolve import Namespace, UserScope, resolve
+from .resolve import Namespace
 
 
 @dataclass(frozen=True)
@@ -387,25 +387,14 @@ class _Reverse:
                 return []
             b = _load(self._adjoint_name(lst.id))
             return [ast.Expr(ast.Call(ast.Attribute(b, "append", ast.Load()), [g], []))]
-        if isinstance(value, ast.BinOp):
-            prim = registry.lookup(registry.BINOPS.get(type(value.op)))
-            args = {"x": value.left, "y": value.right}
-        elif isinstance(value, ast.UnaryOp):
-            prim = registry.lookup(registry.UNARYOPS.get(type(value.op)))
-            args = {"x": value.operand}
-        elif isinstance(value, ast.Call):
-            prim = registry.lookup(self.ns.value(value.func))
-            if prim is None:
-                raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
-                                  self.source.where(stmt))
-            if prim.nondiff:
-                return []
-            args = self._bind(prim, value, stmt)
-        else:
+        if not isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)):
             return []
+        prim, args = self._operation(value, stmt)
         if prim is None:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
                               self.source.where(stmt))
+        if prim.nondiff:
+            return []
         return self._apply(prim, args, target, g, stmt)
 
     def _call_user(self, stmt, depth):
@@ -518,11 +507,12 @@ class _Reverse:
         return [stmt], [self._accumulate(item.id, pop)]
 
     # -- rules ---------------------------------------------------------------------------------
-    def _bind(self, prim, call, stmt):
+    def _operation(self, value, stmt):
         try:
-            return prim.bind(call.args, {k.arg: k.value for k in call.keywords})
+            return registry.operation(value, self.ns)
         except TypeError as exc:
-            raise NoRuleError(f"`{ast.unparse(call)}`: {exc}; its derivative rule takes "
+            prim = registry.lookup(self.ns.value(value.func))
+            raise NoRuleError(f"`{ast.unparse(value)}`: {exc}; its derivative rule takes "
                               f"({', '.join(prim.params)}).", self.source.where(stmt)) from None
 
     def _apply(self, prim, args, target, g, stmt) -> list[ast.stmt]:
@@ -544,7 +534,7 @@ class _Reverse:
                 raise NoRuleError(f"{prim.name} has no derivative rule for its argument "
                                   f"`{param}`.", where,
                                   fix=f"Add one with ag.defvjp({prim.name}, ...).")
-            expr = self._instantiate(rule, g, target, args, where)
+            expr = rule.emit(g, _load(target), args, self.ns, where)
             if sequence:
                 out += self._spread(node, expr)
                 continue
@@ -565,19 +555,6 @@ class _Reverse:
                 out.append(self._accumulate(e.id, ast.Subscript(_load(parts), ast.Constant(i),
                                                                 ast.Load())))
         return out
-
-    def _instantiate(self, rule, g, target, args, where) -> ast.expr:
-        body = copy.deepcopy(rule.body)
-        wrapper = ast.FunctionDef(name="_rule", args=_args([]), body=[ast.Return(body)],
-                                  decorator_list=[], lineno=1, col_offset=0)
-        ast.fix_missing_locations(wrapper)
-        resolve(wrapper, UserScope(rule.fn), lambda n: where, self.ns, set(rule.params),
-                check=False)
-        values = {rule.params[0]: g, rule.params[1]: _load(target)}
-        for param in rule.params[2:]:
-            values[param] = args.get(param) if args.get(param) is not None else ast.Constant(None)
-        from .template import _Substitute
-        return _Substitute(values).visit(wrapper.body[0].value)
 
     def _unbroadcast(self, expr, node, args, target) -> ast.expr:
         kx = expr_kind(node, self.kinds, self.ns)

@@ -48,6 +48,22 @@ class Template:
         """The body with each placeholder replaced by a copy of `values[name]`."""
         return _Substitute(values).visit(copy.deepcopy(self.body))
 
+    def emit(self, seed: ast.expr, ans: ast.expr, args: dict, ns, where: str) -> ast.expr:
+        """The rule's expression for one call: its free names resolved into `ns`, the
+        seed (adjoint or tangent), the output and the call's arguments put in place."""
+        from .resolve import UserScope, resolve
+        wrapper = ast.FunctionDef(name="_rule", args=ast.arguments(
+            posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+            defaults=[]), body=[ast.Return(copy.deepcopy(self.body))], decorator_list=[],
+            lineno=1, col_offset=0)
+        ast.fix_missing_locations(wrapper)
+        resolve(wrapper, UserScope(self.fn), lambda n: where, ns, set(self.params), check=False)
+        values = {self.params[0]: seed, self.params[1]: ans}
+        for param in self.params[2:]:
+            values[param] = args.get(param) if args.get(param) is not None \
+                else ast.Constant(None)
+        return _Substitute(values).visit(wrapper.body[0].value)
+
     def uses(self, name: str) -> bool:
         return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(self.body))
 
