@@ -1,7 +1,7 @@
 """`python -m astgrad`: print generated code, or list the functions with rules.
 
     python -m astgrad show path/to/file.py:function [--wrt 0,1] [--kinds float,2d]
-    python -m astgrad rules
+    python -m astgrad rules [--markdown]
 """
 from __future__ import annotations
 
@@ -31,11 +31,13 @@ def main(argv=None) -> int:
     show.add_argument("--kinds", default=None,
                       help="argument kinds to specialize for: float, int, or Nd for an "
                            "N-dimensional float array, e.g. float,2d,1d")
-    sub.add_parser("rules", help="list every function astgrad can differentiate")
+    rules = sub.add_parser("rules", help="list every function astgrad can differentiate")
+    rules.add_argument("--markdown", action="store_true",
+                       help="print the page docs/rules.md (generated, never edited by hand)")
     args = parser.parse_args(argv)
     try:
         if args.command == "rules":
-            print(rules_table())
+            print(rules_markdown() if args.markdown else rules_table())
         else:
             print(show_source(args), end="")
     except AstgradError as exc:
@@ -105,6 +107,39 @@ def rules_table() -> str:
             rows.append((prim.name, "yes" if prim.vjps else "-", "yes" if prim.jvps else "-"))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{a:<{width}}  {b:<8}  {c}" for a, b, c in rows)
+
+
+def rules_markdown() -> str:
+    """docs/rules.md: every function with rules and how each mode treats it, from the registry."""
+    lines = ["# Supported functions", "",
+             "<!-- Generated from the rule registry: regenerate with",
+             "     python -m astgrad rules --markdown > docs/rules.md -->", "",
+             "Calls to these functions can be differentiated. *reverse*: `grad`, `vjp` and",
+             "the other reverse transforms; *forward*: `jvp` (and `hvp`, forward over",
+             "reverse). For each mode, the arguments that carry a derivative; *constant*:",
+             "the output carries no derivative; *-*: no rule (refused, never approximated).",
+             "Some variants (an `ord`, a `mode`) are refused at run time with a message.",
+             "", "| function | reverse | forward |", "|---|---|---|"]
+    counts = {"reverse": 0, "forward": 0, "constant": 0}
+    for prim in registry.all_primitives():
+        if (not prim.name.startswith(("np.", "operator."))
+                and getattr(prim.fn, "__module__", "") != "builtins"):
+            continue
+        if prim.nondiff:
+            counts["constant"] += 1
+            lines.append(f"| `{prim.name}` | constant | constant |")
+            continue
+        back = [p for p, r in zip(prim.params or (), prim.vjps) if r is not None]
+        ahead = [p for i, p in enumerate(prim.params or ())
+                 if registry.forward_rule(prim, i) not in (None, "zero")]
+        if not back and not ahead:
+            continue
+        counts["reverse"] += bool(back)
+        counts["forward"] += bool(ahead)
+        lines.append(f"| `{prim.name}` | {', '.join(back) or '-'} | {', '.join(ahead) or '-'} |")
+    lines += ["", f"{counts['reverse']} functions with reverse rules, {counts['forward']} with "
+              f"forward rules, {counts['constant']} constants."]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

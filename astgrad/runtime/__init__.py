@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
-from .numpy_helpers import (einsum_adjoints, kron_adjoint, restack_like, singular_outer,
-                            tensordot_adjoint, undiagonal, undiff, unpad, unrepeat,
-                            unstack_like, untake, untake_along_axis, untile)
+from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, restack_like,
+                            singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
+                            unrepeat, unstack_like, untake, untake_along_axis, untile)
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
            "unpack_like", "pack_like", "join_like",
@@ -19,7 +19,7 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            # the NumPy rules' helpers (numpy_helpers.py)
            "untake", "untake_along_axis", "undiagonal", "unrepeat", "untile", "unpad", "undiff",
            "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint", "kron_adjoint",
-           "singular_outer"]
+           "singular_outer", "einsum_tangent"]
 
 
 def unbroadcast(g, x):
@@ -140,6 +140,8 @@ def zeros_like(x):
     """A zero gradient of `x`'s type: 0.0 for a Python number, else an array."""
     if isinstance(x, (int, float)):
         return 0.0
+    if isinstance(x, (list, tuple)):      # a list of adjoints: one zero per element
+        return type(x)(zeros_like(v) for v in x)
     return np.zeros_like(x)
 
 

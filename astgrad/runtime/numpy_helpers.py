@@ -15,7 +15,7 @@ from ..errors import AstgradError
 
 __all__ = ["untake", "untake_along_axis", "undiagonal", "unrepeat", "untile", "unpad",
            "undiff", "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint",
-           "kron_adjoint", "singular_outer"]
+           "kron_adjoint", "singular_outer", "einsum_tangent"]
 
 
 # ---- transposes of functions that pick elements ----------------------------------------
@@ -173,3 +173,17 @@ def singular_outer(x, which):
     if which == "nuc":
         return u @ vt
     return np.outer(u[:, which], vt[which])
+
+
+def einsum_tangent(tangents, subscripts, operands):
+    """The tangent of `np.einsum(subscripts, *operands)`: it is linear in each operand,
+    so the sum over operands of the einsum with that operand's tangent in its place."""
+    if not isinstance(subscripts, str):
+        raise AstgradError("astgrad differentiates np.einsum with string subscripts only "
+                           "(no interleaved operand lists).")
+    total = 0.0
+    for i, t in enumerate(tangents):
+        if isinstance(t, float) and t == 0.0:
+            continue            # an operand that does not vary
+        total = total + np.einsum(subscripts, *operands[:i], t, *operands[i + 1:])
+    return total

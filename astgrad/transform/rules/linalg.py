@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from .. import kinds
-from ..registry import deflinear, defvjp
+from ..registry import defjvp, deflinear, defvjp
 from ... import runtime as rt
 
 
@@ -194,3 +194,38 @@ defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))
 deflinear(operator.matmul, "x", "y")
 deflinear(np.matmul, "x", "y")
 deflinear(np.dot, "x", "y")
+deflinear(np.inner, "a", "b")
+deflinear(np.outer, "a", "b")
+deflinear(np.vdot, "a", "b")
+deflinear(np.cross, "a", "b")
+deflinear(np.tensordot, "a", "b")
+deflinear(np.kron, "a", "b")
+# the operands are one variadic parameter: their tangents arrive together
+defjvp(np.einsum, None,
+       lambda t, ans, subscripts, *operands: rt.einsum_tangent(t, subscripts, operands))
+
+# ---- forward mode: inverses and determinants -----------------------------------------------
+defjvp(np.linalg.inv, lambda t, ans, a: -ans @ t @ ans)
+# d det(a) = det(a) tr(a^-1 da), for one matrix or a stack
+defjvp(np.linalg.det,
+       lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), 0, -2, -1))
+# the output is a tuple, so is its tangent: the sign is piecewise constant
+defjvp(np.linalg.slogdet,
+       lambda t, ans, a: (0.0 * ans[0], np.trace(np.linalg.solve(a, t), 0, -2, -1)))
+# x = solve(a, b) is linear in b; d x = -a^-1 da x
+deflinear(np.linalg.solve, "b")
+defjvp(np.linalg.solve,
+       lambda t, ans, a, b: -np.linalg.solve(a, t @ ans) if np.ndim(b) > 1 else
+       -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1))
+
+
+# L = cholesky(a) reads the lower triangle of `a`, so the tangent it sees is the symmetric
+# M = tril(t) + tril(t, -1)^T; then dL = L Phi(L^-1 M L^-T), Phi the lower triangle with
+# the diagonal halved (Murray 2016, arXiv:1602.07527). L^-1 M L^-T is symmetric.
+def cholesky_t(t, ans, a):
+    return ans @ (np.tril(np.linalg.solve(ans, np.swapaxes(np.linalg.solve(
+        ans, np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2)), -1, -2)))
+        * (1 - 0.5 * np.eye(np.shape(a)[-1])))
+
+
+defjvp(np.linalg.cholesky, cholesky_t)

@@ -6,7 +6,7 @@ length-1 axes; the test folds away when `axis` and `keepdims` are constants."""
 import numpy as np
 
 from ..kinds import OPAQUE, Kind
-from ..registry import deflinear, defvjp
+from ..registry import defjvp, deflinear, defvjp
 from ... import runtime as rt
 
 
@@ -208,3 +208,112 @@ defvjp(np.trace,
 # ---- forward mode: linear reductions apply to the tangent ------------------------------
 deflinear(np.sum, "a")
 deflinear(np.mean, "a")
+deflinear(np.cumsum, "a")
+deflinear(np.diff, "a")
+deflinear(np.trace, "a")
+
+# NaN entries are left out, so their tangents are too
+defjvp(np.nansum,
+       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.sum(np.where(np.isnan(a), 0.0, t), axis, keepdims=keepdims))
+defjvp(np.nanmean,
+       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.sum(np.where(np.isnan(a), 0.0, t), axis, keepdims=keepdims)
+       / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=keepdims))
+
+
+# np.average is linear in `a`; in the weights, d(sum(w a) / sum(w)) = sum(dw (a - ans)) / sum(w)
+def average_a_t(t, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return (rt.unsupported("np.average(..., returned=True); compute the sum of weights apart")
+            if returned else np.average(t, axis, weights, keepdims=keepdims))
+
+
+def average_weights_t(t, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    return (np.sum(t * (a - (ans if keepdims or axis is None else np.expand_dims(ans, axis))),
+                   axis, keepdims=keepdims) / np.sum(weights, axis, keepdims=keepdims)
+            if np.ndim(weights) == np.ndim(a) and not returned else
+            rt.unsupported("np.average with returned=True or 1-d weights along one axis"))
+
+
+defjvp(np.average, average_a_t, None, average_weights_t)
+defjvp(np.prod,
+       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.sum(t * (ans if keepdims or axis is None else np.expand_dims(ans, axis)) / a,
+              axis, keepdims=keepdims))
+# d cumprod(a) = cumprod(a) * cumsum(da / a), flattened alike when axis is None
+defjvp(np.cumprod,
+       lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
+
+
+# the tangent is the mean of the tangents at the extreme elements (ties split evenly)
+def extreme_t(t, ans, a, axis=None, out=None, keepdims=False):
+    return (np.sum(t * (a == (ans if keepdims or axis is None else np.expand_dims(ans, axis))),
+                   axis, keepdims=keepdims)
+            / np.sum(a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
+                     axis, keepdims=keepdims))
+
+
+for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
+    defjvp(_fn, extreme_t)
+
+
+def ptp_t(t, ans, a, axis=None, out=None, keepdims=False):
+    return (np.sum(t * (a == np.max(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=keepdims)
+            - np.sum(t * (a == np.min(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=keepdims))
+
+
+defjvp(np.ptp, ptp_t)
+
+
+def var_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (2 * np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / (np.size(a) // np.size(ans) - ddof))
+
+
+def std_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    return (np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+            / ((np.size(a) // np.size(ans) - ddof) * ans))
+
+
+defjvp(np.var, var_t)
+defjvp(np.std, std_t)
+
+
+# the norm's tangent is its gradient (as in `norm_x`, with a unit seed) dotted with `t`
+def norm_t(t, ans, x, ord=None, axis=None, keepdims=False):
+    return np.sum(t * (
+        x / (ans if keepdims or axis is None else np.expand_dims(ans, axis))
+        if ord is None or ord == "fro" or ord == 2 and (
+            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
+        np.sign(x)
+        if ord == 1 and (axis is None and np.ndim(x) == 1
+                         or axis is not None and np.ndim(axis) == 0) else
+        np.sign(x) * (np.abs(x) == (ans if keepdims or axis is None else
+                                    np.expand_dims(ans, axis)))
+        / np.sum(np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
+                 axis, keepdims=True)
+        if (ord == np.inf or ord == -np.inf) and (
+            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
+        0.0 * x
+        if ord == 0 and (axis is None and np.ndim(x) == 1
+                         or axis is not None and np.ndim(axis) == 0) else
+        np.sign(x) * (np.abs(x) / (ans if keepdims or axis is None else
+                                   np.expand_dims(ans, axis))) ** (ord - 1)
+        if axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0 else
+        rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
+        if axis is not None else
+        np.sign(x) * (np.sum(np.abs(x), 0, keepdims=True) == ans)
+        / np.sum(np.sum(np.abs(x), 0) == ans)
+        if ord == 1 or ord == -1 else
+        np.sign(x) * (np.sum(np.abs(x), 1, keepdims=True) == ans)
+        / np.sum(np.sum(np.abs(x), 1) == ans)
+        if ord == np.inf or ord == -np.inf else
+        rt.singular_outer(x, 0) if ord == 2 else
+        rt.singular_outer(x, -1) if ord == -2 else
+        rt.singular_outer(x, "nuc") if ord == "nuc" else
+        rt.unsupported("np.linalg.norm of a matrix with this ord")), axis, keepdims=keepdims)
+
+
+defjvp(np.linalg.norm, norm_t)

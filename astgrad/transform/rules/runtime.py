@@ -3,7 +3,7 @@ differentiated again."""
 import numpy as np
 
 from ..kinds import OPAQUE, UNKNOWN
-from ..registry import deflinear, defnondiff, defvjp, primitive
+from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
 defvjp(rt.unbroadcast, lambda b, ans, g, x: np.broadcast_to(b, np.shape(g)), None,
@@ -86,4 +86,31 @@ defvjp(rt.kron_adjoint,
        None)
 # first derivatives only: their own derivatives are refused, not approximated
 primitive(rt.einsum_adjoints)
-primitive(rt.singular_outer)
+# (a rule that refuses at run time, so code holding an untaken branch with it still compiles)
+defvjp(rt.singular_outer,
+       lambda g, ans, x, which: rt.unsupported("second derivatives of matrix 2-norms"), None)
+defjvp(rt.singular_outer,
+       lambda t, ans, x, which: rt.unsupported("second derivatives of matrix 2-norms"), None)
+
+
+# ---- forward mode: the helpers are linear in the adjoint they move ------------------------
+for _fn in (rt.untake, rt.untake_along_axis, rt.undiagonal, rt.unrepeat, rt.untile, rt.unpad,
+            rt.undiff, rt.unstack_like):
+    deflinear(_fn, "g")
+deflinear(rt.restack_like, "parts")
+deflinear(rt.einsum_tangent, "tangents")
+# bilinear in the seed and the other factor; the own factor's values are not read
+defjvp(rt.tensordot_adjoint,
+       lambda t, ans, g, a, b, axes, argnum: rt.tensordot_adjoint(t, a, b, axes, argnum),
+       lambda t, ans, g, a, b, axes, argnum:
+       rt.tensordot_adjoint(g, t, b, axes, 1) if argnum == 1 else 0.0 * ans,
+       lambda t, ans, g, a, b, axes, argnum:
+       rt.tensordot_adjoint(g, a, t, axes, 0) if argnum == 0 else 0.0 * ans,
+       None, None)
+defjvp(rt.kron_adjoint,
+       lambda t, ans, g, a, b, argnum: rt.kron_adjoint(t, a, b, argnum),
+       lambda t, ans, g, a, b, argnum:
+       rt.kron_adjoint(g, t, b, 1) if argnum == 1 else 0.0 * ans,
+       lambda t, ans, g, a, b, argnum:
+       rt.kron_adjoint(g, a, t, 0) if argnum == 0 else 0.0 * ans,
+       None)

@@ -3,7 +3,7 @@ each adjoint moves the output's adjoint back, summing where elements were copied
 import numpy as np
 
 from ..kinds import UNKNOWN, Kind
-from ..registry import deflinear, defvjp
+from ..registry import defjvp, deflinear, defvjp
 from .reductions import flat_unless_axis
 from ... import runtime as rt
 
@@ -186,3 +186,52 @@ deflinear(np.stack, "arrays")
 deflinear(np.concatenate, "arrays")
 deflinear(np.array, "object")
 deflinear(np.asarray, "a")
+for _fn, _param in ((np.swapaxes, "a"), (np.moveaxis, "a"), (np.flip, "m"), (np.fliplr, "m"),
+                    (np.flipud, "m"), (np.roll, "a"), (np.rot90, "m"), (np.triu, "m"),
+                    (np.tril, "m"), (np.diagonal, "a"), (np.diag, "v"), (np.repeat, "a"),
+                    (np.tile, "A"), (np.take, "a"), (np.take_along_axis, "arr"),
+                    (np.full, "fill_value")):
+    deflinear(_fn, _param)
+# lists in, lists out: the tangent of a list is a list
+for _fn, _param in ((np.vstack, "tup"), (np.hstack, "tup"), (np.dstack, "tup"),
+                    (np.column_stack, "tup"), (np.split, "ary"), (np.array_split, "ary"),
+                    (np.hsplit, "ary"), (np.vsplit, "ary"), (np.dsplit, "ary")):
+    deflinear(_fn, _param)
+# jointly linear, not bilinear: each tangent goes in with zeros in the other's place
+defjvp(np.append,
+       lambda t, ans, arr, values, axis=None: np.append(t, np.zeros_like(values), axis),
+       lambda t, ans, arr, values, axis=None: np.append(np.zeros_like(arr), t, axis))
+# full_like takes its dtype from `a`, which may be an integer array: spread the tangent
+defjvp(np.full_like, None, lambda t, ans, a, fill_value: np.full(np.shape(a), t))
+# sorting is a permutation: the tangent is permuted alike
+defjvp(np.sort,
+       lambda t, ans, a, axis=-1, kind=None:
+       np.take_along_axis(t, np.argsort(a, axis, kind), axis) if axis is not None else
+       np.take(t, np.argsort(a, None, kind)))
+# padding with a constant: the array's tangent padded with zeros, and the constant's
+# tangent where the padding is
+defjvp(np.pad,
+       lambda t, ans, array, pad_width, mode="constant", constant_values=0:
+       np.pad(t, pad_width) if mode == "constant" else
+       rt.unsupported("np.pad with a mode other than 'constant'"),
+       None,
+       None,
+       lambda t, ans, array, pad_width, mode="constant", constant_values=0:
+       np.pad(np.zeros(np.shape(array)), pad_width, constant_values=t)
+       if np.ndim(constant_values) == 0 else
+       rt.unsupported("np.pad with per-axis constant_values"))
+# ranges: element i is start + i * step (called with one argument, that is the stop)
+defjvp(np.arange,
+       lambda t, ans, start, stop=None, step=None, dtype=None:
+       np.zeros(np.shape(ans)) if stop is None else np.full(np.shape(ans), t),
+       None,
+       lambda t, ans, start, stop=None, step=None, dtype=None: t * np.arange(np.size(ans)))
+defjvp(np.linspace,
+       lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       t * (1 - np.linspace(0.0, 1.0, num, endpoint))
+       if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
+       rt.unsupported("np.linspace with array ends or retstep=True"),
+       lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       t * np.linspace(0.0, 1.0, num, endpoint)
+       if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
+       rt.unsupported("np.linspace with array ends or retstep=True"))
