@@ -103,8 +103,10 @@ def rules_table() -> str:
             continue
         if prim.nondiff:
             rows.append((prim.name, "constant", "constant"))
-        elif prim.vjps or prim.jvps:
-            rows.append((prim.name, "yes" if prim.vjps else "-", "yes" if prim.jvps else "-"))
+        elif prim.vjps or prim.jvps or prim.linear:
+            forward = prim.params and any(registry.forward_rule(prim, i) not in (None, "zero")
+                                          for i in range(len(prim.params)))
+            rows.append((prim.name, "yes" if prim.vjps else "-", "yes" if forward else "-"))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{a:<{width}}  {b:<8}  {c}" for a, b, c in rows)
 

@@ -212,8 +212,10 @@ class _Forward:
         if not terms:
             return self._zero(_load(target))
         expr = terms[0]
+        listed = self.kinds.get(target, UNKNOWN).dtype == "O"   # a list: add element by element
         for term in terms[1:]:
-            expr = ast.BinOp(expr, ast.Add(), term)
+            expr = _call(self.ns, "rt.add_each", [expr, term]) if listed \
+                else ast.BinOp(expr, ast.Add(), term)
         if prim.elementwise and not shaped and not self._all_scalar(args, target):
             expr = _call(self.ns, "rt.broadcast_like", [expr, _load(target)])
         return expr
