@@ -16,6 +16,7 @@ import pytest
 import astgrad as ag
 from astgrad.__main__ import rules_markdown
 from astgrad.errors import WrtError
+from .test_examples import line_after
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOAT = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
@@ -30,14 +31,8 @@ def example():
     return proc.stdout
 
 
-def _after(out, label):
-    lines = [ln for ln in out.splitlines() if ln.startswith(label)]
-    assert len(lines) == 1, f"expected one line starting with {label!r} in:\n{out}"
-    return lines[0][len(label):].strip()
-
-
 def _numbers(out, label):
-    return np.array([float(v) for v in re.findall(FLOAT, _after(out, label))])
+    return np.array([float(v) for v in re.findall(FLOAT, line_after(out, label))])
 
 
 def test_naive_code_overflows(example):
