@@ -27,7 +27,8 @@ def main(argv=None) -> int:
     show.add_argument("target", help="path/to/file.py:function")
     show.add_argument("--wrt", default="0", help="arguments to differentiate: 0,1 or x,y")
     show.add_argument("--mode", default="grad", choices=["grad", "value_and_grad", "vjp"])
-    show.add_argument("--order", type=int, default=1, help="derivative order (1)")
+    show.add_argument("--order", type=int, default=1,
+                      help="1, or 2 for the code of Hessian-vector products")
     show.add_argument("--kinds", default=None,
                       help="argument kinds to specialize for: float, int, or Nd for an "
                            "N-dimensional float array, e.g. float,2d,1d")
@@ -48,10 +49,15 @@ def main(argv=None) -> int:
 
 def show_source(args) -> str:
     fn = _load(args.target)
-    if args.order != 1:
-        raise AstgradError(f"--order {args.order}: only first derivatives are generated so far.")
+    if args.order not in (1, 2):
+        raise AstgradError(f"--order {args.order}: show prints first or second derivatives.")
     wrt = tuple(int(w) if w.lstrip("-").isdigit() else w for w in args.wrt.split(","))
-    df = getattr(api, args.mode)(fn, wrt=wrt if len(wrt) > 1 else wrt[0])
+    wrt = wrt if len(wrt) > 1 else wrt[0]
+    df = getattr(api, args.mode)(fn, wrt=wrt)
+    if args.order == 2:
+        # The second derivative's code: the gradient's code differentiated again, in
+        # forward mode (Hessian-vector products; `ag.hessian` and `ag.hvp` run it).
+        df = api.jvp(api.grad(fn, wrt=wrt), wrt=wrt)
     if args.kinds:
         df._astgrad.specialize(*_examples(args.kinds, fn))
     return api.source(df)

@@ -60,3 +60,16 @@ def test_rules_lists_functions_and_modes():
     lines = out.stdout.splitlines()
     assert any(line.split()[:2] == ["np.sin", "yes"] for line in lines)
     assert any(line.split()[:2] == ["np.argmax", "constant"] for line in lines)
+
+
+def test_show_order_two_prints_second_derivative_code(user_file):
+    out = run("show", f"{user_file}:loss", "--wrt", "w", "--order", "2", "--kinds", "1d,2d")
+    assert out.returncode == 0, out.stderr
+    assert "def dloss_dw_jvp(w, X, tw):" in out.stdout
+    namespace = {}
+    exec(out.stdout, namespace)
+    import numpy as np
+    w, X, v = np.array([0.1, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([1.0, 0.5])
+    t = np.tanh(X @ w)
+    hessian = X.T @ np.diag(-2 * t * (1 - t ** 2)) @ X
+    np.testing.assert_allclose(namespace["dloss_dw_jvp"](w, X, v)[1], hessian @ v, rtol=1e-12)
