@@ -373,6 +373,18 @@ def _derived(fn, key, make) -> Callable:
         return per_fn[key]
 
 
+def _basis(shape: tuple, dtype=np.float64):
+    """One unit array of `shape` per element, in C order (the float 1.0 for shape ())."""
+    if not shape:
+        yield 1.0
+        return
+    size = int(np.prod(shape))
+    for i in range(size):
+        e = np.zeros(size, dtype=dtype)
+        e[i] = 1.0
+        yield e.reshape(shape)
+
+
 def hvp(f: Callable, wrt=0) -> Callable:
     """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
     the forward-mode derivative of the generated gradient along `v`."""
@@ -404,11 +416,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
             x = values[position]
             if not isinstance(x, np.ndarray):
                 return inner(*values, 1.0)[1]
-            columns = []
-            for i in range(x.size):
-                e = np.zeros(x.size, dtype=x.dtype)
-                e[i] = 1.0
-                columns.append(np.asarray(inner(*values, e.reshape(x.shape))[1]))
+            columns = [np.asarray(inner(*values, e)[1]) for e in _basis(x.shape, x.dtype)]
             return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
         hessian_fn._astgrad = inner._astgrad
         hessian_fn.__name__ = f"hessian_of_{_name(fn)}"
@@ -440,18 +448,9 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             xshape, yshape = np.shape(x), np.shape(value)
             n_in, n_out = int(np.prod(xshape)), int(np.prod(yshape))
             if n_out <= n_in:
-                rows = []
-                for j in range(n_out):
-                    e = np.zeros(n_out)
-                    e[j] = 1.0
-                    rows.append(np.asarray(pullback(e.reshape(yshape) if yshape else 1.0)))
+                rows = [np.asarray(pullback(e)) for e in _basis(yshape)]
                 return np.stack(rows).reshape(yshape + xshape)
-            columns = []
-            for i in range(n_in):
-                e = np.zeros(n_in)
-                e[i] = 1.0
-                columns.append(np.asarray(onward(*values, e.reshape(xshape) if xshape
-                                                 else 1.0)[1]))
+            columns = [np.asarray(onward(*values, e)[1]) for e in _basis(xshape)]
             return np.stack(columns, axis=-1).reshape(yshape + xshape)
         jacobian_fn._astgrad = onward._astgrad
         jacobian_fn.__name__ = f"jacobian_of_{_name(fn)}"

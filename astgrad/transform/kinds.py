@@ -89,11 +89,6 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False) -> 
     return Kind(max((k.ndim for k in kinds), default=0), dtype, False, itemsize)
 
 
-def same(kind: Kind) -> Kind:
-    """An array result of the same ndim and dtype (NumPy turns Python numbers into NumPy ones)."""
-    return Kind(kind.ndim, kind.dtype, False, kind.itemsize)
-
-
 def static_value(node, default=None):
     """The value of a constant expression node, else `default`."""
     import ast
