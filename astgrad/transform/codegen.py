@@ -11,7 +11,7 @@ import linecache
 import threading
 
 from .nodes import Comment
-from .resolve import Namespace, UserScope
+from .resolve import _MISSING, Namespace, UserScope
 
 _INDENT = "    "
 _counter = itertools.count(1)
@@ -86,14 +86,9 @@ class _LiveGlobals(dict):
             raise KeyError(name)
         scope, original = self.sources[name]
         value = scope.get(original)
-        if value is _missing_marker():
+        if value is _MISSING:
             raise KeyError(name)
         return value
-
-
-def _missing_marker():
-    from .resolve import _MISSING
-    return _MISSING
 
 
 def compile_function(text: str, name: str, ns: Namespace, scope: UserScope, label: str):

@@ -450,7 +450,7 @@ def _pure_statement(stmt) -> bool:
     """Does `stmt` only bind names (no in-place change, no effect)?"""
     if isinstance(stmt, ast.Assign):
         return all(isinstance(t, ast.Name) for t in stmt.targets) and _pure(stmt.value)
-    return type(stmt).__name__ == "Comment"
+    return isinstance(stmt, Comment)
 
 
 def _eliminate_dead(fn) -> bool:
