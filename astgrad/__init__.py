@@ -1,5 +1,6 @@
 """astgrad: automatic differentiation by source transformation for Python and NumPy."""
-from .api import grad, hessian, hvp, jacobian, jvp, source, value_and_grad, vjp
+from .api import grad, jvp, source, value_and_grad, vjp
+from .composed import hessian, hvp, jacobian
 from .errors import AstgradError
 from .extend import defjvp, defvjp, primitive
 from .testing import check_grads

@@ -40,7 +40,12 @@ def parse(fn) -> source.Source:
 
 
 def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
-             parsed: source.Source | None = None) -> Generated:
+             parsed: source.Source | None = None, transform_of: Callable | None = None) -> Generated:
+    """Compile `request` for `fn` specialized to `param_kinds`.
+
+    `transform_of(fn, mode, wrt)` is the public transform (`"vjp"` or `"jvp"`) of a
+    user function that this one calls rather than inlines; the caller (`api`)
+    passes it, so the compiler never imports the API above it."""
     src = parsed or source.read(fn)
     tree = copy.deepcopy(src.tree)
     scope = resolve.UserScope(fn)
@@ -64,10 +69,10 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)
     if request.mode == "jvp":
-        tree, shapes = forward.forward(tree, src, act, kinds, ns, namer, request, _callee_jvp)
+        tree, shapes = forward.forward(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "jvp"))
         _dump("forward", tree)
     else:
-        tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _callee_vjp)
+        tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "vjp"))
         _dump("reverse", tree)
     tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
     _dump("optimize", tree)
@@ -78,14 +83,9 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     return Generated(compiled, text, filename)
 
 
-def _callee_vjp(fn, wrt):
-    from ..api import vjp            # the public transform, for a helper the caller calls
-    return vjp(fn, wrt=wrt)
-
-
-def _callee_jvp(fn, wrt):
-    from ..api import jvp
-    return jvp(fn, wrt=wrt)
+def _mode(transform_of, mode):
+    """`transform_of` for one mode, as the differentiating passes call it: `(fn, wrt)`."""
+    return None if transform_of is None else (lambda fn, wrt: transform_of(fn, mode, wrt))
 
 
 def _note(request, param_kinds, src) -> str:

@@ -1,0 +1,107 @@
+"""Transforms composed of the basic ones: `hvp`, `hessian` and `jacobian`."""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import numpy as np
+
+from .api import derived, grad, jvp, vjp
+from .errors import AstgradError, WrtError
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _values(fn, args, kwargs) -> list:
+    """All of `fn`'s arguments by position (jvp takes them so, with the tangent last)."""
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return list(bound.arguments.values())
+
+
+def _basis(shape: tuple, dtype=np.float64):
+    """One unit array of `shape` per element, in C order (the float 1.0 for shape ())."""
+    if not shape:
+        yield 1.0
+        return
+    size = int(np.prod(shape))
+    for i in range(size):
+        e = np.zeros(size, dtype=dtype)
+        e[i] = 1.0
+        yield e.reshape(shape)
+
+
+def hvp(f: Callable, wrt=0) -> Callable:
+    """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
+    the forward-mode derivative of the generated gradient along `v`."""
+    def make(fn):
+        inner = jvp(grad(fn, wrt=wrt), wrt=wrt)
+
+        def hvp_fn(*args):
+            return inner(*args)[1]
+        hvp_fn._astgrad = inner._astgrad
+        hvp_fn.__name__ = f"hvp_of_{_name(fn)}"
+        hvp_fn.__doc__ = hvp.__doc__
+        return hvp_fn
+    return derived(f, ("hvp", wrt), make)
+
+
+def hessian(f: Callable, wrt=0) -> Callable:
+    """`hessian(f, wrt=0)`: `H` of shape `arg.shape + arg.shape` for scalar `f`, one
+    forward-over-reverse product `H @ e_i` per element of the argument."""
+    if isinstance(wrt, (tuple, list)):
+        raise WrtError("ag.hessian takes one argument in `wrt`; use ag.hvp for several.")
+
+    def make(fn):
+        inner = jvp(grad(fn, wrt=wrt), wrt=wrt)
+        position = inner._astgrad.params.index(
+            next(p for p in inner._astgrad.params if p.name == inner._astgrad.wrt[0]))
+
+        def hessian_fn(*args, **kwargs):
+            values = _values(fn, args, kwargs)
+            x = values[position]
+            if not isinstance(x, np.ndarray):
+                return inner(*values, 1.0)[1]
+            columns = [np.asarray(inner(*values, e)[1]) for e in _basis(x.shape, x.dtype)]
+            return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+        hessian_fn._astgrad = inner._astgrad
+        hessian_fn.__name__ = f"hessian_of_{_name(fn)}"
+        hessian_fn.__doc__ = hessian.__doc__
+        return hessian_fn
+    return derived(f, ("hessian", wrt), make)
+
+
+def jacobian(f: Callable, wrt=0) -> Callable:
+    """`jacobian(f, wrt=0)`: `J` of shape `out.shape + arg.shape`.
+
+    Built from whichever mode needs fewer passes: reverse mode (one pullback per
+    output element) when the output has fewer elements than the argument, else
+    forward mode (one tangent per argument element)."""
+    if isinstance(wrt, (tuple, list)):
+        raise WrtError("ag.jacobian takes one argument in `wrt`.")
+
+    def make(fn):
+        backward, onward = vjp(fn, wrt=wrt), jvp(fn, wrt=wrt)
+        position = [p.name for p in onward._astgrad.params].index(onward._astgrad.wrt[0])
+
+        def jacobian_fn(*args, **kwargs):
+            values = _values(fn, args, kwargs)
+            x = values[position]
+            value, pullback = backward(*values)
+            if isinstance(value, tuple):
+                raise AstgradError("ag.jacobian needs a function with one output, not a "
+                                   "tuple; take the jacobian of each output.")
+            xshape, yshape = np.shape(x), np.shape(value)
+            n_in, n_out = int(np.prod(xshape)), int(np.prod(yshape))
+            if n_out <= n_in:
+                rows = [np.asarray(pullback(e)) for e in _basis(yshape)]
+                return np.stack(rows).reshape(yshape + xshape)
+            columns = [np.asarray(onward(*values, e)[1]) for e in _basis(xshape)]
+            return np.stack(columns, axis=-1).reshape(yshape + xshape)
+        jacobian_fn._astgrad = onward._astgrad
+        jacobian_fn.__name__ = f"jacobian_of_{_name(fn)}"
+        jacobian_fn.__doc__ = jacobian.__doc__
+        return jacobian_fn
+    return derived(f, ("jacobian", wrt), make)

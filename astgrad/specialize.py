@@ -1,0 +1,214 @@
+"""One transform of one function: its specializations by argument kinds.
+
+The code generated for a call depends on the kinds of its arguments (Python
+number, or array of a given ndim and dtype); `Transform.lookup` finds or
+generates the specialization for a call, and its `Dispatcher` (see
+`dispatcher`) is the function the user holds.
+"""
+from __future__ import annotations
+
+import inspect
+import linecache
+import threading
+from typing import Callable
+
+import numpy as np
+
+from . import runtime
+from .dispatcher import Dispatcher
+from .errors import AstgradError, SourceError, WrtError
+from .transform import driver, registry
+from .transform.kinds import Kind, of_value
+from .transform.reverse import Request
+
+_DIFFERENTIABLE = ("f",)
+_wrappers: dict[int, Callable] = {}
+
+
+class Transform:
+    """One transform (`mode`) of `fn` with respect to `wrt`.
+
+    `transform_of(fn, mode, wrt)` gives the public transform of another user
+    function (a helper called through its own vjp or jvp)."""
+
+    def __init__(self, fn: Callable, mode: str, wrt, transform_of: Callable):
+        fn = as_function(fn)
+        self.fn, self.mode, self.transform_of = fn, mode, transform_of
+        self.fn_name = _name(fn)
+        self.inner: Transform | None = getattr(fn, "_astgrad", None)
+        self.signature = inspect.signature(fn)
+        self.params = self._params()
+        self.wrt, self.as_tuple = _wrt_names(wrt, [p.name for p in self.params], self.fn_name)
+        self.by_key: dict[tuple, Callable] = {}       # argument types (and array ndim, dtype)
+        self.by_kind: dict[tuple, driver.Generated] = {}
+        self.by_kind_inlined: dict[tuple, driver.Generated] = {}
+        self.last: driver.Generated | None = None
+        self.lock = threading.RLock()
+        self.parsed = None
+        self._dispatcher = Dispatcher(self)
+        self.dispatcher = self._dispatcher.fn
+
+    def _params(self) -> list[inspect.Parameter]:
+        params = list(self.signature.parameters.values())
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise AstgradError(f"cannot differentiate `{self.fn_name}`: `*{p.name}` "
+                                   f"parameters are not supported.", fix="Name each argument.")
+        return params
+
+    # -- specializations --------------------------------------------------------------
+    def specialize(self, *args, **kwargs) -> Callable:
+        """The generated function for these arguments' kinds (made once per kinds)."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return self.lookup(*(bound.arguments[p.name] for p in self.params))
+
+    def lookup(self, *values) -> Callable:
+        """The specialization for `values` (all parameters, in order); the dispatcher's
+        slow path."""
+        key = tuple(_key(v) for v in values)
+        fn = self.by_key.get(key)
+        if fn is None:
+            with self.lock:
+                fn = self.by_key.get(key)
+                if fn is None:
+                    kinds = tuple(of_value(v) for v in values)
+                    gen = self.by_kind.get(kinds) or self._generate(kinds, values)
+                    self.by_kind[kinds] = gen
+                    fn = self.by_key[key] = gen.fn
+                    self.last = gen
+                    self.dispatcher.__wrapped__ = fn
+                    self._dispatcher.add_guard(values, fn)
+        return fn
+
+    def _generate(self, kinds: tuple[Kind, ...], values, inline_all=False) -> driver.Generated:
+        names = [p.name for p in self.params]
+        for name, kind, value in zip(names, kinds, values):
+            if name in self.wrt:
+                _check_differentiable(self.fn, name, kind, value)
+        target = self.inner.inlined(*values) if self.inner else self.fn
+        parsed = driver.parse(target) if self.inner else self._parsed()
+        request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all)
+        return driver.generate(target, dict(zip(names, kinds)), request, parsed,
+                               self.transform_of)
+
+    def _parsed(self):
+        if self.parsed is None:
+            self.parsed = driver.parse(self.fn)
+        return self.parsed
+
+    def inlined(self, *values) -> Callable:
+        """The code for these arguments with every user function inlined: what a
+        transform of this transform reads (a call through a helper's pullback
+        closure cannot be differentiated again)."""
+        kinds = tuple(of_value(v) for v in values)
+        with self.lock:
+            gen = self.by_kind_inlined.get(kinds)
+            if gen is None:
+                gen = self.by_kind_inlined[kinds] = self._generate(kinds, values, True)
+        return gen.fn
+
+    def generic(self) -> driver.Generated:
+        """Code for arguments of any kind (what `ag.source` shows before any call)."""
+        if self.last is not None:
+            return self.last
+        kinds = {p.name: Kind() for p in self.params}
+        target = self.inner.generic().fn if self.inner else self.fn
+        request = Request(self.wrt, self.mode, self.as_tuple, self.name(), bool(self.inner))
+        return driver.generate(target, kinds, request, None, self.transform_of)
+
+    # -- names ------------------------------------------------------------------------
+    def name(self) -> str:
+        """The generated function's name: `df_dx`, `f_and_df_dx`, `f_vjp`, `f_jvp`."""
+        base = self.fn_name.replace(".", "_").replace("<", "").replace(">", "")
+        wrt = "_".join(self.wrt)
+        if self.mode == "grad":
+            return f"d{base}_d{wrt}"
+        if self.mode == "value_and_grad":
+            return f"{base}_and_d{base}_d{wrt}"
+        return f"{base}_{self.mode}"
+
+    def extra_name(self) -> str:
+        """The jvp's tangent parameter: `tangent`, unless the function has one."""
+        names = {p.name for p in self.params}
+        extra = "tangent"
+        while extra in names:
+            extra += "_"
+        return extra
+
+
+def as_function(fn) -> Callable:
+    """`fn` itself, or for a primitive such as `np.sin` a one-line Python function calling it."""
+    if getattr(fn, "__code__", None) is not None or getattr(fn, "_astgrad", None) is not None:
+        return fn
+    prim = registry.lookup(fn)
+    if prim is None or prim.signature is None:
+        raise SourceError(f"{fn!r} is not a Python function, so its source cannot be read.",
+                          fix="Pass a function defined with `def` (or a lambda).")
+    if id(fn) not in _wrappers:
+        name = prim.name.rpartition(".")[2]
+        params = [p.replace(default=p.empty) if p.default is p.empty else p
+                  for p in prim.signature.parameters.values()]
+        text = (f"def {name}{inspect.Signature(params)}:\n"
+                f"    return {prim.name}({', '.join(prim.params)})\n")
+        filename = f"<astgrad: {prim.name}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        namespace = {"np": np, "rt": runtime}
+        exec(compile(text, filename, "exec"), namespace)
+        _wrappers[id(fn)] = namespace[name]
+    return _wrappers[id(fn)]
+
+
+def _wrt_names(wrt, names: list[str], fn_name: str) -> tuple[tuple[str, ...], bool]:
+    """The parameter names `wrt` designates, and whether gradients come as a tuple."""
+    as_tuple = isinstance(wrt, (tuple, list))
+    out = []
+    for item in list(wrt) if as_tuple else [wrt]:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise WrtError(f"wrt={item!r}: give an argument's position (an int) or its "
+                           f"name (a str).")
+        if isinstance(item, int):
+            if not -len(names) <= item < len(names):
+                raise WrtError(f"wrt={item} is out of range: `{fn_name}` takes "
+                               f"{len(names)} argument(s) ({', '.join(names)}).")
+            out.append(names[item])
+        elif item not in names:
+            raise WrtError(f"wrt={item!r} is not an argument of `{fn_name}`; its "
+                           f"arguments are {', '.join(names)}.")
+        else:
+            out.append(item)
+    if len(set(out)) != len(out):
+        raise WrtError(f"wrt={wrt!r} names an argument twice.")
+    if not out:
+        raise WrtError("wrt names no argument.")
+    return tuple(out), as_tuple
+
+
+def _key(v):
+    """What picks a specialization: the type, and for arrays also ndim and dtype."""
+    t = type(v)
+    if t is np.ndarray:
+        return (v.ndim, v.dtype.char)
+    if isinstance(v, np.ndarray):
+        return (t, v.ndim, v.dtype.char)
+    return t
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _check_differentiable(fn, name, kind: Kind, value) -> None:
+    if kind.dtype in _DIFFERENTIABLE:
+        return
+    if kind.dtype in ("i", "u", "b"):
+        example = "" if kind.dtype == "b" else " (pass 2.0, not 2)" if kind.py \
+            else " (use .astype(float))"
+        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`: it is "
+                       f"{'an integer' if kind.dtype != 'b' else 'a boolean'}{example}.",
+                       fix="Pass a floating-point value.")
+    if kind.dtype == "c":
+        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to complex `{name}`: "
+                       f"complex derivatives are not supported.")
+    raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`, a "
+                   f"{type(value).__name__}: only floats and float arrays have gradients.")
