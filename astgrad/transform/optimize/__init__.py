@@ -1,0 +1,56 @@
+"""Pass 6, optimize: small rewrites that make generated code short and fast.
+
+Each rewrite keeps every value the function returns; each is a module with
+one public function and its before/after source in its docstring:
+
+    simplify.simplify               constant folding, identities for the value's
+                                    kind (`1.0 * x` is `x` only for a float `x`),
+                                    static tests on kinds (`np.ndim(x) == 2`),
+                                    numbers broadcast, branches decided
+    copies.propagate_copies         `a = b`: uses of `a` read `b`
+    zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
+    dead.eliminate_dead             assignments nothing reads, dropped
+    inline_temps.inline_once        single-use made-up names written where used
+    fresh.fresh_gradients           no returned gradient is a read-only view
+    comments.drop_orphan_comments   no comment that heads nothing
+
+`analyses` holds what they read (definitions and uses, names assigned once,
+names changed in place, kinds). Output guarantees: no assignment whose value
+is never read, no `name = other_name` copy of a single-definition name.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..kinds import Kind
+from ..resolve import Namespace
+from .analyses import facts
+from .comments import drop_orphan_comments
+from .copies import propagate_copies
+from .dead import eliminate_dead
+from .fresh import fresh_gradients
+from .inline_temps import inline_once
+from .simplify import simplify
+from .zeros import known_zeros
+
+_ROUNDS = 20    # a safety bound on the rounds to a fixed point
+
+
+def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
+             kinds: dict[str, Kind], shapes: dict[str, str]) -> ast.FunctionDef:
+    """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
+    earlier one of the same shape, so a value kept only for its shape need not be
+    computed; `temps` are the names the compiler made up, which may be inlined."""
+    for _ in range(_ROUNDS):
+        changed = simplify(fn, facts(fn, ns, kinds, shapes))
+        changed |= propagate_copies(fn)
+        changed |= known_zeros(fn)
+        changed |= eliminate_dead(fn)
+        if not changed:
+            break
+    while inline_once(fn, temps):
+        pass
+    simplify(fn, facts(fn, ns, kinds, shapes))    # what inlining brought together
+    fresh_gradients(fn, ns)
+    drop_orphan_comments(fn)
+    return fn

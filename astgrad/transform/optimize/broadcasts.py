@@ -1,0 +1,106 @@
+"""The simplifier's rules for broadcasting: a number broadcast to an array's
+shape stays a number wherever NumPy would broadcast it anyway, and an adjoint
+summed back to a number's shape is the number. Each rule returns the
+replacement, or None where it does not apply.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ... import runtime
+from .. import registry
+from .analyses import Facts
+
+_SCALAR = "scalar"      # the shape class of every 0-d value
+
+
+def number_operand(node: ast.BinOp, facts: Facts) -> ast.expr | None:
+    """`np.broadcast_to(s, A.shape) * c` -> `np.broadcast_to(s * c, A.shape)` for a
+    number `c`; `np.broadcast_to(s, A.shape) * E` -> `s * E` where `E` has `A`'s
+    shape (also for `/`, `+`, `-`, and with the sides swapped)."""
+    if not isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)):
+        return None
+    for side, other in (("left", "right"), ("right", "left")):
+        found = _broadcast_number(getattr(node, side), facts)
+        if found is None:
+            continue
+        value, shape = found
+        partner = getattr(node, other)
+        if facts.kind(partner).ndim == 0:     # a number: do it before broadcasting
+            inner = ast.BinOp(value, node.op, partner) if side == "left" else \
+                ast.BinOp(partner, node.op, value)
+            return ast.Call(getattr(node, side).func, [inner, shape], [])
+        cls = _class_of_shape(shape, facts)
+        if cls is not None and cls != _SCALAR and _class(partner, facts) == cls:
+            setattr(node, side, value)        # the other side has the shape already
+            return node
+    return None
+
+
+def unbroadcast_number(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`rt.unbroadcast(g, s)` -> `g` for 0-d `g` and `s`."""
+    if _two_arguments(node) and facts.ns.value(node.func) is runtime.unbroadcast \
+            and facts.kind(node.args[0]).ndim == 0 and facts.kind(node.args[1]).ndim == 0:
+        return node.args[0]
+    return None
+
+
+def broadcast_to_number(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`np.broadcast_to(s, np.shape(c))` (or `c.shape`) -> `s` for 0-d `s` and `c`."""
+    if _two_arguments(node) and facts.ns.value(node.func) is np.broadcast_to \
+            and facts.kind(node.args[0]).ndim == 0 and _shape_of_number(node.args[1], facts):
+        return node.args[0]
+    return None
+
+
+def _two_arguments(node: ast.Call) -> bool:
+    return len(node.args) == 2 and not node.keywords
+
+
+def _shape_of_number(node, facts: Facts) -> bool:
+    """Is `node` `np.shape(v)` or `v.shape` for a 0-d `v`?"""
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return facts.kind(node.value).ndim == 0
+    if isinstance(node, ast.Call) and facts.ns.value(node.func) is np.shape and node.args:
+        return facts.kind(node.args[0]).ndim == 0
+    return False
+
+
+def _broadcast_number(node, facts: Facts):
+    """`(s, shape node)` if `node` is `np.broadcast_to(s, shape)` of a number `s`."""
+    if isinstance(node, ast.Call) and facts.ns.value(node.func) is np.broadcast_to \
+            and len(node.args) == 2 and not node.keywords \
+            and facts.kind(node.args[0]).ndim == 0:
+        return node.args[0], node.args[1]
+    return None
+
+
+def _class_of_shape(shape, facts: Facts):
+    """The shape class of `v` if `shape` is `v.shape` or `np.shape(v)`."""
+    base = shape.value if isinstance(shape, ast.Attribute) and shape.attr == "shape" else \
+        shape.args[0] if isinstance(shape, ast.Call) and \
+        facts.ns.value(shape.func) is np.shape and len(shape.args) == 1 else None
+    return _class(base, facts) if base is not None else None
+
+
+def _class(node, facts: Facts):
+    """Which top-level value `node`'s shape is known equal to (`_SCALAR` for numbers)."""
+    if facts.kind(node).ndim == 0:
+        return _SCALAR
+    if isinstance(node, ast.Name):
+        return facts.shapes.get(node.id)
+    parts = None
+    if isinstance(node, ast.UnaryOp):
+        parts = [node.operand]
+    elif isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
+        parts = [node.left, node.right]
+    elif isinstance(node, ast.Call) and not node.keywords:
+        prim = registry.lookup(facts.ns.value(node.func))
+        if prim is not None and prim.elementwise:
+            parts = node.args
+    if not parts:
+        return None
+    classes = {_class(p, facts) for p in parts} - {_SCALAR}
+    return classes.pop() if len(classes) == 1 else None

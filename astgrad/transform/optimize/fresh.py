@@ -1,0 +1,49 @@
+"""Fresh gradients: no gradient is returned as `np.broadcast_to(g, x.shape)`, a
+read-only view a caller could not update in place; it is `np.full_like(x, g)`,
+a fresh array of `x`'s shape and dtype.
+
+    before                                  after
+    bx = np.broadcast_to(g, x.shape)        bx = np.full_like(x, g)
+    return bx                               return bx
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..resolve import Namespace
+from .analyses import blocks, counts, single_target
+
+
+def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
+    """Rewrite, in place, each returned broadcast whose target shape is `x.shape`."""
+    defs, _ = counts(fn)
+    for block in blocks(fn):
+        for item in _returned(block):
+            if isinstance(item, ast.Name) and defs.get(item.id) == 1:
+                item = next((s.value for s in block if single_target(s) == item.id), None)
+            if isinstance(item, ast.Call) and ns.value(item.func) is np.broadcast_to:
+                target = _shape_arg(item, ns)
+                if target is not None:
+                    item.func = ns.ref(np.full_like)
+                    item.args = [target, item.args[0]]
+
+
+def _returned(block) -> list[ast.expr]:
+    """The values `block`'s final `return` returns, tuples (and tuples in them) opened."""
+    ret = block[-1]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return []
+    returned = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
+    return [e for node in returned for e in (node.elts if isinstance(node, ast.Tuple) else [node])]
+
+
+def _shape_arg(call, ns):
+    """`x` if `call`'s second argument is `x.shape` or `np.shape(x)`."""
+    node = call.args[1] if len(call.args) > 1 else None
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return node.value
+    if isinstance(node, ast.Call) and ns.value(node.func) is np.shape:
+        return node.args[0]
+    return None

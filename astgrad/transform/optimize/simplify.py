@@ -1,0 +1,105 @@
+"""Algebraic simplification: every expression the rules know is rewritten to a
+simpler one with the same value, and every branch whose test is known when the
+code is made is replaced by the branch taken.
+
+    before                                   after
+    b = 1.0 * g            (g a float)       b = g
+    n = np.ndim(x)         (x a vector)      n = 1
+    if np.ndim(x) == 1:                      y = x
+        y = x
+    else:
+        y = x.T
+    z = np.broadcast_to(s, x.shape) * x      z = s * x
+
+The rules live in `algebra` (numbers and logic), `shapes` (shapes known from
+kinds) and `broadcasts` (numbers broadcast and summed back); `_RULES` lists,
+for each node class, the rules tried in order, the first that applies wins.
+This pass only simplifies: it does not differentiate, so a node class with no
+rules (a `Name`, a `Subscript`, a `For`...) has nothing to simplify in itself
+and passes through with its parts simplified.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from . import algebra, broadcasts, shapes
+from .analyses import Facts, constant
+
+_RULES = {
+    ast.BinOp: (algebra.fold, algebra.identity, broadcasts.number_operand),
+    ast.UnaryOp: (algebra.negation, algebra.logical_not),
+    ast.BoolOp: (algebra.short_circuit,),
+    ast.Compare: (algebra.compare,),
+    ast.Attribute: (shapes.earlier_shape_attribute,),
+    ast.Call: (shapes.static_ndim, shapes.shape_attribute, shapes.earlier_shape_call,
+               algebra.float_of_float, algebra.sum_of_number,
+               broadcasts.unbroadcast_number, broadcasts.broadcast_to_number),
+}
+
+
+def simplify(fn: ast.FunctionDef, facts: Facts) -> bool:
+    """Simplify `fn` in place; True if anything changed."""
+    simplifier = _Simplify(facts)
+    simplifier.visit(fn)
+    return simplifier.changed
+
+
+class _Simplify(ast.NodeTransformer):
+    def __init__(self, facts: Facts):
+        self.facts = facts
+        self.changed = False
+
+    def _rewrite(self, node):
+        """Simplify the parts, then the node by the first of its rules that applies."""
+        self.generic_visit(node)
+        for rule in _RULES[type(node)]:
+            new = rule(node, self.facts)
+            if new is not None:
+                self.changed = True
+                return new
+        return node
+
+    visit_BinOp = visit_UnaryOp = visit_BoolOp = visit_Compare = visit_Attribute = \
+        visit_Call = _rewrite
+
+    def visit_Assign(self, node):
+        value, changed = copy.deepcopy(node.value), self.changed
+        new = self.visit(node.value)
+        if any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets) \
+                and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
+            # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
+            node.value, self.changed = value, changed
+            return node
+        node.value = new
+        for t in node.targets:
+            self.visit(t)
+        return node
+
+    def visit_If(self, node):
+        node.test = self.visit(node.test)
+        ok, v = constant(node.test)
+        if ok:                                   # a branch decided when the code was made
+            self.changed = True
+            return _flatten(self.visit(s) for s in (node.body if v else node.orelse)) or \
+                [ast.copy_location(ast.Pass(), node)]
+        node.body = _flatten(self.visit(s) for s in node.body)
+        node.orelse = _flatten(self.visit(s) for s in node.orelse)
+        return node
+
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        ok, v = constant(node.test)
+        if ok:
+            self.changed = True
+            return self.visit(node.body if v else node.orelse)
+        self.generic_visit(node)
+        return node
+
+
+def _flatten(items) -> list:
+    """Statements, with the list a decided `if` became spliced in."""
+    out = []
+    for item in items:
+        out.extend(item if isinstance(item, list) else [item])
+    return out
