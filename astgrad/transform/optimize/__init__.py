@@ -24,14 +24,7 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from .analyses import facts
-from .comments import drop_orphan_comments
-from .copies import propagate_copies
-from .dead import eliminate_dead
-from .fresh import fresh_gradients
-from .inline_temps import inline_once
-from .simplify import simplify
-from .zeros import known_zeros
+from . import analyses, comments, copies, dead, fresh, inline_temps, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -42,15 +35,15 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined."""
     for _ in range(_ROUNDS):
-        changed = simplify(fn, facts(fn, ns, kinds, shapes))
-        changed |= propagate_copies(fn)
-        changed |= known_zeros(fn)
-        changed |= eliminate_dead(fn)
+        changed = simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))
+        changed |= copies.propagate_copies(fn)
+        changed |= zeros.known_zeros(fn)
+        changed |= dead.eliminate_dead(fn)
         if not changed:
             break
-    while inline_once(fn, temps):
+    while inline_temps.inline_once(fn, temps):
         pass
-    simplify(fn, facts(fn, ns, kinds, shapes))    # what inlining brought together
-    fresh_gradients(fn, ns)
-    drop_orphan_comments(fn)
+    simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what inlining brought together
+    fresh.fresh_gradients(fn, ns)
+    comments.drop_orphan_comments(fn)
     return fn
