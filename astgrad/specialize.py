@@ -19,7 +19,7 @@ from .dispatcher import Dispatcher
 from .errors import AstgradError, SourceError, WrtError
 from .transform import driver, registry
 from .transform.kinds import Kind, of_value
-from .transform.reverse import Request
+from .transform.request import Request
 
 _DIFFERENTIABLE = ("f",)
 _wrappers: dict[int, Callable] = {}

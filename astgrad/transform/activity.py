@@ -2,35 +2,35 @@
 
 A value is *varied* when it depends, through differentiable operations, on an
 argument being differentiated, and *useful* when the output depends on it;
-only values that are both are *active* and get adjoints.
+only values that are both are *active* and get adjoints. The result,
+`Activity`, guarantees: every name a derivative can flow into from a
+differentiated parameter is in `varied`; `active` is the part of it the
+returned value depends on.
 """
 from __future__ import annotations
 
 import ast
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import registry
+from .build import is_add_at, is_method_call, reads
 from .resolve import Namespace
 
 
-@dataclass
+@dataclass(frozen=True)
 class Activity:
-    active: set[str] = field(default_factory=set)
-    varied: set[str] = field(default_factory=set)
+    active: frozenset[str]     # varied and useful: these get adjoints
+    varied: frozenset[str]     # depend on a differentiated parameter: these get tangents
 
 
-def reads(node: ast.AST) -> list[str]:
-    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-
-
-def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
+def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     """The names whose derivative flows into `value`'s result."""
     if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)):
         return []
     if isinstance(value, ast.Subscript):
         return reads(value.value)
-    if isinstance(value, ast.Call) and _is_method(value, "pop"):
+    if isinstance(value, ast.Call) and is_method_call(value, "pop"):
         return [value.func.value.id]
     if isinstance(value, ast.Call):
         fn = ns.value(value.func)
@@ -40,19 +40,6 @@ def differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
         if prim is not None and prim.vjps and prim.signature is not None:
             return _with_rules(prim, value)
     return reads(value)
-
-
-def _is_method(call, name) -> bool:
-    return isinstance(call.func, ast.Attribute) and call.func.attr == name \
-        and isinstance(call.func.value, ast.Name)
-
-
-def is_add_at(call, ns) -> bool:
-    """`np.add.at(x, index, v)` with `x` a name."""
-    import numpy as np
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
-        and call.func.attr == "at" and ns.value(call.func.value) is np.add \
-        and len(call.args) == 3 and isinstance(call.args[0], ast.Name)
 
 
 def _with_rules(prim, call) -> list[str]:
@@ -68,30 +55,30 @@ def _with_rules(prim, call) -> list[str]:
     return out
 
 
-def edges(stmts, ns):
+def _edges(stmts, ns):
     """(target, sources) for each way a value flows into a name, anywhere in `stmts`."""
     for stmt in stmts:
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             if isinstance(target, ast.Name):
-                yield target.id, differentiable_reads(stmt.value, ns)
+                yield target.id, _differentiable_reads(stmt.value, ns)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
-                and _is_method(stmt.value, "append"):
+                and is_method_call(stmt.value, "append"):
             yield stmt.value.func.value.id, reads(stmt.value.args[0])
         elif isinstance(stmt, ast.Expr) and is_add_at(stmt.value, ns):
             yield stmt.value.args[0].id, reads(stmt.value.args[2])
         elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-            yield from edges(stmt.body, ns)
-            yield from edges(stmt.orelse, ns)
+            yield from _edges(stmt.body, ns)
+            yield from _edges(stmt.orelse, ns)
 
 
 def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
     """Flow-insensitive, so loops and branches need no special care: a name that
     may carry a derivative anywhere is treated as carrying one everywhere."""
     *body, ret = tree.body
-    flows = list(edges(body, ns))
+    flows = list(_edges(body, ns))
     varied = set(wrt)
     changed = True
     while changed:
@@ -110,4 +97,4 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                 if new:
                     useful |= new
                     changed = True
-    return Activity(active=varied & useful, varied=varied)
+    return Activity(active=frozenset(varied & useful), varied=frozenset(varied))

@@ -16,12 +16,20 @@ import types
 
 from ..errors import NoRuleError
 from . import registry
-from .activity import Activity, is_add_at
+from .activity import Activity
+from .build import assign as _assign
+from .build import call as _call
+from .build import commented as _commented
+from .build import is_add_at
+from .build import is_append as _is_append
+from .build import is_method_call as _is_method_call
+from .build import load as _load
+from .build import located as _located
+from .build import plain_args as _plain_args
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
+from .request import Request
 from .resolve import Namespace
-from .reverse import (Request, _assign, _call, _commented, _is_append, _is_method_call, _load,
-                      _located, _plain_args)
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],

@@ -30,26 +30,25 @@ from __future__ import annotations
 import ast
 import copy
 import types
-from dataclasses import dataclass
 
 from ..errors import NoRuleError, NonScalarOutputError
 from . import registry, saving
-from .activity import Activity, is_add_at, reads
+from .activity import Activity
+from .build import arguments as _args
+from .build import assign as _assign
+from .build import call as _call
+from .build import commented as _commented
+from .build import is_add_at, reads
+from .build import is_append as _is_append
+from .build import is_method_call as _is_method_call
+from .build import load as _load
+from .build import located as _located
+from .build import plain_args as _plain_args
+from .build import target_name as _target_name
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
-from .nodes import Comment
+from .request import Request
 from .resolve import Namespace
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the caller wants: which parameters, and which transform."""
-
-    wrt: tuple[str, ...]
-    mode: str                  # "grad", "value_and_grad" or "vjp"
-    as_tuple: bool             # return a tuple of gradients even for one parameter
-    name: str                  # the generated function's name
-    inline_all: bool = False   # inline every user function (code to differentiate again)
 
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -619,35 +618,6 @@ class _Reverse:
         return b
 
 
-# -- small AST helpers ----------------------------------------------------------------------
-def _load(name: str) -> ast.Name:
-    return ast.Name(name, ast.Load())
-
-
-def _assign(name: str, value: ast.expr) -> ast.Assign:
-    return ast.Assign([ast.Name(name, ast.Store())], value)
-
-
-def _target_name(stmt):
-    if isinstance(stmt, ast.Assign):
-        t = stmt.targets[0]
-        if isinstance(t, ast.Name):
-            return t.id
-        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
-            return t.value.id
-    return None
-
-
-def _is_method_call(call, name) -> bool:
-    return isinstance(call.func, ast.Attribute) and call.func.attr == name \
-        and isinstance(call.func.value, ast.Name)
-
-
-def _is_append(call) -> bool:
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
-        and call.func.attr == "append" and isinstance(call.func.value, ast.Name)
-
-
 def _sequences(stmts) -> set[str]:
     """Names that hold Python lists or tuples of values."""
     out = set()
@@ -693,49 +663,3 @@ def _breaks(stmts) -> bool:
         if isinstance(stmt, ast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
             return True
     return False
-
-
-def _located(stmts, origin):
-    for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
-                ast.copy_location(node, origin)
-    return stmts
-
-
-def _call(ns: Namespace, dotted: str, args) -> ast.Call:
-    import builtins
-
-    import numpy as np
-
-    from .. import runtime
-    root, _, rest = dotted.partition(".")
-    obj = {"np": np, "rt": runtime}.get(root) or getattr(builtins, root)
-    for part in filter(None, rest.split(".")):
-        obj = getattr(obj, part)
-    return ast.Call(ns.ref(obj), list(args), [])
-
-
-def _args(names) -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in names], vararg=None,
-                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-
-
-def _plain_args(args: ast.arguments) -> ast.arguments:
-    """The same parameters without defaults or annotations (the dispatcher applies defaults)."""
-    strip = lambda a: ast.arg(a.arg)  # noqa: E731
-    return ast.arguments(posonlyargs=[strip(a) for a in args.posonlyargs],
-                         args=[strip(a) for a in args.args], vararg=None,
-                         kwonlyargs=[strip(a) for a in args.kwonlyargs],
-                         kw_defaults=[None] * len(args.kwonlyargs), kwarg=None, defaults=[])
-
-
-def _commented(stmts, source, suffix) -> list[ast.stmt]:
-    """`stmts` with a `# line N: <user's line>` comment before each run from one line."""
-    out, last = [], None
-    for stmt in stmts:
-        if stmt.lineno != last:
-            last = stmt.lineno
-            out.append(Comment(f"line {last}{suffix}: {source.line_text(last)}"))
-        out.append(stmt)
-    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from .activity import reads
+from .build import reads
 
 
 def _pop_of(stmt):
