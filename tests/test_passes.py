@@ -10,6 +10,8 @@ from astgrad.transform import normalize, optimize, resolve, source, syntax
 from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
+from astgrad.transform.optimize import (analyses, comments, copies, dead, fresh, inline_temps,
+                                        simplify, zeros)
 
 
 def _front(fn):
@@ -180,3 +182,104 @@ def test_optimize_removes_dead_code_but_keeps_calls_with_effects():
     text = "def f(x):\n    y = x * 2\n    print(x)\n    return x"
     out, _, _ = _optimized(text, {"x": Kind(0, "f", True)})
     assert "y =" not in out and "print(x)" in out
+
+
+# Each rewrite of optimize on its own: golden source out, same values as the source in.
+_A, _S, _V = Kind(0, "f", True), Kind(0, "f", False, 8), Kind(1, "f", False, 8)
+_XV = np.array([0.5, -1.5])
+
+
+def _rewritten(text, rewrite, *args):
+    """`rewrite(fn)` applied to `def f` in `text`: its body's lines, after checking
+    that the rewritten `f` returns what the original returns for `args`."""
+    fn = ast.parse(textwrap.dedent(text)).body[0]
+    rewrite(fn)
+    ns = resolve.Namespace(None, set())
+    before = dict(ns.bound)
+    exec(textwrap.dedent(text), before)
+    for got, want in zip(np.atleast_1d(run(fn, ns, *args)), np.atleast_1d(before["f"](*args))):
+        np.testing.assert_allclose(got, want)
+    return body_text(fn)
+
+
+def _simplify(kinds, shapes=None):
+    ns = resolve.Namespace(None, set())
+    return lambda fn: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes or {}))
+
+
+@pytest.mark.parametrize("body, kinds, shapes, expected", [
+    ("b = 1.0 * a", {"a": _A}, {}, "b = a"),                       # algebra.identity
+    ("b = a * -1", {"a": _A}, {}, "b = -a"),
+    ("b = 1 * n", {"n": Kind(0, "i", True)}, {}, "b = 1 * n"),     # an int stays an int
+    ("b = a ** (3 - 2)", {"a": _A}, {}, "b = a"),                  # algebra.fold
+    ("b = -(-a)", {"a": _A}, {}, "b = a"),                         # algebra.negation
+    ("b = a if not False and 1 < 2 else 2.0", {"a": _A}, {}, "b = a"),  # logic, compare
+    ("b = float(a)", {"a": _A}, {}, "b = a"),                      # algebra.float_of_float
+    ("b = np.sum(s)", {"s": _S}, {}, "b = s"),                     # algebra.sum_of_number
+    ("b = np.ndim(x)", {"x": _V}, {}, "b = 1"),                    # shapes.static_ndim
+    ("b = np.shape(x)", {"x": _V}, {}, "b = x.shape"),             # shapes.shape_attribute
+    ("t = x * 2.0\nb = t.size", {"x": _V}, {"x": "x", "t": "x"},   # shapes.earlier_shape_*
+     "b = x.size"),
+    ("b = rt.unbroadcast(a, s)", {"a": _A, "s": _S}, {}, "b = a"),  # broadcasts.unbroadcast_number
+    ("b = np.broadcast_to(a, np.shape(s))", {"a": _A, "s": _S}, {}, "b = a"),
+    ("b = np.broadcast_to(a, x.shape) * 2.0", {"a": _A, "x": _V}, {},
+     "b = np.broadcast_to(a * 2.0, x.shape)"),                   # broadcasts.number_operand
+    ("b = x * np.broadcast_to(a, x.shape)", {"a": _A, "x": _V}, {"x": "x"}, "b = x * a"),
+    ("if np.ndim(x) == 2:\n    b = x.T\nelse:\n    b = x", {"x": _V}, {}, "b = x"),
+    ("if True:\n    if 1 < 2:\n        b = x", {"x": _V}, {}, "b = x"),  # nested decided ifs
+])
+def test_simplify_rewrites_each_rule_family(body, kinds, shapes, expected):
+    text = "def f(a, n, s, x):\n" + textwrap.indent(body, "    ") + "\n    return b"
+    lines = _rewritten(text, _simplify(kinds, shapes), 0.75, 3, np.float64(1.25), _XV)
+    assert lines[-2] == expected
+
+
+def test_simplify_keeps_a_new_array_that_is_changed_in_place():
+    text = "def f(x):\n    y = x * 1.0\n    y[0] = 2.0\n    return x"
+    assert _rewritten(text, _simplify({"x": _V}), _XV.copy())[0] == "y = x * 1.0"
+
+
+def test_propagate_copies_reads_the_original_unless_changed_in_place():
+    text = "def f(x):\n    y = np.sin(x)\n    z = y\n    return z"
+    assert _rewritten(text, copies.propagate_copies, _XV) == ["y = np.sin(x)", "return y"]
+    text = "def f(x):\n    y = np.sin(x)\n    z = y\n    y[0] = 2.0\n    return z"
+    assert not copies.propagate_copies(ast.parse(text).body[0])
+
+
+def test_known_zeros_drop_the_addition_only_where_the_name_is_surely_zero():
+    text = "def f(g):\n    b = 0.0\n    b = b + g\n    return b"
+    assert _rewritten(text, zeros.known_zeros, 1.5)[1] == "b = g"
+    text = "def f(g):\n    b = 0.0\n    for i in range(3):\n        b = b + g\n    return b"
+    assert not zeros.known_zeros(ast.parse(text).body[0])
+
+
+def test_eliminate_dead_keeps_what_a_later_iteration_reads():
+    text = ("def f(x):\n    y = x * 2\n    s = 0.0\n    for i in range(3):\n"
+            "        s = s + x\n        u = s * 2\n    return s")
+    lines = _rewritten(text, dead.eliminate_dead, 1.5)
+    assert lines == ["s = 0.0", "for i in range(3):\n    s = s + x", "return s"]
+
+
+def test_inline_once_writes_a_temporary_where_it_is_read_unless_blocked():
+    text = "def f(x):\n    t1 = np.sin(x)\n    y = t1 * 2.0\n    return y"
+    inline = lambda fn: inline_temps.inline_once(fn, {"t1"})  # noqa: E731
+    assert _rewritten(text, inline, _XV)[0] == "y = np.sin(x) * 2.0"
+    text = "def f(x):\n    t1 = np.sin(x)\n    print(x)\n    y = t1 * 2.0\n    return y"
+    assert not inline(ast.parse(text).body[0])                  # never across an effect
+    text = "def f(x):\n    t1 = np.sin(x)\n    if x:\n        x = t1\n    return x"
+    assert not inline(ast.parse(text).body[0])                  # never into a branch
+
+
+def test_fresh_gradients_return_a_writable_array():
+    text = "def f(x, g):\n    bx = np.broadcast_to(g, x.shape)\n    return bx"
+    ns = resolve.Namespace(None, set())
+    lines = _rewritten(text, lambda fn: fresh.fresh_gradients(fn, ns), _XV, 2.0)
+    assert lines[0] == "bx = np.full_like(x, g)"
+
+
+def test_orphan_comments_are_dropped():
+    fn = ast.parse("def f(x):\n    y = np.sin(x)\n    return y").body[0]
+    fn.body[0:0] = [Comment("line 3: t = x * 2"), Comment("line 4: y = np.sin(x)")]
+    fn.body.append(Comment("line 9"))
+    comments.drop_orphan_comments(fn)
+    assert [getattr(s, "text", None) for s in fn.body] == ["line 4: y = np.sin(x)", None, None]
