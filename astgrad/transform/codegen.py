@@ -11,7 +11,7 @@ import linecache
 import threading
 
 from .nodes import Comment
-from .resolve import _MISSING, Namespace, UserScope
+from .resolve import MISSING as _MISSING, Namespace, UserScope
 
 _INDENT = "    "
 _counter = itertools.count(1)

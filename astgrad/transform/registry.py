@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import RuleError
-from .kinds import UNKNOWN, Kind, broadcast
+from .lattice import UNKNOWN, Kind, broadcast
 from .template import Template
 
 # Python operators and their primitives: `a * b` is `operator.mul(a, b)` to the rules.

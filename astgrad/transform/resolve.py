@@ -19,10 +19,10 @@ import numpy as np
 from .. import runtime
 from ..errors import NoRuleError, UndefinedNameError, UnsupportedSyntaxError
 from . import registry
-from .kinds import Kind, of_value
+from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 
-_MISSING = object()
+MISSING = object()
 
 # Array methods and the NumPy function each one is. `shape` methods take
 # their dimensions either as one tuple or spread out.
@@ -89,17 +89,17 @@ class Namespace:
         return node
 
     def value(self, node: ast.expr):
-        """What a dotted name rooted here refers to, or _MISSING."""
+        """What a dotted name rooted here refers to, or MISSING."""
         if isinstance(node, ast.Name):
             if node.id in self.bound:
                 return self.bound[node.id]
             if node.id in self.taken or node.id in self.live:
-                return _MISSING
-            return getattr(builtins, node.id, _MISSING)
+                return MISSING
+            return getattr(builtins, node.id, MISSING)
         if isinstance(node, ast.Attribute):
             base = self.value(node.value)
-            return _MISSING if base is _MISSING else getattr(base, node.attr, _MISSING)
-        return _MISSING
+            return MISSING if base is MISSING else getattr(base, node.attr, MISSING)
+        return MISSING
 
 
 class UserScope:
@@ -115,11 +115,11 @@ class UserScope:
             try:
                 return self.cells[name].cell_contents
             except ValueError:
-                return _MISSING
+                return MISSING
         try:
             return self.globals[name]       # generated code's globals read on, live
         except KeyError:
-            return getattr(builtins, name, _MISSING)
+            return getattr(builtins, name, MISSING)
 
 
 def local_names(tree: ast.FunctionDef) -> set[str]:
@@ -164,20 +164,20 @@ class _Resolver(ast.NodeTransformer):
         """The object a dotted name outside the function's locals stands for."""
         if isinstance(node, ast.Name):
             if node.id in self.locals:
-                return _MISSING
+                return MISSING
             return self.scope.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self._static(node.value)
-            if base is _MISSING or not isinstance(base, (types.ModuleType, type)):
-                return _MISSING
-            return getattr(base, node.attr, _MISSING)
-        return _MISSING
+            if base is MISSING or not isinstance(base, (types.ModuleType, type)):
+                return MISSING
+            return getattr(base, node.attr, MISSING)
+        return MISSING
 
     def visit_Name(self, node):
         if not isinstance(node.ctx, ast.Load) or node.id in self.locals:
             return node
         obj = self.scope.get(node.id)
-        if obj is _MISSING:
+        if obj is MISSING:
             raise UndefinedNameError(f"name `{node.id}` is not defined.", self.where(node))
         if isinstance(obj, types.ModuleType):
             return ast.copy_location(self.ns.ref(obj) if obj in (np, runtime)
@@ -193,7 +193,7 @@ class _Resolver(ast.NodeTransformer):
 
     def visit_Attribute(self, node):
         obj = self._static(node)
-        if obj is not _MISSING:
+        if obj is not MISSING:
             if callable(obj) and not isinstance(obj, type):
                 return ast.copy_location(self._callee_ref(obj, node), node)
             if isinstance(obj, (int, bool)) or obj is None or \
@@ -220,7 +220,7 @@ class _Resolver(ast.NodeTransformer):
         if isinstance(func, ast.Name) and func.id in self.local_defs:
             return node                          # a nested def: inlined by normalize
         obj = self._static(func)
-        if obj is _MISSING and isinstance(func, ast.Attribute):
+        if obj is MISSING and isinstance(func, ast.Attribute):
             if func.attr in ("append", "pop") and isinstance(func.value, ast.Name) \
                     and func.value.id in self.locals:
                 return node                      # list.append/pop, on a list of this function
@@ -229,7 +229,7 @@ class _Resolver(ast.NodeTransformer):
                 node.func = ast.Attribute(self.ns.ref(np.add), "at", ast.Load())
                 return node                      # np.add.at(x, i, v): x[i] += v, i may repeat
             return self._method(node)
-        if obj is _MISSING:
+        if obj is MISSING:
             name = ast.unparse(func)
             if isinstance(func, ast.Name) and func.id not in self.locals:
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))

@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ..kinds import broadcast
+from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
 
 

@@ -5,14 +5,14 @@ import operator
 
 import numpy as np
 
-from .. import kinds
+from .. import lattice
 from ..registry import defjvp, deflinear, defvjp
 from ... import runtime as rt
 
 
 def _matmul_kind(k, s):
     x, y = k["x"], k["y"]
-    out = kinds.broadcast(x, y)
+    out = lattice.broadcast(x, y)
     if x.ndim is None or y.ndim is None:
         return out.with_ndim(None)
     if x.ndim == 0 or y.ndim == 0:
@@ -23,13 +23,13 @@ def _matmul_kind(k, s):
 
 
 def _pair_kind(ndim):
-    return lambda k, s: kinds.broadcast(k["a"], k["b"], floating=True).with_ndim(ndim(k, s))
+    return lambda k, s: lattice.broadcast(k["a"], k["b"], floating=True).with_ndim(ndim(k, s))
 
 
 def _square_kind(drop):
     def kind(k, s):
         a = k["a"]
-        return kinds.broadcast(a, floating=True).with_ndim(
+        return lattice.broadcast(a, floating=True).with_ndim(
             None if a.ndim is None else a.ndim - drop)
     return kind
 
@@ -103,7 +103,7 @@ defvjp(np.inner, inner_a, inner_b, kind=_pair_kind(
 defvjp(np.outer,
        lambda g, ans, a, b: g @ np.ravel(b),
        lambda g, ans, a, b: np.ravel(a) @ g,
-       kind=lambda k, s: kinds.broadcast(k["a"], k["b"]).with_ndim(2))
+       kind=lambda k, s: lattice.broadcast(k["a"], k["b"]).with_ndim(2))
 # np.vdot flattens both
 defvjp(np.vdot,
        lambda g, ans, a, b: np.reshape(g * np.ravel(b), np.shape(a)),
@@ -169,7 +169,7 @@ def solve_b(g, ans, a, b):
 
 
 defvjp(np.linalg.solve, solve_a, solve_b,
-       kind=lambda k, s: kinds.broadcast(k["a"], k["b"], floating=True).with_ndim(
+       kind=lambda k, s: lattice.broadcast(k["a"], k["b"], floating=True).with_ndim(
            None if k["a"].ndim is None or k["b"].ndim is None else
            k["a"].ndim - 1 if k["b"].ndim == 1 else max(k["a"].ndim, k["b"].ndim)))
 

@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from ..kinds import OPAQUE, Kind
+from ..lattice import OPAQUE, Kind
 from ..registry import defnondiff
 
 _INT = Kind(0, "i", True)

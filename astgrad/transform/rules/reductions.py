@@ -5,7 +5,7 @@ each rule, so it reads as the generated line) puts the reduced axes back as
 length-1 axes; the test folds away when `axis` and `keepdims` are constants."""
 import numpy as np
 
-from ..kinds import OPAQUE, Kind
+from ..lattice import OPAQUE, Kind
 from ..registry import defjvp, deflinear, defvjp
 from ... import runtime as rt
 

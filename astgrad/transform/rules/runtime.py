@@ -2,7 +2,7 @@
 differentiated again."""
 import numpy as np
 
-from ..kinds import OPAQUE, UNKNOWN
+from ..lattice import OPAQUE, UNKNOWN
 from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 

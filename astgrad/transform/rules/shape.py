@@ -2,7 +2,7 @@
 each adjoint moves the output's adjoint back, summing where elements were copied."""
 import numpy as np
 
-from ..kinds import UNKNOWN, Kind
+from ..lattice import UNKNOWN, Kind
 from ..registry import defjvp, deflinear, defvjp
 from .reductions import flat_unless_axis
 from ... import runtime as rt

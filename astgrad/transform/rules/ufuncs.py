@@ -4,7 +4,7 @@ Every rule gives the full-shape adjoint; the compiler sums it back to each
 argument's shape, since these functions broadcast."""
 import numpy as np
 
-from ..kinds import broadcast
+from ..lattice import broadcast
 from ..registry import defvjp
 
 
