@@ -6,7 +6,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from astgrad.transform import normalize, optimize, resolve, source, syntax
+from astgrad.transform import normalize, optimize, resolve, restructure, source, syntax
 from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
@@ -21,6 +21,7 @@ def _front(fn):
     namer = Namer(names_in(tree))
     syntax.check_syntax(tree, src.where)
     tree, ns = resolve.resolve(tree, scope, src.where)
+    tree = restructure.restructure(tree, namer.fresh, src.where)
     return normalize.normalize(tree, namer, src.where, ns), ns, namer
 
 

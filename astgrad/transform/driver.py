@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import (activity, codegen, forward, normalize, optimize, resolve, reverse, source,
-               syntax)
+from . import (activity, codegen, forward, normalize, optimize, resolve, restructure, reverse,
+               source, syntax)
 from .kinds import Kind, infer
 from .naming import Namer, names_in
 
@@ -63,8 +63,10 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, ns)
         return tree, callee.where
 
+    tree = restructure.restructure(tree, namer.fresh, src.where)
+    _dump("restructure", tree)
     tree = normalize.normalize(tree, namer, src.where, ns, expand,
-                               inline_limit=None if request.inline_all else normalize.INLINE_LIMIT)
+                               inline_all=request.inline_all)  # desugars, inlines, checks aliases
     _dump("normalize", tree)
     kinds = infer(tree.body, param_kinds, ns)
     act = activity.analyze(tree, list(request.wrt), ns, src.where)

@@ -9,19 +9,36 @@ Output guarantees, for the function body:
 * every `return e` becomes `<result> = e`, and the function ends with one
   `return <result>`; when every return gives a tuple of n values, there are n
   results and the function ends with `return (<result_0>, ...)`.
+
+The driver runs it on the user's function; `inline` runs it on each callee
+it writes out (with `<callee>_out` as the result's name).
 """
 from __future__ import annotations
 
 import ast
 import copy
+from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
 
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
+_LOOPS = (ast.For, ast.While)
+
+# How control leaves each statement class `syntax.check_syntax` lets through;
+# every other class was refused there (`syntax.REFUSED_STMTS`).
+_CONTROL = {
+    ast.Return: "jumps", ast.Break: "jumps", ast.Continue: "jumps",
+    ast.If: "branches", ast.For: "loops", ast.While: "loops",
+    ast.Assign: "falls through", ast.AugAssign: "falls through", ast.Expr: "falls through",
+    ast.Pass: "falls through", ast.Assert: "falls through",
+    ast.FunctionDef: "falls through",          # a nested def: restructured when inlined
+}
 
 
-def restructure(tree: ast.FunctionDef, fresh, where, base: str = "out"):
-    """Rewrite `tree` in place; returns the result name, or a tuple of them."""
+def restructure(tree: ast.FunctionDef, fresh: Callable[[str], str], where,
+                base: str = "out") -> ast.FunctionDef:
+    """Rewrite `tree` in place into the form the module docstring states; the
+    result names are `fresh(base)` (or `fresh(f"{base}_{i}")` for each of n)."""
     _check_loops(tree.body, where)
     body = _block(tree.body)
     if not _ends_in_return(body):
@@ -35,7 +52,7 @@ def restructure(tree: ast.FunctionDef, fresh, where, base: str = "out"):
     else:
         results = fresh(base)
     tree.body = _single_exit(body, results) + [_exit(results, tree)]
-    return results
+    return tree
 
 
 def _check_loops(stmts, where, in_loop=False):
@@ -44,14 +61,14 @@ def _check_loops(stmts, where, in_loop=False):
             raise UnsupportedSyntaxError(
                 "`return` inside a loop is not supported.", where(stmt),
                 fix="Store the value, `break` out of the loop, and return after it.")
-        if isinstance(stmt, (ast.For, ast.While)) and stmt.orelse:
+        if isinstance(stmt, _LOOPS) and stmt.orelse:
             raise UnsupportedSyntaxError("`else` after a loop is not supported.", where(stmt),
                                          fix="Use a flag set before `break`.")
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt) \
                     and not isinstance(stmt, ast.FunctionDef):
-                _check_loops(inner, where, in_loop or isinstance(stmt, (ast.For, ast.While)))
+                _check_loops(inner, where, in_loop or isinstance(stmt, _LOOPS))
 
 
 def _always_jumps(block) -> bool:
@@ -71,23 +88,27 @@ def _may_jump(stmt) -> bool:
         return True
     if isinstance(stmt, ast.If):
         return any(_may_jump(s) for s in stmt.body + stmt.orelse)
-    if isinstance(stmt, (ast.For, ast.While)):
+    if isinstance(stmt, _LOOPS):
         return any(isinstance(n, ast.Return) for s in stmt.body for n in ast.walk(s))
     return False
 
 
-def _block(stmts: list[ast.stmt], in_loop_body: bool = False) -> list[ast.stmt]:
+def _block(stmts: list[ast.stmt]) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for i, stmt in enumerate(stmts):
-        if isinstance(stmt, (ast.For, ast.While)):
-            stmt.body = _block(stmt.body, in_loop_body=True)
+        control = _CONTROL.get(type(stmt))
+        if control is None:
+            raise AssertionError(f"restructure: no rule for `{type(stmt).__name__}` "
+                                 f"statements (check_syntax should have refused it)")
+        if control == "loops":
+            stmt.body = _block(stmt.body)
             if stmt.body and isinstance(stmt.body[-1], ast.Continue):
                 stmt.body.pop()
             stmt.body = stmt.body or [ast.copy_location(ast.Pass(), stmt)]
-        if isinstance(stmt, _JUMPS):
+        elif control == "jumps":
             out.append(stmt)
             return out                       # what follows a jump never runs
-        if isinstance(stmt, ast.If):
+        elif control == "branches":
             stmt.body = _block(stmt.body)
             stmt.orelse = _block(stmt.orelse)
             rest = stmts[i + 1:]

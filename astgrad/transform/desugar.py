@@ -1,0 +1,233 @@
+"""Loops, conditional expressions, augmented and tuple assignment, written in
+the core forms as the normalize walk meets them.
+
+Output guarantees, for the statements `desugar` emits:
+* every `for` is `for name in range(atoms):`; a loop over a sequence, over
+  `enumerate`, `zip` or `reversed` becomes a loop over an index that reads
+  each item by it (`x = xs[i]`) at the top of the body; a sequence or a
+  `range` bound that the loop reassigns is copied before the loop;
+* every `while` test is names, constants and comparisons, evaluated each time
+  round; a test that computes becomes `while True:` computing it, then
+  `if test: body else: break`;
+* `a if c else b`, `a and b`, `a or b` become an `if` statement assigning one
+  temporary, which names the value: only the branch taken is computed;
+* `x op= v` becomes `x = x op v` once `aliases` has checked that no other name
+  sees the array change; `x[i] op= v` reads the item into a temporary,
+  computes, and writes it back;
+* tuple and chained assignment become one assignment per name; a tuple known
+  from the code (see `lowering.KnownTuples`) is unpacked by its elements,
+  any other by indexing.
+
+These rewrites run inside the walk, not as a pass before it: each needs its
+operands lowered first, and fresh names are allocated in the order the walk
+meets the code, which keeps generated names stable.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..errors import UnsupportedSyntaxError
+from .lowering import Lowerer, assigned_names
+
+
+def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
+    """Lower `node`, one of the constructs in `SUGAR`, through the walk `low`;
+    for a conditional expression, return the temporary that names its value."""
+    return SUGAR[type(node)](node, low)
+
+
+# -- loops ------------------------------------------------------------------------------------
+def _for(stmt: ast.For, low: Lowerer):
+    low.scope.enter(stmt)
+    if isinstance(stmt.target, ast.Name) and _is_call_to(stmt.iter, range, low):
+        _range_loop(stmt, low)
+    else:
+        _index_loop(stmt, low)
+
+
+def _range_loop(stmt: ast.For, low: Lowerer):
+    iterable = stmt.iter
+    args = [_loop_invariant(low.atom(a), stmt, low) for a in iterable.args]
+    if iterable.keywords:
+        raise UnsupportedSyntaxError("range() takes no keywords.", low.scope.where(stmt))
+    index = low.scope.current[stmt.target.id]
+    body = low.nested(stmt.body)
+    low.out.emit(ast.For(ast.Name(index, ast.Store()), ast.Call(iterable.func, args, []),
+                         body, []))
+
+
+def _index_loop(stmt: ast.For, low: Lowerer):
+    """Any other iterable: loop over an index and read the items by it."""
+    ns = low.ctx.ns
+    sequences, targets = _items(stmt.iter, stmt.target, stmt, low)
+    lengths = [low.out.temp(ast.Call(ns.ref(len), [s], [])) for s in sequences if s is not None]
+    n = lengths[0] if len(lengths) == 1 else low.out.temp(ast.Call(ns.ref(min), lengths, []))
+    index = low.ctx.namer.fresh("i")
+    reads = []
+    for seq, target in zip(sequences, targets):
+        item = ast.Name(index, ast.Load()) if seq is None else \
+            ast.Subscript(seq, ast.Name(index, ast.Load()), ast.Load())
+        reads.append(ast.copy_location(ast.Assign([target], item), stmt))
+    body = low.nested(reads + stmt.body)
+    low.out.emit(ast.For(ast.Name(index, ast.Store()), ast.Call(ns.ref(range), [n], []),
+                         body, []))
+
+
+def _items(iterable, target, stmt, low: Lowerer):
+    """The sequences a `for` reads and the target each item goes to (None: the index)."""
+    if _is_call_to(iterable, enumerate, low):
+        if not (isinstance(target, ast.Tuple) and len(target.elts) == 2) \
+                or len(iterable.args) != 1 or iterable.keywords:
+            raise UnsupportedSyntaxError("use `for i, x in enumerate(seq):`.",
+                                         low.scope.where(stmt))
+        seq = _loop_invariant(low.atom(iterable.args[0]), stmt, low)
+        return [seq, None], [target.elts[1], target.elts[0]]
+    if _is_call_to(iterable, zip, low):
+        if not (isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args)):
+            raise UnsupportedSyntaxError("use `for a, b in zip(xs, ys):`.",
+                                         low.scope.where(stmt))
+        seqs = [_loop_invariant(low.atom(a), stmt, low) for a in iterable.args]
+        return seqs, list(target.elts)
+    if _is_call_to(iterable, reversed, low) and len(iterable.args) == 1:
+        seq = low.atom(iterable.args[0])
+        flipped = low.out.temp(ast.Subscript(seq, ast.Slice(None, None, ast.Constant(-1)),
+                                         ast.Load()))
+        return [flipped], [target]
+    seq = _loop_invariant(low.atom(iterable), stmt, low)
+    if not isinstance(seq, ast.Name):
+        seq = low.out.temp(seq)                  # a literal: name it, so items have adjoints
+    return [seq], [target]
+
+
+def _loop_invariant(atom: ast.expr, loop: ast.For, low: Lowerer) -> ast.expr:
+    """`atom`, or a copy of it if the loop reassigns it (the reverse sweep rereads it)."""
+    current = low.scope.current
+    if isinstance(atom, ast.Name) and atom.id in {current.get(n) for n in assigned_names([loop])}:
+        return low.out.temp(atom)
+    return atom
+
+
+def _while(stmt: ast.While, low: Lowerer):
+    low.scope.enter(stmt)
+    if _simple(stmt.test):
+        test = low.scope.rename(copy.deepcopy(stmt.test))     # evaluated every time
+        body = low.nested(stmt.body)
+        low.out.emit(ast.While(test, body, []))
+        return
+    # A test that computes: `while True:` computing it, then `if test: body else: break`.
+    with low.out.collect() as body:
+        test = low.out.snapshot(low.atom(stmt.test))
+        inner = low.nested(stmt.body)
+        low.out.emit(ast.If(test, inner, [ast.copy_location(ast.Break(), stmt)]))
+    low.out.emit(ast.While(ast.Constant(True), body, []))
+
+
+def _simple(test: ast.expr) -> bool:
+    """A loop test that needs no statement of its own: names, constants, comparisons."""
+    return all(isinstance(n, (ast.Name, ast.Constant, ast.Compare, ast.UnaryOp, ast.Load,
+                              ast.cmpop, ast.unaryop)) for n in ast.walk(test))
+
+
+def _is_call_to(node: ast.expr, fn, low: Lowerer) -> bool:
+    ns = low.ctx.ns
+    return isinstance(node, ast.Call) and ns is not None and ns.value(node.func) is fn
+
+
+# -- conditional expressions ----------------------------------------------------------------------
+def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
+    """`a if c else b`, `a and b`, `a or b` as an `if` statement assigning one temp."""
+    result = low.ctx.namer.temp()
+    if isinstance(node, ast.IfExp):
+        test, branches = low.out.snapshot(low.atom(node.test)), (node.body, node.orelse)
+    else:
+        first, *rest = node.values
+        value = rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
+        test = ast.Name(result, ast.Load())
+        low.out.emit(ast.Assign([ast.Name(result, ast.Store())], low.atom(first)))
+        branches = (value, None) if isinstance(node.op, ast.And) else (None, value)
+    body, orelse = (_branch(result, branch, low) for branch in branches)
+    low.out.emit(ast.If(test, body, orelse))
+    return ast.Name(result, ast.Load())
+
+
+def _branch(result: str, value: ast.expr | None, low: Lowerer) -> list[ast.stmt]:
+    """The block computing `value` into `result` (None: `result` already holds it)."""
+    with low.out.collect() as block:
+        if value is not None:
+            low.out.emit(ast.Assign([ast.Name(result, ast.Store())], low.atom(value)))
+    return block
+
+
+# -- augmented assignment -----------------------------------------------------------------------
+_OP_TEXT = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*=", ast.Div: "/=", ast.Pow: "**=",
+            ast.MatMult: "@="}
+
+
+def _augmented(stmt: ast.AugAssign, low: Lowerer):
+    target = stmt.target
+    if isinstance(target, ast.Subscript):
+        base = low.atom(target.value)
+        index = low.index(target.slice)
+        old = low.out.temp(ast.Subscript(base, index, ast.Load()))
+        new = low.out.temp(ast.BinOp(old, stmt.op, low.atom(stmt.value)))
+        low.store_item(ast.Subscript(base, index, ast.Store()), new, lowered=True)
+        return
+    if not isinstance(target, ast.Name):
+        raise UnsupportedSyntaxError("augmented assignment to an attribute is not "
+                                     "supported.", low.scope.where(stmt))
+    low.check_write(target.id, _OP_TEXT.get(type(stmt.op), "?=") + " ...")
+    low.bind(target.id, ast.BinOp(ast.Name(target.id, ast.Load()), stmt.op, stmt.value))
+
+
+# -- tuple and chained assignment ---------------------------------------------------------------
+def _unpacking(stmt: ast.Assign, low: Lowerer):
+    """An assignment to a tuple or list of targets, or to several targets."""
+    atom = low.atom(stmt.value)
+    for target in stmt.targets:
+        _assign_target(target, atom, low)
+
+
+def _assign_target(target: ast.expr, atom: ast.expr, low: Lowerer):
+    """Assign an atom that is already lowered (its names already renamed)."""
+    if isinstance(target, ast.Name):
+        name = low.scope.target(target.id, low.out.depth)
+        low.ctx.aliases.bind(name, atom)
+        top = low.out.depth == 0
+        if low.ctx.tuples.elements(atom) is not None and top:
+            low.ctx.tuples.record(name, low.ctx.tuples.elements(atom))
+        elif isinstance(atom, ast.Tuple) and top:
+            low.ctx.tuples.record(name, list(atom.elts))
+        low.out.emit(ast.Assign([ast.Name(name, ast.Store())], atom))
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for sub, part in zip(target.elts, _unpack(atom, len(target.elts), target, low)):
+            _assign_target(sub, part, low)
+    elif isinstance(target, ast.Subscript):
+        low.store_item(target, atom)
+    else:
+        raise UnsupportedSyntaxError("assignment to an attribute is not supported.",
+                                     low.scope.where(target))
+
+
+def _unpack(atom: ast.expr, n: int, target: ast.expr, low: Lowerer) -> list[ast.expr]:
+    if isinstance(atom, (ast.Tuple, ast.List)):
+        elts = atom.elts
+    elif low.ctx.tuples.elements(atom) is not None:
+        elts = low.ctx.tuples.elements(atom)
+    else:
+        elts = [low.out.temp(ast.Subscript(atom, ast.Constant(i), ast.Load())) for i in range(n)]
+    if len(elts) != n:
+        raise UnsupportedSyntaxError(f"cannot unpack {len(elts)} values into {n} names.",
+                                     low.scope.where(target))
+    return list(elts)
+
+
+# What `desugar` lowers, by node class; the walk hands it nothing else.
+SUGAR = {
+    ast.For: _for,
+    ast.While: _while,
+    ast.IfExp: _conditional,
+    ast.BoolOp: _conditional,
+    ast.AugAssign: _augmented,
+    ast.Assign: _unpacking,           # only to a tuple, a list or several targets
+}

@@ -1,0 +1,170 @@
+"""Calls in the code being normalized: the user's own functions written out in
+place, so one generated function differentiates through them.
+
+Output guarantees, for the call `inline_call` is given (its arguments already
+lowered to atoms):
+* a call to a user function (defined at module level, or a nested `def`)
+  becomes the callee's body, restructured (see `restructure`) and then
+  normalized by the same walk, after one assignment per parameter; the
+  callee's parameters get fresh names, and so do its locals inside an
+  `if`/`for`/`while` of the caller (at the top level they are versioned like
+  the caller's own); the call's value is an atom: the callee's result name,
+  or a tuple of names;
+* unless every callee is to be inlined, a callee of more than `INLINE_LIMIT`
+  statements stays a call, every argument given by position: the reverse pass
+  calls its own generated vjp;
+* a function an astgrad transform made stays a call, arguments by position;
+* any other call (a primitive, a non-differentiable function) is kept as is;
+* a function that calls itself, directly or not, is refused.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import types
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from ..errors import UnsupportedSyntaxError
+from . import registry, restructure
+from .aliases import reads_after
+from .lowering import Context, Lowerer, Scope, assigned_names
+
+# A callee of more statements than this is called through its own generated
+# vjp (forward values kept in its pullback) instead of being inlined: the
+# caller's code stays short, and the callee is compiled once for all callers.
+# Callees that return tuples are always inlined.
+INLINE_LIMIT = 12
+
+
+def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.expr],
+                low: Lowerer) -> ast.expr:
+    """The lowered form of the call `node`, given its lowered `args` and `keywords`:
+    the atom naming an inlined callee's value, or a call (see the module docstring)."""
+    ctx, scope = low.ctx, low.scope
+    if isinstance(node.func, ast.Name) and node.func.id in scope.local_fns:
+        local = scope.local_fns[node.func.id]
+        callee = _Callee(local, local.name, copy.deepcopy(local), scope.where, {},
+                         dict(scope.current))
+        return _inline(callee, args, keywords, node, low)
+    fn = ctx.ns.value(node.func) if ctx.ns is not None else None
+    if getattr(fn, "_astgrad", None) is not None:
+        # A function an astgrad transform made: called, and differentiated through
+        # its own generated code (the reverse pass asks for its vjp).
+        return ast.Call(node.func, args + [v for v in keywords.values()], [])
+    if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
+        tree, where = ctx.expand(fn)
+        if not ctx.inline_all and _large(tree, INLINE_LIMIT):
+            bound = _bind_call(_params(tree), args, keywords, _defaults(fn), tree.name,
+                               scope.where(node))
+            return ast.Call(node.func, bound, [])   # the reverse pass calls its vjp
+        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn), {})
+        return _inline(callee, args, keywords, node, low)
+    return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
+
+
+@dataclass
+class _Callee:
+    """A function about to be inlined."""
+
+    key: object                     # what identifies it on the stack of callees being inlined
+    name: str                       # its name, for errors
+    tree: ast.FunctionDef           # a copy of its definition, ours to rewrite
+    where: Callable                 # node -> "file:line" in its source
+    defaults: dict                  # parameter -> the default's node (None: not a constant)
+    current: dict                   # the names it sees from its caller (a nested def's)
+
+
+def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
+    """Write the callee's body here, its names made fresh; its result is an atom."""
+    ctx, tree = low.ctx, callee.tree
+    if callee.key in ctx.inlining:
+        raise UnsupportedSyntaxError(f"`{callee.name}` calls itself; recursion is not supported.",
+                                     low.scope.where(call), fix="Write it as a loop.")
+    params = _params(tree)
+    bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
+    restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
+    scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
+                  local_fns=dict(low.scope.local_fns))
+    for param, value in zip(params, bound):
+        name = ctx.namer.fresh(param)
+        scope.current[param] = name
+        low.out.emit(ast.Assign([ast.Name(name, ast.Store())], value))
+    for name in assigned_names(tree.body):       # the callee's own locals: fresh names
+        if name not in params:
+            scope.current.pop(name, None)
+            if low.out.depth > 0:
+                scope.current[name] = ctx.namer.fresh(name)
+    with _expanding(ctx, callee.key), low.out.collect(deeper=False) as body:
+        low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if not hasattr(node, "lineno") and isinstance(node, ast.stmt):
+                ast.copy_location(node, low.out.stmt)
+    low.out.block.extend(body)
+    return _result(tree.body[-1], scope, ctx)
+
+
+@contextmanager
+def _expanding(ctx: Context, key) -> Iterator[None]:
+    ctx.inlining.append(key)
+    try:
+        yield
+    finally:
+        ctx.inlining.pop()
+
+
+def _result(ret: ast.Return, scope: Scope, ctx: Context) -> ast.expr:
+    """The value of the call: the restructured callee's result names, renamed."""
+    if isinstance(ret.value, ast.Tuple):
+        return ast.Tuple([ast.Name(scope.current.get(r.id, r.id), ast.Load())
+                          for r in ret.value.elts], ast.Load())
+    value = ast.Name(scope.current.get(ret.value.id, ret.value.id), ast.Load())
+    return ctx.tuples.spelled_out(value)
+
+
+def _params(tree: ast.FunctionDef) -> list[str]:
+    args = tree.args
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _large(tree: ast.FunctionDef, limit: int) -> bool:
+    statements = sum(isinstance(n, ast.stmt) for n in ast.walk(tree)) - 1
+    returns_tuple = any(isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple)
+                        for n in ast.walk(tree))
+    return statements > limit and not returns_tuple
+
+
+def _defaults(fn) -> dict:
+    out = {}
+    for p in inspect.signature(fn).parameters.values():
+        if p.default is not p.empty:
+            out[p.name] = registry.constant_node(p.default) \
+                if isinstance(p.default, (int, float, bool, str, tuple, type(None))) else None
+    return out
+
+
+def _bind_call(params, args, keywords, defaults, name, where) -> list[ast.expr]:
+    """The value of each parameter, in order: by position, by keyword, or its default."""
+    if len(args) > len(params):
+        raise UnsupportedSyntaxError(f"`{name}` takes {len(params)} arguments, "
+                                     f"{len(args)} given.", where)
+    values = dict(zip(params, args))
+    for key, value in keywords.items():
+        if key not in params or key in values:
+            raise UnsupportedSyntaxError(f"`{name}` got an unexpected or repeated argument "
+                                         f"`{key}`.", where)
+        values[key] = value
+    out = []
+    for p in params:
+        if p in values:
+            out.append(values[p])
+        elif defaults.get(p) is not None:
+            out.append(defaults[p])
+        else:
+            raise UnsupportedSyntaxError(
+                f"the call to `{name}` gives no value for `{p}` (or its default is not a "
+                f"number, string, tuple or None).", where)
+    return out

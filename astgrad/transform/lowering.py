@@ -1,0 +1,213 @@
+"""The vocabulary of the normalize walk, shared with the modules it hands work
+to: `desugar` (loops, conditionals, augmented and tuple assignment), `inline`
+(calls to the user's functions) and `aliases` (in-place writes).
+
+The walk's state lives in three objects, each with one lifetime, so nothing is
+saved and restored by hand:
+* `Context`: one per compiled function, shared with every function inlined
+  into it (the name allocator, the namespace, the tuples known by their
+  elements, the alias groups, the callees being inlined);
+* `Scope`: one per function body being lowered (the user's names and the
+  names they have in generated code, the nested `def`s it may call);
+* `Emitter`: where lowered statements go; `with out.collect():` writes a
+  nested block and then puts back the outer block, the statement whose line
+  the output carries, and the nesting depth.
+`Lowerer` is what `desugar` and `inline` may ask of the walk.
+"""
+from __future__ import annotations
+
+import ast
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol
+
+from .aliases import Aliases
+from .naming import Namer
+
+
+def is_constant(node: ast.expr) -> bool:
+    """A constant expression: no names, no calls (`2`, `-1.5`, `(3, -1)`, `None`)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return is_constant(node.operand)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(is_constant(e) for e in node.elts)
+    return False
+
+
+def is_atom(node: ast.expr) -> bool:
+    """A name or a constant expression, or a tuple or list of atoms."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(is_atom(e) for e in node.elts)
+    return isinstance(node, ast.Name) or is_constant(node)
+
+
+def assigned_names(stmts: list[ast.stmt]) -> list[str]:
+    """The user's names `stmts` assign anywhere inside them, in order of appearance
+    (a nested `def` assigns its own locals, not these)."""
+    out: list[str] = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.FunctionDef):
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                    and node.id not in out:
+                out.append(node.id)
+    return out
+
+
+class KnownTuples:
+    """Names bound, outside any `if`/`for`/`while`, to a tuple written in the code:
+    unpacking or returning one uses its elements instead of indexing it.
+
+    The element lists are kept as given (not copied): generated code shares
+    the element nodes with the statement that built the tuple."""
+
+    def __init__(self):
+        self._elements: dict[str, list[ast.expr]] = {}
+
+    def record(self, name: str, elements: list[ast.expr]) -> None:
+        self._elements[name] = elements
+
+    def elements(self, atom: ast.expr) -> list[ast.expr] | None:
+        """The elements of the tuple `atom` names, if it names a known one."""
+        if isinstance(atom, ast.Name):
+            return self._elements.get(atom.id)
+        return None
+
+    def spelled_out(self, atom: ast.expr) -> ast.expr:
+        """`atom`, or the tuple of elements it is known to name."""
+        elements = self.elements(atom)
+        return atom if elements is None else ast.Tuple(list(elements), ast.Load())
+
+
+@dataclass
+class Context:
+    """What the walks of a function and of the functions inlined into it share."""
+
+    namer: Namer
+    ns: object                                  # the resolve pass's Namespace
+    expand: Callable | None                     # fn -> (its resolved FunctionDef, where)
+    inline_all: bool = True                     # False: large callees stay calls
+    tuples: KnownTuples = field(default_factory=KnownTuples)
+    aliases: Aliases = field(default_factory=Aliases)
+    inlining: list = field(default_factory=list)   # the callees being inlined, outermost first
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, current: dict[str, str]):
+        self.current = current
+
+    def visit_Name(self, node):
+        return ast.Name(self.current.get(node.id, node.id), node.ctx)
+
+
+@dataclass
+class Scope:
+    """One function body being lowered (the user's function, or an inlined callee),
+    and how its names are renamed: at the top level each assignment makes a new
+    version (`x`, `x_1`, ...); inside `if`/`for`/`while` a variable keeps the one
+    name `enter` fixed for the whole statement; an inlined callee's names are all
+    fresh."""
+
+    namer: Namer
+    where: Callable[[ast.AST], str]             # node -> "file:line" in the body's source
+    current: dict[str, str]                     # the user's name -> its name in generated code
+    reads_after: dict[int, set[str]]            # see `aliases.reads_after`
+    inlined: bool = False
+    local_fns: dict[str, ast.FunctionDef] = field(default_factory=dict)
+
+    def rename(self, node: ast.expr) -> ast.expr:
+        """`node` as generated code spells it (a name not assigned here is read live)."""
+        return _Rename(self.current).visit(node)
+
+    def enter(self, stmt: ast.stmt) -> None:
+        """Fix one name for each variable compound `stmt` assigns, before lowering it."""
+        for name in assigned_names([stmt]):
+            if name not in self.current:
+                self.current[name] = self._new_name(name)
+
+    def target(self, name: str, depth: int) -> str:
+        """The generated name an assignment to the user's `name` writes, `depth`
+        compound statements deep."""
+        if depth > 0:
+            return self.current[name]               # fixed by `enter`: assigned in place
+        new = self.namer.version(name) if name in self.current else self._new_name(name)
+        self.current[name] = new
+        return new
+
+    def _new_name(self, name: str) -> str:
+        return self.namer.fresh(name) if self.inlined else self.namer.reserve(name)
+
+
+class Emitter:
+    """Where lowered statements go: the block being written, the user statement
+    whose line they carry, and how many `if`/`for`/`while` they are inside."""
+
+    def __init__(self, stmt: ast.AST, namer: Namer):
+        self.block: list[ast.stmt] = []
+        self.stmt = stmt
+        self.depth = 0
+        self.namer = namer
+
+    def emit(self, stmt: ast.stmt) -> ast.stmt:
+        ast.copy_location(stmt, self.stmt)
+        stmt.end_lineno = getattr(self.stmt, "end_lineno", stmt.lineno)
+        self.block.append(stmt)
+        return stmt
+
+    def temp(self, value: ast.expr) -> ast.Name:
+        """Assign `value` to a fresh temporary, and name it."""
+        name = self.namer.temp()
+        self.emit(ast.Assign([ast.Name(name, ast.Store())], value))
+        return ast.Name(name, ast.Load())
+
+    def snapshot(self, atom: ast.expr) -> ast.expr:
+        """`atom`, copied to a temporary if it is a variable (which may change later)."""
+        if isinstance(atom, ast.Name) and atom.id not in self.namer.temps:
+            return self.temp(atom)
+        return atom
+
+    @contextmanager
+    def collect(self, deeper: bool = True) -> Iterator[list[ast.stmt]]:
+        """Write into a new block (inside one more compound statement if `deeper`),
+        then restore the outer block, statement and depth."""
+        saved = self.block, self.stmt, self.depth
+        self.block, self.depth = [], self.depth + deeper
+        try:
+            yield self.block
+        finally:
+            self.block, self.stmt, self.depth = saved
+
+
+class Lowerer(Protocol):
+    """What `desugar` and `inline` may ask of the walk (`normalize` implements it)."""
+
+    ctx: Context
+    scope: Scope
+    out: Emitter
+
+    def statements(self, stmts: list[ast.stmt]) -> None:
+        """Lower `stmts` into `out`."""
+
+    def nested(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        """Lower `stmts` into a new block one level deeper, and return it."""
+
+    def for_callee(self, scope: Scope) -> Lowerer:
+        """A walk of an inlined callee's body, writing into the same `out`."""
+
+    def atom(self, node: ast.expr) -> ast.expr:
+        """Lower `node` to an atom, emitting statements for what it computes."""
+
+    def index(self, node: ast.expr) -> ast.expr:
+        """Lower a subscript's index: atoms, slices of atoms, tuples of those."""
+
+    def bind(self, name: str, value: ast.expr) -> None:
+        """Lower the assignment `name = value`."""
+
+    def store_item(self, target: ast.Subscript, atom: ast.expr, lowered: bool = False) -> None:
+        """Lower `base[index] = atom` (`lowered`: base and index are already atoms)."""
+
+    def check_write(self, user: str, what: str) -> None:
+        """Refuse an in-place write to the user's `user` that another name would see."""
