@@ -88,7 +88,7 @@ def particle_functions(grad):
     """The squared x of the particle's crossing as a function of w, for the operator `grad`."""
     d_potential = grad(potential)
 
-    def crossing(w, unused):          # `unused`: the solver passes every function one argument
+    def crossing(w, unused):          # `argmin` passes its functions one more argument
         x = np.array([0.0, 8.0])
         xdot = np.array([0.75, 0.0])
         dt = 0.1
@@ -110,14 +110,10 @@ def particle(grad, w0):
     return argmin(crossing, grad(crossing), w0, 0.0)
 
 
-# -- hand-written gradients (of the inner functions; the outer ones where they are simple) ----
+# -- hand-written gradients of the inner functions --------------------------------------------
 
 def saddle_neg_f_gradient(y, x):
     return 2.0 * y
-
-
-def saddle_max_gradient(x, start):
-    return 2.0 * x        # the inner argmax does not depend on x
 
 
 def potential_gradient(x, w):
@@ -126,7 +122,6 @@ def potential_gradient(x, w):
     return -a / norm(a) ** 3 - b / norm(b) ** 3
 
 
-HAND = {"saddle_neg_f": saddle_neg_f_gradient, "saddle_max": saddle_max_gradient,
-        "potential": potential_gradient}
+HAND = {"saddle_neg_f": saddle_neg_f_gradient, "potential": potential_gradient}
 SADDLE_ANSWER = 8.246324826140356e-06
 PARTICLE_ANSWER = 0.2071918746486116
