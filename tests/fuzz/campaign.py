@@ -1,0 +1,126 @@
+"""Fuzzing campaigns: check many programs in worker processes, print a table by
+level and outcome, the refusals by construct and the failures by signature,
+and write every failing program as a standalone repro file."""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import multiprocessing
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+from .features import LEVEL_NAMES, level_of_seed
+from .generator import generate
+from .oracle import check
+from .outcome import KINDS, Outcome
+from .repro import write_repro
+
+
+def run_one(job) -> tuple:
+    """Generate and check one program (in a worker): (seed, level, outcome, seconds, program)."""
+    seed, level, order, timeout, small, folder = job
+    start = time.process_time()  # CPU time: the machine may be shared
+    try:
+        program = generate(seed, level, small=small)
+    except RuntimeError as exc:
+        return seed, LEVEL_NAMES[level_of_seed(seed)] if level is None else level, \
+            Outcome("crash", "generate", "the generator found no valid program", str(exc)), 0.0, None
+    outcome = check(program, folder, order=order, timeout=timeout)
+    return seed, program.level, outcome, time.process_time() - start, \
+        program if outcome.kind not in ("right", "nonsmooth") else None
+
+
+def campaign(seeds, level=None, order=2, timeout=60.0, small=False, jobs=2, out=None,
+             progress=True) -> list:
+    """Check every seed; returns [(seed, level, outcome, seconds)], writing failing
+    and refused programs under `out` when given."""
+    work = tempfile.mkdtemp(prefix="astgrad-fuzz-")
+    jobs_list = [(s, level, order, timeout, small, work) for s in seeds]
+    results, started = [], time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, maxtasksperchild=40) as pool:
+        for i, (seed, lvl, outcome, seconds, program) in enumerate(
+                pool.imap_unordered(run_one, jobs_list, chunksize=1)):
+            results.append((seed, lvl, outcome, seconds))
+            if out is not None and program is not None:
+                write_repro(pathlib.Path(out), program, outcome)
+            if progress and (i + 1) % 100 == 0:
+                print(f"  {i + 1}/{len(jobs_list)} programs, "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return sorted(results, key=lambda r: r[0])
+
+
+def table(results, wall: float) -> str:
+    """Programs by level and outcome, then refusals by construct, then failures."""
+    by_level = collections.defaultdict(collections.Counter)
+    seconds = collections.Counter()
+    for _, level, outcome, s in results:
+        by_level[level][outcome.kind] += 1
+        seconds[level] += s
+    head = ["level", "programs"] + list(KINDS) + ["cpu s"]
+    rows = []
+    for level in [lv for lv in LEVEL_NAMES if lv in by_level]:
+        c = by_level[level]
+        rows.append([level, sum(c.values())] + [c[k] for k in KINDS] + [f"{seconds[level]:.0f}"])
+    total = collections.Counter()
+    for c in by_level.values():
+        total.update(c)
+    rows.append(["all", sum(total.values())] + [total[k] for k in KINDS] +
+                [f"{sum(seconds.values()):.0f}"])
+    lines = [_format([head] + rows), f"wall time {wall:.0f} s", ""]
+    lines += _grouped(results, "refused", "refused, by construct (stage | error: construct)")
+    lines += _grouped(results, ("wrong", "crash", "timeout"),
+                      "failures, by signature (kind | stage | what)")
+    return "\n".join(lines)
+
+
+def _grouped(results, kinds, title) -> list:
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    groups = collections.defaultdict(list)
+    for seed, _, outcome, _ in results:
+        if outcome.kind in kinds:
+            key = outcome.signature() if len(kinds) > 1 else f"{outcome.stage} | {outcome.label}"
+            groups[key].append(seed)
+    if not groups:
+        return [f"{title}: none", ""]
+    lines = [title + ":"]
+    for key, seeds in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  {len(seeds):5d}  {key}   (seeds {', '.join(map(str, seeds[:4]))}"
+                     f"{', ...' if len(seeds) > 4 else ''})")
+    return lines + [""]
+
+
+def _format(rows) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(c).rjust(w) if j else str(c).ljust(w)
+                               for j, (c, w) in enumerate(zip(r, widths))) for r in rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--programs", "--n", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0, help="the first program's seed")
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)))
+    parser.add_argument("--level", choices=LEVEL_NAMES, help="one level for every program "
+                        "(default: round robin over all levels)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=2)
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
+    parser.add_argument("--small", action="store_true", help="the in-suite program size")
+    parser.add_argument("--out", default="fuzz-failures", help="folder for repro files")
+    parser.add_argument("--json", help="also write every outcome to this file")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    seeds = range(args.seed, args.seed + args.programs)
+    results = campaign(seeds, args.level, args.order, args.timeout, args.small, args.jobs,
+                       args.out)
+    print(table(results, time.perf_counter() - start))
+    print(f"repro files: {args.out}/")
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(
+            [{"seed": s, "level": lv, "seconds": round(t, 3), **o.__dict__}
+             for s, lv, o, t in results], indent=0))
+    return 0 if not any(o.failed for _, _, o, _ in results) else 1

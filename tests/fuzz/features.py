@@ -1,0 +1,40 @@
+"""Which constructs a generated program may use: named feature flags, and the
+levels that switch them on cumulatively."""
+from __future__ import annotations
+
+# Each feature is one family of constructs; the generator asks `"loops" in features`.
+FEATURES = {
+    "straight": "assignments, smooth NumPy ufuncs, broadcasting scalars/vectors/matrices, "
+                "reductions with axis, indexing, slicing, fancy indexing",
+    "inplace": "augmented assignment of floats and arrays, writes x[i] = ..., x[a:b] += ...",
+    "branches": "if/elif/else, conditional expressions, and/or/not",
+    "returns": "early returns from branches (outside loops)",
+    "loops": "for over range/arrays/enumerate/zip, while, break/continue, nested loops",
+    "calls": "helper functions calling each other with positional and keyword arguments",
+    "lists": "lists built with append in loops, rebound each iteration, iterated later",
+    "tuples": "tuple outputs (a tuple seed for vjp)",
+    "nonsmooth": "abs, max/min, maximum/minimum, where, clip, masks (checked where smooth)",
+}
+
+LEVELS = (
+    ("straight", frozenset({"straight", "inplace"})),
+    ("branches", frozenset({"straight", "inplace", "branches", "returns"})),
+    ("loops", frozenset({"straight", "inplace", "branches", "returns", "loops"})),
+    ("calls", frozenset({"straight", "inplace", "branches", "returns", "loops", "calls"})),
+    ("lists", frozenset({"straight", "inplace", "branches", "loops", "calls", "lists"})),
+    ("mixed", frozenset(FEATURES) - {"nonsmooth"}),
+    ("nonsmooth", frozenset(FEATURES)),
+)
+LEVEL_NAMES = tuple(name for name, _ in LEVELS)
+
+
+def features_of(level: int | str) -> frozenset:
+    """The feature set of a level, given by index or name."""
+    if isinstance(level, str):
+        level = LEVEL_NAMES.index(level)
+    return LEVELS[level][1]
+
+
+def level_of_seed(seed: int) -> int:
+    """The level a campaign gives program `seed` when no level is forced: round robin."""
+    return seed % len(LEVELS)

@@ -1,0 +1,149 @@
+"""The checks themselves: each transform's value, types and shapes, then its
+derivative along a random direction per argument against central differences."""
+from __future__ import annotations
+
+import numpy as np
+
+import astgrad as ag
+
+from .generator import copies
+from .oracle import ATOL, RTOL, SMOOTH_TOL, STEP, Stop, _like, call, dot, load_file, wrong
+from .outcome import Outcome
+
+
+def first_order(c) -> None:
+    """vjp (value, types, a pullback that leaves the value alone and repeats itself),
+    grad for a scalar output, jvp per argument; then all against differences."""
+    wrt, n = c.wrt, len(c.wrt)
+    value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=wrt)(*copies(c.args)))
+    _same_value("reverse", value, c.value)
+    held = _copy(value)
+    grads = call("reverse", pullback, c.v)
+    if not _equal(value, held):
+        wrong("reverse", "the pullback changes the value it returned", f"{held!r} -> {value!r}")
+    _types("reverse", grads, c)
+    first = _copy(grads)
+    again = call("reverse", pullback, c.v)
+    if not _equal(grads, first):
+        wrong("reverse", "a pullback call changes the gradients an earlier call returned",
+              f"{first!r} -> {grads!r}")
+    if not _equal(again, first, rtol=1e-12):
+        wrong("reverse", "a second pullback call differs", f"{first!r} then {again!r}")
+    if not isinstance(c.value, tuple) and np.ndim(c.value) == 0:
+        direct = call("grad", lambda: ag.grad(c.f, wrt=wrt)(*copies(c.args)))
+        _types("grad", direct, c)
+        for k in range(n):
+            if not np.allclose(np.asarray(direct[k]) * c.v, grads[k], rtol=1e-9, atol=1e-12):
+                wrong("grad", "grad and vjp disagree", f"{direct[k]!r} * {c.v} vs {grads[k]!r}")
+    forward = []
+    for k in range(n):
+        out, derivative = call("forward", lambda: ag.jvp(c.f, wrt=wrt)(
+            *copies(c.args), _tangents(c, k)))
+        _same_value("forward", out, c.value)
+        _shapes("forward", derivative, c.value)
+        forward.append(dot(c.v, derivative))
+    numeric = [difference(lambda t, k=k: dot(c.v, c.f(*c.moved(k, t)))) for k in range(n)]
+    _compare("reverse", c, [dot(grads[k], c.u[k]) for k in range(n)], numeric)
+    _compare("forward", c, forward, numeric)
+
+
+def second_order(c) -> None:
+    """vjp and jvp of g = grad(<v, f>), against differences of g along each direction."""
+    F = c.f if not isinstance(c.value, tuple) and np.ndim(c.value) == 0 else _projection(c)
+    G = ag.grad(F, wrt=c.wrt)
+    slope = call("second-reverse", lambda: G(*copies(c.args)))
+    w = _like(tuple(slope), c.rng)
+    _, pullback = call("second-reverse", lambda: ag.vjp(G, wrt=c.wrt)(*copies(c.args)))
+    hw = call("second-reverse", pullback, w)
+    _types("second-reverse", hw, c)
+    forward = []
+    for k in range(len(c.wrt)):
+        _, derivative = call("second-forward", lambda: ag.jvp(G, wrt=c.wrt)(
+            *copies(c.args), _tangents(c, k)))
+        _shapes("second-forward", derivative, tuple(slope))
+        forward.append(dot(w, derivative))
+    numeric = [difference(lambda t, k=k: dot(w, tuple(G(*c.moved(k, t)))))
+               for k in range(len(c.wrt))]
+    _compare("second-reverse", c, [dot(hw[k], c.u[k]) for k in range(len(c.wrt))], numeric)
+    _compare("second-forward", c, forward, numeric)
+
+
+def difference(phi) -> float:
+    """d/dt phi(t) at 0 by Richardson-extrapolated central differences, at two step
+    sizes; when they disagree the point is not smooth and the program is skipped."""
+    def richardson(h):
+        def central(s):
+            return (phi(s) - phi(-s)) / (2 * s)
+        return (4 * central(h / 2) - central(h)) / 3
+
+    coarse, fine = richardson(STEP), richardson(STEP / 8)
+    noise = 1e-9 * max(1.0, abs(phi(0.0)))
+    if not (np.isfinite(coarse) and np.isfinite(fine)) or \
+            abs(coarse - fine) > SMOOTH_TOL * max(abs(coarse), abs(fine)) + noise:
+        raise Stop(Outcome("nonsmooth", message=f"differences {coarse!r} and {fine!r}"))
+    return coarse
+
+
+def _compare(stage, c, analytic, numeric):
+    for k, (a, n) in enumerate(zip(analytic, numeric)):
+        if not abs(a - n) <= RTOL * max(abs(a), abs(n)) + ATOL * max(1.0, abs(n)):
+            name = c.names[c.wrt[k]]
+            wrong(stage, "derivative", f"along a random direction in `{name}`: astgrad gives "
+                  f"{a!r}, finite differences give {n!r}")
+
+
+def _tangents(c, k) -> tuple:
+    return tuple(c.u[j] if j == k else np.zeros_like(c.u[j]) if isinstance(c.u[j], np.ndarray)
+                 else 0.0 for j in range(len(c.wrt)))
+
+
+def _projection(c):
+    params = ", ".join(c.names)
+    total = " + ".join(f"np.sum(out[{i}] * V[{i}])" for i in range(len(c.value))) \
+        if isinstance(c.value, tuple) else "np.sum(out * V)"
+    source = f"import numpy as np\n\n\ndef F({params}):\n    out = f({params})\n" \
+             f"    return {total}\n"
+    F = load_file(source, c.folder, f"fuzz_{c.program.seed}_{c.program.attempt}_projected", "F")
+    F.__globals__.update(f=c.f, V=c.v)
+    return F
+
+
+def _types(stage, grads, c):
+    if not isinstance(grads, tuple) or len(grads) != len(c.wrt):
+        wrong(stage, "type", f"a tuple of {len(c.wrt)} gradients expected, got {grads!r}")
+    for k, g in zip(c.wrt, grads):
+        x, name = c.args[k], c.names[k]
+        if isinstance(x, np.ndarray):
+            if not isinstance(g, np.ndarray) or g.shape != x.shape or g.dtype != x.dtype:
+                wrong(stage, "type", f"gradient of `{name}` (array {x.shape} {x.dtype}) is "
+                      f"{type(g).__name__} {np.shape(g)} {getattr(g, 'dtype', '')}")
+        elif not isinstance(g, float):
+            wrong(stage, "type", f"gradient of float `{name}` is a {type(g).__name__} "
+                  f"of shape {np.shape(g)}")
+
+
+def _shapes(stage, derivative, value):
+    if isinstance(value, tuple):
+        if not isinstance(derivative, tuple) or len(derivative) != len(value):
+            wrong(stage, "shape", f"a tuple of {len(value)} expected, got {derivative!r}")
+        for d, v in zip(derivative, value):
+            _shapes(stage, d, v)
+    elif np.shape(derivative) != np.shape(value):
+        wrong(stage, "shape", f"derivative of shape {np.shape(derivative)} for a value of "
+              f"shape {np.shape(value)}")
+
+
+def _same_value(stage, got, expected):
+    if not _equal(got, expected, rtol=1e-9):
+        wrong(stage, "value", f"the transform's value {got!r} differs from f's {expected!r}")
+
+
+def _equal(a, b, rtol=0.0) -> bool:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and \
+            all(_equal(x, y, rtol) for x, y in zip(a, b))
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=rtol, atol=1e-12 * bool(rtol)))
+
+
+def _copy(value):
+    return tuple(_copy(v) for v in value) if isinstance(value, tuple) else np.array(value)
