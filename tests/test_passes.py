@@ -6,7 +6,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from astgrad.transform import normalize, optimize, resolve, restructure, source, syntax
+from astgrad.errors import InPlaceError
+from astgrad.transform import desugar, normalize, optimize, resolve, restructure, source, syntax
 from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
@@ -94,6 +95,112 @@ def test_normalize_drops_docstrings_and_code_after_return():
         a = a + 1  # noqa
     tree, _, _ = _front(f)
     assert body_text(tree) == ["out = a", "return out"]
+
+
+def test_restructure_writes_the_rest_into_the_branch_that_falls_through():
+    def f(a, b):
+        if a > b:
+            return a
+        c = a * b
+        return c
+    src = source.read(f)
+    tree = restructure.restructure(src.tree, Namer(names_in(src.tree)).fresh, src.where)
+    assert body_text(tree) == ["if a > b:\n    out = a\nelse:\n    c = a * b\n    out = c",
+                               "return out"]
+
+
+def test_desugar_loops_over_zip_by_index():
+    def f(xs, ys):
+        s = 0.0
+        for u, v in zip(xs, ys):
+            s = s + u * v
+        return s
+    tree, ns, _ = _front(f)
+    assert body_text(tree)[:5] == ["s = 0.0", "_1 = len(xs)", "_2 = len(ys)", "_3 = min(_1, _2)",
+                                   "for i in range(_3):\n    u = xs[i]\n    v = ys[i]\n"
+                                   "    _4 = u * v\n    _5 = s + _4\n    s = _5"]
+    assert run(tree, ns, [1.0, 2.0], [3.0, 4.0, 5.0]) == f([1.0, 2.0], [3.0, 4.0, 5.0])
+
+
+def test_desugar_computes_a_while_test_each_time_round():
+    def f(a):
+        while a * a < 10.0:
+            a = a + 1.0
+        return a
+    tree, ns, _ = _front(f)
+    assert body_text(tree)[0] == ("while True:\n    _1 = a * a\n    _2 = _1 < 10.0\n"
+                                  "    if _2:\n        _3 = a + 1.0\n        a = _3\n"
+                                  "    else:\n        break")
+    assert run(tree, ns, 0.5) == f(0.5)
+
+
+def test_desugar_computes_only_the_branch_a_conditional_expression_takes():
+    def f(a, b):
+        return a if a > b else b * 2.0
+    tree, ns, _ = _front(f)
+    assert body_text(tree) == ["_2 = a > b", "if _2:\n    _1 = a\nelse:\n    _3 = b * 2.0\n"
+                               "    _1 = _3", "out = _1", "return out"]
+    assert run(tree, ns, 1.0, 2.0) == f(1.0, 2.0) and run(tree, ns, 3.0, 2.0) == f(3.0, 2.0)
+
+
+def test_inline_writes_each_call_out_with_fresh_names():
+    def f(a, b):
+        def scale(u, k):
+            v = u * k
+            return v
+        return scale(a, b) + scale(b, k=3.0)
+    tree, ns, _ = _front(f)
+    assert body_text(tree) == ["u_1 = a", "k_1 = b", "v_1 = u_1 * k_1", "scale_out_1 = v_1",
+                               "u_2 = b", "k_2 = 3.0", "v_2 = u_2 * k_2", "scale_out_2_1 = v_2",
+                               "out = scale_out_1 + scale_out_2_1", "return out"]
+    assert run(tree, ns, 2.0, 5.0) == f(2.0, 5.0)
+
+
+def test_aliases_refuse_an_in_place_write_another_name_sees():
+    def f(x):
+        y = x
+        x += 1.0
+        return y * x
+
+    def g(x):
+        y = x
+        x = x + 1.0
+        return y * x
+    with pytest.raises(InPlaceError, match="`x \\+= ...` changes an array in place that `y`"):
+        _front(f)
+    tree, ns, _ = _front(g)
+    assert run(tree, ns, 2.0) == g(2.0)
+
+
+def _classes(base):
+    """`base`'s node classes, without the deprecated aliases (`ast.Num`, ...): they
+    subclass `ast.Constant`, and building one builds a `Constant`."""
+    return {c for c in _all_subclasses(base) if c.__module__ == "ast"
+            and not (c is not ast.Constant and issubclass(c, ast.Constant))}
+
+
+@pytest.mark.parametrize("base", [ast.stmt, ast.expr])
+def test_normalize_lowers_or_refuses_every_node_class_by_name(base):
+    if base is ast.stmt:
+        handled, refused = set(normalize._STATEMENTS), set(syntax.REFUSED_STMTS)
+    else:
+        handled = set(normalize._EXPRESSIONS) | set(normalize._ONLY_AS_INDEX)
+        refused = set(syntax.REFUSED_EXPRS)
+    assert not {c.__name__ for c in _classes(base) - handled - refused}
+    assert not handled & refused
+
+
+def test_restructure_classifies_every_statement_class_by_name():
+    handled, refused = set(restructure._CONTROL), set(syntax.REFUSED_STMTS)
+    assert not {c.__name__ for c in _classes(ast.stmt) - handled - refused}
+    assert handled == set(normalize._STATEMENTS)     # both take what check_syntax lets through
+
+
+def test_desugar_takes_exactly_the_sugar_normalize_hands_it():
+    handed = {c for c, lower in {**normalize._STATEMENTS, **normalize._EXPRESSIONS}.items()
+              if lower is normalize._Normalizer._sugar}
+    handed |= {ast.IfExp, ast.BoolOp, ast.Assign}    # via `_op` and `_assign`
+    assert handed == set(desugar.SUGAR)
 
 
 # ---- the exhaustive classification of Python's syntax ---------------------------------------

@@ -7,11 +7,12 @@ saved and restored by hand:
 * `Context`: one per compiled function, shared with every function inlined
   into it (the name allocator, the namespace, the tuples known by their
   elements, the alias groups, the callees being inlined);
-* `Scope`: one per function body being lowered (the user's names and the
-  names they have in generated code, the nested `def`s it may call);
-* `Emitter`: where lowered statements go; `with out.collect():` writes a
-  nested block and then puts back the outer block, the statement whose line
-  the output carries, and the nesting depth.
+* `Scope`: one per function body being lowered (the user's names, the names
+  they have in generated code and how new ones are chosen, the nested `def`s
+  it may call);
+* `Emitter`: where lowered statements go, and the temporaries they assign;
+  `with out.collect():` writes a nested block and then puts back the outer
+  block, the statement whose line the output carries, and the nesting depth.
 `Lowerer` is what `desugar` and `inline` may ask of the walk.
 """
 from __future__ import annotations
@@ -143,7 +144,8 @@ class Scope:
 
 class Emitter:
     """Where lowered statements go: the block being written, the user statement
-    whose line they carry, and how many `if`/`for`/`while` they are inside."""
+    whose line they carry, and how many `if`/`for`/`while` they are inside; like
+    an IR builder, it also makes the temporaries it assigns."""
 
     def __init__(self, stmt: ast.AST, namer: Namer):
         self.block: list[ast.stmt] = []

@@ -180,7 +180,7 @@ class _Normalizer:
         lower = _EXPRESSIONS.get(type(node))
         if lower is not None:
             return lower(self, node)
-        if isinstance(node, ONLY_AS_INDEX):
+        if isinstance(node, _ONLY_AS_INDEX):
             raise UnsupportedSyntaxError(f"`{type(node).__name__}` is not supported here.",
                                          self.scope.where(node))
         raise AssertionError(f"normalize: no rule for `{type(node).__name__}` expressions "
@@ -263,7 +263,7 @@ _EXPRESSIONS = {
                      ast.IfExp), _Normalizer._operation),
     **dict.fromkeys((ast.Attribute, *OPAQUE_EXPRS), _Normalizer._opaque),
 }
-ONLY_AS_INDEX = (ast.Slice,)
+_ONLY_AS_INDEX = (ast.Slice,)
 
 
 def _refuse_unpacking(call: ast.Call, where) -> None:
