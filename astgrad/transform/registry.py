@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import RuleError
 from .lattice import UNKNOWN, Kind, broadcast
-from .template import Template
+from .template import Template, constant_node
 
 # Python operators and their primitives: `a * b` is `operator.mul(a, b)` to the rules.
 BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -94,14 +94,6 @@ def operation(value: ast.expr, ns):
     return None, {}
 
 
-def constant_node(value) -> ast.expr:
-    if isinstance(value, tuple):
-        return ast.Tuple(elts=[constant_node(v) for v in value], ctx=ast.Load())
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-value))
-    return ast.Constant(value)
-
-
 _registry: dict[int, Primitive] = {}
 
 
@@ -130,7 +122,7 @@ def defvjp(fn: Callable, *rules, name: str | None = None, elementwise: bool | No
     arguments, so their adjoints are summed back to each argument's shape.
     """
     prim = _primitive(fn, name)
-    templates = tuple(None if r is None else Template(r, "vjp") for r in rules)
+    templates = tuple(None if r is None else Template(r, "vjp", prim.name) for r in rules)
     for t in templates:
         if t is not None:
             prim.adopt_signature(t)
@@ -150,7 +142,7 @@ def defjvp(fn: Callable, *rules, name: str | None = None, elementwise: bool | No
     the output's tangent. `None` means the argument contributes nothing.
     """
     prim = _primitive(fn, name)
-    templates = tuple(None if r is None else Template(r, "jvp") for r in rules)
+    templates = tuple(None if r is None else Template(r, "jvp", prim.name) for r in rules)
     for t in templates:
         if t is not None:
             prim.adopt_signature(t)

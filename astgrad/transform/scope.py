@@ -1,0 +1,196 @@
+"""What the names a function reads denote, and their spelling in generated code.
+
+`resolve_names` rewrites every name a tree reads that is not one of its locals:
+a module, a function or a constant of the function's closure, globals or
+builtins is spelled as the namespace `ns` says (`ns.ref(np.sin)` is `np.sin`),
+a value of the user's is read live, and array methods and attributes become
+NumPy calls (`x.sum()` is `np.sum(x)`, `x.T` is `np.transpose(x)`).
+
+It knows nothing of derivative rules: the resolve pass passes a check that
+every callee has rules, and rule templates resolve their own names with it
+when they are registered.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+import types
+from typing import Callable
+
+import numpy as np
+
+from .. import runtime
+from ..errors import UndefinedNameError, UnsupportedSyntaxError
+
+MISSING = object()      # what a name that denotes nothing resolves to
+
+# Array methods and the NumPy function each one is. `shape` methods take
+# their dimensions either as one tuple or spread out.
+_METHODS = {name: getattr(np, name) for name in (
+    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot",
+    "ravel", "squeeze", "clip", "trace", "diagonal", "copy", "conj", "round",
+    "argmax", "argmin", "argsort", "any", "all", "nonzero", "repeat", "take", "swapaxes",
+    "conjugate", "argpartition", "searchsorted")}
+_SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
+_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+
+
+class UserScope:
+    """The user function's closure, globals and builtins, looked up in that order."""
+
+    def __init__(self, fn):
+        code = fn.__code__
+        self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+        self.globals = fn.__globals__
+
+    def get(self, name: str):
+        if name in self.cells:
+            try:
+                return self.cells[name].cell_contents
+            except ValueError:
+                return MISSING
+        try:
+            return self.globals[name]       # generated code's globals read on, live
+        except KeyError:
+            return getattr(builtins, name, MISSING)
+
+
+def local_names(tree: ast.FunctionDef) -> set[str]:
+    """Parameters, assigned names and nested defs, of the function and its nested defs."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef) and node is not tree:
+            names.add(node.name)
+    return names
+
+
+def resolve_names(tree: ast.AST, scope: UserScope, ns, locals_: set[str], where: Callable,
+                  check_callee: Callable | None = None) -> ast.AST:
+    """`tree` with every name it reads outside `locals_` spelled by `ns`.
+
+    `ns` gives `ref(obj)` (an expression naming a function or module),
+    `bind(obj, preferred)` and `read_live(name, scope, obj, where)` (the name
+    generated code uses); `where(node)` gives a node's `file:line`; and
+    `check_callee(obj, node)`, if given, is called with every function called."""
+    local_defs = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n is not tree}
+    return _Resolver(scope, ns, locals_, where, check_callee, local_defs).visit(tree)
+
+
+class _Resolver(ast.NodeTransformer):
+    def __init__(self, scope, ns, locals_, where, check_callee, local_defs):
+        self.scope, self.ns, self.locals, self.where = scope, ns, locals_, where
+        self.check_callee = check_callee
+        self.local_defs = set(local_defs)
+
+    # -- what a dotted name means -------------------------------------------
+    def _static(self, node: ast.expr):
+        """The object a dotted name outside the function's locals stands for."""
+        if isinstance(node, ast.Name):
+            if node.id in self.locals:
+                return MISSING
+            return self.scope.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self._static(node.value)
+            if base is MISSING or not isinstance(base, (types.ModuleType, type)):
+                return MISSING
+            return getattr(base, node.attr, MISSING)
+        return MISSING
+
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load) or node.id in self.locals:
+            return node
+        obj = self.scope.get(node.id)
+        if obj is MISSING:
+            raise UndefinedNameError(f"name `{node.id}` is not defined.", self.where(node))
+        if isinstance(obj, types.ModuleType):
+            return ast.copy_location(self.ns.ref(obj) if obj in (np, runtime)
+                                     else ast.Name(self.ns.bind(obj, node.id), ast.Load()), node)
+        if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)):
+            return ast.copy_location(self._callee_ref(obj, node), node)
+        live = self.ns.read_live(node.id, self.scope, obj, self.where(node))
+        return ast.copy_location(ast.Name(live, ast.Load()), node)
+
+    def visit_Attribute(self, node):
+        obj = self._static(node)
+        if obj is not MISSING:
+            if callable(obj) and not isinstance(obj, type):
+                return ast.copy_location(self._callee_ref(obj, node), node)
+            if isinstance(obj, (int, bool)) or obj is None or \
+                    isinstance(obj, float) and math.isfinite(obj):
+                return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
+            node.value = self.visit(node.value)
+            return node
+        node.value = self.visit(node.value)
+        if isinstance(node.ctx, ast.Load) and node.attr in _ATTRIBUTES:
+            func = _ATTRIBUTES[node.attr]
+            call = ast.Call(self.ns.ref(func), [node.value], [])
+            return ast.copy_location(call, node)
+        if node.attr == "dtype":
+            return node
+        raise UnsupportedSyntaxError(
+            f"attribute `.{node.attr}` of a value is not supported.", self.where(node),
+            fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
+                "`.size` or `.dtype`.")
+
+    def visit_Call(self, node):
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in self.local_defs:
+            return node                          # a nested def: inlined by normalize
+        obj = self._static(func)
+        if obj is MISSING and isinstance(func, ast.Attribute):
+            if func.attr in ("append", "pop") and isinstance(func.value, ast.Name) \
+                    and func.value.id in self.locals:
+                return node                      # list.append/pop, on a list of this function
+            owner = self._static(func.value)
+            if func.attr == "at" and owner is np.add:
+                node.func = ast.Attribute(self.ns.ref(np.add), "at", ast.Load())
+                return node                      # np.add.at(x, i, v): x[i] += v, i may repeat
+            return self._method(node)
+        if obj is MISSING:
+            name = ast.unparse(func)
+            if isinstance(func, ast.Name) and func.id not in self.locals:
+                raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
+            raise UnsupportedSyntaxError(
+                f"calling `{name}`, a value computed inside the function, is not supported.",
+                self.where(node), fix="Call functions by the name they are defined or imported as.")
+        node.func = ast.copy_location(self._callee_ref(obj, func), func)
+        return node
+
+    def _method(self, node):
+        func = node.func
+        receiver = self.visit(func.value)
+        name = func.attr
+        if name in _SHAPE_METHODS:
+            args = node.args
+            if len(args) > 1 or (args and isinstance(args[0], ast.Constant)
+                                 and isinstance(args[0].value, int)):
+                args = [ast.Tuple(elts=args, ctx=ast.Load())]
+            call = ast.Call(self.ns.ref(_SHAPE_METHODS[name]), [receiver] + args, node.keywords)
+        elif name in _METHODS:
+            args = node.args
+            if name == "clip" and len(args) == 1 and not node.keywords:
+                args = args + [ast.Constant(None)]      # x.clip(lo): NumPy 2 wants both
+            call = ast.Call(self.ns.ref(_METHODS[name]), [receiver] + args, node.keywords)
+        elif name == "flatten":
+            raise UnsupportedSyntaxError(
+                "`.flatten()` is not supported.", self.where(node),
+                fix="Use np.ravel(x) (add .copy() only if you then write into it).")
+        else:
+            raise UnsupportedSyntaxError(
+                f"method `.{name}()` is not supported.", self.where(node),
+                fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+        if self.check_callee is not None:
+            self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
+        return ast.copy_location(call, node)
+
+    def _callee_ref(self, obj, node) -> ast.expr:
+        if self.check_callee is not None:
+            self.check_callee(obj, node)
+        return self.ns.ref(obj)
