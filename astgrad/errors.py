@@ -51,3 +51,7 @@ class RuleError(AstgradError):
 
 class InPlaceError(AstgradError):
     """An in-place write the compiler cannot prove safe."""
+
+
+class InternalError(AstgradError):
+    """A construct reached a pass that never expects it: a bug in astgrad, not in your code."""

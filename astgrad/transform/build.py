@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import types
 
 import numpy as np
 
 from .. import runtime
+from . import registry
 from .nodes import Comment
 
 _ROOTS = {"np": np, "rt": runtime}
@@ -116,3 +118,11 @@ def is_add_at(node: ast.expr, ns) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
         and node.func.attr == "at" and ns.value(node.func.value) is np.add \
         and len(node.args) == 3 and isinstance(node.args[0], ast.Name)
+
+
+def calls_user_function(node: ast.expr, ns) -> bool:
+    """A call to one of the user's own functions (no derivative rule of its own)."""
+    if not isinstance(node, ast.Call):
+        return False
+    fn = ns.value(node.func)
+    return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None

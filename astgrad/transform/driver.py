@@ -16,6 +16,7 @@ from typing import Callable
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, codegen, forward, normalize, optimize, resolve, restructure, reverse,
                source, syntax)
+from . import saving, shell  # reverse mode: the steps after the sweeps
 from .kinds import Kind, infer
 from .naming import Namer, names_in
 
@@ -74,8 +75,12 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
         tree, shapes = forward.forward(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "jvp"))
         _dump("forward", tree)
     else:
-        tree, shapes = reverse.reverse(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "vjp"))
-        _dump("reverse", tree)
+        sweeps = reverse.reverse(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "vjp"))
+        _dump("reverse", sweeps.as_module())
+        sweeps = saving.save(sweeps, ns, namer, request)
+        _dump("saving", sweeps.as_module())
+        tree, shapes = shell.assemble(sweeps, request), sweeps.shapes
+        _dump("shell", tree)
     tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
     _dump("optimize", tree)
     note = _note(request, param_kinds, src)

@@ -6,30 +6,26 @@ where each statement that makes a varying value is followed by the statement
 making its tangent (`tz = tx * np.cos(x)`), and which returns `(value,
 tangent)`. Loops and branches keep their shape and nothing is saved: forward
 mode needs no reverse sweep.
+
+Each statement class, and each class of value an assignment holds, has a rule
+here or in `rules.statements`, or is refused by name (`dispatch`).
 """
 from __future__ import annotations
 
 import ast
 import copy
-import inspect
-import types
 
 from ..errors import NoRuleError
 from . import registry
 from .activity import Activity
-from .build import assign as _assign
-from .build import call as _call
-from .build import commented as _commented
-from .build import is_add_at
-from .build import is_append as _is_append
-from .build import is_method_call as _is_method_call
-from .build import load as _load
-from .build import located as _located
-from .build import plain_args as _plain_args
+from .build import (assign, call, calls_user_function, commented, is_add_at, is_append,
+                    is_method_call, load, located, parameters, plain_args)
+from .dispatch import rule_for
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .request import Request
 from .resolve import Namespace
+from .rules import statements
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -43,42 +39,38 @@ def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, 
 
 
 class _Forward:
+    """The forward visitor: dispatches each statement to its rule. Rules reach it
+    through the `statements.Tangents` protocol."""
+
     def __init__(self, tree, source, activity, kinds, ns, namer, request, callee_jvp):
         self.tree, self.source, self.varied = tree, source, activity.varied
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.callee_jvp = callee_jvp
-        params = [a.arg for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-        self.shapes = Shapes(tree.body[:-1], kinds, ns, params)
-        self.tangent: dict[str, str] = {}
+        self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
+        self._tangents: dict[str, str] = {}
 
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
         where = self.source.where(ret)
         wrt = self.request.wrt
-        names = [self._tangent_name(p) for p in wrt]
+        names = [self.tangent(p) for p in wrt]
         if len(wrt) == 1 and not self.request.as_tuple:
             params, unpack = names, []
         else:
             params = [self.namer.fresh("tangents")]
             unpack = [ast.Assign([ast.Tuple([ast.Name(n, ast.Store()) for n in names],
-                                            ast.Store())], _load(params[0]))]
-        checks = [ast.Expr(_call(self.ns, "rt.check_tangent",
-                                 [_load(t), _load(p), ast.Constant(where)]))
+                                            ast.Store())], load(params[0]))]
+        checks = [ast.Expr(call(self.ns, "rt.check_tangent",
+                                [load(t), load(p), ast.Constant(where)]))
                   for t, p in zip(names, wrt)]
-        stmts = _commented(self._block(body), self.source, "")
+        stmts = commented(self.block(body), self.source, "")
         outputs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-        tangents = [self._tangent_of(o) for o in outputs]
+        tangents = [self.tangent_of(o) for o in outputs]
         tangent = tangents[0] if not isinstance(ret.value, ast.Tuple) \
             else ast.Tuple(tangents, ast.Load())
         fn = self.tree
         fn.name = self.request.name
-        fn.args = _plain_args(fn.args)
-        fn.args.args += [ast.arg(p) for p in params]
-        if fn.args.kwonlyargs:                     # the tangent comes last, by position
-            fn.args.args += [ast.arg(a.arg) for a in fn.args.kwonlyargs]
-            fn.args.kwonlyargs, fn.args.kw_defaults = [], []
-            fn.args.args = [a for a in fn.args.args if a.arg not in params] + \
-                [ast.arg(p) for p in params]
+        fn.args = _with_tangents_last(plain_args(fn.args), params)
         fn.body = unpack + checks + stmts + [ast.Return(ast.Tuple([ret.value, tangent],
                                                                   ast.Load()))]
         for stmt in ast.walk(fn):
@@ -86,170 +78,110 @@ class _Forward:
                 ast.copy_location(stmt, ret)
         return ast.fix_missing_locations(fn)
 
-    # -- names ---------------------------------------------------------------------------
-    def _tangent_name(self, name: str) -> str:
-        if name not in self.tangent:
-            self.tangent[name] = self.namer.tangent(name)
-        return self.tangent[name]
+    # -- tangents ------------------------------------------------------------------------------
+    def tangent(self, name: str) -> str:
+        """The tangent variable of `name`, allocated at its first mention."""
+        if name not in self._tangents:
+            self._tangents[name] = self.namer.tangent(name)
+        return self._tangents[name]
 
-    def _varies(self, node) -> bool:
+    def varies(self, node) -> bool:
         return isinstance(node, ast.Name) and node.id in self.varied
 
-    def _tangent_of(self, node) -> ast.expr:
+    def tangent_of(self, node) -> ast.expr:
         """The tangent of an atom, or a zero of its kind."""
-        if self._varies(node):
-            return _load(self._tangent_name(node.id))
-        return self._zero(node)
+        if self.varies(node):
+            return load(self.tangent(node.id))
+        return self.zero(node)
 
-    def _zero(self, node) -> ast.expr:
+    def zero(self, node) -> ast.expr:
         """A zero tangent for the value `node`."""
         kind = expr_kind(node, self.kinds, self.ns)
         if kind.py or kind.ndim == 0 and isinstance(node, ast.Constant):
             return ast.Constant(0.0)
         if isinstance(node, (ast.Tuple, ast.List)):
-            return type(node)([self._tangent_of(e) for e in node.elts], ast.Load())
+            return type(node)([self.tangent_of(e) for e in node.elts], ast.Load())
         name = "np.zeros_like" if kind.ndim is not None and kind.dtype != "O" else "rt.zeros_like"
-        return _call(self.ns, name, [copy.deepcopy(node)])
+        return call(self.ns, name, [copy.deepcopy(node)])
 
-    # -- blocks ----------------------------------------------------------------------------
-    def _block(self, stmts) -> list[ast.stmt]:
+    # -- statements ----------------------------------------------------------------------------
+    def block(self, stmts) -> list[ast.stmt]:
         out = []
         for stmt in stmts:
-            out.extend(_located(self._statement(stmt), stmt))
+            out.extend(located(rule_for(_STATEMENTS, stmt, "forward")(stmt, self), stmt))
         return out
 
-    def _statement(self, stmt) -> list[ast.stmt]:
-        if isinstance(stmt, ast.If):
-            return [ast.If(stmt.test, self._block(stmt.body), self._block(stmt.orelse))]
-        if isinstance(stmt, ast.For):
-            return [ast.For(stmt.target, stmt.iter, self._block(stmt.body), [])]
-        if isinstance(stmt, ast.While):
-            return [ast.While(stmt.test, self._block(stmt.body), [])]
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
-            return self._store_item(stmt)
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-            return self._assign(stmt)
-        if isinstance(stmt, ast.Expr) and _is_append(stmt.value):
-            lst, item = stmt.value.func.value, stmt.value.args[0]
-            if not self._varies(lst):
-                return [stmt]
-            t = _load(self._tangent_name(lst.id))
-            return [stmt, ast.Expr(ast.Call(ast.Attribute(t, "append", ast.Load()),
-                                            [self._tangent_of(item)], []))]
-        if isinstance(stmt, ast.Expr) and is_add_at(stmt.value, self.ns):
-            base, index, value = stmt.value.args
-            if not self._varies(base):
-                return [stmt]
-            add_at = copy.deepcopy(stmt.value)
-            add_at.args = [_load(self._tangent_name(base.id)), copy.deepcopy(index),
-                           self._tangent_of(value)]
-            return [stmt, ast.Expr(add_at)]
-        return [stmt]
-
-    def _store_item(self, stmt) -> list[ast.stmt]:
-        target = stmt.targets[0]
-        if not self._varies(target.value):
-            return [stmt]
-        t = _load(self._tangent_name(target.value.id))
-        write = ast.Assign([ast.Subscript(t, copy.deepcopy(target.slice), ast.Store())],
-                           self._tangent_of(stmt.value))
-        return [stmt, write]
-
-    def _assign(self, stmt) -> list[ast.stmt]:
-        target, value = stmt.targets[0].id, stmt.value
+    def assign_name(self, stmt: ast.Assign) -> list[ast.stmt]:
+        """`v = value`, then `tv = ...` when `v` varies."""
+        target = stmt.targets[0].id
         if target not in self.varied:
             return [stmt]
-        t = self._tangent_name(target)
-        if isinstance(value, ast.Call) and self._user_function(value):
-            return self._call_user(stmt)
-        expr = self._tangent_expr(stmt, target, value)
-        return [stmt, _assign(t, expr)]
+        t = self.tangent(target)
+        if calls_user_function(stmt.value, self.ns):
+            return statements.tangent_call_user(stmt, self)
+        return [stmt, assign(t, rule_for(_VALUES, stmt.value, "forward")(stmt, self))]
 
-    def _tangent_expr(self, stmt, target, value) -> ast.expr:
-        if isinstance(value, (ast.Name, ast.Constant, ast.Tuple, ast.List)):
-            return self._tangent_of(value)
-        if isinstance(value, ast.Subscript):
-            if not self._varies(value.value):
-                return self._zero(_load(target))
-            return ast.Subscript(_load(self._tangent_name(value.value.id)),
-                                 copy.deepcopy(value.slice), ast.Load())
-        if isinstance(value, ast.Call) and _is_method_call(value, "pop"):
-            lst = value.func.value
-            if not self._varies(lst):
-                return self._zero(_load(target))
-            return ast.Call(ast.Attribute(_load(self._tangent_name(lst.id)), "pop",
-                                          ast.Load()), [], [])
-        if not isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)):
-            return self._zero(_load(target))
+    def apply(self, stmt) -> ast.expr:
+        """The tangent of a primitive's result: its rules' terms, summed."""
+        target, value, where = stmt.targets[0].id, stmt.value, self.source.where(stmt)
         try:
             prim, args = registry.operation(value, self.ns)
         except TypeError as exc:
-            raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.",
-                              self.source.where(stmt)) from None
+            raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.", where) from None
         if prim is None and not isinstance(value, ast.Call):
-            raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.",
-                              self.source.where(stmt))
+            raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.", where)
         if prim is None or prim.nondiff:
-            return self._zero(_load(target))
-        return self._apply(prim, args, target, stmt, value)
+            return self.zero(load(target))
+        terms, shaped = self._terms(prim, args, stmt)
+        if not terms:
+            return self.zero(load(target))
+        expr = terms[0]
+        listed = self.kinds.get(target, UNKNOWN).dtype == "O"   # a list: add element by element
+        for term in terms[1:]:
+            expr = call(self.ns, "rt.add_each", [expr, term]) if listed \
+                else ast.BinOp(expr, ast.Add(), term)
+        if prim.elementwise and not shaped and not self._all_scalar(args, target):
+            expr = call(self.ns, "rt.broadcast_like", [expr, load(target)])
+        return expr
 
-    def _apply(self, prim, args, target, stmt, value) -> ast.expr:
+    def _terms(self, prim, args, stmt) -> tuple[list[ast.expr], bool]:
+        """One term per varying argument, and whether one has the result's shape."""
+        target, value, where = stmt.targets[0].id, stmt.value, self.source.where(stmt)
         terms, shaped = [], False
         for i, param in enumerate(prim.params or ()):
             node = args.get(param)
             elements = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
-            if node is None or not any(self._varies(e) for e in elements):
+            if node is None or not any(self.varies(e) for e in elements):
                 continue
             rule = registry.forward_rule(prim, i)
             if rule == "zero":
                 continue
             if rule is None:
                 raise NoRuleError(
-                    f"{prim.name} has no forward-mode rule for its argument `{param}`.",
-                    self.source.where(stmt),
+                    f"{prim.name} has no forward-mode rule for its argument `{param}`.", where,
                     fix=f"Give it one with ag.defjvp({prim.name}, lambda t, ans, ...: ...).")
-            tangent = self._tangent_of(node)
+            tangent = self.tangent_of(node)
             if rule == "linear":
-                term = _with_argument(value, param, node, tangent)
+                terms.append(_with_argument(value, param, node, tangent))
             else:
-                term = rule.emit(tangent, _load(target), args, self.ns,
-                                 self.source.where(stmt))
-            terms.append(term)
+                terms.append(rule.emit(tangent, load(target), args, self.ns, where))
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
-        if not terms:
-            return self._zero(_load(target))
-        expr = terms[0]
-        listed = self.kinds.get(target, UNKNOWN).dtype == "O"   # a list: add element by element
-        for term in terms[1:]:
-            expr = _call(self.ns, "rt.add_each", [expr, term]) if listed \
-                else ast.BinOp(expr, ast.Add(), term)
-        if prim.elementwise and not shaped and not self._all_scalar(args, target):
-            expr = _call(self.ns, "rt.broadcast_like", [expr, _load(target)])
-        return expr
+        return terms, shaped
 
     def _all_scalar(self, args, target) -> bool:
         kinds = [expr_kind(v, self.kinds, self.ns) for v in args.values() if v is not None]
         return all(k.ndim == 0 for k in kinds) and self.kinds.get(target, UNKNOWN).ndim == 0
 
-    # -- the user's large functions: their own jvp ----------------------------------------------
-    def _user_function(self, call) -> bool:
-        fn = self.ns.value(call.func)
-        return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None
 
-    def _call_user(self, stmt) -> list[ast.stmt]:
-        target, call = stmt.targets[0].id, stmt.value
-        fn = self.ns.value(call.func)
-        params = list(inspect.signature(fn).parameters)
-        active = [(p, a) for p, a in zip(params, call.args) if self._varies(a)]
-        jvp = self.callee_jvp(fn, tuple(p for p, _ in active))
-        tangents = [self._tangent_of(a) for _, a in active]
-        seed = ast.Tuple(tangents, ast.Load())        # wrt is a tuple: so is the tangent
-        return [ast.Assign(
-            [ast.Tuple([ast.Name(target, ast.Store()),
-                        ast.Name(self._tangent_name(target), ast.Store())], ast.Store())],
-            ast.Call(ast.Name(self.ns.bind(jvp, f"{fn.__name__}_jvp"), ast.Load()),
-                     list(call.args) + [seed], []))]
+def _with_tangents_last(args: ast.arguments, params: list[str]) -> ast.arguments:
+    """The user's parameters, then the tangent parameters, all by position."""
+    args.args += [ast.arg(p) for p in params]
+    if args.kwonlyargs:                     # the tangent comes last, by position
+        args.args += [ast.arg(a.arg) for a in args.kwonlyargs]
+        args.kwonlyargs, args.kw_defaults = [], []
+        args.args = [a for a in args.args if a.arg not in params] + [ast.arg(p) for p in params]
+    return args
 
 
 def _with_argument(value: ast.expr, param: str, old: ast.expr, new: ast.expr) -> ast.expr:
@@ -262,3 +194,71 @@ def _with_argument(value: ast.expr, param: str, old: ast.expr, new: ast.expr) ->
     return ast.Call(value.func, [new if a is old else a for a in value.args],
                     [ast.keyword(k.arg, new if k.value is old else k.value)
                      for k in value.keywords])
+
+
+# -- statements: each class handled or refused by name (see `dispatch`) -----------------------
+def _kept(stmt, tangents):
+    """`pass`, `break`, `continue`, `assert`, a call for its effect: no tangent."""
+    return [stmt]
+
+
+def _assignment(stmt: ast.Assign, tangents: _Forward):
+    return rule_for(_TARGETS, stmt.targets[0], "forward")(stmt, tangents)
+
+
+def _to_name(stmt, tangents):
+    return tangents.assign_name(stmt)
+
+
+def _expression(stmt: ast.Expr, tangents: _Forward):
+    return rule_for(_CALL_STATEMENTS, stmt.value, "forward")(stmt, tangents)
+
+
+def _call_statement(stmt, tangents):
+    if is_append(stmt.value):
+        return statements.tangent_append(stmt, tangents)
+    if is_add_at(stmt.value, tangents.ns):
+        return statements.tangent_add_at(stmt, tangents)
+    return _kept(stmt, tangents)                 # print(...), rt.check_scalar(...)
+
+
+_STATEMENTS = {
+    ast.Assign: _assignment, ast.Expr: _expression,
+    ast.If: statements.tangent_if, ast.For: statements.tangent_for,
+    ast.While: statements.tangent_while,
+    ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept,
+}
+_TARGETS = {ast.Name: _to_name, ast.Subscript: statements.tangent_store_item}
+_CALL_STATEMENTS = {ast.Call: _call_statement}
+
+
+# -- values an assignment holds: `(stmt, tangents)` -> the tangent of the target ---------------
+def _of_atom(stmt, tangents):
+    return tangents.tangent_of(stmt.value)
+
+
+def _of_call(stmt, tangents):
+    if is_method_call(stmt.value, "pop"):
+        return statements.tangent_pop(stmt, tangents)
+    return tangents.apply(stmt)
+
+
+def _of_operation(stmt, tangents):
+    return tangents.apply(stmt)
+
+
+def _no_derivative(stmt, tangents):
+    """Comparisons, f-strings, `x.shape`: a zero tangent."""
+    return tangents.zero(load(stmt.targets[0].id))
+
+
+_VALUES = {
+    ast.Name: _of_atom, ast.Constant: _of_atom, ast.Tuple: _of_atom, ast.List: _of_atom,
+    ast.Subscript: statements.tangent_read_item, ast.Call: _of_call,
+    ast.BinOp: _of_operation, ast.UnaryOp: _of_operation,
+    ast.Compare: _no_derivative, ast.Attribute: _no_derivative, ast.JoinedStr: _no_derivative,
+}
+
+# What the dispatch test walks: the classes this pass handles.
+HANDLED_STATEMENTS = frozenset(_STATEMENTS)
+HANDLED_VALUES = frozenset(_VALUES)

@@ -1,17 +1,51 @@
-"""What the forward sweep saves for the reverse sweep, kept to what is read.
+"""Pass 5c, saving: what the forward sweep saves for the reverse sweep, kept to
+what is read.
 
-The reverse pass saves every value an in-place assignment overwrites; here
-a liveness analysis of the reverse sweep drops each variable whose restored
-values nothing reads, with its pushes. Memory then grows with what the
-reverse sweep needs per iteration, not with every temporary.
+Input: the `Sweeps` of the reverse pass, which push every value an in-place
+assignment overwrites. Output, the same sweeps where:
+* a variable whose restored values nothing in the reverse sweep reads is not
+  saved at all (a liveness analysis of the reverse sweep), and one read only
+  for its shape saves only its shape; memory grows with what the reverse
+  sweep needs per iteration, not with every temporary;
+* each stack starts empty, and a saved variable that may be pushed before it
+  has a value starts as `None`;
+* for `vjp`, whose reverse sweep becomes a pullback that may run twice, the
+  reverse sweep works on its own copies of what it pops or restores.
 """
 from __future__ import annotations
 
 import ast
+import copy
+from dataclasses import replace
 
-from .build import reads
+import numpy as np
+
+from .. import runtime
+from .build import assign, load, located, parameters, reads
+from .liveness import liveness
+from .naming import Namer
+from .request import Request
+from .reverse import Sweeps
+
+__all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
 
+def save(sweeps: Sweeps, ns, namer: Namer, request: Request) -> Sweeps:
+    """`sweeps` with only the saves the reverse sweep needs; see the module docstring."""
+    stacks = dict(sweeps.stacks)
+    forward, backward = _prune(sweeps.forward, sweeps.backward, sweeps.gradients, stacks, ns)
+    forward = _initial_values(stacks, _defined_first(sweeps.function)) + \
+        [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
+    checks, gradients = sweeps.checks, sweeps.gradients
+    if request.mode == "vjp":
+        checks, backward, gradients = _private_copies(checks, backward, gradients, forward,
+                                                      stacks, namer)
+    located(forward + checks + backward, sweeps.function.body[-1])   # the new statements
+    return replace(sweeps, forward=forward, checks=checks, backward=backward,
+                   gradients=gradients, stacks=stacks)
+
+
+# -- dropping what nothing reads --------------------------------------------------------------
 def _pop_of(stmt):
     """`(variable, stack)` if `stmt` is `v = stack.pop()`."""
     if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
@@ -29,47 +63,10 @@ def _push_to(stmt):
     return None
 
 
-def _uses(node) -> set[str]:
-    return set(reads(node)) if node is not None else set()
-
-
-def liveness(stmts, live_after: set[str]) -> dict[int, set[str]]:
-    """For each statement (by id), the names whose value may be read after it."""
-    record: dict[int, set[str]] = {}
-
-    def block(stmts, live):
-        for stmt in reversed(stmts):
-            record[id(stmt)] = set(live)
-            live = transfer(stmt, live)
-        return live
-
-    def transfer(stmt, live):
-        if isinstance(stmt, ast.If):
-            return block(stmt.body, live) | block(stmt.orelse, live) | _uses(stmt.test)
-        if isinstance(stmt, (ast.For, ast.While)):
-            head = _uses(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
-            at_head = set(live) | head
-            for _ in range(20):
-                new = set(live) | head | block(stmt.body, at_head)
-                if new == at_head:
-                    break
-                at_head = new
-            return at_head
-        if isinstance(stmt, ast.Assign):
-            defs = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-            stores = set().union(*(_uses(t) for t in stmt.targets
-                                   if not isinstance(t, ast.Name)))
-            return (live - defs) | _uses(stmt.value) | stores
-        return live | _uses(stmt)
-
-    block(stmts, set(live_after))
-    return record
-
-
-def prune(forward, backward, results, stacks: dict[str, str], ns=None):
+def _prune(forward, backward, results, stacks: dict[str, str], ns):
     """Drop the saves whose restored values the reverse sweep never reads, and save
     only the shape of a value the reverse sweep reads only for its shape."""
-    live = liveness(backward, set().union(*(_uses(r) for r in results)))
+    live = liveness(backward, set().union(*(set(reads(r)) for r in results)))
     needed = set()
     for stmt in _walk(backward):
         pop = _pop_of(stmt)
@@ -81,21 +78,21 @@ def prune(forward, backward, results, stacks: dict[str, str], ns=None):
     keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
                           or _push_to(s) in dropped)
     forward, backward = _filter(forward, keep), _filter(backward, keep)
-    if ns is not None:
-        backward = _shapes_only(forward, backward, stacks, ns)
-    return forward, backward
+    return forward, _shapes_only(forward, backward, stacks, ns)
+
+
+def _parents(stmts) -> dict[int, ast.AST]:
+    parents = {}
+    for node in ast.walk(ast.Module(body=stmts, type_ignores=[])):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
 
 
 def _shape_reads(backward, name, ns):
     """The nodes reading `name` in the reverse sweep, if each reads only its shape."""
-    import numpy as np
-
-    from .. import runtime
     found, other = [], False
-    parents = {}
-    for node in ast.walk(ast.Module(body=backward, type_ignores=[])):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
+    parents = _parents(backward)
     for node in ast.walk(ast.Module(body=backward, type_ignores=[])):
         if not (isinstance(node, ast.Name) and node.id == name
                 and isinstance(node.ctx, ast.Load)):
@@ -113,8 +110,11 @@ def _shape_reads(backward, name, ns):
     return None if other else found
 
 
+def _np_shape(value: ast.expr) -> ast.Call:
+    return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape", ast.Load()), [value], [])
+
+
 def _shapes_only(forward, backward, stacks, ns):
-    import copy
     starts = []
     for var, stack in list(stacks.items()):
         if var.endswith("[]"):
@@ -125,65 +125,20 @@ def _shapes_only(forward, backward, stacks, ns):
         shape = f"{var}_shape"
         for node in uses:                       # read the saved shape instead
             if isinstance(node, ast.Call) and len(node.args) == 2:
-                node.func = ns.ref(__import__("astgrad.runtime", fromlist=["sum_to"]).sum_to)
-                node.args[1] = ast.Name(shape, ast.Load())
+                node.func = ns.ref(runtime.sum_to)
+                node.args[1] = load(shape)
             else:
                 node.__class__ = ast.Name
                 node.__dict__.clear()
                 node.id, node.ctx = shape, ast.Load()
         for stmt in _walk(forward):
             if _push_to(stmt) == stack:
-                stmt.value.args = [ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape",
-                                                          ast.Load()),
-                                            [copy.deepcopy(stmt.value.args[0])], [])]
+                stmt.value.args = [_np_shape(copy.deepcopy(stmt.value.args[0]))]
         for stmt in _walk(backward):
             if _pop_of(stmt) and _pop_of(stmt)[1] == stack:
                 stmt.targets[0].id = shape
-        starts.append(ast.Assign([ast.Name(shape, ast.Store())],
-                                 ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape",
-                                                        ast.Load()),
-                                          [ast.Name(var, ast.Load())], [])))
+        starts.append(assign(shape, _np_shape(load(var))))
     return starts + backward
-
-
-def initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
-    """`v = None` for a saved variable that may be pushed before it has a value."""
-    return [ast.Assign([ast.Name(v, ast.Store())], ast.Constant(None))
-            for v in stacks if not v.endswith("[]") and v not in defined]
-
-
-def private_copies(body, forward, stacks, namer) -> list[ast.stmt]:
-    """A pullback may run twice: give it its own copies of what it pops or restores."""
-    forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
-    # A name only a reverse loop assigns is set before it is read; any other name the
-    # pullback assigns may be read first, so it starts as a copy of the forward value.
-    loop_only = {n.target.id for s in body for n in ast.walk(s)
-                 if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
-    assigned = set()
-    for node in (n for s in body for n in ast.walk(s)):
-        for target in node.targets if isinstance(node, ast.Assign) else []:
-            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    loop_only -= assigned
-    assigned |= {n.id for s in body for n in ast.walk(s)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_only
-    popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
-                                     if isinstance(n, ast.Name)}
-    private = sorted((assigned & forward_names) | popped)
-    if not private:
-        return body
-    names = {p: namer.fresh(f"{p}_") for p in private}
-
-    class Rename(ast.NodeTransformer):
-        def visit_Name(self, node):
-            return ast.Name(names.get(node.id, node.id), node.ctx)
-
-    body = [Rename().visit(s) for s in body]
-    copies = []
-    for old, new in names.items():
-        value = ast.Call(ast.Name("list", ast.Load()), [ast.Name(old, ast.Load())], []) \
-            if old in popped else ast.Name(old, ast.Load())
-        copies.append(ast.Assign([ast.Name(new, ast.Store())], value))
-    return copies + body
 
 
 def _walk(stmts):
@@ -206,3 +161,62 @@ def _filter(stmts, keep):
                 setattr(stmt, field, _filter(inner, keep))
         out.append(stmt)
     return out
+
+
+# -- starting values --------------------------------------------------------------------------
+def _defined_first(fn: ast.FunctionDef) -> set[str]:
+    """Names with a value before any loop or branch assigns them."""
+    out = set(parameters(fn))
+    for stmt in fn.body[:-1]:
+        if isinstance(stmt, (ast.If, ast.For, ast.While)):
+            break
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+            out.add(stmt.targets[0].id)
+    return out
+
+
+def _initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
+    """`v = None` for a saved variable that may be pushed before it has a value."""
+    return [assign(v, ast.Constant(None)) for v in stacks
+            if not v.endswith("[]") and v not in defined]
+
+
+# -- a pullback that may run twice ------------------------------------------------------------
+def _private_copies(checks, backward, gradients, forward, stacks, namer):
+    """`(checks, backward, gradients)` of a pullback working on its own copies of what
+    it pops or restores; the copies are made first, with the checks."""
+    body = checks + backward + [ast.Return(ast.Tuple(list(gradients), ast.Load()))]
+    private = _private_names(body, forward, stacks)
+    if not private:
+        return checks, backward, gradients
+    names = {p: namer.fresh(f"{p}_") for p in private}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.Name(names.get(node.id, node.id), node.ctx)
+
+    body = [Rename().visit(s) for s in body]
+    popped = set(stacks.values())
+    copies = [assign(new, ast.Call(ast.Name("list", ast.Load()), [load(old)], [])
+                     if old in popped else load(old)) for old, new in names.items()]
+    n = len(checks)
+    return copies + body[:n], body[n:-1], body[-1].value.elts
+
+
+def _private_names(body, forward, stacks) -> list[str]:
+    """The names the pullback `body` pops from or assigns that the forward sweep has."""
+    forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
+    # A name only a reverse loop assigns is set before it is read; any other name the
+    # pullback assigns may be read first, so it starts as a copy of the forward value.
+    loop_only = {n.target.id for s in body for n in ast.walk(s)
+                 if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
+    assigned = set()
+    for node in (n for s in body for n in ast.walk(s)):
+        for target in node.targets if isinstance(node, ast.Assign) else []:
+            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    loop_only -= assigned
+    assigned |= {n.id for s in body for n in ast.walk(s)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_only
+    popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
+                                     if isinstance(n, ast.Name)}
+    return sorted((assigned & forward_names) | popped)

@@ -1,0 +1,50 @@
+"""Liveness of names over statements with loops and branches: an analysis the
+saving pass and the optimizer share.
+
+`liveness(stmts, live_after)` gives, for each statement (by id), the names
+whose value may still be read after it runs.
+"""
+from __future__ import annotations
+
+import ast
+
+from .build import reads
+
+_FIXED_POINT_ROUNDS = 20     # a bound on the rounds of a loop head's fixed point
+
+
+def _uses(node) -> set[str]:
+    return set(reads(node)) if node is not None else set()
+
+
+def liveness(stmts, live_after: set[str]) -> dict[int, set[str]]:
+    """For each statement (by id), the names whose value may be read after it."""
+    record: dict[int, set[str]] = {}
+
+    def block(stmts, live):
+        for stmt in reversed(stmts):
+            record[id(stmt)] = set(live)
+            live = transfer(stmt, live)
+        return live
+
+    def transfer(stmt, live):
+        if isinstance(stmt, ast.If):
+            return block(stmt.body, live) | block(stmt.orelse, live) | _uses(stmt.test)
+        if isinstance(stmt, (ast.For, ast.While)):
+            head = _uses(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            at_head = set(live) | head
+            for _ in range(_FIXED_POINT_ROUNDS):
+                new = set(live) | head | block(stmt.body, at_head)
+                if new == at_head:
+                    break
+                at_head = new
+            return at_head
+        if isinstance(stmt, ast.Assign):
+            defs = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+            stores = set().union(*(_uses(t) for t in stmt.targets
+                                   if not isinstance(t, ast.Name)))
+            return (live - defs) | _uses(stmt.value) | stores
+        return live | _uses(stmt)
+
+    block(stmts, set(live_after))
+    return record

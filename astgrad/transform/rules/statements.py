@@ -1,0 +1,319 @@
+"""Statement rules: how each statement shape of a normalized function is
+differentiated, one named function a shape.
+
+A reverse rule takes the statement, its depth inside loops and branches, and
+the reverse pass (`sweep`, see `Sweep`), and returns the pair (forward sweep,
+reverse sweep) that replaces it. A tangent rule takes the statement and the
+forward pass (`tangents`, see `Tangents`) and returns the statements that
+replace it. The rules for one operation (`z = np.sin(x)`) are the
+primitives' templates in the other modules of this package; these are the
+rules for control flow, in-place writes, lists and calls through a vjp.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+from typing import Protocol
+
+import numpy as np
+
+from ...errors import InternalError
+from ..build import assign, call, load, method
+from ..kinds import expr_kind
+
+
+class Sweep(Protocol):
+    """What the reverse pass gives a reverse rule."""
+
+    plan: object             # the AdjointPlan
+    stacks: object           # the Stacks of overwritten values
+    namer: object
+    ns: object
+    kinds: dict
+
+    def block(self, stmts, depth) -> tuple[list, list]: ...
+    def active(self, node) -> bool: ...
+    def adjoint(self, name) -> str: ...
+    def accumulate(self, stmt, slot, name, expr) -> ast.stmt: ...
+    def reset(self, name) -> ast.stmt: ...
+    def callee_vjp(self, fn, wrt): ...
+
+
+class Tangents(Protocol):
+    """What the forward pass gives a tangent rule."""
+
+    ns: object
+
+    def block(self, stmts) -> list[ast.stmt]: ...
+    def varies(self, node) -> bool: ...
+    def tangent(self, name) -> str: ...
+    def tangent_of(self, node) -> ast.expr: ...
+    def zero(self, node) -> ast.expr: ...
+    def callee_jvp(self, fn, wrt): ...
+
+
+def _no_else(loop: ast.For | ast.While) -> None:
+    if loop.orelse:                     # the syntax check refuses `else` after a loop
+        raise InternalError(f"a loop with `else` reached line {loop.lineno} of a "
+                            "differentiating pass.", fix="Please report this bug in astgrad.")
+
+
+def _breaks(stmts) -> bool:
+    """Can this loop body leave the loop early (a `break`, maybe inside an `if`)?"""
+    for stmt in stmts:
+        if isinstance(stmt, ast.Break):
+            return True
+        if isinstance(stmt, ast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
+
+
+def _count(name: str) -> ast.Assign:
+    """`n = n + 1`."""
+    return assign(name, ast.BinOp(load(name), ast.Add(), ast.Constant(1)))
+
+
+# ---- control flow ---------------------------------------------------------------------------
+def reverse_if(stmt: ast.If, depth: int, sweep: Sweep):
+    """The reverse sweep takes the branch the forward sweep took: the test is a name
+    whose value the reverse sweep sees (restored, inside a loop)."""
+    body_f, body_b = sweep.block(stmt.body, depth + 1)
+    else_f, else_b = sweep.block(stmt.orelse, depth + 1)
+    forward = [ast.If(stmt.test, body_f, else_f)]
+    backward = [ast.If(copy.deepcopy(stmt.test), body_b, else_b)] if body_b or else_b else []
+    return forward, backward
+
+
+def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
+    """`for t in range(...)`: the reverse sweep runs `reversed(range(...))`, cut to the
+    iterations that ran when the body can `break`; reads recomputable per iteration
+    come first in each reverse iteration."""
+    _no_else(stmt)
+    again = sweep.stacks.recomputable(stmt)
+    body_f, body_b = sweep.block(stmt.body, depth + 1)
+    if body_b:
+        body_b = [copy.deepcopy(a) for a in again] + body_b
+    target, span = stmt.target.id, copy.deepcopy(stmt.iter)
+    # Each request for a save names its stack afresh (see Stacks): push and pop are
+    # asked for separately, where they go.
+    forward, backward, restore = sweep.stacks.save(target)[0], [], []
+    if _breaks(stmt.body):
+        count = sweep.namer.fresh("n")
+        forward += [assign(count, ast.Constant(0))]
+        body_f = [_count(count)] + body_f
+        span = ast.Subscript(span, ast.Slice(None, load(count), None), ast.Load())
+        forward = sweep.stacks.save(count, made_here=True)[0] + forward
+        restore = sweep.stacks.save(count)[1]
+    forward.append(ast.For(stmt.target, stmt.iter, body_f, []))
+    if body_b:
+        reversed_span = ast.Call(ast.Name("reversed", ast.Load()), [span], [])
+        backward.append(ast.For(ast.Name(target, ast.Store()), reversed_span, body_b, []))
+    return forward, backward + sweep.stacks.save(target)[1] + restore
+
+
+def reverse_while(stmt: ast.While, depth: int, sweep: Sweep):
+    """`while test:` counts its iterations; the reverse sweep runs the body that often."""
+    _no_else(stmt)
+    body_f, body_b = sweep.block(stmt.body, depth + 1)
+    count = sweep.namer.fresh("n")
+    save, restore = sweep.stacks.save(count, made_here=True)
+    forward = save + [assign(count, ast.Constant(0)),
+                      ast.While(stmt.test, [_count(count)] + body_f, [])]
+    backward = []
+    if body_b:
+        step = sweep.namer.fresh("_")
+        backward.append(ast.For(ast.Name(step, ast.Store()), ast.Call(
+            ast.Name("range", ast.Load()), [load(count)], []), body_b, []))
+    return forward, backward + restore
+
+
+# ---- arrays written and read by index -------------------------------------------------------
+def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`x[i] = v`: save what is overwritten; `bv` gets `bx[i]`, which is then zero."""
+    target = stmt.targets[0]
+    base = target.value.id
+    push, restore = sweep.stacks.save_items(base, target.slice)
+    backward = []
+    if sweep.active(target.value):
+        b = load(sweep.adjoint(base))
+        part = ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
+        if sweep.active(stmt.value):
+            kind_v = expr_kind(stmt.value, sweep.kinds, sweep.ns)
+            # a copy: `bx[i]` is a view, and it is zeroed next
+            contribution = call(sweep.ns, "np.sum", [part]) if kind_v.ndim == 0 else \
+                call(sweep.ns, "rt.unbroadcast", [call(sweep.ns, "np.copy", [part]),
+                                                  stmt.value])
+            backward.append(sweep.accumulate(stmt, "value", stmt.value.id, contribution))
+        backward.append(ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice),
+                                                  ast.Store())], ast.Constant(0.0)))
+    return [push, stmt], backward + [restore]
+
+
+def reverse_add_at(stmt: ast.Expr, depth: int, sweep: Sweep):
+    """`np.add.at(x, i, v)`: `bv` gathers `bx` at `i`; `x` is restored afterwards."""
+    base, index, value = stmt.value.args
+    push, restore = sweep.stacks.save_items(base.id, index)
+    backward = []
+    if sweep.active(base) and sweep.active(value):
+        part = ast.Subscript(load(sweep.adjoint(base.id)), copy.deepcopy(index), ast.Load())
+        backward.append(sweep.accumulate(stmt, "value", value.id,
+                                         call(sweep.ns, "rt.unbroadcast", [part, value])))
+    return [push, stmt], backward + [restore]
+
+
+def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`v = x[i]`: add `g` (the adjoint of `v`) into `bx` at `i`, in place (`np.add.at`
+    where `i` may name one element twice)."""
+    value = stmt.value
+    base = value.value
+    if not sweep.active(base):
+        return []
+    b = load(sweep.adjoint(base.id))
+    index = copy.deepcopy(value.slice)
+    if _repeatable(index, sweep) and base.id not in sweep.plan.sequences:
+        add_at = ast.Attribute(ast.Attribute(sweep.ns.ref(np), "add", ast.Load()), "at",
+                               ast.Load())
+        return [ast.Expr(ast.Call(add_at, [b, index, g], []))]
+    return [ast.AugAssign(ast.Subscript(b, index, ast.Store()), ast.Add(), g)]
+
+
+def _repeatable(index: ast.expr, sweep: Sweep) -> bool:
+    """Might this index name one element twice (an integer array, a list)?"""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    for part in parts:
+        if isinstance(part, ast.Slice) or isinstance(part, ast.Constant):
+            continue
+        kind = expr_kind(part, sweep.kinds, sweep.ns)
+        if not (kind.ndim == 0 and kind.dtype in ("i", "u")):
+            if kind.dtype == "b" and kind.ndim is not None and kind.ndim > 0:
+                continue                     # a boolean mask names each element once
+            return True
+    return False
+
+
+# ---- lists ----------------------------------------------------------------------------------
+def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
+    """`xs.append(v)`: the reverse sweep pops `bv` off `bxs`."""
+    lst, item = stmt.value.func.value, stmt.value.args[0]
+    if not (sweep.active(lst) and sweep.active(item)):
+        return [stmt], []
+    pop = method(sweep.adjoint(lst.id), "pop", [])
+    return [stmt], [sweep.accumulate(stmt, "value", item.id, pop)]
+
+
+def reverse_pop(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`v = xs.pop()`: `bv` (here `g`) goes back on `bxs`."""
+    lst = stmt.value.func.value
+    if not sweep.active(lst):
+        return []
+    return [ast.Expr(method(sweep.adjoint(lst.id), "append", [g]))]
+
+
+# ---- calls to the user's large functions, through their vjp ---------------------------------
+def reverse_call_user(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`z = helper(x, a)`: call the helper's vjp; its pullback holds its forward
+    values, and the reverse sweep calls the pullback."""
+    target, value = stmt.targets[0].id, stmt.value
+    fn = sweep.ns.value(value.func)
+    params = list(inspect.signature(fn).parameters)
+    active = [(p, a) for p, a in zip(params, value.args) if sweep.active(a)]
+    if not sweep.active(stmt.targets[0]) or not active:
+        save, restore = sweep.stacks.save(target) if depth > 0 else ([], [])
+        return save + [stmt], restore
+    vjp = sweep.callee_vjp(fn, tuple(p for p, _ in active))
+    pullback = sweep.namer.fresh(f"{target}_pullback")
+    saves = [sweep.stacks.save(n, made_here=n == pullback) if depth > 0 else ([], [])
+             for n in (target, pullback)]
+    forward = saves[0][0] + saves[1][0] + [ast.Assign(
+        [ast.Tuple([ast.Name(target, ast.Store()), ast.Name(pullback, ast.Store())],
+                   ast.Store())],
+        ast.Call(ast.Name(sweep.ns.bind(vjp, f"{fn.__name__}_vjp"), ast.Load()),
+                 value.args, []))]
+    parts = sweep.plan.parts[id(stmt)]
+    backward = [ast.Assign([ast.Tuple([ast.Name(p, ast.Store()) for p in parts], ast.Store())],
+                           ast.Call(load(pullback), [load(sweep.adjoint(target))], []))]
+    backward += [sweep.accumulate(stmt, p, a.id, load(part))
+                 for part, (p, a) in zip(parts, active)]
+    if target in sweep.plan.zeroed:
+        backward.append(sweep.reset(target))
+    return forward, backward + saves[1][1] + saves[0][1]
+
+
+# ---- forward mode: loops and branches keep their shape, nothing is saved --------------------
+def tangent_if(stmt: ast.If, tangents: Tangents) -> list[ast.stmt]:
+    return [ast.If(stmt.test, tangents.block(stmt.body), tangents.block(stmt.orelse))]
+
+
+def tangent_for(stmt: ast.For, tangents: Tangents) -> list[ast.stmt]:
+    _no_else(stmt)
+    return [ast.For(stmt.target, stmt.iter, tangents.block(stmt.body), [])]
+
+
+def tangent_while(stmt: ast.While, tangents: Tangents) -> list[ast.stmt]:
+    _no_else(stmt)
+    return [ast.While(stmt.test, tangents.block(stmt.body), [])]
+
+
+def tangent_store_item(stmt: ast.Assign, tangents: Tangents) -> list[ast.stmt]:
+    """`x[i] = v`, then `tx[i] = tv`."""
+    target = stmt.targets[0]
+    if not tangents.varies(target.value):
+        return [stmt]
+    t = load(tangents.tangent(target.value.id))
+    write = ast.Assign([ast.Subscript(t, copy.deepcopy(target.slice), ast.Store())],
+                       tangents.tangent_of(stmt.value))
+    return [stmt, write]
+
+
+def tangent_append(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
+    """`xs.append(v)`, then `txs.append(tv)`."""
+    lst, item = stmt.value.func.value, stmt.value.args[0]
+    if not tangents.varies(lst):
+        return [stmt]
+    return [stmt, ast.Expr(method(tangents.tangent(lst.id), "append",
+                                  [tangents.tangent_of(item)]))]
+
+
+def tangent_add_at(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
+    """`np.add.at(x, i, v)`, then `np.add.at(tx, i, tv)`."""
+    base, index, value = stmt.value.args
+    if not tangents.varies(base):
+        return [stmt]
+    add_at = copy.deepcopy(stmt.value)
+    add_at.args = [load(tangents.tangent(base.id)), copy.deepcopy(index),
+                   tangents.tangent_of(value)]
+    return [stmt, ast.Expr(add_at)]
+
+
+def tangent_read_item(stmt: ast.Assign, tangents: Tangents) -> ast.expr:
+    """`v = x[i]`: `tv = tx[i]`."""
+    value = stmt.value
+    if not tangents.varies(value.value):
+        return tangents.zero(load(stmt.targets[0].id))
+    return ast.Subscript(load(tangents.tangent(value.value.id)), copy.deepcopy(value.slice),
+                         ast.Load())
+
+
+def tangent_pop(stmt: ast.Assign, tangents: Tangents) -> ast.expr:
+    """`v = xs.pop()`: `tv = txs.pop()`."""
+    lst = stmt.value.func.value
+    if not tangents.varies(lst):
+        return tangents.zero(load(stmt.targets[0].id))
+    return method(tangents.tangent(lst.id), "pop", [])
+
+
+def tangent_call_user(stmt: ast.Assign, tangents: Tangents) -> list[ast.stmt]:
+    """`z = helper(x, a)` becomes `z, tz = helper_jvp(x, a, (tx, ta))`."""
+    target, value = stmt.targets[0].id, stmt.value
+    fn = tangents.ns.value(value.func)
+    params = list(inspect.signature(fn).parameters)
+    active = [(p, a) for p, a in zip(params, value.args) if tangents.varies(a)]
+    jvp = tangents.callee_jvp(fn, tuple(p for p, _ in active))
+    # wrt is a tuple: so is the tangent
+    seed = ast.Tuple([tangents.tangent_of(a) for _, a in active], ast.Load())
+    return [ast.Assign(
+        [ast.Tuple([ast.Name(target, ast.Store()),
+                    ast.Name(tangents.tangent(target), ast.Store())], ast.Store())],
+        ast.Call(ast.Name(tangents.ns.bind(jvp, f"{fn.__name__}_jvp"), ast.Load()),
+                 list(value.args) + [seed], []))]

@@ -1,0 +1,93 @@
+"""The stacks through which the reverse sweep sees the values loops overwrote.
+
+A name assigned inside `if`/`for`/`while` is assigned in place: before the
+assignment the forward sweep pushes the old value (`saved_h.append(h)`), and
+the reverse sweep, after that statement's adjoint, pops it back (`h =
+saved_h.pop()`), so every statement's rule sees the values it saw going
+forward. `x[i] = v` saves the items it overwrites (`saved_x_items`). A loop
+body's `v = X[t]`, with `X` and `t` unchanged by the iteration, is computed
+again at the top of each reverse iteration instead of being saved.
+
+Which pushes are really needed is decided afterwards, on the whole reverse
+sweep (`saving`).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from .build import assign, call, load, method, reads
+
+
+class Stacks:
+    """The stacks one reverse pass pushes to and pops from, by the variable they save
+    (`"h"`, or `"x[]"` for the items of `x`), in the order they were first needed."""
+
+    def __init__(self, fn: ast.FunctionDef, namer, ns):
+        body = fn.body[:-1]
+        self.names: dict[str, str] = {}
+        self._fn, self._namer, self._ns = fn, namer, ns
+        self._inplace = _assigned_inside(body)
+        self._recomputed = {a.targets[0].id for loop in _loops(body)
+                            for a in self.recomputable(loop)}
+
+    def _stack(self, key: str, base: str) -> str:
+        # A fresh name on every request, kept only on the first: the names generated
+        # code has always had (a later stack of the same base takes the next version).
+        return self.names.setdefault(key, self._namer.fresh(base))
+
+    def save(self, name: str, made_here: bool = False) -> tuple[list, list]:
+        """`([push], [pop])` for a variable assigned in place; `([], [])` for any other.
+        `made_here`: a loop counter or a pullback this pass made, always in place."""
+        if made_here:
+            self._inplace.add(name)
+        if name not in self._inplace or name in self._recomputed:
+            return [], []
+        stack = self._stack(name, f"saved_{name.lstrip('_')}")
+        return [ast.Expr(method(stack, "append", [load(name)]))], \
+            [assign(name, method(stack, "pop", []))]
+
+    def save_items(self, base: str, index: ast.expr) -> tuple[ast.stmt, ast.stmt]:
+        """`(push, restore)` of the items `base[index]` an in-place write overwrites."""
+        stack = self._stack(f"{base}[]", f"saved_{base}_items")
+        item = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
+        push = ast.Expr(method(stack, "append", [call(self._ns, "np.copy", [item])]))
+        restore = ast.Assign([ast.Subscript(load(base), copy.deepcopy(index), ast.Store())],
+                             method(stack, "pop", []))
+        return push, restore
+
+    def recomputable(self, loop: ast.For) -> list[ast.Assign]:
+        """`v = X[t]` in a loop body, `X` and `t` unchanged by the iteration: cheaper to
+        compute again at the top of each reverse iteration than to save."""
+        changed = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name)
+                   and isinstance(n.ctx, ast.Store)} - {loop.target.id}
+        read_before, out = set(), []
+        for stmt in loop.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Subscript) \
+                    and not (set(reads(stmt.value)) & changed) \
+                    and stmt.targets[0].id not in read_before \
+                    and self._assigned_once(stmt.targets[0].id):
+                out.append(stmt)
+            read_before |= set(reads(stmt))
+        return out
+
+    def _assigned_once(self, name: str) -> bool:
+        return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
+                   for n in ast.walk(self._fn)) == 1
+
+
+def _assigned_inside(stmts) -> set[str]:
+    """Names assigned within compound statements: these are assigned in place."""
+    out = set()
+    for stmt in stmts:
+        if isinstance(stmt, (ast.If, ast.For, ast.While)):
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    out.add(node.id)
+    return out
+
+
+def _loops(stmts):
+    """Every `for` statement in `stmts`, at any depth."""
+    return [n for s in stmts for n in ast.walk(s) if isinstance(n, ast.For)]
