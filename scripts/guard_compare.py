@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 
-_NUMBERED = re.compile(r"\b([A-Za-z_]\w*?)_(\d+)\b")
+_NUMBERED = re.compile(r"\b(\w*?)_(\d+)\b")
 _COUNTER = re.compile(r"<astgrad-\d+")
 
 
