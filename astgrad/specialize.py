@@ -44,7 +44,9 @@ class Transform:
         self.by_kind_inlined: dict[tuple, driver.Generated] = {}
         self.last: driver.Generated | None = None
         self.lock = threading.RLock()
-        self.parsed = None
+        # Read the source now, so a function whose source cannot be found is refused
+        # at `ag.grad(f)`, where the message can say what to do, not at its first call.
+        self.parsed = None if self.inner else driver.parse(fn)
         self._dispatcher = Dispatcher(self)
         self.dispatcher = self._dispatcher.fn
 

@@ -3,6 +3,9 @@
 The tree's line numbers are the user's file lines, decorators are dropped,
 and a lambda becomes `def <name>(...): return <body>`. Functions made by
 astgrad are read back from astgrad's own registry of generated source.
+A function no file holds (a notebook cell run by a cell magic, the REPL,
+`python -c`, `exec`, another process) is read from the text `astgrad.sources`
+recovers, or refused with what to do in that setting.
 """
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ import ast
 import inspect
 import io
 import tokenize
-import linecache
 import textwrap
 from dataclasses import dataclass
 
+from .. import sources
 from ..errors import SourceError
 
 
@@ -24,10 +27,11 @@ class Source:
     tree: ast.FunctionDef
     filename: str
     lines: tuple[str, ...]     # the file's lines, for comments and messages
+    label: str | None = None   # the notebook cell, `In [3]`, when it came from one
 
     def where(self, node: ast.AST | None) -> str:
         line = getattr(node, "lineno", None) or self.tree.lineno
-        return f"{self.filename}:{line}"
+        return f"{self.label}, line {line}" if self.label else f"{self.filename}:{line}"
 
     def line_text(self, lineno: int) -> str:
         """The user's line, without its own trailing comment."""
@@ -50,22 +54,36 @@ def read(fn) -> Source:
             f"{fn!r} is not a Python function, so its source cannot be read.",
             fix="Pass a function defined with `def` (or a lambda) in a file or notebook.")
     filename = code.co_filename
-    try:
-        lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
-        raise SourceError(
-            f"cannot read the source of `{fn.__qualname__}` ({exc}).",
-            where=f"{filename}:{code.co_firstlineno}",
-            fix="Define the function in a .py file or a notebook cell; functions typed "
-                "at the plain interactive prompt keep no source.") from None
-    text = textwrap.dedent("".join(lines))
-    file_lines = tuple(linecache.getlines(filename)) or tuple(lines)
+    lines, first, label = text_of(fn)
     if code.co_name == "<lambda>":
-        tree = _lambda_def(text, code, filename, first)
+        tree = _lambda_def(lines, code, filename, first)
     else:
+        text = textwrap.dedent("".join(inspect.getblock(lines[first - 1:])))
         tree = _function_def(text, fn, filename, first)
     tree.decorator_list = []
-    return Source(tree, filename, file_lines)
+    return Source(tree, filename, tuple(lines), label)
+
+
+def text_of(fn) -> tuple[list[str], int, str | None]:
+    """The lines of the file, cell or string that defines `fn`, the line its
+    definition starts on, and the cell's label; a `SourceError` saying what to do
+    when there is none."""
+    code = fn.__code__
+    label = sources.label(code.co_filename)
+    try:
+        lines, index = inspect.findsource(fn)
+        return lines, index + 1, label
+    except (OSError, TypeError):
+        pass
+    found = sources.recover(code)
+    if found is None:
+        what, fix = sources.setting(code)
+        raise SourceError(f"cannot read the source of `{fn.__qualname__}`: {what}.",
+                          where=f"{label}, line {code.co_firstlineno}" if label
+                          else f"{code.co_filename}:{code.co_firstlineno}",
+                          fix=fix)
+    text, cell = found
+    return text.splitlines(keepends=True), code.co_firstlineno, cell or label
 
 
 def _parse(text: str, filename: str, first: int) -> ast.Module:
@@ -95,11 +113,24 @@ def _function_def(text, fn, filename, first) -> ast.FunctionDef:
                       where=f"{filename}:{first}")
 
 
-def _lambda_def(text, code, filename, first) -> ast.FunctionDef:
-    module = _parse(text, filename, first)
-    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda)
-             and n.lineno == code.co_firstlineno
-             and [a.arg for a in n.args.args] == list(code.co_varnames[:code.co_argcount])]
+def _lambda_def(lines, code, filename, first) -> ast.FunctionDef:
+    """The lambda `code` was compiled from. The whole file is parsed, so a lambda on
+    a continuation line of a call is found; among several on its line, the one whose
+    body spans the positions of its code (Python 3.11+) is taken."""
+    params = list(code.co_varnames[:code.co_argcount])
+
+    def lambdas(module):
+        return [n for n in ast.walk(module) if isinstance(n, ast.Lambda)
+                and n.lineno == code.co_firstlineno and [a.arg for a in n.args.args] == params]
+    try:
+        found = lambdas(ast.parse("".join(lines)))
+    except SyntaxError:
+        found = []
+    if not found:                # a file that no longer parses whole: its block alone
+        block = textwrap.dedent("".join(inspect.getblock(lines[first - 1:])))
+        found = lambdas(_parse(block, filename, first))
+    if len(found) > 1:
+        found = _by_position(found, code)
     if len(found) != 1:
         raise SourceError(
             "cannot tell which lambda on this line to differentiate.",
@@ -113,3 +144,22 @@ def _lambda_def(text, code, filename, first) -> ast.FunctionDef:
     if hasattr(ast, "TypeAlias"):    # Python 3.12+ expects the field
         tree.type_params = []
     return ast.fix_missing_locations(ast.copy_location(tree, lam))
+
+
+def _by_position(lambdas: list[ast.Lambda], code) -> list[ast.Lambda]:
+    """The innermost of `lambdas` whose body covers every position of `code`."""
+    if not hasattr(code, "co_positions"):
+        return lambdas
+    spans = [(line, col, end_line, end_col) for line, end_line, col, end_col
+             in code.co_positions() if None not in (line, end_line, col, end_col)
+             and (line, col) != (end_line, end_col)]
+    if not spans:
+        return lambdas
+    low = min((s[0], s[1]) for s in spans)
+    high = max((s[2], s[3]) for s in spans)
+    inside = [n for n in lambdas
+              if (n.body.lineno, n.body.col_offset) <= low
+              and high <= (n.body.end_lineno, n.body.end_col_offset)]
+    inside.sort(key=lambda n: (n.body.end_lineno - n.body.lineno,
+                               n.body.end_col_offset - n.body.col_offset))
+    return inside[:1]
