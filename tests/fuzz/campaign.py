@@ -37,9 +37,10 @@ def run_one(job) -> tuple:
 def campaign(seeds, level=None, order=2, timeout=60.0, small=False, jobs=2, out=None,
              progress=True) -> list:
     """Check every seed; returns [(seed, level, outcome, seconds)], writing failing
-    and refused programs under `out` when given."""
+    and refused programs under `out` when given. `order` may be a function of the seed."""
     work = tempfile.mkdtemp(prefix="astgrad-fuzz-")
-    jobs_list = [(s, level, order, timeout, small, work) for s in seeds]
+    jobs_list = [(s, level, order(s) if callable(order) else order, timeout, small, work)
+                 for s in seeds]
     results, started = [], time.perf_counter()
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, maxtasksperchild=40) as pool:

@@ -11,11 +11,27 @@ from .oracle import ATOL, RTOL, SMOOTH_TOL, STEP, Stop, _like, call, dot, load_f
 from .outcome import Outcome
 
 
-def first_order(c) -> None:
+def first_order(c, modes=("reverse", "grad", "forward")) -> None:
     """vjp (value, types, a pullback that leaves the value alone and repeats itself),
     grad for a scalar output, jvp per argument; then all against differences."""
-    wrt, n = c.wrt, len(c.wrt)
-    value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=wrt)(*copies(c.args)))
+    n = len(c.wrt)
+    grads = _reverse(c) if "reverse" in modes or "grad" in modes else None
+    if "grad" in modes and not isinstance(c.value, tuple) and np.ndim(c.value) == 0:
+        direct = call("grad", lambda: ag.grad(c.f, wrt=c.wrt)(*copies(c.args)))
+        _types("grad", direct, c)
+        for k in range(n):
+            if not np.allclose(np.asarray(direct[k]) * c.v, grads[k], rtol=1e-9, atol=1e-12):
+                wrong("grad", "grad and vjp disagree", f"{direct[k]!r} * {c.v} vs {grads[k]!r}")
+    forward = _forward(c) if "forward" in modes else None
+    numeric = [difference(lambda t, k=k: dot(c.v, c.f(*c.moved(k, t)))) for k in range(n)]
+    if grads is not None:
+        _compare("reverse", c, [dot(grads[k], c.u[k]) for k in range(n)], numeric)
+    if forward is not None:
+        _compare("forward", c, forward, numeric)
+
+
+def _reverse(c) -> tuple:
+    value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=c.wrt)(*copies(c.args)))
     _same_value("reverse", value, c.value)
     held = _copy(value)
     grads = call("reverse", pullback, c.v)
@@ -29,22 +45,18 @@ def first_order(c) -> None:
               f"{first!r} -> {grads!r}")
     if not _equal(again, first, rtol=1e-12):
         wrong("reverse", "a second pullback call differs", f"{first!r} then {again!r}")
-    if not isinstance(c.value, tuple) and np.ndim(c.value) == 0:
-        direct = call("grad", lambda: ag.grad(c.f, wrt=wrt)(*copies(c.args)))
-        _types("grad", direct, c)
-        for k in range(n):
-            if not np.allclose(np.asarray(direct[k]) * c.v, grads[k], rtol=1e-9, atol=1e-12):
-                wrong("grad", "grad and vjp disagree", f"{direct[k]!r} * {c.v} vs {grads[k]!r}")
-    forward = []
-    for k in range(n):
-        out, derivative = call("forward", lambda: ag.jvp(c.f, wrt=wrt)(
+    return grads
+
+
+def _forward(c) -> list:
+    out = []
+    for k in range(len(c.wrt)):
+        value, derivative = call("forward", lambda: ag.jvp(c.f, wrt=c.wrt)(
             *copies(c.args), _tangents(c, k)))
-        _same_value("forward", out, c.value)
+        _same_value("forward", value, c.value)
         _shapes("forward", derivative, c.value)
-        forward.append(dot(c.v, derivative))
-    numeric = [difference(lambda t, k=k: dot(c.v, c.f(*c.moved(k, t)))) for k in range(n)]
-    _compare("reverse", c, [dot(grads[k], c.u[k]) for k in range(n)], numeric)
-    _compare("forward", c, forward, numeric)
+        out.append(dot(c.v, derivative))
+    return out
 
 
 def second_order(c) -> None:

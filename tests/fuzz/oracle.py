@@ -31,14 +31,19 @@ class Timeout(Exception):
     pass
 
 
-def check(program: Program, folder, order: int = 2, timeout: float | None = None) -> Outcome:
-    """Classify `program`: right, refused, wrong, crash, nonsmooth or timeout."""
+FIRST = ("reverse", "grad", "forward")
+
+
+def check(program: Program, folder, order: int = 2, timeout: float | None = None,
+          modes=FIRST) -> Outcome:
+    """Classify `program`: right, refused, wrong, crash, nonsmooth or timeout.
+    `modes` narrows the first-order checks (the shrinker reruns only the failing one)."""
     f = load_file(program.source, folder, f"fuzz_{program.seed}_{program.attempt}")
     previous = _alarm(timeout)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            _Checker(program, f, folder).run(order)
+            _Checker(program, f, folder).run(order, modes)
         return Outcome("right")
     except Stop as stop:
         return stop.outcome
@@ -100,9 +105,9 @@ class _Checker:
         self.u = [_like(self.args[k], rng) for k in self.wrt]
         self.rng = rng
 
-    def run(self, order: int):
+    def run(self, order: int, modes):
         from .finite import first_order, second_order
-        first_order(self)
+        first_order(self, modes)
         if order == 2:
             second_order(self)
 

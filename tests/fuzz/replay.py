@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 
-from .oracle import check
+from .oracle import FIRST, check
 from .repro import read_repro, repro_text
 from .shrink import shrink
 
@@ -23,12 +23,13 @@ def replay_main(argv) -> int:
     print(outcome.signature())
     print(outcome.message)
     if args.shrink and outcome.kind not in ("right", "nonsmooth"):
-        order = 1 if outcome.stage in ("reverse", "grad", "forward") else args.order
+        first = outcome.stage in FIRST
+        order, modes = (1, (outcome.stage,)) if first else (args.order, FIRST)
         counter = iter(range(10**9))
 
         def fails(candidate) -> bool:
             candidate.attempt = 1000 + next(counter)  # a fresh module name per trial
-            return check(candidate, folder, order=order, timeout=60).signature() == \
+            return check(candidate, folder, order, 60, modes).signature() == \
                 outcome.signature()
         small = shrink(program, fails, args.budget)
         small.attempt = program.attempt
