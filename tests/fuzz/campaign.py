@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from .features import LEVEL_NAMES, level_of_seed
+from .features import FEATURES, LEVEL_NAMES, features_of, level_of_seed
 from .generator import generate
 from .oracle import check
 from .outcome import KINDS, Outcome
@@ -22,10 +22,11 @@ from .repro import write_repro
 
 def run_one(job) -> tuple:
     """Generate and check one program (in a worker): (seed, level, outcome, seconds, program)."""
-    seed, level, order, timeout, small, folder = job
+    seed, level, order, timeout, small, folder, extra = job
     start = time.process_time()  # CPU time: the machine may be shared
     try:
-        program = generate(seed, level, small=small)
+        features = features_of(level if level is not None else level_of_seed(seed)) | extra
+        program = generate(seed, level, features if extra else None, small=small)
     except RuntimeError as exc:
         return seed, LEVEL_NAMES[level_of_seed(seed)] if level is None else level, \
             Outcome("crash", "generate", "the generator found no valid program", str(exc)), 0.0, None
@@ -35,12 +36,12 @@ def run_one(job) -> tuple:
 
 
 def campaign(seeds, level=None, order=2, timeout=60.0, small=False, jobs=2, out=None,
-             progress=True) -> list:
+             progress=True, extra=frozenset()) -> list:
     """Check every seed; returns [(seed, level, outcome, seconds)], writing failing
     and refused programs under `out` when given. `order` may be a function of the seed."""
     work = tempfile.mkdtemp(prefix="astgrad-fuzz-")
-    jobs_list = [(s, level, order(s) if callable(order) else order, timeout, small, work)
-                 for s in seeds]
+    jobs_list = [(s, level, order(s) if callable(order) else order, timeout, small, work,
+                  frozenset(extra)) for s in seeds]
     results, started = [], time.perf_counter()
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, maxtasksperchild=40) as pool:
@@ -111,13 +112,18 @@ def main(argv=None) -> int:
     parser.add_argument("--order", type=int, choices=(1, 2), default=2)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program")
     parser.add_argument("--small", action="store_true", help="the in-suite program size")
+    parser.add_argument("--features", default="", help="comma-separated features to add to "
+                        "every level (" + ", ".join(FEATURES) + ")")
     parser.add_argument("--out", default="fuzz-failures", help="folder for repro files")
     parser.add_argument("--json", help="also write every outcome to this file")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     seeds = range(args.seed, args.seed + args.programs)
+    extra = frozenset(filter(None, args.features.split(",")))
+    if extra - set(FEATURES):
+        parser.error(f"unknown features: {sorted(extra - set(FEATURES))}")
     results = campaign(seeds, args.level, args.order, args.timeout, args.small, args.jobs,
-                       args.out)
+                       args.out, extra=extra)
     print(table(results, time.perf_counter() - start))
     print(f"repro files: {args.out}/")
     if args.json:

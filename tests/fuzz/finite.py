@@ -33,13 +33,15 @@ def first_order(c, modes=("reverse", "grad", "forward")) -> None:
 def _reverse(c) -> tuple:
     value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=c.wrt)(*copies(c.args)))
     _same_value("reverse", value, c.value)
-    held = _copy(value)
-    grads = call("reverse", pullback, c.v)
+    held, seed = _copy(value), _copy(c.v)
+    grads = call("reverse", pullback, seed)
     if not _equal(value, held):
         wrong("reverse", "the pullback changes the value it returned", f"{held!r} -> {value!r}")
+    if not _equal(seed, c.v):
+        wrong("reverse", "the pullback changes the seed it was given", f"{c.v!r} -> {seed!r}")
     _types("reverse", grads, c)
     first = _copy(grads)
-    again = call("reverse", pullback, c.v)
+    again = call("reverse", pullback, _copy(c.v))
     if not _equal(grads, first):
         wrong("reverse", "a pullback call changes the gradients an earlier call returned",
               f"{first!r} -> {grads!r}")
@@ -51,8 +53,12 @@ def _reverse(c) -> tuple:
 def _forward(c) -> list:
     out = []
     for k in range(len(c.wrt)):
+        given = _tangents(c, k)
         value, derivative = call("forward", lambda: ag.jvp(c.f, wrt=c.wrt)(
-            *copies(c.args), _tangents(c, k)))
+            *copies(c.args), given))
+        if not _equal(given, _tangents(c, k)):
+            wrong("forward", "jvp changes the tangent it was given",
+                  f"{_tangents(c, k)!r} -> {given!r}")
         _same_value("forward", value, c.value)
         _shapes("forward", derivative, c.value)
         out.append(dot(c.v, derivative))
@@ -66,7 +72,7 @@ def second_order(c) -> None:
     slope = call("second-reverse", lambda: G(*copies(c.args)))
     w = _like(tuple(slope), c.rng)
     _, pullback = call("second-reverse", lambda: ag.vjp(G, wrt=c.wrt)(*copies(c.args)))
-    hw = call("second-reverse", pullback, w)
+    hw = call("second-reverse", pullback, _copy(w))
     _types("second-reverse", hw, c)
     forward = []
     for k in range(len(c.wrt)):
@@ -105,8 +111,9 @@ def _compare(stage, c, analytic, numeric):
 
 
 def _tangents(c, k) -> tuple:
-    return tuple(c.u[j] if j == k else np.zeros_like(c.u[j]) if isinstance(c.u[j], np.ndarray)
-                 else 0.0 for j in range(len(c.wrt)))
+    """Fresh tangents: direction u[k] for argument k, zeros for the others."""
+    return tuple(_copy(c.u[j]) if j == k else np.zeros_like(c.u[j])
+                 if isinstance(c.u[j], np.ndarray) else 0.0 for j in range(len(c.wrt)))
 
 
 def _projection(c):
@@ -158,4 +165,6 @@ def _equal(a, b, rtol=0.0) -> bool:
 
 
 def _copy(value):
-    return tuple(_copy(v) for v in value) if isinstance(value, tuple) else np.array(value)
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return np.array(value) if isinstance(value, np.ndarray) else value

@@ -38,7 +38,9 @@ def _edits(tree):
     statements, expressions = [], []
     for path, node in _walk(tree, []):
         if isinstance(node, ast.stmt):
-            statements.append((path, "delete"))
+            if not (isinstance(node, ast.Return) and isinstance(_get(tree, path[:-1]),
+                                                                ast.FunctionDef)):
+                statements.append((path, "delete"))  # a function keeps its return
             if isinstance(node, (ast.If, ast.For, ast.While)):
                 statements.append((path, "inline body"))
                 if isinstance(node, ast.If) and node.orelse:
@@ -46,7 +48,7 @@ def _edits(tree):
         elif isinstance(node, ast.expr) and not isinstance(node, ast.Name) and path[-1][0] not in (
                 "targets", "target", "func", "ctx"):
             for field, index, child in _children(node):
-                if isinstance(child, ast.expr):
+                if isinstance(child, ast.expr) and not isinstance(node, ast.Attribute):
                     expressions.append((path, ("hoist", field, index)))
             if isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value > 1:
                 expressions.append((path, "smaller"))
