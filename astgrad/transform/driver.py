@@ -1,8 +1,11 @@
 """The table of contents of the compiler: the passes, in order.
 
 `generate` turns a function and a request into a compiled derivative
-function and its source. Set `ASTGRAD_DEBUG=1` to print the code after
-every pass.
+function and its source. Each pass takes the `Program` (the tree, its
+source, the namespace the generated code runs in, the name allocator, and
+the results of the analyses run so far) and sets what it produces on it.
+`PASSES` lists them in the order they run; set `ASTGRAD_DEBUG=1` to print
+the code (or, for an analysis, its result) after each one.
 """
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import (activity, codegen, forward, normalize, optimize, resolve, restructure, reverse,
-               source, syntax)
-from . import saving, shell  # reverse mode: the steps after the sweeps
-from .kinds import Kind, infer
+from . import (activity, codegen, forward, kinds, normalize, optimize, resolve, restructure,
+               reverse, saving, shell, source, syntax)
+from .lattice import Kind
 from .naming import Namer, names_in
+from .request import Request
 
 
 @dataclass(frozen=True)
@@ -30,19 +33,129 @@ class Generated:
     filename: str
 
 
-def _dump(title: str, tree) -> None:
-    if os.environ.get("ASTGRAD_DEBUG"):
-        print(f"--- after {title} ---\n{ast.unparse(tree)}\n", file=sys.stderr)
+@dataclass
+class Program:
+    """What the passes hand on to each other, filled in as they run."""
+
+    fn: Callable                      # the user's function
+    src: source.Source                # its parsed source, for `file:line` in errors
+    request: Request                  # which transform, with respect to what
+    param_kinds: dict[str, Kind]      # the kinds this specialization is for
+    transform_of: Callable | None     # (fn, mode, wrt) -> the public transform of a callee
+    tree: ast.FunctionDef
+    scope: resolve.UserScope
+    namer: Namer
+    ns: resolve.Namespace | None = None      # resolve: names in generated code -> objects
+    kinds: dict | None = None                # kinds: the kind of every name
+    activity: activity.Activity | None = None
+    sweeps: reverse.Sweeps | None = None     # reverse mode, before the shell is built
+    shapes: dict | None = None               # which names share a shape (optimize reads it)
+    text: str | None = None                  # codegen: the module text
+    compiled: Generated | None = None
+
+
+# -- the passes: each returns what ASTGRAD_DEBUG prints, or None when it does not apply ------
+def _check_syntax(p: Program):
+    syntax.check_syntax(p.tree, p.src.where)
+    return p.tree
+
+
+def _resolve(p: Program):
+    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where)
+    return p.tree
+
+
+def _restructure(p: Program):
+    p.tree = restructure.restructure(p.tree, p.namer.fresh, p.src.where)
+    return p.tree
+
+
+def _normalize(p: Program):
+    """Also desugars, inlines the user's functions and checks aliases as it goes
+    (see `normalize`: one walk keeps the names it allocates in source order)."""
+    p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
+                                 inline_all=p.request.inline_all)
+    return p.tree
+
+
+def _kinds(p: Program):
+    p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
+    return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
+
+
+def _activity(p: Program):
+    p.activity = activity.analyze(p.tree, list(p.request.wrt), p.ns, p.src.where)
+    return "active: " + ", ".join(sorted(p.activity.active))
+
+
+def _forward(p: Program):
+    if p.request.mode != "jvp":
+        return None
+    p.tree, p.shapes = forward.forward(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer,
+                                       p.request, _mode(p.transform_of, "jvp"))
+    return p.tree
+
+
+def _reverse(p: Program):
+    if p.request.mode == "jvp":
+        return None
+    p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
+                               _mode(p.transform_of, "vjp"))
+    return p.sweeps.as_module()
+
+
+def _saving(p: Program):
+    if p.sweeps is None:
+        return None
+    p.sweeps = saving.save(p.sweeps, p.ns, p.namer, p.request)
+    return p.sweeps.as_module()
+
+
+def _shell(p: Program):
+    if p.sweeps is None:
+        return None
+    p.tree, p.shapes = shell.assemble(p.sweeps, p.request), p.sweeps.shapes
+    return p.tree
+
+
+def _optimize(p: Program):
+    p.tree = optimize.optimize(p.tree, p.ns, p.namer.temps, p.kinds, p.shapes)
+    return p.tree
+
+
+def _codegen(p: Program):
+    p.text = codegen.to_source(p.tree, p.ns, _note(p))
+    fn, filename = codegen.compile_function(p.text, p.tree.name, p.ns, p.scope,
+                                            f"{p.request.mode} of {p.src.tree.name}")
+    p.compiled = Generated(fn, p.text, filename)
+    return p.text
+
+
+PASSES: list[tuple[str, Callable[[Program], object]]] = [
+    ("syntax", _check_syntax),        # refuse what the compiler does not handle
+    ("resolve", _resolve),            # every name -> the object it means
+    ("restructure", _restructure),    # jumps last in their blocks, one return
+    ("normalize", _normalize),        # one operation per statement; desugar, inline, aliases
+    ("kinds", _kinds),                # the kind (number, array ndim/dtype) of every name
+    ("activity", _activity),          # which names carry a derivative
+    ("forward", _forward),            # jvp: tangents beside values
+    ("reverse", _reverse),            # adjoint plan, then forward and reverse sweeps
+    ("saving", _saving),              # what loops overwrite, kept to what is read
+    ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
+    ("optimize", _optimize),          # algebra, copies, dead code, known zeros
+    ("codegen", _codegen),            # text with comments, compiled
+]
 
 
 def parse(fn) -> source.Source:
-    """Pass 1 alone: the function's tree, cached on nothing (cheap to redo)."""
+    """The function's source and tree alone (what `generate` starts from)."""
     return source.read(fn)
 
 
-def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
-             parsed: source.Source | None = None, transform_of: Callable | None = None) -> Generated:
-    """Compile `request` for `fn` specialized to `param_kinds`.
+def generate(fn, param_kinds: dict[str, Kind], request: Request,
+             parsed: source.Source | None = None,
+             transform_of: Callable | None = None) -> Generated:
+    """Compile `request` for `fn` specialized to `param_kinds`, pass by pass.
 
     `transform_of(fn, mode, wrt)` is the public transform (`"vjp"` or `"jvp"`) of a
     user function that this one calls rather than inlines; the caller (`api`)
@@ -50,44 +163,30 @@ def generate(fn, param_kinds: dict[str, Kind], request: reverse.Request,
     src = parsed or source.read(fn)
     tree = copy.deepcopy(src.tree)
     scope = resolve.UserScope(fn)
-    namer = Namer(names_in(tree) | set(scope.cells))
-    syntax.check_syntax(tree, src.where)
-    tree, ns = resolve.resolve(tree, scope, src.where)
-    _dump("resolve", tree)
+    program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
+                      Namer(names_in(tree) | set(scope.cells)))
+    for title, run in PASSES:
+        _dump(title, run(program))
+    return program.compiled
 
+
+def _expander(p: Program) -> Callable:
     def expand(fn):
         """A user function called from this one: parsed and resolved, to be inlined."""
         callee = source.read(fn)
         tree = copy.deepcopy(callee.tree)
         syntax.check_syntax(tree, callee.where)
-        namer.taken |= names_in(tree)
-        resolve.resolve(tree, resolve.UserScope(fn), callee.where, ns)
+        p.namer.taken |= names_in(tree)
+        resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         return tree, callee.where
+    return expand
 
-    tree = restructure.restructure(tree, namer.fresh, src.where)
-    _dump("restructure", tree)
-    tree = normalize.normalize(tree, namer, src.where, ns, expand,
-                               inline_all=request.inline_all)  # desugars, inlines, checks aliases
-    _dump("normalize", tree)
-    kinds = infer(tree.body, param_kinds, ns)
-    act = activity.analyze(tree, list(request.wrt), ns, src.where)
-    if request.mode == "jvp":
-        tree, shapes = forward.forward(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "jvp"))
-        _dump("forward", tree)
-    else:
-        sweeps = reverse.reverse(tree, src, act, kinds, ns, namer, request, _mode(transform_of, "vjp"))
-        _dump("reverse", sweeps.as_module())
-        sweeps = saving.save(sweeps, ns, namer, request)
-        _dump("saving", sweeps.as_module())
-        tree, shapes = shell.assemble(sweeps, request), sweeps.shapes
-        _dump("shell", tree)
-    tree = optimize.optimize(tree, ns, namer.temps, kinds, shapes)
-    _dump("optimize", tree)
-    note = _note(request, param_kinds, src)
-    text = codegen.to_source(tree, ns, note)
-    compiled, filename = codegen.compile_function(
-        text, tree.name, ns, scope, f"{request.mode} of {src.tree.name}")
-    return Generated(compiled, text, filename)
+
+def _dump(title: str, result) -> None:
+    if result is None or not os.environ.get("ASTGRAD_DEBUG"):
+        return
+    text = result if isinstance(result, str) else ast.unparse(result)
+    print(f"--- after {title} ---\n{text}\n", file=sys.stderr)
 
 
 def _mode(transform_of, mode):
@@ -95,7 +194,7 @@ def _mode(transform_of, mode):
     return None if transform_of is None else (lambda fn, wrt: transform_of(fn, mode, wrt))
 
 
-def _note(request, param_kinds, src) -> str:
-    kinds = ", ".join(f"{p}: {k.describe()}" for p, k in param_kinds.items())
-    return (f"{request.mode} of `{src.tree.name}` ({src.where(src.tree)}) with respect to "
-            f"{', '.join(request.wrt)}; for arguments {kinds}")
+def _note(p: Program) -> str:
+    kinds = ", ".join(f"{name}: {k.describe()}" for name, k in p.param_kinds.items())
+    return (f"{p.request.mode} of `{p.src.tree.name}` ({p.src.where(p.src.tree)}) with "
+            f"respect to {', '.join(p.request.wrt)}; for arguments {kinds}")
