@@ -12,6 +12,7 @@ import threading
 import weakref
 from typing import Callable
 
+from . import pickling
 from .errors import AstgradError
 from .specialize import Transform, as_function
 
@@ -26,28 +27,32 @@ def _transform(fn, mode: str, wrt) -> Callable:
         return _cache[fn][mode, wrt]
     except (KeyError, TypeError):
         pass
-    fn = as_function(fn)
+    function = as_function(fn)
     with _cache_lock:
-        per_fn = _cache.get(fn)
+        per_fn = _cache.get(function)
         if per_fn is None:
-            per_fn = _cache[fn] = {}
+            per_fn = _cache[function] = {}
         key = (mode, tuple(wrt) if isinstance(wrt, list) else wrt)
         dispatcher = per_fn.get(key)
         if dispatcher is None:
-            dispatcher = per_fn[key] = Transform(fn, mode, wrt, _transform).dispatcher
+            dispatcher = per_fn[key] = Transform(fn, mode, key[1], _transform).dispatcher
     return dispatcher
 
 
-def derived(fn, key, make) -> Callable:
-    """A transform built from the ones here (`hvp`, `hessian`, ...), cached like them."""
-    fn = as_function(fn)
+def derived(fn, key: tuple, make) -> Callable:
+    """A transform built from the ones here (`hvp`, `hessian`, ...), cached like them;
+    `key` is `(mode, wrt)`, and the function `make(fn)` returns pickles by that name."""
+    function = as_function(fn)
+    mode, wrt = key[0], tuple(key[1]) if isinstance(key[1], list) else key[1]
     with _cache_lock:
-        per_fn = _cache.get(fn)
+        per_fn = _cache.get(function)
         if per_fn is None:
-            per_fn = _cache[fn] = {}
-        if key not in per_fn:
-            per_fn[key] = make(fn)
-        return per_fn[key]
+            per_fn = _cache[function] = {}
+        if (mode, wrt) not in per_fn:
+            made = make(function)
+            made.__module__, made.__qualname__ = pickling.reference(mode, fn, wrt)
+            per_fn[mode, wrt] = made
+        return per_fn[mode, wrt]
 
 
 def _decorator(mode):

@@ -1,13 +1,19 @@
-"""Transforms composed of the basic ones: `hvp`, `hessian` and `jacobian`."""
+"""Transforms composed of the basic ones: `hvp`, `hessian`, `jacobian` and
+`elementwise_grad`."""
 from __future__ import annotations
 
 import inspect
+import itertools
+import linecache
 from typing import Callable
 
 import numpy as np
 
 from .api import derived, grad, jvp, vjp
+from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
+
+_wrappers = itertools.count(1)
 
 
 def _name(fn) -> str:
@@ -19,6 +25,15 @@ def _values(fn, args, kwargs) -> list:
     bound = inspect.signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     return list(bound.arguments.values())
+
+
+def _along(jvp_fn, values, args, kwargs, tangent):
+    """The derivative `jvp_fn` gives along `tangent`, passed last: after every argument
+    by position, or, where the jvp binds its arguments as the function does
+    (defaults, keyword-only parameters), after the caller's own arguments."""
+    if jvp_fn._astgrad._dispatcher.binding:
+        return jvp_fn(*args, tangent, **kwargs)[1]
+    return jvp_fn(*values, tangent)[1]
 
 
 def _basis(shape: tuple, dtype=np.float64):
@@ -35,7 +50,11 @@ def _basis(shape: tuple, dtype=np.float64):
 
 def hvp(f: Callable, wrt=0) -> Callable:
     """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
-    the forward-mode derivative of the generated gradient along `v`."""
+    the forward-mode derivative of the generated gradient along `v`.
+
+    The vector comes last, after every argument of `f`: `ag.hvp(f)(x, a, v)`.
+    SciPy calls `hessp(x, p, *args)`, with the vector second; pass
+    `astgrad.scipy.hessp(f)` there, or `lambda x, p, *args: ag.hvp(f)(x, *args, p)`."""
     def make(fn):
         inner = jvp(grad(fn, wrt=wrt), wrt=wrt)
 
@@ -63,8 +82,9 @@ def hessian(f: Callable, wrt=0) -> Callable:
             values = _values(fn, args, kwargs)
             x = values[position]
             if not isinstance(x, np.ndarray):
-                return inner(*values, 1.0)[1]
-            columns = [np.asarray(inner(*values, e)[1]) for e in _basis(x.shape, x.dtype)]
+                return _along(inner, values, args, kwargs, 1.0)
+            columns = [np.asarray(_along(inner, values, args, kwargs, e))
+                       for e in _basis(x.shape, x.dtype)]
             return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
         hessian_fn._astgrad = inner._astgrad
         hessian_fn.__name__ = f"hessian_of_{_name(fn)}"
@@ -89,7 +109,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
         def jacobian_fn(*args, **kwargs):
             values = _values(fn, args, kwargs)
             x = values[position]
-            value, pullback = backward(*values)
+            value, pullback = backward(*args, **kwargs)
             if isinstance(value, tuple):
                 raise AstgradError("ag.jacobian needs a function with one output, not a "
                                    "tuple; take the jacobian of each output.")
@@ -98,10 +118,39 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             if n_out <= n_in:
                 rows = [np.asarray(pullback(e)) for e in _basis(yshape)]
                 return np.stack(rows).reshape(yshape + xshape)
-            columns = [np.asarray(onward(*values, e)[1]) for e in _basis(xshape)]
+            columns = [np.asarray(_along(onward, values, args, kwargs, e))
+                       for e in _basis(xshape)]
             return np.stack(columns, axis=-1).reshape(yshape + xshape)
         jacobian_fn._astgrad = onward._astgrad
         jacobian_fn.__name__ = f"jacobian_of_{_name(fn)}"
         jacobian_fn.__doc__ = jacobian.__doc__
         return jacobian_fn
     return derived(f, ("jacobian", wrt), make)
+
+
+def elementwise_grad(f: Callable | None = None, wrt=0) -> Callable:
+    """`elementwise_grad(f, wrt=0)`: the derivative of an elementwise `f` at every
+    point of its argument: `df(x)[i] = f'(x[i])`, for `np.sin`, `np.tanh` or your
+    own elementwise function. It is a vjp with a seed of ones, that is the gradient
+    of `np.sum(f(...))`, and it is made as that gradient, so it can be
+    differentiated again: `elementwise_grad(elementwise_grad(np.tanh))`."""
+    if f is None:
+        return lambda g: elementwise_grad(g, wrt)
+    return derived(f, ("elementwise_grad", wrt), lambda fn: grad(_summed(fn), wrt=wrt))
+
+
+def _summed(fn) -> Callable:
+    """`def sum_of_f(<f's parameters>): return np.sum(f(<them>))`, compiled with its
+    text kept where astgrad (and `inspect`) read sources."""
+    params = list(inspect.signature(fn).parameters.values())
+    sig, call = signature_and_call(params, None)
+    name = f"sum_of_{_name(fn)}".replace("<", "").replace(">", "")
+    text = f"def {name}({sig}):\n    return np.sum(_f({call}))\n"
+    filename = f"<astgrad {next(_wrappers)}: elementwise_grad of {_name(fn)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np, "_f": fn, "__name__": None}
+    exec(compile(text, filename, "exec"), namespace)
+    summed = namespace[name]
+    summed.__defaults__, summed.__kwdefaults__ = fn.__defaults__, fn.__kwdefaults__
+    summed.__qualname__ = f"elementwise_grad.<locals>.{name}"
+    return summed

@@ -22,6 +22,7 @@ _shipped: dict[str, list[tuple[str, str | None]]] = {}   # file name -> [(text, 
 _labels: dict[str, str] = {}                              # file name -> label
 _FLAGS = (0, __future__.annotations.compiler_flag)
 _MAX_TEXT = 2_000_000
+_CLOUDPICKLED = "<dynamic-code>"     # the file name cloudpickle gives code it ships by value
 
 
 # -- what other processes sent -----------------------------------------------------------
@@ -164,6 +165,9 @@ def _defines(text: str, code: types.CodeType) -> bool:
 
 def _candidates(code: types.CodeType) -> Iterator[tuple[str, str | None]]:
     yield from _shipped.get(code.co_filename, ())
+    if code.co_filename == _CLOUDPICKLED:      # its file's name did not come with it
+        for filename, texts in list(_shipped.items()):
+            yield from ((text, where or filename) for text, where in texts)
     shell = _ipython()
     if shell is not None:
         yield from _cells(shell)
@@ -208,9 +212,9 @@ def setting(code: types.CodeType) -> tuple[str, str]:
                 "no text of it, and no cell of the input history defines it",
                 "Define the function in a cell of its own, without a cell magic.")
     if not os.path.exists(filename):
-        return (f"its file `{filename}` does not exist here; if the function was sent from "
-                "another process by value (cloudpickle, as Dask and joblib do), its source "
-                "did not come with it",
+        return (f"its file `{filename}` does not exist here" if filename != _CLOUDPICKLED
+                else "it was sent from another process by value (cloudpickle, as Dask and "
+                "joblib's loky do) and its source did not come with it",
                 "Send the derivative instead (`client.map(ag.grad(f), ...)`): a pickled "
                 "transform carries its function's source. Or define the function in a module "
                 "the other process can import.")

@@ -14,9 +14,9 @@ from typing import Callable
 
 import numpy as np
 
-from . import runtime
+from . import pickling, runtime
 from .dispatcher import Dispatcher
-from .errors import AstgradError, SourceError, WrtError
+from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
 from .transform.kinds import Kind, of_value
 from .transform.request import Request
@@ -32,6 +32,7 @@ class Transform:
     function (a helper called through its own vjp or jvp)."""
 
     def __init__(self, fn: Callable, mode: str, wrt, transform_of: Callable):
+        self.original, self.wrt_arg = fn, wrt      # what `ag.<mode>` was given: the recipe
         fn = as_function(fn)
         self.fn, self.mode, self.transform_of = fn, mode, transform_of
         self.fn_name = _name(fn)
@@ -79,9 +80,36 @@ class Transform:
                     self.by_kind[kinds] = gen
                     fn = self.by_key[key] = gen.fn
                     self.last = gen
-                    self.dispatcher.__wrapped__ = fn
                     self._dispatcher.add_guard(values, fn)
         return fn
+
+    @property
+    def __wrapped__(self) -> Callable:
+        """The latest generated code: where `inspect` (which follows `__wrapped__`
+        from the dispatcher) finds the source and signature to show."""
+        return self.generic().fn
+
+    def call_bound(self, args: tuple, kwargs: dict):
+        """The jvp of a function with defaults or keyword-only parameters: the tangent
+        comes last by position, the other arguments bind as the function's own do."""
+        *values, tangent = args
+        bound = self.signature.bind(*values, **kwargs)
+        bound.apply_defaults()
+        every = [bound.arguments[p.name] for p in self.params]
+        return self.lookup(*every)(*every, tangent)
+
+    def with_pullback(self, result: tuple, args: tuple, kwargs: dict | None) -> tuple:
+        """A vjp's `(value, pullback)`, its pullback able to pickle (see `pickling`)."""
+        value, pullback = result
+        return value, pickling.Pullback(pullback, self.dispatcher, args, kwargs)
+
+    def __reduce__(self):
+        """Pickled by value (cloudpickle): the recipe, with the sources it needs."""
+        return pickling.transform, (self.mode, self.original, self.wrt_arg,
+                                    pickling.sources_of(self.original))
+
+    def __repr__(self) -> str:
+        return f"<astgrad {self.mode} of {self.fn_name} with respect to {', '.join(self.wrt)}>"
 
     def _generate(self, kinds: tuple[Kind, ...], values, inline_all=False) -> driver.Generated:
         names = [p.name for p in self.params]
@@ -91,8 +119,17 @@ class Transform:
         target = self.inner.inlined(*values) if self.inner else self.fn
         parsed = driver.parse(target) if self.inner else self._parsed()
         request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all)
-        return driver.generate(target, dict(zip(names, kinds)), request, parsed,
-                               self.transform_of)
+        try:
+            return driver.generate(target, dict(zip(names, kinds)), request, parsed,
+                                   self.transform_of)
+        except NonScalarOutputError as exc:
+            if "array" not in exc.what:
+                raise
+            raise NonScalarOutputError(   # e.g. ag.grad(np.sin)(x) for an array x
+                exc.what, exc.where, fix="For the derivative of an elementwise function at "
+                "every point of an array, use ag.elementwise_grad(f); for other array "
+                "outputs, ag.vjp(f) or ag.jacobian(f); or reduce the output (np.sum, "
+                "np.mean).") from None
 
     def _parsed(self):
         if self.parsed is None:
