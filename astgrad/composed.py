@@ -148,9 +148,15 @@ def _summed(fn) -> Callable:
     text = f"def {name}({sig}):\n    return np.sum(_f({call}))\n"
     filename = f"<astgrad {next(_wrappers)}: elementwise_grad of {_name(fn)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"np": np, "_f": fn, "__name__": None}
+    callee, made = fn, getattr(fn, "_astgrad", None)
+    if made is not None and made.mode == "grad":
+        # The gradient's code for any kind, which the compiler reads and inlines like
+        # a function of the user's: so elementwise_grad nests to any depth.
+        callee = made.any_kind().fn
+    namespace = {"np": np, "_f": callee, "__name__": None}
     exec(compile(text, filename, "exec"), namespace)
     summed = namespace[name]
-    summed.__defaults__, summed.__kwdefaults__ = fn.__defaults__, fn.__kwdefaults__
+    summed.__defaults__ = getattr(fn, "__defaults__", None)
+    summed.__kwdefaults__ = getattr(fn, "__kwdefaults__", None)
     summed.__qualname__ = f"elementwise_grad.<locals>.{name}"
     return summed

@@ -48,6 +48,7 @@ class Transform:
         # Read the source now, so a function whose source cannot be found is refused
         # at `ag.grad(f)`, where the message can say what to do, not at its first call.
         self.parsed = None if self.inner else driver.parse(fn)
+        self._any_kind: driver.Generated | None = None
         self._dispatcher = Dispatcher(self)
         self.dispatcher = self._dispatcher.fn
 
@@ -148,13 +149,22 @@ class Transform:
         return gen.fn
 
     def generic(self) -> driver.Generated:
-        """Code for arguments of any kind (what `ag.source` shows before any call)."""
-        if self.last is not None:
-            return self.last
-        kinds = {p.name: Kind() for p in self.params}
-        target = self.inner.generic().fn if self.inner else self.fn
-        request = Request(self.wrt, self.mode, self.as_tuple, self.name(), bool(self.inner))
-        return driver.generate(target, kinds, request, None, self.transform_of)
+        """The latest code generated, else code for arguments of any kind (what
+        `ag.source` shows before any call)."""
+        return self.last if self.last is not None else self.any_kind()
+
+    def any_kind(self) -> driver.Generated:
+        """Code for arguments of any kind, made once: it runs on every kind, so other
+        code can call it and be differentiated through it (`elementwise_grad`)."""
+        with self.lock:
+            if self._any_kind is None:
+                kinds = {p.name: Kind() for p in self.params}
+                target = self.inner.any_kind().fn if self.inner else self.fn
+                request = Request(self.wrt, self.mode, self.as_tuple, self.name(),
+                                  bool(self.inner))
+                self._any_kind = driver.generate(target, kinds, request, self.parsed,
+                                                 self.transform_of)
+            return self._any_kind
 
     # -- names ------------------------------------------------------------------------
     def name(self) -> str:
