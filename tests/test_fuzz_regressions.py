@@ -94,3 +94,132 @@ def rows_then_all_columns(A):
 def test_list_index_with_a_slice():
     A = np.array([[0.1, 0.2], [0.3, 0.4]])
     ag.check_grads(rows_then_all_columns, (A,), order=2)
+
+
+# ---- forward mode --------------------------------------------------------------------------
+
+def write_item_forward(x):
+    x[0] -= np.tanh(x[1])
+    return np.sum(x)
+
+
+@xfail("issue 9 (fuzzer): jvp of a write into an argument (`x[0] -= ...`) writes the "
+       "tangent into the caller's tangent array (`tx[0] = t4`)")
+def test_jvp_of_a_write_into_an_argument():
+    tangent = np.array([0.0, 1.0, 0.0])
+    _, derivative = ag.jvp(write_item_forward)(np.array([0.5, 0.7, -0.4]), tangent)
+    assert derivative == pytest.approx(np.tanh(0.7) ** 2)
+    assert np.array_equal(tangent, [0.0, 1.0, 0.0])
+
+
+def fill_then_write(a, x):
+    y = np.zeros(3) + a
+    y[1] += 1.0
+    return np.sum(y * x)
+
+
+@xfail("issue 9 (fuzzer): jvp: the tangent of a float broadcast into an array "
+       "(`np.zeros(3) + a`) is a read-only broadcast view, and the index write `y[1] += ...` "
+       "writes into it: ValueError, assignment destination is read-only")
+def test_jvp_of_a_write_into_a_broadcast_float():
+    x = np.array([0.5, 0.7, 0.2])
+    _, derivative = ag.jvp(fill_then_write, wrt=(0, 1))(0.3, x, (1.0, np.zeros(3)))
+    assert derivative == pytest.approx(np.sum(x))
+
+
+# ---- branches ------------------------------------------------------------------------------
+
+def early_return_of_an_index_of_an_index(x, a):
+    if a < -0.99:
+        return x[1:][:1]
+    return x[:1]
+
+
+@xfail("issue 9 (fuzzer): an early return of `x[1:][:1]` in a branch that did not run: "
+       "the pullback reads its temporary, NameError (free variable)")
+def test_early_return_of_an_index_of_an_index():
+    ag.check_grads(early_return_of_an_index_of_an_index, (np.array([0.5, 0.7, -0.4]), 0.5),
+                   wrt=(0, 1))
+
+
+def pick(p, q):
+    if q[0] > -5.0:
+        return q
+    return p
+
+
+def branches_of_different_shapes(u, x):
+    return pick(u[:, None] * x, u)
+
+
+@xfail("issue 9 (fuzzer): a helper whose returns have different shapes ((2, 3) or (2,)): "
+       "the branch not taken gets a 0.0 adjoint, which rt.unbroadcast cannot shape: "
+       "IndexError in runtime")
+def test_branches_of_different_shapes():
+    ag.check_grads(branches_of_different_shapes, (np.array([0.5, 0.7]),
+                                                  np.array([0.1, 0.2, 0.3])), wrt=(0, 1))
+
+
+def reassigned_in_a_branch(a, b):
+    if b > 0.0:
+        a = np.sin(a)
+    return b * 2.0
+
+
+@xfail("issue 9 item 12 (fuzzer): a float argument reassigned in a branch, the output not "
+       "depending on it: its gradient is array(0.) instead of the float 0.0")
+def test_gradient_of_an_unused_float_reassigned_in_a_branch():
+    ga, gb = ag.grad(reassigned_in_a_branch, wrt=(0, 1))(0.3, 0.5)
+    assert type(ga) is float and ga == 0.0 and gb == 2.0
+
+
+# ---- lists ---------------------------------------------------------------------------------
+
+def list_under_a_second_name(x):
+    xs = [x, 2.0 * x]
+    ys = xs
+    total = 0.0
+    for t in ys:
+        total = total + np.sum(np.sin(t))
+    return total
+
+
+@xfail("issue 14 item 1 (fuzzer): `ys = xs` for a list: the reverse joins the adjoint "
+       "lists with `+` (`bxs = bxs + bys`): a float gradient, of the wrong value")
+def test_list_under_a_second_name():
+    ag.check_grads(list_under_a_second_name, (np.array([0.5, 0.7]),), order=2)
+
+
+# ---- second order --------------------------------------------------------------------------
+
+def column_in_a_loop(x, u):
+    for i in range(1):
+        x = np.stack([u, u, u])[:, i]
+    return np.outer(x, u)
+
+
+@xfail("issue 9 (fuzzer): second order of `np.stack([u, u, u])[:, i]` in a loop: the "
+       "generated code writes a slice into np.add.at: SyntaxError")
+def test_second_order_of_a_column_read_in_a_loop():
+    ag.check_grads(column_in_a_loop, (np.array([0.5, 0.7, 0.2]), np.array([0.3, -0.4])),
+                   wrt=(0, 1), order=2)
+
+
+def pick_in_a_loop(x, b):
+    q = x * 1.0
+    for i in range(2):
+        a = q * 2.0
+        c = q[0] if b > 0.0 else a[1]
+        q = np.sin(q) - c
+    return np.sum(q)
+
+
+@xfail("issue 9 (fuzzer): second order (vjp of grad) of a loop choosing `q[0] if b > 0 "
+       "else a[1]`: the Hessian-vector product for x is an object array (in larger "
+       "programs: UFuncTypeError, cannot cast 'add' output from object to float64)")
+def test_second_order_of_a_choice_in_a_loop():
+    x = np.array([0.5, 0.7, 0.2])
+    _, pullback = ag.vjp(ag.grad(pick_in_a_loop, wrt=(0, 1)), wrt=(0, 1))(x, 0.3)
+    hx, hb = pullback((np.ones(3), 1.0))
+    assert hx.dtype == np.float64
+    ag.check_grads(pick_in_a_loop, (x, 0.3), wrt=(0, 1), order=2)

@@ -1,0 +1,77 @@
+"""Name the bug behind a failing outcome, from its signature (and, where one
+signature covers several bugs, the program's source): the catalogue of what
+the fuzzer has found, each with its issue and its regression test in
+tests/test_fuzz_regressions.py. `python -m tests.fuzz known` prints the in-suite
+batch's KNOWN table for the astgrad it imports."""
+from __future__ import annotations
+
+import ast
+import re
+
+
+def _swap_in_loop(source: str) -> bool:
+    """`a, b = b, a` somewhere inside a loop."""
+    for loop in ast.walk(ast.parse(source)):
+        if isinstance(loop, (ast.For, ast.While)):
+            for node in ast.walk(loop):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple) and \
+                        isinstance(node.targets[0], ast.Tuple) and \
+                        ast.dump(node.targets[0]).replace("Store", "Load") == \
+                        ast.dump(ast.Tuple(node.value.elts[::-1], ast.Load())):
+                    return True
+    return False
+
+# (signature pattern, source pattern or None, reason). The first match wins.
+BUGS = [
+    (r"a second pullback call differs|pullback call changes the gradients", None,
+     "issue 9 (fuzzer): after a write into an argument (`x[i] = ...`) the pullback restores "
+     "x[i] into the captured x itself, so a second pullback call is wrong "
+     "(test_pullback_after_a_write_into_an_argument_twice)"),
+    (r"the pullback changes the value it returned", None,
+     "issue 9 item 5: a function that writes into its argument and returns it; the pullback "
+     "changes the returned value back"),
+    (r"jvp changes the tangent it was given", None,
+     "issue 9 (fuzzer): jvp of a write into an argument writes the tangent into the caller's "
+     "tangent array (test_jvp_of_a_write_into_an_argument)"),
+    (r"NameError in generated code: cannot access free variable", None,
+     "issue 9 (fuzzer): the pullback reads a name bound only in a branch that did not run: "
+     "NameError (test_write_into_an_array_made_in_a_branch_not_taken, "
+     "test_early_return_of_an_index_of_an_index)"),
+    (r"crash \| reverse \| SyntaxError in astgrad/transform/codegen", None,
+     "issue 9: an index mixing a list and a slice (`A[[0, 0], :]`) writes `np.add.at(bA, "
+     "([0, 0], :), ...)`: SyntaxError (test_list_index_with_a_slice)"),
+    (r"crash \| second-\w+ \| SyntaxError in astgrad/transform/codegen", None,
+     "issue 9 (fuzzer): second order of a read `M[:, i]` inside a loop writes a slice into "
+     "np.add.at: SyntaxError (test_second_order_of_a_column_read_in_a_loop)"),
+    (r"wrong \| reverse \| value", _swap_in_loop,
+     "issue 9 (fuzzer): `A, B = B, A` inside a loop is sequentialized: wrong value and "
+     "gradient (test_swap_in_a_loop)"),
+    (r"wrong \| reverse \| value", None,
+     "issue 9 (fuzzer): a helper that updates its array parameter in place changes the "
+     "caller's array; astgrad ignores it (test_helper_updating_its_parameter_in_place)"),
+    (r"gradient of float", None,
+     "issue 9 item 12 (fuzzer): a float argument reassigned in a branch, the output not "
+     "depending on it: its gradient is a 0-d array, not 0.0 "
+     "(test_gradient_of_an_unused_float_reassigned_in_a_branch)"),
+    (r"IndexError in astgrad/runtime/__init__.py:<genexpr>: tuple index", None,
+     "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the branch not "
+     "taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
+     "(test_branches_of_different_shapes)"),
+    (r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
+     "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
+     "TypeError 'float' and 'list'"),
+    (r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
+     "issue 14 item 1: a list rebound to another list (`xs = nxt`, `ys = xs`) joins the "
+     "adjoint lists with `+`"),
+]
+
+
+def explain(outcome, source: str) -> str:
+    text = outcome.signature() + " | " + outcome.message
+    for pattern, in_source, reason in BUGS:
+        if not re.search(pattern, text):
+            continue
+        if in_source is None or (in_source(source) if callable(in_source)
+                                 else re.search(in_source, source)):
+            return reason
+    return f"issue 9 (fuzzer), not yet triaged: {outcome.signature()}"
