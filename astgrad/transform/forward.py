@@ -108,7 +108,7 @@ class _Forward:
     def block(self, stmts) -> list[ast.stmt]:
         out = []
         for stmt in stmts:
-            out.extend(located(rule_for(_STATEMENTS, stmt, "forward")(stmt, self), stmt))
+            out.extend(located(rule_for(STATEMENT_RULES, stmt, "forward")(stmt, self), stmt))
         return out
 
     def assign_name(self, stmt: ast.Assign) -> list[ast.stmt]:
@@ -119,7 +119,7 @@ class _Forward:
         t = self.tangent(target)
         if calls_user_function(stmt.value, self.ns):
             return statements.tangent_call_user(stmt, self)
-        return [stmt, assign(t, rule_for(_VALUES, stmt.value, "forward")(stmt, self))]
+        return [stmt, assign(t, rule_for(VALUE_RULES, stmt.value, "forward")(stmt, self))]
 
     def apply(self, stmt) -> ast.expr:
         """The tangent of a primitive's result: its rules' terms, summed."""
@@ -222,7 +222,9 @@ def _call_statement(stmt, tangents):
     return _kept(stmt, tangents)                 # print(...), rt.check_scalar(...)
 
 
-_STATEMENTS = {
+# The statement classes this pass handles, (stmt, tangents) -> statements; `dispatch.NOT_HERE`
+# names the rest, and a test walks every class of the running Python through both.
+STATEMENT_RULES = {
     ast.Assign: _assignment, ast.Expr: _expression,
     ast.If: statements.tangent_if, ast.For: statements.tangent_for,
     ast.While: statements.tangent_while,
@@ -252,13 +254,10 @@ def _no_derivative(stmt, tangents):
     return tangents.zero(load(stmt.targets[0].id))
 
 
-_VALUES = {
+# The classes of value a normalized assignment holds; likewise exhaustive.
+VALUE_RULES = {
     ast.Name: _of_atom, ast.Constant: _of_atom, ast.Tuple: _of_atom, ast.List: _of_atom,
     ast.Subscript: statements.tangent_read_item, ast.Call: _of_call,
     ast.BinOp: _of_operation, ast.UnaryOp: _of_operation,
     ast.Compare: _no_derivative, ast.Attribute: _no_derivative, ast.JoinedStr: _no_derivative,
 }
-
-# What the dispatch test walks: the classes this pass handles.
-HANDLED_STATEMENTS = frozenset(_STATEMENTS)
-HANDLED_VALUES = frozenset(_VALUES)

@@ -221,6 +221,8 @@ class _Walk:
                 self._assignment(stmt)
             elif isinstance(stmt, ast.Expr):
                 self._expression(stmt)
+            # Any other statement adds into no adjoint; a class the reverse pass does not
+            # know, it refuses by name (see `dispatch`).
 
     def _assignment(self, stmt: ast.Assign) -> None:
         target, value = stmt.targets[0], stmt.value

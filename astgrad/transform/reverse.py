@@ -120,7 +120,7 @@ class _Reverse:
     def block(self, stmts, depth) -> tuple[list, list]:
         forward, backward = [], []
         for stmt in reversed(stmts):          # adjoints are made in reverse order
-            fwd, bwd = rule_for(_STATEMENTS, stmt, "reverse")(stmt, depth, self)
+            fwd, bwd = rule_for(STATEMENT_RULES, stmt, "reverse")(stmt, depth, self)
             forward[:0] = located(fwd, stmt)
             backward.extend(located(bwd, stmt))
         if depth == 0:
@@ -188,7 +188,7 @@ class _Reverse:
         return forward, backward + restore
 
     def _contributions(self, stmt, g) -> list[ast.stmt]:
-        return rule_for(_VALUES, stmt.value, "reverse")(stmt, g, self)
+        return rule_for(VALUE_RULES, stmt.value, "reverse")(stmt, g, self)
 
     def apply(self, stmt, g) -> list[ast.stmt]:
         """The vjp rules of the primitive `stmt` applies, one per argument that receives."""
@@ -311,7 +311,9 @@ def _call_statement(stmt, depth, sweep):
     return _kept(stmt, depth, sweep)             # print(...), rt.check_scalar(...)
 
 
-_STATEMENTS = {
+# The statement classes this pass handles, (stmt, depth, sweep) -> (forward, reverse); `dispatch.NOT_HERE`
+# names the rest, and a test walks every class of the running Python through both.
+STATEMENT_RULES = {
     ast.Assign: _assignment, ast.Expr: _expression,
     ast.If: statements.reverse_if, ast.For: statements.reverse_for,
     ast.While: statements.reverse_while,
@@ -348,14 +350,11 @@ def _no_derivative(stmt, g, sweep):
     return []
 
 
-_VALUES = {
+# The classes of value a normalized assignment holds; likewise exhaustive.
+VALUE_RULES = {
     ast.Name: _from_name, ast.Tuple: _from_elements, ast.List: _from_elements,
     ast.Subscript: statements.reverse_read_item, ast.Call: _from_call,
     ast.BinOp: _from_operation, ast.UnaryOp: _from_operation,
     ast.Constant: _no_derivative, ast.Compare: _no_derivative,
     ast.Attribute: _no_derivative, ast.JoinedStr: _no_derivative,
 }
-
-# What the dispatch test walks: the classes this pass handles.
-HANDLED_STATEMENTS = frozenset(_STATEMENTS)
-HANDLED_VALUES = frozenset(_VALUES)
