@@ -48,7 +48,7 @@ def check(program: Program, folder, order: int = 2, timeout: float | None = None
     except Stop as stop:
         return stop.outcome
     except Timeout:
-        return Outcome("timeout", message=f"more than {timeout} s")
+        return Outcome("timeout", message=f"more than {timeout} CPU seconds")
     finally:
         _alarm(None, previous)
 
@@ -64,16 +64,18 @@ def load_file(source: str, folder, name: str, entry: str = "f"):
 
 
 def _alarm(seconds, previous=None):
+    """A timeout in CPU seconds of this process (ITIMER_PROF), so a busy machine
+    does not turn slow programs into timeouts."""
     if seconds is None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         if previous is not None:
-            signal.signal(signal.SIGALRM, previous)
+            signal.signal(signal.SIGPROF, previous)
         return None
 
     def expire(signum, frame):
         raise Timeout()
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     return old
 
 
