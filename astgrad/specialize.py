@@ -18,7 +18,8 @@ from . import pickling, runtime
 from .dispatcher import Dispatcher
 from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
-from .transform.kinds import Kind, of_value
+from .arraylike import is_array_like, kind_of, running
+from .transform.kinds import Kind
 from .transform.request import Request
 
 _DIFFERENTIABLE = ("f",)
@@ -76,10 +77,13 @@ class Transform:
             with self.lock:
                 fn = self.by_key.get(key)
                 if fn is None:
-                    kinds = tuple(of_value(v) for v in values)
+                    kinds = tuple(kind_of(v) for v in values)
                     gen = self.by_kind.get(kinds) or self._generate(kinds, values)
                     self.by_kind[kinds] = gen
-                    fn = self.by_key[key] = gen.fn
+                    fn = gen.fn
+                    if any(is_array_like(v) for v in values):
+                        fn = running(gen, values)       # errors named for dask & co.
+                    self.by_key[key] = fn
                     self.last = gen
                     self._dispatcher.add_guard(values, fn)
         return fn
@@ -141,7 +145,7 @@ class Transform:
         """The code for these arguments with every user function inlined: what a
         transform of this transform reads (a call through a helper's pullback
         closure cannot be differentiated again)."""
-        kinds = tuple(of_value(v) for v in values)
+        kinds = tuple(kind_of(v) for v in values)
         with self.lock:
             gen = self.by_kind_inlined.get(kinds)
             if gen is None:
@@ -238,9 +242,10 @@ def _key(v):
     t = type(v)
     if t is np.ndarray:
         return (v.ndim, v.dtype.char)
-    if isinstance(v, np.ndarray):
-        return (t, v.ndim, v.dtype.char)
+    if isinstance(v, np.ndarray) or is_array_like(v):
+        return (t, v.ndim, np.dtype(v.dtype).char)
     return t
+
 
 
 def _name(fn) -> str:

@@ -225,6 +225,19 @@ def test_helpers():
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
 
 
+def test_dask_data_parallel():
+    pytest.importorskip("dask.distributed")
+    out = run("dask_data_parallel")
+    assert line_after(out, "workers:") == "2"
+    assert line_after(out, "per-shard gradients summed = one-process gradient:") == "True"
+    assert number(out, "relative difference:") < 1e-12
+    losses = [float(v) for v in re.findall(rf"^step \d: loss = ({FLOAT})$", out, re.M)]
+    assert len(losses) == 6 and losses[0] == pytest.approx(np.log(2))
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
+    assert line_after(out, "lazy gradient: a") == "dask.array.core.Array of 1 partition(s)"
+    assert line_after(out, "lazy gradient computed on the cluster equals NumPy's:") == "True"
+
+
 def test_second_derivative():
     out = run("second_derivative")
     assert number(out, "d/dx (a*x**2 + b*x + c) at x = 0:") == pytest.approx(-2.0)
