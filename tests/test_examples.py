@@ -238,6 +238,23 @@ def test_dask_data_parallel():
     assert line_after(out, "lazy gradient computed on the cluster equals NumPy's:") == "True"
 
 
+def test_plot_derivatives(tmp_path):
+    pytest.importorskip("matplotlib")
+    out_png = tmp_path / "derivatives.png"
+    proc = subprocess.run([sys.executable, "examples/plot_derivatives.py", str(out_png)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for x in (0.0, 0.5, 1.0):
+        t = math.tanh(x)
+        exact = [t, 1 - t * t, -2 * t * (1 - t * t), (1 - t * t) * (6 * t * t - 2)]
+        printed = line_after(proc.stdout, f"at x = {x}: f, f', f'', f''' =").split(", ")
+        assert [float(v) for v in printed] == pytest.approx(exact, abs=1e-6)
+    data = out_png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (770, 440)
+
+
 def test_second_derivative():
     out = run("second_derivative")
     assert number(out, "d/dx (a*x**2 + b*x + c) at x = 0:") == pytest.approx(-2.0)
