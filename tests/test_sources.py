@@ -233,9 +233,9 @@ IPYTHON_SESSION = textwrap.dedent("""\
 """)
 
 
-def test_a_real_ipython_shell():
+def test_a_real_ipython_shell(tmp_path):
     pytest.importorskip("IPython")
-    out, err = python("-c", IPYTHON_SESSION)
+    out, err = python("-c", IPYTHON_SESSION, home=str(tmp_path))    # its history file there
     assert "cell 0.0" in out and "magic 12.0" in out, out + err
     assert "error In [6], line 3: `np.linalg.qr` has no derivative rule" in out, out + err
 
