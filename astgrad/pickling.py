@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import importlib
 import os
-import pickle
 import re
 import sys
 import types
@@ -50,7 +49,8 @@ _MAIN = {"__main__", "__mp_main__"}    # a spawned child runs the parent's main 
 
 
 def _target(fn) -> str:
-    module = getattr(fn, "__module__", None) or pickle.whichmodule(fn, fn.__name__)
+    # A function with no module (exec'd in a bare dict) gets a module no import finds.
+    module = getattr(fn, "__module__", None) or "<no module>"
     module = "__main__" if module in _MAIN else module
     qualname = getattr(fn, "__qualname__", fn.__name__)
     if module in (__name__, BY_VALUE):
