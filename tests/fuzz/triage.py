@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 
 
 def _swap_in_loop(source: str) -> bool:
@@ -21,57 +22,98 @@ def _swap_in_loop(source: str) -> bool:
                     return True
     return False
 
-# (signature pattern, source pattern or None, reason). The first match wins.
+# (name, signature pattern, source test or None, reason). The first match wins.
 BUGS = [
-    (r"a second pullback call differs|pullback call changes the gradients", None,
-     "issue 9 (fuzzer): after a write into an argument (`x[i] = ...`) the pullback restores "
-     "x[i] into the captured x itself, so a second pullback call is wrong "
+    ("pullback twice", r"a second pullback call differs|pullback call changes the gradients",
+     None, "issue 9 (fuzzer): after a write into an argument (`x[i] = ...`) the pullback "
+     "restores x[i] into the captured x itself, so a second pullback call is wrong "
      "(test_pullback_after_a_write_into_an_argument_twice)"),
-    (r"the pullback changes the value it returned", None,
+    ("pullback changes value", r"the pullback changes the value it returned", None,
      "issue 9 item 5: a function that writes into its argument and returns it; the pullback "
      "changes the returned value back"),
-    (r"jvp changes the tangent it was given", None,
+    ("jvp changes tangent", r"jvp changes the tangent it was given", None,
      "issue 9 (fuzzer): jvp of a write into an argument writes the tangent into the caller's "
      "tangent array (test_jvp_of_a_write_into_an_argument)"),
-    (r"NameError in generated code: cannot access free variable", None,
+    ("read-only tangent", r"assignment destination is read-only", None,
+     "issue 9 (fuzzer): jvp: a tangent made by broadcasting is a read-only view, and an index "
+     "write into its value writes into it (test_jvp_of_a_write_into_a_broadcast_float)"),
+    ("branch not taken", r"NameError in generated code: cannot access free variable", None,
      "issue 9 (fuzzer): the pullback reads a name bound only in a branch that did not run: "
      "NameError (test_write_into_an_array_made_in_a_branch_not_taken, "
      "test_early_return_of_an_index_of_an_index)"),
-    (r"crash \| reverse \| SyntaxError in astgrad/transform/codegen", None,
-     "issue 9: an index mixing a list and a slice (`A[[0, 0], :]`) writes `np.add.at(bA, "
-     "([0, 0], :), ...)`: SyntaxError (test_list_index_with_a_slice)"),
-    (r"crash \| second-\w+ \| SyntaxError in astgrad/transform/codegen", None,
-     "issue 9 (fuzzer): second order of a read `M[:, i]` inside a loop writes a slice into "
-     "np.add.at: SyntaxError (test_second_order_of_a_column_read_in_a_loop)"),
-    (r"wrong \| reverse \| value", _swap_in_loop,
+    ("list index with a slice", r"crash \| reverse \| SyntaxError in astgrad/transform/codegen",
+     None, "issue 9: an index mixing a list and a slice (`A[[0, 0], :]`) writes "
+     "`np.add.at(bA, ([0, 0], :), ...)`: SyntaxError (test_list_index_with_a_slice)"),
+    ("second order slice", r"crash \| second-\w+ \| SyntaxError in astgrad/transform/codegen",
+     None, "issue 9 (fuzzer): second order of a read `M[:, i]` inside a loop writes a slice "
+     "into np.add.at: SyntaxError (test_second_order_of_a_column_read_in_a_loop)"),
+    ("second order object array", r"dtype\('O'\)|object$|\) object", None,
+     "issue 9 (fuzzer): second order of a choice between items inside a loop makes object "
+     "arrays (test_second_order_of_a_choice_in_a_loop)"),
+    ("swap in a loop", r"wrong \| reverse \| value", _swap_in_loop,
      "issue 9 (fuzzer): `A, B = B, A` inside a loop is sequentialized: wrong value and "
      "gradient (test_swap_in_a_loop)"),
-    (r"wrong \| reverse \| value", None,
+    ("helper writes its argument", r"wrong \| reverse \| value", None,
      "issue 9 (fuzzer): a helper that updates its array parameter in place changes the "
      "caller's array; astgrad ignores it (test_helper_updating_its_parameter_in_place)"),
-    (r"gradient of float", None,
+    ("float gradient 0-d", r"gradient of float", None,
      "issue 9 item 12 (fuzzer): a float argument reassigned in a branch, the output not "
      "depending on it: its gradient is a 0-d array, not 0.0 "
      "(test_gradient_of_an_unused_float_reassigned_in_a_branch)"),
-    (r"IndexError in astgrad/runtime/__init__.py:<genexpr>: tuple index", None,
-     "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the branch not "
-     "taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
+    ("branches of different shapes", r"IndexError in astgrad/runtime/__init__.py:<genexpr>",
+     None, "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the "
+     "branch not taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
      "(test_branches_of_different_shapes)"),
-    (r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
+    ("list of tuples", r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
      "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
      "TypeError 'float' and 'list'"),
-    (r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
+    ("list rebound", r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
      "issue 14 item 1: a list rebound to another list (`xs = nxt`, `ys = xs`) joins the "
-     "adjoint lists with `+`"),
+     "adjoint lists with `+` (test_list_under_a_second_name)"),
 ]
+REASON = {name: reason for name, _, _, reason in BUGS}
 
 
 def explain(outcome, source: str) -> str:
+    """The name of the bug in BUGS behind `outcome`, or "untriaged: <signature>"."""
     text = outcome.signature() + " | " + outcome.message
-    for pattern, in_source, reason in BUGS:
+    for name, pattern, in_source, _ in BUGS:
         if not re.search(pattern, text):
             continue
         if in_source is None or (in_source(source) if callable(in_source)
                                  else re.search(in_source, source)):
-            return reason
-    return f"issue 9 (fuzzer), not yet triaged: {outcome.signature()}"
+            return name
+    return f"untriaged: {outcome.signature()}"
+
+
+def known_table(results) -> str:
+    """The KNOWN dict of tests/test_fuzz.py for these batch results."""
+    from .generator import generate
+    names = {}
+    for seed, _, outcome, _ in sorted(results, key=lambda r: r[0]):
+        if outcome.failed:
+            names.setdefault(explain(outcome, generate(seed, small=True).source), []).append(seed)
+    lines = ["KNOWN: dict[int, str] = {"]
+    for name, seeds in sorted(names.items(), key=lambda kv: -len(kv[1])):
+        text = f"REASON[{name!r}]" if name in REASON else repr(name)
+        listed = textwrap.wrap(", ".join(map(str, seeds)), 80, initial_indent=" " * 8,
+                               subsequent_indent=" " * 8)
+        lines += ["    **dict.fromkeys(["] + listed + [f"    ], {text}),"] if len(seeds) > 8 \
+            else [f"    **dict.fromkeys({seeds}, {text}),"]
+    return "\n".join(lines + ["}"])
+
+
+def known_main(argv) -> int:
+    """`python -m tests.fuzz known`: run the in-suite batch, print its KNOWN table."""
+    import argparse
+
+    from tests.test_fuzz import BATCH, TIMEOUT
+
+    from .campaign import campaign, order_of
+    parser = argparse.ArgumentParser(prog="python -m tests.fuzz known")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    results = campaign(BATCH, order=order_of, timeout=TIMEOUT, small=True, jobs=args.jobs,
+                       progress=False)
+    print(known_table(results))
+    return 0
