@@ -223,3 +223,43 @@ def test_second_order_of_a_choice_in_a_loop():
     hx, hb = pullback((np.ones(3), 1.0))
     assert hx.dtype == np.float64
     ag.check_grads(pick_in_a_loop, (x, 0.3), wrt=(0, 1), order=2)
+
+
+# ---- refused wrongly (issue 9: "Refused wrongly (must work)") --------------------------------
+
+def write_after_a_fancy_copy(x):
+    c = x[[0, 0, 1]]
+    x[1] -= c[2]
+    return np.sum(x) * np.sum(c)
+
+
+@xfail("issue 9 (fuzzer), refused wrongly: `c = x[[0, 0, 1]]` is a copy (fancy indexing), "
+       "yet `x[1] -= ...` is refused with InPlaceError as if c were a view of x")
+def test_write_after_a_fancy_index_copy():
+    ag.check_grads(write_after_a_fancy_copy, (np.array([0.5, 0.7, 0.2]),), order=2)
+
+
+def item_of_a_loop_matrix(x):
+    q = np.outer(x, x)
+    for i in range(2):
+        q = np.sin(q) - q[0, 1]
+    return np.sum(q)
+
+
+@xfail("issue 9 (fuzzer), refused wrongly: second order of a loop reading an item of the "
+       "matrix it updates: grad-of-grad refuses astgrad's own generated code with "
+       "InPlaceError (`bq[...] = ...` while `b1` names it)")
+def test_second_order_of_an_item_read_in_a_loop():
+    ag.check_grads(item_of_a_loop_matrix, (np.array([0.5, 0.7, 0.2]),), order=2)
+
+
+def einsum_dot(a, b):
+    return np.einsum('i,i->', a, b)
+
+
+@xfail("issue 9 (fuzzer), refused wrongly: second order of np.einsum is refused: "
+       "NoRuleError for the internal `rt.einsum_adjoints`, located in generated code and "
+       "asking the user to defvjp it")
+def test_second_order_of_einsum():
+    ag.check_grads(einsum_dot, (np.array([0.5, 0.7]), np.array([1.5, -0.2])), wrt=(0, 1),
+                   order=2)
