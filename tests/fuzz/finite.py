@@ -7,7 +7,7 @@ import numpy as np
 import astgrad as ag
 
 from .generator import copies
-from .oracle import ATOL, RTOL, SMOOTH_TOL, STEP, Stop, _like, call, dot, load_file, wrong
+from .steps import ATOL, RTOL, SMOOTH_TOL, STEP, Stop, call, dot, like, load_file, wrong
 from .outcome import Outcome
 
 
@@ -70,7 +70,7 @@ def second_order(c) -> None:
     F = c.f if not isinstance(c.value, tuple) and np.ndim(c.value) == 0 else _projection(c)
     G = ag.grad(F, wrt=c.wrt)
     slope = call("second-reverse", lambda: G(*copies(c.args)))
-    w = _like(tuple(slope), c.rng)
+    w = like(tuple(slope), c.rng)
     _, pullback = call("second-reverse", lambda: ag.vjp(G, wrt=c.wrt)(*copies(c.args)))
     hw = call("second-reverse", pullback, _copy(w))
     _types("second-reverse", hw, c)
