@@ -203,20 +203,26 @@ def test_a_main_function_sent_by_value_to_a_fresh_process(tmp_path):
     pytest.importorskip("cloudpickle")
     out = _script(tmp_path, """
         import cloudpickle
-        data = cloudpickle.dumps((df, ag.vjp(loss)(w, X, y)[1], (w, X, y)))
+        others = [ag.hessian(loss), ag.hvp(loss), ag.jacobian(helper),
+                  ag.elementwise_grad(helper), ag.grad(ag.grad(helper)), ag.jvp(loss)]
+        calls = [(w, X, y), (w, X, y, w), (w,), (w,), (0.3,), (w, X, y, w)]
+        print("others", repr([np.round(f(*a), 12).tolist() for f, a in zip(others, calls)]))
+        data = cloudpickle.dumps((df, ag.vjp(loss)(w, X, y)[1], (w, X, y), others, calls))
         open("shipped.pkl", "wb").write(data)
     """)
     os.remove(tmp_path / "main.py")           # the other side has no file to read
     load = ("import pickle, numpy as np\n"
-            "df, pullback, args = pickle.load(open('shipped.pkl', 'rb'))\n"
+            "df, pullback, args, others, calls = pickle.load(open('shipped.pkl', 'rb'))\n"
             "print('there', df(*args).round(12).tolist())\n"
-            "print('pullback', pullback(1.0).round(12).tolist())\n")
+            "print('pullback', pullback(1.0).round(12).tolist())\n"
+            "print('others', repr([np.round(f(*a), 12).tolist() for f, a in zip(others, calls)]))\n")
     proc = subprocess.run([sys.executable, "-c", load], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode == 0, proc.stderr
     here = _printed(out, "here")
     assert here and _printed(proc.stdout, "there") == here
     assert _printed(proc.stdout, "pullback") == here
+    assert _printed(proc.stdout, "others") == _printed(out, "others")
 
 
 def test_a_main_function_with_spawn_and_loky(tmp_path):
