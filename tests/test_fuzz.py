@@ -43,12 +43,12 @@ KNOWN: dict[int, str] = {
     **dict.fromkeys([22, 24, 50, 80, 114, 160, 199], REASON['list index with a slice']),
     **dict.fromkeys([102, 132, 137], REASON['helper writes its argument']),
     **dict.fromkeys([60, 135], REASON['float gradient 0-d']),
-    **dict.fromkeys([173, 194], REASON['list of tuples']),
+    **dict.fromkeys([89, 194], REASON['list of tuples']),
+    **dict.fromkeys([138, 180], REASON['list rebound']),
     **dict.fromkeys([3], REASON['swap in a loop']),
     **dict.fromkeys([16], REASON['second order slice']),
     **dict.fromkeys([20], REASON['second order object array']),
     **dict.fromkeys([38], REASON['branches of different shapes']),
-    **dict.fromkeys([138], REASON['list rebound']),
     **dict.fromkeys([144], REASON['read-only tangent']),
 }
 

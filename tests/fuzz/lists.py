@@ -19,7 +19,7 @@ SHRINK = ("{v}[1:]", "{v}[:-1] * {s}", "np.diff({v})", "np.tanh({v}[1:]) + {v}[:
 def list_statement(scope: Scope) -> list:
     return scope.weighted([
         (3, accumulate), (3, tree), (2, shrinking), (2, pairs), (1, slices_of_items),
-        (2 * bool(scope.lists), consume),
+        (1, minors), (2 * bool(scope.lists), consume),
     ])(scope)
 
 
@@ -127,6 +127,30 @@ def pairs(scope: Scope) -> list:
     lines += [f"for {w}, {b} in {name}:", "    " + f"{h} = " + update.format(w=w, h=h, b=b)]
     scope.assigned(h, (n,))
     return lines
+
+
+def minors(scope: Scope) -> list:
+    """A determinant by expansion along the first row, as a loop over a list of
+    (sign, minor) pairs whose minors shrink by a row and a column per level (issue 14)."""
+    n, m = scope.dims
+    k = min(3, n, m) if scope.chance(0.7) else 2
+    square = expr(scope, (k, k), 1)
+    terms, nxt = scope.names.fresh(("terms",), "terms"), scope.names.fresh(("nxt", "minors"), "nxt")
+    sign, minor, j = scope.names.fresh(("sgn",), "sgn"), scope.names.fresh(("mat",), "mat"), \
+        scope.names.index()
+    acc, lines = _accumulator(scope)
+    smaller = f"np.concatenate([{minor}[1:, :{j}], {minor}[1:, {j} + 1:]], axis=1)"
+    return lines + [
+        f"{terms} = [(1.0, {square.text})]",
+        f"for _ in range({k - 1}):",
+        f"    {nxt} = []",
+        f"    for {sign}, {minor} in {terms}:",
+        f"        for {j} in range(len({minor})):",
+        f"            {nxt}.append(({sign} * (-1.0) ** {j} * {minor}[0, {j}], {smaller}))",
+        f"    {terms} = {nxt}",
+        f"for {sign}, {minor} in {terms}:",
+        f"    {acc} = {acc} + {sign} * {minor}[0, 0]",
+    ]
 
 
 def slices_of_items(scope: Scope) -> list:
