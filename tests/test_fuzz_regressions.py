@@ -263,3 +263,27 @@ def einsum_dot(a, b):
 def test_second_order_of_einsum():
     ag.check_grads(einsum_dot, (np.array([0.5, 0.7]), np.array([1.5, -0.2])), wrt=(0, 1),
                    order=2)
+
+
+def determinant_by_minors(M):
+    terms = [(1.0, M)]
+    for _ in range(2):
+        nxt = []
+        for sgn, mat in terms:
+            for j in range(len(mat)):
+                nxt.append((sgn * (-1.0) ** j * mat[0, j],
+                            np.concatenate([mat[1:, :j], mat[1:, j + 1:]], axis=1)))
+        terms = nxt
+    total = 0.0
+    for sgn, mat in terms:
+        total = total + sgn * mat[0, 0]
+    return total
+
+
+@xfail("issue 14 item 2 / issue 9 (fuzzer): a determinant by expansion along the first row "
+       "over a list of (sign, minor) pairs: TypeError 'float' and 'list' in generated code")
+def test_determinant_by_minors():
+    M = np.array([[2.0, 0.5, -0.3], [0.1, 1.5, 0.4], [-0.7, 0.2, 1.2]])
+    assert determinant_by_minors(M) == pytest.approx(np.linalg.det(M))
+    gradient = ag.grad(determinant_by_minors)(M)
+    assert np.allclose(gradient, np.linalg.det(M) * np.linalg.inv(M).T)
