@@ -9,6 +9,7 @@ import json
 import multiprocessing
 import os
 import pathlib
+import re
 import sys
 import tempfile
 import time
@@ -16,7 +17,7 @@ import time
 from .features import FEATURES, LEVEL_NAMES, features_of, level_of_seed
 from .generator import generate
 from .oracle import check
-from .outcome import KINDS, Outcome
+from .outcome import KINDS, Outcome, generic
 from .repro import write_repro
 
 
@@ -111,6 +112,20 @@ def _format(rows) -> str:
                                for j, (c, w) in enumerate(zip(r, widths))) for r in rows)
 
 
+def from_log(path) -> list:
+    """The results of a campaign from its --log file (it may have been stopped), with
+    refusals grouped again by today's construct labels."""
+    results = []
+    for line in pathlib.Path(path).read_text().splitlines():
+        row = json.loads(line)
+        outcome = Outcome(row["kind"], row["stage"], row["label"], row["message"])
+        if outcome.kind == "refused":
+            what = re.sub(r"^(<[^>]*>|\S+):\d+: ", "", outcome.message.split("\n")[0])
+            outcome.label = f"{outcome.label.split(':')[0]}: {generic(what)}"[:120]
+        results.append((row["seed"], row["level"], outcome, row["seconds"]))
+    return sorted(results, key=lambda r: r[0])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--programs", "--n", type=int, default=1000)
@@ -127,7 +142,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="fuzz-failures", help="folder for repro files")
     parser.add_argument("--json", help="also write every outcome to this file")
     parser.add_argument("--log", help="append each outcome to this file as it comes (JSON lines)")
+    parser.add_argument("--table", metavar="LOG", help="print the table of a --log file and stop")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table(from_log(args.table), 0.0))
+        return 0
     start = time.perf_counter()
     seeds = range(args.seed, args.seed + args.programs)
     extra = frozenset(filter(None, args.features.split(",")))

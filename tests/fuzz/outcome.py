@@ -27,7 +27,7 @@ class Outcome:
         return self.kind in ("wrong", "crash", "timeout")
 
 
-def _generic(text: str) -> str:
+def generic(text: str) -> str:
     """`text` with the user's names and the numbers taken out, so two refusals of
     one construct in different programs read the same."""
     def inside(match):
@@ -46,7 +46,7 @@ def _generic(text: str) -> str:
 
 def refusal_label(exc: Exception) -> str:
     what = getattr(exc, "what", None) or str(exc).split("\n")[0]
-    return f"{type(exc).__name__}: {_generic(what)}"[:120]
+    return f"{type(exc).__name__}: {generic(what)}"[:120]
 
 
 def crash_label(exc: BaseException) -> str:
@@ -67,4 +67,4 @@ def crash_label(exc: BaseException) -> str:
             place = "generated code"
         break
     first = str(exc).split("\n")[0]
-    return f"{type(exc).__name__} in {place}: {_generic(first)}"[:140]
+    return f"{type(exc).__name__} in {place}: {generic(first)}"[:140]
