@@ -67,6 +67,9 @@ BUGS = [
     ("list of tuples", r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
      "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
      "TypeError 'float' and 'list'"),
+    ("pop from empty list", r"pop from empty list", r"\bwhile\b",
+     "issue 9: `while` loops with branches inside: IndexError pop from empty list in the "
+     "reverse sweep"),
     ("list rebound", r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
      "issue 14 item 1: a list rebound to another list (`xs = nxt`, `ys = xs`) joins the "
      "adjoint lists with `+` (test_list_under_a_second_name)"),
