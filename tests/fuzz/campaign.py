@@ -31,7 +31,10 @@ def run_one(job) -> tuple:
     except RuntimeError as exc:
         return seed, LEVEL_NAMES[level_of_seed(seed)] if level is None else level, \
             Outcome("crash", "generate", "the generator found no valid program", str(exc)), 0.0, None
-    outcome = check(program, folder, order=order, timeout=timeout)
+    try:
+        outcome = check(program, folder, order=order, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - a bug of the fuzzer must not end a campaign
+        outcome = Outcome("crash", "fuzzer", f"the fuzzer itself: {type(exc).__name__}", repr(exc))
     return seed, program.level, outcome, time.process_time() - start, \
         program if outcome.kind not in ("right", "nonsmooth") else None
 
