@@ -15,7 +15,11 @@ Output: an `AdjointPlan`, which the reverse pass asks and never second-guesses:
   mention of its adjoint in reverse program order, the order in which the
   reverse sweep runs, and that adjoint is not zeroed. Everything inside a
   loop or branch is zeroed, so only straight-line top-level code assigns;
-* `names`: the adjoint variable of every name that has one (`bx` for `x`).
+* `names`: the adjoint variable of every name that has one (`bx` for `x`);
+* `reached`: the assignments `v = ...` whose `bv` something later in the
+  program adds into; the others get no reverse statements at all;
+* `operations` and `parts`: per statement, the primitive and the arguments
+  its rules add into, or the outputs of a called helper's pullback.
 
 Names are allocated in one fixed order, so the output is byte-identical from
 run to run: the pullback's seeds; then the statements last to first (an `if`'s
@@ -59,7 +63,7 @@ class AdjointPlan:
     sequences: frozenset[str]
     assigning: frozenset[tuple]              # the contributions that assign
     contributions: frozenset[tuple]          # every contribution, (id(stmt), name, slot)
-    reached: frozenset[int]                  # assignments whose target's adjoint may be nonzero
+    reached: frozenset[int]                  # assignments whose target's adjoint is added into
     operations: Mapping[int, Operation]      # per statement applying a primitive's rules
     parts: Mapping[int, tuple[str, ...]]     # per call through a vjp: its pullback's outputs
     seeds: tuple[str, ...]                   # the pullback's parameters

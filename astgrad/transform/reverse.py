@@ -68,10 +68,11 @@ def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, 
 
     `callee_vjp(fn, wrt)` gives the vjp of a user function the caller calls
     rather than inlines (see `normalize.INLINE_LIMIT`)."""
-    checks = _scalar_output(tree.body[-1], source, kinds, ns) if request.mode != "vjp" else []
+    # A wrong output is refused before anything else is looked at.
+    scalar = _scalar_output(tree.body[-1], source, kinds, ns) if request.mode != "vjp" else []
     plan = adjoint_plan(tree, source, activity, kinds, ns, namer, request)
     return _Reverse(tree, source, plan, activity, kinds, ns, namer, request,
-                    callee_vjp).run(checks)
+                    callee_vjp).run(scalar)
 
 
 def _scalar_output(ret: ast.Return, source, kinds, ns) -> list[ast.stmt]:
@@ -104,10 +105,9 @@ class _Reverse:
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
 
-    def run(self, checks: list[ast.stmt]) -> Sweeps:
+    def run(self, scalar_checks: list[ast.stmt]) -> Sweeps:
         *body, ret = self.fn.body
-        if self.request.mode == "vjp":
-            checks = self._seed_checks(ret)
+        checks = self._seed_checks(ret) if self.request.mode == "vjp" else scalar_checks
         seeding = self._seeding(ret)
         forward, backward = self.block(body, depth=0)
         zeros = [self._zero_init(n) for n in sorted(self.plan.zeroed)]

@@ -21,13 +21,15 @@ import numpy as np
 from ...errors import InternalError
 from ..build import assign, call, load, method
 from ..kinds import expr_kind
+from ..plan import AdjointPlan
+from ..stacks import Stacks
 
 
 class Sweep(Protocol):
     """What the reverse pass gives a reverse rule."""
 
-    plan: object             # the AdjointPlan
-    stacks: object           # the Stacks of overwritten values
+    plan: AdjointPlan
+    stacks: Stacks           # where overwritten values are saved
     namer: object
     ns: object
     kinds: dict
