@@ -486,12 +486,29 @@ def test_ties_split_the_adjoint():
         np.array([-2.0, 1.0, 2.0])), [-0.5, 0.0, 0.5])
 
 
-def test_unsupported_variants_are_refused():
-    for f, arg in [(lambda A: np.linalg.norm(A, 3), A),
-                   (lambda T: np.linalg.norm(T, 1, axis=(0, 1)), T),
-                   (lambda x: np.pad(x, 1, mode="edge"), x)]:
-        with pytest.raises(ag.AstgradError):
-            ag.vjp(f)(arg)[1](np.ones_like(f(arg)))
+# Variants NumPy computes and the rules refuse, at run time, with `rt.unsupported`'s
+# message (so a function whose source cannot be read does not pass for refused).
+def _norm_of_a_stack(T):
+    return np.linalg.norm(T, 2, axis=(1, 2))
+
+
+def _norm_over_an_axis_pair(T):
+    return np.linalg.norm(T, 1, axis=(0, 1))
+
+
+def _pad_edge(x):
+    return np.pad(x, 1, mode="edge")
+
+
+def _average_returned(x):
+    return np.average(x, weights=q, returned=True)[0]
+
+
+@pytest.mark.parametrize("f, arg", [(_norm_of_a_stack, T), (_norm_over_an_axis_pair, T),
+                                    (_pad_edge, x)])
+def test_unsupported_variants_are_refused(f, arg):
+    with pytest.raises(ag.AstgradError, match="astgrad cannot differentiate"):
+        ag.vjp(f)(arg)[1](np.ones_like(f(arg)))
 
 
 # ---- functions without derivatives: constants inside differentiated code ------------------
@@ -615,10 +632,8 @@ def test_forward_tuple_output():
     np.testing.assert_allclose(l_tangent, np.trace(np.linalg.solve(S, S2)))
 
 
-def test_forward_unsupported_variants_are_refused():
-    for f, arg in [(lambda A: np.linalg.norm(A, 3), A),
-                   (lambda T: np.linalg.norm(T, 1, axis=(0, 1)), T),
-                   (lambda x: np.pad(x, 1, mode="edge"), x),
-                   (lambda x: np.average(x, weights=q, returned=True)[0], x)]:
-        with pytest.raises(ag.AstgradError):
-            ag.jvp(f)(arg, np.ones_like(arg))
+@pytest.mark.parametrize("f, arg", [(_norm_of_a_stack, T), (_norm_over_an_axis_pair, T),
+                                    (_pad_edge, x), (_average_returned, x)])
+def test_forward_unsupported_variants_are_refused(f, arg):
+    with pytest.raises(ag.AstgradError, match="astgrad cannot differentiate"):
+        ag.jvp(f)(arg, np.ones_like(arg))

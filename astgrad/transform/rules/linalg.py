@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import lattice
 from ..registry import defjvp, deflinear, defvjp
+from ..template import rule_helper
 from ... import runtime as rt
 
 
@@ -34,46 +35,56 @@ def _square_kind(drop):
     return kind
 
 
+@rule_helper
+def _mT(m):
+    """Each matrix of a stack transposed (NumPy's `m.mT`)."""
+    return np.swapaxes(m, -1, -2)
+
+
 # ---- matrix products -------------------------------------------------------------------
-def matmul_x(g, ans, x, y):
+@rule_helper
+def _product_x(g, x, y, beyond):
+    """The adjoint of `x` in `x @ y` for vectors and matrices; `beyond` for stacks."""
     return (g * y if np.ndim(x) == 1 and np.ndim(y) == 1 else
             np.outer(g, y) if np.ndim(x) == 2 and np.ndim(y) == 1 else
             y @ g if np.ndim(x) == 1 and np.ndim(y) == 2 else
             g @ np.transpose(y) if np.ndim(x) == 2 and np.ndim(y) == 2 else
-            rt.matmul_adjoint(g, x, y, 0))
+            beyond)
 
 
-def matmul_y(g, ans, x, y):
+@rule_helper
+def _product_y(g, x, y, beyond):
+    """The adjoint of `y` in `x @ y` for vectors and matrices; `beyond` for stacks."""
     return (g * x if np.ndim(x) == 1 and np.ndim(y) == 1 else
             g @ x if np.ndim(x) == 2 and np.ndim(y) == 1 else
             np.outer(x, g) if np.ndim(x) == 1 and np.ndim(y) == 2 else
             np.transpose(x) @ g if np.ndim(x) == 2 and np.ndim(y) == 2 else
-            rt.matmul_adjoint(g, x, y, 1))
+            beyond)
+
+
+def matmul_x(g, ans, x, y):
+    return _product_x(g, x, y, rt.matmul_adjoint(g, x, y, 0))
+
+
+def matmul_y(g, ans, x, y):
+    return _product_y(g, x, y, rt.matmul_adjoint(g, x, y, 1))
 
 
 defvjp(operator.matmul, matmul_x, matmul_y, kind=_matmul_kind)
-
-
 defvjp(np.matmul, matmul_x, matmul_y, kind=_matmul_kind)
 
 
 # np.dot is matmul up to 2 dimensions, and multiplication when a side is 0-d.
 def dot_x(g, ans, x, y):
     return (rt.unbroadcast(g * y, x) if np.ndim(x) == 0 or np.ndim(y) == 0 else
-            g * y if np.ndim(x) == 1 and np.ndim(y) == 1 else
-            np.outer(g, y) if np.ndim(x) == 2 and np.ndim(y) == 1 else
-            y @ g if np.ndim(x) == 1 and np.ndim(y) == 2 else
-            g @ np.transpose(y) if np.ndim(x) == 2 and np.ndim(y) == 2 else
-            rt.unsupported("np.dot of arrays with more than 2 dimensions; use np.matmul"))
+            _product_x(g, x, y, rt.unsupported(
+                "np.dot of arrays with more than 2 dimensions; use np.matmul")))
 
 
 def dot_y(g, ans, x, y):
     return (rt.unbroadcast(g * x, y) if np.ndim(x) == 0 or np.ndim(y) == 0 else
-            g * x if np.ndim(x) == 1 and np.ndim(y) == 1 else
-            g @ x if np.ndim(x) == 2 and np.ndim(y) == 1 else
-            np.outer(x, g) if np.ndim(x) == 1 and np.ndim(y) == 2 else
-            np.transpose(x) @ g if np.ndim(x) == 2 and np.ndim(y) == 2 else
-            rt.unsupported("np.dot of arrays with more than 2 dimensions; use np.matmul"))
+            _product_y(g, x, y, rt.unsupported(
+                "np.dot of arrays with more than 2 dimensions; use np.matmul")))
 
 
 defvjp(np.dot, dot_x, dot_y, kind=_matmul_kind)
@@ -135,16 +146,16 @@ defvjp(np.kron,
 
 # ---- inverses and determinants (stacks of matrices too: the last two axes) ------------------
 defvjp(np.linalg.inv,
-       lambda g, ans, a: -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2),
+       lambda g, ans, a: -_mT(ans) @ g @ _mT(ans),
        kind=_square_kind(0))
 defvjp(np.linalg.det,
        lambda g, ans, a: g * ans * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
-       np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2),
+       np.expand_dims(g * ans, (-2, -1)) * _mT(np.linalg.inv(a)),
        kind=_square_kind(2))
 # slogdet returns (sign, log|det|); the sign is piecewise constant
 defvjp(np.linalg.slogdet,
        lambda g, ans, a: g[1] * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
-       np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2))
+       np.expand_dims(g[1], (-2, -1)) * _mT(np.linalg.inv(a)))
 
 
 # x = solve(a, b): bb = solve(a^T, g), ba = -bb x^T. A 1-d `b` is one vector for every
@@ -154,18 +165,16 @@ def solve_a(g, ans, a, b):
             if np.ndim(a) == 2 and np.ndim(b) == 1 else
             -np.linalg.solve(np.transpose(a), g) @ np.transpose(ans)
             if np.ndim(a) == 2 and np.ndim(b) == 2 else
-            -np.linalg.solve(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))
-            * np.expand_dims(ans, -2) if np.ndim(b) == 1 else
-            rt.unbroadcast(-np.linalg.solve(np.swapaxes(a, -1, -2), g)
-                           @ np.swapaxes(ans, -1, -2), a))
+            -np.linalg.solve(_mT(a), np.expand_dims(g, -1)) * np.expand_dims(ans, -2)
+            if np.ndim(b) == 1 else
+            rt.unbroadcast(-np.linalg.solve(_mT(a), g) @ _mT(ans), a))
 
 
 def solve_b(g, ans, a, b):
     return (np.linalg.solve(np.transpose(a), g) if np.ndim(a) == 2 and np.ndim(b) <= 2 else
-            rt.unbroadcast(np.squeeze(np.linalg.solve(np.swapaxes(a, -1, -2),
-                                                      np.expand_dims(g, -1)), -1), b)
+            rt.unbroadcast(np.squeeze(np.linalg.solve(_mT(a), np.expand_dims(g, -1)), -1), b)
             if np.ndim(b) == 1 else
-            rt.unbroadcast(np.linalg.solve(np.swapaxes(a, -1, -2), g), b))
+            rt.unbroadcast(np.linalg.solve(_mT(a), g), b))
 
 
 defvjp(np.linalg.solve, solve_a, solve_b,
@@ -177,13 +186,17 @@ defvjp(np.linalg.solve, solve_a, solve_b,
 # L = cholesky(a) reads the lower triangle of `a` only. With P = tril(L^T g) halved on
 # the diagonal, the symmetric adjoint is S = L^-T (P + P^T) L^-1 / 2 (Murray 2016,
 # arXiv:1602.07527); the lower triangle is what `a` gets: 2 S below the diagonal, S on it.
+@rule_helper
+def _halved_diagonal(m, n):
+    return m / (1 + np.eye(n))
+
+
 def cholesky_a(g, ans, a):
     return np.tril(
-        np.linalg.solve(np.swapaxes(ans, -1, -2), np.swapaxes(np.linalg.solve(
-            np.swapaxes(ans, -1, -2),
-            np.tril(np.swapaxes(ans, -1, -2) @ g) / (1 + np.eye(np.shape(a)[-1]))
-            + np.swapaxes(np.tril(np.swapaxes(ans, -1, -2) @ g)
-                          / (1 + np.eye(np.shape(a)[-1])), -1, -2)), -1, -2))
+        np.linalg.solve(_mT(ans), _mT(np.linalg.solve(
+            _mT(ans),
+            _halved_diagonal(np.tril(_mT(ans) @ g), np.shape(a)[-1])
+            + _mT(_halved_diagonal(np.tril(_mT(ans) @ g), np.shape(a)[-1])))))
         * (1 - 0.5 * np.eye(np.shape(a)[-1])))
 
 
@@ -223,8 +236,8 @@ defjvp(np.linalg.solve,
 # M = tril(t) + tril(t, -1)^T; then dL = L Phi(L^-1 M L^-T), Phi the lower triangle with
 # the diagonal halved (Murray 2016, arXiv:1602.07527). L^-1 M L^-T is symmetric.
 def cholesky_t(t, ans, a):
-    return ans @ (np.tril(np.linalg.solve(ans, np.swapaxes(np.linalg.solve(
-        ans, np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2)), -1, -2)))
+    return ans @ (np.tril(np.linalg.solve(ans, _mT(np.linalg.solve(
+        ans, np.tril(t) + _mT(np.tril(t, -1))))))
         * (1 - 0.5 * np.eye(np.shape(a)[-1])))
 
 

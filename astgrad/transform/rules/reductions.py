@@ -1,12 +1,13 @@
 """Rules for reductions: the adjoint of a reduced axis is broadcast back along it.
 
-`g if keepdims or axis is None else np.expand_dims(g, axis)` (written out in
-each rule, so it reads as the generated line) puts the reduced axes back as
-length-1 axes; the test folds away when `axis` and `keepdims` are constants."""
+`_expand(g, axis, keepdims)` puts the reduced axes back as length-1 axes. It is
+a rule helper, so the generated line shows its expression, whose test folds
+away when `axis` and `keepdims` are constants."""
 import numpy as np
 
 from ..lattice import OPAQUE, Kind
 from ..registry import defjvp, deflinear, defvjp
+from ..template import rule_helper
 from ... import runtime as rt
 
 
@@ -46,44 +47,49 @@ def _mean_kind(k, s):
     return out
 
 
+@rule_helper
+def _expand(g, axis, keepdims):
+    """`g` (an adjoint, or the output) with the reduced axes back, as length-1 axes."""
+    return g if keepdims or axis is None else np.expand_dims(g, axis)
+
+
 # ---- sums and means ---------------------------------------------------------------------
 defvjp(np.sum,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.broadcast_to(
-           g if keepdims or axis is None else np.expand_dims(g, axis), np.shape(a)),
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.broadcast_to(_expand(g, axis, keepdims), np.shape(a)),
        kind=_reduced)
 defvjp(np.mean,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.broadcast_to(
-           (g if keepdims or axis is None else np.expand_dims(g, axis))
+           _expand(g, axis, keepdims)
            / (np.size(a) if axis is None else np.size(a) // np.size(ans)), np.shape(a)),
        kind=_mean_kind)
 # NaN entries are left out of the sum, so they get no adjoint
 defvjp(np.nansum,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
-           np.isnan(a), 0.0, g if keepdims or axis is None else np.expand_dims(g, axis)),
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.where(np.isnan(a), 0.0, _expand(g, axis, keepdims)),
        kind=_reduced)
 defvjp(np.nanmean,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
-           np.isnan(a), 0.0, (g if keepdims or axis is None else np.expand_dims(g, axis))
-           / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True)),
+           np.isnan(a), 0.0,
+           _expand(g, axis, keepdims) / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True)),
        kind=_mean_kind)
 
 
 def average_a(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
     return (rt.unsupported("np.average(..., returned=True); compute the sum of weights apart")
             if returned else
-            np.broadcast_to((g if keepdims or axis is None else np.expand_dims(g, axis))
-                            / (np.size(a) // np.size(ans)), np.shape(a)) if weights is None else
-            (g if keepdims or axis is None else np.expand_dims(g, axis))
-            * weights / np.sum(weights, axis, keepdims=True) if np.ndim(weights) == np.ndim(a)
-            else rt.unsupported("np.average with 1-d weights along one axis; give the weights "
-                                "the shape of the array"))
+            np.broadcast_to(_expand(g, axis, keepdims) / (np.size(a) // np.size(ans)),
+                            np.shape(a)) if weights is None else
+            _expand(g, axis, keepdims) * weights / np.sum(weights, axis, keepdims=True)
+            if np.ndim(weights) == np.ndim(a) else
+            rt.unsupported("np.average with 1-d weights along one axis; give the weights "
+                           "the shape of the array"))
 
 
 def average_weights(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
-    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
-            * (a - (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
-            / np.sum(weights, axis, keepdims=True) if np.ndim(weights) == np.ndim(a) and
-            not returned else
+    return (_expand(g, axis, keepdims) * (a - _expand(ans, axis, keepdims))
+            / np.sum(weights, axis, keepdims=True)
+            if np.ndim(weights) == np.ndim(a) and not returned else
             rt.unsupported("np.average with returned=True or 1-d weights along one axis"))
 
 
@@ -93,10 +99,8 @@ defvjp(np.average, average_a, None, average_weights, kind=_mean_kind)
 # (`ans / a`: the arguments must be nonzero, as for the other rules that divide by them)
 defvjp(np.prod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       (g if keepdims or axis is None else np.expand_dims(g, axis))
-       * (ans if keepdims or axis is None else np.expand_dims(ans, axis)) / a,
+       _expand(g, axis, keepdims) * _expand(ans, axis, keepdims) / a,
        kind=_reduced)
-
 # ---- running sums and products: the adjoint runs backwards ---------------------------------
 defvjp(np.cumsum,
        lambda g, ans, a, axis=None, dtype=None, out=None:
@@ -114,10 +118,8 @@ defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
 
 # ---- extremes: ties split the adjoint evenly among the extreme elements --------------------
 def extreme_a(g, ans, a, axis=None, out=None, keepdims=False):
-    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
-            * (a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
-            / np.sum(a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
-                     axis, keepdims=True))
+    return (_expand(g, axis, keepdims) * (a == _expand(ans, axis, keepdims))
+            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=True))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -125,7 +127,7 @@ for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
 
 
 def ptp_a(g, ans, a, axis=None, out=None, keepdims=False):
-    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
+    return (_expand(g, axis, keepdims)
             * ((a == np.max(a, axis, keepdims=True))
                / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=True)
                - (a == np.min(a, axis, keepdims=True))
@@ -137,15 +139,13 @@ defvjp(np.ptp, ptp_a, kind=_reduced)
 
 # ---- spread ------------------------------------------------------------------------------
 def var_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
-            * 2 * (a - np.mean(a, axis, keepdims=True)) / (np.size(a) // np.size(ans) - ddof))
+    return (_expand(g, axis, keepdims) * 2 * (a - np.mean(a, axis, keepdims=True))
+            / (np.size(a) // np.size(ans) - ddof))
 
 
 def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return ((g if keepdims or axis is None else np.expand_dims(g, axis))
-            * (a - np.mean(a, axis, keepdims=True))
-            / ((np.size(a) // np.size(ans) - ddof)
-               * (ans if keepdims or axis is None else np.expand_dims(ans, axis))))
+    return (_expand(g, axis, keepdims) * (a - np.mean(a, axis, keepdims=True))
+            / ((np.size(a) // np.size(ans) - ddof) * _expand(ans, axis, keepdims)))
 
 
 defvjp(np.var, var_a, kind=_mean_kind)
@@ -156,36 +156,45 @@ defvjp(np.std, std_a, kind=_mean_kind)
 # Vector norms (a 1-d array, or an int axis), matrix norms (a 2-d array), and the
 # Frobenius norm over any axes. The tests on `ord`, `axis` and the ndim fold away.
 # Matrix ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf of a row.
+@rule_helper
+def _vector(x, axis):
+    """The norm is a vector norm: of a 1-d array, or along one axis."""
+    return axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0
+
+
+@rule_helper
+def _either(ord, p):
+    return ord == p or ord == -p
+
+
+@rule_helper
+def _ties(s, x, ans, axis, keepdims):
+    """`s` where |x| is the norm (its largest or smallest entry), split evenly among ties."""
+    return (s * (np.abs(x) == _expand(ans, axis, keepdims))
+            / np.sum(np.abs(x) == _expand(ans, axis, keepdims), axis, keepdims=True))
+
+
+@rule_helper
+def _sum_ties(s, x, ans, along):
+    """`s` in the columns (`along` 0) or rows (1) whose sum of |x| is the norm."""
+    return (s * (np.sum(np.abs(x), along, keepdims=True) == ans)
+            / np.sum(np.sum(np.abs(x), along) == ans))
+
+
 def norm_x(g, ans, x, ord=None, axis=None, keepdims=False):
     return (
-        (g if keepdims or axis is None else np.expand_dims(g, axis))
-        * x / (ans if keepdims or axis is None else np.expand_dims(ans, axis))
-        if ord is None or ord == "fro" or ord == 2 and (
-            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
-        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
-        if ord == 1 and (axis is None and np.ndim(x) == 1
-                         or axis is not None and np.ndim(axis) == 0) else
-        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
-        * (np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
-        / np.sum(np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
-                 axis, keepdims=True)
-        if (ord == np.inf or ord == -np.inf) and (
-            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
-        0.0 * x
-        if ord == 0 and (axis is None and np.ndim(x) == 1
-                         or axis is not None and np.ndim(axis) == 0) else
-        (g if keepdims or axis is None else np.expand_dims(g, axis)) * np.sign(x)
-        * (np.abs(x) / (ans if keepdims or axis is None else np.expand_dims(ans, axis)))
-        ** (ord - 1)
-        if axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0 else
+        _expand(g, axis, keepdims) * x / _expand(ans, axis, keepdims)
+        if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
+        _expand(g, axis, keepdims) * np.sign(x) if ord == 1 and _vector(x, axis) else
+        _ties(_expand(g, axis, keepdims) * np.sign(x), x, ans, axis, keepdims)
+        if _either(ord, np.inf) and _vector(x, axis) else
+        0.0 * x if ord == 0 and _vector(x, axis) else
+        _expand(g, axis, keepdims) * np.sign(x)
+        * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1) if _vector(x, axis) else
         rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
         if axis is not None else
-        g * np.sign(x) * (np.sum(np.abs(x), 0, keepdims=True) == ans)
-        / np.sum(np.sum(np.abs(x), 0) == ans)
-        if ord == 1 or ord == -1 else
-        g * np.sign(x) * (np.sum(np.abs(x), 1, keepdims=True) == ans)
-        / np.sum(np.sum(np.abs(x), 1) == ans)
-        if ord == np.inf or ord == -np.inf else
+        _sum_ties(g * np.sign(x), x, ans, 0) if _either(ord, 1) else
+        _sum_ties(g * np.sign(x), x, ans, 1) if _either(ord, np.inf) else
         g * rt.singular_outer(x, 0) if ord == 2 else
         g * rt.singular_outer(x, -1) if ord == -2 else
         g * rt.singular_outer(x, "nuc") if ord == "nuc" else
@@ -229,8 +238,8 @@ def average_a_t(t, ans, a, axis=None, weights=None, returned=False, keepdims=Fal
 
 
 def average_weights_t(t, ans, a, axis=None, weights=None, returned=False, keepdims=False):
-    return (np.sum(t * (a - (ans if keepdims or axis is None else np.expand_dims(ans, axis))),
-                   axis, keepdims=keepdims) / np.sum(weights, axis, keepdims=keepdims)
+    return (np.sum(t * (a - _expand(ans, axis, keepdims)), axis, keepdims=keepdims)
+            / np.sum(weights, axis, keepdims=keepdims)
             if np.ndim(weights) == np.ndim(a) and not returned else
             rt.unsupported("np.average with returned=True or 1-d weights along one axis"))
 
@@ -238,8 +247,7 @@ def average_weights_t(t, ans, a, axis=None, weights=None, returned=False, keepdi
 defjvp(np.average, average_a_t, None, average_weights_t)
 defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       np.sum(t * (ans if keepdims or axis is None else np.expand_dims(ans, axis)) / a,
-              axis, keepdims=keepdims))
+       np.sum(t * _expand(ans, axis, keepdims) / a, axis, keepdims=keepdims))
 # d cumprod(a) = cumprod(a) * cumsum(da / a), flattened alike when axis is None
 defjvp(np.cumprod,
        lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
@@ -247,10 +255,8 @@ defjvp(np.cumprod,
 
 # the tangent is the mean of the tangents at the extreme elements (ties split evenly)
 def extreme_t(t, ans, a, axis=None, out=None, keepdims=False):
-    return (np.sum(t * (a == (ans if keepdims or axis is None else np.expand_dims(ans, axis))),
-                   axis, keepdims=keepdims)
-            / np.sum(a == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
-                     axis, keepdims=keepdims))
+    return (np.sum(t * (a == _expand(ans, axis, keepdims)), axis, keepdims=keepdims)
+            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=keepdims))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -284,32 +290,18 @@ defjvp(np.std, std_t)
 # the norm's tangent is its gradient (as in `norm_x`, with a unit seed) dotted with `t`
 def norm_t(t, ans, x, ord=None, axis=None, keepdims=False):
     return np.sum(t * (
-        x / (ans if keepdims or axis is None else np.expand_dims(ans, axis))
-        if ord is None or ord == "fro" or ord == 2 and (
-            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
-        np.sign(x)
-        if ord == 1 and (axis is None and np.ndim(x) == 1
-                         or axis is not None and np.ndim(axis) == 0) else
-        np.sign(x) * (np.abs(x) == (ans if keepdims or axis is None else
-                                    np.expand_dims(ans, axis)))
-        / np.sum(np.abs(x) == (ans if keepdims or axis is None else np.expand_dims(ans, axis)),
-                 axis, keepdims=True)
-        if (ord == np.inf or ord == -np.inf) and (
-            axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0) else
-        0.0 * x
-        if ord == 0 and (axis is None and np.ndim(x) == 1
-                         or axis is not None and np.ndim(axis) == 0) else
-        np.sign(x) * (np.abs(x) / (ans if keepdims or axis is None else
-                                   np.expand_dims(ans, axis))) ** (ord - 1)
-        if axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0 else
+        x / _expand(ans, axis, keepdims)
+        if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
+        np.sign(x) if ord == 1 and _vector(x, axis) else
+        _ties(np.sign(x), x, ans, axis, keepdims)
+        if _either(ord, np.inf) and _vector(x, axis) else
+        0.0 * x if ord == 0 and _vector(x, axis) else
+        np.sign(x) * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1)
+        if _vector(x, axis) else
         rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
         if axis is not None else
-        np.sign(x) * (np.sum(np.abs(x), 0, keepdims=True) == ans)
-        / np.sum(np.sum(np.abs(x), 0) == ans)
-        if ord == 1 or ord == -1 else
-        np.sign(x) * (np.sum(np.abs(x), 1, keepdims=True) == ans)
-        / np.sum(np.sum(np.abs(x), 1) == ans)
-        if ord == np.inf or ord == -np.inf else
+        _sum_ties(np.sign(x), x, ans, 0) if _either(ord, 1) else
+        _sum_ties(np.sign(x), x, ans, 1) if _either(ord, np.inf) else
         rt.singular_outer(x, 0) if ord == 2 else
         rt.singular_outer(x, -1) if ord == -2 else
         rt.singular_outer(x, "nuc") if ord == "nuc" else
