@@ -287,3 +287,34 @@ def test_determinant_by_minors():
     assert determinant_by_minors(M) == pytest.approx(np.linalg.det(M))
     gradient = ag.grad(determinant_by_minors)(M)
     assert np.allclose(gradient, np.linalg.det(M) * np.linalg.inv(M).T)
+
+
+# ---- and/or in loops -----------------------------------------------------------------------
+
+def and_in_a_loop(a):
+    for j in range(2):
+        if j < 5 and a > 0.36:
+            a = a * 3.0
+    return a
+
+
+def test_and_in_a_loop():
+    assert and_in_a_loop(-0.7) == -0.7
+    assert ag.grad(and_in_a_loop)(-0.7) == 1.0
+
+
+def list_summed_in_a_loop(a, x):
+    xs = []
+    for i in range(2):
+        xs.append(np.sum(x) ** 2.0)
+    for j in range(2):
+        total = 0.0
+        for t in xs:
+            total += t
+    return total * a
+
+
+@xfail("issue 9 (fuzzer): second order of a list built by append and summed inside another "
+       "loop: IndexError, list assignment index out of range, in generated code")
+def test_second_order_of_a_list_summed_in_a_loop():
+    ag.check_grads(list_summed_in_a_loop, (0.3, np.array([0.5, 0.7])), wrt=(0, 1), order=2)

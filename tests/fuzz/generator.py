@@ -67,12 +67,23 @@ def _write(seed, level, features, rng, attempt, small) -> Program:
     scope = Scope(rng, features, (n, m), names, helpers, vars=dict(params),
                   recent=[p for p, _ in params], small=small)
     scope.ret = _outputs(scope)
-    body = block(scope, rng.randint(*((1, 3) if small else (2, 5) if level == "straight"
-                                      else (2, 4))))
+    body = _signature(scope, level) + block(
+        scope, rng.randint(*((1, 3) if small else (2, 5) if level == "straight" else (2, 4))))
     lines += [f"def f({', '.join(p for p, _ in params)}):"] + indent(body + [returned(scope)])
     args = _arguments(seed, attempt, params)
     return Program(seed, level, features, "\n".join(lines) + "\n", args,
                    tuple(range(len(params))), attempt, small)
+
+
+def _signature(scope: Scope, level: str) -> list:
+    """The construct a level is about, once at the top of `f`, so that no program of
+    the level goes without it; the rest of the body is drawn as usual."""
+    from .lists import list_statement
+    from .statements import call_stmt, for_range, if_stmt, while_stmt
+    productions = {"branches": [if_stmt], "loops": [for_range, while_stmt],
+                   "calls": [call_stmt] * bool(scope.helpers), "lists": [list_statement],
+                   "mixed": [if_stmt, for_range, while_stmt, list_statement]}.get(level, [])
+    return scope.pick(productions)(scope) if productions else []
 
 
 def _params(rng, n, m) -> list:

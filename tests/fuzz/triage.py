@@ -67,9 +67,14 @@ BUGS = [
     ("list of tuples", r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
      "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
      "TypeError 'float' and 'list'"),
-    ("pop from empty list", r"pop from empty list", r"\bwhile\b",
-     "issue 9: `while` loops with branches inside: IndexError pop from empty list in the "
-     "reverse sweep"),
+    ("and/or in a loop", r"pop from empty list", None,
+     "issue 9 (fuzzer; also issue 9's `while ... and ...` crash): an and/or condition inside "
+     "a loop restores its short-circuit flag in the wrong order: pop from empty list, or a "
+     "gradient through a branch that never ran (test_and_in_a_loop)"),
+    ("second order list in a loop", r"second-\w+ \| IndexError in generated code: list "
+     r"assignment index", None,
+     "issue 9 (fuzzer): second order of a list built by append and iterated inside another "
+     "loop: IndexError (test_second_order_of_a_list_summed_in_a_loop)"),
     ("list rebound", r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
      "issue 14 item 1: a list rebound to another list (`xs = nxt`, `ys = xs`) joins the "
      "adjoint lists with `+` (test_list_under_a_second_name)"),
