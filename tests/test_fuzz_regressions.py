@@ -318,3 +318,39 @@ def list_summed_in_a_loop(a, x):
        "loop: IndexError, list assignment index out of range, in generated code")
 def test_second_order_of_a_list_summed_in_a_loop():
     ag.check_grads(list_summed_in_a_loop, (0.3, np.array([0.5, 0.7])), wrt=(0, 1), order=2)
+
+
+# ---- values whose shape changes from one iteration to the next (issue 14) -------------------
+
+def shrinking_in_a_loop(x):
+    v = x
+    for _ in range(2):
+        v = np.tanh(v[1:]) + v[:-1]
+    return np.sum(v)
+
+
+@xfail("issue 14 item 2 (fuzzer, no list needed): `v = np.tanh(v[1:]) + v[:-1]` in a loop: "
+       "the adjoint of v keeps one shape across iterations: ValueError, non-broadcastable "
+       "output operand with shape (1,) ... (2,)")
+def test_value_shrinking_in_a_loop():
+    ag.check_grads(shrinking_in_a_loop, (np.array([0.5, 0.7, -0.3, 0.2]),), order=2)
+
+
+def shrinking_list_items(x):
+    xs = [x]
+    for _ in range(2):
+        nxt = []
+        for node in xs:
+            nxt.append(np.tanh(node[1:]) + node[:-1])
+        xs = nxt
+    total = 0.0
+    for v in xs:
+        total = total + np.sum(v)
+    return total
+
+
+@xfail("issue 14 items 1-2 (fuzzer): list items that lose an entry per level, rebound "
+       "(`xs = nxt`) and summed later: ValueError, operands could not be broadcast "
+       "(2,) (3,) (2,)")
+def test_list_items_shrinking_per_level():
+    ag.check_grads(shrinking_list_items, (np.array([0.5, 0.7, -0.3, 0.2]),), order=2)

@@ -75,6 +75,11 @@ BUGS = [
      r"assignment index", None,
      "issue 9 (fuzzer): second order of a list built by append and iterated inside another "
      "loop: IndexError (test_second_order_of_a_list_summed_in_a_loop)"),
+    ("shape changes per iteration", r"non-broadcastable output operand|operands could not "
+     r"be broadcast|is out of bounds for axis", r"\[1:\]|\[:-1\]|np\.diff\(",
+     "issue 14 item 2 (fuzzer): a value whose shape changes from one iteration to the next "
+     "(a slice of itself, or list items shrinking per level): its adjoint keeps one shape "
+     "(test_value_shrinking_in_a_loop, test_list_items_shrinking_per_level)"),
     ("list rebound", r".", r"\n\s+\w+ = (nxt|children|minors)\b|\n\s+\w+ = xs\b",
      "issue 14 item 1: a list rebound to another list (`xs = nxt`, `ys = xs`) joins the "
      "adjoint lists with `+` (test_list_under_a_second_name)"),
