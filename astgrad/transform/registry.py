@@ -49,8 +49,9 @@ class Primitive:
         if self.signature is None:
             self.signature, self.params = sig, [p.name for p in params]
         elif [p.name for p in params] != self.params:
-            raise RuleError(f"the rules of {self.name} name its arguments differently: "
-                            f"{self.params} and {[p.name for p in params]}.")
+            raise RuleError(f"{template.describe()} names its arguments "
+                            f"{[p.name for p in params]}, and an earlier rule {self.params}.",
+                            where=template.where, fix="Name them alike in every rule.")
 
     def bind(self, args: list[ast.expr], keywords: dict[str, ast.expr]) -> dict[str, ast.expr]:
         """Match a call's argument nodes to the rule's parameter names, defaults filled in.
@@ -122,13 +123,11 @@ def defvjp(fn: Callable, *rules, name: str | None = None, elementwise: bool | No
     arguments, so their adjoints are summed back to each argument's shape.
     """
     prim = _primitive(fn, name)
-    templates = tuple(None if r is None else Template(r, "vjp", prim.name) for r in rules)
-    for t in templates:
-        if t is not None:
-            prim.adopt_signature(t)
+    templates = _templates(prim, rules, "vjp")
     if len(templates) > len(prim.params or ()):
         raise RuleError(f"{prim.name} has {len(prim.params or ())} arguments but "
-                        f"{len(templates)} vjp rules.")
+                        f"{len(templates)} vjp rules.",
+                        fix="Give one rule (or None) per argument, in order.")
     prim.vjps = templates
     _options(prim, elementwise, kind)
     return fn
@@ -142,11 +141,7 @@ def defjvp(fn: Callable, *rules, name: str | None = None, elementwise: bool | No
     the output's tangent. `None` means the argument contributes nothing.
     """
     prim = _primitive(fn, name)
-    templates = tuple(None if r is None else Template(r, "jvp", prim.name) for r in rules)
-    for t in templates:
-        if t is not None:
-            prim.adopt_signature(t)
-    prim.jvps = templates
+    prim.jvps = _templates(prim, rules, "jvp")
     _options(prim, elementwise, kind)
     return fn
 
@@ -156,8 +151,24 @@ def deflinear(fn: Callable, *params: str) -> Callable:
     itself applied to the tangent (`np.sum(t, axis)` for `np.sum`), so it is not
     written twice."""
     prim = _primitive(fn, None)
+    known = prim.params if prim.params is not None else _parameter_names(fn)
+    unknown = [p for p in params if known is not None and p not in known]
+    if unknown:
+        raise RuleError(f"deflinear({prim.name}, ...) names {unknown}, which are not among "
+                        f"its parameters {known}.",
+                        fix="Name the parameters as its rules (or the function) do.")
     prim.linear = tuple(params)
     return fn
+
+
+def _templates(prim: Primitive, rules, role: str) -> tuple[Template | None, ...]:
+    """The rules as templates, each checked against `prim` and the rules before it."""
+    templates = tuple(None if r is None else Template(r, role, prim.name) for r in rules)
+    for t in templates:
+        if t is not None:
+            _check_parameters(prim, t)
+            prim.adopt_signature(t)
+    return templates
 
 
 def forward_rule(prim: Primitive, i: int):
@@ -220,3 +231,90 @@ def canonical_name(fn) -> str:
         if value is fn and not attr.startswith("_"):
             return f"np.{attr}"
     return getattr(fn, "__name__", "fn")
+
+
+# ---- a rule's parameters against the function's ------------------------------------------------
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _check_parameters(prim: Primitive, template: Template) -> None:
+    """After `g, ans`, a rule names the function's parameters, in its order, with its
+    defaults: as far as the function's signature (or a NumPy ufunc's `nin`) tells."""
+    rule = list(template.signature.parameters.values())[2:]
+    try:
+        params = list(inspect.signature(prim.fn).parameters.values())
+    except (TypeError, ValueError):             # a builtin that keeps no signature
+        nin = getattr(prim.fn, "nin", None)
+        problem = f"{prim.name} takes {nin} inputs" \
+            if isinstance(nin, int) and len(rule) != nin else None
+        shown = f"{nin} inputs"
+    else:
+        problem = next(filter(None, (_parameter_problem(r, i, params, prim.name)
+                                     for i, r in enumerate(rule))), None) \
+            or _missing_parameter(rule, params, prim.name)
+        shown = str(inspect.signature(prim.fn))
+    if problem:
+        raise RuleError(
+            f"{template.describe()} takes ({', '.join(template.params)}), but {problem}.",
+            where=template.where,
+            fix=f"After `{', '.join(template.params[:2])}`, name {prim.name}'s parameters as it "
+                f"does, in its order and with its defaults: {shown}.")
+
+
+def _parameter_problem(r, i, params, name) -> str | None:
+    if any(p.kind is p.VAR_POSITIONAL for p in params[:i + 1]) and r.kind in _POSITIONAL:
+        return None                             # it takes any positional arguments here
+    if r.kind in (r.VAR_POSITIONAL, r.VAR_KEYWORD):
+        spread = [p for p in params if p.kind is r.kind]
+        return None if spread else f"{name} takes no {'*' if r.kind is r.VAR_POSITIONAL else '**'}"
+    if r.kind in _POSITIONAL and i < len(params) and params[i].kind in _POSITIONAL:
+        p = params[i]
+        if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != r.name:
+            return f"{name} calls its argument {i + 1} `{p.name}`, not `{r.name}`"
+    else:                                       # a keyword, or past the positional ones
+        p = next((q for q in params if q.name == r.name and q.kind is not q.POSITIONAL_ONLY),
+                 None)
+        if p is None:
+            has_kwargs = any(q.kind is q.VAR_KEYWORD for q in params)
+            return None if has_kwargs else f"{name} has no parameter `{r.name}`"
+    if r.default is r.empty or p.default is p.empty or not _plain(p.default) \
+            or _same_default(r.default, p.default):
+        return None
+    return f"`{r.name}` defaults to {p.default!r} in {name}, not {r.default!r}"
+
+
+def _missing_parameter(rule, params, name) -> str | None:
+    """The first parameter the function needs that the rule does not name."""
+    named = {r.name for r in rule}
+    positional = sum(r.kind in _POSITIONAL for r in rule)
+    spread = any(r.kind is r.VAR_POSITIONAL for r in rule)
+    for i, p in enumerate(params):
+        if p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind in _POSITIONAL and (i < positional or spread) or p.name in named:
+            continue
+        return f"{name} also takes `{p.name}`, which the rule does not name"
+    return None
+
+
+def _plain(value) -> bool:
+    if isinstance(value, tuple):
+        return all(map(_plain, value))
+    return value is None or isinstance(value, (bool, int, float, complex, str))
+
+
+def _same_default(a, b) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same_default, a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float, complex)) and isinstance(b, (int, float, complex)):
+        return a == b or (a != a and b != b)    # NaN is its own default
+    return type(a) is type(b) and a == b
+
+
+def _parameter_names(fn) -> list[str] | None:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None

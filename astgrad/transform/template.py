@@ -13,6 +13,7 @@ import ast
 import copy
 import inspect
 import linecache
+import types
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +21,7 @@ from ..errors import AstgradError, RuleError
 from .scope import MISSING, UserScope, resolve_names
 
 _parsed_files: dict[str, tuple[list[ast.Lambda], list[ast.FunctionDef]]] = {}
-_helpers: dict[Callable, "Template"] = {}
+_helpers: dict[int, tuple[Callable, "Template"]] = {}    # id(fn) -> (fn, its template)
 
 
 def rule_helper(fn: Callable) -> Callable:
@@ -38,8 +39,14 @@ def rule_helper(fn: Callable) -> Callable:
     if spread:
         raise RuleError(f"the rule helper {fn.__name__} takes *{spread[0].name}; a rule "
                         f"helper names each of its parameters.", where=_where(fn))
-    _helpers[fn] = Template(fn, "helper")
+    _helpers[id(fn)] = (fn, Template(fn, "helper"))
     return fn
+
+
+def _helper(obj) -> "Template | None":
+    """The template of a rule helper, if `obj` is one."""
+    entry = _helpers.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
 
 
 class Template:
@@ -82,20 +89,31 @@ class Template:
 
     # -- checked when registered, resolved once when first emitted ---------------------------
     def _check_names(self):
-        """Every name the expression reads is a placeholder or is defined where the rule is."""
+        """Every name the expression reads is a placeholder or is defined where the rule
+        is, and every rule helper it names is called with arguments that fit."""
         scope = UserScope(self.fn)
+        called = {id(n.func) for n in ast.walk(self._source) if isinstance(n, ast.Call)}
         for node in ast.walk(self._source):
             if isinstance(node, ast.Lambda):
                 raise RuleError(f"{self.describe()} contains a lambda; a rule's expression "
                                 f"may not.", where=self.where)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
-                    and node.id not in self.params and scope.get(node.id) is MISSING:
+            if isinstance(node, ast.Name) and node.id not in self.params \
+                    and scope.get(node.id) is MISSING:
                 raise RuleError(
                     f"{self.describe()} reads `{node.id}`, which is neither one of its "
                     f"parameters ({', '.join(self.params)}) nor defined where it is written.",
                     where=self.where,
                     fix=f"Define `{node.id}` above the rule, or, if it is an argument of the "
                         f"function, name it among the rule's parameters.")
+            helper = _helper(_static(node, scope, self.params))
+            if helper is not None and id(node) not in called:
+                raise RuleError(f"{self.describe()} uses the rule helper {helper.owner} "
+                                f"without calling it.", where=self.where,
+                                fix="A rule helper stands for its expression: call it.")
+            if isinstance(node, ast.Call):
+                helper = _helper(_static(node.func, scope, self.params))
+                if helper is not None:
+                    _helper_arguments(self, helper, node)
 
     def resolved(self) -> tuple[ast.expr, list]:
         """The expression with each free name a marker, and what each marker stands for
@@ -186,21 +204,16 @@ class _Inliner(ast.NodeTransformer):
         out = []
         for marker in self.order:
             out += self.inlined.get(marker, [(marker, self.refs[marker])])
-        for marker, name in out:
-            if isinstance(name, _Ref) and name.obj in _helpers:
-                raise RuleError(f"{self.template.describe()} uses the rule helper "
-                                f"{name.obj.__name__} without calling it.",
-                                where=self.template.where)
         return out
 
     def visit_Call(self, node):
         self.generic_visit(node)                # helper calls in the arguments first
         marker = node.func.id if isinstance(node.func, ast.Name) else None
         name = self.refs.get(marker)
-        helper = _helpers.get(name.obj) if isinstance(name, _Ref) else None
+        helper = _helper(name.obj) if isinstance(name, _Ref) else None
         if helper is None:
             return node
-        values = self._arguments(helper, node)
+        values = _helper_arguments(self.template, helper, node)
         self.inlined[marker] = []
         helper_body, helper_names = helper.resolved()
         for inner, inner_name in helper_names:
@@ -209,21 +222,34 @@ class _Inliner(ast.NodeTransformer):
             self.inlined[marker].append((renamed, inner_name))
         return _Substitute(values).visit(copy.deepcopy(helper_body))
 
-    def _arguments(self, helper: Template, call: ast.Call) -> dict:
-        call_text = f"{helper.owner}(...)"
-        if any(isinstance(a, ast.Starred) for a in call.args) or \
-                any(k.arg is None for k in call.keywords):
-            raise RuleError(f"{self.template.describe()} calls {call_text} with * or **; "
-                            f"name a rule helper's arguments one by one.",
-                            where=self.template.where)
-        try:
-            bound = helper.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
-        except TypeError as exc:
-            raise RuleError(f"{self.template.describe()} calls {call_text}: {exc}.",
-                            where=self.template.where) from None
-        bound.apply_defaults()
-        return {p: v if isinstance(v, ast.AST) else constant_node(v)
-                for p, v in bound.arguments.items()}
+
+def _helper_arguments(template: Template, helper: Template, call: ast.Call) -> dict:
+    """{helper parameter: argument node} for a call to a rule helper, defaults filled in."""
+    text = f"{helper.owner}(...)"
+    if any(isinstance(a, ast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords):
+        raise RuleError(f"{template.describe()} calls {text} with * or **; name a rule "
+                        f"helper's arguments one by one.", where=template.where)
+    try:
+        bound = helper.signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+    except TypeError as exc:
+        raise RuleError(f"{template.describe()} calls {text}: {exc}.", where=template.where,
+                        fix=f"Call it as it is defined: {helper.owner}{helper.signature}.") \
+            from None
+    bound.apply_defaults()
+    return {p: v if isinstance(v, ast.AST) else constant_node(v)
+            for p, v in bound.arguments.items()}
+
+
+def _static(node: ast.expr, scope: UserScope, params):
+    """What a dotted name (not a placeholder) denotes where the rule is written."""
+    if isinstance(node, ast.Name):
+        return MISSING if node.id in params else scope.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _static(node.value, scope, params)
+        return getattr(base, node.attr, MISSING) if isinstance(base, types.ModuleType) \
+            else MISSING
+    return MISSING
 
 
 class _Substitute(ast.NodeTransformer):

@@ -12,7 +12,7 @@ from ... import runtime as rt
 
 
 def _matmul_kind(k, s):
-    x, y = k["x"], k["y"]
+    x, y = list(k.values())[:2]                # the factors, whatever the rule calls them
     out = lattice.broadcast(x, y)
     if x.ndim is None or y.ndim is None:
         return out.with_ndim(None)
@@ -75,19 +75,19 @@ defvjp(np.matmul, matmul_x, matmul_y, kind=_matmul_kind)
 
 
 # np.dot is matmul up to 2 dimensions, and multiplication when a side is 0-d.
-def dot_x(g, ans, x, y):
-    return (rt.unbroadcast(g * y, x) if np.ndim(x) == 0 or np.ndim(y) == 0 else
-            _product_x(g, x, y, rt.unsupported(
+def dot_a(g, ans, a, b):
+    return (rt.unbroadcast(g * b, a) if np.ndim(a) == 0 or np.ndim(b) == 0 else
+            _product_x(g, a, b, rt.unsupported(
                 "np.dot of arrays with more than 2 dimensions; use np.matmul")))
 
 
-def dot_y(g, ans, x, y):
-    return (rt.unbroadcast(g * x, y) if np.ndim(x) == 0 or np.ndim(y) == 0 else
-            _product_y(g, x, y, rt.unsupported(
+def dot_b(g, ans, a, b):
+    return (rt.unbroadcast(g * a, b) if np.ndim(a) == 0 or np.ndim(b) == 0 else
+            _product_y(g, a, b, rt.unsupported(
                 "np.dot of arrays with more than 2 dimensions; use np.matmul")))
 
 
-defvjp(np.dot, dot_x, dot_y, kind=_matmul_kind)
+defvjp(np.dot, dot_a, dot_b, kind=_matmul_kind)
 
 
 # np.inner contracts the last axes of both: a @ b.T for matrices
@@ -206,7 +206,7 @@ defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))
 # ---- forward mode: products are linear in each factor ----------------------------------
 deflinear(operator.matmul, "x", "y")
 deflinear(np.matmul, "x", "y")
-deflinear(np.dot, "x", "y")
+deflinear(np.dot, "a", "b")
 deflinear(np.inner, "a", "b")
 deflinear(np.outer, "a", "b")
 deflinear(np.vdot, "a", "b")

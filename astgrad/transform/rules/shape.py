@@ -50,10 +50,10 @@ defvjp(np.full, None, lambda g, ans, shape, fill_value, dtype=None: rt.unbroadca
 # ranges: each element is start + i * step, so a float start or step carries a gradient
 # (the stop only sets the length); called with one argument, that argument is the stop
 defvjp(np.arange,
-       lambda g, ans, start, stop=None, step=None, dtype=None: 0.0 if stop is None else
+       lambda g, ans, start, stop=None, step=1, dtype=None: 0.0 if stop is None else
        np.sum(g),
        None,
-       lambda g, ans, start, stop=None, step=None, dtype=None: np.sum(g * np.arange(np.size(ans))),
+       lambda g, ans, start, stop=None, step=1, dtype=None: np.sum(g * np.arange(np.size(ans))),
        kind=lambda k, s: Kind(1, k["start"].dtype))
 defvjp(np.linspace,
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
@@ -222,10 +222,10 @@ defjvp(np.pad,
        rt.unsupported("np.pad with per-axis constant_values"))
 # ranges: element i is start + i * step (called with one argument, that is the stop)
 defjvp(np.arange,
-       lambda t, ans, start, stop=None, step=None, dtype=None:
+       lambda t, ans, start, stop=None, step=1, dtype=None:
        np.zeros(np.shape(ans)) if stop is None else np.full(np.shape(ans), t),
        None,
-       lambda t, ans, start, stop=None, step=None, dtype=None: t * np.arange(np.size(ans)))
+       lambda t, ans, start, stop=None, step=1, dtype=None: t * np.arange(np.size(ans)))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
        t * (1 - np.linspace(0.0, 1.0, num, endpoint))
