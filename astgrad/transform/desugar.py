@@ -143,8 +143,10 @@ def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
     else:
         first, *rest = node.values
         value = rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
-        test = ast.Name(result, ast.Load())
-        low.out.emit(ast.Assign([ast.Name(result, ast.Store())], low.atom(first)))
+        # The test is the first value, not `result`: the branch reassigns `result`, and
+        # the reverse sweep must take the branch the forward sweep took.
+        test = low.out.snapshot(low.atom(first))
+        low.out.emit(ast.Assign([ast.Name(result, ast.Store())], test))
         branches = (value, None) if isinstance(node.op, ast.And) else (None, value)
     body, orelse = (_branch(result, branch, low) for branch in branches)
     low.out.emit(ast.If(test, body, orelse))
