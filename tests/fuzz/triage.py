@@ -67,7 +67,8 @@ BUGS = [
     ("list of tuples", r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
      "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
      "TypeError 'float' and 'list'"),
-    ("and/or in a loop", r"pop from empty list", None,
+    ("and/or in a loop", r"pop from empty list|'NoneType'|0-dimensional, but",
+     r"\b(and|or)\b",
      "issue 9 (fuzzer; also issue 9's `while ... and ...` crash): an and/or condition inside "
      "a loop restores its short-circuit flag in the wrong order: pop from empty list, or a "
      "gradient through a branch that never ran (test_and_in_a_loop)"),
