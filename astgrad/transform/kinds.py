@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 
+from ..errors import InternalError
 from . import registry
 from .lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of
 from .nodes import Comment
-from .resolve import MISSING
+from .scope import MISSING
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
@@ -112,8 +113,9 @@ _EXPRESSION_RULES = {
 
 def _subscript_kind(node, env, ns) -> Kind:
     base = expr_kind(node.value, env, ns)
-    if base.dtype == "O" and base.item is not None and not isinstance(node.slice, ast.Slice):
-        return base.item
+    if base.dtype == "O" and base.item is not None:
+        # an item of a list, or a slice of it: a list of the same items
+        return base if isinstance(node.slice, ast.Slice) else base.item
     if base.ndim is None or base.dtype == "O":
         return UNKNOWN
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -161,8 +163,9 @@ class _KindFlow:
             if visit is not None:
                 visit(stmt)
             elif not isinstance(stmt, _NO_NEW_KIND):
-                raise TypeError(f"kind inference has no rule for a `{type(stmt).__name__}` "
-                                f"statement (line {getattr(stmt, 'lineno', '?')})")
+                raise InternalError(f"kind inference has no rule for a "
+                                    f"`{type(stmt).__name__}` statement "
+                                    f"(line {getattr(stmt, 'lineno', '?')}).")
 
     def _assign(self, name, kind):
         if name in self.fixed:
