@@ -150,6 +150,25 @@ def test_emitting_a_rule_twice_resolves_its_names_once(monkeypatch):
     assert len(calls) == 1
 
 
+_GAIN = 3.0
+
+
+def amplified(x):
+    return _GAIN * x
+
+
+ag.defvjp(amplified, lambda g, ans, x: g * _GAIN)
+
+
+def test_a_value_a_rule_reads_is_read_when_the_generated_code_runs(monkeypatch):
+    def f(x):
+        return amplified(x)
+    df = ag.grad(f)
+    assert "return _GAIN" in ag.source(df) and df(1.0) == 3.0
+    monkeypatch.setitem(globals(), "_GAIN", 5.0)
+    assert df(1.0) == 5.0
+
+
 # ---- rule helpers --------------------------------------------------------------------------
 @rule_helper
 def _twice(v):

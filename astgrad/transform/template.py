@@ -1,11 +1,12 @@
 """Derivative rules as templates: a lambda whose parameters are placeholders.
 
-`lambda g, ans, x: g * np.cos(x)` is parsed and its names resolved once, when
-the rule is registered: `np.cos` is looked up where the rule is written, and a
-call to a function marked `@rule_helper` is replaced by the helper's own
-expression. Emitting the rule for one call then names those objects in the
-generated code's namespace and puts the call's own names in place of `g`,
-`ans` and `x`, so the rule text is the generated line.
+`lambda g, ans, x: g * np.cos(x)` is parsed and checked when the rule is
+registered, and its names are resolved once, when it is first emitted: `np.cos`
+is looked up where the rule is written, and a call to a function marked
+`@rule_helper` is replaced by the helper's own expression. Emitting the rule
+for one call then names those objects in the generated code's namespace and
+puts the call's own names in place of `g`, `ans` and `x`, so the rule text is
+the generated line.
 """
 from __future__ import annotations
 
