@@ -29,7 +29,6 @@ import sys
 import types
 from typing import Callable
 
-import astgrad
 from . import sources
 from .errors import AstgradError
 from .transform import source
@@ -87,7 +86,7 @@ def by_name(name: str) -> Callable:
         fn = _resolve(target)
         if getattr(fn, "__qualname__", None) == name and hasattr(fn, "_astgrad"):
             return fn                  # `@ag.grad def f`: the module's `f` is the gradient
-        made = getattr(astgrad, mode)(fn, wrt=ast.literal_eval(wrt))
+        made = _public(mode)(fn, wrt=ast.literal_eval(wrt))
     except (ImportError, AttributeError, ValueError, SyntaxError, AstgradError) as exc:
         raise AttributeError(f"{name}: {exc}") from exc
     if getattr(made, "__qualname__", None) != name:
@@ -113,7 +112,7 @@ def transform(mode: str, fn: Callable, wrt, shipped: dict):
     for filename, texts in shipped.items():
         for text, label in texts:
             sources.remember(filename, text, label)
-    return getattr(astgrad, mode)(fn, wrt=wrt)._astgrad
+    return _public(mode)(fn, wrt=wrt)._astgrad
 
 
 def sources_of(fn: Callable) -> dict[str, list[tuple[str, str | None]]]:
@@ -189,3 +188,10 @@ class Pullback:
 
 def _pullback(vjp: Callable, args: tuple, kwargs: dict | None) -> Pullback:
     return vjp(*args, **(kwargs or {}))[1]
+
+
+def _public(mode: str) -> Callable:
+    """The public transform named `mode` (`ag.grad`, `ag.hessian`, ...), looked up by
+    name in the package as pickle looks up any function: this module is imported by
+    the package, so it does not import the package itself."""
+    return getattr(importlib.import_module("astgrad"), mode)
