@@ -354,3 +354,17 @@ def shrinking_list_items(x):
        "(2,) (3,) (2,)")
 def test_list_items_shrinking_per_level():
     ag.check_grads(shrinking_list_items, (np.array([0.5, 0.7, -0.3, 0.2]),), order=2)
+
+
+def vector_or_float(A, a):
+    b = A[:, 1] @ A
+    c = b if np.mean(b) > 1.46 else a
+    return A + c
+
+
+@xfail("issue 9 (fuzzer): `c = b if ... else a` with b a vector from `A[:, 1] @ A` and a a "
+       "float: the branch not taken gets a 0.0 adjoint, which reaches the matmul rule: "
+       "ValueError, matmul: Input operand 1 does not have enough dimensions")
+def test_conditional_of_a_vector_and_a_float():
+    A = np.array([[0.5, 0.7, -0.3], [0.2, -0.1, 0.4]])
+    ag.check_grads(vector_or_float, (A, 0.3), wrt=(0, 1))
