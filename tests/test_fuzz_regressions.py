@@ -368,3 +368,17 @@ def vector_or_float(A, a):
 def test_conditional_of_a_vector_and_a_float():
     A = np.array([[0.5, 0.7, -0.3], [0.2, -0.1, 0.4]])
     ag.check_grads(vector_or_float, (A, 0.3), wrt=(0, 1))
+
+
+def first_of_two_sums(x):
+    xs = []
+    for i in range(2):
+        xs.append(np.sum(np.outer(x, x), axis=1))
+    return np.sum(xs[0])
+
+
+@xfail("issue 9 (fuzzer): a list item never read afterwards keeps the adjoint 0.0 (a float), "
+       "and the reverse of `np.sum(..., axis=1)` calls np.expand_dims(0.0, 1): AxisError")
+def test_unread_list_item_reduced_along_an_axis():
+    x = np.array([0.5, 0.7])
+    assert np.allclose(ag.grad(first_of_two_sums)(x), 2 * np.sum(x))

@@ -64,6 +64,10 @@ BUGS = [
      r"|matmul: Input operand N does not have enough dimensions", None, "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the "
      "branch not taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
      "(test_branches_of_different_shapes, test_conditional_of_a_vector_and_a_float)"),
+    ("unread list item", r"AxisError in generated code: axis N is out of bounds", None,
+     "issue 9 (fuzzer): a list item never read keeps the adjoint 0.0, and an axis rule "
+     "calls np.expand_dims(0.0, axis): AxisError "
+     "(test_unread_list_item_reduced_along_an_axis)"),
     ("list of tuples", r"for \+=: 'v' and 'v'", r"for \w+, \w+ in ",
      "issue 9: a list of tuples built with append and unpacked in `for W, b in xs:`: "
      "TypeError 'float' and 'list'"),

@@ -143,9 +143,12 @@ def var_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
             / (np.size(a) // np.size(ans) - ddof))
 
 
+# where the spread is zero, every `a - mean` is zero too: the slope is 0 there (the limit
+# along a reduced axis of length 1, where std is constant; peers' choice elsewhere, as for abs)
 def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return (_expand(g, axis, keepdims) * (a - np.mean(a, axis, keepdims=True))
-            / ((np.size(a) // np.size(ans) - ddof) * _expand(ans, axis, keepdims)))
+            / ((np.size(a) // np.size(ans) - ddof)
+               * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)))
 
 
 defvjp(np.var, var_a, kind=_mean_kind)
@@ -280,7 +283,7 @@ def var_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 def std_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return (np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
-            / ((np.size(a) // np.size(ans) - ddof) * ans))
+            / ((np.size(a) // np.size(ans) - ddof) * np.where(ans == 0, 1.0, ans)))
 
 
 defjvp(np.var, var_t)
