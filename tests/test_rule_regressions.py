@@ -48,3 +48,61 @@ def test_std_of_equal_entries_has_slope_zero():
     # not differentiable there (as abs at 0): 0, as NumPy-based peers give for abs
     assert np.array_equal(ag.vjp(std_axis0)(np.ones((3, 2)))[1](np.ones(2)), np.zeros((3, 2)))
 
+
+# ---- item 7: powers at 0 --------------------------------------------------------------
+
+def zero_to_the_y(y):
+    return np.power(0.0, y)
+
+
+def zero_pow_y(y):
+    return 0.0 ** y
+
+
+def x_to_the_zero(x):
+    return np.power(x, 0.0)
+
+
+def x_pow_zero(x):
+    return x ** 0.0
+
+
+def float_power_zero(x, y):
+    return np.float_power(x, y)
+
+
+def x_pow_y(x, y):
+    return x ** y
+
+
+@pytest.mark.parametrize("f", [zero_to_the_y, zero_pow_y])
+@pytest.mark.parametrize("y", [0.5, 1.5, np.array([0.5, 2.5]), np.array(0.5)])
+def test_zero_to_a_positive_power_has_slope_zero_in_the_exponent(f, y):
+    ag.check_grads(f, (y,), order=2)
+    assert np.all(np.asarray(ag.vjp(f)(y)[1](np.ones(np.shape(y)))) == 0)
+
+
+@pytest.mark.parametrize("f", [x_to_the_zero, x_pow_zero])
+@pytest.mark.parametrize("x", [0.0, 1.3, np.zeros(3), np.array([0.0, -2.0, 0.7]), np.array(0.0)])
+def test_the_zeroth_power_is_constant(f, x):
+    ag.check_grads(f, (x,), order=2)
+    assert np.all(np.asarray(ag.vjp(f)(x)[1](np.ones(np.shape(x)))) == 0)
+
+
+@pytest.mark.parametrize("f", [x_pow_y, float_power_zero])
+@pytest.mark.parametrize("x, y", [
+    (0.0, 0.0), (np.zeros(2), np.zeros(2)), (np.array([0.0, 1.5]), 0.0),
+    (np.array([0.0, 1.5]), np.array([0.0, 2.0])),
+])
+def test_zero_to_the_zero_has_slope_zero_in_the_base(f, x, y):
+    _, pullback = ag.vjp(f, wrt=(0, 1))(x, y)
+    bx, by = pullback(np.ones(np.shape(f(x, y))))
+    assert np.all(np.asarray(bx)[np.asarray(x) == 0] == 0) and np.all(np.isfinite(by))
+
+
+@pytest.mark.parametrize("f", [x_pow_y, float_power_zero])
+@pytest.mark.parametrize("x, y", [(1.7, 0.0), (np.array([1.3, 0.6]), np.array([0.0, 2.0]))])
+def test_the_zeroth_power_keeps_its_mixed_second_derivative(f, x, y):
+    # d2/dxdy x ** y at y = 0 is 1 / x: the guard on the exponent applies only where x is 0
+    ag.check_grads(f, (x, y), wrt=(0, 1), order=2)
+

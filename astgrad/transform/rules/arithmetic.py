@@ -5,6 +5,7 @@ import numpy as np
 
 from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
+from .ufuncs import log_base, power_exponent
 
 
 def _arith(floating=False):
@@ -33,8 +34,8 @@ defvjp(operator.truediv,
        lambda g, ans, x, y: -g * x / y ** 2,
        elementwise=True, kind=_arith(floating=True))
 defvjp(operator.pow,
-       lambda g, ans, x, y: g * y * x ** (y - 1),
-       lambda g, ans, x, y: g * ans * np.log(x),
+       lambda g, ans, x, y: g * y * x ** power_exponent(x, y),
+       lambda g, ans, x, y: g * ans * log_base(x),
        elementwise=True, kind=_arith())
 
 # ---- unary operators ---------------------------------------------------------------

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..lattice import broadcast
 from ..registry import defvjp
+from ..template import rule_helper
 
 
 def _elementwise(k, s):
@@ -64,12 +65,31 @@ unary(np.sqrt, lambda g, ans, x: g / (2 * ans))
 unary(np.cbrt, lambda g, ans, x: g / (3 * ans ** 2))
 unary(np.square, lambda g, ans, x: g * 2 * x)
 unary(np.reciprocal, lambda g, ans, x: -g * ans ** 2)
+
+
+# x ** y: where x and y are both 0, the base's slope y * x ** (y - 1) is 0 (x ** 0 is 1 for
+# every x), not 0 * inf; where x is 0, the exponent's slope x ** y * log(x) is 0 (0 ** y is 0
+# for y > 0), not 0 * -inf. The tests on the kinds, and on a constant y, fold away.
+@rule_helper
+def power_exponent(x, y):
+    """The exponent of the base's slope: `y - 1`, but 1 where both x and y are 0."""
+    return (y - 1 if np.ndim(y) == 0 and (y != 0 or np.ndim(x) == 0 and x != 0) else
+            1.0 if np.ndim(x) == 0 and np.ndim(y) == 0 else
+            np.where((x == 0) & (y == 0), 1.0, y - 1))
+
+
+@rule_helper
+def log_base(x):
+    """`np.log(x)`, but 0 where x is 0."""
+    return np.log((x if x != 0 else 1.0) if np.ndim(x) == 0 else np.where(x == 0, 1.0, x))
+
+
 binary(np.power,
-       lambda g, ans, x1, x2: g * x2 * x1 ** (x2 - 1),
-       lambda g, ans, x1, x2: g * ans * np.log(x1))
+       lambda g, ans, x1, x2: g * x2 * x1 ** power_exponent(x1, x2),
+       lambda g, ans, x1, x2: g * ans * log_base(x1))
 binary(np.float_power,
-       lambda g, ans, x1, x2: g * x2 * np.float_power(x1, x2 - 1),
-       lambda g, ans, x1, x2: g * ans * np.log(x1))
+       lambda g, ans, x1, x2: g * x2 * np.float_power(x1, power_exponent(x1, x2)),
+       lambda g, ans, x1, x2: g * ans * log_base(x1))
 binary(np.logaddexp,
        lambda g, ans, x1, x2: g * np.exp(x1 - ans),
        lambda g, ans, x1, x2: g * np.exp(x2 - ans))
