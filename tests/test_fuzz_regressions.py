@@ -382,3 +382,15 @@ def first_of_two_sums(x):
 def test_unread_list_item_reduced_along_an_axis():
     x = np.array([0.5, 0.7])
     assert np.allclose(ag.grad(first_of_two_sums)(x), 2 * np.sum(x))
+
+
+def slice_from_itself(u):
+    u[0:2] = u
+    return np.sum(np.tanh(u))
+
+
+@xfail("issue 9 (fuzzer): `u[0:2] = u` (a slice written from the whole array itself): the "
+       "gradient is silently [0, 0]; right is 1 - tanh(u) ** 2")
+def test_slice_written_from_itself():
+    u = np.array([0.5, 0.7])
+    assert np.allclose(ag.grad(slice_from_itself)(u.copy()), 1 - np.tanh(u) ** 2)

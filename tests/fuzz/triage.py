@@ -64,6 +64,9 @@ BUGS = [
      r"|matmul: Input operand N does not have enough dimensions", None, "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the "
      "branch not taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
      "(test_branches_of_different_shapes, test_conditional_of_a_vector_and_a_float)"),
+    ("slice from itself", r"wrong \| \S+ \| derivative", r"\b(\w+)\[[^\]\n]*\] = \1\n",
+     "issue 9 (fuzzer): `u[0:2] = u`, a slice written from the array itself: the gradient "
+     "through it is silently zero (test_slice_written_from_itself)"),
     ("unread list item", r"AxisError in generated code: axis N is out of bounds", None,
      "issue 9 (fuzzer): a list item never read keeps the adjoint 0.0, and an axis rule "
      "calls np.expand_dims(0.0, axis): AxisError "
