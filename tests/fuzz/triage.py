@@ -47,7 +47,8 @@ BUGS = [
     ("second order slice", r"crash \| second-\w+ \| SyntaxError in astgrad/transform/codegen",
      None, "issue 9 (fuzzer): second order of a read `M[:, i]` inside a loop writes a slice "
      "into np.add.at: SyntaxError (test_second_order_of_a_column_read_in_a_loop)"),
-    ("second order object array", r"dtype\('O'\)|object$|\) object", None,
+    ("second order object array", r"dtype\('O'\)|object$|\) object|sum_to: 'v' object is not "
+     r"subscriptable", None,
      "issue 9 (fuzzer): second order of a choice between items inside a loop makes object "
      "arrays (test_second_order_of_a_choice_in_a_loop)"),
     ("swap in a loop", r"wrong \| reverse \| value", _swap_in_loop,
