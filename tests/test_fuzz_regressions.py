@@ -394,3 +394,18 @@ def slice_from_itself(u):
 def test_slice_written_from_itself():
     u = np.array([0.5, 0.7])
     assert np.allclose(ag.grad(slice_from_itself)(u.copy()), 1 - np.tanh(u) ** 2)
+
+
+def update_in_branches(p, q):
+    if p < 5.0:
+        q *= p
+    else:
+        q += p
+    return q
+
+
+@xfail("issue 9 (fuzzer): jvp with respect to p of a function that updates another "
+       "parameter q in place in branches (`q *= p`): the tangent of q is read before it is "
+       "set, UnboundLocalError 'tq' (also when a large helper is called with a constant q)")
+def test_jvp_of_an_update_of_a_parameter_not_differentiated():
+    assert ag.jvp(update_in_branches, wrt=0)(0.4, 0.73, 1.0) == pytest.approx((0.292, 0.73))

@@ -68,6 +68,10 @@ BUGS = [
     ("slice from itself", r"wrong \| \S+ \| derivative", r"\b(\w+)\[[^\]\n]*\] = \1\n",
      "issue 9 (fuzzer): `u[0:2] = u`, a slice written from the array itself: the gradient "
      "through it is silently zero (test_slice_written_from_itself)"),
+    ("tangent of a parameter not differentiated", r"forward \| UnboundLocalError", None,
+     "issue 9 (fuzzer): jvp with respect to some parameters of code that updates another "
+     "parameter in place in branches: its tangent is read before it is set, "
+     "UnboundLocalError (test_jvp_of_an_update_of_a_parameter_not_differentiated)"),
     ("unread list item", r"AxisError in generated code: axis N is out of bounds", None,
      "issue 9 (fuzzer): a list item never read keeps the adjoint 0.0, and an axis rule "
      "calls np.expand_dims(0.0, axis): AxisError "
