@@ -61,6 +61,11 @@ BUGS = [
      "issue 9 item 12 (fuzzer): a float argument reassigned in a branch, the output not "
      "depending on it: its gradient is a 0-d array, not 0.0 "
      "(test_gradient_of_an_unused_float_reassigned_in_a_branch)"),
+    ("unread list item (matmul)", r"matmul: Input operand N (does not have enough|has a "
+     r"mismatch)", r"\b(xs|ys|items|terms|layers)\w*\[",
+     "issue 9 (fuzzer): list items never read keep the adjoint 0.0, which reaches the "
+     "np.outer / matmul rules: ValueError from matmul "
+     "(test_unread_list_item_reduced_along_an_axis is the same bug through np.sum)"),
     ("branches of different shapes", r"IndexError in astgrad/runtime/__init__.py:<genexpr>"
      r"|matmul: Input operand N does not have enough dimensions", None, "issue 9 (fuzzer): branches (or a helper's returns) of different shapes: the "
      "branch not taken gets a 0.0 adjoint that unbroadcast cannot shape: IndexError "
