@@ -43,11 +43,12 @@ KNOWN: dict[int, str] = {
     ], REASON['pullback twice']),
     **dict.fromkeys([3, 23, 40, 50, 160, 177, 199], REASON['list index with a slice']),
     **dict.fromkeys([54, 60, 130, 151, 172, 180], REASON['list of tuples']),
-    **dict.fromkeys([4, 11, 102, 158, 165], REASON['list rebound']),
+    **dict.fromkeys([4, 11, 102, 158], REASON['list rebound']),
     **dict.fromkeys([25, 116, 144, 179], REASON['shape changes per iteration']),
     **dict.fromkeys([132, 137], REASON['helper writes its argument']),
     **dict.fromkeys([20], REASON['second order object array']),
     **dict.fromkeys([88], REASON['second order list in a loop']),
+    **dict.fromkeys([165], REASON['branches of different shapes']),
 }
 
 
