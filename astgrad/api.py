@@ -24,7 +24,10 @@ def _transform(fn, mode: str, wrt) -> Callable:
     """The cached dispatcher of one transform; also what the compiler calls for a
     helper that a differentiated function calls through its own vjp or jvp."""
     try:                                  # the common case, without the lock
-        return _cache[fn][mode, wrt]
+        dispatcher = _cache[fn][mode, wrt]
+        if not dispatcher._astgrad.fresh():
+            dispatcher._astgrad.dependencies()    # e.g. its code replaced: see `depends`
+        return dispatcher
     except (KeyError, TypeError):
         pass
     function = as_function(fn)

@@ -159,4 +159,8 @@ def _summed(fn) -> Callable:
     summed.__defaults__ = getattr(fn, "__defaults__", None)
     summed.__kwdefaults__ = getattr(fn, "__kwdefaults__", None)
     summed.__qualname__ = f"elementwise_grad.<locals>.{name}"
+    if callee is not fn:
+        # That code is made again when what it depends on changes: the transform of
+        # `summed` takes the latest before it looks at what it depends on.
+        summed._astgrad_refresh = lambda: namespace.update(_f=made.any_kind().fn)
     return summed

@@ -29,8 +29,9 @@ import sys
 import types
 from typing import Callable
 
+import numpy as np
 from . import sources
-from .errors import AstgradError
+from .errors import AstgradError, SeedShapeError
 from .transform import source
 
 BY_VALUE = "astgrad._by_value"
@@ -165,15 +166,41 @@ def _filled(cell) -> bool:
 # -- pullbacks --------------------------------------------------------------------------------
 class Pullback:
     """A vjp's pullback: the generated closure holding the forward sweep's values,
-    and what makes it again elsewhere (the vjp and the arguments it was called with)."""
+    and what makes it again elsewhere (the vjp and the arguments it was called with).
+    For a function returning a tuple of `count` values, the seed is a tuple (or list)
+    of `count` seeds, one per value: anything else is refused here, by name."""
 
-    __slots__ = ("fn", "vjp", "args", "kwargs")
+    __slots__ = ("fn", "vjp", "args", "kwargs", "count")
 
-    def __init__(self, fn: Callable, vjp: Callable, args: tuple, kwargs: dict | None):
+    def __init__(self, fn: Callable, vjp: Callable, args: tuple, kwargs: dict | None,
+                 count: int | None = None):
         self.fn, self.vjp, self.args, self.kwargs = fn, vjp, args, kwargs
+        self.count = count
 
     def __call__(self, *seeds):
-        return self.fn(*seeds)
+        if len(seeds) != 1:
+            raise self._refuse(f"{len(seeds)} arguments")
+        seed = seeds[0]
+        if self.count is not None and not (type(seed) is float and seed == 0.0) and (
+                not isinstance(seed, (tuple, list, np.ndarray))
+                or isinstance(seed, np.ndarray) and seed.ndim == 0 or len(seed) != self.count):
+            raise self._refuse(_describe(seed))
+        return self.fn(seed)
+
+    def _refuse(self, got: str) -> SeedShapeError:
+        made = getattr(self.vjp, "_astgrad", None)
+        name = made.fn_name if made is not None else "the function"
+        code = getattr(getattr(made, "fn", None), "__code__", None)
+        where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
+        if self.count is None:
+            return SeedShapeError(f"the pullback of `{name}` takes one seed, shaped like its "
+                                  f"output; it was given {got}.", where,
+                                  fix="Call pullback(seed).")
+        return SeedShapeError(
+            f"`{name}` returns {self.count} values, so its pullback takes one tuple of "
+            f"{self.count} seeds, one per value (each shaped like its value); it was given "
+            f"{got}.", where, fix=f"Call pullback(({', '.join(f's{i}' for i in range(self.count))})); "
+            f"a seed of 0.0 stands for a value you do not differentiate.")
 
     def __reduce__(self):
         return _pullback, (self.vjp, self.args, self.kwargs)
@@ -184,6 +211,14 @@ class Pullback:
 
     def __repr__(self) -> str:
         return f"<pullback of {self.vjp.__qualname__}>"
+
+
+def _describe(seed) -> str:
+    if isinstance(seed, (tuple, list)):
+        return f"a {type(seed).__name__} of {len(seed)} seed{'s' if len(seed) != 1 else ''}"
+    if isinstance(seed, np.ndarray):
+        return f"an array of shape {seed.shape}"
+    return f"a {type(seed).__name__}"
 
 
 def _pullback(vjp: Callable, args: tuple, kwargs: dict | None) -> Pullback:

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import pickling, runtime
+from . import depends, pickling, runtime
 from .dispatcher import Dispatcher
 from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
@@ -37,29 +37,56 @@ class Transform:
         fn = as_function(fn)
         self.fn, self.mode, self.transform_of = fn, mode, transform_of
         self.fn_name = _name(fn)
-        self.inner: Transform | None = getattr(fn, "_astgrad", None)
-        self.signature = inspect.signature(fn)
-        self.params = self._params()
-        self.wrt, self.as_tuple = _wrt_names(wrt, [p.name for p in self.params], self.fn_name)
+        self.inner: Transform | None = depends.made_by(fn)
+        self.code = None if self.inner else fn.__code__
+        self._read_signature()
+        self.lock = threading.RLock()
+        self._clear()
+        self.deps: list[depends.Dependency] | None = None   # what the code was made under
+        self.fresh: Callable[[], bool] = depends.checker([])
+        # Read the source now, so a function whose source cannot be found is refused
+        # at `ag.grad(f)`, where the message can say what to do, not at its first call.
+        self.parsed = None if self.inner else driver.parse(fn)
+        self._dispatcher = Dispatcher(self)
+        self.dispatcher = self._dispatcher.fn
+
+    def _read_signature(self) -> None:
+        self.signature = inspect.signature(self.fn, follow_wrapped=False)
+        self.params = _parameters(self.fn, self.fn_name, self.inner)
+        self.wrt, self.as_tuple = _wrt_names(self.wrt_arg, [p.name for p in self.params],
+                                             self.fn_name)
+
+    def _clear(self) -> None:
         self.by_key: dict[tuple, Callable] = {}       # argument types (and array ndim, dtype)
         self.by_kind: dict[tuple, driver.Generated] = {}
         self.by_kind_inlined: dict[tuple, driver.Generated] = {}
         self.last: driver.Generated | None = None
-        self.lock = threading.RLock()
-        # Read the source now, so a function whose source cannot be found is refused
-        # at `ag.grad(f)`, where the message can say what to do, not at its first call.
-        self.parsed = None if self.inner else driver.parse(fn)
         self._any_kind: driver.Generated | None = None
-        self._dispatcher = Dispatcher(self)
-        self.dispatcher = self._dispatcher.fn
 
-    def _params(self) -> list[inspect.Parameter]:
-        params = list(self.signature.parameters.values())
-        for p in params:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise AstgradError(f"cannot differentiate `{self.fn_name}`: `*{p.name}` "
-                                   f"parameters are not supported.", fix="Name each argument.")
-        return params
+    # -- what the code was made under (see `depends`) -----------------------------------
+    def dependencies(self) -> list[depends.Dependency]:
+        """The dependencies of this transform's code, brought up to date first."""
+        with self.lock:
+            if self.deps is None or not self.fresh():
+                self._sync()
+            return self.deps
+
+    def _sync(self) -> None:
+        """Before generating code: take the dependencies as they are now, and if
+        they are not those the code so far was made under, forget that code."""
+        refresh = getattr(self.fn, "_astgrad_refresh", None)    # see `composed._summed`
+        if refresh is not None:
+            refresh()
+        deps = self.inner.dependencies() if self.inner else depends.collect(self.fn)
+        if self.deps is not None and [d.key for d in deps] == [d.key for d in self.deps]:
+            return
+        if self.code is not None and self.fn.__code__ is not self.code:
+            self.code = self.fn.__code__        # its own code replaced: read it again
+            self.parsed = driver.parse(self.fn)
+            self._read_signature()
+        self._clear()
+        self.deps, self.fresh = deps, depends.checker(deps)
+        self._dispatcher.reset(deps)
 
     # -- specializations --------------------------------------------------------------
     def specialize(self, *args, **kwargs) -> Callable:
@@ -71,10 +98,16 @@ class Transform:
     def lookup(self, *values) -> Callable:
         """The specialization for `values` (all parameters, in order); the dispatcher's
         slow path."""
+        if not self.fresh():
+            params = _shape(self.params)      # a dependency changed: forget the code
+            self.dependencies()
+            if _shape(self.params) != params:
+                return self._rebound     # its code replaced by one of other parameters
         key = tuple(_key(v) for v in values)
         fn = self.by_key.get(key)
         if fn is None:
             with self.lock:
+                self._sync()
                 fn = self.by_key.get(key)
                 if fn is None:
                     kinds = tuple(kind_of(v) for v in values)
@@ -87,6 +120,15 @@ class Transform:
                     self.last = gen
                     self._dispatcher.add_guard(values, fn)
         return fn
+
+    def _rebound(self, *args, **kwargs):
+        """A call begun under the function's former parameters: its arguments bound
+        again as the new ones take them (a TypeError if they do not fit)."""
+        tangent = args[-1:] if self.mode == "jvp" else ()
+        bound = self.signature.bind(*args[:len(args) - len(tangent)], **kwargs)
+        bound.apply_defaults()
+        every = [bound.arguments[p.name] for p in self.params]
+        return self.lookup(*every)(*every, *tangent)
 
     @property
     def __wrapped__(self) -> Callable:
@@ -106,7 +148,8 @@ class Transform:
     def with_pullback(self, result: tuple, args: tuple, kwargs: dict | None) -> tuple:
         """A vjp's `(value, pullback)`, its pullback able to pickle (see `pickling`)."""
         value, pullback = result
-        return value, pickling.Pullback(pullback, self.dispatcher, args, kwargs)
+        count = len(value) if type(value) is tuple else None
+        return value, pickling.Pullback(pullback, self.dispatcher, args, kwargs, count)
 
     def __reduce__(self):
         """Pickled by value (cloudpickle): the recipe, with the sources it needs."""
@@ -125,16 +168,9 @@ class Transform:
         parsed = driver.parse(target) if self.inner else self._parsed()
         request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all)
         try:
-            return driver.generate(target, dict(zip(names, kinds)), request, parsed,
-                                   self.transform_of)
+            return self._made(target, dict(zip(names, kinds)), request, parsed)
         except NonScalarOutputError as exc:
-            if "array" not in exc.what:
-                raise
-            raise NonScalarOutputError(   # e.g. ag.grad(np.sin)(x) for an array x
-                exc.what, exc.where, fix="For the derivative of an elementwise function at "
-                "every point of an array, use ag.elementwise_grad(f); for other array "
-                "outputs, ag.vjp(f) or ag.jacobian(f); or reduce the output (np.sum, "
-                "np.mean).") from None
+            raise _with_array_fix(exc) from None
 
     def _parsed(self):
         if self.parsed is None:
@@ -147,6 +183,7 @@ class Transform:
         closure cannot be differentiated again)."""
         kinds = tuple(kind_of(v) for v in values)
         with self.lock:
+            self.dependencies()
             gen = self.by_kind_inlined.get(kinds)
             if gen is None:
                 gen = self.by_kind_inlined[kinds] = self._generate(kinds, values, True)
@@ -155,36 +192,36 @@ class Transform:
     def generic(self) -> driver.Generated:
         """The latest code generated, else code for arguments of any kind (what
         `ag.source` shows before any call)."""
-        return self.last if self.last is not None else self.any_kind()
+        with self.lock:
+            self.dependencies()
+            return self.last if self.last is not None else self.any_kind()
 
     def any_kind(self) -> driver.Generated:
         """Code for arguments of any kind, made once: it runs on every kind, so other
         code can call it and be differentiated through it (`elementwise_grad`)."""
         with self.lock:
+            self.dependencies()
             if self._any_kind is None:
                 kinds = {p.name: Kind() for p in self.params}
                 target = self.inner.any_kind().fn if self.inner else self.fn
                 request = Request(self.wrt, self.mode, self.as_tuple, self.name(),
                                   bool(self.inner))
-                self._any_kind = driver.generate(target, kinds, request, self.parsed,
-                                                 self.transform_of)
+                self._any_kind = self._made(target, kinds, request, self.parsed)
             return self._any_kind
+
+    def _made(self, target, kinds, request, parsed) -> driver.Generated:
+        gen = driver.generate(target, kinds, request, parsed, self.transform_of)
+        gen.fn._astgrad_made_by = self     # code that calls it depends on what this does
+        return gen
 
     # -- names ------------------------------------------------------------------------
     def name(self) -> str:
         """The generated function's name: `df_dx`, `f_and_df_dx`, `f_vjp`, `f_jvp`."""
-        base = self.fn_name.replace(".", "_").replace("<", "").replace(">", "")
-        wrt = "_".join(self.wrt)
-        if self.mode == "grad":
-            return f"d{base}_d{wrt}"
-        if self.mode == "value_and_grad":
-            return f"{base}_and_d{base}_d{wrt}"
-        return f"{base}_{self.mode}"
+        return _generated_name(self.fn_name, self.mode, self.wrt)
 
     def extra_name(self) -> str:
         """The jvp's tangent parameter: `tangent`, unless the function has one."""
-        names = {p.name for p in self.params}
-        extra = "tangent"
+        names, extra = {p.name for p in self.params}, "tangent"
         while extra in names:
             extra += "_"
         return extra
@@ -246,6 +283,47 @@ def _key(v):
         return (t, v.ndim, np.dtype(v.dtype).char)
     return t
 
+
+
+def _parameters(fn, fn_name: str, inner) -> list[inspect.Parameter]:
+    # Not `__wrapped__`'s: a `functools.wraps` wrapper is what the user calls.
+    params = list(inspect.signature(fn, follow_wrapped=False).parameters.values())
+    for p in params:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            star = "*" if p.kind == p.VAR_POSITIONAL else "**"
+            wrapped = getattr(fn, "__wrapped__", None)
+            what = f" (a wrapper of `{_name(wrapped)}`, made with functools.wraps)" \
+                if wrapped is not None and not inner else ""
+            code = getattr(fn, "__code__", None)
+            raise AstgradError(
+                f"cannot differentiate `{fn_name}`{what}: `{star}{p.name}` parameters are "
+                f"not supported.", code and f"{code.co_filename}:{code.co_firstlineno}",
+                fix="Name each argument" + (" in the wrapper (`def wrapper(x): ...`), or "
+                                            "differentiate the function it wraps." if what
+                                            else "."))
+    return params
+
+
+def _generated_name(fn_name: str, mode: str, wrt) -> str:
+    base = fn_name.replace(".", "_").replace("<", "").replace(">", "")
+    if mode == "grad":
+        return f"d{base}_d{'_'.join(wrt)}"
+    if mode == "value_and_grad":
+        return f"{base}_and_d{base}_d{'_'.join(wrt)}"
+    return f"{base}_{mode}"
+
+
+def _with_array_fix(exc: NonScalarOutputError) -> NonScalarOutputError:
+    if "array" not in exc.what:
+        return exc
+    return NonScalarOutputError(   # e.g. ag.grad(np.sin)(x) for an array x
+        exc.what, exc.where, fix="For the derivative of an elementwise function at every "
+        "point of an array, use ag.elementwise_grad(f); for other array outputs, ag.vjp(f) "
+        "or ag.jacobian(f); or reduce the output (np.sum, np.mean).")
+
+
+def _shape(params) -> list[tuple]:
+    return [(p.name, p.kind, id(p.default)) for p in params]
 
 
 def _name(fn) -> str:

@@ -12,6 +12,8 @@ from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
 from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, restack_like,
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
+from .located import where_called
+from ..errors import NoRuleError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
            "unpack_like", "pack_like", "join_like",
@@ -59,7 +61,10 @@ def matmul_adjoint(g, x, y, argnum):
 
 
 def unsupported(what):
-    raise AstgradError(f"astgrad cannot differentiate {what}.")
+    """Refuse, at run time, a call whose arguments select a variant with no rule."""
+    raise NoRuleError(f"astgrad cannot differentiate {what}.", where_called(2),
+                      fix="Rewrite the call with a variant astgrad differentiates, or give "
+                          "the function your own rule with ag.defvjp.")
 
 
 def check_scalar(value, where):

@@ -11,7 +11,8 @@ import string
 
 import numpy as np
 
-from ..errors import AstgradError
+from ..errors import NoRuleError
+from .located import where_called
 
 __all__ = ["untake", "untake_along_axis", "undiagonal", "unrepeat", "untile", "unpad",
            "undiff", "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint",
@@ -108,8 +109,10 @@ def einsum_adjoints(g, subscripts, operands):
     operand alone is brought back with ones; a repeated index (a diagonal) with an
     identity matrix."""
     if not isinstance(subscripts, str) or "." in subscripts:
-        raise AstgradError("astgrad differentiates np.einsum with explicit letter subscripts "
-                           "only (no '...', no interleaved operand lists).")
+        raise NoRuleError("astgrad differentiates np.einsum with explicit letter subscripts "
+                          "only (no '...', no interleaved operand lists).", where_called(2),
+                          fix="Write the subscripts as a string of letters: "
+                              "np.einsum('ij,jk->ik', a, b).")
     inputs, arrow, output = subscripts.replace(" ", "").partition("->")
     if not arrow:
         letters = inputs.replace(",", "")
@@ -179,8 +182,10 @@ def einsum_tangent(tangents, subscripts, operands):
     """The tangent of `np.einsum(subscripts, *operands)`: it is linear in each operand,
     so the sum over operands of the einsum with that operand's tangent in its place."""
     if not isinstance(subscripts, str):
-        raise AstgradError("astgrad differentiates np.einsum with string subscripts only "
-                           "(no interleaved operand lists).")
+        raise NoRuleError("astgrad differentiates np.einsum with string subscripts only "
+                          "(no interleaved operand lists).", where_called(2),
+                          fix="Write the subscripts as a string of letters: "
+                              "np.einsum('ij,jk->ik', a, b).")
     total = 0.0
     for i, t in enumerate(tangents):
         if isinstance(t, float) and t == 0.0:

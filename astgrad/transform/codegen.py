@@ -8,14 +8,21 @@ from __future__ import annotations
 import ast
 import itertools
 import linecache
+import re
 import threading
 
+from ..runtime import located
 from .nodes import Comment
 from .resolve import MISSING as _MISSING, Namespace, UserScope
 
 _INDENT = "    "
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
+# The user's place of each generated text: the function's `where` (read from the note
+# `to_source` writes) and the user's line of each generated line, handed from
+# `to_source` to `compile_function`, which registers it under the file name.
+_origins: dict[str, tuple[str, dict[int, int]]] = {}
+_PLACE = re.compile(r"`[^`]*` \((.+?)\) with respect to")
 
 
 def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
@@ -37,39 +44,50 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     lines += ["", ""]
     if note:
         lines.append(f"# {note}")
-    _write(fn, 0, lines)
-    return "\n".join(lines) + "\n"
+    origins: dict[int, int] = {}
+    _write(fn, 0, lines, origins)
+    text = "\n".join(lines) + "\n"
+    place = _PLACE.search(note)
+    if place:
+        _origins[text] = (place[1], origins)
+    return text
 
 
-def _write(stmt: ast.stmt, depth: int, out: list[str]) -> None:
+def _write(stmt: ast.stmt, depth: int, out: list[str], origins: dict[int, int]) -> None:
+    """Append `stmt`'s lines to `out`; `origins[n]` is the user's line of line `n`."""
     pad = _INDENT * depth
+    line = None if isinstance(stmt, Comment) else getattr(stmt, "lineno", None)
+    if line:
+        origins[len(out) + 1] = line       # a simple statement's lines, a block's header
     if isinstance(stmt, Comment):
         out.append(f"{pad}# {stmt.text}")
     elif isinstance(stmt, ast.FunctionDef):
         out.append(f"{pad}def {stmt.name}({ast.unparse(stmt.args)}):")
-        _block(stmt.body, depth + 1, out)
+        _block(stmt.body, depth + 1, out, origins)
     elif isinstance(stmt, ast.If):
         out.append(f"{pad}if {ast.unparse(stmt.test)}:")
-        _block(stmt.body, depth + 1, out)
+        _block(stmt.body, depth + 1, out, origins)
         if stmt.orelse:
             out.append(f"{pad}else:")
-            _block(stmt.orelse, depth + 1, out)
+            _block(stmt.orelse, depth + 1, out, origins)
     elif isinstance(stmt, ast.For):
         out.append(f"{pad}for {ast.unparse(stmt.target)} in {ast.unparse(stmt.iter)}:")
-        _block(stmt.body, depth + 1, out)
+        _block(stmt.body, depth + 1, out, origins)
     elif isinstance(stmt, ast.While):
         out.append(f"{pad}while {ast.unparse(stmt.test)}:")
-        _block(stmt.body, depth + 1, out)
+        _block(stmt.body, depth + 1, out, origins)
     else:
-        for line in ast.unparse(stmt).splitlines():
-            out.append(pad + line)
+        for text in ast.unparse(stmt).splitlines():
+            out.append(pad + text)
+            if line:
+                origins[len(out)] = line
 
 
-def _block(stmts, depth, out):
+def _block(stmts, depth, out, origins):
     if not any(not isinstance(s, Comment) for s in stmts):
         out.append(_INDENT * depth + "pass")
     for stmt in stmts:
-        _write(stmt, depth, out)
+        _write(stmt, depth, out, origins)
 
 
 class _LiveGlobals(dict):
@@ -97,6 +115,9 @@ def compile_function(text: str, name: str, ns: Namespace, scope: UserScope, labe
         filename = f"<astgrad-{next(_counter)}: {label}>"
     lines = text.splitlines(keepends=True)
     linecache.cache[filename] = (len(text), None, lines, filename)
+    origin = _origins.pop(text, None)
+    if origin is not None:
+        located.register(filename, *origin)
     code = compile(text, filename, "exec")
     bound = dict(ns.bound)
     bound["__name__"] = "astgrad.generated"

@@ -102,14 +102,17 @@ def _parse(text: str, filename: str, first: int) -> ast.Module:
 
 
 def _function_def(text, fn, filename, first) -> ast.FunctionDef:
+    """The `def` of `fn`'s code: by the code's name, not `fn.__name__`, which a
+    `functools.wraps` wrapper takes from the function it wraps."""
     module = _parse(text, filename, first)
+    name = fn.__code__.co_name
     for node in module.body:
-        if isinstance(node, ast.FunctionDef) and node.name == fn.__name__:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
             return node
         if isinstance(node, ast.AsyncFunctionDef):
             raise SourceError("async functions cannot be differentiated.",
                               where=f"{filename}:{node.lineno}")
-    raise SourceError(f"cannot find `def {fn.__name__}` in its source.",
+    raise SourceError(f"cannot find `def {name}` in its source.",
                       where=f"{filename}:{first}")
 
 
