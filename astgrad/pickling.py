@@ -49,8 +49,10 @@ _MAIN = {"__main__", "__mp_main__"}    # a spawned child runs the parent's main 
 
 
 def _target(fn) -> str:
-    # A function with no module (exec'd in a bare dict) gets a module no import finds.
-    module = getattr(fn, "__module__", None) or "<no module>"
+    # A function with no module (exec'd in a bare dict) gets a module no import finds;
+    # a NumPy ufunc has none before NumPy 2.
+    module = getattr(fn, "__module__", None) or (
+        "numpy" if isinstance(fn, np.ufunc) else "<no module>")
     module = "__main__" if module in _MAIN else module
     qualname = getattr(fn, "__qualname__", fn.__name__)
     if module in (__name__, BY_VALUE):

@@ -130,6 +130,11 @@ def _frame_strings(name: str) -> Iterator[tuple[str, None]]:
 
 
 # -- proof: the text compiles to this code --------------------------------------------------
+def same_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """The same bytecode, names, constants and first line (nested code compared alike)."""
+    return _same(a, b)
+
+
 def _same(a: types.CodeType, b: types.CodeType) -> bool:
     if (a.co_name, a.co_firstlineno, a.co_code, a.co_names, a.co_varnames) != \
             (b.co_name, b.co_firstlineno, b.co_code, b.co_names, b.co_varnames):

@@ -228,8 +228,11 @@ class Transform:
 
 
 def as_function(fn) -> Callable:
-    """`fn` itself, or for a primitive such as `np.sin` a one-line Python function calling it."""
-    if getattr(fn, "__code__", None) is not None or getattr(fn, "_astgrad", None) is not None:
+    """`fn` itself, or for a primitive such as `np.sin` a one-line Python function calling it
+    (NumPy's own Python functions too: before NumPy 1.25 `np.sum` is a `*args` wrapper
+    with no source)."""
+    if getattr(fn, "_astgrad", None) is not None or getattr(fn, "__code__", None) is not None \
+            and not str(getattr(fn, "__module__", None)).startswith("numpy"):
         return fn
     prim = registry.lookup(fn)
     if prim is None or prim.signature is None:

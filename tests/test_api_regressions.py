@@ -13,7 +13,7 @@ import pytest
 
 import astgrad as ag
 from astgrad.errors import AstgradError, NoRuleError, SeedShapeError, UndefinedNameError
-from astgrad.transform import inline
+from astgrad.transform import inline, source
 
 _cells = itertools.count(1)
 
@@ -299,3 +299,15 @@ def test_run_time_refusals_name_the_users_line(fn, text, args):
     assert isinstance(info.value, AstgradError)
     assert info.value.where == _line(target, text)
     assert str(info.value).startswith(_line(target, text))
+
+
+# -- versions: what Python 3.10 lacks -------------------------------------------------------
+TWO_LAMBDAS = (lambda x: x * 2.0, lambda x: x ** 3)
+
+
+def test_lambdas_on_one_line_are_told_apart_by_their_code(monkeypatch):
+    # Python 3.10's code objects have no positions: the lambda whose compiled code is
+    # the function's is the one differentiated.
+    monkeypatch.setattr(source, "_by_position", lambda lambdas, code: lambdas)
+    double, cube_ = TWO_LAMBDAS
+    assert ag.grad(cube_)(2.0) == 12.0 and ag.grad(double)(2.0) == 2.0

@@ -134,6 +134,8 @@ def _lambda_def(lines, code, filename, first) -> ast.FunctionDef:
         found = lambdas(_parse(block, filename, first))
     if len(found) > 1:
         found = _by_position(found, code)
+    if len(found) > 1:
+        found = [n for n in found if _compiles_to(n, code, filename)] or found
     if len(found) != 1:
         raise SourceError(
             "cannot tell which lambda on this line to differentiate.",
@@ -147,6 +149,17 @@ def _lambda_def(lines, code, filename, first) -> ast.FunctionDef:
     if hasattr(ast, "TypeAlias"):    # Python 3.12+ expects the field
         tree.type_params = []
     return ast.fix_missing_locations(ast.copy_location(tree, lam))
+
+
+def _compiles_to(lam: ast.Lambda, code, filename: str) -> bool:
+    """Does the lambda `lam`, compiled alone, make `code` (its bytecode, constants and
+    names)? What tells apart lambdas on one line where code has no positions (3.10)."""
+    try:
+        module = compile(ast.Expression(lam), filename, "eval")
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    made = next((c for c in module.co_consts if isinstance(c, type(code))), None)
+    return made is not None and sources.same_code(made, code)
 
 
 def _by_position(lambdas: list[ast.Lambda], code) -> list[ast.Lambda]:
