@@ -53,7 +53,7 @@ def while_loops_with_branches(x, y):
                 x *= np.tanh(np.sum(x - y))
         else:
             d = np.tanh(np.dot(y * y, y * y) * (x * (x - 0.1)))
-            d = np.cos(np.dot(y, y) / (1.5 + np.sin(x ** 2.0)))
+            d = np.cos(np.dot(y, y) / (1.5 + np.sin(x ** 2.0)))  # noqa: F841
     k = 0
     while k < 2:
         n = 0
@@ -93,3 +93,171 @@ def test_nan_from_a_branch_not_taken():
         gradient = ag.grad(nan_from_a_branch_not_taken)(*args)
     assert np.allclose(gradient, [-0.0538, -0.0496, -0.0035, 0.0], atol=1e-4)
     ag.check_grads(nan_from_a_branch_not_taken, args, wrt=(0, 1), order=2)
+
+
+# ---- a pullback or a jvp never changes what the caller holds (issue 9 item 5) ----------------
+# The reverse sweep put back the items an index write overwrote into the array itself: the
+# caller's argument, or the value the vjp returned, changed when the pullback ran, and a
+# second pullback call started from the restored array. Now a restore nothing reads is not
+# made at all, and one that is read writes into the reverse sweep's own copy.
+
+def write_and_return(A, b):
+    A[1] = b
+    return A
+
+
+def test_pullback_leaves_the_returned_value():
+    value, pullback = ag.vjp(write_and_return, wrt=(0, 1))(np.ones(5), 3.0)
+    gA, gb = pullback(np.arange(5.0))
+    assert np.array_equal(value, [1.0, 3.0, 1.0, 1.0, 1.0])
+    assert np.array_equal(gA, [0.0, 0.0, 2.0, 3.0, 4.0]) and gb == 1.0
+
+
+def read_then_write(A, b):
+    c = np.sin(A)
+    A[1] = b * c[0]
+    return A * c
+
+
+def test_pullback_with_a_restore_it_reads():
+    """The reverse of `c = np.sin(A)` reads A as it was before the write."""
+    A = np.array([0.3, 0.5, 0.7])
+    value, pullback = ag.vjp(read_then_write, wrt=(0, 1))(A, 3.0)
+    after, held = A.copy(), value.copy()
+    first, second = pullback(np.ones(3)), pullback(np.ones(3))
+    assert np.array_equal(A, after) and np.array_equal(value, held)
+    for g, s in zip(first, second):
+        assert np.array_equal(g, s)
+    ag.check_grads(read_then_write_on_a_copy, (np.array([0.3, 0.5, 0.7]), 3.0), wrt=(0, 1),
+                   order=2)
+
+
+def read_then_write_on_a_copy(A, b):
+    return read_then_write(np.copy(A), b)
+
+
+def sum_after_a_write(A, b):
+    return np.sum(read_then_write(A, b))
+
+
+def test_grad_leaves_the_argument_as_the_function_does():
+    A, B = np.array([0.3, 0.5, 0.7]), np.array([0.3, 0.5, 0.7])
+    sum_after_a_write(B, 3.0)
+    ag.grad(sum_after_a_write, wrt=(0, 1))(A, 3.0)
+    assert np.array_equal(A, B)
+
+
+def recurrence_in_place(x):
+    y = x * 1.0
+    z = np.sin(y)
+    for i in range(1, 3):
+        y[i] = np.sin(y[i - 1]) + x[i]
+    return y * z
+
+
+def test_pullback_of_a_recurrence_twice():
+    x = np.array([0.3, 0.5, 0.9])
+    value, pullback = ag.vjp(recurrence_in_place)(x)
+    held = value.copy()
+    first, second = pullback(np.ones(3)), pullback(np.ones(3))
+    assert np.array_equal(first, second) and np.array_equal(value, held)
+    ag.check_grads(recurrence_in_place, (x,))
+
+
+def write_in_a_branch(x, a):
+    if a > 0.0:
+        c = np.sin(x)
+        d = np.sin(c)
+        c[1] = a
+        e = np.sum(d * c)
+    else:
+        e = np.sum(x)
+    return e * a
+
+
+@pytest.mark.parametrize("a", [-0.5, 0.5])
+def test_write_read_back_in_a_branch(a):
+    ag.check_grads(write_in_a_branch, (np.array([0.5, 0.7]), a), wrt=(0, 1), order=2)
+
+
+def write_a_float_into(x, a):
+    x[0] = a
+    return np.sum(x * x)
+
+
+def test_jvp_of_a_write_into_an_argument_not_differentiated():
+    """The tangent of `x` starts at zero: `tx[0] = ta` used to raise NameError."""
+    x = np.array([0.5, 0.7])
+    value, tangent = ag.jvp(write_a_float_into, wrt=1)(x, 0.3, 1.0)
+    assert value == pytest.approx(0.58) and tangent == pytest.approx(0.6)
+    assert ag.grad(write_a_float_into, wrt=1)(np.array([0.5, 0.7]), 0.3) == pytest.approx(0.6)
+
+
+def test_jvp_leaves_the_tangent_it_was_given():
+    tangent = np.array([0.5, 0.25])
+    ag.jvp(write_a_float_into, wrt=(0, 1))(np.array([0.5, 0.7]), 0.3, (tangent, 1.0))
+    assert np.array_equal(tangent, [0.5, 0.25])
+
+
+# ---- tuple assignment inside loops --------------------------------------------------------------
+# Inside a loop, names are assigned in place: `A, B = B, A` became `A = B; B = A`, and a tuple
+# known by its elements (`t = (a, b)`) was unpacked after a loop had changed `a`.
+
+def swap_in_a_loop(A, B, c):
+    for i in range(3):
+        A, B = B * c, A
+    return np.sum(A * np.arange(1.0, 3.0))
+
+
+def test_swap_in_a_loop():
+    A, B = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    assert swap_in_a_loop(A, B, 2.0) == pytest.approx(44.0)
+    value, gradient = ag.value_and_grad(swap_in_a_loop, wrt=(0, 1, 2))(A, B, 2.0)
+    assert value == pytest.approx(44.0)
+    ag.check_grads(swap_in_a_loop, (A, B, 2.0), wrt=(0, 1, 2), order=2)
+
+
+def tuple_read_after_a_loop(a, b):
+    t = (a, b)
+    for i in range(2):
+        a = a * 2.0
+    x, y = t
+    return x * y + a
+
+
+def test_tuple_read_after_a_loop():
+    assert ag.value_and_grad(tuple_read_after_a_loop, wrt=(0, 1))(1.5, 2.0) == \
+        (pytest.approx(9.0), (pytest.approx(6.0), pytest.approx(1.5)))
+    ag.check_grads(tuple_read_after_a_loop, (1.5, 2.0), wrt=(0, 1), order=2)
+
+
+def tuple_rebound_in_a_loop(a, b):
+    t = (a, b)
+    for i in range(2):
+        t = (t[1], t[0] * a)
+    x, y = t
+    return x * y
+
+
+def test_tuple_rebound_in_a_loop():
+    assert ag.grad(tuple_rebound_in_a_loop)(1.5, 2.0) == pytest.approx(13.5)
+    ag.check_grads(tuple_rebound_in_a_loop, (1.5, 2.0), wrt=(0, 1))
+
+
+def written_then_rebound_in_a_loop(x):
+    y = x * 1.0
+    for i in range(2):
+        z = np.sin(y)
+        y[0] = z[1] * 2.0
+        y = y * z
+    return y
+
+
+def test_pullback_twice_through_arrays_a_loop_rebinds():
+    """The write-backs go into the arrays the stacks hold, each logged and undone last."""
+    x = np.array([0.3, 0.5, 0.9])
+    value, pullback = ag.vjp(written_then_rebound_in_a_loop)(x)
+    held = value.copy()
+    first, second = pullback(np.ones(3)), pullback(np.ones(3))
+    assert np.array_equal(first, second) and np.array_equal(value, held)
+    ag.check_grads(written_then_rebound_in_a_loop, (x,), order=2)

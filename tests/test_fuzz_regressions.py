@@ -22,8 +22,6 @@ def swap_in_a_loop(A, B):
     return A
 
 
-@xfail("issue 9 (fuzzer): `A, B = B, A` inside a loop is sequentialized (`A = B; B = A`): "
-       "the value and the gradient are those of returning B")
 def test_swap_in_a_loop():
     A, B = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     value, pullback = ag.vjp(swap_in_a_loop, wrt=(0, 1))(A.copy(), B.copy())
@@ -59,8 +57,6 @@ def write_into_argument(x):
     return np.sum(x ** 2)
 
 
-@xfail("issue 9 (fuzzer): after `x[1] = ...` on an argument, the pullback restores x[1] "
-       "into the captured x itself (`x_ = x` is no copy): a second pullback call is wrong")
 def test_pullback_after_a_write_into_an_argument_twice():
     value, pullback = ag.vjp(write_into_argument)(np.array([0.5, 0.7, 0.9]))
     first, second = pullback(1.0), pullback(1.0)
@@ -75,8 +71,6 @@ def write_in_a_branch(x, a):
     return np.sum(x) * a
 
 
-@xfail("issue 9 (fuzzer): an array written by index only in a branch that did not run: the "
-       "pullback reads it (`c_ = c`) and raises NameError (free variable)")
 def test_write_into_an_array_made_in_a_branch_not_taken():
     value, pullback = ag.vjp(write_in_a_branch, wrt=(0, 1))(np.array([0.5, 0.7]), -0.5)
     gx, ga = pullback(1.0)
@@ -103,8 +97,6 @@ def write_item_forward(x):
     return np.sum(x)
 
 
-@xfail("issue 9 (fuzzer): jvp of a write into an argument (`x[0] -= ...`) writes the "
-       "tangent into the caller's tangent array (`tx[0] = t4`)")
 def test_jvp_of_a_write_into_an_argument():
     tangent = np.array([0.0, 1.0, 0.0])
     _, derivative = ag.jvp(write_item_forward)(np.array([0.5, 0.7, -0.4]), tangent)
@@ -118,9 +110,6 @@ def fill_then_write(a, x):
     return np.sum(y * x)
 
 
-@xfail("issue 9 (fuzzer): jvp: the tangent of a float broadcast into an array "
-       "(`np.zeros(3) + a`) is a read-only broadcast view, and the index write `y[1] += ...` "
-       "writes into it: ValueError, assignment destination is read-only")
 def test_jvp_of_a_write_into_a_broadcast_float():
     x = np.array([0.5, 0.7, 0.2])
     _, derivative = ag.jvp(fill_then_write, wrt=(0, 1))(0.3, x, (1.0, np.zeros(3)))
@@ -135,8 +124,6 @@ def early_return_of_an_index_of_an_index(x, a):
     return x[:1]
 
 
-@xfail("issue 9 (fuzzer): an early return of `x[1:][:1]` in a branch that did not run: "
-       "the pullback reads its temporary, NameError (free variable)")
 def test_early_return_of_an_index_of_an_index():
     ag.check_grads(early_return_of_an_index_of_an_index, (np.array([0.5, 0.7, -0.4]), 0.5),
                    wrt=(0, 1))

@@ -39,7 +39,7 @@ def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
 
 # -- loops ------------------------------------------------------------------------------------
 def _for(stmt: ast.For, low: Lowerer):
-    low.scope.enter(stmt)
+    low.ctx.tuples.forget(low.scope.enter(stmt))
     if isinstance(stmt.target, ast.Name) and _is_call_to(stmt.iter, range, low):
         _range_loop(stmt, low)
     else:
@@ -109,7 +109,7 @@ def _loop_invariant(atom: ast.expr, loop: ast.For, low: Lowerer) -> ast.expr:
 
 
 def _while(stmt: ast.While, low: Lowerer):
-    low.scope.enter(stmt)
+    low.ctx.tuples.forget(low.scope.enter(stmt))
     if _simple(stmt.test):
         test = low.scope.rename(copy.deepcopy(stmt.test))     # evaluated every time
         body = low.nested(stmt.body)
@@ -186,8 +186,21 @@ def _augmented(stmt: ast.AugAssign, low: Lowerer):
 def _unpacking(stmt: ast.Assign, low: Lowerer):
     """An assignment to a tuple or list of targets, or to several targets."""
     atom = low.atom(stmt.value)
+    if low.out.depth > 0:
+        # Targets are assigned in place, one after the other: `a, b = b, a` reads the
+        # values the targets had before into temporaries first.
+        atom = _before(atom, {low.scope.current[n] for n in assigned_names([stmt])}, low)
     for target in stmt.targets:
         _assign_target(target, atom, low)
+
+
+def _before(atom: ast.expr, targets: set[str], low: Lowerer) -> ast.expr:
+    """`atom`, its elements that name one of `targets` copied to temporaries."""
+    if isinstance(atom, (ast.Tuple, ast.List)):
+        return type(atom)([_before(e, targets, low) for e in atom.elts], ast.Load())
+    if isinstance(atom, ast.Name) and atom.id in targets:
+        return low.out.temp(atom)
+    return atom
 
 
 def _assign_target(target: ast.expr, atom: ast.expr, low: Lowerer):

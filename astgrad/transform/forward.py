@@ -15,6 +15,9 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy as np
+
+from .. import runtime
 from ..errors import NoRuleError
 from . import registry
 from .activity import Activity
@@ -48,6 +51,7 @@ class _Forward:
         self.callee_jvp = callee_jvp
         self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
         self._tangents: dict[str, str] = {}
+        self.written = _written_into(tree.body, ns)
 
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
@@ -64,6 +68,7 @@ class _Forward:
                                 [load(t), load(p), ast.Constant(where)]))
                   for t, p in zip(names, wrt)]
         stmts = commented(self.block(body), self.source, "")
+        stmts = self._owned_tangents(wrt) + stmts
         outputs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
         tangents = [self.tangent_of(o) for o in outputs]
         tangent = tangents[0] if not isinstance(ret.value, ast.Tuple) \
@@ -77,6 +82,18 @@ class _Forward:
             if isinstance(stmt, ast.stmt) and not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
         return ast.fix_missing_locations(fn)
+
+    def _owned_tangents(self, wrt) -> list[ast.stmt]:
+        """The tangents of the parameters the function writes into, its own to write
+        into: a copy of the caller's, or a zero when the parameter is not differentiated
+        yet varies (a varying value is written into it)."""
+        out = []
+        for p in parameters(self.tree):
+            if p in self.written and p in self.varied:
+                value = self.owned(load(self.tangent(p)), p) if p in wrt \
+                    else self.zero(load(p))
+                out.append(assign(self.tangent(p), value))
+        return out
 
     # -- tangents ------------------------------------------------------------------------------
     def tangent(self, name: str) -> str:
@@ -118,8 +135,30 @@ class _Forward:
             return [stmt]
         t = self.tangent(target)
         if calls_user_function(stmt.value, self.ns):
-            return statements.tangent_call_user(stmt, self)
-        return [stmt, assign(t, rule_for(VALUE_RULES, stmt.value, "forward")(stmt, self))]
+            out = statements.tangent_call_user(stmt, self)
+            return out + [assign(t, self.owned(load(t), target))] \
+                if target in self.written else out
+        tangent = rule_for(VALUE_RULES, stmt.value, "forward")(stmt, self)
+        if target not in self.written or _fresh(tangent, self.ns):
+            return [stmt, assign(t, tangent)]
+        if self.kinds.get(target, UNKNOWN).ndim is None:     # `owned` reads it twice
+            return [stmt, assign(t, tangent), assign(t, self.owned(load(t), target))]
+        return [stmt, assign(t, self.owned(tangent, target))]
+
+    def owned(self, tangent: ast.expr, name: str) -> ast.expr:
+        """A copy of `tangent`, the tangent of `name`, which an index write is about to
+        write into: never into a tangent that is also another value's, the caller's,
+        or a read-only broadcast. A list's copy is a list. Of a value of unknown kind,
+        `tangent` must be a name."""
+        kind = self.kinds.get(name, UNKNOWN)
+        if kind.dtype == "O" or kind.ndim is None:
+            as_list = call(self.ns, "list", [tangent])
+            if kind.dtype == "O":
+                return as_list
+            test = call(self.ns, "isinstance", [copy.deepcopy(tangent), self.ns.ref(list)])
+            return ast.IfExp(test, as_list, call(self.ns, "np.copy", [copy.deepcopy(tangent)]))
+        return call(self.ns, "np.copy", [tangent])
+
 
     def apply(self, stmt) -> ast.expr:
         """The tangent of a primitive's result: its rules' terms, summed."""
@@ -172,6 +211,24 @@ class _Forward:
     def _all_scalar(self, args, target) -> bool:
         kinds = [expr_kind(v, self.kinds, self.ns) for v in args.values() if v is not None]
         return all(k.ndim == 0 for k in kinds) and self.kinds.get(target, UNKNOWN).ndim == 0
+
+
+def _written_into(body, ns) -> set[str]:
+    """The names whose items the function writes: `x[i] = v`, `np.add.at(x, i, v)`."""
+    out = set()
+    for node in (n for s in body for n in ast.walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript) \
+                and isinstance(node.targets[0].value, ast.Name):
+            out.add(node.targets[0].value.id)
+        elif is_add_at(node, ns):
+            out.add(node.args[0].id)
+    return out
+
+
+def _fresh(tangent: ast.expr, ns) -> bool:
+    """Is this tangent a new array nothing else holds (arithmetic, a zero)?"""
+    return isinstance(tangent, (ast.BinOp, ast.UnaryOp)) or isinstance(tangent, ast.Call) \
+        and ns.value(tangent.func) in (np.zeros_like, np.zeros, runtime.zeros_like)
 
 
 def _with_tangents_last(args: ast.arguments, params: list[str]) -> ast.arguments:

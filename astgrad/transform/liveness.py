@@ -13,13 +13,19 @@ from .build import reads
 _FIXED_POINT_ROUNDS = 20     # a bound on the rounds of a loop head's fixed point
 
 
-def _uses(node) -> set[str]:
-    return set(reads(node)) if node is not None else set()
+def _reads(node) -> set[str]:
+    return set(reads(node))
 
 
-def liveness(stmts, live_after: set[str]) -> dict[int, set[str]]:
-    """For each statement (by id), the names whose value may be read after it."""
+def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:
+    """For each statement (by id), the names whose value may be read after it.
+
+    `uses(node)` gives the names an expression (or an item target: `x[i] = v` reads
+    `x` and `i`, the rest of `x` being kept) reads; by default, every name in it."""
     record: dict[int, set[str]] = {}
+
+    def _uses(node) -> set[str]:
+        return uses(node) if node is not None else set()
 
     def block(stmts, live):
         for stmt in reversed(stmts):

@@ -71,6 +71,15 @@ class KnownTuples:
     def record(self, name: str, elements: list[ast.expr]) -> None:
         self._elements[name] = elements
 
+    def forget(self, names: set[str]) -> None:
+        """`names` are about to be assigned in place (inside an `if`/`for`/`while`): a
+        tuple they name, or that holds one of them, is known by its elements no more
+        (the elements' names would then read the new values)."""
+        for name in [n for n, elements in self._elements.items() if n in names
+                     or any(isinstance(e, ast.Name) and e.id in names
+                            for element in elements for e in ast.walk(element))]:
+            del self._elements[name]
+
     def elements(self, atom: ast.expr) -> list[ast.expr] | None:
         """The elements of the tuple `atom` names, if it names a known one."""
         if isinstance(atom, ast.Name):
@@ -123,11 +132,13 @@ class Scope:
         """`node` as generated code spells it (a name not assigned here is read live)."""
         return _Rename(self.current).visit(node)
 
-    def enter(self, stmt: ast.stmt) -> None:
-        """Fix one name for each variable compound `stmt` assigns, before lowering it."""
+    def enter(self, stmt: ast.stmt) -> set[str]:
+        """Fix one name for each variable compound `stmt` assigns, before lowering it;
+        return those names."""
         for name in assigned_names([stmt]):
             if name not in self.current:
                 self.current[name] = self._new_name(name)
+        return {self.current[name] for name in assigned_names([stmt])}
 
     def target(self, name: str, depth: int) -> str:
         """The generated name an assignment to the user's `name` writes, `depth`

@@ -119,7 +119,7 @@ class _Normalizer:
             desugar.desugar(stmt, self)             # tuple or chained assignment
 
     def _if(self, stmt):
-        self.scope.enter(stmt)
+        self.ctx.tuples.forget(self.scope.enter(stmt))
         test = self.out.snapshot(self.atom(stmt.test))
         body, orelse = self.nested(stmt.body), self.nested(stmt.orelse)
         if isinstance(test, ast.Constant):

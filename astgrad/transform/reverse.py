@@ -56,6 +56,7 @@ class Sweeps:
     seeds: list[str]               # the pullback's parameters (vjp)
     stacks: dict[str, str]         # saved variable (`"x[]"`: x's items) -> its stack
     shapes: dict[str, str]         # forward names sharing a shape (see `Shapes`)
+    sequences: frozenset[str] = frozenset()   # names holding Python lists or tuples
 
     def as_module(self) -> ast.Module:
         """The sweeps one after the other, to print between passes (`ASTGRAD_DEBUG`)."""
@@ -115,7 +116,7 @@ class _Reverse:
         backward = zeros + seeding + backward
         located(checks + backward, ret)           # what no user line made: the `return`'s
         return Sweeps(self.fn, forward, checks, backward, gradients, list(self.plan.seeds),
-                      self.stacks.names, self.shapes.rep)
+                      self.stacks.names, self.shapes.rep, self.plan.sequences)
 
     def block(self, stmts, depth) -> tuple[list, list]:
         forward, backward = [], []

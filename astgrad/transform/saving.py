@@ -25,6 +25,7 @@ from .build import assign, load, located, parameters, reads
 from .liveness import liveness
 from .naming import Namer
 from .request import Request
+from . import restores
 from .reverse import Sweeps
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
@@ -33,13 +34,20 @@ __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from
 def save(sweeps: Sweeps, ns, namer: Namer, request: Request) -> Sweeps:
     """`sweeps` with only the saves the reverse sweep needs; see the module docstring."""
     stacks = dict(sweeps.stacks)
-    forward, backward = _prune(sweeps.forward, sweeps.backward, sweeps.gradients, stacks, ns)
-    forward = _initial_values(stacks, _defined_first(sweeps.function)) + \
-        [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
+    forward, backward = _prune(sweeps.function, sweeps.forward, sweeps.backward,
+                               sweeps.gradients, stacks, ns)
+    initial = _initial_values(stacks, _defined_first(sweeps.function))
+    forward = [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
     checks, gradients = sweeps.checks, sweeps.gradients
+    checks, backward = restores.put_back(checks, backward, sweeps.function, sweeps.sequences,
+                                         namer, _walk, pullback=request.mode == "vjp")
     if request.mode == "vjp":
         checks, backward, gradients = _private_copies(checks, backward, gradients, forward,
                                                       stacks, namer)
+    # A name only a branch or a loop assigns may have no value where the reverse sweep
+    # reads it unconditionally (a zero adjoint of its shape, a pullback's copy): None.
+    forward = initial + [assign(v, ast.Constant(None)) for v in _maybe_unbound(
+        sweeps.function, checks + backward, gradients, initial, stacks)] + forward
     located(forward + checks + backward, sweeps.function.body[-1])   # the new statements
     return replace(sweeps, forward=forward, checks=checks, backward=backward,
                    gradients=gradients, stacks=stacks)
@@ -63,10 +71,15 @@ def _push_to(stmt):
     return None
 
 
-def _prune(forward, backward, results, stacks: dict[str, str], ns):
+def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
     """Drop the saves whose restored values the reverse sweep never reads, and save
     only the shape of a value the reverse sweep reads only for its shape."""
-    live = liveness(backward, set().union(*(set(reads(r)) for r in results)))
+    results = set().union(*(set(reads(r)) for r in results))
+    items = restores.prune(function, backward, results, stacks, ns, _walk)
+    keep = lambda s: not ((restores.item_pop_of(s) or (None, None))[1] in items  # noqa: E731
+                          or _push_to(s) in items)
+    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    live = liveness(backward, results)
     needed = set()
     for stmt in _walk(backward):
         pop = _pop_of(stmt)
@@ -175,6 +188,21 @@ def _defined_first(fn: ast.FunctionDef) -> set[str]:
     return out
 
 
+def _maybe_unbound(fn: ast.FunctionDef, reverse, gradients, initial, stacks) -> list[str]:
+    """The forward names the `reverse` sweep reads outside its loops and branches that
+    only a loop or a branch of `fn` assigns, and that start with no value yet."""
+    always = set(parameters(fn)) | {s.targets[0].id for s in fn.body[:-1]
+                                    if isinstance(s, ast.Assign)
+                                    and isinstance(s.targets[0], ast.Name)}
+    always |= {a.targets[0].id for a in initial} | set(stacks.values())
+    assigned = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Store)}
+    read = [n for s in reverse for n in reads(
+        s.test if isinstance(s, (ast.If, ast.While)) else s.iter if isinstance(s, ast.For)
+        else s)] + [n for g in gradients for n in reads(g)]
+    return sorted({n for n in read if n in assigned and n not in always})
+
+
 def _initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]:
     """`v = None` for a saved variable that may be pushed before it has a value."""
     return [assign(v, ast.Constant(None)) for v in stacks
@@ -213,7 +241,9 @@ def _private_names(body, forward, stacks) -> list[str]:
     assigned = set()
     for node in (n for s in body for n in ast.walk(s)):
         for target in node.targets if isinstance(node, ast.Assign) else []:
-            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            # the names an assignment binds: `x[i] = v` binds none (it writes into x)
+            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Store)}
     loop_only -= assigned
     assigned |= {n.id for s in body for n in ast.walk(s)
                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_only

@@ -1,0 +1,217 @@
+"""The items an index write overwrote, as the reverse sweep writes them back (a part
+of the saving pass).
+
+`x[i] = v` saves the items it overwrites, and the reverse sweep writes them back
+into the same array (`x[i] = saved_x_items.pop()`): every value it reads
+afterwards, a view of `x` taken going forward included, is then what it was going
+forward. Decided on the whole reverse sweep:
+* `prune`: a write-back whose items nothing reads afterwards is not made, nor the
+  save it pops;
+* `put_back`: the arrays the remaining write-backs change end the reverse sweep as
+  the forward sweep left them. An array the function assigns once (an argument, a
+  value the vjp returned) is copied first and written back last; for a pullback,
+  whose array of a loop may be any of the ones its stacks hold, each write-back
+  first logs what it overwrites, and the log is undone last. So a pullback never
+  changes a value its caller holds, and running it twice gives the same result.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+import numpy as np
+
+from .. import runtime
+from . import registry
+from .build import assign, load, parameters, reads
+from .liveness import liveness
+
+
+def item_pop_of(stmt):
+    """`(base, stack)` if `stmt` is `base[index] = stack.pop()`, a write-back."""
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript) \
+            and isinstance(stmt.targets[0].value, ast.Name) \
+            and isinstance(stmt.value, ast.Call) and not stmt.value.args \
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "pop" \
+            and isinstance(stmt.value.func.value, ast.Name):
+        return stmt.targets[0].value.id, stmt.value.func.value.id
+    return None
+
+
+# -- write-backs nothing reads ----------------------------------------------------------------
+def prune(function, backward, results: set[str], stacks: dict[str, str], ns,
+          walk) -> set[str]:
+    """The stacks of overwritten items that no write-back needs (the elements of the
+    array, or of a view of it, are not read again in the reverse sweep), taken out of
+    `stacks`; `walk` is the saving pass's walk of nested statements."""
+    items = {s for v, s in stacks.items() if v.endswith("[]")}
+    targets = {id(s.targets[0]) for s in walk(backward)
+               if (item_pop_of(s) or (0, 0))[1] in items}
+    live = liveness(backward, results, _content_reads(targets, ns))
+    views = _views(function, ns)
+    dropped = items - {pop[1] for stmt in walk(backward) if (pop := item_pop_of(stmt))
+                       and views.get(pop[0], {pop[0]}) & live.get(id(stmt), set())}
+    for var in [v for v, s in stacks.items() if s in dropped]:
+        del stacks[var]
+    return dropped
+
+
+# Calls that make a new array (besides the elementwise ones): not a view of an argument.
+_NEW = {np.copy, np.array, np.zeros_like, np.ones_like, np.sum, np.mean, np.dot, np.outer,
+        np.matmul, np.stack, np.concatenate}
+
+
+def _views(function: ast.FunctionDef, ns) -> dict[str, set[str]]:
+    """For each name, the names that may share its elements (itself included): a name
+    assigned a name, an item, a slice, an attribute of it or a call on it, except
+    arithmetic and calls known to make new arrays."""
+    edges: dict[str, set[str]] = {}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+            continue
+        value = node.value
+        if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)) or \
+                isinstance(value, ast.Call) and _new_array(value, ns):
+            continue
+        for name in reads(value):
+            edges.setdefault(name, set()).add(node.targets[0].id)
+            edges.setdefault(node.targets[0].id, set()).add(name)
+    out = {}
+    for start in edges:
+        seen, todo = {start}, [start]
+        while todo:
+            for m in edges.get(todo.pop(), ()):
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        out[start] = seen
+    return out
+
+
+def _new_array(value: ast.Call, ns) -> bool:
+    try:
+        fn = ns.value(value.func)
+        prim = registry.lookup(fn)
+    except TypeError:
+        return False
+    return fn in _NEW or prim is not None and prim.elementwise
+
+
+# Calls that read only the shape of an array (arguments by position; None: all of them).
+_SHAPE_READS = {np.shape: None, np.zeros_like: None, np.ones_like: None, len: None,
+                runtime.unbroadcast: (1,), runtime.shaped_like: (1,), runtime.check_seed: (1,),
+                runtime.broadcast_like: (1,)}
+
+
+def _content_reads(targets: set[int], ns):
+    """`uses` for `liveness`: the names whose elements a node reads. The array a
+    write-back in `targets` writes into, and an array read only for its shape
+    (`np.zeros_like(x)`, `x.shape`), are not."""
+    def uses(node) -> set[str]:
+        if id(node) in targets:
+            return set(reads(node.slice))
+        skip = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Attribute) and n.attr in ("shape", "ndim", "size", "dtype"):
+                skip.add(id(n.value))
+            elif isinstance(n, ast.Call) and (positions := _shape_call(n, ns)) is not False:
+                skip |= {id(a) for i, a in enumerate(n.args) if positions is None
+                         or i in positions}
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Load) and id(n) not in skip}
+    return uses
+
+
+def _shape_call(node: ast.Call, ns):
+    """The positions of the arguments `node` reads only the shape of (None: all), or
+    False."""
+    try:
+        return _SHAPE_READS.get(ns.value(node.func), False)
+    except TypeError:                            # an unhashable callee
+        return False
+
+
+# -- arrays left as the forward sweep left them -----------------------------------------------
+def put_back(checks, backward, function: ast.FunctionDef, sequences, namer, walk,
+             pullback: bool) -> tuple[list, list]:
+    """`(checks, backward)` with what leaves every array a write-back changes as the
+    forward sweep left it (see the module docstring)."""
+    restored = sorted({pop[0] for s in walk(backward) if (pop := item_pop_of(s))})
+    once = _assigned_once(function)
+    first, last = [], []
+    for name in (n for n in restored if n in once):
+        kept = namer.fresh(f"{name}_kept")
+        listed = name in sequences
+        first.append(assign(kept, _list(load(name)) if listed else _np_copy(load(name))))
+        whole = ast.Slice(None, None, None) if listed else ast.Constant(Ellipsis)
+        last.append(ast.Assign([ast.Subscript(load(name), whole, ast.Store())], load(kept)))
+    logged = [n for n in restored if n not in once] if pullback else []
+    if logged:
+        undo = namer.fresh("undo")
+        backward = _logging(backward, set(logged), undo, set(sequences))
+        first.append(assign(undo, ast.List([], ast.Load())))
+        last.append(_undoing(undo, namer))
+    return checks + first, backward + last
+
+
+def _assigned_once(function: ast.FunctionDef) -> set[str]:
+    """The names that hold one value all through the function: parameters it never
+    assigns, and names assigned once, outside any loop or branch."""
+    stores: dict[str, int] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    top = {s.targets[0].id for s in function.body if isinstance(s, ast.Assign)
+           and isinstance(s.targets[0], ast.Name)}
+    return {p for p in parameters(function) if p not in stores} | \
+        {n for n in top if stores.get(n) == 1}
+
+
+def _logging(stmts, logged: set[str], undo: str, lists: set[str]) -> list[ast.stmt]:
+    """`stmts` where each write-back into a name in `logged` first logs the array, the
+    index and the items it overwrites."""
+    out = []
+    for stmt in stmts:
+        pop = item_pop_of(stmt)
+        if pop and pop[0] in logged:
+            target = stmt.targets[0]
+            items = ast.Subscript(load(pop[0]), copy.deepcopy(target.slice), ast.Load())
+            if pop[0] not in lists:
+                items = _np_copy(items)
+            entry = ast.Tuple([load(pop[0]), _index_value(target.slice), items], ast.Load())
+            out.append(ast.Expr(ast.Call(ast.Attribute(load(undo), "append", ast.Load()),
+                                         [entry], [])))
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                setattr(stmt, field, _logging(inner, logged, undo, lists))
+        out.append(stmt)
+    return out
+
+
+def _undoing(undo: str, namer) -> ast.While:
+    """`while undo: array, index, items = undo.pop(); array[index] = items`."""
+    array, index, items = (namer.fresh(n) for n in ("array", "index", "items"))
+    target = ast.Tuple([ast.Name(n, ast.Store()) for n in (array, index, items)], ast.Store())
+    take = ast.Assign([target], ast.Call(ast.Attribute(load(undo), "pop", ast.Load()), [], []))
+    write = ast.Assign([ast.Subscript(load(array), load(index), ast.Store())], load(items))
+    return ast.While(load(undo), [take, write], [])
+
+
+def _index_value(index: ast.expr) -> ast.expr:
+    """An expression whose value is the index `index` spells (`1:3` is `slice(1, 3)`)."""
+    if isinstance(index, ast.Slice):
+        return ast.Call(ast.Name("slice", ast.Load()),
+                        [copy.deepcopy(p) if p is not None else ast.Constant(None)
+                         for p in (index.lower, index.upper, index.step)], [])
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple([_index_value(e) for e in index.elts], ast.Load())
+    return copy.deepcopy(index)
+
+
+def _np_copy(value: ast.expr) -> ast.Call:
+    return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "copy", ast.Load()), [value], [])
+
+
+def _list(value: ast.expr) -> ast.Call:
+    return ast.Call(ast.Name("list", ast.Load()), [value], [])
