@@ -78,7 +78,7 @@ def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
 
 
 def _minus(a, b, h):
-    if isinstance(a, tuple):
+    if isinstance(a, (tuple, list)):
         return tuple(_minus(x, y, h) for x, y in zip(a, b))
     return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / h
 
@@ -91,6 +91,9 @@ def _combine(half, full):
 
 def _pairs(analytic, numeric, prefix=()):
     if isinstance(numeric, tuple):
+        if not isinstance(analytic, (tuple, list)) or len(analytic) != len(numeric):
+            raise AssertionError(f"the jvp is {type(analytic).__name__}, the output a "
+                                 f"sequence of {len(numeric)}.")
         for i, (a, n) in enumerate(zip(analytic, numeric)):
             yield from _pairs(a, n, prefix + (i,))
         return
@@ -102,7 +105,7 @@ def _pairs(analytic, numeric, prefix=()):
 
 
 def _is_scalar(value) -> bool:
-    return not isinstance(value, tuple) and np.ndim(value) == 0
+    return not isinstance(value, (tuple, list)) and np.ndim(value) == 0
 
 
 def _projected(f, v):
@@ -111,8 +114,7 @@ def _projected(f, v):
     import inspect
     import linecache
     params = ", ".join(inspect.signature(f).parameters)
-    parts = [f"np.sum(out[{i}] * v[{i}])" for i in range(len(v))] if isinstance(v, tuple) \
-        else ["np.sum(out * v)"]
+    parts = [f"np.sum(out{path} * v{path})" for path in _paths(v)]
     text = (f"def projected({params}):\n    out = f({params})\n"
             f"    return {' + '.join(parts)}\n")
     filename = f"<astgrad check_grads: projection of {getattr(f, '__name__', 'f')}>"
@@ -120,6 +122,13 @@ def _projected(f, v):
     namespace = {"np": np, "f": f, "v": v}
     exec(compile(text, filename, "exec"), namespace)
     return namespace["projected"]
+
+
+def _paths(v, prefix=""):
+    """The index paths (`"[1][0]"`) of the arrays and numbers in a nest of sequences."""
+    if isinstance(v, (tuple, list)):
+        return [p for i, item in enumerate(v) for p in _paths(item, f"{prefix}[{i}]")]
+    return [prefix]
 
 
 def _agree_with_grad(f, args, wrt, v, grads, names):
@@ -130,8 +139,8 @@ def _agree_with_grad(f, args, wrt, v, grads, names):
 
 
 def _like(value, rng):
-    if isinstance(value, tuple):
-        return tuple(_like(v, rng) for v in value)
+    if isinstance(value, (tuple, list)):            # a list output's seed is a list
+        return type(value)(_like(v, rng) for v in value)
     if np.ndim(value) == 0:
         return float(rng.uniform(0.5, 1.5))
     return rng.uniform(0.5, 1.5, size=np.shape(value))
@@ -176,6 +185,6 @@ def _central(f, args, pos, index, v):
 
 
 def _dot(v, out):
-    if isinstance(out, tuple):
+    if isinstance(out, (tuple, list)):
         return sum(_dot(a, b) for a, b in zip(v, out))
     return float(np.sum(np.asarray(v) * np.asarray(out, dtype=np.float64)))

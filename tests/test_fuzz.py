@@ -30,17 +30,8 @@ TIMEOUT = 30.0
 # minimal repro in tests/test_fuzz_regressions.py. `python -m tests.fuzz known` prints this
 # table again for the astgrad it imports.
 KNOWN: dict[int, str] = {
-    **dict.fromkeys([3, 23, 40, 50, 160, 177, 199], REASON['list index with a slice']),
-    **dict.fromkeys([54, 60, 130, 151, 172, 180, 187], REASON['list of tuples']),
-    **dict.fromkeys([4, 11, 102, 158], REASON['list rebound']),
-    **dict.fromkeys([25, 116, 144, 179], REASON['shape changes per iteration']),
-    **dict.fromkeys([59, 131, 165], REASON['branches of different shapes']),
-    **dict.fromkeys([129, 132, 137, 195], REASON['helper writes its argument']),
-    **dict.fromkeys([20], REASON['second order object array']),
-    **dict.fromkeys([88], REASON['second order list in a loop']),
-    79: "issue 9 (fuzzer): `x[[0]]` read in a loop that writes into x is computed again at "
-        "the top of each reverse iteration, after the write (a read the loop changes in place "
-        "is not recomputable)",
+    **dict.fromkeys([3], REASON['helper writes its argument']),
+    **dict.fromkeys([59], REASON['branches of different shapes']),
 }
 
 

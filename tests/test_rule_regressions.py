@@ -106,3 +106,55 @@ def test_the_zeroth_power_keeps_its_mixed_second_derivative(f, x, y):
     # d2/dxdy x ** y at y = 0 is 1 / x: the guard on the exponent applies only where x is 0
     ag.check_grads(f, (x, y), wrt=(0, 1), order=2)
 
+
+# ---- item 1: nested lists of differentiated values in np.array ------------------------
+
+def nested_array(x):
+    return np.array([[x, 2.0 * x], [x ** 2, x]])
+
+
+def nested_asarray(x):
+    return np.asarray(((x, 2.0 * x), [x ** 2, x]))
+
+
+def nested_three_deep(x):
+    return np.sum(np.array([[[x, x], [x, 1.0]], [[2.0, x], [x, x]]]) ** 2)
+
+
+@pytest.mark.parametrize("f", [nested_array, nested_asarray])
+def test_nested_lists_in_np_array(f):
+    assert ag.vjp(f)(3.0)[1](np.ones((2, 2))) == 10.0
+    assert np.array_equal(ag.jvp(f)(3.0, 1.0)[1], [[1.0, 2.0], [6.0, 1.0]])
+    ag.check_grads(f, (3.0,), order=2)
+    ag.check_grads(f, (np.array([1.0, -2.0]),), order=2)
+
+
+def test_three_deep_lists_in_np_array():
+    ag.check_grads(nested_three_deep, (0.7,), order=2)
+
+
+# ---- item 2: the special indexing objects are refused, never a zero derivative ------------
+
+def r_of(x, c):
+    return np.r_[x, c]
+
+
+def c_of(x, c):
+    return np.c_[x, c]
+
+
+def r_of_a_slice(x):
+    return x[np.s_[1:]] * np.r_[0.0, 1.0, 2.0]      # constant indexing objects are fine
+
+
+@pytest.mark.parametrize("f, fix", [(r_of, "np.concatenate"), (c_of, "np.column_stack")])
+def test_r_and_c_with_differentiated_values_are_refused(f, fix):
+    args = (np.ones(2), np.ones(2))
+    with pytest.raises(ag.AstgradError, match=fix):
+        ag.vjp(f)(*args)
+    with pytest.raises(ag.AstgradError, match=fix):
+        ag.jvp(f)(*args, np.ones(2))
+
+
+def test_constant_indexing_objects_still_work():
+    ag.check_grads(r_of_a_slice, (np.array([0.3, -1.2, 2.0, 0.5]),), order=2)

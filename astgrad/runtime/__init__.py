@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AstgradError, NonScalarOutputError, SeedShapeError
+from ..errors import AstgradError, InternalError, NonScalarOutputError, SeedShapeError
 from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, restack_like,
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
@@ -78,8 +78,18 @@ def check_scalar(value, where):
 
 def check_seed(seed, value, where):
     """Refuse a pullback seed whose shape is not the output's (a plain 0.0 stands for
-    the zero seed of an output nothing depends on)."""
+    the zero seed of an output nothing depends on). The seed of a list or tuple output
+    is a list or tuple of seeds, one per element, each checked against its element."""
     if type(seed) is float and seed == 0.0:
+        return
+    if isinstance(value, (list, tuple)):
+        if not isinstance(seed, (list, tuple)) or len(seed) != len(value):
+            raise SeedShapeError(
+                f"the pullback seed is {_describe(seed)} but the output is "
+                f"{_describe(value)}.", where,
+                fix="Pass a list with one seed per element of the output.")
+        for s, v in zip(seed, value):
+            check_seed(s, v, where)
         return
     if np.shape(seed) != np.shape(value):
         raise SeedShapeError(
@@ -88,8 +98,28 @@ def check_seed(seed, value, where):
 
 
 def add_each(adjoints, parts):
-    """Add a sequence of adjoints into a list of adjoints, element by element."""
-    return [a + p for a, p in zip(adjoints, parts)]
+    """The adjoints of a list plus those of another list of the same length, element by
+    element (an element that is itself a list is added element by element in turn), as
+    a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
+    array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows."""
+    if not isinstance(adjoints, (list, tuple)):
+        if not isinstance(parts, (list, tuple)):
+            return adjoints + parts
+        if _is_zero(adjoints):
+            return list(parts)
+        raise InternalError(f"astgrad added a list of adjoints to {_describe(adjoints)}.")
+    if _is_zero(parts):
+        return list(adjoints)
+    if not isinstance(parts, (list, tuple)) and np.ndim(parts) == 0:
+        raise InternalError(f"astgrad added {_describe(parts)} to the adjoints of a list.")
+    if len(adjoints) != len(parts):             # parts: a list, or an array by its rows
+        raise InternalError(f"astgrad added the adjoints of lists of different lengths "
+                            f"({len(adjoints)} and {len(parts)}).")
+    return [add_each(a, p) for a, p in zip(adjoints, parts)]
+
+
+def _is_zero(x) -> bool:
+    return type(x) is float and x == 0.0
 
 
 def shaped_like(g, x):
@@ -142,11 +172,13 @@ def check_tangent(tangent, value, where):
 
 
 def zeros_like(x):
-    """A zero gradient of `x`'s type: 0.0 for a Python number, else an array."""
-    if isinstance(x, (int, float)):
+    """A zero gradient of `x`'s type: 0.0 for a Python number (or for the `None` a
+    variable holds before it has a value), an array for an array. For a list or tuple,
+    a list of adjoints: one zero per element, each shaped like its element."""
+    if x is None or isinstance(x, (int, float)):
         return 0.0
-    if isinstance(x, (list, tuple)):      # a list of adjoints: one zero per element
-        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(v) for v in x]
     return np.zeros_like(x)
 
 

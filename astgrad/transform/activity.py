@@ -13,9 +13,13 @@ import ast
 import types
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import registry
 from .build import is_add_at, is_method_call, reads
 from .resolve import Namespace
+
+SPECIAL_INDEXING = ("r_", "c_", "s_", "index_exp", "mgrid", "ogrid")
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,16 @@ def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     """The names whose derivative flows into `value`'s result."""
     if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)):
         return []
-    if isinstance(value, ast.Subscript):
-        return reads(value.value)
+    if isinstance(value, ast.Subscript):      # np.r_[x, c]: refused by the passes, by name
+        special = any(ns.value(value.value) is getattr(np, k) for k in SPECIAL_INDEXING)
+        return reads(value) if special else reads(value.value)
     if isinstance(value, ast.Call) and is_method_call(value, "pop"):
         return [value.func.value.id]
     if isinstance(value, ast.Call):
         fn = ns.value(value.func)
         prim = registry.lookup(fn)
+        if prim is not None and fn in (zip, enumerate, reversed):
+            return reads(value)            # refused where a derivative would flow through
         if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff:
             return []
         if prim is not None and prim.vjps and prim.signature is not None:

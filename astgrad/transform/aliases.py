@@ -7,22 +7,58 @@ reads the changed array through it; generated code that rewrote `x += v` as
 write is refused with an `InPlaceError` naming the other name and the fix.
 
 `Aliases` records, as the normalize walk binds names, which generated names
-may share an array, and checks each in-place write; `reads_after` is the
-analysis it checks against (computed on the restructured user code).
+may share an array, and each in-place write another name read afterwards may
+see; `reads_after` is the analysis it checks against (computed on the
+restructured user code). Whether two names really share is settled once the
+kinds of values are known (`refuse`, after the kinds pass): a Python number is
+never changed in place (`c = x; x /= 2.0` rebinds `x`), and an item of an
+array (`x[0]` of a vector) or a fancy index (`x[[0, 1]]`) is a copy, not a view.
 """
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from ..errors import InPlaceError
+from .lattice import UNKNOWN, Kind
+
+
+@dataclass(frozen=True)
+class _Write:
+    """An in-place write that names read afterwards may see, to be settled by kinds."""
+
+    name: str                            # the generated name written into
+    augmented: bool                      # `x op= v`: a Python number is rebound instead
+    others: tuple[tuple[str, str], ...]  # (user's name, generated name) read afterwards
+    user: str                            # the user's name written into, or the parameter
+    what: str
+    where: str
+    callee: str | None = None            # the function called through its vjp that writes
 
 
 class Aliases:
     """Groups of generated names that may name one array (conservatively: a name
-    assigned a name or an item or slice of a name joins that name's group)."""
+    assigned a name or an item or slice of a name joins that name's group).
+
+    A list made where it is written (`xs = [a, b]`, `xs = []`) is a new object, and an
+    item read from it (`v = xs[i]`) names that item, not the list: writing
+    `xs[i] = w` leaves `v` as it was, while writing into `v` changes what `xs` holds."""
 
     def __init__(self):
         self._groups: dict[str, set[str]] = {}
+        self._lists: set[str] = set()           # names bound to a list made in the code
+        self._items: dict[str, str] = {}         # a name of an item -> its list's name
+        self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
+        self.writes: list[_Write] = []
+
+    def made_list(self, target: str) -> None:
+        """Record `target = [...]`: a new list, which no other name shares yet."""
+        self._groups.pop(target, {target}).discard(target)
+        self._items.pop(target, None)
+        self._lists.add(target)
+
+    def is_list(self, name: str) -> bool:
+        return name in self._lists
 
     def bind(self, target: str, rhs: ast.expr) -> None:
         """Record the lowered assignment `target = rhs`."""
@@ -31,29 +67,167 @@ class Aliases:
             else None
         if source is None:
             return
+        if isinstance(rhs, ast.Subscript) and source in self._lists \
+                and not isinstance(rhs.slice, ast.Slice):
+            self._items[target] = source
+            return
         group = self._groups.setdefault(source, {source})
         group.add(target)
         self._groups[target] = group
+        for a, b in ((target, source), (source, target)):
+            self._links.setdefault(a, []).append((b, rhs))
+        if source in self._lists:
+            self._lists.add(target)
+
+    def _sharing(self, name: str) -> set[str]:
+        """The names that see a write into `name`: its group, and the lists holding it."""
+        out, todo = set(), [name]
+        while todo:
+            n = todo.pop()
+            for m in self._groups.get(n, {n}) | ({self._items[n]} if n in self._items else set()):
+                if m not in out:
+                    out.add(m)
+                    todo.append(m)
+        return out - {name}
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str) -> None:
+                    where: str, outer: dict[str, str] | None = None) -> None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
-        the array is among `later`, the names read after the write."""
+        the array (or list) is among `later`, the names read after the write, or among
+        `outer` (generated name -> user's name), those a caller of the function being
+        inlined reads after the call. Unless it writes into a list, the refusal waits
+        for the kinds of values (see `refuse`)."""
         name = current.get(user)
-        others = self._groups.get(name, set()) - {name}
-        users = {u for u, g in current.items() if g in others and u != user}
-        shared = sorted(users & later)
-        if shared:
+        others = self._sharing(name)
+        pairs = {(u, g) for u, g in current.items() if g in others and u != user and u in later}
+        pairs |= {(u, g) for g, u in (outer or {}).items() if g in others}
+        shared = sorted(u for u, _ in pairs)
+        if shared and name not in self._lists:
+            augmented = what.endswith("= ...") and not what.startswith("[")
+            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where))
+            return
+        if shared and name in self._lists:
             raise InPlaceError(
-                f"`{user} {what}` changes an array in place that `{shared[0]}` also names, "
+                f"`{user}{what}` changes a list in place that `{shared[0]}` also names, "
                 f"and `{shared[0]}` is read afterwards.", where,
-                fix=f"Make a new value (`{user} = {user} + ...`), or copy first: "
-                    f"`{shared[0]} = {user}.copy()`.")
+                fix=f"Copy the list first: `{user} = list({user})`.")
+
+    def write_call(self, name: str, callee: str, param: str, augmented: bool,
+                   current: dict[str, str], later: set[str], where: str,
+                   outer: dict[str, str] | None = None) -> None:
+        """Record `callee(..., name, ...)`, a call that changes its parameter `param` in
+        place (`augmented`: only by `param op= v`): the caller's names that may share
+        `name` and are read afterwards would see the change."""
+        others = self._sharing(name) | {name}
+        pairs = {(u, g) for u, g in current.items() if g in others and u in later}
+        pairs |= {(u, g) for g, u in (outer or {}).items() if g in others}
+        if pairs:
+            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), param, "", where,
+                                      callee))
+
+    def refuse(self, kinds: dict, ns=None) -> None:
+        """Raise `InPlaceError` for the first recorded write another name read
+        afterwards really sees, now that `kinds` (generated name -> Kind) are known."""
+        for write in self.writes:
+            if write.augmented and _kind(write.name, kinds).py:
+                continue                         # a number: `x op= v` rebinds x
+            for user, other in write.others:
+                if other == write.name or self._shares(write.name, other, kinds):
+                    _refuse(write, user)
+
+    def _shares(self, a: str, b: str, kinds: dict) -> bool:
+        """Can a write into `a` be seen through `b`, given the kinds of values?"""
+        seen, todo = {a}, [a]
+        while todo:
+            n = todo.pop()
+            steps = [m for m, how in self._links.get(n, ()) if _shares_through(how, kinds)]
+            steps += [self._items[n]] if n in self._items else []
+            for m in steps:
+                if m == b:
+                    return True
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return False
+
+
+def _refuse(write: _Write, other: str) -> None:
+    user, what, callee = write.user, write.what, write.callee
+    if callee is not None:
+        raise InPlaceError(
+            f"`{callee}` changes its argument `{user}` in place, and `{other}`, which "
+            f"names the same array, is read after the call.", write.where,
+            fix=f"Pass a copy (`np.copy({other})`), or have `{callee}` return a new value "
+                f"instead.")
+    raise InPlaceError(
+        f"`{user} {what}` changes an array in place that `{other}` also names, "
+        f"and `{other}` is read afterwards.", write.where,
+        fix=f"Make a new value (`{user} = {user} + ...`), or copy first: "
+            f"`{other} = {user}.copy()`.")
+
+
+def _kind(name: str, kinds: dict) -> Kind:
+    return kinds.get(name, UNKNOWN)
+
+
+def _shares_through(how: ast.expr, kinds: dict) -> bool:
+    """Does the assignment of `how` (a name, an item or a slice of one) make a name
+    that shares the elements it reads? Not when it reads a Python number, nor when it
+    reads one element of an array, or picks elements with an array of indices."""
+    if isinstance(how, ast.Name):
+        return not _kind(how.id, kinds).py
+    base = _kind(how.value.id, kinds)
+    if base.py:
+        return False
+    if base.ndim is None or base.dtype == "O":
+        return True
+    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
+    integers = 0
+    for part in parts:
+        if isinstance(part, (ast.List, ast.Tuple)):
+            return False                          # fancy indexing: a copy
+        if isinstance(part, ast.Constant) and type(part.value) is int:
+            integers += 1
+        elif isinstance(part, ast.Name):
+            kind = _kind(part.id, kinds)
+            if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("i", "u", "b"):
+                return False                      # an array of indices or a mask: a copy
+            if kind.ndim == 0 and kind.dtype in ("i", "u"):
+                integers += 1
+            else:
+                return True
+        elif not isinstance(part, ast.Slice):
+            return True                           # None, ..., or an expression
+    return integers != base.ndim or len(parts) != integers
+
+
+# Calls that read only the shape of their arguments (as generated code spells them; each
+# argument by position, None: all): `bx = np.zeros_like(x)` does not see what `x` holds.
+_SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "len": None,
+               "rt.unbroadcast": (1,), "rt.sum_to": (), "rt.shaped_like": (1,),
+               "rt.check_seed": (1,)}
 
 
 def _reads(stmt: ast.stmt) -> set[str]:
+    """The names `stmt` reads the elements of (not those it reads only the shape of)."""
+    skip = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
+            skip.add(id(node.value))
+        elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
+            positions = _SHAPE_ONLY[_dotted(node.func)]
+            skip |= {id(a) for i, a in enumerate(node.args) if positions is None
+                     or i in positions}
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load)}
+            and isinstance(n.ctx, ast.Load) and id(n) not in skip}
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
 
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:

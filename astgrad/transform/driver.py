@@ -13,12 +13,13 @@ import ast
 import copy
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, codegen, forward, kinds, normalize, optimize, resolve, restructure,
                reverse, saving, shell, source, syntax)
+from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import Request
@@ -46,6 +47,7 @@ class Program:
     scope: resolve.UserScope
     namer: Namer
     ns: resolve.Namespace | None = None      # resolve: names in generated code -> objects
+    aliases: Aliases = field(default_factory=Aliases)   # normalize: in-place writes to settle
     kinds: dict | None = None                # kinds: the kind of every name
     activity: activity.Activity | None = None
     sweeps: reverse.Sweeps | None = None     # reverse mode, before the shell is built
@@ -74,13 +76,18 @@ def _normalize(p: Program):
     """Also desugars, inlines the user's functions and checks aliases as it goes
     (see `normalize`: one walk keeps the names it allocates in source order)."""
     p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
-                                 inline_all=p.request.inline_all)
+                                 inline_all=p.request.inline_all, aliases=p.aliases)
     return p.tree
 
 
 def _kinds(p: Program):
     p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
     return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
+
+
+def _aliases(p: Program):
+    p.aliases.refuse(p.kinds, p.ns)
+    return f"in-place writes checked: {len(p.aliases.writes)}"
 
 
 def _activity(p: Program):
@@ -137,6 +144,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("restructure", _restructure),    # jumps last in their blocks, one return
     ("normalize", _normalize),        # one operation per statement; desugar, inline, aliases
     ("kinds", _kinds),                # the kind (number, array ndim/dtype) of every name
+    ("aliases", _aliases),            # refuse in-place writes another name would see
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
     ("reverse", _reverse),            # adjoint plan, then forward and reverse sweeps

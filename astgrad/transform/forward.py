@@ -28,7 +28,8 @@ from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .request import Request
 from .resolve import Namespace
-from .rules import statements
+from .sequences import joins_lists, refuse_iterator, sequences_in
+from .rules import lists, statements
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -51,6 +52,7 @@ class _Forward:
         self.callee_jvp = callee_jvp
         self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
         self._tangents: dict[str, str] = {}
+        self.sequences = sequences_in(tree.body[:-1], kinds, ns)
         self.written = _written_into(tree.body, ns)
 
     def run(self) -> ast.FunctionDef:
@@ -101,6 +103,11 @@ class _Forward:
         if name not in self._tangents:
             self._tangents[name] = self.namer.tangent(name)
         return self._tangents[name]
+
+    def listed(self, node) -> bool:
+        """Is `node` a list: written out, or a name holding one?"""
+        return isinstance(node, (ast.List, ast.Tuple)) \
+            or isinstance(node, ast.Name) and node.id in self.sequences
 
     def varies(self, node) -> bool:
         return isinstance(node, ast.Name) and node.id in self.varied
@@ -159,7 +166,6 @@ class _Forward:
             return ast.IfExp(test, as_list, call(self.ns, "np.copy", [copy.deepcopy(tangent)]))
         return call(self.ns, "np.copy", [tangent])
 
-
     def apply(self, stmt) -> ast.expr:
         """The tangent of a primitive's result: its rules' terms, summed."""
         target, value, where = stmt.targets[0].id, stmt.value, self.source.where(stmt)
@@ -169,13 +175,15 @@ class _Forward:
             raise NoRuleError(f"`{ast.unparse(value)}`: {exc}.", where) from None
         if prim is None and not isinstance(value, ast.Call):
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.", where)
+        if prim is not None and prim.nondiff:
+            refuse_iterator(value, prim, self.varies, where)
         if prim is None or prim.nondiff:
             return self.zero(load(target))
         terms, shaped = self._terms(prim, args, stmt)
         if not terms:
             return self.zero(load(target))
         expr = terms[0]
-        listed = self.kinds.get(target, UNKNOWN).dtype == "O"   # a list: add element by element
+        listed = target in self.sequences        # a list: add element by element
         for term in terms[1:]:
             expr = call(self.ns, "rt.add_each", [expr, term]) if listed \
                 else ast.BinOp(expr, ast.Add(), term)
@@ -273,7 +281,7 @@ def _expression(stmt: ast.Expr, tangents: _Forward):
 
 def _call_statement(stmt, tangents):
     if is_append(stmt.value):
-        return statements.tangent_append(stmt, tangents)
+        return lists.tangent_append(stmt, tangents)
     if is_add_at(stmt.value, tangents.ns):
         return statements.tangent_add_at(stmt, tangents)
     return _kept(stmt, tangents)                 # print(...), rt.check_scalar(...)
@@ -298,11 +306,13 @@ def _of_atom(stmt, tangents):
 
 def _of_call(stmt, tangents):
     if is_method_call(stmt.value, "pop"):
-        return statements.tangent_pop(stmt, tangents)
+        return lists.tangent_pop(stmt, tangents)
     return tangents.apply(stmt)
 
 
 def _of_operation(stmt, tangents):
+    if joins_lists(stmt.value, tangents.listed):
+        return lists.tangent_join(stmt, tangents, tangents.listed)
     return tangents.apply(stmt)
 
 

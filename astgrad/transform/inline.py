@@ -59,6 +59,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         if not ctx.inline_all and _large(tree, INLINE_LIMIT):
             bound = _bind_call(_params(tree), args, keywords, _defaults(fn), tree.name,
                                scope.where(node))
+            _writes_arguments(tree, bound, low)
             return ast.Call(node.func, bound, [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn), {})
         return _inline(callee, args, keywords, node, low)
@@ -87,10 +88,11 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns))
+                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
     for param, value in zip(params, bound):
         name = ctx.namer.fresh(param)
         scope.current[param] = name
+        ctx.aliases.bind(name, value)           # the caller's array, under the callee's name
         low.out.emit(ast.Assign([ast.Name(name, ast.Store())], value))
     for name in assigned_names(tree.body):       # the callee's own locals: fresh names
         if name not in params:
@@ -123,6 +125,26 @@ def _result(ret: ast.Return, scope: Scope, ctx: Context) -> ast.expr:
                           for r in ret.value.elts], ast.Load())
     value = ast.Name(scope.current.get(ret.value.id, ret.value.id), ast.Load())
     return ctx.tuples.spelled_out(value)
+
+
+def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer) -> None:
+    """Record, for the aliases check, each argument a callee called through its vjp
+    changes in place (`p[i] = v`, `p op= v` of its parameter `p`)."""
+    written: dict[str, bool] = {}                # parameter -> changed only by `p op= v`
+    for node in ast.walk(tree):
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+            else node.target if isinstance(node, ast.AugAssign) else None
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            written[target.value.id] = False
+        elif isinstance(target, ast.Name) and isinstance(node, ast.AugAssign):
+            written.setdefault(target.id, True)
+    stmt = low.out.stmt
+    for param, value in zip(_params(tree), bound):
+        if param in written and isinstance(value, ast.Name):
+            low.ctx.aliases.write_call(
+                value.id, tree.name, param, written[param], low.scope.current,
+                low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
+                low.scope.outer)
 
 
 def _params(tree: ast.FunctionDef) -> list[str]:

@@ -127,6 +127,15 @@ class Scope:
     reads_after: dict[int, set[str]]            # see `aliases.reads_after`
     inlined: bool = False
     local_fns: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    # an inlined callee's callers' names read after the call: generated name -> user's name
+    outer: dict[str, str] = field(default_factory=dict)
+
+    def later(self, stmt: ast.stmt) -> dict[str, str]:
+        """The names read after `stmt` here or, for an inlined callee, in its callers:
+        generated name -> user's name."""
+        here = {self.current[u]: u for u in self.reads_after.get(id(stmt), set())
+                if u in self.current}
+        return {**self.outer, **here}
 
     def rename(self, node: ast.expr) -> ast.expr:
         """`node` as generated code spells it (a name not assigned here is read live)."""

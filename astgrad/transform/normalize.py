@@ -28,30 +28,37 @@ from __future__ import annotations
 
 import ast
 
+from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from . import desugar, inline
-from .aliases import reads_after
+from .aliases import Aliases, reads_after
 from .lowering import Context, Emitter, Scope, is_atom, is_constant
 from .naming import Namer
 from .syntax import OPAQUE_EXPRS
 
 
 def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
-              inline_all: bool = True) -> ast.FunctionDef:
+              inline_all: bool = True, aliases: Aliases | None = None) -> ast.FunctionDef:
     """Rewrite the body of the restructured `tree` in place into the form the module
     docstring states. `expand(fn)` gives a user function's resolved tree; with
-    `inline_all` False a large callee is called, not inlined."""
+    `inline_all` False a large callee is called, not inlined. The in-place writes
+    other names may see are recorded in `aliases`, for the caller to settle once the
+    kinds of values are known (`Aliases.refuse`); without it, they are settled now,
+    every kind unknown."""
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
                                      where(tree), fix="Name each argument.")
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     ctx = Context(namer, ns, expand, inline_all)
+    ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads_after(tree))
     out = Emitter(tree, namer)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
+    if aliases is None:
+        ctx.aliases.refuse({})
     return tree
 
 
@@ -87,7 +94,10 @@ class _Normalizer:
         self.out.emit(type(stmt)())                 # `break` or `continue`
 
     def _return(self, stmt):
-        self.out.emit(ast.Return(self.ctx.tuples.spelled_out(self.atom(stmt.value))))
+        value = self.ctx.tuples.spelled_out(self.atom(stmt.value))
+        if isinstance(value, ast.Tuple):
+            value = ast.Tuple([_named(e, self.out) for e in value.elts], ast.Load())
+        self.out.emit(ast.Return(value))
 
     def _function_def(self, stmt):
         self.scope.local_fns[stmt.name] = stmt      # inlined where it is called
@@ -100,7 +110,9 @@ class _Normalizer:
             self._append(value)
         elif isinstance(value, ast.Call):
             op = self._op(value)
-            if isinstance(op, ast.Call):
+            if isinstance(op, ast.Call) and _is_pop(op):
+                self.out.temp(op)           # the reverse sweep puts the item back: named
+            elif isinstance(op, ast.Call):
                 self.out.emit(ast.Expr(op))
         else:
             self.atom(value)
@@ -114,7 +126,7 @@ class _Normalizer:
         if len(targets) == 1 and isinstance(targets[0], ast.Name):
             self.bind(targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Subscript):
-            self.store_item(targets[0], self.atom(stmt.value))
+            self.store_item(targets[0], _named(self.atom(stmt.value), self.out))
         else:
             desugar.desugar(stmt, self)             # tuple or chained assignment
 
@@ -133,11 +145,12 @@ class _Normalizer:
     # -- assignments -------------------------------------------------------------------------
     def bind(self, name: str, value: ast.expr) -> None:
         if isinstance(value, (ast.Tuple, ast.List)):
-            elts = [self.atom(e) for e in value.elts]
+            elts = [_named(self.atom(e), self.out) for e in value.elts]
             node = type(value)(elts, ast.Load())
             target = self.scope.target(name, self.out.depth)
             if isinstance(value, ast.Tuple) and self.out.depth == 0:
                 self.ctx.tuples.record(target, elts)
+            self.ctx.aliases.made_list(target)
             self.out.emit(ast.Assign([ast.Name(target, ast.Store())], node))
             return
         rhs = self._op(value) if _is_op(value) else self.atom(value)
@@ -146,7 +159,10 @@ class _Normalizer:
             # `y = y * a` in place: the reverse sweep needs both values of `y`, so the new
             # one is made under a name of its own first.
             rhs = self.out.temp(rhs)
-        self.ctx.aliases.bind(target, rhs)
+        if _new_list(rhs, self.ctx):
+            self.ctx.aliases.made_list(target)
+        else:
+            self.ctx.aliases.bind(target, rhs)
         self.out.emit(ast.Assign([ast.Name(target, ast.Store())], rhs))
 
     def store_item(self, target: ast.Subscript, atom: ast.expr, lowered: bool = False) -> None:
@@ -163,13 +179,14 @@ class _Normalizer:
         stmt = self.out.stmt
         self.ctx.aliases.check_write(user, self.scope.current,
                                      self.scope.reads_after.get(id(stmt), set()), what,
-                                     self.scope.where(stmt))
+                                     self.scope.where(stmt), self.scope.outer)
 
     def _append(self, call: ast.Call) -> None:
         lst = self.atom(call.func.value)
         if len(call.args) != 1 or call.keywords:
             raise UnsupportedSyntaxError("`.append` takes one value.", self.scope.where(call))
-        item = self.atom(call.args[0])
+        self.check_write(call.func.value.id, ".append(...)")
+        item = _named(self.atom(call.args[0]), self.out)
         self.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
     # -- expressions -------------------------------------------------------------------------
@@ -195,7 +212,7 @@ class _Normalizer:
         return ast.Name(self.scope.current[node.id], ast.Load())
 
     def _elements(self, node: ast.Tuple | ast.List) -> ast.expr:
-        return type(node)([self.atom(e) for e in node.elts], ast.Load())
+        return type(node)([_named(self.atom(e), self.out) for e in node.elts], ast.Load())
 
     def _operation(self, node: ast.expr) -> ast.expr:
         value = self._op(node)
@@ -228,6 +245,8 @@ class _Normalizer:
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
                 and func.value.id in self.scope.current:          # xs.pop(): a local list
+            _pop_without_index(node, self.scope.where)
+            self.check_write(func.value.id, f".{func.attr}()")
             return ast.Call(ast.Attribute(self.atom(func.value), func.attr, ast.Load()),
                             args, [])
         return inline.inline_call(node, args, keywords, self)
@@ -277,6 +296,42 @@ def _refuse_unpacking(call: ast.Call, where) -> None:
 def _is_op(node: ast.expr) -> bool:
     return isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Call,
                              ast.Subscript, ast.IfExp)) and not is_constant(node)
+
+
+# -- lists ------------------------------------------------------------------------------------
+def _named(atom: ast.expr, out: Emitter) -> ast.expr:
+    """An element of a list or tuple being made: a name or a constant. A list or tuple
+    of names inside it is named first, so the element's adjoint (a list of adjoints) has
+    one name to go to."""
+    if isinstance(atom, (ast.Tuple, ast.List)) and not is_constant(atom):
+        return out.temp(atom)
+    return atom
+
+
+def _new_list(rhs: ast.expr, ctx: Context) -> bool:
+    """Does `rhs` make a new list out of lists: `xs + ys`, `list(xs)`, and in code
+    astgrad generated, `rt.zeros_like(xs)`, `rt.add_each(bxs, g)`?"""
+    listed = [isinstance(a, (ast.List, ast.Tuple))
+              or isinstance(a, ast.Name) and ctx.aliases.is_list(a.id)
+              for a in (rhs.args if isinstance(rhs, ast.Call) else
+                        [rhs.left, rhs.right] if isinstance(rhs, ast.BinOp) else [])]
+    if isinstance(rhs, ast.BinOp):
+        return isinstance(rhs.op, ast.Add) and any(listed)
+    return bool(listed) and listed[0] and ctx.ns is not None \
+        and ctx.ns.value(rhs.func) in (list, runtime.zeros_like, runtime.add_each)
+
+
+def _pop_without_index(call: ast.Call, where) -> None:
+    if call.func.attr == "pop" and (call.args or call.keywords):
+        raise UnsupportedSyntaxError(
+            "`.pop(i)` with an index is not supported.", where(call),
+            fix="Pop the last item (`xs.pop()`), or read `xs[i]` and build the list again "
+                "without it.")
+
+
+def _is_pop(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "pop" \
+        and isinstance(call.func.value, ast.Name)
 
 
 def _is_append(call: ast.Call) -> bool:

@@ -5,17 +5,22 @@ Output: an `AdjointPlan`, which the reverse pass asks and never second-guesses:
 
 * `zeroed`: the adjoints that start at zero before the reverse sweep and only
   ever accumulate: those of names a loop or branch reads or assigns, of lists,
-  and of arrays written or read by index;
-* `owned`: zeroed adjoints that are arrays of their own, updated in place
-  (`bx[i] += g`);
-* `sequences`: names holding Python lists or tuples; their adjoints are lists;
+  and of arrays written or read by index; except a name assigned once in a
+  loop or branch and used up by the statements after it in its block, whose
+  adjoint is made afresh in each pass (`lifetimes.block_local`);
+* `owned`: zeroed adjoints that are arrays (or lists) of their own, updated in
+  place (`bx[i] += g`);
+* `sequences`: names holding Python lists or tuples; their adjoints are lists,
+  combined element by element (`rt.add_each`);
 * each *contribution*, a statement adding into the adjoint of one name
   through one slot (`(statement, name, slot)`), either assigns (`bx = g`) or
   accumulates (`bx = bx + g`). A contribution assigns when it is the first
   mention of its adjoint in reverse program order, the order in which the
-  reverse sweep runs, and that adjoint is not zeroed. Everything inside a
-  loop or branch is zeroed, so only straight-line top-level code assigns;
+  reverse sweep runs, and that adjoint is not zeroed. Inside a loop or branch
+  only block-local names assign;
 * `names`: the adjoint variable of every name that has one (`bx` for `x`);
+* `opening`: the top-level assignments that give their name its first value:
+  once one is reversed, no earlier value's adjoint is needed, so none is reset;
 * `reached`: the assignments `v = ...` whose `bv` something later in the
   program adds into; the others get no reverse statements at all;
 * `operations` and `parts`: per statement, the primitive and the arguments
@@ -38,9 +43,12 @@ from typing import Mapping
 from ..errors import InternalError, NoRuleError
 from . import registry
 from .activity import Activity
+from .rules.shape import refuse_active_index
 from .build import (calls_user_function, is_add_at, is_append, is_method_call, reads,
                     target_name)
 from .kinds import Kind
+from .lifetimes import block_local, opening
+from .sequences import joins_lists, refuse_iterator, sequences_in
 from .naming import Namer
 from .request import Request
 
@@ -68,6 +76,7 @@ class AdjointPlan:
     parts: Mapping[int, tuple[str, ...]]     # per call through a vjp: its pullback's outputs
     seeds: tuple[str, ...]                   # the pullback's parameters
     seed_names: tuple[str, ...]              # the seed of each output (vjp)
+    opening: frozenset[int] = frozenset()    # top-level first assignments of their name
 
     def assigns(self, stmt: ast.AST, name: str, slot) -> bool:
         """Does this contribution assign the adjoint (rather than add into it)?"""
@@ -82,8 +91,9 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
          namer: Namer, request: Request) -> AdjointPlan:
     """Decide every adjoint of `fn`'s reverse sweep; see the module docstring."""
     *body, ret = fn.body
-    sequences = _sequences(body, kinds, ns)
-    zeroed, owned = _starting_at_zero(body, activity.active, sequences)
+    sequences = sequences_in(body, kinds, ns)
+    zeroed, owned = _starting_at_zero(body, activity.active, sequences,
+                                      block_local(fn.body))
     walk = _Walk(source, activity.active, zeroed, sequences, ns, namer)
     seeds, seed_names = walk.seeds(ret, request.mode)
     walk.block(body)
@@ -94,12 +104,13 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
         sequences=frozenset(sequences), assigning=frozenset(walk.assigning),
         contributions=frozenset(walk.contributions), reached=frozenset(walk.reached),
         operations=MappingProxyType(walk.operations), parts=MappingProxyType(walk.parts),
-        seeds=tuple(seeds), seed_names=tuple(seed_names))
+        seeds=tuple(seeds), seed_names=tuple(seed_names), opening=opening(body))
 
 
 # -- which adjoints start at zero ---------------------------------------------------------
-def _starting_at_zero(body, active, sequences) -> tuple[set[str], set[str]]:
-    """`(zeroed, owned)`; see the module docstring."""
+def _starting_at_zero(body, active, sequences, local) -> tuple[set[str], set[str]]:
+    """`(zeroed, owned)`; see the module docstring. A `local` name's adjoint is made
+    afresh in each pass through its block (see `lifetimes`)."""
     zeroed, owned = set(), set()
 
     def visit(stmts, depth):
@@ -123,46 +134,9 @@ def _starting_at_zero(body, active, sequences) -> tuple[set[str], set[str]]:
                     zeroed.add(target)
 
     visit(body, 0)
-    zeroed |= sequences & active
-    owned |= sequences & active
+    zeroed = (zeroed | sequences & active) - local
+    owned = (owned | sequences & active) - local
     return {n for n in zeroed if n in active}, owned
-
-
-def _sequences(body, kinds, ns) -> set[str]:
-    """Names that hold Python lists or tuples of values."""
-    out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
-    for node in (n for s in body for n in ast.walk(s)):
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
-                and (isinstance(node.value, (ast.List, ast.Tuple)) or _makes_list(node.value)
-                     or isinstance(node.value, ast.Call)
-                     and _returns_tuple(ns.value(node.value.func))):
-            out.add(node.targets[0].id)
-        elif isinstance(node, ast.Call) and is_method_call(node, "pop"):
-            out.add(node.func.value.id)
-        elif isinstance(node, ast.Expr) and is_append(node.value):
-            out.add(node.value.func.value.id)
-    return out
-
-
-_LIST_MAKERS = ("list", "add_each", "unpack_like", "split_like")
-
-
-def _makes_list(value) -> bool:
-    """`[0.0] * n`, `list(g)`, `rt.add_each(...)`: values that are Python lists."""
-    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
-        return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
-    if isinstance(value, ast.Call):
-        func = value.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        return name in _LIST_MAKERS
-    return False
-
-
-def _returns_tuple(fn) -> bool:
-    """Does this astgrad-made function return a tuple (value and derivative, ...)?"""
-    made = getattr(fn, "_astgrad", None)
-    return made is not None and (made.mode in ("jvp", "value_and_grad")
-                                 or made.mode == "grad" and made.as_tuple)
 
 
 # -- the walk in reverse program order ---------------------------------------------------
@@ -266,13 +240,39 @@ class _Walk:
                 if self._is_active(e):
                     self.contribute(stmt, e.id, i)
         elif isinstance(value, ast.Subscript):       # `v = x[i]`: into `bx` in place
+            refuse_active_index(value, self._is_active, self.ns, self.source.where(stmt))
             if self._is_active(value.value):
                 self.mention(value.value.id)
         elif isinstance(value, ast.Call) and is_method_call(value, "pop"):
             if self._is_active(value.func.value):    # `v = xs.pop()`: back onto `bxs`
                 self.mention(value.func.value.id)
+        elif joins_lists(value, self._is_list):
+            self._join(stmt, value)
         elif isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)):
             self._operation(stmt, value)
+
+    def _is_list(self, node) -> bool:
+        return isinstance(node, (ast.List, ast.Tuple)) \
+            or isinstance(node, ast.Name) and node.id in self.sequences
+
+    def _join(self, stmt, value: ast.BinOp) -> None:
+        """`xs + ys` on lists: each item's adjoint is its part of the result's.
+        `xs * n` holding differentiated values is refused, by name."""
+        for param, node in (("x", value.left), ("y", value.right)):
+            items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+            if isinstance(value.op, ast.Mult) and self._is_list(node) \
+                    and any(self._is_active(e) for e in items):
+                raise NoRuleError(
+                    f"`{ast.unparse(value)}` repeats a list of differentiated values; "
+                    "astgrad does not differentiate list repetition.", self.source.where(stmt),
+                    fix="Build the list with a loop and `.append`, or write each item out "
+                        "(`[v, v, v]`).")
+            if isinstance(node, ast.Name) and self._is_active(node):
+                self.contribute(stmt, node.id, param)
+            elif isinstance(node, (ast.List, ast.Tuple)):
+                for k, e in enumerate(node.elts):
+                    if self._is_active(e):
+                        self.contribute(stmt, e.id, (param, k))
 
     def _operation(self, stmt, value) -> None:
         where = self.source.where(stmt)
@@ -285,13 +285,12 @@ class _Walk:
         if prim is None:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.", where)
         if prim.nondiff:
+            refuse_iterator(value, prim, self._is_active, where)
             return
         receivers = tuple(self._receivers(prim, args, where))
         self.operations[id(stmt)] = Operation(prim, MappingProxyType(args), receivers)
         for _, param, node in receivers:
-            if isinstance(node, ast.Name) and node.id in self.sequences:
-                self.mention(node.id)                # a list's adjoint, added in place
-            elif isinstance(node, (ast.Tuple, ast.List)):
+            if isinstance(node, (ast.Tuple, ast.List)):
                 for k, e in enumerate(node.elts):
                     if self._is_active(e):
                         self.contribute(stmt, e.id, (param, k))

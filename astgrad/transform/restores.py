@@ -24,6 +24,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .build import assign, load, parameters, reads
+from .lattice import UNKNOWN, Kind
 from .liveness import liveness
 
 
@@ -132,26 +133,45 @@ def _shape_call(node: ast.Call, ns):
 
 
 # -- arrays left as the forward sweep left them -----------------------------------------------
-def put_back(checks, backward, function: ast.FunctionDef, sequences, namer, walk,
-             pullback: bool) -> tuple[list, list]:
+def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[list, list]:
     """`(checks, backward)` with what leaves every array a write-back changes as the
     forward sweep left it (see the module docstring)."""
     restored = sorted({pop[0] for s in walk(backward) if (pop := item_pop_of(s))})
-    once = _assigned_once(function)
+    # a name written back only inside a branch or loop may not be an array when the
+    # branch is not taken: its writes are logged as they happen instead
+    nested = {pop[0] for s in walk(backward) if (pop := item_pop_of(s))} - \
+        {pop[0] for s in backward if (pop := item_pop_of(s))}
+    once = _assigned_once(sweeps.function) - nested
+    lists = {n for n in restored if n in sweeps.sequences or _kind(n, sweeps).dtype == "O"}
     first, last = [], []
     for name in (n for n in restored if n in once):
         kept = namer.fresh(f"{name}_kept")
-        listed = name in sequences
-        first.append(assign(kept, _list(load(name)) if listed else _np_copy(load(name))))
-        whole = ast.Slice(None, None, None) if listed else ast.Constant(Ellipsis)
+        first.append(assign(kept, _copied(load(name), name, lists, sweeps)))
+        whole = ast.Constant(Ellipsis) if _kind(name, sweeps).ndim is not None \
+            and name not in lists else ast.Slice(None, None, None)
         last.append(ast.Assign([ast.Subscript(load(name), whole, ast.Store())], load(kept)))
     logged = [n for n in restored if n not in once] if pullback else []
     if logged:
         undo = namer.fresh("undo")
-        backward = _logging(backward, set(logged), undo, set(sequences))
+        backward = _logging(backward, set(logged), undo, lists, sweeps)
         first.append(assign(undo, ast.List([], ast.Load())))
         last.append(_undoing(undo, namer))
     return checks + first, backward + last
+
+
+def _kind(name: str, sweeps) -> Kind:
+    return (sweeps.kinds or {}).get(name, UNKNOWN)
+
+
+def _copied(value: ast.expr, name: str, lists: set[str], sweeps) -> ast.expr:
+    """A copy of `value`, which `name` holds: a list's is a list (of the same items)."""
+    if name in lists:
+        return _list(value)
+    if _kind(name, sweeps).ndim is not None:
+        return _np_copy(value)
+    test = ast.Call(ast.Name("isinstance", ast.Load()),
+                    [copy.deepcopy(value), ast.Name("list", ast.Load())], [])
+    return ast.IfExp(test, _list(copy.deepcopy(value)), _np_copy(value))
 
 
 def _assigned_once(function: ast.FunctionDef) -> set[str]:
@@ -167,9 +187,9 @@ def _assigned_once(function: ast.FunctionDef) -> set[str]:
         {n for n in top if stores.get(n) == 1}
 
 
-def _logging(stmts, logged: set[str], undo: str, lists: set[str]) -> list[ast.stmt]:
+def _logging(stmts, logged: set[str], undo: str, lists: set[str], sweeps) -> list[ast.stmt]:
     """`stmts` where each write-back into a name in `logged` first logs the array, the
-    index and the items it overwrites."""
+    index and a copy of the items it overwrites."""
     out = []
     for stmt in stmts:
         pop = item_pop_of(stmt)
@@ -177,14 +197,14 @@ def _logging(stmts, logged: set[str], undo: str, lists: set[str]) -> list[ast.st
             target = stmt.targets[0]
             items = ast.Subscript(load(pop[0]), copy.deepcopy(target.slice), ast.Load())
             if pop[0] not in lists:
-                items = _np_copy(items)
+                items = _np_copy(items)          # an item of a list is replaced, not changed
             entry = ast.Tuple([load(pop[0]), _index_value(target.slice), items], ast.Load())
             out.append(ast.Expr(ast.Call(ast.Attribute(load(undo), "append", ast.Load()),
                                          [entry], [])))
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                setattr(stmt, field, _logging(inner, logged, undo, lists))
+                setattr(stmt, field, _logging(inner, logged, undo, lists, sweeps))
         out.append(stmt)
     return out
 

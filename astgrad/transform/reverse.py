@@ -39,7 +39,8 @@ from .naming import Namer
 from .plan import plan as adjoint_plan
 from .request import Request
 from .resolve import Namespace
-from .rules import statements
+from .sequences import joins_lists
+from .rules import lists, statements
 from .stacks import Stacks
 
 
@@ -57,6 +58,7 @@ class Sweeps:
     stacks: dict[str, str]         # saved variable (`"x[]"`: x's items) -> its stack
     shapes: dict[str, str]         # forward names sharing a shape (see `Shapes`)
     sequences: frozenset[str] = frozenset()   # names holding Python lists or tuples
+    kinds: dict | None = None                 # the kind of every forward name
 
     def as_module(self) -> ast.Module:
         """The sweeps one after the other, to print between passes (`ASTGRAD_DEBUG`)."""
@@ -116,7 +118,7 @@ class _Reverse:
         backward = zeros + seeding + backward
         located(checks + backward, ret)           # what no user line made: the `return`'s
         return Sweeps(self.fn, forward, checks, backward, gradients, list(self.plan.seeds),
-                      self.stacks.names, self.shapes.rep, self.plan.sequences)
+                      self.stacks.names, self.shapes.rep, self.plan.sequences, self.kinds)
 
     def block(self, stmts, depth) -> tuple[list, list]:
         forward, backward = [], []
@@ -174,19 +176,29 @@ class _Reverse:
         target = stmt.targets[0].id
         save, restore = self.stacks.save(target) if depth > 0 else ([], [])
         forward = save + [stmt]
-        if id(stmt) not in self.plan.reached:
-            return forward, restore             # nothing flowed back into it: zero adjoint
+        if id(stmt) not in self.plan.reached:   # nothing flowed back into it: zero adjoint
+            if isinstance(stmt.value, ast.Call) and is_method_call(stmt.value, "pop"):
+                return forward, lists.reverse_unread_pop(stmt, self) + restore
+            return forward, restore
         g = load(self.adjoint(target))
-        if target in self.plan.zeroed and target in reads(stmt.value):
-            # `h = f(h)`: hold the new value's adjoint, zero the old one's, then add into it.
+        if target not in self.plan.zeroed:
+            return forward, self._contributions(stmt, g) + restore
+        # The adjoint of the value `v` had before is zero once this is reversed, made once
+        # that value is restored: a list's length and an array's shape can change from one
+        # iteration to the next (a read the loop computes again is zeroed when it is, in
+        # `reverse_for`; the first value has no earlier one).
+        zero = [] if self.stacks.recomputed(target) and self.shaped_zero(target) \
+            or id(stmt) in self.plan.opening else [self.reset(target)]
+        if target in reads(stmt.value):
+            # `h = [h, ...]`: hold the new value's adjoint, zero the old one's, add into it.
             held = self.namer.fresh(f"g{target.lstrip('_')}")
-            backward = [assign(held, g), self.reset(target)]
-            backward += self._contributions(stmt, load(held))
-        else:
-            backward = self._contributions(stmt, g)
-            if target in self.plan.zeroed:
-                backward.append(self.reset(target))
-        return forward, backward + restore
+            return forward, [assign(held, g)] + restore + zero + \
+                self._contributions(stmt, load(held))
+        return forward, self._contributions(stmt, g) + restore + zero
+
+    def shaped_zero(self, name: str) -> bool:
+        """Is the zero adjoint of `name` made from its value (not the scalar 0.0)?"""
+        return name in self.plan.sequences or name in self.plan.owned
 
     def _contributions(self, stmt, g) -> list[ast.stmt]:
         return rule_for(VALUE_RULES, stmt.value, "reverse")(stmt, g, self)
@@ -211,8 +223,7 @@ class _Reverse:
     def _spread(self, stmt, param, node, expr) -> list[ast.stmt]:
         """A rule for a list argument gives a list: one adjoint per element."""
         if isinstance(node, ast.Name):
-            b = load(self.adjoint(node.id))
-            return [assign(b.id, call(self.ns, "rt.add_each", [b, expr]))]
+            return [self.accumulate(stmt, param, node.id, expr)]
         parts = self.namer.temp()
         out = [assign(parts, expr)]
         for k, e in enumerate(node.elts):
@@ -250,16 +261,26 @@ class _Reverse:
         """`bx = expr` or `bx = bx + expr`, as the plan decided for this contribution."""
         b = self.adjoint(name)
         if not self.plan.assigns(stmt, name, slot):
-            expr = ast.BinOp(load(b), ast.Add(), expr)
+            expr = self.add(load(b), expr, name in self.plan.sequences)
         return assign(b, expr)
 
+    def add(self, b: ast.expr, expr: ast.expr, listed: bool) -> ast.expr:
+        """`b + expr`; for the adjoints of a list, element by element (never list `+`)."""
+        if listed:
+            return call(self.ns, "rt.add_each", [b, expr])
+        return ast.BinOp(b, ast.Add(), expr)
+
     def _zero(self, name: str) -> ast.expr:
-        if name in self.plan.sequences:
-            return ast.BinOp(ast.List([ast.Constant(0.0)], ast.Load()), ast.Mult(),
-                             call(self.ns, "len", [load(name)]))
+        if name in self.plan.sequences or name in self.plan.owned and not self.array(name):
+            # one zero per element, of its shape (for what may be a list)
+            return call(self.ns, "rt.zeros_like", [load(name)])
         if name in self.plan.owned:
             return call(self.ns, "np.zeros_like", [load(name)])
         return ast.Constant(0.0)
+
+    def array(self, name: str) -> bool:
+        """Is `name` known to hold an array or a number (not a list)?"""
+        return self.kinds.get(name, UNKNOWN).dtype not in (None, "O")
 
     def _zero_init(self, name: str) -> ast.stmt:
         kind = self.kinds.get(name, UNKNOWN)
@@ -306,7 +327,7 @@ def _expression(stmt: ast.Expr, depth: int, sweep: _Reverse):
 
 def _call_statement(stmt, depth, sweep):
     if is_append(stmt.value):
-        return statements.reverse_append(stmt, depth, sweep)
+        return lists.reverse_append(stmt, depth, sweep)
     if is_add_at(stmt.value, sweep.ns):
         return statements.reverse_add_at(stmt, depth, sweep)
     return _kept(stmt, depth, sweep)             # print(...), rt.check_scalar(...)
@@ -320,7 +341,7 @@ STATEMENT_RULES = {
     ast.While: statements.reverse_while,
     ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept,
 }
-_TARGETS = {ast.Name: _to_name, ast.Subscript: statements.reverse_store_item}
+_TARGETS = {ast.Name: _to_name, ast.Subscript: lists.reverse_write_item}
 _CALL_STATEMENTS = {ast.Call: _call_statement}
 
 
@@ -338,11 +359,14 @@ def _from_elements(stmt, g, sweep):
 
 def _from_call(stmt, g, sweep):
     if is_method_call(stmt.value, "pop"):
-        return statements.reverse_pop(stmt, g, sweep)
+        return lists.reverse_pop(stmt, g, sweep)
     return sweep.apply(stmt, g)
 
 
 def _from_operation(stmt, g, sweep):
+    if joins_lists(stmt.value, lambda n: isinstance(n, (ast.List, ast.Tuple))
+                   or isinstance(n, ast.Name) and n.id in sweep.plan.sequences):
+        return lists.reverse_join(stmt, g, sweep)
     return sweep.apply(stmt, g)
 
 
@@ -354,7 +378,7 @@ def _no_derivative(stmt, g, sweep):
 # The classes of value a normalized assignment holds; likewise exhaustive.
 VALUE_RULES = {
     ast.Name: _from_name, ast.Tuple: _from_elements, ast.List: _from_elements,
-    ast.Subscript: statements.reverse_read_item, ast.Call: _from_call,
+    ast.Subscript: lists.reverse_take_item, ast.Call: _from_call,
     ast.BinOp: _from_operation, ast.UnaryOp: _from_operation,
     ast.Constant: _no_derivative, ast.Compare: _no_derivative,
     ast.Attribute: _no_derivative, ast.JoinedStr: _no_derivative,

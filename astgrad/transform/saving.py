@@ -27,6 +27,7 @@ from .naming import Namer
 from .request import Request
 from . import restores
 from .reverse import Sweeps
+from .rules.lists import sharing, undoes
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -34,13 +35,14 @@ __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from
 def save(sweeps: Sweeps, ns, namer: Namer, request: Request) -> Sweeps:
     """`sweeps` with only the saves the reverse sweep needs; see the module docstring."""
     stacks = dict(sweeps.stacks)
-    forward, backward = _prune(sweeps.function, sweeps.forward, sweeps.backward,
-                               sweeps.gradients, stacks, ns)
+    backward = _prune_undos(sweeps.function, sweeps.backward, sweeps.gradients)
+    forward, backward = _prune(sweeps.function, sweeps.forward, backward, sweeps.gradients,
+                               stacks, ns)
     initial = _initial_values(stacks, _defined_first(sweeps.function))
     forward = [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
     checks, gradients = sweeps.checks, sweeps.gradients
-    checks, backward = restores.put_back(checks, backward, sweeps.function, sweeps.sequences,
-                                         namer, _walk, pullback=request.mode == "vjp")
+    checks, backward = restores.put_back(checks, backward, sweeps, namer, _walk,
+                                         pullback=request.mode == "vjp")
     if request.mode == "vjp":
         checks, backward, gradients = _private_copies(checks, backward, gradients, forward,
                                                       stacks, namer)
@@ -92,6 +94,46 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
                           or _push_to(s) in dropped)
     forward, backward = _filter(forward, keep), _filter(backward, keep)
     return forward, _shapes_only(forward, backward, stacks, ns)
+
+
+def _prune_undos(function, backward, results):
+    """Drop the reversed appends and pops that put a list back as it was (`xs.pop()`,
+    `xs.append(v)`, see `rules.lists`) where the reverse sweep reads afterwards neither
+    the list nor a name that may hold the same list (`ys = xs`)."""
+    shared = sharing(function.body[:-1])
+    undo = lambda s: undoes(s) if undoes(s) in shared else None  # noqa: E731
+    # liveness with each of them a `pass` standing in: they change lists, they need none
+    stand_ins: dict[int, ast.stmt] = {}
+
+    def without_undos(stmts):
+        out = []
+        for stmt in stmts:
+            if undo(stmt) is not None:
+                stmt = stand_ins.setdefault(id(stmt), ast.Pass())
+            elif isinstance(stmt, (ast.For, ast.While, ast.If)):
+                stmt = copy.copy(stmt)
+                stmt.body, stmt.orelse = without_undos(stmt.body), without_undos(stmt.orelse)
+            out.append(stmt)
+        return out
+
+    live = liveness(without_undos(backward), set().union(*(set(reads(r)) for r in results)))
+    return _without(backward, lambda s: undo(s) is not None and not shared[undo(s)]
+                    & live.get(id(stand_ins[id(s)]), set()))
+
+
+def _without(stmts, drop):
+    """`stmts` without those `drop` picks, nor the loops and branches left empty."""
+    out = []
+    for stmt in stmts:
+        if drop(stmt):
+            continue
+        if isinstance(stmt, (ast.For, ast.If)):
+            body, orelse = _without(stmt.body, drop), _without(stmt.orelse, drop)
+            if not body and not orelse:
+                continue
+            stmt.body, stmt.orelse = body or [ast.Pass()], orelse
+        out.append(stmt)
+    return out
 
 
 def _parents(stmts) -> dict[int, ast.AST]:
@@ -212,7 +254,7 @@ def _initial_values(stacks: dict[str, str], defined: set[str]) -> list[ast.stmt]
 # -- a pullback that may run twice ------------------------------------------------------------
 def _private_copies(checks, backward, gradients, forward, stacks, namer):
     """`(checks, backward, gradients)` of a pullback working on its own copies of what
-    it pops or restores; the copies are made first, with the checks."""
+    it pops or assigns; the copies are made first, with the checks."""
     body = checks + backward + [ast.Return(ast.Tuple(list(gradients), ast.Load()))]
     private = _private_names(body, forward, stacks)
     if not private:

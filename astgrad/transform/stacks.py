@@ -47,11 +47,15 @@ class Stacks:
         return [ast.Expr(method(stack, "append", [load(name)]))], \
             [assign(name, method(stack, "pop", []))]
 
-    def save_items(self, base: str, index: ast.expr) -> tuple[ast.stmt, ast.stmt]:
-        """`(push, restore)` of the items `base[index]` an in-place write overwrites."""
+    def save_items(self, base: str, index: ast.expr,
+                   listed: bool = False) -> tuple[ast.stmt, ast.stmt]:
+        """`(push, restore)` of the items `base[index]` an in-place write overwrites: a
+        copy of an array's, a list's items themselves (`listed`: writing into the list
+        replaces them, it does not change them)."""
         stack = self._stack(f"{base}[]", f"saved_{base}_items")
         item = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
-        push = ast.Expr(method(stack, "append", [call(self._ns, "np.copy", [item])]))
+        kept = item if listed else call(self._ns, "np.copy", [item])
+        push = ast.Expr(method(stack, "append", [kept]))
         restore = ast.Assign([ast.Subscript(load(base), copy.deepcopy(index), ast.Store())],
                              method(stack, "pop", []))
         return push, restore
@@ -59,8 +63,9 @@ class Stacks:
     def recomputable(self, loop: ast.For) -> list[ast.Assign]:
         """`v = X[t]` in a loop body, `X` and `t` unchanged by the iteration: cheaper to
         compute again at the top of each reverse iteration than to save."""
-        changed = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name)
-                   and isinstance(n.ctx, ast.Store)} - {loop.target.id}
+        changed = ({n.id for n in ast.walk(loop) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Store)} | _changed_in_place(loop)) \
+            - {loop.target.id}
         read_before, out = set(), []
         for stmt in loop.body:
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
@@ -71,6 +76,11 @@ class Stacks:
                 out.append(stmt)
             read_before |= set(reads(stmt))
         return out
+
+    def recomputed(self, name: str) -> bool:
+        """Is `name` a loop body's read computed again at the top of each reverse
+        iteration (see `recomputable`), never saved?"""
+        return name in self._recomputed
 
     def _assigned_once(self, name: str) -> bool:
         return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
@@ -85,6 +95,22 @@ def _assigned_inside(stmts) -> set[str]:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                     out.add(node.id)
+    return out
+
+
+def _changed_in_place(loop: ast.For) -> set[str]:
+    """The names whose value `loop` changes without assigning them: `x[i] = v`,
+    `xs.append(v)`, `xs.pop()`, `np.add.at(x, i, v)`."""
+    out = set()
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name):
+            out.add(node.value.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if isinstance(node.func.value, ast.Name):
+                out.add(node.func.value.id)          # a method may change its object
+            if node.func.attr == "at" and node.args and isinstance(node.args[0], ast.Name):
+                out.add(node.args[0].id)
     return out
 
 

@@ -1,7 +1,10 @@
 """Rules for functions that move, copy or pick elements without changing them:
 each adjoint moves the output's adjoint back, summing where elements were copied."""
+import ast
+
 import numpy as np
 
+from ...errors import NoRuleError
 from ..lattice import UNKNOWN, Kind
 from ..registry import defjvp, deflinear, defvjp
 from .reductions import flat_unless_axis
@@ -235,3 +238,27 @@ defjvp(np.linspace,
        t * np.linspace(0.0, 1.0, num, endpoint)
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"))
+
+
+# ---- the special indexing objects: refused where they would carry a derivative ----------------
+_SPECIAL = {"r_": "np.concatenate", "c_": "np.column_stack", "s_": "slice(...)",
+            "index_exp": "a tuple of slice(...)", "mgrid": "np.meshgrid",
+            "ogrid": "np.meshgrid(..., sparse=True)"}
+
+
+def refuse_active_index(value: ast.Subscript, active, ns, where) -> None:
+    """`y = obj[..., v, ...]` with a differentiated `v` in the index (`np.r_[x, c]`): no
+    indexing carries a derivative through its index, so refuse it by name rather than give
+    `y` a zero derivative."""
+    names = [n.id for n in ast.walk(value.slice) if isinstance(n, ast.Name) and active(n)]
+    if not names:
+        return
+    special = next((k for k, v in _SPECIAL.items() if ns.value(value.value) is getattr(np, k)),
+                   None)
+    if special is not None:
+        raise NoRuleError(f"`{ast.unparse(value)}`: astgrad does not differentiate through "
+                          f"np.{special}[...].", where,
+                          fix=f"Write it with {_SPECIAL[special]} instead.")
+    raise NoRuleError(f"`{ast.unparse(value)}` puts the differentiated value `{names[0]}` in "
+                      f"an index, through which no derivative flows.", where,
+                      fix="Index with integers, slices or integer arrays.")

@@ -7,7 +7,8 @@ reverse sweep) that replaces it. A tangent rule takes the statement and the
 forward pass (`tangents`, see `Tangents`) and returns the statements that
 replace it. The rules for one operation (`z = np.sin(x)`) are the
 primitives' templates in the other modules of this package; these are the
-rules for control flow, in-place writes, lists and calls through a vjp.
+rules for control flow, in-place writes and calls through a vjp (lists have
+theirs in `lists`).
 """
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from typing import Protocol
 import numpy as np
 
 from ...errors import InternalError
-from ..build import assign, call, load, method
+from ..build import assign, call, load
 from ..kinds import expr_kind
 from ..plan import AdjointPlan
+from .shape import refuse_active_index
 from ..stacks import Stacks
 
 
@@ -38,7 +40,10 @@ class Sweep(Protocol):
     def active(self, node) -> bool: ...
     def adjoint(self, name) -> str: ...
     def accumulate(self, stmt, slot, name, expr) -> ast.stmt: ...
+    def add(self, b, expr, listed) -> ast.expr: ...
     def reset(self, name) -> ast.stmt: ...
+    def shaped_zero(self, name) -> bool: ...
+    def array(self, name) -> bool: ...
     def callee_vjp(self, fn, wrt): ...
 
 
@@ -95,7 +100,10 @@ def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
     again = sweep.stacks.recomputable(stmt)
     body_f, body_b = sweep.block(stmt.body, depth + 1)
     if body_b:
-        body_b = [copy.deepcopy(a) for a in again] + body_b
+        # each such read's zero adjoint is made from this iteration's value
+        zeros = [sweep.reset(a.targets[0].id) for a in again
+                 if a.targets[0].id in sweep.plan.zeroed and sweep.shaped_zero(a.targets[0].id)]
+        body_b = [copy.deepcopy(a) for a in again] + zeros + body_b
     target, span = stmt.target.id, copy.deepcopy(stmt.iter)
     # Each request for a save names its stack afresh (see Stacks): push and pop are
     # asked for separately, where they go.
@@ -173,14 +181,28 @@ def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.s
         return []
     b = load(sweep.adjoint(base.id))
     index = copy.deepcopy(value.slice)
-    if _repeatable(index, sweep) and base.id not in sweep.plan.sequences:
+    if repeatable(index, sweep):
         add_at = ast.Attribute(ast.Attribute(sweep.ns.ref(np), "add", ast.Load()), "at",
                                ast.Load())
-        return [ast.Expr(ast.Call(add_at, [b, index, g], []))]
+        return [ast.Expr(ast.Call(add_at, [b, _as_value(index, sweep.ns), g], []))]
     return [ast.AugAssign(ast.Subscript(b, index, ast.Store()), ast.Add(), g)]
 
 
-def _repeatable(index: ast.expr, sweep: Sweep) -> bool:
+def _as_value(index: ast.expr, ns) -> ast.expr:
+    """An index as a value (an argument): `(i, :)` is `i`, `(:, i)` is `(slice(None, None,
+    None), i)`."""
+    if not isinstance(index, ast.Tuple):
+        return index
+    parts = list(index.elts)
+    while parts and isinstance(parts[-1], ast.Slice) \
+            and parts[-1].lower is parts[-1].upper is parts[-1].step is None:
+        parts.pop()
+    parts = [call(ns, "slice", [p or ast.Constant(None) for p in (e.lower, e.upper, e.step)])
+             if isinstance(e, ast.Slice) else e for e in parts]
+    return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+
+
+def repeatable(index: ast.expr, sweep: Sweep) -> bool:
     """Might this index name one element twice (an integer array, a list)?"""
     parts = index.elts if isinstance(index, ast.Tuple) else [index]
     for part in parts:
@@ -192,24 +214,6 @@ def _repeatable(index: ast.expr, sweep: Sweep) -> bool:
                 continue                     # a boolean mask names each element once
             return True
     return False
-
-
-# ---- lists ----------------------------------------------------------------------------------
-def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
-    """`xs.append(v)`: the reverse sweep pops `bv` off `bxs`."""
-    lst, item = stmt.value.func.value, stmt.value.args[0]
-    if not (sweep.active(lst) and sweep.active(item)):
-        return [stmt], []
-    pop = method(sweep.adjoint(lst.id), "pop", [])
-    return [stmt], [sweep.accumulate(stmt, "value", item.id, pop)]
-
-
-def reverse_pop(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
-    """`v = xs.pop()`: `bv` (here `g`) goes back on `bxs`."""
-    lst = stmt.value.func.value
-    if not sweep.active(lst):
-        return []
-    return [ast.Expr(method(sweep.adjoint(lst.id), "append", [g]))]
 
 
 # ---- calls to the user's large functions, through their vjp ---------------------------------
@@ -268,15 +272,6 @@ def tangent_store_item(stmt: ast.Assign, tangents: Tangents) -> list[ast.stmt]:
     return [stmt, write]
 
 
-def tangent_append(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
-    """`xs.append(v)`, then `txs.append(tv)`."""
-    lst, item = stmt.value.func.value, stmt.value.args[0]
-    if not tangents.varies(lst):
-        return [stmt]
-    return [stmt, ast.Expr(method(tangents.tangent(lst.id), "append",
-                                  [tangents.tangent_of(item)]))]
-
-
 def tangent_add_at(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
     """`np.add.at(x, i, v)`, then `np.add.at(tx, i, tv)`."""
     base, index, value = stmt.value.args
@@ -291,18 +286,11 @@ def tangent_add_at(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
 def tangent_read_item(stmt: ast.Assign, tangents: Tangents) -> ast.expr:
     """`v = x[i]`: `tv = tx[i]`."""
     value = stmt.value
+    refuse_active_index(value, tangents.varies, tangents.ns, tangents.source.where(stmt))
     if not tangents.varies(value.value):
         return tangents.zero(load(stmt.targets[0].id))
     return ast.Subscript(load(tangents.tangent(value.value.id)), copy.deepcopy(value.slice),
                          ast.Load())
-
-
-def tangent_pop(stmt: ast.Assign, tangents: Tangents) -> ast.expr:
-    """`v = xs.pop()`: `tv = txs.pop()`."""
-    lst = stmt.value.func.value
-    if not tangents.varies(lst):
-        return tangents.zero(load(stmt.targets[0].id))
-    return method(tangents.tangent(lst.id), "pop", [])
 
 
 def tangent_call_user(stmt: ast.Assign, tangents: Tangents) -> list[ast.stmt]:

@@ -1,0 +1,237 @@
+"""Statement rules for Python lists (and tuples) of values: how `append`, `pop`, an
+item written or read, and `+` between lists are differentiated.
+
+The adjoint of a list is a list of adjoints, one per element, and it follows
+the list step by step: its length and each element's shape are those of the
+value it belongs to at that point of the reverse sweep. Adjoints of lists are
+combined element by element (`rt.add_each`), never by list `+`, and an
+element's adjoint is replaced by a sum, never added into in place (another
+adjoint may hold the same array). The reverse sweep also sees each list as it
+was: a reversed `append` pops the item off the list again, a reversed `pop`
+puts it back (`saving` drops these where nothing reads the list afterwards).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from ..build import call, load, method
+from . import statements
+from .statements import Sweep, Tangents
+
+
+def undoes(stmt: ast.stmt) -> str | None:
+    """The list `stmt` puts back as it was, if it is a reversed `append` or `pop`
+    (`xs.pop()`, `xs.append(v)` as statements of the reverse sweep)."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+            and isinstance(stmt.value.func, ast.Attribute) \
+            and stmt.value.func.attr in ("append", "pop") \
+            and isinstance(stmt.value.func.value, ast.Name):
+        return stmt.value.func.value.id
+    return None
+
+
+def sharing(body: list[ast.stmt]) -> dict[str, set[str]]:
+    """For each list an `append` or `pop` changes, the names that may hold that same
+    list when it changes: the names copied from or to it (`ys = xs`) since it was last
+    made anew in an enclosing block (`xs = []`), or, when it was not, anywhere."""
+    everywhere = _closure(_copies(body))
+    out: dict[str, set[str]] = {}
+
+    def visit(block, outer):
+        for i, stmt in enumerate(block):
+            path = outer + [(block, i)]
+            name = _changed_list(stmt)
+            if name is not None:
+                found = _since_made(name, path)
+                group = everywhere.get(name, {name}) if found is None \
+                    else _closure(found).get(name, {name})
+                out[name] = out.get(name, set()) | group
+            for field in ("body", "orelse"):
+                if isinstance(stmt, (ast.For, ast.While, ast.If)):
+                    visit(getattr(stmt, field), path)
+
+    visit(body, [])
+    return out
+
+
+def _changed_list(stmt) -> str | None:
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append" \
+            and isinstance(stmt.value.func.value, ast.Name):
+        return stmt.value.func.value.id
+    if isinstance(stmt, ast.Assign) and _is_pop(stmt.value):
+        return stmt.value.func.value.id
+    return None
+
+
+def _is_pop(value) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+        and value.func.attr == "pop" and isinstance(value.func.value, ast.Name)
+
+
+def _since_made(name, path) -> list | None:
+    """The copies that may run between `name` being made anew and the statement at the
+    end of `path` (`(block, index)` pairs, outermost first); None if it is not made anew
+    in a block around it, before it."""
+    for depth in range(len(path) - 1, -1, -1):
+        block, i = path[depth]
+        for c in range(i - 1, -1, -1):
+            stmt = block[c]
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+                    and stmt.targets[0].id == name:
+                fresh = not isinstance(stmt.value, (ast.Name, ast.Subscript)) \
+                    and not _is_pop(stmt.value)
+                return _copies(block[c + 1:i + 1]) if fresh else None
+            if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
+                   for n in ast.walk(stmt)):
+                return None                      # made on some paths only
+    return None
+
+
+def _copies(stmts) -> list[tuple[str, str]]:
+    return [(n.targets[0].id, n.value.id) for s in stmts for n in ast.walk(s)
+            if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
+            and isinstance(n.value, ast.Name)]
+
+
+def _closure(pairs) -> dict[str, set[str]]:
+    groups: dict[str, set[str]] = {}
+    for a, b in pairs:
+        group = groups.get(a, {a}) | groups.get(b, {b})
+        for n in group:
+            groups[n] = group
+    return groups
+
+
+# ---- reverse mode ---------------------------------------------------------------------------
+def reverse_write_item(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`x[i] = v`: by the rule for a list, or for an array (`statements`)."""
+    if stmt.targets[0].value.id in sweep.plan.sequences:
+        return reverse_store_item(stmt, depth, sweep)
+    return statements.reverse_store_item(stmt, depth, sweep)
+
+
+def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`v = x[i]`: by the rule for a list, also for what may be one (not known to be
+    an array, `i` naming one item), or for an array (`statements`)."""
+    base = stmt.value.value
+    if not sweep.active(base):
+        return []
+    if base.id in sweep.plan.sequences or not sweep.array(base.id) \
+            and not statements.repeatable(stmt.value.slice, sweep):
+        return reverse_read_item(stmt, g, sweep)
+    return statements.reverse_read_item(stmt, g, sweep)
+
+
+def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
+    """`xs.append(v)`: the reverse sweep pops `bv` off `bxs` (a discarded pop when `v`
+    carries no derivative, so `bxs` stays in step with `xs`), and `v` off `xs`."""
+    lst, item = stmt.value.func.value, stmt.value.args[0]
+    undo = [ast.Expr(method(lst.id, "pop", []))]
+    if not sweep.active(lst):
+        return [stmt], undo
+    pop = method(sweep.adjoint(lst.id), "pop", [])
+    if not sweep.active(item):
+        return [stmt], [ast.Expr(pop)] + undo
+    return [stmt], [sweep.accumulate(stmt, "value", item.id, pop)] + undo
+
+
+def reverse_pop(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`v = xs.pop()`: `bv` (here `g`; a zero shaped like `v` when nothing flowed into
+    it) goes back on `bxs`, and `v` back on `xs`."""
+    lst = stmt.value.func.value
+    undo = [ast.Expr(method(lst.id, "append", [load(stmt.targets[0].id)]))]
+    if not sweep.active(lst):
+        return undo
+    return [ast.Expr(method(sweep.adjoint(lst.id), "append", [g]))] + undo
+
+
+def reverse_unread_pop(stmt: ast.Assign, sweep: Sweep) -> list[ast.stmt]:
+    """`v = xs.pop()` whose `v` nothing differentiates: the item still goes back."""
+    return reverse_pop(stmt, call(sweep.ns, "rt.zeros_like", [load(stmt.targets[0].id)]),
+                       sweep)
+
+
+def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`xs[i] = v` on a list: `bv` gets `bxs[i]`; then the old item is put back, and its
+    adjoint is a zero of its shape."""
+    target = stmt.targets[0]
+    base, index = target.value.id, target.slice
+    push, restore = sweep.stacks.save_items(base, index, listed=True)
+    if not sweep.active(target.value):
+        return [push, stmt], [restore]
+    b = load(sweep.adjoint(base))
+    backward = []
+    if sweep.active(stmt.value):
+        part = ast.Subscript(b, copy.deepcopy(index), ast.Load())
+        backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
+    old = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
+    zero = ast.Assign([ast.Subscript(copy.deepcopy(b), copy.deepcopy(index), ast.Store())],
+                      call(sweep.ns, "rt.zeros_like", [old]))
+    return [push, stmt], backward + [restore, zero]
+
+
+def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`v = xs[i]`: the adjoint of the item, `bxs[i]`, is replaced by its sum with `g`
+    (element by element for a slice, or an item that is, or may be, a list)."""
+    base, index = stmt.value.value, stmt.value.slice
+    b = load(sweep.adjoint(base.id))
+    part = ast.Subscript(b, copy.deepcopy(index), ast.Load())
+    target = stmt.targets[0].id
+    listed = isinstance(index, ast.Slice) or target in sweep.plan.sequences \
+        or not sweep.array(target)
+    return [ast.Assign([ast.Subscript(copy.deepcopy(b), copy.deepcopy(index), ast.Store())],
+                       sweep.add(part, g, listed))]
+
+
+def reverse_join(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
+    """`zs = xs + ys` on lists: the first `len(xs)` adjoints of `bzs` are those of `xs`'s
+    items, the rest those of `ys`'s."""
+    left, right = stmt.value.left, stmt.value.right
+    cut = ast.Constant(len(left.elts)) if isinstance(left, (ast.List, ast.Tuple)) \
+        else call(sweep.ns, "len", [load(left.id)])
+    out = []
+    for param, node, part in (("x", left, ast.Slice(None, cut, None)),
+                              ("y", right, ast.Slice(copy.deepcopy(cut), None, None))):
+        if isinstance(node, ast.Name) and sweep.active(node):
+            out.append(sweep.accumulate(stmt, param, node.id,
+                                        ast.Subscript(copy.deepcopy(g), part, ast.Load())))
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            # an item of a list written out: its adjoint counted from its end of `bzs`
+            m = len(node.elts)
+            for k, e in enumerate(node.elts):
+                if sweep.active(e):
+                    at = ast.Constant(k if param == "x" else k - m)
+                    out.append(sweep.accumulate(stmt, (param, k), e.id, ast.Subscript(
+                        copy.deepcopy(g), at, ast.Load())))
+    return out
+
+
+# ---- forward mode ---------------------------------------------------------------------------
+def tangent_append(stmt: ast.Expr, tangents: Tangents) -> list[ast.stmt]:
+    """`xs.append(v)`, then `txs.append(tv)`."""
+    lst, item = stmt.value.func.value, stmt.value.args[0]
+    if not tangents.varies(lst):
+        return [stmt]
+    return [stmt, ast.Expr(method(tangents.tangent(lst.id), "append",
+                                  [tangents.tangent_of(item)]))]
+
+
+def tangent_pop(stmt: ast.Assign, tangents: Tangents) -> ast.expr:
+    """`v = xs.pop()`: `tv = txs.pop()`."""
+    lst = stmt.value.func.value
+    if not tangents.varies(lst):
+        return tangents.zero(load(stmt.targets[0].id))
+    return method(tangents.tangent(lst.id), "pop", [])
+
+
+def tangent_join(stmt: ast.Assign, tangents: Tangents, is_list) -> ast.expr:
+    """`zs = xs + ys` on lists: `tzs = txs + tys` (the tangents joined as the lists
+    are); `zs = xs * n`: `tzs = txs * n`."""
+    value = stmt.value
+    left = tangents.tangent_of(value.left) if is_list(value.left) \
+        else copy.deepcopy(value.left)
+    right = tangents.tangent_of(value.right) if is_list(value.right) \
+        else copy.deepcopy(value.right)
+    return ast.BinOp(left, copy.deepcopy(value.op), right)

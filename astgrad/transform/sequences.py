@@ -1,0 +1,102 @@
+"""Which names hold Python lists or tuples of values, read off a normalized
+function: an analysis the adjoint plan and forward mode share, and the two
+questions about list operations they both ask.
+
+A name holds a list when kind inference says so, when it is assigned a list
+written out (`[a, b]`), a list-making call (`list(g)`, `rt.add_each`, ...) or a
+tuple a transform returns, when it is appended to or popped from, or when it
+is a copy, a slice, a zero (`rt.zeros_like`), or a `+`/`*` of a name that holds
+one. Its adjoint (or tangent) is then a list, combined element by element.
+"""
+from __future__ import annotations
+
+import ast
+
+from .. import runtime as rt
+from ..errors import NoRuleError
+from .build import is_append, is_method_call
+from .kinds import expr_kind
+
+
+def sequences_in(body, kinds, ns) -> set[str]:
+    """Names that hold Python lists or tuples of values (forward mode asks it too)."""
+    out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
+    made_of = []                                 # (name, names: a list if one of them is)
+    for node in (n for s in body for n in ast.walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value) \
+                    or isinstance(value, ast.Call) and _returns_tuple(ns.value(value.func)):
+                out.add(node.targets[0].id)
+            else:
+                made_of.append((node.targets[0].id, _made_of(value, kinds, ns)))
+        elif isinstance(node, ast.Call) and is_method_call(node, "pop"):
+            out.add(node.func.value.id)
+        elif isinstance(node, ast.Expr) and is_append(node.value):
+            out.add(node.value.func.value.id)
+    grown = True
+    while grown:                                 # a copy of a list is a list
+        grown = False
+        for target, sources in made_of:
+            if target not in out and any(s in out for s in sources):
+                out.add(target)
+                grown = True
+    return out
+
+
+def _made_of(value, kinds, ns) -> list[str]:
+    """The names `value` is a list whenever one of them is: `a`, `a[i:j]`,
+    `rt.zeros_like(a)`, `rt.unpack_like(g, a)`, `a + b` and `a * n` (but not where an
+    operand is known to be a number or an array)."""
+    if isinstance(value, ast.Name):
+        return [value.id]
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice) \
+            and isinstance(value.value, ast.Name):
+        return [value.value.id]
+    if isinstance(value, ast.Call) and value.args and isinstance(value.args[-1], ast.Name) \
+            and ns.value(value.func) in (rt.zeros_like, rt.unpack_like):
+        return [value.args[-1].id]
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
+        operands = [expr_kind(n, kinds, ns) for n in (value.left, value.right)]
+        if any(k.known and k.dtype != "O" and not isinstance(n, (ast.List, ast.Tuple))
+               for k, n in zip(operands, (value.left, value.right))):
+            return []
+        return [n.id for n in (value.left, value.right) if isinstance(n, ast.Name)]
+    return []
+
+
+def refuse_iterator(value: ast.expr, prim, active, where) -> None:
+    """`zip`, `enumerate` and `reversed` are differentiated as a `for` loop's iterable
+    only: anywhere else, over values that carry a derivative, they are refused."""
+    if prim.fn in (zip, enumerate, reversed) and any(active(a) for a in value.args):
+        raise NoRuleError(f"`{ast.unparse(value)}` is differentiated only as the iterable "
+                          f"of a `for` loop.", where,
+                          fix="Loop over it directly, or index the list (`xs[::-1]` for "
+                              "`reversed(xs)`).")
+
+
+def joins_lists(value: ast.expr, is_list) -> bool:
+    """Is `value` a `+` or `*` of lists (`is_list(node)`), which joins or repeats them?"""
+    return isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)) \
+        and any(is_list(n) for n in (value.left, value.right))
+
+
+_LIST_MAKERS = ("list", "add_each", "split_like")
+
+
+def _makes_list(value) -> bool:
+    """`[0.0] * n`, `list(g)`, `rt.add_each(...)`: values that are Python lists."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        return name in _LIST_MAKERS
+    return False
+
+
+def _returns_tuple(fn) -> bool:
+    """Does this astgrad-made function return a tuple (value and derivative, ...)?"""
+    made = getattr(fn, "_astgrad", None)
+    return made is not None and (made.mode in ("jvp", "value_and_grad")
+                                 or made.mode == "grad" and made.as_tuple)
