@@ -162,8 +162,8 @@ def _refuse(write: _Write, other: str) -> None:
     raise InPlaceError(
         f"`{user} {what}` changes an array in place that `{other}` also names, "
         f"and `{other}` is read afterwards.", write.where,
-        fix=f"Make a new value (`{user} = {user} + ...`), or copy first: "
-            f"`{other} = {user}.copy()`.")
+        fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
+            f"copy before changing it: `{user} = {user}.copy()`.")
 
 
 def _kind(name: str, kinds: dict) -> Kind:

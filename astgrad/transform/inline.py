@@ -89,7 +89,11 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
+    shared = _shared_arguments(tree, params, bound)
     for param, value in zip(params, bound):
+        if param in shared:                     # the caller's own object, written into
+            scope.current[param] = value.id
+            continue
         name = ctx.namer.fresh(param)
         scope.current[param] = name
         ctx.aliases.bind(name, value)           # the caller's array, under the callee's name
@@ -107,6 +111,17 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                 ast.copy_location(node, low.out.stmt)
     low.out.block.extend(body)
     return _result(tree.body[-1], scope, ctx)
+
+
+def _shared_arguments(tree: ast.FunctionDef, params: list[str], bound: list[ast.expr]) -> set:
+    """The parameters the callee writes items of (`p[i] = v`) but never rebinds, bound
+    to a name of the caller's: the callee's writes are the caller's (Python passes the
+    object), so its body uses the caller's name and no alias is made."""
+    rebound = set(assigned_names(tree.body))
+    written = {n.value.id for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+    return {p for p, v in zip(params, bound)
+            if isinstance(v, ast.Name) and p in written and p not in rebound}
 
 
 @contextmanager

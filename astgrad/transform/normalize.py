@@ -216,7 +216,12 @@ class _Normalizer:
 
     def _operation(self, node: ast.expr) -> ast.expr:
         value = self._op(node)
-        return value if is_atom(value) else self.out.temp(value)
+        if is_atom(value):
+            return value
+        temp = self.out.temp(value)
+        if isinstance(value, ast.Subscript):        # may be a view: an inlined callee's
+            self.ctx.aliases.bind(temp.id, value)   # parameter bound to it shares the array
+        return temp
 
     def _opaque(self, node: ast.expr) -> ast.expr:
         return self.scope.rename(node)              # makes no differentiable value
