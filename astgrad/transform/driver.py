@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import (activity, codegen, forward, kinds, normalize, optimize, resolve, restructure,
+from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, resolve, restructure,
                reverse, saving, shell, source, syntax)
 from .aliases import Aliases
 from .lattice import Kind
@@ -58,7 +58,9 @@ class Program:
 
 # -- the passes: each returns what ASTGRAD_DEBUG prints, or None when it does not apply ------
 def _check_syntax(p: Program):
+    """Also writes comprehensions, lambdas and `with` blocks as plain statements (`hoist`)."""
     syntax.check_syntax(p.tree, p.src.where)
+    hoist.expand(p.tree, p.namer.fresh, p.src.where)
     return p.tree
 
 
@@ -185,6 +187,7 @@ def _expander(p: Program) -> Callable:
         tree = copy.deepcopy(callee.tree)
         syntax.check_syntax(tree, callee.where)
         p.namer.taken |= names_in(tree)
+        hoist.expand(tree, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         return tree, callee.where
     return expand

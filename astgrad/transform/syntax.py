@@ -8,10 +8,11 @@ import ast
 from ..errors import UnsupportedSyntaxError
 
 HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
-                 ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef)
+                 ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef,
+                 ast.With)            # `with`: see `hoist` (warnings blocks become their body)
 
 REFUSED_STMTS = {
-    ast.With: "`with` blocks", ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
+    ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
     ast.Raise: "`raise`", ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
     ast.AsyncFunctionDef: "nested `async def`",
     ast.ClassDef: "`class` definitions", ast.Import: "`import` inside the function",
@@ -27,12 +28,11 @@ for _name, _what in (("Match", "`match` statements"), ("TryStar", "`try`/`except
 OPAQUE_EXPRS = (ast.JoinedStr, ast.FormattedValue)
 HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
                  ast.Call, ast.Tuple, ast.List, ast.Attribute, ast.Subscript, ast.Slice,
-                 ast.IfExp, *OPAQUE_EXPRS)
+                 ast.IfExp, *OPAQUE_EXPRS,
+                 ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda)   # see `hoist`
 
 REFUSED_EXPRS = {
-    ast.Lambda: "lambda expressions", ast.ListComp: "list comprehensions",
-    ast.SetComp: "set comprehensions", ast.DictComp: "dict comprehensions",
-    ast.GeneratorExp: "generator expressions", ast.Await: "`await`",
+    ast.SetComp: "set comprehensions", ast.Await: "`await`",
     ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
     ast.Starred: "`*` unpacking", ast.Set: "set literals", ast.Dict: "dict literals",
 }
@@ -43,9 +43,11 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
     for node in ast.walk(tree):
         if node is tree:
             continue
-        if isinstance(node, ast.FunctionDef) and (node.decorator_list or _has_defaults(node)):
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)) \
+                and (getattr(node, "decorator_list", None) or _has_defaults(node)):
             raise UnsupportedSyntaxError(
-                "a nested `def` with decorators or default values is not supported.",
+                "a nested `def` or lambda with decorators, default values or `*args` is not "
+                "supported.",
                 where(node), fix="Define the helper at module level.")
         if isinstance(node, ast.stmt) and not isinstance(node, HANDLED_STMTS):
             what = REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")

@@ -1,0 +1,241 @@
+"""Comprehensions, generator expressions, lambdas and `with` blocks, written in
+plain statements before the rest of the compiler sees them (run on the user's
+function and on every callee, right after `syntax.check_syntax`, before names
+are resolved).
+
+Output guarantees:
+* `f = lambda z: e` becomes `def f(z): return e`; a lambda anywhere else
+  becomes a nested `def` of a fresh name (`fn`, `fn_1`, ...) just before the
+  statement, which then reads that name (nested defs are inlined where they
+  are called, see `inline`);
+* `with np.errstate(...):` and `with warnings.catch_warnings():` blocks become
+  their bodies (they change which warnings are shown, not values); any other
+  `with`, or `np.errstate` asking to raise, is refused;
+* `[e for x in xs if c]` (and a generator expression anywhere but directly in
+  `sum(...)`) becomes, just before the statement that holds it, `_l = []`
+  followed by the nested `for`/`if` statements of its clauses and `_l.append(e)`;
+  the statement then reads `_l`;
+* `sum(e for x in xs if c)` and `sum([e for ...])` become `_s = 0` and
+  `_s = _s + e` in the loops: no list is built;
+* `{k: v for ...}` becomes `_d = {}` and `_d[k] = v`, where dict literals are
+  supported (`syntax.HANDLED_EXPRS`), and is refused otherwise;
+* the comprehension's own variables get fresh names, so they never clash with
+  the function's (Python gives a comprehension a scope of its own);
+* a comprehension whose evaluation depends on control flow inside the
+  statement (in a `while` test, a branch of `a if c else b`, an operand of
+  `and`/`or` after the first, a lambda's body) or a set comprehension is
+  refused with the line and a fix.
+A function with no comprehension is left exactly as it was.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Callable
+
+from ..errors import UnsupportedSyntaxError
+from . import syntax
+
+COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
+
+
+def expand(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
+    """Rewrite every comprehension, lambda and `with` in `tree` (and its nested defs)
+    as the docstring says, in place."""
+    if any(isinstance(n, COMPREHENSIONS + (ast.Lambda, ast.With)) for n in ast.walk(tree)):
+        tree.body = _Expander(fresh, where).block(tree.body)
+    return tree
+
+
+class _Expander:
+    def __init__(self, fresh, where):
+        self.fresh, self.where = fresh, where
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in stmts:
+            if isinstance(stmt, ast.With):
+                out.extend(self.block(_with_body(stmt, self.where)))
+                continue
+            if isinstance(stmt, ast.FunctionDef):
+                stmt.body = self.block(stmt.body)
+                out.append(stmt)
+                continue
+            if _is_named_lambda(stmt):
+                stmt = _def(stmt.targets[0].id, stmt.value, stmt)
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(stmt, field, self.block(inner))
+            before: list[ast.stmt] = []
+            for field, value in ast.iter_fields(stmt):
+                if field in ("body", "orelse", "decorator_list", "args"):
+                    continue
+                if isinstance(stmt, ast.While) and field == "test":
+                    self._refuse_in(value, "in a `while` test",
+                                    "Compute it in the loop body and test a name.")
+                    continue
+                setattr(stmt, field, self._hoist(value, stmt, before))
+            out.extend(self.block(before) if before else [])
+            out.append(stmt)
+        return out
+
+    def _refuse_in(self, node, what: str, fix: str) -> None:
+        if not isinstance(node, ast.AST):
+            return
+        for sub in ast.walk(node):
+            if isinstance(sub, COMPREHENSIONS):
+                raise UnsupportedSyntaxError(f"a comprehension {what} is not supported.",
+                                             self.where(sub), fix=fix)
+
+    def _hoist(self, node, stmt: ast.stmt, before: list[ast.stmt]):
+        """`node` with its comprehensions replaced by names the statements put in
+        `before` compute."""
+        if isinstance(node, list):
+            return [self._hoist(n, stmt, before) for n in node]
+        if not isinstance(node, ast.AST):
+            return node
+        if isinstance(node, ast.Lambda):
+            name = self.fresh("fn")
+            before.append(_def(name, node, stmt))
+            return _name(name, ast.Load())
+        if isinstance(node, ast.IfExp):
+            node.test = self._hoist(node.test, stmt, before)
+            for branch in (node.body, node.orelse):
+                self._refuse_in(branch, "in a branch of `a if c else b`",
+                                "Write an `if` statement.")
+            return node
+        if isinstance(node, ast.BoolOp):
+            node.values[0] = self._hoist(node.values[0], stmt, before)
+            for value in node.values[1:]:
+                self._refuse_in(value, "after `and`/`or`", "Write an `if` statement.")
+            return node
+        if _is_sum_of_comprehension(node):
+            return self._loops(node.args[0], stmt, before, summed=True)
+        if isinstance(node, COMPREHENSIONS):
+            return self._loops(node, stmt, before, summed=False)
+        for field, value in ast.iter_fields(node):
+            setattr(node, field, self._hoist(value, stmt, before))
+        return node
+
+    def _loops(self, comp, stmt, before, summed: bool) -> ast.Name:
+        if isinstance(comp, ast.SetComp):
+            raise UnsupportedSyntaxError("set comprehensions are not supported.",
+                                         self.where(comp), fix="Build a list.")
+        if isinstance(comp, ast.DictComp) and ast.Dict not in syntax.HANDLED_EXPRS:
+            raise UnsupportedSyntaxError("dict comprehensions are not supported.",
+                                         self.where(comp), fix="Build a list, or write a "
+                                         "`for` loop assigning `d[k] = v`.")
+        if any(g.is_async for g in comp.generators):
+            raise UnsupportedSyntaxError("`async for` in a comprehension is not supported.",
+                                         self.where(comp))
+        _rename_targets(comp, self.fresh)
+        result = self.fresh("_total" if summed else "_items")
+        start = ast.Constant(0) if summed else \
+            ast.Dict([], []) if isinstance(comp, ast.DictComp) else ast.List([], ast.Load())
+        before.append(_at(ast.Assign([_name(result, ast.Store())], start), stmt))
+        before.append(self._clauses(comp, comp.generators, result, summed, stmt))
+        return _name(result, ast.Load())
+
+    def _clauses(self, comp, generators, result: str, summed: bool, stmt) -> ast.stmt:
+        first, *rest = generators
+        if rest:
+            inner = self._clauses(comp, rest, result, summed, stmt)
+        else:
+            inner = _at(_collect(comp, result, summed), stmt)
+        for test in reversed(first.ifs):
+            inner = _at(ast.If(test, [inner], []), stmt)
+        return _at(ast.For(first.target, first.iter, [inner], []), stmt)
+
+
+def _collect(comp, result: str, summed: bool) -> ast.stmt:
+    load = _name(result, ast.Load())
+    if summed:
+        return ast.Assign([_name(result, ast.Store())], ast.BinOp(load, ast.Add(), comp.elt))
+    if isinstance(comp, ast.DictComp):
+        return ast.Assign([ast.Subscript(load, comp.key, ast.Store())], comp.value)
+    return ast.Expr(ast.Call(ast.Attribute(load, "append", ast.Load()), [comp.elt], []))
+
+
+def _is_sum_of_comprehension(node) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == "sum" and len(node.args) == 1 and not node.keywords \
+        and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp))
+
+
+def _rename_targets(comp, fresh) -> None:
+    """Give the comprehension's variables fresh names in everything that reads them
+    (not the first iterable, which Python evaluates in the enclosing scope)."""
+    names = {n.id for g in comp.generators for n in ast.walk(g.target)
+             if isinstance(n, ast.Name)}
+    mapping = {name: fresh(name) for name in sorted(names)}
+    renamer = _Rename(mapping)
+    for i, g in enumerate(comp.generators):
+        for node in [g.target, *g.ifs] + ([g.iter] if i else []):
+            renamer.visit(node)
+    for node in (comp.key, comp.value) if isinstance(comp, ast.DictComp) else (comp.elt,):
+        renamer.visit(node)
+
+
+class _Rename(ast.NodeVisitor):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        node.id = self.mapping.get(node.id, node.id)
+
+    def visit_Lambda(self, node):
+        shadowed = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        _Rename({k: v for k, v in self.mapping.items() if k not in shadowed}).visit(node.body)
+
+
+def _name(name: str, ctx) -> ast.Name:
+    return ast.Name(name, ctx)
+
+
+def _at(node: ast.stmt, stmt: ast.stmt) -> ast.stmt:
+    ast.copy_location(node, stmt)
+    return ast.fix_missing_locations(node)
+
+
+def _is_named_lambda(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+        and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Lambda)
+
+
+def _def(name: str, fn: ast.Lambda, stmt: ast.stmt) -> ast.FunctionDef:
+    """The lambda `fn` as `def name(...): return ...` (its body hoisted later, as a block)."""
+    body = [_at(ast.Return(fn.body), stmt)]
+    node = ast.FunctionDef(name, fn.args, body, [], None)
+    if "type_params" in ast.FunctionDef._fields:
+        node.type_params = []
+    return _at(node, stmt)
+
+
+# `with` blocks whose manager only changes which warnings are shown: the body alone.
+_WARNING_MANAGERS = ("np.errstate", "numpy.errstate", "warnings.catch_warnings",
+                     "warnings.simplefilter")
+_RAISING = ("raise", "call", "log")
+
+
+def _with_body(stmt: ast.With, where) -> list[ast.stmt]:
+    for item in stmt.items:
+        call = item.context_expr
+        name = ast.unparse(call.func) if isinstance(call, ast.Call) else ""
+        if item.optional_vars is not None:
+            name = ""
+        if name not in _WARNING_MANAGERS:
+            raise UnsupportedSyntaxError(
+                f"`with {ast.unparse(call)}:` is not supported (only `np.errstate` and "
+                f"`warnings.catch_warnings` blocks are).", where(stmt),
+                fix="Move the block outside the function you differentiate.")
+        modes = [k.value.value for k in call.keywords if isinstance(k.value, ast.Constant)]
+        if any(m in _RAISING for m in modes) or len(modes) < len(call.keywords) \
+                or (name.endswith("errstate") and call.args):
+            raise UnsupportedSyntaxError(
+                f"`with {ast.unparse(call)}:` asks for errors, not warnings: the derivative "
+                f"cannot keep that.", where(stmt),
+                fix="Check the values yourself and `raise` in a branch.")
+    # `warnings.simplefilter(...)` and the like only hold inside the block: dropped with it.
+    body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+                                         and ast.unparse(s.value.func).startswith("warnings."))]
+    return body or [_at(ast.Pass(), stmt)]

@@ -1,0 +1,159 @@
+"""The Python people write (issue 10, part B): comprehensions and generator
+expressions, lambdas and functions as values, `with` blocks for warnings,
+`return` inside loops, recursion. Each case is checked against finite
+differences in reverse, forward and second order (`ag.check_grads(...,
+order=2)`), or refused by name at transform time.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad.errors import UnsupportedSyntaxError
+
+RS = np.random.RandomState(0)
+X = np.array([0.3, -0.5, 0.8, 1.1])
+WS = [RS.randn(4, 4) * 0.5 for _ in range(3)]
+
+
+# ---- comprehensions and generator expressions --------------------------------------------
+
+def stacked_layers(x, Ws):
+    return np.sum(np.stack([np.tanh(W @ x) for W in Ws]) ** 2)
+
+
+def summed_generator(x, Ws):
+    return sum(np.sum((W @ x) ** 2) for W in Ws)
+
+
+def filtered_and_nested(x):
+    return sum(np.sum(a * b) for a in [x, x ** 2, np.sin(x)] if a.shape[0] > 1
+               for b in [np.cos(x), x] if b is not a)
+
+
+def comprehension_of_comprehensions(x):
+    rows = [[x[i] * x[j] for j in range(i + 1)] for i in range(len(x))]
+    return sum(sum(v for v in row) for row in rows)
+
+
+def comprehension_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        total = total + np.sum(np.array([x[i] ** (k + 1) for i in range(2)]))
+    return total
+
+
+def comprehension_variable_does_not_leak(x):
+    W = x * 2.0
+    ys = [W * 3.0 for W in [x, x ** 2]]
+    return np.sum(W * ys[1])
+
+
+def summed_list_comprehension(x):
+    return sum([np.exp(x[i]) * x[i + 1] for i in range(len(x) - 1) if i % 2 == 0])
+
+
+@pytest.mark.parametrize("fn, args", [
+    (stacked_layers, (X, WS)),
+    (summed_generator, (X, WS)),
+    (filtered_and_nested, (X,)),
+    (comprehension_of_comprehensions, (X,)),
+    (comprehension_in_a_loop, (X,)),
+    (comprehension_variable_does_not_leak, (X,)),
+    (summed_list_comprehension, (X,)),
+])
+def test_comprehensions(fn, args):
+    ag.check_grads(fn, args, order=2)
+
+
+def test_comprehension_values():
+    g = ag.grad(comprehension_variable_does_not_leak)(X)
+    np.testing.assert_allclose(g, 2.0 * 3.0 * X ** 2 + 2.0 * X * 6.0 * X)
+    g = ag.grad(comprehension_of_comprehensions)(X)
+    # sum over i >= j of x_i x_j: d/dx_k = sum(x) + x_k
+    np.testing.assert_allclose(g, np.sum(X) + X)
+
+
+def set_comprehension(x):
+    return np.sum(np.array(sorted({v for v in x})))
+
+
+def comprehension_in_while_test(x):
+    while sum([v for v in x]) > 10.0:
+        x = x / 2.0
+    return np.sum(x)
+
+
+def comprehension_in_a_branch(x):
+    return np.sum(x) if x[0] > 0 else sum([v for v in x])
+
+
+@pytest.mark.parametrize("fn, what", [
+    (set_comprehension, "set comprehensions"),
+    (comprehension_in_while_test, "`while` test"),
+    (comprehension_in_a_branch, "a if c else b"),
+])
+def test_comprehensions_refused(fn, what):
+    with pytest.raises(UnsupportedSyntaxError, match="test_language.py") as err:
+        ag.grad(fn)(X)
+    assert what in str(err.value)
+
+
+# ---- lambdas and local functions as values -------------------------------------------------
+
+def named_lambda(x):
+    act = lambda z: np.maximum(z, 0.1) * x[0]   # noqa: E731
+    return np.sum(act(x) ** 2)
+
+
+def lambda_called_twice(x):
+    sq = lambda z: z * z   # noqa: E731
+    return np.sum(sq(sq(x)) + sq(np.sin(x)))
+
+
+@pytest.mark.parametrize("fn", [named_lambda, lambda_called_twice])
+def test_lambdas(fn):
+    ag.check_grads(fn, (X,), order=2)
+
+
+# ---- with blocks -----------------------------------------------------------------------------
+
+def errstate_block(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log(x * x)
+    return np.sum(y * x)
+
+
+def catch_warnings_block(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = np.sqrt(x)
+    return np.sum(y)
+
+
+def test_with_blocks():
+    ag.check_grads(errstate_block, (X,), order=2)
+    ag.check_grads(catch_warnings_block, (np.abs(X) + 0.1,), order=2)
+
+
+def errstate_raise(x):
+    with np.errstate(divide="raise"):
+        y = np.log(x)
+    return np.sum(y)
+
+
+def open_file(x):
+    with open("f") as fh:
+        fh.read()
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("fn, what", [(errstate_raise, "asks for errors"),
+                                      (open_file, "only `np.errstate`")])
+def test_with_blocks_refused(fn, what):
+    with pytest.raises(UnsupportedSyntaxError, match="test_language.py") as err:
+        ag.grad(fn)(X)
+    assert what in str(err.value)
