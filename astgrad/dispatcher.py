@@ -161,8 +161,9 @@ class Dispatcher:
             self.builtins.setdefault(f"_d{v.dtype.num}", v.dtype)
             return (f"_type({name}) is _ndarray and {name}.ndim == {v.ndim} "
                     f"and {name}.dtype is _d{v.dtype.num}")
-        if isinstance(v, np.ndarray) or hasattr(t, "__array_function__"):
-            return None                      # its ndim and dtype matter too
+        if isinstance(v, np.ndarray) or hasattr(t, "__array_function__") or \
+                name in self.transform.wrt and isinstance(v, (list, tuple, dict)):
+            return None                      # its ndim and dtype (or items) matter too
         tname = next((k for k, o in self.builtins.items() if o is t),
                      f"_t{len(self.builtins)}")
         self.builtins[tname] = t

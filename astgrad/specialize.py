@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import depends, pickling, runtime
+from . import depends, pickling, pytree, runtime
 from .dispatcher import Dispatcher
 from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
@@ -53,6 +53,7 @@ class Transform:
     def _read_signature(self) -> None:
         self.signature = inspect.signature(self.fn, follow_wrapped=False)
         self.params = _parameters(self.fn, self.fn_name, self.inner)
+        self.names = [p.name for p in self.params]
         self.wrt, self.as_tuple = _wrt_names(self.wrt_arg, [p.name for p in self.params],
                                              self.fn_name)
 
@@ -103,14 +104,14 @@ class Transform:
             self.dependencies()
             if _shape(self.params) != params:
                 return self._rebound     # its code replaced by one of other parameters
-        key = tuple(_key(v) for v in values)
+        key = tuple(_key(v, n in self.wrt) for n, v in zip(self.names, values))
         fn = self.by_key.get(key)
         if fn is None:
             with self.lock:
                 self._sync()
                 fn = self.by_key.get(key)
                 if fn is None:
-                    kinds = tuple(kind_of(v) for v in values)
+                    kinds = _kinds(values, self.names, self.wrt)
                     gen = self.by_kind.get(kinds) or self._generate(kinds, values)
                     self.by_kind[kinds] = gen
                     fn = gen.fn
@@ -181,7 +182,7 @@ class Transform:
         """The code for these arguments with every user function inlined: what a
         transform of this transform reads (a call through a helper's pullback
         closure cannot be differentiated again)."""
-        kinds = tuple(kind_of(v) for v in values)
+        kinds = _kinds(values, self.names, self.wrt)
         with self.lock:
             self.dependencies()
             gen = self.by_kind_inlined.get(kinds)
@@ -277,9 +278,18 @@ def _wrt_names(wrt, names: list[str], fn_name: str) -> tuple[tuple[str, ...], bo
     return tuple(out), as_tuple
 
 
-def _key(v):
-    """What picks a specialization: the type, and for arrays also ndim and dtype."""
+def _kinds(values, names, wrt) -> tuple[Kind, ...]:
+    """The kind of each argument; a container differentiated is known by its items."""
+    return tuple(pytree.kind(v, kind_of) if n in wrt else kind_of(v)
+                 for n, v in zip(names, values))
+
+
+def _key(v, tree: bool = False):
+    """What picks a specialization: the type, and for arrays also ndim and dtype; for a
+    container differentiated (`tree`), its structure and the key of every leaf."""
     t = type(v)
+    if tree and pytree.is_tree(v):
+        return pytree.key(v, _key)
     if t is np.ndarray:
         return (v.ndim, v.dtype.char)
     if isinstance(v, np.ndarray) or is_array_like(v):
@@ -334,8 +344,12 @@ def _name(fn) -> str:
 
 
 def _check_differentiable(fn, name, kind: Kind, value) -> None:
-    if kind.dtype in _DIFFERENTIABLE:
+    if kind.dtype in _DIFFERENTIABLE or pytree.is_tree(value) and pytree.has_float_leaf(value):
         return
+    if pytree.is_tree(value):
+        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`: the "
+                       f"{type(value).__name__} holds no float or float array.",
+                       fix="Put floats (2.0, not 2) or float arrays in it.")
     if kind.dtype in ("i", "u", "b"):
         example = "" if kind.dtype == "b" else " (pass 2.0, not 2)" if kind.py \
             else " (use .astype(float))"

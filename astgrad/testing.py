@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import pytree
 from .api import grad, jvp, vjp
 from .errors import AstgradError, NoRuleError
 
@@ -30,16 +31,18 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     if _is_scalar(value):
         _agree_with_grad(f, args, wrt_tuple, v, grads, names)
     for name, pos, g in zip(names, positions, grads):
-        x = args[pos]
-        _check_type(name, x, g)
-        for index in _indices(np.shape(x), rng):
-            numeric = _central(f, args, pos, index, v)
-            analytic = float(np.asarray(g)[index])
-            if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic), abs(numeric)):
-                raise AssertionError(
-                    f"d/d{name}{[int(i) for i in index] if index else ''} of "
-                    f"{getattr(f, '__name__', f)}: astgrad gives {analytic!r}, finite "
-                    f"differences give {numeric!r} (difference {abs(analytic - numeric):.3g}).")
+        for label, x, gx, moved in _targets(name, args, pos, g):
+            _check_type(label, x, gx)
+            for index in _indices(np.shape(x), rng):
+                numeric = _central(f, moved, x, index, v)
+                analytic = float(np.asarray(gx)[index])
+                if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic),
+                                                                    abs(numeric)):
+                    raise AssertionError(
+                        f"d/d{label}{[int(i) for i in index] if index else ''} of "
+                        f"{getattr(f, '__name__', f)}: astgrad gives {analytic!r}, finite "
+                        f"differences give {numeric!r} (difference "
+                        f"{abs(analytic - numeric):.3g}).")
     if forward or forward is None:
         try:
             _check_jvp(f, args, positions, wrt_tuple, rng, rtol, atol)
@@ -54,6 +57,60 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
                     rtol=rtol, atol=atol, seed=seed + 1, forward=forward)
 
 
+def _targets(name, args, pos, g):
+    """`(label, x, gradient, moved)` for argument `pos`, or for each float leaf of a
+    container; `moved(y)` is the arguments with that leaf (or argument) replaced by `y`."""
+    x = args[pos]
+    if not pytree.is_tree(x):
+        yield name, x, g, lambda y: args[:pos] + (y,) + args[pos + 1:]
+        return
+    _check_structure(name, x, g)
+    for j, (path, leaf) in enumerate(_leaf_paths(x)):
+        if pytree.is_float_leaf(leaf):
+            def moved(y, j=j):
+                values = pytree.leaves(x)
+                values[j] = y
+                return args[:pos] + (pytree.unflatten(x, values),) + args[pos + 1:]
+            yield f"{name}{path}", leaf, pytree.leaves(g)[j], moved
+
+
+def _leaf_paths(v, prefix=""):
+    if isinstance(v, dict):
+        return [p for k, item in v.items() for p in _leaf_paths(item, f"{prefix}[{k!r}]")]
+    if isinstance(v, (list, tuple)):
+        return [p for i, item in enumerate(v) for p in _leaf_paths(item, f"{prefix}[{i}]")]
+    return [(prefix, v)]
+
+
+def _check_structure(name, x, g):
+    same = type(g) is type(x) and (list(g) == list(x) if isinstance(x, dict)
+                                   else len(g) == len(x))
+    if not same:
+        raise AssertionError(f"the gradient of `{name}` is {type(g).__name__} "
+                             f"{_show(g)}, its argument {type(x).__name__} {_show(x)}.")
+    for a, b in zip(g.values() if isinstance(x, dict) else g,
+                    x.values() if isinstance(x, dict) else x):
+        if pytree.is_tree(b):
+            _check_structure(name, b, a)
+        elif not pytree.is_float_leaf(b) and a is not None:
+            raise AssertionError(f"the gradient of constant leaf {b!r} of `{name}` is {a!r}, "
+                                 f"not None.")
+
+
+def _show(v):
+    return list(v) if isinstance(v, dict) else len(v) if isinstance(v, (list, tuple)) else ""
+
+
+def _moved_by(x, t, u):
+    """`x + t * u`, leaf by leaf for a container (its constant leaves kept)."""
+    if pytree.is_tree(x):
+        values = [_moved_by(a, t, b) if pytree.is_float_leaf(a) else a
+                  for a, b in zip(pytree.leaves(x), pytree.leaves(u))]
+        return pytree.unflatten(x, values)
+    return np.asarray(x, dtype=np.float64) + t * u if isinstance(x, np.ndarray) \
+        else float(x) + t * u
+
+
 def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
     tangents = tuple(_like(args[p], rng) for p in positions)
     value, derivative = jvp(f, wrt=wrt)(*args, tangents)
@@ -61,8 +118,7 @@ def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
     def moved(t):
         out = list(args)
         for p, u in zip(positions, tangents):
-            out[p] = np.asarray(args[p], dtype=np.float64) + t * u if isinstance(
-                args[p], np.ndarray) else float(args[p]) + t * u
+            out[p] = _moved_by(args[p], t, u)
         return f(*out)
 
     def diff(h):
@@ -78,6 +134,8 @@ def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
 
 
 def _minus(a, b, h):
+    if isinstance(a, dict):
+        return tuple(_minus(a[k], b[k], h) for k in a)
     if isinstance(a, (tuple, list)):
         return tuple(_minus(x, y, h) for x, y in zip(a, b))
     return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / h
@@ -90,6 +148,8 @@ def _combine(half, full):
 
 
 def _pairs(analytic, numeric, prefix=()):
+    if isinstance(analytic, dict):
+        analytic = tuple(analytic.values())
     if isinstance(numeric, tuple):
         if not isinstance(analytic, (tuple, list)) or len(analytic) != len(numeric):
             raise AssertionError(f"the jvp is {type(analytic).__name__}, the output a "
@@ -105,7 +165,7 @@ def _pairs(analytic, numeric, prefix=()):
 
 
 def _is_scalar(value) -> bool:
-    return not isinstance(value, (tuple, list)) and np.ndim(value) == 0
+    return not pytree.is_tree(value) and np.ndim(value) == 0
 
 
 def _projected(f, v):
@@ -126,6 +186,8 @@ def _projected(f, v):
 
 def _paths(v, prefix=""):
     """The index paths (`"[1][0]"`) of the arrays and numbers in a nest of sequences."""
+    if isinstance(v, dict):
+        return [p for k, item in v.items() for p in _paths(item, f"{prefix}[{k!r}]")]
     if isinstance(v, (tuple, list)):
         return [p for i, item in enumerate(v) for p in _paths(item, f"{prefix}[{i}]")]
     return [prefix]
@@ -134,13 +196,21 @@ def _paths(v, prefix=""):
 def _agree_with_grad(f, args, wrt, v, grads, names):
     direct = grad(f, wrt=wrt)(*args)
     for name, a, b in zip(names, direct, grads):
-        if not np.allclose(np.asarray(a) * v, b, rtol=1e-12, atol=1e-14):
+        pairs = zip(_floats(a), _floats(b)) if pytree.is_tree(a) else [(a, b)]
+        if not all(np.allclose(np.asarray(p) * v, q, rtol=1e-12, atol=1e-14)
+                   for p, q in pairs):
             raise AssertionError(f"ag.grad and ag.vjp disagree on d/d{name}: {a!r} vs {b!r}.")
 
 
+def _floats(tree) -> list:
+    return [np.asarray(leaf, dtype=np.float64) for leaf in pytree.leaves(tree)
+            if leaf is not None]
+
+
 def _like(value, rng):
-    if isinstance(value, (tuple, list)):            # a list output's seed is a list
-        return type(value)(_like(v, rng) for v in value)
+    if pytree.is_tree(value):          # a container's seed or tangent: a container
+        return pytree.map_leaves(lambda v: _like(v, rng) if pytree.is_float_leaf(v)
+                                 else 0.0, value)      # a constant leaf's is 0.0
     if np.ndim(value) == 0:
         return float(rng.uniform(0.5, 1.5))
     return rng.uniform(0.5, 1.5, size=np.shape(value))
@@ -163,19 +233,16 @@ def _indices(shape, rng, most=64):
     return [np.unravel_index(i, shape) if shape else () for i in flat]
 
 
-def _central(f, args, pos, index, v):
-    x = args[pos]
+def _central(f, moved, x, index, v):
     scale = max(1.0, abs(float(np.asarray(x)[index])))
 
     def phi(t):
-        moved = list(args)
         if isinstance(x, np.ndarray):
             y = np.array(x, dtype=np.float64)
             y[index] += t
-            moved[pos] = y
         else:
-            moved[pos] = float(x) + t
-        return _dot(v, f(*moved))
+            y = float(x) + t
+        return _dot(v, f(*moved(y)))
 
     def diff(h):
         return (phi(h) - phi(-h)) / (2 * h)
@@ -185,6 +252,8 @@ def _central(f, args, pos, index, v):
 
 
 def _dot(v, out):
+    if isinstance(out, dict):
+        return sum(_dot(v[k], out[k]) for k in out)
     if isinstance(out, (tuple, list)):
         return sum(_dot(a, b) for a, b in zip(v, out))
     return float(np.sum(np.asarray(v) * np.asarray(out, dtype=np.float64)))

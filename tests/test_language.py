@@ -157,3 +157,67 @@ def test_with_blocks_refused(fn, what):
     with pytest.raises(UnsupportedSyntaxError, match="test_language.py") as err:
         ag.grad(fn)(X)
     assert what in str(err.value)
+
+
+# ---- `return` inside loops ---------------------------------------------------------------------
+
+def return_in_for(x):
+    y = x
+    for _ in range(10):
+        y = np.sin(y) * 1.5
+        if np.sum(y) > 2.0:
+            return np.sum(y * x)
+    return np.sum(y)
+
+
+def return_in_nested_for(x):
+    t = 0.0
+    for i in range(3):
+        for j in range(3):
+            t = t + x[i] * x[j]
+            if t > 1.2:
+                return t * 2.0
+    return t
+
+
+def return_in_while(x):
+    s = x[0]
+    while True:
+        s = s * 1.3
+        if s > 4.0:
+            return s * x[1]
+
+
+def first_above(x, level):
+    for i in range(len(x)):
+        if x[i] > level:
+            return x[i] ** 2
+    return np.sum(x)
+
+
+def return_in_inlined_helper(x):
+    return first_above(x, 0.6) + first_above(x * 0.5, 0.1) * first_above(x, 5.0)
+
+
+def return_never_taken(x):
+    for i in range(3):
+        if x[i] > 100.0:
+            return x[i]
+    return np.sum(x ** 3)
+
+
+@pytest.mark.parametrize("fn", [return_in_for, return_in_nested_for, return_in_while,
+                                return_in_inlined_helper, return_never_taken])
+def test_return_inside_loops(fn):
+    x = np.array([0.5, 0.9, 0.7])
+    ag.check_grads(fn, (x,), order=2)
+
+
+def test_return_inside_loops_values():
+    x = np.array([0.5, 0.9, 0.7])
+    # t passes 1.2 at (i, j) = (1, 0): t = x0^2 + 2 x0 x1 ... stops at x0*x0+x0*x1+x0*x2+x1*x0
+    np.testing.assert_allclose(ag.grad(return_in_nested_for)(x),
+                               2.0 * np.array([2 * x[0] + x[2] + 2 * x[1], 2 * x[0], x[0]]))
+    np.testing.assert_allclose(ag.grad(return_never_taken)(x), 3 * x ** 2)
+    value, _ = ag.value_and_grad(return_in_while)(x)
+    assert value == pytest.approx(0.5 * 1.3 ** 8 * 0.9)

@@ -13,6 +13,7 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
+from .trees import check_tree, tree_adjoint, tree_like
 from ..errors import NoRuleError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
@@ -21,7 +22,9 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            # the NumPy rules' helpers (numpy_helpers.py)
            "untake", "untake_along_axis", "undiagonal", "unrepeat", "untile", "unpad", "undiff",
            "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint", "kron_adjoint",
-           "singular_outer", "einsum_tangent"]
+           "singular_outer", "einsum_tangent",
+           # containers of parameters (trees.py)
+           "tree_like", "tree_adjoint", "check_tree"]
 
 
 def unbroadcast(g, x):
@@ -101,7 +104,15 @@ def add_each(adjoints, parts):
     """The adjoints of a list plus those of another list of the same length, element by
     element (an element that is itself a list is added element by element in turn), as
     a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
-    array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows."""
+    array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows. The
+    adjoints of a dict are a dict, added key by key."""
+    if isinstance(adjoints, dict) or isinstance(parts, dict):
+        if _is_zero(parts):
+            return dict(adjoints)
+        if _is_zero(adjoints):
+            return dict(parts)
+        return {k: add_each(adjoints[k], parts[k]) if k in parts else adjoints[k]
+                for k in adjoints}
     if not isinstance(adjoints, (list, tuple)):
         if not isinstance(parts, (list, tuple)):
             return adjoints + parts
@@ -165,6 +176,8 @@ def broadcast_like(t, z):
 
 def check_tangent(tangent, value, where):
     """Refuse a tangent whose shape is not its argument's."""
+    if isinstance(value, (list, tuple, dict)):
+        return check_tree(tangent, value, where, "tangent")
     if np.shape(tangent) != np.shape(value):
         raise SeedShapeError(
             f"the tangent has shape {np.shape(tangent)} but its argument has shape "
@@ -179,6 +192,10 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, (list, tuple)):
         return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, str):
+        return 0.0
     return np.zeros_like(x)
 
 

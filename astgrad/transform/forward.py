@@ -95,6 +95,8 @@ class _Forward:
                 value = self.owned(load(self.tangent(p)), p) if p in wrt \
                     else self.zero(load(p))
                 out.append(assign(self.tangent(p), value))
+            elif p in self.varied and p not in wrt:   # rebound in a loop to what varies
+                out.append(assign(self.tangent(p), self.zero(load(p))))
         return out
 
     # -- tangents ------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ def restructure(tree: ast.FunctionDef, fresh: Callable[[str], str], where,
                 base: str = "out") -> ast.FunctionDef:
     """Rewrite `tree` in place into the form the module docstring states; the
     result names are `fresh(base)` (or `fresh(f"{base}_{i}")` for each of n)."""
+    tree.body = _returns_out_of_loops(tree.body, fresh)
     _check_loops(tree.body, where)
     body = _block(tree.body)
     if not _ends_in_return(body):
@@ -55,12 +56,76 @@ def restructure(tree: ast.FunctionDef, fresh: Callable[[str], str], where,
     return tree
 
 
+# -- `return` inside loops: a flag, a value, `break`, and the `return` after the loop ----------
+def _returns_out_of_loops(stmts: list[ast.stmt], fresh) -> list[ast.stmt]:
+    """`stmts` with every loop that holds a `return` written as: `flag = False` before
+    it, `value = e; flag = True; break` for `return e` (and `if flag: break` after each
+    inner loop that may return), then `if flag: return value` after it."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, _LOOPS) and _returns_inside(stmt):
+            flag, value = fresh("returned"), fresh("result")
+            out.append(_located(_assign(flag, ast.Constant(False)), stmt))
+            out.append(_loop_returning(stmt, flag, value))
+            done = ast.If(ast.Name(flag, ast.Load()), [ast.Return(ast.Name(value, ast.Load()))],
+                          [])
+            out.append(_located(done, stmt))
+            continue
+        if isinstance(stmt, ast.If):
+            stmt.body = _returns_out_of_loops(stmt.body, fresh)
+            stmt.orelse = _returns_out_of_loops(stmt.orelse, fresh)
+        out.append(stmt)
+    return out
+
+
+def _returns_inside(stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.Return) for n in _walk_code(stmt))
+
+
+def _walk_code(node):
+    """`ast.walk` that does not enter nested defs."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, (ast.FunctionDef, ast.Lambda)):
+            yield from _walk_code(child)
+
+
+def _loop_returning(loop, flag: str, value: str) -> ast.stmt:
+    loop.body = _breaking(loop.body, flag, value)
+    return loop
+
+
+def _breaking(stmts: list[ast.stmt], flag: str, value: str) -> list[ast.stmt]:
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, ast.Return):
+            result = stmt.value if stmt.value is not None else ast.Constant(None)
+            out += [_located(s, stmt) for s in (_assign(value, result),
+                                                _assign(flag, ast.Constant(True)), ast.Break())]
+            return out                       # what follows a return never runs
+        if isinstance(stmt, ast.If) and _returns_inside(stmt):
+            stmt.body = _breaking(stmt.body, flag, value)
+            stmt.orelse = _breaking(stmt.orelse, flag, value)
+        elif isinstance(stmt, _LOOPS) and _returns_inside(stmt):
+            out.append(_loop_returning(stmt, flag, value))
+            stmt = _located(ast.If(ast.Name(flag, ast.Load()), [ast.Break()], []), stmt)
+        out.append(stmt)
+    return out
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+
+
+def _located(node: ast.stmt, at: ast.stmt) -> ast.stmt:
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.stmt, ast.expr)) and not hasattr(sub, "lineno"):
+            ast.copy_location(sub, at)
+    return node
+
+
 def _check_loops(stmts, where, in_loop=False):
     for stmt in stmts:
-        if isinstance(stmt, ast.Return) and in_loop:
-            raise UnsupportedSyntaxError(
-                "`return` inside a loop is not supported.", where(stmt),
-                fix="Store the value, `break` out of the loop, and return after it.")
         if isinstance(stmt, _LOOPS) and stmt.orelse:
             raise UnsupportedSyntaxError("`else` after a loop is not supported.", where(stmt),
                                          fix="Use a flag set before `break`.")

@@ -158,6 +158,9 @@ class _Reverse:
 
     def _gradient(self, param: str) -> ast.expr:
         kind = self.kinds.get(param, UNKNOWN)
+        if kind.dtype == "O" and kind.item is not None:   # a container: its structure back
+            b = load(self.plan.names[param]) if param in self.plan.names else ast.Constant(0.0)
+            return call(self.ns, "rt.tree_like", [b, load(param)])
         if param not in self.plan.names:
             if kind.py:
                 return ast.Constant(0.0)

@@ -1,0 +1,75 @@
+"""Containers of parameters (pytrees) on the API side: dicts, lists, tuples and
+namedtuples of floats and arrays, nested to any depth.
+
+Generated code reads a container as the user wrote it (`params["W"]`); these
+give the kind the compiler specializes on, the key a specialization is found
+by (the structure and every leaf's kind), and the flat view `check_grads` moves
+one number at a time. Leaves that are not floats (ints, strings, None) are
+constants: their gradient is None.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .runtime.trees import is_float_leaf, is_tree
+from .transform.lattice import sequence_of
+
+__all__ = ["is_tree", "is_float_leaf", "kind", "key", "leaves", "flatten", "unflatten",
+           "has_float_leaf", "map_leaves"]
+
+
+def kind(v, leaf_kind: Callable):
+    """What the compiler knows of `v`: for a container, a sequence whose items share
+    the join of its elements' kinds (a dict is read like one, by key)."""
+    if isinstance(v, dict):
+        return sequence_of([kind(x, leaf_kind) for x in v.values()])
+    if isinstance(v, (list, tuple)):
+        return sequence_of([kind(x, leaf_kind) for x in v])
+    return leaf_kind(v)
+
+
+def key(v, leaf_key: Callable):
+    """The structure of `v` and each leaf's key: two values with the same key take the
+    same generated code."""
+    if isinstance(v, dict):
+        return (dict, tuple((k, key(x, leaf_key)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return (type(v), tuple(key(x, leaf_key) for x in v))
+    return leaf_key(v)
+
+
+def leaves(v) -> list:
+    """Every leaf of `v`, depth first, in the container's own order."""
+    if isinstance(v, dict):
+        return [leaf for x in v.values() for leaf in leaves(x)]
+    if isinstance(v, (list, tuple)):
+        return [leaf for x in v for leaf in leaves(x)]
+    return [v]
+
+
+def has_float_leaf(v) -> bool:
+    return any(is_float_leaf(leaf) for leaf in leaves(v))
+
+
+def flatten(v) -> tuple[list, object]:
+    """`(leaves, like)`: `unflatten(like, leaves)` rebuilds `v`."""
+    return leaves(v), v
+
+
+def unflatten(like, values) -> object:
+    """A container shaped like `like` holding `values` (depth first) as its leaves."""
+    it = iter(values)
+    out = map_leaves(lambda _: next(it), like)
+    return out
+
+
+def map_leaves(fn: Callable, v):
+    """`v` with `fn` applied to every leaf, its structure kept."""
+    if isinstance(v, dict):
+        return {k: map_leaves(fn, x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        items = [map_leaves(fn, x) for x in v]
+        if isinstance(v, list):
+            return items
+        return type(v)(*items) if hasattr(type(v), "_fields") else tuple(items)
+    return fn(v)

@@ -1,0 +1,141 @@
+"""Containers of parameters (pytrees): `wrt` naming a dict, list, tuple or
+namedtuple of floats and arrays, nested; the gradient has the same structure."""
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad import errors
+
+RNG = np.random.default_rng(3)
+W = RNG.normal(size=(3, 2))
+B = RNG.normal(size=3)
+W2 = RNG.normal(size=(1, 3))
+X = RNG.normal(size=2)
+Layer = namedtuple("Layer", "W b")
+
+
+def by_index(params, x):
+    return np.sum(np.tanh(params[0] @ x + params[1]))
+
+
+def unpacked(params, x):
+    W, b = params
+    return np.sum(np.tanh(W @ x + b) ** 2)
+
+
+def by_key(params, x):
+    return np.sum(np.sin(params["W"] @ x) * params["b"]) + params["s"] ** 2
+
+
+def layers(params, x):
+    for W, b in params:
+        x = np.tanh(W @ x + b)
+    return np.sum(x)
+
+
+def nested(params, x):
+    h = np.tanh(params["layers"][0]["W"] @ x) * params["scale"]
+    return np.sum(h ** 2) * params["n"]
+
+
+def test_a_tuple_gradient_is_a_tuple_of_the_leaves_types():
+    g = ag.grad(unpacked)((W, B), X)
+    assert type(g) is tuple and len(g) == 2
+    assert g[0].shape == W.shape and g[1].shape == B.shape
+    h = np.tanh(W @ X + B)
+    gb = 2 * h * (1 - h ** 2)
+    np.testing.assert_allclose(g[1], gb)
+    np.testing.assert_allclose(g[0], np.outer(gb, X))
+
+
+def test_a_dict_gradient_has_the_same_keys_in_the_same_order():
+    params = {"W": W, "b": B, "s": 0.7}
+    g = ag.grad(by_key)(params, X)
+    assert list(g) == ["W", "b", "s"]
+    assert isinstance(g["s"], float)
+    np.testing.assert_allclose(g["b"], np.sin(W @ X))
+    np.testing.assert_allclose(g["W"], np.outer(np.cos(W @ X) * B, X))
+    assert g["s"] == pytest.approx(1.4)
+
+
+def test_a_namedtuple_gradient_is_that_namedtuple():
+    g = ag.grad(unpacked)(Layer(W, B), X)
+    assert type(g) is Layer
+    np.testing.assert_allclose(g.b, ag.grad(unpacked)((W, B), X)[1])
+
+
+def test_a_list_of_tuples_gradient():
+    params = [(W, B), (W2, np.array([0.3]))]
+    g = ag.grad(layers)(params, X)
+    assert type(g) is list and all(type(p) is tuple for p in g)
+    assert [a.shape for p in g for a in p] == [(3, 2), (3,), (1, 3), (1,)]
+
+
+@pytest.mark.parametrize("f, params", [
+    (by_index, [W, B]),
+    (by_index, (W, B)),
+    (unpacked, (W, B)),
+    (unpacked, Layer(W, B)),
+])
+def test_against_finite_differences_all_orders(f, params):
+    ag.check_grads(f, (params, X), order=2)
+
+
+@pytest.mark.parametrize("f, params", [
+    (by_key, {"W": W, "b": B, "s": 0.7}),
+    (layers, [(W, B), (W2, np.array([0.3]))]),
+    (nested, {"layers": [{"W": W}], "scale": 1.3, "n": 2, "name": "mlp", "extra": None}),
+])
+def test_against_finite_differences(f, params):
+    ag.check_grads(f, (params, X))
+
+
+def test_leaves_that_are_not_floats_are_constants_with_gradient_none():
+    params = {"layers": [{"W": W}], "scale": 1.3, "n": 2, "name": "mlp", "extra": None}
+    g = ag.grad(nested)(params, X)
+    assert g["n"] is None and g["name"] is None and g["extra"] is None
+    assert g["layers"][0]["W"].shape == W.shape
+
+
+def test_value_and_grad_vjp_and_jvp_take_containers():
+    params = {"W": W, "b": B, "s": 0.7}
+    value, g = ag.value_and_grad(by_key)(params, X)
+    assert value == pytest.approx(by_key(params, X))
+    value, pullback = ag.vjp(by_key)(params, X)
+    g2 = pullback(2.0)
+    np.testing.assert_allclose(g2["W"], 2 * g["W"])
+    tangent = {"W": np.ones_like(W), "b": np.zeros_like(B), "s": 0.0}
+    _, t = ag.jvp(by_key)(params, X, tangent)
+    assert t == pytest.approx(np.sum(g["W"]))
+
+
+def test_a_tangent_of_another_structure_is_refused():
+    with pytest.raises(errors.SeedShapeError, match="keys"):
+        ag.jvp(by_key)({"W": W, "b": B, "s": 0.7}, X, {"W": W, "b": B})
+
+
+def test_specializations_follow_the_structure():
+    df = ag.grad(by_index)
+    g1 = df([W, B], X)
+    g2 = df([W[:1], B[:1]], X)                 # same kinds, other shapes
+    g3 = df((W, B), X)                         # a tuple now
+    assert type(g1) is list and type(g3) is tuple
+    assert g2[0].shape == (1, 2)
+    g4 = df([W, 0.5], X)                       # a float leaf: other code
+    assert isinstance(g4[1], float)
+    np.testing.assert_allclose(g4[1], ag.grad(by_index, wrt=0)([W, np.array(0.5)], X)[1])
+
+
+def test_a_container_without_floats_is_refused():
+    with pytest.raises(errors.WrtError, match="no float"):
+        ag.grad(by_index)([1, 2], X)
+
+
+def test_the_generated_code_reads_the_container_by_key():
+    df = ag.grad(by_key)
+    df({"W": W, "b": B, "s": 0.7}, X)
+    text = ag.source(df)
+    assert "params['W']" in text and "bparams['W']" in text
+    assert "rt.tree_like(bparams, params)" in text
