@@ -145,6 +145,8 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     base = target.value.id
     push, restore = sweep.stacks.save_items(base, target.slice)
     backward = []
+    same = isinstance(stmt.value, ast.Name) and stmt.value.id == base and \
+        sweep.active(stmt.value)
     if sweep.active(target.value):
         b = load(sweep.adjoint(base))
         part = ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
@@ -154,9 +156,14 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
             contribution = call(sweep.ns, "np.sum", [part]) if kind_v.ndim == 0 else \
                 call(sweep.ns, "rt.unbroadcast", [call(sweep.ns, "np.copy", [part]),
                                                   stmt.value])
+            if same:                            # `x[i] = x`: take the part before zeroing
+                held = sweep.namer.temp()
+                backward.append(ast.Assign([ast.Name(held, ast.Store())], contribution))
+                contribution = load(held)
             backward.append(sweep.accumulate(stmt, "value", stmt.value.id, contribution))
-        backward.append(ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice),
-                                                  ast.Store())], ast.Constant(0.0)))
+        zero = ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice), ast.Store())],
+                          ast.Constant(0.0))
+        backward.insert(len(backward) - 1 if same else len(backward), zero)
     return [push, stmt], backward + [restore]
 
 
