@@ -156,7 +156,7 @@ def test_rules_page_is_generated_from_the_registry():
 def test_rules_page_lists_both_modes():
     page = rules_markdown()
     assert "| `np.linalg.det` | a | a |" in page
-    assert "| `np.einsum` | operands | operands |" in page
+    assert "| `np.einsum` | subscripts, operands | subscripts, operands |" in page
     assert "| `np.argmax` | constant | constant |" in page
     assert "python -m astgrad rules --markdown" in page.splitlines()[3]
 

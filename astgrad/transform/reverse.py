@@ -227,13 +227,14 @@ class _Reverse:
         """A rule for a list argument gives a list: one adjoint per element."""
         if isinstance(node, ast.Name):
             return [self.accumulate(stmt, param, node.id, expr)]
-        parts = self.namer.temp()
-        out = [assign(parts, expr)]
+        written = isinstance(expr, ast.List) and len(expr.elts) == len(node.elts)
+        parts = None if written else self.namer.temp()   # (a list written out: its items)
+        out = [] if written else [assign(parts, expr)]
         for k, e in enumerate(node.elts):
             if self.active(e):
-                out.append(self.accumulate(stmt, (param, k), e.id,
-                                           ast.Subscript(load(parts), ast.Constant(k),
-                                                         ast.Load())))
+                part = expr.elts[k] if written else \
+                    ast.Subscript(load(parts), ast.Constant(k), ast.Load())
+                out.append(self.accumulate(stmt, (param, k), e.id, part))
         return out
 
     def _unbroadcast(self, expr, node, args, target) -> ast.expr:

@@ -135,8 +135,6 @@ defvjp(np.tensordot,
        np.tensordot(a, g, (np.arange(np.ndim(a) - axes), np.arange(np.ndim(a) - axes)))
        if np.ndim(axes) == 0 else rt.tensordot_adjoint(g, a, b, axes, 1),
        kind=_pair_kind(lambda k, s: None))
-defvjp(np.einsum, None,
-       lambda g, ans, subscripts, *operands: rt.einsum_adjoints(g, subscripts, operands))
 defvjp(np.kron,
        lambda g, ans, a, b: rt.kron_adjoint(g, a, b, 0),
        lambda g, ans, a, b: rt.kron_adjoint(g, a, b, 1),
@@ -213,9 +211,6 @@ deflinear(np.vdot, "a", "b")
 deflinear(np.cross, "a", "b")
 deflinear(np.tensordot, "a", "b")
 deflinear(np.kron, "a", "b")
-# the operands are one variadic parameter: their tangents arrive together
-defjvp(np.einsum, None,
-       lambda t, ans, subscripts, *operands: rt.einsum_tangent(t, subscripts, operands))
 
 # ---- forward mode: inverses and determinants -----------------------------------------------
 defjvp(np.linalg.inv, lambda t, ans, a: -ans @ t @ ans)
