@@ -8,8 +8,11 @@ rules are registered the same way.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import operator
+import sys
+import types
 from typing import Callable
 
 import numpy as np
@@ -39,6 +42,7 @@ class Primitive:
         self.linear: tuple[str, ...] = ()       # parameters the function is linear in
         self.kind: Callable | None = None
         self.nondiff = False
+        self.refusal: tuple[str, str] | None = None   # (why, what to do): calls are refused
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -95,19 +99,62 @@ def operation(value: ast.expr, ns):
     return None, {}
 
 
-_registry: dict[int, Primitive] = {}
+_registry: dict = {}
+_optional: dict[str, str] = {}      # a library's module -> the module of its rules
+
+
+def _key(fn):
+    """A method of an object (`stats.norm.logpdf`) is a new object at each access: its
+    rules belong to the object and the function."""
+    if isinstance(fn, types.MethodType):
+        return id(fn.__self__), id(fn.__func__)
+    return id(fn)
+
+
+def _find(fn) -> Primitive | None:
+    prim = _registry.get(_key(fn))
+    if prim is None or prim.fn is fn or isinstance(fn, types.MethodType) and \
+            prim.fn.__self__ is fn.__self__ and prim.fn.__func__ is fn.__func__:
+        return prim
+    return None
 
 
 def lookup(fn) -> Primitive | None:
-    prim = _registry.get(id(fn))
-    return prim if prim is not None and prim.fn is fn else None
+    prim = _find(fn)
+    if prim is None and _optional:
+        load_optional()
+        prim = _find(fn)
+    return prim
+
+
+def rules_when_imported(module: str, rules: str) -> None:
+    """Import the module `rules` once `module` is imported (by the user's code): an optional
+    library's rules cost nothing until then."""
+    _optional[module] = rules
+
+
+def load_optional(everything: bool = False) -> None:
+    """Register the rules of the optional libraries imported by now (`everything`: of every
+    one installed)."""
+    for module, rules in list(_optional.items()):
+        if module in sys.modules or everything and _installed(module):
+            del _optional[module]
+            importlib.import_module(rules)
+
+
+def _installed(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def _primitive(fn, name: str | None) -> Primitive:
-    prim = lookup(fn)
+    prim = _find(fn)
     if prim is None:
         prim = Primitive(fn, name or canonical_name(fn))
-        _registry[id(fn)] = prim
+        _registry[_key(fn)] = prim
     elif name:
         prim.name = name
     return prim
@@ -204,6 +251,11 @@ def defnondiff(*fns, kind: Callable | None = None) -> None:
             prim.kind = kind
 
 
+def defrefusal(fn, why: str, fix: str) -> None:
+    """Refuse every call to `fn` in differentiated code, saying why and what to do."""
+    _primitive(fn, None).refusal = (why, fix)
+
+
 def primitive(fn: Callable) -> Callable:
     """Mark `fn` as opaque: the compiler calls it as it is and uses its `defvjp` rules."""
     _primitive(fn, None)
@@ -211,6 +263,7 @@ def primitive(fn: Callable) -> Callable:
 
 
 def all_primitives() -> list[Primitive]:
+    load_optional(everything=True)
     return sorted(_registry.values(), key=lambda p: p.name)
 
 
@@ -227,6 +280,8 @@ def canonical_name(fn) -> str:
         return fn.__name__
     if module == "_operator" or module == "operator":
         return f"operator.{fn.__name__}"
+    if module == "math":
+        return f"math.{fn.__name__}"
     for attr, value in vars(np).items():   # aliases such as np.absolute / np.abs
         if value is fn and not attr.startswith("_"):
             return f"np.{attr}"

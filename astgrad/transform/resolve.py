@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import operator
+import sys
 import types
 
 import numpy as np
@@ -71,14 +73,16 @@ class Namespace:
             node = ast.Name(RUNTIME, ast.Load())
         elif root == "operator":
             node = ast.Name(self.bind(operator, "operator"), ast.Load())
+        elif root == "math" and rest:
+            node = ast.Name(self.bind(math, "math"), ast.Load())
         elif rest == "" and getattr(builtins, root, None) is obj and root not in self.taken \
                 and root not in self.live:
             return ast.Name(root, ast.Load())
         elif rest == "":
             return ast.Name(self.bind(obj, root), ast.Load())
         else:
-            node = ast.Name(self.bind(obj, root), ast.Load())
-            rest = ""
+            home, preferred, rest = _home(dotted, obj)
+            node = ast.Name(self.bind(home, preferred), ast.Load())
         for part in filter(None, rest.split(".")):
             node = ast.Attribute(node, part, ast.Load())
         return node
@@ -95,6 +99,19 @@ class Namespace:
             base = self.value(node.value)
             return MISSING if base is MISSING else getattr(base, node.attr, MISSING)
         return MISSING
+
+
+def _home(dotted: str, obj):
+    """(what to bind, its name, the rest) for a dotted name: `scipy.special.gammaln` is
+    `special.gammaln`, the module bound as `special`, where that reaches `obj`."""
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        value = sys.modules.get(".".join(parts[:i]), MISSING)
+        for part in parts[i:]:
+            value = getattr(value, part, MISSING)
+        if value is obj or isinstance(obj, types.MethodType) and value == obj:
+            return sys.modules[".".join(parts[:i])], parts[i - 1], ".".join(parts[i:])
+    return obj, parts[0], ""
 
 
 def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None = None,
@@ -123,6 +140,8 @@ def _check_callee(obj, node, where):
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps):
         return
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+    if prim is not None and prim.refusal is not None:
+        raise NoRuleError(f"`{name}`: {prim.refusal[0]}", where(node), fix=prim.refusal[1])
     if prim is None and isinstance(obj, types.FunctionType):
         return                               # the user's own function: inlined
     if prim is not None:

@@ -96,6 +96,9 @@ class _Resolver(ast.NodeTransformer):
             return self.scope.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self._static(node.value)
+            if base is not MISSING and not isinstance(base, (types.ModuleType, type)) and \
+                    isinstance(getattr(type(base), node.attr, None), types.FunctionType):
+                return getattr(base, node.attr)     # a method of an object (stats.norm.pdf)
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)

@@ -1,4 +1,9 @@
 """The library's derivative rules, one module a family, registered through
 the same public `defvjp`/`defjvp` users have. Importing this package
-registers them all."""
+registers them all; SciPy's are registered once the user's code has imported
+the SciPy module they are for."""
 from . import arithmetic, containers, einsum, linalg, nondiff, reductions, runtime, shape, ufuncs  # noqa: F401
+from ..registry import rules_when_imported
+
+for _module in ("special", "stats", "linalg", "signal"):
+    rules_when_imported(f"scipy.{_module}", f"{__name__}.scipy_{_module}")

@@ -1,0 +1,184 @@
+"""Rules for `scipy.special`, registered once the user's code imports it.
+
+Each rule calls functions that have rules of their own (`gammaln` -> `digamma` ->
+`polygamma`, `iv` -> `iv`), so the generated derivative is differentiated again.
+A derivative with no closed form (with respect to the order of a Bessel function,
+or the `a` of `gammainc`) is refused when the code runs, never taken as zero."""
+import numpy as np
+from scipy import special
+
+from ..lattice import broadcast
+from ..registry import defjvp, defvjp
+from ..template import rule_helper
+from ... import runtime as rt
+from .reductions import _expand, _reduced
+
+_SQRT_PI = np.sqrt(np.pi)
+_SQRT_2PI = np.sqrt(2 * np.pi)
+
+
+def _floats(k, s):
+    out = broadcast(*k.values(), floating=True)
+    return out.with_ndim(out.ndim)
+
+
+def _like_first(k, s):
+    first = next(iter(k.values()))
+    return broadcast(first, floating=True).with_ndim(first.ndim)
+
+
+def unary(fn, rule, name):
+    defvjp(fn, rule, elementwise=True, kind=_floats, name=f"scipy.special.{name}")
+
+
+def binary(fn, rule_x, rule_y, name):
+    defvjp(fn, rule_x, rule_y, elementwise=True, kind=_floats, name=f"scipy.special.{name}")
+
+
+def _order(name):
+    return f"scipy.special.{name} with respect to its order (no closed form); pass the order " \
+           f"as a constant"
+
+
+# ---- logistic --------------------------------------------------------------------------
+unary(special.expit, lambda g, ans, x: g * ans * (1 - ans), "expit")
+unary(special.logit, lambda g, ans, x: g / (x * (1 - x)), "logit")
+
+# ---- gamma and beta functions --------------------------------------------------------
+unary(special.gammaln, lambda g, ans, x: g * special.digamma(x), "gammaln")
+unary(special.gamma, lambda g, ans, x: g * ans * special.digamma(x), "gamma")
+unary(special.digamma, lambda g, ans, x: g * special.polygamma(1, x), "digamma")
+binary(special.polygamma,
+       lambda g, ans, n, x: rt.unsupported("scipy.special.polygamma with respect to its "
+                                           "order n, an integer"),
+       lambda g, ans, n, x: g * special.polygamma(n + 1, x), "polygamma")
+# log Gamma_d(a) = sum over j < d of gammaln(a - j / 2), and a constant
+defvjp(special.multigammaln,
+       lambda g, ans, a, d: g * np.sum(special.digamma(np.expand_dims(a, -1)
+                                                       - np.arange(d) / 2), -1),
+       None, elementwise=True, kind=_like_first, name="scipy.special.multigammaln")
+binary(special.beta,
+       lambda g, ans, a, b: g * ans * (special.digamma(a) - special.digamma(a + b)),
+       lambda g, ans, a, b: g * ans * (special.digamma(b) - special.digamma(a + b)), "beta")
+binary(special.betaln,
+       lambda g, ans, a, b: g * (special.digamma(a) - special.digamma(a + b)),
+       lambda g, ans, a, b: g * (special.digamma(b) - special.digamma(a + b)), "betaln")
+
+
+# the regularized incomplete gamma functions: d/dx P(a, x) = x^(a-1) e^-x / Gamma(a), written
+# with xlogy so that x = 0 with a = 1 gives 1, not nan
+@rule_helper
+def _gamma_density(a, x):
+    return np.exp(special.xlogy(a - 1, x) - x - special.gammaln(a))
+
+
+binary(special.gammainc,
+       lambda g, ans, a, x: rt.unsupported("scipy.special.gammainc with respect to a "
+                                           "(no closed form)"),
+       lambda g, ans, a, x: g * _gamma_density(a, x), "gammainc")
+binary(special.gammaincc,
+       lambda g, ans, a, x: rt.unsupported("scipy.special.gammaincc with respect to a "
+                                           "(no closed form)"),
+       lambda g, ans, a, x: -g * _gamma_density(a, x), "gammaincc")
+
+# ---- error functions and the normal distribution -----------------------------------------
+unary(special.erf, lambda g, ans, x: g * (2 / _SQRT_PI) * np.exp(-x ** 2), "erf")
+unary(special.erfc, lambda g, ans, x: -g * (2 / _SQRT_PI) * np.exp(-x ** 2), "erfc")
+unary(special.erfinv, lambda g, ans, x: g * (_SQRT_PI / 2) * np.exp(ans ** 2), "erfinv")
+unary(special.erfcinv, lambda g, ans, x: -g * (_SQRT_PI / 2) * np.exp(ans ** 2), "erfcinv")
+unary(special.ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2) / _SQRT_2PI, "ndtr")
+# the density over the probability, in logs: stable far in the left tail
+unary(special.log_ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2 - ans) / _SQRT_2PI,
+      "log_ndtr")
+unary(special.ndtri, lambda g, ans, x: g * _SQRT_2PI * np.exp(ans ** 2 / 2), "ndtri")
+
+# ---- x log y and entropies: 0 log 0 is 0, and so is its slope in y -------------------------
+binary(special.xlogy,
+       lambda g, ans, x, y: g * np.log(y),
+       lambda g, ans, x, y: g * x / np.where(x == 0, 1.0, y), "xlogy")
+binary(special.xlog1py,
+       lambda g, ans, x, y: g * np.log1p(y),
+       lambda g, ans, x, y: g * x / np.where(x == 0, 1.0, 1 + y), "xlog1py")
+unary(special.entr, lambda g, ans, x: -g * (np.log(x) + 1), "entr")
+binary(special.rel_entr,
+       lambda g, ans, x, y: g * (np.log(x / y) + 1),
+       lambda g, ans, x, y: -g * x / y, "rel_entr")
+
+# ---- Bessel functions: each derivative is a sum of neighbouring orders ----------------------
+unary(special.i0, lambda g, ans, x: g * special.i1(x), "i0")
+unary(special.i1, lambda g, ans, x: g * (special.i0(x) + special.iv(2, x)) / 2, "i1")
+binary(special.iv,
+       lambda g, ans, v, x: rt.unsupported(_order("iv")),
+       lambda g, ans, v, x: g * (special.iv(v - 1, x) + special.iv(v + 1, x)) / 2, "iv")
+# ive(v, x) = iv(v, x) exp(-|x|)
+binary(special.ive,
+       lambda g, ans, v, x: rt.unsupported(_order("ive")),
+       lambda g, ans, v, x: g * ((special.ive(v - 1, x) + special.ive(v + 1, x)) / 2
+                                 - np.sign(x) * ans), "ive")
+unary(special.j0, lambda g, ans, x: -g * special.j1(x), "j0")
+unary(special.j1, lambda g, ans, x: g * (special.j0(x) - special.jv(2, x)) / 2, "j1")
+# scipy.special.jn is jv
+binary(special.jv,
+       lambda g, ans, v, x: rt.unsupported(_order("jv")),
+       lambda g, ans, v, x: g * (special.jv(v - 1, x) - special.jv(v + 1, x)) / 2, "jv")
+unary(special.y0, lambda g, ans, x: -g * special.y1(x), "y0")
+unary(special.y1, lambda g, ans, x: g * (special.y0(x) - special.yn(2, x)) / 2, "y1")
+binary(special.yn,
+       lambda g, ans, n, x: rt.unsupported(_order("yn")),
+       lambda g, ans, n, x: g * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2, "yn")
+
+
+# ---- log-sum-exp and softmax ---------------------------------------------------------------
+def _lse_kind(k, s):
+    out = _reduced(k, s)
+    b = k["b"]
+    if b.dtype is not None and (b.ndim is None or out.ndim is None or b.ndim > k["a"].ndim):
+        return broadcast(out, b, floating=True).with_ndim(None)   # b broadcasts a
+    return broadcast(out, b, floating=True).with_ndim(out.ndim)
+
+
+@rule_helper
+def _weights(a, b, ans, axis, keepdims):
+    """exp(a - logsumexp) times b: what each entry adds to the sum, over the sum."""
+    return (np.exp(a - _expand(ans, axis, keepdims)) if b is None else
+            b * np.exp(a - _expand(ans, axis, keepdims)))
+
+
+def logsumexp_a(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
+            else _expand(g, axis, keepdims) * _weights(a, b, ans, axis, keepdims) if b is None
+            else rt.unbroadcast(_expand(g, axis, keepdims) * _weights(a, b, ans, axis, keepdims),
+                                a))
+
+
+def logsumexp_b(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
+            else rt.unbroadcast(_expand(g, axis, keepdims)
+                                * np.exp(a - _expand(ans, axis, keepdims)), b))
+
+
+def logsumexp_ta(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
+            else np.sum(t * _weights(a, b, ans, axis, keepdims), axis, keepdims=keepdims))
+
+
+def logsumexp_tb(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
+            else np.sum(t * np.exp(a - _expand(ans, axis, keepdims)), axis, keepdims=keepdims))
+
+
+defvjp(special.logsumexp, logsumexp_a, None, logsumexp_b, kind=_lse_kind,
+       name="scipy.special.logsumexp")
+defjvp(special.logsumexp, logsumexp_ta, None, logsumexp_tb)
+
+# softmax: s * (g - sum(g s)); log_softmax: g - softmax * sum(g), over the axis
+defvjp(special.softmax,
+       lambda g, ans, x, axis=None: ans * (g - np.sum(g * ans, axis, keepdims=True)),
+       kind=_like_first, name="scipy.special.softmax")
+defjvp(special.softmax,
+       lambda t, ans, x, axis=None: ans * (t - np.sum(t * ans, axis, keepdims=True)))
+defvjp(special.log_softmax,
+       lambda g, ans, x, axis=None: g - np.exp(ans) * np.sum(g, axis, keepdims=True),
+       kind=_like_first, name="scipy.special.log_softmax")
+defjvp(special.log_softmax,
+       lambda t, ans, x, axis=None: t - np.sum(np.exp(ans) * t, axis, keepdims=True))
