@@ -31,6 +31,7 @@ from ..errors import UnsupportedSyntaxError
 from . import registry, restructure
 from .aliases import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names
+from .scope import MISSING
 
 # A callee of more statements than this is called through its own generated
 # vjp (forward values kept in its pullback) instead of being inlined: the
@@ -46,6 +47,9 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     ctx, scope = low.ctx, low.scope
     if isinstance(node.func, ast.Name) and node.func.id in scope.local_fns:
         local = scope.local_fns[node.func.id]
+        if isinstance(local, ast.expr):         # a parameter bound to a function: call that
+            return inline_call(ast.copy_location(ast.Call(local, node.args, node.keywords),
+                                                 node), args, keywords, low)
         callee = _Callee(local, local.name, copy.deepcopy(local), scope.where, {},
                          dict(scope.current))
         return _inline(callee, args, keywords, node, low)
@@ -56,13 +60,25 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         return ast.Call(node.func, args + [v for v in keywords.values()], [])
     if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
         tree, where = ctx.expand(fn)
-        if not ctx.inline_all and _large(tree, INLINE_LIMIT):
-            bound = _bind_call(_params(tree), args, keywords, _defaults(fn), tree.name,
+        if fn in ctx.inlining or not ctx.inline_all and _large(tree, INLINE_LIMIT):
+            # Large, or calling itself (recursion of any depth): called through its vjp.
+            bound = _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns), tree.name,
                                scope.where(node))
             _writes_arguments(tree, bound, low)
             return ast.Call(node.func, bound, [])   # the reverse pass calls its vjp
-        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn), {})
+        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
         return _inline(callee, args, keywords, node, low)
+    if isinstance(node.func, ast.Name) and fn is MISSING and node.func.id.endswith("_pullback"):
+        raise UnsupportedSyntaxError(
+            "a helper called through its own derivative (a recursive helper) cannot be "
+            "differentiated again: second order through recursion is not supported.",
+            scope.where(node), fix="Write the recursion as a loop for higher derivatives.")
+    if isinstance(node.func, ast.Name) and fn is MISSING:
+        raise UnsupportedSyntaxError(
+            f"calling `{node.func.id}`, a value computed inside the function or passed to it, "
+            f"is not supported.", scope.where(node),
+            fix="Call functions by the name they are defined or imported as, or pass them to "
+                "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
     return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
 
 
@@ -82,8 +98,10 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     """Write the callee's body here, its names made fresh; its result is an atom."""
     ctx, tree = low.ctx, callee.tree
     if callee.key in ctx.inlining:
-        raise UnsupportedSyntaxError(f"`{callee.name}` calls itself; recursion is not supported.",
-                                     low.scope.where(call), fix="Write it as a loop.")
+        raise UnsupportedSyntaxError(f"the nested `def` `{callee.name}` calls itself.",
+                                     low.scope.where(call),
+                                     fix="Define it at module level: a recursive function is "
+                                         "then differentiated through its own derivative.")
     params = _params(tree)
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
@@ -91,6 +109,10 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
     shared = _shared_arguments(tree, params, bound)
     for param, value in zip(params, bound):
+        function = function_value(value, low)
+        if function is not None:                # called by the callee: inlined there
+            scope.local_fns[param] = function
+            continue
         if param in shared:                     # the caller's own object, written into
             scope.current[param] = value.id
             continue
@@ -174,13 +196,35 @@ def _large(tree: ast.FunctionDef, limit: int) -> bool:
     return statements > limit and not returns_tuple
 
 
-def _defaults(fn) -> dict:
+def _defaults(fn, ns=None) -> dict:
+    """Each default's node: a constant, a function (`nonlinearity=np.tanh`), or None."""
     out = {}
     for p in inspect.signature(fn).parameters.values():
-        if p.default is not p.empty:
-            out[p.name] = registry.constant_node(p.default) \
-                if isinstance(p.default, (int, float, bool, str, tuple, type(None))) else None
+        if p.default is p.empty:
+            continue
+        if isinstance(p.default, (int, float, bool, str, tuple, type(None))):
+            out[p.name] = registry.constant_node(p.default)
+        elif ns is not None and _is_function(p.default):
+            out[p.name] = ns.ref(p.default)
+        else:
+            out[p.name] = None
     return out
+
+
+def _is_function(obj) -> bool:
+    return isinstance(obj, types.FunctionType) or registry.lookup(obj) is not None
+
+
+def function_value(value: ast.expr, low: Lowerer):
+    """What a callee's parameter bound to `value` calls, if `value` is a function: a
+    nested `def` of the caller's, or a name for a function (None: not a function)."""
+    if isinstance(value, ast.Name) and value.id in low.scope.local_fns:
+        return low.scope.local_fns[value.id]
+    ns = low.ctx.ns
+    if ns is None or not isinstance(value, (ast.Name, ast.Attribute)) \
+            or isinstance(value, ast.Name) and value.id in low.scope.current.values():
+        return None
+    return value if _is_function(ns.value(value)) else None
 
 
 def _bind_call(params, args, keywords, defaults, name, where) -> list[ast.expr]:

@@ -107,7 +107,7 @@ class _Normalizer:
         if isinstance(value, ast.Constant):
             return                                  # a docstring or a bare constant
         if isinstance(value, ast.Call) and _is_append(value):
-            self._append(value)
+            _append(self, value)
         elif isinstance(value, ast.Call):
             op = self._op(value)
             if isinstance(op, ast.Call) and _is_pop(op):
@@ -123,7 +123,11 @@ class _Normalizer:
 
     def _assign(self, stmt):
         targets = stmt.targets
-        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and self.out.depth == 0 \
+                and inline.function_value(stmt.value, self) is not None:
+            # `act = np.tanh`, `act = relu`: calls of `act` call that function (inlined).
+            self.scope.local_fns[targets[0].id] = inline.function_value(stmt.value, self)
+        elif len(targets) == 1 and isinstance(targets[0], ast.Name):
             self.bind(targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Subscript):
             self.store_item(targets[0], _named(self.atom(stmt.value), self.out))
@@ -180,14 +184,6 @@ class _Normalizer:
         self.ctx.aliases.check_write(user, self.scope.current,
                                      self.scope.reads_after.get(id(stmt), set()), what,
                                      self.scope.where(stmt), self.scope.outer)
-
-    def _append(self, call: ast.Call) -> None:
-        lst = self.atom(call.func.value)
-        if len(call.args) != 1 or call.keywords:
-            raise UnsupportedSyntaxError("`.append` takes one value.", self.scope.where(call))
-        self.check_write(call.func.value.id, ".append(...)")
-        item = _named(self.atom(call.args[0]), self.out)
-        self.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
     # -- expressions -------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:
@@ -337,6 +333,15 @@ def _pop_without_index(call: ast.Call, where) -> None:
 def _is_pop(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == "pop" \
         and isinstance(call.func.value, ast.Name)
+
+
+def _append(low: _Normalizer, call: ast.Call) -> None:
+    lst = low.atom(call.func.value)
+    if len(call.args) != 1 or call.keywords:
+        raise UnsupportedSyntaxError("`.append` takes one value.", low.scope.where(call))
+    low.check_write(call.func.value.id, ".append(...)")
+    item = _named(low.atom(call.args[0]), low.out)
+    low.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
 
 def _is_append(call: ast.Call) -> bool:

@@ -34,6 +34,9 @@ _METHODS = {name: getattr(np, name) for name in (
     "conjugate", "argpartition", "searchsorted")}
 _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 _ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+# Methods spelled as another call, with how many arguments they take.
+_OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
+                "flatten": (np.ravel, 0)}
 
 
 class UserScope:
@@ -144,8 +147,8 @@ class _Resolver(ast.NodeTransformer):
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         func = node.func
-        if isinstance(func, ast.Name) and func.id in self.local_defs:
-            return node                          # a nested def: inlined by normalize
+        if isinstance(func, ast.Name) and (func.id in self.local_defs or func.id in self.locals):
+            return node        # a nested def, or a name the walk may bind to a function (inline)
         obj = self._static(func)
         if obj is MISSING and isinstance(func, ast.Attribute):
             if func.attr in ("append", "pop") and isinstance(func.value, ast.Name) \
@@ -181,10 +184,15 @@ class _Resolver(ast.NodeTransformer):
             if name == "clip" and len(args) == 1 and not node.keywords:
                 args = args + [ast.Constant(None)]      # x.clip(lo): NumPy 2 wants both
             call = ast.Call(self.ns.ref(_METHODS[name]), [receiver] + args, node.keywords)
-        elif name == "flatten":
-            raise UnsupportedSyntaxError(
-                "`.flatten()` is not supported.", self.where(node),
-                fix="Use np.ravel(x) (add .copy() only if you then write into it).")
+        elif name in _OWN_METHODS and not node.keywords and len(node.args) == \
+                _OWN_METHODS[name][1]:
+            fn = _OWN_METHODS[name][0]
+            call = ast.Call(self.ns.ref(fn), [receiver] + node.args, [])
+            if name == "flatten":                  # a copy, as flatten makes
+                call = ast.Call(self.ns.ref(np.copy), [call], [])
+            if self.check_callee is not None:
+                self.check_callee(fn, node)
+            return ast.copy_location(call, node)
         else:
             raise UnsupportedSyntaxError(
                 f"method `.{name}()` is not supported.", self.where(node),

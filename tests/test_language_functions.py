@@ -1,0 +1,165 @@
+"""Functions as values and recursion (issue 10, part B): lambdas and nested defs
+passed to helpers, functions in defaults and assigned to names, a helper that
+calls itself with a data-dependent depth (called through its own generated
+vjp). Checked against finite differences in reverse, forward and second order,
+or refused by name at transform time.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad.errors import UnsupportedSyntaxError
+
+X = np.array([0.5, 0.9, 0.7])
+W = np.random.RandomState(1).randn(3, 3)
+
+
+def layer(x, W, nonlinearity=np.tanh):
+    return nonlinearity(W @ x)
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def twice(fn, x):
+    return fn(x) * 2.0
+
+
+def passes_on(fn, x):
+    return twice(fn, x) + fn(x * 0.5)
+
+
+def default_passed_and_module_function(x, W):
+    return np.sum(layer(x, W)) + np.sum(layer(x, W, relu)) + np.sum(layer(x, W, np.sin))
+
+
+def lambdas_passed(x, W):
+    sq = lambda z: z ** 2 * W[0, 0]   # noqa: E731
+    return np.sum(twice(sq, x)) + np.sum(twice(lambda z: np.exp(z), x))
+
+
+def nested_def_passed(x):
+    def soft(z):
+        return np.log1p(np.exp(z)) * x[0]
+    return np.sum(passes_on(soft, x))
+
+
+def function_assigned_to_a_name(x):
+    act = np.sin
+    other = relu
+    return np.sum(act(x) * other(x - 0.6))
+
+
+@pytest.mark.parametrize("fn, args", [
+    (default_passed_and_module_function, (X, W)),
+    (lambdas_passed, (X, W)),
+    (nested_def_passed, (X,)),
+    (function_assigned_to_a_name, (X,)),
+])
+def test_functions_as_values(fn, args):
+    ag.check_grads(fn, args, order=2)
+
+
+def test_function_value_gradient():
+    g = ag.grad(function_assigned_to_a_name)(X)
+    z = np.maximum(X - 0.6, 0.0)
+    np.testing.assert_allclose(g, np.cos(X) * z + np.sin(X) * (X > 0.6))
+
+
+def calls_its_argument(x, act):
+    return np.sum(act(x))
+
+
+def loops_over_functions(x):
+    t = 0.0
+    for h in [np.sin, np.cos]:
+        t = t + np.sum(h(x))
+    return t
+
+
+@pytest.mark.parametrize("fn, args, name", [
+    (calls_its_argument, (X, np.sin), "`act`"),
+    (loops_over_functions, (X,), "`h`"),
+])
+def test_calling_an_unknown_value_is_refused(fn, args, name):
+    with pytest.raises(UnsupportedSyntaxError, match="test_language_functions.py") as err:
+        ag.grad(fn)(*args)
+    assert f"calling {name}" in str(err.value)
+
+
+# ---- recursion ---------------------------------------------------------------------------------
+
+def continued_fraction(x, n):
+    if n == 0:
+        return x
+    return x + 1.0 / continued_fraction(x, n - 1)
+
+
+def fraction_to(x, tol):
+    """Recursion whose depth depends on the value of x."""
+    if x > tol:
+        return x
+    return fraction_to(x * 1.5, tol) * x
+
+
+def product_by_halves(x, lo, hi):
+    if hi - lo == 1:
+        return x[lo] ** 2
+    mid = (lo + hi) // 2
+    return product_by_halves(x, lo, mid) * product_by_halves(x, mid, hi)
+
+
+def binary_split(x):
+    return product_by_halves(x, 0, len(x))
+
+
+def cf5(x):
+    return continued_fraction(x, 5)
+
+
+def cf_deep(x):
+    return continued_fraction(x, 150)
+
+
+def data_depth(x):
+    return fraction_to(x, 10.0)
+
+
+@pytest.mark.parametrize("fn, args", [(cf5, (1.3,)), (cf_deep, (1.3,)), (binary_split, (X,)),
+                                      (data_depth, (0.7,))])
+def test_recursion_first_order(fn, args):
+    ag.check_grads(fn, args, order=1)
+
+
+def test_recursion_values():
+    # x**(k) * 1.5**(...) : fraction_to(0.7, 10) multiplies x at each of 7 levels
+    value, g = ag.value_and_grad(data_depth)(0.7)
+    levels = 0
+    while 0.7 * 1.5 ** levels <= 10.0:
+        levels += 1
+    assert value == pytest.approx(0.7 ** (levels + 1) * 1.5 ** (levels * (levels + 1) / 2))
+    assert g == pytest.approx((levels + 1) * value / 0.7)
+    np.testing.assert_allclose(ag.grad(binary_split)(X), 2 * np.prod(X ** 2) / X)
+    _, tangent = ag.jvp(cf5)(1.3, 1.0)
+    assert tangent == pytest.approx(ag.grad(cf5)(1.3))
+
+
+def test_recursion_second_order_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="recursion"):
+        ag.grad(ag.grad(cf5))(1.3)
+
+
+def local_recursion(x):
+    def down(v, n):
+        if n == 0:
+            return v
+        return down(v * 0.5, n - 1)
+    return down(x, 3)
+
+
+def test_nested_def_recursion_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="module level"):
+        ag.grad(local_recursion)(1.0)
