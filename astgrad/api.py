@@ -9,6 +9,7 @@ Transforms are cached per function, so a second `ag.grad(f)` is a lookup.
 from __future__ import annotations
 
 import threading
+import types
 import weakref
 from typing import Callable
 
@@ -23,6 +24,9 @@ _cache_lock = threading.RLock()   # `derived` holds it while making grad and jvp
 def _transform(fn, mode: str, wrt) -> Callable:
     """The cached dispatcher of one transform; also what the compiler calls for a
     helper that a differentiated function calls through its own vjp or jvp."""
+    if isinstance(getattr(type(fn), "__call__", None), types.FunctionType) \
+            and not hasattr(fn, "__code__") and not isinstance(fn, type):
+        fn = fn.__call__                  # a callable object: its `__call__` method
     try:                                  # the common case, without the lock
         dispatcher = _cache[fn][mode, wrt]
         if not dispatcher._astgrad.fresh():

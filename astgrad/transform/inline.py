@@ -31,7 +31,7 @@ from ..errors import UnsupportedSyntaxError
 from . import registry, restructure
 from .aliases import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names
-from .scope import MISSING
+from .scope import MISSING, user_method
 
 # A callee of more statements than this is called through its own generated
 # vjp (forward values kept in its pullback) instead of being inlined: the
@@ -58,7 +58,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         # A function an astgrad transform made: called, and differentiated through
         # its own generated code (the reverse pass asks for its vjp).
         return ast.Call(node.func, args + [v for v in keywords.values()], [])
-    if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None:
+    if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where = ctx.expand(fn)
         if fn in ctx.inlining or not ctx.inline_all and _large(tree, INLINE_LIMIT):
             # Large, or calling itself (recursion of any depth): called through its vjp.
@@ -212,7 +212,12 @@ def _defaults(fn, ns=None) -> dict:
 
 
 def _is_function(obj) -> bool:
-    return isinstance(obj, types.FunctionType) or registry.lookup(obj) is not None
+    return _is_python_function(obj) or registry.lookup(obj) is not None
+
+
+def _is_python_function(obj) -> bool:
+    """A function or a bound method (`self.helper`) of the user's, written in Python."""
+    return isinstance(obj, types.FunctionType) or user_method(obj)
 
 
 def function_value(value: ast.expr, low: Lowerer):

@@ -23,7 +23,7 @@ from ..errors import NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
-from .scope import MISSING, UserScope, local_names, resolve_names
+from .scope import MISSING, UserScope, local_names, resolve_names, user_method
 
 # What a name denotes is `scope`'s business; the passes know it from here.
 __all__ = ["resolve", "Namespace", "UserScope", "MISSING", "local_names"]
@@ -142,8 +142,8 @@ def _check_callee(obj, node, where):
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
     if prim is not None and prim.refusal is not None:
         raise NoRuleError(f"`{name}`: {prim.refusal[0]}", where(node), fix=prim.refusal[1])
-    if prim is None and isinstance(obj, types.FunctionType):
-        return                               # the user's own function: inlined
+    if prim is None and (isinstance(obj, types.FunctionType) or user_method(obj)):
+        return                               # the user's own function or method: inlined
     if prim is not None:
         raise NoRuleError(
             f"`{name}` is marked ag.primitive but has no derivative rule.", where(node),

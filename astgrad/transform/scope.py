@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import math
 import types
 from typing import Callable
@@ -39,6 +40,32 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0)}
 
 
+def _is_user_object(obj) -> bool:
+    """An object of the user's whose attributes the code reads (`self.W`), not a module,
+    class, array or number."""
+    return obj is not MISSING and not isinstance(
+        obj, (types.ModuleType, type, np.ndarray, np.generic, int, float, complex, str,
+              list, tuple, dict)) and obj is not None
+
+
+def user_method(obj) -> bool:
+    """A method bound to an object (or class) of the user's, written in Python:
+    inlined like the user's functions (`self.helper(w)`, `Model.create(w)`)."""
+    if not (inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType)):
+        return False
+    owner = obj.__self__ if isinstance(obj.__self__, type) else type(obj.__self__)
+    return owner.__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
+
+
+def _call_method(obj):
+    """`obj.__call__` for an object whose class defines `__call__` in Python, else None."""
+    call = getattr(type(obj), "__call__", None)
+    if isinstance(call, types.FunctionType) and not isinstance(obj, type) \
+            and user_method(obj.__call__):
+        return obj.__call__
+    return None
+
+
 class UserScope:
     """The user function's closure, globals and builtins, looked up in that order."""
 
@@ -46,6 +73,8 @@ class UserScope:
         code = fn.__code__
         self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.globals = fn.__globals__
+        if inspect.ismethod(fn) and code.co_argcount:     # `self` (or `cls`): the object
+            self.cells[code.co_varnames[0]] = types.CellType(fn.__self__)
 
     def get(self, name: str):
         if name in self.cells:
@@ -102,6 +131,8 @@ class _Resolver(ast.NodeTransformer):
             if base is not MISSING and not isinstance(base, (types.ModuleType, type)) and \
                     isinstance(getattr(type(base), node.attr, None), types.FunctionType):
                 return getattr(base, node.attr)     # a method of an object (stats.norm.pdf)
+            if _is_user_object(base) and callable(getattr(base, node.attr, None)):
+                return getattr(base, node.attr)     # `self.act = np.tanh`: that function
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)
@@ -116,7 +147,8 @@ class _Resolver(ast.NodeTransformer):
         if isinstance(obj, types.ModuleType):
             return ast.copy_location(self.ns.ref(obj) if obj in (np, runtime)
                                      else ast.Name(self.ns.bind(obj, node.id), ast.Load()), node)
-        if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)):
+        if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)) \
+                and _call_method(obj) is None:
             return ast.copy_location(self._callee_ref(obj, node), node)
         live = self.ns.read_live(node.id, self.scope, obj, self.where(node))
         return ast.copy_location(ast.Name(live, ast.Load()), node)
@@ -131,6 +163,9 @@ class _Resolver(ast.NodeTransformer):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             node.value = self.visit(node.value)
             return node
+        if _is_user_object(self._static(node.value)) and isinstance(node.ctx, ast.Load):
+            node.value = self.visit(node.value)
+            return node                          # `self.W`: read from the object when run
         node.value = self.visit(node.value)
         if isinstance(node.ctx, ast.Load) and node.attr in _ATTRIBUTES:
             func = _ATTRIBUTES[node.attr]
@@ -166,6 +201,8 @@ class _Resolver(ast.NodeTransformer):
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
                 self.where(node), fix="Call functions by the name they are defined or imported as.")
+        if _call_method(obj) is not None:
+            obj = _call_method(obj)              # a callable object of the user's class
         node.func = ast.copy_location(self._callee_ref(obj, func), func)
         return node
 

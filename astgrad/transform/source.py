@@ -61,6 +61,10 @@ def read(fn) -> Source:
         text = textwrap.dedent("".join(inspect.getblock(lines[first - 1:])))
         tree = _function_def(text, fn, filename, first)
     tree.decorator_list = []
+    if inspect.ismethod(fn) and tree.args.posonlyargs + tree.args.args:
+        # A bound method (or classmethod): `self` is the object it is bound to, which
+        # the code reads as a closure value (see `scope.UserScope`), not a parameter.
+        (tree.args.posonlyargs if tree.args.posonlyargs else tree.args.args).pop(0)
     return Source(tree, filename, tuple(lines), label)
 
 

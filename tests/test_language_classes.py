@@ -1,0 +1,110 @@
+"""Classes and callables (issue 10, part B): `ag.grad(model.loss)` for a bound
+method (its own parameters, `self` excluded), classmethods, staticmethods,
+`self.attr` reads (arrays, floats, functions) and `self.helper(w)` calls,
+callable objects. Checked against finite differences in reverse, forward and
+second order.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad.errors import UnsupportedSyntaxError
+
+W0 = np.random.RandomState(0).randn(3, 3)
+w = np.array([0.3, 0.5, 0.7])
+x = np.array([1.0, 2.0, -1.0])
+
+
+class Model:
+    def __init__(self, W, scale):
+        self.W = W
+        self.scale = scale
+        self.act = np.tanh
+
+    def predict(self, w, x):
+        return self.act(self.W @ x * w)
+
+    def loss(self, w, x):
+        return np.sum(self.predict(w, x) ** 2) * self.scale
+
+    @classmethod
+    def prior(cls, w):
+        return np.sum(w ** 2) * cls.WEIGHT
+
+    WEIGHT = 3.0
+
+    @staticmethod
+    def penalty(w):
+        return np.sum(np.sin(w) ** 2)
+
+    def __call__(self, w):
+        return self.loss(w, np.ones(3)) + self.penalty(w)
+
+
+def test_bound_method():
+    m = Model(W0, 0.5)
+    ag.check_grads(m.loss, (w, x), order=2)
+    z = W0 @ x * w
+    expected = 0.5 * 2 * np.tanh(z) * (1 - np.tanh(z) ** 2) * (W0 @ x)
+    np.testing.assert_allclose(ag.grad(m.loss)(w, x), expected)
+
+
+def test_bound_method_reads_attributes_when_called():
+    m = Model(W0, 0.5)
+    df = ag.grad(m.loss)
+    before = df(w, x)
+    m.scale = 2.0                       # the derivative reads self.scale afresh
+    np.testing.assert_allclose(df(w, x), 4.0 * before)
+    m.W = W0 * 2.0
+    ag.check_grads(m.loss, (w, x), order=2)
+
+
+def test_wrt_names_the_method_parameters():
+    m = Model(W0, 0.5)
+    gw, gx = ag.grad(m.loss, wrt=(0, 1))(w, x)
+    np.testing.assert_allclose(gw, ag.grad(m.loss, wrt="w")(w, x))
+    assert gx.shape == x.shape
+    ag.check_grads(m.loss, (w, x), wrt=1, order=2)
+
+
+def test_classmethod_staticmethod_and_callable_object():
+    ag.check_grads(Model.prior, (w,), order=2)
+    np.testing.assert_allclose(ag.grad(Model.prior)(w), 6.0 * w)
+    ag.check_grads(Model.penalty, (w,), order=2)
+    m = Model(W0, 0.5)
+    ag.check_grads(m.penalty, (w,), order=2)
+    ag.check_grads(m, (w,), order=2)
+
+
+class Module:
+    """A value attribute read through a helper method, and a method passed as a value."""
+
+    def __init__(self):
+        self.offset = 0.25
+
+    def shift(self, v):
+        return v - self.offset
+
+    def loss(self, v):
+        return np.sum(apply_twice(self.shift, v) ** 2)
+
+
+def apply_twice(fn, v):
+    return fn(fn(v))
+
+
+def test_method_passed_as_a_value():
+    m = Module()
+    ag.check_grads(m.loss, (w,), order=2)
+    np.testing.assert_allclose(ag.grad(m.loss)(w), 2 * (w - 0.5))
+
+
+def reads_an_attribute_of_an_argument(v, box):
+    return np.sum(v * box.scale)
+
+
+def test_attribute_of_an_argument_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="attribute `.scale`"):
+        ag.grad(reads_an_attribute_of_an_argument)(w, Model(W0, 1.0))
