@@ -134,12 +134,12 @@ def branches_of_different_shapes(u, x):
     return pick(u[:, None] * x, u)
 
 
-@xfail("issue 9 (fuzzer): a helper whose returns have different shapes ((2, 3) or (2,)): "
-       "the branch not taken gets a 0.0 adjoint, which rt.unbroadcast cannot shape: "
-       "IndexError in runtime")
 def test_branches_of_different_shapes():
-    ag.check_grads(branches_of_different_shapes, (np.array([0.5, 0.7]),
-                                                  np.array([0.1, 0.2, 0.3])), wrt=(0, 1))
+    # the return not taken left p's adjoint at 0.0: rt.unbroadcast of (2, 1) zeros to (3,)
+    # raised IndexError; zeros that cannot be summed to a shape are now zeros of it
+    u, x = np.array([0.5, 0.7]), np.array([0.1, 0.2, 0.3])
+    ag.check_grads(branches_of_different_shapes, (u, x), wrt=(0, 1), order=2)
+    ag.check_grads(branches_of_different_shapes, (u - 6.0, x), wrt=(0, 1), order=2)
 
 
 def reassigned_in_a_branch(a, b):
@@ -326,12 +326,14 @@ def vector_or_float(A, a):
     return A + c
 
 
-@xfail("issue 9 (fuzzer): `c = b if ... else a` with b a vector from `A[:, 1] @ A` and a a "
-       "float: the branch not taken gets a 0.0 adjoint, which reaches the matmul rule: "
-       "ValueError, matmul: Input operand 1 does not have enough dimensions")
 def test_conditional_of_a_vector_and_a_float():
+    # the branch not taken left b's adjoint at 0.0, which reached the matmul rule
+    # (ValueError): an adjoint a non-elementwise rule reads starts shaped
     A = np.array([[0.5, 0.7, -0.3], [0.2, -0.1, 0.4]])
-    ag.check_grads(vector_or_float, (A, 0.3), wrt=(0, 1))
+    assert np.mean(A[:, 1] @ A) <= 1.46
+    ag.check_grads(vector_or_float, (A, 0.3), wrt=(0, 1), order=2)
+    assert np.mean((3 * A)[:, 1] @ (3 * A)) > 1.46
+    ag.check_grads(vector_or_float, (3 * A, 0.3), wrt=(0, 1), order=2)
 
 
 def first_of_two_sums(x):

@@ -40,10 +40,23 @@ def sum_to(g, shape):
     lead = g.ndim - len(shape)
     if lead > 0:
         g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if g.ndim == len(shape):
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+    if g.shape != tuple(shape):
+        g = _fill(g, tuple(shape))
     return g[()] if not shape else g
+
+
+def _fill(g, shape):
+    """`g`, which does not sum down to `shape`: a number stands for an adjoint equal at
+    every element (the 0.0 of an adjoint no rule has reached yet, the seed of a
+    reduction); zeros of another shape are the zeros of `shape`. Anything else is a
+    bug of astgrad's, never passed on as a gradient."""
+    if g.ndim == 0 or not np.any(g):
+        return np.full(shape, g if g.ndim == 0 else 0, dtype=np.result_type(g, 0.0))
+    raise InternalError(f"astgrad summed an adjoint of shape {g.shape} down to {shape}.")
 
 
 def matmul_adjoint(g, x, y, argnum):

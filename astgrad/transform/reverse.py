@@ -105,6 +105,7 @@ class _Reverse:
         self.fn, self.source, self.plan, self.activity = fn, source, plan, activity
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.callee_vjp = callee_vjp
+        self._once: set[str] | None = None
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
 
@@ -280,7 +281,26 @@ class _Reverse:
             return call(self.ns, "rt.zeros_like", [load(name)])
         if name in self.plan.owned:
             return call(self.ns, "np.zeros_like", [load(name)])
+        kind = self.kinds.get(name, UNKNOWN)
+        if name in self._made_once() and kind.ndim != 0 and not kind.py:
+            # its adjoint is set only where a branch was taken: the zero that the rules
+            # of its value read otherwise has the value's shape (`@`, broadcasting)
+            return call(self.ns, "rt.zeros_like" if kind.ndim is None else "np.zeros_like",
+                        [load(name)])
         return ast.Constant(0.0)
+
+    def _made_once(self) -> set[str]:
+        """The names assigned once, at the top level of the function (outside every
+        loop and branch)."""
+        if self._once is None:
+            stores: dict[str, int] = {}
+            for node in ast.walk(self.fn):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    stores[node.id] = stores.get(node.id, 0) + 1
+            self._once = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign)
+                          and isinstance(s.targets[0], ast.Name)
+                          and stores[s.targets[0].id] == 1}
+        return self._once
 
     def array(self, name: str) -> bool:
         """Is `name` known to hold an array or a number (not a list)?"""
