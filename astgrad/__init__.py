@@ -1,5 +1,5 @@
 """astgrad: automatic differentiation by source transformation for Python and NumPy."""
-from .api import grad, jvp, source, value_and_grad, vjp
+from .api import grad, jvp, source, stop_gradient, value_and_grad, vjp
 from .composed import elementwise_grad, hessian, hvp, jacobian
 from .errors import AstgradError
 from .extend import defjvp, defvjp, primitive
@@ -7,5 +7,5 @@ from .testing import check_grads
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp",
            "elementwise_grad", "source", "primitive", "defvjp", "defjvp", "check_grads",
-           "AstgradError"]
+           "stop_gradient", "AstgradError"]
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from typing import Callable
 
 from . import pickling
 from .errors import AstgradError
+from .runtime import stop_gradient  # noqa: F401  (ag.stop_gradient: a constant to every transform)
 from .specialize import Transform, as_function
 
 _cache: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
