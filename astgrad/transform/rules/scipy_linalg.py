@@ -1,156 +1,154 @@
-"""Rules for `scipy.linalg`, registered once the user's code imports it: triangular
-solves, Cholesky (each triangle), the matrix exponential and square root, Sylvester
-equations. Their rules are written with the same functions, so they differentiate
-again. The factor-and-solve pairs (cho_factor/cho_solve, lu_factor/lu_solve) are in
-`scipy_factors`."""
+"""Rules for `scipy.linalg`, registered once the user's code imports it: here the
+factor-and-solve pairs `cho_factor`/`cho_solve` and `lu_factor`/`lu_solve`; the
+functions of matrices (solve_triangular, cholesky, expm, sqrtm, solve_sylvester)
+are in `scipy_matrices`.
+
+`cho_factor` returns c, the factor in one triangle and a's own entries in the
+other, so c's adjoint reaches a through the Cholesky rule and straight across.
+`lu_factor` packs A = P L U into one matrix (L's unit diagonal left out) and the
+row swaps; with F = L^-1 P^T dA U^-1, d lu = L tril(F, -1) + triu(F) U."""
 import numpy as np
 from scipy import linalg
 
 from ..lattice import broadcast
-from ..registry import defjvp, deflinear, defvjp
+from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ..template import rule_helper
-from . import scipy_factors  # noqa: F401
+from . import scipy_matrices  # noqa: F401  (the functions of matrices)
+from .scipy_matrices import _cholesky_lower, _cholesky_tangent, _mT, _outer, _symmetric
 
 
-def _matrix(k, s):
+def lu_permutation(piv):
+    """The rows of `a` that `lu_factor(a)` puts first, second, ...: a[p] = L U."""
+    p = np.arange(len(piv))
+    for i, j in enumerate(piv):
+        p[i], p[j] = p[j], p[i]
+    return p
+
+
+defnondiff(lu_permutation)
+
+
+def _first(k, s):
     first = next(iter(k.values()))
-    return broadcast(first, floating=True).with_ndim(first.ndim)
+    return broadcast(first, floating=True).with_ndim(None)
 
 
-def _solution(k, s):
-    return broadcast(k["a"], k["b"], floating=True).with_ndim(k["b"].ndim)
+# ---- Cholesky ---------------------------------------------------------------------------------
+def cho_factor_a(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0])) + np.triu(g[0], 1) if lower else
+            _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])))) + np.tril(g[0], -1))
+
+
+def cho_factor_t(t, ans, a, lower=False, overwrite_a=False, check_finite=True):
+    return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0])) + np.triu(t, 1) if lower
+            else _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0]))))
+            + np.tril(t, -1), 0.0 * ans[1])
+
+
+defvjp(linalg.cho_factor, cho_factor_a, kind=_first, name="scipy.linalg.cho_factor")
+defjvp(linalg.cho_factor, cho_factor_t)
+
+
+# x = A^-1 b with A = F F^T, F = tril(c) (or triu(c)^T): A's symmetric adjoint is
+# S = -(bb x^T + x bb^T) / 2 with bb = A^-1 g, and F's is 2 S F
+@rule_helper
+def _factor_adjoint(s, c, lower):
+    return np.tril(s @ np.tril(c)) if lower else np.triu(np.triu(c) @ s)
+
+
+def cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
+    return (_factor_adjoint(-_outer(linalg.cho_solve(c_and_lower, g), ans)
+                            - _outer(ans, linalg.cho_solve(c_and_lower, g)),
+                            c_and_lower[0], c_and_lower[1]), None)
+
+
+def cho_solve_b(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
+    return linalg.cho_solve(c_and_lower, g)
+
+
+# d x = -A^-1 dA x, dA = F dF^T + dF F^T
+def cho_solve_tc(t, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
+    return -linalg.cho_solve(c_and_lower, (
+        np.tril(c_and_lower[0]) @ (_mT(np.tril(t[0])) @ ans)
+        + np.tril(t[0]) @ (_mT(np.tril(c_and_lower[0])) @ ans) if c_and_lower[1] else
+        _mT(np.triu(c_and_lower[0])) @ (np.triu(t[0]) @ ans)
+        + _mT(np.triu(t[0])) @ (np.triu(c_and_lower[0]) @ ans)))
+
+
+defvjp(linalg.cho_solve, cho_solve_c, cho_solve_b, kind=lambda k, s: k["b"],
+       name="scipy.linalg.cho_solve")
+defjvp(linalg.cho_solve, cho_solve_tc)
+deflinear(linalg.cho_solve, "b")
+
+
+# ---- LU -------------------------------------------------------------------------------------
+@rule_helper
+def _unit_lower(lu):
+    return np.tril(lu, -1) + np.eye(np.shape(lu)[0])
 
 
 @rule_helper
-def _mT(m):
-    return np.swapaxes(m, -1, -2)
+def _packed_adjoint(m, lu):
+    """lu's adjoint from P^T A's adjoint m, through P^T A = L U."""
+    return np.tril(m @ _mT(np.triu(lu)), -1) + np.triu(_mT(_unit_lower(lu)) @ m)
+
+
+# A's adjoint is P L^-T bF U^-T with bF = tril(L^T g, -1) + triu(g U^T)
+def lu_factor_a(g, ans, a, overwrite_a=False, check_finite=True):
+    return linalg.solve_triangular(
+        ans[0], _mT(linalg.solve_triangular(ans[0], _mT(
+            np.tril(_mT(_unit_lower(ans[0])) @ g[0], -1) + np.triu(g[0] @ _mT(np.triu(ans[0])))))),
+        trans=1, lower=True, unit_diagonal=True)[np.argsort(lu_permutation(ans[1]))]
 
 
 @rule_helper
-def _outer(u, v):
-    """u v^T for vectors, u @ v^T for matrices (one column a right-hand side)."""
-    return np.outer(u, v) if np.ndim(u) == 1 else u @ np.transpose(v)
+def _lu_f(t, lu, piv):
+    """F = L^-1 P^T t U^-1."""
+    return _mT(linalg.solve_triangular(lu, _mT(linalg.solve_triangular(
+        lu, t[lu_permutation(piv)], lower=True, unit_diagonal=True)), trans=1))
 
 
-# ---- triangular solves: x = op(A)^-1 b, A the triangle `lower` names (its diagonal ones
-# with unit_diagonal), op a transpose for trans 1 / 'T' (and 2 / 'C', the same for reals) ----
+def lu_factor_t(t, ans, a, overwrite_a=False, check_finite=True):
+    return (_unit_lower(ans[0]) @ np.tril(_lu_f(t, ans[0], ans[1]), -1)
+            + np.triu(_lu_f(t, ans[0], ans[1])) @ np.triu(ans[0]), 0 * ans[1])
+
+
+defvjp(linalg.lu_factor, lu_factor_a, kind=_first, name="scipy.linalg.lu_factor")
+defjvp(linalg.lu_factor, lu_factor_t)
+
+
+# x = op(A)^-1 b. trans 0: P^T A's adjoint is -(L^-T U^-T g) x^T; trans 1: -x[p] (A^-1 g)^T
 @rule_helper
 def _transposed(trans):
     return trans == 1 or trans == 2 or trans == "T" or trans == "C"
 
 
-@rule_helper
-def _triangle(m, lower, unit_diagonal):
-    """The entries of `m` solve_triangular reads."""
-    return (np.tril(m, -1 if unit_diagonal else 0) if lower else
-            np.triu(m, 1 if unit_diagonal else 0))
+def lu_solve_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    return (_packed_adjoint(
+        -_outer(ans[lu_permutation(lu_and_piv[1])], linalg.lu_solve(lu_and_piv, g))
+        if _transposed(trans) else
+        -_outer(linalg.solve_triangular(lu_and_piv[0], linalg.solve_triangular(
+            lu_and_piv[0], g, trans=1), trans=1, lower=True, unit_diagonal=True), ans),
+        lu_and_piv[0]), None)
 
 
-@rule_helper
-def _back(g, a, trans, lower, unit_diagonal):
-    """op(A)^-T g."""
-    return linalg.solve_triangular(a, g, trans=0 if _transposed(trans) else 1, lower=lower,
-                                   unit_diagonal=unit_diagonal)
+def lu_solve_b(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    return linalg.lu_solve(lu_and_piv, g, trans=0 if _transposed(trans) else 1)
 
 
-def solve_triangular_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
-                       overwrite_b=False, check_finite=True):
-    return _triangle(-_outer(ans, _back(g, a, trans, lower, unit_diagonal))
-                     if _transposed(trans) else
-                     -_outer(_back(g, a, trans, lower, unit_diagonal), ans),
-                     lower, unit_diagonal)
+# trans 0: d x = -U^-1 L^-1 (dL U + L dU) x; trans 1: d x = -A^-T (dL U + L dU)^T x[p]
+def lu_solve_tlu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    return (-linalg.lu_solve(lu_and_piv, _mT(np.triu(lu_and_piv[0])) @ (
+        _mT(np.tril(t[0], -1)) @ ans[lu_permutation(lu_and_piv[1])])
+        + _mT(np.triu(t[0])) @ (_mT(_unit_lower(lu_and_piv[0]))
+                                @ ans[lu_permutation(lu_and_piv[1])]), trans=1)
+        if _transposed(trans) else
+        -linalg.solve_triangular(lu_and_piv[0], linalg.solve_triangular(
+            lu_and_piv[0], np.tril(t[0], -1) @ (np.triu(lu_and_piv[0]) @ ans), lower=True,
+            unit_diagonal=True) + np.triu(t[0]) @ ans))
 
 
-def solve_triangular_b(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
-                       overwrite_b=False, check_finite=True):
-    return _back(g, a, trans, lower, unit_diagonal)
-
-
-# d x = -op(A)^-1 op(dA) x
-def solve_triangular_ta(t, ans, a, b, trans=0, lower=False, unit_diagonal=False,
-                        overwrite_b=False, check_finite=True):
-    return -linalg.solve_triangular(
-        a, (np.transpose(_triangle(t, lower, unit_diagonal)) if _transposed(trans) else
-            _triangle(t, lower, unit_diagonal)) @ ans,
-        trans=trans, lower=lower, unit_diagonal=unit_diagonal)
-
-
-defvjp(linalg.solve_triangular, solve_triangular_a, solve_triangular_b,
-       kind=_solution, name="scipy.linalg.solve_triangular")
-defjvp(linalg.solve_triangular, solve_triangular_ta)
-deflinear(linalg.solve_triangular, "b")
-
-
-# ---- Cholesky: L = cholesky(a, lower=True) reads the lower triangle of a; the upper factor
-# U = L(a^T)^T the upper one. With P = tril(L^T g), diagonal halved, the symmetric adjoint
-# is L^-T (P + P^T) L^-1 / 2 (Murray 2016, arXiv:1602.07527): twice that below the diagonal
-# of the triangle read, once on it. ----------------------------------------------------------
-@rule_helper
-def _halved(m):
-    return m * (1 - 0.5 * np.eye(np.shape(m)[-1]))
-
-
-@rule_helper
-def _cholesky_lower(g, L):
-    """The adjoint of `a` (its lower triangle) from that of L = cholesky(a, lower=True)."""
-    return _halved(np.tril(linalg.solve_triangular(L, _mT(linalg.solve_triangular(
-        L, _halved(np.tril(_mT(L) @ g)) + _mT(_halved(np.tril(_mT(L) @ g))),
-        trans=1, lower=True)), trans=1, lower=True)))
-
-
-@rule_helper
-def _cholesky_tangent(m, L):
-    """dL = L Phi(L^-1 m L^-T) for the symmetric tangent m, Phi the lower triangle with the
-    diagonal halved."""
-    return L @ _halved(np.tril(linalg.solve_triangular(
-        L, _mT(linalg.solve_triangular(L, m, lower=True)), lower=True)))
-
-
-@rule_helper
-def _symmetric(t, lower):
-    """The symmetric matrix a function reading one triangle of t sees."""
-    return (np.tril(t) + _mT(np.tril(t, -1)) if lower else np.triu(t) + _mT(np.triu(t, 1)))
-
-
-defvjp(linalg.cholesky,
-       lambda g, ans, a, lower=False, overwrite_a=False, check_finite=True:
-       _cholesky_lower(g, ans) if lower else _mT(_cholesky_lower(_mT(g), _mT(ans))),
-       kind=_matrix, name="scipy.linalg.cholesky")
-defjvp(linalg.cholesky,
-       lambda t, ans, a, lower=False, overwrite_a=False, check_finite=True:
-       _cholesky_tangent(_symmetric(t, lower), ans) if lower else
-       _mT(_cholesky_tangent(_symmetric(t, lower), _mT(ans))))
-
-
-# ---- the matrix exponential: its derivative at a along e is the upper right block of
-# expm([[a, e], [0, a]]) (Najfeld and Havel 1995); the adjoint is that at a^T along g ----------
-@rule_helper
-def _expm_along(a, e):
-    return linalg.expm(np.concatenate([np.concatenate([a, e], -1),
-                                       np.concatenate([np.zeros_like(a), a], -1)], -2)
-                       )[..., :np.shape(a)[-1], np.shape(a)[-1]:]
-
-
-defvjp(linalg.expm, lambda g, ans, A: _expm_along(_mT(A), g), kind=_matrix,
-       name="scipy.linalg.expm")
-defjvp(linalg.expm, lambda t, ans, A: _expm_along(A, t))
-
-# ---- Sylvester equations: a x + x b = q; with y = solve_sylvester(a^T, b^T, g), q gets y,
-# a gets -y x^T and b gets -x^T y --------------------------------------------------------------
-defvjp(linalg.solve_sylvester,
-       lambda g, ans, a, b, q: -linalg.solve_sylvester(_mT(a), _mT(b), g) @ _mT(ans),
-       lambda g, ans, a, b, q: -_mT(ans) @ linalg.solve_sylvester(_mT(a), _mT(b), g),
-       lambda g, ans, a, b, q: linalg.solve_sylvester(_mT(a), _mT(b), g),
-       kind=_matrix, name="scipy.linalg.solve_sylvester")
-defjvp(linalg.solve_sylvester,
-       lambda t, ans, a, b, q: -linalg.solve_sylvester(a, b, t @ ans),
-       lambda t, ans, a, b, q: -linalg.solve_sylvester(a, b, ans @ t))
-deflinear(linalg.solve_sylvester, "q")
-
-# ---- the matrix square root: x x = A, so x dx + dx x = dA, a Sylvester equation -------------
-defvjp(linalg.sqrtm,
-       lambda g, ans, A, disp=None, blocksize=None:
-       linalg.solve_sylvester(_mT(ans), _mT(ans), g),
-       kind=_matrix, name="scipy.linalg.sqrtm")
-defjvp(linalg.sqrtm,
-       lambda t, ans, A, disp=None, blocksize=None: linalg.solve_sylvester(ans, ans, t))
+defvjp(linalg.lu_solve, lu_solve_lu, lu_solve_b, kind=lambda k, s: k["b"],
+       name="scipy.linalg.lu_solve")
+defjvp(linalg.lu_solve, lu_solve_tlu)
+deflinear(linalg.lu_solve, "b")

@@ -13,8 +13,6 @@ from ..template import rule_helper
 from ... import runtime as rt
 from .reductions import _expand, _reduced
 
-_SQRT_PI = np.sqrt(np.pi)
-_SQRT_2PI = np.sqrt(2 * np.pi)
 
 
 def _floats(k, s):
@@ -82,15 +80,15 @@ binary(special.gammaincc,
        lambda g, ans, a, x: -g * _gamma_density(a, x), "gammaincc")
 
 # ---- error functions and the normal distribution -----------------------------------------
-unary(special.erf, lambda g, ans, x: g * (2 / _SQRT_PI) * np.exp(-x ** 2), "erf")
-unary(special.erfc, lambda g, ans, x: -g * (2 / _SQRT_PI) * np.exp(-x ** 2), "erfc")
-unary(special.erfinv, lambda g, ans, x: g * (_SQRT_PI / 2) * np.exp(ans ** 2), "erfinv")
-unary(special.erfcinv, lambda g, ans, x: -g * (_SQRT_PI / 2) * np.exp(ans ** 2), "erfcinv")
-unary(special.ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2) / _SQRT_2PI, "ndtr")
+unary(special.erf, lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x ** 2), "erf")
+unary(special.erfc, lambda g, ans, x: -g * (2 / np.sqrt(np.pi)) * np.exp(-x ** 2), "erfc")
+unary(special.erfinv, lambda g, ans, x: g * (np.sqrt(np.pi) / 2) * np.exp(ans ** 2), "erfinv")
+unary(special.erfcinv, lambda g, ans, x: -g * (np.sqrt(np.pi) / 2) * np.exp(ans ** 2), "erfcinv")
+unary(special.ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi), "ndtr")
 # the density over the probability, in logs: stable far in the left tail
-unary(special.log_ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2 - ans) / _SQRT_2PI,
+unary(special.log_ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2 - ans) / np.sqrt(2 * np.pi),
       "log_ndtr")
-unary(special.ndtri, lambda g, ans, x: g * _SQRT_2PI * np.exp(ans ** 2 / 2), "ndtri")
+unary(special.ndtri, lambda g, ans, x: g * np.sqrt(2 * np.pi) * np.exp(ans ** 2 / 2), "ndtri")
 
 # ---- x log y and entropies: 0 log 0 is 0, and so is its slope in y -------------------------
 binary(special.xlogy,

@@ -1,1 +1,0 @@
-"""Rules for scipy.linalg factor-and-solve pairs (to come)."""
