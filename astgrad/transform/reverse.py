@@ -87,11 +87,8 @@ def _scalar_output(ret: ast.Return, source, kinds, ns) -> list[ast.stmt]:
             f"`grad` needs a function that returns a scalar; this one returns {what}.",
             where, fix="Use ag.vjp(f) for several outputs, or return one number.")
     kind = expr_kind(value, kinds, ns)
-    if kind.ndim is not None and kind.ndim > 0:
-        raise NonScalarOutputError(
-            f"`grad` needs a function that returns a scalar; this one returns a "
-            f"{kind.describe()}.", where,
-            fix="Use ag.vjp(f) for non-scalar outputs, or reduce the output (np.sum, np.mean).")
+    if kind.ndim is not None and kind.ndim > 0:     # an array of size 1 works as a scalar
+        return [ast.Expr(call(ns, "rt.check_size_one", [value, ast.Constant(where)]))]
     if kind.ndim is None:
         return [ast.Expr(call(ns, "rt.check_scalar", [value, ast.Constant(where)]))]
     return []
@@ -152,7 +149,7 @@ class _Reverse:
             if not self.active(out):
                 return []
             return [self.accumulate(ret, 0, out.id, _one(expr_kind(out, self.kinds, self.ns),
-                                                         self.ns))]
+                                                         self.ns, out))]
         return [self.accumulate(ret, i, out.id, load(name))
                 for i, (name, out) in enumerate(zip(self.plan.seed_names, outputs))
                 if self.active(out) and self.plan.names[out.id] != name]
@@ -322,8 +319,11 @@ def _outputs(ret: ast.Return) -> list[ast.expr]:
     return ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
 
 
-def _one(kind: Kind, ns) -> ast.expr:
-    """The seed 1 in the output's precision: a float32 result keeps float32 adjoints."""
+def _one(kind: Kind, ns, out=None) -> ast.expr:
+    """The seed 1 in the output's precision: a float32 result keeps float32 adjoints
+    (ones of its shape for an array of size 1)."""
+    if kind.ndim is not None and kind.ndim > 0 and isinstance(out, ast.Name):
+        return call(ns, "np.ones_like", [load(out.id)])
     if kind.py or kind.itemsize in (None, 8) or kind.dtype != "f":
         return ast.Constant(1.0)
     return call(ns, f"np.float{8 * kind.itemsize}", [ast.Constant(1.0)])

@@ -1,0 +1,183 @@
+"""Builtins, `math` functions and array methods people type: each against finite
+differences in reverse, forward and second order, also at points where a naive
+formula fails."""
+import math
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad import errors
+
+X = np.array([0.3, -1.2, 0.7])
+A = np.array([[0.5, -0.4], [1.1, 0.2]])
+
+
+def builtin_sum_of_array(x):
+    return np.sum(sum(x * x))
+
+
+def builtin_sum_of_rows(A):
+    return np.sum(sum(A) ** 2)
+
+
+def builtin_sum_of_list(x):
+    return sum([x[0] * x[1], x[2], 2.0], 1.0)
+
+
+def builtin_sum_with_start(a, x):
+    return np.sum(sum([x, x ** 2], a))
+
+
+def builtin_pow(a, b):
+    return pow(a, b) + pow(b, 2)
+
+
+def builtin_abs_max_min(a, b):
+    return abs(a - b) * max(a, b) + min(a * b, 1.0)
+
+
+def modulo(a, b):
+    return a % b + (a // b) * a
+
+
+def modulo_arrays(x):
+    return np.sum(x % 0.5 * x)
+
+
+def math_one(a):
+    return (math.sin(a) + math.cos(a) + math.tan(a) + math.exp(a) + math.expm1(a)
+            + math.sinh(a) + math.cosh(a) + math.tanh(a) + math.atan(a) + math.asinh(a))
+
+
+def math_positive(a):
+    return (math.log(a) + math.log1p(a) + math.log2(a) + math.log10(a) + math.sqrt(a)
+            + math.acosh(a + 1.0) + math.degrees(a) + math.radians(a) + math.fabs(a)
+            + math.erf(a) + math.erfc(a))
+
+
+def math_unit(a):
+    return math.asin(a) + math.acos(a) + math.atanh(a)
+
+
+def math_two(a, b):
+    return math.pow(a, b) + math.atan2(a, b) + math.hypot(a, b)
+
+
+def methods(x):
+    y = x.flatten()
+    return float(x[0].item()) * np.sum(y.astype(np.float64) ** 2)
+
+
+def method_item_of_size_one(x):
+    return x[:1].item() * 3.0
+
+
+def astype_to_int_is_flat(x):
+    return np.sum(x.astype(np.int64) * x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (builtin_sum_of_array, (X,)),
+    (builtin_sum_of_rows, (A,)),
+    (builtin_sum_of_list, (X,)),
+    (builtin_sum_with_start, (0.5, X)),
+    (builtin_pow, (1.3, 2.1)),
+    (builtin_abs_max_min, (1.3, -0.4)),
+    (modulo, (2.3, 0.7)),
+    (modulo, (-2.3, 0.7)),
+    (modulo_arrays, (X,)),
+    (math_one, (0.4,)),
+    (math_positive, (1.7,)),
+    (math_unit, (0.3,)),
+    (math_two, (1.4, 0.6)),
+    (methods, (X,)),
+    (method_item_of_size_one, (X,)),
+])
+def test_against_finite_differences_all_orders(f, args):
+    ag.check_grads(f, args, wrt=tuple(range(len(args))), order=2)
+
+
+def test_values_closed_form():
+    assert ag.grad(math_one)(0.0) == pytest.approx(1 + 0 + 1 + 1 + 1 + 1 + 0 + 1 + 1 + 1)
+    assert ag.grad(modulo, wrt=(0, 1))(2.3, 0.7) == pytest.approx((1 + 3.0, -3.0))
+    np.testing.assert_allclose(ag.grad(astype_to_int_is_flat)(X), X.astype(np.int64))
+
+
+def test_math_keeps_python_floats_and_code_readable():
+    df = ag.grad(math_two, wrt=(0, 1))
+    ga, gb = df(1.4, 0.6)
+    assert type(ga) is float and type(gb) is float
+    assert "math.atan2" in ag.source(df) or "x ** 2 + y ** 2" in ag.source(df)
+    d = ag.grad(lambda a: math.sin(a))
+    d(0.3)
+    assert "math.cos(a)" in ag.source(d)
+
+
+def test_pow_at_zero_base():
+    assert ag.grad(builtin_pow, wrt=(0, 1))(0.0, 2.0) == pytest.approx((0.0, 4.0))
+
+
+def test_floordiv_has_zero_derivative():
+    assert ag.grad(lambda a: (a // 0.5) * 2.0 + a)(1.3) == 1.0
+
+
+def test_a_method_with_arguments_it_does_not_take_is_refused():
+    def f(x):
+        return np.sum(x.flatten("F"))
+    with pytest.raises(errors.UnsupportedSyntaxError, match="flatten"):
+        ag.grad(f)(A)
+
+
+# ---- ag.stop_gradient ----------------------------------------------------------------------
+def stopped(x):
+    return np.sum(x * ag.stop_gradient(x ** 2))
+
+
+def stopped_in_a_loop(a, x):
+    for i in range(3):
+        x = np.tanh(a * x) + ag.stop_gradient(x) * 0.5
+    return np.sum(x)
+
+
+def test_stop_gradient_is_a_constant_to_every_transform():
+    np.testing.assert_allclose(ag.grad(stopped)(X), X ** 2)
+    _, t = ag.jvp(stopped)(X, np.ones(3))
+    assert t == pytest.approx(np.sum(X ** 2))
+    np.testing.assert_allclose(ag.hessian(stopped)(X), np.zeros((3, 3)))
+    assert ag.stop_gradient(X) is X
+
+
+def test_stop_gradient_in_a_loop_against_its_hand_derivative():
+    a, x, dx = 0.7, X.copy(), np.zeros(3)       # dx: d x / d a, the stopped term adds none
+    for i in range(3):
+        s = 1 - np.tanh(a * x) ** 2
+        x, dx = np.tanh(a * x) + x * 0.5, s * (x + a * dx)
+    assert ag.grad(stopped_in_a_loop)(0.7, X) == pytest.approx(np.sum(dx))
+    _, t = ag.jvp(stopped_in_a_loop)(0.7, X, 1.0)
+    assert t == pytest.approx(np.sum(dx))
+
+
+# ---- outputs of size 1 ----------------------------------------------------------------------
+def size_one(x):
+    return x[:1] * x[1:2] * 2.0
+
+
+def size_one_by_one(A, x):
+    return np.reshape(np.sum(A @ x), (1, 1))
+
+
+def test_an_output_of_size_one_is_differentiated_as_a_scalar():
+    np.testing.assert_allclose(ag.grad(size_one)(X), [2 * X[1], 2 * X[0], 0.0])
+    ag.check_grads(size_one, (X,), order=2)
+    g = ag.grad(size_one_by_one, wrt=(0, 1))(A, X[:2])
+    np.testing.assert_allclose(g[0], np.outer(np.ones(2), X[:2]))
+    ag.check_grads(size_one_by_one, (A, X[:2]), wrt=(0, 1), order=2)
+    value, _ = ag.value_and_grad(size_one)(X)
+    assert value.shape == (1,)
+
+
+def test_a_larger_output_keeps_its_error():
+    with pytest.raises(errors.NonScalarOutputError, match="shape \\(3,\\)") as info:
+        ag.grad(lambda x: x * 2.0)(X)
+    assert "ag.vjp" in str(info.value)
