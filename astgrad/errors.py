@@ -55,3 +55,8 @@ class InPlaceError(AstgradError):
 
 class InternalError(AstgradError):
     """A construct reached a pass that never expects it: a bug in astgrad, not in your code."""
+
+
+class NotDifferentiableError(AstgradError):
+    """The function has no derivative at these arguments (repeated eigenvalues or
+    singular values, a rank-deficient matrix): refused at run time, naming the line."""

@@ -141,9 +141,9 @@ def test_star_args_are_refused():
 
 def test_a_call_with_no_rule_names_the_callee():
     def f(A):
-        return np.sum(np.linalg.qr(A)[0])
-    message = raises(errors.NoRuleError, f, np.eye(2) + 0.5, line_text="np.linalg.qr",
-                     match="np.linalg.qr")
+        return np.sum(np.polyfit(A[0], A[1], 1))
+    message = raises(errors.NoRuleError, f, np.eye(2) + 0.5, line_text="np.polyfit",
+                     match="np.polyfit")
     assert "ag.defvjp" in message
 
 

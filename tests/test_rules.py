@@ -439,6 +439,14 @@ CASES = [
     case(np.linalg.solve, lambda S, SB: np.linalg.solve(S, SB), S, SB),
     case(np.linalg.cholesky, lambda SPD: np.linalg.cholesky(SPD), SPD),
     case(np.linalg.cholesky, lambda S: np.linalg.cholesky(S @ S.T + 0.5 * np.eye(3)), S),
+    # decompositions (tests/test_linalg_rules.py checks them on many shapes); S, A and
+    # SPD have distinct singular values and eigenvalues
+    case(np.linalg.svd, lambda A: np.linalg.svd(A, full_matrices=False)[1] ** 2, A),
+    case(np.linalg.eigh, lambda SPD: np.linalg.eigh(SPD)[0], SPD),
+    case(np.linalg.eigvalsh, lambda S: np.linalg.eigvalsh(S), S),
+    case(np.linalg.qr, lambda A: np.linalg.qr(A)[1], A),
+    case(np.linalg.pinv, lambda A: np.linalg.pinv(A), A),
+    case(np.linalg.lstsq, lambda S, v3: np.linalg.lstsq(S, v3)[0], S, v3),
 ]
 
 

@@ -13,6 +13,8 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
+from . import spectral
+from .spectral import *  # noqa: F401,F403  (the decompositions' adjoints)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import check_tree, tree_adjoint, tree_like
@@ -28,6 +30,7 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            # containers of parameters (trees.py), builtins and methods (methods.py)
            "tree_like", "tree_adjoint", "check_tree", "item", "item_adjoint", "astype",
            "cast_like", "sum_adjoint", "sum_of", "stop_gradient", "check_size_one"]
+__all__ += spectral.__all__
 
 
 def unbroadcast(g, x):

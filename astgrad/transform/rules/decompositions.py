@@ -1,0 +1,98 @@
+"""Rules for the matrix decompositions np.linalg.svd, eigh, eigvalsh and qr, and for
+pinv and lstsq. Their adjoints and tangents are several statements long, so they are
+plain NumPy functions in `astgrad/runtime/spectral.py`, which the compiler reads and
+differentiates at higher order; they refuse, at run time, the points with no
+derivative (repeated singular values or eigenvalues, a rank-deficient matrix)."""
+import numpy as np
+
+from .. import lattice
+from ..registry import defjvp, defnondiff, defvjp
+from ... import runtime as rt
+
+defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient)
+
+
+def _factors(k, s):
+    """A tuple of float arrays (so forward mode adds the tangents of two arguments element
+    by element); a single array where `compute_uv=False` or `mode="r"` says so."""
+    a = k["a"]
+    floats = lattice.broadcast(a, floating=True)
+    if s.get("compute_uv") is False or s.get("mode") == "r":
+        return floats.with_ndim(None if a.ndim is None else a.ndim - (s.get("mode") != "r"))
+    return lattice.sequence_of([floats.with_ndim(None)])
+
+
+# ---- singular value decomposition -----------------------------------------------------
+# compute_uv=False gives `s` alone, whose adjoint U diag(g) V^T needs no distinct values.
+# full_matrices=True gives a non-square matrix extra singular vectors, with no derivative.
+def svd_a(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    return (rt.unsupported("np.linalg.svd with hermitian=True; pass hermitian=False")
+            if hermitian else
+            rt.singular_values_adjoint(g, a) if not compute_uv else
+            rt.unsupported("np.linalg.svd of a non-square matrix with full_matrices=True "
+                           "(its extra singular vectors have no derivative); pass "
+                           "full_matrices=False")
+            if full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
+            rt.svd_adjoint(g[0], g[1], g[2], ans[0], ans[1], ans[2]))
+
+
+def svd_t(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    return (rt.unsupported("np.linalg.svd with hermitian=True; pass hermitian=False")
+            if hermitian else
+            rt.singular_values_tangent(t, a) if not compute_uv else
+            rt.unsupported("np.linalg.svd of a non-square matrix with full_matrices=True "
+                           "(its extra singular vectors have no derivative); pass "
+                           "full_matrices=False")
+            if full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
+            rt.svd_tangent(t, ans[0], ans[1], ans[2]))
+
+
+defvjp(np.linalg.svd, svd_a, kind=_factors)
+defjvp(np.linalg.svd, svd_t)
+
+# ---- symmetric eigenproblems: `a` is read in its UPLO triangle -------------------------
+defvjp(np.linalg.eigh, lambda g, ans, a, UPLO="L": rt.eigh_adjoint(g[0], g[1], ans[0], ans[1], UPLO),
+       kind=_factors)
+defjvp(np.linalg.eigh, lambda t, ans, a, UPLO="L": rt.eigh_tangent(t, ans[0], ans[1], UPLO))
+defvjp(np.linalg.eigvalsh, lambda g, ans, a, UPLO="L": rt.eigvalsh_adjoint(g, a, UPLO))
+defjvp(np.linalg.eigvalsh, lambda t, ans, a, UPLO="L": rt.eigvalsh_tangent(t, a, UPLO))
+
+
+# ---- qr: the reduced factors (mode "complete" is the same for a wide or square `a`);
+# mode "r" gives `r` alone, whose adjoint is the reduced one with no adjoint of `q`
+def qr_a(g, ans, a, mode="reduced"):
+    return (rt.qr_adjoint(g[0], g[1], ans[0], ans[1])
+            if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
+            else rt.qr_adjoint(0.0, g, np.linalg.qr(a)[0], ans) if mode == "r" else
+            rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
+                           f"mode='reduced'"))
+
+
+def qr_t(t, ans, a, mode="reduced"):
+    return (rt.qr_tangent(t, ans[0], ans[1])
+            if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
+            else rt.qr_tangent(t, np.linalg.qr(a)[0], ans)[1] if mode == "r" else
+            rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
+                           f"mode='reduced'"))
+
+
+defvjp(np.linalg.qr, qr_a, kind=_factors)
+defjvp(np.linalg.qr, qr_t)
+
+# ---- pinv and lstsq, where the matrix has full rank ------------------------------------
+defvjp(np.linalg.pinv,
+       lambda g, ans, a, rcond=None, hermitian=False:
+       rt.unsupported("np.linalg.pinv with hermitian=True; pass hermitian=False")
+       if hermitian else rt.pinv_adjoint(g, ans, a, rcond))
+defjvp(np.linalg.pinv,
+       lambda t, ans, a, rcond=None, hermitian=False:
+       rt.unsupported("np.linalg.pinv with hermitian=True; pass hermitian=False")
+       if hermitian else rt.pinv_tangent(t, ans, a, rcond))
+defvjp(np.linalg.lstsq,
+       lambda g, ans, a, b, rcond=None:
+       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
+       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond),
+       kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
+defjvp(np.linalg.lstsq,
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
