@@ -163,3 +163,91 @@ def local_recursion(x):
 def test_nested_def_recursion_is_refused():
     with pytest.raises(UnsupportedSyntaxError, match="module level"):
         ag.grad(local_recursion)(1.0)
+
+
+# ---- `*args` and `**kwargs` in helpers, starred calls ------------------------------------------
+
+def total(*xs, scale=1.0):
+    t = 0.0
+    for v in xs:
+        t = t + np.sum(v ** 2)
+    return t * scale
+
+
+def inner(a, b, power=2.0):
+    return np.sum(a * b ** power)
+
+
+def passes(*args, **kwargs):
+    return inner(*args, **kwargs) * 2.0
+
+
+def star_helpers(x, y):
+    pair = (x, y)
+    return (total(x, y, np.sin(x), scale=0.5) + passes(x, y, power=3.0) + inner(*pair)
+            + passes(*[y, x]) + total())
+
+
+def test_star_args_in_helpers():
+    y = np.array([1.0, 2.0, -1.0])
+    ag.check_grads(star_helpers, (X, y), wrt=(0, 1), order=2)
+    gx = ag.grad(lambda x: total(x, 2.0 * x))(X)
+    np.testing.assert_allclose(gx, 2 * X + 8 * X)
+
+
+def reads_kwargs(**kwargs):
+    return kwargs["a"]
+
+
+def uses_kwargs(x):
+    return reads_kwargs(a=x)
+
+
+def spreads_unknown(x, xs):
+    return inner(*xs)
+
+
+@pytest.mark.parametrize("fn, args, what", [
+    (uses_kwargs, (1.0,), "`**kwargs` is used other than passed on"),
+    (spreads_unknown, (X, [X, X]), "`*` unpacking of a value whose length is not known"),
+])
+def test_star_refused(fn, args, what):
+    with pytest.raises(UnsupportedSyntaxError, match="test_language_functions.py") as err:
+        ag.grad(fn)(*args)
+    assert what in str(err.value)
+
+
+# ---- once refused (tests/test_errors.py), now differentiated -----------------------------------
+
+def halve_until_small(x):
+    return halve_until_small(x * 0.5) if x > 1 else x
+
+
+def test_recursion_in_a_conditional_expression():
+    assert ag.grad(halve_until_small)(0.5) == pytest.approx(1.0)
+    assert ag.grad(halve_until_small)(5.0) == pytest.approx(0.125)   # 5 -> 2.5 -> 1.25 -> 0.625
+    ag.check_grads(halve_until_small, (5.0,), order=1)
+
+
+def return_early(x):
+    for i in range(3):
+        if x > i:
+            return x
+    return x * 2
+
+
+def comprehension_sum(x):
+    return sum([x * i for i in range(3)])
+
+
+def lambda_called(x):
+    f = lambda y: y * 2  # noqa: E731
+    return f(x)
+
+
+@pytest.mark.parametrize("fn, x, slope", [(return_early, 0.5, 1.0), (return_early, -0.5, 2.0),
+                                          (comprehension_sum, 0.5, 3.0),
+                                          (lambda_called, 0.5, 2.0)])
+def test_once_refused(fn, x, slope):
+    assert ag.grad(fn)(x) == pytest.approx(slope)
+    ag.check_grads(fn, (x,), order=2)

@@ -36,6 +36,9 @@ from ..errors import UnsupportedSyntaxError
 from . import syntax
 
 COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
+# The node classes `check_syntax` lets through that no later pass sees: written here
+# as other statements (or refused here, by name).
+HOISTED = (ast.With, ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda)
 
 
 def expand(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:

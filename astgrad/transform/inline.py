@@ -60,7 +60,12 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         return ast.Call(node.func, args + [v for v in keywords.values()], [])
     if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where = ctx.expand(fn)
-        if fn in ctx.inlining or not ctx.inline_all and _large(tree, INLINE_LIMIT):
+        starred = tree.args.vararg or tree.args.kwarg
+        if fn in ctx.inlining and starred:
+            raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
+                                         f"calls itself.", scope.where(node),
+                                         fix="Name each argument of a recursive function.")
+        if fn in ctx.inlining or not (ctx.inline_all or starred) and _large(tree, INLINE_LIMIT):
             # Large, or calling itself (recursion of any depth): called through its vjp.
             bound = _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns), tree.name,
                                scope.where(node))
@@ -102,13 +107,19 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                                      low.scope.where(call),
                                      fix="Define it at module level: a recursive function is "
                                          "then differentiated through its own derivative.")
+    args, keywords, star_params, star_values = _starred(tree, args, keywords, low)
     params = _params(tree)
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
+    params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
     shared = _shared_arguments(tree, params, bound)
     for param, value in zip(params, bound):
+        if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
+            scope.current[param] = ctx.namer.fresh(param)
+            ctx.keywords[scope.current[param]] = value.keywords
+            continue
         function = function_value(value, low)
         if function is not None:                # called by the callee: inlined there
             scope.local_fns[param] = function
@@ -118,7 +129,12 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
             continue
         name = ctx.namer.fresh(param)
         scope.current[param] = name
-        ctx.aliases.bind(name, value)           # the caller's array, under the callee's name
+        if isinstance(value, ast.Tuple):        # `*args`: a tuple known by its elements
+            ctx.aliases.made_list(name)
+            if low.out.depth == 0:
+                ctx.tuples.record(name, value.elts)
+        else:
+            ctx.aliases.bind(name, value)       # the caller's array, under the callee's name
         low.out.emit(ast.Assign([ast.Name(name, ast.Store())], value))
     for name in assigned_names(tree.body):       # the callee's own locals: fresh names
         if name not in params:
@@ -230,6 +246,41 @@ def function_value(value: ast.expr, low: Lowerer):
             or isinstance(value, ast.Name) and value.id in low.scope.current.values():
         return None
     return value if _is_function(ns.value(value)) else None
+
+
+def _starred(tree: ast.FunctionDef, args: list, keywords: dict, low: Lowerer):
+    """A call's arguments for a callee taking `*args` or `**kwargs`: the arguments its
+    named parameters take, then `*args` as a parameter bound to the tuple of the rest.
+    `**kwargs` is known by its keywords (`ctx.keywords`): the callee may only pass it on
+    with `f(**kwargs)`."""
+    spec, star_params, star_values = tree.args, [], []
+    if spec.vararg:
+        positional = len(spec.posonlyargs + spec.args)
+        star_params.append(spec.vararg.arg)
+        star_values.append(ast.Tuple(list(args[positional:]), ast.Load()))
+        args = args[:positional]
+    if spec.kwarg:
+        name, named = spec.kwarg.arg, set(_params(tree))
+        passed_on = {id(k.value) for k in ast.walk(tree) if isinstance(k, ast.keyword)
+                     and k.arg is None and isinstance(k.value, ast.Name) and k.value.id == name}
+        other = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name
+                 and id(n) not in passed_on]
+        if other:
+            raise UnsupportedSyntaxError(
+                f"`**{name}` is used other than passed on with `f(**{name})`.",
+                low.scope.where(other[0]), fix="Name the keyword arguments the helper reads.")
+        star_params.append(name)
+        star_values.append(_Keywords({k: v for k, v in keywords.items() if k not in named}))
+        keywords = {k: v for k, v in keywords.items() if k in named}
+    return args, keywords, star_params, star_values
+
+
+class _Keywords(ast.Dict):
+    """The keywords a `**kwargs` parameter holds, known where the call is written."""
+
+    def __init__(self, keywords: dict):
+        super().__init__(keys=[], values=[])
+        self.keywords = keywords
 
 
 def _bind_call(params, args, keywords, defaults, name, where) -> list[ast.expr]:

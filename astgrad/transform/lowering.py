@@ -103,6 +103,7 @@ class Context:
     tuples: KnownTuples = field(default_factory=KnownTuples)
     aliases: Aliases = field(default_factory=Aliases)
     inlining: list = field(default_factory=list)   # the callees being inlined, outermost first
+    keywords: dict = field(default_factory=dict)   # an inlined `**kwargs` -> its keywords
 
 
 class _Rename(ast.NodeTransformer):

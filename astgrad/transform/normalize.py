@@ -240,9 +240,7 @@ class _Normalizer:
         raise AssertionError(f"normalize: `{type(node).__name__}` is not an operation")
 
     def _call(self, node: ast.Call) -> ast.expr:
-        _refuse_unpacking(node, self.scope.where)
-        args = [self.atom(a) for a in node.args]
-        keywords = {k.arg: self.atom(k.value) for k in node.keywords}
+        args, keywords = _arguments(self, node)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
                 and func.value.id in self.scope.current:          # xs.pop(): a local list
@@ -286,12 +284,36 @@ _EXPRESSIONS = {
 _ONLY_AS_INDEX = (ast.Slice,)
 
 
-def _refuse_unpacking(call: ast.Call, where) -> None:
+def _arguments(low: _Normalizer, call: ast.Call) -> tuple[list, dict]:
+    """A call's arguments lowered to atoms; `f(*xs)` and `f(**kw)` spread when the
+    elements of `xs` (a tuple or list written in the code, or `*args`) or the keywords
+    of `kw` (an inlined helper's `**kwargs`) are known where the call is written."""
+    args, keywords = [], {}
     for arg in call.args:
-        if isinstance(arg, ast.Starred):
-            raise UnsupportedSyntaxError("`*` unpacking in calls is not supported.", where(arg))
-    if any(k.arg is None for k in call.keywords):
-        raise UnsupportedSyntaxError("`**` unpacking in calls is not supported.", where(call))
+        if not isinstance(arg, ast.Starred):
+            args.append(low.atom(arg))
+            continue
+        value = low.atom(arg.value)
+        elements = value.elts if isinstance(value, (ast.Tuple, ast.List)) \
+            else low.ctx.tuples.elements(value)
+        if elements is None:
+            raise UnsupportedSyntaxError(
+                "`*` unpacking of a value whose length is not known where the call is "
+                "written is not supported.", low.scope.where(arg),
+                fix="Pass the items by position, or a tuple written in the code.")
+        args.extend(elements)
+    for k in call.keywords:
+        if k.arg is not None:
+            keywords[k.arg] = low.atom(k.value)
+            continue
+        value = low.atom(k.value)
+        known = low.ctx.keywords.get(value.id) if isinstance(value, ast.Name) else None
+        if known is None:
+            raise UnsupportedSyntaxError("`**` unpacking is only supported for a helper's "
+                                         "`**kwargs` passed on.", low.scope.where(call),
+                                         fix="Pass the keyword arguments by name.")
+        keywords.update(known)
+    return args, keywords
 
 
 def _is_op(node: ast.expr) -> bool:

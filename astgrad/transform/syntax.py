@@ -40,6 +40,7 @@ REFUSED_EXPRS = {
 
 def check_syntax(tree: ast.FunctionDef, where) -> None:
     """Refuse, before anything else looks at it, any construct this compiler does not handle."""
+    spread: set[int] = set()                     # `*xs` arguments of calls (walked after them)
     for node in ast.walk(tree):
         if node is tree:
             continue
@@ -53,6 +54,10 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
             what = REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")
             raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
                                          fix=fix_for(node))
+        if isinstance(node, ast.Call):
+            spread.update(id(a) for a in node.args if isinstance(a, ast.Starred))
+        if isinstance(node, ast.Starred) and id(node) in spread:
+            continue                             # `f(*xs)`: see `normalize`
         if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
             what = REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
             raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
