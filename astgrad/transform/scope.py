@@ -44,8 +44,9 @@ def _is_user_object(obj) -> bool:
     """An object of the user's whose attributes the code reads (`self.W`), not a module,
     class, array or number."""
     return obj is not MISSING and not isinstance(
-        obj, (types.ModuleType, type, np.ndarray, np.generic, int, float, complex, str,
-              list, tuple, dict)) and obj is not None
+        obj, (types.ModuleType, type, np.ndarray, np.generic, np.ufunc, int, float, complex,
+              str, list, tuple, dict)) and obj is not None \
+        and type(obj).__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
 
 
 def user_method(obj) -> bool:

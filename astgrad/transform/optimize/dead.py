@@ -25,6 +25,27 @@ def eliminate_dead(fn: ast.FunctionDef) -> bool:
             if len(keep) != len(parent):
                 parent[:] = keep
                 changed = True
+            changed |= _tidy_branches(parent)
+    return changed
+
+
+def _tidy_branches(block: list[ast.stmt]) -> bool:
+    """`if c: pass` goes; `if c: pass else: body` becomes `if not c: body`."""
+    changed = False
+    for i in reversed(range(len(block))):
+        stmt = block[i]
+        if not isinstance(stmt, ast.If) or not all(isinstance(s, ast.Pass) for s in stmt.body):
+            continue
+        if not stmt.orelse and isinstance(stmt.test, ast.Name):
+            del block[i]
+        elif stmt.orelse:
+            stmt.test = ast.UnaryOp(ast.Not(), stmt.test)
+            stmt.body, stmt.orelse = stmt.orelse, []
+        else:
+            continue
+        changed = True
+    if not block:
+        block.append(ast.Pass())
     return changed
 
 
