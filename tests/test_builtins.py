@@ -181,3 +181,87 @@ def test_a_larger_output_keeps_its_error():
     with pytest.raises(errors.NonScalarOutputError, match="shape \\(3,\\)") as info:
         ag.grad(lambda x: x * 2.0)(X)
     assert "ag.vjp" in str(info.value)
+
+
+# ---- calls that need no rule: nothing flows through them ------------------------------------
+def noisy(x):
+    eps = np.random.normal(size=x.shape)
+    return np.sum(x * eps) * 0.0 + np.sum(x ** 2)
+
+
+def seeded(x, seed=0):
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal(x.shape)
+    return np.sum(np.sin(x) * eps)
+
+
+def legacy_state(x):
+    rs = np.random.RandomState(1)
+    return np.sum(x * rs.randn(3))
+
+
+def side_effects(x, plot=False):
+    import logging
+    import time
+    t0 = time.perf_counter()
+    logging.debug("x = %s", x)
+    if plot:
+        logging.warning("plotting %s after %s s", x, time.perf_counter() - t0)
+    X, Y = np.meshgrid(np.arange(3.0), np.arange(2.0))
+    return np.sum(x * X[0] + Y[1])
+
+
+def test_calls_whose_result_does_not_vary_run_as_they_are():
+    np.testing.assert_allclose(ag.grad(noisy)(X), 2 * X)
+    eps = np.random.default_rng(0).standard_normal(3)
+    np.testing.assert_allclose(ag.grad(seeded)(X), np.cos(X) * eps)
+    ag.check_grads(seeded, (X,), order=2)
+    np.testing.assert_allclose(ag.grad(legacy_state)(X), np.random.RandomState(1).randn(3))
+    ag.check_grads(legacy_state, (X,), order=2)
+    np.testing.assert_allclose(ag.grad(side_effects)(X), [0.0, 1.0, 2.0])
+    ag.check_grads(side_effects, (X,), order=2)
+    source = ag.source(ag.grad(seeded))
+    assert "np.random.default_rng(seed)" in source and "rng.standard_normal(" in source
+
+
+def test_a_call_with_no_rule_that_a_derivative_would_flow_through_is_refused():
+    def through(x):
+        return np.sum(np.random.normal(x))
+
+    def method(x):
+        y = x * 2.0
+        return np.sum(y.tolist())
+
+    def writes(x):
+        y = x * 2.0
+        np.random.shuffle(y)
+        return np.sum(y ** 2)
+
+    def sorts(x):
+        y = x * 2.0
+        y.sort()
+        return np.sum(y * X)
+    with pytest.raises(errors.NoRuleError, match="`np.random.normal` has no derivative rule"):
+        ag.grad(through)(X)
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.tolist\(\)`"):
+        ag.grad(method)(X)
+    with pytest.raises(errors.NoRuleError, match="np.random.shuffle"):
+        ag.grad(writes)(X)
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.sort\(\)`"):
+        ag.grad(sorts)(X)
+
+
+def test_imports_inside_the_function():
+    def f(a):
+        import numpy
+        import numpy.linalg
+        from math import pi, sin
+        return sin(a) * pi + numpy.linalg.norm(numpy.ones(2) * a)
+    assert ag.grad(f)(0.3) == pytest.approx(math.cos(0.3) * math.pi + math.sqrt(2))
+    ag.check_grads(f, (0.3,), order=2)
+
+    def relative(a):
+        from . import helpers  # noqa: F401
+        return a
+    with pytest.raises(errors.UnsupportedSyntaxError, match="relative"):
+        ag.grad(relative)(0.3)

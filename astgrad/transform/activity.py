@@ -17,6 +17,7 @@ import numpy as np
 
 from . import registry
 from .build import is_add_at, is_method_call, reads
+from .opaque import refuse_where_varied
 from .resolve import Namespace
 
 SPECIAL_INDEXING = ("r_", "c_", "s_", "index_exp", "mgrid", "ogrid")
@@ -42,7 +43,8 @@ def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
         prim = registry.lookup(fn)
         if prim is not None and fn in (zip, enumerate, reversed):
             return reads(value)            # refused where a derivative would flow through
-        if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff:
+        if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff \
+                or prim and not (prim.vjps or prim.jvps):   # no rule: runs as is (`opaque`)
             return []
         if prim is not None and prim.vjps and prim.signature is not None:
             return _with_rules(prim, value)
@@ -104,4 +106,5 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                 if new:
                     useful |= new
                     changed = True
+    refuse_where_varied(body, varied, useful, ns, where)   # calls with no rule
     return Activity(active=frozenset(varied & useful), varied=frozenset(varied))

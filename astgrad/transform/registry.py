@@ -269,7 +269,7 @@ def all_primitives() -> list[Primitive]:
 
 def canonical_name(fn) -> str:
     """How generated code spells `fn`: `np.sin`, `np.linalg.inv`, `rt.unbroadcast`, `abs`."""
-    for prefix, module in (("np", np), ("np.linalg", np.linalg)):
+    for prefix, module in (("np", np), ("np.linalg", np.linalg), ("np.random", np.random)):
         for attr in (getattr(fn, "__name__", None),):
             if attr and getattr(module, attr, None) is fn:
                 return f"{prefix}.{attr}"

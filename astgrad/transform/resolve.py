@@ -20,9 +20,10 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from . import registry
+from . import imports, registry
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
+from .opaque import is_library_function
 from .scope import MISSING, UserScope, local_names, resolve_names, user_method
 
 # What a name denotes is `scope`'s business; the passes know it from here.
@@ -38,6 +39,7 @@ class Namespace:
         self.bound: dict[str, object] = {NUMPY: np, RUNTIME: runtime}
         self.live: dict[str, Kind] = {}   # read from the user's scope at run time
         self.sources: dict[str, tuple] = {}  # live name -> (scope, name there)
+        self.opaque: dict[int, tuple] = {}   # id of a call with no rule -> (what, its name)
 
     def bind(self, obj, preferred: str) -> str:
         for name, value in self.bound.items():
@@ -126,20 +128,28 @@ def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None
                 f"a local variable named `{name}` would hide NumPy or astgrad's runtime "
                 f"in the generated code.", where(tree), fix=f"Rename `{name}`.")
     ns = ns or Namespace(scope, locals_)
+    imports.lift(tree, scope, where)           # `import numpy as np` inside the function
 
     def check_callee(obj, node):
-        _check_callee(obj, node, where)
+        _check_callee(obj, node, where, ns.opaque)
 
     resolve_names(tree, scope, ns, locals_, where, check_callee if check else None)
     return tree, ns
 
 
-def _check_callee(obj, node, where):
-    """Every function the user's code calls has rules, or is the user's own (inlined)."""
+def _check_callee(obj, node, where, opaque=None):
+    """Every function the user's code calls has rules, or is the user's own (inlined);
+    a call with neither is noted in `opaque`, and refused by `activity` only where a
+    derivative would flow through it."""
     prim = registry.lookup(obj)
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps):
         return
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+    if opaque is not None and isinstance(node, ast.Call) and is_library_function(obj) \
+            and (prim is None or prim.refusal is None):
+        registry.primitive(obj)              # a library's function: run as is, never inlined
+        opaque[id(node)] = ("call", name)
+        return
     if prim is not None and prim.refusal is not None:
         raise NoRuleError(f"`{name}`: {prim.refusal[0]}", where(node), fix=prim.refusal[1])
     if prim is None and (isinstance(obj, types.FunctionType) or user_method(obj)):
@@ -148,6 +158,9 @@ def _check_callee(obj, node, where):
         raise NoRuleError(
             f"`{name}` is marked ag.primitive but has no derivative rule.", where(node),
             fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...).")
+    if opaque is not None and isinstance(node, ast.Call):
+        opaque[id(node)] = ("call", name)     # runs as it is where nothing varies
+        return
     raise NoRuleError(
         f"`{name}` has no derivative rule.", where(node),
         fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...), or use a "

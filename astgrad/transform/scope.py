@@ -204,7 +204,9 @@ class _Resolver(ast.NodeTransformer):
                 self.where(node), fix="Call functions by the name they are defined or imported as.")
         if _call_method(obj) is not None:
             obj = _call_method(obj)              # a callable object of the user's class
-        node.func = ast.copy_location(self._callee_ref(obj, func), func)
+        if self.check_callee is not None:
+            self.check_callee(obj, node)         # the call: one with no rule may run as is
+        node.func = ast.copy_location(self.ns.ref(obj), func)
         return node
 
     def _method(self, node):
@@ -231,6 +233,10 @@ class _Resolver(ast.NodeTransformer):
             if self.check_callee is not None:
                 self.check_callee(fn, node)
             return ast.copy_location(call, node)
+        elif self.check_callee is not None and hasattr(self.ns, "opaque"):
+            self.ns.opaque[id(node)] = ("method", name)  # refused by activity if it varies
+            func.value = receiver
+            return node
         else:
             raise UnsupportedSyntaxError(
                 f"method `.{name}()` is not supported.", self.where(node),

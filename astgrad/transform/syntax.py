@@ -9,14 +9,14 @@ from ..errors import UnsupportedSyntaxError
 
 HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
                  ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef,
-                 ast.With)            # `with`: see `hoist` (warnings blocks become their body)
+                 ast.With,            # `with`: see `hoist` (warnings blocks become their body)
+                 ast.Import, ast.ImportFrom)   # lifted by resolve (see `imports`)
 
 REFUSED_STMTS = {
     ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
     ast.Raise: "`raise`", ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
     ast.AsyncFunctionDef: "nested `async def`",
-    ast.ClassDef: "`class` definitions", ast.Import: "`import` inside the function",
-    ast.ImportFrom: "`import` inside the function", ast.Delete: "`del`",
+    ast.ClassDef: "`class` definitions", ast.Delete: "`del`",
     ast.AsyncFor: "`async for`", ast.AnnAssign: "annotated assignment",
 }
 for _name, _what in (("Match", "`match` statements"), ("TryStar", "`try`/`except*` blocks"),

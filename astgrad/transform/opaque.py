@@ -1,0 +1,97 @@
+"""Calls with no derivative rule (part of the activity pass): `np.random.normal(...)`,
+`rng.standard_normal(3)`, `time.perf_counter()`, `logging.info(...)`, plotting.
+
+`resolve` lets them through and notes them; here, once it is known which values
+vary with the differentiated arguments and which reach the output, each one runs
+as it is wherever no derivative flows through it. Refused, with the message
+`resolve` gave before: such a call reading a value that varies whose result
+reaches the output, and a NumPy function or a method called for its effect on a
+value that varies (it may write into it). A call for its effect of any other
+library (`print`, `logging`, `plt.plot`) reads what it is given, never writes it.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+import sysconfig
+import types
+
+from ..errors import NoRuleError, UnsupportedSyntaxError
+from . import registry
+from .build import reads
+from .scope import MISSING
+
+
+def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
+    """Raise for the first rule-less call in `stmts` a derivative would flow through."""
+    for stmt in _walk(stmts):
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, (ast.Assign, ast.Expr)) or not isinstance(value, ast.Call):
+            continue
+        what = _opaque(value, ns)
+        if what is None or not any(n in varied for n in reads(value)):
+            continue
+        if isinstance(stmt, ast.Assign):
+            targets = {n.id for n in ast.walk(stmt.targets[0]) if isinstance(n, ast.Name)}
+            if not targets & useful:
+                continue
+        elif what[0] == "call" and not _from_numpy(ns.value(value.func)):
+            continue
+        raise _refusal(what, stmt, where)
+
+
+# Python functions of these libraries (and of the standard library) are never inlined:
+# a call to one with no rule runs as it is, like a function written in C.
+LIBRARIES = ("matplotlib", "scipy", "numpy", "pandas", "sklearn", "tqdm", "IPython")
+_STDLIB = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")})
+
+
+def is_library_function(obj) -> bool:
+    """A Python function of the standard library or of a library astgrad does not read."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = (getattr(obj, "__module__", None) or "").partition(".")[0]
+    if module in LIBRARIES or module in getattr(sys, "stdlib_module_names", ()):
+        return True
+    filename = obj.__code__.co_filename
+    return filename.startswith(_STDLIB) and "site-packages" not in filename
+
+
+def _walk(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                yield from _walk(getattr(stmt, field))
+
+
+def _opaque(call: ast.Call, ns):
+    """`(what, name)` if `call` has no rule (a method of a value, or a function)."""
+    if id(call) in ns.opaque:
+        return ns.opaque[id(call)]
+    fn = ns.value(call.func)
+    if fn is MISSING:
+        if isinstance(call.func, ast.Attribute) and ns.value(call.func.value) is MISSING:
+            return ("method", call.func.attr)
+        return None
+    prim = registry.lookup(fn)
+    if prim is not None and (prim.nondiff or prim.vjps or prim.jvps) \
+            or prim is None and isinstance(fn, types.FunctionType):
+        return None
+    return ("call", ast.unparse(call.func))
+
+
+def _from_numpy(fn) -> bool:
+    return str(getattr(fn, "__module__", None) or "").startswith("numpy")
+
+
+def _refusal(what, stmt, where):
+    kind, name = what
+    if kind == "method":
+        return UnsupportedSyntaxError(
+            f"method `.{name}()` is not supported.", where(stmt),
+            fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+    return NoRuleError(
+        f"`{name}` has no derivative rule.", where(stmt),
+        fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...), or use a "
+            f"function astgrad knows (`python -m astgrad rules` lists them).")
