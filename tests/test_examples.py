@@ -268,3 +268,33 @@ def test_second_derivative():
     exact = (d2u * v - u * d2v) / v ** 2 - 2 * dv * (du * v - u * dv) / v ** 3
     assert value == pytest.approx(exact, abs=1e-6) and numeric == pytest.approx(exact, abs=1e-5)
     assert round(value, 4) == 4.0395
+
+
+def test_recursion_and_ode():
+    out = run("recursion_and_ode")
+    assert number(out, "continued fraction derivative:") == pytest.approx(
+        number(out, "closed form derivative:"), rel=1e-9)
+    closed = number(out, "rk4 closed form derivative:")
+    assert number(out, "rk4 steps taken:") == 18
+    assert number(out, "rk4 derivative:") == pytest.approx(closed, rel=1e-9)
+    assert number(out, "rk4 forward mode:") == pytest.approx(closed, rel=1e-9)
+    assert number(out, "rk4 second derivative:") == pytest.approx(
+        number(out, "rk4 closed form second derivative:"), rel=1e-9)
+
+
+def test_model_class():
+    out = run("model_class")
+    assert number(out, "gradient:") == pytest.approx(number(out, "closed form:"), rel=1e-9)
+    assert number(out, "gradient:") == pytest.approx(number(out, "finite differences:"),
+                                                     rel=1e-6)
+    losses = literal(out, "losses:")
+    assert all(a > b for a, b in zip(losses, losses[1:]))
+    assert number(out, "gradient with decay 1:") == pytest.approx(
+        number(out, "closed form with decay 1:"), rel=1e-9)
+    assert "check_grads order 2: ok" in out
+
+
+def test_char_lstm():
+    out = run("char_lstm")
+    assert number(out, "largest difference from finite differences (relative, +1e-3):") < 1e-6
+    assert number(out, "loss after 10 steps:") < number(out, "loss before training:")
