@@ -298,3 +298,89 @@ def test_char_lstm():
     out = run("char_lstm")
     assert number(out, "largest difference from finite differences (relative, +1e-3):") < 1e-6
     assert number(out, "loss after 10 steps:") < number(out, "loss before training:")
+
+
+# ---- containers of parameters, noise inside the objective (issue 10) -----------------------
+def test_mlp_tuples():
+    out = run("mlp_tuples")
+    assert literal(out, "gradient structure:") == [((2, 8), (8,)), ((8, 1), (1,))]
+    assert number(out, "dloss/dW1[1, 3] astgrad:") == pytest.approx(
+        number(out, "dloss/dW1[1, 3] finite differences:"), abs=1e-8)
+    # the same training, with the backward pass written by hand
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 2))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1]
+    W1, b1 = 0.5 * rng.normal(size=(2, 8)), np.zeros(8)
+    W2, b2 = 0.5 * rng.normal(size=(8, 1)), np.zeros(1)
+
+    def forward():
+        h = np.tanh(X @ W1 + b1)
+        return h, (h @ W2 + b2)[:, 0] - y
+    assert number(out, "loss before:") == pytest.approx(np.mean(forward()[1] ** 2), rel=1e-9)
+    for _ in range(20):
+        h, r = forward()
+        gout = 2 * r[:, None] / len(y)
+        gh = gout @ W2.T * (1 - h ** 2)
+        W1, b1, W2, b2 = (W1 - 0.1 * X.T @ gh, b1 - 0.1 * gh.sum(0),
+                          W2 - 0.1 * h.T @ gout, b2 - 0.1 * gout.sum(0))
+    assert number(out, "loss after 20 steps:") == pytest.approx(np.mean(forward()[1] ** 2),
+                                                                rel=1e-8)
+
+
+def test_logistic_dict():
+    out = run("logistic_dict")
+    assert literal(out, "gradient keys:") == ["w", "b"]
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))
+    t = np.where(X @ np.array([1.5, -2.0, 0.5]) + 0.3 > 0, 1.0, -1.0)
+    w, b = np.zeros(3), 0.0
+
+    def gradient(w, b):              # d/dz log(1 + exp(-t z)) = -t / (1 + exp(t z))
+        s = -t / (1 + np.exp(t * (X @ w + b))) / len(t)
+        return X.T @ s + 0.02 * w, np.sum(s)
+    gw, gb = gradient(w, b)
+    assert literal(out, "gradient at zero, w:") == pytest.approx(list(gw), abs=1e-9)
+    assert number(out, "gradient at zero, b:") == pytest.approx(gb, abs=1e-9)
+    for _ in range(200):
+        gw, gb = gradient(w, b)
+        w, b = w - 0.5 * gw, b - 0.5 * gb
+    z = X @ w + b
+    loss = np.mean(np.logaddexp(0.0, -t * z)) + 0.01 * np.sum(w ** 2)
+    assert number(out, "loss after 200 steps:") == pytest.approx(loss, rel=1e-8)
+    assert "bparams['w']" in out and "rt.tree_like(bparams, params)" in out
+
+
+def test_gaussian_process():
+    out = run("gaussian_process")
+    rng = np.random.default_rng(2)
+    x = np.linspace(0.0, 5.0, 12)
+    y = np.sin(x) + 0.1 * rng.normal(size=12)
+    ell, sf, sn = 1.0, 1.0, math.exp(-1.0)
+    d2 = (x[:, None] - x[None, :]) ** 2
+    E = np.exp(-0.5 * d2 / ell ** 2)
+    K = sf ** 2 * E + sn ** 2 * np.eye(12)
+    Kinv = np.linalg.inv(K)
+    alpha = Kinv @ y
+    lml = -0.5 * y @ alpha - 0.5 * np.linalg.slogdet(K)[1] - 6 * math.log(2 * math.pi)
+    assert number(out, "log marginal likelihood:") == pytest.approx(lml, rel=1e-9)
+    # d lml / d theta = tr((alpha alpha^T - K^-1) dK/dtheta) / 2 (Rasmussen & Williams 5.9)
+    A = np.outer(alpha, alpha) - Kinv
+    dK = {"log_ell": sf ** 2 * E * d2 / ell ** 2, "log_sf": 2 * sf ** 2 * E,
+          "log_sn": 2 * sn ** 2 * np.eye(12)}
+    for name, D in dK.items():
+        assert number(out, f"d/d{name}:") == pytest.approx(0.5 * np.sum(A * D), rel=1e-8)
+    assert number(out, "after 50 steps of gradient ascent:") > lml
+
+
+def test_bbvi():
+    out = run("bbvi")
+    m, s = np.array([1.0, -2.0]), np.array([0.5, 2.0])
+    eps = np.random.default_rng(0).standard_normal((64, 2))
+    # at mu = 0, sigma = 1: z = eps; d/dmu mean(log p) = mean(-(z - m) / s^2),
+    # d/dlog_sigma = mean(-(z - m) / s^2 * eps) + 1
+    r = -(eps - m) / s ** 2
+    assert literal(out, "gradient at the start, mu:") == pytest.approx(list(r.mean(0)), abs=1e-9)
+    assert literal(out, "gradient at the start, log_sigma:") == pytest.approx(
+        list((r * eps).mean(0) + 1), abs=1e-9)
+    assert literal(out, "fitted mu:") == pytest.approx([1.0, -2.0], abs=0.15)
+    assert literal(out, "fitted sigma:") == pytest.approx([0.5, 2.0], abs=0.15)
