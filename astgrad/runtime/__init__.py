@@ -155,7 +155,7 @@ def _is_zero(x) -> bool:
 def shaped_like(g, x):
     """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as."""
     if np.shape(g) == np.shape(x):
-        return g
+        return np.asarray(g) if type(x) is np.ndarray and type(g) is not np.ndarray else g
     return np.zeros_like(x) + g
 
 

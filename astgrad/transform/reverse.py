@@ -167,7 +167,8 @@ class _Reverse:
         b = load(self.plan.names[param])
         if kind.py:
             return call(self.ns, "float", [b])   # dropped by optimize where b is a float
-        if param in self.plan.zeroed and kind.ndim is None:
+        if param in self.plan.zeroed and kind.ndim is None or kind.ndim == 0:
+            # (a 0-d array's gradient is a 0-d array: NumPy gives a scalar for `x + x`)
             return call(self.ns, "rt.shaped_like", [b, load(param)])
         return b
 
