@@ -87,12 +87,6 @@ def _loop_else(x):
     return x
 
 
-def _raise(x):
-    if x < 0:
-        raise ValueError("negative")
-    return x
-
-
 def _star_args(*xs):
     return xs[0]
 
@@ -103,7 +97,6 @@ def _star_args(*xs):
     (_yield, "yield x", "`yield`"),
     (_global, "global _G", "`global`"),
     (_loop_else, "for i in", "`else` after a loop"),
-    (_raise, "raise ValueError", "`raise`"),
 ])
 def test_unsupported_constructs_name_the_line_and_construct(fn, text, construct):
     message = raises(errors.UnsupportedSyntaxError, fn, 0.5, line_text=text)

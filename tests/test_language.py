@@ -221,3 +221,43 @@ def test_return_inside_loops_values():
     np.testing.assert_allclose(ag.grad(return_never_taken)(x), 3 * x ** 2)
     value, _ = ag.value_and_grad(return_in_while)(x)
     assert value == pytest.approx(0.5 * 1.3 ** 8 * 0.9)
+
+
+# ---- `raise` and `assert` in branches: kept in the forward sweep -----------------------------
+
+class TooBig(ValueError):
+    pass
+
+
+def checks_and_raises(x):
+    if np.any(x < 0):
+        raise ValueError(f"negative input {x[0]}")
+    y = np.sqrt(x)
+    assert y.shape == x.shape, "shape"
+    for i in range(2):
+        if y[i] > 100:
+            raise TooBig("too big")
+        y = y * 1.5
+    return np.sum(y)
+
+
+def raises_in_else(x):
+    if x > 0:
+        return x * 2
+    else:
+        raise ValueError("x must be positive")
+
+
+def test_raise_in_branches():
+    x = np.array([0.3, 0.5, 0.7])
+    ag.check_grads(checks_and_raises, (x,), order=2)
+    np.testing.assert_allclose(ag.grad(checks_and_raises)(x), 2.25 * 0.5 / np.sqrt(x))
+    ag.check_grads(raises_in_else, (0.5,), order=2)
+    with pytest.raises(ValueError, match="negative input -0.3"):
+        ag.grad(checks_and_raises)(-x)
+    with pytest.raises(TooBig):
+        ag.jvp(checks_and_raises)(x * 1e6, x)
+    with pytest.raises(ValueError, match="must be positive"):
+        ag.grad(ag.grad(raises_in_else))(-1.0)
+    with pytest.raises(ValueError, match="must be positive"):
+        ag.vjp(raises_in_else)(-1.0)

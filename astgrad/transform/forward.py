@@ -295,7 +295,7 @@ STATEMENT_RULES = {
     ast.Assign: _assignment, ast.Expr: _expression,
     ast.If: statements.tangent_if, ast.For: statements.tangent_for,
     ast.While: statements.tangent_while,
-    ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept,
+    ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept, ast.Raise: _kept,
 }
 _TARGETS = {ast.Name: _to_name, ast.Subscript: statements.tangent_store_item}
 _CALL_STATEMENTS = {ast.Call: _call_statement}

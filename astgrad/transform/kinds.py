@@ -147,7 +147,7 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
 # defs (their callers infer a nested body on its own); and augmented assignments,
 # which are taken to keep their target's kind.
 _NO_NEW_KIND = (ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.FunctionDef,
-                ast.AugAssign, Comment)
+                ast.AugAssign, Comment, ast.Raise)
 
 
 class _KindFlow:

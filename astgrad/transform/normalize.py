@@ -27,6 +27,7 @@ hands each construct in `desugar.SUGAR` to `desugar` and each call to
 from __future__ import annotations
 
 import ast
+import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
@@ -116,6 +117,12 @@ class _Normalizer:
                 self.out.emit(ast.Expr(op))
         else:
             self.atom(value)
+
+    def _raise(self, stmt):
+        # Kept as written, in the forward sweep: it makes no value to differentiate.
+        parts = [None if e is None else self.scope.rename(copy.deepcopy(e))
+                 for e in (stmt.exc, stmt.cause)]
+        self.out.emit(ast.Raise(*parts))
 
     def _assert(self, stmt):
         msg = self.atom(stmt.msg) if stmt.msg is not None else None
@@ -267,6 +274,7 @@ _STATEMENTS = {
     ast.Continue: _Normalizer._jump, ast.Return: _Normalizer._return,
     ast.FunctionDef: _Normalizer._function_def, ast.Expr: _Normalizer._expr,
     ast.Assert: _Normalizer._assert, ast.Assign: _Normalizer._assign,
+    ast.Raise: _Normalizer._raise,
     ast.If: _Normalizer._if, ast.For: _Normalizer._sugar, ast.While: _Normalizer._sugar,
     ast.AugAssign: _Normalizer._sugar,
 }

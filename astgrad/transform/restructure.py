@@ -21,13 +21,13 @@ from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
 
-_JUMPS = (ast.Return, ast.Break, ast.Continue)
+_JUMPS = (ast.Return, ast.Break, ast.Continue, ast.Raise)
 _LOOPS = (ast.For, ast.While)
 
 # How control leaves each statement class `syntax.check_syntax` lets through;
 # every other class was refused there (`syntax.REFUSED_STMTS`).
 _CONTROL = {
-    ast.Return: "jumps", ast.Break: "jumps", ast.Continue: "jumps",
+    ast.Return: "jumps", ast.Break: "jumps", ast.Continue: "jumps", ast.Raise: "jumps",
     ast.If: "branches", ast.For: "loops", ast.While: "loops",
     ast.Assign: "falls through", ast.AugAssign: "falls through", ast.Expr: "falls through",
     ast.Pass: "falls through", ast.Assert: "falls through",
@@ -203,7 +203,7 @@ def _ends_in_return(block) -> bool:
     if not block:
         return False
     last = block[-1]
-    if isinstance(last, ast.Return):
+    if isinstance(last, (ast.Return, ast.Raise)):
         return True
     if isinstance(last, ast.If):
         return _ends_in_return(last.body) and _ends_in_return(last.orelse)

@@ -364,7 +364,7 @@ STATEMENT_RULES = {
     ast.Assign: _assignment, ast.Expr: _expression,
     ast.If: statements.reverse_if, ast.For: statements.reverse_for,
     ast.While: statements.reverse_while,
-    ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept,
+    ast.Pass: _kept, ast.Break: _kept, ast.Continue: _kept, ast.Assert: _kept, ast.Raise: _kept,
 }
 _TARGETS = {ast.Name: _to_name, ast.Subscript: lists.reverse_write_item}
 _CALL_STATEMENTS = {ast.Call: _call_statement}

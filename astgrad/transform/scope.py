@@ -179,6 +179,13 @@ class _Resolver(ast.NodeTransformer):
             fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
                 "`.size` or `.dtype`.")
 
+    def visit_Raise(self, node):
+        check, self.check_callee = self.check_callee, None    # the exception: made as is
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.check_callee = check
+
     def visit_Call(self, node):
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]

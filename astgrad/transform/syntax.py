@@ -10,11 +10,12 @@ from ..errors import UnsupportedSyntaxError
 HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
                  ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef,
                  ast.With,            # `with`: see `hoist` (warnings blocks become their body)
+                 ast.Raise,           # kept in the forward sweep
                  ast.Import, ast.ImportFrom)   # lifted by resolve (see `imports`)
 
 REFUSED_STMTS = {
     ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
-    ast.Raise: "`raise`", ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
+    ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
     ast.AsyncFunctionDef: "nested `async def`",
     ast.ClassDef: "`class` definitions", ast.Delete: "`del`",
     ast.AsyncFor: "`async for`", ast.AnnAssign: "annotated assignment",

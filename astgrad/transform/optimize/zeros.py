@@ -16,7 +16,7 @@ from .analyses import is_number, names, single_target, targets, top_blocks
 
 # Statements that run straight through: their only effect on zeros is what they assign.
 _STRAIGHT = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
-             ast.Break, ast.Continue, Comment)
+             ast.Break, ast.Continue, Comment, ast.Raise)
 
 
 def known_zeros(fn: ast.FunctionDef) -> bool:
