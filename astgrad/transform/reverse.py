@@ -170,6 +170,10 @@ class _Reverse:
         if param in self.plan.zeroed and kind.ndim is None or kind.ndim == 0:
             # (a 0-d array's gradient is a 0-d array: NumPy gives a scalar for `x + x`)
             return call(self.ns, "rt.shaped_like", [b, load(param)])
+        if kind.dtype == "f" and kind.itemsize in (2, 4):   # a float64 seed or constant
+            # met on the way does not make the gradient of a float32 array float64
+            return call(self.ns, "np.asarray", [b, ast.Attribute(load(param), "dtype",
+                                                                 ast.Load())])
         return b
 
     # -- an assignment to a name -----------------------------------------------------------
