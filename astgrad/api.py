@@ -9,11 +9,10 @@ Transforms are cached per function, so a second `ag.grad(f)` is a lookup.
 from __future__ import annotations
 
 import threading
-import types
 import weakref
 from typing import Callable
 
-from . import pickling
+from . import callables, pickling
 from .errors import AstgradError
 from .runtime import stop_gradient  # noqa: F401  (ag.stop_gradient: a constant to every transform)
 from .specialize import Transform, as_function
@@ -25,9 +24,9 @@ _cache_lock = threading.RLock()   # `derived` holds it while making grad and jvp
 def _transform(fn, mode: str, wrt) -> Callable:
     """The cached dispatcher of one transform; also what the compiler calls for a
     helper that a differentiated function calls through its own vjp or jvp."""
-    if isinstance(getattr(type(fn), "__call__", None), types.FunctionType) \
-            and not hasattr(fn, "__code__") and not isinstance(fn, type):
-        fn = fn.__call__                  # a callable object: its `__call__` method
+    if callables.is_partial(fn):
+        return callables.partial_transform(fn, mode, wrt, _transform)
+    fn = callables.target(fn)             # a callable object: its `__call__` method
     try:                                  # the common case, without the lock
         dispatcher = _cache[fn][mode, wrt]
         if not dispatcher._astgrad.fresh():

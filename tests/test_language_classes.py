@@ -108,3 +108,34 @@ def reads_an_attribute_of_an_argument(v, box):
 def test_attribute_of_an_argument_is_refused():
     with pytest.raises(UnsupportedSyntaxError, match="attribute `.scale`"):
         ag.grad(reads_an_attribute_of_an_argument)(w, Model(W0, 1.0))
+
+
+# ---- functools.partial ---------------------------------------------------------------------------
+
+def ridge(w, X, y, decay=0.1):
+    return np.sum((X @ w - y) ** 2) + decay * np.sum(w ** 2)
+
+
+XS = np.random.RandomState(2).randn(5, 3)
+YS = np.arange(5.0)
+
+
+def test_partial_with_keywords():
+    import functools
+    import pickle
+    p = functools.partial(ridge, X=XS, y=YS)
+    np.testing.assert_allclose(ag.grad(p)(w), ag.grad(ridge)(w, XS, YS))
+    np.testing.assert_allclose(ag.grad(p)(w), 2 * XS.T @ (XS @ w - YS) + 0.2 * w)
+    ag.check_grads(p, (w,), order=2)
+    again = pickle.loads(pickle.dumps(ag.grad(p)))
+    np.testing.assert_allclose(again(w), ag.grad(p)(w))
+    assert "def " in ag.source(ag.grad(p))
+
+
+def test_partial_with_positions():
+    import functools
+    q = functools.partial(ridge, w)
+    assert ag.grad(q, wrt="decay")(XS, YS, 0.5) == pytest.approx(np.sum(w ** 2))
+    ag.check_grads(q, (XS, YS), wrt=(0, 1), order=2)
+    with pytest.raises(ag.AstgradError, match="leaves open"):
+        ag.grad(q, wrt=3)
