@@ -13,6 +13,8 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
+from . import numpy_more
+from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)
 from . import spectral
 from .spectral import *  # noqa: F401,F403  (the decompositions' adjoints)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
@@ -31,6 +33,7 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            "tree_like", "tree_adjoint", "check_tree", "item", "item_adjoint", "astype",
            "cast_like", "sum_adjoint", "sum_of", "stop_gradient", "check_size_one"]
 __all__ += spectral.__all__
+__all__ += numpy_more.__all__
 
 
 def unbroadcast(g, x):

@@ -2,7 +2,7 @@
 the same public `defvjp`/`defjvp` users have. Importing this package
 registers them all; SciPy's are registered once the user's code has imported
 the SciPy module they are for."""
-from . import arithmetic, builtins, containers, einsum, linalg, nondiff, reductions, runtime, shape, ufuncs  # noqa: F401
+from . import arithmetic, builtins, containers, einsum, linalg, numpy_more, products, signals, statistics, nondiff, reductions, runtime, shape, ufuncs  # noqa: F401
 from . import decompositions  # noqa: F401  (np.linalg's decompositions, pinv, lstsq)
 from ..registry import rules_when_imported
 

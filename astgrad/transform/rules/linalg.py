@@ -120,10 +120,6 @@ defvjp(np.vdot,
        lambda g, ans, a, b: np.reshape(g * np.ravel(b), np.shape(a)),
        lambda g, ans, a, b: np.reshape(g * np.ravel(a), np.shape(b)),
        kind=_pair_kind(lambda k, s: 0))
-defvjp(np.cross,
-       lambda g, ans, a, b: np.cross(b, g),
-       lambda g, ans, a, b: np.cross(g, a),
-       kind=_pair_kind(lambda k, s: None))
 
 # np.tensordot with an int `axes` contracts the last axes of `a` with the first of `b`:
 # the free axes of `g` contract back against the other side's free axes
@@ -208,7 +204,6 @@ deflinear(np.dot, "a", "b")
 deflinear(np.inner, "a", "b")
 deflinear(np.outer, "a", "b")
 deflinear(np.vdot, "a", "b")
-deflinear(np.cross, "a", "b")
 deflinear(np.tensordot, "a", "b")
 deflinear(np.kron, "a", "b")
 

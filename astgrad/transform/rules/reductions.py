@@ -95,22 +95,11 @@ def average_weights(g, ans, a, axis=None, weights=None, returned=False, keepdims
 
 defvjp(np.average, average_a, None, average_weights, kind=_mean_kind)
 
-# ---- products: each element's adjoint is the product of the others -------------------------
-# (`ans / a`: the arguments must be nonzero, as for the other rules that divide by them)
-defvjp(np.prod,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       _expand(g, axis, keepdims) * _expand(ans, axis, keepdims) / a,
-       kind=_reduced)
-# ---- running sums and products: the adjoint runs backwards ---------------------------------
+# ---- running sums: the adjoint runs backwards (products: products.py) ----------------------
 defvjp(np.cumsum,
        lambda g, ans, a, axis=None, dtype=None, out=None:
        np.flip(np.cumsum(np.flip(g, axis), axis), axis) if axis is not None else
        np.reshape(np.flip(np.cumsum(np.flip(g))), np.shape(a)),
-       kind=flat_unless_axis)
-defvjp(np.cumprod,
-       lambda g, ans, a, axis=None, dtype=None, out=None:
-       np.flip(np.cumsum(np.flip(g * ans, axis), axis), axis) / a if axis is not None else
-       np.reshape(np.flip(np.cumsum(np.flip(g * ans))), np.shape(a)) / a,
        kind=flat_unless_axis)
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
@@ -248,12 +237,6 @@ def average_weights_t(t, ans, a, axis=None, weights=None, returned=False, keepdi
 
 
 defjvp(np.average, average_a_t, None, average_weights_t)
-defjvp(np.prod,
-       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       np.sum(t * _expand(ans, axis, keepdims) / a, axis, keepdims=keepdims))
-# d cumprod(a) = cumprod(a) * cumsum(da / a), flattened alike when axis is None
-defjvp(np.cumprod,
-       lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
 
 
 # the tangent is the mean of the tangents at the extreme elements (ties split evenly)

@@ -121,12 +121,15 @@ defvjp(np.take,
 defvjp(np.take_along_axis,
        lambda g, ans, arr, indices, axis=-1: rt.untake_along_axis(g, arr, indices, axis),
        kind=_same)
-# sorting is a permutation: its inverse is the argsort of the argsort
+# sorting is a permutation: its inverse is the argsort of the argsort; at ties the adjoint
+# is split evenly among the equal entries (rt.tie_mean), as np.max's is
 defvjp(np.sort,
        lambda g, ans, a, axis=-1, kind=None:
-       np.take_along_axis(g, np.argsort(np.argsort(a, axis, kind), axis), axis)
+       np.take_along_axis(rt.tie_mean(g, ans, axis), np.argsort(np.argsort(a, axis, kind), axis),
+                          axis)
        if axis is not None else
-       np.reshape(np.take(g, np.argsort(np.argsort(a, None, kind))), np.shape(a)),
+       np.reshape(np.take(rt.tie_mean(g, ans, None), np.argsort(np.argsort(a, None, kind))),
+                  np.shape(a)),
        kind=flat_unless_axis)
 
 
@@ -206,11 +209,11 @@ defjvp(np.append,
        lambda t, ans, arr, values, axis=None: np.append(np.zeros_like(arr), t, axis))
 # full_like takes its dtype from `a`, which may be an integer array: spread the tangent
 defjvp(np.full_like, None, lambda t, ans, a, fill_value: np.full(np.shape(a), t))
-# sorting is a permutation: the tangent is permuted alike
+# sorting is a permutation: the tangent is permuted alike (and averaged over ties)
 defjvp(np.sort,
        lambda t, ans, a, axis=-1, kind=None:
-       np.take_along_axis(t, np.argsort(a, axis, kind), axis) if axis is not None else
-       np.take(t, np.argsort(a, None, kind)))
+       rt.tie_mean(np.take_along_axis(t, np.argsort(a, axis, kind), axis), ans, axis)
+       if axis is not None else rt.tie_mean(np.take(t, np.argsort(a, None, kind)), ans, None))
 # padding with a constant: the array's tangent padded with zeros, and the constant's
 # tangent where the padding is
 defjvp(np.pad,
