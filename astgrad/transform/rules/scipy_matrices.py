@@ -84,16 +84,18 @@ deflinear(linalg.solve_triangular, "b")
 # is L^-T (P + P^T) L^-1 / 2 (Murray 2016, arXiv:1602.07527): twice that below the diagonal
 # of the triangle read, once on it. ----------------------------------------------------------
 @rule_helper
-def _halved(m):
-    return m * (1 - 0.5 * np.eye(np.shape(m)[-1]))
+def _halved(m, n):
+    """m (n by n) with its diagonal halved."""
+    return m * (1 - 0.5 * np.eye(n))
 
 
 @rule_helper
 def _cholesky_lower(g, L):
     """The adjoint of `a` (its lower triangle) from that of L = cholesky(a, lower=True)."""
     return _halved(np.tril(linalg.solve_triangular(L, _mT(linalg.solve_triangular(
-        L, _halved(np.tril(_mT(L) @ g)) + _mT(_halved(np.tril(_mT(L) @ g))),
-        trans=1, lower=True)), trans=1, lower=True)))
+        L, _halved(np.tril(_mT(L) @ g), np.shape(L)[-1])
+        + _mT(_halved(np.tril(_mT(L) @ g), np.shape(L)[-1])),
+        trans=1, lower=True)), trans=1, lower=True)), np.shape(L)[-1])
 
 
 @rule_helper
@@ -101,7 +103,7 @@ def _cholesky_tangent(m, L):
     """dL = L Phi(L^-1 m L^-T) for the symmetric tangent m, Phi the lower triangle with the
     diagonal halved."""
     return L @ _halved(np.tril(linalg.solve_triangular(
-        L, _mT(linalg.solve_triangular(L, m, lower=True)), lower=True)))
+        L, _mT(linalg.solve_triangular(L, m, lower=True)), lower=True)), np.shape(L)[-1])
 
 
 @rule_helper
