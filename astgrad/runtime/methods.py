@@ -70,6 +70,6 @@ def check_size_one(value, where):
         raise NonScalarOutputError(
             f"`grad` needs a function that returns a scalar; this one returns a "
             f"{np.ndim(value)}-d {np.result_type(value)} array of shape {np.shape(value)}.",
-            where, fix="Use ag.vjp(f) for non-scalar outputs, or reduce the output (np.sum, "
-            "np.mean); for the derivative of an elementwise function at every point of an "
-            "array, use ag.elementwise_grad(f).")
+            where, fix="For the derivative of an elementwise function at every point of an "
+            "array, use ag.elementwise_grad(f); for other array outputs, ag.vjp(f) or "
+            "ag.jacobian(f); or reduce the output (np.sum, np.mean).")

@@ -43,6 +43,7 @@ def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
 # Python functions of these libraries (and of the standard library) are never inlined:
 # a call to one with no rule runs as it is, like a function written in C.
 LIBRARIES = ("matplotlib", "scipy", "numpy", "pandas", "sklearn", "tqdm", "IPython")
+_LIST_METHODS = ("append", "pop")      # the compiler's own (see rules/lists.py)
 _STDLIB = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")})
 
 
@@ -71,7 +72,8 @@ def _opaque(call: ast.Call, ns):
         return ns.opaque[id(call)]
     fn = ns.value(call.func)
     if fn is MISSING:
-        if isinstance(call.func, ast.Attribute) and ns.value(call.func.value) is MISSING:
+        if isinstance(call.func, ast.Attribute) and ns.value(call.func.value) is MISSING \
+                and call.func.attr not in _LIST_METHODS:
             return ("method", call.func.attr)
         return None
     prim = registry.lookup(fn)
