@@ -4,6 +4,7 @@ gives the derivatives along a chunk of basis directions; `ag.jacobian` and
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 import linecache
 
@@ -44,7 +45,7 @@ def _compiled(fn):
     text = ast.unparse(tree) + "\n"
     filename = f"<astgrad batched {next(_files)}: {fn.__name__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = dict(fn.__globals__)
+    namespace = copy.copy(fn.__globals__)   # its class too: globals read when called
     namespace[bt] = bt_runtime
     exec(compile(text, filename, "exec"), namespace)
     out = namespace[fn.__name__]
