@@ -73,16 +73,8 @@ def calls_its_argument(x, act):
     return np.sum(act(x))
 
 
-def loops_over_functions(x):
-    t = 0.0
-    for h in [np.sin, np.cos]:
-        t = t + np.sum(h(x))
-    return t
-
-
 @pytest.mark.parametrize("fn, args, name", [
     (calls_its_argument, (X, np.sin), "`act`"),
-    (loops_over_functions, (X,), "`h`"),
 ])
 def test_calling_an_unknown_value_is_refused(fn, args, name):
     with pytest.raises(UnsupportedSyntaxError, match="test_language_functions.py") as err:
@@ -251,3 +243,53 @@ def lambda_called(x):
 def test_once_refused(fn, x, slope):
     assert ag.grad(fn)(x) == pytest.approx(slope)
     ag.check_grads(fn, (x,), order=2)
+
+
+# ---- containers of functions -----------------------------------------------------------------
+
+def loops_over_a_list_of_functions(x):
+    fs = [np.sin, relu, lambda z: z ** 3]
+    t = 0.0
+    for h in fs:
+        t = t + np.sum(h(x))
+    return t + np.sum(fs[0](x) * fs[-1](x))
+
+
+def generator_over_functions(x):
+    return sum(np.sum(act(x) ** 2) for act in (np.tanh, np.cos))
+
+
+def apply_all(fns, x):
+    out = []
+    for fn in fns:
+        out.append(fn(x))
+    return out
+
+
+def list_of_functions_passed(x):
+    ys = apply_all([np.exp, np.sin], x)
+    return np.sum(ys[0] * ys[1])
+
+
+@pytest.mark.parametrize("fn", [loops_over_a_list_of_functions, generator_over_functions,
+                                list_of_functions_passed])
+def test_containers_of_functions(fn):
+    ag.check_grads(fn, (X,), order=2)
+
+
+def test_container_of_functions_values():
+    np.testing.assert_allclose(ag.grad(list_of_functions_passed)(X),
+                               np.exp(X) * (np.sin(X) + np.cos(X)))
+
+
+def calls_an_item_at_a_varying_index(x):
+    fs = [np.sin, np.cos]
+    t = 0.0
+    for i in range(2):
+        t = t + np.sum(fs[i](x))
+    return t
+
+
+def test_item_at_a_varying_index_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="constant index"):
+        ag.grad(calls_an_item_at_a_varying_index)(X)

@@ -28,6 +28,7 @@ import ast
 import copy
 
 from ..errors import UnsupportedSyntaxError
+from . import inline
 from .lowering import Lowerer, assigned_names
 
 
@@ -39,11 +40,26 @@ def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
 
 # -- loops ------------------------------------------------------------------------------------
 def _for(stmt: ast.For, low: Lowerer):
+    if isinstance(stmt.target, ast.Name) and isinstance(inline.function_value(stmt.iter, low),
+                                                        list):
+        _unrolled(stmt, inline.function_value(stmt.iter, low), low)
+        return
     low.ctx.tuples.forget(low.scope.enter(stmt))
     if isinstance(stmt.target, ast.Name) and _is_call_to(stmt.iter, range, low):
         _range_loop(stmt, low)
     else:
         _index_loop(stmt, low)
+
+
+def _unrolled(stmt: ast.For, functions: list, low: Lowerer):
+    """`for f in [np.sin, relu]:` written out once per function, `f` calling it."""
+    if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(stmt)):
+        raise UnsupportedSyntaxError("`break`/`continue` in a loop over functions is not "
+                                     "supported.", low.scope.where(stmt),
+                                     fix="Use a flag in the loop body.")
+    for fn in functions:
+        low.scope.local_fns[stmt.target.id] = fn
+        low.statements(copy.deepcopy(stmt.body))
 
 
 def _range_loop(stmt: ast.For, low: Lowerer):

@@ -30,7 +30,7 @@ from typing import Callable, Iterator
 from ..errors import UnsupportedSyntaxError
 from . import registry, restructure
 from .aliases import reads_after
-from .lowering import Context, Lowerer, Scope, assigned_names
+from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
 
 # A callee of more statements than this is called through its own generated
@@ -45,6 +45,20 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     """The lowered form of the call `node`, given its lowered `args` and `keywords`:
     the atom naming an inlined callee's value, or a call (see the module docstring)."""
     ctx, scope = low.ctx, low.scope
+    if isinstance(node.func, ast.Subscript) and function_value(node.func, low) is not None:
+        called = function_value(node.func, low)     # `fs[0](x)`, `fs` a list of functions
+        if isinstance(called, ast.expr):
+            return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords),
+                                                 node), args, keywords, low)
+        callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},
+                         dict(scope.current))
+        return _inline(callee, args, keywords, node, low)
+    if isinstance(node.func, ast.Subscript):
+        raise UnsupportedSyntaxError(
+            f"calling `{ast.unparse(node.func)}` is not supported: only an item of a list of "
+            f"functions written in the code, at a constant index, can be called.",
+            scope.where(node), fix="Index with a number, or loop over the list "
+                                   "(`for f in fs:`), which is then written out.")
     if isinstance(node.func, ast.Name) and node.func.id in scope.local_fns:
         local = scope.local_fns[node.func.id]
         if isinstance(local, ast.expr):         # a parameter bound to a function: call that
@@ -238,9 +252,18 @@ def _is_python_function(obj) -> bool:
 
 def function_value(value: ast.expr, low: Lowerer):
     """What a callee's parameter bound to `value` calls, if `value` is a function: a
-    nested `def` of the caller's, or a name for a function (None: not a function)."""
+    nested `def` of the caller's, or a name for a function (None: not a function); for
+    a list or tuple of functions written in the code, a Python list of those."""
     if isinstance(value, ast.Name) and value.id in low.scope.local_fns:
         return low.scope.local_fns[value.id]
+    if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
+        functions = [function_value(e, low) for e in value.elts]
+        return None if any(f is None or isinstance(f, list) for f in functions) else functions
+    if isinstance(value, ast.Subscript) and is_constant(value.slice) \
+            and isinstance(function_value(value.value, low), list):
+        functions, index = function_value(value.value, low), ast.literal_eval(value.slice)
+        if isinstance(index, int) and -len(functions) <= index < len(functions):
+            return functions[index]
     ns = low.ctx.ns
     if ns is None or not isinstance(value, (ast.Name, ast.Attribute)) \
             or isinstance(value, ast.Name) and value.id in low.scope.current.values():

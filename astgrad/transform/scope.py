@@ -192,6 +192,10 @@ class _Resolver(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Name) and (func.id in self.local_defs or func.id in self.locals):
             return node        # a nested def, or a name the walk may bind to a function (inline)
+        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) \
+                and func.value.id in self.locals:
+            func.slice = self.visit(func.slice)
+            return node        # `fs[0](x)`: an item of a list of functions (inline)
         obj = self._static(func)
         if obj is MISSING and isinstance(func, ast.Attribute):
             if func.attr in ("append", "pop") and isinstance(func.value, ast.Name) \
