@@ -12,7 +12,7 @@ from .located import where_called
 
 __all__ = ["cross_adjoint", "tie_mean", "quantile_adjoint", "quantile_apply", "ungradient",
            "gradient_of", "select_adjoints", "select_rest", "piecewise_constant",
-           "interp_cell", "uninterp"]
+           "interp_cell", "uninterp", "fit"]
 
 
 # ---- np.cross along any axes ------------------------------------------------------------------
@@ -127,7 +127,7 @@ def quantile_apply(c, a, q, axis=None, keepdims=False):
     return out.reshape(shape).astype(np.result_type(a, c), copy=False)
 
 
-# ---- np.gradient's transpose ----------------------------------------------------------------------
+# ---- np.gradient's transpose ------------------------------------------------------------------
 def _spacings(f, varargs, axes):
     """One spacing (a number or coordinates) per axis of `axes`, as np.gradient reads them."""
     if not varargs:
@@ -223,3 +223,20 @@ def gradient_of(c, varargs=(), axis=None, edge_order=1):
     """`np.gradient(c, *varargs, axis=axis, edge_order=edge_order)`, the spacings as one
     argument (None for none): the transpose of `ungradient`."""
     return np.gradient(c, *(varargs or ()), axis=axis, edge_order=edge_order)
+
+
+# ---- np.einsum's broadcasting ---------------------------------------------------------------
+def fit(g, x):
+    """`g` fitted to the shape of `x`: summed over its leading axes and over the axes where
+    `x` has length 1, spread along those where `g` has length 1 (np.einsum broadcasts a
+    length-1 axis of one operand against another's, contracted or not). Linear in `g`;
+    `fit(b, g)` is its transpose."""
+    shape, g = np.shape(x), np.asarray(g)
+    if g.shape == shape:
+        return g
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return np.broadcast_to(g, shape)

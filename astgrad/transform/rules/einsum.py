@@ -4,12 +4,13 @@ Where the subscripts are written in the call (letters with `...`, implicit outpu
 or the operand-list form with lists of ints), the rules are unrolled when the call
 is compiled into one `np.einsum` per operand, with the subscripts worked out:
 
-    z = np.einsum('ij,jk->ik', a, b)     ba = np.einsum('ik,jk->ij', bz, b)
-                                          bb = np.einsum('ik,ij->jk', bz, a)
+    z = np.einsum('ij,jk->ik', a, b)     ba = rt.fit(np.einsum('ik,jk->ij', bz, b), a)
+                                          bb = rt.fit(np.einsum('ik,ij->jk', bz, a), b)
 
 so differentiating the generated code again needs only this rule. An index summed
 within one operand alone comes back with ones, a repeated index (a diagonal) with
-an identity matrix, and `...` dimensions broadcast between operands are summed back.
+an identity matrix, and axes broadcast between operands (`...`, or NumPy's length-1
+axes) are summed back.
 Subscripts known only at run time go through the runtime helpers (first order).
 """
 import ast
@@ -19,7 +20,7 @@ import string
 import numpy as np
 
 from .. import lattice
-from ..registry import defjvp, defvjp, lookup
+from ..registry import defjvp, deflinear, defvjp, lookup
 from ... import runtime as rt
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase   # NumPy's order for ints
@@ -125,22 +126,24 @@ def adjoint(ns, i, subs, out, ops, g, optimize) -> ast.expr:
         # `...` in the others but not here: its dimensions are summed away
         whole = _einsum(ns, [s for s, _ in terms], _ELL + target, [t for _, t in terms],
                         optimize)
-        return _call(ns, rt.unbroadcast, whole, x)
+        return _call(ns, rt.fit, whole, x)
     if not broadcast:
-        return _einsum(ns, [s for s, _ in terms], target, [t for _, t in terms], optimize)
+        whole = _einsum(ns, [s for s, _ in terms], target, [t for _, t in terms], optimize)
+        # NumPy broadcasts a length-1 axis of one operand against the others': summed back
+        return whole if len(ops) == 1 else _call(ns, rt.fit, whole, x)
     # `...` broadcast between operands: summed back to this operand's, with the letters
     # before `...` moved behind it while it is
     front = target[:dots]
     moved = target[dots:dots + 1] + front + target[dots + 1:]
     whole = _einsum(ns, [s for s, _ in terms], moved, [t for _, t in terms], optimize)
     if not front:
-        return _call(ns, rt.unbroadcast, whole, x)
+        return _call(ns, rt.fit, whole, x)
     back = len(target) - dots - 1
     src = ast.Tuple([ast.Constant(k) for k in range(len(front))], ast.Load())
     dst = ast.Tuple([ast.Constant(k - len(front) - back) for k in range(len(front))],
                     ast.Load())
     like = _call(ns, np.moveaxis, x, src, dst)
-    return _call(ns, np.moveaxis, _call(ns, rt.unbroadcast, whole, like), dst, src)
+    return _call(ns, np.moveaxis, _call(ns, rt.fit, whole, like), dst, src)
 
 
 def _zero(node, ns) -> bool:
@@ -153,7 +156,7 @@ def _zero(node, ns) -> bool:
     return isinstance(node, ast.Call) and ns.value(node.func) in (np.zeros_like, rt.zeros_like)
 
 
-# ---- the rules: unrolled when the subscripts are known, else the runtime helpers ------------------
+# ---- the rules: unrolled when the subscripts are known, else the runtime helpers --------------
 class _Unrolled:
     """A rule of `np.einsum` for one parameter (`subscripts`, which is the first operand
     in the operand-list form, or `operands`): emits one einsum per operand."""
@@ -220,3 +223,7 @@ defjvp(np.einsum,
 _prim = lookup(np.einsum)
 _prim.vjps = tuple(_Unrolled(t, i, "vjp") for i, t in enumerate(_prim.vjps))
 _prim.jvps = tuple(_Unrolled(t, i, "jvp") for i, t in enumerate(_prim.jvps))
+
+defvjp(rt.fit, lambda b, ans, g, x: rt.fit(b, g), None,
+       kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
+deflinear(rt.fit, "g")

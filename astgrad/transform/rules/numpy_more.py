@@ -11,7 +11,7 @@ import numpy as np
 from ..lattice import UNKNOWN, broadcast
 from ..registry import defjvp, deflinear, defvjp, lookup
 from ..template import rule_helper
-from .reductions import _expand, _mean_kind, _reduced, flat_unless_axis
+from .reductions import _expand, _mean_kind, flat_unless_axis
 from ... import runtime as rt
 
 
