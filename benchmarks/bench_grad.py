@@ -30,6 +30,13 @@ second table gives the peak memory of one gradient call, measured with ``tracema
 (started just before the call, peak read just after it): what the forward sweep keeps
 for the reverse sweep, the temporaries and the result.
 
+Two rows time a whole matrix instead of a gradient: ``rosenbrock hessian n=30``
+(``ag.hessian`` of the 30-input Rosenbrock function against its closed-form Hessian)
+and ``tridiagonal jacobian n=200`` (``ag.jacobian`` of a discretised 1-D
+reaction-diffusion residual, ``-u'' = u (1 - u)``, whose Jacobian is tridiagonal,
+against a hand-written dense one). Both run forward mode with a batch of tangents:
+one call of the jvp's batched code per chunk of directions (``astgrad/batched.py``).
+
 Run it from the repository root::
 
     python benchmarks/bench_grad.py            # about 40 s on 2 cores
@@ -177,6 +184,45 @@ def rnn_grad(W, U, b, h0, X):
     return dW, dU, db, dh
 
 
+def make_rosenbrock():
+    def rosenbrock(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return rosenbrock
+
+
+def rosenbrock_hessian(x):
+    """The closed-form Hessian: tridiagonal, written into a dense matrix."""
+    n = x.shape[0]
+    i = np.arange(n)
+    H = np.zeros((n, n))
+    d = np.zeros(n)
+    d[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
+    d[1:] += 200.0
+    H[i, i] = d
+    H[i[:-1], i[1:]] = H[i[1:], i[:-1]] = -400.0 * x[:-1]
+    return H
+
+
+def make_reaction_diffusion():
+    def residual(u):
+        """-u'' = u (1 - u) on (0, 1), u = 0 at both ends, by central differences."""
+        h = 1.0 / (u.shape[0] + 1)
+        padded = np.concatenate([np.zeros(1), u, np.zeros(1)])
+        return (padded[:-2] - 2.0 * u + padded[2:]) / h ** 2 + u * (1.0 - u)
+    return residual
+
+
+def reaction_diffusion_jacobian(u):
+    """The residual's Jacobian by hand: tridiagonal, written into a dense matrix."""
+    n = u.shape[0]
+    i = np.arange(n)
+    c = (n + 1.0) ** 2
+    J = np.zeros((n, n))
+    J[i, i] = -2.0 * c + 1.0 - 2.0 * u
+    J[i[:-1], i[1:]] = J[i[1:], i[:-1]] = c
+    return J
+
+
 # The same functions written for the other frameworks (each with its own numpy module).
 
 def poly_any(x, a, b, c):                  # plain arithmetic works for all of them
@@ -228,6 +274,7 @@ class Row:
     torch_f: Callable | None = None        # (rows with a tuple `wrt` leave them out)
     wrt: int | tuple[int, ...] = 0         # ag.grad(f, wrt=...): a tuple gives a tuple
     memory: bool = False                   # also measure the peak memory of one call
+    transform: str = "grad"                # ag.grad, or ag.hessian / ag.jacobian
 
 
 def logreg_data(n: int, d: int, seed: int):
@@ -264,6 +311,11 @@ def rows() -> list[Row]:
             rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
         Row("rnn T=1000", make_rnn, rnn_grad, rnn_names, rnn_data(1000, 16, 16, 5),
             rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
+        Row("rosenbrock hessian n=30", make_rosenbrock, rosenbrock_hessian, ("x",),
+            (np.linspace(-1.2, 1.4, 30),), transform="hessian"),
+        Row("tridiagonal jacobian n=200", make_reaction_diffusion,
+            reaction_diffusion_jacobian, ("u",),
+            (np.sin(np.linspace(0.0, np.pi, 202)[1:-1]),), transform="jacobian"),
     ]
 
 
@@ -365,7 +417,7 @@ def first_call(row: Row) -> float:
     """Seconds for `ag.grad(f)(...)` on a brand-new function object: generation included."""
     f = row.make()
     t0 = time.perf_counter()
-    g = ag.grad(f, wrt=row.wrt)(*row.args)
+    g = getattr(ag, row.transform)(f, wrt=row.wrt)(*row.args)
     elapsed = time.perf_counter() - t0
     check(row.name, "astgrad (fresh build)", g, row.hand(*row.args))
     return elapsed
@@ -461,7 +513,7 @@ def main(argv=None) -> int:
     body, slow, notes, memory = [], [], [], []
     for row in rows():
         f = row.make()
-        df = ag.grad(f, wrt=row.wrt)
+        df = getattr(ag, row.transform)(f, wrt=row.wrt)
         want = row.hand(*row.args)
         check(row.name, "astgrad", df(*row.args), want)
         others = {}
