@@ -122,6 +122,27 @@ CASES = {
     "select": (lambda x, y: np.select([x < 0, x > 0.5], [x ** 2, y * 3.0], 0.5), (x, y)),
     "select-default": (lambda x, y: np.select([x < 0], [y], x * 2.0), (x, y)),
     "piecewise": (lambda x, y: np.piecewise(x, [x < 0, x >= 0], [-1.0, 2.0]) * y, (x, y)),
+    # ---- 0-d arrays and Python numbers
+    "prod-0d": (lambda u0: np.prod(u0), (u0,)),
+    "prod-number": (lambda a: np.prod(a), (0.8,)),
+    "cumprod-0d": (lambda u0: np.cumprod(u0), (u0,)),
+    "median-0d": (lambda u0: np.median(u0), (u0,)),
+    "quantile-0d": (lambda u0: np.quantile(u0, 0.4), (u0,)),
+    "nancumsum-0d": (lambda u0: np.nancumsum(u0), (u0,)),
+    "mod-0d": (lambda u0, x: np.mod(x, 0.4 + u0 ** 2), (u0, x)),
+    "interp-0d": (lambda u0, fp: np.interp(u0, xp, fp), (u0, fp)),
+    "polyval-0d": (lambda p, u0: np.polyval(p, u0), (p, u0)),
+    # ---- more axes
+    "gradient-axes": (lambda T: np.sum(np.gradient(T, 0.5, axis=(0, 2))[1] ** 2), (T,)),
+    "gradient-3d": (lambda T: np.gradient(T, axis=-1, edge_order=2), (T,)),
+    "cumprod-zeros-3d": (lambda T: np.cumprod(T * (T > -0.3), axis=2), (T,)),
+    "prod-zeros-3d": (lambda T: np.prod(T * (T > -0.3), axis=1), (T,)),
+    "nanvar-3d": (lambda T: np.nanvar(np.where(T > 0.8, np.nan, T), axis=(0, 2)), (T,)),
+    "select-number": (lambda x, a: np.select([x < 0, x > 0.5], [a, x], 0.0), (x, 0.6)),
+    "select-broadcast": (lambda A, v3: np.select([A.T > 0], [v3], A.T), (A, v3)),
+    "cross-3d-axis": (lambda T3, v3: np.cross(T3, v3, axisa=1), (T3, v3)),
+    "atleast_3d-vector": (lambda x: np.atleast_3d(x) * x[0], (x,)),
+    "atleast_1d-number": (lambda a: np.atleast_1d(a) * 3.0, (0.4,)),
 }
 # NumPy 2's: registered where the installed NumPy has them
 if hasattr(np, "matrix_transpose"):
