@@ -45,13 +45,24 @@ def expand(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.Fun
     """Rewrite every comprehension, lambda and `with` in `tree` (and its nested defs)
     as the docstring says, in place."""
     if any(isinstance(n, COMPREHENSIONS + (ast.Lambda, ast.With)) for n in ast.walk(tree)):
-        tree.body = _Expander(fresh, where).block(tree.body)
+        expander = _Expander(fresh, where)
+        expander.kept = _names_outside_comprehensions(tree)
+        tree.body = expander.block(tree.body)
     return tree
 
 
 class _Expander:
     def __init__(self, fresh, where):
         self.fresh, self.where = fresh, where
+        self.kept: set[str] = set()     # names a comprehension's variable must not take
+
+    def variable(self, name: str) -> str:
+        """A comprehension variable's name in the loop: its own, unless the function or
+        another comprehension uses it."""
+        if name in self.kept:
+            return self.fresh(name)
+        self.kept.add(name)
+        return name
 
     def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -70,6 +81,13 @@ class _Expander:
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     setattr(stmt, field, self.block(inner))
             before: list[ast.stmt] = []
+            target = _built_in_place(stmt)
+            if target is not None:              # `ys = [...]`: the loops build `ys` itself
+                summed = _is_sum_of_comprehension(stmt.value)
+                comp = stmt.value.args[0] if summed else stmt.value
+                self._loops(comp, stmt, before, summed, into=target)
+                out.extend(self.block(before))
+                continue
             for field, value in ast.iter_fields(stmt):
                 if field in ("body", "orelse", "decorator_list", "args"):
                     continue
@@ -120,7 +138,7 @@ class _Expander:
             setattr(node, field, self._hoist(value, stmt, before))
         return node
 
-    def _loops(self, comp, stmt, before, summed: bool) -> ast.Name:
+    def _loops(self, comp, stmt, before, summed: bool, into: str | None = None) -> ast.Name:
         if isinstance(comp, ast.SetComp):
             raise UnsupportedSyntaxError("set comprehensions are not supported.",
                                          self.where(comp), fix="Build a list.")
@@ -131,8 +149,8 @@ class _Expander:
         if any(g.is_async for g in comp.generators):
             raise UnsupportedSyntaxError("`async for` in a comprehension is not supported.",
                                          self.where(comp))
-        _rename_targets(comp, self.fresh)
-        result = self.fresh("_total" if summed else "_items")
+        _rename_targets(comp, self.variable)
+        result = into or self.fresh("_total" if summed else "_items")
         start = ast.Constant(0) if summed else \
             ast.Dict([], []) if isinstance(comp, ast.DictComp) else ast.List([], ast.Load())
         before.append(_at(ast.Assign([_name(result, ast.Store())], start), stmt))
@@ -159,10 +177,31 @@ def _collect(comp, result: str, summed: bool) -> ast.stmt:
     return ast.Expr(ast.Call(ast.Attribute(load, "append", ast.Load()), [comp.elt], []))
 
 
+def _built_in_place(stmt: ast.stmt) -> str | None:
+    """The name `stmt` assigns a comprehension (or `sum` of one) to, when the loops
+    can build it under that name: it is not read inside the comprehension."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    value, name = stmt.value, stmt.targets[0].id
+    if not (_is_sum_of_comprehension(value) or isinstance(value, COMPREHENSIONS)):
+        return None
+    if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value)):
+        return None
+    return name
+
+
 def _is_sum_of_comprehension(node) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
         and node.func.id == "sum" and len(node.args) == 1 and not node.keywords \
         and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp))
+
+
+def _names_outside_comprehensions(tree: ast.FunctionDef) -> set[str]:
+    inside = {id(n) for c in ast.walk(tree) if isinstance(c, COMPREHENSIONS)
+              for n in ast.walk(c)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in inside} \
+        | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
 def _rename_targets(comp, fresh) -> None:
