@@ -1,0 +1,169 @@
+"""The `scipy.linalg` and `scipy.signal` rules against finite differences in
+reverse, forward and second order: triangular solves in every variant, Cholesky
+(each triangle, read from that triangle only), expm, sqrtm, solve_sylvester,
+cho_factor and lu_factor (with row swaps), the solves with respect to the
+right-hand side and refused with respect to the factors; convolve and correlate
+in every mode, 1-d and 2-d, either input the larger."""
+import numpy as np
+import pytest
+
+linalg = pytest.importorskip("scipy.linalg")
+
+from scipy import signal  # noqa: E402
+
+import astgrad as ag  # noqa: E402
+from astgrad.errors import NoRuleError  # noqa: E402
+
+_r = np.random.default_rng(20261128)
+A = _r.uniform(-1, 1, (3, 3)) + 2.5 * np.eye(3)
+SWAPPED = A[[2, 0, 1]]                         # lu_factor swaps its rows
+B = _r.uniform(-1, 1, (3, 2))
+b = _r.uniform(-1, 1, 3)
+_L = np.tril(_r.uniform(0.2, 1.0, (3, 3))) + np.eye(3)
+SPD = _L @ _L.T
+W = _r.uniform(0.5, 1.5, (3, 3))
+
+
+# ---- triangular solves ----------------------------------------------------------------------
+def tri_lower(A, B):
+    return np.sum(W[:, :2] * linalg.solve_triangular(A, B, lower=True))
+
+
+def tri_upper_trans(A, b):
+    return np.sum(W[0] * linalg.solve_triangular(A, b, trans=1))
+
+
+def tri_unit(A, B):
+    return np.sum(W[:, :2] * linalg.solve_triangular(A, B, trans="T", lower=True,
+                                                       unit_diagonal=True))
+
+
+def tri_twice(A, b):
+    x = linalg.solve_triangular(A, b, lower=True)
+    return np.sum(linalg.solve_triangular(A, x, trans="T", lower=True) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [(tri_lower, (A, B)), (tri_upper_trans, (A, b)),
+                                     (tri_unit, (A, B)), (tri_twice, (A, b))])
+def test_solve_triangular(f, args):
+    ag.check_grads(f, args, wrt=(0, 1), order=2)
+
+
+def test_solve_triangular_reads_one_triangle():
+    grad = ag.grad(tri_lower)(A, B)
+    assert np.all(np.triu(grad, 1) == 0.0)
+    grad = ag.grad(tri_unit)(A, B)
+    assert np.all(np.triu(grad) == 0.0)
+
+
+# ---- functions of matrices ------------------------------------------------------------------
+def chol_lower(S):
+    return np.sum(W * linalg.cholesky(S, lower=True))
+
+
+def chol_upper(S):
+    return np.sum(W * linalg.cholesky(S))
+
+
+def expm(M):
+    return np.sum(W * linalg.expm(M))
+
+
+def sqrtm(S):
+    return np.sum(W * linalg.sqrtm(S))
+
+
+def sylvester(a, b, q):
+    return np.sum(W * linalg.solve_sylvester(a, b, q))
+
+
+@pytest.mark.parametrize("f, args", [(chol_lower, (SPD,)), (chol_upper, (SPD,)),
+                                     (expm, (0.3 * A,)), (sqrtm, (SPD,)),
+                                     (sylvester, (A, SPD, W))])
+def test_functions_of_matrices(f, args):
+    ag.check_grads(f, args, wrt=tuple(range(len(args))), order=2)
+
+
+def test_each_cholesky_reads_its_own_triangle():
+    assert np.all(np.triu(ag.grad(chol_lower)(SPD), 1) == 0.0)
+    assert np.all(np.tril(ag.grad(chol_upper)(SPD), -1) == 0.0)
+
+
+# ---- factors, and solves with them ----------------------------------------------------------
+def cho_factor_lower(S):
+    c, low = linalg.cho_factor(S, lower=True)
+    return np.sum(W * c)
+
+
+def cho_logdet(S):
+    c, low = linalg.cho_factor(S)
+    return 2.0 * np.sum(np.log(np.diag(c)))
+
+
+def cho_solve_rhs(B):
+    return np.sum(W[:, :2] * linalg.cho_solve(linalg.cho_factor(SPD), B) ** 2)
+
+
+def lu_factor(M):
+    lu, piv = linalg.lu_factor(M)
+    return np.sum(W * lu)
+
+
+def lu_solve_rhs(b):
+    return np.sum(W[0] * linalg.lu_solve(linalg.lu_factor(SWAPPED), b, trans=1) ** 2)
+
+
+@pytest.mark.parametrize("f, arg", [(cho_factor_lower, SPD), (cho_logdet, SPD),
+                                    (cho_solve_rhs, B), (lu_factor, SWAPPED), (lu_factor, A),
+                                    (lu_solve_rhs, b)])
+def test_factors(f, arg):
+    ag.check_grads(f, (arg,), order=2)
+
+
+def test_cho_factor_logdet_is_the_inverse():
+    np.testing.assert_allclose(ag.grad(cho_logdet)(SPD), np.triu(2 * np.linalg.inv(SPD), 1)
+                               + np.diag(np.diag(np.linalg.inv(SPD))), rtol=1e-10)
+
+
+def cho_through_factor(S, b):
+    c, low = linalg.cho_factor(S)
+    return np.sum(linalg.cho_solve((c, low), b))
+
+
+def lu_through_factor(M, b):
+    return np.sum(linalg.lu_solve(linalg.lu_factor(M), b))
+
+
+@pytest.mark.parametrize("f, arg", [(cho_through_factor, SPD), (lu_through_factor, A)])
+def test_a_solve_through_its_factors_is_refused(f, arg):
+    with pytest.raises(NoRuleError, match="with respect to the factors"):
+        ag.grad(f)(arg, b)
+    with pytest.raises(NoRuleError, match="with respect to the factors"):
+        ag.jvp(f)(arg, b, np.ones_like(arg))
+
+
+# ---- convolutions ---------------------------------------------------------------------------
+def _conv(mode):
+    def f(a, h):
+        return np.sum(np.cos(signal.convolve(a, h, mode=mode)))
+    return f
+
+
+def _corr(mode):
+    def f(a, h):
+        return np.sum(np.cos(signal.correlate(a, h, mode)))
+    return f
+
+
+_a, _h = _r.standard_normal(6), _r.standard_normal(3)
+_A2, _H2 = _r.standard_normal((4, 5)), _r.standard_normal((2, 3))
+SIGNAL_CASES = [(make, mode, args) for make in (_conv, _corr)
+                for mode in ("full", "valid", "same")
+                for args in ((_a, _h), (_h, _a), (_A2, _H2))]
+
+
+@pytest.mark.parametrize("make, mode, args", SIGNAL_CASES,
+                         ids=[f"{m.__name__[1:]}-{mode}-{a[0].ndim}d-{a[0].size}"
+                              for m, mode, a in SIGNAL_CASES])
+def test_convolve_and_correlate(make, mode, args):
+    ag.check_grads(make(mode), args, wrt=(0, 1), order=2)
