@@ -50,6 +50,15 @@ def _basis(shape: tuple, dtype=np.float64):
         yield e.reshape(shape)
 
 
+def _not_a_container(x, what: str):
+    """`x`, unless it is a container of parameters: no one matrix is its Jacobian."""
+    if isinstance(x, (list, tuple, dict)):
+        raise WrtError(f"ag.{what} of a {type(x).__name__} of parameters is not one matrix.",
+                       fix=f"Use ag.hvp / ag.jvp / ag.vjp, which take containers, or take the "
+                           f"{what} with respect to one array of it.")
+    return x
+
+
 def hvp(f: Callable, wrt=0) -> Callable:
     """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
     the forward-mode derivative of the generated gradient along `v`.
@@ -82,7 +91,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
 
         def hessian_fn(*args, **kwargs):
             values = _values(fn, args, kwargs)
-            x = values[position]
+            x = _not_a_container(values[position], "hessian")
             if not isinstance(x, np.ndarray):
                 return _along(inner, values, args, kwargs, 1.0)
             done = jvp_columns(inner._astgrad.lookup(*values), values, position)
@@ -113,7 +122,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
 
         def jacobian_fn(*args, **kwargs):
             values = _values(fn, args, kwargs)
-            x = values[position]
+            x = _not_a_container(values[position], "jacobian")
             value, pullback = backward(*args, **kwargs)
             if isinstance(value, tuple):
                 raise AstgradError("ag.jacobian needs a function with one output, not a "

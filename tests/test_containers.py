@@ -88,8 +88,35 @@ def test_against_finite_differences_all_orders(f, params):
     (layers, [(W, B), (W2, np.array([0.3]))]),
     (nested, {"layers": [{"W": W}], "scale": 1.3, "n": 2, "name": "mlp", "extra": None}),
 ])
-def test_against_finite_differences(f, params):
-    ag.check_grads(f, (params, X))
+def test_against_finite_differences_forward_over_reverse(f, params):
+    ag.check_grads(f, (params, X), order=2)     # order 2: jvp of grad (see below)
+
+
+def test_reverse_over_reverse_of_a_dict_or_nested_container_is_refused():
+    df = ag.grad(by_key)
+    with pytest.raises(errors.WrtError, match="forward over reverse"):
+        ag.vjp(df)({"W": W, "b": B, "s": 0.7}, X)
+    with pytest.raises(errors.WrtError, match="ag.hvp"):
+        ag.grad(ag.grad(layers))([(W, B)], X)
+
+
+def test_hvp_of_a_dict_against_differences_of_the_gradient():
+    params = {"W": W, "b": B, "s": 0.7}
+    v = {"W": np.ones_like(W), "b": -np.ones_like(B), "s": 0.5}
+    hv = ag.hvp(by_key)(params, X, v)
+    assert list(hv) == ["W", "b", "s"]
+    g, h = ag.grad(by_key), 1e-5
+    up = g({k: params[k] + h * v[k] for k in params}, X)
+    down = g({k: params[k] - h * v[k] for k in params}, X)
+    for k in params:
+        np.testing.assert_allclose(hv[k], (up[k] - down[k]) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_hessian_and_jacobian_of_a_container_are_refused():
+    with pytest.raises(errors.WrtError, match="not one matrix"):
+        ag.hessian(by_index)([W, B], X)
+    with pytest.raises(errors.WrtError, match="not one matrix"):
+        ag.jacobian(lambda p: p[0] @ X)((W, B))
 
 
 def test_leaves_that_are_not_floats_are_constants_with_gradient_none():
