@@ -21,29 +21,31 @@ _MIN = 8                 # tangents in cache, not in fresh pages (measured: 2x f
 
 
 # -- making and calling the batched code ---------------------------------------------------
-def batched(fn):
+def batched(fn, pullback: bool = False):
     """The batched form of the generated jvp `fn` (its tangent `x.shape + (k,)`, its
-    result's tangent `out.shape + (k,)`), or None; made once per function."""
-    made = fn.__dict__.get("_astgrad_batched", False)
+    result's tangent `out.shape + (k,)`), or of the vjp `fn` (its pullback's seed
+    `out.shape + (k,)`, the adjoint `x.shape + (k,)`), or None; made once."""
+    attr = "_astgrad_batched_pullback" if pullback else "_astgrad_batched"
+    made = fn.__dict__.get(attr, False)
     if made is not False:
         return made
     made = None
     if getattr(fn, "__module__", None) == "astgrad.generated":
         try:
-            made = _compiled(fn)
+            made = _compiled(fn, pullback)
         except Refused:
             made = None
-    fn._astgrad_batched = made
+    setattr(fn, attr, made)
     return made
 
 
-def _compiled(fn):
+def _compiled(fn, pullback: bool):
     lines = linecache.getlines(fn.__code__.co_filename)
     if not lines:
         raise Refused
     tree = ast.parse("".join(lines))
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(fn.__globals__)
-    bt = rewrite(tree, fn.__name__, taken)
+    bt = rewrite(tree, fn.__name__, taken, pullback)
     text = ast.unparse(tree) + "\n"
     filename = f"<astgrad batched {next(_files)}: {fn.__name__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
@@ -67,8 +69,10 @@ def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
     one = tangents[..., column] if np.ndim(x) else float(tangents[column])
-    expected = np.asarray(fn(*values, one)[1])
-    got = np.asarray(batch)[..., column]
+    return _close(np.asarray(batch)[..., column], np.asarray(fn(*values, one)[1]))
+
+
+def _close(got, expected) -> bool:
     if expected.shape != got.shape:
         return False
     tol = 1e-4 if got.dtype == np.float32 or expected.dtype == np.float32 else 1e-9
@@ -115,3 +119,41 @@ def jvp_columns(fn, values: list, position: int):
         chunk = _chunk(max(size, int(np.size(value))), size)
     jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
     return value, jac.reshape(np.shape(value) + np.shape(x))
+
+
+def pullback_rows(transform, values: list, position: int, pullback):
+    """(value, J) with `J` of shape `value.shape + x.shape`, `x = values[position]`:
+    the batched pullback of the generated vjp pulling back a chunk of unit seeds per
+    call; None when there is none (then one pullback per row). Its first call is
+    checked against `pullback`, the one-seed pullback at the same arguments."""
+    x = values[position]
+    if not (type(x) is np.ndarray and x.dtype.kind == "f") \
+            or any(p.kind == p.KEYWORD_ONLY for p in transform.params):
+        return None
+    fn = transform.lookup(*values)
+    fast = batched(fn, pullback=True)
+    try:
+        if fast is None:
+            return None
+        value, pull = fast(*values)
+        size, start, parts = int(np.size(value)), 0, []
+        chunk = _chunk(max(size, x.size), size)
+        while start < size:
+            stop = min(size, start + chunk)
+            seeds = _directions(np.asarray(value), start, stop)
+            part = np.asarray(pull(seeds))
+            if not fast._astgrad_checked:
+                if not all(_close(part[..., c], np.asarray(pullback(seeds[..., c])))
+                           for c in {0, (stop - start) // 2, stop - start - 1}):
+                    fn._astgrad_batched_pullback = None
+                    return None
+                fast._astgrad_checked = True
+            parts.append(part)
+            start = stop
+    except AstgradError:
+        raise
+    except Exception:                           # noqa: BLE001 (then one seed a call)
+        fn._astgrad_batched_pullback = None
+        return None
+    jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+    return value, np.moveaxis(jac, -1, 0).reshape(np.shape(value) + x.shape)

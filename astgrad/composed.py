@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from .api import derived, grad, jvp, vjp
-from .batched import jvp_columns
+from .batched import jvp_columns, pullback_rows
 from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
 
@@ -48,15 +48,6 @@ def _basis(shape: tuple, dtype=np.float64):
         e = np.zeros(size, dtype=dtype)
         e[i] = 1.0
         yield e.reshape(shape)
-
-
-def _not_a_container(x, what: str):
-    """`x`, unless it is a container of parameters: no one matrix is its Jacobian."""
-    if isinstance(x, (list, tuple, dict)):
-        raise WrtError(f"ag.{what} of a {type(x).__name__} of parameters is not one matrix.",
-                       fix=f"Use ag.hvp / ag.jvp / ag.vjp, which take containers, or take the "
-                           f"{what} with respect to one array of it.")
-    return x
 
 
 def hvp(f: Callable, wrt=0) -> Callable:
@@ -131,12 +122,12 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             n_in, n_out = int(np.prod(xshape)), int(np.prod(yshape))
             real = not np.iscomplexobj(value)         # a pullback: real parts only
             if n_out * _FEW <= n_in and real or n_out == 1 and real:
-                return _rows(pullback, yshape, xshape)
+                return _rows(backward, values, position, pullback, yshape, xshape)
             done = jvp_columns(onward._astgrad.lookup(*values), values, position)
             if done is not None:                # one call per chunk of directions
                 return done[1]
             if n_out <= n_in and real:
-                return _rows(pullback, yshape, xshape)
+                return _rows(backward, values, position, pullback, yshape, xshape)
             columns = [np.asarray(_along(onward, values, args, kwargs, e))
                        for e in _basis(xshape)]
             return np.stack(columns, axis=-1).reshape(yshape + xshape)
@@ -147,8 +138,13 @@ def jacobian(f: Callable, wrt=0) -> Callable:
     return derived(f, ("jacobian", wrt), make)
 
 
-def _rows(pullback, yshape: tuple, xshape: tuple) -> np.ndarray:
-    """The Jacobian by rows: one pullback per element of the output."""
+def _rows(backward, values, position, pullback, yshape: tuple, xshape: tuple) -> np.ndarray:
+    """The Jacobian by rows: a chunk of seeds per call of the vjp's batched pullback,
+    else one pullback per element of the output."""
+    if int(np.prod(yshape)) > 2:
+        done = pullback_rows(backward._astgrad, values, position, pullback)
+        if done is not None:
+            return done[1]
     rows = [np.asarray(pullback(e)) for e in _basis(yshape)]
     return np.stack(rows).reshape(yshape + xshape)
 

@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = ("poly", "logreg 100x10", "logreg 10000x100", "chain 1e6", "rnn T=50", "rnn T=1000")
+ROWS = ("poly", "logreg 100x10", "logreg 10000x100", "chain 1e6", "rnn T=50", "rnn T=1000",
+        "rosenbrock hessian n=30", "tridiagonal jacobian n=200")
 MEMORY_ROWS = ("rnn T=50", "rnn T=1000")
 
 

@@ -263,3 +263,34 @@ def test_batched_code_that_disagrees_with_the_jvp_is_not_used():
     fn._astgrad_batched = wrong
     np.testing.assert_allclose(ag.jacobian(square_plus)(x), np.diag(2 * x + 1), rtol=1e-14)
     assert fn._astgrad_batched is None        # given up for this specialization
+
+
+# -- reverse mode: a batch of seeds per pullback ----------------------------------------
+V = np.linspace(-1.0, 1.0, 320).reshape(5, 64) / 4.0
+
+
+def row_sums(x):
+    return np.sum(np.reshape(x, (4, 12)) ** 2, axis=1) * np.mean(x)
+
+
+def few_outputs(x):
+    y = np.tanh(V @ x)
+    return np.concatenate([y * x[:5], np.sum(y ** 2, keepdims=True), np.sin(x[1:3])])
+
+
+def few_outputs_of_a_matrix(X):
+    return np.sum(np.exp(X.T @ V[:, :4]) / 10.0, axis=0) + X[0, :4]
+
+
+@pytest.mark.parametrize("f, shape", [(row_sums, (48,)), (few_outputs, (64,)),
+                                      (few_outputs_of_a_matrix, (5, 8))])
+def test_reverse_mode_pulls_back_a_batch_of_seeds(f, shape):
+    x = np.linspace(-0.6, 0.7, int(np.prod(shape))).reshape(shape)
+    v, pullback = ag.vjp(f)(x)
+    assert v.size * 8 <= x.size                       # rows, not columns
+    J = ag.jacobian(f)(x)
+    rows = np.stack([pullback(e.reshape(v.shape)) for e in np.eye(v.size)])
+    np.testing.assert_allclose(J, rows.reshape(v.shape + x.shape), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(J, differences(f, x), rtol=1e-6, atol=1e-8)
+    fast = batched.batched(ag.vjp(f)._astgrad.lookup(x), pullback=True)
+    assert fast is not None and fast._astgrad_checked

@@ -154,3 +154,9 @@ def stack(columns: list):
     if isinstance(first, dict):
         return {key: stack([c[key] for c in columns]) for key in first}
     return np.stack([np.asarray(c) for c in columns], axis=-1)
+
+
+def broadcast_to(t, shape, k: int):
+    """`np.broadcast_to(t, shape)` of a batched adjoint."""
+    shape = tuple(np.atleast_1d(shape).tolist()) if np.ndim(shape) else (int(shape),)
+    return np.broadcast_to(t, shape + (k,))

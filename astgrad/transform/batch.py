@@ -25,7 +25,9 @@ _BATCHED = {"rt.broadcast_like": "broadcast_like", "rt.unbroadcast": "unbroadcas
             "rt.sum_to": "sum_to", "np.sum": "sum", "np.mean": "mean",
             "np.reshape": "reshape", "np.transpose": "transpose",
             "np.concatenate": "concatenate", "np.stack": "stack_axis",
-            "np.expand_dims": "expand_dims", "np.squeeze": "squeeze"}
+            "np.expand_dims": "expand_dims", "np.squeeze": "squeeze",
+            "np.broadcast_to": "broadcast_to"}
+_CHECKS = frozenset({"rt.check_tangent", "rt.check_seed"})
 _SEQUENCES = frozenset({"np.concatenate", "np.stack"})
 _AS_IS = frozenset({"np.copy", "list", "rt.add_each", "np.negative", "np.array",
                     "np.asarray", "np.conj", "np.real"})
@@ -95,7 +97,7 @@ def _writes(fdef) -> list[tuple[str, ast.expr]]:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
                     and func.attr in _METHODS:
                 out.append((func.value.id, node.value))
-            elif node.value.args and _dotted(func) != "rt.check_tangent":
+            elif node.value.args and _dotted(func) not in _CHECKS:
                 out += [(n, node.value) for n in _stored(node.value.args[0])]
         elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             out.append(("<return>", node.value.elts[-1]))
@@ -130,8 +132,8 @@ class _Batcher:
     """Rewrites one generated jvp; `run` gives the batched function (or raises
     `Refused`)."""
 
-    def __init__(self, fdef: ast.FunctionDef, taken: set):
-        self.fdef = fdef
+    def __init__(self, fdef: ast.FunctionDef, taken: set, pullback: bool = False):
+        self.fdef, self.pullback = fdef, pullback     # a pullback returns only adjoints
         self.tparam = fdef.args.args[-1].arg
         fresh = (n + "_" * i for i in itertools.count() for n in ("_k",))
         self.k = next(n for n in fresh if n not in taken)
@@ -165,6 +167,9 @@ class _Batcher:
                 raise Refused
             s.body, s.orelse = self.block(s.body), self.block(s.orelse)
             return [s]
+        if isinstance(s, ast.Return) and self.pullback and s.value is not None:
+            s.value = self.tangent_value(s.value)
+            return [s]
         if isinstance(s, ast.Return) and isinstance(s.value, ast.Tuple) \
                 and len(s.value.elts) == 2 and not self.varies(s.value.elts[0]):
             s.value.elts[1] = self.tangent_value(s.value.elts[1])
@@ -190,7 +195,7 @@ class _Batcher:
 
     def expression(self, s: ast.Expr) -> list[ast.stmt]:
         call = s.value
-        if isinstance(call, ast.Call) and _dotted(call.func) == "rt.check_tangent":
+        if isinstance(call, ast.Call) and _dotted(call.func) in _CHECKS:
             return []                           # the tangents are made by jvp_columns
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
                 and isinstance(call.func.value, ast.Name) and call.func.attr == "append" \
@@ -218,21 +223,7 @@ class _Batcher:
         return _call(f"{self.bt}.zeros_like", [e.args[0], _load(self.k)])
 
     def per_direction(self, e) -> ast.expr:
-        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-               and self.varies(n.func.value) for n in ast.walk(e)):
-            raise Refused                      # t.pop(): once, not once per direction
-        e = copy.deepcopy(e)
-        bt, j, names = self.bt, self.j, self.tangents
-
-        class Columns(ast.NodeTransformer):
-            def visit_Name(self, node):
-                if node.id in names and isinstance(node.ctx, ast.Load):
-                    return _call(f"{bt}.col", [node, _load(j)])
-                return node
-        body = Columns().visit(e)
-        loop = ast.comprehension(ast.Name(j, ast.Store()),
-                                 _call("range", [_load(self.k)]), [], 0)
-        return _call(f"{bt}.stack", [ast.ListComp(body, [loop])])
+        return _per_direction(e, self.tangents, self.bt, self.j, self.k)
 
     def expr(self, e):
         """(`e` for the batch, whether it is a tangent), or None: no batched form."""
@@ -319,10 +310,26 @@ class _Batcher:
         if name in _AS_IS:
             return ast.Call(e.func, new, e.keywords), True
         if name in _BATCHED:
-            if name == "rt.broadcast_like":
+            if name in ("rt.broadcast_like", "np.broadcast_to"):
                 new.append(_load(self.k))
             return _call(f"{self.bt}.{_BATCHED[name]}", new, e.keywords), True
         return None
+
+
+def _per_direction(e, names: set, bt: str, j: str, k: str) -> ast.expr:
+    """`bt.stack([<e on bt.col(t, j) for each tangent t> for j in range(k)])`."""
+    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+           and _mentions(n.func.value, names) for n in ast.walk(e)):
+        raise Refused                      # t.pop(): once, not once per direction
+
+    class Columns(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in names and isinstance(node.ctx, ast.Load):
+                return _call(f"{bt}.col", [node, _load(j)])
+            return node
+    body = Columns().visit(copy.deepcopy(e))
+    loop = ast.comprehension(ast.Name(j, ast.Store()), _call("range", [_load(k)]), [], 0)
+    return _call(f"{bt}.stack", [ast.ListComp(body, [loop])])
 
 
 def _ex(p, bt: str) -> ast.expr:
@@ -341,13 +348,26 @@ def _index(index) -> ast.expr:
     return index
 
 
-def batched(tree: ast.Module, fn_name: str, taken: set) -> str:
+def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False) -> str:
     """Rewrite the jvp `fn_name` of the generated module `tree` to take and return
-    batched tangents; the name the code gives `astgrad.runtime.batched` comes back.
-    Raises `Refused` when it cannot."""
+    batched tangents (or, with `pullback`, the pullback that the vjp `fn_name`
+    returns to take batched seeds and return batched adjoints); the name the code
+    gives `astgrad.runtime.batched` comes back. Raises `Refused` when it cannot."""
     found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == fn_name]
-    if len(found) != 1 or not found[0].args.args or found[0].args.vararg:
+    if len(found) != 1:
         raise Refused
-    batcher = _Batcher(found[0], taken)
+    fdef = found[0]
+    if pullback:
+        ret = fdef.body[-1]
+        if not (isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple)
+                and isinstance(ret.value.elts[-1], ast.Name)):
+            raise Refused
+        inner = [n for n in fdef.body if isinstance(n, ast.FunctionDef)
+                 and n.name == ret.value.elts[-1].id]
+        fdef = inner[0] if len(inner) == 1 else None
+    if fdef is None or not fdef.args.args or fdef.args.vararg \
+            or pullback and (len(fdef.args.args) != 1 or fdef.args.kwonlyargs):
+        raise Refused
+    batcher = _Batcher(fdef, taken, pullback)
     batcher.run()
     return batcher.bt
