@@ -8,6 +8,9 @@ import pytest
 import astgrad as ag
 from astgrad.transform import registry
 
+# NumPy 2 deprecates np.cross of 2-vectors, which it still computes (and we differentiate)
+pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors")
+
 _r = np.random.default_rng(11)
 
 

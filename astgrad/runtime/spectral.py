@@ -20,7 +20,8 @@ __all__ = ["refuse_repeated", "refuse_rank_deficient", "inverse_gaps", "svd_adjo
            "to_triangle", "from_triangle", "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
            "right_solve", "qr_adjoint", "qr_tangent", "pinv_adjoint", "pinv_tangent",
            "columns", "residual_weights", "lstsq_adjoint_a", "lstsq_adjoint_b", "lstsq_tangent_a",
-           "lstsq_tangent_b"]
+           "lstsq_tangent_b", "matrix_power_adjoint", "matrix_power_tangent",
+           "multi_dot_adjoint", "multi_dot_tangent"]
 
 TOLERANCE = 1e-9    # values closer than this, relative to the largest, count as repeated
 
@@ -251,3 +252,76 @@ def lstsq_tangent_b(t, x, res, sv, a, b, rcond):
     t2 = columns(t)
     tres = 2 * np.sum((columns(b) - a @ x2) * t2, 0)
     return np.reshape(np.linalg.pinv(a) @ t2, np.shape(x)), tres[:np.size(res)], 0.0, 0.0 * sv
+
+
+# ---- matrix_power: a^n, or inv(a)^|n| for n < 0 -------------------------------------------
+def matrix_power_adjoint(g, a, n):
+    """The adjoint of `a` in `np.linalg.matrix_power(a, n)`: with b = a (or inv(a) when
+    n < 0) and p = b^T, the sum over k < |n| of p^k g p^(|n|-1-k), by the recurrence
+    T_j = p T_(j-1) + g p^j."""
+    b = a if n >= 0 else np.linalg.inv(a)
+    p = np.swapaxes(b, -1, -2)
+    total = g
+    power = np.eye(np.shape(a)[-1])
+    for _ in range(1, abs(n)):
+        power = power @ p                   # (updated before it is read: see below)
+        total = p @ total + g @ power
+    if n == 0:
+        total = 0.0 * a
+    if n < 0:
+        total = -p @ total @ p
+    return total
+
+
+def matrix_power_tangent(t, a, n):
+    """The tangent of `np.linalg.matrix_power(a, n)` along `t`: d(b^j) = b d(b^(j-1))
+    + db b^(j-1), from db = t (or -inv(a) t inv(a) when n < 0)."""
+    b = a if n >= 0 else np.linalg.inv(a)
+    db = t if n >= 0 else -b @ t @ b
+    total = db
+    power = np.eye(np.shape(a)[-1])
+    for _ in range(1, abs(n)):
+        # `power` is updated before it is read, so the last value the loop makes is read:
+        # the reverse sweep then never meets its adjoint still the scalar 0.0
+        power = power @ b
+        total = b @ total + db @ power
+    if n == 0:
+        total = 0.0 * a
+    return total
+
+
+# ---- multi_dot: a 1-d first array is a row, a 1-d last array a column -----------------------
+def multi_dot_adjoint(g, arrays):
+    """The adjoints of the arrays of `np.linalg.multi_dot(arrays)`, a list: that of the
+    i-th is multi_dot of the transposes of those before it (last first), `g`, and the
+    transposes of those after it (last first)."""
+    mats = []
+    for i in range(len(arrays)):
+        m = arrays[i]
+        if np.ndim(m) == 1 and i == 0:
+            m = np.reshape(m, (1, -1))
+        if np.ndim(m) == 1 and i > 0:
+            m = np.reshape(m, (-1, 1))
+        mats = mats + [np.transpose(m)]
+    g2 = np.reshape(g, (np.shape(mats[0])[1], np.shape(mats[-1])[0]))
+    out = []
+    for i in range(len(arrays)):
+        factors = []
+        for j in range(i - 1, -1, -1):
+            factors = factors + [mats[j]]
+        factors = factors + [g2]
+        for j in range(len(arrays) - 1, i, -1):
+            factors = factors + [mats[j]]
+        out = out + [np.reshape(np.linalg.multi_dot(factors), np.shape(arrays[i]))]
+    return out
+
+
+def multi_dot_tangent(tangents, arrays):
+    """The tangent of `np.linalg.multi_dot(arrays)`: one product per array that varies,
+    with its tangent in its place (an array that does not vary has the tangent 0.0)."""
+    total = 0.0
+    for i in range(len(arrays)):
+        if np.ndim(tangents[i]) > 0:
+            total = total + np.linalg.multi_dot(
+                list(arrays[:i]) + [tangents[i]] + list(arrays[i + 1:]))
+    return total

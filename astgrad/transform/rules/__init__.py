@@ -3,7 +3,7 @@ the same public `defvjp`/`defjvp` users have. Importing this package
 registers them all; SciPy's are registered once the user's code has imported
 the SciPy module they are for."""
 from . import arithmetic, builtins, containers, einsum, linalg, numpy_more, products, signals, statistics, nondiff, reductions, runtime, shape, ufuncs  # noqa: F401
-from . import decompositions  # noqa: F401  (np.linalg's decompositions, pinv, lstsq)
+from . import decompositions, linalg_more, norms  # noqa: F401  (np.linalg, issue 11)
 from ..registry import rules_when_imported
 
 for _module in ("special", "stats", "linalg", "signal"):

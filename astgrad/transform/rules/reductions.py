@@ -144,58 +144,6 @@ defvjp(np.var, var_a, kind=_mean_kind)
 defvjp(np.std, std_a, kind=_mean_kind)
 
 
-# ---- norms -----------------------------------------------------------------------------
-# Vector norms (a 1-d array, or an int axis), matrix norms (a 2-d array), and the
-# Frobenius norm over any axes. The tests on `ord`, `axis` and the ndim fold away.
-# Matrix ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf of a row.
-@rule_helper
-def _vector(x, axis):
-    """The norm is a vector norm: of a 1-d array, or along one axis."""
-    return axis is None and np.ndim(x) == 1 or axis is not None and np.ndim(axis) == 0
-
-
-@rule_helper
-def _either(ord, p):
-    return ord == p or ord == -p
-
-
-@rule_helper
-def _ties(s, x, ans, axis, keepdims):
-    """`s` where |x| is the norm (its largest or smallest entry), split evenly among ties."""
-    return (s * (np.abs(x) == _expand(ans, axis, keepdims))
-            / np.sum(np.abs(x) == _expand(ans, axis, keepdims), axis, keepdims=True))
-
-
-@rule_helper
-def _sum_ties(s, x, ans, along):
-    """`s` in the columns (`along` 0) or rows (1) whose sum of |x| is the norm."""
-    return (s * (np.sum(np.abs(x), along, keepdims=True) == ans)
-            / np.sum(np.sum(np.abs(x), along) == ans))
-
-
-def norm_x(g, ans, x, ord=None, axis=None, keepdims=False):
-    return (
-        _expand(g, axis, keepdims) * x / _expand(ans, axis, keepdims)
-        if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
-        _expand(g, axis, keepdims) * np.sign(x) if ord == 1 and _vector(x, axis) else
-        _ties(_expand(g, axis, keepdims) * np.sign(x), x, ans, axis, keepdims)
-        if _either(ord, np.inf) and _vector(x, axis) else
-        0.0 * x if ord == 0 and _vector(x, axis) else
-        _expand(g, axis, keepdims) * np.sign(x)
-        * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1) if _vector(x, axis) else
-        rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
-        if axis is not None else
-        _sum_ties(g * np.sign(x), x, ans, 0) if _either(ord, 1) else
-        _sum_ties(g * np.sign(x), x, ans, 1) if _either(ord, np.inf) else
-        g * rt.singular_outer(x, 0) if ord == 2 else
-        g * rt.singular_outer(x, -1) if ord == -2 else
-        g * rt.singular_outer(x, "nuc") if ord == "nuc" else
-        rt.unsupported("np.linalg.norm of a matrix with this ord"))
-
-
-defvjp(np.linalg.norm, norm_x, kind=_reduced)
-
-
 # ---- traces ------------------------------------------------------------------------------
 defvjp(np.trace,
        lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
@@ -271,27 +219,3 @@ def std_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 defjvp(np.var, var_t)
 defjvp(np.std, std_t)
-
-
-# the norm's tangent is its gradient (as in `norm_x`, with a unit seed) dotted with `t`
-def norm_t(t, ans, x, ord=None, axis=None, keepdims=False):
-    return np.sum(t * (
-        x / _expand(ans, axis, keepdims)
-        if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
-        np.sign(x) if ord == 1 and _vector(x, axis) else
-        _ties(np.sign(x), x, ans, axis, keepdims)
-        if _either(ord, np.inf) and _vector(x, axis) else
-        0.0 * x if ord == 0 and _vector(x, axis) else
-        np.sign(x) * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1)
-        if _vector(x, axis) else
-        rt.unsupported("np.linalg.norm with this ord over an axis pair; use ord=None")
-        if axis is not None else
-        _sum_ties(np.sign(x), x, ans, 0) if _either(ord, 1) else
-        _sum_ties(np.sign(x), x, ans, 1) if _either(ord, np.inf) else
-        rt.singular_outer(x, 0) if ord == 2 else
-        rt.singular_outer(x, -1) if ord == -2 else
-        rt.singular_outer(x, "nuc") if ord == "nuc" else
-        rt.unsupported("np.linalg.norm of a matrix with this ord")), axis, keepdims=keepdims)
-
-
-defjvp(np.linalg.norm, norm_t)

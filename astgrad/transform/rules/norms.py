@@ -1,0 +1,101 @@
+"""Rules for np.linalg.norm: vector norms (a 1-d array, or along one axis), matrix norms
+(a 2-d array, or over an axis pair of a stack), and the Frobenius norm over any axes.
+
+One rule helper, `_slope`, is the norm's gradient with a unit seed; the adjoint is the
+seed (its reduced axes put back) times it, the tangent its product with `t` summed over
+the reduced axes. Its tests on `ord`, `axis` and the ndim fold away when they are
+constants. A matrix norm moves its axis pair last, so one expression serves a matrix and
+a stack: ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf that of a
+row (ties split the slope evenly); 2 / -2 / "nuc" are the largest / smallest / sum of
+the singular values, whose slopes U diag(e) V^T come from `rt.singular_values_adjoint`,
+which the compiler differentiates again (second order refuses repeated singular values).
+"""
+import numpy as np
+
+from ..registry import defjvp, defvjp
+from ..template import rule_helper
+from .reductions import _expand, _reduced
+from ... import runtime as rt
+
+
+@rule_helper
+def _vector(x, axis):
+    """The norm is a vector norm: of a 1-d array, or along one axis."""
+    return axis is None and np.ndim(x) == 1 or axis is not None and np.size(axis) == 1
+
+
+@rule_helper
+def _either(ord, p):
+    return ord == p or ord == -p
+
+
+@rule_helper
+def _ties(x, ans, axis, keepdims):
+    """The sign of `x` where |x| is the norm (its largest or smallest entry), split evenly
+    among ties."""
+    return (np.sign(x) * (np.abs(x) == _expand(ans, axis, keepdims))
+            / np.sum(np.abs(x) == _expand(ans, axis, keepdims), axis, keepdims=True))
+
+
+# ---- matrix norms, the axis pair last ---------------------------------------------------
+@rule_helper
+def _moved(x, axis):
+    return x if axis is None else np.moveaxis(x, axis, (-2, -1))
+
+
+@rule_helper
+def _unmoved(m, axis):
+    return m if axis is None else np.moveaxis(m, (-2, -1), axis)
+
+
+@rule_helper
+def _norms(ans, axis, keepdims):
+    """One norm per matrix of the stack, with the stack's shape."""
+    return np.expand_dims(np.squeeze(ans, axis) if keepdims else ans, (-2, -1))
+
+
+@rule_helper
+def _sum_ties(m, ans, axis, keepdims, along):
+    """The sign of `m` in the columns (`along` -2) or rows (-1) whose sum of |m| is the
+    norm, split evenly among ties."""
+    return (np.sign(m) * (np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims))
+            / np.sum(np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims),
+                     (-2, -1), keepdims=True))
+
+
+@rule_helper
+def _picked(m, ord):
+    """Which singular values the norm is: the largest, the smallest, or all."""
+    return (np.ones(np.min(np.shape(m)[-2:])) if ord == "nuc" else
+            np.eye(np.min(np.shape(m)[-2:]))[0 if ord == 2 else -1])
+
+
+@rule_helper
+def _matrix_slope(m, ans, ord, axis, keepdims):
+    return (_sum_ties(m, ans, axis, keepdims, -2) if _either(ord, 1) else
+            _sum_ties(m, ans, axis, keepdims, -1) if _either(ord, np.inf) else
+            rt.singular_values_adjoint(_picked(m, ord), m) if _either(ord, 2) or ord == "nuc"
+            else rt.unsupported("np.linalg.norm of a matrix with this ord"))
+
+
+# ---- the slope of every norm ------------------------------------------------------------
+@rule_helper
+def _slope(x, ans, ord, axis, keepdims):
+    """d norm / d x for a unit seed."""
+    return (x / _expand(ans, axis, keepdims)
+            if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
+            np.sign(x) if ord == 1 and _vector(x, axis) else
+            _ties(x, ans, axis, keepdims) if _either(ord, np.inf) and _vector(x, axis) else
+            0.0 * x if ord == 0 and _vector(x, axis) else
+            np.sign(x) * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1)
+            if _vector(x, axis) else
+            _unmoved(_matrix_slope(_moved(x, axis), ans, ord, axis, keepdims), axis))
+
+
+defvjp(np.linalg.norm,
+       lambda g, ans, x, ord=None, axis=None, keepdims=False:
+       _expand(g, axis, keepdims) * _slope(x, ans, ord, axis, keepdims),
+       kind=_reduced)
+defjvp(np.linalg.norm,
+       lambda t, ans, x, ord=None, axis=None, keepdims=False:
+       np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims))
