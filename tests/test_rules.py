@@ -446,6 +446,13 @@ CASES = [
     case(np.linalg.qr, lambda A: np.linalg.qr(A)[1], A),
     case(np.linalg.pinv, lambda A: np.linalg.pinv(A), A),
     case(np.linalg.lstsq, lambda S, v3: np.linalg.lstsq(S, v3)[0], S, v3),
+    case(np.linalg.matrix_power, lambda S: np.linalg.matrix_power(S, 3), S),
+    case(np.linalg.matrix_power, lambda S: np.linalg.matrix_power(S, -2), S),
+    case(np.linalg.multi_dot, lambda A, B, v3: np.linalg.multi_dot([v3, A, B]), A, B, v3,
+         xfail2="np.linalg.multi_dot is first order only: its second order is refused"),
+    case(np.linalg.tensorsolve, lambda S, v3: np.linalg.tensorsolve(S, v3), S, v3),
+    case(np.linalg.tensorinv,
+         lambda S, S2: np.linalg.tensorinv(np.reshape(np.kron(S, S2), (3, 3, 3, 3))), S, S2),
 ]
 
 
