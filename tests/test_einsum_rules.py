@@ -118,3 +118,16 @@ def test_the_sublist_form_first_operand_is_differentiated():
     # the first operand of the operand-list form sits where the subscripts are
     g = ag.grad(lambda A, B: np.sum(np.einsum(A, [0, 1], B, [1, 2])), wrt=0)(A, B)
     np.testing.assert_allclose(g, np.broadcast_to(B.sum(1), A.shape))
+
+
+SPEC = "ij,jk->ik"
+
+
+def _named_spec(A, B):
+    return np.sum(np.einsum(SPEC, A, B) ** 2)
+
+
+def test_subscripts_not_in_the_call_first_order_only():
+    ag.check_grads(_named_spec, (A, B), wrt=(0, 1), forward=True)
+    with pytest.raises(ag.AstgradError, match="subscripts are not written in the call"):
+        ag.hessian(_named_spec)(A, B)

@@ -107,7 +107,7 @@ def _writes(fdef) -> list[tuple[str, ast.expr]]:
 def _tangent_names(fdef, tangent: str) -> set:
     """The names holding tangents: those computed from the tangent parameter, and
     the zeros (`np.zeros_like(v)`, `0.0`) that tangents are added to or returned,
-    when nothing else reads them."""
+    when nothing primal reads them."""
     writes = _writes(fdef)
     names = {tangent}
     by_name: dict[str, list] = {}
@@ -120,17 +120,12 @@ def _tangent_names(fdef, tangent: str) -> set:
             candidates = zeros - names
             with_tangents = {c for n, v in writes if n in names or n == "<return>"
                              for c in candidates if _mentions(v, {c})}
-            grown = {c for c in with_tangents if _loads(fdef, c) == sum(
-                _loads(v, c) for n, v in writes if n in names or n == "<return>")}
+            primal = {c for n, v in writes if n not in names and n != "<return>"
+                      for c in candidates if _mentions(v, {c}) and n not in zeros}
+            grown = with_tangents - primal
         if not grown:
             return names | {"<return>"}
         names |= grown
-
-
-def _loads(node, name: str) -> int:
-    """How many times `node` reads `name`."""
-    return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-               for n in ast.walk(node))
 
 
 class _Batcher:

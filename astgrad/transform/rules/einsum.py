@@ -227,3 +227,17 @@ _prim.jvps = tuple(_Unrolled(t, i, "jvp") for i, t in enumerate(_prim.jvps))
 defvjp(rt.fit, lambda b, ans, g, x: rt.fit(b, g), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 deflinear(rt.fit, "g")
+
+# the runtime helpers, for subscripts known only at run time: first derivatives only
+_DYNAMIC = ("second derivatives of np.einsum whose subscripts are not written in the call; "
+            "write them there: np.einsum('ij,jk->ik', a, b)")
+defvjp(rt.einsum_adjoints, lambda b, ans, g, subscripts, operands: rt.unsupported(_DYNAMIC),
+       None, lambda b, ans, g, subscripts, operands: rt.unsupported(_DYNAMIC))
+defjvp(rt.einsum_adjoints, lambda t, ans, g, subscripts, operands: rt.unsupported(_DYNAMIC),
+       None, lambda t, ans, g, subscripts, operands: rt.unsupported(_DYNAMIC))
+# (linear in the tangents, whose transpose is the adjoints)
+defvjp(rt.einsum_tangent,
+       lambda b, ans, tangents, subscripts, operands: rt.einsum_adjoints(b, subscripts, operands),
+       None, lambda b, ans, tangents, subscripts, operands: rt.unsupported(_DYNAMIC))
+defjvp(rt.einsum_tangent, None, None,
+       lambda t, ans, tangents, subscripts, operands: rt.unsupported(_DYNAMIC))
