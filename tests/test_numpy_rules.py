@@ -239,6 +239,8 @@ def _square(v):
 REFUSED = {
     "quantile wrt q": (lambda a, q: np.quantile(a, q), (x, 0.3), 1, "with respect to q"),
     "quantile method": (lambda a: np.quantile(a, 0.3, method="nearest"), (x,), 0, "method"),
+    "median overwrite_input": (lambda a: np.median(a * 1.0, overwrite_input=True), (x,), 0,
+                               "overwrite_input"),
     "interp wrt xp": (lambda xs, xp: np.interp(xs, xp, fp), (xs, xp), 1, "xp"),
     "interp period": (lambda xs: np.interp(xs, xp, fp, period=3.0), (xs,), 0, "period"),
     "piecewise of functions": (lambda x: np.piecewise(x, [x < 0], [_square, 1.0]),

@@ -33,14 +33,14 @@ defjvp(np.partition,
        rt.tie_mean(np.take(t, _source(np.ravel(a), ans, 0)), ans, None))
 
 # ---- quantiles: with respect to the data; q is a constant -----------------------------------
-_METHOD = "np.quantile with a method other than 'linear'"
+_METHOD = "np.quantile with a method other than 'linear', or with overwrite_input=True"
 _Q = "np.quantile/np.percentile with respect to q; make q a constant"
 
 
 def quantile_a(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False):
-    return rt.quantile_adjoint(g, a, q, axis, keepdims) if method == "linear" else \
-        rt.unsupported(_METHOD)
+    return rt.quantile_adjoint(g, a, q, axis, keepdims) \
+        if method == "linear" and not overwrite_input else rt.unsupported(_METHOD)
 
 
 def quantile_q(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -51,7 +51,7 @@ def quantile_q(g, ans, a, q, axis=None, out=None, overwrite_input=False, method=
 def percentile_a(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                  keepdims=False):
     return rt.quantile_adjoint(g, a, np.true_divide(q, 100), axis, keepdims) \
-        if method == "linear" else rt.unsupported(_METHOD)
+        if method == "linear" and not overwrite_input else rt.unsupported(_METHOD)
 
 
 def _quantile_kind(k, s):
@@ -64,25 +64,27 @@ defvjp(np.quantile, quantile_a, quantile_q, kind=_quantile_kind)
 defvjp(np.percentile, percentile_a, quantile_q, kind=_quantile_kind)
 defvjp(np.median,
        lambda g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False:
-       rt.quantile_adjoint(g, a, 0.5, axis, keepdims),
+       rt.quantile_adjoint(g, a, 0.5, axis, keepdims) if not overwrite_input else
+       rt.unsupported(_METHOD),
        kind=_mean_kind)
 defjvp(np.quantile,
        lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
        keepdims=False:
-       rt.quantile_apply(t, a, q, axis, keepdims) if method == "linear" else
-       rt.unsupported(_METHOD),
+       rt.quantile_apply(t, a, q, axis, keepdims) if method == "linear" and not overwrite_input
+       else rt.unsupported(_METHOD),
        lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
        keepdims=False: rt.unsupported(_Q))
 defjvp(np.percentile,
        lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
        keepdims=False:
-       rt.quantile_apply(t, a, np.true_divide(q, 100), axis, keepdims) if method == "linear"
-       else rt.unsupported(_METHOD),
+       rt.quantile_apply(t, a, np.true_divide(q, 100), axis, keepdims)
+       if method == "linear" and not overwrite_input else rt.unsupported(_METHOD),
        lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
        keepdims=False: rt.unsupported(_Q))
 defjvp(np.median,
        lambda t, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False:
-       rt.quantile_apply(t, a, 0.5, axis, keepdims))
+       rt.quantile_apply(t, a, 0.5, axis, keepdims) if not overwrite_input else
+       rt.unsupported(_METHOD))
 
 
 # ---- the helpers' own rules: each is linear in its first argument, and the order of the
