@@ -12,7 +12,7 @@ import threading
 import weakref
 from typing import Callable
 
-from . import callables, pickling
+from . import callables, pickling, starred
 from .errors import AstgradError
 from .runtime import stop_gradient  # noqa: F401  (ag.stop_gradient: a constant to every transform)
 from .specialize import Transform, as_function
@@ -26,6 +26,8 @@ def _transform(fn, mode: str, wrt) -> Callable:
     helper that a differentiated function calls through its own vjp or jvp."""
     if callables.is_partial(fn):
         return callables.partial_transform(fn, mode, wrt, _transform)
+    if starred.has_star(fn):
+        return starred.StarTransform(fn, mode, wrt, _transform)
     fn = callables.target(fn)             # a callable object: its `__call__` method
     try:                                  # the common case, without the lock
         dispatcher = _cache[fn][mode, wrt]

@@ -293,3 +293,76 @@ def calls_an_item_at_a_varying_index(x):
 def test_item_at_a_varying_index_is_refused():
     with pytest.raises(UnsupportedSyntaxError, match="constant index"):
         ag.grad(calls_an_item_at_a_varying_index)(X)
+
+
+# ---- `*args` and `**kwargs` in the differentiated function; plain wrappers ----------------------
+
+def squares_of_all(*xs):
+    return sum(np.sum(v ** 2) for v in xs)
+
+
+def scaled_sum(x, *rest, scale=2.0):
+    t = np.sum(x) * scale
+    for r in rest:
+        t = t + np.sum(r * x)
+    return t
+
+
+def logged(fn):
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def doubled(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs) * 2.0
+    return wrapper
+
+
+logged_inner = logged(inner)
+doubled_inner = doubled(inner)
+A = np.array([0.3, 0.5])
+B = np.array([1.0, -2.0])
+
+
+def test_star_args_in_the_differentiated_function():
+    np.testing.assert_allclose(ag.grad(squares_of_all, wrt=1)(A, B), 2 * B)
+    ga, gc = ag.grad(squares_of_all, wrt=(0, 2))(A, B, 3 * A)
+    np.testing.assert_allclose(ga, 2 * A)
+    np.testing.assert_allclose(gc, 6 * A)
+    gx, gr = ag.grad(scaled_sum, wrt=(0, 1))(A, B, scale=3.0)
+    np.testing.assert_allclose(gx, 3.0 + B)
+    np.testing.assert_allclose(gr, A)
+    assert ag.grad(scaled_sum)(A) == pytest.approx(np.full(2, 2.0))     # no items in *rest
+    _, tangent = ag.jvp(squares_of_all, wrt=1)(A, B, B)
+    assert tangent == pytest.approx(2 * np.sum(B * B))
+    _, pullback = ag.vjp(squares_of_all, wrt=(0, 1))(A, B)
+    np.testing.assert_allclose(pullback(1.0)[1], 2 * B)
+    assert ag.grad(ag.grad(squares_of_all, wrt=1), wrt=1)(0.3, 1.5) == pytest.approx(2.0)
+    assert ag.grad(ag.grad(scaled_sum, wrt=0), wrt=1)(1.5, 2.0, 0.5) == pytest.approx(1.0)
+
+
+def test_plain_star_wrappers():
+    np.testing.assert_allclose(ag.grad(logged_inner)(A, B), B ** 2)
+    np.testing.assert_allclose(ag.grad(logged_inner, wrt=1)(A, B, power=3.0), 3 * A * B ** 2)
+    np.testing.assert_allclose(ag.grad(doubled_inner, wrt=1)(A, B, power=3.0), 6 * A * B ** 2)
+    np.testing.assert_allclose(ag.grad(ag.grad(lambda x: doubled_inner(x, x)))(1.5),
+                               2 * 6 * 1.5)
+    df = ag.grad(doubled_inner)
+    df(A, B)
+    assert "args_0" in ag.source(df)
+
+
+def reads_kwargs_at_the_top(x, **options):
+    return x * options["scale"]
+
+
+def test_star_refused_at_the_top():
+    with pytest.raises(UnsupportedSyntaxError, match="`\\*\\*options` is used other than"):
+        ag.grad(reads_kwargs_at_the_top)(1.0, scale=2.0)
+    with pytest.raises(ag.AstgradError, match="as a whole"):
+        ag.grad(squares_of_all, wrt="xs")(A)

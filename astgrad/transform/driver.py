@@ -60,6 +60,8 @@ class Program:
 def _check_syntax(p: Program):
     """Also writes comprehensions, lambdas and `with` blocks as plain statements (`hoist`)."""
     syntax.check_syntax(p.tree, p.src.where)
+    if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
+        hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
     return p.tree
 

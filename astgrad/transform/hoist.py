@@ -41,6 +41,48 @@ COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
 HOISTED = (ast.With, ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda)
 
 
+def spread(tree: ast.FunctionDef, star, where) -> ast.FunctionDef:
+    """The differentiated function's `*args` and `**kwargs` as the call gives them
+    (`star`: see `astgrad.starred`): `args_0, ..., args_{n-1}` and `args = (args_0, ...)`
+    first in the body; each extra keyword a keyword-only parameter, `f(**kwargs)`
+    written `f(k=k, ...)` (any other use of `kwargs` is refused)."""
+    vararg, n, kwarg, extra = star
+    spec = tree.args
+    if vararg:
+        names = [f"{vararg}_{i}" for i in range(n)]
+        spec.args = spec.posonlyargs + spec.args + [_at_def(ast.arg(a), tree) for a in names]
+        spec.posonlyargs, spec.vararg = [], None
+        spec.defaults = spec.defaults if not n else []
+        packed = ast.Tuple([_name(a, ast.Load()) for a in names], ast.Load())
+        tree.body.insert(0, _at(ast.Assign([_name(vararg, ast.Store())], packed), tree))
+    if kwarg:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                node.keywords = [k for kw in node.keywords for k in _spread_keyword(kw, kwarg,
+                                                                                    extra)]
+        left = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == kwarg]
+        if left:
+            raise UnsupportedSyntaxError(
+                f"`**{kwarg}` is used other than passed on with `f(**{kwarg})`.",
+                where(left[0]), fix="Name the keyword arguments the function reads.")
+        spec.kwonlyargs += [_at_def(ast.arg(k), tree) for k in extra]
+        spec.kw_defaults += [None] * len(extra)
+        spec.kwarg = None
+    return tree
+
+
+def _spread_keyword(kw: ast.keyword, kwarg: str, extra) -> list[ast.keyword]:
+    if kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == kwarg:
+        return [ast.keyword(k, _name(k, ast.Load())) for k in extra]
+    return [kw]
+
+
+def _at_def(node, tree):
+    node.lineno, node.col_offset = tree.lineno, 0
+    node.end_lineno, node.end_col_offset = tree.lineno, 0
+    return node
+
+
 def expand(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
     """Rewrite every comprehension, lambda and `with` in `tree` (and its nested defs)
     as the docstring says, in place."""
@@ -142,7 +184,7 @@ class _Expander:
         if isinstance(comp, ast.SetComp):
             raise UnsupportedSyntaxError("set comprehensions are not supported.",
                                          self.where(comp), fix="Build a list.")
-        if isinstance(comp, ast.DictComp) and ast.Dict not in syntax.HANDLED_EXPRS:
+        if isinstance(comp, ast.DictComp):   # `_d[k] = v` of a new key: not yet (see `dicts`)
             raise UnsupportedSyntaxError("dict comprehensions are not supported.",
                                          self.where(comp), fix="Build a list, or write a "
                                          "`for` loop assigning `d[k] = v`.")

@@ -45,28 +45,10 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     """The lowered form of the call `node`, given its lowered `args` and `keywords`:
     the atom naming an inlined callee's value, or a call (see the module docstring)."""
     ctx, scope = low.ctx, low.scope
-    if isinstance(node.func, ast.Subscript) and function_value(node.func, low) is not None:
-        called = function_value(node.func, low)     # `fs[0](x)`, `fs` a list of functions
-        if isinstance(called, ast.expr):
-            return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords),
-                                                 node), args, keywords, low)
-        callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},
-                         dict(scope.current))
-        return _inline(callee, args, keywords, node, low)
-    if isinstance(node.func, ast.Subscript):
-        raise UnsupportedSyntaxError(
-            f"calling `{ast.unparse(node.func)}` is not supported: only an item of a list of "
-            f"functions written in the code, at a constant index, can be called.",
-            scope.where(node), fix="Index with a number, or loop over the list "
-                                   "(`for f in fs:`), which is then written out.")
+    if isinstance(node.func, ast.Subscript):    # `fs[0](x)`, `fs` a list of functions
+        return _call_function_value(node, function_value(node.func, low), args, keywords, low)
     if isinstance(node.func, ast.Name) and node.func.id in scope.local_fns:
-        local = scope.local_fns[node.func.id]
-        if isinstance(local, ast.expr):         # a parameter bound to a function: call that
-            return inline_call(ast.copy_location(ast.Call(local, node.args, node.keywords),
-                                                 node), args, keywords, low)
-        callee = _Callee(local, local.name, copy.deepcopy(local), scope.where, {},
-                         dict(scope.current))
-        return _inline(callee, args, keywords, node, low)
+        return _call_function_value(node, scope.local_fns[node.func.id], args, keywords, low)
     fn = ctx.ns.value(node.func) if ctx.ns is not None else None
     if getattr(fn, "_astgrad", None) is not None:
         # A function an astgrad transform made: called, and differentiated through
@@ -99,6 +81,24 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             fix="Call functions by the name they are defined or imported as, or pass them to "
                 "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
     return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
+
+
+def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:
+    """A call of a name or list item bound to a function: a name for one (`np.tanh`), or
+    a nested `def` (inlined)."""
+    scope = low.scope
+    if called is None or isinstance(called, list):
+        raise UnsupportedSyntaxError(
+            f"calling `{ast.unparse(node.func)}` is not supported: only an item of a list of "
+            f"functions written in the code, at a constant index, can be called.",
+            scope.where(node), fix="Index with a number, or loop over the list "
+                                   "(`for f in fs:`), which is then written out.")
+    if isinstance(called, ast.expr):
+        return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords), node),
+                           args, keywords, low)
+    callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},
+                     dict(scope.current))
+    return _inline(callee, args, keywords, node, low)
 
 
 @dataclass

@@ -118,12 +118,6 @@ class _Normalizer:
         else:
             self.atom(value)
 
-    def _raise(self, stmt):
-        # Kept as written, in the forward sweep: it makes no value to differentiate.
-        parts = [None if e is None else self.scope.rename(copy.deepcopy(e))
-                 for e in (stmt.exc, stmt.cause)]
-        self.out.emit(ast.Raise(*parts))
-
     def _assert(self, stmt):
         msg = self.atom(stmt.msg) if stmt.msg is not None else None
         self.out.emit(ast.Assert(self.atom(stmt.test), msg))
@@ -274,7 +268,7 @@ _STATEMENTS = {
     ast.Continue: _Normalizer._jump, ast.Return: _Normalizer._return,
     ast.FunctionDef: _Normalizer._function_def, ast.Expr: _Normalizer._expr,
     ast.Assert: _Normalizer._assert, ast.Assign: _Normalizer._assign,
-    ast.Raise: _Normalizer._raise,
+    ast.Raise: lambda low, stmt: _raise(low, stmt),
     ast.If: _Normalizer._if, ast.For: _Normalizer._sugar, ast.While: _Normalizer._sugar,
     ast.AugAssign: _Normalizer._sugar,
 }
@@ -363,6 +357,13 @@ def _pop_without_index(call: ast.Call, where) -> None:
 def _is_pop(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == "pop" \
         and isinstance(call.func.value, ast.Name)
+
+
+def _raise(low: _Normalizer, stmt: ast.Raise) -> None:
+    # Kept as written, in the forward sweep: it makes no value to differentiate.
+    parts = [None if e is None else low.scope.rename(copy.deepcopy(e))
+             for e in (stmt.exc, stmt.cause)]
+    low.out.emit(ast.Raise(*parts))
 
 
 def _append(low: _Normalizer, call: ast.Call) -> None:
