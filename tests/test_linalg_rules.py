@@ -311,10 +311,43 @@ def test_lstsq_of_a_rank_deficient_matrix_is_refused():
         ag.grad(lstsq_solution)(A, np.ones(4))
 
 
-def test_variants_without_a_derivative_are_refused():
+def test_full_matrices_of_a_non_square_matrix_is_refused():
     with pytest.raises(NoRuleError, match="full_matrices=False"):
         ag.grad(lambda A: np.sum(np.linalg.svd(A)[0]))(TALL[0])
-    with pytest.raises(NoRuleError, match="hermitian=False"):
-        ag.grad(lambda A: np.sum(np.linalg.svd(A, hermitian=True)[1]))(SYMMETRIC[0])
-    with pytest.raises(NoRuleError, match="hermitian=False"):
-        ag.grad(lambda A: np.sum(np.linalg.pinv(A, hermitian=True)))(SYMMETRIC[0])
+    with pytest.raises(NoRuleError, match="full_matrices=False"):
+        ag.jvp(lambda A: np.sum(np.linalg.svd(A)[2]))(WIDE[0], WIDE[0])
+
+
+# ---- hermitian=True reads the lower triangle, as eigh does; rtol; svdvals -------------------
+def svd_hermitian(A):
+    U, s, Vt = np.linalg.svd(A, hermitian=True)
+    return np.sum((U * np.expand_dims(s, -2)) ** 2 * np.arange(np.shape(A)[-1])) + np.sum(s ** 3)
+
+
+def svd_hermitian_values(A):
+    return np.sum(np.linalg.svd(A, compute_uv=False, hermitian=True) ** 3)
+
+
+def pinv_hermitian(A):
+    return np.sum(np.sin(np.linalg.pinv(A, hermitian=True)))
+
+
+def pinv_rtol(A):
+    return np.sum(np.linalg.pinv(A, rtol=1e-12) ** 2)
+
+
+def svdvals(A):
+    return np.sum(np.exp(np.linalg.svdvals(A)))
+
+
+@pytest.mark.parametrize("A", SYMMETRIC[:2] + NOT_SYMMETRIC, ids=_ids(SYMMETRIC[:2] + NOT_SYMMETRIC))
+@pytest.mark.parametrize("f", [svd_hermitian, svd_hermitian_values, pinv_hermitian])
+def test_hermitian(f, A):
+    ag.check_grads(f, (A,), order=2, forward=True)
+
+
+@pytest.mark.parametrize("A", [SQUARE[1], TALL[1], WIDE[0], STACKS[2]],
+                         ids=_ids([SQUARE[1], TALL[1], WIDE[0], STACKS[2]]))
+@pytest.mark.parametrize("f", [pinv_rtol, svdvals])
+def test_pinv_rtol_and_svdvals(f, A):
+    ag.check_grads(f, (A,), order=2, forward=True)

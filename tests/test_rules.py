@@ -445,6 +445,8 @@ CASES = [
     case(np.linalg.eigvalsh, lambda S: np.linalg.eigvalsh(S), S),
     case(np.linalg.qr, lambda A: np.linalg.qr(A)[1], A),
     case(np.linalg.pinv, lambda A: np.linalg.pinv(A), A),
+    *([case(np.linalg.svdvals, lambda A: np.linalg.svdvals(A), A)]
+      if hasattr(np.linalg, "svdvals") else []),
     case(np.linalg.lstsq, lambda S, v3: np.linalg.lstsq(S, v3)[0], S, v3),
     case(np.linalg.matrix_power, lambda S: np.linalg.matrix_power(S, 3), S),
     case(np.linalg.matrix_power, lambda S: np.linalg.matrix_power(S, -2), S),

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import lattice
 from ..registry import defjvp, defnondiff, defvjp
+from ..template import rule_helper
 from ... import runtime as rt
 
 defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient)
@@ -25,26 +26,37 @@ def _factors(k, s):
 # ---- singular value decomposition -----------------------------------------------------
 # compute_uv=False gives `s` alone, whose adjoint U diag(g) V^T needs no distinct values.
 # full_matrices=True gives a non-square matrix extra singular vectors, with no derivative.
+# hermitian=True decomposes the symmetric matrix of `a`'s lower triangle (through eigh).
+@rule_helper
+def _full_refused():
+    return rt.unsupported("np.linalg.svd of a non-square matrix with full_matrices=True (its "
+                          "extra singular vectors have no derivative); pass full_matrices=False")
+
+
+@rule_helper
+def _svd_adjoint(g, ans, a, compute_uv):
+    return (rt.svd_adjoint(g[0], g[1], g[2], ans[0], ans[1], ans[2]) if compute_uv else
+            rt.singular_values_adjoint(g, a))
+
+
+@rule_helper
+def _svd_tangent(t, ans, a, compute_uv):
+    return (rt.svd_tangent(t, ans[0], ans[1], ans[2]) if compute_uv else
+            rt.singular_values_tangent(t, a))
+
+
 def svd_a(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    return (rt.unsupported("np.linalg.svd with hermitian=True; pass hermitian=False")
-            if hermitian else
-            rt.singular_values_adjoint(g, a) if not compute_uv else
-            rt.unsupported("np.linalg.svd of a non-square matrix with full_matrices=True "
-                           "(its extra singular vectors have no derivative); pass "
-                           "full_matrices=False")
-            if full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
-            rt.svd_adjoint(g[0], g[1], g[2], ans[0], ans[1], ans[2]))
+    return (_full_refused()
+            if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
+            rt.to_triangle(_svd_adjoint(g, ans, rt.from_triangle(a, "L"), compute_uv), "L")
+            if hermitian else _svd_adjoint(g, ans, a, compute_uv))
 
 
 def svd_t(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    return (rt.unsupported("np.linalg.svd with hermitian=True; pass hermitian=False")
-            if hermitian else
-            rt.singular_values_tangent(t, a) if not compute_uv else
-            rt.unsupported("np.linalg.svd of a non-square matrix with full_matrices=True "
-                           "(its extra singular vectors have no derivative); pass "
-                           "full_matrices=False")
-            if full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
-            rt.svd_tangent(t, ans[0], ans[1], ans[2]))
+    return (_full_refused()
+            if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
+            _svd_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"), compute_uv)
+            if hermitian else _svd_tangent(t, ans, a, compute_uv))
 
 
 defvjp(np.linalg.svd, svd_a, kind=_factors)
@@ -80,14 +92,18 @@ defvjp(np.linalg.qr, qr_a, kind=_factors)
 defjvp(np.linalg.qr, qr_t)
 
 # ---- pinv and lstsq, where the matrix has full rank ------------------------------------
+# (`rtol` is NumPy's newer name for `rcond`; either sets where the rank is judged.)
+# hermitian=True: the pseudo-inverse of the symmetric matrix of `a`'s lower triangle
 defvjp(np.linalg.pinv,
-       lambda g, ans, a, rcond=None, hermitian=False:
-       rt.unsupported("np.linalg.pinv with hermitian=True; pass hermitian=False")
-       if hermitian else rt.pinv_adjoint(g, ans, a, rcond))
+       lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
+       rt.to_triangle(rt.pinv_adjoint(g, ans, rt.from_triangle(a, "L"),
+                                      rtol if rcond is None else rcond), "L") if hermitian
+       else rt.pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
 defjvp(np.linalg.pinv,
-       lambda t, ans, a, rcond=None, hermitian=False:
-       rt.unsupported("np.linalg.pinv with hermitian=True; pass hermitian=False")
-       if hermitian else rt.pinv_tangent(t, ans, a, rcond))
+       lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
+       rt.pinv_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"),
+                       rtol if rcond is None else rcond) if hermitian
+       else rt.pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
 defvjp(np.linalg.lstsq,
        lambda g, ans, a, b, rcond=None:
        rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
@@ -96,3 +112,10 @@ defvjp(np.linalg.lstsq,
 defjvp(np.linalg.lstsq,
        lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
        lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
+
+# ---- svdvals (NumPy 2): the singular values, as svd(x, compute_uv=False) -------------------
+if hasattr(np.linalg, "svdvals"):
+    defvjp(np.linalg.svdvals, lambda g, ans, x: rt.singular_values_adjoint(g, x),
+           kind=lambda k, s: lattice.broadcast(k["x"], floating=True).with_ndim(
+               None if k["x"].ndim is None else k["x"].ndim - 1))
+    defjvp(np.linalg.svdvals, lambda t, ans, x: rt.singular_values_tangent(t, x))
