@@ -50,6 +50,15 @@ def _basis(shape: tuple, dtype=np.float64):
         yield e.reshape(shape)
 
 
+def _not_a_container(x, what: str):
+    """`x`, unless it is a container of parameters: no one matrix is its Jacobian."""
+    if isinstance(x, (list, tuple, dict)):
+        raise WrtError(f"ag.{what} of a {type(x).__name__} of parameters is not one matrix.",
+                       fix=f"Use ag.hvp / ag.jvp / ag.vjp, which take containers, or take the "
+                           f"{what} with respect to one array of it.")
+    return x
+
+
 def hvp(f: Callable, wrt=0) -> Callable:
     """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
     the forward-mode derivative of the generated gradient along `v`.

@@ -166,3 +166,77 @@ def test_the_generated_code_reads_the_container_by_key():
     text = ag.source(df)
     assert "params['W']" in text and "bparams['W']" in text
     assert "rt.tree_like(bparams, params)" in text
+
+
+# ---- dicts written in the function, dict outputs ---------------------------------------------
+def dict_literal(W, b, x):
+    d = {"a": W @ x, "b": b}
+    return np.sum(d["a"] * d["b"])
+
+
+def dict_items_loop(W, b, x):
+    d = {"a": W, "b": b}
+    s = 0.0
+    for k, v in d.items():
+        s = s + np.sum(v ** 2) * len(k)
+    return s
+
+
+def dict_values_sum(params, x):
+    return sum(np.sum(v * v) for v in params.values()) + np.sum(params["W"] @ x)
+
+
+def dict_written(W, x):
+    d = {}
+    d["w"] = W * 2.0
+    return np.sum(d["w"] @ x)
+
+
+def dict_output(W, b, x):
+    return {"y": np.tanh(W @ x), "z": np.sum(b ** 2)}
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (dict_literal, (W, B[:3], X), (0, 1)),
+    (dict_items_loop, (W, B, X), (0, 1)),
+    (dict_written, (W, X), 0),
+    (dict_output, (W, B, X), (0, 1)),
+])
+def test_dicts_in_the_function_all_orders(f, args, wrt):
+    ag.check_grads(f, args, wrt=wrt, order=2)
+
+
+def test_dict_values_of_an_argument():
+    params = {"W": W, "b": B}
+    ag.check_grads(dict_values_sum, (params, X), order=2)
+    g = ag.grad(dict_values_sum)(params, X)
+    np.testing.assert_allclose(g["b"], 2 * B)
+    np.testing.assert_allclose(g["W"], 2 * W + np.outer(np.ones(3), X))
+
+
+def test_a_dict_literal_reads_as_written():
+    df = ag.grad(dict_literal)
+    df(W, B, X)
+    text = ag.source(df)
+    assert "rt.dict_of(('a', 'b'), [W @ x, b])" in text and "bd['a']" in text
+
+
+def test_a_dict_output_takes_a_dict_seed():
+    value, pullback = ag.vjp(dict_output, wrt=(0, 1))(W, B, X)
+    assert list(value) == ["y", "z"]
+    gW, gb = pullback({"y": np.ones(3), "z": 2.0})
+    np.testing.assert_allclose(gb, 4 * B)
+    np.testing.assert_allclose(gW, np.outer(1 - np.tanh(W @ X) ** 2, X))
+    with pytest.raises(errors.SeedShapeError, match="keys"):
+        pullback({"y": np.ones(3)})
+    with pytest.raises(errors.NonScalarOutputError, match="dict"):
+        ag.grad(dict_output)(W, B, X)
+    _, t = ag.jvp(dict_output)(W, B, X, np.ones_like(W))
+    np.testing.assert_allclose(t["y"], (1 - np.tanh(W @ X) ** 2) * np.sum(X))
+
+
+def test_a_dict_comprehension_is_refused_for_now():
+    def f(params):
+        return np.sum({k: v * 2.0 for k, v in params.items()}["W"])
+    with pytest.raises(errors.UnsupportedSyntaxError, match="dict comprehensions"):
+        ag.grad(f)({"W": W})

@@ -19,7 +19,8 @@ from . import spectral
 from .spectral import *  # noqa: F401,F403  (the decompositions' adjoints)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
-from .trees import check_tree, tree_adjoint, tree_like
+from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
+                    items_of, keys_of, tree_adjoint, tree_like, values_of)
 from ..errors import NoRuleError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
@@ -30,7 +31,9 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            "unstack_like", "restack_like", "einsum_adjoints", "tensordot_adjoint", "kron_adjoint",
            "singular_outer", "einsum_tangent",
            # containers of parameters (trees.py), builtins and methods (methods.py)
-           "tree_like", "tree_adjoint", "check_tree", "item", "item_adjoint", "astype",
+           "tree_like", "tree_adjoint", "check_tree", "dict_of", "dict_values", "values_of",
+           "keys_of", "items_of", "dict_like", "items_adjoint", "items_like", "item",
+           "item_adjoint", "astype",
            "cast_like", "sum_adjoint", "sum_of", "stop_gradient", "check_size_one"]
 __all__ += spectral.__all__
 __all__ += numpy_more.__all__
@@ -94,7 +97,7 @@ def unsupported(what):
 
 def check_scalar(value, where):
     """Refuse, at run time, a `grad` whose function returned a non-scalar."""
-    if np.ndim(value) != 0 or isinstance(value, (tuple, list)):
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
         raise NonScalarOutputError(
             f"`grad` needs a function that returns a scalar; this one returned "
             f"{_describe(value)}.", where,
@@ -107,6 +110,8 @@ def check_seed(seed, value, where):
     is a list or tuple of seeds, one per element, each checked against its element."""
     if type(seed) is float and seed == 0.0:
         return
+    if isinstance(value, dict):                  # a dict output: a dict of seeds
+        return check_tree(seed, value, where)
     if isinstance(value, (list, tuple)):
         if not isinstance(seed, (list, tuple)) or len(seed) != len(value):
             raise SeedShapeError(
@@ -222,6 +227,8 @@ def zeros_like(x):
 
 
 def _describe(value):
+    if isinstance(value, dict):
+        return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
     return f"an array of shape {np.shape(value)}"

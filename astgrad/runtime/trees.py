@@ -19,12 +19,13 @@ def is_tree(x) -> bool:
 
 
 def is_float_leaf(x) -> bool:
+    """A leaf with a gradient: a float or complex number, or an array of them."""
     if isinstance(x, (bool, int, str)) or x is None:
         return False
-    if isinstance(x, float):
+    if isinstance(x, (float, complex)):
         return True
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and np.dtype(dtype).kind == "f"
+    return dtype is not None and np.dtype(dtype).kind in "fc"
 
 
 def tree_like(g, x):
@@ -39,8 +40,8 @@ def tree_like(g, x):
         return type(x)(*items) if hasattr(type(x), "_fields") else tuple(items)
     if not is_float_leaf(x):
         return None
-    if isinstance(x, float):
-        return float(g)
+    if isinstance(x, (float, complex)):
+        return float(g) if isinstance(x, float) else complex(g)
     if np.shape(g) == np.shape(x):
         return g
     return np.zeros_like(x) + g
@@ -89,3 +90,52 @@ def _describe(value) -> str:
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
     return f"an array of shape {np.shape(value)}"
+
+
+# ---- dicts written in the function: `{"a": x, "b": y}`, `d.items()`, `d.values()` -----------
+def dict_of(keys, values) -> dict:
+    """`{keys[0]: values[0], ...}`: a dict literal, its values a list (so their adjoints are)."""
+    return dict(zip(keys, values))
+
+
+def dict_values(g, keys) -> list:
+    """The adjoint of `dict_of`'s values: the adjoint dict's entries, in `keys`' order."""
+    if type(g) is float and g == 0.0:
+        return [0.0] * len(keys)
+    return [g[k] for k in keys]
+
+
+def values_of(d) -> list:
+    """`list(d.values())`."""
+    return list(d.values())
+
+
+def keys_of(d) -> list:
+    """`list(d)`: `d.keys()`."""
+    return list(d)
+
+
+def items_of(d) -> list:
+    """`list(d.items())`, each item a `(key, value)` tuple."""
+    return list(d.items())
+
+
+def dict_like(parts, d) -> dict:
+    """The adjoint of `values_of(d)`: the values' adjoints under `d`'s keys."""
+    if type(parts) is float and parts == 0.0:
+        return {k: 0.0 for k in d}
+    return dict(zip(d, parts))
+
+
+def items_adjoint(parts, d) -> dict:
+    """The adjoint of `items_of(d)`: each `(key, value)` item's value adjoint, by key."""
+    if type(parts) is float and parts == 0.0:
+        return {k: 0.0 for k in d}
+    return {k: 0.0 if type(p) is float and p == 0.0 else p[1] for k, p in zip(d, parts)}
+
+
+def items_like(g, d) -> list:
+    """The adjoint of `items_adjoint`: `[0.0, g[k]]` per key of `d` (keys carry none)."""
+    if type(g) is float and g == 0.0:
+        return [0.0] * len(d)
+    return [[0.0, g[k]] for k in d]

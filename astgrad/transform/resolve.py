@@ -20,11 +20,14 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from . import imports, registry
+from . import dicts, imports, registry
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 from .opaque import is_library_function
 from .scope import MISSING, UserScope, local_names, resolve_names, user_method
+
+# Syntax this pass rewrites, so no later pass sees it (see `imports` and `dicts`).
+LOWERED = (ast.Import, ast.ImportFrom, ast.Dict)
 
 # What a name denotes is `scope`'s business; the passes know it from here.
 __all__ = ["resolve", "Namespace", "UserScope", "MISSING", "local_names"]
@@ -134,6 +137,7 @@ def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None
         _check_callee(obj, node, where, ns.opaque)
 
     resolve_names(tree, scope, ns, locals_, where, check_callee if check else None)
+    dicts.lower(tree, ns, where)               # `{"a": x}`: rt.dict_of(("a",), [x])
     return tree, ns
 
 

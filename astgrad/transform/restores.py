@@ -24,6 +24,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .build import assign, load, parameters, reads
+from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
 
@@ -144,8 +145,14 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     once = _assigned_once(sweeps.function) - nested
     lists = {n for n in restored if n in sweeps.sequences or _kind(n, sweeps).dtype == "O"}
     first, last = [], []
+    dicts = dict_names(sweeps.function.body)
     for name in (n for n in restored if n in once):
         kept = namer.fresh(f"{name}_kept")
+        if name in dicts:                  # a dict: copied, and its items put back
+            first.append(assign(kept, ast.Call(ast.Name("dict", ast.Load()), [load(name)], [])))
+            last.append(ast.Expr(ast.Call(ast.Attribute(load(name), "update", ast.Load()),
+                                          [load(kept)], [])))
+            continue
         first.append(assign(kept, _copied(load(name), name, lists, sweeps)))
         whole = ast.Constant(Ellipsis) if _kind(name, sweeps).ndim is not None \
             and name not in lists else ast.Slice(None, None, None)

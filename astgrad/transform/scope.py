@@ -37,7 +37,8 @@ _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
 _ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 # Methods spelled as another call, with how many arguments they take.
 _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
-                "flatten": (np.ravel, 0)}
+                "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
+                "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
 
 def _is_user_object(obj) -> bool:

@@ -30,12 +30,13 @@ OPAQUE_EXPRS = (ast.JoinedStr, ast.FormattedValue)
 HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp,
                  ast.Call, ast.Tuple, ast.List, ast.Attribute, ast.Subscript, ast.Slice,
                  ast.IfExp, *OPAQUE_EXPRS,
-                 ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda)   # see `hoist`
+                 ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda,   # see `hoist`
+                 ast.Dict)                                                   # see `dicts`
 
 REFUSED_EXPRS = {
     ast.SetComp: "set comprehensions", ast.Await: "`await`",
     ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
-    ast.Starred: "`*` unpacking", ast.Set: "set literals", ast.Dict: "dict literals",
+    ast.Starred: "`*` unpacking", ast.Set: "set literals",
 }
 
 

@@ -1,0 +1,57 @@
+"""Dict literals inside the function (part of the resolve pass): `{"a": x, "b": y}`
+becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
+adjoints and tangents follow them as a list's do; the dict itself is then read
+and differentiated like a dict argument (`d["a"]`, `bd["a"]`)."""
+from __future__ import annotations
+
+import ast
+
+from .. import runtime
+from ..errors import UnsupportedSyntaxError
+
+
+def lower(tree: ast.FunctionDef, ns, where) -> None:
+    """Rewrite every dict literal of `tree` in place."""
+    _Literals(ns, where).visit(tree)
+
+
+class _Literals(ast.NodeTransformer):
+    def __init__(self, ns, where):
+        self.ns, self.where = ns, where
+
+    def visit_Dict(self, node: ast.Dict):
+        self.generic_visit(node)
+        if any(k is None for k in node.keys):
+            raise UnsupportedSyntaxError("`**` inside a dict literal is not supported.",
+                                         self.where(node), fix="Write each key out.")
+        call = ast.Call(self.ns.ref(runtime.dict_of),
+                        [ast.Tuple(node.keys, ast.Load()), ast.List(node.values, ast.Load())],
+                        [])
+        return ast.copy_location(call, node)
+
+
+# The runtime helpers that return a dict, and those that return one when their first
+# argument is one (an adjoint made or updated from a dict's).
+_MAKE_DICT = ("rt.dict_of", "rt.dict_like", "rt.items_adjoint")
+_KEEP_DICT = ("rt.zeros_like", "rt.add_each")
+
+
+def dict_names(body: list) -> set[str]:
+    """Names of a normalized function that hold dicts made in it (a literal, or the
+    adjoint of one): the saving pass copies and puts back their items as a dict's."""
+    out: set[str] = set()
+    grown = True
+    while grown:
+        grown = False
+        for node in (n for s in body for n in ast.walk(s)):
+            if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name) \
+                    or node.targets[0].id in out:
+                continue
+            value = node.value
+            func = ast.unparse(value.func) if isinstance(value, ast.Call) else None
+            if func in _MAKE_DICT or func in _KEEP_DICT and value.args \
+                    and isinstance(value.args[0], ast.Name) and value.args[0].id in out \
+                    or isinstance(value, ast.Name) and value.id in out:
+                out.add(node.targets[0].id)
+                grown = True
+    return out
