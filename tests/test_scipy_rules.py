@@ -15,6 +15,7 @@ import scipy  # noqa: E402
 import scipy.special  # noqa: E402
 from scipy import special, stats  # noqa: E402
 from scipy.special import expit, gammaln, logsumexp, xlogy  # noqa: E402
+from scipy.stats import norm  # noqa: E402
 
 import astgrad as ag  # noqa: E402
 from astgrad.errors import NoRuleError  # noqa: E402
@@ -222,6 +223,15 @@ def test_every_way_of_naming_a_function_and_the_generated_code():
     body = [line for line in code.split("def ")[1].splitlines()[1:]
             if not line.strip().startswith("#")]
     assert body and not any("scipy.special" in line for line in body)
+
+
+def _imported_distribution(z, s):
+    return np.sum(norm.logpdf(z, scale=s) + stats.t.logpdf(z, df=s + 2.0))
+
+
+def test_a_distribution_imported_by_name():
+    ag.check_grads(_imported_distribution, (x, 1.4), wrt=(0, 1), order=2)
+    assert "stats.norm.logpdf(z, scale=s)" in ag.source(ag.grad(_imported_distribution))
 
 
 def _frozen(z):

@@ -273,6 +273,10 @@ def canonical_name(fn) -> str:
         for attr in (getattr(fn, "__name__", None),):
             if attr and getattr(module, attr, None) is fn:
                 return f"{prefix}.{attr}"
+    if isinstance(fn, types.MethodType):           # stats.norm.ppf: where its object is public
+        owner = _public_name(fn.__self__)
+        if owner:
+            return f"{owner}.{fn.__name__}"
     module = getattr(fn, "__module__", None) or ""
     if module == "astgrad.runtime" or module.startswith("astgrad.runtime."):
         return f"rt.{fn.__name__}"
@@ -286,6 +290,18 @@ def canonical_name(fn) -> str:
         if value is fn and not attr.startswith("_"):
             return f"np.{attr}"
     return getattr(fn, "__name__", "fn")
+
+
+def _public_name(obj) -> str | None:
+    """`scipy.stats.norm` for the object scipy.stats calls `norm`: the first package on the
+    way to the module of its class that holds it under a public name."""
+    parts = getattr(type(obj), "__module__", "").split(".")
+    for i in range(1, len(parts) + 1):
+        module = sys.modules.get(".".join(parts[:i]))
+        for attr, value in vars(module).items() if module is not None else ():
+            if value is obj and not attr.startswith("_"):
+                return f"{module.__name__}.{attr}"
+    return None
 
 
 # ---- a rule's parameters against the function's ------------------------------------------------
