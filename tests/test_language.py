@@ -77,6 +77,26 @@ def test_comprehension_values():
     np.testing.assert_allclose(g, np.sum(X) + X)
 
 
+def dict_comprehension(params):
+    scaled = {k: v * 2.0 for k, v in params.items()}
+    return np.sum(scaled["W"] ** 2) + scaled["b"] * 3.0
+
+
+def dict_comprehension_filtered(x):
+    d = {k: x * i for i, k in enumerate(["a", "b", "c"]) if k != "c"}
+    return np.sum(d["a"] + d["b"] ** 2) + len(d)
+
+
+def test_dict_comprehensions():
+    params = {"W": np.array([0.3, 0.5]), "b": 0.7}
+    g = ag.grad(dict_comprehension)(params)
+    np.testing.assert_allclose(g["W"], 8 * params["W"])
+    assert g["b"] == pytest.approx(6.0)
+    ag.check_grads(dict_comprehension, (params,), order=2)
+    np.testing.assert_allclose(ag.grad(dict_comprehension_filtered)(X), 2 * X)
+    ag.check_grads(dict_comprehension_filtered, (X,), order=2)
+
+
 def set_comprehension(x):
     return np.sum(np.array(sorted({v for v in x})))
 

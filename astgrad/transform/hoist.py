@@ -184,39 +184,46 @@ class _Expander:
         if isinstance(comp, ast.SetComp):
             raise UnsupportedSyntaxError("set comprehensions are not supported.",
                                          self.where(comp), fix="Build a list.")
-        if isinstance(comp, ast.DictComp):   # `_d[k] = v` of a new key: not yet (see `dicts`)
-            raise UnsupportedSyntaxError("dict comprehensions are not supported.",
-                                         self.where(comp), fix="Build a list, or write a "
-                                         "`for` loop assigning `d[k] = v`.")
         if any(g.is_async for g in comp.generators):
             raise UnsupportedSyntaxError("`async for` in a comprehension is not supported.",
                                          self.where(comp))
         _rename_targets(comp, self.variable)
-        result = into or self.fresh("_total" if summed else "_items")
-        start = ast.Constant(0) if summed else \
-            ast.Dict([], []) if isinstance(comp, ast.DictComp) else ast.List([], ast.Load())
-        before.append(_at(ast.Assign([_name(result, ast.Store())], start), stmt))
-        before.append(self._clauses(comp, comp.generators, result, summed, stmt))
+        if isinstance(comp, ast.DictComp):
+            # Keys and values in two lists, then the dict of them (see `dicts`).
+            lists = (self.fresh("_keys"), self.fresh("_values"))
+            collect = [_append(lists[0], comp.key), _append(lists[1], comp.value)]
+        else:
+            lists = (into or self.fresh("_total" if summed else "_items"),)
+            collect = [_running_sum(lists[0], comp.elt) if summed else
+                       _append(lists[0], comp.elt)]
+        for name in lists:
+            start = ast.Constant(0) if summed else ast.List([], ast.Load())
+            before.append(_at(ast.Assign([_name(name, ast.Store())], start), stmt))
+        before.append(self._clauses(comp.generators, [_at(s, stmt) for s in collect], stmt))
+        if not isinstance(comp, ast.DictComp):
+            return _name(lists[0], ast.Load())
+        made = ast.Call(_name("dict", ast.Load()), [_name(n, ast.Load()) for n in lists], [])
+        made.astgrad_dict_of = True             # resolved as `rt.dict_of` (see `scope`)
+        result = into or self.fresh("_dict")
+        before.append(_at(ast.Assign([_name(result, ast.Store())], made), stmt))
         return _name(result, ast.Load())
 
-    def _clauses(self, comp, generators, result: str, summed: bool, stmt) -> ast.stmt:
+    def _clauses(self, generators, body: list[ast.stmt], stmt) -> ast.stmt:
         first, *rest = generators
-        if rest:
-            inner = self._clauses(comp, rest, result, summed, stmt)
-        else:
-            inner = _at(_collect(comp, result, summed), stmt)
+        inner = [self._clauses(rest, body, stmt)] if rest else body
         for test in reversed(first.ifs):
-            inner = _at(ast.If(test, [inner], []), stmt)
-        return _at(ast.For(first.target, first.iter, [inner], []), stmt)
+            inner = [_at(ast.If(test, inner, []), stmt)]
+        return _at(ast.For(first.target, first.iter, inner, []), stmt)
 
 
-def _collect(comp, result: str, summed: bool) -> ast.stmt:
-    load = _name(result, ast.Load())
-    if summed:
-        return ast.Assign([_name(result, ast.Store())], ast.BinOp(load, ast.Add(), comp.elt))
-    if isinstance(comp, ast.DictComp):
-        return ast.Assign([ast.Subscript(load, comp.key, ast.Store())], comp.value)
-    return ast.Expr(ast.Call(ast.Attribute(load, "append", ast.Load()), [comp.elt], []))
+def _running_sum(name: str, value: ast.expr) -> ast.stmt:
+    return ast.Assign([_name(name, ast.Store())],
+                      ast.BinOp(_name(name, ast.Load()), ast.Add(), value))
+
+
+def _append(name: str, value: ast.expr) -> ast.stmt:
+    return ast.Expr(ast.Call(ast.Attribute(_name(name, ast.Load()), "append", ast.Load()),
+                             [value], []))
 
 
 def _built_in_place(stmt: ast.stmt) -> str | None:

@@ -188,6 +188,10 @@ class _Resolver(ast.NodeTransformer):
             self.check_callee = check
 
     def visit_Call(self, node):
+        if getattr(node, "astgrad_dict_of", False):     # a dict comprehension's (`hoist`)
+            node.args = [self.visit(a) for a in node.args]
+            node.func = ast.copy_location(self.ns.ref(runtime.dict_of), node.func)
+            return node
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         func = node.func
