@@ -59,6 +59,16 @@ def _not_a_container(x, what: str):
     return x
 
 
+def _real_argument(x, what: str) -> None:
+    """A complex argument has no n-by-n Jacobian or Hessian (unless the function is
+    holomorphic, which cannot be told from its values): refused."""
+    if np.iscomplexobj(x):
+        raise WrtError(f"ag.{what} of a complex argument is not defined: a function of "
+                       f"complex z is one of its real and imaginary parts, whose {what} is "
+                       f"twice the size.", fix="Differentiate f(x + 1j * y) with respect to "
+                       "the real x and y, or use ag.jvp / ag.vjp (see docs/complex.md).")
+
+
 def hvp(f: Callable, wrt=0) -> Callable:
     """`hvp(f, wrt=0)`: `(*args, v) -> H @ v` for scalar `f`, without forming `H`:
     the forward-mode derivative of the generated gradient along `v`.
@@ -92,6 +102,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
         def hessian_fn(*args, **kwargs):
             values = _values(fn, args, kwargs)
             x = _not_a_container(values[position], "hessian")
+            _real_argument(x, "hessian")
             if not isinstance(x, np.ndarray):
                 return _along(inner, values, args, kwargs, 1.0)
             done = jvp_columns(inner._astgrad.lookup(*values), values, position)
@@ -123,6 +134,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
         def jacobian_fn(*args, **kwargs):
             values = _values(fn, args, kwargs)
             x = _not_a_container(values[position], "jacobian")
+            _real_argument(x, "jacobian")
             value, pullback = backward(*args, **kwargs)
             if isinstance(value, tuple):
                 raise AstgradError("ag.jacobian needs a function with one output, not a "

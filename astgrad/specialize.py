@@ -22,7 +22,7 @@ from .arraylike import is_array_like, kind_of, running
 from .transform.kinds import Kind
 from .transform.request import Request
 
-_DIFFERENTIABLE = ("f",)
+_DIFFERENTIABLE = ("f", "c")   # floats, and complex numbers (see docs/complex.md)
 _wrappers: dict[int, Callable] = {}
 
 
@@ -371,8 +371,5 @@ def _check_differentiable(fn, name, kind: Kind, value, transform=None) -> None:
         raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`: it is "
                        f"{'an integer' if kind.dtype != 'b' else 'a boolean'}{example}.",
                        fix="Pass a floating-point value.")
-    if kind.dtype == "c":
-        raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to complex `{name}`: "
-                       f"complex derivatives are not supported.")
     raise WrtError(f"cannot differentiate `{_name(fn)}` with respect to `{name}`, a "
                    f"{type(value).__name__}: only floats and float arrays have gradients.")

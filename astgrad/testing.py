@@ -27,19 +27,21 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     positions = [list(transform._astgrad.signature.parameters).index(n) for n in names]
     value, pullback = transform(*args)
     v = _like(value, rng)
+    if _is_scalar(value):
+        v = float(np.real(v))       # a scalar's seed scales grad's seed 1: a real number
     grads = pullback(v)
     if _is_scalar(value):
         _agree_with_grad(f, args, wrt_tuple, v, grads, names)
     for name, pos, g in zip(names, positions, grads):
         for label, x, gx, moved in _targets(name, args, pos, g):
             _check_type(label, x, gx)
-            for index in _indices(np.shape(x), rng):
-                numeric = _central(f, moved, x, index, v)
-                analytic = float(np.asarray(gx)[index])
+            for index, d in _points(x, rng):
+                numeric = _central(f, moved, x, index, v, d)
+                analytic = float(np.real(np.asarray(gx)[index] * d))
                 if not abs(analytic - numeric) <= atol + rtol * max(abs(analytic),
                                                                     abs(numeric)):
                     raise AssertionError(
-                        f"d/d{label}{[int(i) for i in index] if index else ''} of "
+                        f"d/d{label}{[int(i) for i in index] if index else ''}{_part(d)} of "
                         f"{getattr(f, '__name__', f)}: astgrad gives {analytic!r}, finite "
                         f"differences give {numeric!r} (difference "
                         f"{abs(analytic - numeric):.3g}).")
@@ -115,8 +117,7 @@ def _moved_by(x, t, u):
         values = [_moved_by(a, t, b) if pytree.is_float_leaf(a) else a
                   for a, b in zip(pytree.leaves(x), pytree.leaves(u))]
         return pytree.unflatten(x, values)
-    return np.asarray(x, dtype=np.float64) + t * u if isinstance(x, np.ndarray) \
-        else float(x) + t * u
+    return _inexact(x) + t * u
 
 
 def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
@@ -148,7 +149,7 @@ def _minus(a, b, h):
         return tuple(_minus(a[k], b[k], h) for k in a)
     if isinstance(a, (tuple, list)):
         return tuple(_minus(x, y, h) for x, y in zip(a, b))
-    return (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) / h
+    return (_inexact(np.asarray(a)) - _inexact(np.asarray(b))) / h
 
 
 def _combine(half, full):
@@ -171,11 +172,11 @@ def _pairs(analytic, numeric, prefix=()):
         for i, (a, n) in enumerate(zip(analytic, numeric)):
             yield from _pairs(a, n, prefix + (i,))
         return
-    a, n = np.asarray(analytic, dtype=np.float64), np.asarray(numeric)
+    a, n = _inexact(np.asarray(analytic)), np.asarray(numeric)
     if a.shape != n.shape:
         raise AssertionError(f"the jvp has shape {a.shape}, the output {n.shape}.")
     for index in np.ndindex(n.shape):
-        yield prefix + tuple(int(i) for i in index), float(a[index]), float(n[index])
+        yield prefix + tuple(int(i) for i in index), a[index].item(), n[index].item()
 
 
 def _is_scalar(value) -> bool:
@@ -225,6 +226,8 @@ def _like(value, rng):
     if pytree.is_tree(value):          # a container's seed or tangent: a container
         return pytree.map_leaves(lambda v: _like(v, rng) if pytree.is_float_leaf(v)
                                  else 0.0, value)      # a constant leaf's is 0.0
+    if np.iscomplexobj(value):         # a complex one: random in both parts
+        return _like(np.real(value), rng) + 1j * _like(np.real(value), rng)
     if np.ndim(value) == 0:
         return float(rng.uniform(0.5, 1.5))
     return rng.uniform(0.5, 1.5, size=np.shape(value))
@@ -236,6 +239,10 @@ def _check_type(name, x, g):
             raise AssertionError(f"the gradient of array `{name}` is a {type(g).__name__}.")
     elif isinstance(x, float) and not isinstance(g, float):
         raise AssertionError(f"the gradient of float `{name}` is a {type(g).__name__}.")
+    elif isinstance(x, complex) and not isinstance(g, complex):
+        raise AssertionError(f"the gradient of complex `{name}` is a {type(g).__name__}.")
+    if np.iscomplexobj(x) and not np.iscomplexobj(g):
+        raise AssertionError(f"the gradient of complex `{name}` is real ({np.asarray(g).dtype}).")
     if np.shape(g) != np.shape(x):
         raise AssertionError(f"the gradient of `{name}` has shape {np.shape(g)}, "
                              f"not {np.shape(x)}.")
@@ -247,15 +254,34 @@ def _indices(shape, rng, most=64):
     return [np.unravel_index(i, shape) if shape else () for i in flat]
 
 
-def _central(f, moved, x, index, v):
-    scale = max(1.0, abs(float(np.asarray(x)[index])))
+def _points(x, rng):
+    """`(index, direction)` to check: each index along 1, and along 1j for a complex `x`."""
+    directions = (1.0, 1j) if np.iscomplexobj(x) else (1.0,)
+    return [(i, d) for i in _indices(np.shape(x), rng) for d in directions]
+
+
+def _part(d) -> str:
+    return " (imaginary direction)" if d == 1j else ""
+
+
+def _inexact(x):
+    """`x` as float64 (complex128 if complex): a copy for an array, a number otherwise."""
+    if isinstance(x, np.ndarray):
+        return np.array(x, dtype=np.result_type(x, np.float64))
+    return complex(x) if np.iscomplexobj(x) else float(x)
+
+
+def _central(f, moved, x, index, v, d=1.0):
+    """The derivative of `<v, f>` along `d` (1, or 1j for a complex `x`) at `x[index]`,
+    where `<v, out>` is `Re(sum(v * out))`."""
+    scale = max(1.0, abs(np.asarray(x)[index]))
 
     def phi(t):
         if isinstance(x, np.ndarray):
-            y = np.array(x, dtype=np.float64)
-            y[index] += t
+            y = _inexact(x)
+            y[index] += t * d
         else:
-            y = float(x) + t
+            y = _inexact(x) + t * d
         return _dot(v, f(*moved(y)))
 
     def diff(h):
@@ -270,4 +296,4 @@ def _dot(v, out):
         return sum(_dot(v[k], out[k]) for k in out)
     if isinstance(out, (tuple, list)):
         return sum(_dot(a, b) for a, b in zip(v, out))
-    return float(np.sum(np.asarray(v) * np.asarray(out, dtype=np.float64)))
+    return float(np.real(np.sum(np.asarray(v) * _inexact(np.asarray(out)))))

@@ -13,6 +13,7 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
+from .complexes import real_if_real
 from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)
 from . import spectral
@@ -38,6 +39,7 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
 __all__ += spectral.__all__
 __all__ += numpy_more.__all__
 
+__all__ += ["real_if_real"]          # complex numbers (complexes.py)
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""

@@ -19,6 +19,7 @@ from typing import Callable
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, resolve, restructure,
                reverse, saving, shell, source, syntax)
+from . import complexes
 from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
@@ -96,6 +97,7 @@ def _aliases(p: Program):
 
 def _activity(p: Program):
     p.activity = activity.analyze(p.tree, list(p.request.wrt), p.ns, p.src.where)
+    complexes.refuse_sign(p.tree, p.activity, p.kinds, p.ns, p.src.where)
     return "active: " + ", ".join(sorted(p.activity.active))
 
 

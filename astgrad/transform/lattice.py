@@ -81,7 +81,8 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False) -> 
     if py_result and all(k.py for k in kinds):
         return Kind(0, dtype, True)
     # Python numbers are weak: they do not widen a NumPy value's precision.
-    sizes = {k.itemsize for k in kinds if not k.py}
+    sizes = {k.itemsize * 2 if dtype == "c" != k.dtype and k.itemsize else k.itemsize
+             for k in kinds if not k.py}      # a float64 made complex is complex128
     itemsize = sizes.pop() if len(sizes) == 1 and dtype in ("f", "c") else None
     if any(k.ndim is None for k in kinds):
         return Kind(None, dtype, False, itemsize)

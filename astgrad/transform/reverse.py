@@ -33,6 +33,7 @@ from ..errors import InternalError, NonScalarOutputError
 from .activity import Activity
 from .build import assign, call, commented, is_add_at, is_append, is_method_call, load
 from .build import calls_user_function, located, parameters, reads
+from .complexes import real_part
 from .dispatch import rule_for
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
@@ -161,12 +162,12 @@ class _Reverse:
             return call(self.ns, "rt.tree_like", [b, load(param)])
         if param not in self.plan.names:
             if kind.py:
-                return ast.Constant(0.0)
+                return ast.Constant(0j if kind.dtype == "c" else 0.0)
             name = "np.zeros_like" if kind.ndim is not None else "rt.zeros_like"
             return call(self.ns, name, [load(param)])
         b = load(self.plan.names[param])
         if kind.py:
-            return call(self.ns, "float", [b])   # dropped by optimize where b is a float
+            return call(self.ns, "complex" if kind.dtype == "c" else "float", [b])  # folded
         if param in self.plan.zeroed and kind.ndim is None or kind.ndim == 0:
             # (a 0-d array's gradient is a 0-d array: NumPy gives a scalar for `x + x`)
             return call(self.ns, "rt.shaped_like", [b, load(param)])
@@ -174,7 +175,7 @@ class _Reverse:
             # met on the way does not make the gradient of a float32 array float64
             return call(self.ns, "np.asarray", [b, ast.Attribute(load(param), "dtype",
                                                                  ast.Load())])
-        return b
+        return ast.BinOp(b, ast.Add(), ast.Constant(0j)) if kind.dtype == "c" else b
 
     # -- an assignment to a name -----------------------------------------------------------
     def assign_name(self, stmt: ast.Assign, depth: int):
@@ -266,7 +267,7 @@ class _Reverse:
 
     def accumulate(self, stmt, slot, name: str, expr: ast.expr) -> ast.stmt:
         """`bx = expr` or `bx = bx + expr`, as the plan decided for this contribution."""
-        b = self.adjoint(name)
+        b, expr = self.adjoint(name), real_part(self, stmt, name, expr)   # real stays real
         if not self.plan.assigns(stmt, name, slot):
             expr = self.add(load(b), expr, name in self.plan.sequences)
         return assign(b, expr)

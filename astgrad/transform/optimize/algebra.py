@@ -133,5 +133,41 @@ def sum_of_number(node: ast.Call, facts: Facts) -> ast.expr | None:
     return None
 
 
+# -- complex numbers: conjugates and tests that a real kind decides ---------------------------
+_REAL = ("b", "i", "u", "f")
+
+
+def real_identity(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`np.conj(x)`, `np.real(x)` -> `x` for a real `x`; `complex(z)` -> `z` for a Python
+    complex `z`: the complex rules' pieces, gone from code for real values."""
+    if not _one_argument(node):
+        return None
+    fn, kind = facts.ns.value(node.func), facts.kind(node.args[0])
+    if fn in (np.conjugate, np.real) and kind.dtype in _REAL \
+            or fn is complex and kind.py and kind.dtype == "c":
+        return node.args[0]
+    return None
+
+
+def complex_test(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`np.isrealobj(x)` -> `True` (`np.iscomplexobj(x)` -> `False`) for a real `x`, and the
+    other way round for a complex one."""
+    fn = facts.ns.value(node.func) if _one_argument(node) else None
+    if fn is np.isrealobj or fn is np.iscomplexobj:
+        dtype = facts.kind(node.args[0]).dtype
+        if dtype == "c" or dtype in _REAL:
+            return ast.Constant((dtype == "c") == (fn is np.iscomplexobj))
+    return None
+
+
+def complex_zero(node: ast.BinOp, facts: Facts) -> ast.expr | None:
+    """`z + 0j` -> `z` for a complex `z` (a gradient made complex only where it may not be)."""
+    ok, v = constant(node.right)
+    if isinstance(node.op, ast.Add) and ok and type(v) is complex and v == 0 \
+            and facts.kind(node.left).dtype == "c":
+        return node.left
+    return None
+
+
 def _one_argument(node: ast.Call) -> bool:
     return len(node.args) == 1 and not node.keywords

@@ -28,6 +28,9 @@ def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
                 if target is not None:
                     item.func = ns.ref(np.full_like)
                     item.args = [target, item.args[0]]
+                    if _complex(item.args[1]):      # `x` may be the real part: the dtype of both
+                        item.keywords = [ast.keyword("dtype", ast.Call(
+                            ns.ref(np.result_type), [target, item.args[1]], []))]
 
 
 def _returned(block) -> list[ast.expr]:
@@ -47,3 +50,9 @@ def _shape_arg(call, ns):
     if isinstance(node, ast.Call) and ns.value(node.func) is np.shape:
         return node.args[0]
     return None
+
+
+def _complex(node) -> bool:
+    """Does `node` hold a complex literal (`g + 0j`, the adjoint of a real part)?"""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, complex)
+               for n in ast.walk(node))

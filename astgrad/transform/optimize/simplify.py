@@ -27,13 +27,15 @@ from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
 _RULES = {
-    ast.BinOp: (algebra.fold, algebra.identity, broadcasts.number_operand),
+    ast.BinOp: (algebra.fold, algebra.identity, algebra.complex_zero,
+                broadcasts.number_operand),
     ast.UnaryOp: (algebra.negation, algebra.logical_not),
     ast.BoolOp: (algebra.short_circuit,),
     ast.Compare: (algebra.compare,),
     ast.Attribute: (shapes.earlier_shape_attribute,),
     ast.Call: (shapes.static_ndim, shapes.shape_attribute, shapes.earlier_shape_call,
-               algebra.float_of_float, algebra.sum_of_number,
+               algebra.float_of_float, algebra.sum_of_number, algebra.real_identity,
+               algebra.complex_test,
                broadcasts.unbroadcast_number, broadcasts.broadcast_to_number),
 }
 

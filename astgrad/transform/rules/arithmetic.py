@@ -5,6 +5,7 @@ import numpy as np
 
 from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
+from .complex import abs_adjoint, abs_tangent, real_of
 from .ufuncs import log_base, power_exponent
 
 
@@ -14,6 +15,10 @@ def _arith(floating=False):
 
 def _unary(k, s):
     return k["x"]
+
+
+def _abs_kind(k, s):
+    return real_of(k["x"])
 
 
 # ---- binary operators --------------------------------------------------------
@@ -43,7 +48,7 @@ defvjp(operator.neg, lambda g, ans, x: -g, kind=_unary)
 defvjp(operator.pos, lambda g, ans, x: g, kind=_unary)
 
 # ---- builtins ------------------------------------------------------------------------
-defvjp(abs, lambda g, ans, x: g * np.sign(x), kind=_unary)
+defvjp(abs, lambda g, ans, x: abs_adjoint(g, ans, x), kind=_abs_kind)
 defvjp(float, lambda g, ans, x: g, kind=lambda k, s: broadcast(k["x"], py_result=True,
                                                                floating=True))
 defvjp(max,
@@ -60,7 +65,7 @@ defvjp(min,
 deflinear(operator.neg, "x")
 deflinear(operator.pos, "x")
 deflinear(float, "x")
-defjvp(abs, lambda t, ans, x: t * np.sign(x))
+defjvp(abs, lambda t, ans, x: abs_tangent(t, ans, x))
 defjvp(max,
        lambda t, ans, x, y: t * ((x > y) + 0.5 * (x == y)),
        lambda t, ans, x, y: t * ((y > x) + 0.5 * (x == y)))

@@ -8,6 +8,7 @@ import numpy as np
 from .. import lattice
 from ..registry import defjvp, deflinear, defvjp
 from ..template import rule_helper
+from .complex import conj_like
 from ... import runtime as rt
 
 
@@ -115,10 +116,10 @@ defvjp(np.outer,
        lambda g, ans, a, b: g @ np.ravel(b),
        lambda g, ans, a, b: np.ravel(a) @ g,
        kind=lambda k, s: lattice.broadcast(k["a"], k["b"]).with_ndim(2))
-# np.vdot flattens both
+# np.vdot flattens both, and conjugates a complex `a`
 defvjp(np.vdot,
-       lambda g, ans, a, b: np.reshape(g * np.ravel(b), np.shape(a)),
-       lambda g, ans, a, b: np.reshape(g * np.ravel(a), np.shape(b)),
+       lambda g, ans, a, b: np.reshape(conj_like(g * np.ravel(b), a), np.shape(a)),
+       lambda g, ans, a, b: np.reshape(g * np.ravel(np.conj(a)), np.shape(b)),
        kind=_pair_kind(lambda k, s: 0))
 
 # np.tensordot with an int `axes` contracts the last axes of `a` with the first of `b`:

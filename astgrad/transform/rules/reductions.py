@@ -8,6 +8,7 @@ import numpy as np
 from ..lattice import OPAQUE, Kind
 from ..registry import defjvp, deflinear, defvjp
 from ..template import rule_helper
+from .complex import real_like, real_of
 from ... import runtime as rt
 
 
@@ -127,21 +128,22 @@ defvjp(np.ptp, ptp_a, kind=_reduced)
 
 
 # ---- spread ------------------------------------------------------------------------------
+# for a complex `a`, the spread of |a - mean|: its adjoint has the conjugate
 def var_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (_expand(g, axis, keepdims) * 2 * (a - np.mean(a, axis, keepdims=True))
+    return (_expand(g, axis, keepdims) * 2 * np.conj(a - np.mean(a, axis, keepdims=True))
             / (np.size(a) // np.size(ans) - ddof))
 
 
 # where the spread is zero, every `a - mean` is zero too: the slope is 0 there (the limit
 # along a reduced axis of length 1, where std is constant; peers' choice elsewhere, as for abs)
 def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (_expand(g, axis, keepdims) * (a - np.mean(a, axis, keepdims=True))
+    return (_expand(g, axis, keepdims) * np.conj(a - np.mean(a, axis, keepdims=True))
             / ((np.size(a) // np.size(ans) - ddof)
                * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)))
 
 
-defvjp(np.var, var_a, kind=_mean_kind)
-defvjp(np.std, std_a, kind=_mean_kind)
+defvjp(np.var, var_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
+defvjp(np.std, std_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
 
 
 # ---- traces ------------------------------------------------------------------------------
@@ -208,12 +210,14 @@ defjvp(np.ptp, ptp_t)
 
 
 def var_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (2 * np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+    return (2 * real_like(np.sum(t * np.conj(a - np.mean(a, axis, keepdims=True)), axis,
+                                 keepdims=keepdims), a)
             / (np.size(a) // np.size(ans) - ddof))
 
 
 def std_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
+    return (real_like(np.sum(t * np.conj(a - np.mean(a, axis, keepdims=True)), axis,
+                          keepdims=keepdims), a)
             / ((np.size(a) // np.size(ans) - ddof) * np.where(ans == 0, 1.0, ans)))
 
 

@@ -5,8 +5,9 @@ argument's shape, since these functions broadcast."""
 import numpy as np
 
 from ..lattice import broadcast
-from ..registry import defvjp
+from ..registry import defjvp, defvjp
 from ..template import rule_helper
+from .complex import abs_adjoint, abs_tangent, real_of
 
 
 def _elementwise(k, s):
@@ -17,6 +18,10 @@ def _elementwise(k, s):
 def _same_dtype(k, s):
     out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")))
     return out.with_ndim(out.ndim)
+
+
+def _modulus(k, s):
+    return real_of(_elementwise(k, s))
 
 
 def unary(fn, rule, kind=_elementwise):
@@ -121,7 +126,9 @@ binary(np.fmod,
 binary(np.copysign, lambda g, ans, x1, x2: g * np.sign(x1) * np.sign(ans), None)
 
 # ---- absolute value and extremes: ties split the adjoint evenly -----------------------
-unary(np.abs, lambda g, ans, x: g * np.sign(x))
+# for a complex x, |x| is not holomorphic: its adjoint is g conj(x) / |x| (0 at 0)
+unary(np.abs, lambda g, ans, x: abs_adjoint(g, ans, x), kind=_modulus)
+defjvp(np.abs, lambda t, ans, x: abs_tangent(t, ans, x))
 unary(np.fabs, lambda g, ans, x: g * np.sign(x))
 binary(np.maximum,
        lambda g, ans, x1, x2: g * ((x1 > x2) + 0.5 * (x1 == x2)),

@@ -1,0 +1,11 @@
+"""Complex numbers at run time: where the kinds did not tell, when the code was
+made, whether a value is real."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def real_if_real(a, like):
+    """`a`, the adjoint sent to the value `like`, or its real part where `like` is real:
+    the adjoint of a real value is real (see docs/complex.md)."""
+    return np.real(a) if np.isrealobj(like) and np.iscomplexobj(a) else a

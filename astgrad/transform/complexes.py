@@ -1,0 +1,97 @@
+"""Complex values in the reverse sweep: a real value's adjoint stays real.
+
+In the convention astgrad follows (autograd's and JAX's, docs/complex.md) an
+adjoint pairs with a tangent as `Re(g * t)`. A real value `x` that flows into a
+complex result (`z = x * w`) gets the real part of what the rule sends back:
+the adjoint of `x` in the real-linear sense. Code with no complex value in it,
+as far as the kinds know, is left as it is.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..errors import NoRuleError
+from .build import call
+from .kinds import UNKNOWN
+
+_REAL = ("b", "i", "u", "f")
+
+
+def mentions_complex(fn: ast.FunctionDef, kinds: dict) -> bool:
+    """Does any value of `fn` (by its kind) or literal (`1j`) hold a complex number?"""
+    return any(k is not None and k.dtype == "c" for k in kinds.values()) or any(
+        isinstance(n, ast.Constant) and isinstance(n.value, complex) for n in ast.walk(fn))
+
+
+def real_part(sweep, stmt, name: str, expr: ast.expr) -> ast.expr:
+    """`np.real(expr)` where `expr`, the adjoint `stmt` sends to the real value `name`,
+    may be complex: `stmt`'s result is complex, or of a dtype not known in a function
+    that holds complex values somewhere. `sweep` is the reverse pass (its `fn`, `kinds`
+    and `ns`)."""
+    kinds, own = sweep.kinds, sweep.kinds.get(name, UNKNOWN).dtype
+    if own not in (*_REAL, None) or not isinstance(stmt, ast.Assign):
+        return expr
+    if own is None:               # not known to be real or complex: decided at run time
+        return call(sweep.ns, "rt.real_if_real", [expr, ast.Name(name, ast.Load())]) \
+            if _anywhere(sweep) else expr
+    target = stmt.targets[0]
+    while isinstance(target, ast.Subscript):      # `x[i] = v`: the array written
+        target = target.value
+    if not isinstance(target, ast.Name) or target.id == name:
+        return expr
+    dtype = kinds.get(target.id, UNKNOWN).dtype
+    if dtype == "c" or dtype is None and _anywhere(sweep):
+        return call(sweep.ns, "np.real", [expr])
+    return expr
+
+
+def _anywhere(sweep) -> bool:
+    """`mentions_complex` of the sweep's function, found once per sweep."""
+    if getattr(sweep, "complex_values", None) is None:
+        sweep.complex_values = mentions_complex(sweep.fn, sweep.kinds)
+    return sweep.complex_values
+
+
+def refuse_sign(tree: ast.FunctionDef, activity, kinds: dict, ns, where) -> None:
+    """`np.sign` has no derivative rule: it is piecewise constant on real numbers, but on
+    complex ones it is `z / |z|`. Refused where a derivative would flow through it (the
+    branch a rule takes for real values only, `if np.isrealobj(x)`, excepted)."""
+    anywhere = mentions_complex(tree, kinds)
+    tests = {s.targets[0].id for s in ast.walk(tree) if isinstance(s, ast.Assign)
+             and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
+    for node in _unguarded(tree.body, tests, ns):
+        if not (isinstance(node, ast.Call) and node.args and ns.value(node.func) is np.sign):
+            continue
+        arg = node.args[0]
+        if not isinstance(arg, ast.Name) or arg.id not in activity.varied:
+            continue
+        dtype = kinds.get(arg.id, UNKNOWN).dtype
+        if dtype == "c" or dtype is None and anywhere:
+            raise NoRuleError(f"`np.sign({arg.id})` of a complex value is {arg.id} / |{arg.id}|, "
+                              f"which is not constant: astgrad does not differentiate it.",
+                              where(node), fix=f"Write `{arg.id} / np.abs({arg.id})`.")
+
+
+def _unguarded(stmts, tests, ns):
+    """Every node of `stmts` but those under `if np.isrealobj(...)` (or a name holding it)."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.If):
+            test = stmt.test
+            guarded = isinstance(test, ast.Name) and test.id in tests \
+                or _is_call(test, np.isrealobj, ns)
+            yield from ast.walk(test)
+            if not guarded:
+                yield from _unguarded(stmt.body, tests, ns)
+            yield from _unguarded(stmt.orelse, tests, ns)
+        elif isinstance(stmt, (ast.For, ast.While)):
+            yield from ast.walk(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            yield from _unguarded(stmt.body, tests, ns)
+            yield from _unguarded(stmt.orelse, tests, ns)
+        else:
+            yield from ast.walk(stmt)
+
+
+def _is_call(node, fn, ns) -> bool:
+    return isinstance(node, ast.Call) and ns.value(node.func) is fn
