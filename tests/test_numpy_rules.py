@@ -255,3 +255,24 @@ def test_refused(name):
     f, args, wrt, words = REFUSED[name]
     with pytest.raises(ag.AstgradError, match=words):
         _pulled_back(f, args, wrt)
+
+
+# ---- third order, through the rules' own generated code -------------------------------------
+_z = np.array([0.3, -1.2, 0.8, 0.0, 2.0])     # a zero, for the products
+THIRD = {
+    "sort": lambda t: np.sum(np.sort(t * _z) ** 3 * np.arange(5.0)),
+    "median": lambda t: np.median((t * _z) ** 3),
+    "cross": lambda t: np.sum(np.cross(t * _z[:3], _z[2:] * t ** 2)),
+    "cumprod-zero": lambda t: np.sum(np.cumprod(t * _z) * np.arange(5.0)),
+    "prod-zero": lambda t: np.sum(np.prod(np.reshape(t * _z + 1.0, (5, 1)) * _z, axis=0)),
+    "polyval": lambda t: np.polyval(t * p, t),
+    "interp": lambda t: np.sum(np.interp(t * xs, xp, fp * t ** 2)),
+}
+
+
+@pytest.mark.parametrize("name", list(THIRD))
+def test_third_order(name):
+    f, h = THIRD[name], 1e-4
+    d2, d3 = ag.grad(ag.grad(f)), ag.grad(ag.grad(ag.grad(f)))
+    np.testing.assert_allclose(d3(0.7), (d2(0.7 + h) - d2(0.7 - h)) / (2 * h),
+                               rtol=1e-5, atol=1e-6)

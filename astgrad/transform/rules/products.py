@@ -50,6 +50,7 @@ defjvp(np.nanprod,
 
 # ---- running products: ans_i = prod_{k<=i} a_k. With zeros, C[j, i] = prod_{k<=i, k!=j} a_k
 # (a running product of `a` with a one in place j), so d ans_i / d a_j = C[j, i] for j <= i
+# (the seed spread to the output's shape first: it may still be a scalar zero)
 @rule_helper
 def _partial(a):
     """C[..., j, i] along the last axis of `a` (no zeros needed)."""
@@ -62,7 +63,8 @@ def cumprod_a(g, ans, a, axis=None, dtype=None, out=None):
             np.reshape(np.flip(np.cumsum(np.flip(g * ans))), np.shape(a)) / a) \
         if np.all(a != 0) else (
             np.moveaxis(np.sum(_partial(np.moveaxis(a, axis, -1))
-                               * np.expand_dims(np.moveaxis(g, axis, -1), -2), -1), -1, axis)
+                               * np.expand_dims(np.moveaxis(np.broadcast_to(g, np.shape(ans)),
+                                                            axis, -1), -2), -1), -1, axis)
             if axis is not None else
             np.reshape(np.sum(_partial(np.ravel(a)) * g, -1), np.shape(a)))
 
@@ -70,7 +72,8 @@ def cumprod_a(g, ans, a, axis=None, dtype=None, out=None):
 def cumprod_t(t, ans, a, axis=None, dtype=None, out=None):
     return ans * np.cumsum(t / a, axis) if np.all(a != 0) else (
         np.moveaxis(np.sum(_partial(np.moveaxis(a, axis, -1))
-                           * np.expand_dims(np.moveaxis(t, axis, -1), -1), -2), -1, axis)
+                           * np.expand_dims(np.moveaxis(np.broadcast_to(t, np.shape(ans)),
+                                                        axis, -1), -1), -2), -1, axis)
         if axis is not None else
         np.sum(_partial(np.ravel(a)) * np.expand_dims(np.ravel(t), -1), -2))
 
