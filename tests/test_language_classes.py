@@ -139,3 +139,40 @@ def test_partial_with_positions():
     ag.check_grads(q, (XS, YS), wrt=(0, 1), order=2)
     with pytest.raises(ag.AstgradError, match="leaves open"):
         ag.grad(q, wrt=3)
+
+
+class Config:
+    scale = 0.5
+
+
+class Net:
+    """Attributes of every kind a model keeps: a list of arrays, an array, a dict, an
+    object holding a number."""
+
+    def __init__(self):
+        rs = np.random.RandomState(0)
+        self.layers = [rs.randn(3, 3) * 0.5, rs.randn(3, 3) * 0.5]
+        self.W = rs.randn(3, 3)
+        self.params = {"b": np.ones(3)}
+        self.cfg = Config()
+
+    def loss(self, x):
+        h = x
+        for W in self.layers:
+            h = np.tanh(W @ h)
+        h = h + self.W[0] * self.cfg.scale + self.params["b"]
+        return np.sum(h ** 2) + np.sum(self.W.T @ x)
+
+
+def test_attributes_of_every_kind():
+    net = Net()
+    ag.check_grads(net.loss, (x,), order=2)
+    df = ag.grad(net.loss)
+    before = df(x)
+    net.cfg.scale = 0.0                 # read when the derivative runs
+    net.W = np.zeros((3, 3))
+    after = df(x)
+    assert not np.allclose(before, after)
+    eps = 1e-6
+    fd = [(net.loss(x + eps * e) - net.loss(x - eps * e)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(after, fd, rtol=1e-6)

@@ -34,8 +34,7 @@ _METHODS = {name: getattr(np, name) for name in (
     "argmax", "argmin", "argsort", "any", "all", "nonzero", "repeat", "take", "swapaxes",
     "conjugate", "argpartition", "searchsorted")}
 _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
-_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
-               "real": np.real, "imag": np.imag}
+_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
 # Methods spelled as another call, with how many arguments they take.
 _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
@@ -141,6 +140,14 @@ class _Resolver(ast.NodeTransformer):
             return getattr(base, node.attr, MISSING)
         return MISSING
 
+    def _object(self, node: ast.expr):
+        """The object of the user's a dotted name stands for now (`self`, `self.cfg`), to
+        tell its kind: generated code reads its attributes when it runs."""
+        if isinstance(node, ast.Attribute):
+            base = self._object(node.value)
+            return getattr(base, node.attr, MISSING) if _is_user_object(base) else MISSING
+        return self._static(node)
+
     def visit_Name(self, node):
         if not isinstance(node.ctx, ast.Load) or node.id in self.locals:
             return node
@@ -166,7 +173,7 @@ class _Resolver(ast.NodeTransformer):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             node.value = self.visit(node.value)
             return node
-        if _is_user_object(self._static(node.value)) and isinstance(node.ctx, ast.Load):
+        if _is_user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
             node.value = self.visit(node.value)
             return node                          # `self.W`: read from the object when run
         node.value = self.visit(node.value)
