@@ -47,10 +47,10 @@ def _unary_f(fn):
 
 @pytest.mark.parametrize("fn, arg", UNARY, ids=[f.__name__ for f, _ in UNARY])
 def test_unary_rules(fn, arg):
+    """A vector and a Python float (the rules are shape-blind; broadcasting is checked
+    with the two-argument functions)."""
     ag.check_grads(_unary_f(fn), (arg,), order=2)
-    ag.check_grads(lambda z: np.sum(fn(z) ** 2), (np.reshape(np.tile(arg, 3), (3, 4)),),
-                   order=2)
-    ag.check_grads(lambda z: fn(z) * 1.5, (float(arg[1]),), order=2)
+    ag.check_grads(lambda z: fn(z) ** 2, (float(arg[1]),), order=2)
 
 
 def test_expit_of_a_float():
