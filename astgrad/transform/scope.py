@@ -34,7 +34,8 @@ _METHODS = {name: getattr(np, name) for name in (
     "argmax", "argmin", "argsort", "any", "all", "nonzero", "repeat", "take", "swapaxes",
     "conjugate", "argpartition", "searchsorted")}
 _SHAPE_METHODS = {"reshape": np.reshape, "transpose": np.transpose}
-_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
+               "real": np.real, "imag": np.imag}
 # Methods spelled as another call, with how many arguments they take.
 _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
