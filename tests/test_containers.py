@@ -240,3 +240,13 @@ def test_a_dict_comprehension_is_refused_for_now():
         return np.sum({k: v * 2.0 for k, v in params.items()}["W"])
     with pytest.raises(errors.UnsupportedSyntaxError, match="dict comprehensions"):
         ag.grad(f)({"W": W})
+
+
+def test_writing_a_dict_item_in_a_loop_is_refused_for_now():
+    def f(params, x):
+        d = {}
+        for k, v in params.items():
+            d[k] = v * 2.0
+        return np.sum(d["W"] @ x)
+    with pytest.raises(errors.UnsupportedSyntaxError, match="inside a loop"):
+        ag.grad(f)({"W": W}, X)
