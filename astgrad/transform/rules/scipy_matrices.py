@@ -25,9 +25,10 @@ def _mT(m):
 
 
 @rule_helper
-def _outer(u, v):
-    """u v^T for vectors, u @ v^T for matrices (one column a right-hand side)."""
-    return np.outer(u, v) if np.ndim(u) == 1 else u @ np.transpose(v)
+def _outer(u, v, b):
+    """u v^T for vectors b, u @ v^T for matrices (one column a right-hand side); the test
+    reads b, a name, so that it folds away and u is computed once."""
+    return np.outer(u, v) if np.ndim(b) == 1 else u @ np.transpose(v)
 
 
 # ---- triangular solves: x = op(A)^-1 b, A the triangle `lower` names (its diagonal ones
@@ -53,9 +54,9 @@ def _back(g, a, trans, lower, unit_diagonal):
 
 def solve_triangular_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                        overwrite_b=False, check_finite=True):
-    return _triangle(-_outer(ans, _back(g, a, trans, lower, unit_diagonal))
+    return _triangle(-_outer(ans, _back(g, a, trans, lower, unit_diagonal), b)
                      if _transposed(trans) else
-                     -_outer(_back(g, a, trans, lower, unit_diagonal), ans),
+                     -_outer(_back(g, a, trans, lower, unit_diagonal), ans, b),
                      lower, unit_diagonal)
 
 
