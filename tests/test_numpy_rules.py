@@ -140,6 +140,7 @@ CASES = {
     "gradient-3d": (lambda T: np.gradient(T, axis=-1, edge_order=2), (T,)),
     "cumprod-zeros-3d": (lambda T: np.cumprod(T * (T > -0.3), axis=2), (T,)),
     "prod-zeros-3d": (lambda T: np.prod(T * (T > -0.3), axis=1), (T,)),
+    "prod-two-axes": (lambda T: np.prod(T + 2.0, axis=(0, 2)), (T,)),
     "nanvar-3d": (lambda T: np.nanvar(np.where(T > 0.8, np.nan, T), axis=(0, 2)), (T,)),
     "select-number": (lambda x, a: np.select([x < 0, x > 0.5], [a, x], 0.0), (x, 0.6)),
     "select-broadcast": (lambda A, v3: np.select([A.T > 0], [v3], A.T), (A, v3)),
