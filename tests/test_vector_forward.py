@@ -294,3 +294,20 @@ def test_reverse_mode_pulls_back_a_batch_of_seeds(f, shape):
     np.testing.assert_allclose(J, differences(f, x), rtol=1e-6, atol=1e-8)
     fast = batched.batched(ag.vjp(f)._astgrad.lookup(x), pullback=True)
     assert fast is not None and fast._astgrad_checked
+
+
+def picked(x, idx):
+    return np.sum(x[idx] ** 2 * x[0])
+
+
+def test_hessian_through_np_add_at_with_repeated_indices():
+    x, idx = np.array([0.5, -1.0, 2.0, 0.3, 1.5]), np.array([0, 2, 2, 4])
+    H = ag.hessian(picked)(x, idx)
+    counts = np.bincount(idx, minlength=5).astype(float)
+    want = np.diag(2.0 * counts * x[0])                 # d2/dx_i2 of count_i x_i^2 x_0
+    want[0, :] += 2.0 * counts * x
+    want[:, 0] += 2.0 * counts * x
+    np.testing.assert_allclose(H, want, rtol=1e-12)
+    fast = batched_form(ag.jvp(ag.grad(picked)), x, idx)
+    assert fast is not None and fast._astgrad_checked
+    assert "np.add.at(" in "".join(__import__("linecache").getlines(fast.__code__.co_filename))

@@ -107,7 +107,7 @@ def _writes(fdef) -> list[tuple[str, ast.expr]]:
 def _tangent_names(fdef, tangent: str) -> set:
     """The names holding tangents: those computed from the tangent parameter, and
     the zeros (`np.zeros_like(v)`, `0.0`) that tangents are added to or returned,
-    when nothing primal reads them."""
+    when nothing else reads them."""
     writes = _writes(fdef)
     names = {tangent}
     by_name: dict[str, list] = {}
@@ -120,12 +120,17 @@ def _tangent_names(fdef, tangent: str) -> set:
             candidates = zeros - names
             with_tangents = {c for n, v in writes if n in names or n == "<return>"
                              for c in candidates if _mentions(v, {c})}
-            primal = {c for n, v in writes if n not in names and n != "<return>"
-                      for c in candidates if _mentions(v, {c}) and n not in zeros}
-            grown = with_tangents - primal
+            grown = {c for c in with_tangents if _loads(fdef, c) == sum(
+                _loads(v, c) for n, v in writes if n in names or n == "<return>")}
         if not grown:
             return names | {"<return>"}
         names |= grown
+
+
+def _loads(node, name: str) -> int:
+    """How many times `node` reads `name`."""
+    return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+               for n in ast.walk(node))
 
 
 class _Batcher:
@@ -201,6 +206,12 @@ class _Batcher:
                 and isinstance(call.func.value, ast.Name) and call.func.attr == "append" \
                 and len(call.args) == 1:
             call.args[0] = self.tangent_value(call.args[0])
+            return [s]
+        if isinstance(call, ast.Call) and _dotted(call.func) in ("np.add.at", "np.subtract.at") \
+                and len(call.args) == 3 and not call.keywords \
+                and isinstance(call.args[0], ast.Name) and call.args[0].id in self.tangents \
+                and not self.varies(call.args[1]):     # the batch axis is not indexed
+            call.args[1:] = [_index(call.args[1]), self.tangent_value(call.args[2])]
             return [s]
         raise Refused
 
