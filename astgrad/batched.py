@@ -69,7 +69,9 @@ def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
     one = tangents[..., column] if np.ndim(x) else float(tangents[column])
-    return _close(np.asarray(batch)[..., column], np.asarray(fn(*values, one)[1]))
+    value, expected = fn(*values, one)
+    return np.shape(value) == np.shape(batch[0]) \
+        and _close(np.asarray(batch[1])[..., column], np.asarray(expected))
 
 
 def _close(got, expected) -> bool:
@@ -90,34 +92,37 @@ def jvp_columns(fn, values: list, position: int):
     """(value, J) with `J` of shape `value.shape + x.shape`: the generated jvp `fn`
     along every basis vector of `x = values[position]`, a chunk of them per call of
     its batched form; None when there is none (then loop over directions). The
-    first call of a batched form is checked against `fn` on two directions."""
+    first call of a batched form is checked against `fn` on three directions."""
     x = values[position]
     if not (type(x) is np.ndarray and x.dtype.kind == "f") or x.size == 0:
         return None
     fast = batched(fn)
     if fast is None:
         return None
-    size, chunk, start, parts, value = x.size, _chunk(x.size), 0, [], None
+    size, chunk, start, jac = x.size, _chunk(x.size), 0, None
     while start < size:
         stop = min(size, start + chunk)
         tangents = _directions(x, start, stop)
         try:
             value, part = fast(*values, tangents)
-        except AstgradError:
-            raise
+        except AstgradError:       # the loop raises it again, naming the user's line,
+            return None            # if it is not the batched code's own
         except Exception:                       # noqa: BLE001 (then one direction a call)
             fn._astgrad_batched = None
             return None
         if not fast._astgrad_checked:
-            if not all(_agrees(fn, values, position, part, tangents, c)
+            if not all(_agrees(fn, values, position, (value, part), tangents, c)
                        for c in {0, (stop - start) // 2, stop - start - 1}):
                 fn._astgrad_batched = None
                 return None
             fast._astgrad_checked = True
-        parts.append(np.asarray(part))
+        part = np.asarray(part)
+        if jac is None:
+            jac = part if stop == size else np.empty(part.shape[:-1] + (size,), part.dtype)
+        if jac is not part:
+            jac[..., start:stop] = part
         start = stop
         chunk = _chunk(max(size, int(np.size(value))), size)
-    jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
     return value, jac.reshape(np.shape(value) + np.shape(x))
 
 
@@ -150,8 +155,8 @@ def pullback_rows(transform, values: list, position: int, pullback):
                 fast._astgrad_checked = True
             parts.append(part)
             start = stop
-    except AstgradError:
-        raise
+    except AstgradError:           # the loop raises it again, naming the user's line,
+        return None                # if it is not the batched code's own
     except Exception:                           # noqa: BLE001 (then one seed a call)
         fn._astgrad_batched_pullback = None
         return None
