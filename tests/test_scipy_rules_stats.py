@@ -215,6 +215,8 @@ def test_multivariate_normal_reads_the_lower_triangle_of_cov():
 def test_a_cov_that_is_not_a_matrix_is_refused():
     with pytest.raises(NoRuleError, match="cov that is not a matrix"):
         ag.grad(mvn_logpdf)(X[:, :1], MEAN[:1], 2.0)
+    with pytest.raises(NoRuleError, match="samples of cov's dimension"):   # 4 samples of 1
+        ag.grad(mvn_logpdf)(X[:, 0], MEAN[:1], np.eye(1))
 
 
 # ---- Dirichlet: x on the simplex, its last entry one minus the others -------------------------

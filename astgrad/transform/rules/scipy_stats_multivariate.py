@@ -17,10 +17,13 @@ _MVN = "scipy.stats.multivariate_normal"
 
 @rule_helper
 def _whitened(x, mean, cov):
-    """cov^-1 (x - mean), one sample a row; a cov that is not a matrix is refused."""
-    return (rt.unsupported(f"{_MVN} with a cov that is not a matrix, or x of more than 2 "
-                           f"dimensions; pass cov as a 2-d array")
-            if np.ndim(cov) != 2 or np.ndim(x) > 2 else
+    """cov^-1 (x - mean), one sample a row; a cov that is not a matrix, or x that is not
+    one sample or a row of samples of cov's dimension, is refused."""
+    return (rt.unsupported(f"{_MVN} with a cov that is not a matrix, or x that is not "
+                           f"samples of cov's dimension, one a row; pass cov as a 2-d array "
+                           f"and x with samples as rows")
+            if np.ndim(cov) != 2 or not 1 <= np.ndim(x) <= 2
+            or np.shape(x)[-1] != np.shape(cov)[0] else
             np.transpose(np.linalg.solve(cov, np.transpose(x if mean is None else x - mean))))
 
 
