@@ -265,3 +265,20 @@ def test_imports_inside_the_function():
         return a
     with pytest.raises(errors.UnsupportedSyntaxError, match="relative"):
         ag.grad(relative)(0.3)
+
+
+# ---- max and min of more than two values -----------------------------------------------------
+def extremes(a, b):
+    xs = [a * 2.0, b, a + b]
+    return max(xs) + min(a, b, 1.0) + max([a, b]) * min(b, a)
+
+
+def extreme_of_an_array(x):
+    return max(x) * min(x)
+
+
+def test_max_and_min_of_several_values():
+    ag.check_grads(extremes, (0.4, 0.9), wrt=(0, 1), order=2)
+    assert ag.grad(extremes, wrt=(0, 1))(0.4, 0.9) == pytest.approx((1 + 1 + 0.9, 1 + 0.4))
+    ag.check_grads(extreme_of_an_array, (X,), order=2)
+    assert ag.grad(lambda a, b: max(a, b, a), wrt=(0, 1))(0.4, 0.1) == (1.0, 0.0)
