@@ -26,9 +26,7 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     names = transform._astgrad.wrt
     positions = [list(transform._astgrad.signature.parameters).index(n) for n in names]
     value, pullback = transform(*args)
-    v = _like(value, rng)
-    if _is_scalar(value):
-        v = float(np.real(v))       # a scalar's seed scales grad's seed 1: a real number
+    v = _seed(value, rng)
     grads = pullback(v)
     if _is_scalar(value):
         _agree_with_grad(f, args, wrt_tuple, v, grads, names)
@@ -231,6 +229,12 @@ def _like(value, rng):
     if np.ndim(value) == 0:
         return float(rng.uniform(0.5, 1.5))
     return rng.uniform(0.5, 1.5, size=np.shape(value))
+
+
+def _seed(value, rng):
+    """A seed for `value`; a scalar's is real (it scales grad's seed 1)."""
+    v = _like(value, rng)
+    return float(np.real(v)) if _is_scalar(value) else v
 
 
 def _check_type(name, x, g):

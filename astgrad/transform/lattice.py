@@ -21,6 +21,7 @@ class Kind:
     py: bool = False             # a Python number rather than a NumPy value
     itemsize: int | None = None  # bytes per element of a NumPy value, when known
     item: "Kind | None" = None   # for a list or tuple: what all its elements share
+    fields: tuple | None = None  # for a dict or tuple argument: ((key, kind), ...) by key
 
     @property
     def known(self) -> bool:
