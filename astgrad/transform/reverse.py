@@ -285,7 +285,8 @@ class _Reverse:
         if name in self.plan.owned:
             return call(self.ns, "np.zeros_like", [load(name)])
         kind = self.kinds.get(name, UNKNOWN)
-        if name in self._made_once() and kind.ndim != 0 and not kind.py:
+        if name in self._made_once() and kind.ndim != 0 and not kind.py \
+                and kind.dtype not in (None, "O"):              # an array, not a list
             # its adjoint is set only where a branch was taken: the zero that the rules
             # of its value read otherwise has the value's shape (`@`, broadcasting)
             return call(self.ns, "rt.zeros_like" if kind.ndim is None else "np.zeros_like",
