@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from ..errors import InternalError, NonScalarOutputError
 from .activity import Activity
+from .adjoint_zeros import Zeros
 from .build import assign, call, commented, is_add_at, is_append, is_method_call, load
 from .build import calls_user_function, located, parameters, reads
 from .complexes import real_part
@@ -103,7 +104,7 @@ class _Reverse:
         self.fn, self.source, self.plan, self.activity = fn, source, plan, activity
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.callee_vjp = callee_vjp
-        self._once: set[str] | None = None
+        self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
 
@@ -278,48 +279,15 @@ class _Reverse:
             return call(self.ns, "rt.add_each", [b, expr])
         return ast.BinOp(b, ast.Add(), expr)
 
-    def _zero(self, name: str) -> ast.expr:
-        if name in self.plan.sequences or name in self.plan.owned and not self.array(name):
-            # one zero per element, of its shape (for what may be a list)
-            return call(self.ns, "rt.zeros_like", [load(name)])
-        if name in self.plan.owned:
-            return call(self.ns, "np.zeros_like", [load(name)])
-        kind = self.kinds.get(name, UNKNOWN)
-        if name in self._made_once() and kind.ndim != 0 and not kind.py \
-                and kind.dtype not in (None, "O"):              # an array, not a list
-            # its adjoint is set only where a branch was taken: the zero that the rules
-            # of its value read otherwise has the value's shape (`@`, broadcasting)
-            return call(self.ns, "rt.zeros_like" if kind.ndim is None else "np.zeros_like",
-                        [load(name)])
-        return ast.Constant(0.0)
-
-    def _made_once(self) -> set[str]:
-        """The names assigned once, at the top level of the function (outside every
-        loop and branch)."""
-        if self._once is None:
-            stores: dict[str, int] = {}
-            for node in ast.walk(self.fn):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    stores[node.id] = stores.get(node.id, 0) + 1
-            self._once = {s.targets[0].id for s in self.fn.body if isinstance(s, ast.Assign)
-                          and isinstance(s.targets[0], ast.Name)
-                          and stores[s.targets[0].id] == 1}
-        return self._once
-
     def array(self, name: str) -> bool:
         """Is `name` known to hold an array or a number (not a list)?"""
         return self.kinds.get(name, UNKNOWN).dtype not in (None, "O")
 
     def _zero_init(self, name: str) -> ast.stmt:
-        kind = self.kinds.get(name, UNKNOWN)
-        value = self._zero(name)
-        if isinstance(value, ast.Constant) and not kind.py and kind.ndim not in (None, 0) \
-                and name in self.request.wrt:
-            value = call(self.ns, "np.zeros_like", [load(name)])
-        return assign(self.adjoint(name), value)
+        return assign(self.adjoint(name), self.zeros.initial(name))
 
     def reset(self, name: str) -> ast.stmt:
-        return assign(self.adjoint(name), self._zero(name))
+        return assign(self.adjoint(name), self.zeros.of(name))
 
 
 def _outputs(ret: ast.Return) -> list[ast.expr]:

@@ -1,0 +1,54 @@
+"""Part of pass 5b, reverse: the zero each adjoint starts at, and is reset to.
+
+A zero is the number 0.0 where every rule that reads the adjoint broadcasts it, and
+an array (or a list of zeros, one per element) where a rule needs the value's shape:
+the adjoints of lists, of arrays written by index, and of an array assigned once at
+the top level whose adjoint only a branch taken sets (a rule of `@` or a broadcasting
+rule then reads a zero of the value's shape)."""
+from __future__ import annotations
+
+import ast
+
+from .build import call, load
+from .kinds import UNKNOWN
+
+
+class Zeros:
+    """The zeros of one function's adjoints (see the module docstring)."""
+
+    def __init__(self, fn: ast.FunctionDef, plan, kinds: dict, ns, wrt) -> None:
+        self.plan, self.kinds, self.ns, self.wrt = plan, kinds, ns, wrt
+        self.once = _made_once(fn)
+
+    def of(self, name: str) -> ast.expr:
+        """The zero the adjoint of `name` is reset to."""
+        kind = self.kinds.get(name, UNKNOWN)
+        array = kind.dtype not in (None, "O")              # an array or a number, not a list
+        if name in self.plan.sequences or name in self.plan.owned and not array:
+            # one zero per element, of its shape (for what may be a list)
+            return call(self.ns, "rt.zeros_like", [load(name)])
+        if name in self.plan.owned:
+            return call(self.ns, "np.zeros_like", [load(name)])
+        if name in self.once and kind.ndim != 0 and not kind.py and array:
+            return call(self.ns, "rt.zeros_like" if kind.ndim is None else "np.zeros_like",
+                        [load(name)])
+        return ast.Constant(0.0)
+
+    def initial(self, name: str) -> ast.expr:
+        """The zero the adjoint of `name` starts at (a differentiated array's is shaped)."""
+        kind = self.kinds.get(name, UNKNOWN)
+        value = self.of(name)
+        if isinstance(value, ast.Constant) and not kind.py and kind.ndim not in (None, 0) \
+                and name in self.wrt:
+            value = call(self.ns, "np.zeros_like", [load(name)])
+        return value
+
+
+def _made_once(fn: ast.FunctionDef) -> set[str]:
+    """The names assigned once, at the top level of `fn` (outside every loop and branch)."""
+    stores: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    return {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)
+            and isinstance(s.targets[0], ast.Name) and stores[s.targets[0].id] == 1}
