@@ -17,7 +17,8 @@ from .transform.batch import Refused, batched as rewrite
 _files = itertools.count(1)
 _BUDGET = 2 ** 22        # elements of one batched tangent at most: 32 MB of float64
 _CACHE = 2 ** 13         # ... and fewer when that many directions are at least _MIN:
-_MIN = 8                 # tangents in cache, not in fresh pages (measured: 2x faster)
+_MIN = 8                 # temporaries of 64 KB stay on the heap; at 100 KB and more, glibc
+                         # hands them back and takes page faults (20x slower per direction)
 
 
 # -- making and calling the batched code ---------------------------------------------------
