@@ -16,6 +16,8 @@ FEATURES = {
     "nonsmooth": "abs, max/min, maximum/minimum, where, clip, masks (checked where smooth)",
     "views": "in-place writes into arrays that share memory with another name (x[1:], A.T, "
              "a row of a loop); in no level, add it with --features views",
+    "language": "comprehensions, generator expressions, lambdas, loops over functions, "
+                "return inside loops; in no level, add it with --features language",
 }
 
 LEVELS = (

@@ -18,6 +18,7 @@ def block(scope: Scope, count: int) -> list:
 
 
 def statement(scope: Scope) -> list:
+    from .language import language_statement  # build on statements
     from .lists import list_statement  # lists build on statements
     has = scope.features.__contains__
     shallow = scope.depth < 2
@@ -30,6 +31,7 @@ def statement(scope: Scope) -> list:
         (0.8 * has("returns") * (scope.loop_depth == 0), early_return),
         (2 * has("lists") * shallow, list_statement),
         (2 * has("calls") * bool(scope.helpers), call_stmt),
+        (2.5 * has("language"), language_statement),
     ])
     return production(scope)
 
