@@ -9,6 +9,7 @@ constants: their gradient is None.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from .runtime.trees import is_float_leaf, is_tree
@@ -20,10 +21,16 @@ __all__ = ["is_tree", "is_float_leaf", "kind", "key", "leaves", "flatten", "unfl
 
 def kind(v, leaf_kind: Callable):
     """What the compiler knows of `v`: for a container, a sequence whose items share
-    the join of its elements' kinds (a dict is read like one, by key)."""
+    the join of its elements' kinds (a dict is read like one, by key); a dict's and a
+    tuple's items are known one by one too (`params["W"]`: a 2-d float array)."""
     if isinstance(v, dict):
-        return sequence_of([kind(x, leaf_kind) for x in v.values()])
-    if isinstance(v, (list, tuple)):
+        fields = tuple((k, kind(x, leaf_kind)) for k, x in v.items())
+        return replace(sequence_of([f for _, f in fields]), fields=fields)
+    if isinstance(v, tuple):                   # its items by position, from either end
+        kinds = [kind(x, leaf_kind) for x in v]
+        fields = tuple(enumerate(kinds)) + tuple((i - len(v), k) for i, k in enumerate(kinds))
+        return replace(sequence_of(kinds), fields=fields)
+    if isinstance(v, list):
         return sequence_of([kind(x, leaf_kind) for x in v])
     return leaf_kind(v)
 

@@ -235,11 +235,16 @@ def test_a_dict_output_takes_a_dict_seed():
     np.testing.assert_allclose(t["y"], (1 - np.tanh(W @ X) ** 2) * np.sum(X))
 
 
-def test_a_dict_comprehension_is_refused_for_now():
-    def f(params):
-        return np.sum({k: v * 2.0 for k, v in params.items()}["W"])
-    with pytest.raises(errors.UnsupportedSyntaxError, match="dict comprehensions"):
-        ag.grad(f)({"W": W})
+def test_a_dict_comprehension_of_a_dict_argument():
+    def f(params, x):
+        scaled = {k: v * 2.0 for k, v in params.items()}
+        return np.sum(np.tanh(scaled["W"] @ x) * scaled["b"])
+    params = {"W": W, "b": B}
+    ag.check_grads(f, (params, X), order=2)
+    g = ag.grad(f)(params, X)
+    h = np.tanh(2 * W @ X)
+    np.testing.assert_allclose(g["b"], 2 * h)
+    np.testing.assert_allclose(g["W"], 2 * np.outer((1 - h ** 2) * 2 * B, X))
 
 
 def test_writing_a_dict_item_in_a_loop_is_refused_for_now():

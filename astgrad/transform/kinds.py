@@ -8,6 +8,7 @@ where shapes can differ.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from ..errors import InternalError
 from . import registry
@@ -114,6 +115,8 @@ _EXPRESSION_RULES = {
 def _subscript_kind(node, env, ns) -> Kind:
     base = expr_kind(node.value, env, ns)
     if base.dtype == "O" and base.item is not None:
+        if base.fields and isinstance(node.slice, ast.Constant):   # params["W"]: its own
+            return dict(base.fields).get(node.slice.value, base.item)
         # an item of a list, or a slice of it: a list of the same items
         return base if isinstance(node.slice, ast.Slice) else base.item
     if base.ndim is None or base.dtype == "O":
@@ -138,6 +141,10 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
     a value of the kind `v` already has. With `join_all`, a name's kind holds
     for all its assignments, so it is true anywhere in the body."""
+    written = {n.value.id for s in body for n in ast.walk(s) if isinstance(n, ast.Subscript)
+               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+    env = {k: replace(v, fields=None) if v.fields and k in written else v   # items change
+           for k, v in env.items()}
     flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
