@@ -138,6 +138,9 @@ ONE_ARGUMENT = [
     (lambda m: np.sum(np.abs(np.sum(m, axis=0))), M), (lambda m: np.sum(np.real(m.T * m)), M),
     (mean_reshape, M), (lambda m: np.abs(np.linalg.det(m)) + np.sum(np.abs(np.linalg.inv(m))), M),
     (lambda m: np.var(m, axis=1)[0] + np.std(m, axis=0, ddof=1)[2], M),
+    (lambda m: np.linalg.slogdet(m)[1] + np.imag(np.linalg.slogdet(m)[0]), M),
+    (lambda m: np.sum(np.abs(np.diag(m)) + np.abs(np.trace(m))), M),
+    (lambda z: np.sum(np.abs(np.tile(z, 2) * np.take(z, [0, 0, 2]).sum())), Z),
     (lambda z: abs(z) ** 2 * np.angle(z), C), (lambda z: np.real(z * z) - np.imag(np.exp(z)), C),
     (lambda z: np.abs(np.sin(z) ** 2 / z), np.complex128(0.6 - 0.4j)),   # a NumPy scalar
 ]

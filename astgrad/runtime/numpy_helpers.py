@@ -26,6 +26,8 @@ def _ungather(g, shape, gather):
     size = int(np.prod(shape, dtype=np.int64))
     source = np.ravel(gather(np.arange(size).reshape(shape)))
     g = np.asarray(g)
+    if g.dtype.kind == "c":        # bincount weighs with real numbers: each part on its own
+        return _ungather(g.real, shape, gather) + 1j * _ungather(g.imag, shape, gather)
     out = np.bincount(source, weights=np.ravel(g), minlength=size)
     return out.astype(g.dtype if g.dtype.kind == "f" else np.float64, copy=False).reshape(shape)
 

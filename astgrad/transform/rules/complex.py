@@ -76,6 +76,19 @@ def real_like(v, x):
 
 
 @rule_helper
+def slogdet_seed(g, ans, a):
+    """What multiplies a^-T in slogdet's adjoint: the adjoint of log|det|, and for a
+    complex `a` the sign's share, `1j * Im(g_sign * sign)`."""
+    return g[1] if np.isrealobj(a) else g[1] + 1j * np.imag(g[0] * ans[0])
+
+
+@rule_helper
+def slogdet_tangent(ans, h):
+    """slogdet's tangent for a complex `a`, with h = tr(a^-1 da): (sign * 1j Im h, Re h)."""
+    return (ans[0] * 1j * np.imag(h), np.real(h))
+
+
+@rule_helper
 def degrees(deg):
     """The angle's unit: 1 for radians, 180 / pi for degrees."""
     return 180 / np.pi if deg else 1.0

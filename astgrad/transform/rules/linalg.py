@@ -8,7 +8,7 @@ import numpy as np
 from .. import lattice
 from ..registry import defjvp, deflinear, defvjp
 from ..template import rule_helper
-from .complex import conj_like
+from .complex import conj_like, slogdet_seed, slogdet_tangent
 from ... import runtime as rt
 
 
@@ -147,10 +147,12 @@ defvjp(np.linalg.det,
        lambda g, ans, a: g * ans * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
        np.expand_dims(g * ans, (-2, -1)) * _mT(np.linalg.inv(a)),
        kind=_square_kind(2))
-# slogdet returns (sign, log|det|); the sign is piecewise constant
+# slogdet returns (sign, log|det|); the sign is piecewise constant for a real `a`; for a
+# complex one, with h = tr(a^-1 da): d log|det| = Re h, d sign = sign * 1j * Im h
 defvjp(np.linalg.slogdet,
-       lambda g, ans, a: g[1] * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
-       np.expand_dims(g[1], (-2, -1)) * _mT(np.linalg.inv(a)))
+       lambda g, ans, a: slogdet_seed(g, ans, a) * np.transpose(np.linalg.inv(a))
+       if np.ndim(a) == 2 else
+       np.expand_dims(slogdet_seed(g, ans, a), (-2, -1)) * _mT(np.linalg.inv(a)))
 
 
 # x = solve(a, b): bb = solve(a^T, g), ba = -bb x^T. A 1-d `b` is one vector for every
@@ -213,9 +215,11 @@ defjvp(np.linalg.inv, lambda t, ans, a: -ans @ t @ ans)
 # d det(a) = det(a) tr(a^-1 da), for one matrix or a stack
 defjvp(np.linalg.det,
        lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), 0, -2, -1))
-# the output is a tuple, so is its tangent: the sign is piecewise constant
+# the output is a tuple, so is its tangent: the sign is piecewise constant (for a real `a`)
 defjvp(np.linalg.slogdet,
-       lambda t, ans, a: (0.0 * ans[0], np.trace(np.linalg.solve(a, t), 0, -2, -1)))
+       lambda t, ans, a: (0.0 * ans[0], np.trace(np.linalg.solve(a, t), 0, -2, -1))
+       if np.isrealobj(a) else
+       slogdet_tangent(ans, np.trace(np.linalg.solve(a, t), 0, -2, -1)))
 # x = solve(a, b) is linear in b; d x = -a^-1 da x
 deflinear(np.linalg.solve, "b")
 defjvp(np.linalg.solve,
