@@ -51,6 +51,11 @@ def _transform(fn, mode: str, wrt) -> Callable:
 def derived(fn, key: tuple, make) -> Callable:
     """A transform built from the ones here (`hvp`, `hessian`, ...), cached like them;
     `key` is `(mode, wrt)`, and the function `make(fn)` returns pickles by that name."""
+    if starred.has_star(fn) or callables.is_partial(fn):
+        raise AstgradError(f"ag.{key[0]} of a functools.partial or of a function taking "
+                           f"`*args` or `**kwargs` is not supported.",
+                           fix="Use ag.grad, ag.jvp or ag.vjp (they take it), or a lambda "
+                               "naming the arguments (`lambda w: f(w, X, y)`).")
     function = as_function(fn)
     mode, wrt = key[0], tuple(key[1]) if isinstance(key[1], list) else key[1]
     with _cache_lock:

@@ -176,3 +176,15 @@ def test_attributes_of_every_kind():
     eps = 1e-6
     fd = [(net.loss(x + eps * e) - net.loss(x - eps * e)) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(after, fd, rtol=1e-6)
+
+
+def test_composed_transforms_of_a_partial_are_refused_clearly():
+    import functools
+    p = functools.partial(ridge, X=XS, y=YS)
+    for transform in (ag.hessian, ag.jacobian, ag.elementwise_grad):
+        with pytest.raises(ag.AstgradError, match="functools.partial"):
+            transform(p)
+    H = ag.hessian(lambda v: ridge(v, XS, YS))(w)       # the fix the message gives
+    np.testing.assert_allclose(H, 2 * XS.T @ XS + 0.2 * np.eye(3))
+    ag.check_grads(m_method := Model(W0, 0.5).loss, (w, x), order=2)
+    np.testing.assert_allclose(ag.hessian(m_method)(w, x).shape, (3, 3))

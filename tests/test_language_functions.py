@@ -366,3 +366,9 @@ def test_star_refused_at_the_top():
         ag.grad(reads_kwargs_at_the_top)(1.0, scale=2.0)
     with pytest.raises(ag.AstgradError, match="as a whole"):
         ag.grad(squares_of_all, wrt="xs")(A)
+
+
+def test_composed_transforms_of_a_star_function_are_refused_clearly():
+    for transform in (ag.hessian, ag.jacobian, ag.elementwise_grad, ag.hvp):
+        with pytest.raises(ag.AstgradError, match="`\\*args`"):
+            transform(squares_of_all)
