@@ -23,9 +23,9 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     wrt_tuple = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     rng = np.random.default_rng(seed)
     transform = vjp(f, wrt=wrt_tuple)
+    value, pullback = transform(*args)    # first: a `*args` function's is made per call
     names = transform._astgrad.wrt
     positions = [list(transform._astgrad.signature.parameters).index(n) for n in names]
-    value, pullback = transform(*args)
     v = _seed(value, rng)
     grads = pullback(v)
     if _is_scalar(value):

@@ -372,3 +372,9 @@ def test_composed_transforms_of_a_star_function_are_refused_clearly():
     for transform in (ag.hessian, ag.jacobian, ag.elementwise_grad, ag.hvp):
         with pytest.raises(ag.AstgradError, match="`\\*args`"):
             transform(squares_of_all)
+
+
+def test_check_grads_of_star_functions():
+    ag.check_grads(squares_of_all, (A, B, 2 * A), wrt=(0, 2), order=2)
+    ag.check_grads(scaled_sum, (A, B, A), wrt=(0, 1, 2), order=2)
+    ag.check_grads(doubled_inner, (A, B), wrt=1, order=2)
