@@ -311,3 +311,12 @@ def test_lambdas_on_one_line_are_told_apart_by_their_code(monkeypatch):
     monkeypatch.setattr(source, "_by_position", lambda lambdas, code: lambdas)
     double, cube_ = TWO_LAMBDAS
     assert ag.grad(cube_)(2.0) == 12.0 and ag.grad(double)(2.0) == 2.0
+
+
+def _through_fft(x):
+    return np.sum(np.fft.fft(x).real)
+
+
+def test_a_call_with_no_rule_is_named_as_the_user_spells_it():
+    with pytest.raises(ag.AstgradError, match=r"`np\.fft\.fft` has no derivative rule"):
+        ag.grad(_through_fft)(np.ones(3))

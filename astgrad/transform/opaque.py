@@ -80,7 +80,7 @@ def _opaque(call: ast.Call, ns):
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps) \
             or prim is None and isinstance(fn, types.FunctionType):
         return None
-    return ("call", ast.unparse(call.func))
+    return ("call", registry.canonical_name(fn))      # as the user may have spelled it
 
 
 def _from_numpy(fn) -> bool:

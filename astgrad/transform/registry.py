@@ -269,7 +269,8 @@ def all_primitives() -> list[Primitive]:
 
 def canonical_name(fn) -> str:
     """How generated code spells `fn`: `np.sin`, `np.linalg.inv`, `rt.unbroadcast`, `abs`."""
-    for prefix, module in (("np", np), ("np.linalg", np.linalg), ("np.random", np.random)):
+    for prefix, module in (("np", np), ("np.linalg", np.linalg), ("np.random", np.random),
+                           ("np.fft", np.fft), *_scipy_modules()):
         for attr in (getattr(fn, "__name__", None),):
             if attr and getattr(module, attr, None) is fn:
                 return f"{prefix}.{attr}"
@@ -290,6 +291,14 @@ def canonical_name(fn) -> str:
         if value is fn and not attr.startswith("_"):
             return f"np.{attr}"
     return getattr(fn, "__name__", "fn")
+
+
+def _scipy_modules():
+    """SciPy's modules users call into, those already imported (never imported here)."""
+    for name in ("special", "linalg", "stats", "signal"):
+        module = sys.modules.get(f"scipy.{name}")
+        if module is not None:
+            yield f"scipy.{name}", module
 
 
 def _public_name(obj) -> str | None:
