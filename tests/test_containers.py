@@ -255,3 +255,14 @@ def test_writing_a_dict_item_in_a_loop_is_refused_for_now():
         return np.sum(d["W"] @ x)
     with pytest.raises(errors.UnsupportedSyntaxError, match="inside a loop"):
         ag.grad(f)({"W": W}, X)
+
+
+def test_a_jvp_tangent_may_give_none_for_constant_leaves():
+    params = {"layers": [{"W": W}], "scale": 1.3, "n": 2, "name": "mlp", "extra": None}
+    tangent = {"layers": [{"W": np.ones_like(W)}], "scale": 0.0, "n": None, "name": None,
+               "extra": None}
+    _, t = ag.jvp(nested)(params, X, tangent)
+    assert t == pytest.approx(np.sum(ag.grad(nested)(params, X)["layers"][0]["W"]))
+    tangent["layers"][0]["W"] = None             # a float leaf's tangent is not optional
+    with pytest.raises(errors.SeedShapeError, match="tangent"):
+        ag.jvp(nested)(params, X, tangent)

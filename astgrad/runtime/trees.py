@@ -139,3 +139,16 @@ def items_like(g, d) -> list:
     if type(g) is float and g == 0.0:
         return [0.0] * len(d)
     return [[0.0, g[k]] for k in d]
+
+
+def tangent_like(t, x, where):
+    """A container's tangent `t`, checked against `x` (see `check_tree`), with 0.0 for
+    each leaf of `x` that is a constant (an int, a string, None)."""
+    check_tree(t, x, where, "tangent")
+    if type(t) is float and t == 0.0:
+        return t
+    if isinstance(x, dict):
+        return {k: tangent_like(t[k], v, where) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [tangent_like(a, v, where) for a, v in zip(t, x)]
+    return t if is_float_leaf(x) else 0.0

@@ -68,6 +68,9 @@ class _Forward:
                                             ast.Store())], load(params[0]))]
         checks = [ast.Expr(call(self.ns, "rt.check_tangent",
                                 [load(t), load(p), ast.Constant(where)]))
+                  if getattr(self.kinds.get(p), "item", None) is None else   # a container's:
+                  assign(t, call(self.ns, "rt.tangent_like",                 # 0.0 for its
+                                 [load(t), load(p), ast.Constant(where)]))  # constants
                   for t, p in zip(names, wrt)]
         stmts = commented(self.block(body), self.source, "")
         stmts = self._owned_tangents(wrt) + stmts

@@ -29,3 +29,5 @@ defvjp(rt.items_adjoint, lambda b, ans, parts, d: rt.items_like(b, d), None,
 deflinear(rt.items_adjoint, "parts")
 defvjp(rt.items_like, lambda b, ans, g, d: rt.items_adjoint(b, d), None)
 deflinear(rt.items_like, "g")
+defvjp(rt.tangent_like, lambda b, ans, t, x, where: b, None, None, kind=lambda k, s: k["t"])
+deflinear(rt.tangent_like, "t")
