@@ -277,3 +277,13 @@ def test_check_grads_catches_a_missing_conjugate():
     with pytest.raises(AssertionError, match="imaginary direction"):
         ag.check_grads(lambda z: np.sum(wrong_modulus(z)), (Z,))
     ag.check_grads(lambda x: np.sum(wrong_modulus(x)), (X,))     # right for real values
+
+
+def test_a_real_values_seed_or_tangent_is_real():
+    _, pullback = ag.vjp(lambda x: np.sin(x))(X)
+    with pytest.raises(ag.AstgradError, match="seed is complex but its output is real"):
+        pullback(X + 1j)
+    with pytest.raises(ag.AstgradError, match="tangent is complex but its argument is real"):
+        ag.jvp(lambda x: np.sum(np.sin(x)))(X, X + 1j)
+    _, pullback = ag.vjp(lambda z: np.sin(z))(Z)
+    np.testing.assert_allclose(pullback(X), X * np.cos(Z))       # a real seed of a complex output

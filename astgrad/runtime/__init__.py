@@ -128,6 +128,7 @@ def check_seed(seed, value, where):
         raise SeedShapeError(
             f"the pullback seed has shape {np.shape(seed)} but the output has shape "
             f"{np.shape(value)}.", where, fix="Pass a seed with the output's shape.")
+    _real_like(seed, value, where, "pullback seed", "output")
 
 
 def add_each(adjoints, parts):
@@ -212,6 +213,15 @@ def check_tangent(tangent, value, where):
         raise SeedShapeError(
             f"the tangent has shape {np.shape(tangent)} but its argument has shape "
             f"{np.shape(value)}.", where, fix="Pass a tangent with the argument's shape.")
+    _real_like(tangent, value, where, "tangent", "argument")
+
+
+def _real_like(given, value, where, what, of):
+    """A real value's seed or tangent is real (see docs/complex.md): refuse a complex one."""
+    if np.iscomplexobj(given) and not np.iscomplexobj(value):
+        raise SeedShapeError(f"the {what} is complex but its {of} is real.", where,
+                             fix=f"Pass a real {what} (np.real of it: for a real {of} "
+                                 f"only its real part counts).")
 
 
 def zeros_like(x):
