@@ -266,3 +266,12 @@ def test_a_jvp_tangent_may_give_none_for_constant_leaves():
     tangent["layers"][0]["W"] = None             # a float leaf's tangent is not optional
     with pytest.raises(errors.SeedShapeError, match="tangent"):
         ag.jvp(nested)(params, X, tangent)
+
+
+def test_leaves_keep_their_dtype_and_type():
+    def f(params, x):
+        return np.sum(np.tanh(params["W"] @ x)) * params["s"] + params["z"] ** 2
+    params = {"W": W.astype(np.float32), "s": 2.0, "z": np.float64(1.5)}
+    g = ag.grad(f)(params, X)
+    assert g["W"].dtype == np.float32 and type(g["s"]) is float and type(g["z"]) is np.float64
+    assert g["z"] == pytest.approx(3.0)

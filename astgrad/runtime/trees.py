@@ -40,11 +40,14 @@ def tree_like(g, x):
         return type(x)(*items) if hasattr(type(x), "_fields") else tuple(items)
     if not is_float_leaf(x):
         return None
+    if isinstance(x, np.generic):                 # np.float32(...): its type
+        return type(x)(g)
     if isinstance(x, (float, complex)):
         return float(g) if isinstance(x, float) else complex(g)
-    if np.shape(g) == np.shape(x):
-        return g
-    return np.zeros_like(x) + g
+    if np.shape(g) != np.shape(x):                 # still the zero it started as
+        g = np.zeros_like(x) + g
+    dtype = getattr(x, "dtype", None)
+    return np.asarray(g, dtype) if getattr(g, "dtype", dtype) != dtype else g
 
 
 def tree_adjoint(b):
