@@ -188,3 +188,22 @@ def test_composed_transforms_of_a_partial_are_refused_clearly():
     np.testing.assert_allclose(H, 2 * XS.T @ XS + 0.2 * np.eye(3))
     ag.check_grads(m_method := Model(W0, 0.5).loss, (w, x), order=2)
     np.testing.assert_allclose(ag.hessian(m_method)(w, x).shape, (3, 3))
+
+
+class Halve:
+    def __call__(self, a):
+        return a * 0.5
+
+
+HALVE_WITH_RULE = Halve()
+ag.defvjp(HALVE_WITH_RULE, lambda g, ans, a: g * 7.0, name="halve_with_rule")  # on purpose
+HALVE = Halve()
+
+
+def calls_objects(v):
+    return HALVE(v) + HALVE_WITH_RULE(v)
+
+
+def test_a_callable_object_with_rules_keeps_them():
+    # HALVE is inlined (0.5); the registered object's rule is used as given (7.0)
+    assert ag.grad(calls_objects)(1.0) == pytest.approx(7.5)

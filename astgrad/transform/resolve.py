@@ -92,6 +92,10 @@ class Namespace:
             node = ast.Attribute(node, part, ast.Load())
         return node
 
+    def is_primitive(self, obj) -> bool:
+        """Does `obj` have derivative rules (rather than code of the user's to inline)?"""
+        return registry.lookup(obj) is not None
+
     def value(self, node: ast.expr):
         """What a dotted name rooted here refers to, or MISSING."""
         if isinstance(node, ast.Name):

@@ -141,6 +141,11 @@ class _Resolver(ast.NodeTransformer):
             return getattr(base, node.attr, MISSING)
         return MISSING
 
+    def _call_method(self, obj):
+        """A callable object's `__call__`, inlined, unless the object has rules."""
+        primitive = getattr(self.ns, "is_primitive", None)
+        return None if primitive is not None and primitive(obj) else _call_method(obj)
+
     def _object(self, node: ast.expr):
         """The object of the user's a dotted name stands for now (`self`, `self.cfg`), to
         tell its kind: generated code reads its attributes when it runs."""
@@ -159,7 +164,7 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(self.ns.ref(obj) if obj in (np, runtime)
                                      else ast.Name(self.ns.bind(obj, node.id), ast.Load()), node)
         if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)) \
-                and _call_method(obj) is None:
+                and self._call_method(obj) is None:
             return ast.copy_location(self._callee_ref(obj, node), node)
         live = self.ns.read_live(node.id, self.scope, obj, self.where(node))
         return ast.copy_location(ast.Name(live, ast.Load()), node)
@@ -227,8 +232,8 @@ class _Resolver(ast.NodeTransformer):
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
                 self.where(node), fix="Call functions by the name they are defined or imported as.")
-        if _call_method(obj) is not None:
-            obj = _call_method(obj)              # a callable object of the user's class
+        if self._call_method(obj) is not None:
+            obj = self._call_method(obj)         # a callable object of the user's class
         if self.check_callee is not None:
             self.check_callee(obj, node)         # the call: one with no rule may run as is
         node.func = ast.copy_location(self.ns.ref(obj), func)
