@@ -8,7 +8,6 @@ rules are registered the same way.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import operator
 import sys
@@ -18,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import RuleError
+from . import optional
 from .lattice import UNKNOWN, Kind, broadcast
 from .template import Template, constant_node
 
@@ -100,7 +100,6 @@ def operation(value: ast.expr, ns):
 
 
 _registry: dict = {}
-_optional: dict[str, str] = {}      # a library's module -> the module of its rules
 
 
 def _key(fn):
@@ -121,33 +120,16 @@ def _find(fn) -> Primitive | None:
 
 def lookup(fn) -> Primitive | None:
     prim = _find(fn)
-    if prim is None and _optional:
-        load_optional()
+    if prim is None and optional.pending:
+        optional.load()
         prim = _find(fn)
+    if prim is None and isinstance(fn, types.MethodType) and _refused_classes:
+        refusal = next((_refused_classes[c] for c in type(fn.__self__).__mro__
+                        if c in _refused_classes), None)
+        if refusal is not None:                  # a method of any such object: refused
+            prim = Primitive(fn, fn.__name__)
+            prim.refusal = refusal
     return prim
-
-
-def rules_when_imported(module: str, rules: str) -> None:
-    """Import the module `rules` once `module` is imported (by the user's code): an optional
-    library's rules cost nothing until then."""
-    _optional[module] = rules
-
-
-def load_optional(everything: bool = False) -> None:
-    """Register the rules of the optional libraries imported by now (`everything`: of every
-    one installed)."""
-    for module, rules in list(_optional.items()):
-        if module in sys.modules or everything and _installed(module):
-            del _optional[module]
-            importlib.import_module(rules)
-
-
-def _installed(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
 
 
 def _primitive(fn, name: str | None) -> Primitive:
@@ -251,9 +233,16 @@ def defnondiff(*fns, kind: Callable | None = None) -> None:
             prim.kind = kind
 
 
+_refused_classes: dict[type, tuple[str, str]] = {}
+
+
 def defrefusal(fn, why: str, fix: str) -> None:
-    """Refuse every call to `fn` in differentiated code, saying why and what to do."""
-    _primitive(fn, None).refusal = (why, fix)
+    """Refuse every call to `fn` in differentiated code, saying why and what to do; for a
+    class, every call to a method of its instances (scipy.stats' frozen distributions)."""
+    if isinstance(fn, type):
+        _refused_classes[fn] = (why, fix)
+    else:
+        _primitive(fn, None).refusal = (why, fix)
 
 
 def primitive(fn: Callable) -> Callable:
@@ -263,7 +252,7 @@ def primitive(fn: Callable) -> Callable:
 
 
 def all_primitives() -> list[Primitive]:
-    load_optional(everything=True)
+    optional.load(everything=True)
     return sorted(_registry.values(), key=lambda p: p.name)
 
 

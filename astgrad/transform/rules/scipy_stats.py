@@ -228,8 +228,12 @@ rules(stats.poisson.logcdf,
       lambda g, ans, k, mu, loc=0: -g * np.exp(stats.poisson.logpmf(np.floor(k), mu, loc) - ans),
       None)
 
+# a frozen distribution made in the function, or before it (then its methods, through the
+# frozen classes: rv_frozen, multi_rv_frozen and theirs)
+_FROZEN = {c for d in (stats.norm(), stats.poisson(1.0), stats.multivariate_normal())
+           for c in type(d).__mro__ if c.__name__.endswith("_frozen")}
 for _dist in (stats.norm, stats.t, stats.gamma, stats.chi2, stats.beta, stats.poisson,
-              stats.multivariate_normal, stats.dirichlet):
+              stats.multivariate_normal, stats.dirichlet, *_FROZEN):
     defrefusal(_dist, "a frozen distribution (a distribution called with its parameters) "
                "is not differentiated.",
                "Call the distribution's method with the parameters instead: "
