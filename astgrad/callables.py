@@ -16,12 +16,14 @@ import types
 from typing import Callable
 
 from .errors import AstgradError
+from .transform import registry
 
 
 def target(fn):
     """The function to transform in place of `fn` (see the module docstring)."""
     if isinstance(getattr(type(fn), "__call__", None), types.FunctionType) \
-            and not hasattr(fn, "__code__") and not isinstance(fn, type) and not is_partial(fn):
+            and not hasattr(fn, "__code__") and not isinstance(fn, type) and not is_partial(fn) \
+            and registry.lookup(fn) is None:      # an object with rules: differentiated by them
         return fn.__call__
     return fn
 

@@ -207,3 +207,4 @@ def calls_objects(v):
 def test_a_callable_object_with_rules_keeps_them():
     # HALVE is inlined (0.5); the registered object's rule is used as given (7.0)
     assert ag.grad(calls_objects)(1.0) == pytest.approx(7.5)
+    assert ag.grad(HALVE)(1.0) == pytest.approx(0.5)
