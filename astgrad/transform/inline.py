@@ -57,6 +57,12 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where = ctx.expand(fn)
         starred = tree.args.vararg or tree.args.kwarg
+        if fn in ctx.inlining and ctx.inline_all:
+            raise UnsupportedSyntaxError(
+                f"`{fn.__name__}` calls itself: its derivative is called through its own "
+                f"derivative, which cannot be differentiated again (second order through "
+                f"recursion is not supported).", scope.where(node),
+                fix="Write the recursion as a loop for higher derivatives.")
         if fn in ctx.inlining and starred:
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
