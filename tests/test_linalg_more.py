@@ -31,6 +31,7 @@ def _vector_cases():
     for o in VECTOR_ORDS:
         yield f"vector-{o}", (lambda x, o=o: np.linalg.norm(x, o)), x
         yield f"axis1-{o}", (lambda A, o=o: np.sum(np.linalg.norm(A, o, axis=1) ** 2)), A
+    for o in (None, 1, INF, 0.5):
         yield f"axis0-keepdims-{o}", (lambda A, o=o: np.sum(
             np.sin(np.linalg.norm(A, o, axis=0, keepdims=True) * A))), A
     yield "axis-tuple-1", (lambda T: np.sum(np.linalg.norm(T, 3, axis=(2,)) ** 2)), T
@@ -41,8 +42,9 @@ def _vector_cases():
 def _matrix_cases():
     for o in MATRIX_ORDS:
         yield f"matrix-{o}", (lambda A, o=o: np.linalg.norm(A, o)), A
-        yield f"keepdims-{o}", (lambda A, o=o: np.sum(np.linalg.norm(A, o, keepdims=True) * A)), A
         yield f"stack-{o}", (lambda T, o=o: np.sum(np.linalg.norm(T, o, axis=(1, 2)) ** 2)), T
+    for o in ("fro", "nuc", -1, 2):
+        yield f"keepdims-{o}", (lambda A, o=o: np.sum(np.linalg.norm(A, o, keepdims=True) * A)), A
     for o in ("nuc", 2, -INF):
         yield f"pair-3-0-keepdims-{o}", (lambda T4, o=o: np.sum(np.sin(
             np.linalg.norm(T4, o, axis=(3, 0), keepdims=True) * T4))), T4

@@ -44,11 +44,11 @@ def _symmetric(*shape):
     return np.reshape(out, shape)
 
 
-SQUARE = [_spread(n, n) for n in (2, 3, 4, 5)]
-TALL = [_spread(4, 2), _spread(5, 3)]
-WIDE = [_spread(2, 4), _spread(3, 5)]
-STACKS = [_spread(2, 3, 3), _spread(2, 4, 3), _spread(3, 2, 4)]
-SHAPES = SQUARE + TALL + WIDE + STACKS
+SQUARE = [_spread(n, n) for n in (2, 3, 5)]
+TALL = [_spread(5, 3), _spread(4, 2)]
+WIDE = [_spread(3, 5), _spread(2, 4)]
+STACKS = [_spread(2, 3, 3), _spread(3, 2, 4)]
+SHAPES = SQUARE + TALL[:1] + WIDE[:1] + STACKS          # each case costs: a few shapes
 
 
 def _ids(arrays):
@@ -58,7 +58,7 @@ def _ids(arrays):
 # ---- svd --------------------------------------------------------------------------------
 def svd_invariant(A):
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
-    return (np.sum((U * np.expand_dims(s, -2)) ** 3) + np.sum(s ** 3)
+    return (np.sum((U * np.expand_dims(s, -2)) ** 4) + np.sum(s ** 3)
             + np.sum((Vt * np.expand_dims(s, -1)) ** 2))
 
 
@@ -86,7 +86,7 @@ def svd_values(A):
 
 def svd_square_full(A):
     U, s, Vt = np.linalg.svd(A)
-    return np.sum((U * s) ** 2) + np.sum(Vt[0] ** 3)
+    return np.sum((U * s) ** 2) + np.sum(Vt[0] ** 4)
 
 
 @pytest.mark.parametrize("A", SHAPES, ids=_ids(SHAPES))
@@ -95,8 +95,8 @@ def test_svd(f, A):
     ag.check_grads(f, (A,), order=2, forward=True)
 
 
-@pytest.mark.parametrize("A", SQUARE[:2] + TALL[:1] + WIDE[:1], ids=_ids(SQUARE[:2] + TALL[:1]
-                                                                           + WIDE[:1]))
+@pytest.mark.parametrize("A", SQUARE[1:2] + TALL[:1] + WIDE[:1],
+                         ids=_ids(SQUARE[1:2] + TALL[:1] + WIDE[:1]))
 def test_svd_vectors_with_lapacks_signs(A):
     ag.check_grads(svd_raw, (A,), order=2, forward=True)
 
@@ -118,7 +118,7 @@ def test_svd_gradients_are_known_values():
 # ---- eigh and eigvalsh: `a` is read in one triangle ----------------------------------------
 def eigh_invariant(A):
     w, V = np.linalg.eigh(A)
-    return np.sum(w ** 3) + np.sum((V * np.expand_dims(w, -2)) ** 3)
+    return np.sum(w ** 3) + np.sum((V * np.expand_dims(w, -2)) ** 4)
 
 
 def eigh_upper(A):
@@ -139,9 +139,8 @@ def eigvalsh_upper(A):
     return np.sum(np.exp(np.linalg.eigvalsh(A, "U")))
 
 
-SYMMETRIC = [_symmetric(n, n) for n in (2, 3, 5)] + [_symmetric(2, 4, 4)]
-NOT_SYMMETRIC = [_symmetric(3, 3) + np.triu(_normal(3, 3), 1),
-                 _symmetric(2, 3, 3) + np.triu(_normal(2, 3, 3), 1)]   # eigh reads the lower triangle
+SYMMETRIC = [_symmetric(n, n) for n in (2, 4)] + [_symmetric(2, 3, 3)]
+NOT_SYMMETRIC = [_symmetric(3, 3) + np.triu(_normal(3, 3), 1)]   # eigh reads the lower triangle
 
 
 @pytest.mark.parametrize("A", SYMMETRIC + NOT_SYMMETRIC, ids=_ids(SYMMETRIC + NOT_SYMMETRIC))
@@ -209,23 +208,23 @@ def lstsq_solution(A, b):
 
 
 @pytest.mark.parametrize("A", SHAPES, ids=_ids(SHAPES))
-@pytest.mark.parametrize("f", [pinv_sum, pinv_rcond])
+@pytest.mark.parametrize("f", [pinv_sum])
 def test_pinv(f, A):
     ag.check_grads(f, (A,), order=2, forward=True)
 
 
-LSTSQ = [(_spread(5, 3), _normal(5)), (_spread(5, 3), _normal(5, 2)), (_spread(3, 5), _normal(3)),
-         (_spread(4, 4), _normal(4, 3)), (_spread(2, 3), _normal(2, 2))]
+LSTSQ = [(lstsq_all, _spread(5, 3), _normal(5)), (lstsq_all, _spread(5, 3), _normal(5, 2)),
+         (lstsq_all, _spread(3, 5), _normal(3)), (lstsq_solution, _spread(4, 4), _normal(4, 3))]
 
 
-@pytest.mark.parametrize("A, b", LSTSQ, ids=[f"{a.shape}-{b.shape}" for a, b in LSTSQ])
-@pytest.mark.parametrize("f", [lstsq_all, lstsq_solution])
+@pytest.mark.parametrize("f, A, b", LSTSQ,
+                         ids=[f"{f.__name__}-{a.shape}-{b.shape}" for f, a, b in LSTSQ])
 def test_lstsq(f, A, b):
     ag.check_grads(f, (A, b), wrt=(0, 1), order=2, forward=True)
 
 
 def test_lstsq_solution_of_a_square_system_is_solve():
-    A, b = LSTSQ[3]
+    _, A, b = LSTSQ[3]
     for mine, solve in zip(
             ag.grad(lstsq_solution, wrt=(0, 1))(A, b),
             ag.grad(lambda A, b: np.sum(np.sin(np.linalg.solve(A, b))), wrt=(0, 1))(A, b)):
@@ -255,9 +254,8 @@ def pinv_directional(A, T):
     return _pinv_jvp(A, T)[1]
 
 
-@pytest.mark.parametrize("f, A", [(svd_directional, TALL[1]), (svd_directional, WIDE[0]),
-                                  (eigh_directional, SYMMETRIC[1]), (qr_directional, TALL[1]),
-                                  (qr_directional, WIDE[1]), (pinv_directional, WIDE[1])])
+@pytest.mark.parametrize("f, A", [(svd_directional, TALL[1]), (eigh_directional, SYMMETRIC[1]),
+                                  (qr_directional, WIDE[1]), (pinv_directional, WIDE[0])])
 def test_tangents_differentiated_again(f, A):
     ag.check_grads(f, (A, _normal(*A.shape)), wrt=0, forward=True)
 
@@ -346,8 +344,8 @@ def test_hermitian(f, A):
     ag.check_grads(f, (A,), order=2, forward=True)
 
 
-@pytest.mark.parametrize("A", [SQUARE[1], TALL[1], WIDE[0], STACKS[2]],
-                         ids=_ids([SQUARE[1], TALL[1], WIDE[0], STACKS[2]]))
-@pytest.mark.parametrize("f", [pinv_rtol, svdvals])
+@pytest.mark.parametrize("A", [SQUARE[1], TALL[1], STACKS[1]],
+                         ids=_ids([SQUARE[1], TALL[1], STACKS[1]]))
+@pytest.mark.parametrize("f", [pinv_rcond, pinv_rtol, svdvals])
 def test_pinv_rtol_and_svdvals(f, A):
     ag.check_grads(f, (A,), order=2, forward=True)

@@ -1,7 +1,8 @@
-"""Adjoints and tangents of the matrix decompositions (svd, eigh, qr) and of pinv and
-lstsq, as plain NumPy functions: generated code calls them at first order, and the
-compiler reads and differentiates their source at higher order, so they are written
-in the subset it takes and call nothing private.
+"""Adjoints and tangents of np.linalg's decompositions (svd, eigh, qr), of pinv and
+lstsq, and of matrix_power and multi_dot, as plain NumPy functions: generated code
+calls them at first order, and the compiler reads and differentiates their source at
+higher order, so they are written in the subset it takes and call nothing private
+(multi_dot's are first order only: rules/linalg_more.py refuses their derivatives).
 
 All work on stacks of matrices (the last two axes). Singular vectors and eigenvectors
 have a derivative only where the spectrum has no repeated values, and pinv only where
@@ -15,13 +16,15 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from .located import where_called
 
-__all__ = ["refuse_repeated", "refuse_rank_deficient", "inverse_gaps", "svd_adjoint",
-           "svd_tangent", "singular_values_adjoint", "singular_values_tangent",
-           "to_triangle", "from_triangle", "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
+__all__ = ["refuse_repeated", "refuse_rank_deficient", "inverse_gaps",
+           "svd_adjoint", "svd_tangent", "singular_values_adjoint", "singular_values_tangent",
+           "to_triangle", "from_triangle", "eigh_adjoint", "eigh_tangent",
+           "eigvalsh_adjoint", "eigvalsh_tangent",
            "right_solve", "qr_adjoint", "qr_tangent", "pinv_adjoint", "pinv_tangent",
-           "columns", "residual_weights", "lstsq_adjoint_a", "lstsq_adjoint_b", "lstsq_tangent_a",
-           "lstsq_tangent_b", "matrix_power_adjoint", "matrix_power_tangent",
-           "multi_dot_adjoint", "multi_dot_tangent"]
+           "columns", "residual_weights", "lstsq_adjoint_a", "lstsq_adjoint_b",
+           "lstsq_tangent_a", "lstsq_tangent_b",
+           "matrix_power_adjoint", "matrix_power_tangent", "multi_dot_adjoint",
+           "multi_dot_tangent"]
 
 TOLERANCE = 1e-9    # values closer than this, relative to the largest, count as repeated
 
@@ -264,7 +267,9 @@ def matrix_power_adjoint(g, a, n):
     total = g
     power = np.eye(np.shape(a)[-1])
     for _ in range(1, abs(n)):
-        power = power @ p                   # (updated before it is read: see below)
+        # `power` is updated before it is read, so its last value is read too: differentiated
+        # again, the reverse sweep never applies @'s rule to its adjoint while still 0.0
+        power = power @ p
         total = p @ total + g @ power
     if n == 0:
         total = 0.0 * a
@@ -281,9 +286,7 @@ def matrix_power_tangent(t, a, n):
     total = db
     power = np.eye(np.shape(a)[-1])
     for _ in range(1, abs(n)):
-        # `power` is updated before it is read, so the last value the loop makes is read:
-        # the reverse sweep then never meets its adjoint still the scalar 0.0
-        power = power @ b
+        power = power @ b                   # b^j, updated first as in matrix_power_adjoint
         total = b @ total + db @ power
     if n == 0:
         total = 0.0 * a

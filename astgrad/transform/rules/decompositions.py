@@ -8,6 +8,7 @@ import numpy as np
 from .. import lattice
 from ..registry import defjvp, defnondiff, defvjp
 from ..template import rule_helper
+from .reductions import constant
 from ... import runtime as rt
 
 defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient)
@@ -18,8 +19,13 @@ def _factors(k, s):
     by element); a single array where `compute_uv=False` or `mode="r"` says so."""
     a = k["a"]
     floats = lattice.broadcast(a, floating=True)
-    if s.get("compute_uv") is False or s.get("mode") == "r":
-        return floats.with_ndim(None if a.ndim is None else a.ndim - (s.get("mode") != "r"))
+    options = {n: constant(k, s, n) for n in ("compute_uv", "mode") if n in k}
+    if not all(known for known, _ in options.values()):
+        return lattice.UNKNOWN
+    if options.get("compute_uv") == (True, False):
+        return floats.with_ndim(None if a.ndim is None else a.ndim - 1)
+    if options.get("mode") == (True, "r"):
+        return floats.with_ndim(a.ndim)
     return lattice.sequence_of([floats.with_ndim(None)])
 
 
