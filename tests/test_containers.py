@@ -275,3 +275,16 @@ def test_leaves_keep_their_dtype_and_type():
     g = ag.grad(f)(params, X)
     assert g["W"].dtype == np.float32 and type(g["s"]) is float and type(g["z"]) is np.float64
     assert g["z"] == pytest.approx(3.0)
+
+
+def test_a_list_among_items_of_other_kinds_at_second_order():
+    # `a = params[0]` of `params = [[W], 2.0]`: a is a list, though the items' kinds
+    # join to nothing; its adjoint added with + was a list joined (a silent zero)
+    def f(W, x):
+        params = [[W], 2.0]
+        a = params[0]
+        return np.sum(a[0] * x) * np.sum(a[0]) * params[1]
+    y = X[::-1]
+    ag.check_grads(f, (X, y), order=2)
+    np.testing.assert_allclose(ag.hessian(f)(X, y),
+                               2.0 * (np.outer(y, np.ones(2)) + np.outer(np.ones(2), y)))

@@ -22,12 +22,17 @@ def sequences_in(body, kinds, ns) -> set[str]:
     """Names that hold Python lists or tuples of values (forward mode asks it too)."""
     out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
     made_of = []                                 # (name, names: a list if one of them is)
+    written: dict[str, list] = {}                # a list written out: its elements, each time
     for node in (n for s in body for n in ast.walk(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value) \
                     or isinstance(value, ast.Call) and _returns_tuple(ns.value(value.func)):
                 out.add(node.targets[0].id)
+                if isinstance(value, (ast.List, ast.Tuple)):
+                    written.setdefault(node.targets[0].id, []).append(value.elts)
+            elif _items_of(value, written):      # `a = xs[0]` of `xs = [ys, 2.0]`: ys's
+                made_of.append((node.targets[0].id, _items_of(value, written)))
             else:
                 made_of.append((node.targets[0].id, _made_of(value, kinds, ns)))
         elif isinstance(node, ast.Call) and is_method_call(node, "pop"):
@@ -42,6 +47,17 @@ def sequences_in(body, kinds, ns) -> set[str]:
                 out.add(target)
                 grown = True
     return out
+
+
+def _items_of(value, written) -> list[str]:
+    """The names `xs[k]` may read when `xs` was written out (`xs = [ys, 2.0]`) and `k` is
+    a constant: what may be a list among items of other kinds, which kinds cannot tell."""
+    if not (isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name)
+            and isinstance(value.slice, ast.Constant) and type(value.slice.value) is int):
+        return []
+    k = value.slice.value
+    return [elts[k].id for elts in written.get(value.value.id, ())
+            if -len(elts) <= k < len(elts) and isinstance(elts[k], ast.Name)]
 
 
 def _made_of(value, kinds, ns) -> list[str]:
