@@ -379,3 +379,16 @@ def test_check_grads_of_star_functions():
     ag.check_grads(squares_of_all, (A, B, 2 * A), wrt=(0, 2), order=2)
     ag.check_grads(scaled_sum, (A, B, A), wrt=(0, 1, 2), order=2)
     ag.check_grads(doubled_inner, (A, B), wrt=1, order=2)
+
+
+def list_of_functions_read_as_a_value(x):
+    fs = [np.sin, np.cos]
+    act = np.tanh
+    return np.sum(fs[0](x) + act(x)) * len(fs)
+
+
+def test_a_list_of_functions_is_a_value_too():
+    ag.check_grads(list_of_functions_read_as_a_value, (X,), order=2)
+    np.testing.assert_allclose(ag.grad(list_of_functions_read_as_a_value)(X),
+                               2 * (np.cos(X) + 1 - np.tanh(X) ** 2))
+    assert "act = " not in ag.source(ag.grad(list_of_functions_read_as_a_value))

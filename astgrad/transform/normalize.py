@@ -126,8 +126,7 @@ class _Normalizer:
         targets = stmt.targets
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and self.out.depth == 0 \
                 and inline.function_value(stmt.value, self) is not None:
-            # `act = np.tanh`, `act = relu`: calls of `act` call that function (inlined).
-            self.scope.local_fns[targets[0].id] = inline.function_value(stmt.value, self)
+            _bind_function(self, targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Name):
             self.bind(targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Subscript):
@@ -357,6 +356,17 @@ def _pop_without_index(call: ast.Call, where) -> None:
 def _is_pop(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == "pop" \
         and isinstance(call.func.value, ast.Name)
+
+
+def _bind_function(low: _Normalizer, name: str, value: ast.expr) -> None:
+    """`act = np.tanh`, `fs = [np.sin, relu]`: calls of `act`, `fs[0]` call that function
+    (inlined); the value is kept too (`len(fs)`) unless it holds a nested def, which
+    exists only where it is inlined."""
+    called = inline.function_value(value, low)
+    low.scope.local_fns[name] = called
+    if not any(isinstance(f, ast.FunctionDef)
+               for f in (called if isinstance(called, list) else [called])):
+        low.bind(name, value)
 
 
 def _raise(low: _Normalizer, stmt: ast.Raise) -> None:
