@@ -349,3 +349,51 @@ def test_hermitian(f, A):
 @pytest.mark.parametrize("f", [pinv_rcond, pinv_rtol, svdvals])
 def test_pinv_rtol_and_svdvals(f, A):
     ag.check_grads(f, (A,), order=2, forward=True)
+
+
+# ---- eig and eigvals: eigenvalues of a general (real or complex) matrix, first order --------
+def eigvals_modulus(A):
+    return np.sum(np.abs(np.linalg.eigvals(A)) ** 2)
+
+
+def eigvals_cubes(A):
+    return np.real(np.sum(np.linalg.eigvals(A) ** 3))
+
+
+def eig_values(A):
+    w, V = np.linalg.eig(A)
+    return np.sum(np.real(w) ** 2 + np.imag(w))
+
+
+GENERAL = [_normal(4, 4), _normal(2, 3, 3), _symmetric(3, 3),
+           _normal(3, 3) + 1j * _normal(3, 3)]          # complex eigenvalues in pairs; complex
+
+
+@pytest.mark.parametrize("A", GENERAL, ids=["real", "stack", "symmetric", "complex"])
+@pytest.mark.parametrize("f", [eigvals_modulus, eigvals_cubes])
+def test_eigvals(f, A):
+    ag.check_grads(f, (A,), forward=True)
+
+
+@pytest.mark.parametrize("A", GENERAL, ids=["real", "stack", "symmetric", "complex"])
+def test_eig_values_in_reverse_mode(A):
+    ag.check_grads(eig_values, (A,), forward=False)
+
+
+def test_eig_eigenvectors_forward_mode_and_second_order_are_refused():
+    def vectors(A):
+        w, V = np.linalg.eig(A)
+        return np.sum(np.abs(V))
+    with pytest.raises(NotDifferentiableError, match="eigenvectors") as info:
+        ag.grad(vectors)(GENERAL[0])
+    assert info.value.where.endswith(f":{vectors.__code__.co_firstlineno + 1}")
+    with pytest.raises(NoRuleError, match="np.linalg.eigvals"):
+        ag.jvp(eig_values)(GENERAL[0], GENERAL[0])
+    # second order: reverse over reverse meets eig's eigenvectors, forward over reverse eig's
+    # forward mode
+    with pytest.raises(NotDifferentiableError, match="eigenvectors"):
+        ag.check_grads(eigvals_modulus, (GENERAL[0],), order=2, forward=False)
+    with pytest.raises(NoRuleError, match="eigenvectors"):
+        ag.hessian(eigvals_modulus)(GENERAL[0])
+    with pytest.raises(NotDifferentiableError, match="repeated"):
+        ag.grad(eigvals_modulus)(np.eye(3) + np.triu(np.ones((3, 3)), 1))

@@ -24,7 +24,8 @@ __all__ = ["refuse_repeated", "refuse_rank_deficient", "inverse_gaps",
            "columns", "residual_weights", "lstsq_adjoint_a", "lstsq_adjoint_b",
            "lstsq_tangent_a", "lstsq_tangent_b",
            "matrix_power_adjoint", "matrix_power_tangent", "multi_dot_adjoint",
-           "multi_dot_tangent"]
+           "multi_dot_tangent", "eig_values_adjoint", "eig_values_tangent",
+           "eig_adjoint", "refuse_eigenvectors"]
 
 TOLERANCE = 1e-9    # values closer than this, relative to the largest, count as repeated
 
@@ -328,3 +329,34 @@ def multi_dot_tangent(tangents, arrays):
             total = total + np.linalg.multi_dot(
                 list(arrays[:i]) + [tangents[i]] + list(arrays[i + 1:]))
     return total
+
+
+# ---- eig: the eigenvalues of a general matrix; its eigenvectors are not differentiated ------
+def eig_values_adjoint(gw, w, v):
+    """The adjoint of `a` from that of `w` in `w, v = np.linalg.eig(a)`: V^-T diag(gw) V^T
+    (holomorphic: an adjoint pairs with a tangent as Re(g t))."""
+    refuse_repeated(w, "np.linalg.eig's eigenvalues")
+    vt = np.swapaxes(v, -1, -2)
+    return np.linalg.solve(vt, np.expand_dims(gw, -1) * vt)
+
+
+def eig_values_tangent(t, w, v):
+    """The tangent of `w` in `w, v = np.linalg.eig(a)` along `t`: the diagonal of V^-1 t V."""
+    refuse_repeated(w, "np.linalg.eig's eigenvalues")
+    return np.diagonal(np.linalg.solve(v, t @ v), 0, -2, -1)
+
+
+def eig_adjoint(gw, gv, w, v):
+    """The adjoint of `a` in `w, v = np.linalg.eig(a)`: that of `w`'s; `v` must get none."""
+    refuse_eigenvectors(gv)
+    return eig_values_adjoint(gw, w, v)
+
+
+def refuse_eigenvectors(gv):
+    """Refuse an adjoint reaching np.linalg.eig's eigenvectors (a plain 0.0 or zeros pass)."""
+    if np.any(gv):
+        raise NotDifferentiableError(
+            "astgrad does not differentiate np.linalg.eig's eigenvectors (their scale and "
+            "phase are LAPACK's choice).", where_called(2),
+            fix="Differentiate a function of the eigenvalues (np.linalg.eigvals), or use "
+                "np.linalg.eigh for a symmetric matrix.")

@@ -11,7 +11,7 @@ from ..template import rule_helper
 from .reductions import constant
 from ... import runtime as rt
 
-defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient)
+defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient, rt.refuse_eigenvectors)
 
 
 def _factors(k, s):
@@ -125,3 +125,17 @@ if hasattr(np.linalg, "svdvals"):
            kind=lambda k, s: lattice.broadcast(k["x"], floating=True).with_ndim(
                None if k["x"].ndim is None else k["x"].ndim - 1))
     defjvp(np.linalg.svdvals, lambda t, ans, x: rt.singular_values_tangent(t, x))
+
+
+# ---- eig and eigvals: the eigenvalues of a general matrix are holomorphic in it; eig's
+# eigenvectors (scaled and turned as LAPACK chooses) are refused, and so is eig in forward
+# mode, whose tangent would have to include theirs
+defvjp(np.linalg.eig, lambda g, ans, a: rt.eig_adjoint(g[0], g[1], ans[0], ans[1]),
+       kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
+defjvp(np.linalg.eig,
+       lambda t, ans, a: rt.unsupported("np.linalg.eig in forward mode (its eigenvectors); "
+                                        "use np.linalg.eigvals"))
+defvjp(np.linalg.eigvals,
+       lambda g, ans, a: rt.eig_values_adjoint(g, ans, np.linalg.eig(a)[1]))
+defjvp(np.linalg.eigvals,
+       lambda t, ans, a: rt.eig_values_tangent(t, ans, np.linalg.eig(a)[1]))
