@@ -167,3 +167,41 @@ SIGNAL_CASES = [(make, mode, args) for make in (_conv, _corr)
                               for m, mode, a in SIGNAL_CASES])
 def test_convolve_and_correlate(make, mode, args):
     ag.check_grads(make(mode), args, wrt=(0, 1), order=2)
+
+
+# ---- why the solves refuse their factors: a primitive given a tuple rebuilt in the user's
+# code ((m, flag)) has a wrong second derivative (the first-order code reads `(_1, True)[0]`,
+# whose dependence on _1 the second differentiation drops). When this passes, the rules of
+# cho_solve and lu_solve in their factors (in git history, a2684db) can come back. ---------
+@ag.primitive
+def _pair_solve(pair, b):
+    return np.linalg.solve(pair[0], b)
+
+
+ag.defvjp(_pair_solve,
+          lambda g, ans, pair, b: [-np.outer(np.linalg.solve(np.transpose(pair[0]), g), ans),
+                                   0.0],
+          lambda g, ans, pair, b: np.linalg.solve(np.transpose(pair[0]), g))
+ag.defjvp(_pair_solve,
+          lambda t, ans, pair, b: -np.linalg.solve(pair[0], t[0] @ ans),
+          lambda t, ans, pair, b: np.linalg.solve(pair[0], t))
+
+
+def _pair_passed_on(M, b):
+    pair = (M * 1.0, True)
+    return np.sum(_pair_solve(pair, b))
+
+
+def _pair_rebuilt(M, b):
+    m, flag = (M * 1.0, True)
+    return np.sum(_pair_solve((m, flag), b))
+
+
+def test_a_tuple_passed_on_to_a_primitive_at_second_order():
+    ag.check_grads(_pair_passed_on, (A, b), wrt=0, order=2)
+
+
+@pytest.mark.xfail(strict=True, reason="compiler: (m, flag)[0] in generated code loses its "
+                   "dependence on m when differentiated again")
+def test_a_tuple_rebuilt_for_a_primitive_at_second_order():
+    ag.check_grads(_pair_rebuilt, (A, b), wrt=0, order=2)
