@@ -54,24 +54,55 @@ def _anywhere(sweep) -> bool:
     return sweep.complex_values
 
 
-def refuse_sign(tree: ast.FunctionDef, activity, kinds: dict, ns, where) -> None:
-    """`np.sign` has no derivative rule: it is piecewise constant on real numbers, but on
-    complex ones it is `z / |z|`. Refused where a derivative would flow through it (the
-    branch a rule takes for real values only, `if np.isrealobj(x)`, excepted)."""
+# Rules written for real values and not yet checked for complex ones: refused for a complex
+# argument rather than silently wrong. An entry goes once its rule conjugates where it
+# should and tests/test_complex.py checks it.
+_REAL_ONLY = ("linalg.norm", "linalg.matrix_norm", "linalg.vector_norm", "linalg.eigh",
+              "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.cholesky",
+              "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp")
+
+
+def _real_only() -> dict:
+    """{id: (function, its name)} of the `_REAL_ONLY` functions this NumPy has."""
+    found = {}
+    for name in _REAL_ONLY:
+        obj = np
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found[id(obj)] = (obj, f"np.{name}")
+    return found
+
+
+def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) -> None:
+    """Refuse, where a derivative of a complex value would flow through it, `np.sign` (on
+    real numbers piecewise constant, on complex ones `z / |z|`) and the functions whose
+    rules are for real values only (the branch a rule takes for real values only, `if
+    np.isrealobj(x)`, excepted)."""
     anywhere = mentions_complex(tree, kinds)
     tests = {s.targets[0].id for s in ast.walk(tree) if isinstance(s, ast.Assign)
              and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
+    real_only = _real_only()
     for node in _unguarded(tree.body, tests, ns):
-        if not (isinstance(node, ast.Call) and node.args and ns.value(node.func) is np.sign):
+        fn = ns.value(node.func) if isinstance(node, ast.Call) else None
+        entry = real_only.get(id(fn))
+        if fn is not np.sign and (entry is None or entry[0] is not fn):
             continue
-        arg = node.args[0]
-        if not isinstance(arg, ast.Name) or arg.id not in activity.varied:
+        args = [a for a in [*node.args, *(k.value for k in node.keywords)]
+                if isinstance(a, ast.Name) and a.id in activity.varied
+                and (kinds.get(a.id, UNKNOWN).dtype == "c"
+                     or kinds.get(a.id, UNKNOWN).dtype is None and anywhere)]
+        if not args:
             continue
-        dtype = kinds.get(arg.id, UNKNOWN).dtype
-        if dtype == "c" or dtype is None and anywhere:
-            raise NoRuleError(f"`np.sign({arg.id})` of a complex value is {arg.id} / |{arg.id}|, "
+        name = args[0].id
+        if fn is np.sign:
+            raise NoRuleError(f"`np.sign({name})` of a complex value is {name} / |{name}|, "
                               f"which is not constant: astgrad does not differentiate it.",
-                              where(node), fix=f"Write `{arg.id} / np.abs({arg.id})`.")
+                              where(node), fix=f"Write `{name} / np.abs({name})`.")
+        raise NoRuleError(f"`{entry[1]}` of the complex value `{name}`: its derivative rule is "
+                          f"for real values; complex ones are not supported yet.", where(node),
+                          fix="Write it with functions that take complex values (docs/complex.md"
+                              " lists them), or differentiate the real and imaginary parts.")
 
 
 def _unguarded(stmts, tests, ns):

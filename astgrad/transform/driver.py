@@ -97,7 +97,7 @@ def _aliases(p: Program):
 
 def _activity(p: Program):
     p.activity = activity.analyze(p.tree, list(p.request.wrt), p.ns, p.src.where)
-    complexes.refuse_sign(p.tree, p.activity, p.kinds, p.ns, p.src.where)
+    complexes.refuse_unsupported(p.tree, p.activity, p.kinds, p.ns, p.src.where)
     return "active: " + ", ".join(sorted(p.activity.active))
 
 
