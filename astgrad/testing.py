@@ -216,7 +216,7 @@ def _agree_with_grad(f, args, wrt, v, grads, names):
 
 
 def _floats(tree) -> list:
-    return [np.asarray(leaf, dtype=np.float64) for leaf in pytree.leaves(tree)
+    return [_inexact(np.asarray(leaf)) for leaf in pytree.leaves(tree)
             if leaf is not None]
 
 

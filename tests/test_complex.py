@@ -299,3 +299,13 @@ def test_rules_for_real_values_only_refuse_a_complex_value(f):
     with pytest.raises(ag.AstgradError, match="its derivative rule is\\s+for real values"):
         ag.grad(f)(arg)
     ag.check_grads(f, (np.real(arg),))            # real values: as before
+
+
+def test_complex_values_in_containers_of_parameters():
+    f = lambda p: np.sum(np.abs(p["a"] * p["b"]) ** 2)          # noqa: E731
+    g = ag.grad(f)({"a": Z, "b": X})
+    assert g["a"].dtype == np.complex128 and g["b"].dtype == np.float64
+    ag.check_grads(f, ({"a": Z, "b": X},), order=2)
+    h = lambda p: np.sum(np.abs(p[0]) ** 2) + abs(p[1]) ** 2     # noqa: E731
+    assert ag.grad(h)([Z, C])[1] == 2 * np.conj(C)
+    ag.check_grads(h, ([Z, C],), order=2)
