@@ -95,9 +95,9 @@ def degrees(deg):
 
 
 # ---- the parts of a complex value -----------------------------------------------------------
-# For a real x, np.real(x) is x and np.imag(x) is 0; a real part's adjoint goes back as a
-# complex number (its imaginary part 0), so a complex argument's gradient stays complex.
-defvjp(np.real, lambda g, ans, val: g if np.isrealobj(val) else g + 0j, kind=_real_kind)
+# For a real x, np.real(x) is x and np.imag(x) is 0. (A real part's adjoint goes back as
+# it is: a complex argument's gradient is made complex at the end, `reverse._gradient`.)
+defvjp(np.real, lambda g, ans, val: g, kind=_real_kind)
 defvjp(np.imag, lambda g, ans, val: 0.0 * g if np.isrealobj(val) else -1j * g,
        kind=_real_kind)
 deflinear(np.real, "val")
@@ -116,7 +116,7 @@ defjvp(np.angle,
 # real_if_close drops imaginary parts (all within tol of 0) or keeps the value as it is
 defvjp(np.real_if_close,
        lambda g, ans, a, tol=100: (
-           g if np.iscomplexobj(ans) or np.isrealobj(a) else np.real(g) + 0j),
+           g if np.iscomplexobj(ans) or np.isrealobj(a) else np.real(g)),
        None, kind=_if_close_kind)
 defjvp(np.real_if_close,
        lambda t, ans, a, tol=100: t if np.iscomplexobj(ans) else np.real(t),
