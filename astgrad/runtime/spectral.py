@@ -25,7 +25,8 @@ __all__ = ["refuse_repeated", "refuse_rank_deficient", "inverse_gaps",
            "lstsq_tangent_a", "lstsq_tangent_b",
            "matrix_power_adjoint", "matrix_power_tangent", "multi_dot_adjoint",
            "multi_dot_tangent", "eig_values_adjoint", "eig_values_tangent",
-           "eig_adjoint", "refuse_eigenvectors"]
+           "eig_adjoint", "refuse_eigenvectors", "eigenvectors", "eigenvectors_adjoint",
+           "eigenvectors_tangent"]
 
 TOLERANCE = 1e-9    # values closer than this, relative to the largest, count as repeated
 
@@ -344,6 +345,26 @@ def eig_values_tangent(t, w, v):
     """The tangent of `w` in `w, v = np.linalg.eig(a)` along `t`: the diagonal of V^-1 t V."""
     refuse_repeated(w, "np.linalg.eig's eigenvalues")
     return np.diagonal(np.linalg.solve(v, t @ v), 0, -2, -1)
+
+
+def eigenvectors(a):
+    """`np.linalg.eig(a)`'s eigenvectors, as the eigenvalues' rules use them: differentiated
+    in the gauge where V^-1 dV has a zero diagonal, which is not LAPACK's (unit columns),
+    but the eigenvalues' adjoint and tangent do not depend on the columns' scale."""
+    return np.linalg.eig(a)[1]
+
+
+def eigenvectors_adjoint(gv, v, w):
+    """The adjoint of `a` in `v = eigenvectors(a)`: V^-T (F * (V^T gv)) V^T."""
+    refuse_repeated(w, "np.linalg.eig's eigenvalues")
+    vt = np.swapaxes(v, -1, -2)
+    return np.linalg.solve(vt, inverse_gaps(w) * (vt @ gv) @ vt)
+
+
+def eigenvectors_tangent(t, v, w):
+    """The tangent of `v = eigenvectors(a)` along `t`: V (F * (V^-1 t V))."""
+    refuse_repeated(w, "np.linalg.eig's eigenvalues")
+    return v @ (inverse_gaps(w) * np.linalg.solve(v, t @ v))
 
 
 def eig_adjoint(gw, gv, w, v):

@@ -129,13 +129,18 @@ if hasattr(np.linalg, "svdvals"):
 
 # ---- eig and eigvals: the eigenvalues of a general matrix are holomorphic in it; eig's
 # eigenvectors (scaled and turned as LAPACK chooses) are refused, and so is eig in forward
-# mode, whose tangent would have to include theirs
-defvjp(np.linalg.eig, lambda g, ans, a: rt.eig_adjoint(g[0], g[1], ans[0], ans[1]),
+# mode, whose tangent would have to include theirs. The eigenvalues' rules take the
+# eigenvectors from rt.eigenvectors, whose own rules (for the second order) fix a gauge
+# the eigenvalues' formulas do not depend on.
+defvjp(np.linalg.eig,
+       lambda g, ans, a: rt.eig_adjoint(g[0], g[1], ans[0], rt.eigenvectors(a)),
        kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
 defjvp(np.linalg.eig,
        lambda t, ans, a: rt.unsupported("np.linalg.eig in forward mode (its eigenvectors); "
                                         "use np.linalg.eigvals"))
-defvjp(np.linalg.eigvals,
-       lambda g, ans, a: rt.eig_values_adjoint(g, ans, np.linalg.eig(a)[1]))
-defjvp(np.linalg.eigvals,
-       lambda t, ans, a: rt.eig_values_tangent(t, ans, np.linalg.eig(a)[1]))
+defvjp(np.linalg.eigvals, lambda g, ans, a: rt.eig_values_adjoint(g, ans, rt.eigenvectors(a)))
+defjvp(np.linalg.eigvals, lambda t, ans, a: rt.eig_values_tangent(t, ans, rt.eigenvectors(a)))
+defvjp(rt.eigenvectors,
+       lambda g, ans, a: rt.eigenvectors_adjoint(g, ans, np.linalg.eigvals(a)))
+defjvp(rt.eigenvectors,
+       lambda t, ans, a: rt.eigenvectors_tangent(t, ans, np.linalg.eigvals(a)))
