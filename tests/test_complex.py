@@ -131,6 +131,7 @@ ONE_ARGUMENT = [
     (lambda z: np.sum(np.abs(np.square(z) + np.exp2(z) + np.reciprocal(z) + np.expm1(z))), Z),
     (lambda z: np.sum(np.abs(z ** 2.5 + z ** 3 + np.power(z, 1.5) + np.log1p(z))), Z),
     (lambda z: np.sum(np.real(np.arcsin(z / 3) + np.arctan(z / 3) + np.arcsinh(z))), Z),
+    (lambda z: np.sum(np.abs(np.arccosh(z) + np.arccos(z / 3) + np.arctanh(z / 3))), Z),
     (lambda z: np.sum(np.abs(z ** (0.5 + 0.5j))), Z), (lambda z: np.abs(z[0] * z[2]), Z),
     (lambda z: np.sum(np.abs(np.cumsum(z))), Z),
     (lambda z: np.max(np.abs(z)), Z), (lambda z: np.var(z) + np.std(z), Z),

@@ -43,7 +43,9 @@ unary(np.sinh, lambda g, ans, x: g * np.cosh(x))
 unary(np.cosh, lambda g, ans, x: g * np.sinh(x))
 unary(np.tanh, lambda g, ans, x: g * (1 - ans ** 2))
 unary(np.arcsinh, lambda g, ans, x: g / np.sqrt(x ** 2 + 1))
-unary(np.arccosh, lambda g, ans, x: g / np.sqrt(x ** 2 - 1))
+# for a complex x, sqrt(x - 1) sqrt(x + 1): sqrt(x ** 2 - 1) has the other sign off the real line
+unary(np.arccosh, lambda g, ans, x: g / np.sqrt(x ** 2 - 1) if np.isrealobj(x) else
+      g / (np.sqrt(x - 1) * np.sqrt(x + 1)))
 unary(np.arctanh, lambda g, ans, x: g / (1 - x ** 2))
 unary(np.deg2rad, lambda g, ans, x: g * (np.pi / 180))
 unary(np.radians, lambda g, ans, x: g * (np.pi / 180))
