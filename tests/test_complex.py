@@ -310,3 +310,35 @@ def test_complex_values_in_containers_of_parameters():
     h = lambda p: np.sum(np.abs(p[0]) ** 2) + abs(p[1]) ** 2     # noqa: E731
     assert ag.grad(h)([Z, C])[1] == 2 * np.conj(C)
     ag.check_grads(h, ([Z, C],), order=2)
+
+
+# ---- every elementwise rule NumPy computes for complex values ----------------------------------
+def _elementwise_for_complex():
+    from astgrad.transform import registry
+    found = []
+    for prim in registry.all_primitives():
+        nin = getattr(prim.fn, "nin", None) or len(prim.params or ())
+        if not prim.elementwise or prim.nondiff or not prim.name.startswith("np.") \
+                or nin not in (1, 2):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                prim.fn(*(Z, W)[:nin])
+        except (TypeError, ValueError):
+            continue                                 # NumPy takes no complex values here
+        found.append(pytest.param(prim.fn, nin, id=prim.name))
+    return found
+
+
+def _unary(fn):
+    return lambda a: np.sum(np.abs(fn(a)) ** 2)
+
+
+def _binary(fn):
+    return lambda a, b: np.sum(np.abs(fn(a, b)) ** 2)
+
+
+@pytest.mark.parametrize("fn, nin", _elementwise_for_complex())
+def test_every_elementwise_rule_for_complex_values(fn, nin):
+    f = _unary(fn) if nin == 1 else _binary(fn)
+    ag.check_grads(f, (Z / 2, W / 2)[:nin], wrt=tuple(range(nin)))

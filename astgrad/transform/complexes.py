@@ -59,7 +59,8 @@ def _anywhere(sweep) -> bool:
 # should and tests/test_complex.py checks it.
 _REAL_ONLY = ("linalg.norm", "linalg.matrix_norm", "linalg.vector_norm", "linalg.eigh",
               "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.cholesky",
-              "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp")
+              "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp",
+              "linalg.pinv", "linalg.lstsq")
 
 
 def _real_only() -> dict:
