@@ -6,7 +6,7 @@ import numpy as np
 from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
 from .complex import abs_adjoint, abs_tangent, real_of
-from .ufuncs import log_base, power_exponent
+from .ufuncs import log_base, power_exponent, slope_base
 
 
 def _arith(floating=False):
@@ -39,7 +39,7 @@ defvjp(operator.truediv,
        lambda g, ans, x, y: -g * x / y ** 2,
        elementwise=True, kind=_arith(floating=True))
 defvjp(operator.pow,
-       lambda g, ans, x, y: g * y * x ** power_exponent(x, y),
+       lambda g, ans, x, y: g * y * slope_base(x, y) ** power_exponent(x, y),
        lambda g, ans, x, y: g * ans * log_base(x),
        elementwise=True, kind=_arith())
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..lattice import UNKNOWN, Kind, broadcast
 from ..registry import defjvp, deflinear, defnondiff, defvjp, lookup
 from ... import runtime as rt
-from .ufuncs import log_base, power_exponent
+from .ufuncs import log_base, power_exponent, slope_base
 
 _FLOAT = Kind(0, "f", True)
 
@@ -35,7 +35,8 @@ defvjp(operator.mod,                      # x % y = x - y * (x // y); x // y is 
        elementwise=True, kind=_binary)
 defnondiff(operator.floordiv, kind=_binary)
 defvjp(builtins.pow,
-       lambda g, ans, base, exp, mod=None: g * exp * base ** power_exponent(base, exp),
+       lambda g, ans, base, exp, mod=None:
+           g * exp * slope_base(base, exp) ** power_exponent(base, exp),
        lambda g, ans, base, exp, mod=None: g * ans * log_base(base),
        None, elementwise=True,
        kind=lambda k, s: broadcast(k["base"], k["exp"], py_result=True))
@@ -102,7 +103,7 @@ defnondiff(math.isnan, math.isinf, math.isfinite, math.isclose,
 
 # ---- math: two variables -------------------------------------------------------------------
 defvjp(math.pow,
-       lambda g, ans, x, y: g * y * x ** power_exponent(x, y),
+       lambda g, ans, x, y: g * y * slope_base(x, y) ** power_exponent(x, y),
        lambda g, ans, x, y: g * ans * log_base(x),
        elementwise=True, kind=_float)
 defvjp(math.atan2,

@@ -86,13 +86,21 @@ def power_exponent(x, y):
 
 
 @rule_helper
+def slope_base(x, y):
+    """The base of the slope x ** (y - 1): a Python float x that is 0 (with y < 1) as a NumPy
+    scalar, so a negative power gives inf, the slope's limit, as NumPy does, where Python
+    raises ZeroDivisionError (the derivative of x ** 0.5 at 0.0)."""
+    return x if np.ndim(x) or x != 0 or np.ndim(y) == 0 and y >= 1 else np.asarray(x)
+
+
+@rule_helper
 def log_base(x):
     """`np.log(x)`, but 0 where x is 0."""
     return np.log((x if x != 0 else 1.0) if np.ndim(x) == 0 else np.where(x == 0, 1.0, x))
 
 
 binary(np.power,
-       lambda g, ans, x1, x2: g * x2 * x1 ** power_exponent(x1, x2),
+       lambda g, ans, x1, x2: g * x2 * slope_base(x1, x2) ** power_exponent(x1, x2),
        lambda g, ans, x1, x2: g * ans * log_base(x1))
 binary(np.float_power,
        lambda g, ans, x1, x2: g * x2 * np.float_power(x1, power_exponent(x1, x2)),
