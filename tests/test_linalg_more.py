@@ -168,3 +168,29 @@ def tensorinv_ind1(T6):
                          ids=["tensorsolve", "tensorsolve-axes", "tensorinv", "tensorinv-ind1"])
 def test_tensor_inverses(f, args):
     ag.check_grads(f, args, wrt=tuple(range(len(args))), order=2, forward=True)
+
+
+# ---- complex matrices: these functions are holomorphic, so their rules hold as written ------
+Z = S + 0.3j * _r.normal(size=(3, 3))
+
+
+def complex_power(Z):
+    return np.sum(np.abs(np.linalg.matrix_power(Z, -2)) ** 2)
+
+
+def complex_tensorinv(Z):
+    return np.real(np.sum(np.linalg.tensorinv(Z, ind=1) ** 2))
+
+
+def complex_tensorsolve(Z):
+    return np.sum(np.abs(np.linalg.tensorsolve(Z, np.arange(3.0))) ** 2)
+
+
+def complex_multi_dot(Z):
+    return np.sum(np.abs(np.linalg.multi_dot([Z, Z, Z])) ** 2)
+
+
+@pytest.mark.parametrize("f", [complex_power, complex_tensorinv, complex_tensorsolve,
+                               complex_multi_dot])
+def test_complex_matrices(f):
+    ag.check_grads(f, (Z,), order=1 if f is complex_multi_dot else 2, forward=True)
