@@ -70,6 +70,9 @@ SPECIALS = [
       (np.array([-.5, .5, .5, -.5]),)),
     S("sort with ties", "np.sort(a) * np.array([1.0, 2.0, 3.0])", (np.array([2.0, 1.0, 2.0]),),
       (0,), (np.array([2.5, 1.0, 2.5]),)),
+    # np.clip with a_min > a_max is a_max (NumPy's order of the two)
+    S("clip with a_min > a_max", "np.clip(a, b, c)", (np.array([0.0, 2.0]), np.array([
+        1.0, 1.0]), np.array([0.5, 0.5])), (0, 1, 2), (Z2, Z2, np.ones(2))),
     # zero variance
     S("std over a length-1 axis", "np.std(a, axis=0)", (np.ones((1, 3)),), (0,),
       (np.zeros((1, 3)),)),

@@ -166,9 +166,11 @@ defvjp(np.clip,
            g * (a <= a_max) if a_min is None else
            g * (a >= a_min) if a_max is None else
            g * ((a >= a_min) & (a <= a_max))),
-       lambda g, ans, a, a_min=None, a_max=None: g * (a < a_min),
-       lambda g, ans, a, a_min=None, a_max=None: g * (a > a_max),
-       elementwise=True, kind=_clip_kind)
+       lambda g, ans, a, a_min=None, a_max=None: g * (
+           (a < a_min) if a_max is None else (a < a_min) & (a_min <= a_max)),
+       lambda g, ans, a, a_min=None, a_max=None: g * (
+           (a > a_max) if a_min is None else (a > a_max) | (a_min > a_max)),
+       elementwise=True, kind=_clip_kind)   # a_min > a_max: NumPy gives a_max
 # NaN and infinities are replaced by constants: only finite entries pass the adjoint on
 defvjp(np.nan_to_num,
        lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
