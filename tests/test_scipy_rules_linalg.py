@@ -201,7 +201,5 @@ def test_a_tuple_passed_on_to_a_primitive_at_second_order():
     ag.check_grads(_pair_passed_on, (A, b), wrt=0, order=2)
 
 
-@pytest.mark.xfail(strict=True, reason="compiler: (m, flag)[0] in generated code loses its "
-                   "dependence on m when differentiated again")
 def test_a_tuple_rebuilt_for_a_primitive_at_second_order():
     ag.check_grads(_pair_rebuilt, (A, b), wrt=0, order=2)

@@ -234,3 +234,16 @@ class Lowerer(Protocol):
 
     def check_write(self, user: str, what: str) -> None:
         """Refuse an in-place write to the user's `user` that another name would see."""
+
+
+def item(node: ast.Subscript, low) -> ast.expr:
+    """`v[i]` over atoms. An item of a tuple or list written in place (`(a, b)[0]`) is
+    that element; such a tuple or list indexed otherwise gets a name first, so the
+    adjoints of its elements are those of a named sequence."""
+    value = low.atom(node.value)
+    if isinstance(value, (ast.Tuple, ast.List)):
+        i = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        if type(i) is int and -len(value.elts) <= i < len(value.elts):
+            return value.elts[i]
+        value = low.out.temp(value)
+    return ast.Subscript(value, low.index(node.slice), ast.Load())

@@ -33,7 +33,7 @@ from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from . import desugar, inline
 from .aliases import Aliases, reads_after
-from .lowering import Context, Emitter, Scope, is_atom, is_constant
+from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
 from .syntax import OPAQUE_EXPRS
 
@@ -232,7 +232,7 @@ class _Normalizer:
             return ast.Compare(self.atom(node.left), node.ops,
                                [self.atom(c) for c in node.comparators])
         if isinstance(node, ast.Subscript):
-            return ast.Subscript(self.atom(node.value), self.index(node.slice), ast.Load())
+            return item(node, self)
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             return self._sugar(node)
         if isinstance(node, ast.Call):
