@@ -25,6 +25,14 @@ _NORMALIZED_AWAY = {
     ast.Slice: "a slice is only ever an index",
     ast.FormattedValue: "a formatted value is only ever part of an f-string",
     Comment: "comments are written by the passes after this one",
+    ast.Import: "resolve binds what an import inside the function names, and drops it",
+    ast.ImportFrom: "resolve binds what an import inside the function names, and drops it",
+    ast.With: "hoist writes an `np.errstate`/`warnings` block as its body",
+    ast.Lambda: "hoist writes a lambda as a nested `def`",
+    ast.ListComp: "hoist writes a comprehension as a loop",
+    ast.DictComp: "hoist writes a comprehension as a loop",
+    ast.GeneratorExp: "hoist writes a generator expression as a loop",
+    ast.Dict: "resolve writes a dict literal as `rt.dict_of(keys, [values])`",
 }
 
 # The classes no differentiating pass ever sees, each with the reason.
