@@ -148,8 +148,6 @@ def reassigned_in_a_branch(a, b):
     return b * 2.0
 
 
-@xfail("issue 9 item 12 (fuzzer): a float argument reassigned in a branch, the output not "
-       "depending on it: its gradient is array(0.) instead of the float 0.0")
 def test_gradient_of_an_unused_float_reassigned_in_a_branch():
     ga, gb = ag.grad(reassigned_in_a_branch, wrt=(0, 1))(0.3, 0.5)
     assert type(ga) is float and ga == 0.0 and gb == 2.0

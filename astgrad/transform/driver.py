@@ -113,7 +113,7 @@ def _reverse(p: Program):
     if p.request.mode == "jvp":
         return None
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
-                               _mode(p.transform_of, "vjp"))
+                               _mode(p.transform_of, "vjp"), p.param_kinds)
     return p.sweeps.as_module()
 
 

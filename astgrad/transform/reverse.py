@@ -68,16 +68,19 @@ class Sweeps:
 
 
 def reverse(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
-            ns: Namespace, namer: Namer, request: Request, callee_vjp=None) -> Sweeps:
+            ns: Namespace, namer: Namer, request: Request, callee_vjp=None,
+            param_kinds: dict[str, Kind] | None = None) -> Sweeps:
     """The forward and reverse sweeps of `tree`.
 
     `callee_vjp(fn, wrt)` gives the vjp of a user function the caller calls
-    rather than inlines (see `normalize.INLINE_LIMIT`)."""
+    rather than inlines (see `normalize.INLINE_LIMIT`); `param_kinds`, the kinds of
+    the arguments, are those of the gradients (a parameter reassigned in a branch may
+    hold another kind by the end)."""
     # A wrong output is refused before anything else is looked at.
     scalar = _scalar_output(tree.body[-1], source, kinds, ns) if request.mode != "vjp" else []
     plan = adjoint_plan(tree, source, activity, kinds, ns, namer, request)
     return _Reverse(tree, source, plan, activity, kinds, ns, namer, request,
-                    callee_vjp).run(scalar)
+                    callee_vjp, param_kinds or {}).run(scalar)
 
 
 def _scalar_output(ret: ast.Return, source, kinds, ns) -> list[ast.stmt]:
@@ -100,10 +103,11 @@ class _Reverse:
     """The reverse visitor: dispatches each statement to its rule and renders what the
     plan decided. Rules reach it through the `statements.Sweep` protocol."""
 
-    def __init__(self, fn, source, plan, activity, kinds, ns, namer, request, callee_vjp):
+    def __init__(self, fn, source, plan, activity, kinds, ns, namer, request, callee_vjp,
+                 param_kinds):
         self.fn, self.source, self.plan, self.activity = fn, source, plan, activity
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
-        self.callee_vjp = callee_vjp
+        self.callee_vjp, self.param_kinds = callee_vjp, param_kinds
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
@@ -157,7 +161,7 @@ class _Reverse:
                 if self.active(out) and self.plan.names[out.id] != name]
 
     def _gradient(self, param: str) -> ast.expr:
-        kind = self.kinds.get(param, UNKNOWN)
+        kind = self.param_kinds.get(param) or self.kinds.get(param, UNKNOWN)
         if kind.dtype == "O" and kind.item is not None:   # a container: its structure back
             b = load(self.plan.names[param]) if param in self.plan.names else ast.Constant(0.0)
             return call(self.ns, "rt.tree_like", [b, load(param)])
