@@ -245,8 +245,9 @@ def _check_type(name, x, g):
         raise AssertionError(f"the gradient of float `{name}` is a {type(g).__name__}.")
     elif isinstance(x, complex) and not isinstance(g, complex):
         raise AssertionError(f"the gradient of complex `{name}` is a {type(g).__name__}.")
-    if np.iscomplexobj(x) and not np.iscomplexobj(g):
-        raise AssertionError(f"the gradient of complex `{name}` is real ({np.asarray(g).dtype}).")
+    if np.iscomplexobj(x) != np.iscomplexobj(g):
+        raise AssertionError(f"the gradient of {'complex' if np.iscomplexobj(x) else 'real'} "
+                             f"`{name}` is {np.asarray(g).dtype}.")
     if np.shape(g) != np.shape(x):
         raise AssertionError(f"the gradient of `{name}` has shape {np.shape(g)}, "
                              f"not {np.shape(x)}.")

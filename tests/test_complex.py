@@ -342,3 +342,10 @@ def _binary(fn):
 def test_every_elementwise_rule_for_complex_values(fn, nin):
     f = _unary(fn) if nin == 1 else _binary(fn)
     ag.check_grads(f, (Z / 2, W / 2)[:nin], wrt=tuple(range(nin)))
+
+
+def test_a_real_matrix_through_its_complex_eigenvalues_has_a_real_gradient():
+    a = np.array([[1.0, 2.0, 0.3], [-1.5, 0.5, 1.0], [0.2, -0.7, 2.0]])   # two complex roots
+    f = lambda a: np.sum(np.abs(np.linalg.eigvals(a)) ** 2)               # noqa: E731
+    assert ag.grad(f)(a).dtype == np.float64
+    ag.check_grads(f, (a,), order=2)

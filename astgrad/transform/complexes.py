@@ -19,17 +19,24 @@ from .kinds import UNKNOWN
 _REAL = ("b", "i", "u", "f")
 
 
-def mentions_complex(fn: ast.FunctionDef, kinds: dict) -> bool:
-    """Does any value of `fn` (by its kind) or literal (`1j`) hold a complex number?"""
+# functions that may return complex values for real arguments
+_COMPLEX_FROM_REAL = (np.linalg.eig, np.linalg.eigvals)
+
+
+def mentions_complex(fn: ast.FunctionDef, kinds: dict, ns=None) -> bool:
+    """Does any value of `fn` (by its kind) or literal (`1j`) hold a complex number, or
+    does `fn` call a function that makes complex values of real ones (`np.linalg.eigvals`)?"""
     return any(k is not None and k.dtype == "c" for k in kinds.values()) or any(
-        isinstance(n, ast.Constant) and isinstance(n.value, complex) for n in ast.walk(fn))
+        isinstance(n, ast.Constant) and isinstance(n.value, complex)
+        or ns is not None and isinstance(n, ast.Call)
+        and any(ns.value(n.func) is f for f in _COMPLEX_FROM_REAL) for n in ast.walk(fn))
 
 
 def real_part(sweep, stmt, name: str, expr: ast.expr) -> ast.expr:
     """`np.real(expr)` where `expr`, the adjoint `stmt` sends to the real value `name`,
-    may be complex: `stmt`'s result is complex, or of a dtype not known in a function
-    that holds complex values somewhere. `sweep` is the reverse pass (its `fn`, `kinds`
-    and `ns`)."""
+    may be complex: `stmt`'s result is complex, or of a dtype not known (or a tuple) in
+    a function that holds complex values somewhere. `sweep` is the reverse pass (its
+    `fn`, `kinds` and `ns`)."""
     kinds, own = sweep.kinds, sweep.kinds.get(name, UNKNOWN).dtype
     if own not in (*_REAL, None) or not isinstance(stmt, ast.Assign):
         return expr
@@ -42,7 +49,7 @@ def real_part(sweep, stmt, name: str, expr: ast.expr) -> ast.expr:
     if not isinstance(target, ast.Name) or target.id == name:
         return expr
     dtype = kinds.get(target.id, UNKNOWN).dtype
-    if dtype == "c" or dtype is None and _anywhere(sweep):
+    if dtype == "c" or dtype in (None, "O") and _anywhere(sweep):    # "O": np.linalg.eig's pair
         return call(sweep.ns, "np.real", [expr])
     return expr
 
@@ -50,7 +57,7 @@ def real_part(sweep, stmt, name: str, expr: ast.expr) -> ast.expr:
 def _anywhere(sweep) -> bool:
     """`mentions_complex` of the sweep's function, found once per sweep."""
     if getattr(sweep, "complex_values", None) is None:
-        sweep.complex_values = mentions_complex(sweep.fn, sweep.kinds)
+        sweep.complex_values = mentions_complex(sweep.fn, sweep.kinds, sweep.ns)
     return sweep.complex_values
 
 
@@ -80,7 +87,7 @@ def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) 
     real numbers piecewise constant, on complex ones `z / |z|`) and the functions whose
     rules are for real values only (the branch a rule takes for real values only, `if
     np.isrealobj(x)`, excepted)."""
-    anywhere = mentions_complex(tree, kinds)
+    anywhere = mentions_complex(tree, kinds, ns)
     tests = {s.targets[0].id for s in ast.walk(tree) if isinstance(s, ast.Assign)
              and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
     real_only = _real_only()
