@@ -176,8 +176,6 @@ def column_in_a_loop(x, u):
     return np.outer(x, u)
 
 
-@xfail("issue 9 (fuzzer): second order of `np.stack([u, u, u])[:, i]` in a loop: the "
-       "generated code writes a slice into np.add.at: SyntaxError")
 def test_second_order_of_a_column_read_in_a_loop():
     ag.check_grads(column_in_a_loop, (np.array([0.5, 0.7, 0.2]), np.array([0.3, -0.4])),
                    wrt=(0, 1), order=2)

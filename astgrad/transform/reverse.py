@@ -118,6 +118,7 @@ class _Reverse:
         seeding = self._seeding(ret)
         forward, backward = self.block(body, depth=0)
         zeros = [self._zero_init(n) for n in sorted(self.plan.zeroed)]
+        self._reset = _copied({self.adjoint(n) for n in self.plan.zeroed}, backward)
         gradients = [self._gradient(p) for p in self.request.wrt]
         backward = zeros + seeding + backward
         located(checks + backward, ret)           # what no user line made: the `return`'s
@@ -173,11 +174,12 @@ class _Reverse:
         b = load(self.plan.names[param])
         if kind.py:
             return call(self.ns, "complex" if kind.dtype == "c" else "float", [b])  # folded
-        if param in self.plan.zeroed and kind.ndim is None or kind.ndim == 0:
-            # (a 0-d array's gradient is a 0-d array: NumPy gives a scalar for `x + x`)
-            return call(self.ns, "rt.shaped_like", [b, load(param)])
-        if kind.dtype == "f" and kind.itemsize in (2, 4):   # a float64 seed or constant
-            # met on the way does not make the gradient of a float32 array float64
+        if self.plan.names[param] in self._reset or kind.ndim == 0:
+            # reassigned in a loop or branch, its adjoint may be the 0.0 it was reset to;
+            # a 0-d array's gradient is a 0-d array (NumPy gives a scalar for `x + x`)
+            b = call(self.ns, "rt.shaped_like", [b, load(param)])
+        if kind.dtype == "f" and kind.itemsize in (2, 4) and kind.ndim != 0:
+            # a float64 seed or constant met on the way does not make it float64
             return call(self.ns, "np.asarray", [b, ast.Attribute(load(param), "dtype",
                                                                  ast.Load())])
         return ast.BinOp(b, ast.Add(), ast.Constant(0j)) if kind.dtype == "c" else b
@@ -292,6 +294,16 @@ class _Reverse:
 
     def reset(self, name: str) -> ast.stmt:
         return assign(self.adjoint(name), self.zeros.of(name))
+
+
+def _copied(names: set[str], stmts: list[ast.stmt]) -> set[str]:
+    """`names` and the names the top level of `stmts` copies them to (`bx = bx_1`)."""
+    out = set(names)
+    for s in stmts:
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) \
+                and s.value.id in out and isinstance(s.targets[0], ast.Name):
+            out.add(s.targets[0].id)
+    return out
 
 
 def _outputs(ret: ast.Return) -> list[ast.expr]:
