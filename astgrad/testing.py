@@ -23,7 +23,7 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     wrt_tuple = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     rng = np.random.default_rng(seed)
     transform = vjp(f, wrt=wrt_tuple)
-    value, pullback = transform(*args)    # first: a `*args` function's is made per call
+    value, pullback = transform(*_fresh(args))   # first: a `*args` function's is made per call
     names = transform._astgrad.wrt
     positions = [list(transform._astgrad.signature.parameters).index(n) for n in names]
     v = _seed(value, rng)
@@ -58,6 +58,21 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
                               rtol, atol)
         check_grads(grad(scalar, wrt=wrt_tuple), args, wrt=wrt_tuple, order=1,
                     rtol=rtol, atol=atol, seed=seed + 1, forward=forward)
+
+
+def _fresh(args) -> tuple:
+    """Copies of the arrays in `args` (inside containers too): a function that writes
+    into its argument changes the caller's array, and every evaluation starts afresh."""
+    def copied(a):
+        if isinstance(a, np.ndarray):
+            return a.copy()
+        if isinstance(a, (list, tuple)):
+            items = [copied(e) for e in a]
+            return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
+        if isinstance(a, dict):
+            return {k: copied(e) for k, e in a.items()}
+        return a
+    return tuple(copied(a) for a in args)
 
 
 def _targets(name, args, pos, g):
@@ -120,13 +135,13 @@ def _moved_by(x, t, u):
 
 def _check_jvp(f, args, positions, wrt, rng, rtol, atol):
     tangents = tuple(_like(args[p], rng) for p in positions)
-    value, derivative = jvp(f, wrt=wrt)(*args, tangents)
+    value, derivative = jvp(f, wrt=wrt)(*_fresh(args), tangents)
 
     def moved(t):
         out = list(args)
         for p, u in zip(positions, tangents):
             out[p] = _moved_by(args[p], t, u)
-        return f(*out)
+        return f(*_fresh(out))
 
     def diff(h):
         return _minus(moved(h), moved(-h), 2 * h)
@@ -207,7 +222,7 @@ def _paths(v, prefix=""):
 
 
 def _agree_with_grad(f, args, wrt, v, grads, names):
-    direct = grad(f, wrt=wrt)(*args)
+    direct = grad(f, wrt=wrt)(*_fresh(args))
     for name, a, b in zip(names, direct, grads):
         pairs = zip(_floats(a), _floats(b)) if pytree.is_tree(a) else [(a, b)]
         if not all(np.allclose(np.asarray(p) * v, q, rtol=1e-12, atol=1e-14)
@@ -287,7 +302,7 @@ def _central(f, moved, x, index, v, d=1.0):
             y[index] += t * d
         else:
             y = _inexact(x) + t * d
-        return _dot(v, f(*moved(y)))
+        return _dot(v, f(*_fresh(moved(y))))
 
     def diff(h):
         return (phi(h) - phi(-h)) / (2 * h)

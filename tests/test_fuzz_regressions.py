@@ -206,8 +206,6 @@ def write_after_a_fancy_copy(x):
     return np.sum(x) * np.sum(c)
 
 
-@xfail("issue 9 (fuzzer), refused wrongly: `c = x[[0, 0, 1]]` is a copy (fancy indexing), "
-       "yet `x[1] -= ...` is refused with InPlaceError as if c were a view of x")
 def test_write_after_a_fancy_index_copy():
     ag.check_grads(write_after_a_fancy_copy, (np.array([0.5, 0.7, 0.2]),), order=2)
 
