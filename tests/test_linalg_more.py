@@ -194,3 +194,30 @@ def complex_multi_dot(Z):
                                complex_multi_dot])
 def test_complex_matrices(f):
     ag.check_grads(f, (Z,), order=1 if f is complex_multi_dot else 2, forward=True)
+
+
+# ---- NumPy 2's matrix_norm and vector_norm ------------------------------------------------
+def _numpy2_cases():
+    for o in ("fro", "nuc", -1, 2, INF):
+        yield f"matrix_norm-{o}", (lambda T, o=o: np.sum(np.linalg.matrix_norm(T, ord=o) ** 2)), T
+    yield "matrix_norm-keepdims", (lambda A: np.sum(
+        np.linalg.matrix_norm(A, ord=-2, keepdims=True) * A)), A
+    for o in (2, 1, -INF, 0.5):
+        yield f"vector_norm-all-{o}", (lambda T, o=o: np.linalg.vector_norm(T, ord=o)), T
+        yield f"vector_norm-axis-keepdims-{o}", (lambda T, o=o: np.sum(np.sin(
+            np.linalg.vector_norm(T, axis=-1, keepdims=True, ord=o) * T))), T
+    yield "vector_norm-axes", (lambda T: np.sum(np.linalg.vector_norm(T, axis=(0, 2)) ** 3)), T
+
+
+NUMPY2 = list(_numpy2_cases()) if hasattr(np.linalg, "vector_norm") else []
+
+
+@pytest.mark.parametrize("f, arg", [c[1:] for c in NUMPY2], ids=[c[0] for c in NUMPY2])
+def test_matrix_norm_and_vector_norm(f, arg):
+    ag.check_grads(f, (arg,), order=2, forward=True)
+
+
+@pytest.mark.skipif(not hasattr(np.linalg, "vector_norm"), reason="NumPy 2's vector_norm")
+def test_vector_norm_of_another_ord_over_several_axes_is_refused():
+    with pytest.raises(NoRuleError, match="vector_norm of ord other than 2"):
+        ag.grad(lambda T: np.sum(np.linalg.vector_norm(T, axis=(0, 2), ord=3)))(T)

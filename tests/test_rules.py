@@ -297,6 +297,9 @@ CASES = [
     case(np.linalg.norm, lambda A, n: np.linalg.norm(A, axis=n), A, n),
     case(np.linalg.norm, lambda T: np.linalg.norm(T, 2, axis=(1, 2)), T),
     case(np.linalg.norm, lambda T: np.linalg.norm(T, 1, axis=(0, 1)), T),
+    *([case(np.linalg.matrix_norm, lambda T: np.linalg.matrix_norm(T, ord="nuc"), T),
+       case(np.linalg.vector_norm, lambda T: np.linalg.vector_norm(T, axis=1, ord=3), T)]
+      if hasattr(np.linalg, "vector_norm") else []),
     # ---- traces
     case(np.trace, lambda A: np.trace(A), A),
     case(np.trace, lambda A: np.trace(A, 1), A),

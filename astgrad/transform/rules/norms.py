@@ -99,3 +99,32 @@ defvjp(np.linalg.norm,
 defjvp(np.linalg.norm,
        lambda t, ans, x, ord=None, axis=None, keepdims=False:
        np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims))
+
+
+# ---- NumPy 2's matrix_norm (over the last two axes) and vector_norm (over any axes, all
+# of them flattened when axis is None: a vector norm of any ord, not a matrix norm) ---------
+@rule_helper
+def _flat_slope(x, ans, ord, axis):
+    """vector_norm's slope: norm's, of the flattened array when axis is None; over several
+    axes only the 2-norm (a Frobenius norm), the others refused."""
+    return (np.reshape(_slope(np.ravel(x), np.reshape(ans, ()), ord, None, False), np.shape(x))
+            if axis is None else
+            _slope(x, ans, ord, axis, True) if np.size(axis) == 1 else
+            x / ans if ord == 2 else
+            rt.unsupported("np.linalg.vector_norm of ord other than 2 over several axes"))
+
+
+if hasattr(np.linalg, "matrix_norm"):
+    defvjp(np.linalg.matrix_norm,
+           lambda g, ans, x, *, keepdims=False, ord="fro":
+           _expand(g, (-2, -1), keepdims) * _slope(x, ans, ord, (-2, -1), keepdims))
+    defjvp(np.linalg.matrix_norm,
+           lambda t, ans, x, *, keepdims=False, ord="fro":
+           np.sum(t * _slope(x, ans, ord, (-2, -1), keepdims), (-2, -1), keepdims=keepdims))
+    defvjp(np.linalg.vector_norm,
+           lambda g, ans, x, *, axis=None, keepdims=False, ord=2:
+           _expand(g, axis, keepdims) * _flat_slope(x, _expand(ans, axis, keepdims), ord, axis))
+    defjvp(np.linalg.vector_norm,
+           lambda t, ans, x, *, axis=None, keepdims=False, ord=2:
+           np.sum(t * _flat_slope(x, _expand(ans, axis, keepdims), ord, axis), axis,
+                  keepdims=keepdims))
