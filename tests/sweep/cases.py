@@ -1,9 +1,11 @@
 """The case generator: signatures crossed with shapes, broadcasting, axes and dtypes."""
+import importlib.util
 import itertools
 from typing import NamedTuple
 
 import numpy as np
 
+from . import more
 from .fixed import FIXED
 from .signatures import BINARY, REDUCE, UNARY, Sig
 
@@ -59,14 +61,19 @@ def _calls(sig: Sig):
 
 
 def all_signatures() -> list:
-    return UNARY + BINARY + REDUCE + FIXED
+    return UNARY + BINARY + REDUCE + FIXED + more.LINALG + (
+        more.SPECIAL + more.STATS + more.SCIPY_LINALG if _has_scipy() else [])
+
+
+def _has_scipy() -> bool:
+    return importlib.util.find_spec("scipy") is not None
 
 
 def all_cases(signatures=None) -> list:
     out = []
     for sig in signatures or all_signatures():
         for expr, shapes in _calls(sig):
-            floats = all(s is None for s in shapes)
+            floats = all(s is None for s in shapes) or "W" in sig.domains  # a simplex: f64
             for dtype in DTYPES[:1] if floats else DTYPES:
                 out.append(Case(sig, expr, shapes, dtype))
     return out
@@ -90,12 +97,18 @@ def sample(cases: list, n: int, seed: int) -> list:
 def values(domain: str, shape, dtype, rng):
     """An operand in its domain: None is a Python float."""
     size = () if shape is None else shape
+    domain = domain.lower()     # an upper-case domain: a constant operand, not differentiated
     if domain == "p":
-        v = rng.uniform(0.5, 2.0, size)
+        v = 0.5 + 1.5 * _spread(size, rng)
     elif domain == "g":
-        v = rng.uniform(1.2, 3.0, size)
+        v = 1.2 + 1.8 * _spread(size, rng)
+    elif domain == "q":
+        v = 0.1 + 0.8 * _spread(size, rng)
+    elif domain == "w":
+        v = rng.uniform(0.5, 1.5, size)
+        v = v / np.sum(v, -1, keepdims=True)
     elif domain in "ru":
-        v = rng.uniform(0.2, 0.9, size) * rng.choice([-1.0, 1.0], size)
+        v = (0.2 + 0.7 * _spread(size, rng)) * rng.choice([-1.0, 1.0], size)
     elif domain == "s":
         v = rng.uniform(-1, 1, size) + 2.5 * np.eye(size[-1])
     elif domain == "d":
@@ -104,6 +117,14 @@ def values(domain: str, shape, dtype, rng):
     else:
         raise ValueError(f"unknown domain {domain!r}")
     return float(v) if shape is None else np.asarray(v, dtype=dtype)
+
+
+def _spread(size, rng):
+    """Values in (0, 1) at least 0.4 / n apart: no ties, and none near enough for a finite
+    difference step to cross (which would make a max or a sort look wrong)."""
+    n = int(np.prod(size))
+    v = (rng.permutation(n) + 0.5 + rng.uniform(-0.3, 0.3, n)) / n
+    return v.reshape(size)
 
 
 def arguments(case: Case, seed: int = 0) -> tuple:

@@ -6,6 +6,7 @@ Operands are named a, b, c in a call's text; each has a domain:
   p  positive in [0.5, 2]         g  greater than 1, in [1.2, 3]
   s  square matrices (diagonally dominant: well conditioned)
   d  symmetric positive definite  w  probabilities summing to 1 on the last axis
+  q  in [0.1, 0.9]
 Shapes: None is a Python float, () a 0-d array.
 """
 from typing import NamedTuple
@@ -61,14 +62,14 @@ BINARY = (
             "fmin copysign")
     + _binary("divide", "rp") + _binary("power float_power", "pr")
     + _binary("atan2 hypot", prefix="math.") + _binary("pow", "pr", "math.")
-    + [Sig("np.remainder", "np.remainder(3.1 * a, b)", "pp", "binary"),
-       Sig("np.fmod", "np.fmod(3.1 * a, b)", "rp", "binary"),
+    + [Sig("np.remainder", "np.remainder(a, b + 1.0)", "rp", "binary"),
+       Sig("np.fmod", "np.fmod(a, b + 1.0)", "rp", "binary"),
        Sig("operator.add", "a + b", "rr", "binary"),
        Sig("operator.sub", "a - b", "rr", "binary"),
        Sig("operator.mul", "a * b", "rr", "binary"),
        Sig("operator.truediv", "a / b", "rp", "binary"),
        Sig("operator.pow", "a ** b", "pr", "binary"),
-       Sig("operator.mod", "(3.1 * a) % b", "pp", "binary"),
+       Sig("operator.mod", "a % (b + 1.0)", "rp", "binary"),
        Sig("pow", "pow(a, b)", "pr", "binary"),
        Sig("max", "max(a, b)", "rr", "binary", floats_only=True),
        Sig("min", "min(a, b)", "rr", "binary", floats_only=True),
