@@ -25,7 +25,6 @@ KNOWN = {
                                     "a where masks sqrt(0) (the double-where form is right)",
     "norm at 0": "np.linalg.norm's adjoint x / norm is 0 / 0 = nan at the zero vector "
                  "(rules/norms.py, H-linalg)",
-    "hypot at 0": "np.hypot's adjoint x / hypot is 0 / 0 = nan at (0, 0)",
     **{f"scipy.special.logsumexp[scipy.special.logsumexp(a{o})|0d|float64]":
        "logsumexp of a 0-d array over axis=() or with keepdims: a gradient of shape (1,), "
        "not () (rules/scipy_special.py, H-scipy)"

@@ -56,17 +56,18 @@ unary(np.sinc, lambda g, ans, x: g * (np.cos(np.pi * x) - ans) / np.where(x == 0
 binary(np.arctan2,
        lambda g, ans, x1, x2: g * x2 / (x1 ** 2 + x2 ** 2),
        lambda g, ans, x1, x2: -g * x1 / (x1 ** 2 + x2 ** 2))
-binary(np.hypot,
-       lambda g, ans, x1, x2: g * x1 / ans,
-       lambda g, ans, x1, x2: g * x2 / ans)
+binary(np.hypot,   # at (0, 0), where it has no slope, 0 (as np.abs at 0)
+       lambda g, ans, x1, x2: g * x1 / np.where(ans == 0, 1.0, ans),
+       lambda g, ans, x1, x2: g * x2 / np.where(ans == 0, 1.0, ans))
 
 # ---- exponents and logarithms -------------------------------------------------
+# log(2) and log(10) as Python floats: np.log(2) is a float64 that turns float32 into float64
 unary(np.exp, lambda g, ans, x: g * ans)
-unary(np.exp2, lambda g, ans, x: g * ans * np.log(2))
+unary(np.exp2, lambda g, ans, x: g * ans * 0.6931471805599453)
 unary(np.expm1, lambda g, ans, x: g * (ans + 1))
 unary(np.log, lambda g, ans, x: g / x)
-unary(np.log2, lambda g, ans, x: g / (x * np.log(2)))
-unary(np.log10, lambda g, ans, x: g / (x * np.log(10)))
+unary(np.log2, lambda g, ans, x: g / (x * 0.6931471805599453))
+unary(np.log10, lambda g, ans, x: g / (x * 2.302585092994046))
 unary(np.log1p, lambda g, ans, x: g / (1 + x))
 unary(np.sqrt, lambda g, ans, x: g / (2 * ans))
 unary(np.cbrt, lambda g, ans, x: g / (3 * ans ** 2))
