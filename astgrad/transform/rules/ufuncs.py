@@ -142,18 +142,19 @@ unary(np.abs, lambda g, ans, x: abs_adjoint(g, ans, x), kind=_modulus)
 defjvp(np.abs, lambda t, ans, x: abs_tangent(t, ans, x))
 unary(np.fabs, lambda g, ans, x: g * np.sign(x))
 binary(np.maximum,
-       lambda g, ans, x1, x2: g * ((x1 > x2) + 0.5 * (x1 == x2)),
-       lambda g, ans, x1, x2: g * ((x2 > x1) + 0.5 * (x1 == x2)))
+       lambda g, ans, x1, x2: g * (x1 > x2) + 0.5 * g * (x1 == x2),
+       lambda g, ans, x1, x2: g * (x2 > x1) + 0.5 * g * (x1 == x2))
 binary(np.minimum,
-       lambda g, ans, x1, x2: g * ((x1 < x2) + 0.5 * (x1 == x2)),
-       lambda g, ans, x1, x2: g * ((x2 < x1) + 0.5 * (x1 == x2)))
-# fmax and fmin ignore a NaN: the other argument takes the whole adjoint
+       lambda g, ans, x1, x2: g * (x1 < x2) + 0.5 * g * (x1 == x2),
+       lambda g, ans, x1, x2: g * (x2 < x1) + 0.5 * g * (x1 == x2))
+# fmax and fmin ignore a NaN: the other argument takes the whole adjoint. (0.5 * g, not
+# g * 0.5 * mask: a bool mask times 0.5 is float64, which would make float32 tangents float64)
 binary(np.fmax,
-       lambda g, ans, x1, x2: g * ((x1 > x2) + 0.5 * (x1 == x2) + np.isnan(x2)),
-       lambda g, ans, x1, x2: g * ((x2 > x1) + 0.5 * (x1 == x2) + np.isnan(x1)))
+       lambda g, ans, x1, x2: g * ((x1 > x2) + np.isnan(x2)) + 0.5 * g * (x1 == x2),
+       lambda g, ans, x1, x2: g * ((x2 > x1) + np.isnan(x1)) + 0.5 * g * (x1 == x2))
 binary(np.fmin,
-       lambda g, ans, x1, x2: g * ((x1 < x2) + 0.5 * (x1 == x2) + np.isnan(x2)),
-       lambda g, ans, x1, x2: g * ((x2 < x1) + 0.5 * (x1 == x2) + np.isnan(x1)))
+       lambda g, ans, x1, x2: g * ((x1 < x2) + np.isnan(x2)) + 0.5 * g * (x1 == x2),
+       lambda g, ans, x1, x2: g * ((x2 < x1) + np.isnan(x1)) + 0.5 * g * (x1 == x2))
 
 
 # ---- clipping and cleaning ------------------------------------------------------------------
