@@ -190,7 +190,8 @@ class _Forward:
         expr = terms[0]
         listed = target in self.sequences        # a list: add element by element
         for term in terms[1:]:
-            expr = call(self.ns, "rt.add_each", [expr, term]) if listed \
+            expr = _added(expr, term) if _both_tuples(expr, term) else \
+                call(self.ns, "rt.add_each", [expr, term]) if listed or _a_tuple(expr, term) \
                 else ast.BinOp(expr, ast.Add(), term)
         if prim.elementwise and not shaped and not self._all_scalar(args, target):
             expr = call(self.ns, "rt.broadcast_like", [expr, load(target)])
@@ -333,3 +334,17 @@ VALUE_RULES = {
     ast.BinOp: _of_operation, ast.UnaryOp: _of_operation,
     ast.Compare: _no_derivative, ast.Attribute: _no_derivative, ast.JoinedStr: _no_derivative,
 }
+
+
+# The tangents of a result that is a tuple (a primitive returning several values) add
+# element by element: never tuple concatenation.
+def _both_tuples(a: ast.expr, b: ast.expr) -> bool:
+    return isinstance(a, ast.Tuple) and isinstance(b, ast.Tuple) and len(a.elts) == len(b.elts)
+
+
+def _a_tuple(a: ast.expr, b: ast.expr) -> bool:
+    return isinstance(a, (ast.Tuple, ast.List)) or isinstance(b, (ast.Tuple, ast.List))
+
+
+def _added(a: ast.Tuple, b: ast.Tuple) -> ast.Tuple:
+    return ast.Tuple([ast.BinOp(x, ast.Add(), y) for x, y in zip(a.elts, b.elts)], ast.Load())
