@@ -14,6 +14,8 @@ FLOAT32_TANGENT = {
     'np.linalg.cholesky': 'np.linalg.cholesky[np.linalg.cholesky(a)|3x3|float32]',
     'np.linalg.eigh': 'np.linalg.eigh[np.linalg.eigh(a)[1] ** 2|3x3|float32]',
     'np.linalg.matrix_power': 'np.linalg.matrix_power[np.linalg.matrix_power(a, 3)|3x3|float32]',
+    'np.linalg.matrix_norm':
+        "np.linalg.matrix_norm[np.linalg.matrix_norm(a, ord='nuc')|2x3|float32]",
     'np.linalg.norm': 'np.linalg.norm[np.linalg.norm(a, 1)|2x3|float32]',
     'np.linalg.svd': 'np.linalg.svd[np.linalg.svd(a, full_matrices=False)[0] ** 2|3x2|float32]',
     'np.linspace': 'np.linspace[np.linspace(a, b, 5)|0d,0d|float32]',

@@ -26,7 +26,7 @@ LINALG = [
     F("np.linalg.matrix_power", "np.linalg.matrix_power(a, 3)", "s", (S3,), (SB,)),
     F("np.linalg.matrix_power", "np.linalg.matrix_power(a, -2)", "s", (S3,)),
     F("np.linalg.multi_dot", "np.linalg.multi_dot([a, b, c])", "rrr",
-      ((2, 3), (3, 4), (4, 2)), ((3,), (3, 4), (4,))),
+      ((2, 3), (3, 4), (4, 2)), ((3,), (3, 4), (4,)), no_second=True),
     F("np.linalg.tensorsolve", "np.linalg.tensorsolve(a, b)", "sr", (S3, R)),
     F("np.linalg.tensorinv", "np.linalg.tensorinv(a, ind=1)", "s", (S3,)),
     F("np.linalg.norm", "np.linalg.norm(a, 1)", "r", ((4,),), ((2, 3),)),
@@ -38,6 +38,13 @@ LINALG = [
     F("np.linalg.norm", "np.linalg.norm(a, -2)", "r", ((3, 2),)),
     F("np.linalg.norm", "np.linalg.norm(a, np.inf, axis=1)", "r", ((2, 3),)),
     F("np.linalg.norm", "np.linalg.norm(a, 1, axis=(1, 2))", "r", ((2, 3, 2),)),
+    F("np.linalg.vector_norm", "np.linalg.vector_norm(a)", "r", ((4,),), ((2, 3),)),
+    F("np.linalg.vector_norm", "np.linalg.vector_norm(a, ord=3, axis=0, keepdims=True)", "r",
+      ((2, 3),)),
+    F("np.linalg.matrix_norm", "np.linalg.matrix_norm(a)", "r", ((2, 3),), ((2, 2, 3),)),
+    F("np.linalg.matrix_norm", "np.linalg.matrix_norm(a, ord='nuc')", "r", ((2, 3),)),
+    F("np.linalg.eigvals", "np.real(np.linalg.eigvals(a))", "d", (S3,), (SB,)),
+    F("np.linalg.eig", "np.real(np.linalg.eig(a)[0])", "d", (S3,)),
 ]
 
 _SP = "scipy.special."
