@@ -39,14 +39,14 @@ def main(argv=None) -> int:
 
 
 def _print(table):
-    print(f"{'function':32} {'cases':>6} " + " ".join(f"{o:>7}" for o in OUTCOMES))
+    print(f"{'function':44} {'cases':>6} " + " ".join(f"{o:>7}" for o in OUTCOMES))
     total = collections.Counter()
     for name, counts in table.items():
         total.update(counts)
         n = sum(counts[o] for o in OUTCOMES)
-        print(f"{name:32} {n:6} " + " ".join(f"{counts[o]:7}" for o in OUTCOMES))
+        print(f"{name:44} {n:6} " + " ".join(f"{counts[o]:7}" for o in OUTCOMES))
     n = sum(total[o] for o in OUTCOMES)
-    print(f"{'total':32} {n:6} " + " ".join(f"{total[o]:7}" for o in OUTCOMES)
+    print(f"{'total':44} {n:6} " + " ".join(f"{total[o]:7}" for o in OUTCOMES)
           + f"   (and {total['invalid']} NumPy rejects)")
 
 
