@@ -25,9 +25,11 @@ def _inputs(monkeypatch, fn, args, wrt=0, mode="grad"):
     """What the driver hands the reverse pass for `fn`: normalized tree, activity, ..."""
     seen = {}
 
-    def spy(tree, source, activity, kinds, ns, namer, request, callee_vjp=None):
+    def spy(tree, source, activity, kinds, ns, namer, request, callee_vjp=None,
+            param_kinds=None):
         seen.update(tree=tree, source=source, activity=activity, kinds=kinds, ns=ns,
-                    namer=namer, request=request, callee_vjp=callee_vjp)
+                    namer=namer, request=request, callee_vjp=callee_vjp,
+                    param_kinds=param_kinds)
         raise _Stop
 
     monkeypatch.setattr(reverse, "reverse", spy)
@@ -119,7 +121,7 @@ def test_emission_order_cannot_change_which_contribution_assigns(monkeypatch):
     body = inputs["tree"].body[:-1]
 
     def backward(stmts):
-        sweep = reverse._Reverse(*(p if k == "plan" else inputs[k] for k in keys), None)
+        sweep = reverse._Reverse(*(p if k == "plan" else inputs[k] for k in keys), None, {})
         return sorted(ast.unparse(s) for s in sweep.block(stmts, depth=1)[1])
 
     assert backward(body) == backward(list(reversed(body)))

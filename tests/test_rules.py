@@ -461,6 +461,16 @@ CASES = [
     case(np.linalg.tensorsolve, lambda S, v3: np.linalg.tensorsolve(S, v3), S, v3),
     case(np.linalg.tensorinv,
          lambda S, S2: np.linalg.tensorinv(np.reshape(np.kron(S, S2), (3, 3, 3, 3))), S, S2),
+    # complex values in between real arguments and outputs (tests/test_complex.py has the rest)
+    case(np.real, lambda x, y: np.real((x + 1j * y) ** 2), x, y),
+    case(np.imag, lambda x, y: np.imag((x + 1j * y) ** 2), x, y),
+    case(np.angle, lambda p, y: np.angle(p + 1j * y), p, y),
+    case(np.real_if_close, lambda x: np.real_if_close(np.exp(x) * (1.0 + 0j)), x),
+    case(complex, lambda a: np.real(complex(a, 2.0) ** 2), a),
+    # builtins
+    case(pow, lambda a: pow(a, 2.5) + pow(2.0, a), a),
+    case(sum, lambda A: sum(A) * 2.0, A),
+    case(sum, lambda x: sum(np.sin(x), 1.5), x),
 ]
 
 
@@ -548,6 +558,8 @@ NONDIFF = [
     case(np.isneginf, lambda x: x * np.isneginf(x), x),
     case(np.isreal, lambda x: x * np.isreal(x), x),
     case(np.iscomplex, lambda x: x * np.iscomplex(x), x),
+    case(np.iscomplexobj, lambda x: x * (1.0 + np.iscomplexobj(x)), x),
+    case(np.isrealobj, lambda x: x * np.isrealobj(x), x),
     case(np.greater, lambda x, y: x * np.greater(x, y), x, y),
     case(np.greater_equal, lambda x, y: x * np.greater_equal(x, y), x, y),
     case(np.less, lambda x, y: y * np.less(x, y), x, y),
