@@ -87,6 +87,9 @@ def _check_float32(f, args, wrt, tangent_dtype=True, zero_d_dtype=True):
     grads = pullback(_seed_like(value, seed))
     grads64 = pullback64(seed)
     for i, a, g, g64 in zip(wrt, [args[i] for i in wrt], grads, grads64):
+        if np.shape(g) != np.shape(a):
+            raise AssertionError(f"the gradient of {NAMES[i]} has shape {np.shape(g)}, not "
+                                 f"{np.shape(a)}")
         _close(f"gradient of {NAMES[i]}", g, g64)
         if isinstance(a, np.ndarray) and np.asarray(g).dtype != np.float32 and (
                 zero_d_dtype or a.ndim):
