@@ -35,8 +35,6 @@ KNOWN = {
        for d in ("float64", "float32")},
     **{f"np.interp[np.interp(a, [-1.0, 0.0, 1.0], b)|4,3|{d}]": "np.interp w.r.t. the sample "
        "values with a vector of points: TypeError in the adjoint" for d in ("float64", "float32")},
-    **{f"np.gradient[np.gradient(a)|{s}|float32]": "np.gradient of float32 without an axis: "
-       "TypeError ('NoneType' object is not iterable)" for s in ("0d", "2x3")},
     **{f"np.outer[np.outer(a, b)|{s}|{d}]": "np.outer flattens its operands: the gradient of a "
        "matrix comes back flat, of a float a TypeError (rules/linalg.py, H-linalg)"
        for s in ("2x3,2", "f,4") for d in ("float64", "float32")},

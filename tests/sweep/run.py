@@ -110,8 +110,8 @@ def _leaves(v):
 
 def _seed_like(value, like=None):
     if isinstance(value, (list, tuple)):
-        return type(value)(_seed_like(v, None if like is None else s)
-                           for v, s in zip(value, like))
+        return type(value)(_seed_like(v, s)
+                           for v, s in zip(value, [None] * len(value) if like is None else like))
     if like is not None:
         return np.asarray(like).astype(np.asarray(value).dtype) if np.ndim(value) else \
             type(value)(like) if isinstance(value, float) else np.asarray(like, np.asarray(
