@@ -33,8 +33,6 @@ KNOWN = {
     **{f"np.piecewise[{_PIECEWISE}|{s}|{d}]": "np.piecewise with lambdas: NameError `fn` in "
        "generated code (float32, and second order)" for s in ("4", "2x3")
        for d in ("float64", "float32")},
-    **{f"np.interp[np.interp(a, [-1.0, 0.0, 1.0], b)|4,3|{d}]": "np.interp w.r.t. the sample "
-       "values with a vector of points: TypeError in the adjoint" for d in ("float64", "float32")},
     **{f"np.outer[np.outer(a, b)|{s}|{d}]": "np.outer flattens its operands: the gradient of a "
        "matrix comes back flat, of a float a TypeError (rules/linalg.py, H-linalg)"
        for s in ("2x3,2", "f,4") for d in ("float64", "float32")},
