@@ -381,3 +381,30 @@ def test_second_order_write_backs_in_a_branch_not_taken():
     np.testing.assert_array_equal(pullback(np.ones(4)), np.zeros(4))
     ag.check_grads(early_return_then_fancy_read, (x,), order=2)
     ag.check_grads(early_return_then_fancy_read, (x + 6.0,), order=2)
+
+
+def write_with_a_repeated_index(x, A):
+    x[[1, 1]] = A[:, 0]
+    return x
+
+
+def write_with_an_index_argument(x, v, idx):
+    y = x * 1.0
+    y[idx] = v
+    return np.sum(y ** 2)
+
+
+def test_a_write_naming_one_element_twice_is_refused():
+    # fuzz seed 132: `x[[1, 1]] = A[:, 0]` keeps one of the two values (NumPy's choice);
+    # both got the adjoint of x[1], a silently wrong derivative
+    A = np.array([[0.115, 1.322], [1.402, -0.88]])
+    with pytest.raises(ag.AstgradError, match="names one element twice"):
+        ag.vjp(write_with_a_repeated_index, wrt=(0, 1))(np.ones(5), A)
+    with pytest.raises(ag.AstgradError, match="names one element twice"):
+        ag.vjp(write_with_an_index_argument, wrt=(0, 1))(np.ones(4), np.array([0.3, 0.5]),
+                                                        np.array([1, -3]))
+
+
+def test_a_write_with_distinct_indices_is_differentiated():
+    args = (np.array([0.5, -1.0, 2.0, 0.3]), np.array([0.3, 0.5]), np.array([0, -2]))
+    ag.check_grads(write_with_an_index_argument, args, wrt=(0, 1), order=2)

@@ -13,6 +13,7 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
+from .indexing import written_once
 from .complexes import real_if_real
 from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)

@@ -144,6 +144,10 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     target = stmt.targets[0]
     base = target.value.id
     push, restore = sweep.stacks.save_items(base, target.slice)
+    # a repeated index keeps one of the values written there, which one is NumPy's choice
+    checks = [ast.Expr(call(sweep.ns, "rt.written_once", [load(base), _as_value(
+        copy.deepcopy(target.slice), sweep.ns)]))] \
+        if repeatable(target.slice, sweep) and sweep.active(stmt.value) else []
     backward = []
     same = isinstance(stmt.value, ast.Name) and stmt.value.id == base and \
         sweep.active(stmt.value)
@@ -164,7 +168,7 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
         zero = ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice), ast.Store())],
                           ast.Constant(0.0))
         backward.insert(len(backward) - 1 if same else len(backward), zero)
-    return [push, stmt], backward + [restore]
+    return checks + [push, stmt], backward + [restore]
 
 
 def reverse_add_at(stmt: ast.Expr, depth: int, sweep: Sweep):
