@@ -30,7 +30,6 @@ TIMEOUT = 30.0
 # minimal repro in tests/test_fuzz_regressions.py. `python -m tests.fuzz known` prints this
 # table again for the astgrad it imports.
 KNOWN: dict[int, str] = {
-    **dict.fromkeys([3], REASON['helper writes its argument']),
     **dict.fromkeys([59], REASON['branches of different shapes']),
 }
 
