@@ -26,10 +26,11 @@ KNOWN = {
                                     "a where masks sqrt(0) (the double-where form is right)",
     "norm at 0": "np.linalg.norm's adjoint x / norm is 0 / 0 = nan at the zero vector "
                  "(rules/norms.py, H-linalg)",
-    **{f"scipy.special.logsumexp[scipy.special.logsumexp(a{o})|0d|float64]":
+    **{f"scipy.special.logsumexp[scipy.special.logsumexp(a{o})|0d|{d}]":
        "logsumexp of a 0-d array over axis=() or with keepdims: a gradient of shape (1,), "
        "not () (rules/scipy_special.py, H-scipy)"
-       for o in (", keepdims=True", ", axis=()", ", axis=(), keepdims=True")},
+       for o in (", keepdims=True", ", axis=()", ", axis=(), keepdims=True")
+       for d in ("float64", "float32")},
     **{f"np.piecewise[{_PIECEWISE}|{s}|{d}]": "np.piecewise with lambdas: NameError `fn` in "
        "generated code (float32, and second order)" for s in ("4", "2x3")
        for d in ("float64", "float32")},
