@@ -94,7 +94,7 @@ FLOAT32 = [
     lambda x: np.sum(np.cumsum(x) * x),
     lambda x: np.sum(np.sort(x) * x),
     lambda x: np.dot(x, x),
-    _gap(lambda x: np.sum(np.maximum(x, 0.5)), _BOOL),
+    lambda x: np.sum(np.maximum(x, 0.5)),
     lambda x: np.sum(np.where(x > 0.4, x, -x)),
     lambda x: np.sum(np.clip(x, 0.2, 0.6) * x),
     lambda x: np.sum(np.reshape(x, (2, 2)) @ np.reshape(x, (2, 2))),
