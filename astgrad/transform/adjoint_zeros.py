@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from .build import call, load
+from .build import call, load, made_once
 from .kinds import UNKNOWN
 
 
@@ -18,7 +18,7 @@ class Zeros:
 
     def __init__(self, fn: ast.FunctionDef, plan, kinds: dict, ns, wrt) -> None:
         self.plan, self.kinds, self.ns, self.wrt = plan, kinds, ns, wrt
-        self.once = _made_once(fn)
+        self.once = made_once(fn)
 
     def of(self, name: str) -> ast.expr:
         """The zero the adjoint of `name` is reset to."""
@@ -43,12 +43,3 @@ class Zeros:
             value = call(self.ns, "np.zeros_like", [load(name)])
         return value
 
-
-def _made_once(fn: ast.FunctionDef) -> set[str]:
-    """The names assigned once, at the top level of `fn` (outside every loop and branch)."""
-    stores: dict[str, int] = {}
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-    return {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)
-            and isinstance(s.targets[0], ast.Name) and stores[s.targets[0].id] == 1}

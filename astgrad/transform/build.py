@@ -91,6 +91,17 @@ def parameters(fn: ast.FunctionDef) -> list[str]:
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def made_once(fn: ast.FunctionDef) -> set[str]:
+    """The names `fn` assigns exactly once, at its top level (outside every loop and
+    branch): each holds one value from its assignment on."""
+    stores: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    return {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)
+            and isinstance(s.targets[0], ast.Name) and stores[s.targets[0].id] == 1}
+
+
 def target_name(stmt: ast.stmt) -> str | None:
     """The variable an assignment writes: `x` in `x = ...` and in `x[i] = ...`."""
     if isinstance(stmt, ast.Assign):

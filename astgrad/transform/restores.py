@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import runtime
 from . import registry
-from .build import assign, load, parameters, reads
+from .build import assign, load, made_once, parameters, reads
 from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
@@ -184,14 +184,9 @@ def _copied(value: ast.expr, name: str, lists: set[str], sweeps) -> ast.expr:
 def _assigned_once(function: ast.FunctionDef) -> set[str]:
     """The names that hold one value all through the function: parameters it never
     assigns, and names assigned once, outside any loop or branch."""
-    stores: dict[str, int] = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-    top = {s.targets[0].id for s in function.body if isinstance(s, ast.Assign)
-           and isinstance(s.targets[0], ast.Name)}
-    return {p for p in parameters(function) if p not in stores} | \
-        {n for n in top if stores.get(n) == 1}
+    stored = {n.id for n in ast.walk(function)
+              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {p for p in parameters(function) if p not in stored} | made_once(function)
 
 
 def _logging(stmts, logged: set[str], undo: str, lists: set[str], sweeps) -> list[ast.stmt]:
