@@ -7,9 +7,13 @@ one public function and its before/after source in its docstring:
                                     kind (`1.0 * x` is `x` only for a float `x`),
                                     static tests on kinds (`np.ndim(x) == 2`),
                                     numbers broadcast, branches decided
+    seeds.scalar_seeds              a number broadcast only to meet arrays of
+                                    that shape stays a number
     copies.propagate_copies         `a = b`: uses of `a` read `b`
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
     dead.eliminate_dead             assignments nothing reads, dropped
+    common.share_common             a pure value computed twice is computed once,
+                                    into a name (after the others settle)
     inline_temps.inline_once        single-use made-up names written where used
     fresh.fresh_gradients           no returned gradient is a read-only view
     comments.drop_orphan_comments   no comment that heads nothing
@@ -24,7 +28,7 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, comments, copies, dead, fresh, inline_temps, simplify, zeros
+from . import analyses, comments, common, copies, dead, fresh, inline_temps, seeds, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -34,11 +38,16 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined."""
+    shapes = dict(shapes)            # `common` renames some names
     for _ in range(_ROUNDS):
         changed = simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))
+        changed |= seeds.scalar_seeds(fn, analyses.facts(fn, ns, kinds, shapes))
         changed |= copies.propagate_copies(fn)
         changed |= zeros.known_zeros(fn)
         changed |= dead.eliminate_dead(fn)
+        if not changed:          # values shared once nothing else simplifies them away
+            changed = common.share_common(fn, analyses.facts(fn, ns, kinds, shapes), ns,
+                                          temps, shapes)
         if not changed:
             break
     while inline_temps.inline_once(fn, temps):

@@ -104,3 +104,10 @@ def _class(node, facts: Facts):
         return None
     classes = {_class(p, facts) for p in parts} - {_SCALAR}
     return classes.pop() if len(classes) == 1 else None
+
+
+def same_shape(node, shape, facts: Facts) -> bool:
+    """Is `node` known, when the code is made, to be an array of the shape that `shape`
+    (`v.shape` or `np.shape(v)`) stands for?"""
+    cls = _class_of_shape(shape, facts)
+    return cls is not None and cls != _SCALAR and _class(node, facts) == cls

@@ -33,7 +33,7 @@ _RULES = {
     ast.BoolOp: (algebra.short_circuit,),
     ast.Compare: (algebra.compare,),
     ast.Attribute: (shapes.earlier_shape_attribute,),
-    ast.Call: (shapes.static_ndim, shapes.shape_attribute, shapes.earlier_shape_call,
+    ast.Call: (shapes.static_ndim, shapes.size_of_number, shapes.shape_attribute, shapes.earlier_shape_call,
                algebra.float_of_float, algebra.sum_of_number, algebra.real_identity,
                algebra.complex_test,
                broadcasts.unbroadcast_number, broadcasts.broadcast_to_number),

@@ -1,0 +1,61 @@
+"""Scalar seeds: no name holds a number broadcast to an array's shape (the adjoint
+of a sum or a mean, `np.broadcast_to(s, x.shape)`) when every read of it meets, in
+`+ - * /`, an operand that has that shape already: the name holds the number.
+
+    before                                   after
+    b8 = np.broadcast_to(1.0, x.shape)       b8 = 1.0
+    bx = b8 * np.cos(x)                      bx = b8 * np.cos(x)
+    bx = bx + -(x * b8) * np.sin(x)          bx = bx + -(x * b8) * np.sin(x)
+
+(copy propagation then writes `1.0` where `b8` is read, and the simplifier drops
+`1.0 *`). A name returned, written into, or read anywhere else keeps its array.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .analyses import Facts, counts, single_target, top_blocks
+from .broadcasts import same_shape
+
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def scalar_seeds(fn: ast.FunctionDef, facts: Facts) -> bool:
+    """Make every such broadcast its number in `fn`; True if any changed."""
+    defs, uses = counts(fn)
+    changed = False
+    for block in top_blocks(fn):
+        for stmt in block:
+            name = single_target(stmt)
+            if name is None or defs.get(name) != 1 or name not in facts.once \
+                    or name in facts.mutated or not uses.get(name):
+                continue
+            found = _broadcast_number(stmt.value, facts)
+            if found is not None and _met_by_shape(fn, name, found[1], facts) == uses[name]:
+                stmt.value = found[0]
+                changed = True
+    return changed
+
+
+def _broadcast_number(value, facts: Facts):
+    """`(s, shape)` if `value` is `np.broadcast_to(s, shape)` of a 0-d `s`."""
+    if isinstance(value, ast.Call) and facts.ns.value(value.func) is np.broadcast_to \
+            and len(value.args) == 2 and not value.keywords \
+            and facts.kind(value.args[0]).ndim == 0:
+        return value.args[0], value.args[1]
+    return None
+
+
+def _met_by_shape(fn, name: str, shape, facts: Facts) -> int:
+    """How many reads of `name` are an operand of `+ - * /` whose other operand is known
+    to have the shape `shape` stands for."""
+    met = 0
+    for node in ast.walk(fn):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(side, ast.Name) and side.id == name \
+                        and same_shape(other, shape, facts):
+                    met += 1
+    return met
