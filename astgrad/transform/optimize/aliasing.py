@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,6 +34,9 @@ _SAFE_BUILTINS = frozenset(getattr(builtins, n) for n in (
     "abs", "bool", "complex", "dict", "enumerate", "float", "int", "isinstance", "len",
     "list", "max", "min", "pow", "range", "reversed", "round", "sorted", "sum", "tuple",
     "zip"))
+# Methods that change a list or a dict, not the items it holds.
+_CONTAINER_METHODS = frozenset({"append", "extend", "insert", "pop", "popitem", "remove",
+                                "clear", "setdefault", "update"})
 _SAFE_METHODS = frozenset({
     "all", "any", "astype", "conj", "conjugate", "copy", "count", "cumprod", "cumsum",
     "diagonal", "dot", "flatten", "get", "index", "item", "items", "keys", "max", "mean",
@@ -82,27 +86,38 @@ def shared(node, facts: Facts) -> set[str]:
     return out
 
 
-def stable(fn: ast.FunctionDef, facts: Facts) -> tuple[set[str], set[str]]:
-    """`(stable, unsafe)`: the stable names of `fn`, and the names whose objects may be
-    written into or be returned (a value that is one of them must not become another's).
+@dataclass(frozen=True)
+class Sharing:
+    """What `stable` finds: `stable` names; names whose objects may be `changed` in place
+    (written into, or a list refilled); names whose objects may be `returned`; and
+    whether a pullback may read values `after` the function has returned."""
 
-    A returned value may be read on the way out; where a pullback (a nested `def`) may
-    read it after the function has returned, and its caller written into it, it is not
-    stable."""
-    written, returned, groups = set(), set(), []
+    stable: set[str]
+    changed: set[str]
+    returned: set[str]
+    after: bool
+
+
+def stable(fn: ast.FunctionDef, facts: Facts) -> Sharing:
+    """The `Sharing` of `fn`. A returned value may be read on the way out; where a
+    pullback (a nested `def`) may read it after the function has returned, and its
+    caller written into it, it is not stable."""
+    written, refilled, returned, groups = set(), set(), set(), []
     for node in ast.walk(fn):
         written |= _written(node, facts)
+        refilled |= _refilled(node)
         if isinstance(node, ast.Return) and node.value is not None:
             returned |= shared(node.value, facts)
         group = _group(node, facts)
         if group:
             groups.append(group)
-    written, returned = _close(written, groups), _close(returned, groups)
+    changed, returned = _close(written, groups) | refilled, _close(returned, groups)
     defs, _ = counts(fn)
-    once = {n for n in top_defined(fn) if defs.get(n) == 1} - written
-    if any(isinstance(s, ast.FunctionDef) for s in fn.body):
+    once = {n for n in top_defined(fn) if defs.get(n) == 1} - changed
+    after = any(isinstance(s, ast.FunctionDef) for s in fn.body)
+    if after:
         once -= returned
-    return once, written | returned
+    return Sharing(once, changed, returned, after)
 
 
 def _close(names: set[str], groups: list[set[str]]) -> set[str]:
@@ -117,6 +132,14 @@ def _close(names: set[str], groups: list[set[str]]) -> set[str]:
     return names
 
 
+def _refilled(node) -> set[str]:
+    """The list or dict `node` changes without writing into its items (`stack.pop()`)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in _CONTAINER_METHODS and isinstance(node.func.value, ast.Name):
+        return {node.func.value.id}
+    return set()
+
+
 def _written(node, facts: Facts) -> set[str]:
     """The names whose objects `node` itself may write into."""
     if isinstance(node, ast.Assign):
@@ -126,7 +149,7 @@ def _written(node, facts: Facts) -> set[str]:
         return {n for t in targets for n in _bases(t, True)}
     if isinstance(node, ast.For):
         return _bases(node.target, False)
-    if isinstance(node, ast.Call) and _may_write(node, facts):
+    if isinstance(node, ast.Call) and _may_write(node, facts) and not _refilled(node):
         out = set()
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             out |= shared(arg, facts)

@@ -34,7 +34,7 @@ from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
 from .aliasing import fresh, pure_callee, stable
-from .analyses import Facts, top_blocks
+from .analyses import Facts, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
 _NAMED = "{}_{}"         # the name of `np.sin(x)` is `sin_x`
@@ -53,6 +53,7 @@ class _Occurrence:
     every_run: bool          # evaluated on every run of its top statement
     may_hold: bool           # may be replaced by a name (see the module docstring)
     whole: str | None        # `y` if it is the value of `y = ...`, `y` stable
+    escapes: bool            # the value of `y = ...`, `y` returned (see `_choices`)
 
 
 def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[str],
@@ -60,14 +61,14 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     """Share the repeated values of `fn` in place; True if any was shared. A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
     renamed after its value keeps its entry in `shapes`."""
-    names, unsafe = stable(fn, facts)
-    scan = _Scan(facts, names, unsafe)
+    sharing = stable(fn, facts)
+    scan = _Scan(facts, sharing)
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
         scan.block(block, i)
     taken = names_in(fn) | set(ns.bound) | set(ns.live) | set(ns.taken) | set(RESERVED)
     touched, renames, changed = set(), {}, False
-    for first, later in _choices(scan.found):
+    for first, later in _choices(scan.found, sharing.returned):
         tops = {id(first.top)} | {id(o.top) for o in later}
         if tops & touched:
             continue                        # shared by another choice: next time
@@ -94,9 +95,11 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     return changed
 
 
-def _choices(found: list[_Occurrence]):
+def _choices(found: list[_Occurrence], returned: set[str]):
     """For each repeated value, largest first: its first occurrence that may become a
-    name on every run, and the later ones that may read that name."""
+    name on every run, and the later ones that may read that name. Of the names that
+    are returned, one at most becomes the shared value: two returned gradients must
+    not be one array."""
     groups: dict[tuple, list[_Occurrence]] = {}
     for o in found:
         groups.setdefault(o.key, []).append(o)
@@ -111,6 +114,11 @@ def _choices(found: list[_Occurrence]):
         after = (lambda o: o.pos > first.pos) if first.whole else (lambda o: o.pos >= first.pos)
         later = [o for o in occurrences if o is not first and o.may_hold and after(o)
                  and (o.block == first.block or first.block == 0)]
+        escaped = first.escapes or first.whole in returned
+        for o in [o for o in later if o.escapes]:
+            if escaped:
+                later.remove(o)
+            escaped = True
         if later:
             out.append((first, later))
     out.sort(key=lambda c: (-c[0].size, c[0].pos))
@@ -120,8 +128,8 @@ def _choices(found: list[_Occurrence]):
 class _Scan:
     """Every pure value in the top blocks, with its key (equal keys, equal values)."""
 
-    def __init__(self, facts: Facts, names: set[str], unsafe: set[str]):
-        self.facts, self.names, self.unsafe = facts, names, unsafe
+    def __init__(self, facts: Facts, sharing):
+        self.facts, self.sharing, self.names = facts, sharing, sharing.stable
         self.found: list[_Occurrence] = []
         self.pos = 0
         self._keys: dict[int, tuple | None] = {}
@@ -135,25 +143,27 @@ class _Scan:
 
     def statement(self, stmt: ast.stmt, top: bool) -> None:
         if isinstance(stmt, ast.Assign):
-            names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
-            safe = len(names) == len(stmt.targets) and not set(names) & self.unsafe
-            whole = names[0] if top and len(stmt.targets) == 1 and names \
-                and names[0] in self.names else None
-            self.expr(stmt.value, (stmt, "value", None), top, not safe, whole)
+            names = set(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            whole = single_target(stmt) if top and single_target(stmt) in self.names else None
+            safe = len(names) == len(stmt.targets) and not names & self.sharing.changed \
+                and not (self.sharing.after and names & self.sharing.returned)
+            escapes = safe and bool(names & self.sharing.returned)
+            self.expr(stmt.value, (stmt, "value", None), top, not safe, whole, escapes)
         elif isinstance(stmt, ast.AugAssign):
-            self.expr(stmt.value, (stmt, "value", None), top, False, None)
+            self.expr(stmt.value, (stmt, "value", None), top, False)
         elif isinstance(stmt, (ast.Expr, ast.Return)) and stmt.value is not None:
-            self.expr(stmt.value, (stmt, "value", None), top, True, None)
+            self.expr(stmt.value, (stmt, "value", None), top, True)
         elif isinstance(stmt, (ast.If, ast.While)):
-            self.expr(stmt.test, (stmt, "test", None), top, True, None)
+            self.expr(stmt.test, (stmt, "test", None), top, True)
         elif isinstance(stmt, ast.For):
-            self.expr(stmt.iter, (stmt, "iter", None), top, True, None)
+            self.expr(stmt.iter, (stmt, "iter", None), top, True)
         if isinstance(stmt, (ast.If, ast.For, ast.While)):
             for inner in stmt.body + stmt.orelse:
                 if not isinstance(inner, (ast.FunctionDef, Comment)):
                     self.statement(inner, top=False)
 
-    def expr(self, node, place, every_run: bool, aliasing: bool, whole: str | None) -> None:
+    def expr(self, node, place, every_run: bool, aliasing: bool, whole: str | None = None,
+             escapes: bool = False) -> None:
         """Record `node` if it is a value to share, then look inside it. `aliasing`: its
         value may be what its statement stores, so only a fresh value may replace it."""
         key, size, calls, ops = self.key(node)
@@ -163,7 +173,7 @@ class _Scan:
                 stmt, block, pos = self.where
                 worth = calls > 0 or kind.ndim != 0 or ops > 1
                 self.found.append(_Occurrence(node, key, size, worth, place, stmt, block, pos,
-                                              every_run, not aliasing, whole))
+                                              every_run, not aliasing, whole, escapes))
         if isinstance(node, (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp,
                              ast.DictComp)):
             return
@@ -180,7 +190,7 @@ class _Scan:
                     runs = every_run and not (
                         isinstance(node, ast.IfExp) and field != "test"
                         or isinstance(node, ast.BoolOp) and i > 0)
-                    self.expr(item, where, runs, aliasing, None)
+                    self.expr(item, where, runs, aliasing)
 
     def key(self, node) -> tuple:
         """`(key, size, calls, operations)`; the key is None unless `node` is pure and
