@@ -133,9 +133,12 @@ class _Scan:
         self.found: list[_Occurrence] = []
         self.pos = 0
         self._keys: dict[int, tuple | None] = {}
+        self.values: dict[str, ast.expr] = {}      # a stable name -> the value it holds
 
     def block(self, stmts: list[ast.stmt], index: int) -> None:
         for stmt in stmts:
+            if single_target(stmt) in self.names:
+                self.values[single_target(stmt)] = stmt.value
             if not isinstance(stmt, (ast.FunctionDef, Comment)):
                 self.where = (stmt, index, self.pos)
                 self.statement(stmt, top=True)
@@ -169,7 +172,7 @@ class _Scan:
         key, size, calls, ops = self.key(node)
         if key is not None and isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
             kind = self.facts.kind(node)
-            if kind.number:
+            if kind.number or fresh(node, self.facts):
                 stmt, block, pos = self.where
                 worth = calls > 0 or kind.ndim != 0 or ops > 1
                 self.found.append(_Occurrence(node, key, size, worth, place, stmt, block, pos,
@@ -203,7 +206,9 @@ class _Scan:
     def _key(self, node) -> tuple:
         if node is None:
             return ("-",), 0, 0, 0
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Name):                # a name is the value it holds
+            if node.id in self.values and self.key(self.values[node.id])[0] is not None:
+                return self.key(self.values[node.id])
             return (("n", node.id) if node.id in self.names else None), 1, 0, 0
         if isinstance(node, ast.Constant):
             return ("c", type(node.value).__name__, repr(node.value)), 1, 0, 0
