@@ -7,6 +7,7 @@ two occurrences, a rebinding, a loop, a branch, randomness, a value the caller g
 back) has its test: the code keeps both computations and the derivatives are right."""
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -277,3 +278,82 @@ def test_the_same_input_gives_byte_identical_code_under_any_hash_seed():
         texts.append(subprocess.run([sys.executable, "-c", _PROGRAM], cwd=root, env=env,
                                     capture_output=True, text=True, check=True).stdout)
     assert texts[0] == texts[1] and "sin_x" in texts[0]
+
+
+# -- the passes on their own: a short source in, the expected source out, same values -------
+from astgrad.transform import resolve  # noqa: E402
+from astgrad.transform.kinds import Kind  # noqa: E402
+from astgrad.transform.optimize import analyses, common, seeds, zeros  # noqa: E402
+from tests.test_passes import _rewritten, _simplify  # noqa: E402
+
+_V = Kind(1, "f", False, 8)
+
+
+def _with_facts(rewrite, kinds, shapes, *extra):
+    """`rewrite` run to a fixed point, on facts made afresh each time, as `optimize` does."""
+    ns = resolve.Namespace(None, set())
+
+    def run(fn):
+        changed = False
+        while rewrite(fn, analyses.facts(fn, ns, kinds, shapes), *extra):
+            changed = True
+        return changed
+    return run
+
+
+def test_scalar_seeds_keep_the_number_where_every_read_meets_the_shape():
+    text = ("def f(x):\n    b = np.broadcast_to(1.5, x.shape)\n    y = b * np.sin(x)\n"
+            "    z = x * b\n    return y + z")
+    rewrite = _with_facts(seeds.scalar_seeds, {"x": _V}, {"x": "x"})
+    assert _rewritten(text, rewrite, X)[0] == "b = 1.5"
+    for use in ("return b", "return b * 2.0", "return np.dot(b, x)"):   # the shape is needed
+        fn = ast.parse(text.replace("return y + z", use)).body[0]
+        assert not rewrite(fn)
+
+
+def test_common_values_are_computed_once_into_a_readable_name():
+    text = ("def f(x):\n    a = np.sin(x) * 2.0\n    b = np.cos(x) + np.sin(x)\n"
+            "    return a * np.cos(x) + b")
+    ns = resolve.Namespace(None, set())
+    rewrite = _with_facts(common.share_common, {"x": _V}, {}, ns, set(), {})
+    assert _rewritten(text, rewrite, X) == [
+        "sin_x = np.sin(x)", "a = sin_x * 2.0", "cos_x = np.cos(x)", "b = cos_x + sin_x",
+        "return a * cos_x + b"]
+
+
+def test_common_reads_a_made_up_name_that_holds_the_value_and_renames_it():
+    text = "def f(x):\n    _1 = np.sin(x)\n    y = _1 * x\n    return y + np.sin(x)"
+    ns = resolve.Namespace(None, set())
+    temps = {"_1"}
+    rewrite = _with_facts(common.share_common, {"x": _V}, {}, ns, temps, {})
+    assert _rewritten(text, rewrite, X) == ["sin_x = np.sin(x)", "y = sin_x * x",
+                                            "return y + sin_x"]
+    assert "sin_x" in temps
+
+
+@pytest.mark.parametrize("text", [
+    "def f(x):\n    a = np.sin(x) * 2.0\n    x[0] = 1.0\n    return a + np.sin(x)",
+    "def f(x):\n    a = np.sin(x) * 2.0\n    x += 1.0\n    return a + np.sin(x)",
+    "def f(x):\n    a = np.sin(x) * 2.0\n    for i in range(2):\n        x = x * 2.0\n"
+    "    return a + np.sin(x)",
+    "def f(x):\n    a = np.random.rand(2) * x\n    return a + np.random.rand(2) * x",
+    "def f(x):\n    if x[0] > 0:\n        a = np.sin(x)\n    else:\n        a = x\n"
+    "    return a * (np.cos(x) if x[1] > 0 else np.cos(x) * 2.0)",
+])
+def test_common_leaves_values_that_may_differ_or_only_some_runs_compute(text):
+    ns = resolve.Namespace(None, set())
+    fn = ast.parse(text).body[0]
+    assert not common.share_common(fn, analyses.facts(fn, ns, {"x": _V}, {}), ns, set(), {})
+
+
+def test_an_addition_of_a_negated_term_is_a_subtraction():
+    text = "def f(a, x):\n    b = a + -x * a / 2.0\n    c = b - -a\n    return c"
+    lines = _rewritten(text, _simplify({"a": _V, "x": _V}), X, X[::-1].copy())
+    assert lines[:2] == ["b = a - x * a / 2.0", "c = b + a"]
+
+
+def test_an_addition_to_a_known_number_reads_the_number():
+    text = "def f(g):\n    b = 3.0\n    b = b + g\n    return b"
+    assert _rewritten(text, zeros.known_zeros, 1.5)[1] == "b = 3.0 + g"
+    text = "def f(g):\n    b = 3.0\n    if g > 0:\n        b = 2.0\n    b = b + g\n    return b"
+    assert not zeros.known_zeros(ast.parse(text).body[0])

@@ -62,6 +62,29 @@ def identity(node: ast.BinOp, facts: Facts) -> ast.expr | None:
     return None
 
 
+def negated_term(node: ast.BinOp, facts: Facts) -> ast.expr | None:
+    """`a + -b` -> `a - b`, `a - -b` -> `a + b`, and the same where `-b` heads a product or
+    a quotient (`a + -b * c` -> `a - b * c`): exact in floating point, one negation fewer."""
+    if not isinstance(node.op, (ast.Add, ast.Sub)):
+        return None
+    positive = _without_sign(node.right)
+    if positive is None:
+        return None
+    return ast.BinOp(node.left, ast.Sub() if isinstance(node.op, ast.Add) else ast.Add(),
+                     positive)
+
+
+def _without_sign(node) -> ast.expr | None:
+    """`b` for `-b`, `b * c` for `-b * c` (and `-b / c`, `-b * c * d`...), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return node.operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        left = _without_sign(node.left)
+        if left is not None:
+            return ast.BinOp(left, node.op, node.right)
+    return None
+
+
 # -- UnaryOp, BoolOp, Compare ---------------------------------------------------------------
 def negation(node: ast.UnaryOp, facts: Facts) -> ast.expr | None:
     """`-(-x)` -> `x`; `-c` for a negative literal `c` (`Constant(-2.0)`) -> `2.0`."""

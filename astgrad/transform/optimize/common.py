@@ -58,7 +58,8 @@ class _Occurrence:
 
 def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[str],
                  shapes: dict[str, str]) -> bool:
-    """Share the repeated values of `fn` in place; True if any was shared. A new name
+    """Share repeated values of `fn` in place; True if any was shared (run to a fixed
+    point: a statement shares one value a run). A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
     renamed after its value keeps its entry in `shapes`."""
     sharing = stable(fn, facts)

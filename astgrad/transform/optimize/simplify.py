@@ -28,7 +28,7 @@ from .analyses import Facts, constant
 
 _RULES = {
     ast.BinOp: (algebra.fold, algebra.identity, algebra.complex_zero,
-                broadcasts.number_operand),
+                broadcasts.number_operand, algebra.negated_term),
     ast.UnaryOp: (algebra.negation, algebra.logical_not),
     ast.BoolOp: (algebra.short_circuit,),
     ast.Compare: (algebra.compare,),
