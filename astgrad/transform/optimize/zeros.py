@@ -1,6 +1,6 @@
-"""Known zeros: no `b = b + e` is left where `b` is surely still the `0` (or
-`0.0`) it was last assigned, on every path (loops and branches included); where it
-is surely another number literal `c`, the addition reads `c` instead of `b`.
+"""Known zeros: no `b = b + e` (or `b = b - e`) is left where `b` is surely still the
+`0` (or `0.0`) it was last assigned, on every path (loops and branches included);
+where it is surely another number literal `c`, the sum reads `c` instead of `b`.
 
     before              after
     b = 0.0             b = 0.0
@@ -24,7 +24,7 @@ _STRAIGHT = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Retu
 
 
 def known_zeros(fn: ast.FunctionDef) -> bool:
-    """Rewrite every addition to a known zero in `fn`; True if any changed."""
+    """Rewrite every sum with a known number in `fn`; True if any changed."""
     flow = _ZeroFlow()
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
@@ -69,17 +69,27 @@ class _ZeroFlow:
         name = single_target(stmt)
         value = getattr(stmt, "value", None)
         if rewrite and name in zeros and isinstance(value, ast.BinOp) \
-                and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name) \
+                and isinstance(value.op, (ast.Add, ast.Sub)) and isinstance(value.left, ast.Name) \
                 and value.left.id == name and name not in names(value.right):
-            literal = zeros[name][1]
-            stmt.value = value.right if is_number(literal, 0) else \
-                ast.BinOp(copy.deepcopy(literal), ast.Add(), value.right)
+            literal, added = zeros[name][1], isinstance(value.op, ast.Add)
+            stmt.value = (value.right if added else _negative(value.right)) \
+                if is_number(literal, 0) else ast.BinOp(copy.deepcopy(literal), value.op,
+                                                        value.right)
             self.changed = True
         zeros = {k: v for k, v in zeros.items() if k not in targets(stmt)}
         if name is not None and _literal(stmt.value):
             zeros[name] = (repr(stmt.value.value) if isinstance(stmt.value, ast.Constant)
                            else ast.dump(stmt.value), stmt.value)
         return zeros
+
+
+def _negative(node) -> ast.expr:
+    """`-e`, the sign on the first factor of a product (`-a * b`, exact as `-(a * b)`)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        return ast.BinOp(_negative(node.left), node.op, node.right)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return node.operand
+    return ast.UnaryOp(ast.USub(), node)
 
 
 def _literal(node) -> bool:
