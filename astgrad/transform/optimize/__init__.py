@@ -41,13 +41,13 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     shapes = dict(shapes)            # `common` renames some names
     for _ in range(_ROUNDS):
         changed = simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))
-        changed |= seeds.scalar_seeds(fn, analyses.facts(fn, ns, kinds, shapes))
         changed |= copies.propagate_copies(fn)
         changed |= zeros.known_zeros(fn)
         changed |= dead.eliminate_dead(fn)
-        if not changed:          # values shared once nothing else simplifies them away
-            changed = common.share_common(fn, analyses.facts(fn, ns, kinds, shapes), ns,
-                                          temps, shapes)
+        if not changed:          # numbers, then shared values, once the rest has settled
+            facts = analyses.facts(fn, ns, kinds, shapes)
+            changed = seeds.scalar_seeds(fn, facts) or \
+                common.share_common(fn, facts, ns, temps, shapes)
         if not changed:
             break
     while inline_temps.inline_once(fn, temps):

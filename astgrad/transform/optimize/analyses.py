@@ -117,15 +117,25 @@ def top_blocks(fn) -> list[list[ast.stmt]]:
 
 
 def top_defined(fn) -> set[str]:
-    """Names assigned only by statements at the top of a top block: each runs once."""
+    """Names assigned only by statements at the top of a top block: each runs once
+    (and the parameters of `fn` and of the functions defined in it)."""
     top = {id(s) for block in top_blocks(fn) for s in block}
     out, elsewhere = set(), set()
-    for node in ast.walk(fn):
-        if isinstance(node, ast.stmt):
-            for target in targets(node):
-                (out if id(node) in top else elsewhere).add(target)
-    args = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
-    return (out | args) - elsewhere
+    for node in statements(fn):
+        for target in targets(node):
+            (out if id(node) in top else elsewhere).add(target)
+        if isinstance(node, ast.FunctionDef):
+            out.update(a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
+    return out - elsewhere
+
+
+def statements(node):
+    """`node` and every statement nested in it, without walking expressions (cheap)."""
+    yield node
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for inner in getattr(node, field, None) or ():
+            if isinstance(inner, ast.AST) and not isinstance(inner, ast.expr):
+                yield from statements(inner)
 
 
 # -- effects --------------------------------------------------------------------------------
