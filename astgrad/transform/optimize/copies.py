@@ -15,19 +15,24 @@ from .analyses import constant, counts, mutated, single_target, substitute, top_
 
 
 def propagate_copies(fn: ast.FunctionDef) -> bool:
-    """Propagate one copy in `fn`; True if one was found (run to a fixed point)."""
+    """Propagate every copy in `fn`; True if one was found. Removing `a = b` and reading
+    `b` for `a` leaves the analyses true of every other name, so one pass does all."""
     defs, _ = counts(fn)
     once = top_defined(fn) - mutated(fn)
+    changed = False
     for block in top_blocks(fn):
-        for i, stmt in enumerate(block):
+        i = 0
+        while i < len(block):
+            stmt = block[i]
             name = single_target(stmt)
-            if name is None or defs.get(name) != 1 or name not in once:
-                continue
-            if _copyable(stmt.value, defs, once):
+            if name is not None and defs.get(name) == 1 and name in once \
+                    and _copyable(stmt.value, defs, once):
                 del block[i]
                 substitute(fn, name, stmt.value)
-                return True
-    return False
+                changed = True
+                continue
+            i += 1
+    return changed
 
 
 def _copyable(value, defs, once) -> bool:

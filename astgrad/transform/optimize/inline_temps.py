@@ -19,23 +19,29 @@ _COMPOUND = (ast.FunctionDef, ast.If, ast.For, ast.While)
 
 
 def inline_once(fn: ast.FunctionDef, temps: set[str]) -> bool:
-    """Inline one temporary in `fn`; True if one was found (run to a fixed point)."""
+    """Inline the temporaries of `fn`, in order; True if one was inlined (run to a fixed
+    point). Moving a value into its one reader leaves every count and set the analyses
+    gave true of the other names, so one pass inlines many."""
     defs, uses = counts(fn)
     once = top_defined(fn) - mutated(fn)
+    changed = False
     for block in top_blocks(fn):
-        for i, stmt in enumerate(block):
+        i = 0
+        while i < len(block):
+            stmt = block[i]
             name = single_target(stmt)
-            if name not in temps or defs.get(name) != 1 or uses.get(name) != 1:
-                continue
-            if not pure(stmt.value) or any(r not in once for r in names(stmt.value)
-                                           if defs.get(r, 0) > 0):
-                continue
-            reader = _reader(block[i + 1:], name)
+            reader = None
+            if name in temps and defs.get(name) == 1 and uses.get(name) == 1 \
+                    and pure(stmt.value) and all(r in once for r in names(stmt.value)
+                                                 if defs.get(r, 0) > 0):
+                reader = _reader(block[i + 1:], name)
             if reader is not None:
                 del block[i]
                 substitute(reader, name, stmt.value)
-                return True
-    return False
+                changed = True
+                continue
+            i += 1
+    return changed
 
 
 def _reader(later: list[ast.stmt], name: str) -> ast.stmt | None:
