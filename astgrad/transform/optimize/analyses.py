@@ -86,16 +86,21 @@ def single_target(stmt) -> str | None:
 
 def substitute(tree, name: str, value: ast.expr) -> None:
     """Every read of `name` in `tree` becomes a copy of `value`."""
-    _Substitute(name, value).visit(tree)
+    _Substitute({name: value}).visit(tree)
+
+
+def substitute_all(tree, values: dict[str, ast.expr]) -> None:
+    """Every read of a name in `values` becomes a copy of its value, in one walk."""
+    _Substitute(values).visit(tree)
 
 
 class _Substitute(ast.NodeTransformer):
-    def __init__(self, name, value):
-        self.name, self.value = name, value
+    def __init__(self, values):
+        self.values = values
 
     def visit_Name(self, node):
-        if node.id == self.name and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(copy.deepcopy(self.value), node)
+        if node.id in self.values and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
         return node
 
 

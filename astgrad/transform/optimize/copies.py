@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from .analyses import constant, counts, mutated, single_target, substitute, top_blocks, \
-    top_defined
+from .analyses import constant, counts, mutated, single_target, substitute_all, \
+    top_blocks, top_defined
 
 
 def propagate_copies(fn: ast.FunctionDef) -> bool:
@@ -19,7 +19,7 @@ def propagate_copies(fn: ast.FunctionDef) -> bool:
     `b` for `a` leaves the analyses true of every other name, so one pass does all."""
     defs, _ = counts(fn)
     once = top_defined(fn) - mutated(fn)
-    changed = False
+    copied: dict[str, ast.expr] = {}          # a copy's name -> what it reads, resolved
     for block in top_blocks(fn):
         i = 0
         while i < len(block):
@@ -28,11 +28,14 @@ def propagate_copies(fn: ast.FunctionDef) -> bool:
             if name is not None and defs.get(name) == 1 and name in once \
                     and _copyable(stmt.value, defs, once):
                 del block[i]
-                substitute(fn, name, stmt.value)
-                changed = True
+                value = stmt.value
+                copied[name] = copied.get(value.id, value) if isinstance(value, ast.Name) \
+                    else value
                 continue
             i += 1
-    return changed
+    if copied:
+        substitute_all(fn, copied)
+    return bool(copied)
 
 
 def _copyable(value, defs, once) -> bool:
