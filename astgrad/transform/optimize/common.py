@@ -40,10 +40,10 @@ _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
 _NAMED = "{}_{}"         # the name of `np.sin(x)` is `sin_x`
 
 
-@dataclass
+@dataclass(eq=False)
 class _Occurrence:
     node: ast.expr
-    key: tuple
+    key: int
     size: int
     worth: bool              # a call, array work, or more than one operation on numbers
     place: tuple             # (parent, field, index or None): where it is written
@@ -101,7 +101,7 @@ def _choices(found: list[_Occurrence], returned: set[str]):
     name on every run, and the later ones that may read that name. Of the names that
     are returned, one at most becomes the shared value: two returned gradients must
     not be one array."""
-    groups: dict[tuple, list[_Occurrence]] = {}
+    groups: dict[int, list[_Occurrence]] = {}
     for o in found:
         groups.setdefault(o.key, []).append(o)
     out = []
@@ -133,7 +133,8 @@ class _Scan:
         self.facts, self.sharing, self.names = facts, sharing, sharing.stable
         self.found: list[_Occurrence] = []
         self.pos = 0
-        self._keys: dict[int, tuple | None] = {}
+        self._keys: dict[int, tuple] = {}
+        self._ids: dict[tuple, int] = {}
         self.values: dict[str, ast.expr] = {}      # a stable name -> the value it holds
 
     def block(self, stmts: list[ast.stmt], index: int) -> None:
@@ -197,8 +198,8 @@ class _Scan:
                     self.expr(item, where, runs, aliasing)
 
     def key(self, node) -> tuple:
-        """`(key, size, calls, operations)`; the key is None unless `node` is pure and
-        reads only stable names."""
+        """`(key, size, calls, operations)`; the key (a number, equal for equal values) is
+        None unless `node` is pure and reads only stable names."""
         found = self._keys.get(id(node))
         if found is None:
             found = self._keys[id(node)] = self._key(node)
@@ -206,13 +207,13 @@ class _Scan:
 
     def _key(self, node) -> tuple:
         if node is None:
-            return ("-",), 0, 0, 0
+            return self._intern(("-",)), 0, 0, 0
         if isinstance(node, ast.Name):                # a name is the value it holds
             if node.id in self.values and self.key(self.values[node.id])[0] is not None:
                 return self.key(self.values[node.id])
-            return (("n", node.id) if node.id in self.names else None), 1, 0, 0
+            return (self._intern(("n", node.id)) if node.id in self.names else None), 1, 0, 0
         if isinstance(node, ast.Constant):
-            return ("c", type(node.value).__name__, repr(node.value)), 1, 0, 0
+            return self._intern(("c", type(node.value).__name__, repr(node.value))), 1, 0, 0
         if isinstance(node, ast.Attribute):
             head, parts = (("a", node.attr), [node.value]) if node.attr in _ATTRIBUTES \
                 else (None, [])
@@ -242,7 +243,12 @@ class _Scan:
                 return None, 1, 0, 0
             keys.append(k)
             size, calls, ops = size + s, calls + c, ops + o
-        return head + tuple(keys), size, calls, ops
+        return self._intern(head + tuple(keys)), size, calls, ops
+
+    def _intern(self, key: tuple) -> int:
+        """A number per key: equal values share it, and comparing keys costs nothing however
+        deep the values they stand for (`y = x * x` nested in `z = y * y`...)."""
+        return self._ids.setdefault(key, len(self._ids))
 
 
 def _replace(o: _Occurrence, name: str) -> None:
