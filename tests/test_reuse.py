@@ -256,6 +256,45 @@ def test_values_appended_to_a_list_in_a_loop():
     ag.check_grads(list_of_values, (X,), order=2)
 
 
+# -- long and deep code: generated in time, values shared ----------------------------------
+def test_the_sixth_derivative_of_tanh_is_short_and_right():
+    g = tanh
+    for _ in range(6):
+        g = ag.grad(g)
+    t, p = np.tanh(0.3), np.polynomial.Polynomial([0.0, 1.0])       # tanh as p(t)
+    for _ in range(6):
+        p = p.deriv() * np.polynomial.Polynomial([1.0, 0.0, -1.0])  # d/dx p(t) = p'(t)(1 - t^2)
+    np.testing.assert_allclose(g(0.3), p(t), rtol=1e-12)
+    assert len(code(ag.source(g)).splitlines()) < 300
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def test_a_chain_of_squares_is_value_numbered_without_blowing_up():
+    n = 40
+    text = "def squares(x):\n    y = x\n" + \
+        "    y = np.tanh(y * y) + y * np.cos(x)\n" * n + "    return np.sum(y)\n"
+    f = _compiled(text, "squares")
+    x = np.array([0.3, -0.4, 0.2])
+    body = source_of(ag.grad(f), x)
+    assert count(body, "np.cos(x)") == 1
+    h = 1e-6
+    numeric = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(ag.grad(f)(x), numeric, rtol=1e-6)
+
+
+def _compiled(text: str, name: str):
+    """A function from `text`, under a file name `linecache` knows (astgrad reads it)."""
+    import linecache
+    filename = f"<test_reuse {name}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
+
+
 # -- the generated code is the same text run to run ----------------------------------------
 _PROGRAM = textwrap.dedent("""
     import numpy as np
