@@ -52,10 +52,23 @@ def pure_callee(call: ast.Call, facts: Facts) -> bool:
     fn = facts.ns.value(call.func)
     if isinstance(fn, np.ufunc):
         return True
-    module = getattr(fn, "__module__", None) or ""
+    module = _module(fn)
     return (module == "numpy" or module.startswith("numpy.")) \
         and not module.startswith("numpy.random") and callable(fn) \
-        and fn not in _NUMPY_WRITERS and fn not in _NUMPY_IMPURE
+        and not _among(fn, _NUMPY_WRITERS | _NUMPY_IMPURE)
+
+
+def _module(fn) -> str:
+    module = getattr(fn, "__module__", None)
+    return module if isinstance(module, str) else ""
+
+
+def _among(fn, group: frozenset) -> bool:
+    """`fn in group`, for a callable that may not be hashable (then it is in none)."""
+    try:
+        return fn in group
+    except TypeError:
+        return False
 
 
 def fresh(node, facts: Facts) -> bool:
@@ -180,11 +193,11 @@ def _may_write(call: ast.Call, facts: Facts) -> bool:
     fn = facts.ns.value(call.func)
     if any(k.arg == "out" for k in call.keywords):
         return True
-    if isinstance(fn, np.ufunc) or fn in _SAFE_BUILTINS:
+    if isinstance(fn, np.ufunc) or _among(fn, _SAFE_BUILTINS):
         return False
-    module = getattr(fn, "__module__", None) or ""
+    module = _module(fn)
     if module == "numpy" or module.startswith("numpy."):
-        return fn in _NUMPY_WRITERS
+        return _among(fn, _NUMPY_WRITERS)
     if module.startswith(runtime.__name__):
         return False                                  # the helpers write into nothing given
     # a method of a local value (`ns` does not know it) that reads its object only
