@@ -75,14 +75,14 @@ def fresh(node, facts: Facts) -> bool:
     """Does `node` always make a new value, sharing memory with none of its operands?"""
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):    # `xs + ys` of lists shares their items
         operands = [node.operand] if isinstance(node, ast.UnaryOp) else [node.left, node.right]
-        return facts.kind(node).number or any(_numpy(facts.kind(o)) for o in operands)
+        return facts.kind(node).number or any(numpy_kind(facts.kind(o)) for o in operands)
     if isinstance(node, ast.Compare):
         return True
     return isinstance(node, ast.Call) and isinstance(facts.ns.value(node.func), np.ufunc) \
         and not any(k.arg in ("out", None) for k in node.keywords)
 
 
-def _numpy(kind) -> bool:
+def numpy_kind(kind) -> bool:
     """A NumPy number or array: any arithmetic with it makes a NumPy value."""
     return kind.number and not kind.py and kind.ndim is not None
 

@@ -29,11 +29,12 @@ from __future__ import annotations
 import ast
 import copy
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
-from .aliasing import fresh, pure_callee, stable
+from .aliasing import fresh, numpy_kind, pure_callee, stable
 from .analyses import Facts, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
@@ -67,7 +68,9 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
         scan.block(block, i)
-    taken = names_in(fn) | set(ns.bound) | set(ns.live) | set(ns.taken) | set(RESERVED)
+    # never a name a kind is known for: a forward value of that name may be gone, not its kind
+    taken = names_in(fn) | set(facts.kinds) | set(ns.bound) | set(ns.live) | set(ns.taken) \
+        | set(RESERVED)
     touched, renames, changed = set(), {}, False
     for first, later in _choices(scan.found, sharing.returned):
         tops = {id(first.top)} | {id(o.top) for o in later}
@@ -171,14 +174,15 @@ class _Scan:
              escapes: bool = False) -> None:
         """Record `node` if it is a value to share, then look inside it. `aliasing`: its
         value may be what its statement stores, so only a fresh value may replace it."""
-        key, size, calls, ops = self.key(node)
-        if key is not None and isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        value = self.key(node)
+        if value.key is not None and isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
             kind = self.facts.kind(node)
-            if kind.number or fresh(node, self.facts):
+            if kind.number or value.numpy:
                 stmt, block, pos = self.where
-                worth = calls > 0 or kind.ndim != 0 or ops > 1
-                self.found.append(_Occurrence(node, key, size, worth, place, stmt, block, pos,
-                                              every_run, not aliasing, whole, escapes))
+                worth = value.calls > 0 or kind.ndim != 0 or value.ops > 1
+                self.found.append(_Occurrence(node, value.key, value.size, worth, place, stmt,
+                                              block, pos, every_run, not aliasing, whole,
+                                              escapes))
         if isinstance(node, (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp,
                              ast.DictComp)):
             return
@@ -197,23 +201,26 @@ class _Scan:
                         or isinstance(node, ast.BoolOp) and i > 0)
                     self.expr(item, where, runs, aliasing)
 
-    def key(self, node) -> tuple:
-        """`(key, size, calls, operations)`; the key (a number, equal for equal values) is
-        None unless `node` is pure and reads only stable names."""
+    def key(self, node) -> "_Value":
+        """What is known of `node`'s value; its key is None unless `node` is pure and
+        reads only stable names."""
         found = self._keys.get(id(node))
         if found is None:
             found = self._keys[id(node)] = self._key(node)
         return found
 
-    def _key(self, node) -> tuple:
+    def _key(self, node) -> "_Value":
         if node is None:
-            return self._intern(("-",)), 0, 0, 0
+            return _Value(self._intern(("-",)), 0, 0, 0, False)
         if isinstance(node, ast.Name):                # a name is the value it holds
-            if node.id in self.values and self.key(self.values[node.id])[0] is not None:
+            if node.id in self.values and self.key(self.values[node.id]).key is not None:
                 return self.key(self.values[node.id])
-            return (self._intern(("n", node.id)) if node.id in self.names else None), 1, 0, 0
+            key = self._intern(("n", node.id)) if node.id in self.names else None
+            return _Value(key, 1, 0, 0, numpy_kind(self.facts.kind(node)))
         if isinstance(node, ast.Constant):
-            return self._intern(("c", type(node.value).__name__, repr(node.value))), 1, 0, 0
+            return _Value(self._intern(("c", type(node.value).__name__, repr(node.value))),
+                          1, 0, 0, False)
+        numpy = False                                 # made by NumPy, whatever its parts
         if isinstance(node, ast.Attribute):
             head, parts = (("a", node.attr), [node.value]) if node.attr in _ATTRIBUTES \
                 else (None, [])
@@ -230,25 +237,36 @@ class _Scan:
         elif isinstance(node, ast.Call) and pure_callee(node, self.facts) \
                 and not any(isinstance(a, ast.Starred) for a in node.args):
             fn = self.facts.ns.value(node.func)
-            head = ("f", id(fn), tuple(k.arg for k in node.keywords))
+            head, numpy = ("f", id(fn), tuple(k.arg for k in node.keywords)), True
             parts = [*node.args, *(k.value for k in node.keywords)]
         else:
             head, parts = None, []
         if head is None:
-            return None, 1, 0, 0
+            return _Value(None, 1, 0, 0, False)
         keys, size, calls, ops = [], 1, int(head[0] == "f"), int(head[0] in ("b", "u"))
         for part in parts:
-            k, s, c, o = self.key(part)
-            if k is None:
-                return None, 1, 0, 0
-            keys.append(k)
-            size, calls, ops = size + s, calls + c, ops + o
-        return self._intern(head + tuple(keys)), size, calls, ops
+            value = self.key(part)
+            if value.key is None:
+                return _Value(None, 1, 0, 0, False)
+            keys.append(value.key)
+            size, calls, ops = size + value.size, calls + value.calls, ops + value.ops
+            # arithmetic with a NumPy value, and a part of one, is NumPy's
+            numpy = numpy or value.numpy and head[0] in ("b", "u", "s") \
+                or value.numpy and head == ("a", "T") and part is parts[0]
+        return _Value(self._intern(head + tuple(keys)), size, calls, ops, numpy)
 
     def _intern(self, key: tuple) -> int:
         """A number per key: equal values share it, and comparing keys costs nothing however
         deep the values they stand for (`y = x * x` nested in `z = y * y`...)."""
         return self._ids.setdefault(key, len(self._ids))
+
+
+class _Value(NamedTuple):
+    key: int | None          # equal for equal values; None: not a value to share
+    size: int                # nodes, through the names it reads
+    calls: int               # NumPy calls among them
+    ops: int                 # arithmetic operations among them
+    numpy: bool              # surely a NumPy array or number (not a list, not an object)
 
 
 def _replace(o: _Occurrence, name: str) -> None:
