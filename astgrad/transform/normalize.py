@@ -29,6 +29,8 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy as np
+
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
 from . import desugar, inline
@@ -54,7 +56,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     ctx = Context(namer, ns, expand, inline_all)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads_after(tree))
-    out = Emitter(tree, namer)
+    out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
@@ -225,7 +227,12 @@ class _Normalizer:
     def _op(self, node: ast.expr) -> ast.expr:
         """One operation over atoms (or, for control flow and inlined calls, an atom)."""
         if isinstance(node, ast.BinOp):
-            return ast.BinOp(self.atom(node.left), node.op, self.atom(node.right))
+            left, right = self.atom(node.left), self.atom(node.right)
+            if isinstance(node.op, ast.MatMult):    # `A @ [x, y]`: NumPy makes it an array
+                left, right = (self.out.temp(ast.Call(self.ctx.ns.ref(np.array), [a], []))
+                               if isinstance(a, (ast.List, ast.Tuple)) else a
+                               for a in (left, right))
+            return ast.BinOp(left, node.op, right)
         if isinstance(node, ast.UnaryOp):
             return ast.UnaryOp(node.op, self.atom(node.operand))
         if isinstance(node, ast.Compare):

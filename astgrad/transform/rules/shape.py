@@ -156,8 +156,19 @@ defvjp(np.append,
        np.reshape(g[np.size(arr):], np.shape(values)) if axis is None else
        rt.split_like(g, [arr, values], axis)[1],
        kind=lambda k, s: UNKNOWN)
+def _array_of_floats(k, s):
+    """`np.array([x, y])`, `np.array([[x, 1.0], [y, x]])` of Python floats: float64, one
+    dimension per level of lists (anything else: not known before run time)."""
+    depth, item = 0, k["object"]
+    while item.dtype == "O" and item.item is not None and item.fields is None:
+        depth, item = depth + 1, item.item
+    if depth == 0 or s.get("dtype") is not None or item != Kind(0, "f", True):
+        return UNKNOWN
+    return Kind(depth, "f", False, 8)
+
+
 defvjp(np.array, lambda g, ans, object, dtype=None: rt.unpack_like(g, object),
-       kind=lambda k, s: UNKNOWN)
+       kind=_array_of_floats)
 defvjp(np.asarray, lambda g, ans, a, dtype=None: rt.unpack_like(g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
 
