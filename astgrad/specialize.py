@@ -344,10 +344,10 @@ def _name(fn) -> str:
 
 
 def _reverse_twice(fn_name: str, name: str, value) -> None:
-    """Reverse over reverse mode takes flat lists and tuples of arrays; a dict or a
+    """Reverse over reverse mode takes flat dicts, lists and tuples of arrays; a
     container of containers is refused (forward over reverse takes them)."""
-    if isinstance(value, dict) or pytree.is_tree(value) and any(
-            pytree.is_tree(v) for v in value):
+    items = value.values() if isinstance(value, dict) else value
+    if pytree.is_tree(value) and any(pytree.is_tree(v) for v in items):
         raise WrtError(
             f"the reverse-mode derivative of `{fn_name}`, itself a derivative, with respect "
             f"to `{name}`, a {type(value).__name__} of parameters holding dicts or "

@@ -526,3 +526,36 @@ def new_array_then_written(x):
 
 def test_a_new_array_written_in_its_block():
     ag.check_grads(new_array_then_written, (np.array([0.5, -1.5]),))
+
+
+# ---- an adjoint only one branch sets, read by `@` after the `if` (seed 59) ----------------
+
+def reassigned_after_an_early_return(a, u):
+    c = np.dot(np.outer(u, u), u)
+    if a > 0.0:
+        return np.sum(np.tanh(u))
+    c = np.dot(np.outer(c, c), c)
+    return np.sum(np.cos(c))
+
+
+@pytest.mark.parametrize("a", [1.0, -1.0])
+def test_an_adjoint_set_in_one_branch_reaches_matmul(a):
+    u = np.array([0.3, -0.2, 0.5])
+    ag.check_grads(reassigned_after_an_early_return, (a, u), wrt=(0, 1), order=2)
+    if a > 0.0:
+        assert np.allclose(ag.grad(reassigned_after_an_early_return, wrt=1)(a, u),
+                           1.0 - np.tanh(u) ** 2, rtol=1e-12)
+
+
+def _same_or_squared(p, t):
+    return p if t > 0 else p * p[[1, 1, 1, 1, 1]]
+
+
+def value_bound_in_one_branch(u, t):
+    return _same_or_squared(u, t)
+
+
+@pytest.mark.parametrize("t", [1.0, -1.0])
+def test_second_order_of_a_value_bound_in_one_branch(t):
+    ag.check_grads(value_bound_in_one_branch, (np.array([0.3, -0.2, 0.5, 0.1, 0.7]), t),
+                   order=2)

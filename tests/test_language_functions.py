@@ -392,3 +392,41 @@ def test_a_list_of_functions_is_a_value_too():
     np.testing.assert_allclose(ag.grad(list_of_functions_read_as_a_value)(X),
                                2 * (np.cos(X) + 1 - np.tanh(X) ** 2))
     assert "act = " not in ag.source(ag.grad(list_of_functions_read_as_a_value))
+
+
+# ---- a large helper given functions: inlined whatever its size ------------------------------
+
+def _descend(fun, dfun, x, arg):
+    """Gradient descent on fun(., arg) from x (longer than the inlining limit)."""
+    eta = 0.1
+    i = 0
+    fx = fun(x, arg)
+    while i < 20:
+        gx = dfun(x, arg)
+        x_new = x - eta * gx
+        f_new = fun(x_new, arg)
+        if f_new < fx:
+            x = x_new
+            fx = f_new
+        else:
+            eta = eta / 2.0
+        i += 1
+    return x
+
+
+def _bowl(y, x):
+    return np.sum((y - x) ** 2) + 0.1 * np.sum(y ** 4)
+
+
+_d_bowl = ag.grad(_bowl)
+
+
+def descended_value(x):
+    y = _descend(_bowl, _d_bowl, np.zeros(2), x)
+    return np.sum(y * x)
+
+
+def test_a_large_helper_called_with_functions_is_inlined():
+    x = np.array([0.7, -0.4])
+    ag.check_grads(descended_value, (x,))
+    assert ag.grad(descended_value)(x).shape == (2,)

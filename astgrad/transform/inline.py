@@ -69,7 +69,8 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
-        if fn in ctx.inlining or not (ctx.inline_all or starred) and _large(tree, INLINE_LIMIT):
+        if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
+                args, keywords, low)) and _large(tree, INLINE_LIMIT):
             # Large, or calling itself (recursion of any depth): called through its vjp.
             bound = _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns), tree.name,
                                scope.where(node))
@@ -101,7 +102,7 @@ def _no_nested_functions(call: ast.Call, low: Lowerer) -> None:
     conds, [lambda v: -v, ...])`): astgrad writes those out where they are called, so
     no function object exists to pass."""
     for arg in [*call.args, *(k.value for k in call.keywords)]:
-        for node in ast.walk(arg):
+        for node in arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]:
             held = low.scope.local_fns.get(node.id) if isinstance(node, ast.Name) else None
             if any(isinstance(f, ast.FunctionDef)
                    for f in (held if isinstance(held, list) else [held])):
@@ -123,7 +124,8 @@ def _lists_as_arrays(fn, args, keywords, low: Lowerer):
     takes an array it differentiates is made the array NumPy makes of it
     (`_1 = np.array([x, y])`), so its rules see an array, not a Python list."""
     prim = registry.lookup(fn)
-    if prim is None or prim.nondiff or prim.signature is None or fn in (np.asarray, np.array):
+    if prim is None or prim.nondiff or prim.signature is None or fn in (np.asarray, np.array) \
+            or getattr(fn, "__module__", "").startswith("astgrad"):
         return args, keywords
     differentiable = {p for p, t in zip(prim.params, prim.vjps) if t is not None}
     positional = prim.params[:len(args)]
@@ -271,6 +273,16 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
 def _params(tree: ast.FunctionDef) -> list[str]:
     args = tree.args
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _passes_functions(args, keywords, low: Lowerer) -> bool:
+    """Is a function among the arguments (`argmin(f, df, x0)`)? The callee is then
+    inlined, whatever its size: it calls what it is given."""
+    for a in [*args, *keywords.values()]:
+        if isinstance(a, ast.Name) and (a.id in low.scope.local_fns or callable(
+                low.ctx.ns.value(a)) and not isinstance(low.ctx.ns.value(a), type)):
+            return True
+    return False
 
 
 def _large(tree: ast.FunctionDef, limit: int) -> bool:

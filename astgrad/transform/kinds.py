@@ -122,16 +122,25 @@ def _subscript_kind(node, env, ns) -> Kind:
     if base.ndim is None or base.dtype == "O":
         return UNKNOWN
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    drop = 0
+    sliced, added, fancy = 0, 0, []     # dimensions sliced, made by `None`; index ndims
     for part in parts:
-        if isinstance(part, ast.Slice):
+        if isinstance(part, ast.Slice) or isinstance(part, ast.Constant) and part.value is ...:
+            sliced += isinstance(part, ast.Slice)
+            continue
+        if isinstance(part, ast.Constant) and part.value is None:
+            added += 1
             continue
         k = expr_kind(part, env, ns)
-        if k.ndim == 0 and k.dtype in ("i", "u"):
-            drop += 1
-        else:
-            return base.with_ndim(None)
-    return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
+        if k.dtype == "O" and k.item is not None and k.item.ndim == 0 \
+                and k.item.dtype in ("i", "u"):
+            k = Kind(1, "i")                            # `x[[0, 2, 1]]`: a list of ints
+        if k.ndim is None or k.dtype not in ("i", "u"):
+            return base.with_ndim(None)                 # a mask, or not known
+        fancy.append(k.ndim)
+    if sliced + len(fancy) > base.ndim:
+        return UNKNOWN
+    # integers and index arrays broadcast together into one block of dimensions
+    return base.with_ndim(base.ndim - len(fancy) + added + (max(fancy) if fancy else 0))
 
 
 # ---- the kinds of every name a body assigns --------------------------------------------------

@@ -145,7 +145,7 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     once = _assigned_once(sweeps.function) - nested
     lists = {n for n in restored if n in sweeps.sequences or _kind(n, sweeps).dtype == "O"}
     first, last = [], []
-    dicts = dict_names(sweeps.function.body)
+    dicts = dict_names(sweeps.function.body, sweeps.kinds)
     for name in (n for n in restored if n in once):
         kept = namer.fresh(f"{name}_kept")
         if name in dicts:                  # a dict: copied, and its items put back

@@ -134,20 +134,34 @@ defvjp(np.sort,
 
 
 # ---- building arrays from lists: the adjoint of a list is a list ----------------------
+def _joined(ndim):
+    """The kind of an array joined from a list of arrays that share a number of
+    dimensions and a dtype: `ndim(item ndim, static arguments)` dimensions."""
+    def kind(k, s):
+        seq = k.get("arrays", k.get("tup", UNKNOWN))
+        item = seq.item if seq.dtype == "O" else None
+        if item is None or item.ndim is None or item.dtype in (None, "O") or item.fields:
+            return UNKNOWN
+        n = ndim(item.ndim, s)
+        return UNKNOWN if n is None else \
+            Kind(n, item.dtype, False, 8 if item.py else item.itemsize)
+    return kind
+
+
 defvjp(np.stack,
        lambda g, ans, arrays, axis=0: list(g) if axis == 0 else list(np.moveaxis(g, axis, 0)),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: n + 1))
 defvjp(np.concatenate,
        lambda g, ans, arrays, axis=0: rt.split_like(g, arrays, axis),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: n if n > 0 and isinstance(s.get("axis"), int) else None))
 defvjp(np.vstack, lambda g, ans, tup: rt.unstack_like(g, tup, "vstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 2)))
 defvjp(np.hstack, lambda g, ans, tup: rt.unstack_like(g, tup, "hstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 1)))
 defvjp(np.dstack, lambda g, ans, tup: rt.unstack_like(g, tup, "dstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 3)))
 defvjp(np.column_stack, lambda g, ans, tup: rt.unstack_like(g, tup, "column_stack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 2) if n > 0 else None))
 defvjp(np.append,
        lambda g, ans, arr, values, axis=None:
        np.reshape(g[:np.size(arr)], np.shape(arr)) if axis is None else
