@@ -74,33 +74,10 @@ from typing import Callable
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]     # workloads, and this checkout's astgrad
 
-_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _set_blas_threads(argv: list[str]) -> None:
-    """Apply --blas-threads (default 1) through the environment: before NumPy is imported.
-
-    On a small machine, multithreaded BLAS competing with any other process for the
-    cores makes a matrix-vector product 10-50x slower at random; one thread gives
-    stable times, and the ratios compare the same BLAS calls either way.
-    """
-    value = "1"
-    for i, arg in enumerate(argv):
-        if arg == "--blas-threads" and i + 1 < len(argv):
-            value = argv[i + 1]
-        elif arg.startswith("--blas-threads="):
-            value = arg.partition("=")[2]
-    if value != "0":
-        for var in _BLAS_VARS:
-            os.environ[var] = value
-
+import blas  # noqa: E402
 
 if __name__ == "__main__":
-    _set_blas_threads(sys.argv[1:])
-
-
-if __name__ == "__main__":
-    _set_blas_threads(sys.argv[1:])
+    blas.set_threads(sys.argv[1:])
 
 import numpy as np  # noqa: E402  (after the BLAS thread count is set)
 

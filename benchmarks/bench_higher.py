@@ -33,11 +33,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import (_optional, _set_blas_threads, fmt_ratio, fmt_time,  # noqa: E402
-                        per_call, table, timer)
+import blas  # noqa: E402
 
-_set_blas_threads(sys.argv[1:])
+if __name__ == "__main__":
+    blas.set_threads(sys.argv[1:])             # before NumPy is imported
+
 import numpy as np  # noqa: E402
+
+from bench_grad import _optional, fmt_ratio, fmt_time, per_call, table, timer  # noqa: E402
 
 import astgrad as ag  # noqa: E402
 

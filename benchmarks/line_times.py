@@ -20,10 +20,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import _set_blas_threads  # noqa: E402
+import blas  # noqa: E402
 
 if __name__ == "__main__":
-    _set_blas_threads(sys.argv[1:])
+    blas.set_threads(sys.argv[1:])             # before NumPy is imported
 
 import numpy as np  # noqa: E402
 
