@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import math
 import os
 import sys
 import time
@@ -67,14 +68,15 @@ class _Clocked(ast.NodeTransformer):
 
 def generated(source: str, name: str, clocked: bool):
     """The function `name` of `source`, compiled on its own (clocked: with the clocks,
-    and the list of its statements)."""
+    and the list of its statements). `math` is given too: generated code calls it where
+    the user's code does, and its source names it in a comment, not an import."""
     tree = ast.parse(source)
     clock = _Clocked()
     fn_node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
     if clocked:
         clock.visit(fn_node)
     ast.fix_missing_locations(tree)
-    ns = {"np": np, "rt": rt, "_clock": time.perf_counter,
+    ns = {"np": np, "rt": rt, "math": math, "_clock": time.perf_counter,
           "_acc": [0.0] * len(clock.statements)}
     exec(compile(tree, f"<timed {name}>", "exec"), ns)
     return ns[name], ns["_acc"], clock.statements
@@ -83,7 +85,9 @@ def generated(source: str, name: str, clocked: bool):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("row", help="a bench_grad row, or the start of its name")
-    parser.add_argument("--seconds", type=float, default=1.0, help="time spent calling")
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="time spent calling the clocked copy (and a fifth of it per "
+                             "timing loop of the whole calls)")
     parser.add_argument("--blas-threads", type=int, default=1)
     opts = parser.parse_args(argv)
     row = next(r for r in rows() if r.name.startswith(opts.row))
@@ -96,7 +100,7 @@ def main(argv=None) -> int:
     check(row.name, "its generated source", plain(*row.args), want)
     t = per_call({"hand": timer(row.hand, row.names, row.args),
                   "generated": timer(plain, row.names, row.args),
-                  "dispatcher": timer(df, row.names, row.args)}, 0.2, 5)
+                  "dispatcher": timer(df, row.names, row.args)}, opts.seconds / 5, 5)
     print(f"{row.name}: hand-written {fmt_time(t['hand'])}, generated function "
           f"{fmt_time(t['generated'])}, through the dispatcher {fmt_time(t['dispatcher'])}")
     fn, acc, statements = generated(source, name, clocked=True)

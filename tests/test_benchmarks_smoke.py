@@ -50,3 +50,14 @@ def test_bench_higher_quick_runs_and_checks_every_row():
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("tanh order ")]
     assert len(line) == 1 and line[0].startswith("tanh order 4 "), out.stdout
     assert len(TIME.findall(line[0])) == 2 and int(line[0].split()[-1]) > 0, line[0]
+
+
+def test_line_times_prints_every_statement_with_its_share():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "line_times.py"),
+                          "logreg 100x10", "--seconds", "0.1"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("logreg 100x10: hand-written "), out.stdout
+    shares = re.findall(r"^ *[\d.]+ \w?s +([\d.]+)%  (.*)$", out.stdout, re.M)
+    assert "return bw" in [text for _, text in shares], out.stdout
+    assert abs(sum(float(p) for p, _ in shares) - 100.0) < 1.0, out.stdout
