@@ -243,11 +243,14 @@ def as_function(fn) -> Callable:
         name = prim.name.rpartition(".")[2]
         params = [p.replace(default=p.empty) if p.default is p.empty else p
                   for p in prim.signature.parameters.values()]
+        # a user's object with rules (`ag.defvjp(op, ...)`) is called by a name of its own:
+        # under its primitive name it would be the wrapper calling itself
+        callee = prim.name if "." in prim.name else "primitive"
         text = (f"def {name}{inspect.Signature(params)}:\n"
-                f"    return {prim.name}({', '.join(prim.params)})\n")
+                f"    return {callee}({', '.join(prim.params)})\n")
         filename = f"<astgrad: {prim.name}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = {"np": np, "rt": runtime}
+        namespace = {"np": np, "rt": runtime, "primitive": fn}
         exec(compile(text, filename, "exec"), namespace)
         _wrappers[id(fn)] = namespace[name]
     return _wrappers[id(fn)]

@@ -163,3 +163,22 @@ def test_markdown_option_prints_the_page():
     proc = subprocess.run([sys.executable, "-m", "astgrad", "rules", "--markdown"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout == rules_markdown() + "\n"
+
+
+class _Sine:
+    """A callable object given its own rule."""
+
+    def __call__(self, x):
+        return np.sin(x)
+
+
+_sine = _Sine()
+ag.defvjp(_sine, lambda g, ans, x: g * np.cos(x))
+
+
+def test_the_transform_of_an_object_with_rules_uses_them():
+    assert ag.grad(_sine)(1.0) == pytest.approx(np.cos(1.0), rel=1e-15)
+    x = np.array([0.2, -0.7])
+    value, pullback = ag.vjp(_sine)(x)
+    assert np.array_equal(value, np.sin(x))
+    assert np.allclose(pullback(np.ones(2)), np.cos(x), rtol=1e-15)
