@@ -559,3 +559,26 @@ def value_bound_in_one_branch(u, t):
 def test_second_order_of_a_value_bound_in_one_branch(t):
     ag.check_grads(value_bound_in_one_branch, (np.array([0.3, -0.2, 0.5, 0.1, 0.7]), t),
                    order=2)
+
+
+# ---- a parameter rebound to a new array in a branch, then written (seed 30005) ------------
+
+def _rebinds_then_writes(p, r):
+    p = np.tanh(p + r)                              # a new array: the caller's is untouched
+    for i in range(2):
+        p[-1] = p[0] * r[1]
+    return np.sum(p * p)
+
+
+def rebinds_in_a_branch(x, t):
+    if t > 0.0:
+        s = _rebinds_then_writes(x if t > 1.0 else x * 2.0, x)
+    else:
+        s = np.sum(x)
+    return s + np.sum(x * x)                        # reads the caller's `x` afterwards
+
+
+@pytest.mark.parametrize("t", [2.0, 0.5, -1.0])
+def test_a_parameter_rebound_to_a_new_array_is_not_the_callers(t):
+    x = np.array([0.3, -0.6, 0.9])
+    ag.check_grads(rebinds_in_a_branch, (x, t))

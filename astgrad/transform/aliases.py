@@ -20,6 +20,7 @@ import ast
 from dataclasses import dataclass
 
 from ..errors import InPlaceError
+from . import registry
 from .lattice import UNKNOWN, Kind
 
 
@@ -73,14 +74,14 @@ class Aliases:
     def is_list(self, name: str) -> bool:
         return name in self._lists
 
-    def bind(self, target: str, rhs: ast.expr, either: bool = False) -> None:
+    def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
         conditional expression's temporary may take, so it keeps those it had)."""
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
         if source is None:
-            if _new_array(rhs):
+            if _new_array(rhs, ns):
                 self._fresh(target)
             return
         if isinstance(rhs, ast.Subscript) and source in self._lists \
@@ -202,8 +203,19 @@ _NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like",
                "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
 
 
-def _new_array(rhs: ast.expr) -> bool:
-    return isinstance(rhs, ast.Call) and _dotted(rhs.func) in _NEW_ARRAYS
+def _new_array(rhs: ast.expr, ns=None) -> bool:
+    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
+    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(rhs, ast.Call):
+        return False
+    if _dotted(rhs.func) in _NEW_ARRAYS:
+        return True
+    try:
+        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
+    except TypeError:                            # an unhashable callee
+        return False
+    return prim is not None and prim.elementwise
 
 
 def _kind(name: str, kinds: dict) -> Kind:

@@ -168,7 +168,7 @@ class _Normalizer:
         if _new_list(rhs, self.ctx):
             self.ctx.aliases.made_list(target)
         else:
-            self.ctx.aliases.bind(target, rhs)
+            self.ctx.aliases.bind(target, rhs, ns=self.ctx.ns)
         self.out.emit(ast.Assign([ast.Name(target, ast.Store())], rhs))
 
     def store_item(self, target: ast.Subscript, atom: ast.expr, lowered: bool = False) -> None:

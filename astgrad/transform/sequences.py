@@ -15,7 +15,7 @@ import ast
 from .. import runtime as rt
 from ..errors import NoRuleError
 from .build import is_append, is_method_call
-from .kinds import expr_kind
+from .kinds import UNKNOWN, expr_kind
 
 
 def sequences_in(body, kinds, ns) -> set[str]:
@@ -47,6 +47,16 @@ def sequences_in(body, kinds, ns) -> set[str]:
                 out.add(target)
                 grown = True
     return out
+
+
+def maybe_sequences(body, kinds) -> set[str]:
+    """Names of unknown kind that are read by constant index (`_1[0]`): a tuple a user's
+    primitive returns may be among them, so their adjoints are joined with `rt.add_each`
+    (which adds arrays as `+` does, and lists element by element)."""
+    return {n.value.id for s in body for n in ast.walk(s)
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+            and isinstance(n.slice, ast.Constant) and type(n.slice.value) is int
+            and kinds.get(n.value.id, UNKNOWN).dtype is None}
 
 
 def _items_of(value, written) -> list[str]:
