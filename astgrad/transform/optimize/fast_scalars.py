@@ -29,6 +29,7 @@ kind Python float are candidates (`Kind.py`: not a 0-d array, not a NumPy scalar
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,9 @@ from ..scalar_math import SPELLINGS, spell
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _NUMPY_SIZES = {"f": (8,), "c": (16,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "b": (1,)}
+# Verdicts: not seen; seen only through an operand another rewrite makes a Python float
+# (giving that one back may settle it); seen whatever else is given back.
+_UNSEEN, _MAYBE, _ALWAYS = 0, 1, 2
 
 
 @dataclass
@@ -46,6 +50,7 @@ class _Site:
     numpy: ast.Call           # the call as NumPy's
     fast: ast.Call            # the same as `math`'s
     bounded: bool
+    place: tuple              # (the node holding it, its field, the index in a list field)
     chosen: bool = False
     refused: bool = False
 
@@ -53,45 +58,62 @@ class _Site:
 def use_math(fn: ast.FunctionDef, ns: Namespace, kinds: dict[str, Kind]) -> bool:
     """Rewrite, in place, every call the module docstring allows; True if any.
 
-    Every candidate whose argument is a Python float is taken, then the first one whose
-    value would be seen is given back to NumPy, until none is (giving one back can only
-    make another's operands NumPy's, or its argument, so the rest are checked again)."""
-    sites = [_site(node, ns) for node in ast.walk(fn) if _candidate(node, ns)]
+    Every candidate whose argument is a Python float is taken; then those whose value
+    would be seen whatever else is given back are given back to NumPy, or else the
+    first seen only because another rewrite made an operand a Python float, until
+    none is seen (giving one back can only make another's operands NumPy's, or its
+    argument, so the rest are checked again)."""
+    sites = _sites(fn, ns, kinds)
     if not sites:
         return False
     params = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
     start = {name: kind for name, kind in kinds.items() if name in params}
+    uses = _Uses(fn, ns, _kinds(fn, ns, start))      # the kinds with nothing rewritten
     while True:
-        env = _kinds(fn, ns, start)
+        uses.env = _kinds(fn, ns, start)
         grown = [s for s in sites if not s.chosen and not s.refused
-                 and _python_float(expr_kind(s.numpy.args[0], env, ns))]
+                 and _python_float(expr_kind(s.numpy.args[0], uses.env, ns))]
         for site in grown:
-            _swap(fn, site.numpy, site.fast)
-            site.chosen = True
+            uses.put(site, site.fast)
         if grown:
             continue
-        uses = _Uses(fn, env, ns)
-        bad = next((s for s in sites if s.chosen and (
-            not _python_float(expr_kind(s.fast.args[0], env, ns))
-            or uses.seen(s.fast, s.bounded))), None)
-        if bad is None:
+        verdicts = {id(s): _ALWAYS if not _python_float(expr_kind(s.fast.args[0], uses.env, ns))
+                    else uses.seen(s.fast, s.bounded) for s in sites if s.chosen}
+        worst = max(verdicts.values(), default=_UNSEEN)
+        if worst == _UNSEEN:
             break
-        _swap(fn, bad.fast, bad.numpy)
-        bad.chosen, bad.refused = False, True
+        for site in sites:
+            if site.chosen and verdicts[id(site)] == worst:
+                uses.put(site, site.numpy)
+                site.refused = True
+                if worst == _MAYBE:
+                    break
     for site in sites:
         if site.chosen:
-            _swap(fn, site.fast, spell(site.numpy, ns))
+            uses.put(site, spell(site.numpy, ns))
     return any(s.chosen for s in sites)
 
 
-def _site(call: ast.Call, ns) -> _Site:
-    spelling = SPELLINGS[ns.value(call.func)]
-    return _Site(call, ast.Call(ns.ref(spelling.math_fn), call.args, []), spelling.bounded)
+def _sites(fn, ns, kinds) -> list[_Site]:
+    """NumPy's sin, cos and sqrt of a name that may be a Python float: one the forward
+    values' kinds say is, or one they do not know (an adjoint)."""
+    out = []
+    for node in ast.walk(fn):
+        for field, value in ast.iter_fields(node):
+            for index, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
+                if _candidate(item, ns, kinds):
+                    spelling = SPELLINGS[ns.value(item.func)]
+                    fast = ast.Call(ns.ref(spelling.math_fn), item.args, [])
+                    out.append(_Site(item, fast, spelling.bounded, (node, field, index)))
+    return out
 
 
-def _candidate(node, ns) -> bool:
-    return isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
-        and isinstance(node.args[0], ast.Name) and ns.value(node.func) in SPELLINGS
+def _candidate(node, ns, kinds) -> bool:
+    if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords
+            and isinstance(node.args[0], ast.Name) and ns.value(node.func) in SPELLINGS):
+        return False
+    kind = kinds.get(node.args[0].id)
+    return kind is None or _python_float(kind)
 
 
 def _python_float(kind: Kind) -> bool:
@@ -114,67 +136,89 @@ def _kinds(fn, ns, start) -> dict[str, Kind]:
     return env
 
 
-def _swap(fn, old: ast.expr, new: ast.expr) -> None:
-    """Put `new` where `old` is in `fn`."""
-    for node in ast.walk(fn):
-        for field, value in ast.iter_fields(node):
-            if value is old:
-                setattr(node, field, new)
-                return
-            if isinstance(value, list) and any(v is old for v in value):
-                value[[i for i, v in enumerate(value) if v is old][0]] = new
-                return
-    raise AssertionError("fast_scalars: a rewritten call is no longer in the function")
-
-
 class _Uses:
-    """Where each value of the function goes: parents, and the reads of each name."""
+    """Where each value of the function goes (parents, the reads of each name), and
+    the kinds: `env` as the code is now, `before` as it was with nothing rewritten."""
 
-    def __init__(self, fn, env, ns):
-        self.env, self.ns = env, ns
+    def __init__(self, fn, ns, before):
+        self.ns, self.before, self.env = ns, before, before
         self.parent: dict[int, ast.AST] = {}
         self.reads: dict[str, list[ast.Name]] = {}
         self.writes: dict[str, int] = {}
         for node in ast.walk(fn):
             for child in ast.iter_child_nodes(node):
                 self.parent[id(child)] = node
-            if isinstance(node, ast.Name):
-                table = self.reads if isinstance(node.ctx, ast.Load) else None
-                if table is not None:
-                    table.setdefault(node.id, []).append(node)
-                else:
-                    self.writes[node.id] = self.writes.get(node.id, 0) + 1
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                self.reads.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.Name):
+                self.writes[node.id] = self.writes.get(node.id, 0) + 1
+            elif isinstance(node, ast.arg):
+                self.writes[node.arg] = self.writes.get(node.arg, 0) + 1
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 self.reads.setdefault(node.target.id, []).append(node.target)  # read too
-            if isinstance(node, ast.arg):
-                self.writes[node.arg] = self.writes.get(node.arg, 0) + 1
         self.checking: dict[str, bool] = {}
+        self.numpy_of: dict[int, ast.Call] = {}     # a chosen site's `math` call -> NumPy's
 
-    def seen(self, node: ast.expr, bounded: bool) -> bool:
-        """Would the Python float at `node`, in place of a float64, be seen?"""
+    def put(self, site: _Site, new: ast.expr) -> None:
+        """`new` where the site's call is (its NumPy call, its `math` call, the spelling)."""
+        node, field, index = site.place
+        if index is None:
+            setattr(node, field, new)
+        else:
+            getattr(node, field)[index] = new
+        self.parent[id(new)] = node
+        site.chosen = new is site.fast
+        if site.chosen:
+            self.numpy_of[id(site.fast)] = site.numpy
+        else:
+            self.numpy_of.pop(id(site.fast), None)
+
+    def seen(self, node: ast.expr, bounded: bool) -> int:
+        """Would the Python float at `node`, in place of a float64, be seen (a verdict)?"""
         self.checking = {}
-        return self._seen(node, bounded)
+        return self._seen(node, bounded, False)
 
-    def _seen(self, node: ast.expr, bounded: bool) -> bool:
+    def _seen(self, node, bounded, through) -> int:
         parent = self.parent.get(id(node))
         if isinstance(parent, ast.Call):
-            return not (any(a is node for a in parent.args) and self._absorbs(parent))
+            absorbed = any(a is node for a in parent.args) and self._absorbs(parent)
+            return _UNSEEN if absorbed else self._verdict(through)
         if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, (ast.USub, ast.UAdd)):
-            return self._seen(parent, bounded)
+            return self._seen(parent, bounded, through)
         if isinstance(parent, ast.BinOp) and isinstance(parent.op, _ARITHMETIC):
             other = parent.right if parent.left is node else parent.left
             kind = expr_kind(other, self.env, self.ns)
             if _numpy_number(kind):
-                return False
+                return _UNSEEN
+            was = _numpy_number(expr_kind(self._before(other), self.before, self.ns))
             if bounded and isinstance(parent.op, (ast.Add, ast.Sub)) and _python_float(kind):
-                return self._seen(parent, False)
-            return True
+                return self._seen(parent, False, through or was)
+            return self._verdict(through or was)
         if isinstance(parent, ast.IfExp) and parent.test is not node:
-            return self._seen(parent, bounded)
+            return self._seen(parent, bounded, through)
         if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 \
                 and isinstance(parent.targets[0], ast.Name):
-            return self._name_seen(parent.targets[0].id, bounded)
-        return True
+            return self._name_seen(parent.targets[0].id, bounded, through)
+        return self._verdict(through)
+
+    def _before(self, node: ast.expr) -> ast.expr:
+        """`node` as it was with nothing rewritten (a copy where it differs)."""
+        if id(node) in self.numpy_of:
+            return self.numpy_of[id(node)]
+        if not any(id(n) in self.numpy_of for n in ast.walk(node)):
+            return node
+        new = copy.copy(node)
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                setattr(new, field, self._before(value))
+            elif isinstance(value, list):
+                setattr(new, field, [self._before(v) if isinstance(v, ast.AST) else v
+                                     for v in value])
+        return new
+
+    @staticmethod
+    def _verdict(through: bool) -> int:
+        return _MAYBE if through else _ALWAYS
 
     def _absorbs(self, call: ast.Call) -> bool:
         """Does `call` treat a Python float argument as it treats a float64?"""
@@ -184,9 +228,14 @@ class _Uses:
         return isinstance(fn, np.ufunc) and fn.nin == 1 and len(call.args) == 1 \
             and not call.keywords
 
-    def _name_seen(self, name: str, bounded: bool) -> bool:
+    def _name_seen(self, name: str, bounded: bool, through: bool) -> int:
         bounded = bounded and self.writes.get(name) == 1
         if name in self.checking and self.checking[name] <= bounded:
-            return False     # its reads are checked where it was first met, as strictly
+            return _UNSEEN   # its reads are checked where it was first met, as strictly
         self.checking[name] = bounded
-        return any(self._seen(read, bounded) for read in self.reads.get(name, ()))
+        worst = _UNSEEN
+        for read in self.reads.get(name, ()):
+            worst = max(worst, self._seen(read, bounded, through))
+            if worst == _ALWAYS:
+                break
+        return worst
