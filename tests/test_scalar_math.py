@@ -324,3 +324,15 @@ def test_optimize_runs_the_rewrite_last():
     ns = resolve.Namespace(None, set())
     out = ast.unparse(optimize.optimize(fn, ns, {"t"}, {"x": _PY}, {}))
     assert out.splitlines()[-1] == f"    return float(np.log(x) * ({_COS}))"
+
+
+def test_a_numbers_tangent_and_seed_are_checked_without_numpy_and_as_before():
+    jvp = ag.jvp(seed_log)
+    assert jvp(1.5, 1.0) == ag.jvp(seed_log)(1.5, np.float64(1.0))
+    value, pullback = ag.vjp(seed_log)(1.5)
+    assert pullback(1.0) == pullback(np.float64(1.0))
+    for bad in (1j, np.array([1.0, 2.0])):
+        with pytest.raises(ag.AstgradError):
+            jvp(1.5, bad)
+        with pytest.raises(ag.AstgradError):
+            pullback(bad)
