@@ -32,6 +32,9 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
     for name, obj in ns.bound.items():
         if name not in ("np", "rt") and name in used:
+            if isinstance(obj, types.ModuleType):          # `math`, `operator`, `special`
+                lines.append(_import(obj.__name__, name))
+                continue
             made = getattr(obj, "_astgrad", None)
             if made is not None:
                 lines.append(f"# {name}: ag.{made.mode}({made.fn.__name__}, "
@@ -56,6 +59,15 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     if place:
         _origins[text] = (place[1], origins)
     return text
+
+
+def _import(module: str, name: str) -> str:
+    """The import line that binds `module` to `name`."""
+    if module == name:
+        return f"import {module}"
+    package, _, last = module.rpartition(".")
+    return f"from {package} import {last}" if last == name and package else \
+        f"import {module} as {name}"
 
 
 def _write(stmt: ast.stmt, depth: int, out: list[str], origins: dict[int, int]) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 _PY_DTYPE = {bool: "b", int: "i", float: "f", complex: "c"}
 _ORDER = "biufc"
+_PY_ITEMSIZE = {"f": 8, "c": 16}   # NumPy makes a Python float float64, a complex complex128
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ def promote(*codes) -> str | None:
     return max(codes, key=lambda c: _ORDER.find(c)) if codes != ["O"] else "O"
 
 
-def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False) -> Kind:
-    """The kind of an elementwise result; `py_result` when Python numbers stay Python numbers."""
+def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False,
+              numpy: bool = False) -> Kind:
+    """The kind of an elementwise result; `py_result` when Python numbers stay Python numbers,
+    `numpy` for NumPy's own functions, which make Python floats float64."""
     dtype = promote(*(k.dtype for k in kinds))
     if floating and dtype in ("b", "i", "u"):
         dtype = "f"
@@ -84,6 +87,8 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False) -> 
     # Python numbers are weak: they do not widen a NumPy value's precision.
     sizes = {k.itemsize * 2 if dtype == "c" != k.dtype and k.itemsize else k.itemsize
              for k in kinds if not k.py}      # a float64 made complex is complex128
+    if numpy and not sizes and kinds:         # NumPy's result of Python numbers alone
+        sizes = {_PY_ITEMSIZE.get(dtype)}
     itemsize = sizes.pop() if len(sizes) == 1 and dtype in ("f", "c") else None
     if any(k.ndim is None for k in kinds):
         return Kind(None, dtype, False, itemsize)

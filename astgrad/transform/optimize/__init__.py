@@ -11,6 +11,8 @@ one public function and its before/after source in its docstring:
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
     dead.eliminate_dead             assignments nothing reads, dropped
     inline_temps.inline_once        single-use made-up names written where used
+    fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
+                                    where nothing can tell the difference
     fresh.fresh_gradients           no returned gradient is a read-only view
     comments.drop_orphan_comments   no comment that heads nothing
 
@@ -24,7 +26,8 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, comments, copies, dead, fresh, inline_temps, simplify, zeros
+from . import analyses, comments, copies, dead, fast_scalars, fresh, inline_temps, simplify, \
+    zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -44,6 +47,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     while inline_temps.inline_once(fn, temps):
         pass
     simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what inlining brought together
+    fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
     fresh.fresh_gradients(fn, ns)
     comments.drop_orphan_comments(fn)
     return fn

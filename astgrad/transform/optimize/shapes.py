@@ -21,6 +21,14 @@ def static_ndim(node: ast.Call, facts: Facts) -> ast.expr | None:
     return None
 
 
+def static_size(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`np.size(x)` -> `1` for an `x` known to be a number or a 0-d array."""
+    if _one_argument(node) and facts.ns.value(node.func) is np.size \
+            and facts.kind(node.args[0]).ndim == 0:
+        return ast.Constant(1)
+    return None
+
+
 def shape_attribute(node: ast.Call, facts: Facts) -> ast.expr | None:
     """`np.shape(x)` -> `x.shape` (and `np.size`) for a NumPy array `x` assigned once,
     so never None where it is read."""
