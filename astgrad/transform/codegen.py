@@ -40,10 +40,6 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
                 lines.append(f"# {name}: ag.{made.mode}({made.fn.__name__}, "
                              f"wrt={made.wrt!r}), whose code `ag.source({name})` shows")
                 continue
-            if isinstance(obj, types.ModuleType):       # `math`, `sp` for scipy: imported
-                lines.append(f"import {obj.__name__}" if obj.__name__ == name
-                             else f"import {obj.__name__} as {name}")
-                continue
             where = getattr(obj, "__module__", None)
             qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", name)
             lines.append(f"# {name}: {where}.{qual}" if where else f"# {name}: {obj!r}")
