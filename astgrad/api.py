@@ -27,7 +27,9 @@ def _transform(fn, mode: str, wrt) -> Callable:
     helper that a differentiated function calls through its own vjp or jvp (and, in
     code to be differentiated again, a recursive helper's `"vjp_at"`: see `seeded`)."""
     if mode == "vjp_at":
-        return _transform(seeded(fn), "grad", tuple(wrt))
+        with _cache_lock:                 # one `seeded` function per helper
+            fn = seeded(fn)
+        return _transform(fn, "grad", tuple(wrt))
     if callables.is_partial(fn):
         return callables.partial_transform(fn, mode, wrt, _transform)
     if starred.has_star(fn):
