@@ -252,13 +252,7 @@ def reverse_call_user(stmt: ast.Assign, depth: int, sweep: Sweep):
                    ast.Store())],
         ast.Call(ast.Name(sweep.ns.bind(vjp, f"{fn.__name__}_vjp"), ast.Load()),
                  value.args, []))]
-    parts = sweep.plan.parts[id(stmt)]
-    backward = [ast.Assign([ast.Tuple([ast.Name(p, ast.Store()) for p in parts], ast.Store())],
-                           ast.Call(load(pullback), [load(sweep.adjoint(target))], []))]
-    backward += [sweep.accumulate(stmt, p, a.id, load(part))
-                 for part, (p, a) in zip(parts, active)]
-    if target in sweep.plan.zeroed:
-        backward.append(sweep.reset(target))
+    backward = _pulled_back(stmt, load(pullback), [load(sweep.adjoint(target))], active, sweep)
     return forward, backward + saves[1][1] + saves[0][1]
 
 
@@ -267,18 +261,25 @@ def _reverse_call_at(stmt: ast.Assign, depth: int, sweep: Sweep, fn, active):
     stays the call, and the reverse sweep calls `helper_vjp_at(x, a, bz)`, the vjp at
     a seed (see `astgrad.seeded`): no pullback closure is held, so the code can be
     differentiated again."""
-    target, args = stmt.targets[0].id, stmt.value.args
+    target = stmt.targets[0].id
     vjp_at = sweep.callee_vjp(fn, tuple(p for p, _ in active), at=True)
     save, restore = sweep.stacks.save(target) if depth > 0 else ([], [])
-    parts = sweep.plan.parts[id(stmt)]
+    backward = _pulled_back(stmt, load(sweep.ns.bind(vjp_at, f"{fn.__name__}_vjp_at")),
+                            list(stmt.value.args) + [load(sweep.adjoint(target))], active, sweep)
+    return save + [stmt], backward + restore
+
+
+def _pulled_back(stmt: ast.Assign, fn: ast.expr, args: list, active, sweep: Sweep) -> list:
+    """`bx_, ba_ = fn(*args)`, each part added into its argument's adjoint; then the
+    call's own adjoint zeroed, where the plan says so."""
+    parts, target = sweep.plan.parts[id(stmt)], stmt.targets[0].id
     backward = [ast.Assign([ast.Tuple([ast.Name(p, ast.Store()) for p in parts], ast.Store())],
-                           ast.Call(load(sweep.ns.bind(vjp_at, f"{fn.__name__}_vjp_at")),
-                                    list(args) + [load(sweep.adjoint(target))], []))]
+                           ast.Call(fn, args, []))]
     backward += [sweep.accumulate(stmt, p, a.id, load(part))
                  for part, (p, a) in zip(parts, active)]
     if target in sweep.plan.zeroed:
         backward.append(sweep.reset(target))
-    return save + [stmt], backward + restore
+    return backward
 
 
 def _no_varying_containers(call: ast.Call, varies, where: str) -> None:
