@@ -7,6 +7,7 @@ generates the specialization for a call, and its `Dispatcher` (see
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import linecache
 import threading
@@ -211,7 +212,7 @@ class Transform:
             return self._any_kind
 
     def _made(self, target, kinds, request, parsed) -> driver.Generated:
-        gen = driver.generate(target, kinds, request, parsed, self.transform_of)
+        gen = driver.generate(target, *_as_named(target, kinds, request, parsed), self.transform_of)
         gen.fn._astgrad_made_by = self     # code that calls it depends on what this does
         return gen
 
@@ -226,6 +227,21 @@ class Transform:
         while extra in names:
             extra += "_"
         return extra
+
+
+def _as_named(target, kinds: dict, request: Request, parsed) -> tuple:
+    """`kinds` and `request.wrt` under the names `target`'s code gives its parameters,
+    matched by position (a jvp's code names its tangent `tx`, or `tangents`, where its
+    dispatcher, whose names a transform of it takes, says `tangent`), and its parsed
+    source."""
+    parsed = parsed or driver.parse(target)
+    spec = parsed.tree.args
+    params = [a.arg for a in spec.posonlyargs + spec.args + spec.kwonlyargs]
+    if params == list(kinds) or len(params) != len(kinds):
+        return kinds, request, parsed
+    named = dict(zip(kinds, params))
+    return ({named[n]: k for n, k in kinds.items()},
+            dataclasses.replace(request, wrt=tuple(named[n] for n in request.wrt)), parsed)
 
 
 def as_function(fn) -> Callable:

@@ -69,6 +69,7 @@ def _check_syntax(p: Program):
 
 def _resolve(p: Program):
     p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where)
+    p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
 
 
@@ -113,7 +114,7 @@ def _reverse(p: Program):
     if p.request.mode == "jvp":
         return None
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
-                               _mode(p.transform_of, "vjp"), p.param_kinds)
+                               _vjp(p.transform_of), p.param_kinds)
     return p.sweeps.as_module()
 
 
@@ -207,6 +208,14 @@ def _dump(title: str, result) -> None:
 def _mode(transform_of, mode):
     """`transform_of` for one mode, as the differentiating passes call it: `(fn, wrt)`."""
     return None if transform_of is None else (lambda fn, wrt: transform_of(fn, mode, wrt))
+
+
+def _vjp(transform_of):
+    """`transform_of` as the reverse pass calls it: `(fn, wrt)` -> the vjp, `(fn, wrt,
+    at=True)` -> the vjp at a seed, which holds no closure (see `astgrad.seeded`)."""
+    if transform_of is None:
+        return None
+    return lambda fn, wrt, at=False: transform_of(fn, "vjp_at" if at else "vjp", wrt)
 
 
 def _note(p: Program) -> str:
