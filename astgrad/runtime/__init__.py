@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AstgradError, InternalError, NonScalarOutputError, SeedShapeError
+from ..errors import AstgradError, InternalError, NonScalarOutputError, SeedShapeError  # noqa: F401
 from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, restack_like,
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
-from .indexing import written_once
+from .indexing import written_once  # noqa: F401  (rt.written_once, in generated code)
 from .complexes import real_if_real
 from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)

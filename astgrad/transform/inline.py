@@ -30,10 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-import numpy as np
-
 from ..errors import UnsupportedSyntaxError
-from . import registry, restructure
+from . import library_calls, registry, restructure
 from .aliases import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
@@ -89,12 +87,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             f"is not supported.", scope.where(node),
             fix="Call functions by the name they are defined or imported as, or pass them to "
                 "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
-    if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
-            and isinstance(scope.local_fns.get(node.args[0].id), list):
-        return ast.Constant(len(scope.local_fns[node.args[0].id]))   # a list of functions
-    _no_nested_functions(node, low)
-    args, keywords = _lists_as_arrays(fn, args, keywords, low)
-    return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
+    return library_calls.lower(node, fn, args, keywords, low)
 
 
 def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
@@ -102,48 +95,6 @@ def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
     derivative then flows through it as through any other argument (the callee's
     derivative takes it as a container)."""
     return [low.out.temp(a) if isinstance(a, (ast.Tuple, ast.List)) else a for a in args]
-
-
-def _no_nested_functions(call: ast.Call, low: Lowerer) -> None:
-    """Refuse a lambda or nested `def` passed to a library function (`np.piecewise(x,
-    conds, [lambda v: -v, ...])`): astgrad writes those out where they are called, so
-    no function object exists to pass."""
-    for arg in [*call.args, *(k.value for k in call.keywords)]:
-        for node in arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]:
-            held = low.scope.local_fns.get(node.id) if isinstance(node, ast.Name) else None
-            if any(isinstance(f, ast.FunctionDef)
-                   for f in (held if isinstance(held, list) else [held])):
-                raise UnsupportedSyntaxError(
-                    f"passing `{node.id}`, a lambda or nested `def`, to "
-                    f"`{ast.unparse(call.func)}` is not supported: astgrad writes such "
-                    f"functions out where they are called.", low.scope.where(call),
-                    fix="Call it yourself and pass the values, e.g. `np.select(conds, "
-                        "[f(x), g(x)])` for np.piecewise, or define it at module level.")
-
-
-# NumPy's names for the parameters that take a sequence of arrays, kept a sequence.
-_SEQUENCE_PARAMS = {"arrays", "tup", "arys", "operands", "condlist", "choicelist", "funclist",
-                    "iterable", "object"}
-
-
-def _lists_as_arrays(fn, args, keywords, low: Lowerer):
-    """`np.dot([x, y], w)`: a list or tuple of values written where a library function
-    takes an array it differentiates is made the array NumPy makes of it
-    (`_1 = np.array([x, y])`), so its rules see an array, not a Python list."""
-    prim = registry.lookup(fn)
-    if prim is None or prim.nondiff or prim.signature is None or fn in (np.asarray, np.array) \
-            or getattr(fn, "__module__", "").startswith("astgrad"):
-        return args, keywords
-    differentiable = {p for p, t in zip(prim.params, prim.vjps) if t is not None}
-    positional = prim.params[:len(args)]
-
-    def array(param, value):
-        if param not in differentiable or param in _SEQUENCE_PARAMS \
-                or not isinstance(value, (ast.List, ast.Tuple)):
-            return value
-        return low.out.temp(ast.Call(low.ctx.ns.ref(np.array), [value], []))
-    return ([array(p, a) for p, a in zip(positional, args)] + args[len(positional):],
-            {k: array(k, v) for k, v in keywords.items()})
 
 
 def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:

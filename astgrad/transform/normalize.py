@@ -29,11 +29,9 @@ from __future__ import annotations
 import ast
 import copy
 
-import numpy as np
-
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline
+from . import desugar, inline, library_calls
 from .aliases import Aliases, reads_after
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -229,9 +227,7 @@ class _Normalizer:
         if isinstance(node, ast.BinOp):
             left, right = self.atom(node.left), self.atom(node.right)
             if isinstance(node.op, ast.MatMult):    # `A @ [x, y]`: NumPy makes it an array
-                left, right = (self.out.temp(ast.Call(self.ctx.ns.ref(np.array), [a], []))
-                               if isinstance(a, (ast.List, ast.Tuple)) else a
-                               for a in (left, right))
+                left, right = (library_calls.array_operand(a, self) for a in (left, right))
             return ast.BinOp(left, node.op, right)
         if isinstance(node, ast.UnaryOp):
             return ast.UnaryOp(node.op, self.atom(node.operand))

@@ -39,7 +39,6 @@ from .dispatch import rule_for
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
 from .plan import plan as adjoint_plan
-from .sequences import maybe_sequences
 from .request import Request
 from .resolve import Namespace
 from .sequences import joins_lists
@@ -112,7 +111,6 @@ class _Reverse:
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
-        self.joined_each = plan.sequences | maybe_sequences(fn.body, kinds)
 
     def run(self, scalar_checks: list[ast.stmt]) -> Sweeps:
         *body, ret = self.fn.body
@@ -278,7 +276,7 @@ class _Reverse:
         """`bx = expr` or `bx = bx + expr`, as the plan decided for this contribution."""
         b, expr = self.adjoint(name), real_part(self, stmt, name, expr)   # real stays real
         if not self.plan.assigns(stmt, name, slot):
-            expr = self.add(load(b), expr, name in self.joined_each)
+            expr = self.add(load(b), expr, name in self.plan.joined_each)
         return assign(b, expr)
 
     def add(self, b: ast.expr, expr: ast.expr, listed: bool) -> ast.expr:

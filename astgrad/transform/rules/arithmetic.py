@@ -2,7 +2,6 @@
 import operator
 from dataclasses import replace
 
-import numpy as np
 
 from ..lattice import Kind, broadcast
 from ..registry import defjvp, deflinear, defvjp

@@ -13,7 +13,6 @@ theirs in `lists`).
 from __future__ import annotations
 
 import ast
-import collections
 import copy
 import inspect
 from typing import Protocol
@@ -21,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from ...errors import InternalError
+from ..adjoint_zeros import bound_before, shaped_in_branch
 from ..build import assign, call, load
 from ..kinds import expr_kind
 from ..plan import AdjointPlan
@@ -92,52 +92,12 @@ def reverse_if(stmt: ast.If, depth: int, sweep: Sweep):
     body_f, body_b = sweep.block(stmt.body, depth + 1)
     else_f, else_b = sweep.block(stmt.orelse, depth + 1)
     if body_b or else_b:
-        outside = _bound_before(sweep.fn, stmt)
-        body_b, else_b = body_b + _shaped(else_b, body_b, outside, sweep), \
-            else_b + _shaped(body_b, else_b, outside, sweep)
+        outside = bound_before(sweep.fn, stmt)
+        body_b, else_b = body_b + shaped_in_branch(else_b, body_b, outside, sweep), \
+            else_b + shaped_in_branch(body_b, else_b, outside, sweep)
     forward = [ast.If(stmt.test, body_f, else_f)]
     backward = [ast.If(copy.deepcopy(stmt.test), body_b, else_b)] if body_b or else_b else []
     return forward, backward
-
-
-def _stored(node: ast.AST) -> collections.Counter:
-    return collections.Counter(n.id for n in ast.walk(node)
-                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
-
-
-_tops: tuple = (None, {})        # (the tree the reverse pass is walking, its index)
-
-
-def _bound_before(fn: ast.FunctionDef, stmt: ast.stmt) -> set[str]:
-    """The names bound on every path to `stmt`: `fn`'s parameters, and the names the
-    plain assignments of its top level bind before the top-level statement holding it."""
-    global _tops
-    cached = _tops            # each node's top-level statement, by index, for this tree
-    if cached[0] is not fn:
-        cached = _tops = (fn, {id(n): i for i, s in enumerate(fn.body) for n in ast.walk(s)})
-    top = cached[1]
-    out = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    for s in fn.body[:top.get(id(stmt), 0)]:
-        if isinstance(s, ast.Assign):
-            out |= {t.id for t in s.targets if isinstance(t, ast.Name)}
-    return out
-
-
-def _shaped(one: list[ast.stmt], other: list[ast.stmt], outside: set[str],
-            sweep: Sweep) -> list[ast.stmt]:
-    """For the branch `other` of a reverse `if`: the adjoints that start as the number
-    0.0, of arrays bound before the `if` (`outside`), which only branch `one` sets,
-    made arrays of their values' shapes (`bc = rt.shaped_like(bc, c)`): after the `if`,
-    a rule such as `@`'s needs the shape whichever branch ran (in branch `other`, `c` is
-    the value the `if` started with)."""
-    only = _stored(ast.Module(one, [])) - _stored(ast.Module(other, []))
-    out = []
-    for name in sorted(sweep.plan.zeroed & outside):
-        b, kind = sweep.adjoint(name), sweep.kinds.get(name)
-        if b in only and kind is not None and kind.ndim and not kind.py and sweep.array(name) \
-                and not sweep.shaped_zero(name):
-            out.append(assign(b, call(sweep.ns, "rt.shaped_like", [load(b), load(name)])))
-    return out
 
 
 def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
