@@ -86,7 +86,24 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             f"is not supported.", scope.where(node),
             fix="Call functions by the name they are defined or imported as, or pass them to "
                 "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
+    _refuse_local_functions(node, args + list(keywords.values()), low)
     return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
+
+
+def _refuse_local_functions(node: ast.Call, values: list[ast.expr], low: Lowerer) -> None:
+    """A lambda or nested `def` is written out where it is called, so it is no value the
+    generated code has: one passed to a library function (`np.piecewise(x, c, [lambda t:
+    ...])`) is refused here, not left a name that is not defined."""
+    for value in values:
+        for n in ast.walk(value):
+            if isinstance(n, ast.Name) and n.id in low.scope.local_fns \
+                    and n.id not in low.scope.current.values():
+                raise UnsupportedSyntaxError(
+                    f"`{ast.unparse(node.func)}` is given a function defined in the "
+                    f"differentiated code (a lambda or a nested `def`), which astgrad writes "
+                    f"out only where it is called.", low.scope.where(node),
+                    fix="Define the function at module level, or pass it to a helper of "
+                        "yours that calls it.")
 
 
 def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:
