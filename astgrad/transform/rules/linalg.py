@@ -117,18 +117,13 @@ defvjp(np.inner, inner_a, inner_b, kind=_pair_kind(      # with a 0-d side, a pr
 
 # np.outer flattens both: each adjoint comes back in its operand's shape (a float's is 0-d)
 @rule_helper
-def _flat(x):
-    return x if np.ndim(x) == 1 else np.ravel(x)
-
-
-@rule_helper
 def _unflat(v, x):
     return v if np.ndim(x) == 1 else np.reshape(v, np.shape(x))
 
 
 defvjp(np.outer,
-       lambda g, ans, a, b: _unflat(g @ _flat(b), a),
-       lambda g, ans, a, b: _unflat(_flat(a) @ g, b),
+       lambda g, ans, a, b: _unflat(g @ np.ravel(b), a),
+       lambda g, ans, a, b: _unflat(np.ravel(a) @ g, b),
        kind=lambda k, s: lattice.broadcast(k["a"], k["b"]).with_ndim(2))
 # np.vdot flattens both, and conjugates a complex `a`
 defvjp(np.vdot,
