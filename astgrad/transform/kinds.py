@@ -64,6 +64,10 @@ def _unary_kind(node, env, ns) -> Kind:
 
 def _binary_kind(node, env, ns) -> Kind:
     prim = registry.lookup(registry.BINOPS.get(type(node.op)))
+    if isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):     # masks: `(a > 0) & m`
+        parts = [expr_kind(node.left, env, ns), expr_kind(node.right, env, ns)]
+        if all(p.dtype == "b" for p in parts):
+            return Kind(broadcast(*parts, py_result=True).ndim, "b", all(p.py for p in parts))
     if prim is None:
         return UNKNOWN
     kinds = {"x": expr_kind(node.left, env, ns), "y": expr_kind(node.right, env, ns)}

@@ -36,6 +36,12 @@ class Kind:
     def number(self) -> bool:
         return self.dtype is not None and self.dtype in _ORDER
 
+    @property
+    def narrow(self) -> bool:
+        """A NumPy float narrower than float64 (float32, float16): one a float64 factor
+        met on the way would widen, where NumPy keeps the value's precision."""
+        return self.dtype == "f" and not self.py and self.itemsize in (2, 4)
+
     def with_ndim(self, ndim: int | None) -> "Kind":
         """A NumPy value of this dtype with `ndim` dimensions."""
         return Kind(ndim, self.dtype, False, self.itemsize)
@@ -84,9 +90,10 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False,
         dtype = "f"
     if py_result and all(k.py for k in kinds):
         return Kind(0, dtype, True)
-    # Python numbers are weak: they do not widen a NumPy value's precision.
+    # Python numbers are weak: they do not widen a NumPy value's precision; nor do bools
+    # (a float32 array times a mask is float32).
     sizes = {k.itemsize * 2 if dtype == "c" != k.dtype and k.itemsize else k.itemsize
-             for k in kinds if not k.py}      # a float64 made complex is complex128
+             for k in kinds if not k.py and k.dtype != "b"}   # float64 made complex: complex128
     if numpy and not sizes and kinds:         # NumPy's result of Python numbers alone
         sizes = {_PY_ITEMSIZE.get(dtype)}
     itemsize = sizes.pop() if len(sizes) == 1 and dtype in ("f", "c") else None

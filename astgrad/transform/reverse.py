@@ -174,12 +174,12 @@ class _Reverse:
         b = load(self.plan.names[param])
         if kind.py:
             return call(self.ns, "complex" if kind.dtype == "c" else "float", [b])  # folded
-        if self.plan.names[param] in self._reset or kind.ndim == 0:
+        if self.plan.names[param] in self._reset or kind.ndim == 0 and not kind.narrow:
             # reassigned in a loop or branch, its adjoint may be the 0.0 it was reset to;
             # a 0-d array's gradient is a 0-d array (NumPy gives a scalar for `x + x`)
             b = call(self.ns, "rt.shaped_like", [b, load(param)])
-        if kind.dtype == "f" and kind.itemsize in (2, 4) and kind.ndim != 0:
-            # a float64 seed or constant met on the way does not make it float64
+        if kind.narrow:   # a float64 seed or constant met on the way does not make it
+            # float64 (and np.asarray makes a 0-d array's gradient 0-d, as shaped_like does)
             return call(self.ns, "np.asarray", [b, ast.Attribute(load(param), "dtype",
                                                                  ast.Load())])
         return ast.BinOp(b, ast.Add(), ast.Constant(0j)) if kind.dtype == "c" else b
@@ -315,7 +315,7 @@ def _one(kind: Kind, ns, out=None) -> ast.expr:
     (ones of its shape for an array of size 1)."""
     if kind.ndim is not None and kind.ndim > 0 and isinstance(out, ast.Name):
         return call(ns, "np.ones_like", [load(out.id)])
-    if kind.py or kind.itemsize in (None, 8) or kind.dtype != "f":
+    if not kind.narrow:
         return ast.Constant(1.0)
     return call(ns, f"np.float{8 * kind.itemsize}", [ast.Constant(1.0)])
 

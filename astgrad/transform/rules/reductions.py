@@ -54,6 +54,13 @@ def _expand(g, axis, keepdims):
     return g if keepdims or axis is None else np.expand_dims(g, axis)
 
 
+@rule_helper
+def _count(mask, axis, keepdims, ans):
+    """How many entries of `mask` are true along `axis`, in the dtype of `ans`: an integer
+    count would make a float32 adjoint or tangent float64."""
+    return np.sum(mask, axis, keepdims=keepdims, dtype=ans.dtype)
+
+
 # ---- sums and means ---------------------------------------------------------------------
 defvjp(np.sum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
@@ -72,7 +79,7 @@ defvjp(np.nansum,
 defvjp(np.nanmean,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
            np.isnan(a), 0.0,
-           _expand(g, axis, keepdims) / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True)),
+           _expand(g, axis, keepdims) / _count(np.logical_not(np.isnan(a)), axis, True, ans)),
        kind=_mean_kind)
 
 
@@ -109,7 +116,7 @@ defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
 # ---- extremes: ties split the adjoint evenly among the extreme elements --------------------
 def extreme_a(g, ans, a, axis=None, out=None, keepdims=False):
     return (_expand(g, axis, keepdims) * (a == _expand(ans, axis, keepdims))
-            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=True))
+            / _count(a == _expand(ans, axis, keepdims), axis, True, ans))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -119,9 +126,9 @@ for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
 def ptp_a(g, ans, a, axis=None, out=None, keepdims=False):
     return (_expand(g, axis, keepdims)
             * ((a == np.max(a, axis, keepdims=True))
-               / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=True)
+               / _count(a == np.max(a, axis, keepdims=True), axis, True, ans)
                - (a == np.min(a, axis, keepdims=True))
-               / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=True)))
+               / _count(a == np.min(a, axis, keepdims=True), axis, True, ans)))
 
 
 defvjp(np.ptp, ptp_a, kind=_reduced)
@@ -170,7 +177,7 @@ defjvp(np.nansum,
 defjvp(np.nanmean,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(np.where(np.isnan(a), 0.0, t), axis, keepdims=keepdims)
-       / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=keepdims))
+       / _count(np.logical_not(np.isnan(a)), axis, keepdims, ans))
 
 
 # np.average is linear in `a`; in the weights, d(sum(w a) / sum(w)) = sum(dw (a - ans)) / sum(w)
@@ -192,7 +199,7 @@ defjvp(np.average, average_a_t, None, average_weights_t)
 # the tangent is the mean of the tangents at the extreme elements (ties split evenly)
 def extreme_t(t, ans, a, axis=None, out=None, keepdims=False):
     return (np.sum(t * (a == _expand(ans, axis, keepdims)), axis, keepdims=keepdims)
-            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=keepdims))
+            / _count(a == _expand(ans, axis, keepdims), axis, keepdims, ans))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -201,9 +208,9 @@ for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
 
 def ptp_t(t, ans, a, axis=None, out=None, keepdims=False):
     return (np.sum(t * (a == np.max(a, axis, keepdims=True)), axis, keepdims=keepdims)
-            / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=keepdims)
+            / _count(a == np.max(a, axis, keepdims=True), axis, keepdims, ans)
             - np.sum(t * (a == np.min(a, axis, keepdims=True)), axis, keepdims=keepdims)
-            / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=keepdims))
+            / _count(a == np.min(a, axis, keepdims=True), axis, keepdims, ans))
 
 
 defjvp(np.ptp, ptp_t)

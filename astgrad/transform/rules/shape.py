@@ -60,11 +60,11 @@ defvjp(np.arange,
        kind=lambda k, s: Kind(1, k["start"].dtype))
 defvjp(np.linspace,
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint)))
+       np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       np.sum(g * np.linspace(0.0, 1.0, num, endpoint))
+       np.sum(g * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        kind=lambda k, s: Kind(1, "f"))
@@ -259,11 +259,11 @@ defjvp(np.arange,
        lambda t, ans, start, stop=None, step=1, dtype=None: t * np.arange(np.size(ans)))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       t * (1 - np.linspace(0.0, 1.0, num, endpoint))
+       t * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       t * np.linspace(0.0, 1.0, num, endpoint)
+       t * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"))
 
