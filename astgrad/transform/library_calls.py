@@ -1,7 +1,7 @@
 """Part of the normalize pass (called by `inline` for a call it keeps as a call): a
 call of a library function, lowered as NumPy would take its arguments.
 
-`lower` gives the call with each list or tuple of values written where the function
+`lower` gives the call with each list or tuple of values written where a NumPy function
 takes an array it differentiates made that array first (`np.dot([x, y], w)` reads
 `_1 = np.array([x, y])`), so its rules compute with an array, never a Python list;
 `len` of a list of nested functions (known where it is written) as a number; and it
@@ -63,8 +63,9 @@ def _lists_as_arrays(fn, args, keywords, low: Lowerer):
     takes an array it differentiates is made the array NumPy makes of it
     (`_1 = np.array([x, y])`), so its rules see an array, not a Python list."""
     prim = registry.lookup(fn)
+    numpy = isinstance(fn, np.ufunc) or str(getattr(fn, "__module__", "")).startswith("numpy")
     if prim is None or prim.nondiff or prim.signature is None or fn in (np.asarray, np.array) \
-            or getattr(fn, "__module__", "").startswith("astgrad"):
+            or not numpy:      # others may take tuples of their own (scipy's `(c, lower)`)
         return args, keywords
     differentiable = {p for p, t in zip(prim.params, prim.vjps) if t is not None}
     positional = prim.params[:len(args)]
