@@ -6,14 +6,31 @@ import numpy as np
 
 from ...errors import NoRuleError
 from ..lattice import UNKNOWN, Kind
-from ..registry import defjvp, deflinear, defvjp
-from .reductions import flat_unless_axis
+from ..registry import defjvp, deflinear, defsizes, defvjp
+from .reductions import constant, flat_unless_axis
 from ... import runtime as rt
 
 
 def _same(k, s):
     a = next(k[name] for name in ("a", "array", "m", "ary", "arr", "A") if name in k)
     return a.with_ndim(a.ndim)
+
+
+def _same_sizes(k, s):
+    """Which axes have length 1, for a result of its argument's shape."""
+    return next(k[name].ones for name in ("a", "m") if name in k)
+
+
+def _transposed_sizes(k, s):
+    """Which axes of `np.transpose(a, axes)` have length 1: `a`'s, permuted."""
+    a, (known, axes) = k["a"], constant(k, s, "axes")
+    if a.ones is None or not known:
+        return None
+    order = range(a.ndim - 1, -1, -1) if axes is None else axes
+    if not isinstance(order, (range, tuple, list)) or not all(isinstance(i, int) for i in order) \
+            or sorted(order) != list(range(a.ndim)):
+        return None
+    return tuple(a.ones[i] for i in order)
 
 
 def _reshaped(k, s):
@@ -84,6 +101,10 @@ defvjp(np.flipud, lambda g, ans, m: np.flipud(g), kind=_same)
 defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis),
        kind=_same)
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
+
+defsizes(np.transpose, _transposed_sizes)
+for _fn in (np.copy, np.flip, np.roll):
+    defsizes(_fn, _same_sizes)
 
 # ---- triangles and diagonals ------------------------------------------------------------
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k), kind=_same)
