@@ -19,7 +19,7 @@ from .scope import MISSING
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
-           "static_value", "expr_kind", "infer", "Shapes"]
+           "static_value", "expr_kind", "infer", "Shapes", "from_live"]
 
 _INT = Kind(0, "i", True)
 
@@ -257,7 +257,8 @@ class Shapes:
     operand of an elementwise statement known to have the result's shape, on
     every iteration of any loop around it: by the shapes of the values it was
     made from, or, in `sized` (a subset), because no axis of the operand has
-    length 1 and it has the result's ndim (NumPy stretches only a length 1)."""
+    length 1 and it has the result's ndim (NumPy stretches only a length 1).
+    `live` holds the names whose kinds may not hold (see `from_live`)."""
 
     def __init__(self, body, kinds: dict, ns, params):
         self.kinds, self.ns = kinds, ns
@@ -266,7 +267,7 @@ class Shapes:
         self.equal: set[tuple[int, str]] = set()
         self.sized: set[tuple[int, str]] = set()
         self._inplace: set[str] = set()
-        self._live = _from_live(body, ns)
+        self.live = from_live(body, ns)
         self._walk(body, dict(self.rep), top=True)
         self.rep = {n: r for n, r in self.rep.items()
                     if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
@@ -300,7 +301,7 @@ class Shapes:
         """The operands of the result's ndim with no axis of length 1 (not of values made
         from a value read live, whose ndim the code was not made for)."""
         ndim = self.kinds.get(target, UNKNOWN).ndim
-        if not ndim or target in self._live or any(isinstance(n, ast.Name) and n.id in self._live
+        if not ndim or target in self.live or any(isinstance(n, ast.Name) and n.id in self.live
                                                    for n in operands):
             return []
         return [n.id for n in operands if isinstance(n, ast.Name)
@@ -334,7 +335,7 @@ class Shapes:
                 self._walk(stmt.orelse, dict(rep), False)
 
 
-def _from_live(body, ns) -> set[str]:
+def from_live(body, ns) -> set[str]:
     """The names holding a value read live (from the caller's module or closure when the
     code runs), or made from one: their kinds are those of the values there when the
     code was made, which may since be rebound to arrays of another ndim (a number is

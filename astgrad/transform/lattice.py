@@ -48,7 +48,8 @@ class Kind:
         """A NumPy value of this dtype with `ndim` dimensions."""
         return Kind(ndim, self.dtype, False, self.itemsize)
 
-    def describe(self) -> str:
+    def describe(self, full: bool = True) -> str:
+        """`2-d float64 array (axis 0 of length 1)`; `full`: say `(no axis of length 1)`."""
         if self.py:
             return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[self.dtype]
         if self.dtype == "O":
@@ -57,14 +58,14 @@ class Kind:
             return "any"
         names = {"f": "float", "i": "int", "u": "uint", "b": "bool", "c": "complex"}
         dtype = names.get(self.dtype, "?") + (str(8 * self.itemsize) if self.itemsize else "")
-        return f"{self.ndim}-d {dtype} array{_describe_ones(self.ones) if self.ndim else ''}"
+        return f"{self.ndim}-d {dtype} array{_describe_ones(self.ones, full) if self.ndim else ''}"
 
 
-def _describe_ones(ones) -> str:
+def _describe_ones(ones, full: bool) -> str:
     axes = [str(i) for i, o in enumerate(ones or ()) if o]
     if axes:
         return f" (ax{'es' if len(axes) > 1 else 'is'} {', '.join(axes)} of length 1)"
-    return " (no axis of length 1)" if ones and all(o is False for o in ones) else ""
+    return " (no axis of length 1)" if full and ones and all(o is False for o in ones) else ""
 
 
 UNKNOWN = Kind()

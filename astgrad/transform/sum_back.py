@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from .. import runtime
 from .build import call, load
 from .kinds import UNKNOWN, Kind, expr_kind
@@ -59,7 +61,26 @@ class SumBack:
                 return call(self.ns, "np.sum", [expr])
             if kx.ndim == kz.ndim and all(o.ndim == 0 for o in others):
                 return expr
+        axes, keep = self._summed_axes(node.id, kx, target, kz)
+        if axes:
+            axis = ast.Constant(axes[0]) if len(axes) == 1 else \
+                ast.Tuple([ast.Constant(a) for a in axes], ast.Load())
+            return ast.Call(self.ns.ref(np.sum), [expr], [ast.keyword("axis", axis)] + (
+                [ast.keyword("keepdims", ast.Constant(True))] if keep else []))
         return call(self.ns, "rt.unbroadcast", [expr, load(node.id)])
+
+    def _summed_axes(self, name, kx, target, kz) -> tuple[tuple, bool]:
+        """The axes of the result an operand's adjoint sums over, and whether they are
+        kept, where the kinds say (an adjoint of the result's shape, so not `loose`):
+        the leading axes the operand lacks, or its axes of length 1."""
+        if target in self.loose or target in self.shapes.live or name in self.shapes.live \
+                or kx.ones is None or None in kx.ones or kz.ndim is None:
+            return (), False
+        lead = kz.ndim - kx.ndim
+        ones = tuple(lead + i for i, o in enumerate(kx.ones) if o)
+        if lead > 0 and not ones:
+            return tuple(range(lead)), False
+        return (ones, True) if lead == 0 else ((), False)
 
     def _array(self, name: str) -> bool:
         """May `name` hold an array (so that the number 0.0 stands for its zeros)?"""
