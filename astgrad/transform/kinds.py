@@ -80,8 +80,9 @@ def _call_kind(node, env, ns) -> Kind:
     prim = registry.lookup(ns.value(node.func)) if ns is not None else None
     if prim is None:
         return UNKNOWN
-    if prim.signature is None:
-        return prim.kind({}, {}) if prim.kind is not None else UNKNOWN
+    if prim.signature is None:                   # kinds by position: `np.shape(x)`'s
+        kinds = {i: expr_kind(a, env, ns) for i, a in enumerate(node.args)}
+        return prim.kind(kinds, {}) if prim.kind is not None else UNKNOWN
     try:
         bound = prim.bind(node.args, {k.arg: k.value for k in node.keywords})
     except TypeError:

@@ -30,7 +30,8 @@ class Kind:
     def full(self) -> bool:
         """No axis of length 1: two full values of one ndim that broadcast have one shape
         (NumPy refuses `(3, 4) + (2, 4)`; only a length 1 stretches)."""
-        return self.ndim == 0 or self.ones is not None and all(o is False for o in self.ones)
+        return self.ndim == 0 or self.ndim is not None and self.ones is not None \
+            and all(o is False for o in self.ones)
 
     @property
     def known(self) -> bool:
@@ -95,6 +96,21 @@ def with_ones(kind: Kind, ones) -> Kind:
     item = with_ones(kind.item, None) if kind.item is not None else None
     fields = tuple((k, with_ones(f, None)) for k, f in kind.fields) if kind.fields else None
     return replace(kind, ones=tuple(ones) if known else None, item=item, fields=fields)
+
+
+def shape_of(kind: Kind) -> Kind:
+    """The kind of `np.shape(v)` for a `v` of `kind`: a tuple of ints by position, and
+    which of them are 1 in `ones` (a tuple has no ndim: it is never `full`)."""
+    if kind.ndim is None or kind.dtype in (None, "O"):
+        return OPAQUE
+    return Kind(dtype="O", fields=tuple((i, Kind(0, "i", True)) for i in range(kind.ndim)),
+                ones=kind.ones)
+
+
+def shape_length(kind: Kind) -> int | None:
+    """How many ints a tuple of kind `shape_of(...)` holds, if it is one."""
+    return len(kind.fields) if kind.dtype == "O" and kind.item is None \
+        and kind.fields is not None else None
 
 
 def ones_of(kind: Kind):

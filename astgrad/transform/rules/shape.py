@@ -5,7 +5,7 @@ import ast
 import numpy as np
 
 from ...errors import NoRuleError
-from ..lattice import UNKNOWN, Kind
+from ..lattice import UNKNOWN, Kind, shape_length
 from ..registry import defjvp, deflinear, defsizes, defvjp
 from .reductions import constant, flat_unless_axis
 from ... import runtime as rt
@@ -39,7 +39,16 @@ def _reshaped(k, s):
         return k["a"].with_ndim(1)
     if isinstance(shape, tuple):
         return k["a"].with_ndim(len(shape))
-    return k["a"].with_ndim(None)
+    return k["a"].with_ndim(shape_length(k["shape"]))
+
+
+def _shaped_sizes(k, s):
+    """Which axes have length 1, for a result of the shape `shape` (a constant, or
+    `np.shape(v)` of a `v` whose lengths of 1 are known)."""
+    shape = s.get("shape")
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        return tuple(None if n < 0 else n == 1 for n in shape)      # -1: reshape's guess
+    return k["shape"].ones if shape_length(k["shape"]) is not None else None
 
 
 def _expanded(k, s):
@@ -58,7 +67,7 @@ defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
        kind=lambda k, s: UNKNOWN)
 defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
        kind=lambda k, s: k["array"].with_ndim(
-           len(s["shape"]) if isinstance(s.get("shape"), tuple) else None))
+           len(s["shape"]) if isinstance(s.get("shape"), tuple) else shape_length(k["shape"])))
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
@@ -103,6 +112,8 @@ defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
 
 defsizes(np.transpose, _transposed_sizes)
+for _fn in (np.broadcast_to, np.reshape):
+    defsizes(_fn, _shaped_sizes)
 for _fn in (np.copy, np.flip, np.roll):
     defsizes(_fn, _same_sizes)
 
