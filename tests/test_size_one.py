@@ -264,3 +264,26 @@ def test_kinds_follow_products_reductions_transposes_and_items():
     assert k["m"].ones == (True, False) and k["t"].ones == (False, True)
     assert k["d"].ndim == 2 and not k["d"].full                  # a slice: length not known
     assert k["e"].full and k["f"].ones == (False, False)
+
+
+def test_shapes_carry_their_lengths_of_one():
+    k = _kinds("""
+        s = np.shape(A)
+        b = np.broadcast_to(1.0, s)
+        g = np.reshape(b, s)
+        r = np.reshape(A, (-1, 4))
+        c = np.broadcast_to(x, (3, 1, 4))
+        """, A=ROW, x=F1)
+    assert not k["s"].full and k["b"].ndim == 2 and k["b"].ones == ROW.ones
+    assert k["g"].ones == ROW.ones and k["r"].ones == (None, False)
+    assert k["c"].ones == (False, True, False)
+
+
+def test_second_order_code_keeps_its_kinds():
+    def f(A, x):
+        z = A @ x
+        return np.sum(np.tanh(z) * (z - 1.0))
+    args = (RNG.standard_normal((3, 4)), RNG.standard_normal(4))
+    src = _source(ag.vjp(ag.grad(f, wrt=(0, 1)), wrt=(0, 1)), *args)
+    assert "np.ndim(" not in src and "rt.zeros_like" not in src
+    ag.check_grads(f, args, wrt=(0, 1), order=2)
