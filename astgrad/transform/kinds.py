@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..errors import InternalError
 from . import registry
 from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
-                      with_ones)
+                      shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
 
@@ -100,8 +100,8 @@ def _ifexp_kind(node, env, ns) -> Kind:
 
 
 def _attribute_kind(node, env, ns) -> Kind:
-    if node.attr in ("size", "ndim") and (ns is None or ns.value(node.value) is MISSING):
-        return _INT                              # x.size, x.ndim of a value
+    if node.attr in ("size", "ndim", "shape") and (ns is None or ns.value(node.value) is MISSING):
+        return _INT if node.attr != "shape" else shape_of(expr_kind(node.value, env, ns))
     if ns is None:
         return UNKNOWN
     value = ns.value(node)                       # a constant such as np.pi

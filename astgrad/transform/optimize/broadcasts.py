@@ -32,10 +32,19 @@ def number_operand(node: ast.BinOp, facts: Facts) -> ast.expr | None:
             inner = ast.BinOp(value, node.op, partner) if side == "left" else \
                 ast.BinOp(partner, node.op, value)    # numbers: before broadcasting
             return ast.Call(getattr(node, side).func, [inner, shape], [])
-        if (_classes_of_shape(shape, facts) & _classes(partner, facts)) - {_SCALAR}:
+        if (_classes_of_shape(shape, facts) & _classes(partner, facts)) - {_SCALAR} \
+                or _sized_alike(getattr(node, side), partner, facts):
             setattr(node, side, value)        # the other side has the shape already
             return node
     return None
+
+
+def _sized_alike(a, b, facts: Facts) -> bool:
+    """Are `a` and `b` of one ndim with no axis of length 1 (so of one shape, as they
+    meet elementwise), their kinds not made from values read live?"""
+    ka, kb = facts.kind(a), facts.kind(b)
+    return bool(ka.ndim) and ka.full and kb.full and ka.ndim == kb.ndim and not any(
+        isinstance(n, ast.Name) and n.id in facts.live for e in (a, b) for n in ast.walk(e))
 
 
 def unbroadcast_number(node: ast.Call, facts: Facts) -> ast.expr | None:
