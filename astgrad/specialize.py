@@ -304,17 +304,21 @@ def _kinds(values, names, wrt) -> tuple[Kind, ...]:
 
 
 def _key(v, tree: bool = False):
-    """What picks a specialization: the type, and for arrays also ndim and dtype; for a
-    container differentiated (`tree`), its structure and the key of every leaf."""
+    """What picks a specialization: the type, and for arrays also ndim and dtype, and for
+    NumPy arrays which axes have length 1 (the code for arrays of no such axis sums no
+    adjoint back to an operand's shape: two arrays of one ndim have one shape if they
+    broadcast); for a container differentiated (`tree`), its structure and the key of
+    every leaf."""
     t = type(v)
     if tree and pytree.is_tree(v):
         return pytree.key(v, _key)
     if t is np.ndarray:
-        return (v.ndim, v.dtype.char)
-    if isinstance(v, np.ndarray) or is_array_like(v):
+        return (v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
+    if isinstance(v, np.ndarray):
+        return (t, v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
+    if is_array_like(v):
         return (t, v.ndim, np.dtype(v.dtype).char)
     return t
-
 
 
 def _parameters(fn, fn_name: str, inner) -> list[inspect.Parameter]:

@@ -219,6 +219,14 @@ def _vjp(transform_of):
 
 
 def _note(p: Program) -> str:
-    kinds = ", ".join(f"{name}: {k.describe()}" for name, k in p.param_kinds.items())
+    """`grad of `f` (file:line) with respect to x; for arguments x: 1-d float64 array, ...`,
+    and, where the code is for arrays whose axes of length 1 are known, which those are."""
+    arrays = [k for k in p.param_kinds.values() if k.ndim and k.dtype not in (None, "O")]
+    sized = bool(arrays) and all(k.ones is not None for k in arrays)
+    kinds = ", ".join(f"{name}: {k.describe(full=not sized)}"
+                      for name, k in p.param_kinds.items())
+    if sized:
+        other = any(True in k.ones for k in arrays)
+        kinds += f"; arrays have no {'other ' if other else ''}axis of length 1"
     return (f"{p.request.mode} of `{p.src.tree.name}` ({p.src.where(p.src.tree)}) with "
             f"respect to {', '.join(p.request.wrt)}; for arguments {kinds}")

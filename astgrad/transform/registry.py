@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import RuleError
 from . import optional
-from .lattice import UNKNOWN, Kind, broadcast
+from .lattice import UNKNOWN, Kind, broadcast, elementwise_ones, with_ones
 from .template import Template, constant_node
 
 # Python operators and their primitives: `a * b` is `operator.mul(a, b)` to the rules.
@@ -41,6 +41,7 @@ class Primitive:
         self.elementwise = False
         self.linear: tuple[str, ...] = ()       # parameters the function is linear in
         self.kind: Callable | None = None
+        self.sizes: Callable | None = None        # (kinds, static) -> the result's `ones`
         self.nondiff = False
         self.refusal: tuple[str, str] | None = None   # (why, what to do): calls are refused
 
@@ -76,11 +77,15 @@ class Primitive:
         return out
 
     def out_kind(self, kinds: dict[str, Kind], static: dict) -> Kind:
-        if self.kind is not None:
-            return self.kind(kinds, static)
-        if self.elementwise:
-            return broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
-        return UNKNOWN
+        """The result's kind; which of its axes have length 1 is known from a `defsizes`
+        rule, or from the arguments of an elementwise function."""
+        if self.kind is None and not self.elementwise:
+            return UNKNOWN
+        out = self.kind(kinds, static) if self.kind is not None else \
+            broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
+        ones = self.sizes(kinds, static) if self.sizes is not None else \
+            elementwise_ones(kinds, static, out.ndim) if self.elementwise else None
+        return with_ones(out, ones)
 
 
 def operation(value: ast.expr, ns):
@@ -222,6 +227,11 @@ def _options(prim, elementwise, kind):
         prim.elementwise = elementwise
     if kind is not None:
         prim.kind = kind
+
+
+def defsizes(fn: Callable, rule: Callable) -> None:
+    """`rule(kinds, static)` gives the `ones` of `fn`'s result (see `lattice.Kind`)."""
+    _primitive(fn, None).sizes = rule
 
 
 def defnondiff(*fns, kind: Callable | None = None) -> None:

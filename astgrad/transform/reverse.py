@@ -44,6 +44,7 @@ from .resolve import Namespace
 from .sequences import joins_lists
 from .rules import lists, statements
 from .stacks import Stacks
+from .sum_back import SumBack
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class _Reverse:
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
+        self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
+                                source.where)
 
     def run(self, scalar_checks: list[ast.stmt]) -> Sweeps:
         *body, ret = self.fn.body
@@ -229,8 +232,8 @@ class _Reverse:
             if isinstance(node, (ast.Tuple, ast.List)) or node.id in self.plan.sequences:
                 out += self._spread(stmt, param, node, expr)
                 continue
-            if prim.elementwise and (id(stmt), node.id) not in self.shapes.equal:
-                expr = self._unbroadcast(expr, node, args, target)
+            if prim.elementwise:
+                expr = self.sum_back(expr, stmt, node, args, target)
             out.append(self.accumulate(stmt, param, node.id, expr))
         return out
 
@@ -247,20 +250,6 @@ class _Reverse:
                     ast.Subscript(load(parts), ast.Constant(k), ast.Load())
                 out.append(self.accumulate(stmt, (param, k), e.id, part))
         return out
-
-    def _unbroadcast(self, expr, node, args, target) -> ast.expr:
-        kx = expr_kind(node, self.kinds, self.ns)
-        kz = self.kinds.get(target, UNKNOWN)
-        others = [expr_kind(v, self.kinds, self.ns) for v in args.values()
-                  if v is not None and v is not node]
-        if kx.ndim is not None and kz.ndim is not None:
-            if kx.ndim == 0 and kz.ndim == 0:
-                return expr
-            if kx.ndim == 0:
-                return call(self.ns, "np.sum", [expr])
-            if kx.ndim == kz.ndim and all(o.ndim == 0 for o in others):
-                return expr
-        return call(self.ns, "rt.unbroadcast", [expr, load(node.id)])
 
     # -- adjoints, as the plan has them ---------------------------------------------------------
     def active(self, node) -> bool:

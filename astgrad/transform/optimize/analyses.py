@@ -9,7 +9,7 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from ..kinds import Kind, expr_kind, infer
+from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
 
@@ -172,13 +172,15 @@ class Facts:
 
     `kinds`: every name's kind wherever it is read; `shapes`: a forward name to an
     earlier one of the same shape; `once`: names assigned once, at the top of a top
-    block (never None when read); `mutated`: names changed in place."""
+    block (never None when read); `mutated`: names changed in place; `live`: names
+    made from a value read live, whose lengths of 1 are not known (`kinds.from_live`)."""
 
     ns: Namespace
     kinds: dict[str, Kind]
     shapes: dict[str, str]
     once: set[str]
     mutated: set[str]
+    live: set[str] = frozenset()
 
     def kind(self, node) -> Kind:
         return expr_kind(node, self.kinds, self.ns)
@@ -195,7 +197,8 @@ class Facts:
 
 def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str]) -> Facts:
     """The `Facts` of `fn` as it is now; `kinds` are the forward values' kinds."""
-    return Facts(ns, _kinds(fn, ns, kinds), shapes, top_defined(fn), mutated(fn))
+    return Facts(ns, _kinds(fn, ns, kinds), shapes, top_defined(fn), mutated(fn),
+                 from_live(fn.body, ns))
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from .. import lattice
-from ..registry import defjvp, deflinear, defvjp
+from ..registry import defjvp, deflinear, defsizes, defvjp
 from ..template import rule_helper
 from .complex import conj_like, slogdet_seed, slogdet_tangent
 from ... import runtime as rt
@@ -22,6 +22,23 @@ def _matmul_kind(k, s):
     if x.ndim == 1 or y.ndim == 1:
         return out.with_ndim(x.ndim + y.ndim - 2)
     return out.with_ndim(max(x.ndim, y.ndim))
+
+
+def _product_sizes(dot):
+    """Which axes of `x @ y` (`np.dot(x, y)` with `dot`) have length 1: each comes from
+    an axis of a factor that is not summed over (stacks of matrices broadcast)."""
+    def sizes(k, s):
+        x, y = list(k.values())[:2]
+        if not x.ndim or not y.ndim:
+            return None
+        a, b = x.ones or (None,) * x.ndim, y.ones or (None,) * y.ndim
+        if y.ndim == 1:
+            return a[:-1]
+        if x.ndim == 1 or dot:
+            return a[:-1] + b[:-2] + b[-1:]
+        stack = lattice.broadcast_ones(a[:-2], b[:-2], ndim=max(x.ndim, y.ndim) - 2)
+        return None if stack is None else stack + (a[-2], b[-1])
+    return sizes
 
 
 def _pair_kind(ndim):
@@ -73,6 +90,8 @@ def matmul_y(g, ans, x, y):
 
 defvjp(operator.matmul, matmul_x, matmul_y, kind=_matmul_kind)
 defvjp(np.matmul, matmul_x, matmul_y, kind=_matmul_kind)
+defsizes(operator.matmul, _product_sizes(dot=False))
+defsizes(np.matmul, _product_sizes(dot=False))
 
 
 # np.dot is matmul up to 2 dimensions, and multiplication when a side is 0-d.
@@ -89,6 +108,7 @@ def dot_b(g, ans, a, b):
 
 
 defvjp(np.dot, dot_a, dot_b, kind=_matmul_kind)
+defsizes(np.dot, _product_sizes(dot=True))
 
 
 # np.inner contracts the last axes of both: a @ b.T for matrices

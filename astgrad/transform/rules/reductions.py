@@ -6,7 +6,7 @@ away when `axis` and `keepdims` are constants."""
 import numpy as np
 
 from ..lattice import OPAQUE, Kind
-from ..registry import defjvp, deflinear, defvjp
+from ..registry import defjvp, deflinear, defsizes, defvjp
 from ..template import rule_helper
 from .complex import real_like, real_of
 from ... import runtime as rt
@@ -34,6 +34,22 @@ def _reduced(k, s):
     if isinstance(axis, tuple):
         return a.with_ndim(a.ndim - len(axis))
     return a.with_ndim(None)
+
+
+def _reduced_sizes(k, s):
+    """Which axes of the result have length 1: a kept axis has its length; a reduced
+    one is gone, or of length 1 with `keepdims`."""
+    a = k["a"] if "a" in k else k["x"]
+    (known_axis, axis), (known_keep, keepdims) = constant(k, s, "axis"), constant(k, s, "keepdims")
+    axes = range(a.ndim or 0) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if a.ndim is None or not known_axis or not known_keep or not isinstance(axes, (range, tuple)) \
+            or not all(isinstance(i, int) and -a.ndim <= i < a.ndim for i in axes):
+        return None
+    axes = {i % a.ndim for i in axes}
+    ones = a.ones or (None,) * a.ndim
+    if keepdims:
+        return tuple(True if i in axes else o for i, o in enumerate(ones))
+    return tuple(o for i, o in enumerate(ones) if i not in axes)
 
 
 def flat_unless_axis(k, s):
@@ -151,6 +167,10 @@ def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 defvjp(np.var, var_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
 defvjp(np.std, std_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
+
+for _fn in (np.sum, np.mean, np.prod, np.nansum, np.nanmean, np.nanprod, np.max, np.min,
+            np.amax, np.amin, np.nanmax, np.nanmin, np.ptp, np.var, np.std):
+    defsizes(_fn, _reduced_sizes)
 
 
 # ---- traces ------------------------------------------------------------------------------

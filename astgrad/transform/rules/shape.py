@@ -5,9 +5,9 @@ import ast
 import numpy as np
 
 from ...errors import NoRuleError
-from ..lattice import UNKNOWN, Kind
-from ..registry import defjvp, deflinear, defvjp
-from .reductions import flat_unless_axis
+from ..lattice import UNKNOWN, Kind, shape_length
+from ..registry import defjvp, deflinear, defsizes, defvjp
+from .reductions import constant, flat_unless_axis
 from ... import runtime as rt
 
 
@@ -16,13 +16,39 @@ def _same(k, s):
     return a.with_ndim(a.ndim)
 
 
+def _same_sizes(k, s):
+    """Which axes have length 1, for a result of its argument's shape."""
+    return next(k[name].ones for name in ("a", "m") if name in k)
+
+
+def _transposed_sizes(k, s):
+    """Which axes of `np.transpose(a, axes)` have length 1: `a`'s, permuted."""
+    a, (known, axes) = k["a"], constant(k, s, "axes")
+    if a.ones is None or not known:
+        return None
+    order = range(a.ndim - 1, -1, -1) if axes is None else axes
+    if not isinstance(order, (range, tuple, list)) or not all(isinstance(i, int) for i in order) \
+            or sorted(order) != list(range(a.ndim)):
+        return None
+    return tuple(a.ones[i] for i in order)
+
+
 def _reshaped(k, s):
     shape = s.get("shape")
     if isinstance(shape, int):
         return k["a"].with_ndim(1)
     if isinstance(shape, tuple):
         return k["a"].with_ndim(len(shape))
-    return k["a"].with_ndim(None)
+    return k["a"].with_ndim(shape_length(k["shape"]))
+
+
+def _shaped_sizes(k, s):
+    """Which axes have length 1, for a result of the shape `shape` (a constant, or
+    `np.shape(v)` of a `v` whose lengths of 1 are known)."""
+    shape = s.get("shape")
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        return tuple(None if n < 0 else n == 1 for n in shape)      # -1: reshape's guess
+    return k["shape"].ones if shape_length(k["shape"]) is not None else None
 
 
 def _expanded(k, s):
@@ -41,7 +67,7 @@ defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
        kind=lambda k, s: UNKNOWN)
 defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
        kind=lambda k, s: k["array"].with_ndim(
-           len(s["shape"]) if isinstance(s.get("shape"), tuple) else None))
+           len(s["shape"]) if isinstance(s.get("shape"), tuple) else shape_length(k["shape"])))
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
@@ -84,6 +110,12 @@ defvjp(np.flipud, lambda g, ans, m: np.flipud(g), kind=_same)
 defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis),
        kind=_same)
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
+
+defsizes(np.transpose, _transposed_sizes)
+for _fn in (np.broadcast_to, np.reshape):
+    defsizes(_fn, _shaped_sizes)
+for _fn in (np.copy, np.flip, np.roll):
+    defsizes(_fn, _same_sizes)
 
 # ---- triangles and diagonals ------------------------------------------------------------
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k), kind=_same)
