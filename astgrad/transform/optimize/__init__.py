@@ -10,7 +10,7 @@ one public function and its before/after source in its docstring:
     copies.propagate_copies         `a = b`: uses of `a` read `b`
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
     dead.eliminate_dead             assignments nothing reads, dropped
-    inline_temps.inline_once        single-use made-up names written where used
+    inline_temps.inline_temps       single-use made-up names written where used
     fresh.fresh_gradients           no returned gradient is a read-only view
     comments.drop_orphan_comments   no comment that heads nothing
 
@@ -41,8 +41,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         changed |= dead.eliminate_dead(fn)
         if not changed:
             break
-    while inline_temps.inline_once(fn, temps):
-        pass
+    inline_temps.inline_temps(fn, temps)
     simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what inlining brought together
     fresh.fresh_gradients(fn, ns)
     comments.drop_orphan_comments(fn)

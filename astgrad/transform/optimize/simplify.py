@@ -66,10 +66,10 @@ class _Simplify(ast.NodeTransformer):
         visit_Call = _rewrite
 
     def visit_Assign(self, node):
-        value, changed = copy.deepcopy(node.value), self.changed
+        fresh = any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets)
+        value, changed = copy.deepcopy(node.value) if fresh else None, self.changed
         new = self.visit(node.value)
-        if any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets) \
-                and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
+        if fresh and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
             # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
             node.value, self.changed = value, changed
             return node
