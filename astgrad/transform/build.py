@@ -16,6 +16,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .nodes import Comment
+from .walk import walk
 
 _ROOTS = {"np": np, "rt": runtime}
 
@@ -82,7 +83,7 @@ def commented(stmts: list[ast.stmt], source, suffix: str) -> list[ast.stmt]:
 # -- queries ------------------------------------------------------------------------------
 def reads(node: ast.AST) -> list[str]:
     """Every name `node` reads, in walk order, with repeats."""
-    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return [n.id for n in walk(node) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load]
 
 
 def parameters(fn: ast.FunctionDef) -> list[str]:

@@ -15,16 +15,20 @@ from . import registry
 from .lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of
 from .nodes import Comment
 from .scope import MISSING
+from .walk import walk
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes"]
 
 _INT = Kind(0, "i", True)
+_NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript)
 
 
 def static_value(node, default=None):
     """The value of a constant expression node, else `default`."""
+    if node.__class__ in _NOT_LITERAL:           # the common case, without an exception
+        return default
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -141,7 +145,7 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
     a value of the kind `v` already has. With `join_all`, a name's kind holds
     for all its assignments, so it is true anywhere in the body."""
-    written = {n.value.id for s in body for n in ast.walk(s) if isinstance(n, ast.Subscript)
+    written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
                and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
     env = {k: replace(v, fields=None) if v.fields and k in written else v   # items change
            for k, v in env.items()}
@@ -225,7 +229,7 @@ class _KindFlow:
         self._While(stmt)
 
     def _While(self, stmt):
-        self.looped.update(n.id for s in stmt.body for n in ast.walk(s)
+        self.looped.update(n.id for s in stmt.body for n in walk(s)
                            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         for _ in range(3):                       # to a fixed point, or what three passes know
             before = dict(self.env)

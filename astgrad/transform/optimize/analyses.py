@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..kinds import Kind, expr_kind, infer
 from ..nodes import Comment
 from ..resolve import Namespace
+from ..walk import fields, walk
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -48,29 +49,6 @@ def is_number(node, value) -> bool:
 
 
 # -- names ---------------------------------------------------------------------------------
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def nodes(root) -> list[ast.AST]:
-    """Every node of `root`, itself included, in no set order (`ast.walk` without its
-    per-node generator; the analyses count and collect, so order does not matter)."""
-    out, stack = [], [root]
-    pop, push, extend, AST = stack.pop, stack.append, stack.extend, ast.AST
-    while stack:
-        node = pop()
-        out.append(node)
-        fields = _FIELDS.get(node.__class__)
-        if fields is None:
-            fields = _FIELDS[node.__class__] = tuple(f for f in node._fields if f != "ctx")
-        for field in fields:
-            value = getattr(node, field, None)
-            if value.__class__ is list:
-                extend([v for v in value if isinstance(v, AST)])
-            elif isinstance(value, AST):
-                push(value)
-    return out
-
-
 @dataclass
 class Survey:
     """Definitions and uses of a function's names, from one walk of its tree.
@@ -94,7 +72,7 @@ def survey(fn) -> Survey:
     """The `Survey` of `fn` as it is now."""
     defs, uses, mutated, elsewhere, top, args = {}, {}, set(), set(), set(), set()
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    for node in nodes(fn):
+    for node in walk(fn):
         cls = node.__class__
         if cls is ast.Name:
             table = uses if node.ctx.__class__ is ast.Load else defs
@@ -121,16 +99,16 @@ def counts(fn) -> tuple[dict[str, int], dict[str, int]]:
 
 def names(node) -> set[str]:
     """Every name `node` mentions, read or written."""
-    return {n.id for n in nodes(node) if n.__class__ is ast.Name}
+    return {n.id for n in walk(node) if n.__class__ is ast.Name}
 
 
 def targets(stmt) -> list[str]:
     """The names `stmt` itself binds (an assignment's or a `for` loop's targets)."""
     if isinstance(stmt, ast.Assign):
-        return [n.id for t in stmt.targets for n in nodes(t)
+        return [n.id for t in stmt.targets for n in walk(t)
                 if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store]
     if isinstance(stmt, (ast.For, ast.AugAssign)):
-        return [n.id for n in nodes(stmt.target) if n.__class__ is ast.Name
+        return [n.id for n in walk(stmt.target) if n.__class__ is ast.Name
                 and n.ctx.__class__ is ast.Store]
     return []
 
@@ -154,10 +132,7 @@ def substitute_each(tree, values: dict[str, ast.expr]) -> None:
     stack, AST = [tree], ast.AST
     while stack:
         node = stack.pop()
-        fields = _FIELDS.get(node.__class__)
-        if fields is None:
-            fields = _FIELDS[node.__class__] = tuple(f for f in node._fields if f != "ctx")
-        for field in fields:
+        for field in fields(node):
             item = getattr(node, field, None)
             if item.__class__ is list:
                 for i, part in enumerate(item):
@@ -179,7 +154,7 @@ def _read_of(node, values) -> bool:
 def blocks(fn) -> list[list[ast.stmt]]:
     """Every statement list in `fn`, the function's own body first."""
     out = []
-    for node in ast.walk(fn):
+    for node in walk(fn):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -201,7 +176,7 @@ def top_defined(fn) -> set[str]:
 def mutated(tree) -> set[str]:
     """Names whose object `tree` changes in place (`x[i] = v`, `x[i] += v`, `xs.append(v)`)."""
     out = set()
-    for node in nodes(tree):
+    for node in walk(tree):
         if node.__class__ is ast.Call:
             _mutates_call(node, out)
         elif node.__class__ is ast.Assign or node.__class__ is ast.AugAssign:
@@ -234,7 +209,7 @@ def _name_of(func):
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
     return not any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS
-                   for node in nodes(value))
+                   for node in walk(value))
 
 
 def pure_statement(stmt) -> bool:

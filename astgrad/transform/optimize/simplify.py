@@ -65,6 +65,11 @@ class _Simplify(ast.NodeTransformer):
     visit_BinOp = visit_UnaryOp = visit_BoolOp = visit_Compare = visit_Attribute = \
         visit_Call = _rewrite
 
+    def visit_Name(self, node):
+        return node                       # nothing in it to simplify (and no rules)
+
+    visit_Constant = visit_Name
+
     def visit_Assign(self, node):
         fresh = any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets)
         value, changed = copy.deepcopy(node.value) if fresh else None, self.changed
