@@ -63,7 +63,7 @@ def plain_args(args: ast.arguments) -> ast.arguments:
 def located(stmts: list[ast.stmt], origin: ast.AST) -> list[ast.stmt]:
     """`stmts`, each statement without a line number given `origin`'s."""
     for stmt in stmts:
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
                 ast.copy_location(node, origin)
     return stmts
@@ -96,7 +96,7 @@ def made_once(fn: ast.FunctionDef) -> set[str]:
     """The names `fn` assigns exactly once, at its top level (outside every loop and
     branch): each holds one value from its assignment on."""
     stores: dict[str, int] = {}
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
     return {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)

@@ -14,6 +14,7 @@ import threading
 from ..runtime import located
 from .nodes import Comment
 from .resolve import MISSING as _MISSING, Namespace, UserScope
+from .walk import walk
 
 _INDENT = "    "
 _counter = itertools.count(1)
@@ -28,7 +29,7 @@ _PLACE = re.compile(r"`[^`]*` \((.+?)\) with respect to")
 def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     """The module text: imports, then the function with its comments."""
     lines = ["import numpy as np", "from astgrad import runtime as rt"]
-    used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk(fn) if isinstance(n, ast.Name)}
     for name, obj in ns.bound.items():
         if name not in ("np", "rt") and name in used:
             made = getattr(obj, "_astgrad", None)

@@ -37,3 +37,18 @@ def walk(node: ast.AST) -> list[ast.AST]:
             elif isinstance(value, AST):
                 append(value)
     return out
+
+
+def parents_of(node: ast.AST) -> dict[int, ast.AST]:
+    """The parent of every node under `node` (contexts left out), by the child's `id`."""
+    out, AST = {}, ast.AST
+    for item in walk(node):
+        for field in fields(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        out[id(part)] = item
+            elif isinstance(value, AST):
+                out[id(value)] = item
+    return out
