@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..errors import InPlaceError
 from .lattice import UNKNOWN, Kind
-from .walk import walk
+from .trees import walk
 
 
 @dataclass(frozen=True)

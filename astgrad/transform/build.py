@@ -16,7 +16,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .nodes import Comment
-from .walk import walk
+from .trees import walk
 
 _ROOTS = {"np": np, "rt": runtime}
 

@@ -14,7 +14,7 @@ import threading
 from ..runtime import located
 from .nodes import Comment
 from .resolve import MISSING as _MISSING, Namespace, UserScope
-from .walk import walk
+from .trees import walk
 
 _INDENT = "    "
 _counter = itertools.count(1)

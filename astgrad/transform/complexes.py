@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .build import call
 from .kinds import UNKNOWN
-from .walk import walk
+from .trees import walk
 
 _REAL = ("b", "i", "u", "f")
 

@@ -8,7 +8,7 @@ import ast
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from .walk import walk
+from .trees import walk
 
 
 def lower(tree: ast.FunctionDef, ns, where) -> None:

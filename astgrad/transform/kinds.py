@@ -15,7 +15,7 @@ from . import registry
 from .lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of
 from .nodes import Comment
 from .scope import MISSING
-from .walk import walk
+from .trees import walk
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",

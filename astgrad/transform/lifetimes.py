@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from .walk import walk
+from .trees import walk
 
 
 def opening(body: list[ast.stmt]) -> frozenset[int]:

@@ -27,7 +27,7 @@ from .build import assign, load, made_once, parameters, reads
 from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
-from .walk import walk
+from .trees import walk
 
 
 def item_pop_of(stmt):

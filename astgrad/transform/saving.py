@@ -28,7 +28,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
-from .walk import parents_of, walk
+from .trees import parents_of, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
-from .walk import walk
+from .trees import walk
 
 MISSING = object()      # what a name that denotes nothing resolves to
 

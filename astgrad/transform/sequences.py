@@ -16,7 +16,7 @@ from .. import runtime as rt
 from ..errors import NoRuleError
 from .build import is_append, is_method_call
 from .kinds import expr_kind
-from .walk import walk
+from .trees import walk
 
 
 def sequences_in(body, kinds, ns) -> set[str]:

@@ -18,7 +18,7 @@ import ast
 from .build import arguments, plain_args
 from .request import Request
 from .reverse import Sweeps
-from .walk import walk
+from .trees import walk
 
 
 def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:

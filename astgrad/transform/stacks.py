@@ -17,7 +17,7 @@ import ast
 import copy
 
 from .build import assign, call, load, method, reads
-from .walk import walk
+from .trees import walk
 
 
 class Stacks:

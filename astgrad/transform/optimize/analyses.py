@@ -6,13 +6,13 @@ before it rewrites, so none can be stale.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass
 
 from ..kinds import Kind, expr_kind, infer
 from ..nodes import Comment
 from ..resolve import Namespace
-from ..walk import fields, walk
+from .. import trees
+from ..trees import walk
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -129,25 +129,7 @@ def substitute(tree, name: str, value: ast.expr) -> None:
 def substitute_each(tree, values: dict[str, ast.expr]) -> None:
     """Every read of a name of `values` in `tree` becomes a copy of its value (the copies
     themselves are not searched again), in one walk."""
-    stack, AST = [tree], ast.AST
-    while stack:
-        node = stack.pop()
-        for field in fields(node):
-            item = getattr(node, field, None)
-            if item.__class__ is list:
-                for i, part in enumerate(item):
-                    if _read_of(part, values):
-                        item[i] = ast.copy_location(copy.deepcopy(values[part.id]), part)
-                    elif isinstance(part, AST):
-                        stack.append(part)
-            elif _read_of(item, values):
-                setattr(node, field, ast.copy_location(copy.deepcopy(values[item.id]), item))
-            elif isinstance(item, AST):
-                stack.append(item)
-
-
-def _read_of(node, values) -> bool:
-    return node.__class__ is ast.Name and node.id in values and node.ctx.__class__ is ast.Load
+    trees.substitute(tree, values)
 
 
 # -- blocks ---------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ and passes through with its parts simplified.
 from __future__ import annotations
 
 import ast
-import copy
 
+from ..trees import copy_tree
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
@@ -72,7 +72,7 @@ class _Simplify(ast.NodeTransformer):
 
     def visit_Assign(self, node):
         fresh = any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets)
-        value, changed = copy.deepcopy(node.value) if fresh else None, self.changed
+        value, changed = copy_tree(node.value) if fresh else None, self.changed
         new = self.visit(node.value)
         if fresh and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
             # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
