@@ -22,13 +22,18 @@ __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequen
            "static_value", "expr_kind", "infer", "Shapes"]
 
 _INT = Kind(0, "i", True)
-_NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript)
+_NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.IfExp)
 
 
 def static_value(node, default=None):
     """The value of a constant expression node, else `default`."""
-    if node.__class__ in _NOT_LITERAL:           # the common case, without an exception
-        return default
+    cls = node.__class__                       # the common cases, without an exception:
+    if cls is ast.Constant:
+        return node.value
+    if cls in _NOT_LITERAL or cls is ast.BinOp and not (
+            isinstance(node.op, (ast.Add, ast.Sub)) and node.right.__class__ is ast.Constant) \
+            or cls is ast.Call and not (isinstance(node.func, ast.Name) and node.func.id == "set"):
+        return default              # of BinOps and calls, literal_eval takes `1 + 2j`, `set()`
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

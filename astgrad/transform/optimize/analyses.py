@@ -105,6 +105,9 @@ def names(node) -> set[str]:
 def targets(stmt) -> list[str]:
     """The names `stmt` itself binds (an assignment's or a `for` loop's targets)."""
     if isinstance(stmt, ast.Assign):
+        if len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name:   # most often
+            target = stmt.targets[0]
+            return [target.id] if target.ctx.__class__ is ast.Store else []
         return [n.id for t in stmt.targets for n in walk(t)
                 if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store]
     if isinstance(stmt, (ast.For, ast.AugAssign)):

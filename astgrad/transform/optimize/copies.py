@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import ast
 
-from .analyses import constant, single_target, substitute_each, survey, top_blocks
+from .analyses import Survey, constant, single_target, substitute_each, survey, top_blocks
 
 
-def propagate_copies(fn: ast.FunctionDef) -> bool:
+def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None) -> bool:
     """Propagate every copy in `fn`; True if one was found.
 
     One walk finds them all, in block order, and one more writes them: propagating a
     copy never makes another one a copy or stops it being one (it only removes its
     own name, and `c = a` after `a = b` turns into `c = b`, a copy on the same terms),
-    so this is the same as propagating the first copy found until none is left."""
-    known = survey(fn)
+    so this is the same as propagating the first copy found until none is left.
+    `known`: the survey of `fn`, if one was made since it last changed."""
+    known = known or survey(fn)
     defs, once = known.defs, known.once
     values: dict[str, ast.expr] = {}       # name -> what its reads become
     pointing: dict[str, list[str]] = {}    # name -> the copied names whose value it is

@@ -13,21 +13,22 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right, insort
 
-from .analyses import mutated, names, pure, pure_statement, single_target, substitute, \
-    survey, top_blocks
+from .analyses import Survey, mutated, names, pure, pure_statement, single_target, \
+    substitute, survey, top_blocks
 
 _COMPOUND = (ast.FunctionDef, ast.If, ast.For, ast.While)
 
 
-def inline_temps(fn: ast.FunctionDef, temps: set[str]) -> bool:
+def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = None) -> bool:
     """Inline every temporary in `fn` that can be; True if one was.
 
     One walk of each top block, in order, does what inlining the first temporary
     found, again and again, would do: inlining one never lets an earlier statement
     be inlined (it removes a statement with no effect and moves a value later), so
     each statement is looked at once, with the definitions and uses of the whole
-    function counted once (inlining moves reads, it does not add or drop any)."""
-    known = survey(fn)
+    function counted once (inlining moves reads, it does not add or drop any).
+    `known`: the survey of `fn`, if one was made since it last changed."""
+    known = known or survey(fn)
     once = known.once
     changed = False
     for block in top_blocks(fn):
