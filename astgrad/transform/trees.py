@@ -10,14 +10,24 @@ import ast
 import copy
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# Fields that never hold a node: names, flags, constants (and `ctx`, see above).
+_LEAVES = frozenset({"ctx", "id", "attr", "name", "arg", "asname", "module", "level", "kind",
+                     "type_comment", "conversion", "is_async", "simple", "tag", "text"})
+_LEAF_FIELDS = {ast.Constant: {"value"}, ast.MatchSingleton: {"value"},
+                ast.MatchMapping: {"rest"}}
 
 
 def fields(node: ast.AST) -> tuple[str, ...]:
     """The fields of `node` that may hold nodes, in order (its context left out)."""
     out = _FIELDS.get(node.__class__)
     if out is None:
-        out = _FIELDS[node.__class__] = tuple(f for f in node._fields if f != "ctx")
+        out = _FIELDS[node.__class__] = _node_fields(node.__class__)
     return out
+
+
+def _node_fields(cls) -> tuple[str, ...]:
+    leaves = _LEAVES.union(*(f for c, f in _LEAF_FIELDS.items() if issubclass(cls, c)))
+    return tuple(f for f in cls._fields if f not in leaves)
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
@@ -28,10 +38,10 @@ def walk(node: ast.AST) -> list[ast.AST]:
     out, AST = [node], ast.AST
     append = out.append
     for item in out:                      # the list grows as it is read: breadth first
-        fields = _FIELDS.get(item.__class__)
-        if fields is None:
-            fields = _FIELDS[item.__class__] = tuple(f for f in item._fields if f != "ctx")
-        for field in fields:
+        names = _FIELDS.get(item.__class__)
+        if names is None:
+            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+        for field in names:
             value = getattr(item, field, None)
             if value.__class__ is list:
                 for part in value:

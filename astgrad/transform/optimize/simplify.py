@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 
-from ..trees import copy_tree
+from ..trees import copy_tree, fields
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
@@ -51,6 +51,39 @@ class _Simplify(ast.NodeTransformer):
     def __init__(self, facts: Facts):
         self.facts = facts
         self.changed = False
+        self._visits: dict[type, object] = {}
+
+    # `ast.NodeTransformer`'s own walk, with each class's visit method found once and the
+    # expression contexts (`Load`, `Store`: nothing to simplify) not visited.
+    def visit(self, node):
+        visit = self._visits.get(node.__class__)
+        if visit is None:
+            visit = self._visits[node.__class__] = getattr(
+                self, "visit_" + node.__class__.__name__, self.generic_visit)
+        return visit(node)
+
+    def generic_visit(self, node):
+        for field in fields(node):
+            old = getattr(node, field, None)
+            if old.__class__ is list:
+                new = []
+                for item in old:
+                    if isinstance(item, ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if not isinstance(item, ast.AST):
+                            new.extend(item)
+                            continue
+                    new.append(item)
+                old[:] = new
+            elif isinstance(old, ast.AST):
+                replaced = self.visit(old)
+                if replaced is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, replaced)
+        return node
 
     def _rewrite(self, node):
         """Simplify the parts, then the node by the first of its rules that applies."""
