@@ -1,6 +1,6 @@
-"""`transform.trees`: the fast walk, parent map, copy and substitution give what
-`ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an `ast.NodeTransformer` give,
-on the compiler's own sources and on a generated function."""
+"""`transform.trees`: the fast walk, statements, parent map, copy and substitution give
+what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an `ast.NodeTransformer`
+give, on the compiler's own sources and on a generated function."""
 import ast
 import copy
 import pathlib
@@ -42,6 +42,13 @@ def test_parents_of_maps_each_child_to_its_parent(modules):
                 if not isinstance(c, ast.expr_context)}
         got = trees.parents_of(tree)
         assert got.keys() == want.keys() and all(got[k] is want[k] for k in want)
+
+
+def test_statements_are_the_statements_ast_walk_meets(modules):
+    for tree in modules:
+        want = {id(n) for n in ast.walk(tree) if isinstance(n, ast.stmt)}
+        got = [id(n) for n in trees.statements(tree)]
+        assert len(got) == len(want) and set(got) == want
 
 
 def test_copy_tree_is_deepcopy(modules):

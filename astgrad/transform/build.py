@@ -16,7 +16,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .nodes import Comment
-from .trees import walk
+from .trees import statements, walk
 
 _ROOTS = {"np": np, "rt": runtime}
 
@@ -63,8 +63,8 @@ def plain_args(args: ast.arguments) -> ast.arguments:
 def located(stmts: list[ast.stmt], origin: ast.AST) -> list[ast.stmt]:
     """`stmts`, each statement without a line number given `origin`'s."""
     for stmt in stmts:
-        for node in walk(stmt):
-            if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
+        for node in statements(stmt):
+            if not hasattr(node, "lineno"):
                 ast.copy_location(node, origin)
     return stmts
 

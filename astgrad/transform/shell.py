@@ -18,7 +18,7 @@ import ast
 from .build import arguments, plain_args
 from .request import Request
 from .reverse import Sweeps
-from .trees import walk
+from .trees import statements
 
 
 def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
@@ -40,8 +40,8 @@ def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
         fn.body = sweeps.forward + [_pullback(sweeps.seeds, reverse + [ast.Return(grad_value)]),
                                     ast.Return(ast.Tuple([value, ast.Name("pullback", ast.Load())],
                                                          ast.Load()))]
-    for stmt in walk(fn):
-        if isinstance(stmt, ast.stmt) and not hasattr(stmt, "lineno"):
+    for stmt in statements(fn):
+        if not hasattr(stmt, "lineno"):
             ast.copy_location(stmt, ret)
     return ast.fix_missing_locations(fn)
 

@@ -1,6 +1,6 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
 as a list, without the expression contexts `Load` and `Store`, which hold no names),
-`parents_of`, `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an
+`statements`, `parents_of`, `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an
 `ast.NodeTransformer` that replaces names). Each gives what the standard one gives,
 a few times faster.
 """
@@ -49,6 +49,23 @@ def walk(node: ast.AST) -> list[ast.AST]:
                         append(part)
             elif isinstance(value, AST):
                 append(value)
+    return out
+
+
+def statements(node: ast.AST) -> list[ast.stmt]:
+    """Every statement in `node` (itself too, if it is one): `walk`, not looking inside
+    expressions, which hold none."""
+    out, stack, AST, expr = [], [node], ast.AST, ast.expr
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.stmt):
+            out.append(item)
+        for field in fields(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                stack.extend([v for v in value if isinstance(v, AST) and not isinstance(v, expr)])
+            elif isinstance(value, AST) and not isinstance(value, expr):
+                stack.append(value)
     return out
 
 
