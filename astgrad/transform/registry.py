@@ -36,6 +36,7 @@ class Primitive:
         self.name = name
         self.params: list[str] | None = None      # the arguments, as the rules name them
         self.signature: inspect.Signature | None = None
+        self._bindings: dict = {}     # (arguments, keywords) -> how a call binds (`bind`)
         self.vjps: tuple[Template | None, ...] = ()
         self.jvps: tuple[Template | None, ...] = ()
         self.elementwise = False
@@ -52,6 +53,7 @@ class Primitive:
         sig = inspect.Signature(params)
         if self.signature is None:
             self.signature, self.params = sig, [p.name for p in params]
+            self._bindings = {}
         elif [p.name for p in params] != self.params:
             raise RuleError(f"{template.describe()} names its arguments "
                             f"{[p.name for p in params]}, and an earlier rule {self.params}.",
@@ -60,19 +62,26 @@ class Primitive:
     def bind(self, args: list[ast.expr], keywords: dict[str, ast.expr]) -> dict[str, ast.expr]:
         """Match a call's argument nodes to the rule's parameter names, defaults filled in.
 
-        Raises TypeError when they do not match."""
-        bound = self.signature.bind(*args, **keywords)
+        Raises TypeError when they do not match. How a call binds depends only on how
+        many arguments it passes and which keywords, so that is worked out once."""
+        key = (len(args), tuple(keywords))
+        plan = self._bindings.get(key)
+        if plan is None:
+            plan = self._bindings[key] = _binding(self.signature, *key)
+        if isinstance(plan, TypeError):
+            raise TypeError(*plan.args)
         out = {}
-        for name, param in self.signature.parameters.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                if param.kind is param.VAR_POSITIONAL:
-                    value = ast.Tuple(elts=list(value), ctx=ast.Load())
-                out[name] = value
-            elif param.default is not param.empty:
-                out[name] = constant_node(param.default)
+        for name, how, where in plan:
+            if how == "arg":
+                out[name] = args[where]
+            elif how == "keyword":
+                out[name] = keywords[where]
+            elif how == "*args":
+                out[name] = ast.Tuple(elts=list(args[where:]), ctx=ast.Load())
+            elif how == "**kwargs":
+                out[name] = {k: keywords[k] for k in where}
             else:
-                out[name] = None
+                out[name] = None if how is None else constant_node(where)
         return out
 
     def out_kind(self, kinds: dict[str, Kind], static: dict) -> Kind:
@@ -81,6 +90,29 @@ class Primitive:
         if self.elementwise:
             return broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
         return UNKNOWN
+
+
+def _binding(signature: inspect.Signature, args: int, keywords: tuple[str, ...]):
+    """For each parameter, where its value comes from when `args` arguments and
+    `keywords` are passed: `(name, how, where)`; or the TypeError binding raises."""
+    try:
+        bound = signature.bind(*range(args), **dict.fromkeys(keywords)).arguments
+    except TypeError as exc:
+        return exc
+    plan = []
+    for name, param in signature.parameters.items():
+        if name not in bound:
+            plan.append((name, "default", param.default) if param.default is not param.empty
+                        else (name, None, None))
+        elif param.kind is param.VAR_POSITIONAL:
+            plan.append((name, "*args", bound[name][0] if bound[name] else args))
+        elif param.kind is param.VAR_KEYWORD:
+            plan.append((name, "**kwargs", tuple(bound[name])))
+        elif bound[name] is None:                # passed by keyword (its value here: None)
+            plan.append((name, "keyword", name))
+        else:
+            plan.append((name, "arg", bound[name]))
+    return plan
 
 
 def operation(value: ast.expr, ns):
