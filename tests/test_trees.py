@@ -1,6 +1,6 @@
-"""`transform.trees`: the fast walk, statements, parent map, copy and substitution give
-what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an `ast.NodeTransformer`
-give, on the compiler's own sources and on a generated function."""
+"""`transform.trees`: the fast walk, statements, names with their parents, copy and
+substitution give what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an
+`ast.NodeTransformer` give, on the compiler's own sources and on a generated function."""
 import ast
 import copy
 import pathlib
@@ -36,12 +36,14 @@ def test_walk_is_ast_walk_without_contexts(modules):
         assert [id(n) for n in trees.walk(tree)] == [id(n) for n in want]
 
 
-def test_parents_of_maps_each_child_to_its_parent(modules):
+def test_named_gives_each_node_of_a_name_with_its_parent(modules):
     for tree in modules:
-        want = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)
-                if not isinstance(c, ast.expr_context)}
-        got = trees.parents_of(tree)
-        assert got.keys() == want.keys() and all(got[k] is want[k] for k in want)
+        parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+        for name in ("x", "node", "ast", "self"):
+            want = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
+            got = trees.named(tree, name)
+            assert [id(n) for n, _ in got] == [id(n) for n in want]
+            assert all(p is parents[id(n)] for n, p in got)
 
 
 def test_statements_are_the_statements_ast_walk_meets(modules):
@@ -49,6 +51,24 @@ def test_statements_are_the_statements_ast_walk_meets(modules):
         want = {id(n) for n in ast.walk(tree) if isinstance(n, ast.stmt)}
         got = [id(n) for n in trees.statements(tree)]
         assert len(got) == len(want) and set(got) == want
+
+
+def test_fix_locations_is_fix_missing_locations(modules):
+    for tree in modules:
+        a, b = copy.deepcopy(tree), copy.deepcopy(tree)
+        for t in (a, b):                 # drop positions here and there, shared nodes too
+            for k, n in enumerate(ast.walk(t)):
+                for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset")[k % 5:]:
+                    if k % 3 and attr in n.__dict__:
+                        delattr(n, attr)
+        for t in (a, b):                 # a node met twice, first under a located parent
+            shared = ast.Name("s", ast.Load())
+            inner = ast.BinOp(shared, ast.Add(), ast.Constant(1))
+            t.body.append(ast.Expr(ast.BinOp(shared, ast.Mult(), inner, lineno=7,
+                                             col_offset=2)))
+        ast.fix_missing_locations(a)
+        trees.fix_locations(b)
+        assert ast.dump(a, include_attributes=True) == ast.dump(b, include_attributes=True)
 
 
 def test_copy_tree_is_deepcopy(modules):

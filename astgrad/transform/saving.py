@@ -28,7 +28,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
-from .trees import parents_of, walk
+from .trees import named, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -140,12 +140,9 @@ def _without(stmts, drop):
 def _shape_reads(backward, name, ns):
     """The nodes reading `name` in the reverse sweep, if each reads only its shape."""
     found, other = [], False
-    parents = parents_of(ast.Module(body=backward, type_ignores=[]))
-    for node in walk(ast.Module(body=backward, type_ignores=[])):
-        if not (isinstance(node, ast.Name) and node.id == name
-                and isinstance(node.ctx, ast.Load)):
+    for node, parent in named(ast.Module(body=backward, type_ignores=[]), name):
+        if not isinstance(node.ctx, ast.Load):
             continue
-        parent = parents.get(id(node))
         if isinstance(parent, ast.Attribute) and parent.attr == "shape":
             found.append(parent)
         elif isinstance(parent, ast.Call) and ns.value(parent.func) is np.shape:

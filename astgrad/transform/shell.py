@@ -18,7 +18,7 @@ import ast
 from .build import arguments, plain_args
 from .request import Request
 from .reverse import Sweeps
-from .trees import statements
+from .trees import fix_locations, statements
 
 
 def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
@@ -43,7 +43,7 @@ def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
     for stmt in statements(fn):
         if not hasattr(stmt, "lineno"):
             ast.copy_location(stmt, ret)
-    return ast.fix_missing_locations(fn)
+    return fix_locations(fn)
 
 
 def _pullback(seeds: list[str], body: list[ast.stmt]) -> ast.FunctionDef:

@@ -1,6 +1,6 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
 as a list, without the expression contexts `Load` and `Store`, which hold no names),
-`statements`, `parents_of`, `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an
+`statements`, `named` (the nodes of a name, with their parents), `fix_locations`, `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an
 `ast.NodeTransformer` that replaces names). Each gives what the standard one gives,
 a few times faster.
 """
@@ -69,19 +69,61 @@ def statements(node: ast.AST) -> list[ast.stmt]:
     return out
 
 
-def parents_of(node: ast.AST) -> dict[int, ast.AST]:
-    """The parent of every node under `node` (contexts left out), by the child's `id`."""
-    out, AST = {}, ast.AST
-    for item in walk(node):
+def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
+    """Every `Name` node `name` under `node`, in `walk`'s order, with its parent (a node
+    met twice, with the last parent it is met under), in one walk."""
+    out, parents, AST = [], {}, ast.AST
+    queue = [node]
+    append = queue.append
+    for item in queue:
+        for field in fields(item):
+            value = getattr(item, field, None)
+            for child in value if value.__class__ is list else (value,):
+                if isinstance(child, AST):
+                    append(child)
+                    if child.__class__ is ast.Name and child.id == name:
+                        parents[id(child)] = item
+                        out.append(child)
+    return [(n, parents[id(n)]) for n in out]
+
+
+def fix_locations(node: ast.AST) -> ast.AST:
+    """`ast.fix_missing_locations`: each node without a position takes its parent's, in
+    the same order (depth first), without the standard one's per-node generators."""
+    stack, AST = [(node, 1, 0, 1, 0)], ast.AST
+    while stack:
+        item, lineno, col, end_lineno, end_col = stack.pop()
+        attributes = item._attributes
+        if attributes:
+            if "lineno" in attributes:
+                if not hasattr(item, "lineno"):
+                    item.lineno = lineno
+                else:
+                    lineno = item.lineno
+            if "end_lineno" in attributes:
+                if getattr(item, "end_lineno", None) is None:
+                    item.end_lineno = end_lineno
+                else:
+                    end_lineno = item.end_lineno
+            if "col_offset" in attributes:
+                if not hasattr(item, "col_offset"):
+                    item.col_offset = col
+                else:
+                    col = item.col_offset
+            if "end_col_offset" in attributes:
+                if getattr(item, "end_col_offset", None) is None:
+                    item.end_col_offset = end_col
+                else:
+                    end_col = item.end_col_offset
+        children = []
         for field in fields(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        out[id(part)] = item
+                children.extend([v for v in value if isinstance(v, AST)])
             elif isinstance(value, AST):
-                out[id(value)] = item
-    return out
+                children.append(value)
+        stack.extend([(c, lineno, col, end_lineno, end_col) for c in reversed(children)])
+    return node
 
 
 _ATOMS = frozenset({str, int, float, complex, bool, type(None), bytes, type(Ellipsis)})
