@@ -48,9 +48,13 @@ def test_named_gives_each_node_of_a_name_with_its_parent(modules):
 
 def test_statements_are_the_statements_ast_walk_meets(modules):
     for tree in modules:
-        want = {id(n) for n in ast.walk(tree) if isinstance(n, ast.stmt)}
-        got = [id(n) for n in trees.statements(tree)]
-        assert len(got) == len(want) and set(got) == want
+        want = [id(n) for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+        assert [id(n) for n in trees.statements(tree)] == want
+        queue = [tree]                   # ast.walk, not entering expressions
+        for node in queue:
+            queue.extend(c for c in ast.iter_child_nodes(node)
+                         if not isinstance(c, (ast.expr, ast.expr_context)))
+        assert [id(n) for n in trees.outline(tree)] == [id(n) for n in queue]
 
 
 def test_fix_locations_is_fix_missing_locations(modules):

@@ -139,7 +139,7 @@ def substitute_each(tree, values: dict[str, ast.expr]) -> None:
 def blocks(fn) -> list[list[ast.stmt]]:
     """Every statement list in `fn`, the function's own body first."""
     out = []
-    for node in walk(fn):
+    for node in trees.outline(fn):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
