@@ -35,11 +35,11 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined."""
     rounds = _Rounds(fn)
-    settled = rounds.run([lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes,
-                                                                  known())),
-                lambda known: copies.propagate_copies(fn, known()),
-                lambda known: zeros.known_zeros(fn),
-                lambda known: dead.eliminate_dead(fn)])
+    settled = rounds.run([
+        lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes, known())),
+        lambda known: copies.propagate_copies(fn, known()),
+        lambda known: zeros.known_zeros(fn),
+        lambda known: dead.eliminate_dead(fn)])
     if inline_temps.inline_temps(fn, temps, rounds.known()) or not settled:
         simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fresh.fresh_gradients(fn, ns)

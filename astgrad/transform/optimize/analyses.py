@@ -1,17 +1,17 @@
-"""The analyses the rewrites read: constants, definitions and uses, statement
-blocks, names assigned once, names changed in place, effects, and the
-simplifier's `Facts`. Each is recomputed by the rewrite that needs it, right
-before it rewrites, so none can be stale.
+"""The analyses the rewrites read: constants, definitions and uses (`survey`, one
+walk for all of them), statement blocks, names assigned once, names changed in
+place, effects, and the simplifier's `Facts`. Each is made from the tree as it is;
+a rewrite is handed a survey only if nothing has changed the tree since it was made.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
 
+from .. import trees
 from ..kinds import Kind, expr_kind, infer
 from ..nodes import Comment
 from ..resolve import Namespace
-from .. import trees
 from ..trees import walk
 
 # Calls that change something or are read for their effect: never dropped, never moved.
@@ -150,11 +150,6 @@ def blocks(fn) -> list[list[ast.stmt]]:
 def top_blocks(fn) -> list[list[ast.stmt]]:
     """The function's body, and the body of a `pullback` defined in it."""
     return [fn.body] + [s.body for s in fn.body if isinstance(s, ast.FunctionDef)]
-
-
-def top_defined(fn) -> set[str]:
-    """Names assigned only by statements at the top of a top block: each runs once."""
-    return survey(fn).top
 
 
 # -- effects --------------------------------------------------------------------------------
