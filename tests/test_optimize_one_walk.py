@@ -109,6 +109,12 @@ def _program(rng: random.Random) -> tuple[str, set[str]]:
             pick = rng.random()
             a, b = rng.choice(known), rng.choice(known)
             t = f"t{len(temps)}"
+            if rng.random() < 0.08:              # read before written (a later temporary)
+                a = f"t{len(temps) + rng.randint(1, 3)}"
+            if pick < 0.06:                      # a copy written into: `x[0] = b` once inlined
+                temps.add(t)
+                lines.extend([f"{indent}{t} = {a}", f"{indent}{t}[0] = {b}"])
+                continue
             if pick < 0.35:
                 stmt = f"{t} = np.sin({a}) * {b}"
             elif pick < 0.5:
