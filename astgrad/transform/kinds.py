@@ -150,10 +150,11 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
     a value of the kind `v` already has. With `join_all`, a name's kind holds
     for all its assignments, so it is true anywhere in the body."""
-    written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
-               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
-    env = {k: replace(v, fields=None) if v.fields and k in written else v   # items change
-           for k, v in env.items()}
+    if any(v.fields for v in env.values()):      # only a kind with fields asks
+        written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
+                   and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        env = {k: replace(v, fields=None) if v.fields and k in written else v  # items change
+               for k, v in env.items()}
     flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
@@ -234,8 +235,9 @@ class _KindFlow:
         self._While(stmt)
 
     def _While(self, stmt):
-        self.looped.update(n.id for s in stmt.body for n in walk(s)
-                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        if not self.join_all:                    # (with it, every name is joined anyway)
+            self.looped.update(n.id for s in stmt.body for n in walk(s)
+                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         for _ in range(3):                       # to a fixed point, or what three passes know
             before = dict(self.env)
             self.block(stmt.body)
