@@ -150,11 +150,12 @@ def _copy(value, memo):
         return done
     if cls is list:
         new = memo[id(value)] = []
-        new.extend([_copy(v, memo) for v in value])
+        new.extend([v if v.__class__ in _ATOMS else _copy(v, memo) for v in value])
         return new
     if isinstance(value, ast.AST):
         new = memo[id(value)] = cls.__new__(cls)
-        new.__dict__.update({k: _copy(v, memo) for k, v in value.__dict__.items()})
+        new.__dict__.update({k: v if v.__class__ in _ATOMS else _copy(v, memo)
+                             for k, v in value.__dict__.items()})
         return new
     return copy.deepcopy(value, memo)
 
