@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..errors import InPlaceError
 from . import registry
 from .lattice import UNKNOWN, Kind
+from .trees import walk
 
 
 @dataclass(frozen=True)
@@ -263,14 +264,14 @@ _SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "l
 def _reads(stmt: ast.stmt) -> set[str]:
     """The names `stmt` reads the elements of (not those it reads only the shape of)."""
     skip = set()
-    for node in ast.walk(stmt):
+    for node in walk(stmt):
         if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
             skip.add(id(node.value))
         elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
             positions = _SHAPE_ONLY[_dotted(node.func)]
             skip |= {id(a) for i, a in enumerate(node.args) if positions is None
                      or i in positions}
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 

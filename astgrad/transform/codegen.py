@@ -15,6 +15,7 @@ import types
 from ..runtime import located
 from .nodes import Comment
 from .resolve import MISSING as _MISSING, Namespace, UserScope
+from .trees import walk
 
 _INDENT = "    "
 _counter = itertools.count(1)
@@ -29,7 +30,7 @@ _PLACE = re.compile(r"`[^`]*` \((.+?)\) with respect to")
 def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     """The module text: imports, then the function with its comments."""
     lines = ["import numpy as np", "from astgrad import runtime as rt"]
-    used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk(fn) if isinstance(n, ast.Name)}
     for name, obj in ns.bound.items():
         if name not in ("np", "rt") and name in used:
             if isinstance(obj, types.ModuleType):          # `math`, `operator`, `special`

@@ -8,6 +8,7 @@ import ast
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
+from .trees import walk
 
 
 def lower(tree: ast.FunctionDef, ns, where) -> None:
@@ -44,7 +45,7 @@ def dict_names(body: list, kinds: dict | None = None) -> set[str]:
     grown = True
     while grown:
         grown = False
-        for node in (n for s in body for n in ast.walk(s)):
+        for node in (n for s in body for n in walk(s)):
             if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name) \
                     or node.targets[0].id in out:
                 continue

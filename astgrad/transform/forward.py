@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError
-from . import registry
+from . import registry, trees
 from .activity import Activity
 from .build import (assign, call, calls_user_function, commented, is_add_at, is_append,
                     is_method_call, load, located, parameters, plain_args)
@@ -83,10 +83,10 @@ class _Forward:
         fn.args = _with_tangents_last(plain_args(fn.args), params)
         fn.body = unpack + checks + stmts + [ast.Return(ast.Tuple([ret.value, tangent],
                                                                   ast.Load()))]
-        for stmt in ast.walk(fn):
-            if isinstance(stmt, ast.stmt) and not hasattr(stmt, "lineno"):
+        for stmt in trees.statements(fn):
+            if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
-        return ast.fix_missing_locations(fn)
+        return trees.fix_locations(fn)
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write

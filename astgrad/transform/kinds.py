@@ -16,16 +16,25 @@ from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence
                       shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
+from .trees import walk
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
 
 _INT = Kind(0, "i", True)
+_NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.IfExp)
 
 
 def static_value(node, default=None):
     """The value of a constant expression node, else `default`."""
+    cls = node.__class__                       # the common cases, without an exception:
+    if cls is ast.Constant:
+        return node.value
+    if cls in _NOT_LITERAL or cls is ast.BinOp and not (
+            isinstance(node.op, (ast.Add, ast.Sub)) and node.right.__class__ is ast.Constant) \
+            or cls is ast.Call and not (isinstance(node.func, ast.Name) and node.func.id == "set"):
+        return default              # of BinOps and calls, literal_eval takes `1 + 2j`, `set()`
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -168,10 +177,11 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
     a value of the kind `v` already has. With `join_all`, a name's kind holds
     for all its assignments, so it is true anywhere in the body."""
-    written = {n.value.id for s in body for n in ast.walk(s) if isinstance(n, ast.Subscript)
-               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
-    env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written else v
-           for k, v in env.items()}                                     # items change
+    if any(v.fields for v in env.values()):      # only a kind with fields asks
+        written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
+                   and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
+               else v for k, v in env.items()}                              # items change
     flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
@@ -252,8 +262,9 @@ class _KindFlow:
         self._While(stmt)
 
     def _While(self, stmt):
-        self.looped.update(n.id for s in stmt.body for n in ast.walk(s)
-                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        if not self.join_all:                    # (with it, every name is joined anyway)
+            self.looped.update(n.id for s in stmt.body for n in walk(s)
+                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         for _ in range(3):                       # to a fixed point, or what three passes know
             before = dict(self.env)
             self.block(stmt.body)

@@ -16,6 +16,7 @@ from .. import runtime as rt
 from ..errors import NoRuleError
 from .build import is_append, is_method_call
 from .kinds import UNKNOWN, expr_kind
+from .trees import walk
 
 
 def sequences_in(body, kinds, ns) -> set[str]:
@@ -23,7 +24,7 @@ def sequences_in(body, kinds, ns) -> set[str]:
     out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
     made_of = []                                 # (name, names: a list if one of them is)
     written: dict[str, list] = {}                # a list written out: its elements, each time
-    for node in (n for s in body for n in ast.walk(s)):
+    for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value) \

@@ -10,7 +10,7 @@ one public function and its before/after source in its docstring:
     copies.propagate_copies         `a = b`: uses of `a` read `b`
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
     dead.eliminate_dead             assignments nothing reads, dropped
-    inline_temps.inline_once        single-use made-up names written where used
+    inline_temps.inline_temps       single-use made-up names written where used
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     fresh.fresh_gradients           no returned gradient is a read-only view
@@ -37,17 +37,47 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined."""
-    for _ in range(_ROUNDS):
-        changed = simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))
-        changed |= copies.propagate_copies(fn)
-        changed |= zeros.known_zeros(fn)
-        changed |= dead.eliminate_dead(fn)
-        if not changed:
-            break
-    while inline_temps.inline_once(fn, temps):
-        pass
-    simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what inlining brought together
+    rounds = _Rounds(fn)
+    settled = rounds.run([
+        lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes, known())),
+        lambda known: copies.propagate_copies(fn, known()),
+        lambda known: zeros.known_zeros(fn),
+        lambda known: dead.eliminate_dead(fn)])
+    if inline_temps.inline_temps(fn, temps, rounds.known()) or not settled:
+        simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
     fresh.fresh_gradients(fn, ns)
     comments.drop_orphan_comments(fn)
     return fn
+
+
+class _Rounds:
+    """The rewrites run in turn, round after round, to a fixed point: a round in which
+    none changes the tree. A rewrite that changed nothing, on a tree nothing has changed
+    since, is not run again (it would change nothing again); the survey of the names
+    (`analyses.survey`) is made once for each tree the rewrites see."""
+
+    def __init__(self, fn: ast.FunctionDef):
+        self.fn, self._known = fn, None
+
+    def known(self) -> analyses.Survey:
+        if self._known is None:
+            self._known = analyses.survey(self.fn)
+        return self._known
+
+    def run(self, steps) -> bool:
+        """`steps`: each takes `known` (call it for the survey) and says whether it
+        changed the tree. True if they reached their fixed point within the bound."""
+        clean: set[int] = set()          # steps that would change nothing now
+        for _ in range(_ROUNDS):
+            progress = False
+            for i, step in enumerate(steps):
+                if i in clean:
+                    continue
+                if step(self.known):
+                    progress, clean, self._known = True, set(), None
+                else:
+                    clean.add(i)
+            if not progress:
+                return True
+        return False
