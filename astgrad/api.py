@@ -15,6 +15,7 @@ from typing import Callable
 from . import callables, pickling, starred
 from .errors import AstgradError
 from .runtime import stop_gradient  # noqa: F401  (ag.stop_gradient: a constant to every transform)
+from .seeded import seeded
 from .specialize import Transform, as_function
 
 _cache: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
@@ -23,7 +24,12 @@ _cache_lock = threading.RLock()   # `derived` holds it while making grad and jvp
 
 def _transform(fn, mode: str, wrt) -> Callable:
     """The cached dispatcher of one transform; also what the compiler calls for a
-    helper that a differentiated function calls through its own vjp or jvp."""
+    helper that a differentiated function calls through its own vjp or jvp (and, in
+    code to be differentiated again, a recursive helper's `"vjp_at"`: see `seeded`)."""
+    if mode == "vjp_at":
+        with _cache_lock:                 # one `seeded` function per helper
+            fn = seeded(fn)
+        return _transform(fn, "grad", tuple(wrt))
     if callables.is_partial(fn):
         return callables.partial_transform(fn, mode, wrt, _transform)
     if starred.has_star(fn):

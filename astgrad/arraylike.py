@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import AstgradError
 from .transform.kinds import Kind, of_value
+from .transform.lattice import sized
 
 
 def is_array_like(v) -> bool:
@@ -21,8 +22,11 @@ def is_array_like(v) -> bool:
 
 
 def kind_of(v) -> Kind:
-    """`kinds.of_value`, knowing such arrays too: an array of their ndim and dtype."""
+    """`kinds.of_value` of an argument: of a NumPy array, also which axes have length 1
+    (see `specialize`); such arrays too, by their ndim and dtype."""
     kind = of_value(v)
+    if isinstance(v, np.ndarray):
+        return sized(kind, v.shape)
     if kind.dtype == "O" and is_array_like(v):
         dtype = np.dtype(v.dtype)
         return Kind(v.ndim, dtype.kind, False, dtype.itemsize)

@@ -160,7 +160,7 @@ class Dispatcher:
         if t is np.ndarray:
             self.builtins.setdefault(f"_d{v.dtype.num}", v.dtype)
             return (f"_type({name}) is _ndarray and {name}.ndim == {v.ndim} "
-                    f"and {name}.dtype is _d{v.dtype.num}")
+                    f"and {name}.dtype is _d{v.dtype.num}{_lengths(name, v.shape)}")
         if isinstance(v, np.ndarray) or hasattr(t, "__array_function__") or \
                 name in self.transform.wrt and isinstance(v, (list, tuple, dict)):
             return None                      # its ndim and dtype (or items) matter too
@@ -168,6 +168,16 @@ class Dispatcher:
                      f"_t{len(self.builtins)}")
         self.builtins[tname] = t
         return f"_type({name}) is {tname}"
+
+
+def _lengths(name: str, shape: tuple) -> str:
+    """The guard's test of which axes have length 1 (see `specialize._key`)."""
+    if not shape:
+        return ""
+    if 1 not in shape:
+        return f" and 1 not in {name}.shape"
+    return "".join(f" and {name}.shape[{i}] {'==' if n == 1 else '!='} 1"
+                   for i, n in enumerate(shape))
 
 
 def signature_and_call(params, extra: str | None) -> tuple[str, str]:

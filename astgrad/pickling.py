@@ -54,7 +54,8 @@ def _target(fn) -> str:
     module = getattr(fn, "__module__", None) or (
         "numpy" if isinstance(fn, np.ufunc) else "<no module>")
     module = "__main__" if module in _MAIN else module
-    qualname = getattr(fn, "__qualname__", fn.__name__)
+    qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) \
+        or f"<{type(fn).__qualname__} object>"          # a callable object
     if module in (__name__, BY_VALUE):
         return f"{module.replace('.', ':')}/{qualname}"
     return f"{module.replace('.', ':')}/{qualname.replace('.', ':')}"

@@ -7,6 +7,7 @@ generates the specialization for a call, and its `Dispatcher` (see
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import linecache
 import threading
@@ -211,7 +212,7 @@ class Transform:
             return self._any_kind
 
     def _made(self, target, kinds, request, parsed) -> driver.Generated:
-        gen = driver.generate(target, kinds, request, parsed, self.transform_of)
+        gen = driver.generate(target, *_as_named(target, kinds, request, parsed), self.transform_of)
         gen.fn._astgrad_made_by = self     # code that calls it depends on what this does
         return gen
 
@@ -226,6 +227,21 @@ class Transform:
         while extra in names:
             extra += "_"
         return extra
+
+
+def _as_named(target, kinds: dict, request: Request, parsed) -> tuple:
+    """`kinds` and `request.wrt` under the names `target`'s code gives its parameters,
+    matched by position (a jvp's code names its tangent `tx`, or `tangents`, where its
+    dispatcher, whose names a transform of it takes, says `tangent`), and its parsed
+    source."""
+    parsed = parsed or driver.parse(target)
+    spec = parsed.tree.args
+    params = [a.arg for a in spec.posonlyargs + spec.args + spec.kwonlyargs]
+    if params == list(kinds) or len(params) != len(kinds):
+        return kinds, request, parsed
+    named = dict(zip(kinds, params))
+    return ({named[n]: k for n, k in kinds.items()},
+            dataclasses.replace(request, wrt=tuple(named[n] for n in request.wrt)), parsed)
 
 
 def as_function(fn) -> Callable:
@@ -243,11 +259,14 @@ def as_function(fn) -> Callable:
         name = prim.name.rpartition(".")[2]
         params = [p.replace(default=p.empty) if p.default is p.empty else p
                   for p in prim.signature.parameters.values()]
+        # a user's object with rules (`ag.defvjp(op, ...)`) is called by a name of its own:
+        # under its primitive name it would be the wrapper calling itself
+        callee = prim.name if "." in prim.name else "primitive"
         text = (f"def {name}{inspect.Signature(params)}:\n"
-                f"    return {prim.name}({', '.join(prim.params)})\n")
+                f"    return {callee}({', '.join(prim.params)})\n")
         filename = f"<astgrad: {prim.name}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = {"np": np, "rt": runtime}
+        namespace = {"np": np, "rt": runtime, "primitive": fn}
         exec(compile(text, filename, "exec"), namespace)
         _wrappers[id(fn)] = namespace[name]
     return _wrappers[id(fn)]
@@ -285,17 +304,21 @@ def _kinds(values, names, wrt) -> tuple[Kind, ...]:
 
 
 def _key(v, tree: bool = False):
-    """What picks a specialization: the type, and for arrays also ndim and dtype; for a
-    container differentiated (`tree`), its structure and the key of every leaf."""
+    """What picks a specialization: the type, and for arrays also ndim and dtype, and for
+    NumPy arrays which axes have length 1 (the code for arrays of no such axis sums no
+    adjoint back to an operand's shape: two arrays of one ndim have one shape if they
+    broadcast); for a container differentiated (`tree`), its structure and the key of
+    every leaf."""
     t = type(v)
     if tree and pytree.is_tree(v):
         return pytree.key(v, _key)
     if t is np.ndarray:
-        return (v.ndim, v.dtype.char)
-    if isinstance(v, np.ndarray) or is_array_like(v):
+        return (v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
+    if isinstance(v, np.ndarray):
+        return (t, v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
+    if is_array_like(v):
         return (t, v.ndim, np.dtype(v.dtype).char)
     return t
-
 
 
 def _parameters(fn, fn_name: str, inner) -> list[inspect.Parameter]:
@@ -344,10 +367,10 @@ def _name(fn) -> str:
 
 
 def _reverse_twice(fn_name: str, name: str, value) -> None:
-    """Reverse over reverse mode takes flat lists and tuples of arrays; a dict or a
+    """Reverse over reverse mode takes flat dicts, lists and tuples of arrays; a
     container of containers is refused (forward over reverse takes them)."""
-    if isinstance(value, dict) or pytree.is_tree(value) and any(
-            pytree.is_tree(v) for v in value):
+    items = value.values() if isinstance(value, dict) else value
+    if pytree.is_tree(value) and any(pytree.is_tree(v) for v in items):
         raise WrtError(
             f"the reverse-mode derivative of `{fn_name}`, itself a derivative, with respect "
             f"to `{name}`, a {type(value).__name__} of parameters holding dicts or "

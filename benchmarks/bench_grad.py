@@ -1,65 +1,66 @@
-"""Time astgrad gradients against hand-written NumPy gradients (and autograd).
+"""Time astgrad's derivatives against hand-written NumPy ones (and autograd, JAX, PyTorch).
 
-What is measured, per row (one function and its inputs):
+What is measured, per row (one function, its inputs and one transform):
 
-* hand-written: an expert NumPy gradient of the same function, called directly;
-* astgrad: ``df = ag.grad(f)`` made once, then ``df(...)``: the whole call a user
-  makes, astgrad's dispatcher included;
-* autograd (HIPS), and ``jax.jit(jax.grad(f))`` / ``torch.autograd.grad`` when
-  those are importable (each skipped silently when not);
-* build: the first call ``ag.grad(f)(...)`` on a fresh function object (astgrad
-  caches per function object, so each build uses a new one from a factory).
-  "1st call" is that whole call; "build" is it less one steady-state call, i.e.
-  the time spent generating code (median over several fresh functions).
+* hand-written: an expert NumPy derivative of the same function, called directly
+  (`workloads.py` holds the functions, these derivatives and the inputs);
+* astgrad: ``df = ag.grad(f)`` (or ``ag.hvp``, ``ag.hessian``, ``ag.jacobian``, or
+  ``ag.grad(ag.grad(f))`` for a row marked ``''``) made once, then ``df(...)``: the whole
+  call a user makes, astgrad's dispatcher included;
+* autograd (HIPS), and ``jax.jit(jax.grad(f))`` / ``torch.autograd.grad`` when those are
+  importable (each skipped silently when not), on rows whose transform they share;
+* build: the first call ``ag.grad(f)(...)`` on a fresh function object (astgrad caches
+  per function object, so each build uses a new one from a factory). "1st call" is that
+  whole call; "build" is it less one steady-state call, i.e. the time spent generating
+  code (median over several fresh functions).
 
-Per-call times use ``timeit`` with a compiled ``fn(arg, ...)`` statement, a loop
-count chosen autorange-style (1, 2, 5, 10, 20, ... until one run takes at least
-0.2 s), and the best of several repeats, interleaved between the contenders of a
-row so that a slow spell of the machine does not skew their ratio. Before anything
-is timed, every gradient is checked against the hand-written one with
-``np.allclose``; a wrong gradient stops the script with an AssertionError.
+Per-call times use ``timeit`` with a compiled ``fn(arg, ...)`` statement, a loop count
+chosen autorange-style (1, 2, 5, 10, 20, ... until one run takes at least 0.2 s), and the
+best of several repeats, interleaved between the contenders of a row so that a slow spell
+of the machine does not skew their ratio. Before anything is timed, every derivative is
+checked against the hand-written one with ``np.allclose``; a wrong one stops the script
+with an AssertionError.
 
-Ratios: ``astgrad/hand`` (1.00x means as fast as hand-written code; lower is
-better) and ``autograd/astgrad`` (how many times faster astgrad is).
+Ratios: ``astgrad/hand`` (1.00x means as fast as hand-written code; lower is better),
+``target`` issue 13's bound on it, and ``autograd/astgrad`` (how many times faster astgrad
+is). Rows over their target are listed below the table.
 
-The ``rnn T=...`` rows differentiate a loop: ``h = tanh(W @ h + U @ X[t] + b)`` over
-T steps (hidden and input size 16), loss ``sum(h_T ** 2)``, gradient with respect to
-(W, U, b, h0); the hand-written gradient is backpropagation through time (the states
-kept in a list, a backward loop accumulating ``np.outer`` products). For these rows a
-second table gives the peak memory of one gradient call, measured with ``tracemalloc``
-(started just before the call, peak read just after it): what the forward sweep keeps
-for the reverse sweep, the temporaries and the result.
+The rows: scalar code (``poly``; ``seed_log float``, ``(sin x + x**2) / log x`` against
+plain ``math``; ``seed_mean``, ``mean(3 (x + 2) (x + 2))`` on a 2x2 array and, at second
+order, on a float), logistic regression in two forms and its Hessian-vector product, an
+MLP 784-128-10 (batch 64, tanh, softmax cross-entropy, gradient w.r.t. W1, b1, W2, b2),
+two elementwise chains on 1e6 numbers, an RNN over T steps (``h = tanh(W @ h + U @ X[t] +
+b)``, hidden and input size 16, loss ``sum(h_T ** 2)``; the hand-written gradient is
+backpropagation through time), and two whole matrices: ``rosenbrock hessian n=30``
+(``ag.hessian`` against the closed form) and ``tridiagonal jacobian n=200`` (``ag.jacobian``
+of a discretised reaction-diffusion residual), both forward mode with a batch of tangents.
 
-Two rows time a whole matrix instead of a gradient: ``rosenbrock hessian n=30``
-(``ag.hessian`` of the 30-input Rosenbrock function against its closed-form Hessian)
-and ``tridiagonal jacobian n=200`` (``ag.jacobian`` of a discretised 1-D
-reaction-diffusion residual, ``-u'' = u (1 - u)``, whose Jacobian is tridiagonal,
-against a hand-written dense one). Both run forward mode with a batch of tangents:
-one call of the jvp's batched code per chunk of directions (``astgrad/batched.py``).
-Their temporaries are tens of KB each, so glibc's trimming (below) moves them most:
-the Jacobian row runs 2-4x faster with ``MALLOC_TRIM_THRESHOLD_=100000000``.
+For every row with array arguments a second table gives the peak memory of one call,
+measured with ``tracemalloc`` (started just before the call, peak read just after it):
+what the forward sweep keeps for the reverse sweep, the temporaries and the result
+(issue 13's bound: 1.3x hand-written). A third gives the first call of a realistic
+20-line function (``workloads.make_fit_loss``), i.e. transform and compile time (bound:
+20 ms), checked against central differences.
 
-Run it from the repository root::
+Run it from the repository root (it imports this checkout's astgrad)::
 
-    python benchmarks/bench_grad.py            # about 40 s on 2 cores
-    python benchmarks/bench_grad.py --quick    # smoke run, a few seconds
+    python benchmarks/bench_grad.py            # a few minutes on 2 cores
+    python benchmarks/bench_grad.py --quick    # smoke run, seconds
     python benchmarks/bench_grad.py --source   # also print astgrad's generated code
-    python benchmarks/bench_grad.py --blas-threads 0   # BLAS's own thread count
+    python benchmarks/bench_grad.py --rows mlp,seed   # rows whose names start so
+    python benchmarks/bench_grad.py --blas-threads 0  # BLAS's own thread count
 
-BLAS runs on one thread unless ``--blas-threads`` says otherwise: on a 2-core
-machine a multithreaded matrix-vector product slows down 10-50x at random as
-soon as another process takes a core. Rows whose temporaries are tens of KB
-(logreg 10000x100) can also shift by ~30% from one process to the next when
-glibc's malloc hands memory back to the OS and takes page faults on every call;
-``MALLOC_TRIM_THRESHOLD_=100000000`` in the environment removes that effect.
-
-A row where astgrad is more than 3x slower than hand-written code is flagged
-below the table, with the generated source that explains it.
+BLAS runs on one thread unless ``--blas-threads`` says otherwise: on a 2-core machine a
+multithreaded matrix-vector product slows down 10-50x at random as soon as another
+process takes a core. Rows whose temporaries are tens of KB (logreg 10000x100, the
+Hessian and Jacobian rows) can also shift by ~30% (the Jacobian 2-4x) from one process to
+the next when glibc's malloc hands memory back to the OS and takes page faults on every
+call; ``MALLOC_TRIM_THRESHOLD_=100000000`` in the environment removes that effect.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
+import inspect
 import os
 import platform
 import statistics
@@ -70,267 +71,114 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Callable
 
-_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]     # workloads, and this checkout's astgrad
 
-
-def _set_blas_threads(argv: list[str]) -> None:
-    """Apply --blas-threads (default 1) through the environment: before NumPy is imported.
-
-    On a small machine, multithreaded BLAS competing with any other process for the
-    cores makes a matrix-vector product 10-50x slower at random; one thread gives
-    stable times, and the ratios compare the same BLAS calls either way.
-    """
-    value = "1"
-    for i, arg in enumerate(argv):
-        if arg == "--blas-threads" and i + 1 < len(argv):
-            value = argv[i + 1]
-        elif arg.startswith("--blas-threads="):
-            value = arg.partition("=")[2]
-    if value != "0":
-        for var in _BLAS_VARS:
-            os.environ[var] = value
-
+import blas  # noqa: E402
 
 if __name__ == "__main__":
-    _set_blas_threads(sys.argv[1:])
+    blas.set_threads(sys.argv[1:])
 
 import numpy as np  # noqa: E402  (after the BLAS thread count is set)
 
 import astgrad as ag  # noqa: E402
-
-
-def _optional(name: str):
-    """The module `name`, or None when it cannot be imported (for any reason)."""
-    try:
-        return importlib.import_module(name)
-    except Exception:
-        return None
-
+import workloads as wl  # noqa: E402
+from workloads import optional as _optional  # noqa: E402
 
 autograd = _optional("autograd")
-anp = _optional("autograd.numpy") if autograd else None
 jax = _optional("jax")
-jnp = _optional("jax.numpy") if jax else None
 torch = _optional("torch")
 if jax is not None:
     jax.config.update("jax_enable_x64", True)      # compare in float64, like NumPy
+# The workloads again, calling each framework's NumPy (see `workloads.rebound`).
+AUTOGRAD_WL = wl.rebound(_optional("autograd.numpy")) if autograd else None
+JAX_WL = wl.rebound(_optional("jax.numpy")) if jax else None
+TORCH_FNS = wl.torch_functions(torch) if torch else {}
 
-SLOW = 3.0     # astgrad/hand ratio above which a row is reported as a problem
-
-
-# -- the functions ------------------------------------------------------------------------
-# Each differentiated function is made by a factory, so that a call gives a new function
-# object (astgrad caches generated code per function object: a fresh one is a fresh build).
-
-def make_poly():
-    def poly(x, a, b, c):
-        return a * x ** 2 + b * x + c
-    return poly
+SLOW = 3.0              # astgrad/hand ratio above which the generated code is printed
+MEMORY_TARGET = 1.3     # issue 13: peak memory of a gradient call, astgrad/hand
+BUILD_TARGET = 0.020    # issue 13: seconds for the first call of a 20-line function
+ALL = ("autograd", "jax", "torch")
 
 
-def poly_grad(x, a, b, c):
-    return 2 * a * x + b
-
-
-def make_logreg():
-    def loss(w, X, y):
-        return np.mean(np.log(1 + np.exp(-y * (X @ w))))
-    return loss
-
-
-def logreg_grad(w, X, y):
-    z = X @ w
-    e = np.exp(-y * z)
-    return X.T @ (-y * e / (1 + e)) / len(y)
-
-
-def make_chain():
-    def chain(x):
-        return np.sum(np.tanh(np.sin(x) * x + np.exp(-x ** 2)))
-    return chain
-
-
-def chain_grad(x):
-    s = np.sin(x)
-    e = np.exp(-x * x)
-    t = np.tanh(s * x + e)
-    return (1 - t * t) * (np.cos(x) * x + s - 2 * x * e)
-
-
-def make_rnn():
-    def rnn(W, U, b, h0, X):
-        h = h0
-        for t in range(X.shape[0]):
-            h = np.tanh(W @ h + U @ X[t] + b)
-        return np.sum(h ** 2)
-    return rnn
-
-
-def rnn_grad(W, U, b, h0, X):
-    """Backpropagation through time, by hand: keep every state, then walk back."""
-    hs = [h0]
-    h = h0
-    for t in range(X.shape[0]):
-        h = np.tanh(W @ h + U @ X[t] + b)
-        hs.append(h)
-    dW = np.zeros_like(W)
-    dU = np.zeros_like(U)
-    db = np.zeros_like(b)
-    dh = 2 * h
-    for t in range(X.shape[0] - 1, -1, -1):
-        dz = dh * (1 - hs[t + 1] ** 2)
-        dW += np.outer(dz, hs[t])
-        dU += np.outer(dz, X[t])
-        db += dz
-        dh = W.T @ dz
-    return dW, dU, db, dh
-
-
-def make_rosenbrock():
-    def rosenbrock(x):
-        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    return rosenbrock
-
-
-def rosenbrock_hessian(x):
-    """The closed-form Hessian: tridiagonal, written into a dense matrix."""
-    n = x.shape[0]
-    i = np.arange(n)
-    H = np.zeros((n, n))
-    d = np.zeros(n)
-    d[:-1] = 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
-    d[1:] += 200.0
-    H[i, i] = d
-    H[i[:-1], i[1:]] = H[i[1:], i[:-1]] = -400.0 * x[:-1]
-    return H
-
-
-def make_reaction_diffusion():
-    def residual(u):
-        """-u'' = u (1 - u) on (0, 1), u = 0 at both ends, by central differences."""
-        h = 1.0 / (u.shape[0] + 1)
-        padded = np.concatenate([np.zeros(1), u, np.zeros(1)])
-        return (padded[:-2] - 2.0 * u + padded[2:]) / h ** 2 + u * (1.0 - u)
-    return residual
-
-
-def reaction_diffusion_jacobian(u):
-    """The residual's Jacobian by hand: tridiagonal, written into a dense matrix."""
-    n = u.shape[0]
-    i = np.arange(n)
-    c = (n + 1.0) ** 2
-    J = np.zeros((n, n))
-    J[i, i] = -2.0 * c + 1.0 - 2.0 * u
-    J[i[:-1], i[1:]] = J[i[1:], i[:-1]] = c
-    return J
-
-
-# The same functions written for the other frameworks (each with its own numpy module).
-
-def poly_any(x, a, b, c):                  # plain arithmetic works for all of them
-    return a * x ** 2 + b * x + c
-
-
-def logreg_autograd(w, X, y):
-    return anp.mean(anp.log(1 + anp.exp(-y * (X @ w))))
-
-
-def chain_autograd(x):
-    return anp.sum(anp.tanh(anp.sin(x) * x + anp.exp(-x ** 2)))
-
-
-def rnn_autograd(W, U, b, h0, X):
-    h = h0
-    for t in range(X.shape[0]):
-        h = anp.tanh(W @ h + U @ X[t] + b)
-    return anp.sum(h ** 2)
-
-
-def logreg_jax(w, X, y):
-    return jnp.mean(jnp.log(1 + jnp.exp(-y * (X @ w))))
-
-
-def chain_jax(x):
-    return jnp.sum(jnp.tanh(jnp.sin(x) * x + jnp.exp(-x ** 2)))
-
-
-def logreg_torch(w, X, y):
-    return torch.mean(torch.log(1 + torch.exp(-y * (X @ w))))
-
-
-def chain_torch(x):
-    return torch.sum(torch.tanh(torch.sin(x) * x + torch.exp(-x ** 2)))
-
-
-# -- the rows -----------------------------------------------------------------------------
+# -- the rows ---------------------------------------------------------------------------------
 
 @dataclass
 class Row:
     name: str
     make: Callable[[], Callable]           # factory of the function astgrad differentiates
-    hand: Callable                         # hand-written gradient wrt the `wrt` argument(s)
+    hand: Callable                         # hand-written derivative wrt the `wrt` argument(s)
     names: tuple[str, ...]                 # argument names, for the timed statement
     args: tuple
-    autograd_f: Callable | None = None
-    jax_f: Callable | None = None          # jax and torch: gradient wrt the first argument
-    torch_f: Callable | None = None        # (rows with a tuple `wrt` leave them out)
-    wrt: int | tuple[int, ...] = 0         # ag.grad(f, wrt=...): a tuple gives a tuple
-    memory: bool = False                   # also measure the peak memory of one call
-    transform: str = "grad"                # ag.grad, or ag.hessian / ag.jacobian
+    wrt: int | tuple[int, ...] = 0         # a tuple gives a tuple of gradients
+    transform: str = "grad"                # grad, grad2 (grad of grad), hvp, hessian, jacobian
+    others: tuple[str, ...] = ("autograd",)    # frameworks timed beside it, when importable
+    target: float | None = None            # issue 13's bound on astgrad/hand
 
-
-def logreg_data(n: int, d: int, seed: int):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
-    w = 0.1 * rng.standard_normal(d)
-    return w, X, y
-
-
-def rnn_data(T: int, hidden: int, inputs: int, seed: int):
-    rng = np.random.default_rng(seed)
-    W = rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
-    U = rng.standard_normal((hidden, inputs)) / np.sqrt(inputs)
-    b = 0.1 * rng.standard_normal(hidden)
-    h0 = 0.5 * rng.standard_normal(hidden)
-    X = rng.standard_normal((T, inputs))
-    return W, U, b, h0, X
+    @property
+    def arrays(self) -> bool:
+        return any(isinstance(a, np.ndarray) for a in self.args)
 
 
 def rows() -> list[Row]:
-    chain_x = np.random.default_rng(3).standard_normal(1_000_000)
-    rnn_names = ("W", "U", "b", "h0", "X")
+    x6 = np.random.default_rng(3).standard_normal(1_000_000)
+    lr, rnn = ("w", "X", "y"), ("W", "U", "b", "h0", "X")
     return [
-        Row("poly", make_poly, poly_grad, ("x", "a", "b", "c"), (0.5, 1.0, -2.0, 1.0),
-            poly_any, poly_any, poly_any),
-        Row("logreg 100x10", make_logreg, logreg_grad, ("w", "X", "y"),
-            logreg_data(100, 10, 1), logreg_autograd, logreg_jax, logreg_torch),
-        Row("logreg 10000x100", make_logreg, logreg_grad, ("w", "X", "y"),
-            logreg_data(10_000, 100, 2), logreg_autograd, logreg_jax, logreg_torch),
-        Row("chain 1e6", make_chain, chain_grad, ("x",), (chain_x,),
-            chain_autograd, chain_jax, chain_torch),
-        Row("rnn T=50", make_rnn, rnn_grad, rnn_names, rnn_data(50, 16, 16, 4),
-            rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
-        Row("rnn T=1000", make_rnn, rnn_grad, rnn_names, rnn_data(1000, 16, 16, 5),
-            rnn_autograd, wrt=(0, 1, 2, 3), memory=True),
-        Row("rosenbrock hessian n=30", make_rosenbrock, rosenbrock_hessian, ("x",),
-            (np.linspace(-1.2, 1.4, 30),), transform="hessian"),
-        Row("tridiagonal jacobian n=200", make_reaction_diffusion,
-            reaction_diffusion_jacobian, ("u",),
-            (np.sin(np.linspace(0.0, np.pi, 202)[1:-1]),), transform="jacobian"),
+        Row("poly", wl.make_poly, wl.poly_grad, ("x", "a", "b", "c"), (0.5, 1.0, -2.0, 1.0),
+            others=ALL, target=2.5),
+        Row("seed_log float", wl.make_seed_log, wl.seed_log_grad, ("x",), (2.5,), target=2.0),
+        Row("seed_mean 2x2", wl.make_seed_mean, wl.seed_mean_grad, ("x",),
+            (np.array([[0.5, -1.0], [2.0, 0.25]]),), target=2.5),
+        Row("seed_mean'' float", wl.make_seed_mean, wl.seed_mean_grad2, ("x",), (0.7,),
+            transform="grad2", target=2.5),
+        Row("logreg 100x10", wl.make_logreg, wl.logreg_grad, lr, wl.logreg_data(100, 10, 1),
+            others=ALL, target=1.1),
+        Row("logreg 10000x100", wl.make_logreg, wl.logreg_grad, lr,
+            wl.logreg_data(10_000, 100, 2), others=ALL, target=1.1),
+        Row("logreg xent 100x10", wl.make_logreg_xent, wl.logreg_xent_grad, lr,
+            wl.logreg_data(100, 10, 6, labels=(0.0, 1.0)), others=ALL, target=1.1),
+        Row("logistic hvp 1000x100", wl.make_logreg, wl.logreg_hvp, (*lr, "v"),
+            wl.hvp_data(1000, 100, 7), transform="hvp", target=1.2),
+        Row("mlp 784-128-10", wl.make_mlp, wl.mlp_grad, ("W1", "b1", "W2", "b2", "X", "Y"),
+            wl.mlp_data(64, (784, 128, 10), 8), wrt=(0, 1, 2, 3), target=1.1),
+        Row("chain 1e6", wl.make_chain, wl.chain_grad, ("x",), (x6,), others=ALL, target=1.1),
+        Row("elementwise 1e6", wl.make_elementwise, wl.elementwise_grad, ("x",), (x6,),
+            others=ALL, target=1.1),
+        Row("rnn T=50", wl.make_rnn, wl.rnn_grad, rnn, wl.rnn_data(50, 16, 16, 4),
+            wrt=(0, 1, 2, 3), target=1.1),
+        Row("rnn T=1000", wl.make_rnn, wl.rnn_grad, rnn, wl.rnn_data(1000, 16, 16, 5),
+            wrt=(0, 1, 2, 3), target=1.1),
+        Row("rosenbrock hessian n=30", wl.make_rosenbrock, wl.rosenbrock_hessian, ("x",),
+            (np.linspace(-1.2, 1.4, 30),), transform="hessian", others=(), target=10.0),
+        Row("tridiagonal jacobian n=200", wl.make_reaction_diffusion,
+            wl.reaction_diffusion_jacobian, ("u",),
+            (np.sin(np.linspace(0.0, np.pi, 202)[1:-1]),), transform="jacobian", others=(),
+            target=30.0),
     ]
 
 
-# -- the other frameworks' gradient calls --------------------------------------------------
+def astgrad_of(row: Row, f: Callable) -> Callable:
+    """The astgrad transform of `f` that `row` times."""
+    if row.transform == "grad2":
+        return ag.grad(ag.grad(f, wrt=row.wrt), wrt=row.wrt)
+    return getattr(ag, row.transform)(f, wrt=row.wrt)
+
+
+# -- the other frameworks' calls: (call, its arguments), or None ---------------------------
 
 def autograd_call(row: Row):
-    """`autograd.grad(f)` made once, called on the NumPy arguments."""
-    if autograd is None or row.autograd_f is None:
+    """autograd's `grad` (of `grad`) or `hessian_vector_product`, made once."""
+    f = getattr(AUTOGRAD_WL, row.make.__name__)()
+    if row.transform == "grad2":
+        return autograd.grad(autograd.grad(f, row.wrt), row.wrt), row.args
+    if row.transform == "hvp":
+        return autograd.hessian_vector_product(f, row.wrt), row.args
+    if row.transform != "grad":
         return None
     if isinstance(row.wrt, int):
-        return autograd.grad(row.autograd_f, row.wrt), row.args
+        return autograd.grad(f, row.wrt), row.args
     # Several arguments: autograd differentiates one argument, so pass them as a tuple.
-    f, wrt = row.autograd_f, row.wrt
+    wrt = row.wrt
 
     def packed(params, *rest):
         args = list(rest)
@@ -347,27 +195,31 @@ def autograd_call(row: Row):
 
 def jax_call(row: Row):
     """`jax.jit(jax.grad(f))` (compiled before timing), waiting for the result each call."""
-    if jax is None or row.jax_f is None or not isinstance(row.wrt, int):
+    if row.transform != "grad" or not isinstance(row.wrt, int):
         return None
-    jitted = jax.jit(jax.grad(row.jax_f))
+    jitted = jax.jit(jax.grad(getattr(JAX_WL, row.make.__name__)(), row.wrt))
 
     def call(*args):
         return jitted(*args).block_until_ready()
-    args = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in row.args)
+    args = tuple(jax.numpy.asarray(a) if isinstance(a, np.ndarray) else a for a in row.args)
     return call, args
 
 
 def torch_call(row: Row):
     """`torch.autograd.grad(f(x, ...), x)` with x a float64 tensor requiring grad."""
-    if torch is None or row.torch_f is None or not isinstance(row.wrt, int):
+    f = TORCH_FNS.get(row.make.__name__)
+    if f is None or row.transform != "grad" or row.wrt != 0:
         return None
-    f = row.torch_f
 
     def call(x, *rest):
         return torch.autograd.grad(f(x, *rest), x)[0]
     first = torch.tensor(np.asarray(row.args[0], dtype=np.float64), requires_grad=True)
     rest = tuple(torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in row.args[1:])
     return call, (first, *rest)
+
+
+FRAMEWORKS = {"autograd": (autograd, autograd_call), "jax": (jax, jax_call),
+              "torch": (torch, torch_call)}
 
 
 def to_numpy(g):
@@ -415,14 +267,16 @@ def per_call(timers: dict[str, timeit.Timer], target: float, repeats: int) -> di
     return best
 
 
-def first_call(row: Row) -> float:
-    """Seconds for `ag.grad(f)(...)` on a brand-new function object: generation included."""
+def first_call(row: Row) -> tuple[float, Callable]:
+    """Seconds for `ag.grad(f)(...)` on a brand-new function object (generation included),
+    and the transform it made, its result checked."""
     f = row.make()
     t0 = time.perf_counter()
-    g = getattr(ag, row.transform)(f, wrt=row.wrt)(*row.args)
+    df = astgrad_of(row, f)
+    g = df(*row.args)
     elapsed = time.perf_counter() - t0
     check(row.name, "astgrad (fresh build)", g, row.hand(*row.args))
-    return elapsed
+    return elapsed, df
 
 
 def check(row: str, what: str, got, want) -> None:
@@ -481,107 +335,170 @@ def table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
+# -- one row ----------------------------------------------------------------------------------
+
+@dataclass
+class Measured:
+    cells: list[str]                       # its line of the main table
+    memory: list[str] | None               # its line of the memory table (array rows)
+    df: Callable                           # astgrad's transform, for --source and warnings
+    ratio: float                           # astgrad/hand
+
+
+def contenders(row: Row, df: Callable, frameworks: list[str]) -> dict[str, tuple]:
+    """name -> (call, arguments): hand-written, astgrad and the other frameworks, each
+    checked against the hand-written derivative first (which also compiles JAX's)."""
+    want = row.hand(*row.args)
+    check(row.name, "astgrad", df(*row.args), want)
+    calls = {"hand": (row.hand, row.args), "astgrad": (df, row.args)}
+    for name in frameworks:
+        made = FRAMEWORKS[name][1](row) if name in row.others else None
+        if made is not None:
+            check(row.name, name, made[0](*made[1]), want)
+            calls[name] = made
+    return calls
+
+
+def measure(row: Row, frameworks: list[str], target: float, repeats: int,
+            builds: int) -> Measured:
+    t_first, df = first_call(row)
+    firsts = [t_first] + [first_call(row)[0] for _ in range(builds - 1)]
+    calls = contenders(row, df, frameworks)
+    t = per_call({k: timer(fn, row.names, args) for k, (fn, args) in calls.items()},
+                 target, repeats)
+    ratio = t["astgrad"] / t["hand"]
+    cells = [row.name, fmt_time(t["hand"]), fmt_time(t["astgrad"]), fmt_ratio(ratio),
+             fmt_ratio(row.target)]
+    for name in frameworks:
+        cells += [fmt_time(t[name]), fmt_ratio(t[name] / t["astgrad"])] if name in t \
+            else ["-", "-"]
+    t_first = statistics.median(firsts)
+    cells += [fmt_time(t_first), fmt_time(max(t_first - t["astgrad"], 0.0))]
+    memory = None
+    if row.arrays:
+        peaks = {k: peak_memory(fn, args) for k, (fn, args) in calls.items()}
+        memory = [row.name, fmt_kib(peaks["hand"]), fmt_kib(peaks["astgrad"]),
+                  fmt_ratio(peaks["astgrad"] / peaks["hand"])]
+        for name in frameworks:
+            memory += [fmt_kib(peaks[name]), fmt_ratio(peaks[name] / peaks["astgrad"])] \
+                if name in peaks else ["-", "-"]
+    return Measured(cells, memory, df, ratio)
+
+
+def lookup_note(target: float, repeats: int) -> str:
+    """poly's gradient looked up on every call, `ag.grad(f)(...)`, against `df(...)`."""
+    row = rows()[0]
+    f = row.make()
+    df = ag.grad(f)
+    df(*row.args)                                 # generated before anything is timed
+    timers = {"hand": timer(row.hand, row.names, row.args),
+              "astgrad": timer(df, row.names, row.args),
+              "lookup": timer(None, row.names, row.args, callee="ag.grad(f)",
+                              namespace={"ag": ag, "f": f})}
+    t = per_call(timers, target, repeats)
+    return (f"poly: ag.grad(f)(x, a, b, c), the gradient looked up on every call: "
+            f"{fmt_time(t['lookup'])} per call ({fmt_ratio(t['lookup'] / t['hand'])} "
+            f"hand-written, {fmt_ratio(t['lookup'] / t['astgrad'])} df(x, a, b, c))")
+
+
+# -- the first call of a 20-line function -----------------------------------------------------
+
+def differences_check(f: Callable, args: tuple, g: np.ndarray) -> None:
+    """<g, v> against a central difference of f along 3 random directions v."""
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        v = rng.standard_normal(np.shape(args[0]))
+        h = 1e-6
+        fd = (f(args[0] + h * v, *args[1:]) - f(args[0] - h * v, *args[1:])) / (2 * h)
+        assert abs(fd - g @ v) <= 1e-6 * max(1.0, abs(fd)), \
+            f"first call 20 lines: gradient {g @ v} along v, central differences {fd}"
+
+
+def build_row(builds: int, target: float, repeats: int) -> tuple[list[str], str]:
+    """The generation table's row for `workloads.make_fit_loss`, and its generated code."""
+    args = wl.fit_loss_data(9)
+    firsts = []
+    for _ in range(builds):
+        f = wl.make_fit_loss()
+        t0 = time.perf_counter()
+        g = ag.grad(f)(*args)
+        firsts.append(time.perf_counter() - t0)
+        differences_check(f, args, g)
+    df = ag.grad(f)
+    steady = per_call({"astgrad": timer(df, ("w", "X", "y", "lam"), args)}, target,
+                      repeats)["astgrad"]
+    t_first = statistics.median(firsts)
+    user_lines = len(inspect.getsource(f).splitlines())
+    source = ag.source(df)
+    return ["first call 20 lines", str(user_lines), str(len(source.splitlines())),
+            fmt_time(t_first), fmt_time(max(t_first - steady, 0.0)),
+            fmt_time(BUILD_TARGET), fmt_time(steady)], source
+
+
 # -- main ---------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: two short repeats per timing, one build per row")
+                        help="smoke run: short timings, one build per row")
     parser.add_argument("--blas-threads", type=int, default=1, metavar="N",
                         help="BLAS threads (default 1, for stable times; 0: the library's "
                              "default)")
     parser.add_argument("--source", action="store_true",
                         help="print astgrad's generated code for every row")
+    parser.add_argument("--rows", default="",
+                        help="comma-separated prefixes of the rows to run (default: all)")
     opts = parser.parse_args(argv)
-    repeats, target, builds = (2, 0.02, 1) if opts.quick else (5, 0.2, 5)
+    repeats, target, builds = (2, 0.01, 1) if opts.quick else (5, 0.2, 5)
     start = time.perf_counter()
-
-    frameworks = [("autograd", autograd_call)]
-    frameworks += [(name, fn) for name, mod, fn in (("jax", jax, jax_call),
-                                                   ("torch", torch, torch_call)) if mod]
-    extras = "".join(f", {m.__name__}" for m in (jax, torch) if m)
+    frameworks = [name for name, (module, _) in FRAMEWORKS.items() if module is not None]
     print(f"astgrad {ag.__version__} ({os.path.dirname(ag.__file__)}), numpy "
-          f"{np.__version__}, Python {platform.python_version()}; autograd "
-          f"{'yes' if autograd else 'not installed'}{extras}")
-    blas = os.environ.get("OPENBLAS_NUM_THREADS", "library default")
+          f"{np.__version__}, Python {platform.python_version()}; other frameworks: "
+          f"{', '.join(frameworks) or 'none installed'}")
     print(f"per-call time: best of {repeats} interleaved repeat(s), autoranged loops of "
           f">= {target} s; build: median of {builds} fresh function(s); BLAS threads: "
-          f"{blas}\n")
-
-    header = ["row", "hand-written", "astgrad", "astgrad/hand"]
-    for name, _ in frameworks:
-        header += [name, f"{name}/astgrad"]
-    header += ["1st call", "build"]
-    body, slow, notes, memory = [], [], [], []
-    for row in rows():
-        f = row.make()
-        df = getattr(ag, row.transform)(f, wrt=row.wrt)
-        want = row.hand(*row.args)
-        check(row.name, "astgrad", df(*row.args), want)
-        others = {}
-        for name, make_call in frameworks:
-            made = make_call(row)
-            if made is not None:
-                call, args = made
-                check(row.name, name, call(*args), want)     # also warms up (jax compiles)
-                others[name] = (call, args)
-
-        timers = {"hand": timer(row.hand, row.names, row.args),
-                  "astgrad": timer(df, row.names, row.args)}
-        if row.name == "poly":
-            timers["lookup"] = timer(None, row.names, row.args, callee="ag.grad(f)",
-                                     namespace={"ag": ag, "f": f})
-        for name, (call, args) in others.items():
-            timers[name] = timer(call, row.names, args)
-        t = per_call(timers, target, repeats)
-        t_hand, t_ag = t["hand"], t["astgrad"]
-
-        cells = [row.name, fmt_time(t_hand), fmt_time(t_ag), fmt_ratio(t_ag / t_hand)]
-        for name, _ in frameworks:
-            if name in t:
-                cells += [fmt_time(t[name]), fmt_ratio(t[name] / t_ag)]
-            else:
-                cells += ["-", "-"]
-        t_first = statistics.median(first_call(row) for _ in range(builds))
-        cells += [fmt_time(t_first), fmt_time(max(t_first - t_ag, 0.0))]
-        body.append(cells)
-        if "lookup" in t:
-            notes.append(f"poly: ag.grad(f)(x, a, b, c), the gradient looked up on every "
-                         f"call: {fmt_time(t['lookup'])} per call "
-                         f"({fmt_ratio(t['lookup'] / t_hand)} hand-written, "
-                         f"{fmt_ratio(t['lookup'] / t_ag)} df(x, a, b, c))")
-        if row.memory:
-            peaks = {"hand": peak_memory(row.hand, row.args),
-                     "astgrad": peak_memory(df, row.args)}
-            for name, (call, args) in others.items():
-                peaks[name] = peak_memory(call, args)
-            mem_cells = [row.name, fmt_kib(peaks["hand"]), fmt_kib(peaks["astgrad"]),
-                         fmt_ratio(peaks["astgrad"] / peaks["hand"])]
-            for name, _ in frameworks:
-                mem_cells += ([fmt_kib(peaks[name]), fmt_ratio(peaks[name] / peaks["astgrad"])]
-                              if name in peaks else ["-", "-"])
-            memory.append(mem_cells)
-        if t_ag / t_hand > SLOW:
-            slow.append((row, df, t_ag / t_hand))
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'library default')}\n")
+    prefixes = tuple(p for p in opts.rows.split(",") if p)
+    chosen = [r for r in rows() if not prefixes or r.name.startswith(prefixes)]
+    measured = [measure(r, frameworks, target, repeats, builds) for r in chosen]
+    report(chosen, measured, frameworks, opts.source)
+    if not prefixes or "poly".startswith(prefixes) or "first".startswith(prefixes):
+        print(lookup_note(target, repeats))
+        cells, source = build_row(builds, target, repeats)
+        print("\nfirst call (generation, compilation and one call) of a fresh function:")
+        print(table(["row", "user lines", "generated lines", "1st call", "build", "target",
+                     "later calls"], [cells]))
         if opts.source:
-            notes.append(f"\n--- generated code for {row.name} ---\n{ag.source(df)}")
-
-    print(table(header, body))
-    print()
-    if memory:
-        mem_header = ["row", "hand-written", "astgrad", "astgrad/hand"]
-        for name, _ in frameworks:
-            mem_header += [name, f"{name}/astgrad"]
-        print("peak memory of one gradient call (tracemalloc):")
-        print(table(mem_header, memory))
-        print()
-    for note in notes:
-        print(note)
-    for row, df, ratio in slow:
-        print(f"\nWARNING: {row.name}: astgrad is {ratio:.1f}x slower than the hand-written "
-              f"gradient (threshold {SLOW}x). Generated code:\n{ag.source(df)}")
+            print(f"\n--- generated code for first call 20 lines ---\n{source}")
     print(f"\ntotal benchmark time: {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def report(chosen: list[Row], measured: list[Measured], frameworks: list[str],
+           source: bool) -> None:
+    """The main table, the memory table, the rows over target and any generated code."""
+    header = ["row", "hand-written", "astgrad", "astgrad/hand", "target"]
+    for name in frameworks:
+        header += [name, f"{name}/astgrad"]
+    print(table(header + ["1st call", "build"], [m.cells for m in measured]))
+    over = [f"{r.name} {fmt_ratio(m.ratio)} (target {fmt_ratio(r.target)})"
+            for r, m in zip(chosen, measured) if r.target and m.ratio > r.target]
+    print(f"over target: {', '.join(over) or 'none'}\n")
+    memory = [m.memory for m in measured if m.memory]
+    if memory:
+        mem_header = ["row", "hand-written", "astgrad", "astgrad/hand"]
+        for name in frameworks:
+            mem_header += [name, f"{name}/astgrad"]
+        print(f"peak memory of one gradient call (tracemalloc; target astgrad/hand <= "
+              f"{fmt_ratio(MEMORY_TARGET)}):")
+        print(table(mem_header, memory))
+        print()
+    for r, m in zip(chosen, measured):
+        if source:
+            print(f"--- generated code for {r.name} ---\n{ag.source(m.df)}\n")
+        elif m.ratio > SLOW:
+            print(f"WARNING: {r.name}: astgrad is {m.ratio:.1f}x slower than the hand-written "
+                  f"derivative (threshold {SLOW}x). Generated code:\n{ag.source(m.df)}\n")
 
 
 if __name__ == "__main__":

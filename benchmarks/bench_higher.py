@@ -1,6 +1,7 @@
-"""Time astgrad's second derivatives against hand-written NumPy and autograd (and JAX).
+"""Time astgrad's second derivatives against hand-written NumPy and autograd (and JAX),
+and the generation of nested `ag.grad` up to order 6.
 
-Rows:
+Rows of the first table:
 
 * ``hvp logreg D=100``: the Hessian-vector product of the logistic-regression
   loss ``mean(log(1 + exp(-y * (X @ w))))`` with X of shape (1000, 100), by
@@ -11,6 +12,17 @@ Rows:
   autograd's ``hessian``.
 
 Each contender is checked against the hand-written result before it is timed.
+
+The second table is the generation of ``ag.grad(ag.grad(...(f)))`` for a scalar ``f``:
+``tanh``, ``np.tanh(x)``, and ``tanh(tanh)``, ``np.tanh(np.tanh(x))``, with x a float. Each
+order is made from a fresh function, its first call timed level by level (each level
+differentiates the generated code of the one below): ``build`` is order k's own generation
+and compilation, ``orders 1..k`` all of them, ``lines`` the lines of ``ag.source`` at
+order k. Each value is checked: tanh's against its closed form (the k-th derivative is a
+polynomial in tanh), tanh(tanh)'s against central differences of the order below. Issue
+13's bound: order 6 under 2 s and under 300 lines. ``--quick`` stops at order 4; order 6
+runs once, in full runs only.
+
 Run from the repository root: ``python benchmarks/bench_higher.py [--quick]``.
 """
 from __future__ import annotations
@@ -18,24 +30,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_grad import (_optional, _set_blas_threads, fmt_ratio, fmt_time,  # noqa: E402
-                        per_call, table, timer)
+import blas  # noqa: E402
 
-_set_blas_threads(sys.argv[1:])
+if __name__ == "__main__":
+    blas.set_threads(sys.argv[1:])             # before NumPy is imported
+
 import numpy as np  # noqa: E402
+
+from bench_grad import _optional, fmt_ratio, fmt_time, per_call, table, timer  # noqa: E402
 
 import astgrad as ag  # noqa: E402
 
 
-def logloss(w, X, y):
-    return np.mean(np.log(1 + np.exp(-y * (X @ w))))
+from workloads import logreg_hvp as logloss_hvp  # noqa: E402
+from workloads import make_logreg  # noqa: E402
 
-
-def logloss_hvp(w, X, y, v):
-    s = 1 / (1 + np.exp(-y * (X @ w)))
-    return X.T @ (s * (1 - s) * (X @ v)) / len(y)
+logloss = make_logreg()
 
 
 def energy(x, A):
@@ -55,6 +68,58 @@ def data(seed=0):
     w, v = rng.normal(size=100) * 0.05, rng.normal(size=100)
     x, A = rng.normal(size=10) * 0.3, rng.normal(size=(10, 10)) * 0.5
     return (w, X, y, v), (x, A)
+
+
+# -- nested ag.grad of a scalar function -----------------------------------------------------
+
+def make_tanh():
+    def tanh(x):
+        return np.tanh(x)
+    return tanh
+
+
+def make_tanh_tanh():
+    def tanh_tanh(x):
+        return np.tanh(np.tanh(x))
+    return tanh_tanh
+
+
+def tanh_derivative(k: int, x: float) -> float:
+    """The k-th derivative of tanh at x: P_k(tanh x), P_0(t) = t, P_k+1 = P_k' (1 - t^2)."""
+    p = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(k):
+        p = p.deriv() * np.polynomial.Polynomial([1.0, 0.0, -1.0])
+    return p(np.tanh(x))
+
+
+def nested(make, orders: tuple[int, ...], x: float) -> list[list[str]]:
+    """Rows of the generation table: nested ag.grad of a fresh `make()`, level by level."""
+    out, d, total = [], make(), 0.0
+    for k in range(1, max(orders) + 1):
+        below, d = d, ag.grad(d)
+        t0 = time.perf_counter()
+        got = d(x)
+        build = time.perf_counter() - t0
+        total += build
+        if make is make_tanh:
+            want = tanh_derivative(k, x)
+        else:
+            want = (below(x + 1e-5) - below(x - 1e-5)) / 2e-5
+        assert np.isclose(got, want, rtol=1e-6, atol=1e-9), \
+            f"order {k} of {make.__name__}: {got}, want {want}"
+        if k in orders:
+            label = "tanh" if make is make_tanh else "tanh(tanh)"
+            out.append([f"{label} order {k}", fmt_time(build), fmt_time(total),
+                        str(len(ag.source(d).splitlines()))])
+    return out
+
+
+def generation(quick: bool) -> str:
+    orders = (4,) if quick else (4, 6)
+    body = nested(make_tanh, orders, 0.3)
+    if not quick:
+        body += nested(make_tanh_tanh, orders, 0.3)
+    return table(["nested ag.grad", "build", "orders 1..k", "lines"], body)
 
 
 def main(argv=None) -> int:
@@ -121,6 +186,9 @@ def main(argv=None) -> int:
                        fmt_ratio(t["jax"] / t["astgrad"]) if "jax" in t else "-"])
     print(table(["row", "hand-written", "astgrad", "autograd", "jax", "astgrad/hand",
                  "autograd/astgrad", "jax/astgrad"], body))
+    print("\ngeneration of nested derivatives of a float function (target at order 6: "
+          "under 2 s and 300 lines):")
+    print(generation(args.quick))
     return 0
 
 

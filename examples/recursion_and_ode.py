@@ -5,9 +5,12 @@
        cf(x, n) = x + 1 / cf(x, n - 1),   cf(x, 0) = x
 
    For large n it converges to the positive root of c = x + 1/c, that is
-   c(x) = (x + sqrt(x^2 + 4)) / 2, whose derivative is (1 + x / sqrt(x^2 + 4)) / 2.
-   astgrad inlines the first level and calls the function's own generated vjp
-   for the recursive call, so any depth up to Python's recursion limit works.
+   c(x) = (x + sqrt(x^2 + 4)) / 2, whose derivative is (1 + x / sqrt(x^2 + 4)) / 2
+   and second derivative 2 / (x^2 + 4)^(3/2). astgrad inlines the first level and
+   calls the function's own generated vjp for the recursive call, so any depth up
+   to Python's recursion limit works. The second derivative differentiates code
+   that calls cf for its value and cf's vjp at a seed, which runs cf's forward
+   sweep again at each level: depth n costs about n^2 / 2 steps there.
 
 2. An RK4 integrator for dy/dt = -k * y that returns as soon as y falls below a
    threshold (a `return` inside the loop). For this linear equation one RK4 step
@@ -56,6 +59,8 @@ closed = (1.0 + x / np.sqrt(x * x + 4.0)) / 2.0
 print("continued fraction value:", deep_fraction(x))
 print("continued fraction derivative:", ag.grad(deep_fraction)(x))
 print("closed form derivative:", closed)
+print("continued fraction second derivative:", ag.grad(ag.grad(deep_fraction))(x))
+print("closed form second derivative:", 2.0 / (x * x + 4.0) ** 1.5)
 
 k, y0, dt, threshold = 0.8, 1.0, 0.1, 0.25
 value, dk = ag.value_and_grad(rk4_until)(k, y0, dt, threshold)

@@ -190,3 +190,30 @@ def test_not_a_function():
 def test_source_of_something_else():
     with pytest.raises(ag.AstgradError, match="not made by an astgrad transform"):
         ag.source(len)
+
+
+def piecewise_of_lambdas(x):
+    return np.sum(np.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))
+
+
+def test_a_lambda_passed_to_a_library_function_is_refused_at_transform_time():
+    raises(errors.UnsupportedSyntaxError, piecewise_of_lambdas, np.array([-1.0, 2.0]),
+           match="lambda or nested `def`", line_text="np.piecewise(x")
+
+
+def sum_over_a_list_of_functions(x):
+    def a(z):
+        return z * 2.0
+
+    def b(z):
+        return np.sin(z)
+    fs = [a, b]
+    s = 0.0
+    for f in fs:
+        s = s + f(x)
+    return s / len(fs)
+
+
+def test_len_of_a_list_of_nested_functions():
+    assert ag.grad(sum_over_a_list_of_functions)(0.7) == pytest.approx((2 + np.cos(0.7)) / 2)
+    ag.check_grads(sum_over_a_list_of_functions, (0.7,), order=2)

@@ -274,6 +274,8 @@ def test_recursion_and_ode():
     out = run("recursion_and_ode")
     assert number(out, "continued fraction derivative:") == pytest.approx(
         number(out, "closed form derivative:"), rel=1e-9)
+    assert number(out, "continued fraction second derivative:") == pytest.approx(
+        number(out, "closed form second derivative:"), rel=1e-9)
     closed = number(out, "rk4 closed form derivative:")
     assert number(out, "rk4 steps taken:") == 18
     assert number(out, "rk4 derivative:") == pytest.approx(closed, rel=1e-9)

@@ -20,7 +20,6 @@ import pytest
 from tests.fuzz import LEVEL_NAMES, check, generate
 from tests.fuzz.campaign import campaign, order_of
 from tests.fuzz.generator import Program, runs
-from tests.fuzz.triage import REASON
 
 BATCH = range(0, 200)
 TIMEOUT = 30.0
@@ -29,9 +28,7 @@ TIMEOUT = 30.0
 # seed -> why it fails today: each reason names a distinct bug (tests/fuzz/triage.py) with a
 # minimal repro in tests/test_fuzz_regressions.py. `python -m tests.fuzz known` prints this
 # table again for the astgrad it imports.
-KNOWN: dict[int, str] = {
-    **dict.fromkeys([59], REASON['branches of different shapes']),
-}
+KNOWN: dict[int, str] = {}
 
 
 @pytest.fixture(scope="module")

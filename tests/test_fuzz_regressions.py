@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import astgrad as ag
+from astgrad.errors import InPlaceError
 
 
 def xfail(reason: str):
@@ -217,10 +218,9 @@ def item_of_a_loop_matrix(x):
     return np.sum(q)
 
 
-@xfail("issue 9 (fuzzer), refused wrongly: second order of a loop reading an item of the "
-       "matrix it updates: grad-of-grad refuses astgrad's own generated code with "
-       "InPlaceError (`bq[...] = ...` while `b1` names it)")
 def test_second_order_of_an_item_read_in_a_loop():
+    # the first-order code writes `b1 = bq; ...; bq = np.zeros_like(q); bq[0, 1] += b2`:
+    # `bq` names a new array when it is written, which `b1` does not see
     ag.check_grads(item_of_a_loop_matrix, (np.array([0.5, 0.7, 0.2]),), order=2)
 
 
@@ -408,3 +408,177 @@ def test_a_write_naming_one_element_twice_is_refused():
 def test_a_write_with_distinct_indices_is_differentiated():
     args = (np.array([0.5, -1.0, 2.0, 0.3]), np.array([0.3, 0.5]), np.array([0, -2]))
     ag.check_grads(write_with_an_index_argument, args, wrt=(0, 1), order=2)
+
+
+# ---- a conditional expression is one of its branches, not a copy (seeds 20051, 20177) ----
+
+def _shift_in_place(p):
+    p -= p[0]
+    return np.mean(np.cos(p))
+
+
+def passes_a_conditional_to_a_helper_that_writes(a):
+    c = a * np.linspace(0.5, 1.5, 4)
+    d = _shift_in_place(c if a < c[3] else c)      # the helper changes `c` itself
+    return np.sin(d) + np.sum(np.tanh(c))
+
+
+def _either(p, q):
+    return q if np.sum(p) > 100.0 else q
+
+
+def loops_over_a_conditional_it_changes(u):
+    a = _either(u, u)                               # `a` is `u`
+    s = 0.0
+    for t in a:
+        u *= 1.5                                    # the next items of `a` see this
+        s = s + t
+    return s
+
+
+def first_true_of_or(x, y):
+    z = x or y                                      # `x` itself
+    z *= 2.0
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, args", [
+    (passes_a_conditional_to_a_helper_that_writes, (-0.618,)),
+    (loops_over_a_conditional_it_changes, (np.array([1.0, 2.0, 3.0]),)),
+    (first_true_of_or, (np.array([2.0]), np.array([3.0]))),
+], ids=["ifexp-into-helper", "ifexp-loop", "or"])
+def test_a_conditional_value_shares_the_array(f, args):
+    with pytest.raises(InPlaceError) as err:
+        ag.grad(f)(*args)
+    assert "also names" in str(err.value)
+
+
+def test_a_conditional_of_a_float_is_rebound_not_shared():
+    def f(x, y):
+        c = x if x > y else y
+        c *= 3.0                                    # a float: rebinds `c` alone
+        return c + x
+    assert ag.grad(f, wrt=(0, 1))(2.0, 1.0) == (4.0, 0.0)       # 3 * max(x, y) + x
+    assert ag.grad(f, wrt=(0, 1))(1.0, 2.0) == (1.0, 3.0)
+    assert ag.grad(ag.grad(f))(2.0, 1.0) == 0.0
+    with pytest.raises(InPlaceError):          # a 0-d array is changed in place: `x` too
+        ag.grad(f)(np.array(2.0), np.array(1.0))
+
+
+def loops_over_an_array_it_changes(u):
+    a = u
+    s = 0.0
+    for t in a:
+        u *= 1.5
+        s = s + t
+    return s
+
+
+def while_tests_an_array_it_changes(u):
+    a = u
+    s = 0.0
+    while a[0] < 10.0:
+        u *= 2.0
+        s = s + np.sum(u)
+    return s
+
+
+@pytest.mark.parametrize("f", [loops_over_an_array_it_changes, while_tests_an_array_it_changes])
+def test_a_loop_header_reads_the_array_each_iteration(f):
+    with pytest.raises(InPlaceError) as err:
+        ag.grad(f)(np.array([1.0, 2.0, 3.0]))
+    assert "`a` also names" in str(err.value)
+
+
+def new_array_in_a_branch(x, c):
+    y = x * 1.0
+    z = y
+    if c > 0.0:
+        y = np.zeros_like(x)
+    y[0] += 1.0                                     # `z` sees this when c <= 0
+    return np.sum(z * x)
+
+
+def new_array_in_a_loop(x, n):
+    y = x * 1.0
+    z = y
+    for i in range(n):
+        y = np.zeros_like(x)
+    y[0] += 1.0                                     # `z` sees this when n == 0
+    return np.sum(z * x)
+
+
+@pytest.mark.parametrize("f", [new_array_in_a_branch, new_array_in_a_loop])
+def test_a_new_array_made_in_a_block_may_not_have_been_made(f):
+    with pytest.raises(InPlaceError):
+        ag.grad(f)(np.array([1.0, 2.0]), 0)
+
+
+def new_array_then_written(x):
+    y = x * 1.0
+    z = y
+    for i in range(2):
+        y = np.zeros_like(x)
+        y[0] += z[1]                                # a new array: `z` is not changed
+        z = z * y[0] + x
+    return np.sum(z)
+
+
+def test_a_new_array_written_in_its_block():
+    ag.check_grads(new_array_then_written, (np.array([0.5, -1.5]),))
+
+
+# ---- an adjoint only one branch sets, read by `@` after the `if` (seed 59) ----------------
+
+def reassigned_after_an_early_return(a, u):
+    c = np.dot(np.outer(u, u), u)
+    if a > 0.0:
+        return np.sum(np.tanh(u))
+    c = np.dot(np.outer(c, c), c)
+    return np.sum(np.cos(c))
+
+
+@pytest.mark.parametrize("a", [1.0, -1.0])
+def test_an_adjoint_set_in_one_branch_reaches_matmul(a):
+    u = np.array([0.3, -0.2, 0.5])
+    ag.check_grads(reassigned_after_an_early_return, (a, u), wrt=(0, 1), order=2)
+    if a > 0.0:
+        assert np.allclose(ag.grad(reassigned_after_an_early_return, wrt=1)(a, u),
+                           1.0 - np.tanh(u) ** 2, rtol=1e-12)
+
+
+def _same_or_squared(p, t):
+    return p if t > 0 else p * p[[1, 1, 1, 1, 1]]
+
+
+def value_bound_in_one_branch(u, t):
+    return _same_or_squared(u, t)
+
+
+@pytest.mark.parametrize("t", [1.0, -1.0])
+def test_second_order_of_a_value_bound_in_one_branch(t):
+    ag.check_grads(value_bound_in_one_branch, (np.array([0.3, -0.2, 0.5, 0.1, 0.7]), t),
+                   order=2)
+
+
+# ---- a parameter rebound to a new array in a branch, then written (seed 30005) ------------
+
+def _rebinds_then_writes(p, r):
+    p = np.tanh(p + r)                              # a new array: the caller's is untouched
+    for i in range(2):
+        p[-1] = p[0] * r[1]
+    return np.sum(p * p)
+
+
+def rebinds_in_a_branch(x, t):
+    if t > 0.0:
+        s = _rebinds_then_writes(x if t > 1.0 else x * 2.0, x)
+    else:
+        s = np.sum(x)
+    return s + np.sum(x * x)                        # reads the caller's `x` afterwards
+
+
+@pytest.mark.parametrize("t", [2.0, 0.5, -1.0])
+def test_a_parameter_rebound_to_a_new_array_is_not_the_callers(t):
+    x = np.array([0.3, -0.6, 0.9])
+    ag.check_grads(rebinds_in_a_branch, (x, t))

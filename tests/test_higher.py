@@ -170,3 +170,19 @@ def test_grad_of_a_jvp_called_inside_a_function():
                                rtol=1e-12)
     ag.check_grads(slope_of_sines, (x,))
     ag.check_grads(mixed_value_and_slope, (x,))
+
+
+def slope_along_x(x):
+    return _sines_jvp(x, x)[1]        # the tangent varies too
+
+
+def test_reverse_over_forward_with_respect_to_the_tangent():
+    # the jvp's code names its tangent `tx`, its dispatcher `tangent`: matched by position
+    x = np.array([0.3, 0.7, -0.2])
+    value, pullback = ag.vjp(_sines_jvp, wrt=(0, 1))(x, _direction)
+    bx, bv = pullback((0.0, 1.0))
+    np.testing.assert_allclose(bx, ag.hvp(_sines)(x, _direction), rtol=1e-12)
+    np.testing.assert_allclose(bv, ag.grad(_sines)(x), rtol=1e-12)
+    np.testing.assert_allclose(ag.grad(slope_along_x)(x),
+                               ag.hvp(_sines)(x, x) + ag.grad(_sines)(x), rtol=1e-12)
+    ag.check_grads(slope_along_x, (x,))

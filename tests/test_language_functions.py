@@ -139,10 +139,122 @@ def test_recursion_values():
     assert tangent == pytest.approx(ag.grad(cf5)(1.3))
 
 
-def test_recursion_second_order_is_refused():
-    for second in (ag.grad(ag.grad(cf5)), ag.hessian(cf5)):
-        with pytest.raises(UnsupportedSyntaxError, match="test_language_functions.py.*recursion"):
-            second(1.3)
+def test_a_recursive_function_itself():
+    # its generated function's name is not the name its own vjp or jvp is called by
+    value, pullback = ag.vjp(continued_fraction)(1.3, 5)
+    assert pullback(1.0) == pytest.approx(ag.grad(cf5)(1.3))
+    assert ag.jvp(continued_fraction)(1.3, 5, 2.0)[1] == pytest.approx(2 * ag.grad(cf5)(1.3))
+    ag.check_grads(continued_fraction, (1.3, 5), order=2)
+
+
+# ---- second order through recursion: code to differentiate again calls the helper for its
+# value and, in its reverse sweep, the helper's vjp at a seed (`astgrad.seeded`) -----------------
+
+@pytest.mark.parametrize("fn, args", [(cf5, (1.3,)), (cf_deep, (1.3,)), (binary_split, (X,)),
+                                      (data_depth, (0.7,))])
+def test_recursion_second_order(fn, args):
+    ag.check_grads(fn, args, order=2)
+
+
+def fraction_derivatives(x, n):
+    """c_0 = x, c_k = x + 1/c_(k-1), and its first three derivatives by their recurrences."""
+    c, d1, d2, d3 = x, 1.0, 0.0, 0.0
+    for _ in range(n):
+        c, d1, d2, d3 = (x + 1 / c, 1 - d1 / c ** 2, -d2 / c ** 2 + 2 * d1 ** 2 / c ** 3,
+                         -d3 / c ** 2 + 6 * d1 * d2 / c ** 3 - 6 * d1 ** 3 / c ** 4)
+    return c, d1, d2, d3
+
+
+@pytest.mark.parametrize("fn, depth", [(cf5, 5), (cf_deep, 150)])
+def test_recursion_second_derivative_values(fn, depth):
+    _, d1, d2, d3 = fraction_derivatives(1.3, depth)
+    assert ag.grad(ag.grad(fn))(1.3) == pytest.approx(d2, rel=1e-12)
+    assert ag.hessian(fn)(1.3) == pytest.approx(d2, rel=1e-12)
+    assert ag.hvp(fn)(1.3, -2.0) == pytest.approx(-2 * d2, rel=1e-12)
+    (_, hv), (_, third) = ag.jvp(ag.jvp(ag.grad(fn)))(1.3, 1.0, 1.0)   # forward over forward
+    assert (hv, third) == pytest.approx((d2, d3), rel=1e-10)
+
+
+def test_recursion_hessians_in_closed_form():
+    f = np.prod(X ** 2)                         # binary_split: the product, split in halves
+    H = 4 * f * np.outer(1 / X, 1 / X) - np.diag(2 * f / X ** 2)
+    np.testing.assert_allclose(ag.hessian(binary_split)(X), H, rtol=1e-12)
+    v = np.array([0.3, -1.0, 2.0])
+    np.testing.assert_allclose(ag.hvp(binary_split)(X, v), H @ v, rtol=1e-12)
+    levels = 0                                  # data_depth: x**(levels + 1) * 1.5**(...)
+    while 0.7 * 1.5 ** levels <= 10.0:
+        levels += 1
+    f = data_depth(0.7)
+    assert ag.grad(ag.grad(data_depth))(0.7) == pytest.approx((levels + 1) * levels * f / 0.49)
+    assert ag.hessian(data_depth)(0.7) == pytest.approx((levels + 1) * levels * f / 0.49)
+
+
+def test_recursion_code_at_first_and_second_order():
+    first, second = ag.grad(cf5), ag.grad(ag.grad(cf5))
+    first(1.3), second(1.3)
+    # first order keeps the pullback (the forward sweep runs once: depth d costs O(d))
+    assert "_pullback = continued_fraction_vjp(x, 4)" in ag.source(first)
+    # second order differentiates the helper's vjp at a seed, which runs the helper's
+    # forward sweep again at every level (O(d^2))
+    assert "dcontinued_fraction_seeded_dx_vjp(x, 4, " in ag.source(second)
+
+
+def pair_down(p, n):
+    a, b = p
+    if n == 0:
+        return a * b
+    return pair_down((a * 0.5 + b, b * a), n - 1)
+
+
+def pairs(x):
+    return pair_down((x, x * 2.0), 3)
+
+
+def long_helper(p, s):                  # more statements than inline.INLINE_LIMIT: a call
+    a, b = p
+    t = a * s
+    t = t + b
+    t = t * b
+    t = t - a
+    t = t * 0.5
+    t = t + a * b
+    t = t * t
+    t = t - b
+    t = t * a
+    t = t + 1.0
+    t = t * s
+    return t * b
+
+
+def calls_long_helper(x):
+    return long_helper((x, x * 2.0), 3.0)
+
+
+def test_a_tuple_written_in_a_call_through_a_vjp():
+    # once a silent zero: the tuple was no argument the callee's vjp was asked for
+    for fn in (pairs, calls_long_helper):
+        h = 1e-5
+        slope = (fn(0.7 + h) - fn(0.7 - h)) / (2 * h)
+        assert ag.grad(fn)(0.7) == pytest.approx(slope, rel=1e-8)
+        ag.check_grads(fn, (0.7,), order=2)
+
+
+_cf5_jvp = ag.jvp(cf5)
+
+
+def slope_along_itself(x):
+    return _cf5_jvp(x, x)[1]
+
+
+def test_grad_of_a_jvp_through_recursion():
+    _, d1, d2, _ = fraction_derivatives(1.3, 5)
+    assert ag.grad(slope_along_itself)(1.3) == pytest.approx(d2 * 1.3 + d1, rel=1e-12)
+    ag.check_grads(slope_along_itself, (1.3,), order=1)
+
+
+def test_third_order_in_reverse_mode_through_recursion_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="third order"):
+        ag.grad(ag.grad(ag.grad(cf5)))(1.3)
 
 
 def local_recursion(x):
@@ -392,3 +504,41 @@ def test_a_list_of_functions_is_a_value_too():
     np.testing.assert_allclose(ag.grad(list_of_functions_read_as_a_value)(X),
                                2 * (np.cos(X) + 1 - np.tanh(X) ** 2))
     assert "act = " not in ag.source(ag.grad(list_of_functions_read_as_a_value))
+
+
+# ---- a large helper given functions: inlined whatever its size ------------------------------
+
+def _descend(fun, dfun, x, arg):
+    """Gradient descent on fun(., arg) from x (longer than the inlining limit)."""
+    eta = 0.1
+    i = 0
+    fx = fun(x, arg)
+    while i < 20:
+        gx = dfun(x, arg)
+        x_new = x - eta * gx
+        f_new = fun(x_new, arg)
+        if f_new < fx:
+            x = x_new
+            fx = f_new
+        else:
+            eta = eta / 2.0
+        i += 1
+    return x
+
+
+def _bowl(y, x):
+    return np.sum((y - x) ** 2) + 0.1 * np.sum(y ** 4)
+
+
+_d_bowl = ag.grad(_bowl)
+
+
+def descended_value(x):
+    y = _descend(_bowl, _d_bowl, np.zeros(2), x)
+    return np.sum(y * x)
+
+
+def test_a_large_helper_called_with_functions_is_inlined():
+    x = np.array([0.7, -0.4])
+    ag.check_grads(descended_value, (x,))
+    assert ag.grad(descended_value)(x).shape == (2,)

@@ -358,6 +358,20 @@ def test_propagate_copies_reads_the_original_unless_changed_in_place():
     assert not copies.propagate_copies(ast.parse(text).body[0])
 
 
+def test_propagate_copies_follows_chains_in_one_call():
+    text = "def f(x):\n    a = x\n    b = a\n    c = b\n    return c"
+    assert _rewritten(text, copies.propagate_copies, _XV) == ["return x"]
+    text = "def f(x):\n    a = 2.0\n    b = a * x\n    c = a\n    return b + c"
+    assert _rewritten(text, copies.propagate_copies, _XV) == ["b = 2.0 * x", "return b + 2.0"]
+
+
+def test_optimize_leaves_no_copy_however_long_the_chain():
+    body = "".join(f"    a{k + 1} = a{k}\n" for k in range(30))
+    out, _, _ = _optimized(f"def f(x):\n    a0 = np.sin(x)\n{body}    return a30",
+                           {"x": Kind(1, "f", False, 8)})
+    assert [line.strip() for line in out.splitlines()[1:]] == ["a0 = np.sin(x)", "return a0"]
+
+
 def test_known_zeros_drop_the_addition_only_where_the_name_is_surely_zero():
     text = "def f(g):\n    b = 0.0\n    b = b + g\n    return b"
     assert _rewritten(text, zeros.known_zeros, 1.5)[1] == "b = g"
@@ -372,14 +386,33 @@ def test_eliminate_dead_keeps_what_a_later_iteration_reads():
     assert lines == ["s = 0.0", "for i in range(3):\n    s = s + x", "return s"]
 
 
-def test_inline_once_writes_a_temporary_where_it_is_read_unless_blocked():
+def test_inline_temps_writes_a_temporary_where_it_is_read_unless_blocked():
     text = "def f(x):\n    t1 = np.sin(x)\n    y = t1 * 2.0\n    return y"
-    inline = lambda fn: inline_temps.inline_once(fn, {"t1"})  # noqa: E731
+    inline = lambda fn: inline_temps.inline_temps(fn, {"t1"})  # noqa: E731
     assert _rewritten(text, inline, _XV)[0] == "y = np.sin(x) * 2.0"
     text = "def f(x):\n    t1 = np.sin(x)\n    print(x)\n    y = t1 * 2.0\n    return y"
     assert not inline(ast.parse(text).body[0])                  # never across an effect
     text = "def f(x):\n    t1 = np.sin(x)\n    if x:\n        x = t1\n    return x"
     assert not inline(ast.parse(text).body[0])                  # never into a branch
+
+
+def test_inline_temps_inlines_chains_in_one_call_and_stops_at_effects():
+    text = ("def f(x):\n    t1 = np.sin(x)\n    t2 = t1 * 2.0\n    t3 = np.cos(t2)\n"
+            "    print(x)\n    t4 = t3 + 1.0\n    y = t4 * x\n    return y")
+    lines = _rewritten(text, lambda fn: inline_temps.inline_temps(fn, {"t1", "t2", "t3", "t4"}),
+                       _XV)
+    assert lines == ["t3 = np.cos(np.sin(x) * 2.0)", "print(x)", "y = (t3 + 1.0) * x",
+                     "return y"]
+
+
+def test_inline_temps_sees_a_name_it_made_changed_in_place():
+    # `t1[0] = 2.0` becomes `x[0] = 2.0`: `x` is now changed in place, so `t2 = x * 3.0`
+    # stays where it is, as inlining one temporary at a time would leave it.
+    text = ("def f(x):\n    t1 = x\n    t1[0] = 2.0\n    t2 = x * 3.0\n    y = t2\n"
+            "    return y")
+    fn = ast.parse(text).body[0]
+    assert inline_temps.inline_temps(fn, {"t1", "t2"})
+    assert body_text(fn) == ["x[0] = 2.0", "t2 = x * 3.0", "y = t2", "return y"]
 
 
 def test_fresh_gradients_return_a_writable_array():

@@ -158,3 +158,40 @@ def test_r_and_c_with_differentiated_values_are_refused(f, fix):
 
 def test_constant_indexing_objects_still_work():
     ag.check_grads(r_of_a_slice, (np.array([0.3, -1.2, 2.0, 0.5]),), order=2)
+
+
+# ---- a Python list written where a rule takes an array -----------------------------------
+
+def norm_of_a_list(x):
+    return np.linalg.norm([x, x + 2.0])
+
+
+def dot_of_lists(x):
+    return np.dot([x, x * 2.0], [1.0, 3.0])
+
+
+def prod_of_a_list(x):
+    return np.prod([x, 2.0 * x])
+
+
+def matmul_by_a_list(x):
+    return np.sum(np.tanh(np.array([[x, 1.0], [2.0, x]])) @ [x, x])
+
+
+@pytest.mark.parametrize("f, exact", [
+    (norm_of_a_list, lambda x: (2 * x + 2.0) / np.sqrt(x ** 2 + (x + 2.0) ** 2)),
+    (dot_of_lists, lambda x: 7.0),
+    (prod_of_a_list, lambda x: 4.0 * x),
+    (matmul_by_a_list, None),
+], ids=["norm", "dot", "prod", "matmul"])
+def test_a_list_argument_is_the_array_numpy_makes(f, exact):
+    ag.check_grads(f, (1.5,), order=2)
+    if exact is not None:
+        assert ag.grad(f)(1.5) == pytest.approx(exact(1.5), rel=1e-12)
+
+
+def test_a_list_argument_is_converted_once_in_the_generated_code():
+    df = ag.grad(dot_of_lists)
+    df(1.5)
+    text = ag.source(df)
+    assert "np.array([1.0, 3.0])" in text and "[1.0, 3.0] *" not in text, text

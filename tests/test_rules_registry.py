@@ -227,3 +227,49 @@ def test_a_helper_with_star_parameters_is_refused():
     def spread(*v):
         return v[0]
     _raises(r"the rule helper spread takes \*v", lambda: rule_helper(spread))
+
+
+def _bound_by_signature(signature, args, keywords):
+    """What `Primitive.bind` gave before it remembered how calls bind: Signature.bind."""
+    bound = signature.bind(*args, **keywords)
+    out = {}
+    for name, param in signature.parameters.items():
+        if name in bound.arguments:
+            value = bound.arguments[name]
+            out[name] = ast.Tuple(elts=list(value), ctx=ast.Load()) \
+                if param.kind is param.VAR_POSITIONAL else value
+        else:
+            out[name] = template.constant_node(param.default) \
+                if param.default is not param.empty else None
+    return out
+
+
+@pytest.mark.parametrize("params", [
+    "x, axis=None, keepdims=False", "a, /, b=2.0, *rest, scale=-1.5, **options", "x, y"])
+def test_bind_matches_signature_bind_and_remembers_nothing_wrong(params):
+    import inspect
+    exec(f"def f({params}): pass", space := {})
+    prim = registry.Primitive(space["f"], "f")
+    prim.signature = inspect.signature(space["f"])
+    calls = [(2, ()), (1, ("axis",)), (1, ("keepdims", "axis")), (3, ()), (0, ("x", "y")),
+             (1, ("b", "scale")), (4, ("extra",)), (1, ("y",)), (0, ()), (2, ("x",))]
+    for _ in range(2):                                  # the second time from what it remembers
+        for count, names in calls:
+            args = [ast.Name(f"p{i}", ast.Load()) for i in range(count)]
+            keywords = {k: ast.Name(f"k_{k}", ast.Load()) for k in names}
+            try:
+                want = _bound_by_signature(prim.signature, args, keywords)
+            except TypeError as exc:
+                with pytest.raises(TypeError, match=re.escape(str(exc))):
+                    prim.bind(args, keywords)
+                continue
+            got = prim.bind(args, keywords)
+            assert list(got) == list(want)
+            for k in want:
+                if isinstance(want[k], dict):
+                    assert got[k].keys() == want[k].keys()
+                    assert all(got[k][n] is want[k][n] for n in want[k])
+                elif want[k] is None or isinstance(want[k], ast.Name):
+                    assert got[k] is want[k]
+                else:
+                    assert ast.dump(got[k]) == ast.dump(want[k])

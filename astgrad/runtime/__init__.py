@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AstgradError, InternalError, NonScalarOutputError, SeedShapeError
+from ..errors import AstgradError, InternalError, NonScalarOutputError, SeedShapeError  # noqa: F401
 from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, restack_like,
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
-from .indexing import written_once
+from .indexing import written_once  # noqa: F401  (rt.written_once, in generated code)
 from .complexes import real_if_real
 from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)
@@ -112,8 +112,8 @@ def check_seed(seed, value, where):
     """Refuse a pullback seed whose shape is not the output's (a plain 0.0 stands for
     the zero seed of an output nothing depends on). The seed of a list or tuple output
     is a list or tuple of seeds, one per element, each checked against its element."""
-    if type(seed) is float and seed == 0.0:
-        return
+    if type(seed) is float and (seed == 0.0 or type(value) in (float, np.float64)):
+        return                                   # the zero seed; a number's: as below
     if isinstance(value, dict):                  # a dict output: a dict of seeds
         return check_tree(seed, value, where)
     if isinstance(value, (list, tuple)):
@@ -208,6 +208,8 @@ def broadcast_like(t, z):
 
 def check_tangent(tangent, value, where):
     """Refuse a tangent whose shape is not its argument's."""
+    if type(tangent) is float and type(value) is float:
+        return                                   # a number's: as below, without NumPy
     if isinstance(value, (list, tuple, dict)):
         return check_tree(tangent, value, where, "tangent")
     if np.shape(tangent) != np.shape(value):

@@ -228,14 +228,16 @@ def gradient_of(c, varargs=(), axis=None, edge_order=1):
 # ---- np.einsum's broadcasting ---------------------------------------------------------------
 def fit(g, x):
     """`g` fitted to the shape of `x`: summed over its leading axes and over the axes where
-    `x` has length 1, spread along those where `g` has length 1 (np.einsum broadcasts a
-    length-1 axis of one operand against another's, contracted or not). Linear in `g`;
-    `fit(b, g)` is its transpose."""
+    `x` has length 1, spread along those where `g` has length 1 or none (np.einsum
+    broadcasts a length-1 axis of one operand against another's, contracted or not).
+    Linear in `g`; `fit(b, g)` is its transpose."""
     shape, g = np.shape(x), np.asarray(g)
     if g.shape == shape:
         return g
     if g.ndim > len(shape):
         g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    elif g.ndim < len(shape):                  # the transpose of that sum: spread along them
+        g = np.reshape(g, (1,) * (len(shape) - g.ndim) + g.shape)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)

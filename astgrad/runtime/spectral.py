@@ -59,8 +59,9 @@ def refuse_rank_deficient(s, rcond, what):
 
 
 def inverse_gaps(w):
-    """F with F[..., i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it."""
-    eye = np.eye(np.shape(w)[-1])
+    """F with F[..., i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it. (Each identity
+    here is made in the dtype of the values: a float64 one would make float32 float64.)"""
+    eye = np.eye(np.shape(w)[-1], dtype=w.dtype)
     return (1.0 - eye) / (np.expand_dims(w, -2) - np.expand_dims(w, -1) + eye)
 
 
@@ -73,7 +74,7 @@ def svd_adjoint(gu, gs, gvt, u, s, vt):
     vtgv = vt @ np.swapaxes(gvt, -1, -2)
     core = inverse_gaps(s ** 2) * ((utgu - np.swapaxes(utgu, -1, -2)) * np.expand_dims(s, -2)
                                    + np.expand_dims(s, -1) * (vtgv - np.swapaxes(vtgv, -1, -2)))
-    ga = u @ (core + np.expand_dims(gs, -1) * np.eye(np.shape(s)[-1])) @ vt
+    ga = u @ (core + np.expand_dims(gs, -1) * np.eye(np.shape(s)[-1], dtype=s.dtype)) @ vt
     if np.shape(u)[-2] > np.shape(u)[-1]:
         refuse_rank_deficient(s, 0.0, "np.linalg.svd's singular vectors")
         ga = ga + (gu - u @ utgu) / np.expand_dims(s, -2) @ vt
@@ -133,7 +134,7 @@ def eigh_adjoint(gw, gv, w, v, uplo):
     """The adjoint of `a` in `w, v = np.linalg.eigh(a, uplo)` from those of `w` and `v`."""
     refuse_repeated(w, "np.linalg.eigh's eigenvalues")
     inner = inverse_gaps(w) * (np.swapaxes(v, -1, -2) @ gv) + np.expand_dims(gw, -1) * np.eye(
-        np.shape(w)[-1])
+        np.shape(w)[-1], dtype=w.dtype)
     return to_triangle(v @ inner @ np.swapaxes(v, -1, -2), uplo)
 
 
@@ -267,7 +268,7 @@ def matrix_power_adjoint(g, a, n):
     b = a if n >= 0 else np.linalg.inv(a)
     p = np.swapaxes(b, -1, -2)
     total = g
-    power = np.eye(np.shape(a)[-1])
+    power = np.eye(np.shape(a)[-1], dtype=a.dtype)
     for _ in range(1, abs(n)):
         # `power` is updated before it is read, so its last value is read too: differentiated
         # again, the reverse sweep never applies @'s rule to its adjoint while still 0.0
@@ -286,7 +287,7 @@ def matrix_power_tangent(t, a, n):
     b = a if n >= 0 else np.linalg.inv(a)
     db = t if n >= 0 else -b @ t @ b
     total = db
-    power = np.eye(np.shape(a)[-1])
+    power = np.eye(np.shape(a)[-1], dtype=a.dtype)
     for _ in range(1, abs(n)):
         power = power @ b                   # b^j, updated first as in matrix_power_adjoint
         total = b @ total + db @ power

@@ -48,12 +48,13 @@ def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
                 or prim and not (prim.vjps or prim.jvps):   # no rule: runs as is (`opaque`)
             return []
         if prim is not None and prim.vjps and prim.signature is not None:
-            return _with_rules(prim, value)
+            return _with_rules(prim, value, ns)
     return reads(value)
 
 
-def _with_rules(prim, call) -> list[str]:
-    """Names in the arguments whose parameters have a derivative rule."""
+def _with_rules(prim, call, ns) -> list[str]:
+    """Names in the arguments whose parameters have a derivative rule (`x.dtype` passed
+    as `dtype=` carries none)."""
     try:
         bound = prim.bind(call.args, {k.arg: k.value for k in call.keywords})
     except TypeError:
@@ -61,7 +62,7 @@ def _with_rules(prim, call) -> list[str]:
     out = []
     for i, param in enumerate(prim.params):
         if bound.get(param) is not None and (i >= len(prim.vjps) or prim.vjps[i] is not None):
-            out += reads(bound[param])
+            out += _differentiable_reads(bound[param], ns)
     return out
 
 

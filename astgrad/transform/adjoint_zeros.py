@@ -4,12 +4,14 @@ A zero is the number 0.0 where every rule that reads the adjoint broadcasts it, 
 an array (or a list of zeros, one per element) where a rule needs the value's shape:
 the adjoints of lists, of arrays written by index, and of an array assigned once at
 the top level whose adjoint only a branch taken sets (a rule of `@` or a broadcasting
-rule then reads a zero of the value's shape)."""
+rule then reads a zero of the value's shape); and, in the branch of a reverse `if` that
+does not set it, an array's adjoint still the number 0.0 made its value's shape."""
 from __future__ import annotations
 
 import ast
+import collections
 
-from .build import call, load, made_once
+from .build import assign, call, load, made_once
 from .kinds import UNKNOWN
 
 
@@ -43,3 +45,42 @@ class Zeros:
             value = call(self.ns, "np.zeros_like", [load(name)])
         return value
 
+
+def _stored(node: ast.AST) -> collections.Counter:
+    return collections.Counter(n.id for n in ast.walk(node)
+                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+
+
+_tops: tuple = (None, {})        # (the tree the reverse pass is walking, its index)
+
+
+def bound_before(fn: ast.FunctionDef, stmt: ast.stmt) -> set[str]:
+    """The names bound on every path to `stmt`: `fn`'s parameters, and the names the
+    plain assignments of its top level bind before the top-level statement holding it."""
+    global _tops
+    cached = _tops            # each node's top-level statement, by index, for this tree
+    if cached[0] is not fn:
+        cached = _tops = (fn, {id(n): i for i, s in enumerate(fn.body) for n in ast.walk(s)})
+    top = cached[1]
+    out = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    for s in fn.body[:top.get(id(stmt), 0)]:
+        if isinstance(s, ast.Assign):
+            out |= {t.id for t in s.targets if isinstance(t, ast.Name)}
+    return out
+
+
+def shaped_in_branch(one: list[ast.stmt], other: list[ast.stmt], outside: set[str],
+            sweep) -> list[ast.stmt]:
+    """For the branch `other` of a reverse `if`: the adjoints that start as the number
+    0.0, of arrays bound before the `if` (`outside`), which only branch `one` sets,
+    made arrays of their values' shapes (`bc = rt.shaped_like(bc, c)`): after the `if`,
+    a rule such as `@`'s needs the shape whichever branch ran (in branch `other`, `c` is
+    the value the `if` started with)."""
+    only = _stored(ast.Module(one, [])) - _stored(ast.Module(other, []))
+    out = []
+    for name in sorted(sweep.plan.zeroed & outside):
+        b, kind = sweep.adjoint(name), sweep.kinds.get(name)
+        if b in only and kind is not None and kind.ndim and not kind.py and sweep.array(name) \
+                and not sweep.shaped_zero(name):
+            out.append(assign(b, call(sweep.ns, "rt.shaped_like", [load(b), load(name)])))
+    return out

@@ -20,7 +20,9 @@ import ast
 from dataclasses import dataclass
 
 from ..errors import InPlaceError
+from . import registry
 from .lattice import UNKNOWN, Kind
+from .trees import walk
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,19 @@ class Aliases:
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
+        self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
+
+    def enter(self) -> None:
+        """A nested block (a loop body, a branch) starts."""
+        self._blocks.append([])
+
+    def leave(self) -> None:
+        """It ends: a name given a new array inside it may still name what it named
+        before (the block may not have run), so it joins its old group again."""
+        for name, old in self._blocks.pop():
+            group = old | self._groups.get(name, {name})
+            for member in group:
+                self._groups[member] = group
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
@@ -60,24 +75,42 @@ class Aliases:
     def is_list(self, name: str) -> bool:
         return name in self._lists
 
-    def bind(self, target: str, rhs: ast.expr) -> None:
-        """Record the lowered assignment `target = rhs`."""
+    def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
+        """Record the lowered assignment `target = rhs` (`either`: one of the values a
+        conditional expression's temporary may take, so it keeps those it had)."""
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
         if source is None:
+            if _new_array(rhs, ns):
+                self._fresh(target)
             return
         if isinstance(rhs, ast.Subscript) and source in self._lists \
                 and not isinstance(rhs.slice, ast.Slice):
             self._items[target] = source
             return
         group = self._groups.setdefault(source, {source})
+        if either and target in self._groups and self._groups[target] is not group:
+            group |= self._groups[target]
+            for name in group:
+                self._groups[name] = group
         group.add(target)
         self._groups[target] = group
         for a, b in ((target, source), (source, target)):
             self._links.setdefault(a, []).append((b, rhs))
         if source in self._lists:
             self._lists.add(target)
+
+    def _fresh(self, target: str) -> None:
+        """`target` now names a new array: writes into it are seen by no other name,
+        after this statement and in its block (see `leave`)."""
+        old = self._groups.get(target)
+        if old is None or old == {target}:
+            return
+        old.discard(target)
+        self._groups[target] = {target}
+        if self._blocks:
+            self._blocks[-1].append((target, old))
 
     def _sharing(self, name: str) -> set[str]:
         """The names that see a write into `name`: its group, and the lists holding it."""
@@ -166,6 +199,26 @@ def _refuse(write: _Write, other: str) -> None:
             f"copy before changing it: `{user} = {user}.copy()`.")
 
 
+# Calls that always return a new array (never a view of an argument).
+_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
+               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
+
+
+def _new_array(rhs: ast.expr, ns=None) -> bool:
+    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
+    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(rhs, ast.Call):
+        return False
+    if _dotted(rhs.func) in _NEW_ARRAYS:
+        return True
+    try:
+        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
+    except TypeError:                            # an unhashable callee
+        return False
+    return prim is not None and prim.elementwise
+
+
 def _kind(name: str, kinds: dict) -> Kind:
     return kinds.get(name, UNKNOWN)
 
@@ -211,14 +264,14 @@ _SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "l
 def _reads(stmt: ast.stmt) -> set[str]:
     """The names `stmt` reads the elements of (not those it reads only the shape of)."""
     skip = set()
-    for node in ast.walk(stmt):
+    for node in walk(stmt):
         if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
             skip.add(id(node.value))
         elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
             positions = _SHAPE_ONLY[_dotted(node.func)]
             skip |= {id(a) for i, a in enumerate(node.args) if positions is None
                      or i in positions}
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
@@ -232,7 +285,8 @@ def _dotted(node: ast.expr) -> str | None:
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
     """For each statement (by `id`), the user's names read after it; in a loop body,
-    also every name the body reads (the next iteration reads it after)."""
+    also every name the body and the loop's header read (the next iteration reads them
+    after)."""
     out: dict[int, set[str]] = {}
 
     def walk(stmts, later: set[str]):
@@ -240,7 +294,10 @@ def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
         for stmt in reversed(stmts):
             out[id(stmt)] = set(seen)
             if isinstance(stmt, (ast.For, ast.While)):
-                loop = set().union(*(_reads(s) for s in stmt.body)) if stmt.body else set()
+                # The next iteration reads the body again, and the header: `while` tests
+                # again, and `for t in a` reads the next item of `a` as it is then.
+                header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
+                loop = set().union(_reads(header), *(_reads(s) for s in stmt.body))
                 walk(stmt.body, seen | loop)
             elif isinstance(stmt, ast.If):
                 walk(stmt.body, seen)

@@ -16,6 +16,7 @@ import numpy as np
 from .. import runtime
 from . import registry
 from .nodes import Comment
+from .trees import statements, walk
 
 _ROOTS = {"np": np, "rt": runtime}
 
@@ -62,8 +63,8 @@ def plain_args(args: ast.arguments) -> ast.arguments:
 def located(stmts: list[ast.stmt], origin: ast.AST) -> list[ast.stmt]:
     """`stmts`, each statement without a line number given `origin`'s."""
     for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
+        for node in statements(stmt):
+            if not hasattr(node, "lineno"):
                 ast.copy_location(node, origin)
     return stmts
 
@@ -82,7 +83,7 @@ def commented(stmts: list[ast.stmt], source, suffix: str) -> list[ast.stmt]:
 # -- queries ------------------------------------------------------------------------------
 def reads(node: ast.AST) -> list[str]:
     """Every name `node` reads, in walk order, with repeats."""
-    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return [n.id for n in walk(node) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load]
 
 
 def parameters(fn: ast.FunctionDef) -> list[str]:
@@ -95,7 +96,7 @@ def made_once(fn: ast.FunctionDef) -> set[str]:
     """The names `fn` assigns exactly once, at its top level (outside every loop and
     branch): each holds one value from its assignment on."""
     stores: dict[str, int] = {}
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
     return {s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)

@@ -10,10 +10,12 @@ import itertools
 import linecache
 import re
 import threading
+import types
 
 from ..runtime import located
 from .nodes import Comment
 from .resolve import MISSING as _MISSING, Namespace, UserScope
+from .trees import walk
 
 _INDENT = "    "
 _counter = itertools.count(1)
@@ -28,9 +30,12 @@ _PLACE = re.compile(r"`[^`]*` \((.+?)\) with respect to")
 def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     """The module text: imports, then the function with its comments."""
     lines = ["import numpy as np", "from astgrad import runtime as rt"]
-    used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk(fn) if isinstance(n, ast.Name)}
     for name, obj in ns.bound.items():
         if name not in ("np", "rt") and name in used:
+            if isinstance(obj, types.ModuleType):          # `math`, `operator`, `special`
+                lines.append(_import(obj.__name__, name))
+                continue
             made = getattr(obj, "_astgrad", None)
             if made is not None:
                 lines.append(f"# {name}: ag.{made.mode}({made.fn.__name__}, "
@@ -51,6 +56,15 @@ def to_source(fn: ast.FunctionDef, ns: Namespace, note: str = "") -> str:
     if place:
         _origins[text] = (place[1], origins)
     return text
+
+
+def _import(module: str, name: str) -> str:
+    """The import line that binds `module` to `name`."""
+    if module == name:
+        return f"import {module}"
+    package, _, last = module.rpartition(".")
+    return f"from {package} import {last}" if last == name and package else \
+        f"import {module} as {name}"
 
 
 def _write(stmt: ast.stmt, depth: int, out: list[str], origins: dict[int, int]) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .build import call
 from .kinds import UNKNOWN
+from .trees import walk
 
 _REAL = ("b", "i", "u", "f")
 
@@ -29,7 +30,7 @@ def mentions_complex(fn: ast.FunctionDef, kinds: dict, ns=None) -> bool:
     return any(k is not None and k.dtype == "c" for k in kinds.values()) or any(
         isinstance(n, ast.Constant) and isinstance(n.value, complex)
         or ns is not None and isinstance(n, ast.Call)
-        and any(ns.value(n.func) is f for f in _COMPLEX_FROM_REAL) for n in ast.walk(fn))
+        and any(ns.value(n.func) is f for f in _COMPLEX_FROM_REAL) for n in walk(fn))
 
 
 def real_part(sweep, stmt, name: str, expr: ast.expr) -> ast.expr:
@@ -88,7 +89,7 @@ def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) 
     rules are for real values only (the branch a rule takes for real values only, `if
     np.isrealobj(x)`, excepted)."""
     anywhere = mentions_complex(tree, kinds, ns)
-    tests = {s.targets[0].id for s in ast.walk(tree) if isinstance(s, ast.Assign)
+    tests = {s.targets[0].id for s in walk(tree) if isinstance(s, ast.Assign)
              and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
     real_only = _real_only()
     for node in _unguarded(tree.body, tests, ns):
@@ -120,16 +121,16 @@ def _unguarded(stmts, tests, ns):
             test = stmt.test
             guarded = isinstance(test, ast.Name) and test.id in tests \
                 or _is_call(test, np.isrealobj, ns)
-            yield from ast.walk(test)
+            yield from walk(test)
             if not guarded:
                 yield from _unguarded(stmt.body, tests, ns)
             yield from _unguarded(stmt.orelse, tests, ns)
         elif isinstance(stmt, (ast.For, ast.While)):
-            yield from ast.walk(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            yield from walk(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
             yield from _unguarded(stmt.body, tests, ns)
             yield from _unguarded(stmt.orelse, tests, ns)
         else:
-            yield from ast.walk(stmt)
+            yield from walk(stmt)
 
 
 def _is_call(node, fn, ns) -> bool:

@@ -161,7 +161,11 @@ def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
         value = rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
         # The test is the first value, not `result`: the branch reassigns `result`, and
         # the reverse sweep must take the branch the forward sweep took.
-        test = low.out.snapshot(low.atom(first))
+        atom = low.atom(first)
+        test = low.out.snapshot(atom)
+        if test is not atom:
+            low.ctx.aliases.bind(test.id, atom)
+        low.ctx.aliases.bind(result, test)      # `x or y` is `x` itself when `x` is true
         low.out.emit(ast.Assign([ast.Name(result, ast.Store())], test))
         branches = (value, None) if isinstance(node.op, ast.And) else (None, value)
     body, orelse = (_branch(result, branch, low) for branch in branches)
@@ -173,7 +177,9 @@ def _branch(result: str, value: ast.expr | None, low: Lowerer) -> list[ast.stmt]
     """The block computing `value` into `result` (None: `result` already holds it)."""
     with low.out.collect() as block:
         if value is not None:
-            low.out.emit(ast.Assign([ast.Name(result, ast.Store())], low.atom(value)))
+            atom = low.atom(value)
+            low.ctx.aliases.bind(result, atom, either=True)  # `c if t else d` is `c` itself
+            low.out.emit(ast.Assign([ast.Name(result, ast.Store())], atom))
     return block
 
 

@@ -8,6 +8,7 @@ import ast
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
+from .trees import walk
 
 
 def lower(tree: ast.FunctionDef, ns, where) -> None:
@@ -36,14 +37,15 @@ _MAKE_DICT = ("rt.dict_of", "rt.dict_like", "rt.items_adjoint")
 _KEEP_DICT = ("rt.zeros_like", "rt.add_each")
 
 
-def dict_names(body: list) -> set[str]:
+def dict_names(body: list, kinds: dict | None = None) -> set[str]:
     """Names of a normalized function that hold dicts made in it (a literal, or the
-    adjoint of one): the saving pass copies and puts back their items as a dict's."""
-    out: set[str] = set()
+    adjoint of one) or, by `kinds`, passed to it (and those made from them): the saving
+    pass copies and puts back their items as a dict's."""
+    out: set[str] = {n for n, k in (kinds or {}).items() if is_dict_kind(k)}
     grown = True
     while grown:
         grown = False
-        for node in (n for s in body for n in ast.walk(s)):
+        for node in (n for s in body for n in walk(s)):
             if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name) \
                     or node.targets[0].id in out:
                 continue
@@ -77,3 +79,10 @@ def refuse_loop_writes(body: list, varied: set, where) -> None:
                 walk(stmt.body, in_loop or not isinstance(stmt, ast.If))
                 walk(stmt.orelse, in_loop or not isinstance(stmt, ast.If))
     walk(body, False)
+
+
+def is_dict_kind(kind) -> bool:
+    """Is this the kind of a dict argument? (A tuple's fields are also keyed from the
+    end, by negative positions.)"""
+    return bool(kind.fields) and not any(isinstance(key, int) and key < 0
+                                         for key, _ in kind.fields)

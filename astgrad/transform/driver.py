@@ -69,6 +69,7 @@ def _check_syntax(p: Program):
 
 def _resolve(p: Program):
     p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where)
+    p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
 
 
@@ -113,7 +114,7 @@ def _reverse(p: Program):
     if p.request.mode == "jvp":
         return None
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
-                               _mode(p.transform_of, "vjp"), p.param_kinds)
+                               _vjp(p.transform_of), p.param_kinds)
     return p.sweeps.as_module()
 
 
@@ -209,7 +210,23 @@ def _mode(transform_of, mode):
     return None if transform_of is None else (lambda fn, wrt: transform_of(fn, mode, wrt))
 
 
+def _vjp(transform_of):
+    """`transform_of` as the reverse pass calls it: `(fn, wrt)` -> the vjp, `(fn, wrt,
+    at=True)` -> the vjp at a seed, which holds no closure (see `astgrad.seeded`)."""
+    if transform_of is None:
+        return None
+    return lambda fn, wrt, at=False: transform_of(fn, "vjp_at" if at else "vjp", wrt)
+
+
 def _note(p: Program) -> str:
-    kinds = ", ".join(f"{name}: {k.describe()}" for name, k in p.param_kinds.items())
+    """`grad of `f` (file:line) with respect to x; for arguments x: 1-d float64 array, ...`,
+    and, where the code is for arrays whose axes of length 1 are known, which those are."""
+    arrays = [k for k in p.param_kinds.values() if k.ndim and k.dtype not in (None, "O")]
+    sized = bool(arrays) and all(k.ones is not None for k in arrays)
+    kinds = ", ".join(f"{name}: {k.describe(full=not sized)}"
+                      for name, k in p.param_kinds.items())
+    if sized:
+        other = any(True in k.ones for k in arrays)
+        kinds += f"; arrays have no {'other ' if other else ''}axis of length 1"
     return (f"{p.request.mode} of `{p.src.tree.name}` ({p.src.where(p.src.tree)}) with "
             f"respect to {', '.join(p.request.wrt)}; for arguments {kinds}")

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError
-from . import registry
+from . import registry, trees
 from .activity import Activity
 from .build import (assign, call, calls_user_function, commented, is_add_at, is_append,
                     is_method_call, load, located, parameters, plain_args)
@@ -83,10 +83,10 @@ class _Forward:
         fn.args = _with_tangents_last(plain_args(fn.args), params)
         fn.body = unpack + checks + stmts + [ast.Return(ast.Tuple([ret.value, tangent],
                                                                   ast.Load()))]
-        for stmt in ast.walk(fn):
-            if isinstance(stmt, ast.stmt) and not hasattr(stmt, "lineno"):
+        for stmt in trees.statements(fn):
+            if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
-        return ast.fix_missing_locations(fn)
+        return trees.fix_locations(fn)
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write
@@ -193,6 +193,7 @@ class _Forward:
             expr = _added(expr, term) if _both_tuples(expr, term) else \
                 call(self.ns, "rt.add_each", [expr, term]) if listed or _a_tuple(expr, term) \
                 else ast.BinOp(expr, ast.Add(), term)
+        expr = _narrowed(self, expr, prim, value, args, target)
         if prim.elementwise and not shaped and not self._all_scalar(args, target):
             expr = call(self.ns, "rt.broadcast_like", [expr, load(target)])
         return expr
@@ -225,6 +226,39 @@ class _Forward:
     def _all_scalar(self, args, target) -> bool:
         kinds = [expr_kind(v, self.kinds, self.ns) for v in args.values() if v is not None]
         return all(k.ndim == 0 for k in kinds) and self.kinds.get(target, UNKNOWN).ndim == 0
+
+
+def _narrowed(fwd: _Forward, tangent: ast.expr, prim, value: ast.expr, args: dict,
+              target: str) -> ast.expr:
+    """The tangent in its value's dtype where that is float32 (or float16) and the call is
+    given a Python float that varies, or one of an elementwise function (which NumPy takes
+    in that dtype): the float's tangent times a bool mask (np.maximum, np.where), or
+    NumPy's float64 of it (np.sign(a), np.log(a)), would be float64. Not where the kinds
+    show the tangent keeps the dtype (the float's tangent times a float32 array)."""
+    out = fwd.kinds.get(target, UNKNOWN)
+    if not out.narrow or not _given_python_float(fwd, prim, value):
+        return tangent
+    env = dict(fwd.kinds)
+    for node in args.values():
+        if fwd.varies(node):
+            env[fwd.tangent(node.id)] = fwd.kinds.get(node.id, UNKNOWN)
+    made = expr_kind(tangent, env, fwd.ns)
+    if made.dtype == "f" and made.itemsize == out.itemsize:
+        return tangent
+    return call(fwd.ns, "np.asarray", [tangent, ast.Attribute(load(target), "dtype",
+                                                              ast.Load())])
+
+
+def _given_python_float(fwd: _Forward, prim, value: ast.expr) -> bool:
+    """Is an operand written in the call (not a default filled in) a Python float that
+    varies, or any Python float where the function is elementwise?"""
+    given = value.args + [k.value for k in value.keywords] if isinstance(value, ast.Call) \
+        else [n for n in ast.iter_child_nodes(value) if isinstance(n, ast.expr)]
+    for node in given:
+        kind = expr_kind(node, fwd.kinds, fwd.ns)
+        if kind.py and kind.dtype == "f" and (prim.elementwise or fwd.varies(node)):
+            return True
+    return False
 
 
 def _written_into(body, ns) -> set[str]:

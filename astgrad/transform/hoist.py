@@ -33,7 +33,6 @@ import ast
 from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
-from . import syntax
 
 COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
 # The node classes `check_syntax` lets through that no later pass sees: written here

@@ -11,11 +11,14 @@ lowered to atoms):
   the caller's own); the call's value is an atom: the callee's result name,
   or a tuple of names;
 * unless every callee is to be inlined, a callee of more than `INLINE_LIMIT`
-  statements stays a call, every argument given by position: the reverse pass
-  calls its own generated vjp;
-* a function an astgrad transform made stays a call, arguments by position;
+  statements stays a call, and so does a module-level function met again inside
+  its own body (recursion, of any depth): the reverse pass calls its generated vjp
+  (or, in code to be differentiated again, its value and its vjp at a seed);
+* a function an astgrad transform made stays a call;
+* a call kept as a call has every argument by position, each an atom that is
+  not a tuple or list written in place (those are named first);
 * any other call (a primitive, a non-differentiable function) is kept as is;
-* a function that calls itself, directly or not, is refused.
+* a nested `def` that calls itself is refused.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
-from . import registry, restructure
+from . import library_calls, registry, restructure
 from .aliases import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
@@ -53,40 +56,45 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     if getattr(fn, "_astgrad", None) is not None:
         # A function an astgrad transform made: called, and differentiated through
         # its own generated code (the reverse pass asks for its vjp).
-        return ast.Call(node.func, args + [v for v in keywords.values()], [])
+        return ast.Call(node.func, _named(args + list(keywords.values()), low), [])
     if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where = ctx.expand(fn)
         starred = tree.args.vararg or tree.args.kwarg
-        if fn in ctx.inlining and ctx.inline_all:
-            raise UnsupportedSyntaxError(
-                f"`{fn.__name__}` calls itself: its derivative is called through its own "
-                f"derivative, which cannot be differentiated again (second order through "
-                f"recursion is not supported).", scope.where(node),
-                fix="Write the recursion as a loop for higher derivatives.")
         if fn in ctx.inlining and starred:
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
-        if fn in ctx.inlining or not (ctx.inline_all or starred) and _large(tree, INLINE_LIMIT):
+        if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
+                args, keywords, low)) and _large(tree, INLINE_LIMIT):
             # Large, or calling itself (recursion of any depth): called through its vjp.
             bound = _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns), tree.name,
                                scope.where(node))
             _writes_arguments(tree, bound, low)
-            return ast.Call(node.func, bound, [])   # the reverse pass calls its vjp
+            return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
         return _inline(callee, args, keywords, node, low)
     if isinstance(node.func, ast.Name) and fn is MISSING and node.func.id.endswith("_pullback"):
         raise UnsupportedSyntaxError(
-            "a helper called through its own derivative (a recursive helper) cannot be "
-            "differentiated again: second order through recursion is not supported.",
-            scope.where(node), fix="Write the recursion as a loop for higher derivatives.")
+            f"`{node.func.id}` is the pullback of a function called through its own "
+            f"derivative (one an astgrad transform made, or a helper calling itself at third "
+            f"order), which cannot be differentiated again.", scope.where(node),
+            fix="Call your function, not its derivative, in code you differentiate twice; "
+                "for third derivatives through recursion, use forward mode (ag.jvp of "
+                "ag.jvp of ag.grad) or write the recursion as a loop.")
     if isinstance(node.func, ast.Name) and fn is MISSING:
         raise UnsupportedSyntaxError(
             f"calling `{node.func.id}`, a value computed inside the function or passed to it, "
             f"is not supported.", scope.where(node),
             fix="Call functions by the name they are defined or imported as, or pass them to "
                 "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
-    return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
+    return library_calls.lower(node, fn, args, keywords, low)
+
+
+def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
+    """The arguments of a call kept as a call, a tuple or list written in it named: a
+    derivative then flows through it as through any other argument (the callee's
+    derivative takes it as a container)."""
+    return [low.out.temp(a) if isinstance(a, (ast.Tuple, ast.List)) else a for a in args]
 
 
 def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:
@@ -223,6 +231,16 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
 def _params(tree: ast.FunctionDef) -> list[str]:
     args = tree.args
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def _passes_functions(args, keywords, low: Lowerer) -> bool:
+    """Is a function among the arguments (`argmin(f, df, x0)`)? The callee is then
+    inlined, whatever its size: it calls what it is given."""
+    for a in [*args, *keywords.values()]:
+        if isinstance(a, ast.Name) and (a.id in low.scope.local_fns or callable(
+                low.ctx.ns.value(a)) and not isinstance(low.ctx.ns.value(a), type)):
+            return True
+    return False
 
 
 def _large(tree: ast.FunctionDef, limit: int) -> bool:

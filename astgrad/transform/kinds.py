@@ -12,19 +12,29 @@ from dataclasses import replace
 
 from ..errors import InternalError
 from . import registry
-from .lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of
+from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
+                      shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
+from .trees import walk
 
 # The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
-           "static_value", "expr_kind", "infer", "Shapes"]
+           "static_value", "expr_kind", "infer", "Shapes", "from_live"]
 
 _INT = Kind(0, "i", True)
+_NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.IfExp)
 
 
 def static_value(node, default=None):
     """The value of a constant expression node, else `default`."""
+    cls = node.__class__                       # the common cases, without an exception:
+    if cls is ast.Constant:
+        return node.value
+    if cls in _NOT_LITERAL or cls is ast.BinOp and not (
+            isinstance(node.op, (ast.Add, ast.Sub)) and node.right.__class__ is ast.Constant) \
+            or cls is ast.Call and not (isinstance(node.func, ast.Name) and node.func.id == "set"):
+        return default              # of BinOps and calls, literal_eval takes `1 + 2j`, `set()`
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -64,6 +74,10 @@ def _unary_kind(node, env, ns) -> Kind:
 
 def _binary_kind(node, env, ns) -> Kind:
     prim = registry.lookup(registry.BINOPS.get(type(node.op)))
+    if isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):     # masks: `(a > 0) & m`
+        parts = [expr_kind(node.left, env, ns), expr_kind(node.right, env, ns)]
+        if all(p.dtype == "b" for p in parts):
+            return Kind(broadcast(*parts, py_result=True).ndim, "b", all(p.py for p in parts))
     if prim is None:
         return UNKNOWN
     kinds = {"x": expr_kind(node.left, env, ns), "y": expr_kind(node.right, env, ns)}
@@ -79,8 +93,9 @@ def _call_kind(node, env, ns) -> Kind:
     prim = registry.lookup(ns.value(node.func)) if ns is not None else None
     if prim is None:
         return UNKNOWN
-    if prim.signature is None:
-        return prim.kind({}, {}) if prim.kind is not None else UNKNOWN
+    if prim.signature is None:                   # kinds by position: `np.shape(x)`'s
+        kinds = {i: expr_kind(a, env, ns) for i, a in enumerate(node.args)}
+        return prim.kind(kinds, {}) if prim.kind is not None else UNKNOWN
     try:
         bound = prim.bind(node.args, {k.arg: k.value for k in node.keywords})
     except TypeError:
@@ -92,12 +107,14 @@ def _call_kind(node, env, ns) -> Kind:
 
 def _ifexp_kind(node, env, ns) -> Kind:
     a, b = expr_kind(node.body, env, ns), expr_kind(node.orelse, env, ns)
-    return a if a == b else UNKNOWN
+    if a == b:
+        return a
+    return join(a, b) if with_ones(a, None) == with_ones(b, None) else UNKNOWN
 
 
 def _attribute_kind(node, env, ns) -> Kind:
-    if node.attr in ("size", "ndim") and (ns is None or ns.value(node.value) is MISSING):
-        return _INT                              # x.size, x.ndim of a value
+    if node.attr in ("size", "ndim", "shape") and (ns is None or ns.value(node.value) is MISSING):
+        return _INT if node.attr != "shape" else shape_of(expr_kind(node.value, env, ns))
     if ns is None:
         return UNKNOWN
     value = ns.value(node)                       # a constant such as np.pi
@@ -122,16 +139,35 @@ def _subscript_kind(node, env, ns) -> Kind:
     if base.ndim is None or base.dtype == "O":
         return UNKNOWN
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    drop = 0
+    sliced, added, fancy = 0, 0, []     # dimensions sliced, made by `None`; index ndims
+    ones, plain = [], True               # the lengths: `:` keeps an axis's, an int drops it
     for part in parts:
-        if isinstance(part, ast.Slice):
+        if isinstance(part, ast.Slice) or isinstance(part, ast.Constant) and part.value is ...:
+            if isinstance(part, ast.Slice):
+                bare = part.lower is None and part.upper is None and part.step is None
+                ones.append(len(ones) + len(fancy) if bare else None)
+                sliced += 1
+            plain = plain and isinstance(part, ast.Slice)
+            continue
+        if isinstance(part, ast.Constant) and part.value is None:
+            added, plain = added + 1, False
             continue
         k = expr_kind(part, env, ns)
-        if k.ndim == 0 and k.dtype in ("i", "u"):
-            drop += 1
-        else:
-            return base.with_ndim(None)
-    return base.with_ndim(base.ndim - drop) if base.ndim >= drop else UNKNOWN
+        if k.dtype == "O" and k.item is not None and k.item.ndim == 0 \
+                and k.item.dtype in ("i", "u"):
+            k = Kind(1, "i")                            # `x[[0, 2, 1]]`: a list of ints
+        if k.ndim is None or k.dtype not in ("i", "u"):
+            return base.with_ndim(None)                 # a mask, or not known
+        fancy.append(k.ndim)
+        plain = plain and k.ndim == 0
+    if sliced + len(fancy) > base.ndim:
+        return UNKNOWN
+    # integers and index arrays broadcast together into one block of dimensions
+    out = base.with_ndim(base.ndim - len(fancy) + added + (max(fancy) if fancy else 0))
+    if not plain or base.ones is None:
+        return out                                      # which lengths are 1: not known
+    kept = [None if axis is None else base.ones[axis] for axis in ones]
+    return with_ones(out, kept + list(base.ones[len(parts):]))
 
 
 # ---- the kinds of every name a body assigns --------------------------------------------------
@@ -141,10 +177,11 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
     a value of the kind `v` already has. With `join_all`, a name's kind holds
     for all its assignments, so it is true anywhere in the body."""
-    written = {n.value.id for s in body for n in ast.walk(s) if isinstance(n, ast.Subscript)
-               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
-    env = {k: replace(v, fields=None) if v.fields and k in written else v   # items change
-           for k, v in env.items()}
+    if any(v.fields for v in env.values()):      # only a kind with fields asks
+        written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
+                   and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
+               else v for k, v in env.items()}                              # items change
     flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
@@ -225,13 +262,17 @@ class _KindFlow:
         self._While(stmt)
 
     def _While(self, stmt):
-        self.looped.update(n.id for s in stmt.body for n in ast.walk(s)
-                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        if not self.join_all:                    # (with it, every name is joined anyway)
+            self.looped.update(n.id for s in stmt.body for n in walk(s)
+                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         for _ in range(3):                       # to a fixed point, or what three passes know
             before = dict(self.env)
             self.block(stmt.body)
             if self.env == before:
                 break
+        else:                                    # no lengths, then, of what the loop assigns
+            self.env.update((n, with_ones(k, None)) for n, k in self.env.items()
+                            if n in self.looped)
 
 
 # ---- which values share a shape ------------------------------------------------------------
@@ -241,13 +282,19 @@ class Shapes:
     `rep` maps a name assigned once at the top level to the first such name (or
     parameter) of its shape; `equal` holds `(statement id, operand)` for each
     operand of an elementwise statement known to have the result's shape, on
-    every iteration of any loop around it."""
+    every iteration of any loop around it: by the shapes of the values it was
+    made from, or, in `sized` (a subset), because no axis of the operand has
+    length 1 and it has the result's ndim (NumPy stretches only a length 1).
+    `live` holds the names whose kinds may not hold (see `from_live`)."""
 
     def __init__(self, body, kinds: dict, ns, params):
         self.kinds, self.ns = kinds, ns
         self.rep: dict[str, str] = {p: p for p in params}
+        self.params = set(params)
         self.equal: set[tuple[int, str]] = set()
+        self.sized: set[tuple[int, str]] = set()
         self._inplace: set[str] = set()
+        self.live = from_live(body, ns)
         self._walk(body, dict(self.rep), top=True)
         self.rep = {n: r for n, r in self.rep.items()
                     if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
@@ -277,14 +324,29 @@ class Shapes:
             found.add(rep.get(node.id, ("?", node.id)))
         return (found.pop(), arrays) if len(found) == 1 else (None, [])
 
+    def _sized(self, operands, target: str) -> list[str]:
+        """The operands of the result's ndim with no axis of length 1 (not of values made
+        from a value read live, whose ndim the code was not made for)."""
+        ndim = self.kinds.get(target, UNKNOWN).ndim
+        if not ndim or target in self.live or any(isinstance(n, ast.Name) and n.id in self.live
+                                                   for n in operands):
+            return []
+        return [n.id for n in operands if isinstance(n, ast.Name)
+                and (k := expr_kind(n, self.kinds, self.ns)).full and k.ndim == ndim]
+
     def _walk(self, stmts, rep, top):
         for stmt in stmts:
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                 target = stmt.targets[0].id
-                operands = self._operands(stmt.value)
+                operands = self._operands(stmt.value) or []
                 cls, arrays = self._shape_class(operands, rep) if operands else (None, [])
+                sized = self._sized(operands, target)
+                if cls is None and sized:      # a parameter's shape, where one has it
+                    classes = [rep.get(n, ("?", n)) for n in sized]
+                    cls = next((c for c in classes if c in self.params), classes[0])
                 rep[target] = cls if cls is not None else target
-                self.equal.update((id(stmt), a) for a in arrays)
+                self.equal.update((id(stmt), a) for a in arrays + sized)
+                self.sized.update((id(stmt), a) for a in sized if a not in arrays)
                 if top:
                     self.rep[target] = rep[target]
                 continue
@@ -298,3 +360,25 @@ class Shapes:
             self._walk(stmt.body, dict(rep), False)
             if isinstance(stmt, ast.If):
                 self._walk(stmt.orelse, dict(rep), False)
+
+
+def from_live(body, ns) -> set[str]:
+    """The names holding a value read live (from the caller's module or closure when the
+    code runs), or made from one: their kinds are those of the values there when the
+    code was made, which may since be rebound to arrays of another ndim (a number is
+    taken to stay a number, as elsewhere in the compiler)."""
+    live = {n for n, k in ns.live.items() if k.ndim != 0} if ns is not None else set()
+    stmts = [s for s in ast.walk(ast.Module(list(body), [])) if isinstance(s, ast.stmt)]
+    out, grown = set(live), bool(live)
+    while grown:
+        size = len(out)
+        for s in stmts:
+            source, target = (s.iter, s.target) if isinstance(s, ast.For) else \
+                (s.value, s.targets[0]) if isinstance(s, ast.Assign) else \
+                (s.value, s.target) if isinstance(s, ast.AugAssign) else \
+                (s.value, s.value) if isinstance(s, ast.Expr) else (None, None)   # xs.append(v)
+            if source is not None and any(isinstance(n, ast.Name) and n.id in out
+                                          for n in ast.walk(source)):
+                out |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        grown = len(out) > size
+    return out

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 
+from .trees import walk
+
 
 def opening(body: list[ast.stmt]) -> frozenset[int]:
     """The top-level assignments (by id) that give their name its first value."""
@@ -30,7 +32,7 @@ def opening(body: list[ast.stmt]) -> frozenset[int]:
 def block_local(body: list[ast.stmt]) -> frozenset[str]:
     """The names whose adjoint lives within one pass through a block (see above)."""
     counts: dict[str, int] = {}
-    for node in (n for s in body for n in ast.walk(s)):
+    for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
     out = set()
@@ -57,28 +59,28 @@ def _used_up(name: str, after: list[ast.stmt], body) -> bool:
     for stmt in after:
         if not isinstance(stmt, (ast.Assign, ast.Expr)):
             if name in _loads(stmt) or any(isinstance(n, (ast.Break, ast.Continue))
-                                           for n in ast.walk(stmt)):
+                                           for n in walk(stmt)):
                 break
             continue
         if any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
-               and n.value.id == name for n in ast.walk(stmt)) \
+               and n.value.id == name for n in walk(stmt)) \
                 or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and isinstance(stmt.value.func, ast.Attribute) \
                 and isinstance(stmt.value.func.value, ast.Name) \
                 and stmt.value.func.value.id == name:
             return False                     # indexed or changed in place: kept at zero
-        inside += sum(1 for n in ast.walk(stmt) if isinstance(n, ast.Name)
+        inside += sum(1 for n in walk(stmt) if isinstance(n, ast.Name)
                       and isinstance(n.ctx, ast.Load) and n.id == name)
-    everywhere = sum(1 for s in body for n in ast.walk(s) if isinstance(n, ast.Name)
+    everywhere = sum(1 for s in body for n in walk(s) if isinstance(n, ast.Name)
                      and isinstance(n.ctx, ast.Load) and n.id == name)
     return inside > 0 and inside == everywhere
 
 
 def _loads(stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load)}
 
 
 def _stores(stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Store)}

@@ -168,11 +168,12 @@ class Emitter:
     whose line they carry, and how many `if`/`for`/`while` they are inside; like
     an IR builder, it also makes the temporaries it assigns."""
 
-    def __init__(self, stmt: ast.AST, namer: Namer):
+    def __init__(self, stmt: ast.AST, namer: Namer, aliases: Aliases | None = None):
         self.block: list[ast.stmt] = []
         self.stmt = stmt
         self.depth = 0
         self.namer = namer
+        self.aliases = aliases          # told when a nested block starts and ends
 
     def emit(self, stmt: ast.stmt) -> ast.stmt:
         ast.copy_location(stmt, self.stmt)
@@ -198,10 +199,14 @@ class Emitter:
         then restore the outer block, statement and depth."""
         saved = self.block, self.stmt, self.depth
         self.block, self.depth = [], self.depth + deeper
+        if deeper and self.aliases is not None:
+            self.aliases.enter()
         try:
             yield self.block
         finally:
             self.block, self.stmt, self.depth = saved
+            if deeper and self.aliases is not None:
+                self.aliases.leave()
 
 
 class Lowerer(Protocol):

@@ -31,7 +31,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline
+from . import desugar, inline, library_calls
 from .aliases import Aliases, reads_after
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -54,7 +54,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     ctx = Context(namer, ns, expand, inline_all)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads_after(tree))
-    out = Emitter(tree, namer)
+    out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
@@ -166,7 +166,7 @@ class _Normalizer:
         if _new_list(rhs, self.ctx):
             self.ctx.aliases.made_list(target)
         else:
-            self.ctx.aliases.bind(target, rhs)
+            self.ctx.aliases.bind(target, rhs, ns=self.ctx.ns)
         self.out.emit(ast.Assign([ast.Name(target, ast.Store())], rhs))
 
     def store_item(self, target: ast.Subscript, atom: ast.expr, lowered: bool = False) -> None:
@@ -225,7 +225,10 @@ class _Normalizer:
     def _op(self, node: ast.expr) -> ast.expr:
         """One operation over atoms (or, for control flow and inlined calls, an atom)."""
         if isinstance(node, ast.BinOp):
-            return ast.BinOp(self.atom(node.left), node.op, self.atom(node.right))
+            left, right = self.atom(node.left), self.atom(node.right)
+            if isinstance(node.op, ast.MatMult):    # `A @ [x, y]`: NumPy makes it an array
+                left, right = (library_calls.array_operand(a, self) for a in (left, right))
+            return ast.BinOp(left, node.op, right)
         if isinstance(node, ast.UnaryOp):
             return ast.UnaryOp(node.op, self.atom(node.operand))
         if isinstance(node, ast.Compare):

@@ -11,7 +11,9 @@ Output: an `AdjointPlan`, which the reverse pass asks and never second-guesses:
 * `owned`: zeroed adjoints that are arrays (or lists) of their own, updated in
   place (`bx[i] += g`);
 * `sequences`: names holding Python lists or tuples; their adjoints are lists,
-  combined element by element (`rt.add_each`);
+  combined element by element (`rt.add_each`); `joined_each` adds the names of
+  unknown kind read by constant index (a tuple a user's primitive returns may be
+  among them), whose adjoints are joined with `rt.add_each` too;
 * each *contribution*, a statement adding into the adjoint of one name
   through one slot (`(statement, name, slot)`), either assigns (`bx = g`) or
   accumulates (`bx = bx + g`). A contribution assigns when it is the first
@@ -48,7 +50,7 @@ from .build import (calls_user_function, is_add_at, is_append, is_method_call, r
                     target_name)
 from .kinds import Kind
 from .lifetimes import block_local, opening
-from .sequences import joins_lists, refuse_iterator, sequences_in
+from .sequences import joins_lists, maybe_sequences, refuse_iterator, sequences_in
 from .naming import Namer
 from .request import Request
 
@@ -77,6 +79,7 @@ class AdjointPlan:
     seeds: tuple[str, ...]                   # the pullback's parameters
     seed_names: tuple[str, ...]              # the seed of each output (vjp)
     opening: frozenset[int] = frozenset()    # top-level first assignments of their name
+    joined_each: frozenset[str] = frozenset()
 
     def assigns(self, stmt: ast.AST, name: str, slot) -> bool:
         """Does this contribution assign the adjoint (rather than add into it)?"""
@@ -104,7 +107,8 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
         sequences=frozenset(sequences), assigning=frozenset(walk.assigning),
         contributions=frozenset(walk.contributions), reached=frozenset(walk.reached),
         operations=MappingProxyType(walk.operations), parts=MappingProxyType(walk.parts),
-        seeds=tuple(seeds), seed_names=tuple(seed_names), opening=opening(body))
+        seeds=tuple(seeds), seed_names=tuple(seed_names), opening=opening(body),
+        joined_each=frozenset(sequences | maybe_sequences(body, kinds)))
 
 
 # -- which adjoints start at zero ---------------------------------------------------------

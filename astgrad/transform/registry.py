@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import RuleError
-from . import optional
-from .lattice import UNKNOWN, Kind, broadcast
+from . import optional, rule_parameters
+from .lattice import UNKNOWN, Kind, broadcast, elementwise_ones, with_ones
 from .template import Template, constant_node
 
 # Python operators and their primitives: `a * b` is `operator.mul(a, b)` to the rules.
@@ -36,11 +36,13 @@ class Primitive:
         self.name = name
         self.params: list[str] | None = None      # the arguments, as the rules name them
         self.signature: inspect.Signature | None = None
+        self._bindings: dict = {}     # (arguments, keywords) -> how a call binds (`bind`)
         self.vjps: tuple[Template | None, ...] = ()
         self.jvps: tuple[Template | None, ...] = ()
         self.elementwise = False
         self.linear: tuple[str, ...] = ()       # parameters the function is linear in
         self.kind: Callable | None = None
+        self.sizes: Callable | None = None        # (kinds, static) -> the result's `ones`
         self.nondiff = False
         self.refusal: tuple[str, str] | None = None   # (why, what to do): calls are refused
 
@@ -52,6 +54,7 @@ class Primitive:
         sig = inspect.Signature(params)
         if self.signature is None:
             self.signature, self.params = sig, [p.name for p in params]
+            self._bindings = {}
         elif [p.name for p in params] != self.params:
             raise RuleError(f"{template.describe()} names its arguments "
                             f"{[p.name for p in params]}, and an earlier rule {self.params}.",
@@ -60,27 +63,61 @@ class Primitive:
     def bind(self, args: list[ast.expr], keywords: dict[str, ast.expr]) -> dict[str, ast.expr]:
         """Match a call's argument nodes to the rule's parameter names, defaults filled in.
 
-        Raises TypeError when they do not match."""
-        bound = self.signature.bind(*args, **keywords)
+        Raises TypeError when they do not match. How a call binds depends only on how
+        many arguments it passes and which keywords, so that is worked out once."""
+        key = (len(args), tuple(keywords))
+        plan = self._bindings.get(key)
+        if plan is None:
+            plan = self._bindings[key] = _binding(self.signature, *key)
+        if isinstance(plan, TypeError):
+            raise TypeError(*plan.args)
         out = {}
-        for name, param in self.signature.parameters.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                if param.kind is param.VAR_POSITIONAL:
-                    value = ast.Tuple(elts=list(value), ctx=ast.Load())
-                out[name] = value
-            elif param.default is not param.empty:
-                out[name] = constant_node(param.default)
+        for name, how, where in plan:
+            if how == "arg":
+                out[name] = args[where]
+            elif how == "keyword":
+                out[name] = keywords[where]
+            elif how == "*args":
+                out[name] = ast.Tuple(elts=list(args[where:]), ctx=ast.Load())
+            elif how == "**kwargs":
+                out[name] = {k: keywords[k] for k in where}
             else:
-                out[name] = None
+                out[name] = None if how is None else constant_node(where)
         return out
 
     def out_kind(self, kinds: dict[str, Kind], static: dict) -> Kind:
-        if self.kind is not None:
-            return self.kind(kinds, static)
-        if self.elementwise:
-            return broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
-        return UNKNOWN
+        """The result's kind; which of its axes have length 1 is known from a `defsizes`
+        rule, or from the arguments of an elementwise function."""
+        if self.kind is None and not self.elementwise:
+            return UNKNOWN
+        out = self.kind(kinds, static) if self.kind is not None else \
+            broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
+        ones = self.sizes(kinds, static) if self.sizes is not None else \
+            elementwise_ones(kinds, static, out.ndim) if self.elementwise else None
+        return with_ones(out, ones)
+
+
+def _binding(signature: inspect.Signature, args: int, keywords: tuple[str, ...]):
+    """For each parameter, where its value comes from when `args` arguments and
+    `keywords` are passed: `(name, how, where)`; or the TypeError binding raises."""
+    try:
+        bound = signature.bind(*range(args), **dict.fromkeys(keywords)).arguments
+    except TypeError as exc:
+        return exc
+    plan = []
+    for name, param in signature.parameters.items():
+        if name not in bound:
+            plan.append((name, "default", param.default) if param.default is not param.empty
+                        else (name, None, None))
+        elif param.kind is param.VAR_POSITIONAL:
+            plan.append((name, "*args", bound[name][0] if bound[name] else args))
+        elif param.kind is param.VAR_KEYWORD:
+            plan.append((name, "**kwargs", tuple(bound[name])))
+        elif bound[name] is None:                # passed by keyword (its value here: None)
+            plan.append((name, "keyword", name))
+        else:
+            plan.append((name, "arg", bound[name]))
+    return plan
 
 
 def operation(value: ast.expr, ns):
@@ -195,7 +232,7 @@ def _templates(prim: Primitive, rules, role: str) -> tuple[Template | None, ...]
     templates = tuple(None if r is None else Template(r, role, prim.name) for r in rules)
     for t in templates:
         if t is not None:
-            _check_parameters(prim, t)
+            rule_parameters.check(prim, t)
             prim.adopt_signature(t)
     return templates
 
@@ -222,6 +259,11 @@ def _options(prim, elementwise, kind):
         prim.elementwise = elementwise
     if kind is not None:
         prim.kind = kind
+
+
+def defsizes(fn: Callable, rule: Callable) -> None:
+    """`rule(kinds, static)` gives the `ones` of `fn`'s result (see `lattice.Kind`)."""
+    _primitive(fn, None).sizes = rule
 
 
 def defnondiff(*fns, kind: Callable | None = None) -> None:
@@ -300,86 +342,6 @@ def _public_name(obj) -> str | None:
             if value is obj and not attr.startswith("_"):
                 return f"{module.__name__}.{attr}"
     return None
-
-
-# ---- a rule's parameters against the function's ------------------------------------------------
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
-def _check_parameters(prim: Primitive, template: Template) -> None:
-    """After `g, ans`, a rule names the function's parameters, in its order, with its
-    defaults: as far as the function's signature (or a NumPy ufunc's `nin`) tells."""
-    rule = list(template.signature.parameters.values())[2:]
-    try:
-        params = list(inspect.signature(prim.fn).parameters.values())
-    except (TypeError, ValueError):             # a builtin that keeps no signature
-        nin = getattr(prim.fn, "nin", None)
-        problem = f"{prim.name} takes {nin} inputs" \
-            if isinstance(nin, int) and len(rule) != nin else None
-        shown = f"{nin} inputs"
-    else:
-        problem = next(filter(None, (_parameter_problem(r, i, params, prim.name)
-                                     for i, r in enumerate(rule))), None) \
-            or _missing_parameter(rule, params, prim.name)
-        shown = str(inspect.signature(prim.fn))
-    if problem:
-        raise RuleError(
-            f"{template.describe()} takes ({', '.join(template.params)}), but {problem}.",
-            where=template.where,
-            fix=f"After `{', '.join(template.params[:2])}`, name {prim.name}'s parameters as it "
-                f"does, in its order and with its defaults: {shown}.")
-
-
-def _parameter_problem(r, i, params, name) -> str | None:
-    if any(p.kind is p.VAR_POSITIONAL for p in params[:i + 1]) and r.kind in _POSITIONAL:
-        return None                             # it takes any positional arguments here
-    if r.kind in (r.VAR_POSITIONAL, r.VAR_KEYWORD):
-        spread = [p for p in params if p.kind is r.kind]
-        return None if spread else f"{name} takes no {'*' if r.kind is r.VAR_POSITIONAL else '**'}"
-    if r.kind in _POSITIONAL and i < len(params) and params[i].kind in _POSITIONAL:
-        p = params[i]
-        if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != r.name:
-            return f"{name} calls its argument {i + 1} `{p.name}`, not `{r.name}`"
-    else:                                       # a keyword, or past the positional ones
-        p = next((q for q in params if q.name == r.name and q.kind is not q.POSITIONAL_ONLY),
-                 None)
-        if p is None:
-            has_kwargs = any(q.kind is q.VAR_KEYWORD for q in params)
-            return None if has_kwargs else f"{name} has no parameter `{r.name}`"
-    if r.default is r.empty or p.default is p.empty or not _plain(p.default) \
-            or _same_default(r.default, p.default):
-        return None
-    return f"`{r.name}` defaults to {p.default!r} in {name}, not {r.default!r}"
-
-
-def _missing_parameter(rule, params, name) -> str | None:
-    """The first parameter the function needs that the rule does not name."""
-    named = {r.name for r in rule}
-    positional = sum(r.kind in _POSITIONAL for r in rule)
-    spread = any(r.kind is r.VAR_POSITIONAL for r in rule)
-    for i, p in enumerate(params):
-        if p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.kind in _POSITIONAL and (i < positional or spread) or p.name in named:
-            continue
-        return f"{name} also takes `{p.name}`, which the rule does not name"
-    return None
-
-
-def _plain(value) -> bool:
-    if isinstance(value, tuple):
-        return all(map(_plain, value))
-    return value is None or isinstance(value, (bool, int, float, complex, str))
-
-
-def _same_default(a, b) -> bool:
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(map(_same_default, a, b))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float, complex)) and isinstance(b, (int, float, complex)):
-        return a == b or (a != a and b != b)    # NaN is its own default
-    return type(a) is type(b) and a == b
 
 
 def _parameter_names(fn) -> list[str] | None:

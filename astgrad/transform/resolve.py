@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError, UnsupportedSyntaxError
-from . import builtin_calls, dicts, imports, registry
+from . import builtin_calls, dicts, imports, registry, scalar_math
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 from .opaque import is_library_function
@@ -143,6 +143,7 @@ def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None
     resolve_names(tree, scope, ns, locals_, where, check_callee if check else None)
     dicts.lower(tree, ns, where)               # `{"a": x}`: rt.dict_of(("a",), [x])
     builtin_calls.lower(tree, ns)              # max(a, b, c): max(max(a, b), c)
+    scalar_math.read_back(tree, ns)            # generated code's `math` spellings: NumPy's
     return tree, ns
 
 

@@ -27,6 +27,7 @@ from .build import assign, load, made_once, parameters, reads
 from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
+from .trees import walk
 
 
 def item_pop_of(stmt):
@@ -68,7 +69,7 @@ def _views(function: ast.FunctionDef, ns) -> dict[str, set[str]]:
     assigned a name, an item, a slice, an attribute of it or a call on it, except
     arithmetic and calls known to make new arrays."""
     edges: dict[str, set[str]] = {}
-    for node in ast.walk(function):
+    for node in walk(function):
         if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
             continue
         value = node.value
@@ -113,13 +114,13 @@ def _content_reads(targets: set[int], ns):
         if id(node) in targets:
             return set(reads(node.slice))
         skip = set()
-        for n in ast.walk(node):
+        for n in walk(node):
             if isinstance(n, ast.Attribute) and n.attr in ("shape", "ndim", "size", "dtype"):
                 skip.add(id(n.value))
             elif isinstance(n, ast.Call) and (positions := _shape_call(n, ns)) is not False:
                 skip |= {id(a) for i, a in enumerate(n.args) if positions is None
                          or i in positions}
-        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+        return {n.id for n in walk(node) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Load) and id(n) not in skip}
     return uses
 
@@ -145,7 +146,7 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     once = _assigned_once(sweeps.function) - nested
     lists = {n for n in restored if n in sweeps.sequences or _kind(n, sweeps).dtype == "O"}
     first, last = [], []
-    dicts = dict_names(sweeps.function.body)
+    dicts = dict_names(sweeps.function.body, sweeps.kinds)
     for name in (n for n in restored if n in once):
         kept = namer.fresh(f"{name}_kept")
         if name in dicts:                  # a dict: copied, and its items put back
@@ -184,7 +185,7 @@ def _copied(value: ast.expr, name: str, lists: set[str], sweeps) -> ast.expr:
 def _assigned_once(function: ast.FunctionDef) -> set[str]:
     """The names that hold one value all through the function: parameters it never
     assigns, and names assigned once, outside any loop or branch."""
-    stored = {n.id for n in ast.walk(function)
+    stored = {n.id for n in walk(function)
               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return {p for p in parameters(function) if p not in stored} | made_once(function)
 

@@ -44,6 +44,7 @@ from .resolve import Namespace
 from .sequences import joins_lists
 from .rules import lists, statements
 from .stacks import Stacks
+from .sum_back import SumBack
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class _Reverse:
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
+        self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
+                                source.where)
 
     def run(self, scalar_checks: list[ast.stmt]) -> Sweeps:
         *body, ret = self.fn.body
@@ -174,12 +177,12 @@ class _Reverse:
         b = load(self.plan.names[param])
         if kind.py:
             return call(self.ns, "complex" if kind.dtype == "c" else "float", [b])  # folded
-        if self.plan.names[param] in self._reset or kind.ndim == 0:
+        if self.plan.names[param] in self._reset or kind.ndim == 0 and not kind.narrow:
             # reassigned in a loop or branch, its adjoint may be the 0.0 it was reset to;
             # a 0-d array's gradient is a 0-d array (NumPy gives a scalar for `x + x`)
             b = call(self.ns, "rt.shaped_like", [b, load(param)])
-        if kind.dtype == "f" and kind.itemsize in (2, 4) and kind.ndim != 0:
-            # a float64 seed or constant met on the way does not make it float64
+        if kind.narrow:   # a float64 seed or constant met on the way does not make it
+            # float64 (and np.asarray makes a 0-d array's gradient 0-d, as shaped_like does)
             return call(self.ns, "np.asarray", [b, ast.Attribute(load(param), "dtype",
                                                                  ast.Load())])
         return ast.BinOp(b, ast.Add(), ast.Constant(0j)) if kind.dtype == "c" else b
@@ -229,8 +232,8 @@ class _Reverse:
             if isinstance(node, (ast.Tuple, ast.List)) or node.id in self.plan.sequences:
                 out += self._spread(stmt, param, node, expr)
                 continue
-            if prim.elementwise and (id(stmt), node.id) not in self.shapes.equal:
-                expr = self._unbroadcast(expr, node, args, target)
+            if prim.elementwise:
+                expr = self.sum_back(expr, stmt, node, args, target)
             out.append(self.accumulate(stmt, param, node.id, expr))
         return out
 
@@ -248,20 +251,6 @@ class _Reverse:
                 out.append(self.accumulate(stmt, (param, k), e.id, part))
         return out
 
-    def _unbroadcast(self, expr, node, args, target) -> ast.expr:
-        kx = expr_kind(node, self.kinds, self.ns)
-        kz = self.kinds.get(target, UNKNOWN)
-        others = [expr_kind(v, self.kinds, self.ns) for v in args.values()
-                  if v is not None and v is not node]
-        if kx.ndim is not None and kz.ndim is not None:
-            if kx.ndim == 0 and kz.ndim == 0:
-                return expr
-            if kx.ndim == 0:
-                return call(self.ns, "np.sum", [expr])
-            if kx.ndim == kz.ndim and all(o.ndim == 0 for o in others):
-                return expr
-        return call(self.ns, "rt.unbroadcast", [expr, load(node.id)])
-
     # -- adjoints, as the plan has them ---------------------------------------------------------
     def active(self, node) -> bool:
         return isinstance(node, ast.Name) and node.id in self.activity.active
@@ -276,7 +265,7 @@ class _Reverse:
         """`bx = expr` or `bx = bx + expr`, as the plan decided for this contribution."""
         b, expr = self.adjoint(name), real_part(self, stmt, name, expr)   # real stays real
         if not self.plan.assigns(stmt, name, slot):
-            expr = self.add(load(b), expr, name in self.plan.sequences)
+            expr = self.add(load(b), expr, name in self.plan.joined_each)
         return assign(b, expr)
 
     def add(self, b: ast.expr, expr: ast.expr, listed: bool) -> ast.expr:
@@ -315,7 +304,7 @@ def _one(kind: Kind, ns, out=None) -> ast.expr:
     (ones of its shape for an array of size 1)."""
     if kind.ndim is not None and kind.ndim > 0 and isinstance(out, ast.Name):
         return call(ns, "np.ones_like", [load(out.id)])
-    if kind.py or kind.itemsize in (None, 8) or kind.dtype != "f":
+    if not kind.narrow:
         return ast.Constant(1.0)
     return call(ns, f"np.float{8 * kind.itemsize}", [ast.Constant(1.0)])
 

@@ -28,6 +28,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
+from .trees import named, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -136,23 +137,12 @@ def _without(stmts, drop):
     return out
 
 
-def _parents(stmts) -> dict[int, ast.AST]:
-    parents = {}
-    for node in ast.walk(ast.Module(body=stmts, type_ignores=[])):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
 def _shape_reads(backward, name, ns):
     """The nodes reading `name` in the reverse sweep, if each reads only its shape."""
     found, other = [], False
-    parents = _parents(backward)
-    for node in ast.walk(ast.Module(body=backward, type_ignores=[])):
-        if not (isinstance(node, ast.Name) and node.id == name
-                and isinstance(node.ctx, ast.Load)):
+    for node, parent in named(ast.Module(body=backward, type_ignores=[]), name):
+        if not isinstance(node.ctx, ast.Load):
             continue
-        parent = parents.get(id(node))
         if isinstance(parent, ast.Attribute) and parent.attr == "shape":
             found.append(parent)
         elif isinstance(parent, ast.Call) and ns.value(parent.func) is np.shape:
@@ -237,7 +227,7 @@ def _maybe_unbound(fn: ast.FunctionDef, reverse, gradients, initial, stacks) -> 
                                     if isinstance(s, ast.Assign)
                                     and isinstance(s.targets[0], ast.Name)}
     always |= {a.targets[0].id for a in initial} | set(stacks.values())
-    assigned = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+    assigned = {n.id for n in walk(fn) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)}
     read = [n for s in reverse for n in reads(
         s.test if isinstance(s, (ast.If, ast.While)) else s.iter if isinstance(s, ast.For)
@@ -275,20 +265,20 @@ def _private_copies(checks, backward, gradients, forward, stacks, namer):
 
 def _private_names(body, forward, stacks) -> list[str]:
     """The names the pullback `body` pops from or assigns that the forward sweep has."""
-    forward_names = {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name)}
+    forward_names = {n.id for s in forward for n in walk(s) if isinstance(n, ast.Name)}
     # A name only a reverse loop assigns is set before it is read; any other name the
     # pullback assigns may be read first, so it starts as a copy of the forward value.
-    loop_only = {n.target.id for s in body for n in ast.walk(s)
+    loop_only = {n.target.id for s in body for n in walk(s)
                  if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
     assigned = set()
-    for node in (n for s in body for n in ast.walk(s)):
+    for node in (n for s in body for n in walk(s)):
         for target in node.targets if isinstance(node, ast.Assign) else []:
             # the names an assignment binds: `x[i] = v` binds none (it writes into x)
-            assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)
+            assigned |= {n.id for n in walk(target) if isinstance(n, ast.Name)
                          and isinstance(n.ctx, ast.Store)}
     loop_only -= assigned
-    assigned |= {n.id for s in body for n in ast.walk(s)
+    assigned |= {n.id for s in body for n in walk(s)
                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - loop_only
-    popped = set(stacks.values()) & {n.id for s in body for n in ast.walk(s)
+    popped = set(stacks.values()) & {n.id for s in body for n in walk(s)
                                      if isinstance(n, ast.Name)}
     return sorted((assigned & forward_names) | popped)

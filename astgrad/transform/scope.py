@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
+from .trees import walk
 
 MISSING = object()      # what a name that denotes nothing resolves to
 
@@ -94,7 +95,7 @@ class UserScope:
 def local_names(tree: ast.FunctionDef) -> set[str]:
     """Parameters, assigned names and nested defs, of the function and its nested defs."""
     names = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.arg):
@@ -112,7 +113,7 @@ def resolve_names(tree: ast.AST, scope: UserScope, ns, locals_: set[str], where:
     `bind(obj, preferred)` and `read_live(name, scope, obj, where)` (the name
     generated code uses); `where(node)` gives a node's `file:line`; and
     `check_callee(obj, node)`, if given, is called with every function called."""
-    local_defs = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n is not tree}
+    local_defs = {n.name for n in walk(tree) if isinstance(n, ast.FunctionDef) and n is not tree}
     return _Resolver(scope, ns, locals_, where, check_callee, local_defs).visit(tree)
 
 

@@ -15,7 +15,8 @@ import ast
 from .. import runtime as rt
 from ..errors import NoRuleError
 from .build import is_append, is_method_call
-from .kinds import expr_kind
+from .kinds import UNKNOWN, expr_kind
+from .trees import walk
 
 
 def sequences_in(body, kinds, ns) -> set[str]:
@@ -23,7 +24,7 @@ def sequences_in(body, kinds, ns) -> set[str]:
     out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
     made_of = []                                 # (name, names: a list if one of them is)
     written: dict[str, list] = {}                # a list written out: its elements, each time
-    for node in (n for s in body for n in ast.walk(s)):
+    for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value) \
@@ -47,6 +48,16 @@ def sequences_in(body, kinds, ns) -> set[str]:
                 out.add(target)
                 grown = True
     return out
+
+
+def maybe_sequences(body, kinds) -> set[str]:
+    """Names of unknown kind that are read by constant index (`_1[0]`): a tuple a user's
+    primitive returns may be among them, so their adjoints are joined with `rt.add_each`
+    (which adds arrays as `+` does, and lists element by element)."""
+    return {n.value.id for s in body for n in ast.walk(s)
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+            and isinstance(n.slice, ast.Constant) and type(n.slice.value) is int
+            and kinds.get(n.value.id, UNKNOWN).dtype is None}
 
 
 def _items_of(value, written) -> list[str]:

@@ -18,6 +18,7 @@ import ast
 from .build import arguments, plain_args
 from .request import Request
 from .reverse import Sweeps
+from .trees import fix_locations, statements
 
 
 def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
@@ -39,10 +40,10 @@ def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
         fn.body = sweeps.forward + [_pullback(sweeps.seeds, reverse + [ast.Return(grad_value)]),
                                     ast.Return(ast.Tuple([value, ast.Name("pullback", ast.Load())],
                                                          ast.Load()))]
-    for stmt in ast.walk(fn):
-        if isinstance(stmt, ast.stmt) and not hasattr(stmt, "lineno"):
+    for stmt in statements(fn):
+        if not hasattr(stmt, "lineno"):
             ast.copy_location(stmt, ret)
-    return ast.fix_missing_locations(fn)
+    return fix_locations(fn)
 
 
 def _pullback(seeds: list[str], body: list[ast.stmt]) -> ast.FunctionDef:

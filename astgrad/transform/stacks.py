@@ -17,6 +17,7 @@ import ast
 import copy
 
 from .build import assign, call, load, method, reads
+from .trees import walk
 
 
 class Stacks:
@@ -63,7 +64,7 @@ class Stacks:
     def recomputable(self, loop: ast.For) -> list[ast.Assign]:
         """`v = X[t]` in a loop body, `X` and `t` unchanged by the iteration: cheaper to
         compute again at the top of each reverse iteration than to save."""
-        changed = ({n.id for n in ast.walk(loop) if isinstance(n, ast.Name)
+        changed = ({n.id for n in walk(loop) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Store)} | _changed_in_place(loop)) \
             - {loop.target.id}
         read_before, out = set(), []
@@ -84,7 +85,7 @@ class Stacks:
 
     def _assigned_once(self, name: str) -> bool:
         return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
-                   for n in ast.walk(self._fn)) == 1
+                   for n in walk(self._fn)) == 1
 
 
 def _assigned_inside(stmts) -> set[str]:
@@ -92,7 +93,7 @@ def _assigned_inside(stmts) -> set[str]:
     out = set()
     for stmt in stmts:
         if isinstance(stmt, (ast.If, ast.For, ast.While)):
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                     out.add(node.id)
     return out
@@ -102,7 +103,7 @@ def _changed_in_place(loop: ast.For) -> set[str]:
     """The names whose value `loop` changes without assigning them: `x[i] = v`,
     `xs.append(v)`, `xs.pop()`, `np.add.at(x, i, v)`."""
     out = set()
-    for node in ast.walk(loop):
+    for node in walk(loop):
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
                 and isinstance(node.value, ast.Name):
             out.add(node.value.id)
@@ -116,4 +117,4 @@ def _changed_in_place(loop: ast.For) -> set[str]:
 
 def _loops(stmts):
     """Every `for` statement in `stmts`, at any depth."""
-    return [n for s in stmts for n in ast.walk(s) if isinstance(n, ast.For)]
+    return [n for s in stmts for n in walk(s) if isinstance(n, ast.For)]

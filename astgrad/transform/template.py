@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..errors import AstgradError, RuleError
 from .scope import MISSING, UserScope, resolve_names
+from .trees import copy_tree, substitute
 
 _parsed_files: dict[str, tuple[list[ast.Lambda], list[ast.FunctionDef]]] = {}
 _helpers: dict[int, tuple[Callable, "Template"]] = {}    # id(fn) -> (fn, its template)
@@ -86,7 +87,7 @@ class Template:
         body, names = self.resolved()
         for marker, name in names:
             values[marker] = name.node(ns, where)
-        return _Substitute(values).visit(copy.deepcopy(body))
+        return substitute(copy_tree(body), values, reads_only=False)
 
     # -- checked when registered, resolved once when first emitted ---------------------------
     def _check_names(self):
@@ -221,7 +222,7 @@ class _Inliner(ast.NodeTransformer):
             renamed = marker + inner            # unique: a marker and one of the helper's
             values[inner] = ast.Name(renamed, ast.Load())
             self.inlined[marker].append((renamed, inner_name))
-        return _Substitute(values).visit(copy.deepcopy(helper_body))
+        return substitute(copy_tree(helper_body), values, reads_only=False)
 
 
 def _helper_arguments(template: Template, helper: Template, call: ast.Call) -> dict:
@@ -251,16 +252,6 @@ def _static(node: ast.expr, scope: UserScope, params):
         return getattr(base, node.attr, MISSING) if isinstance(base, types.ModuleType) \
             else MISSING
     return MISSING
-
-
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, values):
-        self.values = values
-
-    def visit_Name(self, node):
-        if node.id in self.values:
-            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
-        return node
 
 
 def constant_node(value) -> ast.expr:

@@ -54,6 +54,7 @@ SPECIAL = (
     + _unary("logit ndtri", "q", _SP) + _unary("erfinv", "u", _SP)
     + [Sig(_SP + "erfcinv", _SP + "erfcinv(a + 1.0)", "u", "unary"),
        Sig(_SP + "polygamma", _SP + "polygamma(1, a)", "p", "unary"),
+       Sig(_SP + "zeta", _SP + "zeta(2.5, a)", "p", "unary"),
        Sig(_SP + "multigammaln", _SP + "multigammaln(a + 2.0, 3)", "p", "unary",
            floats_only=True),
        Sig(_SP + "iv", _SP + "iv(1.5, a)", "p", "unary"),

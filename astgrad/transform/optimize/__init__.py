@@ -7,14 +7,16 @@ one public function and its before/after source in its docstring:
                                     kind (`1.0 * x` is `x` only for a float `x`),
                                     static tests on kinds (`np.ndim(x) == 2`),
                                     numbers broadcast, branches decided
-    seeds.scalar_seeds              a number broadcast only to meet arrays of
-                                    that shape stays a number
     copies.propagate_copies         `a = b`: uses of `a` read `b`
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
     dead.eliminate_dead             assignments nothing reads, dropped
+    seeds.scalar_seeds              a number broadcast only to meet arrays of
+                                    that shape stays a number (once the above settle)
     common.share_common             a pure value computed twice is computed once,
-                                    into a name (after the others settle)
-    inline_temps.inline_once        single-use made-up names written where used
+                                    into a name (then the above settle again)
+    inline_temps.inline_temps       single-use made-up names written where used
+    fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
+                                    where nothing can tell the difference
     fresh.fresh_gradients           no returned gradient is a read-only view
     comments.drop_orphan_comments   no comment that heads nothing
 
@@ -28,7 +30,8 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, comments, common, copies, dead, fresh, inline_temps, seeds, simplify, zeros
+from . import analyses, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
+    seeds, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -39,20 +42,59 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined."""
     shapes = dict(shapes)            # `common` renames some names
-    for _ in range(_ROUNDS):
-        changed = simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))
-        changed |= copies.propagate_copies(fn)
-        changed |= zeros.known_zeros(fn)
-        changed |= dead.eliminate_dead(fn)
-        if not changed:          # numbers, then shared values, once the rest has settled
-            facts = analyses.facts(fn, ns, kinds, shapes)
-            changed = seeds.scalar_seeds(fn, facts) or \
-                common.share_common(fn, facts, ns, temps, shapes)
-        if not changed:
+    rounds = _Rounds(fn)
+    steps = [
+        lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes, known())),
+        lambda known: copies.propagate_copies(fn, known()),
+        lambda known: zeros.known_zeros(fn),
+        lambda known: dead.eliminate_dead(fn)]
+    settled = rounds.run(steps)
+    for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
+        facts = analyses.facts(fn, ns, kinds, shapes, rounds.known()) if settled else None
+        if facts is None or not (seeds.scalar_seeds(fn, facts)
+                                 or common.share_common(fn, facts, ns, temps, shapes)):
             break
-    while inline_temps.inline_once(fn, temps):
-        pass
-    simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what inlining brought together
+        rounds.forget()
+        settled = rounds.run(steps)
+    if inline_temps.inline_temps(fn, temps, rounds.known()) or not settled:
+        simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
+    fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
     fresh.fresh_gradients(fn, ns)
     comments.drop_orphan_comments(fn)
     return fn
+
+
+class _Rounds:
+    """The rewrites run in turn, round after round, to a fixed point: a round in which
+    none changes the tree. A rewrite that changed nothing, on a tree nothing has changed
+    since, is not run again (it would change nothing again); the survey of the names
+    (`analyses.survey`) is made once for each tree the rewrites see."""
+
+    def __init__(self, fn: ast.FunctionDef):
+        self.fn, self._known = fn, None
+
+    def known(self) -> analyses.Survey:
+        if self._known is None:
+            self._known = analyses.survey(self.fn)
+        return self._known
+
+    def forget(self) -> None:
+        """The tree changed outside the rounds: survey it again."""
+        self._known = None
+
+    def run(self, steps) -> bool:
+        """`steps`: each takes `known` (call it for the survey) and says whether it
+        changed the tree. True if they reached their fixed point within the bound."""
+        clean: set[int] = set()          # steps that would change nothing now
+        for _ in range(_ROUNDS):
+            progress = False
+            for i, step in enumerate(steps):
+                if i in clean:
+                    continue
+                if step(self.known):
+                    progress, clean, self._known = True, set(), None
+                else:
+                    clean.add(i)
+            if not progress:
+                return True
+        return False

@@ -21,7 +21,7 @@ import numpy as np
 
 from ... import runtime
 from ..scope import MISSING
-from .analyses import Facts, counts, top_defined
+from .analyses import Facts, survey
 
 # NumPy functions that write into an argument (ufuncs' `.at` are methods, caught by name).
 _NUMPY_WRITERS = frozenset(getattr(np, n) for n in (
@@ -125,8 +125,8 @@ def stable(fn: ast.FunctionDef, facts: Facts) -> Sharing:
         if group:
             groups.append(group)
     changed, returned = _close(written, groups) | refilled, _close(returned, groups)
-    defs, _ = counts(fn)
-    once = {n for n in top_defined(fn) if defs.get(n) == 1} - changed
+    known = survey(fn)
+    once = {n for n in known.top if known.defs.get(n) == 1} - changed
     after = any(isinstance(s, ast.FunctionDef) for s in fn.body)
     if after:
         once -= returned

@@ -1,17 +1,18 @@
-"""The analyses the rewrites read: constants, definitions and uses, statement
-blocks, names assigned once, names changed in place, effects, and the
-simplifier's `Facts`. Each is recomputed by the rewrite that needs it, right
-before it rewrites, so none can be stale.
+"""The analyses the rewrites read: constants, definitions and uses (`survey`, one
+walk for all of them), statement blocks, names assigned once, names changed in
+place, effects, and the simplifier's `Facts`. Each is made from the tree as it is;
+a rewrite is handed a survey only if nothing has changed the tree since it was made.
 """
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass
 
-from ..kinds import Kind, expr_kind, infer
+from .. import trees
+from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
+from ..trees import walk
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -47,32 +48,71 @@ def is_number(node, value) -> bool:
     return ok and type(v) in (int, float) and v == value
 
 
-# -- names ----------------------------------------------------------------------------------
+# -- names ---------------------------------------------------------------------------------
+@dataclass
+class Survey:
+    """Definitions and uses of a function's names, from one walk of its tree.
+
+    `defs`/`uses`: how often each name is bound (arguments included) and read;
+    `top`: names assigned only by statements at the top of a top block (each runs
+    once), arguments included; `mutated`: names whose object is changed in place."""
+
+    defs: dict[str, int]
+    uses: dict[str, int]
+    top: set[str]
+    mutated: set[str]
+
+    @property
+    def once(self) -> set[str]:
+        """Names bound once, at the top of a top block, and never changed in place."""
+        return self.top - self.mutated
+
+
+def survey(fn) -> Survey:
+    """The `Survey` of `fn` as it is now."""
+    defs, uses, mutated, elsewhere, top, args = {}, {}, set(), set(), set(), set()
+    at_top = {id(s) for block in top_blocks(fn) for s in block}
+    for node in walk(fn):
+        cls = node.__class__
+        if cls is ast.Name:
+            table = uses if node.ctx.__class__ is ast.Load else defs
+            table[node.id] = table.get(node.id, 0) + 1
+        elif cls is ast.arg:
+            defs[node.arg] = defs.get(node.arg, 0) + 1
+            args.add(node.arg)
+        elif cls is ast.Call:
+            _mutates_call(node, mutated)
+        elif isinstance(node, ast.stmt):
+            bound = targets(node)
+            if bound:
+                (top if id(node) in at_top else elsewhere).update(bound)
+            if cls is ast.Assign or cls is ast.AugAssign:
+                _mutates_store(node, mutated)
+    return Survey(defs, uses, (top | args) - elsewhere, mutated)
+
+
 def counts(fn) -> tuple[dict[str, int], dict[str, int]]:
     """How often each name is defined (arguments included) and read in `fn`."""
-    defs, uses = {}, {}
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Name):
-            table = uses if isinstance(node.ctx, ast.Load) else defs
-            table[node.id] = table.get(node.id, 0) + 1
-        elif isinstance(node, ast.arg):
-            defs[node.arg] = defs.get(node.arg, 0) + 1
-    return defs, uses
+    s = survey(fn)
+    return s.defs, s.uses
 
 
 def names(node) -> set[str]:
     """Every name `node` mentions, read or written."""
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(node) if n.__class__ is ast.Name}
 
 
 def targets(stmt) -> list[str]:
     """The names `stmt` itself binds (an assignment's or a `for` loop's targets)."""
     if isinstance(stmt, ast.Assign):
-        return [n.id for t in stmt.targets for n in ast.walk(t)
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        if len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name:   # most often
+            target = stmt.targets[0]
+            return [target.id] if target.ctx.__class__ is ast.Store else []
+        return [n.id for t in stmt.targets for n in walk(t)
+                if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store]
     if isinstance(stmt, (ast.For, ast.AugAssign)):
-        return [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)
-                and isinstance(n.ctx, ast.Store)]
+        return [n.id for n in walk(stmt.target) if n.__class__ is ast.Name
+                and n.ctx.__class__ is ast.Store]
     return []
 
 
@@ -86,29 +126,20 @@ def single_target(stmt) -> str | None:
 
 def substitute(tree, name: str, value: ast.expr) -> None:
     """Every read of `name` in `tree` becomes a copy of `value`."""
-    _Substitute({name: value}).visit(tree)
+    substitute_each(tree, {name: value})
 
 
-def substitute_all(tree, values: dict[str, ast.expr]) -> None:
-    """Every read of a name in `values` becomes a copy of its value, in one walk."""
-    _Substitute(values).visit(tree)
-
-
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, values):
-        self.values = values
-
-    def visit_Name(self, node):
-        if node.id in self.values and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(copy.deepcopy(self.values[node.id]), node)
-        return node
+def substitute_each(tree, values: dict[str, ast.expr]) -> None:
+    """Every read of a name of `values` in `tree` becomes a copy of its value (the copies
+    themselves are not searched again), in one walk."""
+    trees.substitute(tree, values)
 
 
 # -- blocks ---------------------------------------------------------------------------------
 def blocks(fn) -> list[list[ast.stmt]]:
     """Every statement list in `fn`, the function's own body first."""
     out = []
-    for node in ast.walk(fn):
+    for node in trees.outline(fn):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -121,45 +152,33 @@ def top_blocks(fn) -> list[list[ast.stmt]]:
     return [fn.body] + [s.body for s in fn.body if isinstance(s, ast.FunctionDef)]
 
 
-def top_defined(fn) -> set[str]:
-    """Names assigned only by statements at the top of a top block: each runs once
-    (and the parameters of `fn` and of the functions defined in it)."""
-    top = {id(s) for block in top_blocks(fn) for s in block}
-    out, elsewhere = set(), set()
-    for node in statements(fn):
-        for target in targets(node):
-            (out if id(node) in top else elsewhere).add(target)
-        if isinstance(node, ast.FunctionDef):
-            out.update(a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
-    return out - elsewhere
-
-
-def statements(node):
-    """`node` and every statement nested in it, without walking expressions (cheap)."""
-    yield node
-    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-        for inner in getattr(node, field, None) or ():
-            if isinstance(inner, ast.AST) and not isinstance(inner, ast.expr):
-                yield from statements(inner)
-
-
 # -- effects --------------------------------------------------------------------------------
-def mutated(fn) -> set[str]:
-    """Names whose object is changed in place (`x[i] = v`, `x[i] += v`, `xs.append(v)`)."""
+def mutated(tree) -> set[str]:
+    """Names whose object `tree` changes in place (`x[i] = v`, `x[i] += v`, `xs.append(v)`)."""
     out = set()
-    for node in ast.walk(fn):
-        stores = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, ast.AugAssign) else []
-        for t in stores:
-            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
-                out.add(t.value.id)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in EFFECTS and isinstance(node.func.value, ast.Name):
-            out.add(node.func.value.id)
-        if isinstance(node, ast.Call) and _name_of(node.func) == "at" and node.args \
-                and isinstance(node.args[0], ast.Name):
-            out.add(node.args[0].id)
+    for node in walk(tree):
+        if node.__class__ is ast.Call:
+            _mutates_call(node, out)
+        elif node.__class__ is ast.Assign or node.__class__ is ast.AugAssign:
+            _mutates_store(node, out)
     return out
+
+
+def _mutates_store(stmt, out: set[str]) -> None:
+    """`x[i] = v` and `x[i] += v` change `x` in place."""
+    stores = stmt.targets if stmt.__class__ is ast.Assign else [stmt.target]
+    for t in stores:
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            out.add(t.value.id)
+
+
+def _mutates_call(node, out: set[str]) -> None:
+    """`xs.append(v)` (a method in `EFFECTS`) and `at(x, ...)` change their object."""
+    if isinstance(node.func, ast.Attribute) and node.func.attr in EFFECTS \
+            and isinstance(node.func.value, ast.Name):
+        out.add(node.func.value.id)
+    if _name_of(node.func) == "at" and node.args and isinstance(node.args[0], ast.Name):
+        out.add(node.args[0].id)
 
 
 def _name_of(func):
@@ -169,8 +188,8 @@ def _name_of(func):
 
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
-    return not any(isinstance(node, ast.Call) and _name_of(node.func) in EFFECTS
-                   for node in ast.walk(value))
+    return not any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS
+                   for node in walk(value))
 
 
 def pure_statement(stmt) -> bool:
@@ -187,13 +206,15 @@ class Facts:
 
     `kinds`: every name's kind wherever it is read; `shapes`: a forward name to an
     earlier one of the same shape; `once`: names assigned once, at the top of a top
-    block (never None when read); `mutated`: names changed in place."""
+    block (never None when read); `mutated`: names changed in place; `live`: names
+    made from a value read live, whose lengths of 1 are not known (`kinds.from_live`)."""
 
     ns: Namespace
     kinds: dict[str, Kind]
     shapes: dict[str, str]
     once: set[str]
     mutated: set[str]
+    live: set[str] = frozenset()
 
     def kind(self, node) -> Kind:
         return expr_kind(node, self.kinds, self.ns)
@@ -208,9 +229,13 @@ class Facts:
         return None
 
 
-def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str]) -> Facts:
-    """The `Facts` of `fn` as it is now; `kinds` are the forward values' kinds."""
-    return Facts(ns, _kinds(fn, ns, kinds), shapes, top_defined(fn), mutated(fn))
+def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
+          known: Survey | None = None) -> Facts:
+    """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
+    changed); `kinds` are the forward values' kinds."""
+    known = known or survey(fn)
+    return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.mutated,
+                 from_live(fn.body, ns))
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

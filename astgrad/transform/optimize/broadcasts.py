@@ -17,26 +17,34 @@ _SCALAR = "scalar"      # the shape class of every 0-d value
 
 
 def number_operand(node: ast.BinOp, facts: Facts) -> ast.expr | None:
-    """`np.broadcast_to(s, A.shape) * c` -> `np.broadcast_to(s * c, A.shape)` for a
-    number `c`; `np.broadcast_to(s, A.shape) * E` -> `s * E` where `E` has `A`'s
-    shape (also for `/`, `+`, `-`, and with the sides swapped)."""
+    """`np.broadcast_to(s, A.shape) * c` -> `np.broadcast_to(s * c, A.shape)` for
+    numbers `s` and `c`; `np.broadcast_to(v, A.shape) * E` -> `v * E` where `E` has
+    `A`'s shape (also for `/`, `+`, `-`, and with the sides swapped)."""
     if not isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)):
         return None
     for side, other in (("left", "right"), ("right", "left")):
-        found = _broadcast_number(getattr(node, side), facts)
+        found = _broadcast(getattr(node, side), facts)
         if found is None:
             continue
         value, shape = found
         partner = getattr(node, other)
-        if facts.kind(partner).ndim == 0:     # a number: do it before broadcasting
+        if facts.kind(partner).ndim == 0 and facts.kind(value).ndim == 0:
             inner = ast.BinOp(value, node.op, partner) if side == "left" else \
-                ast.BinOp(partner, node.op, value)
+                ast.BinOp(partner, node.op, value)    # numbers: before broadcasting
             return ast.Call(getattr(node, side).func, [inner, shape], [])
-        cls = _class_of_shape(shape, facts)
-        if cls is not None and cls != _SCALAR and _class(partner, facts) == cls:
+        if (_classes_of_shape(shape, facts) & _classes(partner, facts)) - {_SCALAR} \
+                or _sized_alike(getattr(node, side), partner, facts):
             setattr(node, side, value)        # the other side has the shape already
             return node
     return None
+
+
+def _sized_alike(a, b, facts: Facts) -> bool:
+    """Are `a` and `b` of one ndim with no axis of length 1 (so of one shape, as they
+    meet elementwise), their kinds not made from values read live?"""
+    ka, kb = facts.kind(a), facts.kind(b)
+    return bool(ka.ndim) and ka.full and kb.full and ka.ndim == kb.ndim and not any(
+        isinstance(n, ast.Name) and n.id in facts.live for e in (a, b) for n in ast.walk(e))
 
 
 def unbroadcast_number(node: ast.Call, facts: Facts) -> ast.expr | None:
@@ -68,29 +76,31 @@ def _shape_of_number(node, facts: Facts) -> bool:
     return False
 
 
-def _broadcast_number(node, facts: Facts):
-    """`(s, shape node)` if `node` is `np.broadcast_to(s, shape)` of a number `s`."""
+def _broadcast(node, facts: Facts):
+    """`(v, shape node)` if `node` is `np.broadcast_to(v, shape)`."""
     if isinstance(node, ast.Call) and facts.ns.value(node.func) is np.broadcast_to \
-            and len(node.args) == 2 and not node.keywords \
-            and facts.kind(node.args[0]).ndim == 0:
+            and len(node.args) == 2 and not node.keywords:
         return node.args[0], node.args[1]
     return None
 
 
-def _class_of_shape(shape, facts: Facts):
-    """The shape class of `v` if `shape` is `v.shape` or `np.shape(v)`."""
+def _classes_of_shape(shape, facts: Facts) -> set:
+    """The shape classes of `v` if `shape` is `v.shape` or `np.shape(v)`."""
     base = shape.value if isinstance(shape, ast.Attribute) and shape.attr == "shape" else \
         shape.args[0] if isinstance(shape, ast.Call) and \
         facts.ns.value(shape.func) is np.shape and len(shape.args) == 1 else None
-    return _class(base, facts) if base is not None else None
+    return _classes(base, facts) if base is not None else set()
 
 
-def _class(node, facts: Facts):
-    """Which top-level value `node`'s shape is known equal to (`_SCALAR` for numbers)."""
-    if facts.kind(node).ndim == 0:
-        return _SCALAR
+def _classes(node, facts: Facts) -> set:
+    """The top-level values `node`'s shape is known equal to (`_SCALAR` for numbers): of
+    an elementwise operation, those of its operands when they share them, and those of an
+    operand with the result's ndim and no axis of length 1."""
+    kind = facts.kind(node)
+    if kind.ndim == 0:
+        return {_SCALAR}
     if isinstance(node, ast.Name):
-        return facts.shapes.get(node.id)
+        return {facts.shapes[node.id]} if node.id in facts.shapes else set()
     parts = None
     if isinstance(node, ast.UnaryOp):
         parts = [node.operand]
@@ -101,13 +111,20 @@ def _class(node, facts: Facts):
         if prim is not None and prim.elementwise:
             parts = node.args
     if not parts:
-        return None
-    classes = {_class(p, facts) for p in parts} - {_SCALAR}
-    return classes.pop() if len(classes) == 1 else None
+        return set()
+    each = [_classes(p, facts) for p in parts]
+    arrays = [c for c in each if c != {_SCALAR}]
+    out = set.intersection(*arrays) if arrays else set()
+    for part, classes in zip(parts, each):
+        k = facts.kind(part)
+        if kind.ndim and k.full and k.ndim == kind.ndim and not any(
+                isinstance(n, ast.Name) and n.id in facts.live for n in ast.walk(node)):
+            out |= classes
+    return out
 
 
-def same_shape(node, shape, facts: Facts) -> bool:
-    """Is `node` known, when the code is made, to be an array of the shape that `shape`
-    (`v.shape` or `np.shape(v)`) stands for?"""
-    cls = _class_of_shape(shape, facts)
-    return cls is not None and cls != _SCALAR and _class(node, facts) == cls
+def meets_shape(broadcast: ast.Call, partner, facts: Facts) -> bool:
+    """Is `partner` known, when the code is made, to have the shape that `broadcast`
+    (`np.broadcast_to(v, shape)`) makes, as `number_operand` asks?"""
+    return bool((_classes_of_shape(broadcast.args[1], facts) & _classes(partner, facts))
+                - {_SCALAR}) or _sized_alike(broadcast, partner, facts)

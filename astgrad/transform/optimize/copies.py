@@ -10,32 +10,45 @@ from __future__ import annotations
 
 import ast
 
-from .analyses import constant, counts, mutated, single_target, substitute_all, \
-    top_blocks, top_defined
+from .analyses import Survey, constant, single_target, substitute_each, survey, top_blocks
 
 
-def propagate_copies(fn: ast.FunctionDef) -> bool:
-    """Propagate every copy in `fn`; True if one was found. Removing `a = b` and reading
-    `b` for `a` leaves the analyses true of every other name, so one pass does all."""
-    defs, _ = counts(fn)
-    once = top_defined(fn) - mutated(fn)
-    copied: dict[str, ast.expr] = {}          # a copy's name -> what it reads, resolved
+def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None) -> bool:
+    """Propagate every copy in `fn`; True if one was found.
+
+    One walk finds them all, in block order, and one more writes them: propagating a
+    copy never makes another one a copy or stops it being one (it only removes its
+    own name, and `c = a` after `a = b` turns into `c = b`, a copy on the same terms),
+    so this is the same as propagating the first copy found until none is left.
+    `known`: the survey of `fn`, if one was made since it last changed."""
+    known = known or survey(fn)
+    defs, once = known.defs, known.once
+    values: dict[str, ast.expr] = {}       # name -> what its reads become
+    pointing: dict[str, list[str]] = {}    # name -> the copied names whose value it is
     for block in top_blocks(fn):
-        i = 0
-        while i < len(block):
-            stmt = block[i]
+        kept = []
+        for stmt in block:
             name = single_target(stmt)
-            if name is not None and defs.get(name) == 1 and name in once \
-                    and _copyable(stmt.value, defs, once):
-                del block[i]
-                value = stmt.value
-                copied[name] = copied.get(value.id, value) if isinstance(value, ast.Name) \
-                    else value
+            if name is None or defs.get(name) != 1 or name not in once \
+                    or not _copyable(stmt.value, defs, once):
+                kept.append(stmt)
                 continue
-            i += 1
-    if copied:
-        substitute_all(fn, copied)
-    return bool(copied)
+            value = stmt.value
+            if isinstance(value, ast.Name) and value.id in values:
+                value = values[value.id]           # an earlier copy, already propagated
+            for earlier in pointing.pop(name, ()):
+                _point(values, pointing, earlier, value)
+            _point(values, pointing, name, value)
+        block[:] = kept
+    if values:
+        substitute_each(fn, values)
+    return bool(values)
+
+
+def _point(values, pointing, name, value) -> None:
+    values[name] = value
+    if isinstance(value, ast.Name):
+        pointing.setdefault(value.id, []).append(name)
 
 
 def _copyable(value, defs, once) -> bool:

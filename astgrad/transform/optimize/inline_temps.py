@@ -11,46 +11,75 @@ its value reads, or the reader is a compound statement (`if`, `for`, `while`,
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right, insort
 
-from .analyses import counts, mutated, names, pure, pure_statement, single_target, \
-    substitute, top_blocks, top_defined
+from .analyses import Survey, mutated, names, pure, pure_statement, single_target, \
+    substitute, survey, top_blocks
 
 _COMPOUND = (ast.FunctionDef, ast.If, ast.For, ast.While)
 
 
-def inline_once(fn: ast.FunctionDef, temps: set[str]) -> bool:
-    """Inline the temporaries of `fn`, in order; True if one was inlined (run to a fixed
-    point). Moving a value into its one reader leaves every count and set the analyses
-    gave true of the other names, so one pass inlines many."""
-    defs, uses = counts(fn)
-    once = top_defined(fn) - mutated(fn)
+def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = None) -> bool:
+    """Inline every temporary in `fn` that can be; True if one was.
+
+    One walk of each top block, in order, does what inlining the first temporary
+    found, again and again, would do: inlining one never lets an earlier statement
+    be inlined (it removes a statement with no effect and moves a value later), so
+    each statement is looked at once, with the definitions and uses of the whole
+    function counted once (inlining moves reads, it does not add or drop any).
+    `known`: the survey of `fn`, if one was made since it last changed."""
+    known = known or survey(fn)
+    once = known.once
     changed = False
     for block in top_blocks(fn):
-        i = 0
-        while i < len(block):
-            stmt = block[i]
-            name = single_target(stmt)
-            reader = None
-            if name in temps and defs.get(name) == 1 and uses.get(name) == 1 \
-                    and pure(stmt.value) and all(r in once for r in names(stmt.value)
-                                                 if defs.get(r, 0) > 0):
-                reader = _reader(block[i + 1:], name)
-            if reader is not None:
-                del block[i]
-                substitute(reader, name, stmt.value)
-                changed = True
-                continue
-            i += 1
+        changed |= _Block(block, known.defs, known.uses, once).inline(temps)
     return changed
 
 
-def _reader(later: list[ast.stmt], name: str) -> ast.stmt | None:
-    """The statement of `later` that reads `name`, if nothing before it has an effect
-    and it is a simple statement."""
-    for stmt in later:
-        if name not in names(stmt):
-            if not pure_statement(stmt):
-                return None
-            continue
-        return None if isinstance(stmt, _COMPOUND) else stmt
-    return None
+class _Block:
+    """One top block, with where each name is mentioned and where the effects are, by
+    position, kept up to date as values move."""
+
+    def __init__(self, block, defs, uses, once):
+        self.block, self.defs, self.uses, self.once = block, defs, uses, once
+        self.where: dict[str, list[int]] = {}      # name -> positions mentioning it, sorted
+        for i, stmt in enumerate(block):
+            for name in names(stmt):
+                self.where.setdefault(name, []).append(i)
+        self.effects = [i for i, stmt in enumerate(block) if not pure_statement(stmt)]
+
+    def inline(self, temps) -> bool:
+        dropped = set()
+        for i, stmt in enumerate(self.block):
+            name = single_target(stmt)
+            if name not in temps or self.defs.get(name) != 1 or self.uses.get(name) != 1:
+                continue
+            read = names(stmt.value)
+            if not pure(stmt.value) or any(r not in self.once for r in read
+                                           if self.defs.get(r, 0) > 0):
+                continue
+            reader = self._reader(i, name)
+            if reader is None:
+                continue
+            dropped.add(i)
+            substitute(self.block[reader], name, stmt.value)
+            for r in read:
+                insort(self.where[r], reader)
+            if isinstance(stmt.value, ast.Name):      # `t[i] = v` became `x[i] = v`
+                self.once -= mutated(self.block[reader])
+        if dropped:
+            self.block[:] = [s for i, s in enumerate(self.block) if i not in dropped]
+        return bool(dropped)
+
+    def _reader(self, i: int, name: str) -> int | None:
+        """The position of the statement after `i` that reads `name`, if nothing between
+        has an effect and it is a simple statement."""
+        where = self.where.get(name, [])
+        k = bisect_right(where, i)
+        if k == len(where):
+            return None
+        reader = where[k]
+        e = bisect_right(self.effects, i)
+        if e < len(self.effects) and self.effects[e] < reader:
+            return None
+        return None if isinstance(self.block[reader], _COMPOUND) else reader

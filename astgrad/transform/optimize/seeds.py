@@ -17,7 +17,7 @@ import ast
 import numpy as np
 
 from .analyses import Facts, counts, single_target, top_blocks
-from .broadcasts import same_shape
+from .broadcasts import meets_shape
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
@@ -32,30 +32,27 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts) -> bool:
             if name is None or defs.get(name) != 1 or name not in facts.once \
                     or name in facts.mutated or not uses.get(name):
                 continue
-            found = _broadcast_number(stmt.value, facts)
-            if found is not None and _met_by_shape(fn, name, found[1], facts) == uses[name]:
-                stmt.value = found[0]
+            if _broadcast_number(stmt.value, facts) \
+                    and _met_by_shape(fn, name, stmt.value, facts) == uses[name]:
+                stmt.value = stmt.value.args[0]
                 changed = True
     return changed
 
 
-def _broadcast_number(value, facts: Facts):
-    """`(s, shape)` if `value` is `np.broadcast_to(s, shape)` of a 0-d `s`."""
-    if isinstance(value, ast.Call) and facts.ns.value(value.func) is np.broadcast_to \
-            and len(value.args) == 2 and not value.keywords \
-            and facts.kind(value.args[0]).ndim == 0:
-        return value.args[0], value.args[1]
-    return None
+def _broadcast_number(value, facts: Facts) -> bool:
+    """Is `value` `np.broadcast_to(s, shape)` of a 0-d `s`?"""
+    return isinstance(value, ast.Call) and facts.ns.value(value.func) is np.broadcast_to \
+        and len(value.args) == 2 and not value.keywords and facts.kind(value.args[0]).ndim == 0
 
 
-def _met_by_shape(fn, name: str, shape, facts: Facts) -> int:
+def _met_by_shape(fn, name: str, broadcast: ast.Call, facts: Facts) -> int:
     """How many reads of `name` are an operand of `+ - * /` whose other operand is known
-    to have the shape `shape` stands for."""
+    to have the shape `broadcast` makes."""
     met = 0
     for node in ast.walk(fn):
         if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(side, ast.Name) and side.id == name \
-                        and same_shape(other, shape, facts):
+                        and meets_shape(broadcast, other, facts):
                     met += 1
     return met

@@ -21,8 +21,8 @@ def static_ndim(node: ast.Call, facts: Facts) -> ast.expr | None:
     return None
 
 
-def size_of_number(node: ast.Call, facts: Facts) -> ast.expr | None:
-    """`np.size(s)` -> `1` for a 0-d `s` (the count a mean of a number divides by)."""
+def static_size(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`np.size(x)` -> `1` for an `x` known to be a number or a 0-d array."""
     if _one_argument(node) and facts.ns.value(node.func) is np.size \
             and facts.kind(node.args[0]).ndim == 0:
         return ast.Constant(1)

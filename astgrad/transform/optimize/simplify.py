@@ -21,8 +21,8 @@ and passes through with its parts simplified.
 from __future__ import annotations
 
 import ast
-import copy
 
+from ..trees import copy_tree, fields
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
@@ -33,7 +33,8 @@ _RULES = {
     ast.BoolOp: (algebra.short_circuit,),
     ast.Compare: (algebra.compare,),
     ast.Attribute: (shapes.earlier_shape_attribute,),
-    ast.Call: (shapes.static_ndim, shapes.size_of_number, shapes.shape_attribute, shapes.earlier_shape_call,
+    ast.Call: (shapes.static_ndim, shapes.static_size, shapes.shape_attribute,
+               shapes.earlier_shape_call,
                algebra.float_of_float, algebra.sum_of_number, algebra.real_identity,
                algebra.complex_test,
                broadcasts.unbroadcast_number, broadcasts.broadcast_to_number),
@@ -51,6 +52,39 @@ class _Simplify(ast.NodeTransformer):
     def __init__(self, facts: Facts):
         self.facts = facts
         self.changed = False
+        self._visits: dict[type, object] = {}
+
+    # `ast.NodeTransformer`'s own walk, with each class's visit method found once and the
+    # expression contexts (`Load`, `Store`: nothing to simplify) not visited.
+    def visit(self, node):
+        visit = self._visits.get(node.__class__)
+        if visit is None:
+            visit = self._visits[node.__class__] = getattr(
+                self, "visit_" + node.__class__.__name__, self.generic_visit)
+        return visit(node)
+
+    def generic_visit(self, node):
+        for field in fields(node):
+            old = getattr(node, field, None)
+            if old.__class__ is list:
+                new = []
+                for item in old:
+                    if isinstance(item, ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if not isinstance(item, ast.AST):
+                            new.extend(item)
+                            continue
+                    new.append(item)
+                old[:] = new
+            elif isinstance(old, ast.AST):
+                replaced = self.visit(old)
+                if replaced is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, replaced)
+        return node
 
     def _rewrite(self, node):
         """Simplify the parts, then the node by the first of its rules that applies."""
@@ -65,11 +99,16 @@ class _Simplify(ast.NodeTransformer):
     visit_BinOp = visit_UnaryOp = visit_BoolOp = visit_Compare = visit_Attribute = \
         visit_Call = _rewrite
 
+    def visit_Name(self, node):
+        return node                       # nothing in it to simplify (and no rules)
+
+    visit_Constant = visit_Name
+
     def visit_Assign(self, node):
-        value, changed = copy.deepcopy(node.value), self.changed
+        fresh = any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets)
+        value, changed = copy_tree(node.value) if fresh else None, self.changed
         new = self.visit(node.value)
-        if any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets) \
-                and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
+        if fresh and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
             # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
             node.value, self.changed = value, changed
             return node

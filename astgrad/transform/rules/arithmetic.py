@@ -1,9 +1,9 @@
 """Rules for Python's arithmetic operators and numeric builtins."""
 import operator
+from dataclasses import replace
 
-import numpy as np
 
-from ..lattice import broadcast
+from ..lattice import Kind, broadcast
 from ..registry import defjvp, deflinear, defvjp
 from .complex import abs_adjoint, abs_tangent, real_of
 from .ufuncs import log_base, power_exponent, slope_base
@@ -19,6 +19,12 @@ def _unary(k, s):
 
 def _abs_kind(k, s):
     return real_of(k["x"])
+
+
+def _one_of(k, s):
+    """`max(x, y)` is x or y: of a Python number and a NumPy value, either (no itemsize)."""
+    out = broadcast(k["x"], k["y"], py_result=True)
+    return out if k["x"].py == k["y"].py else replace(out, itemsize=None)
 
 
 # ---- binary operators --------------------------------------------------------
@@ -49,16 +55,15 @@ defvjp(operator.pos, lambda g, ans, x: g, kind=_unary)
 
 # ---- builtins ------------------------------------------------------------------------
 defvjp(abs, lambda g, ans, x: abs_adjoint(g, ans, x), kind=_abs_kind)
-defvjp(float, lambda g, ans, x: g, kind=lambda k, s: broadcast(k["x"], py_result=True,
-                                                               floating=True))
+defvjp(float, lambda g, ans, x: g, kind=lambda k, s: Kind(0, "f", True))
 defvjp(max,
        lambda g, ans, x, y: g * ((x > y) + 0.5 * (x == y)),
        lambda g, ans, x, y: g * ((y > x) + 0.5 * (x == y)),
-       kind=lambda k, s: broadcast(k["x"], k["y"], py_result=True))
+       kind=_one_of)
 defvjp(min,
        lambda g, ans, x, y: g * ((x < y) + 0.5 * (x == y)),
        lambda g, ans, x, y: g * ((y < x) + 0.5 * (x == y)),
-       kind=lambda k, s: broadcast(k["x"], k["y"], py_result=True))
+       kind=_one_of)
 
 
 # ---- forward mode: linear ones apply to the tangent; the rest get jvp rules ----------

@@ -6,7 +6,7 @@ import operator
 import numpy as np
 
 from .. import lattice
-from ..registry import defjvp, deflinear, defvjp
+from ..registry import defjvp, deflinear, defsizes, defvjp
 from ..template import rule_helper
 from .complex import conj_like, slogdet_seed, slogdet_tangent
 from ... import runtime as rt
@@ -22,6 +22,23 @@ def _matmul_kind(k, s):
     if x.ndim == 1 or y.ndim == 1:
         return out.with_ndim(x.ndim + y.ndim - 2)
     return out.with_ndim(max(x.ndim, y.ndim))
+
+
+def _product_sizes(dot):
+    """Which axes of `x @ y` (`np.dot(x, y)` with `dot`) have length 1: each comes from
+    an axis of a factor that is not summed over (stacks of matrices broadcast)."""
+    def sizes(k, s):
+        x, y = list(k.values())[:2]
+        if not x.ndim or not y.ndim:
+            return None
+        a, b = x.ones or (None,) * x.ndim, y.ones or (None,) * y.ndim
+        if y.ndim == 1:
+            return a[:-1]
+        if x.ndim == 1 or dot:
+            return a[:-1] + b[:-2] + b[-1:]
+        stack = lattice.broadcast_ones(a[:-2], b[:-2], ndim=max(x.ndim, y.ndim) - 2)
+        return None if stack is None else stack + (a[-2], b[-1])
+    return sizes
 
 
 def _pair_kind(ndim):
@@ -73,6 +90,8 @@ def matmul_y(g, ans, x, y):
 
 defvjp(operator.matmul, matmul_x, matmul_y, kind=_matmul_kind)
 defvjp(np.matmul, matmul_x, matmul_y, kind=_matmul_kind)
+defsizes(operator.matmul, _product_sizes(dot=False))
+defsizes(np.matmul, _product_sizes(dot=False))
 
 
 # np.dot is matmul up to 2 dimensions, and multiplication when a side is 0-d.
@@ -89,6 +108,7 @@ def dot_b(g, ans, a, b):
 
 
 defvjp(np.dot, dot_a, dot_b, kind=_matmul_kind)
+defsizes(np.dot, _product_sizes(dot=True))
 
 
 # np.inner contracts the last axes of both: a @ b.T for matrices
@@ -109,12 +129,21 @@ def inner_b(g, ans, a, b):
             rt.unsupported("np.inner of arrays with more than 2 dimensions; use np.einsum"))
 
 
-defvjp(np.inner, inner_a, inner_b, kind=_pair_kind(
+defvjp(np.inner, inner_a, inner_b, kind=_pair_kind(      # with a 0-d side, a product
     lambda k, s: None if k["a"].ndim is None or k["b"].ndim is None else
-    max(k["a"].ndim - 1, 0) + max(k["b"].ndim - 1, 0)))
+    max(k["a"].ndim, k["b"].ndim) if min(k["a"].ndim, k["b"].ndim) == 0 else
+    k["a"].ndim + k["b"].ndim - 2))
+
+
+# np.outer flattens both: each adjoint comes back in its operand's shape (a float's is 0-d)
+@rule_helper
+def _unflat(v, x):
+    return v if np.ndim(x) == 1 else np.reshape(v, np.shape(x))
+
+
 defvjp(np.outer,
-       lambda g, ans, a, b: g @ np.ravel(b),
-       lambda g, ans, a, b: np.ravel(a) @ g,
+       lambda g, ans, a, b: _unflat(g @ np.ravel(b), a),
+       lambda g, ans, a, b: _unflat(np.ravel(a) @ g, b),
        kind=lambda k, s: lattice.broadcast(k["a"], k["b"]).with_ndim(2))
 # np.vdot flattens both, and conjugates a complex `a`
 defvjp(np.vdot,
@@ -184,17 +213,19 @@ defvjp(np.linalg.solve, solve_a, solve_b,
 # the diagonal, the symmetric adjoint is S = L^-T (P + P^T) L^-1 / 2 (Murray 2016,
 # arXiv:1602.07527); the lower triangle is what `a` gets: 2 S below the diagonal, S on it.
 @rule_helper
-def _halved_diagonal(m, n):
-    return m / (1 + np.eye(n))
+def _halved(m, n, ans):
+    """`m` (n by n, or a stack) with its diagonal halved; the identity in the dtype of the
+    factor `ans` (a float64 one would make a float32 adjoint or tangent float64)."""
+    return m * (1 - 0.5 * np.eye(n, dtype=ans.dtype))
 
 
 def cholesky_a(g, ans, a):
-    return np.tril(
+    return _halved(np.tril(
         np.linalg.solve(_mT(ans), _mT(np.linalg.solve(
             _mT(ans),
-            _halved_diagonal(np.tril(_mT(ans) @ g), np.shape(a)[-1])
-            + _mT(_halved_diagonal(np.tril(_mT(ans) @ g), np.shape(a)[-1])))))
-        * (1 - 0.5 * np.eye(np.shape(a)[-1])))
+            _halved(np.tril(_mT(ans) @ g), np.shape(a)[-1], ans)
+            + _mT(_halved(np.tril(_mT(ans) @ g), np.shape(a)[-1], ans)))))),
+        np.shape(a)[-1], ans)
 
 
 defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))
@@ -231,9 +262,8 @@ defjvp(np.linalg.solve,
 # M = tril(t) + tril(t, -1)^T; then dL = L Phi(L^-1 M L^-T), Phi the lower triangle with
 # the diagonal halved (Murray 2016, arXiv:1602.07527). L^-1 M L^-T is symmetric.
 def cholesky_t(t, ans, a):
-    return ans @ (np.tril(np.linalg.solve(ans, _mT(np.linalg.solve(
-        ans, np.tril(t) + _mT(np.tril(t, -1))))))
-        * (1 - 0.5 * np.eye(np.shape(a)[-1])))
+    return ans @ _halved(np.tril(np.linalg.solve(ans, _mT(np.linalg.solve(
+        ans, np.tril(t) + _mT(np.tril(t, -1)))))), np.shape(a)[-1], ans)
 
 
 defjvp(np.linalg.cholesky, cholesky_t)

@@ -5,14 +5,14 @@ import builtins
 
 import numpy as np
 
-from ..lattice import OPAQUE, Kind
+from ..lattice import OPAQUE, UNKNOWN, Kind, shape_of
 from ..registry import defnondiff
 
 _INT = Kind(0, "i", True)
 _BOOL = Kind(0, "b", False)
 
 # ---- sizes and shapes ----------------------------------------------------------------
-defnondiff(np.shape, kind=lambda k, s: OPAQUE)
+defnondiff(np.shape, kind=lambda k, s: shape_of(k.get(0, UNKNOWN)))
 defnondiff(np.ndim, np.size, builtins.len, builtins.int, kind=lambda k, s: _INT)
 defnondiff(builtins.range, builtins.print, builtins.isinstance, builtins.bool,
            builtins.enumerate, builtins.zip, builtins.reversed, kind=lambda k, s: OPAQUE)

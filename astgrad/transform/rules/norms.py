@@ -14,7 +14,7 @@ import numpy as np
 
 from ..registry import defjvp, defvjp
 from ..template import rule_helper
-from .reductions import _expand, _reduced
+from .reductions import _count, _expand, _reduced
 from ... import runtime as rt
 
 
@@ -34,7 +34,7 @@ def _ties(x, ans, axis, keepdims):
     """The sign of `x` where |x| is the norm (its largest or smallest entry), split evenly
     among ties."""
     return (np.sign(x) * (np.abs(x) == _expand(ans, axis, keepdims))
-            / np.sum(np.abs(x) == _expand(ans, axis, keepdims), axis, keepdims=True))
+            / _count(np.abs(x) == _expand(ans, axis, keepdims), axis, True, ans))
 
 
 # ---- matrix norms, the axis pair last ---------------------------------------------------
@@ -59,22 +59,22 @@ def _sum_ties(m, ans, axis, keepdims, along):
     """The sign of `m` in the columns (`along` -2) or rows (-1) whose sum of |m| is the
     norm, split evenly among ties."""
     return (np.sign(m) * (np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims))
-            / np.sum(np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims),
-                     (-2, -1), keepdims=True))
+            / _count(np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims),
+                     (-2, -1), True, ans))
 
 
 @rule_helper
-def _picked(m, ord):
+def _picked(m, ord, ans):
     """Which singular values the norm is: the largest, the smallest, or all."""
-    return (np.ones(np.min(np.shape(m)[-2:])) if ord == "nuc" else
-            np.eye(np.min(np.shape(m)[-2:]))[0 if ord == 2 else -1])
+    return (np.ones(np.min(np.shape(m)[-2:]), ans.dtype) if ord == "nuc" else
+            np.eye(np.min(np.shape(m)[-2:]), dtype=ans.dtype)[0 if ord == 2 else -1])
 
 
 @rule_helper
 def _matrix_slope(m, ans, ord, axis, keepdims):
     return (_sum_ties(m, ans, axis, keepdims, -2) if _either(ord, 1) else
             _sum_ties(m, ans, axis, keepdims, -1) if _either(ord, np.inf) else
-            rt.singular_values_adjoint(_picked(m, ord), m) if _either(ord, 2) or ord == "nuc"
+            rt.singular_values_adjoint(_picked(m, ord, ans), m) if _either(ord, 2) or ord == "nuc"
             else rt.unsupported("np.linalg.norm of a matrix with this ord"))
 
 

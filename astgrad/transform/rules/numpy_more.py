@@ -11,7 +11,7 @@ import numpy as np
 from ..lattice import UNKNOWN, broadcast
 from ..registry import defjvp, deflinear, defvjp, lookup
 from ..template import rule_helper
-from .reductions import _expand, _mean_kind, flat_unless_axis
+from .reductions import _count, _expand, _mean_kind, flat_unless_axis
 from ... import runtime as rt
 
 
@@ -112,15 +112,21 @@ defvjp(np.cross,
        kind=lambda k, s: broadcast(k["a"], k["b"], floating=True).with_ndim(None))
 deflinear(np.cross, "a", "b")
 
-# ---- polynomials: p holds the coefficients, the highest power first --------------------------
+# ---- polynomials: p holds the coefficients, the highest power first (the powers in the
+# value's dtype: integers would make a float32 adjoint or tangent float64) --------------------
+@rule_helper
+def _powers(p, last, ans):
+    """The powers of p's terms, the highest first, down to `last`."""
+    return np.arange(np.size(p) - 1, last - 1, -1, dtype=ans.dtype)
+
+
 defvjp(np.polyval,
        lambda g, ans, p, x:
-       np.tensordot(g, np.expand_dims(x, -1) ** np.arange(np.size(p) - 1, -1, -1), np.ndim(x)),
-       lambda g, ans, p, x: g * np.polyval(p[:-1] * np.arange(np.size(p) - 1, 0, -1), x),
+       np.tensordot(g, np.expand_dims(x, -1) ** _powers(p, 0, ans), np.ndim(x)),
+       lambda g, ans, p, x: g * np.polyval(p[:-1] * _powers(p, 1, ans), x),
        kind=lambda k, s: broadcast(k["p"], k["x"], floating=True).with_ndim(k["x"].ndim))
 deflinear(np.polyval, "p")
-defjvp(np.polyval, None,
-       lambda t, ans, p, x: t * np.polyval(p[:-1] * np.arange(np.size(p) - 1, 0, -1), x))
+defjvp(np.polyval, None, lambda t, ans, p, x: t * np.polyval(p[:-1] * _powers(p, 1, ans), x))
 
 
 # ---- 1-d convolution and correlation: the adjoints correlate the seed, first padded
@@ -169,26 +175,28 @@ def _centred(a, axis):
 
 
 @rule_helper
-def _count(a, axis, ddof):
-    return np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True) - ddof
+def _entries(a, axis, keepdims, ddof, ans):
+    """How many entries are not NaN, less `ddof`, in the dtype of `ans`."""
+    return _count(np.logical_not(np.isnan(a)), axis, keepdims, ans) - ddof
 
 
 defvjp(np.nanvar,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       _expand(g, axis, keepdims) * 2 * _centred(a, axis) / _count(a, axis, ddof),
+       _expand(g, axis, keepdims) * 2 * _centred(a, axis)
+       / _entries(a, axis, True, ddof, ans),
        kind=_mean_kind)
 defjvp(np.nanvar,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(2 * t * _centred(a, axis), axis, keepdims=keepdims)
-       / (np.sum(np.logical_not(np.isnan(a)), axis, keepdims=keepdims) - ddof))
+       / _entries(a, axis, keepdims, ddof, ans))
 # (0 where the spread is 0, as np.std's rule)
 defvjp(np.nanstd,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        _expand(g, axis, keepdims) * _centred(a, axis)
-       / (_count(a, axis, ddof) * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)),
+       / (_entries(a, axis, True, ddof, ans)
+          * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)),
        kind=_mean_kind)
 defjvp(np.nanstd,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(t * _centred(a, axis), axis, keepdims=keepdims)
-       / ((np.sum(np.logical_not(np.isnan(a)), axis, keepdims=keepdims) - ddof)
-          * np.where(ans == 0, 1.0, ans)))
+       / (_entries(a, axis, keepdims, ddof, ans) * np.where(ans == 0, 1.0, ans)))

@@ -6,7 +6,7 @@ away when `axis` and `keepdims` are constants."""
 import numpy as np
 
 from ..lattice import OPAQUE, Kind
-from ..registry import defjvp, deflinear, defvjp
+from ..registry import defjvp, deflinear, defsizes, defvjp
 from ..template import rule_helper
 from .complex import real_like, real_of
 from ... import runtime as rt
@@ -36,6 +36,22 @@ def _reduced(k, s):
     return a.with_ndim(None)
 
 
+def _reduced_sizes(k, s):
+    """Which axes of the result have length 1: a kept axis has its length; a reduced
+    one is gone, or of length 1 with `keepdims`."""
+    a = k["a"] if "a" in k else k["x"]
+    (known_axis, axis), (known_keep, keepdims) = constant(k, s, "axis"), constant(k, s, "keepdims")
+    axes = range(a.ndim or 0) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if a.ndim is None or not known_axis or not known_keep or not isinstance(axes, (range, tuple)) \
+            or not all(isinstance(i, int) and -a.ndim <= i < a.ndim for i in axes):
+        return None
+    axes = {i % a.ndim for i in axes}
+    ones = a.ones or (None,) * a.ndim
+    if keepdims:
+        return tuple(True if i in axes else o for i, o in enumerate(ones))
+    return tuple(o for i, o in enumerate(ones) if i not in axes)
+
+
 def flat_unless_axis(k, s):
     known, axis = constant(k, s, "axis")
     return k["a"].with_ndim(None if not known else 1 if axis is None else k["a"].ndim)
@@ -52,6 +68,13 @@ def _mean_kind(k, s):
 def _expand(g, axis, keepdims):
     """`g` (an adjoint, or the output) with the reduced axes back, as length-1 axes."""
     return g if keepdims or axis is None else np.expand_dims(g, axis)
+
+
+@rule_helper
+def _count(mask, axis, keepdims, ans):
+    """How many entries of `mask` are true along `axis`, in the dtype of `ans`: an integer
+    count would make a float32 adjoint or tangent float64."""
+    return np.sum(mask, axis, keepdims=keepdims, dtype=ans.dtype)
 
 
 # ---- sums and means ---------------------------------------------------------------------
@@ -72,7 +95,7 @@ defvjp(np.nansum,
 defvjp(np.nanmean,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.where(
            np.isnan(a), 0.0,
-           _expand(g, axis, keepdims) / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=True)),
+           _expand(g, axis, keepdims) / _count(np.logical_not(np.isnan(a)), axis, True, ans)),
        kind=_mean_kind)
 
 
@@ -109,7 +132,7 @@ defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
 # ---- extremes: ties split the adjoint evenly among the extreme elements --------------------
 def extreme_a(g, ans, a, axis=None, out=None, keepdims=False):
     return (_expand(g, axis, keepdims) * (a == _expand(ans, axis, keepdims))
-            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=True))
+            / _count(a == _expand(ans, axis, keepdims), axis, True, ans))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -119,9 +142,9 @@ for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
 def ptp_a(g, ans, a, axis=None, out=None, keepdims=False):
     return (_expand(g, axis, keepdims)
             * ((a == np.max(a, axis, keepdims=True))
-               / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=True)
+               / _count(a == np.max(a, axis, keepdims=True), axis, True, ans)
                - (a == np.min(a, axis, keepdims=True))
-               / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=True)))
+               / _count(a == np.min(a, axis, keepdims=True), axis, True, ans)))
 
 
 defvjp(np.ptp, ptp_a, kind=_reduced)
@@ -144,6 +167,10 @@ def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 defvjp(np.var, var_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
 defvjp(np.std, std_a, kind=lambda k, s: real_of(_mean_kind(k, s)))
+
+for _fn in (np.sum, np.mean, np.prod, np.nansum, np.nanmean, np.nanprod, np.max, np.min,
+            np.amax, np.amin, np.nanmax, np.nanmin, np.ptp, np.var, np.std):
+    defsizes(_fn, _reduced_sizes)
 
 
 # ---- traces ------------------------------------------------------------------------------
@@ -170,7 +197,7 @@ defjvp(np.nansum,
 defjvp(np.nanmean,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(np.where(np.isnan(a), 0.0, t), axis, keepdims=keepdims)
-       / np.sum(np.logical_not(np.isnan(a)), axis, keepdims=keepdims))
+       / _count(np.logical_not(np.isnan(a)), axis, keepdims, ans))
 
 
 # np.average is linear in `a`; in the weights, d(sum(w a) / sum(w)) = sum(dw (a - ans)) / sum(w)
@@ -192,7 +219,7 @@ defjvp(np.average, average_a_t, None, average_weights_t)
 # the tangent is the mean of the tangents at the extreme elements (ties split evenly)
 def extreme_t(t, ans, a, axis=None, out=None, keepdims=False):
     return (np.sum(t * (a == _expand(ans, axis, keepdims)), axis, keepdims=keepdims)
-            / np.sum(a == _expand(ans, axis, keepdims), axis, keepdims=keepdims))
+            / _count(a == _expand(ans, axis, keepdims), axis, keepdims, ans))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -201,9 +228,9 @@ for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
 
 def ptp_t(t, ans, a, axis=None, out=None, keepdims=False):
     return (np.sum(t * (a == np.max(a, axis, keepdims=True)), axis, keepdims=keepdims)
-            / np.sum(a == np.max(a, axis, keepdims=True), axis, keepdims=keepdims)
+            / _count(a == np.max(a, axis, keepdims=True), axis, keepdims, ans)
             - np.sum(t * (a == np.min(a, axis, keepdims=True)), axis, keepdims=keepdims)
-            / np.sum(a == np.min(a, axis, keepdims=True), axis, keepdims=keepdims))
+            / _count(a == np.min(a, axis, keepdims=True), axis, keepdims, ans))
 
 
 defjvp(np.ptp, ptp_t)

@@ -38,13 +38,16 @@ def _pair(k, s):
 
 # ---- Cholesky ---------------------------------------------------------------------------------
 def cho_factor_a(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0])) + np.triu(g[0], 1) if lower else
-            _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])))) + np.tril(g[0], -1))
+    return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0]), ans[0]) + np.triu(g[0], 1)
+            if lower else
+            _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])), ans[0]))
+            + np.tril(g[0], -1))
 
 
 def cho_factor_t(t, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0])) + np.triu(t, 1) if lower
-            else _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0]))))
+    return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0]), ans[0]) + np.triu(t, 1)
+            if lower else
+            _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0])), ans[0]))
             + np.tril(t, -1), 0.0 * ans[1])
 
 

@@ -8,6 +8,7 @@ from scipy import linalg
 from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
 from ..template import rule_helper
+from .linalg import _halved
 
 
 def _matrix(k, s):
@@ -85,26 +86,21 @@ deflinear(linalg.solve_triangular, "b")
 # is L^-T (P + P^T) L^-1 / 2 (Murray 2016, arXiv:1602.07527): twice that below the diagonal
 # of the triangle read, once on it. ----------------------------------------------------------
 @rule_helper
-def _halved(m, n):
-    """m (n by n) with its diagonal halved."""
-    return m * (1 - 0.5 * np.eye(n))
-
-
-@rule_helper
-def _cholesky_lower(g, L):
-    """The adjoint of `a` (its lower triangle) from that of L = cholesky(a, lower=True)."""
+def _cholesky_lower(g, L, ans):
+    """The adjoint of `a` (its lower triangle) from that of L = cholesky(a, lower=True)
+    (`ans`, L or its transpose, for the dtype)."""
     return _halved(np.tril(linalg.solve_triangular(L, _mT(linalg.solve_triangular(
-        L, _halved(np.tril(_mT(L) @ g), np.shape(L)[-1])
-        + _mT(_halved(np.tril(_mT(L) @ g), np.shape(L)[-1])),
-        trans=1, lower=True)), trans=1, lower=True)), np.shape(L)[-1])
+        L, _halved(np.tril(_mT(L) @ g), np.shape(L)[-1], ans)
+        + _mT(_halved(np.tril(_mT(L) @ g), np.shape(L)[-1], ans)),
+        trans=1, lower=True)), trans=1, lower=True)), np.shape(L)[-1], ans)
 
 
 @rule_helper
-def _cholesky_tangent(m, L):
+def _cholesky_tangent(m, L, ans):
     """dL = L Phi(L^-1 m L^-T) for the symmetric tangent m, Phi the lower triangle with the
     diagonal halved."""
     return L @ _halved(np.tril(linalg.solve_triangular(
-        L, _mT(linalg.solve_triangular(L, m, lower=True)), lower=True)), np.shape(L)[-1])
+        L, _mT(linalg.solve_triangular(L, m, lower=True)), lower=True)), np.shape(L)[-1], ans)
 
 
 @rule_helper
@@ -115,12 +111,12 @@ def _symmetric(t, lower):
 
 defvjp(linalg.cholesky,
        lambda g, ans, a, lower=False, overwrite_a=False, check_finite=True:
-       _cholesky_lower(g, ans) if lower else _mT(_cholesky_lower(_mT(g), _mT(ans))),
+       _cholesky_lower(g, ans, ans) if lower else _mT(_cholesky_lower(_mT(g), _mT(ans), ans)),
        kind=_matrix, name="scipy.linalg.cholesky")
 defjvp(linalg.cholesky,
        lambda t, ans, a, lower=False, overwrite_a=False, check_finite=True:
-       _cholesky_tangent(_symmetric(t, lower), ans) if lower else
-       _mT(_cholesky_tangent(_symmetric(t, lower), _mT(ans))))
+       _cholesky_tangent(_symmetric(t, lower), ans, ans) if lower else
+       _mT(_cholesky_tangent(_symmetric(t, lower), _mT(ans), ans)))
 
 
 # ---- the matrix exponential: its derivative at a along e is the upper right block of

@@ -4,10 +4,12 @@ Each rule calls functions that have rules of their own (`gammaln` -> `digamma` -
 `polygamma`, `iv` -> `iv`), so the generated derivative is differentiated again.
 A derivative with no closed form (with respect to the order of a Bessel function,
 or the `a` of `gammainc`) is refused when the code runs, never taken as zero."""
+import math
+
 import numpy as np
 from scipy import special
 
-from ..lattice import broadcast
+from ..lattice import Kind, broadcast
 from ..registry import defjvp, defvjp
 from ..template import rule_helper
 from ... import runtime as rt
@@ -16,8 +18,11 @@ from .reductions import _expand, _reduced
 
 
 def _floats(k, s):
+    """SciPy's functions take a Python float as float64 (NumPy's keep a float32 array's
+    dtype): `special.xlogy(x, 0.5)` is float64."""
     out = broadcast(*k.values(), floating=True)
-    return out.with_ndim(out.ndim)
+    wide = any(v.py and v.dtype in ("f", "c") for v in k.values())
+    return Kind(out.ndim, out.dtype, False, None) if wide else out.with_ndim(out.ndim)
 
 
 def _like_first(k, s):
@@ -45,11 +50,18 @@ unary(special.logit, lambda g, ans, x: g / (x * (1 - x)), "logit")
 # ---- gamma and beta functions --------------------------------------------------------
 unary(special.gammaln, lambda g, ans, x: g * special.digamma(x), "gammaln")
 unary(special.gamma, lambda g, ans, x: g * ans * special.digamma(x), "gamma")
-unary(special.digamma, lambda g, ans, x: g * special.polygamma(1, x), "digamma")
+# digamma's slope, trigamma, is zeta(2, x), which keeps a float32 x float32 (polygamma(1, x),
+# the same values, is float64)
+unary(special.digamma, lambda g, ans, x: g * special.zeta(2, x), "digamma")
 binary(special.polygamma,
        lambda g, ans, n, x: rt.unsupported("scipy.special.polygamma with respect to its "
                                            "order n, an integer"),
        lambda g, ans, n, x: g * special.polygamma(n + 1, x), "polygamma")
+# Hurwitz's zeta(s, q), the sum over k >= 0 of (k + q)^-s; Riemann's, zeta(s), has q None
+binary(special.zeta,
+       lambda g, ans, x, q=None: rt.unsupported("scipy.special.zeta with respect to s (no "
+                                                "closed form)"),
+       lambda g, ans, x, q=None: -g * x * special.zeta(x + 1, q), "zeta")
 # log Gamma_d(a) = sum over j < d of gammaln(a - j / 2), and a constant
 defvjp(special.multigammaln,
        lambda g, ans, a, d: g * np.sum(special.digamma(np.expand_dims(a, -1)
@@ -80,15 +92,19 @@ binary(special.gammaincc,
        lambda g, ans, a, x: -g * _gamma_density(a, x), "gammaincc")
 
 # ---- error functions and the normal distribution -----------------------------------------
-unary(special.erf, lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-x ** 2), "erf")
-unary(special.erfc, lambda g, ans, x: -g * (2 / np.sqrt(np.pi)) * np.exp(-x ** 2), "erfc")
-unary(special.erfinv, lambda g, ans, x: g * (np.sqrt(np.pi) / 2) * np.exp(ans ** 2), "erfinv")
-unary(special.erfcinv, lambda g, ans, x: -g * (np.sqrt(np.pi) / 2) * np.exp(ans ** 2), "erfcinv")
-unary(special.ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi), "ndtr")
+# the constants as Python floats (math.sqrt, not np.sqrt: a float64 that would make a float32
+# adjoint or tangent float64)
+unary(special.erf, lambda g, ans, x: g * (2 / math.sqrt(math.pi)) * np.exp(-x ** 2), "erf")
+unary(special.erfc, lambda g, ans, x: -g * (2 / math.sqrt(math.pi)) * np.exp(-x ** 2), "erfc")
+unary(special.erfinv, lambda g, ans, x: g * (math.sqrt(math.pi) / 2) * np.exp(ans ** 2),
+      "erfinv")
+unary(special.erfcinv, lambda g, ans, x: -g * (math.sqrt(math.pi) / 2) * np.exp(ans ** 2),
+      "erfcinv")
+unary(special.ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2) / math.sqrt(2 * math.pi), "ndtr")
 # the density over the probability, in logs: stable far in the left tail
-unary(special.log_ndtr, lambda g, ans, x: g * np.exp(-x ** 2 / 2 - ans) / np.sqrt(2 * np.pi),
-      "log_ndtr")
-unary(special.ndtri, lambda g, ans, x: g * np.sqrt(2 * np.pi) * np.exp(ans ** 2 / 2), "ndtri")
+unary(special.log_ndtr,
+      lambda g, ans, x: g * np.exp(-x ** 2 / 2 - ans) / math.sqrt(2 * math.pi), "log_ndtr")
+unary(special.ndtri, lambda g, ans, x: g * math.sqrt(2 * math.pi) * np.exp(ans ** 2 / 2), "ndtri")
 
 # ---- x log y and entropies: 0 log 0 is 0, and so is its slope in y -------------------------
 binary(special.xlogy,
@@ -120,7 +136,8 @@ binary(special.jv,
        lambda g, ans, v, x: rt.unsupported(_order("jv")),
        lambda g, ans, v, x: g * (special.jv(v - 1, x) - special.jv(v + 1, x)) / 2, "jv")
 unary(special.y0, lambda g, ans, x: -g * special.y1(x), "y0")
-unary(special.y1, lambda g, ans, x: g * (special.y0(x) - special.yn(2, x)) / 2, "y1")
+# y1' = (y0 - y2) / 2 = y0 - y1 / x (yn is float64 for a float32 x)
+unary(special.y1, lambda g, ans, x: g * (special.y0(x) - ans / x), "y1")
 binary(special.yn,
        lambda g, ans, n, x: rt.unsupported(_order("yn")),
        lambda g, ans, n, x: g * (special.yn(n - 1, x) - special.yn(n + 1, x)) / 2, "yn")
@@ -129,6 +146,8 @@ binary(special.yn,
 # ---- log-sum-exp and softmax ---------------------------------------------------------------
 def _lse_kind(k, s):
     out = _reduced(k, s)
+    if k["a"].ndim == 0 and (s.get("keepdims") or s.get("axis") == ()):
+        out = out.with_ndim(1)                   # SciPy's shape (1,) (see logsumexp_a)
     b = k["b"]
     if b.dtype is not None and (b.ndim is None or out.ndim is None or b.ndim > k["a"].ndim):
         return broadcast(out, b, floating=True).with_ndim(None)   # b broadcasts a
@@ -142,9 +161,12 @@ def _weights(a, b, ans, axis, keepdims):
             b * np.exp(a - _expand(ans, axis, keepdims)))
 
 
+# of a 0-d `a` over axis=() or with keepdims, SciPy gives shape (1,), not NumPy's (): the
+# adjoint is summed back to a's shape, the tangent given the output's
 def logsumexp_a(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
-            else _expand(g, axis, keepdims) * _weights(a, b, ans, axis, keepdims) if b is None
+            else _expand(g, axis, keepdims) * _weights(a, b, ans, axis, keepdims)
+            if b is None and np.ndim(a) != 0
             else rt.unbroadcast(_expand(g, axis, keepdims) * _weights(a, b, ans, axis, keepdims),
                                 a))
 
@@ -155,14 +177,21 @@ def logsumexp_b(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False)
                                 * np.exp(a - _expand(ans, axis, keepdims)), b))
 
 
+@rule_helper
+def _shaped(t, a, ans):
+    return t if np.ndim(a) != 0 else np.reshape(t, np.shape(ans))
+
+
 def logsumexp_ta(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
-            else np.sum(t * _weights(a, b, ans, axis, keepdims), axis, keepdims=keepdims))
+            else _shaped(np.sum(t * _weights(a, b, ans, axis, keepdims), axis,
+                                keepdims=keepdims), a, ans))
 
 
 def logsumexp_tb(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
     return (rt.unsupported("scipy.special.logsumexp(..., return_sign=True)") if return_sign
-            else np.sum(t * np.exp(a - _expand(ans, axis, keepdims)), axis, keepdims=keepdims))
+            else _shaped(np.sum(t * np.exp(a - _expand(ans, axis, keepdims)), axis,
+                                keepdims=keepdims), a, ans))
 
 
 defvjp(special.logsumexp, logsumexp_a, None, logsumexp_b, kind=_lse_kind,

@@ -5,9 +5,9 @@ import ast
 import numpy as np
 
 from ...errors import NoRuleError
-from ..lattice import UNKNOWN, Kind
-from ..registry import defjvp, deflinear, defvjp
-from .reductions import flat_unless_axis
+from ..lattice import UNKNOWN, Kind, shape_length
+from ..registry import defjvp, deflinear, defsizes, defvjp
+from .reductions import constant, flat_unless_axis
 from ... import runtime as rt
 
 
@@ -16,13 +16,39 @@ def _same(k, s):
     return a.with_ndim(a.ndim)
 
 
+def _same_sizes(k, s):
+    """Which axes have length 1, for a result of its argument's shape."""
+    return next(k[name].ones for name in ("a", "m") if name in k)
+
+
+def _transposed_sizes(k, s):
+    """Which axes of `np.transpose(a, axes)` have length 1: `a`'s, permuted."""
+    a, (known, axes) = k["a"], constant(k, s, "axes")
+    if a.ones is None or not known:
+        return None
+    order = range(a.ndim - 1, -1, -1) if axes is None else axes
+    if not isinstance(order, (range, tuple, list)) or not all(isinstance(i, int) for i in order) \
+            or sorted(order) != list(range(a.ndim)):
+        return None
+    return tuple(a.ones[i] for i in order)
+
+
 def _reshaped(k, s):
     shape = s.get("shape")
     if isinstance(shape, int):
         return k["a"].with_ndim(1)
     if isinstance(shape, tuple):
         return k["a"].with_ndim(len(shape))
-    return k["a"].with_ndim(None)
+    return k["a"].with_ndim(shape_length(k["shape"]))
+
+
+def _shaped_sizes(k, s):
+    """Which axes have length 1, for a result of the shape `shape` (a constant, or
+    `np.shape(v)` of a `v` whose lengths of 1 are known)."""
+    shape = s.get("shape")
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        return tuple(None if n < 0 else n == 1 for n in shape)      # -1: reshape's guess
+    return k["shape"].ones if shape_length(k["shape"]) is not None else None
 
 
 def _expanded(k, s):
@@ -41,7 +67,7 @@ defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)),
        kind=lambda k, s: UNKNOWN)
 defvjp(np.broadcast_to, lambda g, ans, array, shape: rt.unbroadcast(g, array),
        kind=lambda k, s: k["array"].with_ndim(
-           len(s["shape"]) if isinstance(s.get("shape"), tuple) else None))
+           len(s["shape"]) if isinstance(s.get("shape"), tuple) else shape_length(k["shape"])))
 defvjp(np.copy, lambda g, ans, a: g, kind=_same)
 defvjp(np.full_like, None, lambda g, ans, a, fill_value: rt.unbroadcast(g, fill_value),
        kind=lambda k, s: k["a"].with_ndim(k["a"].ndim))
@@ -60,11 +86,11 @@ defvjp(np.arange,
        kind=lambda k, s: Kind(1, k["start"].dtype))
 defvjp(np.linspace,
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint)))
+       np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       np.sum(g * np.linspace(0.0, 1.0, num, endpoint))
+       np.sum(g * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        kind=lambda k, s: Kind(1, "f"))
@@ -84,6 +110,12 @@ defvjp(np.flipud, lambda g, ans, m: np.flipud(g), kind=_same)
 defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis),
        kind=_same)
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
+
+defsizes(np.transpose, _transposed_sizes)
+for _fn in (np.broadcast_to, np.reshape):
+    defsizes(_fn, _shaped_sizes)
+for _fn in (np.copy, np.flip, np.roll):
+    defsizes(_fn, _same_sizes)
 
 # ---- triangles and diagonals ------------------------------------------------------------
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k), kind=_same)
@@ -134,20 +166,34 @@ defvjp(np.sort,
 
 
 # ---- building arrays from lists: the adjoint of a list is a list ----------------------
+def _joined(ndim):
+    """The kind of an array joined from a list of arrays that share a number of
+    dimensions and a dtype: `ndim(item ndim, static arguments)` dimensions."""
+    def kind(k, s):
+        seq = k.get("arrays", k.get("tup", UNKNOWN))
+        item = seq.item if seq.dtype == "O" else None
+        if item is None or item.ndim is None or item.dtype in (None, "O") or item.fields:
+            return UNKNOWN
+        n = ndim(item.ndim, s)
+        return UNKNOWN if n is None else \
+            Kind(n, item.dtype, False, 8 if item.py else item.itemsize)
+    return kind
+
+
 defvjp(np.stack,
        lambda g, ans, arrays, axis=0: list(g) if axis == 0 else list(np.moveaxis(g, axis, 0)),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: n + 1))
 defvjp(np.concatenate,
        lambda g, ans, arrays, axis=0: rt.split_like(g, arrays, axis),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: n if n > 0 and isinstance(s.get("axis"), int) else None))
 defvjp(np.vstack, lambda g, ans, tup: rt.unstack_like(g, tup, "vstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 2)))
 defvjp(np.hstack, lambda g, ans, tup: rt.unstack_like(g, tup, "hstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 1)))
 defvjp(np.dstack, lambda g, ans, tup: rt.unstack_like(g, tup, "dstack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 3)))
 defvjp(np.column_stack, lambda g, ans, tup: rt.unstack_like(g, tup, "column_stack"),
-       kind=lambda k, s: UNKNOWN)
+       kind=_joined(lambda n, s: max(n, 2) if n > 0 else None))
 defvjp(np.append,
        lambda g, ans, arr, values, axis=None:
        np.reshape(g[:np.size(arr)], np.shape(arr)) if axis is None else
@@ -156,8 +202,19 @@ defvjp(np.append,
        np.reshape(g[np.size(arr):], np.shape(values)) if axis is None else
        rt.split_like(g, [arr, values], axis)[1],
        kind=lambda k, s: UNKNOWN)
+def _array_of_floats(k, s):
+    """`np.array([x, y])`, `np.array([[x, 1.0], [y, x]])` of Python floats: float64, one
+    dimension per level of lists (anything else: not known before run time)."""
+    depth, item = 0, k["object"]
+    while item.dtype == "O" and item.item is not None and item.fields is None:
+        depth, item = depth + 1, item.item
+    if depth == 0 or s.get("dtype") is not None or item != Kind(0, "f", True):
+        return UNKNOWN
+    return Kind(depth, "f", False, 8)
+
+
 defvjp(np.array, lambda g, ans, object, dtype=None: rt.unpack_like(g, object),
-       kind=lambda k, s: UNKNOWN)
+       kind=_array_of_floats)
 defvjp(np.asarray, lambda g, ans, a, dtype=None: rt.unpack_like(g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
 
@@ -234,11 +291,11 @@ defjvp(np.arange,
        lambda t, ans, start, stop=None, step=1, dtype=None: t * np.arange(np.size(ans)))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       t * (1 - np.linspace(0.0, 1.0, num, endpoint))
+       t * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       t * np.linspace(0.0, 1.0, num, endpoint)
+       t * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"))
 

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from ...errors import InternalError
+from ..adjoint_zeros import bound_before, shaped_in_branch
 from ..build import assign, call, load
 from ..kinds import expr_kind
 from ..plan import AdjointPlan
@@ -30,11 +31,14 @@ from ..stacks import Stacks
 class Sweep(Protocol):
     """What the reverse pass gives a reverse rule."""
 
+    fn: ast.FunctionDef      # the normalized function
     plan: AdjointPlan
     stacks: Stacks           # where overwritten values are saved
     namer: object
     ns: object
     kinds: dict
+    source: object           # the user's source, for `file:line` in errors
+    request: object          # its `inline_all`: the code is to be differentiated again
 
     def block(self, stmts, depth) -> tuple[list, list]: ...
     def active(self, node) -> bool: ...
@@ -44,7 +48,7 @@ class Sweep(Protocol):
     def reset(self, name) -> ast.stmt: ...
     def shaped_zero(self, name) -> bool: ...
     def array(self, name) -> bool: ...
-    def callee_vjp(self, fn, wrt): ...
+    def callee_vjp(self, fn, wrt, at=False): ...
 
 
 class Tangents(Protocol):
@@ -87,6 +91,10 @@ def reverse_if(stmt: ast.If, depth: int, sweep: Sweep):
     whose value the reverse sweep sees (restored, inside a loop)."""
     body_f, body_b = sweep.block(stmt.body, depth + 1)
     else_f, else_b = sweep.block(stmt.orelse, depth + 1)
+    if body_b or else_b:
+        outside = bound_before(sweep.fn, stmt)
+        body_b, else_b = body_b + shaped_in_branch(else_b, body_b, outside, sweep), \
+            else_b + shaped_in_branch(body_b, else_b, outside, sweep)
     forward = [ast.If(stmt.test, body_f, else_f)]
     backward = [ast.If(copy.deepcopy(stmt.test), body_b, else_b)] if body_b or else_b else []
     return forward, backward
@@ -234,10 +242,13 @@ def reverse_call_user(stmt: ast.Assign, depth: int, sweep: Sweep):
     target, value = stmt.targets[0].id, stmt.value
     fn = sweep.ns.value(value.func)
     params = list(inspect.signature(fn).parameters)
+    _no_varying_containers(value, sweep.active, sweep.source.where(stmt))
     active = [(p, a) for p, a in zip(params, value.args) if sweep.active(a)]
     if not sweep.active(stmt.targets[0]) or not active:
         save, restore = sweep.stacks.save(target) if depth > 0 else ([], [])
         return save + [stmt], restore
+    if sweep.request.inline_all and getattr(fn, "_astgrad", None) is None:
+        return _reverse_call_at(stmt, depth, sweep, fn, active)
     vjp = sweep.callee_vjp(fn, tuple(p for p, _ in active))
     pullback = sweep.namer.fresh(f"{target}_pullback")
     saves = [sweep.stacks.save(n, made_here=n == pullback) if depth > 0 else ([], [])
@@ -247,14 +258,45 @@ def reverse_call_user(stmt: ast.Assign, depth: int, sweep: Sweep):
                    ast.Store())],
         ast.Call(ast.Name(sweep.ns.bind(vjp, f"{fn.__name__}_vjp"), ast.Load()),
                  value.args, []))]
-    parts = sweep.plan.parts[id(stmt)]
+    backward = _pulled_back(stmt, load(pullback), [load(sweep.adjoint(target))], active, sweep)
+    return forward, backward + saves[1][1] + saves[0][1]
+
+
+def _reverse_call_at(stmt: ast.Assign, depth: int, sweep: Sweep, fn, active):
+    """In code to be differentiated again, `z = helper(x, a)` (a helper calling itself)
+    stays the call, and the reverse sweep calls `helper_vjp_at(x, a, bz)`, the vjp at
+    a seed (see `astgrad.seeded`): no pullback closure is held, so the code can be
+    differentiated again."""
+    target = stmt.targets[0].id
+    vjp_at = sweep.callee_vjp(fn, tuple(p for p, _ in active), at=True)
+    save, restore = sweep.stacks.save(target) if depth > 0 else ([], [])
+    backward = _pulled_back(stmt, load(sweep.ns.bind(vjp_at, f"{fn.__name__}_vjp_at")),
+                            list(stmt.value.args) + [load(sweep.adjoint(target))], active, sweep)
+    return save + [stmt], backward + restore
+
+
+def _pulled_back(stmt: ast.Assign, fn: ast.expr, args: list, active, sweep: Sweep) -> list:
+    """`bx_, ba_ = fn(*args)`, each part added into its argument's adjoint; then the
+    call's own adjoint zeroed, where the plan says so."""
+    parts, target = sweep.plan.parts[id(stmt)], stmt.targets[0].id
     backward = [ast.Assign([ast.Tuple([ast.Name(p, ast.Store()) for p in parts], ast.Store())],
-                           ast.Call(load(pullback), [load(sweep.adjoint(target))], []))]
+                           ast.Call(fn, args, []))]
     backward += [sweep.accumulate(stmt, p, a.id, load(part))
                  for part, (p, a) in zip(parts, active)]
     if target in sweep.plan.zeroed:
         backward.append(sweep.reset(target))
-    return forward, backward + saves[1][1] + saves[0][1]
+    return backward
+
+
+def _no_varying_containers(call: ast.Call, varies, where: str) -> None:
+    """A tuple or list written in a call through the callee's own derivative would be
+    no argument that derivative is taken with respect to (a silent zero); `inline`
+    names each such argument."""
+    for arg in call.args:
+        if isinstance(arg, (ast.Tuple, ast.List)) and any(varies(e) for e in arg.elts):
+            raise InternalError(f"`{ast.unparse(call)}` at {where} passes `{ast.unparse(arg)}`"
+                                f", which varies, written in the call.",
+                                fix="Please report this bug in astgrad.")
 
 
 # ---- forward mode: loops and branches keep their shape, nothing is saved --------------------
@@ -309,6 +351,7 @@ def tangent_call_user(stmt: ast.Assign, tangents: Tangents) -> list[ast.stmt]:
     target, value = stmt.targets[0].id, stmt.value
     fn = tangents.ns.value(value.func)
     params = list(inspect.signature(fn).parameters)
+    _no_varying_containers(value, tangents.varies, tangents.source.where(stmt))
     active = [(p, a) for p, a in zip(params, value.args) if tangents.varies(a)]
     jvp = tangents.callee_jvp(fn, tuple(p for p, _ in active))
     # wrt is a tuple: so is the tangent

@@ -11,12 +11,13 @@ from .complex import abs_adjoint, abs_tangent, real_of
 
 
 def _elementwise(k, s):
-    out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")), floating=True)
+    out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")), floating=True,
+                    numpy=True)
     return out.with_ndim(out.ndim)
 
 
 def _same_dtype(k, s):
-    out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")))
+    out = broadcast(*(v for name, v in k.items() if name in ("x", "x1", "x2")), numpy=True)
     return out.with_ndim(out.ndim)
 
 

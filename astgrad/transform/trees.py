@@ -1,0 +1,189 @@
+"""Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
+as a list, without the expression contexts `Load` and `Store`, which hold no names),
+`outline` and `statements` (the same, not entering expressions), `named` (the nodes
+of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
+`copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
+that replaces names). Each gives what the standard one gives, a few times faster.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+# Fields that never hold a node: names, flags, constants (and `ctx`, see above).
+_LEAVES = frozenset({"ctx", "id", "attr", "name", "arg", "asname", "module", "level", "kind",
+                     "type_comment", "conversion", "is_async", "simple", "tag", "text"})
+_LEAF_FIELDS = {ast.Constant: {"value"}, ast.MatchSingleton: {"value"},
+                ast.MatchMapping: {"rest"}}
+
+
+def fields(node: ast.AST) -> tuple[str, ...]:
+    """The fields of `node` that may hold nodes, in order (its context left out)."""
+    out = _FIELDS.get(node.__class__)
+    if out is None:
+        out = _FIELDS[node.__class__] = _node_fields(node.__class__)
+    return out
+
+
+def _node_fields(cls) -> tuple[str, ...]:
+    leaves = _LEAVES.union(*(f for c, f in _LEAF_FIELDS.items() if issubclass(cls, c)))
+    return tuple(f for f in cls._fields if f not in leaves)
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """`node` and every node under it, as `ast.walk` gives them, contexts left out.
+
+    The list is made before it is returned: a caller that changes the tree while
+    looping over it sees the tree as it was."""
+    out, AST = [node], ast.AST
+    append = out.append
+    for item in out:                      # the list grows as it is read: breadth first
+        names = _FIELDS.get(item.__class__)
+        if names is None:
+            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+        for field in names:
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return out
+
+
+def outline(node: ast.AST) -> list[ast.AST]:
+    """`walk`, not entering expressions (which hold no statements): the statements and
+    their other parts (arguments, handlers...), in `walk`'s order."""
+    out, AST, expr = [node], ast.AST, ast.expr
+    append = out.append
+    for item in out:
+        for field in fields(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST) and not isinstance(part, expr):
+                        append(part)
+            elif isinstance(value, AST) and not isinstance(value, expr):
+                append(value)
+    return out
+
+
+def statements(node: ast.AST) -> list[ast.stmt]:
+    """Every statement in `node` (itself too, if it is one), in `walk`'s order."""
+    return [n for n in outline(node) if isinstance(n, ast.stmt)]
+
+
+def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
+    """Every `Name` node `name` under `node`, in `walk`'s order, with its parent (a node
+    met twice, with the last parent it is met under), in one walk."""
+    out, parents, AST = [], {}, ast.AST
+    queue = [node]
+    append = queue.append
+    for item in queue:
+        for field in fields(item):
+            value = getattr(item, field, None)
+            for child in value if value.__class__ is list else (value,):
+                if isinstance(child, AST):
+                    append(child)
+                    if child.__class__ is ast.Name and child.id == name:
+                        parents[id(child)] = item
+                        out.append(child)
+    return [(n, parents[id(n)]) for n in out]
+
+
+def fix_locations(node: ast.AST) -> ast.AST:
+    """`ast.fix_missing_locations`: each node without a position takes its parent's, in
+    the same order (depth first), without the standard one's per-node generators."""
+    stack, AST = [(node, 1, 0, 1, 0)], ast.AST
+    while stack:
+        item, lineno, col, end_lineno, end_col = stack.pop()
+        attributes = item._attributes
+        if attributes:
+            if "lineno" in attributes:
+                if not hasattr(item, "lineno"):
+                    item.lineno = lineno
+                else:
+                    lineno = item.lineno
+            if "end_lineno" in attributes:
+                if getattr(item, "end_lineno", None) is None:
+                    item.end_lineno = end_lineno
+                else:
+                    end_lineno = item.end_lineno
+            if "col_offset" in attributes:
+                if not hasattr(item, "col_offset"):
+                    item.col_offset = col
+                else:
+                    col = item.col_offset
+            if "end_col_offset" in attributes:
+                if getattr(item, "end_col_offset", None) is None:
+                    item.end_col_offset = end_col
+                else:
+                    end_col = item.end_col_offset
+        children = []
+        for field in fields(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                children.extend([v for v in value if isinstance(v, AST)])
+            elif isinstance(value, AST):
+                children.append(value)
+        stack.extend([(c, lineno, col, end_lineno, end_col) for c in reversed(children)])
+    return node
+
+
+_ATOMS = frozenset({str, int, float, complex, bool, type(None), bytes, type(Ellipsis)})
+
+
+def copy_tree(node, memo: dict | None = None):
+    """`copy.deepcopy(node)` for a tree: a new node of each class with its attributes
+    copied, a node met twice copied once, constants shared (they are immutable)."""
+    return _copy(node, {} if memo is None else memo)
+
+
+def _copy(value, memo):
+    cls = value.__class__
+    if cls in _ATOMS:
+        return value
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    if cls is list:
+        new = memo[id(value)] = []
+        new.extend([v if v.__class__ in _ATOMS else _copy(v, memo) for v in value])
+        return new
+    if isinstance(value, ast.AST):
+        new = memo[id(value)] = cls.__new__(cls)
+        new.__dict__.update({k: v if v.__class__ in _ATOMS else _copy(v, memo)
+                             for k, v in value.__dict__.items()})
+        return new
+    return copy.deepcopy(value, memo)
+
+
+def substitute(tree, values: dict, reads_only: bool = True):
+    """`tree` with every name of `values` (read, or also written unless `reads_only`)
+    replaced by a copy of its value, located where the name was, in place; the copies
+    are not searched again. Returns `tree`, or its replacement if it is such a name."""
+    if _replaced(tree, values, reads_only):
+        return ast.copy_location(copy_tree(values[tree.id]), tree)
+    stack, AST = [tree], ast.AST
+    while stack:
+        node = stack.pop()
+        for field in fields(node):
+            item = getattr(node, field, None)
+            if item.__class__ is list:
+                for i, part in enumerate(item):
+                    if _replaced(part, values, reads_only):
+                        item[i] = ast.copy_location(copy_tree(values[part.id]), part)
+                    elif isinstance(part, AST):
+                        stack.append(part)
+            elif _replaced(item, values, reads_only):
+                setattr(node, field, ast.copy_location(copy_tree(values[item.id]), item))
+            elif isinstance(item, AST):
+                stack.append(item)
+    return tree
+
+
+def _replaced(node, values, reads_only) -> bool:
+    return node.__class__ is ast.Name and node.id in values \
+        and (not reads_only or node.ctx.__class__ is ast.Load)
