@@ -256,6 +256,46 @@ def test_values_appended_to_a_list_in_a_loop():
     ag.check_grads(list_of_values, (X,), order=2)
 
 
+# -- a gradient is the caller's own array: never one of its arguments ---------------------
+def weighted(x, y):
+    return np.sum(x * y)
+
+
+def dotted(x, y):
+    return np.dot(x, y)
+
+
+def transposed(A, B):
+    return np.sum(np.transpose(A) * B)
+
+
+@pytest.mark.parametrize("f", [weighted, dotted, transposed])
+def test_writing_into_a_gradient_leaves_the_arguments_alone(f):
+    a, b = (np.arange(4.0).reshape(2, 2) + 1, np.arange(4.0).reshape(2, 2) - 1) \
+        if f is transposed else (X.copy(), X[::-1].copy())
+    keep = a.copy(), b.copy()
+    grads = ag.grad(f, wrt=(0, 1))(a, b)
+    for g in grads:
+        g[...] = 7.0                             # the caller updates its gradient in place
+    np.testing.assert_array_equal(a, keep[0])
+    np.testing.assert_array_equal(b, keep[1])
+    np.testing.assert_array_equal(ag.grad(f, wrt=(0, 1))(a, b)[0],
+                                  b.T if f is transposed else b)
+
+
+def scaled(x):
+    return x * 1.0
+
+
+def test_a_pullback_gives_a_new_array_each_call():
+    value, pullback = ag.vjp(scaled)(X)
+    seed = np.ones(4)
+    first = pullback(seed)
+    first[...] = 5.0
+    np.testing.assert_array_equal(seed, np.ones(4))
+    np.testing.assert_array_equal(pullback(seed), np.ones(4))
+
+
 # -- long and deep code: generated in time, values shared ----------------------------------
 def test_the_sixth_derivative_of_tanh_is_short_and_right():
     g = tanh

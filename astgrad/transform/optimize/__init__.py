@@ -18,6 +18,7 @@ one public function and its before/after source in its docstring:
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     fresh.fresh_gradients           no returned gradient is a read-only view
+    owned.own_gradients             nor one of the caller's arrays, nor a view of one
     comments.drop_orphan_comments   no comment that heads nothing
 
 `analyses` holds what they read (definitions and uses, names assigned once,
@@ -31,7 +32,7 @@ import ast
 from ..kinds import Kind
 from ..resolve import Namespace
 from . import analyses, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
-    seeds, simplify, zeros
+    owned, seeds, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -60,6 +61,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
     fresh.fresh_gradients(fn, ns)
+    owned.own_gradients(fn, analyses.facts(fn, ns, kinds, shapes))
     comments.drop_orphan_comments(fn)
     return fn
 

@@ -27,8 +27,20 @@ from .analyses import Facts, survey
 _NUMPY_WRITERS = frozenset(getattr(np, n) for n in (
     "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis")
     if hasattr(np, n))
+# NumPy functions that always give a new array (or number).
+_NUMPY_FRESH = frozenset(getattr(np, n) for n in (
+    "array", "concatenate", "copy", "cumprod", "cumsum", "dot", "full", "full_like", "inner",
+    "kron", "mean", "ndim", "ones", "ones_like", "outer", "prod", "repeat", "shape", "size",
+    "stack", "sum", "tensordot", "tile", "where", "zeros", "zeros_like") if hasattr(np, n))
 # NumPy functions whose result is not a function of their arguments alone.
 _NUMPY_IMPURE = frozenset(getattr(np, n) for n in ("empty", "empty_like") if hasattr(np, n))
+# Functions that give back their first argument, a view of it or a new array, never
+# another argument (the others give a shape, axes).
+_GIVE_FIRST = frozenset({runtime.unbroadcast, runtime.sum_to, runtime.shaped_like,
+                         runtime.broadcast_like} | {getattr(np, n) for n in (
+                             "asarray", "asanyarray", "broadcast_to", "diagonal",
+                             "expand_dims", "flip", "moveaxis", "ravel", "real", "imag",
+                             "reshape", "squeeze", "swapaxes", "transpose") if hasattr(np, n)})
 # Builtins and methods that never write into their arguments or their object.
 _SAFE_BUILTINS = frozenset(getattr(builtins, n) for n in (
     "abs", "bool", "complex", "dict", "enumerate", "float", "int", "isinstance", "len",
@@ -78,8 +90,10 @@ def fresh(node, facts: Facts) -> bool:
         return facts.kind(node).number or any(numpy_kind(facts.kind(o)) for o in operands)
     if isinstance(node, ast.Compare):
         return True
-    return isinstance(node, ast.Call) and isinstance(facts.ns.value(node.func), np.ufunc) \
-        and not any(k.arg in ("out", None) for k in node.keywords)
+    if not isinstance(node, ast.Call) or any(k.arg in ("out", None) for k in node.keywords):
+        return False
+    fn = facts.ns.value(node.func)
+    return isinstance(fn, np.ufunc) or _among(fn, _NUMPY_FRESH)
 
 
 def numpy_kind(kind) -> bool:
@@ -93,6 +107,9 @@ def shared(node, facts: Facts) -> set[str]:
         return {node.id}
     if fresh(node, facts):
         return set()
+    if isinstance(node, ast.Call) and node.args and not node.keywords \
+            and _among(facts.ns.value(node.func), _GIVE_FIRST):
+        return shared(node.args[0], facts)    # the others give only a shape
     out = set()
     for child in ast.iter_child_nodes(node):
         out |= shared(child, facts)
