@@ -52,8 +52,8 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
         facts = analyses.facts(fn, ns, kinds, shapes, rounds.known()) if settled else None
-        if facts is None or not (seeds.scalar_seeds(fn, facts)
-                                 or common.share_common(fn, facts, ns, temps, shapes)):
+        if facts is None or not (seeds.scalar_seeds(fn, facts) or common.share_common(
+                fn, facts, ns, temps, shapes, rounds.known())):
             break
         rounds.forget()
         settled = rounds.run(steps)

@@ -21,7 +21,8 @@ import numpy as np
 
 from ... import runtime
 from ..scope import MISSING
-from .analyses import Facts, survey
+from ..trees import fields, walk
+from .analyses import Facts, Survey, survey
 
 # NumPy functions that write into an argument (ufuncs' `.at` are methods, caught by name).
 _NUMPY_WRITERS = frozenset(getattr(np, n) for n in (
@@ -111,9 +112,18 @@ def shared(node, facts: Facts) -> set[str]:
             and _among(facts.ns.value(node.func), _GIVE_FIRST):
         return shared(node.args[0], facts)    # the others give only a shape
     out = set()
-    for child in ast.iter_child_nodes(node):
+    for child in _children(node):
         out |= shared(child, facts)
     return out
+
+
+def _children(node):
+    for field in fields(node):
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            yield from (v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            yield value
 
 
 @dataclass(frozen=True)
@@ -128,12 +138,12 @@ class Sharing:
     after: bool
 
 
-def stable(fn: ast.FunctionDef, facts: Facts) -> Sharing:
+def stable(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None) -> Sharing:
     """The `Sharing` of `fn`. A returned value may be read on the way out; where a
     pullback (a nested `def`) may read it after the function has returned, and its
     caller written into it, it is not stable."""
     written, refilled, returned, groups = set(), set(), set(), []
-    for node in ast.walk(fn):
+    for node in walk(fn):
         written |= _written(node, facts)
         refilled |= _refilled(node)
         if isinstance(node, ast.Return) and node.value is not None:
@@ -142,7 +152,7 @@ def stable(fn: ast.FunctionDef, facts: Facts) -> Sharing:
         if group:
             groups.append(group)
     changed, returned = _close(written, groups) | refilled, _close(returned, groups)
-    known = survey(fn)
+    known = known or survey(fn)
     once = {n for n in known.top if known.defs.get(n) == 1} - changed
     after = any(isinstance(s, ast.FunctionDef) for s in fn.body)
     if after:

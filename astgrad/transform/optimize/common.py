@@ -35,7 +35,8 @@ from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
 from .aliasing import fresh, numpy_kind, pure_callee, stable
-from .analyses import Facts, single_target, top_blocks
+from ..trees import walk
+from .analyses import Facts, Survey, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
 _NAMED = "{}_{}"         # the name of `np.sin(x)` is `sin_x`
@@ -58,12 +59,12 @@ class _Occurrence:
 
 
 def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[str],
-                 shapes: dict[str, str]) -> bool:
+                 shapes: dict[str, str], known: Survey | None = None) -> bool:
     """Share repeated values of `fn` in place; True if any was shared (run to a fixed
     point: a statement shares one value a run). A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
     renamed after its value keeps its entry in `shapes`."""
-    sharing = stable(fn, facts)
+    sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
@@ -301,7 +302,7 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def _rename(fn, renames: dict[str, str], temps: set[str], shapes: dict[str, str]) -> None:
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Name) and node.id in renames:
             node.id = renames[node.id]
     temps.update(renames.values())

@@ -16,6 +16,7 @@ import ast
 import numpy as np
 
 from .aliasing import numpy_kind, shared
+from ..trees import walk
 from .analyses import Facts, single_target, top_blocks
 
 
@@ -63,7 +64,7 @@ def _values(fn) -> dict[str, list]:
             name = single_target(stmt)
             if name is not None:
                 out[name] = [stmt.value]          # the last at the top wins
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, (ast.Assign, ast.For)):
             source = node.value if isinstance(node, ast.Assign) else node.iter
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):

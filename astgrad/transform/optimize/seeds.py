@@ -16,6 +16,7 @@ import ast
 
 import numpy as np
 
+from ..trees import walk
 from .analyses import Facts, counts, single_target, top_blocks
 from .broadcasts import meets_shape
 
@@ -49,7 +50,7 @@ def _met_by_shape(fn, name: str, broadcast: ast.Call, facts: Facts) -> int:
     """How many reads of `name` are an operand of `+ - * /` whose other operand is known
     to have the shape `broadcast` makes."""
     met = 0
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(side, ast.Name) and side.id == name \
