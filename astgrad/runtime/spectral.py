@@ -4,10 +4,12 @@ calls them at first order, and the compiler reads and differentiates their sourc
 higher order, so they are written in the subset it takes and call nothing private
 (multi_dot's are first order only: rules/linalg_more.py refuses their derivatives).
 
-All work on stacks of matrices (the last two axes). Singular vectors and eigenvectors
-have a derivative only where the spectrum has no repeated values, and pinv only where
-the rank cannot change: elsewhere the `refuse_*` checks raise NotDifferentiableError
-naming the user's line, rather than return the nan or inf the formulas would give.
+All work on stacks of matrices (the last two axes), and make their identity matrices in
+the values' dtype (a float64 one would make float32 results float64). Singular vectors
+and eigenvectors have a derivative only where the spectrum has no repeated values, and
+pinv only where the rank cannot change: elsewhere the `refuse_*` checks raise
+NotDifferentiableError naming the user's line, rather than return the nan or inf the
+formulas would give.
 """
 from __future__ import annotations
 
@@ -59,8 +61,7 @@ def refuse_rank_deficient(s, rcond, what):
 
 
 def inverse_gaps(w):
-    """F with F[..., i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it. (Each identity
-    here is made in the dtype of the values: a float64 one would make float32 float64.)"""
+    """F with F[..., i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it."""
     eye = np.eye(np.shape(w)[-1], dtype=w.dtype)
     return (1.0 - eye) / (np.expand_dims(w, -2) - np.expand_dims(w, -1) + eye)
 

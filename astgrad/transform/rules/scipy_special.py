@@ -1,7 +1,7 @@
 """Rules for `scipy.special`, registered once the user's code imports it.
 
 Each rule calls functions that have rules of their own (`gammaln` -> `digamma` ->
-`polygamma`, `iv` -> `iv`), so the generated derivative is differentiated again.
+`zeta`, `iv` -> `iv`), so the generated derivative is differentiated again.
 A derivative with no closed form (with respect to the order of a Bessel function,
 or the `a` of `gammainc`) is refused when the code runs, never taken as zero."""
 import math

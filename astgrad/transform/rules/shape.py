@@ -7,6 +7,7 @@ import numpy as np
 from ...errors import NoRuleError
 from ..lattice import UNKNOWN, Kind, shape_length
 from ..registry import defjvp, deflinear, defsizes, defvjp
+from ..template import rule_helper
 from .reductions import constant, flat_unless_axis
 from ... import runtime as rt
 
@@ -77,19 +78,31 @@ defvjp(np.full, None, lambda g, ans, shape, fill_value, dtype=None: rt.unbroadca
                               k["fill_value"].dtype))
 
 # ranges: each element is start + i * step, so a float start or step carries a gradient
-# (the stop only sets the length); called with one argument, that argument is the stop
+# (the stop only sets the length); called with one argument, that argument is the stop.
+# With an integer dtype the values are whole numbers, flat between jumps: refused.
+_WHOLE = "np.arange or np.linspace with an integer dtype (whole numbers, flat between jumps)"
+
+
+@rule_helper
+def _whole(dtype):
+    return dtype is not None and not np.issubdtype(dtype, np.inexact)
+
+
 defvjp(np.arange,
-       lambda g, ans, start, stop=None, step=1, dtype=None: 0.0 if stop is None else
-       np.sum(g),
+       lambda g, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
+       if _whole(dtype) else 0.0 if stop is None else np.sum(g),
        None,
-       lambda g, ans, start, stop=None, step=1, dtype=None: np.sum(g * np.arange(np.size(ans))),
+       lambda g, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
+       if _whole(dtype) else np.sum(g * np.arange(np.size(ans))),
        kind=lambda k, s: Kind(1, k["start"].dtype))
 defvjp(np.linspace,
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       rt.unsupported(_WHOLE) if _whole(dtype) else
        np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       rt.unsupported(_WHOLE) if _whole(dtype) else
        np.sum(g * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
@@ -285,16 +298,20 @@ defjvp(np.pad,
        rt.unsupported("np.pad with per-axis constant_values"))
 # ranges: element i is start + i * step (called with one argument, that is the stop)
 defjvp(np.arange,
-       lambda t, ans, start, stop=None, step=1, dtype=None:
+       lambda t, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
+       if _whole(dtype) else
        np.zeros(np.shape(ans)) if stop is None else np.full(np.shape(ans), t),
        None,
-       lambda t, ans, start, stop=None, step=1, dtype=None: t * np.arange(np.size(ans)))
+       lambda t, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
+       if _whole(dtype) else t * np.arange(np.size(ans)))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       rt.unsupported(_WHOLE) if _whole(dtype) else
        t * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       rt.unsupported(_WHOLE) if _whole(dtype) else
        t * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"))
