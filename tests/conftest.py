@@ -7,7 +7,10 @@ weights; X: a sequence of 50 steps of 3; S: a short sequence of 5 steps;
 idx: integer indices with repeats; mask: a boolean mask for a vector of 4.
 None is zero, one, an identity or a tie.
 """
+import zlib
+
 import numpy as np
+import pytest
 
 _rng = np.random.default_rng(20261121)
 
@@ -35,6 +38,18 @@ def _make():
 
 
 VALUES = _make()
+
+
+@pytest.fixture(autouse=True)
+def _draws_of_its_own(request):
+    """A test module's shared `RNG` restarts for each test from the test's name.
+
+    xdist deals tests out to its workers differently from run to run: a generator shared by a
+    module otherwise gives a test the draws left by whichever tests its worker ran before.
+    """
+    module = request.module
+    if isinstance(getattr(module, "RNG", None), np.random.Generator):
+        module.RNG = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
 def args_for(fn):
