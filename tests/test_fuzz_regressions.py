@@ -582,3 +582,39 @@ def rebinds_in_a_branch(x, t):
 def test_a_parameter_rebound_to_a_new_array_is_not_the_callers(t):
     x = np.array([0.3, -0.6, 0.9])
     ag.check_grads(rebinds_in_a_branch, (x, t))
+
+
+# ---- an adjoint one branch sets inside a loop, of a value of unknown kind (seed 40296) ------
+
+def _sin_of_one(p, q, r):
+    q = np.sin(q if p > -0.27 else np.outer(r, r[[2, 0, 1]]))
+    return p + np.mean(np.cos(q))
+
+
+def branch_in_a_loop_then_matmul(a):
+    s = 0.0
+    for i in range(2):
+        q = np.outer(a * np.array([0.5, 1.0, 1.5]), a * np.array([1.5, 1.0, 0.5]))
+        s = s + _sin_of_one(-0.45 if i == 1 else a, q @ q, a * np.array([1.0, -1.0, 2.0]))
+    return s
+
+
+def constant_unless_false(p, q):
+    return 0.34 if p else q
+
+
+def unknown_kind_then_outer(a):
+    xs = []
+    for j in xs:                                    # `a` may be rebound: its kind is unknown
+        a = j
+    return constant_unless_false(a, np.outer(a, a))
+
+
+@pytest.mark.parametrize("a", [0.9, -0.5])
+def test_an_adjoint_set_in_one_branch_inside_a_loop_reaches_matmul(a):
+    ag.check_grads(branch_in_a_loop_then_matmul, (a,), order=2)
+
+
+def test_an_adjoint_of_unknown_kind_set_in_one_branch_reaches_outer():
+    assert ag.grad(unknown_kind_then_outer)(0.9) == 0.0      # the constant branch ran
+    ag.check_grads(unknown_kind_then_outer, (0.9,), order=2)

@@ -166,8 +166,9 @@ def _is_zero(x) -> bool:
 
 
 def shaped_like(g, x):
-    """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as."""
-    if np.shape(g) == np.shape(x):
+    """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as (a
+    list's adjoint is a list already: `g` as it is)."""
+    if isinstance(x, (list, tuple)) or np.shape(g) == np.shape(x):
         return np.asarray(g) if type(x) is np.ndarray and type(g) is not np.ndarray else g
     return np.zeros_like(x) + g
 

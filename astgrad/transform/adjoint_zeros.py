@@ -51,21 +51,42 @@ def _stored(node: ast.AST) -> collections.Counter:
                                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
 
 
-_tops: tuple = (None, {})        # (the tree the reverse pass is walking, its index)
+_parents: tuple = (None, {})     # (the tree the reverse pass is walking, each block's holder)
+
+
+def _blocks(node: ast.AST):
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(node, field, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
 
 
 def bound_before(fn: ast.FunctionDef, stmt: ast.stmt) -> set[str]:
-    """The names bound on every path to `stmt`: `fn`'s parameters, and the names the
-    plain assignments of its top level bind before the top-level statement holding it."""
-    global _tops
-    cached = _tops            # each node's top-level statement, by index, for this tree
+    """The names bound on every path to `stmt`: `fn`'s parameters, and in each block
+    that holds `stmt` (the function's, then a branch's or a loop body's, down to its
+    own), the names the plain assignments before the statement holding it bind, and a
+    `for` loop's target names for its body."""
+    global _parents
+    cached = _parents         # each statement's (block, index, holder), for this tree
     if cached[0] is not fn:
-        cached = _tops = (fn, {id(n): i for i, s in enumerate(fn.body) for n in ast.walk(s)})
-    top = cached[1]
+        where = {}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.stmt) or node is fn:
+                for block in _blocks(node):
+                    for i, s in enumerate(block):
+                        where[id(s)] = (block, i, node)
+        cached = _parents = (fn, where)
+    where = cached[1]
     out = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    for s in fn.body[:top.get(id(stmt), 0)]:
-        if isinstance(s, ast.Assign):
-            out |= {t.id for t in s.targets if isinstance(t, ast.Name)}
+    node = stmt
+    while id(node) in where:
+        block, i, holder = where[id(node)]
+        for s in block[:i]:
+            if isinstance(s, ast.Assign):
+                out |= {t.id for t in s.targets if isinstance(t, ast.Name)}
+        if isinstance(holder, ast.For) and block is holder.body:
+            out |= {n.id for n in ast.walk(holder.target) if isinstance(n, ast.Name)}
+        node = holder
     return out
 
 
@@ -73,14 +94,15 @@ def shaped_in_branch(one: list[ast.stmt], other: list[ast.stmt], outside: set[st
             sweep) -> list[ast.stmt]:
     """For the branch `other` of a reverse `if`: the adjoints that start as the number
     0.0, of arrays bound before the `if` (`outside`), which only branch `one` sets,
-    made arrays of their values' shapes (`bc = rt.shaped_like(bc, c)`): after the `if`,
+    made arrays of their values' shapes (`bc = rt.shaped_like(bc, c)`; a value of unknown
+    kind may be a number or a list, which `rt.shaped_like` leaves alone): after the `if`,
     a rule such as `@`'s needs the shape whichever branch ran (in branch `other`, `c` is
     the value the `if` started with)."""
     only = _stored(ast.Module(one, [])) - _stored(ast.Module(other, []))
     out = []
     for name in sorted(sweep.plan.zeroed & outside):
         b, kind = sweep.adjoint(name), sweep.kinds.get(name)
-        if b in only and kind is not None and kind.ndim and not kind.py and sweep.array(name) \
-                and not sweep.shaped_zero(name):
+        if b in only and kind is not None and kind.ndim != 0 and not kind.py \
+                and kind.dtype != "O" and not sweep.shaped_zero(name):
             out.append(assign(b, call(sweep.ns, "rt.shaped_like", [load(b), load(name)])))
     return out
