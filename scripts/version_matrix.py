@@ -9,7 +9,7 @@ one virtual environment per NumPy, outside the repository (`--venvs`, default
 `~/.cache/astgrad-matrix`), with:
 * NumPy: the oldest release within `numpy>=1.24` (the project's requirement) that
   has a wheel for that Python, and the newest that does (never built from source);
-* pytest, and the optional libraries the tests exercise (SciPy, Dask, cloudpickle,
+* pytest and pytest-xdist (the suite runs `-n auto`), and the optional libraries the tests exercise (SciPy, Dask, cloudpickle,
   joblib, matplotlib, IPython), each with the NumPy pinned; one that has no release
   for that Python and NumPy is left out, and the tests that need it skip themselves
   (the matrix says which were left out).
@@ -122,9 +122,9 @@ def install(venv: pathlib.Path, numpy: str, cache: pathlib.Path) -> list[str]:
     pins.write_text(f"numpy=={numpy}\n")
     common = ("install", "--quiet", "--only-binary=numpy", "--find-links", str(cache),
               "-c", str(pins))
-    base = pip(venv, *common, f"numpy=={numpy}", "pytest")
+    base = pip(venv, *common, f"numpy=={numpy}", "pytest", "pytest-xdist")
     if base.returncode != 0:
-        raise RuntimeError(f"cannot install numpy=={numpy} and pytest:\n{base.stderr[-2000:]}")
+        raise RuntimeError(f"cannot install numpy=={numpy}, pytest and pytest-xdist:\n{base.stderr[-2000:]}")
     if pip(venv, *common, *EXTRAS).returncode == 0:
         return []
     return [extra for extra in EXTRAS
