@@ -1,6 +1,7 @@
 """Rules for functions that move, copy or pick elements without changing them:
 each adjoint moves the output's adjoint back, summing where elements were copied."""
 import ast
+import inspect
 
 import numpy as np
 
@@ -34,22 +35,28 @@ def _transposed_sizes(k, s):
     return tuple(a.ones[i] for i in order)
 
 
+# np.reshape's second parameter is `shape` from NumPy 2.1, `newshape` before.
+_NEWSHAPE = "shape" if "shape" in inspect.signature(np.reshape).parameters else "newshape"
+
+
 def _reshaped(k, s):
-    shape = s.get("shape")
+    shape = s.get(_NEWSHAPE)
     if isinstance(shape, int):
         return k["a"].with_ndim(1)
     if isinstance(shape, tuple):
         return k["a"].with_ndim(len(shape))
-    return k["a"].with_ndim(shape_length(k["shape"]))
+    return k["a"].with_ndim(shape_length(k[_NEWSHAPE]))
 
 
-def _shaped_sizes(k, s):
-    """Which axes have length 1, for a result of the shape `shape` (a constant, or
-    `np.shape(v)` of a `v` whose lengths of 1 are known)."""
-    shape = s.get("shape")
-    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
-        return tuple(None if n < 0 else n == 1 for n in shape)      # -1: reshape's guess
-    return k["shape"].ones if shape_length(k["shape"]) is not None else None
+def _shaped_sizes(param):
+    def sizes(k, s):
+        """Which axes have length 1, for a result of the shape `param` (a constant, or
+        `np.shape(v)` of a `v` whose lengths of 1 are known)."""
+        shape = s.get(param)
+        if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+            return tuple(None if n < 0 else n == 1 for n in shape)   # -1: reshape's guess
+        return k[param].ones if shape_length(k[param]) is not None else None
+    return sizes
 
 
 def _expanded(k, s):
@@ -60,7 +67,10 @@ def _expanded(k, s):
 
 
 # ---- shapes ------------------------------------------------------------------------
-defvjp(np.reshape, lambda g, ans, a, shape: np.reshape(g, np.shape(a)), kind=_reshaped)
+if _NEWSHAPE == "shape":
+    defvjp(np.reshape, lambda g, ans, a, shape: np.reshape(g, np.shape(a)), kind=_reshaped)
+else:
+    defvjp(np.reshape, lambda g, ans, a, newshape: np.reshape(g, np.shape(a)), kind=_reshaped)
 defvjp(np.ravel, lambda g, ans, a: np.reshape(g, np.shape(a)),
        kind=lambda k, s: k["a"].with_ndim(1))
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)), kind=_expanded)
@@ -125,8 +135,8 @@ defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes), kind=_same)
 
 defsizes(np.transpose, _transposed_sizes)
-for _fn in (np.broadcast_to, np.reshape):
-    defsizes(_fn, _shaped_sizes)
+defsizes(np.broadcast_to, _shaped_sizes("shape"))
+defsizes(np.reshape, _shaped_sizes(_NEWSHAPE))
 for _fn in (np.copy, np.flip, np.roll):
     defsizes(_fn, _same_sizes)
 
