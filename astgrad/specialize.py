@@ -165,7 +165,7 @@ class Transform:
         names = [p.name for p in self.params]
         for name, kind, value in zip(names, kinds, values):
             if name in self.wrt:
-                _check_differentiable(self.fn, name, kind, value, self)
+                _check_differentiable(self.fn, name, kind, value)
         target = self.inner.inlined(*values) if self.inner else self.fn
         parsed = driver.parse(target) if self.inner else self._parsed()
         request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all)
@@ -366,22 +366,7 @@ def _name(fn) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
-def _reverse_twice(fn_name: str, name: str, value) -> None:
-    """Reverse over reverse mode takes flat dicts, lists and tuples of arrays; a
-    container of containers is refused (forward over reverse takes them)."""
-    items = value.values() if isinstance(value, dict) else value
-    if pytree.is_tree(value) and any(pytree.is_tree(v) for v in items):
-        raise WrtError(
-            f"the reverse-mode derivative of `{fn_name}`, itself a derivative, with respect "
-            f"to `{name}`, a {type(value).__name__} of parameters holding dicts or "
-            f"containers, is not supported yet.",
-            fix="Take second derivatives in forward over reverse mode (ag.hvp, or ag.jvp of "
-                "ag.grad), or pass the arrays as a flat list or tuple.")
-
-
-def _check_differentiable(fn, name, kind: Kind, value, transform=None) -> None:
-    if transform is not None and transform.inner is not None and transform.mode != "jvp":
-        _reverse_twice(_name(fn), name, value)         # reverse over reverse
+def _check_differentiable(fn, name, kind: Kind, value) -> None:
     if kind.dtype in _DIFFERENTIABLE or pytree.is_tree(value) and pytree.has_float_leaf(value):
         return
     if pytree.is_tree(value):

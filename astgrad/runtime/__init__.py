@@ -147,6 +147,8 @@ def add_each(adjoints, parts):
                 for k in adjoints}
     if not isinstance(adjoints, (list, tuple)):
         if not isinstance(parts, (list, tuple)):
+            if parts is None or adjoints is None:      # a constant leaf's seed: None
+                return adjoints if parts is None else parts
             return adjoints + parts
         if _is_zero(adjoints):
             return list(parts)

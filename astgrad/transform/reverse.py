@@ -43,6 +43,7 @@ from .request import Request
 from .resolve import Namespace
 from .sequences import joins_lists
 from .rules import lists, statements
+from .seed_guards import SeedGuards
 from .stacks import Stacks
 from .sum_back import SumBack
 
@@ -114,6 +115,7 @@ class _Reverse:
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
         self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
                                 source.where)
+        self.guards = SeedGuards(plan, kinds, ns)
 
     def run(self, scalar_checks: list[ast.stmt]) -> Sweeps:
         *body, ret = self.fn.body
@@ -123,7 +125,7 @@ class _Reverse:
         zeros = [self._zero_init(n) for n in sorted(self.plan.zeroed)]
         self._reset = _copied({self.adjoint(n) for n in self.plan.zeroed}, backward)
         gradients = [self._gradient(p) for p in self.request.wrt]
-        backward = zeros + seeding + backward
+        backward = self.guards.needed(zeros + seeding + backward, seeding)
         located(checks + backward, ret)           # what no user line made: the `return`'s
         return Sweeps(self.fn, forward, checks, backward, gradients, list(self.plan.seeds),
                       self.stacks.names, self.shapes.rep, self.plan.sequences, self.kinds)
@@ -198,8 +200,9 @@ class _Reverse:
                 return forward, lists.reverse_unread_pop(stmt, self) + restore
             return forward, restore
         g = load(self.adjoint(target))
+        guard = self.guards.before(stmt, target, self.adjoint(target))
         if target not in self.plan.zeroed:
-            return forward, self._contributions(stmt, g) + restore
+            return forward, guard + self._contributions(stmt, g) + restore
         # The adjoint of the value `v` had before is zero once this is reversed, made once
         # that value is restored: a list's length and an array's shape can change from one
         # iteration to the next (a read the loop computes again is zeroed when it is, in
@@ -209,9 +212,9 @@ class _Reverse:
         if target in reads(stmt.value):
             # `h = [h, ...]`: hold the new value's adjoint, zero the old one's, add into it.
             held = self.namer.fresh(f"g{target.lstrip('_')}")
-            return forward, [assign(held, g)] + restore + zero + \
+            return forward, guard + [assign(held, g)] + restore + zero + \
                 self._contributions(stmt, load(held))
-        return forward, self._contributions(stmt, g) + restore + zero
+        return forward, guard + self._contributions(stmt, g) + restore + zero
 
     def shaped_zero(self, name: str) -> bool:
         """Is the zero adjoint of `name` made from its value (not the scalar 0.0)?"""
