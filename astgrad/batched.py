@@ -46,7 +46,7 @@ def _compiled(fn, pullback: bool):
         raise Refused
     tree = ast.parse("".join(lines))
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(fn.__globals__)
-    bt = rewrite(tree, fn.__name__, taken, pullback)
+    bt = rewrite(tree, fn.__name__, taken, pullback, alone=_alone(fn))
     text = ast.unparse(tree) + "\n"
     filename = f"<astgrad batched {next(_files)}: {fn.__name__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
@@ -56,6 +56,12 @@ def _compiled(fn, pullback: bool):
     out = namespace[fn.__name__]
     out._astgrad_checked = False
     return out
+
+
+def _alone(fn) -> bool:
+    """Does the generated jvp `fn` return its tangent alone (mode "tangent")?"""
+    made = getattr(fn, "_astgrad_made_by", None)
+    return getattr(made, "mode", None) == "tangent"
 
 
 def _directions(x, start: int, stop: int) -> np.ndarray:
@@ -70,6 +76,8 @@ def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
     one = tangents[..., column] if np.ndim(x) else float(tangents[column])
+    if _alone(fn):
+        return _close(np.asarray(batch[1])[..., column], np.asarray(fn(*values, one)))
     value, expected = fn(*values, one)
     return np.shape(value) == np.shape(batch[0]) \
         and _close(np.asarray(batch[1])[..., column], np.asarray(expected))
@@ -93,19 +101,23 @@ def jvp_columns(fn, values: list, position: int):
     """(value, J) with `J` of shape `value.shape + x.shape`: the generated jvp `fn`
     along every basis vector of `x = values[position]`, a chunk of them per call of
     its batched form; None when there is none (then loop over directions). The
-    first call of a batched form is checked against `fn` on three directions."""
+    first call of a batched form is checked against `fn` on three directions. A jvp
+    in mode "tangent" (a Hessian's: its value has `x`'s shape) gives None for the
+    value."""
     x = values[position]
     if not (type(x) is np.ndarray and x.dtype.kind == "f") or x.size == 0:
         return None
     fast = batched(fn)
     if fast is None:
         return None
+    alone = _alone(fn)
     size, chunk, start, jac = x.size, _chunk(x.size), 0, None
     while start < size:
         stop = min(size, start + chunk)
         tangents = _directions(x, start, stop)
         try:
-            value, part = fast(*values, tangents)
+            value, part = (None, fast(*values, tangents)) if alone \
+                else fast(*values, tangents)
         except AstgradError:       # the loop raises it again, naming the user's line,
             return None            # if it is not the batched code's own
         except Exception:                       # noqa: BLE001 (then one direction a call)
@@ -124,7 +136,7 @@ def jvp_columns(fn, values: list, position: int):
             jac[..., start:stop] = part
         start = stop
         chunk = _chunk(max(size, int(np.size(value))), size)
-    return value, jac.reshape(np.shape(value) + np.shape(x))
+    return value, jac.reshape((np.shape(x) if alone else np.shape(value)) + np.shape(x))
 
 
 def pullback_rows(transform, values: list, position: int, pullback):

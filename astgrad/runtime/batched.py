@@ -37,6 +37,16 @@ def broadcast_like(t, z, k: int):
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
 
 
+def shaped_like(t, x):
+    """`rt.shaped_like` of a batched tangent: `t`, or zeros shaped like `x` plus `t`
+    when `t` is still the zero of a number it started as (a list's: as it is)."""
+    if isinstance(x, (list, tuple, dict)):
+        return t
+    t = np.asarray(t)
+    shape = np.shape(x) + t.shape[-1:]
+    return t if t.shape == shape else np.zeros(shape, np.result_type(x, t)) + t
+
+
 def unbroadcast(t, z):
     return _sum_to(t, np.shape(z) + np.shape(t)[-1:])
 

@@ -23,7 +23,7 @@ from . import complexes
 from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
-from .request import Request
+from .request import FORWARD, Request
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _activity(p: Program):
 
 
 def _forward(p: Program):
-    if p.request.mode != "jvp":
+    if p.request.mode not in FORWARD:
         return None
     p.tree, p.shapes = forward.forward(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer,
                                        p.request, _mode(p.transform_of, "jvp"))
@@ -111,7 +111,7 @@ def _forward(p: Program):
 
 
 def _reverse(p: Program):
-    if p.request.mode == "jvp":
+    if p.request.mode in FORWARD:
         return None
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
                                _vjp(p.transform_of), p.param_kinds)
