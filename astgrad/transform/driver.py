@@ -133,8 +133,18 @@ def _shell(p: Program):
 
 
 def _optimize(p: Program):
-    p.tree = optimize.optimize(p.tree, p.ns, p.namer.temps, p.kinds, p.shapes)
+    p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes)
     return p.tree
+
+
+def _inlinable(p: Program) -> set[str]:
+    """The names `optimize` may write where they are read once: those the compiler made
+    up; in mode "tangent" (`ag.hvp`, `ag.hessian`: code made from generated code, run
+    rather than read), every name but the parameters, so that each array is freed as
+    soon as the expression reading it is done."""
+    if p.request.mode != "tangent":
+        return p.namer.temps
+    return p.namer.temps | (names_in(p.tree) - {a.arg for a in p.tree.args.args})
 
 
 def _codegen(p: Program):

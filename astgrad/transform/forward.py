@@ -183,6 +183,8 @@ class _Forward:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.", where)
         if prim is not None and prim.nondiff:
             refuse_iterator(value, prim, self.varies, where)
+        if prim is not None and prim.nondiff and self._made_zeros(value):
+            return copy.deepcopy(value)   # zeros like the value, not read from it
         if prim is None or prim.nondiff:
             return self.zero(load(target))
         terms, shaped = self._terms(prim, args, stmt)
@@ -228,6 +230,11 @@ class _Forward:
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
         return terms, shaped or covered and bool(terms)
+
+    def _made_zeros(self, value) -> bool:
+        """Is `value` a call making a new array of zeros (its own zero tangent)?"""
+        return isinstance(value, ast.Call) and any(
+            self.ns.value(value.func) is f for f in (np.zeros_like, np.zeros, runtime.zeros_like))
 
     def _number(self, node) -> bool:
         return isinstance(node, ast.Constant) or expr_kind(node, self.kinds, self.ns).ndim == 0
