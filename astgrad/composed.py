@@ -115,7 +115,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
             _real_argument(x, "hessian")
             if not isinstance(x, np.ndarray):
                 return _along(inner, values, args, kwargs, 1.0)
-            done = jvp_columns(inner._astgrad.lookup(*values), values, position)
+            done = jvp_columns(inner._astgrad.lookup(*values), values, position, x.shape)
             if done is not None:                # one call per chunk of directions
                 return done[1]
             columns = [np.asarray(_along(inner, values, args, kwargs, e))
@@ -138,7 +138,8 @@ def jacobian(f: Callable, wrt=0) -> Callable:
         raise WrtError("ag.jacobian takes one argument in `wrt`.")
 
     def make(fn):
-        backward, onward = vjp(fn, wrt=wrt), jvp(fn, wrt=wrt)
+        # The value comes from the vjp; the forward mode needs the tangent alone.
+        backward, onward = vjp(fn, wrt=wrt), _transform(fn, "tangent", wrt)
         position = [p.name for p in onward._astgrad.params].index(onward._astgrad.wrt[0])
 
         def jacobian_fn(*args, **kwargs):
@@ -154,7 +155,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             real = not np.iscomplexobj(value)         # a pullback: real parts only
             if n_out * _FEW <= n_in and real or n_out == 1 and real:
                 return _rows(backward, values, position, pullback, yshape, xshape)
-            done = jvp_columns(onward._astgrad.lookup(*values), values, position)
+            done = jvp_columns(onward._astgrad.lookup(*values), values, position, yshape)
             if done is not None:                # one call per chunk of directions
                 return done[1]
             if n_out <= n_in and real:

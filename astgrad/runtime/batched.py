@@ -24,6 +24,8 @@ def zeros_like(p, k: int):
         return [zeros_like(v, k) for v in p]
     if p is None or isinstance(p, (int, float)):
         return np.zeros(k)
+    if isinstance(p, np.ndarray):        # np.result_type(p, 0.0), without its cost
+        return np.zeros(p.shape + (k,), p.dtype if p.dtype.kind in "fc" else np.float64)
     return np.zeros(np.shape(p) + (k,), dtype=np.result_type(p, 0.0))
 
 

@@ -20,6 +20,8 @@ import ast
 import copy
 import itertools
 
+from .optimize.inline_temps import inline_temps
+
 _ZEROS = frozenset({"np.zeros_like", "rt.zeros_like"})
 _BATCHED = {"rt.broadcast_like": "broadcast_like", "rt.unbroadcast": "unbroadcast",
             "rt.sum_to": "sum_to", "np.sum": "sum", "np.mean": "mean",
@@ -385,4 +387,9 @@ def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False,
         raise Refused
     batcher = _Batcher(fdef, taken, pullback, alone)
     batcher.run()
+    # A tangent read once is written where it is read, so a batch of temporaries is
+    # freed as soon as it is used (not into a comprehension, which runs per direction).
+    looped = {n.id for c in ast.walk(fdef) if isinstance(c, (ast.ListComp, ast.Lambda))
+              for n in ast.walk(c) if isinstance(n, ast.Name)}
+    inline_temps(fdef, batcher.tangents - looped - {a.arg for a in fdef.args.args})
     return batcher.bt
