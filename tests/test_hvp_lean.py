@@ -211,14 +211,14 @@ def test_tridiagonal_jacobian_in_chunks_bounded_by_memory():
     u = np.sin(np.linspace(0.0, np.pi, 202)[1:-1])
     J = ag.jacobian(residual)(u)
     np.testing.assert_allclose(J, residual_jacobian(u), rtol=1e-13, atol=1e-9)
-    assert batched._chunk(202, 200, 200 * 200) <= 16
+    assert batched._chunk(202, 200, 200 * 200) <= 25       # of 200 directions
     tracemalloc.start()
     try:
         ag.jacobian(residual)(u)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1.7 * J.nbytes        # the matrix, and a few chunks' temporaries
+    assert peak < 2.2 * J.nbytes        # the matrix, and one chunk's temporaries
 
 
 @pytest.mark.parametrize("start, stop", [(0, 12), (3, 7), (11, 12), (0, 1)])
