@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from .api import _transform, derived, grad, jvp, vjp
+from .api import _transform, derived, grad, vjp
 from .batched import jvp_columns, pullback_rows
 from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
