@@ -119,11 +119,17 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
         return None
     alone = _alone(fn)
     out = int(np.prod(shape)) if alone else 0
-    size, start, jac = x.size, 0, None
+    size, start, jac, unit = x.size, 0, None, None
     chunk = _chunk(max(size, out), size, size * out)
     while start < size:
         stop = min(size, start + chunk)
-        tangents = _directions(x, start, stop)
+        if unit is not None and stop - start == unit[1].shape[-1]:
+            tangents, k = unit[1], stop - start     # the last chunk's, its ones moved on
+            flat = tangents.reshape(-1)
+            flat[unit[0] * k::k + 1][:k] = 0.0
+            flat[start * k::k + 1][:k] = 1.0
+        else:
+            tangents = _directions(x, start, stop)
         try:
             value, part = (None, fast(*values, tangents)) if alone \
                 else fast(*values, tangents)
@@ -142,7 +148,8 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
         if jac is None:
             jac = part if stop == size else np.empty(part.shape[:-1] + (size,), part.dtype)
         if jac is not part:
-            jac[..., start:stop] = part
+            jac[..., start:stop] = part         # a copy: the batched code may return
+            unit = start, tangents              # the tangents it was given
         start = stop
         out = out or int(np.size(value))
         chunk = _chunk(max(size, out), size, size * out)

@@ -242,3 +242,19 @@ def test_jvp_where_every_array_operand_varies_broadcasts_right():
     ag.check_grads(g, (A, x), wrt=(0, 1), order=2)
     value, t = ag.jvp(g, wrt=(0, 1))(A, x, (np.ones_like(A), np.ones_like(x)))
     np.testing.assert_allclose(t, np.sum(3 * (A + x) ** 2 * 2), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n", [5, 37])
+def test_chunks_reusing_their_directions_give_the_identity(monkeypatch, n):
+    """The tangents of one chunk are the next one's, their ones moved: also where the
+    batched code returns the tangents it was given."""
+    def same(x):
+        return x
+
+    def scaled(x):
+        return 2.0 * x
+
+    monkeypatch.setattr(batched, "_BUDGET", 7)            # chunks of one to seven directions
+    x = np.linspace(0.0, 1.0, n)
+    np.testing.assert_array_equal(ag.jacobian(same)(x), np.eye(n))
+    np.testing.assert_array_equal(ag.jacobian(scaled)(x), 2.0 * np.eye(n))
