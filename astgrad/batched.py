@@ -19,6 +19,8 @@ _BUDGET = 2 ** 22        # elements of one batched tangent at most: 32 MB of flo
 _CACHE = 2 ** 13         # ... and fewer when that many directions are at least _MIN:
 _MIN = 8                 # temporaries of 64 KB stay on the heap; at 100 KB and more, glibc
                          # hands them back and takes page faults (20x slower per direction)
+_SHARE = 8               # a chunk's tangents take at most this share of the whole result
+_SMALL = 2 ** 11         # ... unless they are this small (16 KB of float64) anyway
 
 
 # -- making and calling the batched code ---------------------------------------------------
@@ -46,7 +48,7 @@ def _compiled(fn, pullback: bool):
         raise Refused
     tree = ast.parse("".join(lines))
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(fn.__globals__)
-    bt = rewrite(tree, fn.__name__, taken, pullback)
+    bt = rewrite(tree, fn.__name__, taken, pullback, alone=_alone(fn))
     text = ast.unparse(tree) + "\n"
     filename = f"<astgrad batched {next(_files)}: {fn.__name__}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
@@ -58,18 +60,26 @@ def _compiled(fn, pullback: bool):
     return out
 
 
+def _alone(fn) -> bool:
+    """Does the generated jvp `fn` return its tangent alone (mode "tangent")?"""
+    made = getattr(fn, "_astgrad_made_by", None)
+    return getattr(made, "mode", None) == "tangent"
+
+
 def _directions(x, start: int, stop: int) -> np.ndarray:
     """Basis vectors `start..stop-1` of `x`'s space, as one batched tangent."""
-    size = int(np.size(x))
-    t = np.zeros((size, stop - start), dtype=x.dtype if x.dtype.kind == "f" else float)
-    t[np.arange(start, stop), np.arange(stop - start)] = 1.0
-    return t.reshape(np.shape(x) + (stop - start,))
+    size, k = int(np.size(x)), stop - start
+    t = np.zeros((size, k), dtype=x.dtype if x.dtype.kind == "f" else float)
+    t.reshape(-1)[start * k:(start + k) * k:k + 1] = 1.0     # t[start + j, j] for each j
+    return t.reshape(np.shape(x) + (k,))
 
 
 def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
     one = tangents[..., column] if np.ndim(x) else float(tangents[column])
+    if _alone(fn):
+        return _close(np.asarray(batch[1])[..., column], np.asarray(fn(*values, one)))
     value, expected = fn(*values, one)
     return np.shape(value) == np.shape(batch[0]) \
         and _close(np.asarray(batch[1])[..., column], np.asarray(expected))
@@ -83,29 +93,46 @@ def _close(got, expected) -> bool:
     return bool(np.allclose(got, expected, rtol=tol, atol=tol * scale, equal_nan=True))
 
 
-def _chunk(width: int, directions: int | None = None) -> int:
-    """How many directions one call takes, for tangents of `width` elements."""
+def _chunk(width: int, directions: int | None = None, result: int = 0) -> int:
+    """How many directions one call takes, for tangents of `width` elements, building
+    a result of `result` elements: the few batched temporaries alive at once during a
+    call stay small beside the result (peak memory near a hand-written matrix's)."""
     most = max(1, _BUDGET // width)
-    return max(1, min(directions or width, most, max(_MIN, _CACHE // width)))
+    k = min(directions or width, most, max(_MIN, _CACHE // width))
+    if result:
+        k = min(k, max(_SMALL // width, result // (_SHARE * width)))
+    return max(1, k)
 
 
-def jvp_columns(fn, values: list, position: int):
+def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
     """(value, J) with `J` of shape `value.shape + x.shape`: the generated jvp `fn`
     along every basis vector of `x = values[position]`, a chunk of them per call of
     its batched form; None when there is none (then loop over directions). The
-    first call of a batched form is checked against `fn` on three directions."""
+    first call of a batched form is checked against `fn` on three directions. A jvp
+    in mode "tangent" returns no value: then `shape` is the value's, and the value
+    given back is None."""
     x = values[position]
     if not (type(x) is np.ndarray and x.dtype.kind == "f") or x.size == 0:
         return None
     fast = batched(fn)
     if fast is None:
         return None
-    size, chunk, start, jac = x.size, _chunk(x.size), 0, None
+    alone = _alone(fn)
+    out = int(np.prod(shape)) if alone else 0
+    size, start, jac, unit = x.size, 0, None, None
+    chunk = _chunk(max(size, out), size, size * out)
     while start < size:
         stop = min(size, start + chunk)
-        tangents = _directions(x, start, stop)
+        if unit is not None and stop - start == unit[1].shape[-1]:
+            tangents, k = unit[1], stop - start     # the last chunk's, its ones moved on
+            flat = tangents.reshape(-1)
+            flat[unit[0] * k::k + 1][:k] = 0.0
+            flat[start * k::k + 1][:k] = 1.0
+        else:
+            tangents = _directions(x, start, stop)
         try:
-            value, part = fast(*values, tangents)
+            value, part = (None, fast(*values, tangents)) if alone \
+                else fast(*values, tangents)
         except AstgradError:       # the loop raises it again, naming the user's line,
             return None            # if it is not the batched code's own
         except Exception:                       # noqa: BLE001 (then one direction a call)
@@ -121,10 +148,12 @@ def jvp_columns(fn, values: list, position: int):
         if jac is None:
             jac = part if stop == size else np.empty(part.shape[:-1] + (size,), part.dtype)
         if jac is not part:
-            jac[..., start:stop] = part
+            jac[..., start:stop] = part         # a copy: the batched code may return
+            unit = start, tangents              # the tangents it was given
         start = stop
-        chunk = _chunk(max(size, int(np.size(value))), size)
-    return value, jac.reshape(np.shape(value) + np.shape(x))
+        out = out or int(np.size(value))
+        chunk = _chunk(max(size, out), size, size * out)
+    return value, jac.reshape((tuple(shape) if alone else np.shape(value)) + np.shape(x))
 
 
 def pullback_rows(transform, values: list, position: int, pullback):

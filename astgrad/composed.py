@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from .api import derived, grad, jvp, vjp
+from .api import _transform, derived, grad, vjp
 from .batched import jvp_columns, pullback_rows
 from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
@@ -32,10 +32,20 @@ def _values(fn, args, kwargs) -> list:
 def _along(jvp_fn, values, args, kwargs, tangent):
     """The derivative `jvp_fn` gives along `tangent`, passed last: after every argument
     by position, or, where the jvp binds its arguments as the function does
-    (defaults, keyword-only parameters), after the caller's own arguments."""
+    (defaults, keyword-only parameters), after the caller's own arguments. A jvp
+    made in mode "tangent" returns the derivative alone."""
+    alone = jvp_fn._astgrad.mode == "tangent"
     if jvp_fn._astgrad._dispatcher.binding:
-        return jvp_fn(*args, tangent, **kwargs)[1]
-    return jvp_fn(*values, tangent)[1]
+        out = jvp_fn(*args, tangent, **kwargs)
+    else:
+        out = jvp_fn(*values, tangent)
+    return out if alone else out[1]
+
+
+def _hessian_vector(fn, wrt) -> Callable:
+    """The forward-mode derivative of `fn`'s generated gradient, made to return the
+    tangent alone: the gradient itself is never computed (mode "tangent")."""
+    return _transform(grad(fn, wrt=wrt), "tangent", wrt)
 
 
 def _basis(shape: tuple, dtype=np.float64):
@@ -77,10 +87,10 @@ def hvp(f: Callable, wrt=0) -> Callable:
     SciPy calls `hessp(x, p, *args)`, with the vector second; pass
     `astgrad.scipy.hessp(f)` there, or `lambda x, p, *args: ag.hvp(f)(x, *args, p)`."""
     def make(fn):
-        inner = jvp(grad(fn, wrt=wrt), wrt=wrt)
+        inner = _hessian_vector(fn, wrt)
 
         def hvp_fn(*args):
-            return inner(*args)[1]
+            return inner(*args)
         hvp_fn._astgrad = inner._astgrad
         hvp_fn.__name__ = f"hvp_of_{_name(fn)}"
         hvp_fn.__doc__ = hvp.__doc__
@@ -95,7 +105,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
         raise WrtError("ag.hessian takes one argument in `wrt`; use ag.hvp for several.")
 
     def make(fn):
-        inner = jvp(grad(fn, wrt=wrt), wrt=wrt)
+        inner = _hessian_vector(fn, wrt)
         position = inner._astgrad.params.index(
             next(p for p in inner._astgrad.params if p.name == inner._astgrad.wrt[0]))
 
@@ -105,7 +115,7 @@ def hessian(f: Callable, wrt=0) -> Callable:
             _real_argument(x, "hessian")
             if not isinstance(x, np.ndarray):
                 return _along(inner, values, args, kwargs, 1.0)
-            done = jvp_columns(inner._astgrad.lookup(*values), values, position)
+            done = jvp_columns(inner._astgrad.lookup(*values), values, position, x.shape)
             if done is not None:                # one call per chunk of directions
                 return done[1]
             columns = [np.asarray(_along(inner, values, args, kwargs, e))
@@ -128,7 +138,8 @@ def jacobian(f: Callable, wrt=0) -> Callable:
         raise WrtError("ag.jacobian takes one argument in `wrt`.")
 
     def make(fn):
-        backward, onward = vjp(fn, wrt=wrt), jvp(fn, wrt=wrt)
+        # The value comes from the vjp; the forward mode needs the tangent alone.
+        backward, onward = vjp(fn, wrt=wrt), _transform(fn, "tangent", wrt)
         position = [p.name for p in onward._astgrad.params].index(onward._astgrad.wrt[0])
 
         def jacobian_fn(*args, **kwargs):
@@ -144,7 +155,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             real = not np.iscomplexobj(value)         # a pullback: real parts only
             if n_out * _FEW <= n_in and real or n_out == 1 and real:
                 return _rows(backward, values, position, pullback, yshape, xshape)
-            done = jvp_columns(onward._astgrad.lookup(*values), values, position)
+            done = jvp_columns(onward._astgrad.lookup(*values), values, position, yshape)
             if done is not None:                # one call per chunk of directions
                 return done[1]
             if n_out <= n_in and real:

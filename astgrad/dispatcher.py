@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from . import depends, pickling
+from .transform.request import FORWARD
 
 _GUARDS = 4          # how many specializations the dispatcher tests inline
 
@@ -78,7 +79,7 @@ class Dispatcher:
             fn.__signature__ = inspect.Signature([
                 inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
                 inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)])
-        elif t.mode == "jvp":
+        elif t.mode in FORWARD:
             params = [p.replace(kind=p.POSITIONAL_OR_KEYWORD, default=p.empty)
                       for p in t.params]
             fn.__signature__ = inspect.Signature(
@@ -94,7 +95,7 @@ class Dispatcher:
     def _compile(self) -> Callable:
         t = self.transform
         name = t.name()
-        self.binding = t.mode == "jvp" and any(
+        self.binding = t.mode in FORWARD and any(
             p.default is not p.empty or p.kind != p.POSITIONAL_OR_KEYWORD for p in t.params)
         if self.binding:
             text = f"def {name}(*args, **kwargs):\n    return _bound(args, kwargs)\n"
@@ -107,7 +108,7 @@ class Dispatcher:
 
     def _text(self, name: str) -> str:
         t = self.transform
-        sig, call = signature_and_call(t.params, t.extra_name() if t.mode == "jvp" else None)
+        sig, call = signature_and_call(t.params, t.extra_name() if t.mode in FORWARD else None)
         every = ", ".join(p.name for p in t.params)
         if t.mode == "vjp":      # the pullback pickles as this call (see `pickling.Pullback`)
             args, kwargs = _call_parts(t.params)

@@ -231,5 +231,10 @@ def _pullback(vjp: Callable, args: tuple, kwargs: dict | None) -> Pullback:
 def _public(mode: str) -> Callable:
     """The public transform named `mode` (`ag.grad`, `ag.hessian`, ...), looked up by
     name in the package as pickle looks up any function: this module is imported by
-    the package, so it does not import the package itself."""
+    the package, so it does not import the package itself. Mode "tangent" (the jvp
+    returning its tangent alone, inside `ag.hvp`, `ag.hessian`, `ag.jacobian`) is
+    made as they make it."""
+    if mode == "tangent":
+        transform = importlib.import_module("astgrad.api")._transform
+        return lambda fn, wrt: transform(fn, "tangent", wrt)
     return getattr(importlib.import_module("astgrad"), mode)

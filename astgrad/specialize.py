@@ -21,7 +21,7 @@ from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
 from .arraylike import is_array_like, kind_of, running
 from .transform.kinds import Kind
-from .transform.request import Request
+from .transform.request import FORWARD, Request
 
 _DIFFERENTIABLE = ("f", "c")   # floats, and complex numbers (see docs/complex.md)
 _wrappers: dict[int, Callable] = {}
@@ -126,7 +126,7 @@ class Transform:
     def _rebound(self, *args, **kwargs):
         """A call begun under the function's former parameters: its arguments bound
         again as the new ones take them (a TypeError if they do not fit)."""
-        tangent = args[-1:] if self.mode == "jvp" else ()
+        tangent = args[-1:] if self.mode in FORWARD else ()
         bound = self.signature.bind(*args[:len(args) - len(tangent)], **kwargs)
         bound.apply_defaults()
         every = [bound.arguments[p.name] for p in self.params]

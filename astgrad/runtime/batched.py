@@ -24,6 +24,8 @@ def zeros_like(p, k: int):
         return [zeros_like(v, k) for v in p]
     if p is None or isinstance(p, (int, float)):
         return np.zeros(k)
+    if isinstance(p, np.ndarray):        # np.result_type(p, 0.0), without its cost
+        return np.zeros(p.shape + (k,), p.dtype if p.dtype.kind in "fc" else np.float64)
     return np.zeros(np.shape(p) + (k,), dtype=np.result_type(p, 0.0))
 
 
@@ -35,6 +37,16 @@ def broadcast_like(t, z, k: int):
     """A batched tangent `t` spread to the shape of the value `z` it belongs to."""
     shape = np.shape(z) + (k,)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+def shaped_like(t, x):
+    """`rt.shaped_like` of a batched tangent: `t`, or zeros shaped like `x` plus `t`
+    when `t` is still the zero of a number it started as (a list's: as it is)."""
+    if isinstance(x, (list, tuple, dict)):
+        return t
+    t = np.asarray(t)
+    shape = np.shape(x) + t.shape[-1:]
+    return t if t.shape == shape else np.zeros(shape, np.result_type(x, t)) + t
 
 
 def unbroadcast(t, z):

@@ -20,13 +20,15 @@ import ast
 import copy
 import itertools
 
+from .optimize.inline_temps import inline_temps
+
 _ZEROS = frozenset({"np.zeros_like", "rt.zeros_like"})
 _BATCHED = {"rt.broadcast_like": "broadcast_like", "rt.unbroadcast": "unbroadcast",
             "rt.sum_to": "sum_to", "np.sum": "sum", "np.mean": "mean",
             "np.reshape": "reshape", "np.transpose": "transpose",
             "np.concatenate": "concatenate", "np.stack": "stack_axis",
             "np.expand_dims": "expand_dims", "np.squeeze": "squeeze",
-            "np.broadcast_to": "broadcast_to"}
+            "np.broadcast_to": "broadcast_to", "rt.shaped_like": "shaped_like"}
 _CHECKS = frozenset({"rt.check_tangent", "rt.check_seed"})
 _SEQUENCES = frozenset({"np.concatenate", "np.stack"})
 _AS_IS = frozenset({"np.copy", "list", "rt.add_each", "np.negative", "np.array",
@@ -137,8 +139,10 @@ class _Batcher:
     """Rewrites one generated jvp; `run` gives the batched function (or raises
     `Refused`)."""
 
-    def __init__(self, fdef: ast.FunctionDef, taken: set, pullback: bool = False):
+    def __init__(self, fdef: ast.FunctionDef, taken: set, pullback: bool = False,
+                 alone: bool = False):
         self.fdef, self.pullback = fdef, pullback     # a pullback returns only adjoints
+        self.alone = pullback or alone                # ... and a "tangent" jvp, its tangent
         self.tparam = fdef.args.args[-1].arg
         fresh = (n + "_" * i for i in itertools.count() for n in ("_k",))
         self.k = next(n for n in fresh if n not in taken)
@@ -172,7 +176,7 @@ class _Batcher:
                 raise Refused
             s.body, s.orelse = self.block(s.body), self.block(s.orelse)
             return [s]
-        if isinstance(s, ast.Return) and self.pullback and s.value is not None:
+        if isinstance(s, ast.Return) and self.alone and s.value is not None:
             s.value = self.tangent_value(s.value)
             return [s]
         if isinstance(s, ast.Return) and isinstance(s.value, ast.Tuple) \
@@ -359,11 +363,13 @@ def _index(index) -> ast.expr:
     return index
 
 
-def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False) -> str:
+def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False,
+            alone: bool = False) -> str:
     """Rewrite the jvp `fn_name` of the generated module `tree` to take and return
     batched tangents (or, with `pullback`, the pullback that the vjp `fn_name`
-    returns to take batched seeds and return batched adjoints); the name the code
-    gives `astgrad.runtime.batched` comes back. Raises `Refused` when it cannot."""
+    returns to take batched seeds and return batched adjoints; with `alone`, a jvp
+    that returns its tangent alone); the name the code gives
+    `astgrad.runtime.batched` comes back. Raises `Refused` when it cannot."""
     found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == fn_name]
     if len(found) != 1:
         raise Refused
@@ -379,6 +385,11 @@ def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False) 
     if fdef is None or not fdef.args.args or fdef.args.vararg \
             or pullback and (len(fdef.args.args) != 1 or fdef.args.kwonlyargs):
         raise Refused
-    batcher = _Batcher(fdef, taken, pullback)
+    batcher = _Batcher(fdef, taken, pullback, alone)
     batcher.run()
+    # A tangent read once is written where it is read, so a batch of temporaries is
+    # freed as soon as it is used (not into a comprehension, which runs per direction).
+    looped = {n.id for c in ast.walk(fdef) if isinstance(c, (ast.ListComp, ast.Lambda))
+              for n in ast.walk(c) if isinstance(n, ast.Name)}
+    inline_temps(fdef, batcher.tangents - looped - {a.arg for a in fdef.args.args})
     return batcher.bt

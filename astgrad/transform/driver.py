@@ -23,7 +23,7 @@ from . import complexes
 from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
-from .request import Request
+from .request import FORWARD, Request
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _activity(p: Program):
 
 
 def _forward(p: Program):
-    if p.request.mode != "jvp":
+    if p.request.mode not in FORWARD:
         return None
     p.tree, p.shapes = forward.forward(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer,
                                        p.request, _mode(p.transform_of, "jvp"))
@@ -111,7 +111,7 @@ def _forward(p: Program):
 
 
 def _reverse(p: Program):
-    if p.request.mode == "jvp":
+    if p.request.mode in FORWARD:
         return None
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
                                _vjp(p.transform_of), p.param_kinds)
@@ -133,8 +133,18 @@ def _shell(p: Program):
 
 
 def _optimize(p: Program):
-    p.tree = optimize.optimize(p.tree, p.ns, p.namer.temps, p.kinds, p.shapes)
+    p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes)
     return p.tree
+
+
+def _inlinable(p: Program) -> set[str]:
+    """The names `optimize` may write where they are read once: those the compiler made
+    up; in mode "tangent" (`ag.hvp`, `ag.hessian`: code made from generated code, run
+    rather than read), every name but the parameters, so that each array is freed as
+    soon as the expression reading it is done."""
+    if p.request.mode != "tangent":
+        return p.namer.temps
+    return p.namer.temps | (names_in(p.tree) - {a.arg for a in p.tree.args.args})
 
 
 def _codegen(p: Program):

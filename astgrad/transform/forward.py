@@ -81,8 +81,9 @@ class _Forward:
         fn = self.tree
         fn.name = self.request.name
         fn.args = _with_tangents_last(plain_args(fn.args), params)
-        fn.body = unpack + checks + stmts + [ast.Return(ast.Tuple([ret.value, tangent],
-                                                                  ast.Load()))]
+        out = tangent if self.request.mode == "tangent" else ast.Tuple([ret.value, tangent],
+                                                                        ast.Load())
+        fn.body = unpack + checks + stmts + [ast.Return(out)]
         for stmt in trees.statements(fn):
             if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
@@ -182,6 +183,8 @@ class _Forward:
             raise NoRuleError(f"`{ast.unparse(value)}` has no derivative rule.", where)
         if prim is not None and prim.nondiff:
             refuse_iterator(value, prim, self.varies, where)
+        if prim is not None and prim.nondiff and self._made_zeros(value):
+            return copy.deepcopy(value)   # zeros like the value, not read from it
         if prim is None or prim.nondiff:
             return self.zero(load(target))
         terms, shaped = self._terms(prim, args, stmt)
@@ -199,15 +202,20 @@ class _Forward:
         return expr
 
     def _terms(self, prim, args, stmt) -> tuple[list[ast.expr], bool]:
-        """One term per varying argument, and whether one has the result's shape."""
+        """One term per varying argument, and whether the terms have the result's shape:
+        one does, or every operand that is not a number varies and has a term (each
+        term has its operand's shape at least, so together they broadcast to the
+        result's)."""
         target, value, where = stmt.targets[0].id, stmt.value, self.source.where(stmt)
-        terms, shaped = [], False
+        terms, shaped, covered = [], False, True
         for i, param in enumerate(prim.params or ()):
             node = args.get(param)
             elements = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
             if node is None or not any(self.varies(e) for e in elements):
+                covered = covered and (node is None or self._number(node))
                 continue
             rule = registry.forward_rule(prim, i)
+            covered = covered and rule != "zero" and isinstance(node, ast.Name)
             if rule == "zero":
                 continue
             if rule is None:
@@ -221,7 +229,15 @@ class _Forward:
                 terms.append(rule.emit(tangent, load(target), args, self.ns, where))
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
-        return terms, shaped
+        return terms, shaped or covered and bool(terms)
+
+    def _made_zeros(self, value) -> bool:
+        """Is `value` a call making a new array of zeros (its own zero tangent)?"""
+        return isinstance(value, ast.Call) and any(
+            self.ns.value(value.func) is f for f in (np.zeros_like, np.zeros, runtime.zeros_like))
+
+    def _number(self, node) -> bool:
+        return isinstance(node, ast.Constant) or expr_kind(node, self.kinds, self.ns).ndim == 0
 
     def _all_scalar(self, args, target) -> bool:
         kinds = [expr_kind(v, self.kinds, self.ns) for v in args.values() if v is not None]

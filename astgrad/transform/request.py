@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Forward mode: "jvp" returns `(value, tangent)`; "tangent" (what `ag.hvp` and
+# `ag.hessian` call) returns the tangent alone, so nothing computes the value only
+# to be thrown away.
+FORWARD = frozenset({"jvp", "tangent"})
+
 
 @dataclass(frozen=True)
 class Request:
     """Which parameters to differentiate, and the transform that is wanted."""
 
     wrt: tuple[str, ...]
-    mode: str                  # "grad", "value_and_grad", "vjp" or "jvp"
+    mode: str                  # "grad", "value_and_grad", "vjp", "jvp" or "tangent"
     as_tuple: bool             # return a tuple of gradients even for one parameter
     name: str                  # the generated function's name
     inline_all: bool = False   # inline every user function (code to differentiate again)

@@ -48,7 +48,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes, known())),
         lambda known: copies.propagate_copies(fn, known()),
         lambda known: zeros.known_zeros(fn),
-        lambda known: dead.eliminate_dead(fn)]
+        lambda known: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
         facts = analyses.facts(fn, ns, kinds, shapes, rounds.known()) if settled else None

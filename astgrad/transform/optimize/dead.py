@@ -1,23 +1,34 @@
 """Dead-code elimination: no `name = value` is left whose value nothing reads
 afterwards (loops and branches included), unless computing `value` has an
-effect (`stack.pop()`, `print(...)`).
+effect (`stack.pop()`, `print(...)`); and no array the function made itself
+(`np.zeros_like(x)`, ...) that is only written into and read to be written into
+again (the gradient that a Hessian's tangent code computes beside its tangent).
 
     before              after
     y = x * 2           print(x)
     print(x)            return x
+    b = np.zeros_like(x)
+    b[1:] = b[1:] + x
     return x
 """
 from __future__ import annotations
 
 import ast
 
+import numpy as np
+
+from ... import runtime
 from .. import saving
 from .analyses import pure, single_target, top_blocks
 
+_FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
+          runtime.zeros_like)    # each returns a new array (or number) no one else holds
 
-def eliminate_dead(fn: ast.FunctionDef) -> bool:
-    """Drop every dead assignment in `fn`; True if any was dropped."""
-    changed = False
+
+def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
+    """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
+    only written into); True if any was dropped."""
+    changed = ns is not None and _drop_unread_arrays(fn, ns)
     for block in top_blocks(fn):
         live = saving.liveness(block, set())
         for parent in _walk_blocks(block):
@@ -52,6 +63,81 @@ def _tidy_branches(block: list[ast.stmt]) -> bool:
 def _dead(stmt, live: dict[int, set[str]]) -> bool:
     name = single_target(stmt)
     return name is not None and pure(stmt.value) and name not in live.get(id(stmt), ())
+
+
+def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
+    """Drop the names whose every mention is in a statement that makes them (`n = v`,
+    `v` with no effect) or writes into an array they are (`a[i] = v`, `a[i] += v`), where
+    each such array is the function's own: made by a call in `_FRESH`, or a view or
+    copy of one (`n = a[i]`). The plain rule above drops a name nothing reads; this one
+    also drops an array read only to be written into again."""
+    mentions: dict[str, list] = {}       # name -> the assignments mentioning it
+    kept = {a.arg for a in fn.args.args}
+
+    def survey(block):
+        for stmt in block:
+            if isinstance(stmt, (ast.Assign, ast.AugAssign)):
+                for n in _names(stmt):
+                    mentions.setdefault(n, []).append(stmt)
+            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
+                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
+                                   else ast.Tuple([stmt.target, stmt.iter])))
+                survey(stmt.body)
+                survey(stmt.orelse)
+            else:                        # returned, called, read in a `def`: kept
+                kept.update(_names(stmt))
+    survey(fn.body)
+    made = {n: [s for s in stmts if n in _bound(s)] for n, stmts in mentions.items()}
+    dead = {n for n in mentions if n not in kept and len(made[n]) == 1
+            and single_target(made[n][0]) == n}
+    owned = set()
+    for n in dead:                       # made by a call in `_FRESH`, or a view of such
+        value = made[n][0].value
+        if isinstance(value, ast.Call) and any(ns.value(value.func) is f for f in _FRESH):
+            owned.add(n)
+    while True:
+        grown = {n for n in dead - owned if isinstance(made[n][0].value, ast.Subscript)
+                 and isinstance(made[n][0].value.value, ast.Name)
+                 and made[n][0].value.value.id in owned}
+        if not grown:
+            break
+        owned |= grown
+    while True:
+        out = {n for n in dead if not all(_droppable(s, dead, owned) for s in mentions[n])}
+        if not out:
+            break
+        dead -= out
+    drop = {id(s) for n in dead for s in mentions[n]}
+    if not drop:
+        return False
+    for parent in _walk_blocks(fn.body):
+        parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
+    return True
+
+
+def _names(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _bound(stmt) -> set[str]:
+    """The names `stmt` binds (not those it writes into)."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return {n.id for t in targets for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _droppable(stmt, dead: set, owned: set) -> bool:
+    """Does `stmt` only make a name of `dead`, or write into an array of `dead` that the
+    function owns, with no effect?"""
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+        else stmt.target if isinstance(stmt, ast.AugAssign) else None
+    if target is None or not pure(stmt.value):
+        return False
+    if isinstance(target, ast.Subscript):
+        base = target.value
+        return isinstance(base, ast.Name) and base.id in dead and base.id in owned \
+            and pure(target.slice)
+    return isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) and target.id in dead
 
 
 def _walk_blocks(block):
