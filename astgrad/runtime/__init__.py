@@ -138,6 +138,8 @@ def add_each(adjoints, parts):
     a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
     array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows. The
     adjoints of a dict are a dict, added key by key."""
+    if type(adjoints) in _PLAIN and type(parts) in _PLAIN:    # the most common, first
+        return adjoints + parts
     if isinstance(adjoints, dict) or isinstance(parts, dict):
         if _is_zero(parts):
             return dict(adjoints)
@@ -161,6 +163,9 @@ def add_each(adjoints, parts):
     return [add_each(a, p) for a, p in zip(adjoints, parts)]
 
 
+_PLAIN = (np.ndarray, float)      # adjoints `add_each` adds as they are
+
+
 def _is_zero(x) -> bool:
     return type(x) is float and x == 0.0
 
@@ -175,8 +180,14 @@ def shaped_like(g, x):
 
 def split_like(g, arrays, axis=0):
     """The adjoint of `np.concatenate(arrays, axis)`: `g` cut back into the pieces."""
-    sizes = [np.shape(a)[axis] for a in arrays]
-    return np.split(g, np.cumsum(sizes)[:-1], axis)
+    g = np.asarray(g)
+    cut = [slice(None)] * (axis % g.ndim)        # the axes before `axis`, whole
+    pieces, start = [], 0
+    for a in arrays:
+        stop = start + np.shape(a)[axis]
+        pieces.append(g[(*cut, slice(start, stop))])     # a view, as `np.split` gives
+        start = stop
+    return pieces
 
 
 def unpack_like(g, obj):
@@ -232,6 +243,8 @@ def zeros_like(x):
     """A zero gradient of `x`'s type: 0.0 for a Python number (or for the `None` a
     variable holds before it has a value), an array for an array. For a list or tuple,
     a list of adjoints: one zero per element, each shaped like its element."""
+    if type(x) is np.ndarray:                    # the most common, first
+        return np.zeros_like(x)
     if x is None or isinstance(x, (int, float)):
         return 0.0
     if isinstance(x, (list, tuple)):

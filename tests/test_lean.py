@@ -1,0 +1,95 @@
+"""Issue 13's leaner generated code and runtime helpers: each change checked for its values
+(against NumPy and central differences) and, where it is a compiler change, for the code
+it writes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad import runtime as rt
+
+
+# -- runtime helpers: plain slicing, fast paths --------------------------------------------
+
+@pytest.mark.parametrize("shape,axis", [((7,), 0), ((3, 5), 1), ((3, 5), -1), ((4, 2, 3), 0),
+                                        ((2, 6, 3), 1), ((2, 3, 6), -1), ((2, 5, 3), -2)])
+def test_split_like_is_numpys_split(shape, axis):
+    g = np.arange(float(np.prod(shape))).reshape(shape)
+    n = shape[axis]
+    cuts = [0, 1, n - 1, n] if n > 2 else [0, n]
+    pieces = [np.empty(shape[:axis % len(shape)] + (b - a,) + shape[axis % len(shape) + 1:])
+              for a, b in zip(cuts, cuts[1:])]
+    got = rt.split_like(g, pieces, axis)
+    want = np.split(g, np.cumsum([p.shape[axis] for p in pieces])[:-1], axis)
+    assert len(got) == len(want)
+    for a, b, p in zip(got, want, pieces):
+        assert a.shape == p.shape
+        np.testing.assert_array_equal(a, b)
+        assert a.base is not None           # a view of g, as np.split gives
+
+
+def test_split_like_empty_piece():
+    g = np.arange(6.0).reshape(2, 3)
+    got = rt.split_like(g, (np.empty((2, 0)), np.empty((2, 3))), 1)
+    assert got[0].shape == (2, 0)
+    np.testing.assert_array_equal(got[1], g)
+
+
+def test_add_each_plain_values():
+    a, b = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    np.testing.assert_array_equal(rt.add_each(a, b), a + b)
+    assert rt.add_each(1.5, 2.0) == 3.5
+    np.testing.assert_array_equal(rt.add_each(0.0, b), b)
+    same = rt.add_each([a, b], 0.0)                          # a new list of the same arrays
+    assert same[0] is a and same[1] is b
+    out = rt.add_each([a, 1.0], [b, 2.0])
+    np.testing.assert_array_equal(out[0], a + b)
+    assert out[1] == 3.0
+    assert rt.add_each({"k": a}, 0.0)["k"] is a
+
+
+def test_zeros_like_kinds():
+    z = rt.zeros_like(np.ones((2, 3), dtype=np.float32))
+    assert z.shape == (2, 3) and z.dtype == np.float32 and not z.any()
+    assert rt.zeros_like(2.0) == 0.0 and rt.zeros_like(None) == 0.0
+    parts = rt.zeros_like([np.ones(2), 3.0])
+    assert parts[1] == 0.0 and parts[0].shape == (2,)
+
+
+def minors(A):
+    """The determinant's expansion by minors, as GradBench writes it (concatenated minors)."""
+    out = [A]
+    factors = [1.0]
+    for level in range(A.shape[0] - 1):
+        nxt, nf = [], []
+        for i in range(len(out)):
+            M = out[i]
+            sign = 1.0
+            for j in range(M.shape[1]):
+                nxt.append(np.concatenate((M[1:, :j], M[1:, j + 1:]), axis=1))
+                nf.append(factors[i] * sign * M[0, j])
+                sign = -sign
+        out, factors = nxt, nf
+    total = 0.0
+    for i in range(len(out)):
+        total = total + factors[i] * out[i][0, 0]
+    return total
+
+
+def test_determinant_by_minors_gradient():
+    A = np.random.default_rng(3).random((4, 4))
+    got = ag.grad(minors)(A)
+    np.testing.assert_allclose(got, np.linalg.det(A) * np.linalg.inv(A).T, rtol=1e-10)
+    ag.check_grads(minors, (A,))
+
+
+def concat_neg_axis(x, y):
+    z = np.concatenate((x * y, np.sin(x), y ** 2), axis=-1)
+    return np.sum(z * np.arange(z.shape[-1]))
+
+
+def test_concatenate_last_axis_gradient():
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    ag.check_grads(concat_neg_axis, (x, y), wrt=(0, 1), order=2)
