@@ -93,3 +93,71 @@ def test_concatenate_last_axis_gradient():
     rng = np.random.default_rng(4)
     x, y = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
     ag.check_grads(concat_neg_axis, (x, y), wrt=(0, 1), order=2)
+
+
+# -- numbers gathered in an adjoint's value (optimize.coefficients) --------------------------
+
+def mean_square(x):
+    return np.mean(3 * (x + 2) * (x + 2))
+
+
+def xent(w, X, y):
+    p = 1 / (1 + np.exp(-X @ w))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def scaled_quotient(a, x):
+    return np.sum(a * x ** 2 / (1.0 + np.sum(x * x)))
+
+
+def _body(df) -> list[str]:
+    """The generated statements, without comments, imports and the header."""
+    lines = ag.source(df).split("def ", 1)[1].splitlines()[1:]
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def test_mean_square_meets_the_array_once():
+    df = ag.grad(mean_square)
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_allclose(df(x), 6.0 / x.size * (x + 2), rtol=1e-15)
+    assert _body(df) == ["_1 = x + 2", "b4 = 1.0 / x.size", "bx = 6 * b4 * _1", "return bx"]
+    ag.check_grads(mean_square, (x,), order=2)
+    ag.check_grads(mean_square, (np.zeros((2, 3)) - 2.0,), order=2)     # a zero gradient
+
+
+def test_cross_entropy_adds_before_it_scales():
+    rng = np.random.default_rng(5)
+    X, w = rng.standard_normal((20, 4)), rng.standard_normal(4)
+    y = (rng.random(20) > 0.5).astype(float)
+    df = ag.grad(xent)
+    p = 1 / (1 + np.exp(-X @ w))
+    np.testing.assert_allclose(df(w, X, y), X.T @ (p - y) / len(y), rtol=1e-12)
+    assert "bp = b11 * (y / p - (1 - y) / (1 - p))" in _body(df)
+    ag.check_grads(xent, (w, X, y), order=2)
+    ag.check_grads(xent, (np.zeros(4), X, y), order=2)                  # p = 0.5 everywhere
+    ag.check_grads(xent, (w, X, np.full(20, 0.5)), order=2)             # ties of y
+
+
+def test_numbers_divide_once():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(5)
+    df = ag.grad(scaled_quotient, wrt=(0, 1))
+    ag.check_grads(scaled_quotient, (1.5, x), wrt=(0, 1), order=2)
+    ag.check_grads(scaled_quotient, (0.0, x), wrt=(0, 1), order=2)
+    ag.check_grads(scaled_quotient, (1.5, np.zeros(5)), wrt=(0, 1), order=2)
+    assert df(1.5, x)[1].shape == (5,)
+
+
+def test_float32_adjoint_keeps_its_dtype():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)
+    got = ag.grad(mean_square)(x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, 6.0 / x.size * (x + 2), rtol=1e-6)
+
+
+def test_value_and_grad_value_is_the_functions():
+    rng = np.random.default_rng(7)
+    X, w = rng.standard_normal((20, 4)), rng.standard_normal(4)
+    y = (rng.random(20) > 0.5).astype(float)
+    value, _ = ag.value_and_grad(xent)(w, X, y)
+    assert value == xent(w, X, y)                   # bit for bit: only adjoints are regrouped

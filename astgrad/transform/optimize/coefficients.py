@@ -1,0 +1,210 @@
+"""Numbers gathered: in the value of an adjoint, the numbers a product of arrays is
+multiplied or divided by (a seed `1.0 / n`, a literal, a sign) are multiplied together
+first, and meet the arrays once; two adjacent contributions to one adjoint that share
+their numbers, or their arrays, are added before they meet.
+
+    before                                   after (x a float array, b4 a float)
+    bx = 3 * _1 * b4                         bx = 2 * (3 * b4) * _1
+    bx = bx + 3 * (b4 * _1)
+    bp = -((1 - y) * b11 / (1 - p))          bp = b11 * (y / p - (1 - y) / (1 - p))
+    bp = bp + y * b11 / p
+
+Each product of arrays costs a pass over them and a new array; a product of numbers
+costs nothing to speak of. The value is the same product, rounded in another order, so
+only the value of an adjoint is rewritten (a derivative, never a value the function
+returns or tests), and only where every factor's kind is known: the arrays floating
+(so no integer product wraps), the numbers 0-d, and nothing called that has an effect.
+A rewrite is made only where it leaves fewer operations on arrays.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .analyses import Facts, blocks, pure, single_target
+
+_NUMBER_DTYPES = ("f", "c", "i", "u")
+
+
+@dataclass
+class _Product:
+    """`sign * prod(numbers) * prod(arrays) / (prod(number_den) * prod(array_den))`."""
+
+    negative: bool = False
+    numbers: list = field(default_factory=list)
+    number_den: list = field(default_factory=list)
+    arrays: list = field(default_factory=list)
+    array_den: list = field(default_factory=list)
+    array_ops: int = 0             # operations on arrays in the expression as written
+
+    def coefficient_key(self) -> tuple:
+        return (tuple(map(ast.dump, self.numbers)), tuple(map(ast.dump, self.number_den)))
+
+    def arrays_key(self) -> tuple:
+        return (tuple(map(ast.dump, self.arrays)), tuple(map(ast.dump, self.array_den)))
+
+
+def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str]) -> bool:
+    """Rewrite, in place, the adjoints' values the module docstring describes; True if any."""
+    changed = False
+    for block in blocks(fn):
+        for stmt in block:
+            if single_target(stmt) in adjoints and pure(stmt.value):
+                new = _gathered(stmt.value, facts)
+                if new is not None:
+                    stmt.value, changed = new, True
+        changed |= _merge_adjacent(block, facts, adjoints)
+    return changed
+
+
+# -- one product --------------------------------------------------------------------------
+def _flatten(node, facts: Facts) -> _Product | None:
+    """The factors of a product of `*`, `/` and unary `-`; None where a factor's kind is not
+    one the rewrite may reorder."""
+    out = _Product()
+    if not _walk(node, facts, out, False):
+        return None
+    return out
+
+
+def _walk(node, facts, out: _Product, below: bool) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        out.negative = not out.negative
+        out.array_ops += _is_array(node, facts)
+        return _walk(node.operand, facts, out, below)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        out.array_ops += _is_array(node, facts)
+        if not _walk(node.left, facts, out, below):
+            return False
+        return _walk(node.right, facts, out, below != isinstance(node.op, ast.Div))
+    kind = facts.kind(node)
+    if kind.ndim == 0 and kind.dtype in _NUMBER_DTYPES:
+        (out.number_den if below else out.numbers).append(node)
+        return True
+    if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("f", "c"):
+        (out.array_den if below else out.arrays).append(node)
+        return True
+    return False
+
+
+def _is_array(node, facts) -> bool:
+    kind = facts.kind(node)
+    return kind.ndim is None or kind.ndim > 0
+
+
+def _ops_after(p: _Product) -> int:
+    """Operations on arrays in the product written with its numbers gathered."""
+    arrays = len(p.arrays) + len(p.array_den)
+    coefficient = bool(p.numbers or p.number_den or p.negative)
+    return arrays - 1 + coefficient if p.arrays else arrays
+
+
+def _gathered(node, facts: Facts) -> ast.expr | None:
+    """`node` (and the products inside it) with numbers gathered, or None if unchanged."""
+    p = _flatten(node, facts) if isinstance(node, (ast.BinOp, ast.UnaryOp)) else None
+    if p is not None and (p.arrays or p.array_den) and _ops_after(p) < p.array_ops \
+            and _ops_after(p) > 0:
+        return _write(p)
+    changed = False
+    for name, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                new = _gathered(item, facts) if isinstance(item, ast.expr) else None
+                if new is not None:
+                    value[i], changed = new, True
+        elif isinstance(value, ast.expr):
+            new = _gathered(value, facts)
+            if new is not None:
+                setattr(node, name, new)
+                changed = True
+    return node if changed else None
+
+
+def _chain(items: list, op) -> ast.expr:
+    out = items[0]
+    for item in items[1:]:
+        out = ast.BinOp(out, op, item)
+    return out
+
+
+def _coefficient(p: _Product, negative: bool) -> ast.expr | None:
+    """The numbers as one: `-(a * b) / c`; None for 1."""
+    if not p.numbers and not p.number_den and not negative:
+        return None
+    top = _chain(p.numbers, ast.Mult()) if p.numbers else ast.Constant(1.0)
+    if negative:
+        top = ast.UnaryOp(ast.USub(), top)
+    return ast.BinOp(top, ast.Div(), _chain(p.number_den, ast.Mult())) if p.number_den \
+        else top
+
+
+def _array_part(p: _Product) -> ast.expr:
+    out = _chain(p.arrays, ast.Mult())
+    for den in p.array_den:
+        out = ast.BinOp(out, ast.Div(), den)
+    return out
+
+
+def _write(p: _Product, negative: bool | None = None) -> ast.expr:
+    negative = p.negative if negative is None else negative
+    coefficient = _coefficient(p, negative)
+    if not p.arrays:                             # numbers over arrays: `c / (a * b)`
+        top = coefficient if coefficient is not None else ast.Constant(1.0)
+        return ast.BinOp(top, ast.Div(), _chain(p.array_den, ast.Mult()))
+    arrays = _array_part(p)
+    if not p.numbers and p.number_den:           # `a * b / -c`: a division stays one
+        den = _chain(p.number_den, ast.Mult())
+        return ast.BinOp(arrays, ast.Div(), ast.UnaryOp(ast.USub(), den) if negative else den)
+    return arrays if coefficient is None else ast.BinOp(coefficient, ast.Mult(), arrays)
+
+
+# -- two contributions in a row -------------------------------------------------------------
+def _merge_adjacent(block: list, facts: Facts, adjoints: set[str]) -> bool:
+    """`b = e1` followed by `b = b + e2` (or `- e2`) where e1 and e2 share their numbers
+    or their arrays: one statement."""
+    changed, i = False, 0
+    while i + 1 < len(block):
+        new = _merged(block[i], block[i + 1], facts, adjoints)
+        if new is not None:
+            block[i + 1].value = new
+            del block[i]
+            changed = True
+        else:
+            i += 1
+    return changed
+
+
+def _merged(first, second, facts: Facts, adjoints: set[str]) -> ast.expr | None:
+    name = single_target(first)
+    if name not in adjoints or single_target(second) != name or not pure(first.value) \
+            or not pure(second.value):
+        return None
+    value = second.value
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub))
+            and isinstance(value.left, ast.Name) and value.left.id == name):
+        return None
+    if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(first.value)) \
+            or any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value.right)):
+        return None
+    one, two = _flatten(first.value, facts), _flatten(value.right, facts)
+    if one is None or two is None or not one.arrays or not two.arrays \
+            or not (one.numbers or one.number_den) or not facts.floating(first.value):
+        return None
+    subtract = isinstance(value.op, ast.Sub)
+    two_negative = two.negative != subtract
+    if one.arrays_key() == two.arrays_key() and one.coefficient_key() == two.coefficient_key():
+        if one.negative != two_negative:
+            return None                          # `e - e`: left as written
+        one.numbers.insert(0, ast.Constant(2))
+        return _write(one)
+    if one.coefficient_key() != two.coefficient_key():
+        return None
+    a, b = _array_part(one), _array_part(two)
+    if one.negative == two_negative:             # c * (a + b), or -c * (a + b)
+        sum_ = ast.BinOp(a, ast.Add(), b)
+        negative = one.negative
+    elif not one.negative:                       # c * (a - b)
+        sum_, negative = ast.BinOp(a, ast.Sub(), b), False
+    else:                                        # -c*a + c*b = c * (b - a)
+        sum_, negative = ast.BinOp(b, ast.Sub(), a), False
+    return ast.BinOp(_coefficient(one, negative), ast.Mult(), sum_)
