@@ -161,3 +161,46 @@ def test_value_and_grad_value_is_the_functions():
     y = (rng.random(20) > 0.5).astype(float)
     value, _ = ag.value_and_grad(xent)(w, X, y)
     assert value == xent(w, X, y)                   # bit for bit: only adjoints are regrouped
+
+
+# -- a parameter the inlined callee only reads is the caller's name (inline) ----------------
+
+def _step(x, y):
+    return np.concatenate((x[:1], x[1:] * y[:-1]))
+
+
+def rk_like(x, s):
+    h = 1.0 / s
+    y = np.zeros(x.shape[0])
+    for _ in range(s):
+        k1 = _step(x, y)
+        k2 = _step(x, y + h / 2 * k1)
+        y = y + h / 2 * (k1 + k2)
+    return y[-1]
+
+
+def _extend(items, v):
+    items.append(v * 2.0)
+    return items
+
+
+def appends_through_helper(x):
+    out = [x]
+    out = _extend(out, x)
+    return np.sum(out[0] * out[1])
+
+
+def test_read_only_parameter_is_not_copied_per_call():
+    x = np.random.default_rng(8).random(6) + 0.5
+    df = ag.grad(rk_like)
+    ag.check_grads(rk_like, (x, 3), order=2)
+    ag.check_grads(rk_like, (np.zeros(6), 3), order=2)
+    text = ag.source(df)
+    assert "saved_x" not in text and "x_1 = x" not in text
+    assert df(x, 3).shape == (6,)
+
+
+def test_helper_that_appends_to_its_parameter():
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(ag.grad(appends_through_helper)(x), 4.0 * x, rtol=1e-15)
+    ag.check_grads(appends_through_helper, (x,), order=2)
