@@ -204,3 +204,17 @@ def test_helper_that_appends_to_its_parameter():
     x = np.array([0.3, -1.2, 2.0])
     np.testing.assert_allclose(ag.grad(appends_through_helper)(x), 4.0 * x, rtol=1e-15)
     ag.check_grads(appends_through_helper, (x,), order=2)
+
+
+def test_sum_to_and_unbroadcast_fast_paths():
+    g = np.arange(6.0).reshape(2, 3)
+    assert rt.unbroadcast(g, np.ones((2, 3))) is g
+    assert rt.sum_to(g, (2, 3)) is g
+    np.testing.assert_array_equal(rt.unbroadcast(g, np.ones(3)), g.sum(axis=0))
+    np.testing.assert_array_equal(rt.unbroadcast(g, np.ones((2, 1))), g.sum(axis=1, keepdims=True))
+    assert rt.unbroadcast(g, 2.0) == g.sum()
+    assert rt.sum_to(1.5, ()) == 1.5
+    np.testing.assert_array_equal(rt.unbroadcast(2.0, np.ones(3)), np.full(3, 2.0))
+    f = np.asfortranarray(g)
+    z = rt.zeros_like(f)
+    assert z.shape == f.shape and z.dtype == f.dtype and not z.any()
