@@ -218,3 +218,16 @@ def test_sum_to_and_unbroadcast_fast_paths():
     f = np.asfortranarray(g)
     z = rt.zeros_like(f)
     assert z.shape == f.shape and z.dtype == f.dtype and not z.any()
+
+
+def int_scaled(x, n):
+    return np.sum(np.sin(x * n) * n)
+
+
+def test_numpy_integers_are_not_multiplied_together():
+    x = np.array([0.5, -1.5, 2.0])
+    n = np.int64(2 ** 40)                        # n * n wraps in int64; x * n * n does not
+    got = ag.grad(int_scaled)(x, n)
+    m = float(n)
+    np.testing.assert_allclose(got, m * m * np.cos(x * m), rtol=1e-12)
+    ag.check_grads(int_scaled, (x, 3), order=2)

@@ -67,10 +67,10 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         inlined = True               # gathered numbers may show a value computed twice
         for _ in range(_ROUNDS):
             rounds.forget()
-            if not common.share_common(fn, analyses.facts(fn, ns, kinds, shapes), ns, temps,
-                                       shapes):
-                break
             settled = rounds.run(steps)
+            if not common.share_common(fn, analyses.facts(fn, ns, kinds, shapes, rounds.known()),
+                                       ns, temps, shapes, rounds.known()):
+                break
     if inlined or not settled:
         simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes

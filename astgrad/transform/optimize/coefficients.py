@@ -12,8 +12,9 @@ their numbers, or their arrays, are added before they meet.
 Each product of arrays costs a pass over them and a new array; a product of numbers
 costs nothing to speak of. The value is the same product, rounded in another order, so
 only the value of an adjoint is rewritten (a derivative, never a value the function
-returns or tests), and only where every factor's kind is known: the arrays floating
-(so no integer product wraps), the numbers 0-d, and nothing called that has an effect.
+returns or tests), and only where every factor's kind is known: the arrays floating, the
+numbers 0-d and floating or Python ints (a product of NumPy integers could wrap where
+each met a float before), and nothing called that has an effect.
 A rewrite is made only where it leaves fewer operations on arrays.
 """
 from __future__ import annotations
@@ -22,8 +23,6 @@ import ast
 from dataclasses import dataclass, field
 
 from .analyses import Facts, blocks, pure, single_target
-
-_NUMBER_DTYPES = ("f", "c", "i", "u")
 
 
 @dataclass
@@ -78,7 +77,7 @@ def _walk(node, facts, out: _Product, below: bool) -> bool:
             return False
         return _walk(node.right, facts, out, below != isinstance(node.op, ast.Div))
     kind = facts.kind(node)
-    if kind.ndim == 0 and kind.dtype in _NUMBER_DTYPES:
+    if kind.ndim == 0 and (kind.dtype in ("f", "c") or kind.py and kind.dtype == "i"):
         (out.number_den if below else out.numbers).append(node)
         return True
     if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("f", "c"):
