@@ -142,8 +142,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
-    shared = _shared_arguments(tree, params, bound)
-    unchanged = _read_only_arguments(tree, params, bound)
+    shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
             scope.current[param] = ctx.namer.fresh(param)
@@ -153,7 +152,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
         if function is not None:                # called by the callee: inlined there
             scope.local_fns[param] = function
             continue
-        if param in shared or param in unchanged:   # the caller's own object (written into)
+        if param in shared:                     # the caller's own object (written into, or read)
             scope.current[param] = value.id
             continue
         name = ctx.namer.fresh(param)
