@@ -180,11 +180,12 @@ def shaped_like(g, x):
 
 def split_like(g, arrays, axis=0):
     """The adjoint of `np.concatenate(arrays, axis)`: `g` cut back into the pieces."""
-    g = np.asarray(g)
-    cut = [slice(None)] * (axis % g.ndim)        # the axes before `axis`, whole
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    cut = (slice(None),) * (axis % g.ndim)       # the axes before `axis`, whole
     pieces, start = [], 0
     for a in arrays:
-        stop = start + np.shape(a)[axis]
+        stop = start + (a.shape if type(a) is np.ndarray else np.shape(a))[axis]
         pieces.append(g[(*cut, slice(start, stop))])     # a view, as `np.split` gives
         start = stop
     return pieces
