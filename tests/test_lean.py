@@ -231,3 +231,14 @@ def test_numpy_integers_are_not_multiplied_together():
     m = float(n)
     np.testing.assert_allclose(got, m * m * np.cos(x * m), rtol=1e-12)
     ag.check_grads(int_scaled, (x, 3), order=2)
+
+
+def test_list_helpers_elementwise():
+    a, b = np.ones((2, 2)), np.full((2, 2), 2.0)
+    out = rt.add_each([a, 1.0, [a, 2.0], {"k": 1.0}], [b, 2.0, [b, 0.5], {"k": 3.0}])
+    np.testing.assert_array_equal(out[0], a + b)
+    assert out[1] == 3.0 and out[2][1] == 2.5 and out[3] == {"k": 4.0}
+    np.testing.assert_array_equal(out[2][0], a + b)
+    z = rt.zeros_like([a.astype(np.float32), 2.0, None, [a], (1.0,), 3])
+    assert z[0].dtype == np.float32 and not z[0].any() and z[1:3] == [0.0, 0.0]
+    assert z[3][0].shape == (2, 2) and z[4] == [0.0] and z[5] == 0.0

@@ -160,7 +160,9 @@ def add_each(adjoints, parts):
     if len(adjoints) != len(parts):             # parts: a list, or an array by its rows
         raise InternalError(f"astgrad added the adjoints of lists of different lengths "
                             f"({len(adjoints)} and {len(parts)}).")
-    return [add_each(a, p) for a, p in zip(adjoints, parts)]
+    plain = _PLAIN                               # the common elements added in line
+    return [a + p if type(a) in plain and type(p) in plain else add_each(a, p)
+            for a, p in zip(adjoints, parts)]
 
 
 _PLAIN = (np.ndarray, float)      # adjoints `add_each` adds as they are
@@ -249,7 +251,8 @@ def zeros_like(x):
     if x is None or isinstance(x, (int, float)):
         return 0.0
     if isinstance(x, (list, tuple)):
-        return [zeros_like(v) for v in x]
+        return [np.zeros(v.shape, v.dtype) if type(v) is np.ndarray    # the common ones
+                else 0.0 if type(v) is float else zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, str):
