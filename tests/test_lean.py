@@ -242,3 +242,48 @@ def test_list_helpers_elementwise():
     z = rt.zeros_like([a.astype(np.float32), 2.0, None, [a], (1.0,), 3])
     assert z[0].dtype == np.float32 and not z[0].any() and z[1:3] == [0.0, 0.0]
     assert z[3][0].shape == (2, 2) and z[4] == [0.0] and z[5] == 0.0
+
+
+# -- `out=` on a value that varies: refused, never a silently wrong derivative -------------
+
+def doubles_in_place(x):
+    y = x * 1.0
+    np.multiply(y, 2.0, out=y)
+    return np.sum(y) + np.sum(y * x)
+
+
+def _bump(p):
+    np.multiply(p, 2.0, out=p)
+    return np.sum(p)
+
+
+def doubles_in_helper(x):
+    y = x * 1.0
+    return _bump(y) + np.sum(y * x)
+
+
+def writes_into_constant(x):
+    buf = np.zeros(3)
+    np.multiply(x, 2.0, out=buf)
+    return np.sum(buf * x)
+
+
+def out_on_constants(x):
+    buf = np.zeros(3)
+    np.multiply(np.ones(3), 2.0, out=buf)
+    return np.sum(buf * x)
+
+
+@pytest.mark.parametrize("fn", [doubles_in_place, doubles_in_helper, writes_into_constant])
+def test_out_keyword_on_a_varied_value_is_refused(fn):
+    x = np.array([0.5, -1.0, 2.0])
+    kept = x.copy()
+    with pytest.raises(ag.AstgradError, match="out="):
+        ag.grad(fn)(x)
+    np.testing.assert_array_equal(x, kept)          # and the argument is untouched
+
+
+def test_out_keyword_on_constants_still_runs():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_array_equal(ag.grad(out_on_constants)(x), np.full(3, 2.0))
+    ag.check_grads(out_on_constants, (x,))
