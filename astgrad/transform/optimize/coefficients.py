@@ -1,13 +1,16 @@
 """Numbers gathered: in the value of an adjoint, the numbers a product of arrays is
 multiplied or divided by (a seed `1.0 / n`, a literal, a sign) are multiplied together
-first, and meet the arrays once; two adjacent contributions to one adjoint that share
-their numbers, or their arrays, are added before they meet.
+first, and meet the arrays once; two adjacent contributions to one adjoint with the same
+numbers (up to sign) are added before they meet them.
 
-    before                                   after (x a float array, b4 a float)
-    bx = 3 * _1 * b4                         bx = 2 * (3 * b4) * _1
+    before                                   after (_1, y, p arrays; b4, b11 floats)
+    bx = 3 * _1 * b4                         bx = 2 * 3 * b4 * _1
     bx = bx + 3 * (b4 * _1)
     bp = -((1 - y) * b11 / (1 - p))          bp = b11 * (y / p - (1 - y) / (1 - p))
     bp = bp + y * b11 / p
+    ba = np.sum(-b8 * y / a ** 2)            ba = np.sum(b8 * y / -a ** 2)
+
+(the simplifier then folds `2 * 3`; `a` is a float there).
 
 Each product of arrays costs a pass over them and a new array; a product of numbers
 costs nothing to speak of. The value is the same product, rounded in another order, so
