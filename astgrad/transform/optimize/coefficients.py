@@ -25,7 +25,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .analyses import Facts, blocks, pure, single_target
+from .analyses import Facts, blocks, counts, names, pure, pure_statement, single_target, \
+    targets
 
 
 @dataclass
@@ -56,6 +57,9 @@ def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str]) -> boo
                 if new is not None:
                     stmt.value, changed = new, True
         changed |= _merge_adjacent(block, facts, adjoints)
+    defs, uses = counts(fn)
+    for block in blocks(fn):
+        changed |= _fold_read_once(block, facts, adjoints, defs, uses)
     return changed
 
 
@@ -210,3 +214,83 @@ def _merged(first, second, facts: Facts, adjoints: set[str]) -> ast.expr | None:
     else:                                        # -c*a + c*b = c * (b - a)
         sum_, negative = ast.BinOp(b, ast.Sub(), a), False
     return ast.BinOp(_coefficient(one, negative), ast.Mult(), sum_)
+
+
+# -- an adjoint read once, by a product ------------------------------------------------------
+def _fold_read_once(block: list, facts: Facts, adjoints: set[str], defs, uses) -> bool:
+    """`b = c * e` read once, later in the block, as a factor of another adjoint's product
+    (`bw = -b / d * f`): written there, where its number meets the other's
+    (`bw = -c * (e / d * f)`), if that leaves fewer operations on arrays."""
+    changed, i = False, 0
+    while i < len(block):
+        name = single_target(block[i])
+        if name in adjoints and defs.get(name) == 1 and uses.get(name) == 1 \
+                and pure(block[i].value) and _fold(block, i, name, facts, adjoints):
+            del block[i]
+            changed = True
+        else:
+            i += 1
+    return changed
+
+
+def _fold(block, i, name, facts, adjoints) -> bool:
+    value, read = block[i].value, names(block[i].value)
+    one = _flatten(value, facts)
+    if one is None or not one.arrays or not (one.numbers or one.number_den or one.negative):
+        return False
+    for later in block[i + 1:]:
+        if name in names(later):
+            break
+        if not pure_statement(later) or set(targets(later)) & read:
+            return False
+    else:
+        return False
+    if single_target(later) not in adjoints or not pure(later.value):
+        return False
+    parent, field, product = _product_around(later, name)
+    two = _flatten(product, facts) if product is not None else None
+    if two is None:
+        return False
+    for node in ast.walk(product):
+        for f, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id == name:
+                setattr(node, f, value)
+    both = _flatten(product, facts)
+    if both is None or _ops_after(both) >= one.array_ops + two.array_ops:
+        for node in ast.walk(product):          # put the name back
+            for f, child in ast.iter_fields(node):
+                if child is value:
+                    setattr(node, f, ast.Name(name, ast.Load()))
+        return False
+    _put(parent, field, _write(both))
+    return True
+
+
+def _product_around(stmt, name):
+    """(parent, where in it, the largest product of `*`, `/`, `-` holding the read of
+    `name` as a factor), or None for the last two. `where` is a field, or (field, index)."""
+    parents = {}
+    for node in ast.walk(stmt):
+        for f, child in ast.iter_fields(node):
+            for k, item in enumerate(child) if isinstance(child, list) else [(None, child)]:
+                if isinstance(item, ast.AST):
+                    parents[id(item)] = (node, f if k is None else (f, k))
+    node = next(n for n in ast.walk(stmt.value) if isinstance(n, ast.Name) and n.id == name)
+    top = None
+    while id(node) in parents:
+        parent = parents[id(node)][0]
+        if not (isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Mult, ast.Div))
+                or isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.USub)):
+            break
+        node = top = parent
+    if top is None:
+        return None, None, None
+    parent, where = parents[id(top)]
+    return parent, where, top
+
+
+def _put(parent, where, new) -> None:
+    if isinstance(where, tuple):
+        getattr(parent, where[0])[where[1]] = new
+    else:
+        setattr(parent, where, new)
