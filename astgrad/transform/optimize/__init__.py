@@ -71,6 +71,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             if not common.share_common(fn, analyses.facts(fn, ns, kinds, shapes, rounds.known()),
                                        ns, temps, shapes, rounds.known()):
                 break
+        inline_temps.inline_temps(fn, temps)     # what is now read once (`-X`, say)
     if inlined or not settled:
         simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes

@@ -50,9 +50,11 @@ class _Product:
 def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str]) -> bool:
     """Rewrite, in place, the adjoints' values the module docstring describes; True if any."""
     changed = False
+    negated = _negated_names(fn, facts)
     for block in blocks(fn):
         for stmt in block:
             if single_target(stmt) in adjoints and pure(stmt.value):
+                changed |= _unnegate_products(stmt.value, negated, facts)
                 new = _gathered(stmt.value, facts)
                 if new is not None:
                     stmt.value, changed = new, True
@@ -294,3 +296,42 @@ def _put(parent, where, new) -> None:
         getattr(parent, where[0])[where[1]] = new
     else:
         setattr(parent, where, new)
+
+
+# -- a negated operand of `@` ------------------------------------------------------------------
+def _negated_names(fn, facts: Facts) -> dict[str, str]:
+    """`{n: m}` for every `n = -m` at the top of the function (both assigned once, `m` a
+    floating array), so `g @ n` in an adjoint may read `-(g @ m)` and `n` need not be kept."""
+    defs, _ = counts(fn)
+    out = {}
+    for stmt in fn.body:
+        name, value = single_target(stmt), getattr(stmt, "value", None)
+        if name is not None and defs.get(name) == 1 and isinstance(value, ast.UnaryOp) \
+                and isinstance(value.op, ast.USub) and isinstance(value.operand, ast.Name) \
+                and value.operand.id in facts.once and name in facts.once \
+                and facts.kind(value.operand).dtype in ("f", "c") \
+                and (facts.kind(value.operand).ndim or 0) >= 1:
+            out[name] = value.operand.id
+    return out
+
+
+def _unnegate_products(value, negated: dict[str, str], facts: Facts) -> bool:
+    """`g @ n` (`n = -m`) -> `-g @ m`, the sign gathered with `g`'s numbers: exact."""
+    changed = False
+    for node in ast.walk(value):
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult)):
+            continue
+        for side, other in (("right", "left"), ("left", "right")):
+            operand = getattr(node, side)
+            if isinstance(operand, ast.Name) and operand.id in negated:
+                setattr(node, side, ast.Name(negated[operand.id], ast.Load()))
+                setattr(node, other, _minus(getattr(node, other), facts))
+                changed = True
+    return changed
+
+
+def _minus(node, facts: Facts) -> ast.expr:
+    p = _flatten(node, facts) if isinstance(node, (ast.BinOp, ast.UnaryOp)) else None
+    if p is not None and (p.arrays or p.array_den):
+        return _write(p, not p.negative)
+    return ast.UnaryOp(ast.USub(), node)
