@@ -45,12 +45,12 @@ __all__ += ["real_if_real"]          # complex numbers (complexes.py)
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
-    return sum_to(g, np.shape(x))
+    return sum_to(g, x.shape if type(x) is np.ndarray else np.shape(x))
 
 
 def sum_to(g, shape):
     """Sum `g` down to `shape`, undoing NumPy broadcasting."""
-    if np.shape(g) == shape:
+    if (g.shape if type(g) is np.ndarray else np.shape(g)) == shape:    # most often
         return g
     g = np.asarray(g)
     lead = g.ndim - len(shape)
@@ -138,6 +138,8 @@ def add_each(adjoints, parts):
     a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
     array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows. The
     adjoints of a dict are a dict, added key by key."""
+    if type(adjoints) in _PLAIN and type(parts) in _PLAIN:    # the most common, first
+        return adjoints + parts
     if isinstance(adjoints, dict) or isinstance(parts, dict):
         if _is_zero(parts):
             return dict(adjoints)
@@ -160,7 +162,12 @@ def add_each(adjoints, parts):
     if len(adjoints) != len(parts):             # parts: a list, or an array by its rows
         raise InternalError(f"astgrad added the adjoints of lists of different lengths "
                             f"({len(adjoints)} and {len(parts)}).")
-    return [add_each(a, p) for a, p in zip(adjoints, parts)]
+    plain = _PLAIN                               # the common elements added in line
+    return [a + p if type(a) in plain and type(p) in plain else add_each(a, p)
+            for a, p in zip(adjoints, parts)]
+
+
+_PLAIN = (np.ndarray, float)      # adjoints `add_each` adds as they are
 
 
 def _is_zero(x) -> bool:
@@ -177,8 +184,15 @@ def shaped_like(g, x):
 
 def split_like(g, arrays, axis=0):
     """The adjoint of `np.concatenate(arrays, axis)`: `g` cut back into the pieces."""
-    sizes = [np.shape(a)[axis] for a in arrays]
-    return np.split(g, np.cumsum(sizes)[:-1], axis)
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    cut = (slice(None),) * (axis % g.ndim)       # the axes before `axis`, whole
+    pieces, start = [], 0
+    for a in arrays:
+        stop = start + (a.shape if type(a) is np.ndarray else np.shape(a))[axis]
+        pieces.append(g[(*cut, slice(start, stop))])     # a view, as `np.split` gives
+        start = stop
+    return pieces
 
 
 def unpack_like(g, obj):
@@ -234,10 +248,13 @@ def zeros_like(x):
     """A zero gradient of `x`'s type: 0.0 for a Python number (or for the `None` a
     variable holds before it has a value), an array for an array. For a list or tuple,
     a list of adjoints: one zero per element, each shaped like its element."""
+    if type(x) is np.ndarray:                    # the most common, first (and faster
+        return np.zeros(x.shape, x.dtype)        # than np.zeros_like's copy of the layout)
     if x is None or isinstance(x, (int, float)):
         return 0.0
     if isinstance(x, (list, tuple)):
-        return [zeros_like(v) for v in x]
+        return [np.zeros(v.shape, v.dtype) if type(v) is np.ndarray    # the common ones
+                else 0.0 if type(v) is float else zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, str):

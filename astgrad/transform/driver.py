@@ -133,7 +133,8 @@ def _shell(p: Program):
 
 
 def _optimize(p: Program):
-    p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes)
+    p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes,
+                               p.namer.adjoints)
     return p.tree
 
 

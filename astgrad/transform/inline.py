@@ -142,7 +142,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
-    shared = _shared_arguments(tree, params, bound)
+    shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
             scope.current[param] = ctx.namer.fresh(param)
@@ -152,7 +152,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
         if function is not None:                # called by the callee: inlined there
             scope.local_fns[param] = function
             continue
-        if param in shared:                     # the caller's own object, written into
+        if param in shared:                     # the caller's own object (written into, or read)
             scope.current[param] = value.id
             continue
         name = ctx.namer.fresh(param)
@@ -188,6 +188,17 @@ def _shared_arguments(tree: ast.FunctionDef, params: list[str], bound: list[ast.
                and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
     return {p for p, v in zip(params, bound)
             if isinstance(v, ast.Name) and p in written and p not in rebound}
+
+
+def _read_only_arguments(tree: ast.FunctionDef, params: list[str], bound: list[ast.expr]) -> set:
+    """The parameters the callee only reads (never rebinds, never writes items of), bound
+    to a name of the caller's: nothing the callee does can tell the two names apart, so
+    its body reads the caller's name and no copy is made (one adjoint, not one per call)."""
+    rebound = set(assigned_names(tree.body))
+    written = {n.value.id for n in ast.walk(tree) if isinstance(n, (ast.Subscript, ast.Attribute))
+               and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+    return {p for p, v in zip(params, bound)
+            if isinstance(v, ast.Name) and p not in written and p not in rebound}
 
 
 @contextmanager

@@ -23,6 +23,7 @@ class Namer:
         self.taken = set(taken) | set(RESERVED)
         self.counters: dict[str, int] = {}
         self.temps: set[str] = set()     # names the compiler made up: free to inline
+        self.adjoints: set[str] = set()  # adjoint names: what they hold is a derivative
 
     def reserve(self, name: str) -> str:
         self.taken.add(name)
@@ -54,6 +55,7 @@ class Namer:
 
     def adjoint(self, name: str) -> str:
         new = self.fresh(ADJOINT.format(name.lstrip("_")))
+        self.adjoints.add(new)
         if name in self.temps:
             self.temps.add(new)
         return new

@@ -5,8 +5,8 @@
 vary with the differentiated arguments and which reach the output, each one runs
 as it is wherever no derivative flows through it. Refused, with the message
 `resolve` gave before: such a call reading a value that varies whose result
-reaches the output, and a NumPy function or a method called for its effect on a
-value that varies (it may write into it). A call for its effect of any other
+reaches the output, a NumPy function or a method called for its effect on a
+value that varies (it may write into it), and a NumPy call given `out=` reading one. A call for its effect of any other
 library (`print`, `logging`, `plt.plot`) reads what it is given, never writes it.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import sysconfig
 import types
 
-from ..errors import NoRuleError, UnsupportedSyntaxError
+from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import reads
 from .scope import MISSING
@@ -28,6 +28,11 @@ def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
         value = getattr(stmt, "value", None)
         if not isinstance(stmt, (ast.Assign, ast.Expr)) or not isinstance(value, ast.Call):
             continue
+        if any(k.arg == "out" for k in value.keywords) and _from_numpy(ns.value(value.func)) \
+                and any(n in varied for n in reads(value)):
+            raise InPlaceError("`out=` writes a value that varies into an array in place, "
+                               "which astgrad does not differentiate.", where(stmt),
+                               fix="Assign the result instead (`y = np.multiply(y, 2.0)`).")
         what = _opaque(value, ns)
         if what is None or not any(n in varied for n in reads(value)):
             continue

@@ -15,6 +15,8 @@ one public function and its before/after source in its docstring:
     common.share_common             a pure value computed twice is computed once,
                                     into a name (then the above settle again)
     inline_temps.inline_temps       single-use made-up names written where used
+    coefficients.gather_numbers     an adjoint's numbers multiplied together before
+                                    they meet its arrays
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     fresh.fresh_gradients           no returned gradient is a read-only view
@@ -31,17 +33,19 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
+from . import analyses, coefficients, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
     owned, seeds, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
 
 def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
-             kinds: dict[str, Kind], shapes: dict[str, str]) -> ast.FunctionDef:
+             kinds: dict[str, Kind], shapes: dict[str, str],
+             adjoints: set[str] = frozenset()) -> ast.FunctionDef:
     """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
     earlier one of the same shape, so a value kept only for its shape need not be
-    computed; `temps` are the names the compiler made up, which may be inlined."""
+    computed; `temps` are the names the compiler made up, which may be inlined;
+    `adjoints` the names that hold derivatives (their values may be reassociated)."""
     shapes = dict(shapes)            # `common` renames some names
     rounds = _Rounds(fn)
     steps = [
@@ -57,7 +61,18 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             break
         rounds.forget()
         settled = rounds.run(steps)
-    if inline_temps.inline_temps(fn, temps, rounds.known()) or not settled:
+    inlined = inline_temps.inline_temps(fn, temps, rounds.known())
+    rounds.forget()
+    if coefficients.gather_numbers(fn, analyses.facts(fn, ns, kinds, shapes), adjoints):
+        inlined = True               # gathered numbers may show a value computed twice
+        for _ in range(_ROUNDS):
+            rounds.forget()
+            settled = rounds.run(steps)
+            if not common.share_common(fn, analyses.facts(fn, ns, kinds, shapes, rounds.known()),
+                                       ns, temps, shapes, rounds.known()):
+                break
+        inline_temps.inline_temps(fn, temps)     # what is now read once (`-X`, say)
+    if inlined or not settled:
         simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
     fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
     fresh.fresh_gradients(fn, ns)

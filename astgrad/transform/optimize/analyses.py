@@ -173,12 +173,18 @@ def _mutates_store(stmt, out: set[str]) -> None:
 
 
 def _mutates_call(node, out: set[str]) -> None:
-    """`xs.append(v)` (a method in `EFFECTS`) and `at(x, ...)` change their object."""
+    """`xs.append(v)` (a method in `EFFECTS`), `at(x, ...)` and `f(..., out=x)` change
+    their object."""
     if isinstance(node.func, ast.Attribute) and node.func.attr in EFFECTS \
             and isinstance(node.func.value, ast.Name):
         out.add(node.func.value.id)
     if _name_of(node.func) == "at" and node.args and isinstance(node.args[0], ast.Name):
         out.add(node.args[0].id)
+    for keyword in node.keywords:                # `np.multiply(a, b, out=y)` writes `y`
+        if keyword.arg == "out":
+            value = keyword.value
+            out.update(n.id for n in (value.elts if isinstance(value, ast.Tuple) else [value])
+                       if isinstance(n, ast.Name))
 
 
 def _name_of(func):
