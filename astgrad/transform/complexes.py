@@ -65,10 +65,9 @@ def _anywhere(sweep) -> bool:
 # Rules written for real values and not yet checked for complex ones: refused for a complex
 # argument rather than silently wrong. An entry goes once its rule conjugates where it
 # should and tests/test_complex.py checks it.
-_REAL_ONLY = ("linalg.norm", "linalg.matrix_norm", "linalg.vector_norm", "linalg.eigh",
-              "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.cholesky",
+_REAL_ONLY = ("linalg.qr", "linalg.cholesky",
               "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp",
-              "linalg.pinv", "linalg.lstsq")
+              "linalg.lstsq")
 
 
 def _real_only() -> dict:

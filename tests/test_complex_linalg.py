@@ -1,0 +1,117 @@
+"""Complex inputs to np.linalg's norms and decompositions and to the other rules that were
+for real values only (issue 11): finite differences along the real and the imaginary
+direction of every element (`ag.check_grads`), reverse and forward mode, second order."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+
+RNG = np.random.default_rng(11)
+Z = RNG.normal(size=4) + 1j * RNG.normal(size=4)
+M = RNG.normal(size=(3, 3)) + 1j * RNG.normal(size=(3, 3))
+T = RNG.normal(size=(4, 3)) + 1j * RNG.normal(size=(4, 3))         # tall
+W = RNG.normal(size=(3, 4)) + 1j * RNG.normal(size=(3, 4))         # wide
+H = M @ np.conj(M.T) + np.diag([0.5, 2.0, 4.0])                     # Hermitian, distinct values
+S = RNG.normal(size=(2, 3, 3)) + 1j * RNG.normal(size=(2, 3, 3))   # a stack
+
+
+def _check(f, arg, order=2):
+    ag.check_grads(f, (arg,), order=order)
+    _, tangent = ag.jvp(f)(arg, np.ones_like(arg) * (0.3 - 0.7j))
+    eps = 1e-6
+    numeric = (f(arg + eps * (0.3 - 0.7j)) - f(arg - eps * (0.3 - 0.7j))) / (2 * eps)
+    assert np.allclose(tangent, numeric, rtol=1e-5, atol=1e-7)
+
+
+VECTOR_NORMS = [None, 1, 2, 3, 0.5, np.inf, -np.inf, -1]
+
+
+@pytest.mark.parametrize("ord", VECTOR_NORMS)
+def test_vector_norms_of_a_complex_vector(ord):
+    _check(lambda z: np.linalg.norm(z, ord), Z)
+
+
+@pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf, 2, -2, "nuc"])
+def test_matrix_norms_of_a_complex_matrix(ord):
+    _check(lambda m: np.linalg.norm(m, ord), T)
+    _check(lambda m: np.sum(np.linalg.norm(m, ord, axis=(1, 2))), S)
+
+
+@pytest.mark.parametrize("f", [
+    lambda m: np.sum(np.linalg.norm(m, axis=0)), lambda m: np.sum(np.linalg.norm(m, 3, axis=1)),
+    lambda m: np.sum(np.linalg.norm(m, np.inf, axis=1, keepdims=True) ** 2),
+    lambda m: np.linalg.matrix_norm(m, ord=2) + np.linalg.matrix_norm(m),
+    lambda m: np.sum(np.linalg.vector_norm(m, axis=0)) + np.linalg.vector_norm(m, ord=1),
+    lambda m: np.linalg.vector_norm(m, axis=(0, 1)),
+])
+def test_norm_forms_of_a_complex_matrix(f):
+    _check(f, W)
+
+
+@pytest.mark.parametrize("m", [M, T, W])
+def test_singular_values_of_a_complex_matrix(m):
+    _check(lambda a: np.sum(np.linalg.svd(a, compute_uv=False) ** 3), m)
+    _check(lambda a: np.sum(np.log(np.linalg.svdvals(a))), m)
+
+
+def svd_invariant(a):
+    """A function of the singular vectors their phases do not change."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.abs(u[:, 0]) ** 3) + np.sum(s) * np.sum(np.abs(vt[-1]) ** 3) + np.real(
+        np.sum((u * s) @ vt * np.conj(a)))
+
+
+@pytest.mark.parametrize("m", [M, T, W])
+def test_svd_of_a_complex_matrix(m):
+    _check(svd_invariant, m)
+
+
+def eigh_invariant(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(w ** 2) + np.sum(np.abs(v[0]) ** 2 * w) + np.sum(np.abs(v[:, 1]) ** 3)
+
+
+def eigh_upper(a):
+    w, v = np.linalg.eigh(a, UPLO="U")
+    return np.sum(np.abs(v @ np.diag(w) @ np.conj(v.T))) + w[0]
+
+
+@pytest.mark.parametrize("f", [eigh_invariant, eigh_upper,
+                               lambda a: np.sum(np.linalg.eigvalsh(a) ** 3),
+                               lambda a: np.linalg.eigvalsh(a, UPLO="U")[-1]])
+def test_eigh_of_a_hermitian_matrix(f):
+    # H is read in one triangle: the other, and the diagonal's imaginary part, do not count
+    noisy = H + np.triu(RNG.normal(size=(3, 3)) * 1j, 1)
+    _check(f, H)
+    _check(f, noisy if "U" not in f.__code__.co_consts else np.conj(noisy.T))
+
+
+def test_a_function_of_the_phases_is_refused_not_wrong():
+    def phase(a):
+        u, s, vt = np.linalg.svd(a)
+        return np.real(u[0, 0])
+    with pytest.raises(ag.AstgradError, match="depends on those phases"):
+        ag.grad(phase)(M)
+
+    def eig_phase(a):
+        return np.imag(np.linalg.eigh(a)[1][0, 0])
+    with pytest.raises(ag.AstgradError, match="depends on those phases"):
+        ag.grad(eig_phase)(H)
+
+
+def test_repeated_values_are_refused_not_nan():
+    with pytest.raises(ag.AstgradError, match="repeated values"):
+        ag.grad(eigh_invariant)(np.eye(3, dtype=complex))
+    with pytest.raises(ag.AstgradError, match="repeated values"):
+        ag.grad(svd_invariant)(np.eye(3, dtype=complex) * (1 + 1j))
+
+
+@pytest.mark.parametrize("m", [M, T, W])
+def test_pinv_of_a_complex_matrix(m):
+    _check(lambda a: np.sum(np.abs(np.linalg.pinv(a)) ** 2), m)
+
+
+def test_pinv_hermitian():
+    _check(lambda a: np.sum(np.abs(np.linalg.pinv(a, hermitian=True))), H)
