@@ -116,7 +116,7 @@ def _reverse(p: Program):
     """Also masks the products of masked adjoints (`masked`: a zero seed contributes zero)."""
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
                                _vjp(p.transform_of), p.param_kinds)
-    masked.mask_products(p.sweeps.backward, p.sweeps.gradients, p.ns)
+    masked.mask_products(p.sweeps.forward, p.sweeps.backward, p.sweeps.gradients, p.ns)
     return p.sweeps.as_module()
 
 

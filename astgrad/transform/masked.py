@@ -12,9 +12,12 @@ chain of `*` and `/`, as every elementwise rule's `g * slope` is) is masked agai
     ba = b2 / (2 * _2)
 
 The mask moves onto the product where the masked adjoint is read once (as above: one
-`np.where` either way, so no cost), and is applied to each product where it is read
-several times. Only the reverse sweep is rewritten: the user's own `np.where` in the
-forward sweep computes what NumPy computes.
+`np.where` either way, so no cost). Where it is read several times, a product that can
+be infinite where its names are finite (a quotient, a power, a call: a slope like
+`1 / (2 * sqrt(a))`) is masked again, at the cost of one `np.where`; a product of names
+alone (`b2 * y`) is not, so a value infinite in the masked branch itself still gives nan
+there (mask the branch's input too, as `np.where(a > 0, a, 1.0)`). Only the reverse sweep
+is rewritten: the user's own `np.where` computes what NumPy computes.
 """
 from __future__ import annotations
 
@@ -27,13 +30,22 @@ from .build import call
 from .trees import walk
 
 
-def mask_products(backward: list[ast.stmt], gradients: list[ast.expr], ns) -> None:
-    """Rewrite, in place, every product of a masked adjoint in `backward` as masked."""
+def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
+                  gradients: list[ast.expr], ns) -> None:
+    """Rewrite, in place, every product of a masked adjoint in `backward` as masked
+    (`forward`, the forward sweep, tells which values may be infinite)."""
     reads: dict[str, int] = {}
     for node in [*walk_all(backward), *(n for g in gradients for n in walk(g))]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
-    _block(backward, reads, ns)
+    risky = {t.id for stmt in walk_all(forward) if isinstance(stmt, ast.Assign)
+             for t in stmt.targets if isinstance(t, ast.Name) and _may_blow_up(stmt.value)}
+    _block(backward, _Context(reads, risky, ns))
+
+
+class _Context:
+    def __init__(self, reads, risky, ns):
+        self.reads, self.risky, self.ns = reads, risky, ns
 
 
 def walk_all(stmts):
@@ -55,16 +67,16 @@ class _Mask:
         return call(ns, "np.where", [test, expr, zero] if self.kept else [test, zero, expr])
 
 
-def _block(stmts: list[ast.stmt], reads, ns) -> None:
+def _block(stmts: list[ast.stmt], cx) -> None:
     masks: dict[str, _Mask] = {}
     for i, stmt in enumerate(stmts):
         for child in ("body", "orelse"):
             if isinstance(getattr(stmt, child, None), list):
-                _block(getattr(stmt, child), reads, ns)
+                _block(getattr(stmt, child), cx)
         target = _name_target(stmt)
         new = None
         if target is not None:
-            new = _masked_where(stmt.value, ns, i) or _rewrite(stmt, target, masks, reads, ns)
+            new = _masked_where(stmt.value, cx.ns, i) or _rewrite(stmt, target, masks, cx)
         for name in _writes(stmt):
             masks = {m: k for m, k in masks.items() if name != m and name not in k.names}
             for k in masks.values():
@@ -101,8 +113,9 @@ def _zero(node) -> bool:
         and node.value == 0
 
 
-def _rewrite(stmt: ast.Assign, target: str, masks, reads, ns) -> _Mask | None:
-    """Mask `stmt`'s product of a masked adjoint; the mask of its target, if it is one."""
+def _rewrite(stmt: ast.Assign, target: str, masks, cx) -> _Mask | None:
+    """Mask `stmt`'s product of a masked adjoint; the mask of its target, if it is one (a
+    product of finite names is left as it is, and is zero where the mask is)."""
     value = stmt.value
     if isinstance(value, ast.Name) and value.id in masks:        # a copy: masked as well
         mask = masks[value.id]
@@ -111,12 +124,14 @@ def _rewrite(stmt: ast.Assign, target: str, masks, reads, ns) -> _Mask | None:
         isinstance(value.left, ast.Name) and value.left.id == target)
     product = value.right if accumulate else value
     name = _factor(product, masks)
-    if name is None or product is value and isinstance(value, ast.Name):
+    if name is None or isinstance(product, ast.Name):
         return None
     mask = masks[name]
-    if reads.get(name) == 1 and mask.seed is not None:
+    if cx.reads.get(name) == 1 and mask.seed is not None:
         product = _substitute(product, name, mask.seed)
-    wrapped = mask.wrap(product, ns)
+    elif not _may_blow_up(product, cx.risky):
+        return None if accumulate else _Mask(mask.test, mask.kept, product, mask.at)
+    wrapped = mask.wrap(product, cx.ns)
     if accumulate:
         value.right = wrapped
         return None
@@ -135,6 +150,14 @@ def _factor(expr, masks) -> str | None:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
         return _factor(expr.left, masks)
     return None
+
+
+def _may_blow_up(expr, risky=frozenset()) -> bool:
+    """Can `expr` be infinite where the arguments are finite: a quotient, a power, a call,
+    or a `risky` name (the forward sweep's value of one)?"""
+    return any(isinstance(n, ast.Call) or isinstance(n, ast.BinOp)
+               and isinstance(n.op, (ast.Div, ast.Pow))
+               or isinstance(n, ast.Name) and n.id in risky for n in walk(expr))
 
 
 def _substitute(expr, name, seed):
