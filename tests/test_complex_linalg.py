@@ -115,3 +115,47 @@ def test_pinv_of_a_complex_matrix(m):
 
 def test_pinv_hermitian():
     _check(lambda a: np.sum(np.abs(np.linalg.pinv(a, hermitian=True))), H)
+
+
+# ---- the other rules that were for real values only ------------------------------------------
+Y = RNG.normal(size=3) + 1j * RNG.normal(size=3)
+ZN = Z.copy()
+ZN[1] = np.nan
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("fn", [np.convolve, np.correlate], ids=["convolve", "correlate"])
+def test_convolve_and_correlate_of_complex_signals(fn, mode):
+    f = lambda a, v: np.sum(np.abs(fn(a, v, mode)) ** 2)          # noqa: E731
+    for args in [(Z, Y), (Y, Z), (Z, np.real(Y)), (np.real(Z), Y)]:
+        ag.check_grads(f, args, wrt=(0, 1), order=2)
+    _, tangent = ag.jvp(lambda a: np.real(np.sum(fn(a, Y, mode) * (1 + 2j))))(Z, Z[::-1])
+    np.testing.assert_allclose(tangent, np.real(np.sum(fn(Z[::-1], Y, mode) * (1 + 2j))))
+
+
+@pytest.mark.parametrize("f", [
+    lambda z: np.nanvar(z) + np.nanstd(z, ddof=1), lambda m: np.sum(np.nanvar(m, axis=0)),
+    lambda m: np.sum(np.nanstd(m, axis=1, keepdims=True) ** 3),
+])
+def test_nanvar_and_nanstd_of_complex_values(f):
+    arg = M if "m" in f.__code__.co_varnames else ZN
+    _check(f, arg)
+    if arg is ZN:
+        assert ag.grad(f)(ZN)[1] == 0
+
+
+@pytest.mark.skipif(not hasattr(np, "vecdot"), reason="NumPy 2's np.vecdot")
+def test_vecdot_conjugates_its_first_argument():
+    f = lambda a, b: np.sum(np.abs(np.vecdot(a, b) - 1j) ** 2)      # noqa: E731
+    ag.check_grads(f, (T, T[::-1]), wrt=(0, 1), order=2)
+    ag.check_grads(f, (np.real(T), T[0]), wrt=(0, 1), order=2)
+    g = ag.grad(lambda a, b: np.real(np.vecdot(a, b)), wrt=(0, 1))(Z[:3], Y)
+    np.testing.assert_allclose(g[0], np.conj(Y))                   # Re(conj(a) b) along a
+    np.testing.assert_allclose(g[1], np.conj(Z[:3]))
+
+
+def test_interp_of_complex_points_stays_refused():
+    # np.interp's points x and xp are positions on the real line: complex ones are not a
+    # thing it takes (NumPy raises); complex sample values fp are differentiated
+    with pytest.raises(ag.AstgradError, match="np.interp"):
+        ag.grad(lambda fp: np.abs(np.interp(0.5, [0.0, 1.0], fp)))(np.array([1j, 2.0 + 0j]))

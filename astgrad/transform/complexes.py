@@ -65,9 +65,7 @@ def _anywhere(sweep) -> bool:
 # Rules written for real values and not yet checked for complex ones: refused for a complex
 # argument rather than silently wrong. An entry goes once its rule conjugates where it
 # should and tests/test_complex.py checks it.
-_REAL_ONLY = ("linalg.qr", "linalg.cholesky",
-              "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp",
-              "linalg.lstsq")
+_REAL_ONLY = ("linalg.qr", "linalg.cholesky", "linalg.lstsq", "interp")
 
 
 def _real_only() -> dict:
