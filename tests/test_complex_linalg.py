@@ -154,8 +154,67 @@ def test_vecdot_conjugates_its_first_argument():
     np.testing.assert_allclose(g[1], np.conj(Z[:3]))
 
 
-def test_interp_of_complex_points_stays_refused():
-    # np.interp's points x and xp are positions on the real line: complex ones are not a
-    # thing it takes (NumPy raises); complex sample values fp are differentiated
-    with pytest.raises(ag.AstgradError, match="np.interp"):
-        ag.grad(lambda fp: np.abs(np.interp(0.5, [0.0, 1.0], fp)))(np.array([1j, 2.0 + 0j]))
+def test_interp_of_complex_sample_values():
+    xs, fp = np.array([-0.2, 0.3, 0.9, 1.4]), Z[:3] * 2
+    f = lambda x, fp: np.sum(np.abs(np.interp(x, [0.0, 0.5, 1.0], fp)) ** 2)   # noqa: E731
+    ag.check_grads(f, (xs, fp), wrt=(0, 1), order=2)
+    assert ag.grad(f)(xs, fp).dtype == np.float64                 # the points stay real
+    _, tangent = ag.jvp(lambda fp: np.interp(xs, [0.0, 0.5, 1.0], fp))(fp, Y)
+    np.testing.assert_allclose(tangent, np.interp(xs, [0.0, 0.5, 1.0], Y))
+
+
+def complex_points(z):
+    return np.abs(np.interp(z, [0.0, 1.0], [1.0, 3.0]))
+
+
+def test_interp_at_complex_points_is_refused():
+    # x and xp are positions on the real line: NumPy refuses complex ones, and astgrad says
+    # why at transform time
+    with pytest.raises(ag.AstgradError, match="positions on the real line"):
+        ag.grad(complex_points)(0.5 + 0.5j)
+
+
+def qr_invariant(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(np.abs(q[:, 0] * 2.0 + q[:, -1]) ** 2) + np.real(np.sum(r * (1 + 1j)))
+
+
+@pytest.mark.parametrize("m", [M, T, W])
+def test_qr_of_a_complex_matrix(m):
+    _check(qr_invariant, m)
+    _check(lambda a: np.sum(np.abs(np.linalg.qr(a, mode="r")) ** 2), m)
+
+
+def test_qr_of_a_stack_and_a_real_matrix_through_complex_values():
+    _check(lambda a: np.sum(np.abs(np.linalg.qr(a)[0] @ np.linalg.qr(a)[1][..., :1])), S)
+    ag.check_grads(lambda x: np.sum(np.abs(np.linalg.qr(x * (1 + 2j))[1])), (np.real(T),),
+                   order=2)
+
+
+def cholesky_loss(a):
+    c = np.linalg.cholesky(a)
+    return np.sum(np.abs(c) ** 2 * np.arange(1.0, 10.0).reshape(3, 3)) + np.real(np.sum(c))
+
+
+def test_cholesky_of_a_hermitian_matrix():
+    noisy = H + np.triu(RNG.normal(size=(3, 3)) * 1j, 1) + 0.3j * np.eye(3)   # not read
+    _check(cholesky_loss, H)
+    _check(cholesky_loss, noisy)
+    _check(lambda s: np.sum(np.abs(np.linalg.cholesky(s @ np.conj(np.swapaxes(s, -1, -2))
+                                                      + 3 * np.eye(3)))), S)
+
+
+def lstsq_all(a, b):
+    x, res, rank, sv = np.linalg.lstsq(a, b)
+    return np.sum(np.abs(x) ** 2) + np.sum(res) + np.sum(sv ** 2)
+
+
+@pytest.mark.parametrize("a, b", [(T, Z), (T, np.real(Z)), (np.real(T), Z),
+                                  (T, np.stack([Z, Z[::-1]], 1)), (M, Y)])
+def test_lstsq_with_complex_values(a, b):
+    ag.check_grads(lstsq_all, (a, b), wrt=(0, 1), order=2)
+    ta, tb = np.cos(a) * (1 - 0.5j) if np.iscomplexobj(a) else np.cos(a), np.sin(b)
+    _, tangent = ag.jvp(lstsq_all, wrt=(0, 1))(a, b, (ta, tb))
+    eps = 1e-6
+    numeric = (lstsq_all(a + eps * ta, b + eps * tb) - lstsq_all(a - eps * ta, b - eps * tb)) / (2 * eps)
+    assert np.isclose(tangent, numeric, rtol=1e-6)

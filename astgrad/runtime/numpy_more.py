@@ -205,6 +205,9 @@ def uninterp(g, x, xp, left=None, right=None):
     """The adjoint of `np.interp(x, xp, fp, left, right)` with respect to `fp`: each
     `g` shared between the two samples its `x` lies between (all of it to the end
     sample beyond the ends, none where `left`/`right` give the value there)."""
+    if np.iscomplexobj(g):                   # complex samples fp: np.bincount weighs by reals
+        return uninterp(np.real(g), x, xp, left, right) + 1j * uninterp(
+            np.imag(g), x, xp, left, right)
     x, xp, g = np.asarray(x), np.asarray(xp), np.broadcast_to(g, np.shape(x))
     cell = interp_cell(x, xp)
     at = np.clip((x - xp[cell]) / (xp[cell + 1] - xp[cell]), 0, 1)

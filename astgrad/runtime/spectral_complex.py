@@ -1,4 +1,5 @@
-"""Adjoints and tangents of np.linalg's svd, eigh, eigvalsh and pinv for complex matrices,
+"""Adjoints and tangents of np.linalg's svd, eigh, eigvalsh, pinv, qr and lstsq for complex
+matrices,
 as plain NumPy functions (the compiler reads them at higher order, as spectral.py's).
 
 An adjoint `g` pairs with a tangent `t` as Re(sum(g * t)) (docs/complex.md), which is the
@@ -16,11 +17,14 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .located import where_called
-from .spectral import inverse_gaps, refuse_rank_deficient, refuse_repeated
+from .spectral import (columns, inverse_gaps, refuse_rank_deficient, refuse_repeated,
+                       residual_weights, singular_values_adjoint, singular_values_tangent)
 
 __all__ = ["refuse_phase", "dagger", "to_hermitian", "from_hermitian", "svd_adjoint_c",
            "svd_tangent_c", "eigh_adjoint_c", "eigh_tangent_c", "eigvalsh_adjoint_c",
-           "eigvalsh_tangent_c", "pinv_adjoint_c", "pinv_tangent_c"]
+           "eigvalsh_tangent_c", "pinv_adjoint_c", "pinv_tangent_c", "qr_adjoint_c",
+           "qr_tangent_c", "lstsq_adjoint_a_c", "lstsq_adjoint_b_c", "lstsq_tangent_a_c",
+           "lstsq_tangent_b_c"]
 
 TOLERANCE = 1e-9
 
@@ -146,3 +150,68 @@ def pinv_tangent_c(t, p, a, rcond):
     ph = dagger(p)
     th = dagger(t)
     return -p @ t @ p + p @ ph @ (th - th @ a @ p) + (th - p @ a @ th) @ ph @ p
+
+
+# ---- qr, reduced: A = Q R, R with a real diagonal; a wide A is [X, Y], X = Q U, Y = Q V --------
+def qr_adjoint_c(gq, gr, q, r):
+    """The adjoint of `a` in `q, r = np.linalg.qr(a)`: with M = U GU^H - GQ^H Q on the
+    conjugated seeds, GX = (GQ + Q K) U^-H, K the Hermitian matrix of M's strict lower
+    triangle with M's real diagonal (spectral.qr_adjoint's formula for complex values)."""
+    u, v = np.split(r, [np.shape(r)[-2]], -1)
+    gu, gv = np.split(np.conj(gr), [np.shape(r)[-2]], -1)
+    gq = np.conj(gq) + q @ (v @ dagger(gv))
+    m = u @ dagger(gu) - dagger(gq) @ q
+    low = np.tril(m, -1)
+    k = low + dagger(low) + np.real(m) * np.eye(np.shape(m)[-1], dtype=np.real(m).dtype)
+    gx = dagger(np.linalg.solve(u, dagger(gq + q @ k)))
+    return np.conj(np.concatenate([gx, q @ gv], -1))
+
+
+def qr_tangent_c(t, q, r):
+    """The tangents of `q, r = np.linalg.qr(a)` along `t`: with C = Q^H tx U^-1, the tangent
+    of U is (C - X) U for X the skew-Hermitian matrix of C's strict lower part with the
+    imaginary part of C's diagonal."""
+    u, v = np.split(r, [np.shape(r)[-2]], -1)
+    tx, ty = np.split(t, [np.shape(r)[-2]], -1)
+    c = dagger(np.linalg.solve(dagger(u), dagger(dagger(q) @ tx)))
+    low = np.tril(c, -1)
+    eye = np.eye(np.shape(c)[-1], dtype=np.real(c).dtype)
+    tu = (c - low + dagger(low) - 1j * np.imag(c) * eye) @ u
+    tq = dagger(np.linalg.solve(dagger(u), dagger(tx - q @ tu)))
+    return tq, np.concatenate([tu, dagger(q) @ (ty - tq @ v)], -1)
+
+
+# ---- lstsq: x = pinv(a) b (holomorphic in b), residuals |b - a x|^2 (real) per column -------
+def lstsq_adjoint_a_c(gx, gres, gsv, x, sv, a, b, rcond):
+    """spectral.lstsq_adjoint_a where `a` or `b` is complex: the residuals' part conjugated."""
+    refuse_rank_deficient(sv, rcond, "np.linalg.lstsq")
+    b2 = columns(b)
+    x2 = columns(x)
+    r = np.conj(b2 - a @ x2) * residual_weights(gres, x2)
+    return (pinv_adjoint_c(columns(gx) @ np.swapaxes(b2, -1, -2), np.linalg.pinv(a), a, rcond)
+            - 2 * r @ np.swapaxes(x2, -1, -2) + singular_values_adjoint(gsv, a))
+
+
+def lstsq_adjoint_b_c(gx, gres, x, sv, a, b, rcond):
+    refuse_rank_deficient(sv, rcond, "np.linalg.lstsq")
+    x2 = columns(x)
+    r = np.conj(columns(b) - a @ x2) * residual_weights(gres, x2)
+    return np.reshape(np.swapaxes(np.linalg.pinv(a), -1, -2) @ columns(gx) + 2 * r,
+                      np.shape(b))
+
+
+def lstsq_tangent_a_c(t, x, res, sv, a, b, rcond):
+    refuse_rank_deficient(sv, rcond, "np.linalg.lstsq")
+    b2 = columns(b)
+    x2 = columns(x)
+    tres = -2 * np.real(np.sum(np.conj(b2 - a @ x2) * (t @ x2), 0))
+    return (np.reshape(pinv_tangent_c(t, np.linalg.pinv(a), a, rcond) @ b2, np.shape(x)),
+            tres[:np.size(res)], 0.0, singular_values_tangent(t, a))
+
+
+def lstsq_tangent_b_c(t, x, res, sv, a, b, rcond):
+    refuse_rank_deficient(sv, rcond, "np.linalg.lstsq")
+    x2 = columns(x)
+    t2 = columns(t)
+    tres = 2 * np.real(np.sum(np.conj(columns(b) - a @ x2) * t2, 0))
+    return np.reshape(np.linalg.pinv(a) @ t2, np.shape(x)), tres[:np.size(res)], 0.0, 0.0 * sv

@@ -23,12 +23,12 @@ def _factors(k, s):
     options = {n: constant(k, s, n) for n in ("compute_uv", "mode") if n in k}
     if not all(known for known, _ in options.values()):
         return lattice.UNKNOWN
-    if a.dtype == "c" and options.get("compute_uv") != (True, False):  # real values, complex vectors
-        return lattice.sequence_of([lattice.UNKNOWN])
     if options.get("compute_uv") == (True, False):       # the singular values: real
         return real_of(floats).with_ndim(None if a.ndim is None else a.ndim - 1)
     if options.get("mode") == (True, "r"):
         return floats.with_ndim(a.ndim)
+    if a.dtype == "c":          # eigh's, svd's real values beside complex vectors
+        return lattice.sequence_of([lattice.UNKNOWN])
     return lattice.sequence_of([floats.with_ndim(None)])
 
 
@@ -103,18 +103,28 @@ defjvp(np.linalg.eigvalsh,
 
 # ---- qr: the reduced factors (mode "complete" is the same for a wide or square `a`);
 # mode "r" gives `r` alone, whose adjoint is the reduced one with no adjoint of `q`
+@rule_helper
+def _qr_adjoint(gq, gr, q, r, a):
+    return rt.qr_adjoint(gq, gr, q, r) if np.isrealobj(a) else rt.qr_adjoint_c(gq, gr, q, r)
+
+
+@rule_helper
+def _qr_tangent(t, q, r, a):
+    return rt.qr_tangent(t, q, r) if np.isrealobj(a) else rt.qr_tangent_c(t, q, r)
+
+
 def qr_a(g, ans, a, mode="reduced"):
-    return (rt.qr_adjoint(g[0], g[1], ans[0], ans[1])
+    return (_qr_adjoint(g[0], g[1], ans[0], ans[1], a)
             if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
-            else rt.qr_adjoint(0.0, g, np.linalg.qr(a)[0], ans) if mode == "r" else
+            else _qr_adjoint(0.0, g, np.linalg.qr(a)[0], ans, a) if mode == "r" else
             rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
                            f"mode='reduced'"))
 
 
 def qr_t(t, ans, a, mode="reduced"):
-    return (rt.qr_tangent(t, ans[0], ans[1])
+    return (_qr_tangent(t, ans[0], ans[1], a)
             if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
-            else rt.qr_tangent(t, np.linalg.qr(a)[0], ans)[1] if mode == "r" else
+            else _qr_tangent(t, np.linalg.qr(a)[0], ans, a)[1] if mode == "r" else
             rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
                            f"mode='reduced'"))
 
@@ -147,14 +157,23 @@ defjvp(np.linalg.pinv,
        _pinv_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a),
                      rtol if rcond is None else rcond) if hermitian
        else _pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
+# (the functions ending in _c where `a` or `b` is complex)
 defvjp(np.linalg.lstsq,
        lambda g, ans, a, b, rcond=None:
-       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
-       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond),
+       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_adjoint_a_c(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
+       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_adjoint_b_c(g[0], g[1], ans[0], ans[3], a, b, rcond),
        kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
 defjvp(np.linalg.lstsq,
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_tangent_a_c(t, ans[0], ans[1], ans[3], a, b, rcond),
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_tangent_b_c(t, ans[0], ans[1], ans[3], a, b, rcond))
 
 # ---- svdvals (NumPy 2): the singular values, as svd(x, compute_uv=False) -------------------
 if hasattr(np.linalg, "svdvals"):
