@@ -56,11 +56,14 @@ def walk_all(stmts):
 class _Mask:
     """`name` is `np.where(test, seed, 0)` (or `np.where(test, 0, seed)`: `kept` False)."""
 
-    def __init__(self, test, kept, seed, at):
-        self.test, self.kept, self.seed, self.at = test, kept, seed, at
+    def __init__(self, test, kept, seed):
+        self.test, self.kept, self.seed = test, kept, seed
         self.names = {n.id for n in walk(test) if isinstance(n, ast.Name)}
         self.seed_names = set() if seed is None else {
             n.id for n in walk(seed) if isinstance(n, ast.Name)}
+
+    def same(self, other) -> bool:
+        return self.kept == other.kept and ast.dump(self.test) == ast.dump(other.test)
 
     def wrap(self, expr: ast.expr, ns) -> ast.expr:
         test, zero = copy.deepcopy(self.test), ast.Constant(0)
@@ -69,14 +72,15 @@ class _Mask:
 
 def _block(stmts: list[ast.stmt], cx) -> None:
     masks: dict[str, _Mask] = {}
-    for i, stmt in enumerate(stmts):
+    for stmt in stmts:
         for child in ("body", "orelse"):
             if isinstance(getattr(stmt, child, None), list):
                 _block(getattr(stmt, child), cx)
         target = _name_target(stmt)
         new = None
         if target is not None:
-            new = _masked_where(stmt.value, cx.ns, i) or _rewrite(stmt, target, masks, cx)
+            new = _masked_where(stmt.value, cx.ns) or _rewrite(stmt, target, masks, cx) \
+                or _sum(stmt.value, masks, cx.ns)
         for name in _writes(stmt):
             masks = {m: k for m, k in masks.items() if name != m and name not in k.names}
             for k in masks.values():
@@ -93,7 +97,7 @@ def _name_target(stmt) -> str | None:
     return None
 
 
-def _masked_where(value, ns, at) -> _Mask | None:
+def _masked_where(value, ns) -> _Mask | None:
     """`np.where(test, g, 0)` or `np.where(test, 0, g)`, the where rule's adjoint."""
     if not (isinstance(value, ast.Call) and not value.keywords and len(value.args) == 3
             and ns.value(value.func) is np.where):
@@ -102,9 +106,9 @@ def _masked_where(value, ns, at) -> _Mask | None:
     if not isinstance(test, (ast.Name, ast.Constant)):
         return None
     if _zero(y) and not _zero(x):
-        return _Mask(test, True, x, at)
+        return _Mask(test, True, x)
     if _zero(x) and not _zero(y):
-        return _Mask(test, False, y, at)
+        return _Mask(test, False, y)
     return None
 
 
@@ -119,7 +123,7 @@ def _rewrite(stmt: ast.Assign, target: str, masks, cx) -> _Mask | None:
     value = stmt.value
     if isinstance(value, ast.Name) and value.id in masks:        # a copy: masked as well
         mask = masks[value.id]
-        return _Mask(mask.test, mask.kept, None, mask.at)
+        return _Mask(mask.test, mask.kept, None)
     accumulate = isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and (
         isinstance(value.left, ast.Name) and value.left.id == target)
     product = value.right if accumulate else value
@@ -130,13 +134,23 @@ def _rewrite(stmt: ast.Assign, target: str, masks, cx) -> _Mask | None:
     if cx.reads.get(name) == 1 and mask.seed is not None:
         product = _substitute(product, name, mask.seed)
     elif not _may_blow_up(product, cx.risky):
-        return None if accumulate else _Mask(mask.test, mask.kept, product, mask.at)
+        return None if accumulate else _Mask(mask.test, mask.kept, product)
     wrapped = mask.wrap(product, cx.ns)
     if accumulate:
         value.right = wrapped
         return None
     stmt.value = wrapped
-    return _Mask(mask.test, mask.kept, product, mask.at)
+    return _Mask(mask.test, mask.kept, product)
+
+
+def _sum(value, masks, ns) -> _Mask | None:
+    """`a + b` of two adjoints masked alike (an adjoint accumulated from masked
+    contributions) is masked as they are."""
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)):
+        return None
+    left, right = (masks.get(v.id) if isinstance(v, ast.Name) else _masked_where(v, ns)
+                   for v in (value.left, value.right))
+    return _Mask(left.test, left.kept, None) if left and right and left.same(right) else None
 
 
 def _factor(expr, masks) -> str | None:
