@@ -36,7 +36,7 @@ def test_vector_norms_of_a_complex_vector(ord):
 @pytest.mark.parametrize("ord", [None, "fro", 1, -1, np.inf, -np.inf, 2, -2, "nuc"])
 def test_matrix_norms_of_a_complex_matrix(ord):
     _check(lambda m: np.linalg.norm(m, ord), T)
-    _check(lambda m: np.sum(np.linalg.norm(m, ord, axis=(1, 2))), S)
+    _check(lambda m: np.sum(np.linalg.norm(m, ord, axis=(1, 2))), S, order=1)   # a stack
 
 
 @pytest.mark.parametrize("f", [
@@ -47,7 +47,10 @@ def test_matrix_norms_of_a_complex_matrix(ord):
     lambda m: np.linalg.vector_norm(m, axis=(0, 1)),
 ])
 def test_norm_forms_of_a_complex_matrix(f):
-    _check(f, W)
+    # matrix_norm and vector_norm share norm's slopes, checked at second order above: first
+    # order here keeps the file fast
+    _check(f, W, order=1 if "vector_norm" in f.__code__.co_names
+           or "matrix_norm" in f.__code__.co_names else 2)
 
 
 @pytest.mark.parametrize("m", [M, T, W])
@@ -186,7 +189,8 @@ def test_qr_of_a_complex_matrix(m):
 
 
 def test_qr_of_a_stack_and_a_real_matrix_through_complex_values():
-    _check(lambda a: np.sum(np.abs(np.linalg.qr(a)[0] @ np.linalg.qr(a)[1][..., :1])), S)
+    _check(lambda a: np.sum(np.abs(np.linalg.qr(a)[0] @ np.linalg.qr(a)[1][..., :1])), S,
+           order=1)
     ag.check_grads(lambda x: np.sum(np.abs(np.linalg.qr(x * (1 + 2j))[1])), (np.real(T),),
                    order=2)
 

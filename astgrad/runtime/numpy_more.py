@@ -12,7 +12,7 @@ from .located import where_called
 
 __all__ = ["cross_adjoint", "tie_mean", "quantile_adjoint", "quantile_apply", "ungradient",
            "gradient_of", "select_adjoints", "select_rest", "piecewise_constant",
-           "interp_cell", "uninterp", "fit"]
+           "interp_cell", "uninterp", "fit", "symmetric_outer"]
 
 
 # ---- np.cross along any axes ------------------------------------------------------------------
@@ -245,3 +245,11 @@ def fit(g, x):
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return np.broadcast_to(g, shape)
+
+
+# ---- u v^T + v u^T (scipy.linalg.cho_solve's adjoint in its factor) ---------------------------
+def symmetric_outer(u, v):
+    """u v^T + v u^T, for vectors or matrices of columns: each argument computed once."""
+    if np.ndim(u) == 1:
+        return np.outer(u, v) + np.outer(v, u)
+    return u @ np.swapaxes(v, -1, -2) + v @ np.swapaxes(u, -1, -2)

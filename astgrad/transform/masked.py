@@ -2,10 +2,11 @@
 
 `np.where(c, x, 0.0)` sends its seed to `x` masked, `bx = np.where(c, g, 0)`. Where `c` is
 false the seed is 0, and 0 times a slope is 0, also where the slope is infinite: the
-derivative of `np.where(a > 0, np.sqrt(a), 0.0)` at `a = 0` is 0 (docs/rules.md, "Masked
-branches"), where the plain product `bx / (2 * np.sqrt(a))` would give 0 * inf = nan. So
-an adjoint computed from a masked one as a product (the masked adjoint a factor of a
-chain of `*` and `/`, as every elementwise rule's `g * slope` is) is masked again:
+derivative of `np.where(a > 0, np.sqrt(a), 0.0)` at `a = 0` is 0 (docs/edge_points.md,
+"Masked branches"), where the plain product `bx / (2 * np.sqrt(a))` would give
+0 * inf = nan. So an adjoint computed from a masked one as a product (the masked adjoint
+a factor of a chain of `*` and `/`, as every elementwise rule's `g * slope` is) is masked
+again:
 
     before                           after
     b2 = np.where(_1, b3, 0)         ba = np.where(_1, b3 / (2 * _2), 0)
@@ -13,11 +14,12 @@ chain of `*` and `/`, as every elementwise rule's `g * slope` is) is masked agai
 
 The mask moves onto the product where the masked adjoint is read once (as above: one
 `np.where` either way, so no cost). Where it is read several times, a product that can
-be infinite where its names are finite (a quotient, a power, a call: a slope like
-`1 / (2 * sqrt(a))`) is masked again, at the cost of one `np.where`; a product of names
-alone (`b2 * y`) is not, so a value infinite in the masked branch itself still gives nan
-there (mask the branch's input too, as `np.where(a > 0, a, 1.0)`). Only the reverse sweep
-is rewritten: the user's own `np.where` computes what NumPy computes.
+be infinite where its arguments are finite (a quotient, a power, a call, or a value the
+forward sweep computed so: a slope like `1 / (2 * sqrt(a))`) is masked again, at the
+cost of one `np.where`; a product of finite names alone (`b2 * y`) is not, and is itself
+zero where the mask is. Copies and sums of adjoints masked alike are masked too. Only
+the reverse sweep is rewritten, one block at a time: the user's own `np.where`
+computes what NumPy computes.
 """
 from __future__ import annotations
 
@@ -35,10 +37,10 @@ def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
     """Rewrite, in place, every product of a masked adjoint in `backward` as masked
     (`forward`, the forward sweep, tells which values may be infinite)."""
     reads: dict[str, int] = {}
-    for node in [*walk_all(backward), *(n for g in gradients for n in walk(g))]:
+    for node in [*_walk_all(backward), *(n for g in gradients for n in walk(g))]:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
-    risky = {t.id for stmt in walk_all(forward) if isinstance(stmt, ast.Assign)
+    risky = {t.id for stmt in _walk_all(forward) if isinstance(stmt, ast.Assign)
              for t in stmt.targets if isinstance(t, ast.Name) and _may_blow_up(stmt.value)}
     _block(backward, _Context(reads, risky, ns))
 
@@ -48,7 +50,7 @@ class _Context:
         self.reads, self.risky, self.ns = reads, risky, ns
 
 
-def walk_all(stmts):
+def _walk_all(stmts):
     for stmt in stmts:
         yield from walk(stmt)
 

@@ -15,6 +15,7 @@ from scipy import linalg
 from ..lattice import broadcast, sequence_of
 from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ..template import rule_helper
+from ... import runtime as rt
 from . import scipy_matrices  # noqa: F401  (the functions of matrices)
 from .scipy_matrices import (_cholesky_lower, _cholesky_tangent, _mT, _outer, _symmetric,
                              _transposed)
@@ -63,8 +64,7 @@ def _factor_adjoint(s, c, lower):
 
 
 def cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    return (_factor_adjoint(-_outer(linalg.cho_solve(c_and_lower, g), ans, b)
-                            - _outer(ans, linalg.cho_solve(c_and_lower, g), b),
+    return (_factor_adjoint(-rt.symmetric_outer(linalg.cho_solve(c_and_lower, g), ans),
                             c_and_lower[0], c_and_lower[1]), 0.0)
 
 
