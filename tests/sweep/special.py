@@ -73,6 +73,7 @@ SPECIALS = [
     S("builtin max tie", "max(a, b)", (1.5, 1.5), (0, 1), (0.5, 0.5)),
     S("norm at 0", "np.linalg.norm(a)", (Z3,), (0,), (Z3,)),
     S("norm at 0, ord=2", "np.linalg.norm(a, 2)", (Z3,), (0,), (Z3,)),
+    S("norm at 0, ord=3", "np.linalg.norm(a, 3)", (Z3,), (0,), (Z3,)),
     S("norm of a zero row", "np.linalg.norm(a, axis=1)", (np.array([[0.0, 0.0], [3.0, 4.0]]),),
       (0,), (np.array([[0.0, 0.0], [0.6, 0.8]]),)),
     S("Frobenius norm at 0", "np.linalg.norm(a, 'fro')", (np.zeros((2, 2)),), (0,),

@@ -9,6 +9,9 @@ a stack: ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf that
 row (ties split the slope evenly); 2 / -2 / "nuc" are the largest / smallest / sum of
 the singular values, whose slopes U diag(e) V^T come from `rt.singular_values_adjoint`,
 which the compiler differentiates again (second order refuses repeated singular values).
+A complex `x` gets |x| and conj(x) where a real one has x and sign(x) (docs/complex.md).
+At the zero vector, where x / norm is 0 / 0, the slope is 0, as |x|'s at 0
+(docs/edge_points.md).
 """
 import numpy as np
 
@@ -100,7 +103,7 @@ def _slope(x, ans, ord, axis, keepdims):
             _sign(x) if ord == 1 and _vector(x, axis) else
             _ties(x, ans, axis, keepdims) if _either(ord, np.inf) and _vector(x, axis) else
             0.0 * x if ord == 0 and _vector(x, axis) else
-            _sign(x) * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1)
+            _sign(x) * (np.abs(x) * inverse_or_zero(_expand(ans, axis, keepdims))) ** (ord - 1)
             if _vector(x, axis) else
             _unmoved(_matrix_slope(_moved(x, axis), ans, ord, axis, keepdims), axis))
 
