@@ -231,8 +231,10 @@ defvjp(np.asarray, lambda g, ans, a, dtype=None:
        rt.unpack_like(0.0 * g if _whole(dtype) else g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
 defjvp(np.array, lambda t, ans, object, dtype=None:
+       np.array(t) if dtype is None else
        np.zeros(np.shape(ans)) if _whole(dtype) else np.array(t, dtype))
 defjvp(np.asarray, lambda t, ans, a, dtype=None:
+       np.asarray(t) if dtype is None else
        np.zeros(np.shape(ans)) if _whole(dtype) else np.asarray(t, dtype))
 
 
