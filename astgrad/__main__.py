@@ -146,8 +146,38 @@ def rules_markdown() -> str:
         counts["forward"] += bool(ahead)
         lines.append(f"| `{prim.name}` | {', '.join(back) or '-'} | {', '.join(ahead) or '-'} |")
     lines += ["", f"{counts['reverse']} functions with reverse rules, {counts['forward']} with "
-              f"forward rules, {counts['constant']} constants."]
+              f"forward rules, {counts['constant']} constants.", "", *_NOTES]
     return "\n".join(lines)
+
+
+_NOTES = """## Piecewise-constant functions
+
+A function whose values are whole numbers or flags, flat between jumps, has slope 0
+wherever it has a slope, and astgrad gives 0 (at a jump, where there is none, 0 as
+well): `np.floor`, `np.ceil`, `np.round`, `np.rint`, `np.trunc`, `np.fix`, `//`,
+`np.sign` of real values, comparisons, and every cast to an integer or boolean type:
+`x.astype(int)`, `np.asarray(x, dtype=int)`, `np.array(x, dtype=np.int32)`, `int(x)`,
+`round(x)`, and `np.arange`/`np.linspace` with an integer `dtype` (with respect to
+their ends and step). This 0 is the derivative, not a dropped one: `np.floor(x) * x`
+has the slope `np.floor(x)`. A value you mean to differentiate must stay a float; a
+float cast (`astype(np.float32)`) keeps the slope.
+
+## Complex values
+
+Every function above that NumPy computes for complex values takes them, in the
+convention of docs/complex.md: the linear-algebra functions (norms, `svd`, `svdvals`,
+`eigh`, `eigvalsh`, `qr`, `cholesky`, `pinv`, `lstsq`, `eigvals`, ...) conjugate where
+their complex forms do. A function of singular vectors or eigenvectors that depends on
+their phases (which LAPACK chooses) is refused; so are repeated singular values or
+eigenvalues, where the vectors have no derivative. `np.interp` takes complex sample
+values `fp`; complex points `x`, `xp` are refused (they are positions on the real line).
+
+## Special points
+
+docs/edge_points.md lists the legal points where a textbook formula fails and what
+astgrad gives there: `np.linalg.norm` of a zero vector has slope 0 (as `np.abs` at 0),
+and a branch `np.where` masks out contributes 0 where it is masked, also where its own
+slope is infinite (`np.where(x > 0, np.sqrt(x), 0.0)` at `x = 0`).""".splitlines()
 
 
 if __name__ == "__main__":

@@ -248,12 +248,8 @@ REFUSED = {
                                (x,), 0, "np.piecewise"),
     "prod over two axes at zeros": (lambda T: np.prod(T * (T > 0), axis=(0, 2)), (T,), 0,
                                     "several axes"),
-    # whole numbers, flat between jumps (the rules gave the float range's slope)
-    "linspace of ints": (lambda a: np.linspace(a, 10.0, 5, dtype=int) * 1.0, (0.3,), 0,
-                         "integer dtype"),
-    "arange of ints": (lambda a: np.arange(a, 5.0, dtype=np.int32) * 1.0, (1.3,), 0,
-                       "integer dtype"),
 }
+# (np.linspace and np.arange with an integer dtype: slope 0, tests/test_piecewise_constant.py)
 
 
 @pytest.mark.parametrize("name", list(REFUSED))

@@ -23,12 +23,7 @@ REFUSED = {"np.pad[np.pad(a, ((0, 1), (2, 0)), mode='edge')|2x3",
            "np.linalg.eig[np.real(np.linalg.eig(a)[0])|3x3",   # forward mode: eigvals does it
            f"np.piecewise[{_PIECEWISE}|4", f"np.piecewise[{_PIECEWISE}|2x3"}
 # Known gaps: a case id (or special name) and why; each must fail (strict xfail).
-KNOWN = {
-    "sqrt masked at 0 (one where)": "np.sqrt's adjoint g / (2 * sqrt(x)) is 0 / 0 = nan where "
-                                    "a where masks sqrt(0) (the double-where form is right)",
-    "norm at 0": "np.linalg.norm's adjoint x / norm is 0 / 0 = nan at the zero vector "
-                 "(rules/norms.py, H-linalg)",
-}
+KNOWN = {}
 
 
 # Known gaps at second order only (python -m tests.sweep --all --order 2).

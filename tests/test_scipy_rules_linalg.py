@@ -12,7 +12,6 @@ linalg = pytest.importorskip("scipy.linalg")
 from scipy import signal  # noqa: E402
 
 import astgrad as ag  # noqa: E402
-from astgrad.errors import NoRuleError  # noqa: E402
 
 _r = np.random.default_rng(20261128)
 A = _r.uniform(-1, 1, (3, 3)) + 2.5 * np.eye(3)
@@ -127,19 +126,50 @@ def test_cho_factor_logdet_is_the_inverse():
 
 def cho_through_factor(S, b):
     c, low = linalg.cho_factor(S)
-    return np.sum(linalg.cho_solve((c, low), b))
+    return np.sum(np.sin(linalg.cho_solve((c, low), b)))           # the tuple rebuilt
+
+
+def cho_lower_through_factor(S, b):
+    c, low = linalg.cho_factor(S, lower=True)
+    return np.sum(np.sin(linalg.cho_solve((c, low), b)))
+
+
+def cho_factor_passed_on(S, b):
+    factor = linalg.cho_factor(S, lower=True)
+    return np.sum(np.sin(linalg.cho_solve(factor, b)))              # the tuple as it came
 
 
 def lu_through_factor(M, b):
-    return np.sum(linalg.lu_solve(linalg.lu_factor(M), b))
+    lu, piv = linalg.lu_factor(M)
+    return np.sum(np.sin(linalg.lu_solve((lu, piv), b)))
 
 
-@pytest.mark.parametrize("f, arg", [(cho_through_factor, SPD), (lu_through_factor, A)])
-def test_a_solve_through_its_factors_is_refused(f, arg):
-    with pytest.raises(NoRuleError, match="with respect to the factors"):
-        ag.grad(f)(arg, b)
-    with pytest.raises(NoRuleError, match="with respect to the factors"):
-        ag.jvp(f)(arg, b, np.ones_like(arg))
+def lu_transposed_through_factor(M, b):
+    return np.sum(np.sin(linalg.lu_solve(linalg.lu_factor(M), b, trans=1)))
+
+
+FACTOR_SOLVES = [(cho_through_factor, SPD), (cho_lower_through_factor, SPD),
+                 (cho_factor_passed_on, SPD), (lu_through_factor, SWAPPED),
+                 (lu_through_factor, A), (lu_transposed_through_factor, SWAPPED)]
+
+
+@pytest.mark.parametrize("f, arg", FACTOR_SOLVES)
+@pytest.mark.parametrize("rhs", [b, B], ids=["vector", "matrix"])
+def test_a_solve_through_its_factors(f, arg, rhs):
+    ag.check_grads(f, (arg, rhs), wrt=(0, 1), order=2)
+    direction = (np.cos(arg), np.sin(rhs))
+    _, tangent = ag.jvp(f, wrt=(0, 1))(arg, rhs, direction)
+    eps = 1e-6
+    numeric = (f(arg + eps * direction[0], rhs + eps * direction[1])
+               - f(arg - eps * direction[0], rhs - eps * direction[1])) / (2 * eps)
+    assert np.isclose(tangent, numeric, rtol=1e-6)
+
+
+def test_a_solve_through_its_factors_is_the_solve_s_gradient():
+    # d/dS sum(S^-1 b) by cho_solve (the upper factor, read in one triangle) and by solve
+    g = ag.grad(lambda S, b: np.sum(linalg.cho_solve(linalg.cho_factor(S), b)))(SPD, b)
+    full = ag.grad(lambda S, b: np.sum(np.linalg.solve(S, b)))(SPD, b)
+    np.testing.assert_allclose(g, np.triu(full + full.T, 1) + np.diag(np.diag(full)), rtol=1e-10)
 
 
 # ---- convolutions ---------------------------------------------------------------------------
@@ -169,10 +199,10 @@ def test_convolve_and_correlate(make, mode, args):
     ag.check_grads(make(mode), args, wrt=(0, 1), order=2)
 
 
-# ---- why the solves refuse their factors: a primitive given a tuple rebuilt in the user's
-# code ((m, flag)) has a wrong second derivative (the first-order code reads `(_1, True)[0]`,
-# whose dependence on _1 the second differentiation drops). When this passes, the rules of
-# cho_solve and lu_solve in their factors (in git history, a2684db) can come back. ---------
+# ---- a primitive given a tuple rebuilt in the user's code, (m, flag): its first-order code
+# reads `(_1, True)[0]`, whose dependence on _1 the second differentiation once dropped
+# (fixed with tests/test_literal_items.py; the optimizer now also folds it to `_1`), which
+# is why cho_solve and lu_solve were refused in their factors --------------------------------
 @ag.primitive
 def _pair_solve(pair, b):
     return np.linalg.solve(pair[0], b)

@@ -19,6 +19,8 @@ from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)
 from . import spectral
 from .spectral import *  # noqa: F401,F403  (the decompositions' adjoints)
+from . import spectral_complex
+from .spectral_complex import *  # noqa: F401,F403  (their complex forms)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
@@ -39,6 +41,7 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            "item_adjoint", "astype",
            "cast_like", "sum_adjoint", "sum_of", "stop_gradient", "check_size_one"]
 __all__ += spectral.__all__
+__all__ += spectral_complex.__all__
 __all__ += numpy_more.__all__
 
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)

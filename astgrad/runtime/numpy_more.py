@@ -12,7 +12,7 @@ from .located import where_called
 
 __all__ = ["cross_adjoint", "tie_mean", "quantile_adjoint", "quantile_apply", "ungradient",
            "gradient_of", "select_adjoints", "select_rest", "piecewise_constant",
-           "interp_cell", "uninterp", "fit"]
+           "interp_cell", "uninterp", "fit", "symmetric_outer"]
 
 
 # ---- np.cross along any axes ------------------------------------------------------------------
@@ -205,6 +205,9 @@ def uninterp(g, x, xp, left=None, right=None):
     """The adjoint of `np.interp(x, xp, fp, left, right)` with respect to `fp`: each
     `g` shared between the two samples its `x` lies between (all of it to the end
     sample beyond the ends, none where `left`/`right` give the value there)."""
+    if np.iscomplexobj(g):                   # complex samples fp: np.bincount weighs by reals
+        return uninterp(np.real(g), x, xp, left, right) + 1j * uninterp(
+            np.imag(g), x, xp, left, right)
     x, xp, g = np.asarray(x), np.asarray(xp), np.broadcast_to(g, np.shape(x))
     cell = interp_cell(x, xp)
     at = np.clip((x - xp[cell]) / (xp[cell + 1] - xp[cell]), 0, 1)
@@ -242,3 +245,11 @@ def fit(g, x):
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return np.broadcast_to(g, shape)
+
+
+# ---- u v^T + v u^T (scipy.linalg.cho_solve's adjoint in its factor) ---------------------------
+def symmetric_outer(u, v):
+    """u v^T + v u^T, for vectors or matrices of columns: each argument computed once."""
+    if np.ndim(u) == 1:
+        return np.outer(u, v) + np.outer(v, u)
+    return u @ np.swapaxes(v, -1, -2) + v @ np.swapaxes(u, -1, -2)

@@ -105,15 +105,17 @@ def svd_tangent(t, u, s, vt):
 
 
 def singular_values_adjoint(g, a):
-    """The adjoint of `a` in `s = np.linalg.svd(a, compute_uv=False)`: U diag(g) V^T."""
+    """The adjoint of `a` in `s = np.linalg.svd(a, compute_uv=False)`: U diag(g) V^T, its
+    conjugate for a complex `a` (ds = Re(u^H da v))."""
     u, s, vt = np.linalg.svd(a, full_matrices=False)
-    return u * np.expand_dims(g, -2) @ vt
+    return np.conj(u * np.expand_dims(g, -2) @ vt)
 
 
 def singular_values_tangent(t, a):
-    """The tangent of `s = np.linalg.svd(a, compute_uv=False)`: the diagonal of U^T t V."""
+    """The tangent of `s = np.linalg.svd(a, compute_uv=False)`: the real diagonal of
+    U^H t V."""
     u, s, vt = np.linalg.svd(a, full_matrices=False)
-    return np.sum(u * (t @ np.swapaxes(vt, -1, -2)), -2)
+    return np.real(np.sum(np.conj(u) * (t @ np.conj(np.swapaxes(vt, -1, -2))), -2))
 
 
 # ---- eigh: `a` is read in one triangle, so its adjoint is that triangle's ----------------------

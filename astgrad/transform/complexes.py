@@ -62,43 +62,20 @@ def _anywhere(sweep) -> bool:
     return sweep.complex_values
 
 
-# Rules written for real values and not yet checked for complex ones: refused for a complex
-# argument rather than silently wrong. An entry goes once its rule conjugates where it
-# should and tests/test_complex.py checks it.
-_REAL_ONLY = ("linalg.norm", "linalg.matrix_norm", "linalg.vector_norm", "linalg.eigh",
-              "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.cholesky",
-              "convolve", "correlate", "nanvar", "nanstd", "vecdot", "linalg.vecdot", "interp",
-              "linalg.pinv", "linalg.lstsq")
-
-
-def _real_only() -> dict:
-    """{id: (function, its name)} of the `_REAL_ONLY` functions this NumPy has."""
-    found = {}
-    for name in _REAL_ONLY:
-        obj = np
-        for part in name.split("."):
-            obj = getattr(obj, part, None)
-        if obj is not None:
-            found[id(obj)] = (obj, f"np.{name}")
-    return found
-
-
 def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) -> None:
     """Refuse, where a derivative of a complex value would flow through it, `np.sign` (on
-    real numbers piecewise constant, on complex ones `z / |z|`) and the functions whose
-    rules are for real values only (the branch a rule takes for real values only, `if
-    np.isrealobj(x)`, excepted)."""
+    real numbers piecewise constant, on complex ones `z / |z|`) and `np.interp` of complex
+    points (the branch a rule takes for real values only, `if np.isrealobj(x)`, excepted)."""
     anywhere = mentions_complex(tree, kinds, ns)
     tests = {s.targets[0].id for s in walk(tree) if isinstance(s, ast.Assign)
              and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
-    real_only = _real_only()
     for node in _unguarded(tree.body, tests, ns):
         fn = ns.value(node.func) if isinstance(node, ast.Call) else None
-        entry = real_only.get(id(fn))
-        if fn is not np.sign and (entry is None or entry[0] is not fn):
+        if fn is not np.sign and fn is not np.interp:
             continue
-        args = [a for a in [*node.args, *(k.value for k in node.keywords)]
-                if isinstance(a, ast.Name) and a.id in activity.varied
+        given = [*node.args[:1 if fn is np.sign else 2],
+                 *(k.value for k in node.keywords if k.arg in ("x", "xp"))]
+        args = [a for a in given if isinstance(a, ast.Name) and a.id in activity.varied
                 and (kinds.get(a.id, UNKNOWN).dtype == "c"
                      or kinds.get(a.id, UNKNOWN).dtype is None and anywhere)]
         if not args:
@@ -108,10 +85,11 @@ def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) 
             raise NoRuleError(f"`np.sign({name})` of a complex value is {name} / |{name}|, "
                               f"which is not constant: astgrad does not differentiate it.",
                               where(node), fix=f"Write `{name} / np.abs({name})`.")
-        raise NoRuleError(f"`{entry[1]}` of the complex value `{name}`: its derivative rule is "
-                          f"for real values; complex ones are not supported yet.", where(node),
-                          fix="Write it with functions that take complex values (docs/complex.md"
-                              " lists them), or differentiate the real and imaginary parts.")
+        raise NoRuleError(f"`np.interp` at the complex points `{name}`: x and xp are "
+                          f"positions on the real line, so complex ones have no derivative "
+                          f"(NumPy refuses them too).", where(node),
+                          fix="Interpolate at real points; complex sample values fp are "
+                              "differentiated.")
 
 
 def _unguarded(stmts, tests, ns):

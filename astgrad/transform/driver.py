@@ -19,7 +19,7 @@ from typing import Callable
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, resolve, restructure,
                reverse, saving, shell, source, syntax)
-from . import complexes
+from . import complexes, masked
 from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
@@ -113,8 +113,10 @@ def _forward(p: Program):
 def _reverse(p: Program):
     if p.request.mode in FORWARD:
         return None
+    """Also masks the products of masked adjoints (`masked`: a zero seed contributes zero)."""
     p.sweeps = reverse.reverse(p.tree, p.src, p.activity, p.kinds, p.ns, p.namer, p.request,
                                _vjp(p.transform_of), p.param_kinds)
+    masked.mask_products(p.sweeps.forward, p.sweeps.backward, p.sweeps.gradients, p.ns)
     return p.sweeps.as_module()
 
 

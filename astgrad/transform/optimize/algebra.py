@@ -192,5 +192,17 @@ def complex_zero(node: ast.BinOp, facts: Facts) -> ast.expr | None:
     return None
 
 
+def tuple_item(node: ast.Subscript, facts: Facts) -> ast.expr | None:
+    """`(a, b)[0]` -> `a` for a tuple of names and constants (a rule's `pair[0]` where the
+    user wrote `f((c, low), ...)`)."""
+    ok, i = constant(node.slice)
+    items = node.value.elts if isinstance(node.value, ast.Tuple) else None
+    if items is None or not ok or type(i) is not int or not -len(items) <= i < len(items) \
+            or not isinstance(node.ctx, ast.Load) \
+            or not all(isinstance(e, (ast.Name, ast.Constant)) for e in items):
+        return None
+    return items[i]
+
+
 def _one_argument(node: ast.Call) -> bool:
     return len(node.args) == 1 and not node.keywords

@@ -5,6 +5,7 @@ code is made is replaced by the branch taken.
     before                                   after
     b = 1.0 * g            (g a float)       b = g
     n = np.ndim(x)         (x a vector)      n = 1
+    c = (a, flag)[0]                         c = a
     if np.ndim(x) == 1:                      y = x
         y = x
     else:
@@ -15,7 +16,7 @@ The rules live in `algebra` (numbers and logic), `shapes` (shapes known from
 kinds) and `broadcasts` (numbers broadcast and summed back); `_RULES` lists,
 for each node class, the rules tried in order, the first that applies wins.
 This pass only simplifies: it does not differentiate, so a node class with no
-rules (a `Name`, a `Subscript`, a `For`...) has nothing to simplify in itself
+rules (a `Name`, a `For`...) has nothing to simplify in itself
 and passes through with its parts simplified.
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ _RULES = {
     ast.BoolOp: (algebra.short_circuit,),
     ast.Compare: (algebra.compare,),
     ast.Attribute: (shapes.earlier_shape_attribute,),
+    ast.Subscript: (algebra.tuple_item,),
     ast.Call: (shapes.static_ndim, shapes.static_size, shapes.shape_attribute,
                shapes.earlier_shape_call,
                algebra.float_of_float, algebra.sum_of_number, algebra.real_identity,
@@ -97,7 +99,7 @@ class _Simplify(ast.NodeTransformer):
         return node
 
     visit_BinOp = visit_UnaryOp = visit_BoolOp = visit_Compare = visit_Attribute = \
-        visit_Call = _rewrite
+        visit_Call = visit_Subscript = _rewrite
 
     def visit_Name(self, node):
         return node                       # nothing in it to simplify (and no rules)

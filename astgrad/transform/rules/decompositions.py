@@ -8,10 +8,11 @@ import numpy as np
 from .. import lattice
 from ..registry import defjvp, defnondiff, defvjp
 from ..template import rule_helper
+from .complex import real_of
 from .reductions import constant
 from ... import runtime as rt
 
-defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient, rt.refuse_eigenvectors)
+defnondiff(rt.refuse_repeated, rt.refuse_rank_deficient, rt.refuse_eigenvectors, rt.refuse_phase)
 
 
 def _factors(k, s):
@@ -22,10 +23,12 @@ def _factors(k, s):
     options = {n: constant(k, s, n) for n in ("compute_uv", "mode") if n in k}
     if not all(known for known, _ in options.values()):
         return lattice.UNKNOWN
-    if options.get("compute_uv") == (True, False):
-        return floats.with_ndim(None if a.ndim is None else a.ndim - 1)
+    if options.get("compute_uv") == (True, False):       # the singular values: real
+        return real_of(floats).with_ndim(None if a.ndim is None else a.ndim - 1)
     if options.get("mode") == (True, "r"):
         return floats.with_ndim(a.ndim)
+    if a.dtype == "c":          # eigh's, svd's real values beside complex vectors
+        return lattice.sequence_of([lattice.UNKNOWN])
     return lattice.sequence_of([floats.with_ndim(None)])
 
 
@@ -41,27 +44,40 @@ def _full_refused():
 
 @rule_helper
 def _svd_adjoint(g, ans, a, compute_uv):
-    return (rt.svd_adjoint(g[0], g[1], g[2], ans[0], ans[1], ans[2]) if compute_uv else
-            rt.singular_values_adjoint(g, a))
+    return (rt.singular_values_adjoint(g, a) if not compute_uv else
+            rt.svd_adjoint(g[0], g[1], g[2], ans[0], ans[1], ans[2]) if np.isrealobj(a) else
+            rt.svd_adjoint_c(g[0], g[1], g[2], ans[0], ans[1], ans[2]))
 
 
 @rule_helper
 def _svd_tangent(t, ans, a, compute_uv):
-    return (rt.svd_tangent(t, ans[0], ans[1], ans[2]) if compute_uv else
-            rt.singular_values_tangent(t, a))
+    return (rt.singular_values_tangent(t, a) if not compute_uv else
+            rt.svd_tangent(t, ans[0], ans[1], ans[2]) if np.isrealobj(a) else
+            rt.svd_tangent_c(t, ans[0], ans[1], ans[2]))
+
+
+# a symmetric matrix read from one triangle; for a complex one, Hermitian
+@rule_helper
+def _to_triangle(m, uplo, a):
+    return rt.to_triangle(m, uplo) if np.isrealobj(a) else rt.to_hermitian(m, uplo)
+
+
+@rule_helper
+def _from_triangle(t, uplo, a):
+    return rt.from_triangle(t, uplo) if np.isrealobj(a) else rt.from_hermitian(t, uplo)
 
 
 def svd_a(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     return (_full_refused()
             if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
-            rt.to_triangle(_svd_adjoint(g, ans, rt.from_triangle(a, "L"), compute_uv), "L")
+            _to_triangle(_svd_adjoint(g, ans, _from_triangle(a, "L", a), compute_uv), "L", a)
             if hermitian else _svd_adjoint(g, ans, a, compute_uv))
 
 
 def svd_t(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     return (_full_refused()
             if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2] else
-            _svd_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"), compute_uv)
+            _svd_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a), compute_uv)
             if hermitian else _svd_tangent(t, ans, a, compute_uv))
 
 
@@ -69,27 +85,46 @@ defvjp(np.linalg.svd, svd_a, kind=_factors)
 defjvp(np.linalg.svd, svd_t)
 
 # ---- symmetric eigenproblems: `a` is read in its UPLO triangle -------------------------
-defvjp(np.linalg.eigh, lambda g, ans, a, UPLO="L": rt.eigh_adjoint(g[0], g[1], ans[0], ans[1], UPLO),
+defvjp(np.linalg.eigh,
+       lambda g, ans, a, UPLO="L": rt.eigh_adjoint(g[0], g[1], ans[0], ans[1], UPLO)
+       if np.isrealobj(a) else rt.eigh_adjoint_c(g[0], g[1], ans[0], ans[1], UPLO),
        kind=_factors)
-defjvp(np.linalg.eigh, lambda t, ans, a, UPLO="L": rt.eigh_tangent(t, ans[0], ans[1], UPLO))
-defvjp(np.linalg.eigvalsh, lambda g, ans, a, UPLO="L": rt.eigvalsh_adjoint(g, a, UPLO))
-defjvp(np.linalg.eigvalsh, lambda t, ans, a, UPLO="L": rt.eigvalsh_tangent(t, a, UPLO))
+defjvp(np.linalg.eigh,
+       lambda t, ans, a, UPLO="L": rt.eigh_tangent(t, ans[0], ans[1], UPLO)
+       if np.isrealobj(a) else rt.eigh_tangent_c(t, ans[0], ans[1], UPLO))
+defvjp(np.linalg.eigvalsh,
+       lambda g, ans, a, UPLO="L": rt.eigvalsh_adjoint(g, a, UPLO) if np.isrealobj(a) else
+       rt.eigvalsh_adjoint_c(g, a, UPLO),
+       kind=lambda k, s: real_of(k["a"]).with_ndim(None if k["a"].ndim is None else k["a"].ndim - 1))
+defjvp(np.linalg.eigvalsh,
+       lambda t, ans, a, UPLO="L": rt.eigvalsh_tangent(t, a, UPLO) if np.isrealobj(a) else
+       rt.eigvalsh_tangent_c(t, a, UPLO))
 
 
 # ---- qr: the reduced factors (mode "complete" is the same for a wide or square `a`);
 # mode "r" gives `r` alone, whose adjoint is the reduced one with no adjoint of `q`
+@rule_helper
+def _qr_adjoint(gq, gr, q, r, a):
+    return rt.qr_adjoint(gq, gr, q, r) if np.isrealobj(a) else rt.qr_adjoint_c(gq, gr, q, r)
+
+
+@rule_helper
+def _qr_tangent(t, q, r, a):
+    return rt.qr_tangent(t, q, r) if np.isrealobj(a) else rt.qr_tangent_c(t, q, r)
+
+
 def qr_a(g, ans, a, mode="reduced"):
-    return (rt.qr_adjoint(g[0], g[1], ans[0], ans[1])
+    return (_qr_adjoint(g[0], g[1], ans[0], ans[1], a)
             if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
-            else rt.qr_adjoint(0.0, g, np.linalg.qr(a)[0], ans) if mode == "r" else
+            else _qr_adjoint(0.0, g, np.linalg.qr(a)[0], ans, a) if mode == "r" else
             rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
                            f"mode='reduced'"))
 
 
 def qr_t(t, ans, a, mode="reduced"):
-    return (rt.qr_tangent(t, ans[0], ans[1])
+    return (_qr_tangent(t, ans[0], ans[1], a)
             if mode == "reduced" or mode == "complete" and np.shape(a)[-2] <= np.shape(a)[-1]
-            else rt.qr_tangent(t, np.linalg.qr(a)[0], ans)[1] if mode == "r" else
+            else _qr_tangent(t, np.linalg.qr(a)[0], ans, a)[1] if mode == "r" else
             rt.unsupported(f"np.linalg.qr with mode={mode!r} of this matrix; use "
                            f"mode='reduced'"))
 
@@ -100,29 +135,50 @@ defjvp(np.linalg.qr, qr_t)
 # ---- pinv and lstsq, where the matrix has full rank ------------------------------------
 # (`rtol` is NumPy's newer name for `rcond`; either sets where the rank is judged.)
 # hermitian=True: the pseudo-inverse of the symmetric matrix of `a`'s lower triangle
+@rule_helper
+def _pinv_adjoint(g, ans, a, rcond):
+    return rt.pinv_adjoint(g, ans, a, rcond) if np.isrealobj(a) else \
+        rt.pinv_adjoint_c(g, ans, a, rcond)
+
+
+@rule_helper
+def _pinv_tangent(t, ans, a, rcond):
+    return rt.pinv_tangent(t, ans, a, rcond) if np.isrealobj(a) else \
+        rt.pinv_tangent_c(t, ans, a, rcond)
+
+
 defvjp(np.linalg.pinv,
        lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       rt.to_triangle(rt.pinv_adjoint(g, ans, rt.from_triangle(a, "L"),
-                                      rtol if rcond is None else rcond), "L") if hermitian
-       else rt.pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
+       _to_triangle(_pinv_adjoint(g, ans, _from_triangle(a, "L", a),
+                                  rtol if rcond is None else rcond), "L", a) if hermitian
+       else _pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
 defjvp(np.linalg.pinv,
        lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       rt.pinv_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"),
-                       rtol if rcond is None else rcond) if hermitian
-       else rt.pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
+       _pinv_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a),
+                     rtol if rcond is None else rcond) if hermitian
+       else _pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
+# (the functions ending in _c where `a` or `b` is complex)
 defvjp(np.linalg.lstsq,
        lambda g, ans, a, b, rcond=None:
-       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
-       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond),
+       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_adjoint_a_c(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
+       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_adjoint_b_c(g[0], g[1], ans[0], ans[3], a, b, rcond),
        kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
 defjvp(np.linalg.lstsq,
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_tangent_a_c(t, ans[0], ans[1], ans[3], a, b, rcond),
+       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond)
+       if np.isrealobj(a) and np.isrealobj(b) else
+       rt.lstsq_tangent_b_c(t, ans[0], ans[1], ans[3], a, b, rcond))
 
 # ---- svdvals (NumPy 2): the singular values, as svd(x, compute_uv=False) -------------------
 if hasattr(np.linalg, "svdvals"):
     defvjp(np.linalg.svdvals, lambda g, ans, x: rt.singular_values_adjoint(g, x),
-           kind=lambda k, s: lattice.broadcast(k["x"], floating=True).with_ndim(
+           kind=lambda k, s: real_of(lattice.broadcast(k["x"], floating=True)).with_ndim(
                None if k["x"].ndim is None else k["x"].ndim - 1))
     defjvp(np.linalg.svdvals, lambda t, ans, x: rt.singular_values_tangent(t, x))
 

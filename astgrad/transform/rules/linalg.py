@@ -219,13 +219,26 @@ def _halved(m, n, ans):
     return m * (1 - 0.5 * np.eye(n, dtype=ans.dtype))
 
 
+# For a complex `a` (Hermitian, its lower triangle read): transposes are conjugate ones, the
+# seed conjugated in and the result conjugated out (docs/complex.md's pairing).
+@rule_helper
+def _mH(m):
+    return np.conj(np.swapaxes(m, -1, -2))
+
+
 def cholesky_a(g, ans, a):
-    return _halved(np.tril(
+    return (_halved(np.tril(
         np.linalg.solve(_mT(ans), _mT(np.linalg.solve(
             _mT(ans),
             _halved(np.tril(_mT(ans) @ g), np.shape(a)[-1], ans)
             + _mT(_halved(np.tril(_mT(ans) @ g), np.shape(a)[-1], ans)))))),
-        np.shape(a)[-1], ans)
+        np.shape(a)[-1], ans) if np.isrealobj(a) else
+        np.conj(_halved(np.tril(
+            np.linalg.solve(_mH(ans), _mH(np.linalg.solve(
+                _mH(ans),
+                _halved(np.tril(_mH(ans) @ np.conj(g)), np.shape(a)[-1], ans)
+                + _mH(_halved(np.tril(_mH(ans) @ np.conj(g)), np.shape(a)[-1], ans)))))),
+            np.shape(a)[-1], ans)))
 
 
 defvjp(np.linalg.cholesky, cholesky_a, kind=_square_kind(0))
@@ -262,8 +275,10 @@ defjvp(np.linalg.solve,
 # M = tril(t) + tril(t, -1)^T; then dL = L Phi(L^-1 M L^-T), Phi the lower triangle with
 # the diagonal halved (Murray 2016, arXiv:1602.07527). L^-1 M L^-T is symmetric.
 def cholesky_t(t, ans, a):
-    return ans @ _halved(np.tril(np.linalg.solve(ans, _mT(np.linalg.solve(
-        ans, np.tril(t) + _mT(np.tril(t, -1)))))), np.shape(a)[-1], ans)
+    return (ans @ _halved(np.tril(np.linalg.solve(ans, _mT(np.linalg.solve(
+        ans, np.tril(t) + _mT(np.tril(t, -1)))))), np.shape(a)[-1], ans) if np.isrealobj(a) else
+        ans @ _halved(np.tril(np.linalg.solve(ans, _mH(np.linalg.solve(
+            ans, rt.from_hermitian(t, "L"))))), np.shape(a)[-1], ans))
 
 
 defjvp(np.linalg.cholesky, cholesky_t)

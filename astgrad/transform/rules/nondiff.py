@@ -19,7 +19,7 @@ defnondiff(builtins.range, builtins.print, builtins.isinstance, builtins.bool,
 
 # ---- piecewise-constant functions: zero slope wherever they have one ----------------------
 defnondiff(np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
-           np.floor_divide, np.heaviside, np.signbit)
+           np.floor_divide, np.heaviside, np.signbit, builtins.round)
 
 # ---- tests and comparisons --------------------------------------------------------------
 defnondiff(np.isnan, np.isinf, np.isfinite, np.isposinf, np.isneginf, np.isreal,

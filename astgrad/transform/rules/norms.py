@@ -9,11 +9,15 @@ a stack: ord 1 / -1 is the largest / smallest column sum of |x|, inf / -inf that
 row (ties split the slope evenly); 2 / -2 / "nuc" are the largest / smallest / sum of
 the singular values, whose slopes U diag(e) V^T come from `rt.singular_values_adjoint`,
 which the compiler differentiates again (second order refuses repeated singular values).
+A complex `x` gets |x| and conj(x) where a real one has x and sign(x) (docs/complex.md).
+At the zero vector, where x / norm is 0 / 0, the slope is 0, as |x|'s at 0
+(docs/edge_points.md).
 """
 import numpy as np
 
 from ..registry import defjvp, defvjp
 from ..template import rule_helper
+from .complex import inverse_or_zero, real_like, real_of
 from .reductions import _count, _expand, _reduced
 from ... import runtime as rt
 
@@ -30,10 +34,22 @@ def _either(ord, p):
 
 
 @rule_helper
+def _sign(x):
+    """The slope of |x|: np.sign(x), for a complex x conj(x) / |x| (0 at 0)."""
+    return np.sign(x) if np.isrealobj(x) else np.conj(x) * inverse_or_zero(np.abs(x))
+
+
+@rule_helper
+def _over(x, norm):
+    """The slope of the 2-norm: conj(x) / norm, 0 where the norm is 0 (as |x| at 0)."""
+    return np.conj(x) * inverse_or_zero(norm)
+
+
+@rule_helper
 def _ties(x, ans, axis, keepdims):
     """The sign of `x` where |x| is the norm (its largest or smallest entry), split evenly
     among ties."""
-    return (np.sign(x) * (np.abs(x) == _expand(ans, axis, keepdims))
+    return (_sign(x) * (np.abs(x) == _expand(ans, axis, keepdims))
             / _count(np.abs(x) == _expand(ans, axis, keepdims), axis, True, ans))
 
 
@@ -58,7 +74,7 @@ def _norms(ans, axis, keepdims):
 def _sum_ties(m, ans, axis, keepdims, along):
     """The sign of `m` in the columns (`along` -2) or rows (-1) whose sum of |m| is the
     norm, split evenly among ties."""
-    return (np.sign(m) * (np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims))
+    return (_sign(m) * (np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims))
             / _count(np.sum(np.abs(m), along, keepdims=True) == _norms(ans, axis, keepdims),
                      (-2, -1), True, ans))
 
@@ -82,12 +98,12 @@ def _matrix_slope(m, ans, ord, axis, keepdims):
 @rule_helper
 def _slope(x, ans, ord, axis, keepdims):
     """d norm / d x for a unit seed."""
-    return (x / _expand(ans, axis, keepdims)
+    return (_over(x, _expand(ans, axis, keepdims))
             if ord is None or ord == "fro" or ord == 2 and _vector(x, axis) else
-            np.sign(x) if ord == 1 and _vector(x, axis) else
+            _sign(x) if ord == 1 and _vector(x, axis) else
             _ties(x, ans, axis, keepdims) if _either(ord, np.inf) and _vector(x, axis) else
             0.0 * x if ord == 0 and _vector(x, axis) else
-            np.sign(x) * (np.abs(x) / _expand(ans, axis, keepdims)) ** (ord - 1)
+            _sign(x) * (np.abs(x) * inverse_or_zero(_expand(ans, axis, keepdims))) ** (ord - 1)
             if _vector(x, axis) else
             _unmoved(_matrix_slope(_moved(x, axis), ans, ord, axis, keepdims), axis))
 
@@ -95,10 +111,10 @@ def _slope(x, ans, ord, axis, keepdims):
 defvjp(np.linalg.norm,
        lambda g, ans, x, ord=None, axis=None, keepdims=False:
        _expand(g, axis, keepdims) * _slope(x, ans, ord, axis, keepdims),
-       kind=_reduced)
+       kind=lambda k, s: real_of(_reduced(k, s)))   # |x|: real for a complex x
 defjvp(np.linalg.norm,
        lambda t, ans, x, ord=None, axis=None, keepdims=False:
-       np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims))
+       real_like(np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims), x))
 
 
 # ---- NumPy 2's matrix_norm (over the last two axes) and vector_norm (over any axes, all
@@ -110,7 +126,7 @@ def _flat_slope(x, ans, ord, axis):
     return (np.reshape(_slope(np.ravel(x), np.reshape(ans, ()), ord, None, False), np.shape(x))
             if axis is None else
             _slope(x, ans, ord, axis, True) if np.size(axis) == 1 else
-            x / ans if ord == 2 else
+            _over(x, ans) if ord == 2 else
             rt.unsupported("np.linalg.vector_norm of ord other than 2 over several axes"))
 
 
@@ -120,11 +136,12 @@ if hasattr(np.linalg, "matrix_norm"):
            _expand(g, (-2, -1), keepdims) * _slope(x, ans, ord, (-2, -1), keepdims))
     defjvp(np.linalg.matrix_norm,
            lambda t, ans, x, *, keepdims=False, ord="fro":
-           np.sum(t * _slope(x, ans, ord, (-2, -1), keepdims), (-2, -1), keepdims=keepdims))
+           real_like(np.sum(t * _slope(x, ans, ord, (-2, -1), keepdims), (-2, -1),
+                            keepdims=keepdims), x))
     defvjp(np.linalg.vector_norm,
            lambda g, ans, x, *, axis=None, keepdims=False, ord=2:
            _expand(g, axis, keepdims) * _flat_slope(x, _expand(ans, axis, keepdims), ord, axis))
     defjvp(np.linalg.vector_norm,
            lambda t, ans, x, *, axis=None, keepdims=False, ord=2:
-           np.sum(t * _flat_slope(x, _expand(ans, axis, keepdims), ord, axis), axis,
-                  keepdims=keepdims))
+           real_like(np.sum(t * _flat_slope(x, _expand(ans, axis, keepdims), ord, axis), axis,
+                            keepdims=keepdims), x))

@@ -11,6 +11,7 @@ import numpy as np
 from ..lattice import UNKNOWN, broadcast
 from ..registry import defjvp, deflinear, defvjp, lookup
 from ..template import rule_helper
+from .complex import real_like, real_of
 from .reductions import _count, _expand, _mean_kind, flat_unless_axis
 from ... import runtime as rt
 
@@ -82,9 +83,10 @@ for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
 
 # ---- vector products (NumPy 2's gufuncs: along the last axis, broadcast before it) ------------
 if hasattr(np, "vecdot"):
+    # sum(conj(x1) * x2): conjugate-linear in x1
     defvjp(np.vecdot,
-           lambda g, ans, x1, x2: rt.unbroadcast(np.expand_dims(g, -1) * x2, x1),
-           lambda g, ans, x1, x2: rt.unbroadcast(np.expand_dims(g, -1) * x1, x2),
+           lambda g, ans, x1, x2: rt.unbroadcast(np.conj(np.expand_dims(g, -1) * x2), x1),
+           lambda g, ans, x1, x2: rt.unbroadcast(np.expand_dims(g, -1) * np.conj(x1), x2),
            kind=lambda k, s: broadcast(k["x1"], k["x2"]).with_ndim(
                None if k["x1"].ndim is None or k["x2"].ndim is None else
                max(k["x1"].ndim, k["x2"].ndim) - 1))
@@ -141,14 +143,17 @@ def _signal_kind(k, s):
     return broadcast(k["a"], k["v"], floating=True).with_ndim(1)
 
 
+# (np.correlate conjugates its second argument: for complex values the rules conjugate it
+# back, so a convolution's adjoint is its transpose; correlate is conjugate-linear in v)
 defvjp(np.convolve,
-       lambda g, ans, a, v, mode="full": np.correlate(_full(g, a, v), v, "valid"),
-       lambda g, ans, a, v, mode="full": np.correlate(_full(g, a, v), a, "valid"),
+       lambda g, ans, a, v, mode="full": np.correlate(_full(g, a, v), np.conj(v), "valid"),
+       lambda g, ans, a, v, mode="full": np.correlate(_full(g, a, v), np.conj(a), "valid"),
        kind=_signal_kind)
-# correlate(a, v) is convolve(a, v reversed)
+# correlate(a, v) is convolve(a, conj(v) reversed)
 defvjp(np.correlate,
        lambda g, ans, a, v, mode="valid": np.correlate(_full(g, a, v), np.flip(v), "valid"),
-       lambda g, ans, a, v, mode="valid": np.flip(np.correlate(_full(g, a, v), a, "valid")),
+       lambda g, ans, a, v, mode="valid":
+       np.conj(np.flip(np.correlate(_full(g, a, v), np.conj(a), "valid"))),
        kind=_signal_kind)
 deflinear(np.convolve, "a", "v")
 deflinear(np.correlate, "a", "v")
@@ -180,23 +185,24 @@ def _entries(a, axis, keepdims, ddof, ans):
     return _count(np.logical_not(np.isnan(a)), axis, keepdims, ans) - ddof
 
 
+# for a complex `a`, the spread of |a - mean|: the adjoint has the conjugate (as np.var's)
 defvjp(np.nanvar,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       _expand(g, axis, keepdims) * 2 * _centred(a, axis)
+       _expand(g, axis, keepdims) * 2 * np.conj(_centred(a, axis))
        / _entries(a, axis, True, ddof, ans),
-       kind=_mean_kind)
+       kind=lambda k, s: real_of(_mean_kind(k, s)))
 defjvp(np.nanvar,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       np.sum(2 * t * _centred(a, axis), axis, keepdims=keepdims)
+       real_like(np.sum(2 * t * np.conj(_centred(a, axis)), axis, keepdims=keepdims), a)
        / _entries(a, axis, keepdims, ddof, ans))
 # (0 where the spread is 0, as np.std's rule)
 defvjp(np.nanstd,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       _expand(g, axis, keepdims) * _centred(a, axis)
+       _expand(g, axis, keepdims) * np.conj(_centred(a, axis))
        / (_entries(a, axis, True, ddof, ans)
           * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)),
-       kind=_mean_kind)
+       kind=lambda k, s: real_of(_mean_kind(k, s)))
 defjvp(np.nanstd,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       np.sum(t * _centred(a, axis), axis, keepdims=keepdims)
+       real_like(np.sum(t * np.conj(_centred(a, axis)), axis, keepdims=keepdims), a)
        / (_entries(a, axis, keepdims, ddof, ans) * np.where(ans == 0, 1.0, ans)))

@@ -116,3 +116,9 @@ defjvp(rt.kron_adjoint,
        lambda t, ans, g, a, b, argnum:
        rt.kron_adjoint(g, a, t, 0) if argnum == 0 else 0.0 * ans,
        None)
+
+# u v^T + v u^T is bilinear: with G + G^T = H, the adjoint of u is H v, of v is H u
+defvjp(rt.symmetric_outer,
+       lambda b, ans, u, v: (b + np.swapaxes(b, -1, -2)) @ v,
+       lambda b, ans, u, v: (b + np.swapaxes(b, -1, -2)) @ u)
+deflinear(rt.symmetric_outer, "u", "v")

@@ -7,8 +7,8 @@ are in `scipy_matrices`.
 other, so c's adjoint reaches a through the Cholesky rule and straight across.
 `lu_factor` packs A = P L U into one matrix (L's unit diagonal left out) and the
 row swaps; with F = L^-1 P^T dA U^-1, d lu = L tril(F, -1) + triu(F) U. The solves
-are differentiated with respect to the right-hand side; with respect to the factors
-they are refused (see `_through_factor`)."""
+are differentiated with respect to the right-hand side and the factor (the tuple's
+flag or row swaps have no derivative)."""
 import numpy as np
 from scipy import linalg
 
@@ -17,7 +17,8 @@ from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ..template import rule_helper
 from ... import runtime as rt
 from . import scipy_matrices  # noqa: F401  (the functions of matrices)
-from .scipy_matrices import _cholesky_lower, _cholesky_tangent, _mT, _symmetric, _transposed
+from .scipy_matrices import (_cholesky_lower, _cholesky_tangent, _mT, _outer, _symmetric,
+                             _transposed)
 
 
 def lu_permutation(piv):
@@ -55,30 +56,29 @@ defvjp(linalg.cho_factor, cho_factor_a, kind=_pair, name="scipy.linalg.cho_facto
 defjvp(linalg.cho_factor, cho_factor_t)
 
 
-# Through the factor tuple a solve is refused: a tuple rebuilt in the user's code,
-# cho_solve((c, low), b), came out wrong at second order (the rules themselves pass
-# finite differences where cho_factor's tuple is passed on as it is).
-def _through_factor(name, instead):
-    return (f"scipy.linalg.{name} with respect to the factors (a tuple astgrad does not yet "
-            f"follow safely at every order); {instead}")
-
-
-_CHO = _through_factor("cho_solve", "factor with scipy.linalg.cholesky and solve with "
-                       "scipy.linalg.solve_triangular, or use np.linalg.solve")
-_LU = _through_factor("lu_solve", "use np.linalg.solve, or scipy.linalg.solve_triangular "
-                      "with the triangles of lu")
+# x = A^-1 b with A = F F^T, F = tril(c) (or triu(c)^T): A's symmetric adjoint is
+# S = -(bb x^T + x bb^T) / 2 with bb = A^-1 g, and F's is 2 S F (the flag's is 0.0)
+@rule_helper
+def _factor_adjoint(s, c, lower):
+    return np.tril(s @ np.tril(c)) if lower else np.triu(np.triu(c) @ s)
 
 
 def cho_solve_c(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    return rt.unsupported(_CHO)
+    return (_factor_adjoint(-rt.symmetric_outer(linalg.cho_solve(c_and_lower, g), ans),
+                            c_and_lower[0], c_and_lower[1]), 0.0)
 
 
 def cho_solve_b(g, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
     return linalg.cho_solve(c_and_lower, g)
 
 
+# d x = -A^-1 dA x, dA = F dF^T + dF F^T
 def cho_solve_tc(t, ans, c_and_lower, b, overwrite_b=False, check_finite=True):
-    return rt.unsupported(_CHO)
+    return -linalg.cho_solve(c_and_lower, (
+        np.tril(c_and_lower[0]) @ (_mT(np.tril(t[0])) @ ans)
+        + np.tril(t[0]) @ (_mT(np.tril(c_and_lower[0])) @ ans) if c_and_lower[1] else
+        _mT(np.triu(c_and_lower[0])) @ (np.triu(t[0]) @ ans)
+        + _mT(np.triu(t[0])) @ (np.triu(c_and_lower[0]) @ ans)))
 
 
 defvjp(linalg.cho_solve, cho_solve_c, cho_solve_b, kind=lambda k, s: k["b"],
@@ -117,16 +117,36 @@ defvjp(linalg.lu_factor, lu_factor_a, kind=_pair, name="scipy.linalg.lu_factor")
 defjvp(linalg.lu_factor, lu_factor_t)
 
 
+@rule_helper
+def _packed_adjoint(m, lu):
+    """lu's adjoint from P^T A's adjoint m, through P^T A = L U."""
+    return np.tril(m @ _mT(np.triu(lu)), -1) + np.triu(_mT(_unit_lower(lu)) @ m)
+
+
+# x = op(A)^-1 b. trans 0: P^T A's adjoint is -(L^-T U^-T g) x^T; trans 1: -x[p] (A^-1 g)^T
 def lu_solve_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
-    return rt.unsupported(_LU)
+    return (_packed_adjoint(
+        -_outer(ans[lu_permutation(lu_and_piv[1])], linalg.lu_solve(lu_and_piv, g), b)
+        if _transposed(trans) else
+        -_outer(linalg.solve_triangular(lu_and_piv[0], linalg.solve_triangular(
+            lu_and_piv[0], g, trans=1), trans=1, lower=True, unit_diagonal=True), ans, b),
+        lu_and_piv[0]), 0.0)
 
 
 def lu_solve_b(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     return linalg.lu_solve(lu_and_piv, g, trans=0 if _transposed(trans) else 1)
 
 
+# trans 0: d x = -U^-1 L^-1 (dL U + L dU) x; trans 1: d x = -A^-T (dL U + L dU)^T x[p]
 def lu_solve_tlu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
-    return rt.unsupported(_LU)
+    return (-linalg.lu_solve(lu_and_piv, _mT(np.triu(lu_and_piv[0])) @ (
+        _mT(np.tril(t[0], -1)) @ ans[lu_permutation(lu_and_piv[1])])
+        + _mT(np.triu(t[0])) @ (_mT(_unit_lower(lu_and_piv[0]))
+                                @ ans[lu_permutation(lu_and_piv[1])]), trans=1)
+        if _transposed(trans) else
+        -linalg.solve_triangular(lu_and_piv[0], linalg.solve_triangular(
+            lu_and_piv[0], np.tril(t[0], -1) @ (np.triu(lu_and_piv[0]) @ ans), lower=True,
+            unit_diagonal=True) + np.triu(t[0]) @ ans))
 
 
 defvjp(linalg.lu_solve, lu_solve_lu, lu_solve_b, kind=lambda k, s: k["b"],

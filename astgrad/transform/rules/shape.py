@@ -89,30 +89,28 @@ defvjp(np.full, None, lambda g, ans, shape, fill_value, dtype=None: rt.unbroadca
 
 # ranges: each element is start + i * step, so a float start or step carries a gradient
 # (the stop only sets the length); called with one argument, that argument is the stop.
-# With an integer dtype the values are whole numbers, flat between jumps: refused.
-_WHOLE = "np.arange or np.linspace with an integer dtype (whole numbers, flat between jumps)"
-
-
+# With an integer dtype the values are whole numbers, flat between jumps: slope 0, as
+# np.floor's (docs/rules.md, "Piecewise-constant functions").
 @rule_helper
 def _whole(dtype):
     return dtype is not None and not np.issubdtype(dtype, np.inexact)
 
 
 defvjp(np.arange,
-       lambda g, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
-       if _whole(dtype) else 0.0 if stop is None else np.sum(g),
+       lambda g, ans, start, stop=None, step=1, dtype=None:
+       0.0 if stop is None or _whole(dtype) else np.sum(g),
        None,
-       lambda g, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
-       if _whole(dtype) else np.sum(g * np.arange(np.size(ans))),
+       lambda g, ans, start, stop=None, step=1, dtype=None:
+       0.0 if _whole(dtype) else np.sum(g * np.arange(np.size(ans))),
        kind=lambda k, s: Kind(1, k["start"].dtype))
 defvjp(np.linspace,
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       rt.unsupported(_WHOLE) if _whole(dtype) else
+       0.0 * start if _whole(dtype) else
        np.sum(g * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       rt.unsupported(_WHOLE) if _whole(dtype) else
+       0.0 * stop if _whole(dtype) else
        np.sum(g * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
@@ -236,10 +234,18 @@ def _array_of_floats(k, s):
     return Kind(depth, "f", False, 8)
 
 
-defvjp(np.array, lambda g, ans, object, dtype=None: rt.unpack_like(g, object),
-       kind=_array_of_floats)
-defvjp(np.asarray, lambda g, ans, a, dtype=None: rt.unpack_like(g, a),
+# an integer or boolean dtype makes whole numbers: flat between jumps, slope 0 (as astype's)
+defvjp(np.array, lambda g, ans, object, dtype=None:
+       rt.unpack_like(0.0 * g if _whole(dtype) else g, object), kind=_array_of_floats)
+defvjp(np.asarray, lambda g, ans, a, dtype=None:
+       rt.unpack_like(0.0 * g if _whole(dtype) else g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
+defjvp(np.array, lambda t, ans, object, dtype=None:
+       np.array(t) if dtype is None else
+       np.zeros(np.shape(ans)) if _whole(dtype) else np.array(t, dtype))
+defjvp(np.asarray, lambda t, ans, a, dtype=None:
+       np.asarray(t) if dtype is None else
+       np.zeros(np.shape(ans)) if _whole(dtype) else np.asarray(t, dtype))
 
 
 # ---- splitting an array into a list: the pieces' adjoints are joined ---------------------------
@@ -270,8 +276,6 @@ deflinear(np.broadcast_to, "array")
 deflinear(np.copy, "a")
 deflinear(np.stack, "arrays")
 deflinear(np.concatenate, "arrays")
-deflinear(np.array, "object")
-deflinear(np.asarray, "a")
 for _fn, _param in ((np.swapaxes, "a"), (np.moveaxis, "a"), (np.flip, "m"), (np.fliplr, "m"),
                     (np.flipud, "m"), (np.roll, "a"), (np.rot90, "m"), (np.triu, "m"),
                     (np.tril, "m"), (np.diagonal, "a"), (np.diag, "v"), (np.repeat, "a"),
@@ -308,20 +312,19 @@ defjvp(np.pad,
        rt.unsupported("np.pad with per-axis constant_values"))
 # ranges: element i is start + i * step (called with one argument, that is the stop)
 defjvp(np.arange,
-       lambda t, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
-       if _whole(dtype) else
-       np.zeros(np.shape(ans)) if stop is None else np.full(np.shape(ans), t),
+       lambda t, ans, start, stop=None, step=1, dtype=None:
+       np.zeros(np.shape(ans)) if stop is None or _whole(dtype) else np.full(np.shape(ans), t),
        None,
-       lambda t, ans, start, stop=None, step=1, dtype=None: rt.unsupported(_WHOLE)
-       if _whole(dtype) else t * np.arange(np.size(ans)))
+       lambda t, ans, start, stop=None, step=1, dtype=None:
+       np.zeros(np.shape(ans)) if _whole(dtype) else t * np.arange(np.size(ans)))
 defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       rt.unsupported(_WHOLE) if _whole(dtype) else
+       np.zeros(np.shape(ans)) if _whole(dtype) else
        t * (1 - np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype))
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"),
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
-       rt.unsupported(_WHOLE) if _whole(dtype) else
+       np.zeros(np.shape(ans)) if _whole(dtype) else
        t * np.linspace(0.0, 1.0, num, endpoint, dtype=ans.dtype)
        if np.ndim(start) == 0 and np.ndim(stop) == 0 and not retstep else
        rt.unsupported("np.linspace with array ends or retstep=True"))

@@ -49,7 +49,7 @@ defvjp(np.interp,
        lambda g, ans, x, xp, fp, left=None, right=None, period=None: rt.unsupported(_XP),
        lambda g, ans, x, xp, fp, left=None, right=None, period=None:
        rt.uninterp(g, x, xp, left, right) if period is None else rt.unsupported(_PERIOD),
-       kind=lambda k, s: broadcast(k["x"], floating=True).with_ndim(k["x"].ndim))
+       kind=lambda k, s: broadcast(k["x"], k["fp"], floating=True).with_ndim(k["x"].ndim))
 defjvp(np.interp,
        lambda t, ans, x, xp, fp, left=None, right=None, period=None:
        t * _slope(x, xp, fp) if period is None else rt.unsupported(_PERIOD),
@@ -63,7 +63,7 @@ defvjp(rt.uninterp,
        np.interp(x, xp, b, None if left is None else 0.0, None if right is None else 0.0),
        lambda b, ans, g, x, xp, left=None, right=None: g * _slope(x, xp, b),
        lambda b, ans, g, x, xp, left=None, right=None: rt.unsupported(_XP),
-       None, None, kind=lambda k, s: k["xp"].with_ndim(1))
+       None, None, kind=lambda k, s: broadcast(k["xp"], k["g"], floating=True).with_ndim(1))
 deflinear(rt.uninterp, "g")
 defjvp(rt.uninterp, None,
        lambda t, ans, g, x, xp, left=None, right=None:
