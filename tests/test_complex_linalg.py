@@ -116,6 +116,13 @@ def test_pinv_of_a_complex_matrix(m):
     _check(lambda a: np.sum(np.abs(np.linalg.pinv(a)) ** 2), m)
 
 
+def test_svd_hermitian_of_a_complex_matrix():
+    # NumPy reads the lower triangle (through eigh): the upper one has no derivative
+    _check(lambda a: np.sum(np.linalg.svd(a, hermitian=True, compute_uv=False)), H)
+    ag.check_grads(lambda a: np.sum(np.abs(np.linalg.svd(a, hermitian=True)[0]) ** 2
+                                    * np.arange(1.0, 4.0)), (H,), order=1)
+
+
 def test_pinv_hermitian():
     _check(lambda a: np.sum(np.abs(np.linalg.pinv(a, hermitian=True))), H)
 
