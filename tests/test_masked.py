@@ -76,7 +76,7 @@ def test_the_mask_moves_onto_the_product_at_no_cost():
     df(A[1:])
     text = _code(ag.source(df))
     assert text.count("np.where(") == 1
-    assert "ba = np.where(a > 0, 1.0 / (2 * np.sqrt(a)), 0)" in text
+    assert "ba = np.where(a > 0, 0.5 / np.sqrt(a), 0)" in text
 
 
 def test_a_product_of_finite_names_read_twice_is_not_masked_again():
