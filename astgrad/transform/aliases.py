@@ -239,7 +239,7 @@ def _shares_through(how: ast.expr, kinds: dict) -> bool:
     for part in parts:
         if isinstance(part, (ast.List, ast.Tuple)):
             return False                          # fancy indexing: a copy
-        if isinstance(part, ast.Constant) and type(part.value) is int:
+        if _integer(part):
             integers += 1
         elif isinstance(part, ast.Name):
             kind = _kind(part.id, kinds)
@@ -252,6 +252,13 @@ def _shares_through(how: ast.expr, kinds: dict) -> bool:
         elif not isinstance(part, ast.Slice):
             return True                           # None, ..., or an expression
     return integers != base.ndim or len(parts) != integers
+
+
+def _integer(node: ast.expr) -> bool:
+    """An integer written in the code: `1`, `-1`."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 # Calls that read only the shape of their arguments (as generated code spells them; each

@@ -200,6 +200,9 @@ class _KindFlow:
     def __init__(self, env, ns, fixed, join_all):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
         self.looped: set[str] = set()
+        # Names holding only the `v = None` a loop's saving gives a value pushed before it
+        # is made: their first value is their kind (None is pushed, never computed with).
+        self.unset: set[str] = set()
 
     def block(self, stmts):
         for stmt in stmts:
@@ -213,6 +216,10 @@ class _KindFlow:
 
     def _assign(self, name, kind):
         if name in self.fixed:
+            return
+        if name in self.unset:
+            self.unset.discard(name)
+            self.env[name] = kind
             return
         again = name in self.env and (self.join_all or name in self.looped)
         self.env[name] = join(self.env[name], kind) if again else kind
@@ -228,7 +235,12 @@ class _KindFlow:
             return                               # restores a value of the kind it had
         kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
             else expr_kind(value, self.env, self.ns)
-        self._assign(stmt.targets[0].id, kind)
+        name = stmt.targets[0].id
+        if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
+            self.unset.add(name)
+            self.env[name] = kind
+            return
+        self._assign(name, kind)
 
     def _Expr(self, stmt):
         call = stmt.value                        # otherwise a call made for its effect
@@ -245,17 +257,22 @@ class _KindFlow:
             env[name] = sequence_of(items)
 
     def _If(self, stmt):
-        before = dict(self.env)
+        before, unset = dict(self.env), set(self.unset)
         self.block(stmt.body)
-        after_body = self.env
-        self.env = before
+        after_body, unset_body = self.env, self.unset
+        self.env, self.unset = before, set(unset)
         self.block(stmt.orelse)
         env = self.env
         for name in set(after_body) | set(env):
-            if name in after_body and name in env:
+            if name in unset_body and name not in self.unset:
+                continue                         # the else branch gave it its first value
+            if name in self.unset and name not in unset_body:
+                env[name] = after_body[name]
+            elif name in after_body and name in env:
                 env[name] = join(after_body[name], env[name])
             else:
                 env[name] = after_body.get(name, env.get(name))
+        self.unset &= unset_body
 
     def _For(self, stmt):
         self.env[stmt.target.id] = _INT
