@@ -17,10 +17,11 @@ array (`x[0]` of a vector) or a fancy index (`x[[0, 1]]`) is a copy, not a view.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import InPlaceError
 from . import registry
+from .derivations import Derivations
 from .lattice import UNKNOWN, Kind
 from .trees import walk
 
@@ -36,6 +37,21 @@ class _Write:
     what: str
     where: str
     callee: str | None = None            # the function called through its vjp that writes
+    syncs: list = field(default_factory=list)   # what `sync` made again after it (`_Sync`)
+
+
+@dataclass(eq=False)
+class _Sync:
+    """A name `sync` made again from an array written in place: the statement doing it
+    (None: the name was passed through, unnamed), to be undone unless kinds show that
+    `how` (a name, an item or slice of one) surely shares the array."""
+
+    stmt: ast.stmt | None                # `c_1 = v_1`, `w_1 = v_1[1:]`, or `A[1] = v_1`
+    how: ast.expr                        # the assignment that made the two share
+    old: str                             # the name made again, as it was before the write
+    parent: "_Sync | None"               # the sync it was made again from (None: the write)
+    written: str                         # the name written into
+    augmented: bool                      # by `v op= x` (a Python number is rebound instead)
 
 
 class Aliases:
@@ -53,10 +69,13 @@ class Aliases:
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
+        self.derived = Derivations()             # which of those surely share, and how
+        self.syncs: list[_Sync] = []
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
         self._blocks.append([])
+        self.derived.enter()
 
     def leave(self) -> None:
         """It ends: a name given a new array inside it may still name what it named
@@ -65,12 +84,14 @@ class Aliases:
             group = old | self._groups.get(name, {name})
             for member in group:
                 self._groups[member] = group
+        self.derived.leave()
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
+        self.derived.rebound(target)
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
@@ -81,6 +102,10 @@ class Aliases:
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
+        if source is None or either or source in self._lists:
+            self.derived.rebound(target)
+        else:
+            self.derived.made(target, rhs)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)
@@ -89,6 +114,27 @@ class Aliases:
                 and not isinstance(rhs.slice, ast.Slice):
             self._items[target] = source
             return
+        self._link(target, source, rhs, either)
+
+    def remade(self, target: str, rhs: ast.expr) -> None:
+        """`target` surely holds `rhs` (an item or slice of a name) again, as after
+        `A[1] = v_1` for a `v` made as `A[1]`: a write into either is seen by the other."""
+        self._link(target, rhs.value.id, rhs)
+        self.derived.remade(target, rhs)
+
+    def sure(self, name: str) -> list[tuple[str, ast.expr, bool]]:
+        """The names surely sharing `name`'s array by one assignment: (other, how, True)
+        for `other = name` or `other = name[...]`, (other, how, False) for `name = other`
+        or `name = other[...]`."""
+        out = []
+        for other, how in self._links.get(name, ()):
+            if self.derived.source(other) is how:
+                out.append((other, how, True))
+            elif self.derived.source(name) is how:
+                out.append((other, how, False))
+        return out
+
+    def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
         if either and target in self._groups and self._groups[target] is not group:
             group |= self._groups[target]
@@ -124,7 +170,7 @@ class Aliases:
         return out - {name}
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str, outer: dict[str, str] | None = None) -> None:
+                    where: str, outer: dict[str, str] | None = None) -> _Write | None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
         the array (or list) is among `later`, the names read after the write, or among
         `outer` (generated name -> user's name), those a caller of the function being
@@ -135,10 +181,10 @@ class Aliases:
         pairs = {(u, g) for u, g in current.items() if g in others and u != user and u in later}
         pairs |= {(u, g) for g, u in (outer or {}).items() if g in others}
         shared = sorted(u for u, _ in pairs)
+        augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
-            augmented = what.endswith("= ...") and not what.startswith("[")
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where))
-            return
+            return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
                 f"`{user}{what}` changes a list in place that `{shared[0]}` also names, "
@@ -158,13 +204,42 @@ class Aliases:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), param, "", where,
                                       callee))
 
+    def settle(self, tree: ast.FunctionDef, kinds: dict) -> bool:
+        """Undo what `sync` made again where `kinds` (generated name -> Kind) do not
+        show the names surely share the array (a Python number is rebound, an item is
+        a copy; a 0-d value may be a NumPy scalar, which is rebound too). Return
+        whether anything was undone (the kinds of values may then differ)."""
+        undone: set[int] = set()
+        for sync in self.syncs:
+            if id(sync.parent) in undone or _view(sync.how, kinds) is not True \
+                    or sync.augmented and _kind(sync.written, kinds).ndim == 0:
+                undone.add(id(sync))
+        dropped = {id(s.stmt) for s in self.syncs if id(s) in undone and s.stmt is not None
+                   and not _keep_as_copy(s)}
+        for sync in self.syncs:
+            if id(sync) in undone and _keep_as_copy(sync):
+                sync.stmt.value = ast.Name(sync.old, ast.Load())
+        for node in walk(tree):
+            for attr in ("body", "orelse"):
+                stmts = getattr(node, attr, None)
+                if isinstance(stmts, list) and any(id(st) in dropped for st in stmts):
+                    setattr(node, attr, [st for st in stmts if id(st) not in dropped])
+        for write in self.writes:
+            write.syncs[:] = [s for s in write.syncs if id(s) not in undone]
+        self.syncs = [s for s in self.syncs if id(s) not in undone]
+        return bool(undone)
+
     def refuse(self, kinds: dict, ns=None) -> None:
         """Raise `InPlaceError` for the first recorded write another name read
-        afterwards really sees, now that `kinds` (generated name -> Kind) are known."""
+        afterwards really sees and `sync` did not make again, now that `kinds`
+        (generated name -> Kind) are known."""
         for write in self.writes:
             if write.augmented and _kind(write.name, kinds).py:
                 continue                         # a number: `x op= v` rebinds x
+            covered = {s.old for s in write.syncs}
             for user, other in write.others:
+                if other in covered:
+                    continue
                 if other == write.name or self._shares(write.name, other, kinds):
                     _refuse(write, user)
 
@@ -182,6 +257,36 @@ class Aliases:
                     seen.add(m)
                     todo.append(m)
         return False
+
+
+def _keep_as_copy(sync: _Sync) -> bool:
+    """Is `sync`, undone, `c_1 = c` (the name keeps its value under its new name)?"""
+    return sync.stmt is not None and isinstance(sync.stmt.targets[0], ast.Name) \
+        and sync.stmt.targets[0].id != sync.old
+
+
+def _view(how: ast.expr, kinds: dict) -> bool | None:
+    """Does the assignment of `how` (a name, an item or a slice of one) surely make a
+    name sharing the array it reads (True), surely not (False), or is that not known?"""
+    base = _kind(how.id if isinstance(how, ast.Name) else how.value.id, kinds)
+    if base.py:
+        return False
+    if base.ndim is None or base.ndim == 0 or base.dtype in (None, "O"):
+        return None
+    if isinstance(how, ast.Name):
+        return True
+    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
+    integers = 0
+    for part in parts:
+        kind = _kind(part.id, kinds) if isinstance(part, ast.Name) else None
+        if isinstance(part, (ast.List, ast.Tuple)) or kind is not None and kind.ndim \
+                and kind.dtype in ("i", "u", "b"):
+            return False                          # fancy indexing or a mask: a copy
+        if _integer(part) or kind is not None and kind.ndim == 0 and kind.dtype in ("i", "u"):
+            integers += 1
+        elif not isinstance(part, ast.Slice):
+            return None
+    return integers < base.ndim
 
 
 def _refuse(write: _Write, other: str) -> None:

@@ -92,6 +92,9 @@ def _kinds(p: Program):
 
 
 def _aliases(p: Program):
+    """Also undoes what `sync` made again where names do not share (kinds then again)."""
+    if p.aliases.settle(p.tree, p.kinds):
+        p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
     p.aliases.refuse(p.kinds, p.ns)
     return f"in-place writes checked: {len(p.aliases.writes)}"
 

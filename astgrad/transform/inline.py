@@ -141,7 +141,8 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
+                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
+                  parent=low.scope)
     shared = _shared_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on

@@ -31,7 +31,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline, library_calls
+from . import desugar, inline, library_calls, sync
 from .aliases import Aliases, reads_after
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -59,6 +59,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
     if aliases is None:
+        ctx.aliases.settle(tree, {})
         ctx.aliases.refuse({})
     return tree
 
@@ -175,15 +176,19 @@ class _Normalizer:
             raise UnsupportedSyntaxError("assignment into an element of an expression is not "
                                          "supported.", self.scope.where(target))
         user = next((u for u, g in self.scope.current.items() if g == base.id), base.id)
-        self.check_write(user, "[...] = ...")
+        recorded = self.check_write(user, "[...] = ...")
         index = target.slice if lowered else self.index(target.slice)
-        self.out.emit(ast.Assign([ast.Subscript(base, index, ast.Store())], atom))
 
-    def check_write(self, user: str, what: str) -> None:
+        def write():
+            self.out.emit(ast.Assign([ast.Subscript(base, index, ast.Store())], atom))
+            return base
+        sync.after_write(self, base.id, write, False, recorded)
+
+    def check_write(self, user: str, what: str):
         stmt = self.out.stmt
-        self.ctx.aliases.check_write(user, self.scope.current,
-                                     self.scope.reads_after.get(id(stmt), set()), what,
-                                     self.scope.where(stmt), self.scope.outer)
+        return self.ctx.aliases.check_write(user, self.scope.current,
+                                            self.scope.reads_after.get(id(stmt), set()),
+                                            what, self.scope.where(stmt), self.scope.outer)
 
     # -- expressions -------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:
