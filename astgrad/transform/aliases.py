@@ -70,6 +70,7 @@ class Aliases:
         self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
         self.derived = Derivations()             # which of those surely share, and how
+        self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
         self.syncs: list[_Sync] = []
 
     def enter(self) -> None:
@@ -96,6 +97,12 @@ class Aliases:
     def is_list(self, name: str) -> bool:
         return name in self._lists
 
+    def append(self, target: str, item: ast.expr) -> None:
+        """Record `target.append(item)`: an item read back from the list (`xs[i]`,
+        `xs.pop()`) may be the array `item` names."""
+        if isinstance(item, ast.Name):
+            self._appended.setdefault(target, set()).add(item.id)
+
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
         conditional expression's temporary may take, so it keeps those it had)."""
@@ -106,6 +113,11 @@ class Aliases:
             self.derived.rebound(target)
         else:
             self.derived.made(target, rhs)
+        popped = rhs.func.value.id if isinstance(rhs, ast.Call) and isinstance(
+            rhs.func, ast.Attribute) and rhs.func.attr == "pop" and isinstance(
+            rhs.func.value, ast.Name) else source if source in self._lists else None
+        for item in sorted(self._appended.get(popped, ())):
+            self._link(target, item, ast.Name(item, ast.Load()), either=True)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)

@@ -390,6 +390,8 @@ def _append(low: _Normalizer, call: ast.Call) -> None:
         raise UnsupportedSyntaxError("`.append` takes one value.", low.scope.where(call))
     low.check_write(call.func.value.id, ".append(...)")
     item = _named(low.atom(call.args[0]), low.out)
+    if isinstance(lst, ast.Name):
+        low.ctx.aliases.append(lst.id, item)
     low.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
 
