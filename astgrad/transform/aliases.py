@@ -148,6 +148,9 @@ class Aliases:
 
     def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
+        old = self._groups.get(target)
+        if self._blocks and old is not None and old is not group and not either:
+            self._blocks[-1].append((target, old))   # the block may not run: see `leave`
         if either and target in self._groups and self._groups[target] is not group:
             group |= self._groups[target]
             for name in group:
