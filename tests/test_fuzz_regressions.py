@@ -448,13 +448,20 @@ def first_true_of_or(x, y):
 
 
 @pytest.mark.parametrize("f, args", [
-    (passes_a_conditional_to_a_helper_that_writes, (-0.618,)),
+    (passes_a_conditional_to_a_helper_that_writes, (-0.618,)),    # c[3] < a
+    (passes_a_conditional_to_a_helper_that_writes, (0.9,)),       # a < c[3]
     (loops_over_a_conditional_it_changes, (np.array([1.0, 2.0, 3.0]),)),
-    (first_true_of_or, (np.array([2.0]), np.array([3.0]))),
-], ids=["ifexp-into-helper", "ifexp-loop", "or"])
-def test_a_conditional_value_shares_the_array(f, args):
-    with pytest.raises(InPlaceError) as err:
-        ag.grad(f)(*args)
+    (loops_over_a_conditional_it_changes, (np.array([100.0, 200.0, 3.0]),)),
+], ids=["ifexp-into-helper-else", "ifexp-into-helper-if", "ifexp-loop-else", "ifexp-loop-if"])
+def test_a_conditional_of_one_name_is_that_name(f, args):
+    # `c if t else c` is `c` on both paths: the helper's write is made again into `c`
+    # (these were refused; before that, silently wrong)
+    ag.check_grads(f, args, order=2)
+
+
+def test_a_conditional_of_two_values_shares_the_array_on_one_path():
+    with pytest.raises(InPlaceError) as err:      # `z` is `x` or `y`: refused
+        ag.grad(first_true_of_or)(np.array([2.0]), np.array([3.0]))
     assert "also names" in str(err.value)
 
 

@@ -87,6 +87,10 @@ class Aliases:
                 self._groups[member] = group
         self.derived.leave()
 
+    def branches(self):
+        """A context in which the blocks entered are alternatives (see `Derivations`)."""
+        return self.derived.branches()
+
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
         self._groups.pop(target, {target}).discard(target)
@@ -109,7 +113,7 @@ class Aliases:
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
-        if source is None or either or source in self._lists:
+        if source is None or source in self._lists:
             self.derived.rebound(target)
         else:
             self.derived.made(target, rhs)

@@ -12,6 +12,8 @@ an in-place write.
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
+from typing import Iterator
 
 
 class Derivations:
@@ -21,19 +23,46 @@ class Derivations:
     def __init__(self):
         self._made: dict[str, ast.expr] = {}
         self._blocks: list[dict[str, ast.expr | None]] = []   # per block: what it changed
+        # per `branches`: its depth, what the names changed held before, and after each
+        self._branches: list[tuple[int, dict, list[dict]]] = []
 
     def enter(self) -> None:
         self._blocks.append({})
 
     def leave(self) -> None:
-        """A block ends: what it made anew holds after it only if made as before it."""
+        """A block ends: what it made anew holds after it only if made as before it.
+        A branch of `branches` is settled with the others, which start as it did."""
         changed = self._blocks.pop()
-        for name, before in changed.items():
-            now = self._made.get(name)
-            if before is None and now is None:
-                continue
-            if before is None or now is None or ast.dump(before) != ast.dump(now):
+        if self._branches and self._branches[-1][0] == len(self._blocks):
+            _, before, after = self._branches[-1]
+            after.append({name: self._made.get(name) for name in changed})
+            for name, old in changed.items():
+                before.setdefault(name, old)
+                self._made.pop(name, None)
+                if old is not None:
+                    self._made[name] = old
+            return
+        for name, old in changed.items():
+            if not _same(old, self._made.get(name)):
                 self._drop(name)
+
+    @contextmanager
+    def branches(self) -> Iterator[None]:
+        """The blocks entered inside are alternatives (an `if` and its `else`): each starts
+        from what holds before them, and after them holds what held in every one."""
+        self._branches.append((len(self._blocks), {}, []))
+        try:
+            yield
+        finally:
+            _, before, after = self._branches.pop()
+            for name, old in before.items():
+                ends = [branch.get(name, old) for branch in after]
+                if ends and ends[0] is not None and all(_same(ends[0], e) for e in ends):
+                    if not _same(old, ends[0]):
+                        self._note(name)
+                        self._made[name] = ends[0]
+                else:
+                    self._drop(name)
 
     def made(self, name: str, how: ast.expr) -> None:
         """`name = how` (a name, or an item or slice of a name) was just assigned."""
@@ -70,3 +99,7 @@ class Derivations:
         if name in self._made:
             self._note(name)
             del self._made[name]
+
+
+def _same(a: ast.expr | None, b: ast.expr | None) -> bool:
+    return a is b or a is not None and b is not None and ast.dump(a) == ast.dump(b)
