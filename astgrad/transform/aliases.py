@@ -37,21 +37,9 @@ class _Write:
     what: str
     where: str
     callee: str | None = None            # the function called through its vjp that writes
-    syncs: list = field(default_factory=list)   # what `sync` made again after it (`_Sync`)
-
-
-@dataclass(eq=False)
-class _Sync:
-    """A name `sync` made again from an array written in place: the statement doing it
-    (None: the name was passed through, unnamed), to be undone unless kinds show that
-    `how` (a name, an item or slice of one) surely shares the array."""
-
-    stmt: ast.stmt | None                # `c_1 = v_1`, `w_1 = v_1[1:]`, or `A[1] = v_1`
-    how: ast.expr                        # the assignment that made the two share
-    old: str                             # the name made again, as it was before the write
-    parent: "_Sync | None"               # the sync it was made again from (None: the write)
-    written: str                         # the name written into
-    augmented: bool                      # by `v op= x` (a Python number is rebound instead)
+    computed: bool = False               # the array is surely an operation's result: if
+    #                                      0-d, a NumPy scalar, which `x op= v` rebinds
+    syncs: list = field(default_factory=list)   # what `sync` made again after it
 
 
 class Aliases:
@@ -71,7 +59,8 @@ class Aliases:
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
         self.derived = Derivations()             # which of those surely share, and how
         self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
-        self.syncs: list[_Sync] = []
+        self._computed: set[str] = set()         # names bound to an operation's result
+        self.syncs: list = []                    # what `sync` made again (see `settle`)
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
@@ -113,6 +102,10 @@ class Aliases:
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
+        if _operation(rhs, ns):
+            self._computed.add(target)
+        else:
+            self._computed.discard(target)
         if source is None or source in self._lists:
             self.derived.rebound(target)
         else:
@@ -149,6 +142,15 @@ class Aliases:
             elif self.derived.source(name) is how:
                 out.append((other, how, False))
         return out
+
+    def _root(self, name: str) -> str:
+        """The name whose array `name` surely is, by plain assignments (`c = b`, `b = a`)."""
+        seen = {name}
+        while isinstance(self.derived.source(name), ast.Name) \
+                and self.derived.source(name).id not in seen:
+            name = self.derived.source(name).id
+            seen.add(name)
+        return name
 
     def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
@@ -202,7 +204,8 @@ class Aliases:
         shared = sorted(u for u, _ in pairs)
         augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
-            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where))
+            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
+                                      computed=self._root(name) in self._computed))
             return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
@@ -223,37 +226,13 @@ class Aliases:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), param, "", where,
                                       callee))
 
-    def settle(self, tree: ast.FunctionDef, kinds: dict) -> bool:
-        """Undo what `sync` made again where `kinds` (generated name -> Kind) do not
-        show the names surely share the array (a Python number is rebound, an item is
-        a copy; a 0-d value may be a NumPy scalar, which is rebound too). Return
-        whether anything was undone (the kinds of values may then differ)."""
-        undone: set[int] = set()
-        for sync in self.syncs:
-            if id(sync.parent) in undone or _view(sync.how, kinds) is not True \
-                    or sync.augmented and _kind(sync.written, kinds).ndim == 0:
-                undone.add(id(sync))
-        dropped = {id(s.stmt) for s in self.syncs if id(s) in undone and s.stmt is not None
-                   and not _keep_as_copy(s)}
-        for sync in self.syncs:
-            if id(sync) in undone and _keep_as_copy(sync):
-                sync.stmt.value = ast.Name(sync.old, ast.Load())
-        for node in walk(tree):
-            for attr in ("body", "orelse"):
-                stmts = getattr(node, attr, None)
-                if isinstance(stmts, list) and any(id(st) in dropped for st in stmts):
-                    setattr(node, attr, [st for st in stmts if id(st) not in dropped])
-        for write in self.writes:
-            write.syncs[:] = [s for s in write.syncs if id(s) not in undone]
-        self.syncs = [s for s in self.syncs if id(s) not in undone]
-        return bool(undone)
-
     def refuse(self, kinds: dict, ns=None) -> None:
         """Raise `InPlaceError` for the first recorded write another name read
         afterwards really sees and `sync` did not make again, now that `kinds`
         (generated name -> Kind) are known."""
         for write in self.writes:
-            if write.augmented and _kind(write.name, kinds).py:
+            kind = _kind(write.name, kinds)
+            if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
                 continue                         # a number: `x op= v` rebinds x
             covered = {s.old for s in write.syncs}
             for user, other in write.others:
@@ -276,36 +255,6 @@ class Aliases:
                     seen.add(m)
                     todo.append(m)
         return False
-
-
-def _keep_as_copy(sync: _Sync) -> bool:
-    """Is `sync`, undone, `c_1 = c` (the name keeps its value under its new name)?"""
-    return sync.stmt is not None and isinstance(sync.stmt.targets[0], ast.Name) \
-        and sync.stmt.targets[0].id != sync.old
-
-
-def _view(how: ast.expr, kinds: dict) -> bool | None:
-    """Does the assignment of `how` (a name, an item or a slice of one) surely make a
-    name sharing the array it reads (True), surely not (False), or is that not known?"""
-    base = _kind(how.id if isinstance(how, ast.Name) else how.value.id, kinds)
-    if base.py:
-        return False
-    if base.ndim is None or base.ndim == 0 or base.dtype in (None, "O"):
-        return None
-    if isinstance(how, ast.Name):
-        return True
-    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
-    integers = 0
-    for part in parts:
-        kind = _kind(part.id, kinds) if isinstance(part, ast.Name) else None
-        if isinstance(part, (ast.List, ast.Tuple)) or kind is not None and kind.ndim \
-                and kind.dtype in ("i", "u", "b"):
-            return False                          # fancy indexing or a mask: a copy
-        if _integer(part) or kind is not None and kind.ndim == 0 and kind.dtype in ("i", "u"):
-            integers += 1
-        elif not isinstance(part, ast.Slice):
-            return None
-    return integers < base.ndim
 
 
 def _refuse(write: _Write, other: str) -> None:
@@ -341,6 +290,21 @@ def _new_array(rhs: ast.expr, ns=None) -> bool:
     except TypeError:                            # an unhashable callee
         return False
     return prim is not None and prim.elementwise
+
+
+# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
+_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
+               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
+               "np.linalg.norm", "np.linalg.det"}
+
+
+def _operation(rhs: ast.expr, ns) -> bool:
+    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
+    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
+            and ast.unparse(rhs.func) in _REDUCTIONS:
+        return True
+    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
+        and _dotted(rhs.func) not in _NEW_ARRAYS
 
 
 def _kind(name: str, kinds: dict) -> Kind:

@@ -31,7 +31,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline, library_calls, sync
+from . import desugar, inline, library_calls, settle, sync
 from .aliases import Aliases, reads_after
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -59,7 +59,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
     if aliases is None:
-        ctx.aliases.settle(tree, {})
+        settle.settle(ctx.aliases, tree, {})
         ctx.aliases.refuse({})
     return tree
 

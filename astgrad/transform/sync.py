@@ -17,8 +17,9 @@ import ast
 import copy
 from typing import Callable
 
-from .aliases import _Sync, _Write
+from .aliases import _Write
 from .lowering import Lowerer
+from .settle import Sync
 
 
 def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name], augmented: bool,
@@ -32,9 +33,9 @@ def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name], augmente
         return
     plan = _plan(low, name, None, {name})     # before the write: it may rebind `name`
     new = write()
-    syncs: list[_Sync] = []
+    syncs: list[Sync] = []
     _emit(low, plan, new, None, lambda stmt, how, old, parent: syncs.append(
-        _Sync(stmt, how, old, parent, name, augmented)) or syncs[-1])
+        Sync(stmt, how, old, parent, name, augmented, syncs)) or syncs[-1])
     aliases.syncs.extend(syncs)
     if recorded is not None:
         recorded.syncs.extend(syncs)
@@ -54,7 +55,7 @@ def _plan(low: Lowerer, name: str, came: str | None, seen: set[str]) -> list:
     return out
 
 
-def _emit(low: Lowerer, plan: list, value: ast.Name, parent: _Sync | None, record) -> None:
+def _emit(low: Lowerer, plan: list, value: ast.Name, parent: Sync | None, record) -> None:
     for other, how, down, after in plan:
         if down or isinstance(how, ast.Name):     # `other = v`, `other = v[i]`, `v = other`
             made = value if isinstance(how, ast.Name) or not down else \
