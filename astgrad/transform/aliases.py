@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from ..errors import InPlaceError
 from . import registry
 from .derivations import Derivations
+from .reads import _dotted
 from .lattice import UNKNOWN, Kind
-from .trees import walk
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,6 @@ class Aliases:
             for member in group:
                 self._groups[member] = group
         self.derived.leave()
-
-    def branches(self):
-        """A context in which the blocks entered are alternatives (see `Derivations`)."""
-        return self.derived.branches()
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
@@ -143,15 +139,6 @@ class Aliases:
                 out.append((other, how, False))
         return out
 
-    def _root(self, name: str) -> str:
-        """The name whose array `name` surely is, by plain assignments (`c = b`, `b = a`)."""
-        seen = {name}
-        while isinstance(self.derived.source(name), ast.Name) \
-                and self.derived.source(name).id not in seen:
-            name = self.derived.source(name).id
-            seen.add(name)
-        return name
-
     def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
         old = self._groups.get(target)
@@ -205,7 +192,7 @@ class Aliases:
         augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
-                                      computed=self._root(name) in self._computed))
+                                      computed=self.derived.root(name) in self._computed))
             return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
@@ -347,57 +334,3 @@ def _integer(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
-
-
-# Calls that read only the shape of their arguments (as generated code spells them; each
-# argument by position, None: all): `bx = np.zeros_like(x)` does not see what `x` holds.
-_SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "len": None,
-               "rt.unbroadcast": (1,), "rt.sum_to": (), "rt.shaped_like": (1,),
-               "rt.check_seed": (1,)}
-
-
-def _reads(stmt: ast.stmt) -> set[str]:
-    """The names `stmt` reads the elements of (not those it reads only the shape of)."""
-    skip = set()
-    for node in walk(stmt):
-        if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
-            skip.add(id(node.value))
-        elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
-            positions = _SHAPE_ONLY[_dotted(node.func)]
-            skip |= {id(a) for i, a in enumerate(node.args) if positions is None
-                     or i in positions}
-    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load) and id(n) not in skip}
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return f"{node.value.id}.{node.attr}"
-    return None
-
-
-def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
-    """For each statement (by `id`), the user's names read after it; in a loop body,
-    also every name the body and the loop's header read (the next iteration reads them
-    after)."""
-    out: dict[int, set[str]] = {}
-
-    def walk(stmts, later: set[str]):
-        seen = set(later)
-        for stmt in reversed(stmts):
-            out[id(stmt)] = set(seen)
-            if isinstance(stmt, (ast.For, ast.While)):
-                # The next iteration reads the body again, and the header: `while` tests
-                # again, and `for t in a` reads the next item of `a` as it is then.
-                header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-                loop = set().union(_reads(header), *(_reads(s) for s in stmt.body))
-                walk(stmt.body, seen | loop)
-            elif isinstance(stmt, ast.If):
-                walk(stmt.body, seen)
-                walk(stmt.orelse, seen)
-            seen |= _reads(stmt)
-
-    walk(tree.body, set())
-    return out

@@ -90,6 +90,14 @@ class Derivations:
     def source(self, name: str) -> ast.expr | None:
         return self._made.get(name)
 
+    def root(self, name: str) -> str:
+        """The name whose array `name` surely is, by plain assignments (`c = b`, `b = a`)."""
+        seen = {name}
+        while isinstance(self._made.get(name), ast.Name) and self._made[name].id not in seen:
+            name = self._made[name].id
+            seen.add(name)
+        return name
+
     def _note(self, name: str) -> None:
         """Keep what `name` held before each block around that has not changed it yet."""
         for block in self._blocks:

@@ -180,7 +180,7 @@ def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
         low.ctx.aliases.bind(result, test)      # `x or y` is `x` itself when `x` is true
         low.out.emit(ast.Assign([ast.Name(result, ast.Store())], test))
         branches = (value, None) if isinstance(node.op, ast.And) else (None, value)
-    with low.ctx.aliases.branches():
+    with low.ctx.aliases.derived.branches():
         body, orelse = (_branch(result, branch, low) for branch in branches)
     low.out.emit(ast.If(test, body, orelse))
     return ast.Name(result, ast.Load())

@@ -32,7 +32,7 @@ from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
 from . import library_calls, registry, restructure
-from .aliases import reads_after
+from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
 
@@ -64,17 +64,13 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
-        bound = None if starred else _bind_call(_params(tree), args, keywords,
-                                                _defaults(fn, ctx.ns), tree.name,
-                                                scope.where(node))
+        bound = None if starred else _bind_call(_params(tree), args, keywords, _defaults(
+            fn, ctx.ns), tree.name, scope.where(node))
+        # Large, or calling itself (recursion of any depth): called through its vjp. One
+        # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
                 args, keywords, low) or _writes_arguments(tree, bound, low, record=False)) \
                 and _large(tree, INLINE_LIMIT):
-            # Large, or calling itself (recursion of any depth): called through its vjp.
-            # (One that changes an argument in place is inlined, so the caller's names
-            # of the array are made again after the change: see `sync`.)
-            bound = bound or _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns),
-                                        tree.name, scope.where(node))
             _writes_arguments(tree, bound, low)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
@@ -146,9 +142,8 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
-    scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
-                  parent=low.scope)
+    scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), True,
+                  dict(low.scope.local_fns), low.scope.later(low.out.stmt), low.scope)
     shared = _shared_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on

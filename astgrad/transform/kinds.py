@@ -202,9 +202,7 @@ class _KindFlow:
     def __init__(self, env, ns, fixed, join_all):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
         self.looped: set[str] = set()
-        # Names holding only the `v = None` a loop's saving gives a value pushed before it
-        # is made: their first value is their kind (None is pushed, never computed with).
-        self.unset: set[str] = set()
+        self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
 
     def block(self, stmts):
         for stmt in stmts:
@@ -219,11 +217,9 @@ class _KindFlow:
     def _assign(self, name, kind):
         if name in self.fixed:
             return
-        if name in self.unset:
-            self.unset.discard(name)
-            self.env[name] = kind
-            return
-        again = name in self.env and (self.join_all or name in self.looped)
+        again = name in self.env and (self.join_all or name in self.looped) \
+            and name not in self.unset
+        self.unset.discard(name)
         self.env[name] = join(self.env[name], kind) if again else kind
 
     def _Assign(self, stmt):
@@ -239,9 +235,9 @@ class _KindFlow:
             else expr_kind(value, self.env, self.ns)
         name = stmt.targets[0].id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
-            self.unset.add(name)
-            self.env[name] = kind
-            return
+            self.unset.add(name)      # a loop's saving gives a name pushed before it is made
+            self.env[name] = kind     # `v = None`: its first value is its kind (None is
+            return                    # pushed, never computed with)
         self._assign(name, kind)
 
     def _Expr(self, stmt):
@@ -266,10 +262,10 @@ class _KindFlow:
         self.block(stmt.orelse)
         env = self.env
         for name in set(after_body) | set(env):
-            if name in unset_body and name not in self.unset:
-                continue                         # the else branch gave it its first value
-            if name in self.unset and name not in unset_body:
-                env[name] = after_body[name]
+            if name in self.unset and name not in unset_body:   # one branch gave it its
+                env[name] = after_body[name]                    # first value
+            elif name in unset_body and name not in self.unset:
+                continue
             elif name in after_body and name in env:
                 env[name] = join(after_body[name], env[name])
             else:

@@ -22,11 +22,14 @@ from .lowering import Lowerer
 from .settle import Sync
 
 
-def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name], augmented: bool,
-                recorded: _Write | None) -> None:
-    """Emit `write()`, the in-place write into the generated name `name`, which returns
-    the name holding the new value; then make again each name sharing the array that is
-    read afterwards (recorded, for `settle`, on `recorded`: the write `check_write` kept)."""
+def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name] | ast.stmt,
+                augmented: bool, recorded: _Write | None) -> None:
+    """Emit `write`, the in-place write into the generated name `name`: a statement
+    (`name[i] = x`), or a function emitting it and returning the name of the new value;
+    then make again each name sharing the array that is read afterwards (recorded, for
+    `settle`, on `recorded`: the write `check_write` kept)."""
+    if isinstance(write, ast.stmt):
+        stmt, write = write, lambda: low.out.emit(stmt) and ast.Name(name, ast.Load())
     aliases = low.ctx.aliases
     if aliases.is_list(name):
         write()
