@@ -223,8 +223,8 @@ class Aliases:
                 continue                         # a number: `x op= v` rebinds x
             covered = {s.old for s in write.syncs}
             for user, other in write.others:
-                if other in covered:
-                    continue
+                if other in covered or _kind(other, kinds).py:
+                    continue                     # made again, or a Python number
                 if other == write.name or self._shares(write.name, other, kinds):
                     _refuse(write, user)
 
