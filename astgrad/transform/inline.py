@@ -129,14 +129,18 @@ class _Callee:
     current: dict                   # the names it sees from its caller (a nested def's)
 
 
-def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
-    """Write the callee's body here, its names made fresh; its result is an atom."""
-    ctx, tree = low.ctx, callee.tree
-    if callee.key in ctx.inlining:
+def _refuse_recursion(callee: _Callee, call: ast.Call, low: Lowerer) -> None:
+    if callee.key in low.ctx.inlining:
         raise UnsupportedSyntaxError(f"the nested `def` `{callee.name}` calls itself.",
                                      low.scope.where(call),
                                      fix="Define it at module level: a recursive function is "
                                          "then differentiated through its own derivative.")
+
+
+def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
+    """Write the callee's body here, its names made fresh; its result is an atom."""
+    ctx, tree = low.ctx, callee.tree
+    _refuse_recursion(callee, call, low)
     args, keywords, star_params, star_values = _starred(tree, args, keywords, low)
     params = _params(tree)
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
