@@ -133,13 +133,15 @@ def test_an_undefined_name():
     raises(errors.UndefinedNameError, f, 1.0, match="not_defined_anywhere")
 
 
-def test_in_place_update_of_an_aliased_array_is_refused():
-    def f(x):
+def test_in_place_update_of_an_array_another_name_may_hold_is_refused():
+    def f(x, c):
         y = x * 1.0
-        z = y
+        z = x
+        if c > 0.0:
+            z = y                               # `z` is `y` on one path only
         y += 1.0
         return np.sum(z * y)
-    raises(errors.InPlaceError, f, np.ones(3), line_text="y += 1.0", match="`z`")
+    raises(errors.InPlaceError, f, np.ones(3), 1.0, line_text="y += 1.0", match="`z`")
 
 
 def test_in_place_update_without_aliases_is_fine():

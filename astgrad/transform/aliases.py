@@ -17,12 +17,13 @@ array (`x[0]` of a vector) or a fancy index (`x[[0, 1]]`) is a copy, not a view.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import InPlaceError
 from . import registry
+from .derivations import Derivations
+from .reads import _dotted
 from .lattice import UNKNOWN, Kind
-from .trees import walk
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class _Write:
     what: str
     where: str
     callee: str | None = None            # the function called through its vjp that writes
+    computed: bool = False               # the array is surely an operation's result: if
+    #                                      0-d, a NumPy scalar, which `x op= v` rebinds
+    syncs: list = field(default_factory=list)   # what `sync` made again after it
 
 
 class Aliases:
@@ -53,10 +57,15 @@ class Aliases:
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
+        self.derived = Derivations()             # which of those surely share, and how
+        self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
+        self._computed: set[str] = set()         # names bound to an operation's result
+        self.syncs: list = []                    # what `sync` made again (see `settle`)
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
         self._blocks.append([])
+        self.derived.enter()
 
     def leave(self) -> None:
         """It ends: a name given a new array inside it may still name what it named
@@ -65,15 +74,23 @@ class Aliases:
             group = old | self._groups.get(name, {name})
             for member in group:
                 self._groups[member] = group
+        self.derived.leave()
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
+        self.derived.rebound(target)
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
+
+    def append(self, target: str, item: ast.expr) -> None:
+        """Record `target.append(item)`: an item read back from the list (`xs[i]`,
+        `xs.pop()`) may be the array `item` names."""
+        if isinstance(item, ast.Name):
+            self._appended.setdefault(target, set()).add(item.id)
 
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
@@ -81,6 +98,19 @@ class Aliases:
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
+        if _operation(rhs, ns):
+            self._computed.add(target)
+        else:
+            self._computed.discard(target)
+        if source is None or source in self._lists:
+            self.derived.rebound(target)
+        else:
+            self.derived.made(target, rhs)
+        popped = rhs.func.value.id if isinstance(rhs, ast.Call) and isinstance(
+            rhs.func, ast.Attribute) and rhs.func.attr == "pop" and isinstance(
+            rhs.func.value, ast.Name) else source if source in self._lists else None
+        for item in sorted(self._appended.get(popped, ())):
+            self._link(target, item, ast.Name(item, ast.Load()), either=True)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)
@@ -89,7 +119,31 @@ class Aliases:
                 and not isinstance(rhs.slice, ast.Slice):
             self._items[target] = source
             return
+        self._link(target, source, rhs, either)
+
+    def remade(self, target: str, rhs: ast.expr) -> None:
+        """`target` surely holds `rhs` (an item or slice of a name) again, as after
+        `A[1] = v_1` for a `v` made as `A[1]`: a write into either is seen by the other."""
+        self._link(target, rhs.value.id, rhs)
+        self.derived.remade(target, rhs)
+
+    def sure(self, name: str) -> list[tuple[str, ast.expr, bool]]:
+        """The names surely sharing `name`'s array by one assignment: (other, how, True)
+        for `other = name` or `other = name[...]`, (other, how, False) for `name = other`
+        or `name = other[...]`."""
+        out = []
+        for other, how in self._links.get(name, ()):
+            if self.derived.source(other) is how:
+                out.append((other, how, True))
+            elif self.derived.source(name) is how:
+                out.append((other, how, False))
+        return out
+
+    def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
+        old = self._groups.get(target)
+        if self._blocks and old is not None and old is not group and not either:
+            self._blocks[-1].append((target, old))   # the block may not run: see `leave`
         if either and target in self._groups and self._groups[target] is not group:
             group |= self._groups[target]
             for name in group:
@@ -124,7 +178,7 @@ class Aliases:
         return out - {name}
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str, outer: dict[str, str] | None = None) -> None:
+                    where: str, outer: dict[str, str] | None = None) -> _Write | None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
         the array (or list) is among `later`, the names read after the write, or among
         `outer` (generated name -> user's name), those a caller of the function being
@@ -135,10 +189,11 @@ class Aliases:
         pairs = {(u, g) for u, g in current.items() if g in others and u != user and u in later}
         pairs |= {(u, g) for g, u in (outer or {}).items() if g in others}
         shared = sorted(u for u, _ in pairs)
+        augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
-            augmented = what.endswith("= ...") and not what.startswith("[")
-            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where))
-            return
+            self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
+                                      computed=self.derived.root(name) in self._computed))
+            return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
                 f"`{user}{what}` changes a list in place that `{shared[0]}` also names, "
@@ -160,11 +215,16 @@ class Aliases:
 
     def refuse(self, kinds: dict, ns=None) -> None:
         """Raise `InPlaceError` for the first recorded write another name read
-        afterwards really sees, now that `kinds` (generated name -> Kind) are known."""
+        afterwards really sees and `sync` did not make again, now that `kinds`
+        (generated name -> Kind) are known."""
         for write in self.writes:
-            if write.augmented and _kind(write.name, kinds).py:
+            kind = _kind(write.name, kinds)
+            if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
                 continue                         # a number: `x op= v` rebinds x
+            covered = {s.old for s in write.syncs}
             for user, other in write.others:
+                if other in covered or _kind(other, kinds).py:
+                    continue                     # made again, or a Python number
                 if other == write.name or self._shares(write.name, other, kinds):
                     _refuse(write, user)
 
@@ -219,6 +279,21 @@ def _new_array(rhs: ast.expr, ns=None) -> bool:
     return prim is not None and prim.elementwise
 
 
+# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
+_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
+               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
+               "np.linalg.norm", "np.linalg.det"}
+
+
+def _operation(rhs: ast.expr, ns) -> bool:
+    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
+    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
+            and ast.unparse(rhs.func) in _REDUCTIONS:
+        return True
+    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
+        and _dotted(rhs.func) not in _NEW_ARRAYS
+
+
 def _kind(name: str, kinds: dict) -> Kind:
     return kinds.get(name, UNKNOWN)
 
@@ -239,7 +314,7 @@ def _shares_through(how: ast.expr, kinds: dict) -> bool:
     for part in parts:
         if isinstance(part, (ast.List, ast.Tuple)):
             return False                          # fancy indexing: a copy
-        if isinstance(part, ast.Constant) and type(part.value) is int:
+        if _integer(part):
             integers += 1
         elif isinstance(part, ast.Name):
             kind = _kind(part.id, kinds)
@@ -254,55 +329,8 @@ def _shares_through(how: ast.expr, kinds: dict) -> bool:
     return integers != base.ndim or len(parts) != integers
 
 
-# Calls that read only the shape of their arguments (as generated code spells them; each
-# argument by position, None: all): `bx = np.zeros_like(x)` does not see what `x` holds.
-_SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "len": None,
-               "rt.unbroadcast": (1,), "rt.sum_to": (), "rt.shaped_like": (1,),
-               "rt.check_seed": (1,)}
-
-
-def _reads(stmt: ast.stmt) -> set[str]:
-    """The names `stmt` reads the elements of (not those it reads only the shape of)."""
-    skip = set()
-    for node in walk(stmt):
-        if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
-            skip.add(id(node.value))
-        elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
-            positions = _SHAPE_ONLY[_dotted(node.func)]
-            skip |= {id(a) for i, a in enumerate(node.args) if positions is None
-                     or i in positions}
-    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load) and id(n) not in skip}
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return f"{node.value.id}.{node.attr}"
-    return None
-
-
-def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
-    """For each statement (by `id`), the user's names read after it; in a loop body,
-    also every name the body and the loop's header read (the next iteration reads them
-    after)."""
-    out: dict[int, set[str]] = {}
-
-    def walk(stmts, later: set[str]):
-        seen = set(later)
-        for stmt in reversed(stmts):
-            out[id(stmt)] = set(seen)
-            if isinstance(stmt, (ast.For, ast.While)):
-                # The next iteration reads the body again, and the header: `while` tests
-                # again, and `for t in a` reads the next item of `a` as it is then.
-                header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-                loop = set().union(_reads(header), *(_reads(s) for s in stmt.body))
-                walk(stmt.body, seen | loop)
-            elif isinstance(stmt, ast.If):
-                walk(stmt.body, seen)
-                walk(stmt.orelse, seen)
-            seen |= _reads(stmt)
-
-    walk(tree.body, set())
-    return out
+def _integer(node: ast.expr) -> bool:
+    """An integer written in the code: `1`, `-1`."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int

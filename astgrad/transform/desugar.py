@@ -28,7 +28,7 @@ import ast
 import copy
 
 from ..errors import UnsupportedSyntaxError
-from . import inline
+from . import inline, sync
 from .lowering import Lowerer, assigned_names
 
 
@@ -44,11 +44,23 @@ def _for(stmt: ast.For, low: Lowerer):
                                                         list):
         _unrolled(stmt, inline.function_value(stmt.iter, low), low)
         return
-    low.ctx.tuples.forget(low.scope.enter(stmt))
+    _enter_loop(stmt, low)
     if isinstance(stmt.target, ast.Name) and _is_call_to(stmt.iter, range, low):
         _range_loop(stmt, low)
     else:
         _index_loop(stmt, low)
+
+
+def _enter_loop(stmt: ast.For | ast.While, low: Lowerer):
+    """Fix the names the loop assigns; what they were made from before it is unknown in
+    its body (the next iteration sees the last one's). A name changed only by `v op= x`
+    keeps its array (see `sync`)."""
+    low.ctx.tuples.forget(low.scope.enter(stmt))
+    augmented = {id(n.target) for n in ast.walk(stmt) if isinstance(n, ast.AugAssign)}
+    rebound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+               and isinstance(n.ctx, ast.Store) and id(n) not in augmented}
+    low.ctx.aliases.derived.forget({low.scope.current[n] for n in rebound
+                                    if n in low.scope.current})
 
 
 def _unrolled(stmt: ast.For, functions: list, low: Lowerer):
@@ -125,7 +137,7 @@ def _loop_invariant(atom: ast.expr, loop: ast.For, low: Lowerer) -> ast.expr:
 
 
 def _while(stmt: ast.While, low: Lowerer):
-    low.ctx.tuples.forget(low.scope.enter(stmt))
+    _enter_loop(stmt, low)
     if _simple(stmt.test):
         test = low.scope.rename(copy.deepcopy(stmt.test))     # evaluated every time
         body = low.nested(stmt.body)
@@ -168,7 +180,8 @@ def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
         low.ctx.aliases.bind(result, test)      # `x or y` is `x` itself when `x` is true
         low.out.emit(ast.Assign([ast.Name(result, ast.Store())], test))
         branches = (value, None) if isinstance(node.op, ast.And) else (None, value)
-    body, orelse = (_branch(result, branch, low) for branch in branches)
+    with low.ctx.aliases.derived.branches():
+        body, orelse = (_branch(result, branch, low) for branch in branches)
     low.out.emit(ast.If(test, body, orelse))
     return ast.Name(result, ast.Load())
 
@@ -200,8 +213,16 @@ def _augmented(stmt: ast.AugAssign, low: Lowerer):
     if not isinstance(target, ast.Name):
         raise UnsupportedSyntaxError("augmented assignment to an attribute is not "
                                      "supported.", low.scope.where(stmt))
-    low.check_write(target.id, _OP_TEXT.get(type(stmt.op), "?=") + " ...")
-    low.bind(target.id, ast.BinOp(ast.Name(target.id, ast.Load()), stmt.op, stmt.value))
+    recorded = low.check_write(target.id, _OP_TEXT.get(type(stmt.op), "?=") + " ...")
+
+    def write():
+        low.bind(target.id, ast.BinOp(ast.Name(target.id, ast.Load()), stmt.op, stmt.value))
+        return ast.Name(low.scope.current[target.id], ast.Load())
+    old = low.scope.current.get(target.id)
+    if old is None:
+        write()
+        return
+    sync.after_write(low, old, write, True, recorded)
 
 
 # -- tuple and chained assignment ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, resolve, restructure,
-               reverse, saving, shell, source, syntax)
+               reverse, saving, settle, shell, source, syntax)
 from . import complexes, masked
 from .aliases import Aliases
 from .lattice import Kind
@@ -92,6 +92,9 @@ def _kinds(p: Program):
 
 
 def _aliases(p: Program):
+    """Also undoes what `sync` made again where names do not share (kinds then again)."""
+    if settle.settle(p.aliases, p.tree, p.kinds):
+        p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
     p.aliases.refuse(p.kinds, p.ns)
     return f"in-place writes checked: {len(p.aliases.writes)}"
 

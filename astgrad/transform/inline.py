@@ -32,7 +32,7 @@ from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
 from . import library_calls, registry, restructure
-from .aliases import reads_after
+from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
 
@@ -64,11 +64,13 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
+        bound = None if starred else _bind_call(_params(tree), args, keywords, _defaults(
+            fn, ctx.ns), tree.name, scope.where(node))
+        # Large, or calling itself (recursion of any depth): called through its vjp. One
+        # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
-                args, keywords, low)) and _large(tree, INLINE_LIMIT):
-            # Large, or calling itself (recursion of any depth): called through its vjp.
-            bound = _bind_call(_params(tree), args, keywords, _defaults(fn, ctx.ns), tree.name,
-                               scope.where(node))
+                args, keywords, low) or _writes_arguments(tree, bound, low, record=False)) \
+                and _large(tree, INLINE_LIMIT):
             _writes_arguments(tree, bound, low)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
@@ -127,21 +129,26 @@ class _Callee:
     current: dict                   # the names it sees from its caller (a nested def's)
 
 
-def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
-    """Write the callee's body here, its names made fresh; its result is an atom."""
-    ctx, tree = low.ctx, callee.tree
-    if callee.key in ctx.inlining:
+def _refuse_recursion(callee: _Callee, call: ast.Call, low: Lowerer) -> None:
+    if callee.key in low.ctx.inlining:
         raise UnsupportedSyntaxError(f"the nested `def` `{callee.name}` calls itself.",
                                      low.scope.where(call),
                                      fix="Define it at module level: a recursive function is "
                                          "then differentiated through its own derivative.")
+
+
+def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
+    """Write the callee's body here, its names made fresh; its result is an atom."""
+    ctx, tree = low.ctx, callee.tree
+    _refuse_recursion(callee, call, low)
     args, keywords, star_params, star_values = _starred(tree, args, keywords, low)
     params = _params(tree)
     bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
+                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
+                  parent=low.scope)
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
@@ -219,9 +226,11 @@ def _result(ret: ast.Return, scope: Scope, ctx: Context) -> ast.expr:
     return ctx.tuples.spelled_out(value)
 
 
-def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer) -> None:
+def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer,
+                      record: bool = True) -> bool:
     """Record, for the aliases check, each argument a callee called through its vjp
-    changes in place (`p[i] = v`, `p op= v` of its parameter `p`)."""
+    changes in place (`p[i] = v`, `p op= v` of its parameter `p`); return whether it
+    changes one (`record` False: only that)."""
     written: dict[str, bool] = {}                # parameter -> changed only by `p op= v`
     for node in ast.walk(tree):
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -231,12 +240,15 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
         elif isinstance(target, ast.Name) and isinstance(node, ast.AugAssign):
             written.setdefault(target.id, True)
     stmt = low.out.stmt
-    for param, value in zip(_params(tree), bound):
-        if param in written and isinstance(value, ast.Name):
-            low.ctx.aliases.write_call(
-                value.id, tree.name, param, written[param], low.scope.current,
-                low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
-                low.scope.outer)
+    changed = [(p, v) for p, v in zip(_params(tree), bound)
+               if p in written and isinstance(v, ast.Name)]
+    if not record:
+        return bool(changed)
+    for param, value in changed:
+        low.ctx.aliases.write_call(
+            value.id, tree.name, param, written[param], low.scope.current,
+            low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt), low.scope.outer)
+    return bool(changed)
 
 
 def _params(tree: ast.FunctionDef) -> list[str]:

@@ -90,6 +90,8 @@ def _compare_kind(node, env, ns) -> Kind:
 
 
 def _call_kind(node, env, ns) -> Kind:
+    if ns is not None and ns.value(node.func) is range:
+        return sequence_of([_INT])              # `for i in reversed(range(n))` reads ints
     prim = registry.lookup(ns.value(node.func)) if ns is not None else None
     if prim is None:
         return UNKNOWN
@@ -200,6 +202,7 @@ class _KindFlow:
     def __init__(self, env, ns, fixed, join_all):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
         self.looped: set[str] = set()
+        self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
 
     def block(self, stmts):
         for stmt in stmts:
@@ -214,7 +217,9 @@ class _KindFlow:
     def _assign(self, name, kind):
         if name in self.fixed:
             return
-        again = name in self.env and (self.join_all or name in self.looped)
+        again = name in self.env and (self.join_all or name in self.looped) \
+            and name not in self.unset
+        self.unset.discard(name)
         self.env[name] = join(self.env[name], kind) if again else kind
 
     def _Assign(self, stmt):
@@ -228,7 +233,12 @@ class _KindFlow:
             return                               # restores a value of the kind it had
         kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
             else expr_kind(value, self.env, self.ns)
-        self._assign(stmt.targets[0].id, kind)
+        name = stmt.targets[0].id
+        if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
+            self.unset.add(name)      # a loop's saving gives a name pushed before it is made
+            self.env[name] = kind     # `v = None`: its first value is its kind (None is
+            return                    # pushed, never computed with)
+        self._assign(name, kind)
 
     def _Expr(self, stmt):
         call = stmt.value                        # otherwise a call made for its effect
@@ -245,17 +255,22 @@ class _KindFlow:
             env[name] = sequence_of(items)
 
     def _If(self, stmt):
-        before = dict(self.env)
+        before, unset = dict(self.env), set(self.unset)
         self.block(stmt.body)
-        after_body = self.env
-        self.env = before
+        after_body, unset_body = self.env, self.unset
+        self.env, self.unset = before, set(unset)
         self.block(stmt.orelse)
         env = self.env
         for name in set(after_body) | set(env):
-            if name in after_body and name in env:
+            if name in self.unset and name not in unset_body:   # one branch gave it its
+                env[name] = after_body[name]                    # first value
+            elif name in unset_body and name not in self.unset:
+                continue
+            elif name in after_body and name in env:
                 env[name] = join(after_body[name], env[name])
             else:
                 env[name] = after_body.get(name, env.get(name))
+        self.unset &= unset_body
 
     def _For(self, stmt):
         self.env[stmt.target.id] = _INT

@@ -130,6 +130,7 @@ class Scope:
     local_fns: dict[str, ast.FunctionDef] = field(default_factory=dict)
     # an inlined callee's callers' names read after the call: generated name -> user's name
     outer: dict[str, str] = field(default_factory=dict)
+    parent: Scope | None = None                 # an inlined callee's caller
 
     def later(self, stmt: ast.stmt) -> dict[str, str]:
         """The names read after `stmt` here or, for an inlined callee, in its callers:
@@ -237,8 +238,9 @@ class Lowerer(Protocol):
     def store_item(self, target: ast.Subscript, atom: ast.expr, lowered: bool = False) -> None:
         """Lower `base[index] = atom` (`lowered`: base and index are already atoms)."""
 
-    def check_write(self, user: str, what: str) -> None:
-        """Refuse an in-place write to the user's `user` that another name would see."""
+    def check_write(self, user: str, what: str):
+        """Record an in-place write to the user's `user` that another name may see (to
+        refuse, unless `sync` makes that name again); return the record, if any."""
 
 
 def item(node: ast.Subscript, low) -> ast.expr:

@@ -31,8 +31,8 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline, library_calls
-from .aliases import Aliases, reads_after
+from . import desugar, inline, library_calls, reads, settle, sync
+from .aliases import Aliases
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
 from .syntax import OPAQUE_EXPRS
@@ -44,8 +44,8 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     docstring states. `expand(fn)` gives a user function's resolved tree; with
     `inline_all` False a large callee is called, not inlined. The in-place writes
     other names may see are recorded in `aliases`, for the caller to settle once the
-    kinds of values are known (`Aliases.refuse`); without it, they are settled now,
-    every kind unknown."""
+    kinds of values are known (`settle`, `Aliases.refuse`); without it, now, every kind
+    unknown."""
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
@@ -53,12 +53,13 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     ctx = Context(namer, ns, expand, inline_all)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
-    scope = Scope(namer, where, {p: p for p in params}, reads_after(tree))
+    scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree))
     out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
     tree.body = body
     if aliases is None:
+        settle.settle(ctx.aliases, tree, {})
         ctx.aliases.refuse({})
     return tree
 
@@ -137,7 +138,8 @@ class _Normalizer:
     def _if(self, stmt):
         self.ctx.tuples.forget(self.scope.enter(stmt))
         test = self.out.snapshot(self.atom(stmt.test))
-        body, orelse = self.nested(stmt.body), self.nested(stmt.orelse)
+        with self.ctx.aliases.derived.branches():
+            body, orelse = self.nested(stmt.body), self.nested(stmt.orelse)
         if isinstance(test, ast.Constant):
             self.out.block.extend(body if test.value else orelse)
             return
@@ -175,15 +177,15 @@ class _Normalizer:
             raise UnsupportedSyntaxError("assignment into an element of an expression is not "
                                          "supported.", self.scope.where(target))
         user = next((u for u, g in self.scope.current.items() if g == base.id), base.id)
-        self.check_write(user, "[...] = ...")
+        recorded = self.check_write(user, "[...] = ...")
         index = target.slice if lowered else self.index(target.slice)
-        self.out.emit(ast.Assign([ast.Subscript(base, index, ast.Store())], atom))
+        sync.after_write(self, base.id, ast.Assign([ast.Subscript(base, index, ast.Store())],
+                                                   atom), False, recorded)
 
-    def check_write(self, user: str, what: str) -> None:
-        stmt = self.out.stmt
-        self.ctx.aliases.check_write(user, self.scope.current,
-                                     self.scope.reads_after.get(id(stmt), set()), what,
-                                     self.scope.where(stmt), self.scope.outer)
+    def check_write(self, user: str, what: str):
+        stmt, scope = self.out.stmt, self.scope
+        return self.ctx.aliases.check_write(user, scope.current, scope.reads_after.get(
+            id(stmt), set()), what, scope.where(stmt), scope.outer)
 
     # -- expressions -------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:
@@ -385,6 +387,7 @@ def _append(low: _Normalizer, call: ast.Call) -> None:
         raise UnsupportedSyntaxError("`.append` takes one value.", low.scope.where(call))
     low.check_write(call.func.value.id, ".append(...)")
     item = _named(low.atom(call.args[0]), low.out)
+    low.ctx.aliases.append(lst.id, item)
     low.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
 
