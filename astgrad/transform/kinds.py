@@ -262,8 +262,8 @@ class _KindFlow:
         self.block(stmt.orelse)
         env = self.env
         for name in set(after_body) | set(env):
-            if name in self.unset and name not in unset_body:   # one branch gave it its
-                env[name] = after_body[name]                    # first value
+            if name in self.unset and name not in unset_body and name in after_body:
+                env[name] = after_body[name]          # one branch gave it its first value
             elif name in unset_body and name not in self.unset:
                 continue
             elif name in after_body and name in env:
