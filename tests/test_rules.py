@@ -558,6 +558,7 @@ NONDIFF = [
     case(np.isneginf, lambda x: x * np.isneginf(x), x),
     case(np.isreal, lambda x: x * np.isreal(x), x),
     case(np.iscomplex, lambda x: x * np.iscomplex(x), x),
+    case(np.issubdtype, lambda x: x * np.issubdtype(x.dtype, np.floating), x),
     case(np.iscomplexobj, lambda x: x * (1.0 + np.iscomplexobj(x)), x),
     case(np.isrealobj, lambda x: x * np.isrealobj(x), x),
     case(np.greater, lambda x, y: x * np.greater(x, y), x, y),
