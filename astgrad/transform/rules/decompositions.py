@@ -3,6 +3,8 @@ pinv and lstsq. Their adjoints and tangents are several statements long, so they
 plain NumPy functions in `astgrad/runtime/spectral.py`, which the compiler reads and
 differentiates at higher order; they refuse, at run time, the points with no
 derivative (repeated singular values or eigenvalues, a rank-deficient matrix)."""
+import inspect
+
 import numpy as np
 
 from .. import lattice
@@ -99,25 +101,54 @@ defjvp(np.linalg.qr, qr_t)
 
 # ---- pinv and lstsq, where the matrix has full rank ------------------------------------
 # (`rtol` is NumPy's newer name for `rcond`; either sets where the rank is judged.)
-# hermitian=True: the pseudo-inverse of the symmetric matrix of `a`'s lower triangle
-defvjp(np.linalg.pinv,
-       lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       rt.to_triangle(rt.pinv_adjoint(g, ans, rt.from_triangle(a, "L"),
-                                      rtol if rcond is None else rcond), "L") if hermitian
-       else rt.pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
-defjvp(np.linalg.pinv,
-       lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       rt.pinv_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"),
-                       rtol if rcond is None else rcond) if hermitian
-       else rt.pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
-defvjp(np.linalg.lstsq,
-       lambda g, ans, a, b, rcond=None:
-       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
-       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond),
-       kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
-defjvp(np.linalg.lstsq,
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
+# hermitian=True: the pseudo-inverse of the symmetric matrix of `a`'s lower triangle.
+# NumPy 2.0 added `rtol` and made `rcond` default to None (still meaning 1e-15); before
+# 2.0, pinv is (a, rcond=1e-15, hermitian=False).
+if "rtol" in inspect.signature(np.linalg.pinv).parameters:
+    defvjp(np.linalg.pinv,
+           lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
+           rt.to_triangle(rt.pinv_adjoint(g, ans, rt.from_triangle(a, "L"),
+                                          rtol if rcond is None else rcond), "L") if hermitian
+           else rt.pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
+    defjvp(np.linalg.pinv,
+           lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
+           rt.pinv_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"),
+                           rtol if rcond is None else rcond) if hermitian
+           else rt.pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
+else:
+    defvjp(np.linalg.pinv,
+           lambda g, ans, a, rcond=1e-15, hermitian=False:
+           rt.to_triangle(rt.pinv_adjoint(g, ans, rt.from_triangle(a, "L"), rcond), "L")
+           if hermitian else rt.pinv_adjoint(g, ans, a, rcond))
+    defjvp(np.linalg.pinv,
+           lambda t, ans, a, rcond=1e-15, hermitian=False:
+           rt.pinv_tangent(rt.from_triangle(t, "L"), ans, rt.from_triangle(a, "L"), rcond)
+           if hermitian else rt.pinv_tangent(t, ans, a, rcond))
+# Before NumPy 2.0, lstsq's `rcond` defaults to "warn": a FutureWarning, then rcond=-1.
+if inspect.signature(np.linalg.lstsq).parameters["rcond"].default is None:
+    defvjp(np.linalg.lstsq,
+           lambda g, ans, a, b, rcond=None:
+           rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
+           lambda g, ans, a, b, rcond=None:
+           rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond),
+           kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
+    defjvp(np.linalg.lstsq,
+           lambda t, ans, a, b, rcond=None:
+           rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond),
+           lambda t, ans, a, b, rcond=None:
+           rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond))
+else:
+    defvjp(np.linalg.lstsq,
+           lambda g, ans, a, b, rcond="warn": rt.lstsq_adjoint_a(
+               g[0], g[1], g[3], ans[0], ans[3], a, b, -1 if rcond == "warn" else rcond),
+           lambda g, ans, a, b, rcond="warn": rt.lstsq_adjoint_b(
+               g[0], g[1], ans[0], ans[3], a, b, -1 if rcond == "warn" else rcond),
+           kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
+    defjvp(np.linalg.lstsq,
+           lambda t, ans, a, b, rcond="warn": rt.lstsq_tangent_a(
+               t, ans[0], ans[1], ans[3], a, b, -1 if rcond == "warn" else rcond),
+           lambda t, ans, a, b, rcond="warn": rt.lstsq_tangent_b(
+               t, ans[0], ans[1], ans[3], a, b, -1 if rcond == "warn" else rcond))
 
 # ---- svdvals (NumPy 2): the singular values, as svd(x, compute_uv=False) -------------------
 if hasattr(np.linalg, "svdvals"):
