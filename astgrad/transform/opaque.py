@@ -84,7 +84,10 @@ def _opaque(call: ast.Call, ns):
 
 
 def _from_numpy(fn) -> bool:
-    return str(getattr(fn, "__module__", None) or "").startswith("numpy")
+    # NumPy 1.x's `np.random.shuffle` is a builtin method with no `__module__`: its object's
+    # class (RandomState) says where it comes from
+    module = getattr(fn, "__module__", None) or type(getattr(fn, "__self__", None)).__module__
+    return str(module or "").startswith("numpy")
 
 
 def _refusal(what, stmt, where):
