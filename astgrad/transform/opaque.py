@@ -18,7 +18,7 @@ import types
 
 from ..errors import NoRuleError, UnsupportedSyntaxError
 from . import registry
-from .build import reads
+from .build import is_add_at, reads
 from .scope import MISSING
 
 
@@ -78,8 +78,8 @@ def _opaque(call: ast.Call, ns):
         return None
     prim = registry.lookup(fn)
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps) \
-            or prim is None and isinstance(fn, types.FunctionType):
-        return None
+            or prim is None and isinstance(fn, types.FunctionType) or is_add_at(call, ns):
+        return None                                  # (np.add.at: see rules/statements.py)
     return ("call", registry.canonical_name(fn))      # as the user may have spelled it
 
 
