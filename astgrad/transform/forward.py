@@ -31,6 +31,11 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 
+# NumPy before 2.0 (NEP 50) widens a 0-d float32 meeting a Python float or a float64 scalar
+# to float64 (`np.float32(1.0) * 2.0` is float64 there), which the kinds, NumPy 2's, do
+# not foresee: there a float32 0-d output's tangent is cast back, as a gradient always is.
+_WIDENS_0D = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
             ns: Namespace, namer: Namer, request: Request,
@@ -75,7 +80,7 @@ class _Forward:
         stmts = commented(self.block(body), self.source, "")
         stmts = self._owned_tangents(wrt) + stmts
         outputs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-        tangents = [self.tangent_of(o) for o in outputs]
+        tangents = [self._narrowed_output(self.tangent_of(o), o) for o in outputs]
         tangent = tangents[0] if not isinstance(ret.value, ast.Tuple) \
             else ast.Tuple(tangents, ast.Load())
         fn = self.tree
@@ -87,6 +92,14 @@ class _Forward:
             if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
         return trees.fix_locations(fn)
+
+    def _narrowed_output(self, tangent: ast.expr, out: ast.expr) -> ast.expr:
+        """A float32 (or float16) 0-d output's tangent in its dtype, where NumPy widens it."""
+        kind = self.kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
+        if not (_WIDENS_0D and self.varies(out) and kind.narrow and kind.ndim == 0):
+            return tangent
+        return call(self.ns, "np.asarray", [tangent, ast.Attribute(load(out.id), "dtype",
+                                                                   ast.Load())])
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write
