@@ -31,10 +31,11 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 
-# NumPy before 2.0 (NEP 50) widens a 0-d float32 meeting a Python float or a float64 scalar
-# to float64 (`np.float32(1.0) * 2.0` is float64 there), which the kinds, NumPy 2's, do
-# not foresee: there a float32 0-d output's tangent is cast back, as a gradient always is.
-_WIDENS_0D = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+# NumPy before 2.0 (NEP 50) promotes by value: a 0-d float32 meeting a Python float is
+# float64 there (`np.float32(1.0) * 2.0`), a float32 array meeting a float64 scalar float32;
+# the kinds follow NumPy 2. There a function given float32 casts its outputs' tangents to
+# the outputs' dtypes, as a gradient is always cast to its argument's.
+_VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -94,9 +95,12 @@ class _Forward:
         return trees.fix_locations(fn)
 
     def _narrowed_output(self, tangent: ast.expr, out: ast.expr) -> ast.expr:
-        """A float32 (or float16) 0-d output's tangent in its dtype, where NumPy widens it."""
+        """A float array output's tangent in the output's dtype, where NumPy 1.x may
+        give another (see `_VALUE_BASED`): of a function given a float32 (or float16)."""
         kind = self.kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
-        if not (_WIDENS_0D and self.varies(out) and kind.narrow and kind.ndim == 0):
+        if not (_VALUE_BASED and self.varies(out) and kind.dtype == "f" and not kind.py
+                and kind.ndim is not None
+                and any(self.kinds.get(p, UNKNOWN).narrow for p in parameters(self.tree))):
             return tangent
         return call(self.ns, "np.asarray", [tangent, ast.Attribute(load(out.id), "dtype",
                                                                    ast.Load())])
