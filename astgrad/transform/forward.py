@@ -31,10 +31,9 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 
-# NumPy before 2.0 (NEP 50) promotes by value: a 0-d float32 meeting a Python float is
-# float64 there (`np.float32(1.0) * 2.0`), a float32 array meeting a float64 scalar float32;
-# the kinds follow NumPy 2. There a function given float32 casts its outputs' tangents to
-# the outputs' dtypes, as a gradient is always cast to its argument's.
+# NumPy before 2.0 (NEP 50) promotes by value (`np.float32(1.0) * 2.0` is float64, a float32
+# array times a float64 scalar float32), not as the kinds do: there a function given float32
+# casts its outputs' tangents to the outputs' dtypes, as a gradient is cast to its argument's.
 _VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
 
@@ -95,15 +94,14 @@ class _Forward:
         return trees.fix_locations(fn)
 
     def _narrowed_output(self, tangent: ast.expr, out: ast.expr) -> ast.expr:
-        """A float array output's tangent in the output's dtype, where NumPy 1.x may
-        give another (see `_VALUE_BASED`): of a function given a float32 (or float16)."""
+        """A float output's tangent in its dtype, where NumPy 1.x may give another."""
         kind = self.kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
         if not (_VALUE_BASED and self.varies(out) and kind.dtype == "f" and not kind.py
                 and kind.ndim is not None
                 and any(self.kinds.get(p, UNKNOWN).narrow for p in parameters(self.tree))):
             return tangent
-        return call(self.ns, "np.asarray", [tangent, ast.Attribute(load(out.id), "dtype",
-                                                                   ast.Load())])
+        dtype = ast.Attribute(load(out.id), "dtype", ast.Load())
+        return call(self.ns, "np.asarray", [tangent, dtype])
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write
