@@ -82,6 +82,9 @@ def test_the_sample_is_deterministic_and_covers_every_swept_function():
 def test_swept_names_are_registry_functions():
     names = {p.name for p in registry.all_primitives()}
     unknown = {s.name for s in cases.all_signatures()} - names
+    # before NumPy 2.0, np.max is np.amax (and np.min np.amin), registered by that name
+    unknown = {n for n in unknown if not (n in ("np.max", "np.min")
+                                          and registry.lookup(getattr(np, n[3:])) is not None)}
     assert not unknown, f"signatures naming no registry function: {sorted(unknown)}"
 
 
