@@ -198,7 +198,14 @@ TIES = {
 }
 
 
-@pytest.mark.parametrize("name", list(TIES))
+# NumPy before 2.0 leaves tied entries past `kth` in their input order, so there
+# partition(tie, 2) is locally a fixed permutation and the even split is not its derivative
+_KEPT_ORDER = pytest.mark.xfail(np.lib.NumpyVersion(np.__version__) < "2.0.0", strict=True,
+                                reason="NumPy < 2.0: partition keeps tied entries in order")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=_KEPT_ORDER) if n == "partition" else n
+                                  for n in TIES])
 def test_ties_split_evenly(name):
     ag.check_grads(TIES[name], (tie,), order=1, forward=True)
 

@@ -82,6 +82,9 @@ def test_the_sample_is_deterministic_and_covers_every_swept_function():
 def test_swept_names_are_registry_functions():
     names = {p.name for p in registry.all_primitives()}
     unknown = {s.name for s in cases.all_signatures()} - names
+    # before NumPy 2.0, np.max is np.amax (and np.min np.amin), registered by that name
+    unknown = {n for n in unknown if not (n in ("np.max", "np.min")
+                                          and registry.lookup(getattr(np, n[3:])) is not None)}
     assert not unknown, f"signatures naming no registry function: {sorted(unknown)}"
 
 
@@ -90,7 +93,10 @@ def test_every_differentiable_function_is_swept():
     rt.*, are reached by second order through the rules that call them)."""
     optional.load(everything=True)
     swept = {s.name for s in cases.all_signatures()}
+    # (`p.vjps or p.jvps`: before NumPy 1.25 a NumPy function a test called with no rule,
+    # np.polyfit, is a Python function, registered to run as it is: resolve.py)
     missing = sorted({p.name for p in registry.all_primitives() if not p.nondiff
+                      and (p.vjps or p.jvps)
                       and (p.name.startswith(("np.", "math.", "scipy.", "operator."))
                            or getattr(p.fn, "__module__", "") == "builtins")} - swept)
     assert not missing, f"functions with rules but no sweep signature: {missing}"

@@ -1,6 +1,7 @@
 """The rule registry: rules checked when registered, templates resolved once,
 rule helpers inlined so the generated line shows their expression."""
 import ast
+import inspect
 import re
 
 import numpy as np
@@ -64,7 +65,11 @@ def test_a_default_that_differs_from_the_function_is_refused():
 def test_positional_only_parameters_may_take_any_name():
     add = np.frompyfunc(lambda a, b: a + b, 2, 1)           # (x1, x2, /, out=None, ...)
     ag.defvjp(add, lambda g, ans, p, q: g, lambda g, ans, p, q: g, name="padd")
-    _raises(r"calls its argument 3 `out`, not `r`",
+    try:                                     # NumPy < 2.2 names no ufunc's parameters
+        named = "out" in inspect.signature(add).parameters
+    except ValueError:
+        named = False
+    _raises(r"calls its argument 3 `out`, not `r`" if named else r"padd takes 2 inputs",
             lambda: ag.defvjp(add, lambda g, ans, p, q, r: g, name="padd"))
 
 

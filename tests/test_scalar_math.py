@@ -23,11 +23,15 @@ _PY, _NP = Kind(0, "f", True), Kind(0, "f", False, 8)
 SPECIAL = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324,
            2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308,
            1e22, -1e22, math.pi / 2, math.pi, 2.0 ** 60, 0.5, 1e-300]
+# NumPy before 1.25 computes float64 sin and cos with its own AVX-512 loops, not libm's:
+# there they keep NumPy (scalar_math.py), and the tests of their spelling skip.
+SINCOS = np.lib.NumpyVersion(np.__version__) >= "1.25.0"
+needs_sincos = pytest.mark.skipif(not SINCOS, reason="NumPy < 1.25: sin and cos are not libm's")
 
 
 # ---- the table: math gives NumPy's value bit for bit where it is used --------------------
 def test_the_table_is_sin_cos_and_sqrt():
-    assert set(scalar_math.SPELLINGS) == {np.sin, np.cos, np.sqrt}
+    assert set(scalar_math.SPELLINGS) == ({np.sin, np.cos, np.sqrt} if SINCOS else {np.sqrt})
 
 
 def _samples():
@@ -85,6 +89,7 @@ def test_the_spelling_behaves_as_numpy_on_special_values(np_fn, x):
         assert math.isfinite(x) if np_fn is not np.sqrt else x >= 0.0   # math's side
 
 
+@needs_sincos
 def test_read_back_gives_the_numpy_call():
     ns = resolve.Namespace(None, set())
     text = ("y = (math.sin(x) if math.isfinite(x) else np.sin(x)) * "
@@ -110,6 +115,7 @@ _SIN, _COS = "math.sin(x) if math.isfinite(x) else np.sin(x)", \
     "math.cos(x) if math.isfinite(x) else np.cos(x)"
 
 
+@needs_sincos
 @pytest.mark.parametrize("body, expected", [
     # NumPy's function of one argument, float(), a NumPy operand: the type is not seen
     ("return float(np.cos(x))", f"return float({_COS})"),
@@ -145,6 +151,7 @@ def test_only_python_floats_are_candidates():
         ["return float(np.cos(x))"]
 
 
+@needs_sincos
 def test_an_operand_a_float64_would_widen_is_not_numpys():
     f32 = Kind(1, "f", False, 4)
     assert _rewrite("return np.sum(np.cos(x) * y)", {"x": _PY, "y": f32}) == \
@@ -269,6 +276,7 @@ def test_derivatives_match_finite_differences(f, x):
     ag.check_grads(f, args, order=2)
 
 
+@needs_sincos
 def test_the_workload_uses_math_in_every_sweep_it_may():
     source = ag.source(_warm(ag.value_and_grad(seed_log), 1.5))
     assert "_3 = (math.sin(x) if math.isfinite(x) else np.sin(x)) + x ** 2" in source
@@ -318,6 +326,7 @@ def test_size_of_a_number_is_one():
     np.testing.assert_allclose(ag.grad(ag.grad(seed_mean))(np.array(1.5)), 6.0)
 
 
+@needs_sincos
 def test_optimize_runs_the_rewrite_last():
     text = "def f(x):\n    t = np.cos(x)\n    return float(np.log(x) * t)"
     fn = ast.parse(text).body[0]

@@ -18,7 +18,7 @@ import types
 
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
-from .build import reads
+from .build import is_add_at, reads
 from .scope import MISSING
 
 
@@ -83,13 +83,16 @@ def _opaque(call: ast.Call, ns):
         return None
     prim = registry.lookup(fn)
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps) \
-            or prim is None and isinstance(fn, types.FunctionType):
-        return None
+            or prim is None and isinstance(fn, types.FunctionType) or is_add_at(call, ns):
+        return None                                  # (np.add.at: see rules/statements.py)
     return ("call", registry.canonical_name(fn))      # as the user may have spelled it
 
 
 def _from_numpy(fn) -> bool:
-    return str(getattr(fn, "__module__", None) or "").startswith("numpy")
+    # NumPy 1.x's `np.random.shuffle` is a builtin method with no `__module__`: its object's
+    # class (RandomState) says where it comes from
+    module = getattr(fn, "__module__", None) or type(getattr(fn, "__self__", None)).__module__
+    return str(module or "").startswith("numpy")
 
 
 def _refusal(what, stmt, where):

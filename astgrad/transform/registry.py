@@ -303,7 +303,8 @@ def canonical_name(fn) -> str:
     for prefix, module in (("np", np), ("np.linalg", np.linalg), ("np.random", np.random),
                            ("np.fft", np.fft), *_scipy_modules()):
         for attr in (getattr(fn, "__name__", None),):
-            if attr and getattr(module, attr, None) is fn:
+            # vars, not getattr: NumPy 1.24's `np.bool` (for the builtin) warns of a change
+            if attr and vars(module).get(attr) is fn:
                 return f"{prefix}.{attr}"
     if isinstance(fn, types.MethodType):           # stats.norm.ppf: where its object is public
         owner = _public_name(fn.__self__)

@@ -9,6 +9,7 @@ import inspect
 from ..errors import RuleError
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_STARS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 def check(prim, template) -> None:
@@ -17,6 +18,8 @@ def check(prim, template) -> None:
     rule = list(template.signature.parameters.values())[2:]
     try:
         params = list(inspect.signature(prim.fn).parameters.values())
+        if hasattr(prim.fn, "nin") and all(p.kind in _STARS for p in params):
+            raise ValueError                    # NumPy 2.0-2.1's ufuncs: (*args, **kwargs)
     except (TypeError, ValueError):             # a builtin that keeps no signature
         nin = getattr(prim.fn, "nin", None)
         problem = f"{prim.name} takes {nin} inputs" \

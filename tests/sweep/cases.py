@@ -61,8 +61,22 @@ def _calls(sig: Sig):
 
 
 def all_signatures() -> list:
-    return UNARY + BINARY + REDUCE + FIXED + more.LINALG + (
+    signatures = UNARY + BINARY + REDUCE + FIXED + more.LINALG + (
         more.SPECIAL + more.STATS + more.SCIPY_LINALG if _has_scipy() else [])
+    return [s for s in signatures if _in_numpy(s.name)]
+
+
+def _in_numpy(name: str) -> bool:
+    """Has the installed NumPy this function? (NumPy 2.0 added np.linalg.matrix_norm,
+    np.matrix_transpose, np.vecdot..., 2.2 np.matvec and np.vecmat; astgrad registers
+    their rules where they exist.)"""
+    head, _, path = name.partition(".")
+    obj = np if head == "np" else None
+    for part in path.split(".") if obj is not None else ():
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return False
+    return True
 
 
 def _has_scipy() -> bool:

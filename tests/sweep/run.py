@@ -90,8 +90,8 @@ def _check_float32(f, args, wrt):
         _close(f"gradient of {NAMES[i]}", g, g64)
         if isinstance(a, np.ndarray) and np.asarray(g).dtype != np.float32:
             raise AssertionError(f"the gradient of float32 {NAMES[i]} is {np.asarray(g).dtype}")
-    tangents = tuple(np.ones_like(args[i]) * 0.7 if isinstance(args[i], np.ndarray) else 0.7
-                     for i in wrt)
+    tangents = tuple(np.full_like(args[i], 0.7) if isinstance(args[i], np.ndarray) else 0.7
+                     for i in wrt)       # (NumPy 1.x: `ones_like(0-d float32) * 0.7` is float64)
     _, t = ag.jvp(f, wrt=wrt)(*args, tangents)
     _, t64 = ag.jvp(f, wrt=wrt)(*wide, tuple(np.asarray(u, np.float64) for u in tangents))
     _close("tangent", t, t64)

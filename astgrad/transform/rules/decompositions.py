@@ -3,6 +3,8 @@ pinv and lstsq. Their adjoints and tangents are several statements long, so they
 plain NumPy functions in `astgrad/runtime/spectral.py`, which the compiler reads and
 differentiates at higher order; they refuse, at run time, the points with no
 derivative (repeated singular values or eigenvalues, a rank-deficient matrix)."""
+import inspect
+
 import numpy as np
 
 from .. import lattice
@@ -147,33 +149,80 @@ def _pinv_tangent(t, ans, a, rcond):
         rt.pinv_tangent_c(t, ans, a, rcond)
 
 
-defvjp(np.linalg.pinv,
-       lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       _to_triangle(_pinv_adjoint(g, ans, _from_triangle(a, "L", a),
-                                  rtol if rcond is None else rcond), "L", a) if hermitian
-       else _pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
-defjvp(np.linalg.pinv,
-       lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
-       _pinv_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a),
-                     rtol if rcond is None else rcond) if hermitian
-       else _pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
-# (the functions ending in _c where `a` or `b` is complex)
-defvjp(np.linalg.lstsq,
-       lambda g, ans, a, b, rcond=None:
-       rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond)
-       if np.isrealobj(a) and np.isrealobj(b) else
-       rt.lstsq_adjoint_a_c(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond),
-       lambda g, ans, a, b, rcond=None: rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond)
-       if np.isrealobj(a) and np.isrealobj(b) else
-       rt.lstsq_adjoint_b_c(g[0], g[1], ans[0], ans[3], a, b, rcond),
-       kind=lambda k, s: lattice.sequence_of([lattice.UNKNOWN]))
-defjvp(np.linalg.lstsq,
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond)
-       if np.isrealobj(a) and np.isrealobj(b) else
-       rt.lstsq_tangent_a_c(t, ans[0], ans[1], ans[3], a, b, rcond),
-       lambda t, ans, a, b, rcond=None: rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond)
-       if np.isrealobj(a) and np.isrealobj(b) else
-       rt.lstsq_tangent_b_c(t, ans[0], ans[1], ans[3], a, b, rcond))
+# NumPy 2.0 added `rtol` and made `rcond` default to None (still meaning 1e-15); before
+# 2.0, pinv is (a, rcond=1e-15, hermitian=False).
+if "rtol" in inspect.signature(np.linalg.pinv).parameters:
+    defvjp(np.linalg.pinv,
+           lambda g, ans, a, rcond=None, hermitian=False, *, rtol=None:
+           _to_triangle(_pinv_adjoint(g, ans, _from_triangle(a, "L", a),
+                                      rtol if rcond is None else rcond), "L", a) if hermitian
+           else _pinv_adjoint(g, ans, a, rtol if rcond is None else rcond))
+    defjvp(np.linalg.pinv,
+           lambda t, ans, a, rcond=None, hermitian=False, *, rtol=None:
+           _pinv_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a),
+                         rtol if rcond is None else rcond) if hermitian
+           else _pinv_tangent(t, ans, a, rtol if rcond is None else rcond))
+else:
+    defvjp(np.linalg.pinv,
+           lambda g, ans, a, rcond=1e-15, hermitian=False:
+           _to_triangle(_pinv_adjoint(g, ans, _from_triangle(a, "L", a), rcond), "L", a)
+           if hermitian else _pinv_adjoint(g, ans, a, rcond))
+    defjvp(np.linalg.pinv,
+           lambda t, ans, a, rcond=1e-15, hermitian=False:
+           _pinv_tangent(_from_triangle(t, "L", a), ans, _from_triangle(a, "L", a), rcond)
+           if hermitian else _pinv_tangent(t, ans, a, rcond))
+
+
+# lstsq: the functions ending in _c where `a` or `b` is complex. Before NumPy 2.0, `rcond`
+# defaults to "warn" (a FutureWarning, then rcond=-1).
+@rule_helper
+def _lstsq_a(g, ans, a, b, rcond):
+    return rt.lstsq_adjoint_a(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond) \
+        if np.isrealobj(a) and np.isrealobj(b) else \
+        rt.lstsq_adjoint_a_c(g[0], g[1], g[3], ans[0], ans[3], a, b, rcond)
+
+
+@rule_helper
+def _lstsq_b(g, ans, a, b, rcond):
+    return rt.lstsq_adjoint_b(g[0], g[1], ans[0], ans[3], a, b, rcond) \
+        if np.isrealobj(a) and np.isrealobj(b) else \
+        rt.lstsq_adjoint_b_c(g[0], g[1], ans[0], ans[3], a, b, rcond)
+
+
+@rule_helper
+def _lstsq_ta(t, ans, a, b, rcond):
+    return rt.lstsq_tangent_a(t, ans[0], ans[1], ans[3], a, b, rcond) \
+        if np.isrealobj(a) and np.isrealobj(b) else \
+        rt.lstsq_tangent_a_c(t, ans[0], ans[1], ans[3], a, b, rcond)
+
+
+@rule_helper
+def _lstsq_tb(t, ans, a, b, rcond):
+    return rt.lstsq_tangent_b(t, ans[0], ans[1], ans[3], a, b, rcond) \
+        if np.isrealobj(a) and np.isrealobj(b) else \
+        rt.lstsq_tangent_b_c(t, ans[0], ans[1], ans[3], a, b, rcond)
+
+
+def _lstsq_kind(k, s):
+    return lattice.sequence_of([lattice.UNKNOWN])
+
+
+if inspect.signature(np.linalg.lstsq).parameters["rcond"].default is None:
+    defvjp(np.linalg.lstsq, lambda g, ans, a, b, rcond=None: _lstsq_a(g, ans, a, b, rcond),
+           lambda g, ans, a, b, rcond=None: _lstsq_b(g, ans, a, b, rcond), kind=_lstsq_kind)
+    defjvp(np.linalg.lstsq, lambda t, ans, a, b, rcond=None: _lstsq_ta(t, ans, a, b, rcond),
+           lambda t, ans, a, b, rcond=None: _lstsq_tb(t, ans, a, b, rcond))
+else:
+    defvjp(np.linalg.lstsq,
+           lambda g, ans, a, b, rcond="warn":
+           _lstsq_a(g, ans, a, b, -1 if rcond == "warn" else rcond),
+           lambda g, ans, a, b, rcond="warn":
+           _lstsq_b(g, ans, a, b, -1 if rcond == "warn" else rcond), kind=_lstsq_kind)
+    defjvp(np.linalg.lstsq,
+           lambda t, ans, a, b, rcond="warn":
+           _lstsq_ta(t, ans, a, b, -1 if rcond == "warn" else rcond),
+           lambda t, ans, a, b, rcond="warn":
+           _lstsq_tb(t, ans, a, b, -1 if rcond == "warn" else rcond))
 
 # ---- svdvals (NumPy 2): the singular values, as svd(x, compute_uv=False) -------------------
 if hasattr(np.linalg, "svdvals"):

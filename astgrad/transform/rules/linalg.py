@@ -203,10 +203,32 @@ def solve_b(g, ans, a, b):
             rt.unbroadcast(np.linalg.solve(_mT(a), g), b))
 
 
-defvjp(np.linalg.solve, solve_a, solve_b,
+# Before NumPy 2.0, `b` is a vector (a stack of them) wherever b.ndim == a.ndim - 1, not
+# only where it is 1-d: there these rules, the tangent's and the kind say so instead.
+def solve_a_1x(g, ans, a, b):
+    return (-np.outer(np.linalg.solve(np.transpose(a), g), ans)
+            if np.ndim(a) == 2 and np.ndim(b) == 1 else
+            -np.linalg.solve(np.transpose(a), g) @ np.transpose(ans)
+            if np.ndim(a) == 2 and np.ndim(b) == 2 else
+            rt.unbroadcast(-np.linalg.solve(_mT(a), np.expand_dims(g, -1))
+                           * np.expand_dims(ans, -2), a)
+            if np.ndim(b) == np.ndim(a) - 1 else
+            rt.unbroadcast(-np.linalg.solve(_mT(a), g) @ _mT(ans), a))
+
+
+def solve_b_1x(g, ans, a, b):
+    return (np.linalg.solve(np.transpose(a), g) if np.ndim(a) == 2 and np.ndim(b) <= 2 else
+            rt.unbroadcast(np.squeeze(np.linalg.solve(_mT(a), np.expand_dims(g, -1)), -1), b)
+            if np.ndim(b) == np.ndim(a) - 1 else
+            rt.unbroadcast(np.linalg.solve(_mT(a), g), b))
+
+
+_SOLVE_1X = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+defvjp(np.linalg.solve, *((solve_a_1x, solve_b_1x) if _SOLVE_1X else (solve_a, solve_b)),
        kind=lambda k, s: lattice.broadcast(k["a"], k["b"], floating=True).with_ndim(
            None if k["a"].ndim is None or k["b"].ndim is None else
-           k["a"].ndim - 1 if k["b"].ndim == 1 else max(k["a"].ndim, k["b"].ndim)))
+           k["a"].ndim - 1 if k["b"].ndim == (k["a"].ndim - 1 if _SOLVE_1X else 1)
+           else max(k["a"].ndim, k["b"].ndim)))
 
 
 # L = cholesky(a) reads the lower triangle of `a` only. With P = tril(L^T g) halved on
@@ -266,9 +288,15 @@ defjvp(np.linalg.slogdet,
        slogdet_tangent(ans, np.trace(np.linalg.solve(a, t), 0, -2, -1)))
 # x = solve(a, b) is linear in b; d x = -a^-1 da x
 deflinear(np.linalg.solve, "b")
-defjvp(np.linalg.solve,
-       lambda t, ans, a, b: -np.linalg.solve(a, t @ ans) if np.ndim(b) > 1 else
-       -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1))
+if _SOLVE_1X:
+    defjvp(np.linalg.solve,
+           lambda t, ans, a, b:
+           -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1)
+           if np.ndim(b) == np.ndim(a) - 1 else -np.linalg.solve(a, t @ ans))
+else:
+    defjvp(np.linalg.solve,
+           lambda t, ans, a, b: -np.linalg.solve(a, t @ ans) if np.ndim(b) > 1 else
+           -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1))
 
 
 # L = cholesky(a) reads the lower triangle of `a`, so the tangent it sees is the symmetric

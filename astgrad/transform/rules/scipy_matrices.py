@@ -2,6 +2,8 @@
 `scipy.linalg` rules: triangular solves, Cholesky (each triangle), the matrix
 exponential and square root, Sylvester equations. Their rules are written with
 the same functions, so they differentiate again."""
+import inspect
+
 import numpy as np
 from scipy import linalg
 
@@ -145,9 +147,24 @@ defjvp(linalg.solve_sylvester,
 deflinear(linalg.solve_sylvester, "q")
 
 # ---- the matrix square root: x x = A, so x dx + dx x = dA, a Sylvester equation -------------
-defvjp(linalg.sqrtm,
-       lambda g, ans, A, disp=None, blocksize=None:
-       linalg.solve_sylvester(_mT(ans), _mT(ans), g),
-       kind=_matrix, name="scipy.linalg.sqrtm")
-defjvp(linalg.sqrtm,
-       lambda t, ans, A, disp=None, blocksize=None: linalg.solve_sylvester(ans, ans, t))
+# Before SciPy 1.16, sqrtm is (A, disp=True, blocksize=64); 1.16 deprecated both, whose
+# defaults became a marker of "not given"; 1.18 removed them.
+_DISP = inspect.signature(linalg.sqrtm).parameters.get("disp")
+if _DISP is None:
+    defvjp(linalg.sqrtm, lambda g, ans, A: linalg.solve_sylvester(_mT(ans), _mT(ans), g),
+           kind=_matrix, name="scipy.linalg.sqrtm")
+    defjvp(linalg.sqrtm, lambda t, ans, A: linalg.solve_sylvester(ans, ans, t))
+elif _DISP.default is True:
+    defvjp(linalg.sqrtm,
+           lambda g, ans, A, disp=True, blocksize=64:
+           linalg.solve_sylvester(_mT(ans), _mT(ans), g),
+           kind=_matrix, name="scipy.linalg.sqrtm")
+    defjvp(linalg.sqrtm,
+           lambda t, ans, A, disp=True, blocksize=64: linalg.solve_sylvester(ans, ans, t))
+else:
+    defvjp(linalg.sqrtm,
+           lambda g, ans, A, disp=None, blocksize=None:
+           linalg.solve_sylvester(_mT(ans), _mT(ans), g),
+           kind=_matrix, name="scipy.linalg.sqrtm")
+    defjvp(linalg.sqrtm,
+           lambda t, ans, A, disp=None, blocksize=None: linalg.solve_sylvester(ans, ans, t))
