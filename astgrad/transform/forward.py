@@ -30,11 +30,7 @@ from .request import Request
 from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
-
-# NumPy before 2.0 (NEP 50) promotes by value (`np.float32(1.0) * 2.0` is float64, a float32
-# array times a float64 scalar float32), not as the kinds do: there a function given float32
-# casts its outputs' tangents to the outputs' dtypes, as a gradient is cast to its argument's.
-_VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+from .tangent_dtypes import narrowed_output
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -80,9 +76,8 @@ class _Forward:
         stmts = commented(self.block(body), self.source, "")
         stmts = self._owned_tangents(wrt) + stmts
         outputs = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-        tangents = [self._narrowed_output(self.tangent_of(o), o) for o in outputs]
-        tangent = tangents[0] if not isinstance(ret.value, ast.Tuple) \
-            else ast.Tuple(tangents, ast.Load())
+        tangents = [narrowed_output(self, self.tangent_of(o), o) for o in outputs]
+        tangent = ast.Tuple(tangents, ast.Load()) if isinstance(ret.value, ast.Tuple) else tangents[0]
         fn = self.tree
         fn.name = self.request.name
         fn.args = _with_tangents_last(plain_args(fn.args), params)
@@ -93,16 +88,6 @@ class _Forward:
             if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
         return trees.fix_locations(fn)
-
-    def _narrowed_output(self, tangent: ast.expr, out: ast.expr) -> ast.expr:
-        """A float output's tangent in its dtype, where NumPy 1.x may give another."""
-        kind = self.kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
-        if not (_VALUE_BASED and self.varies(out) and kind.dtype == "f" and not kind.py
-                and kind.ndim is not None
-                and any(self.kinds.get(p, UNKNOWN).narrow for p in parameters(self.tree))):
-            return tangent
-        dtype = ast.Attribute(load(out.id), "dtype", ast.Load())
-        return call(self.ns, "np.asarray", [tangent, dtype])
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write

@@ -1,0 +1,30 @@
+"""Part of pass 5a, forward: an output's tangent in the output's dtype on NumPy 1.x.
+
+NumPy before 2.0 (NEP 50) promotes by value (`np.float32(1.0) * 2.0` is float64, a float32
+array times a float64 scalar float32), not as the kinds do: there a function given float32
+casts its outputs' tangents to the outputs' dtypes, as a gradient is cast to its argument's.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .build import call, load, parameters
+from .kinds import UNKNOWN
+
+_VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
+
+def narrowed_output(sweep, tangent: ast.expr, out: ast.expr) -> ast.expr:
+    """`tangent`, the tangent of the output `out` in the forward sweep `sweep`, cast to
+    `out`'s dtype where NumPy 1.x may give another (a float array output that varies, of a
+    function given float32)."""
+    kinds = sweep.kinds
+    kind = kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
+    if not (_VALUE_BASED and kind.dtype == "f" and not kind.py and kind.ndim is not None
+            and sweep.varies(out)
+            and any(kinds.get(p, UNKNOWN).narrow for p in parameters(sweep.tree))):
+        return tangent
+    return call(sweep.ns, "np.asarray",
+                [tangent, ast.Attribute(load(out.id), "dtype", ast.Load())])
