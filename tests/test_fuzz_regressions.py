@@ -618,3 +618,32 @@ def test_an_adjoint_set_in_one_branch_inside_a_loop_reaches_matmul(a):
 def test_an_adjoint_of_unknown_kind_set_in_one_branch_reaches_outer():
     assert ag.grad(unknown_kind_then_outer)(0.9) == 0.0      # the constant branch ran
     ag.check_grads(unknown_kind_then_outer, (0.9,), order=2)
+
+
+# ---- a norm that is 0: of a difference that is identically 0 (seeds 50627, 51983) -------
+
+def norm_of_no_difference(x):
+    e = np.exp(-np.square(x))
+    e *= np.tanh(e)
+    return np.linalg.norm(e - e[0:4]) + np.mean(np.cos(x))
+
+
+def norms_of_no_difference(A):
+    D = np.log1p(np.square(A - A[0:2]))
+    return (np.sum(np.linalg.norm(D, axis=0)) + np.linalg.norm(np.ravel(D), ord=3)
+            + np.linalg.vector_norm(D, axis=(0, 1)) + np.sum(np.sin(A)))
+
+
+def test_a_norm_of_zero_has_slope_zero():
+    x = np.array([0.3, -0.2, 0.5, 1.1])
+    assert np.allclose(ag.grad(norm_of_no_difference)(x), -np.sin(x) / 4, rtol=1e-14)
+    ag.check_grads(norm_of_no_difference, (x,), order=2)
+    A = np.array([[0.3, -0.2, 0.5], [1.1, -0.7, 0.0]])
+    assert np.allclose(ag.grad(norms_of_no_difference)(A), np.cos(A), rtol=1e-14)
+    ag.check_grads(norms_of_no_difference, (A,), order=2)
+
+
+def test_a_norm_of_zero_away_from_zero_is_unchanged():
+    x = np.array([0.3, -0.2, 0.5, 1.1])
+    assert np.allclose(ag.grad(np.linalg.norm)(x), x / np.linalg.norm(x), rtol=1e-14)
+    ag.check_grads(lambda x: np.linalg.norm(x[1:] - x[:-1]), (x,), order=2)
