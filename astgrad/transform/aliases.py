@@ -36,6 +36,7 @@ class _Write:
     what: str
     where: str
     callee: str | None = None            # the function called through its vjp that writes
+    held: str | None = None              # where the array was put into the list `others` names
 
 
 class Aliases:
@@ -50,6 +51,7 @@ class Aliases:
         self._groups: dict[str, set[str]] = {}
         self._lists: set[str] = set()           # names bound to a list made in the code
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
+        self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
@@ -74,6 +76,28 @@ class Aliases:
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
+
+    def hold(self, lst: str, items: list[ast.expr], scope, stmt: ast.stmt) -> None:
+        """Record `lst.append(item)` or `lst = [...items]` (the lowered `stmt` of `scope`):
+        the list holds the arrays `items` name, and shows a later in-place write into
+        them. Each user's name sharing such an array that is changed in place after
+        `stmt` before being rebound (`writes.writes_after`: in a loop, also in the next
+        iterations) while `lst` is read afterwards is a write to settle once kinds are
+        known."""
+        user = next((u for u, g in scope.current.items() if g == lst), None)
+        for item in items:
+            if isinstance(item, ast.Name):
+                self._holders.setdefault(item.id, set()).add(lst)
+                if user is not None and user in scope.reads_after.get(id(stmt), set()):
+                    self._held_writes(item.id, user, lst, scope, stmt)
+
+    def _held_writes(self, item: str, user: str, lst: str, scope, stmt: ast.stmt) -> None:
+        group = self._groups.get(item, set()) | {item}
+        for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
+            if scope.current.get(name) in group:
+                augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
+                self.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
+                                          "", scope.where(write), held=scope.where(stmt)))
 
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
@@ -117,7 +141,8 @@ class Aliases:
         out, todo = set(), [name]
         while todo:
             n = todo.pop()
-            for m in self._groups.get(n, {n}) | ({self._items[n]} if n in self._items else set()):
+            for m in self._groups.get(n, {n}) | self._holders.get(n, set()) | \
+                    ({self._items[n]} if n in self._items else set()):
                 if m not in out:
                     out.add(m)
                     todo.append(m)
@@ -175,6 +200,7 @@ class Aliases:
             n = todo.pop()
             steps = [m for m, how in self._links.get(n, ()) if _shares_through(how, kinds)]
             steps += [self._items[n]] if n in self._items else []
+            steps += sorted(self._holders.get(n, ())) if not _kind(n, kinds).py else []
             for m in steps:
                 if m == b:
                     return True
@@ -186,6 +212,13 @@ class Aliases:
 
 def _refuse(write: _Write, other: str) -> None:
     user, what, callee = write.user, write.what, write.callee
+    if write.held is not None:
+        raise InPlaceError(
+            f"`{user}` is changed in place after it was put into the list `{other}` "
+            f"({write.held}), and `{other}` is read afterwards: the list holds the changed "
+            f"array.", write.where,
+            fix=f"Put a copy into the list (`{other}.append({user}.copy())`), or make a new "
+                f"value instead of changing `{user}` in place (`{user} = {user} + ...`).")
     if callee is not None:
         raise InPlaceError(
             f"`{callee}` changes its argument `{user}` in place, and `{other}`, which "
@@ -306,3 +339,4 @@ def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
 
     walk(tree.body, set())
     return out
+

@@ -35,6 +35,7 @@ from . import library_calls, registry, restructure
 from .aliases import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
+from .writes import writes_after
 
 # A callee of more statements than this is called through its own generated
 # vjp (forward values kept in its pullback) instead of being inlined: the
@@ -141,7 +142,8 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt))
+                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
+                  writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
