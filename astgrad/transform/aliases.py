@@ -54,7 +54,8 @@ class Aliases:
         self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
-        self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
+        # per nested block: (name, its group, the lists holding it) before it was rebound
+        self._blocks: list[list[tuple[str, set[str], set[str]]]] = []
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
@@ -62,17 +63,27 @@ class Aliases:
 
     def leave(self) -> None:
         """It ends: a name given a new array inside it may still name what it named
-        before (the block may not have run), so it joins its old group again."""
-        for name, old in self._blocks.pop():
+        before (the block may not have run), so it joins its old group again, and the
+        lists that held it may still hold what it names."""
+        for name, old, held in self._blocks.pop():
             group = old | self._groups.get(name, {name})
             for member in group:
                 self._groups[member] = group
+            self._holders.setdefault(name, set()).update(held)
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
+        self._unhold(target)
+
+    def _unhold(self, target: str) -> None:
+        """`target` names another value: no list holds it yet (unless, after a nested
+        block, the block did not run; see `leave`)."""
+        held = self._holders.pop(target, set())
+        if held and self._blocks:
+            self._blocks[-1].append((target, set(), held))
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
@@ -82,19 +93,20 @@ class Aliases:
         the list holds the arrays `items` name, and shows a later in-place write into
         them. Each user's name sharing such an array that is changed in place after
         `stmt` before being rebound (`writes.writes_after`: in a loop, also in the next
-        iterations) while `lst` is read afterwards is a write to settle once kinds are
-        known."""
+        iterations) by a write after which `lst` is read is a write to settle once kinds
+        are known."""
         user = next((u for u, g in scope.current.items() if g == lst), None)
         for item in items:
             if isinstance(item, ast.Name):
                 self._holders.setdefault(item.id, set()).add(lst)
-                if user is not None and user in scope.reads_after.get(id(stmt), set()):
+                if user is not None:
                     self._held_writes(item.id, user, lst, scope, stmt)
 
     def _held_writes(self, item: str, user: str, lst: str, scope, stmt: ast.stmt) -> None:
         group = self._groups.get(item, set()) | {item}
         for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
-            if scope.current.get(name) in group:
+            if scope.current.get(name) in group - self._lists \
+                    and user in scope.reads_after.get(id(write), ()):
                 augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
                 self.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
                                           "", scope.where(write), held=scope.where(stmt)))
@@ -105,6 +117,8 @@ class Aliases:
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
+        if not either:
+            self._unhold(target)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)
@@ -134,14 +148,16 @@ class Aliases:
         old.discard(target)
         self._groups[target] = {target}
         if self._blocks:
-            self._blocks[-1].append((target, old))
+            self._blocks[-1].append((target, old, set()))
 
     def _sharing(self, name: str) -> set[str]:
-        """The names that see a write into `name`: its group, and the lists holding it."""
+        """The names that see a write into `name`: its group, and the lists holding it
+        (when it is not a list: a list put into a list is not followed here)."""
         out, todo = set(), [name]
         while todo:
             n = todo.pop()
-            for m in self._groups.get(n, {n}) | self._holders.get(n, set()) | \
+            held = self._holders.get(n, set()) if name not in self._lists else set()
+            for m in self._groups.get(n, {n}) | held | \
                     ({self._items[n]} if n in self._items else set()):
                 if m not in out:
                     out.add(m)
@@ -214,11 +230,10 @@ def _refuse(write: _Write, other: str) -> None:
     user, what, callee = write.user, write.what, write.callee
     if write.held is not None:
         raise InPlaceError(
-            f"`{user}` is changed in place after it was put into the list `{other}` "
-            f"({write.held}), and `{other}` is read afterwards: the list holds the changed "
-            f"array.", write.where,
-            fix=f"Put a copy into the list (`{other}.append({user}.copy())`), or make a new "
-                f"value instead of changing `{user}` in place (`{user} = {user} + ...`).")
+            f"`{user}` is changed in place after it was put into `{other}` ({write.held}), "
+            f"and `{other}` is read afterwards: `{other}` holds the changed array.", write.where,
+            fix=f"Put a copy into `{other}` (`{user}.copy()`), or make a new value instead of "
+                f"changing `{user}` in place (`{user} = {user} + ...`).")
     if callee is not None:
         raise InPlaceError(
             f"`{callee}` changes its argument `{user}` in place, and `{other}`, which "

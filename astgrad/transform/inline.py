@@ -173,12 +173,17 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                 scope.current[name] = ctx.namer.fresh(name)
     with _expanding(ctx, callee.key), low.out.collect(deeper=False) as body:
         low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
+    low.out.block.extend(_located(body, low.out.stmt))
+    return _result(tree.body[-1], scope, ctx)
+
+
+def _located(body: list[ast.stmt], call: ast.stmt) -> list[ast.stmt]:
+    """`body`, each statement without a line given the line of the `call`."""
     for stmt in body:
         for node in ast.walk(stmt):
             if not hasattr(node, "lineno") and isinstance(node, ast.stmt):
-                ast.copy_location(node, low.out.stmt)
-    low.out.block.extend(body)
-    return _result(tree.body[-1], scope, ctx)
+                ast.copy_location(node, call)
+    return body
 
 
 def _shared_arguments(tree: ast.FunctionDef, params: list[str], bound: list[ast.expr]) -> set:
