@@ -354,4 +354,3 @@ def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
 
     walk(tree.body, set())
     return out
-
