@@ -54,8 +54,7 @@ class Aliases:
         self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
-        # per nested block: (name, its group, the lists holding it) before it was rebound
-        self._blocks: list[list[tuple[str, set[str], set[str]]]] = []
+        self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
@@ -63,27 +62,18 @@ class Aliases:
 
     def leave(self) -> None:
         """It ends: a name given a new array inside it may still name what it named
-        before (the block may not have run), so it joins its old group again, and the
-        lists that held it may still hold what it names."""
-        for name, old, held in self._blocks.pop():
+        before (the block may not have run), so it joins its old group again."""
+        for name, old in self._blocks.pop():
             group = old | self._groups.get(name, {name})
             for member in group:
                 self._groups[member] = group
-            self._holders.setdefault(name, set()).update(held)
 
     def made_list(self, target: str) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet."""
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
-        self._unhold(target)
-
-    def _unhold(self, target: str) -> None:
-        """`target` names another value: no list holds it yet (unless, after a nested
-        block, the block did not run; see `leave`)."""
-        held = self._holders.pop(target, set())
-        if held and self._blocks:
-            self._blocks[-1].append((target, set(), held))
+        self._holders.pop(target, None)
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
@@ -118,7 +108,10 @@ class Aliases:
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
         if not either:
-            self._unhold(target)
+            # A new value no list holds yet. Were it rebound in a block that may not run,
+            # the old array is still held: `writes.writes_after` sees a later write into
+            # it through this name (see `hold`), even though this forgets the lists.
+            self._holders.pop(target, None)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)
@@ -148,7 +141,7 @@ class Aliases:
         old.discard(target)
         self._groups[target] = {target}
         if self._blocks:
-            self._blocks[-1].append((target, old, set()))
+            self._blocks[-1].append((target, old))
 
     def _sharing(self, name: str) -> set[str]:
         """The names that see a write into `name`: its group, and the lists holding it
