@@ -681,6 +681,14 @@ def changed_through_another_name(x, b):
     return np.sum(xs[0])
 
 
+def grown_after_append_in_a_loop(x, b):
+    xs = []
+    for i in range(2):
+        xs.append(x)
+        x += b                                     # NumPy adds in place: xs[0] grows too
+    return np.sum(xs[0])
+
+
 def changed_in_a_tuple(x, b):
     t = (x, b)
     x[1] *= b
@@ -689,7 +697,7 @@ def changed_in_a_tuple(x, b):
 
 @pytest.mark.parametrize("f", [changed_after_append_in_a_loop, changed_after_list_made,
                                view_changed_after_append, changed_through_another_name,
-                               changed_in_a_tuple])
+                               grown_after_append_in_a_loop, changed_in_a_tuple])
 def test_an_array_changed_after_a_list_took_it_is_refused(f):
     x = np.array([0.3, -0.2, 0.5])
     with pytest.raises(InPlaceError, match="xs|`t`"):

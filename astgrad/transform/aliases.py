@@ -37,6 +37,7 @@ class _Write:
     where: str
     callee: str | None = None            # the function called through its vjp that writes
     held: str | None = None              # where the array was put into the list `others` names
+    item: str | None = None              # the name it was put in under
 
 
 class Aliases:
@@ -99,7 +100,8 @@ class Aliases:
                     and user in scope.reads_after.get(id(write), ()):
                 augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
                 self.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
-                                          "", scope.where(write), held=scope.where(stmt)))
+                                          "", scope.where(write), held=scope.where(stmt),
+                                          item=item))
 
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
@@ -198,6 +200,11 @@ class Aliases:
         for write in self.writes:
             if write.augmented and _kind(write.name, kinds).py:
                 continue                         # a number: `x op= v` rebinds x
+            if write.item is not None:               # the list holds what `item` named then
+                if not _kind(write.item, kinds).py and (
+                        write.item == write.name or self._shares(write.name, write.item, kinds)):
+                    _refuse(write, write.others[0][0])
+                continue
             for user, other in write.others:
                 if other == write.name or self._shares(write.name, other, kinds):
                     _refuse(write, user)
