@@ -156,3 +156,16 @@ def test_the_oracle_calls_any_other_exception_a_crash(tmp_path):
     source = WRONG_RULE.replace("g * np.sin(x))", "g * np.sin(x)[7])")
     outcome = check(_program(source, (np.array([0.3, -0.8]), 1.2)), tmp_path, order=1)
     assert outcome.kind == "crash" and outcome.label.startswith("IndexError")
+
+
+def test_a_kink_at_the_point_itself_is_nonsmooth_not_a_derivative():
+    """Central differences average the two one-sided slopes of a kink at 0 (seed 50775:
+    a `while` test that flips at the point), and agree at both step sizes; the one-sided
+    slopes tell it apart. A smooth function still gets its derivative."""
+    from tests.fuzz.finite import difference
+    from tests.fuzz.steps import Stop
+    with pytest.raises(Stop) as stop:
+        difference(lambda t: abs(t) + 2.0 * t)
+    assert stop.value.args[0].kind == "nonsmooth"
+    assert difference(lambda t: np.exp(3.0 * t) * np.sin(t + 0.4)) == \
+        pytest.approx(3.0 * np.sin(0.4) + np.cos(0.4), rel=1e-9)

@@ -665,3 +665,97 @@ def test_a_norm_of_zero_away_from_zero_is_unchanged():
     x = np.array([0.3, -0.2, 0.5, 1.1])
     assert np.allclose(ag.grad(np.linalg.norm)(x), x / np.linalg.norm(x), rtol=1e-14)
     ag.check_grads(lambda x: np.linalg.norm(x[1:] - x[:-1]), (x,), order=2)
+
+
+# ---- an array put into a list, then changed in place (seed 51028) -------------------------
+# NumPy's list holds the array itself, so it sees the change; the reverse sweep took the
+# item's adjoint as that of the array when it was put in. Refused, naming both lines.
+
+def changed_after_append_in_a_loop(x, b):           # the shrunk program of seed 51028
+    xs = []
+    for i in range(2):
+        x[1] *= b
+        xs.append(x)
+    return np.sum(xs[0])
+
+
+def changed_after_list_made(x, b):
+    xs = [x]
+    x[1] *= b
+    return np.sum(xs[0])
+
+
+def view_changed_after_append(x, b):
+    xs = []
+    xs.append(x[1:][::-1])
+    x[2] = b
+    return np.sum(xs[0])
+
+
+def changed_through_another_name(x, b):
+    xs = [x]
+    y = x
+    y[0] = b
+    return np.sum(xs[0])
+
+
+def grown_after_append_in_a_loop(x, b):
+    xs = []
+    for i in range(2):
+        xs.append(x)
+        x += b                                     # NumPy adds in place: xs[0] grows too
+    return np.sum(xs[0])
+
+
+def changed_in_a_tuple(x, b):
+    t = (x, b)
+    x[1] *= b
+    return np.sum(t[0])
+
+
+@pytest.mark.parametrize("f", [changed_after_append_in_a_loop, changed_after_list_made,
+                               view_changed_after_append, changed_through_another_name,
+                               grown_after_append_in_a_loop, changed_in_a_tuple])
+def test_an_array_changed_after_a_list_took_it_is_refused(f):
+    x = np.array([0.3, -0.2, 0.5])
+    with pytest.raises(InPlaceError, match="xs|`t`"):
+        ag.grad(f, wrt=(0, 1))(x.copy(), 0.7)
+
+
+def changed_before_append(x, b):
+    xs = []
+    for i in range(2):
+        x = x * b
+        x[1] *= b
+        xs.append(x)
+    s = np.sum(xs[0] * xs[1])
+    x[0] = b                                         # after the list's last read
+    return s + np.sum(x)
+
+
+def layer_loop(x, b):
+    hs = []
+    h = x
+    for i in range(3):
+        h = np.tanh(h * 1.5)
+        h += b
+        hs.append(h)
+    return np.sum(hs[0] * hs[2])
+
+
+def appended_item_copied(x, b):
+    xs = []
+    x[1] *= b
+    xs.append(np.copy(x))
+    x[1] *= b
+    return np.sum(xs[0]) + np.sum(x * x)
+
+
+# second order of `changed_before_append` is refused by the older check of writes into
+# an array another name shares (its generated loop reads `_1 = x * b` after `x[1] = ...`)
+@pytest.mark.parametrize("f, order", [(changed_before_append, 1), (layer_loop, 2),
+                                      (appended_item_copied, 2)])
+@pytest.mark.parametrize("b", [0.7, -1.3])
+def test_an_array_changed_before_a_list_took_it_is_differentiated(f, order, b):
+    x = np.array([0.3, -0.2, 0.5])
+    ag.check_grads(f, (x, b), wrt=(0, 1), order=order)

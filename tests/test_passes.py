@@ -8,7 +8,7 @@ import pytest
 
 from astgrad.errors import InPlaceError
 from astgrad.transform import (desugar, hoist, normalize, optimize, resolve, restructure, source,
-                               syntax)
+                               syntax, writes)
 from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
@@ -172,6 +172,28 @@ def test_aliases_refuse_an_in_place_write_another_name_sees():
         _front(f)
     tree, ns, _ = _front(g)
     assert run(tree, ns, 2.0) == g(2.0)
+
+
+def test_writes_after_follows_loops_and_stops_at_rebinding():
+    tree = ast.parse(textwrap.dedent("""
+        def f(x, y):
+            xs = [x]
+            for i in range(2):
+                xs.append(y)
+                y[0] = 1.0
+                x = x * 2.0
+                x += 1.0
+            return xs
+        """)).body[0]
+    after = writes.writes_after(tree)
+    made, loop = tree.body[0], tree.body[1]
+    append, write, rebind, grow = loop.body
+    assert set(after[id(made)]) == {"y"}       # the loop rebinds `x` before `x += 1.0`
+    assert after[id(append)] == {"y": write}
+    assert after[id(write)] == {"y": write}    # the next iteration writes `y[0]` again
+    assert after[id(rebind)] == {"x": grow, "y": write}
+    assert after[id(grow)] == {"y": write}
+    assert after[id(loop)] == {}
 
 
 def _classes(base):

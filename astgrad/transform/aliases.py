@@ -40,6 +40,8 @@ class _Write:
     computed: bool = False               # the array is surely an operation's result: if
     #                                      0-d, a NumPy scalar, which `x op= v` rebinds
     syncs: list = field(default_factory=list)   # what `sync` made again after it
+    held: str | None = None              # where the array was put into the list `others` names
+    item: str | None = None              # the name it was put in under
 
 
 class Aliases:
@@ -54,6 +56,7 @@ class Aliases:
         self._groups: dict[str, set[str]] = {}
         self._lists: set[str] = set()           # names bound to a list made in the code
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
+        self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
         self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
@@ -76,21 +79,47 @@ class Aliases:
                 self._groups[member] = group
         self.derived.leave()
 
-    def made_list(self, target: str) -> None:
-        """Record `target = [...]`: a new list, which no other name shares yet."""
+    def made_list(self, target: str, holds: tuple = ()) -> None:
+        """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
+        `hold`'s `items, scope, stmt` for a list written out)."""
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
         self.derived.rebound(target)
+        self._holders.pop(target, None)
+        if holds:
+            self.hold(target, *holds)
 
     def is_list(self, name: str) -> bool:
         return name in self._lists
 
-    def append(self, target: str, item: ast.expr) -> None:
-        """Record `target.append(item)`: an item read back from the list (`xs[i]`,
-        `xs.pop()`) may be the array `item` names."""
-        if isinstance(item, ast.Name):
-            self._appended.setdefault(target, set()).add(item.id)
+    def hold(self, lst: str, items: list[ast.expr], scope, stmt: ast.stmt,
+             appended: bool = False) -> None:
+        """Record `lst = [...items]` or (`appended`) `lst.append(item)`, the lowered `stmt`
+        of `scope`: the list holds the arrays `items` name, and shows a later in-place
+        write into them; an appended item read back (`xs[i]`, `xs.pop()`) may be that
+        array. Each user's name sharing such an array that is changed in place after
+        `stmt` before being rebound (`writes.writes_after`: in a loop, also in the next
+        iterations) by a write after which `lst` is read is a write to settle once kinds
+        are known."""
+        user = next((u for u, g in scope.current.items() if g == lst), None)
+        for item in items:
+            if isinstance(item, ast.Name):
+                self._holders.setdefault(item.id, set()).add(lst)
+                if appended:
+                    self._appended.setdefault(lst, set()).add(item.id)
+                if user is not None:
+                    self._held_writes(item.id, user, lst, scope, stmt)
+
+    def _held_writes(self, item: str, user: str, lst: str, scope, stmt: ast.stmt) -> None:
+        group = self._groups.get(item, set()) | {item}
+        for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
+            if scope.current.get(name) in group - self._lists \
+                    and user in scope.reads_after.get(id(write), ()):
+                augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
+                self.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
+                                          "", scope.where(write), held=scope.where(stmt),
+                                          item=item))
 
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
@@ -111,6 +140,11 @@ class Aliases:
             rhs.func.value, ast.Name) else source if source in self._lists else None
         for item in sorted(self._appended.get(popped, ())):
             self._link(target, item, ast.Name(item, ast.Load()), either=True)
+        if not either:
+            # A new value no list holds yet. Were it rebound in a block that may not run,
+            # the old array is still held: `writes.writes_after` sees a later write into
+            # it through this name (see `hold`), even though this forgets the lists.
+            self._holders.pop(target, None)
         if source is None:
             if _new_array(rhs, ns):
                 self._fresh(target)
@@ -167,11 +201,14 @@ class Aliases:
             self._blocks[-1].append((target, old))
 
     def _sharing(self, name: str) -> set[str]:
-        """The names that see a write into `name`: its group, and the lists holding it."""
+        """The names that see a write into `name`: its group, and the lists holding it
+        (when it is not a list: a list put into a list is not followed here)."""
         out, todo = set(), [name]
         while todo:
             n = todo.pop()
-            for m in self._groups.get(n, {n}) | ({self._items[n]} if n in self._items else set()):
+            held = self._holders.get(n, set()) if name not in self._lists else set()
+            for m in self._groups.get(n, {n}) | held | \
+                    ({self._items[n]} if n in self._items else set()):
                 if m not in out:
                     out.add(m)
                     todo.append(m)
@@ -221,6 +258,11 @@ class Aliases:
             kind = _kind(write.name, kinds)
             if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
                 continue                         # a number: `x op= v` rebinds x
+            if write.item is not None:               # the list holds what `item` named then
+                if not _kind(write.item, kinds).py and (
+                        write.item == write.name or self._shares(write.name, write.item, kinds)):
+                    _refuse(write, write.others[0][0])
+                continue
             covered = {s.old for s in write.syncs}
             for user, other in write.others:
                 if other in covered or _kind(other, kinds).py:
@@ -235,6 +277,7 @@ class Aliases:
             n = todo.pop()
             steps = [m for m, how in self._links.get(n, ()) if _shares_through(how, kinds)]
             steps += [self._items[n]] if n in self._items else []
+            steps += sorted(self._holders.get(n, ())) if not _kind(n, kinds).py else []
             for m in steps:
                 if m == b:
                     return True
@@ -246,6 +289,12 @@ class Aliases:
 
 def _refuse(write: _Write, other: str) -> None:
     user, what, callee = write.user, write.what, write.callee
+    if write.held is not None:
+        raise InPlaceError(
+            f"`{user}` is changed in place after it was put into `{other}` ({write.held}), "
+            f"and `{other}` is read afterwards: `{other}` holds the changed array.", write.where,
+            fix=f"Put a copy into `{other}` (`{user}.copy()`), or make a new value instead of "
+                f"changing `{user}` in place (`{user} = {user} + ...`).")
     if callee is not None:
         raise InPlaceError(
             f"`{callee}` changes its argument `{user}` in place, and `{other}`, which "

@@ -35,6 +35,7 @@ from . import library_calls, registry, restructure
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
+from .writes import writes_after
 
 # A callee of more statements than this is called through its own generated
 # vjp (forward values kept in its pullback) instead of being inlined: the
@@ -148,7 +149,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
-                  parent=low.scope)
+                  parent=low.scope, writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
@@ -178,12 +179,17 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                 scope.current[name] = ctx.namer.fresh(name)
     with _expanding(ctx, callee.key), low.out.collect(deeper=False) as body:
         low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
+    low.out.block.extend(_located(body, low.out.stmt))
+    return _result(tree.body[-1], scope, ctx)
+
+
+def _located(body: list[ast.stmt], call: ast.stmt) -> list[ast.stmt]:
+    """`body`, each statement without a line given the line of the `call`."""
     for stmt in body:
         for node in ast.walk(stmt):
             if not hasattr(node, "lineno") and isinstance(node, ast.stmt):
-                ast.copy_location(node, low.out.stmt)
-    low.out.block.extend(body)
-    return _result(tree.body[-1], scope, ctx)
+                ast.copy_location(node, call)
+    return body
 
 
 def _shared_arguments(tree: ast.FunctionDef, params: list[str], bound: list[ast.expr]) -> set:

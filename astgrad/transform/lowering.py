@@ -131,6 +131,7 @@ class Scope:
     # an inlined callee's callers' names read after the call: generated name -> user's name
     outer: dict[str, str] = field(default_factory=dict)
     parent: Scope | None = None                 # an inlined callee's caller
+    writes_after: dict[int, dict[str, ast.stmt]] = field(default_factory=dict)  # `aliases`
 
     def later(self, stmt: ast.stmt) -> dict[str, str]:
         """The names read after `stmt` here or, for an inlined callee, in its callers:

@@ -31,7 +31,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline, library_calls, reads, settle, sync
+from . import desugar, inline, library_calls, reads, settle, sync, writes
 from .aliases import Aliases
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -53,7 +53,8 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     ctx = Context(namer, ns, expand, inline_all)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
-    scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree))
+    scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree),
+                  writes_after=writes.writes_after(tree))
     out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
@@ -156,7 +157,7 @@ class _Normalizer:
             target = self.scope.target(name, self.out.depth)
             if isinstance(value, ast.Tuple) and self.out.depth == 0:
                 self.ctx.tuples.record(target, elts)
-            self.ctx.aliases.made_list(target)
+            self.ctx.aliases.made_list(target, (elts, self.scope, self.out.stmt))
             self.out.emit(ast.Assign([ast.Name(target, ast.Store())], node))
             return
         rhs = self._op(value) if _is_op(value) else self.atom(value)
@@ -251,8 +252,7 @@ class _Normalizer:
                 and func.value.id in self.scope.current:          # xs.pop(): a local list
             _pop_without_index(node, self.scope.where)
             self.check_write(func.value.id, f".{func.attr}()")
-            return ast.Call(ast.Attribute(self.atom(func.value), func.attr, ast.Load()),
-                            args, [])
+            return ast.Call(ast.Attribute(self.atom(func.value), func.attr, ast.Load()), args, [])
         return inline.inline_call(node, args, keywords, self)
 
     def index(self, node: ast.expr) -> ast.expr:
@@ -387,7 +387,7 @@ def _append(low: _Normalizer, call: ast.Call) -> None:
         raise UnsupportedSyntaxError("`.append` takes one value.", low.scope.where(call))
     low.check_write(call.func.value.id, ".append(...)")
     item = _named(low.atom(call.args[0]), low.out)
-    low.ctx.aliases.append(lst.id, item)
+    low.ctx.aliases.hold(lst.id, [item], low.scope, low.out.stmt, appended=True)
     low.out.emit(ast.Expr(ast.Call(ast.Attribute(lst, "append", ast.Load()), [item], [])))
 
 

@@ -88,17 +88,35 @@ def second_order(c) -> None:
 
 def difference(phi) -> float:
     """d/dt phi(t) at 0 by Richardson-extrapolated central differences, at two step
-    sizes; when they disagree the point is not smooth and the program is skipped."""
+    sizes; when they disagree the point is not smooth and the program is skipped. So is
+    a kink at 0 itself (a branch taken on one side only), which central differences
+    average over without noticing: there the one-sided slopes disagree."""
+    values = {}
+
+    def at(t):
+        if t not in values:
+            values[t] = phi(t)
+        return values[t]
+
     def richardson(h):
         def central(s):
-            return (phi(s) - phi(-s)) / (2 * s)
+            return (at(s) - at(-s)) / (2 * s)
         return (4 * central(h / 2) - central(h)) / 3
 
+    def one_sided(h):                    # from the right for h > 0, from the left for h < 0
+        def slope(s):
+            return (at(s) - at(0.0)) / s
+        return 2 * slope(h / 2) - slope(h)
+
     coarse, fine = richardson(STEP), richardson(STEP / 8)
-    noise = 1e-9 * max(1.0, abs(phi(0.0)))
+    right, left = one_sided(STEP / 8), one_sided(-STEP / 8)
+    noise = 1e-9 * max(1.0, abs(at(0.0)))
     if not (np.isfinite(coarse) and np.isfinite(fine)) or \
             abs(coarse - fine) > SMOOTH_TOL * max(abs(coarse), abs(fine)) + noise:
         raise Stop(Outcome("nonsmooth", message=f"differences {coarse!r} and {fine!r}"))
+    if not abs(right - left) <= RTOL * max(abs(right), abs(left)) + noise / STEP:
+        raise Stop(Outcome("nonsmooth", message=f"one-sided differences {left!r} (left) "
+                                                f"and {right!r} (right)"))
     return coarse
 
 

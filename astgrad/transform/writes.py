@@ -1,0 +1,72 @@
+"""Which of the user's names are changed in place after each statement.
+
+`x[i] = v`, `x[i] op= v` and `x op= v` change the array `x` names; `x = ...` binds `x` to
+another value, after which a change to `x` no longer reaches the array it named before.
+`Aliases.hold` reads this to find an array put into a list and changed afterwards.
+"""
+from __future__ import annotations
+
+import ast
+
+
+def writes_after(tree: ast.FunctionDef) -> dict[int, dict[str, ast.stmt]]:
+    """For each statement (by `id`), the user's names changed in place after it (`x[i] =
+    v`, `x op= v`) before being rebound, each with a statement that changes it; in a loop
+    body, also those the next iterations change."""
+    out: dict[int, dict[str, ast.stmt]] = {}
+
+    def walk(stmts, after: dict[str, ast.stmt]) -> dict[str, ast.stmt]:
+        state = dict(after)
+        for stmt in reversed(stmts):
+            out[id(stmt)] = dict(state)
+            if isinstance(stmt, (ast.For, ast.While)):
+                bound = _bound(stmt.target) if isinstance(stmt, ast.For) else set()
+                header = dict(state)
+                while True:                          # until the next iteration adds nothing
+                    entry = walk(stmt.body, header)
+                    more = {n: s for n, s in entry.items() if n not in bound and n not in header}
+                    if not more:
+                        break
+                    header.update(more)
+                state = header
+            elif isinstance(stmt, ast.If):
+                state = {**walk(stmt.orelse, state), **walk(stmt.body, state)}
+            else:
+                for name in _rebinds(stmt):
+                    state.pop(name, None)
+                state.update(dict.fromkeys(_changes(stmt), stmt))
+        return state
+
+    walk(tree.body, {})
+    return out
+
+
+def _changes(stmt: ast.stmt) -> set[str]:
+    """The names `stmt` changes in place: `x[i] = v`, `x[i] op= v`, `x op= v`."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+        [stmt.target] if isinstance(stmt, ast.AugAssign) else []
+    out = set()
+    for target in targets:
+        if isinstance(stmt, ast.AugAssign) and isinstance(target, ast.Name):
+            out.add(target.id)
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+            if isinstance(target, ast.Name):
+                out.add(target.id)
+    return out
+
+
+def _rebinds(stmt: ast.stmt) -> set[str]:
+    """The names `stmt` binds to a new value (`x = ...`, `a, b = ...`)."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+    return set().union(*(_bound(t) for t in targets))
+
+
+def _bound(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(_bound(e) for e in target.elts))
+    if isinstance(target, ast.Starred):
+        return _bound(target.value)
+    return set()
