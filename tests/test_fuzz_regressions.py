@@ -759,3 +759,38 @@ def appended_item_copied(x, b):
 def test_an_array_changed_before_a_list_took_it_is_differentiated(f, order, b):
     x = np.array([0.3, -0.2, 0.5])
     ag.check_grads(f, (x, b), wrt=(0, 1), order=order)
+
+
+# ---- a Python float on one path, a NumPy float64 on another (seeds 60478, 60758) ----------
+# The join of the two was taken for a NumPy value, and the reverse sweep read `.shape` of
+# what was, at run time, a Python float. Now it is "either" (`Kind.py is None`).
+
+def list_of_float_and_numpy_float(a):
+    xs = [a - a]
+    for _ in range(1):
+        nxt = []
+        for node in xs:
+            nxt.append(node * 2.0 + a)                 # a Python float
+            nxt.append(node / (1.5 + np.cos(node)))    # a NumPy float64
+        xs = nxt
+    a = a + np.sum(xs[0])
+    return np.sin(a) + np.sum(np.tanh(a * np.linspace(0.5, 1.5, 4)))
+
+
+def float_or_numpy_float_in_branches(a, y):
+    ys = []
+    for i in range(2):
+        ys.append(a * 2.0 if np.sum(y) > i else np.tanh(a))
+    return np.sum(ys[0]) * np.sum(ys[1] * y)
+
+
+def test_a_value_python_float_on_one_path_and_numpy_on_another():
+    a = -0.334
+    # xs[0] = 2 (a - a) + a = a: the function is sin(2a) + sum(tanh(2a w))
+    w = np.linspace(0.5, 1.5, 4)
+    assert np.isclose(ag.grad(list_of_float_and_numpy_float)(a),
+                      2 * np.cos(2 * a) + np.sum(2 * w * (1 - np.tanh(2 * a * w) ** 2)), rtol=1e-13)
+    ag.check_grads(list_of_float_and_numpy_float, (a,), order=2)
+    y = np.array([0.4, -0.2, 0.9])
+    ag.check_grads(float_or_numpy_float_in_branches, (0.7, y), wrt=(0, 1), order=2)
+    ag.check_grads(float_or_numpy_float_in_branches, (0.7, -y), wrt=(0, 1), order=2)

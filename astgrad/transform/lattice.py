@@ -20,7 +20,8 @@ _PY_ITEMSIZE = {"f": 8, "c": 16}   # NumPy makes a Python float float64, a compl
 class Kind:
     ndim: int | None = None      # None: not known before run time
     dtype: str | None = None     # NumPy dtype kind ('f', 'i', ...); 'O' for non-numbers
-    py: bool = False             # a Python number rather than a NumPy value
+    py: bool | None = False      # a Python number rather than a NumPy value; None: a 0-d
+    #                              number that may be either (a join of the two)
     itemsize: int | None = None  # bytes per element of a NumPy value, when known
     item: "Kind | None" = None   # for a list or tuple: what all its elements share
     fields: tuple | None = None  # for a dict or tuple argument: ((key, kind), ...) by key
@@ -58,8 +59,9 @@ class Kind:
 
     def describe(self, full: bool = True) -> str:
         """`2-d float64 array (axis 0 of length 1)`; `full`: say `(no axis of length 1)`."""
-        if self.py:
-            return {"b": "bool", "i": "int", "f": "float", "c": "complex"}[self.dtype]
+        if self.py or self.py is None and self.ndim == 0:
+            name = {"b": "bool", "i": "int", "f": "float", "c": "complex"}[self.dtype]
+            return name if self.py else f"{name} or 0-d {name} array"
         if self.dtype == "O":
             return "object"
         if self.ndim is None:
@@ -163,8 +165,9 @@ def broadcast(*kinds: Kind, py_result: bool = False, floating: bool = False,
     dtype = promote(*(k.dtype for k in kinds))
     if floating and dtype in ("b", "i", "u"):
         dtype = "f"
-    if py_result and all(k.py for k in kinds):
-        return Kind(0, dtype, True)
+    if py_result and all(k.py is not False for k in kinds) and kinds:
+        # Python numbers stay Python numbers; with one that may be either, so may the result
+        return Kind(0, dtype, True) if all(k.py for k in kinds) else Kind(0, dtype, None)
     # Python numbers are weak: they do not widen a NumPy value's precision; nor do bools
     # (a float32 array times a mask is float32).
     sizes = {k.itemsize * 2 if dtype == "c" != k.dtype and k.itemsize else k.itemsize
@@ -195,6 +198,7 @@ def join(a: Kind, b: Kind) -> Kind:
     if a.ndim == b.ndim and a.dtype == b.dtype:
         ones = None if a.ones is None or b.ones is None else \
             tuple(x if x == y else None for x, y in zip(a.ones, b.ones))
-        return with_ones(Kind(a.ndim, a.dtype, False, a.itemsize if a.itemsize == b.itemsize
-                              else None), ones)
+        py = a.py if a.py == b.py else None          # a Python number on one path only
+        return with_ones(Kind(a.ndim, a.dtype, py, a.itemsize if a.itemsize == b.itemsize
+                              and py is not None else None), ones)
     return Kind(None, a.dtype if a.dtype == b.dtype else None)

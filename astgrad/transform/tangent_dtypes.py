@@ -22,7 +22,7 @@ def narrowed_output(sweep, tangent: ast.expr, out: ast.expr) -> ast.expr:
     function given float32)."""
     kinds = sweep.kinds
     kind = kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
-    if not (_VALUE_BASED and kind.dtype == "f" and not kind.py and kind.ndim is not None
+    if not (_VALUE_BASED and kind.dtype == "f" and kind.py is False and kind.ndim is not None
             and sweep.varies(out)
             and any(kinds.get(p, UNKNOWN).narrow for p in parameters(sweep.tree))):
         return tangent

@@ -99,7 +99,7 @@ def fresh(node, facts: Facts) -> bool:
 
 def numpy_kind(kind) -> bool:
     """A NumPy number or array: any arithmetic with it makes a NumPy value."""
-    return kind.number and not kind.py and kind.ndim is not None
+    return kind.number and kind.py is False and kind.ndim is not None
 
 
 def shared(node, facts: Facts) -> set[str]:

@@ -123,7 +123,7 @@ def _python_float(kind: Kind) -> bool:
 def _numpy_number(kind: Kind) -> bool:
     """A NumPy value that meets a Python float as it meets a float64: it keeps NumPy
     computing, and its dtype is not one a float64 would widen (float32 would)."""
-    return not kind.py and kind.itemsize in _NUMPY_SIZES.get(kind.dtype, ())
+    return kind.py is False and kind.itemsize in _NUMPY_SIZES.get(kind.dtype, ())
 
 
 def _kinds(fn, ns, start) -> dict[str, Kind]:

@@ -35,7 +35,7 @@ def shape_attribute(node: ast.Call, facts: Facts) -> ast.expr | None:
     fn = facts.ns.value(node.func)
     if _one_argument(node) and fn in (np.shape, np.size):
         arg, kind = node.args[0], facts.kind(node.args[0])
-        if kind.ndim is not None and not kind.py and kind.number \
+        if kind.ndim is not None and kind.py is False and kind.number \
                 and isinstance(arg, ast.Name) and arg.id in facts.once:
             return ast.Attribute(arg, fn.__name__, ast.Load())
     return None

@@ -22,9 +22,10 @@ def _abs_kind(k, s):
 
 
 def _one_of(k, s):
-    """`max(x, y)` is x or y: of a Python number and a NumPy value, either (no itemsize)."""
+    """`max(x, y)` is x or y: of a Python number and a NumPy value, either."""
     out = broadcast(k["x"], k["y"], py_result=True)
-    return out if k["x"].py == k["y"].py else replace(out, itemsize=None)
+    return out if k["x"].py == k["y"].py or out.ndim != 0 else replace(out, py=None,
+                                                                       itemsize=None)
 
 
 # ---- binary operators --------------------------------------------------------
