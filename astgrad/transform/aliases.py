@@ -109,17 +109,7 @@ class Aliases:
                 if appended:
                     self._appended.setdefault(lst, set()).add(item.id)
                 if user is not None:
-                    self._held_writes(item.id, user, lst, scope, stmt)
-
-    def _held_writes(self, item: str, user: str, lst: str, scope, stmt: ast.stmt) -> None:
-        group = self._groups.get(item, set()) | {item}
-        for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
-            if scope.current.get(name) in group - self._lists \
-                    and user in scope.reads_after.get(id(write), ()):
-                augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
-                self.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
-                                          "", scope.where(write), held=scope.where(stmt),
-                                          item=item))
+                    _held_writes(self, item.id, user, lst, scope, stmt)
 
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
@@ -251,40 +241,58 @@ class Aliases:
                                       callee))
 
     def refuse(self, kinds: dict, ns=None) -> None:
-        """Raise `InPlaceError` for the first recorded write another name read
-        afterwards really sees and `sync` did not make again, now that `kinds`
-        (generated name -> Kind) are known."""
-        for write in self.writes:
-            kind = _kind(write.name, kinds)
-            if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
-                continue                         # a number: `x op= v` rebinds x
-            if write.item is not None:               # the list holds what `item` named then
-                if not _kind(write.item, kinds).py and (
-                        write.item == write.name or self._shares(write.name, write.item, kinds)):
-                    _refuse(write, write.others[0][0])
-                continue
-            covered = {s.old for s in write.syncs}
-            for user, other in write.others:
-                if other in covered or _kind(other, kinds).py:
-                    continue                     # made again, or a Python number
-                if other == write.name or self._shares(write.name, other, kinds):
-                    _refuse(write, user)
+        """Raise `InPlaceError` for the first recorded write another name read afterwards
+        really sees and `sync` did not make again, now that `kinds` are known."""
+        _settle(self, kinds)
 
-    def _shares(self, a: str, b: str, kinds: dict) -> bool:
-        """Can a write into `a` be seen through `b`, given the kinds of values?"""
-        seen, todo = {a}, [a]
-        while todo:
-            n = todo.pop()
-            steps = [m for m, how in self._links.get(n, ()) if _shares_through(how, kinds)]
-            steps += [self._items[n]] if n in self._items else []
-            steps += sorted(self._holders.get(n, ())) if not _kind(n, kinds).py else []
-            for m in steps:
-                if m == b:
-                    return True
-                if m not in seen:
-                    seen.add(m)
-                    todo.append(m)
-        return False
+
+def _settle(aliases: Aliases, kinds: dict) -> None:
+    """`Aliases.refuse`."""
+    for write in aliases.writes:
+        kind = _kind(write.name, kinds)
+        if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
+            continue                         # a number: `x op= v` rebinds x
+        if write.item is not None:           # the list holds what `item` named then
+            if not _kind(write.item, kinds).py and (
+                    write.item == write.name or _shares(aliases, write.name, write.item, kinds)):
+                _refuse(write, write.others[0][0])
+            continue
+        covered = {s.old for s in write.syncs}
+        for user, other in write.others:
+            if other in covered or _kind(other, kinds).py:
+                continue                         # made again, or a Python number
+            if other == write.name or _shares(aliases, write.name, other, kinds):
+                _refuse(write, user)
+
+
+def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
+                 stmt: ast.stmt) -> None:
+    """`Aliases.hold`: the writes into `item`'s array after `stmt` that `lst` shows."""
+    group = aliases._groups.get(item, set()) | {item}
+    for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
+        if scope.current.get(name) in group - aliases._lists \
+                and user in scope.reads_after.get(id(write), ()):
+            augmented = isinstance(write, ast.AugAssign) and isinstance(write.target, ast.Name)
+            aliases.writes.append(_Write(scope.current[name], augmented, ((user, lst),), name,
+                                         "", scope.where(write), held=scope.where(stmt),
+                                         item=item))
+
+
+def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
+    """Can a write into `a` be seen through `b`, given the kinds of values?"""
+    seen, todo = {a}, [a]
+    while todo:
+        n = todo.pop()
+        steps = [m for m, how in aliases._links.get(n, ()) if _shares_through(how, kinds)]
+        steps += [aliases._items[n]] if n in aliases._items else []
+        steps += sorted(aliases._holders.get(n, ())) if not _kind(n, kinds).py else []
+        for m in steps:
+            if m == b:
+                return True
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return False
 
 
 def _refuse(write: _Write, other: str) -> None:
