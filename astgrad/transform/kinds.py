@@ -383,17 +383,17 @@ def from_live(body, ns) -> set[str]:
     code was made, which may since be rebound to arrays of another ndim (a number is
     taken to stay a number, as elsewhere in the compiler)."""
     live = {n for n, k in ns.live.items() if k.ndim != 0} if ns is not None else set()
-    stmts = [s for s in ast.walk(ast.Module(list(body), [])) if isinstance(s, ast.stmt)]
-    out, grown = set(live), bool(live)
-    while grown:
+    flows = []                               # each statement's names read, names bound
+    for stmt in ast.walk(ast.Module(list(body), [])) if live else ():
+        s, t = (stmt.iter, stmt.target) if isinstance(stmt, ast.For) else \
+            (stmt.value, stmt.targets[0]) if isinstance(stmt, ast.Assign) else \
+            (stmt.value, stmt.target) if isinstance(stmt, ast.AugAssign) else \
+            (stmt.value, stmt.value) if isinstance(stmt, ast.Expr) else (None, None)  # xs.append(v)
+        if s is not None:
+            flows.append([{n.id for n in walk(e) if isinstance(n, ast.Name)} for e in (s, t)])
+    out, size = set(live), -1
+    while len(out) > size:                   # to a fixed point
         size = len(out)
-        for s in stmts:
-            source, target = (s.iter, s.target) if isinstance(s, ast.For) else \
-                (s.value, s.targets[0]) if isinstance(s, ast.Assign) else \
-                (s.value, s.target) if isinstance(s, ast.AugAssign) else \
-                (s.value, s.value) if isinstance(s, ast.Expr) else (None, None)   # xs.append(v)
-            if source is not None and any(isinstance(n, ast.Name) and n.id in out
-                                          for n in ast.walk(source)):
-                out |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        grown = len(out) > size
+        for reads, binds in flows:
+            out.update(binds if not reads.isdisjoint(out) else ())
     return out

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
+from ..trees import walk
 from .analyses import pure, single_target, top_blocks
 
 _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
@@ -87,9 +88,10 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
             else:                        # returned, called, read in a `def`: kept
                 kept.update(_names(stmt))
     survey(fn.body)
-    made = {n: [s for s in stmts if n in _bound(s)] for n, stmts in mentions.items()}
-    dead = {n for n in mentions if n not in kept and len(made[n]) == 1
-            and single_target(made[n][0]) == n}
+    bound = {id(s): _bound(s) for stmts in mentions.values() for s in stmts}
+    made = {n: [s for s in stmts if n in bound[id(s)]] for n, stmts in mentions.items()
+            if n not in kept}
+    dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
     owned = set()
     for n in dead:                       # made by a call in `_FRESH`, or a view of such
         value = made[n][0].value
@@ -116,14 +118,14 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
 
 
 def _names(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(node) if n.__class__ is ast.Name}
 
 
 def _bound(stmt) -> set[str]:
     """The names `stmt` binds (not those it writes into)."""
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-    return {n.id for t in targets for n in ast.walk(t)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {n.id for t in targets for n in walk(t)
+            if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
 
 
 def _droppable(stmt, dead: set, owned: set) -> bool:

@@ -16,9 +16,11 @@ from ..resolve import Namespace
 from .analyses import blocks, counts, single_target
 
 
-def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
-    """Rewrite, in place, each returned broadcast whose target shape is `x.shape`."""
+def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> bool:
+    """Rewrite, in place, each returned broadcast whose target shape is `x.shape`; True
+    if any was."""
     defs, _ = counts(fn)
+    changed = False
     for block in blocks(fn):
         for item in _returned(block):
             if isinstance(item, ast.Name) and defs.get(item.id) == 1:
@@ -26,11 +28,13 @@ def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
             if isinstance(item, ast.Call) and ns.value(item.func) is np.broadcast_to:
                 target = _shape_arg(item, ns)
                 if target is not None:
+                    changed = True
                     item.func = ns.ref(np.full_like)
                     item.args = [target, item.args[0]]
                     if _complex(item.args[1]):      # `x` may be the real part: the dtype of both
                         item.keywords = [ast.keyword("dtype", ast.Call(
                             ns.ref(np.result_type), [target, item.args[1]], []))]
+    return changed
 
 
 def _returned(block) -> list[ast.expr]:
