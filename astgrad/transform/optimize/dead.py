@@ -104,8 +104,10 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
+    only = {id(s): _only(s) for n in dead for s in mentions[n]}
     while True:
-        out = {n for n in dead if not all(_droppable(s, dead, owned) for s in mentions[n])}
+        out = {n for n in dead if not all(_droppable(only[id(s)], dead, owned)
+                                          for s in mentions[n])}
         if not out:
             break
         dead -= out
@@ -128,18 +130,24 @@ def _bound(stmt) -> set[str]:
             if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
 
 
-def _droppable(stmt, dead: set, owned: set) -> bool:
-    """Does `stmt` only make a name of `dead`, or write into an array of `dead` that the
-    function owns, with no effect?"""
+def _only(stmt) -> tuple[str, bool] | None:
+    """`(name, False)` if `stmt` only makes `name` (`name = v`), `(name, True)` if it only
+    writes into `name` (`name[i] = v`, `name[i] += v`), with no effect; else None."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         else stmt.target if isinstance(stmt, ast.AugAssign) else None
     if target is None or not pure(stmt.value):
-        return False
+        return None
     if isinstance(target, ast.Subscript):
         base = target.value
-        return isinstance(base, ast.Name) and base.id in dead and base.id in owned \
-            and pure(target.slice)
-    return isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) and target.id in dead
+        return (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
+    return (target.id, False) if isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) \
+        else None
+
+
+def _droppable(only: tuple[str, bool] | None, dead: set, owned: set) -> bool:
+    """Does a statement that does `only` (see `_only`) only make a name of `dead`, or
+    write into an array of `dead` that the function owns?"""
+    return only is not None and only[0] in dead and (not only[1] or only[0] in owned)
 
 
 def _walk_blocks(block):
