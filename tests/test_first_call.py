@@ -21,7 +21,7 @@ from .conftest import args_for
 from .test_grads import float_params
 
 F = Kind(0, "f", True)
-I = Kind(0, "i", True)
+INT = Kind(0, "i", True)
 F1 = Kind(1, "f", False, 8)
 
 
@@ -129,7 +129,7 @@ def test_kept_analyses_give_the_code_made_with_none_kept(monkeypatch, part):
 
 
 @pytest.mark.parametrize("static", [1, 1.0, True, -1, 0.5, 2, 2.0, -0.0, None, (1, 2), (1.0, 2)])
-@pytest.mark.parametrize("x", [F, I, F1, Kind(2, "f", False, 4, ones=(True, False)), UNKNOWN])
+@pytest.mark.parametrize("x", [F, INT, F1, Kind(2, "f", False, 4, ones=(True, False)), UNKNOWN])
 def test_a_kept_result_kind_is_the_one_the_rules_give(x, static):
     for fn in (operator.pow, operator.truediv, operator.mul, operator.floordiv, np.sum):
         prim = registry.lookup(fn)
@@ -150,7 +150,7 @@ def test_a_kept_result_kind_is_the_one_the_rules_give(x, static):
 def test_a_kept_answer_is_told_apart_by_the_constants_type():
     prim = registry.lookup(operator.pow)
     assert registry._literal((1, 2.0, None, "a")) and not registry._literal([1])
-    kinds = {"x": I, "y": I}
+    kinds = {"x": INT, "y": INT}
     for static in (2, 2.0, True, -1):
         assert prim.out_kind(kinds, {"x": None, "y": static}) == \
             prim._out_kind(kinds, {"x": None, "y": static})

@@ -55,9 +55,11 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
-        if not settled or not rounds.changed(seeds.scalar_seeds(fn, rounds.facts()) or
-                                             common.share_common(fn, rounds.facts(), ns, temps,
-                                                                 shapes, rounds.known())):
+        if not settled:
+            break
+        facts, known = rounds.facts(), rounds.known()
+        if not rounds.changed(seeds.scalar_seeds(fn, facts, known)
+                              or common.share_common(fn, facts, ns, temps, shapes, known)):
             break
         settled = rounds.run(steps)
     inlined = rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))
@@ -72,7 +74,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
-    rounds.changed(fresh.fresh_gradients(fn, ns))
+    rounds.changed(fresh.fresh_gradients(fn, ns, rounds.known()))
     owned.own_gradients(fn, rounds.facts())
     comments.drop_orphan_comments(fn)
     return fn

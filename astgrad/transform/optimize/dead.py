@@ -88,7 +88,8 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
             else:                        # returned, called, read in a `def`: kept
                 kept.update(_names(stmt))
     survey(fn.body)
-    bound = {id(s): _bound(s) for stmts in mentions.values() for s in stmts}
+    statements = {id(s): s for stmts in mentions.values() for s in stmts}
+    bound = {i: _bound(s) for i, s in statements.items()}
     made = {n: [s for s in stmts if n in bound[id(s)]] for n, stmts in mentions.items()
             if n not in kept}
     dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
@@ -104,7 +105,7 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
-    only = {id(s): _only(s) for n in dead for s in mentions[n]}
+    only = {i: _only(statements[i]) for i in {id(s) for n in dead for s in mentions[n]}}
     while True:
         out = {n for n in dead if not all(_droppable(only[id(s)], dead, owned)
                                           for s in mentions[n])}

@@ -13,13 +13,13 @@ import ast
 import numpy as np
 
 from ..resolve import Namespace
-from .analyses import blocks, counts, single_target
+from .analyses import Survey, blocks, single_target, survey
 
 
-def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> bool:
+def fresh_gradients(fn: ast.FunctionDef, ns: Namespace, known: Survey | None = None) -> bool:
     """Rewrite, in place, each returned broadcast whose target shape is `x.shape`; True
-    if any was."""
-    defs, _ = counts(fn)
+    if any was. `known`: the survey of `fn`, if one was made since it last changed."""
+    defs = (known or survey(fn)).defs
     changed = False
     for block in blocks(fn):
         for item in _returned(block):
