@@ -223,9 +223,10 @@ class _KindFlow:
         self.env[name] = join(self.env[name], kind) if again else kind
 
     def _Assign(self, stmt):
-        # Only a name's kind is followed: a subscript target keeps its array's kind,
-        # and tuple targets are not followed.
-        if not isinstance(stmt.targets[0], ast.Name):
+        # Only a name's kind is followed (a fixed one keeps its own, not asked for again): a
+        # subscript target keeps its array's kind, and tuple targets are not followed.
+        target = stmt.targets[0]
+        if not isinstance(target, ast.Name) or target.id in self.fixed and target.id in self.env:
             return
         value = stmt.value
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
@@ -233,7 +234,7 @@ class _KindFlow:
             return                               # restores a value of the kind it had
         kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
             else expr_kind(value, self.env, self.ns)
-        name = stmt.targets[0].id
+        name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
             self.env[name] = kind     # `v = None`: its first value is its kind (None is
