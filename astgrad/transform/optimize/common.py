@@ -69,11 +69,14 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
         scan.block(block, i)
+    choices = _choices(scan.found, sharing.returned)
+    if not choices:
+        return False
     # never a name a kind is known for: a forward value of that name may be gone, not its kind
     taken = names_in(fn) | set(facts.kinds) | set(ns.bound) | set(ns.live) | set(ns.taken) \
         | set(RESERVED)
     touched, renames, changed = set(), {}, False
-    for first, later in _choices(scan.found, sharing.returned):
+    for first, later in choices:
         tops = {id(first.top)} | {id(o.top) for o in later}
         if tops & touched:
             continue                        # shared by another choice: next time
