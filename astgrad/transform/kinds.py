@@ -90,9 +90,9 @@ def _compare_kind(node, env, ns) -> Kind:
 
 
 def _call_kind(node, env, ns) -> Kind:
-    if ns is not None and ns.value(node.func) is range:
+    if ns is not None and (fn := ns.value(node.func)) is range:
         return sequence_of([_INT])              # `for i in reversed(range(n))` reads ints
-    prim = registry.lookup(ns.value(node.func)) if ns is not None else None
+    prim = registry.lookup(fn) if ns is not None else None
     if prim is None:
         return UNKNOWN
     if prim.signature is None:                   # kinds by position: `np.shape(x)`'s
