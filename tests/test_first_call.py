@@ -202,3 +202,14 @@ def test_from_live_follows_values_read_live_through_every_statement(live):
     if "g" in live:
         assert {"a", "b", "c2", "d", "xs", "e", "f"} <= got and "x" not in got
     assert kinds_module.from_live(body, None) == set()
+
+
+def test_unchanging_facts_keep_the_kinds_fresh_facts_give():
+    fresh = analyses.Facts(None, {"x": F1, "a": F, "n": INT}, {}, set(), set())
+    kept = fresh.unchanging()
+    tree = ast.parse("y = (x * a + 2.0) ** n - -a / (n + 1) if a > 0 else x[0] * 2")
+    nodes = [n for n in walk(tree) if isinstance(n, ast.expr)]
+    want = [fresh.kind(n) for n in nodes]
+    assert [kept.kind(n) for n in nodes] == want == [kept.kind(n) for n in nodes]
+    assert len(kept.kept) == len(nodes) and fresh.kept is None      # the fresh ones keep none
+    assert {k.ndim for k in want} >= {0, 1, None} and kept == fresh     # arrays, numbers, unknown

@@ -64,6 +64,7 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     point: a statement shares one value a run). A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
     renamed after its value keeps its entry in `shapes`."""
+    facts = facts.unchanging()             # nothing changes until every value is found
     sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
     blocks = top_blocks(fn)
