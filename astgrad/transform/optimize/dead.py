@@ -63,7 +63,7 @@ def _tidy_branches(block: list[ast.stmt]) -> bool:
 
 def _dead(stmt, live: dict[int, set[str]]) -> bool:
     name = single_target(stmt)
-    return name is not None and pure(stmt.value) and name not in live.get(id(stmt), ())
+    return name is not None and name not in live.get(id(stmt), ()) and pure(stmt.value)
 
 
 def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
@@ -88,10 +88,7 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
             else:                        # returned, called, read in a `def`: kept
                 kept.update(_names(stmt))
     survey(fn.body)
-    statements = {id(s): s for stmts in mentions.values() for s in stmts}
-    bound = {i: _bound(s) for i, s in statements.items()}
-    made = {n: [s for s in stmts if n in bound[id(s)]] for n, stmts in mentions.items()
-            if n not in kept}
+    made = _made(mentions, kept)
     dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
     owned = set()
     for n in dead:                       # made by a call in `_FRESH`, or a view of such
@@ -105,10 +102,9 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
-    only = {i: _only(statements[i]) for i in {id(s) for n in dead for s in mentions[n]}}
+    only: dict[int, tuple | None] = {}       # what each statement does, found when asked
     while True:
-        out = {n for n in dead if not all(_droppable(only[id(s)], dead, owned)
-                                          for s in mentions[n])}
+        out = {n for n in dead if not all(_droppable(s, only, dead, owned) for s in mentions[n])}
         if not out:
             break
         dead -= out
@@ -118,6 +114,15 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     for parent in _walk_blocks(fn.body):
         parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
     return True
+
+
+def _made(mentions: dict[str, list], kept: set[str]) -> dict[str, list]:
+    """For each name of `mentions` not `kept`, the statements mentioning it that bind it
+    (what each statement binds found once)."""
+    statements = {id(s): s for stmts in mentions.values() for s in stmts}
+    bound = {i: _bound(s) for i, s in statements.items()}
+    return {n: [s for s in stmts if n in bound[id(s)]] for n, stmts in mentions.items()
+            if n not in kept}
 
 
 def _names(node) -> set[str]:
@@ -145,10 +150,13 @@ def _only(stmt) -> tuple[str, bool] | None:
         else None
 
 
-def _droppable(only: tuple[str, bool] | None, dead: set, owned: set) -> bool:
-    """Does a statement that does `only` (see `_only`) only make a name of `dead`, or
-    write into an array of `dead` that the function owns?"""
-    return only is not None and only[0] in dead and (not only[1] or only[0] in owned)
+def _droppable(stmt, only: dict, dead: set, owned: set) -> bool:
+    """Does `stmt` only make a name of `dead`, or write into an array of `dead` that the
+    function owns, with no effect? (`only` keeps what each statement does, see `_only`.)"""
+    does = only.get(id(stmt), False)
+    if does is False:
+        does = only[id(stmt)] = _only(stmt)
+    return does is not None and does[0] in dead and (not does[1] or does[0] in owned)
 
 
 def _walk_blocks(block):
