@@ -10,7 +10,6 @@ the code (or, for an analysis, its result) after each one.
 from __future__ import annotations
 
 import ast
-import copy
 import os
 import sys
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from .aliases import Aliases
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
+from .trees import copy_tree
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def generate(fn, param_kinds: dict[str, Kind], request: Request,
     user function that this one calls rather than inlines; the caller (`api`)
     passes it, so the compiler never imports the API above it."""
     src = parsed or source.read(fn)
-    tree = copy.deepcopy(src.tree)
+    tree = copy_tree(src.tree)
     scope = resolve.UserScope(fn)
     program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
                       Namer(names_in(tree) | set(scope.cells)))
@@ -205,7 +205,7 @@ def _expander(p: Program) -> Callable:
     def expand(fn):
         """A user function called from this one: parsed and resolved, to be inlined."""
         callee = source.read(fn)
-        tree = copy.deepcopy(callee.tree)
+        tree = copy_tree(callee.tree)
         syntax.check_syntax(tree, callee.where)
         p.namer.taken |= names_in(tree)
         hoist.expand(tree, p.namer.fresh, callee.where)

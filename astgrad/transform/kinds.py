@@ -90,9 +90,9 @@ def _compare_kind(node, env, ns) -> Kind:
 
 
 def _call_kind(node, env, ns) -> Kind:
-    if ns is not None and ns.value(node.func) is range:
+    if ns is not None and (fn := ns.value(node.func)) is range:
         return sequence_of([_INT])              # `for i in reversed(range(n))` reads ints
-    prim = registry.lookup(ns.value(node.func)) if ns is not None else None
+    prim = registry.lookup(fn) if ns is not None else None
     if prim is None:
         return UNKNOWN
     if prim.signature is None:                   # kinds by position: `np.shape(x)`'s
@@ -223,9 +223,10 @@ class _KindFlow:
         self.env[name] = join(self.env[name], kind) if again else kind
 
     def _Assign(self, stmt):
-        # Only a name's kind is followed: a subscript target keeps its array's kind,
-        # and tuple targets are not followed.
-        if not isinstance(stmt.targets[0], ast.Name):
+        # Only a name's kind is followed (a fixed one keeps its own, not asked for again): a
+        # subscript target keeps its array's kind, and tuple targets are not followed.
+        target = stmt.targets[0]
+        if not isinstance(target, ast.Name) or target.id in self.fixed and target.id in self.env:
             return
         value = stmt.value
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
@@ -233,7 +234,7 @@ class _KindFlow:
             return                               # restores a value of the kind it had
         kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
             else expr_kind(value, self.env, self.ns)
-        name = stmt.targets[0].id
+        name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
             self.env[name] = kind     # `v = None`: its first value is its kind (None is
@@ -383,17 +384,17 @@ def from_live(body, ns) -> set[str]:
     code was made, which may since be rebound to arrays of another ndim (a number is
     taken to stay a number, as elsewhere in the compiler)."""
     live = {n for n, k in ns.live.items() if k.ndim != 0} if ns is not None else set()
-    stmts = [s for s in ast.walk(ast.Module(list(body), [])) if isinstance(s, ast.stmt)]
-    out, grown = set(live), bool(live)
-    while grown:
+    flows = []                               # each statement's names read, names bound
+    for stmt in ast.walk(ast.Module(list(body), [])) if live else ():
+        s, t = (stmt.iter, stmt.target) if isinstance(stmt, ast.For) else \
+            (stmt.value, stmt.targets[0]) if isinstance(stmt, ast.Assign) else \
+            (stmt.value, stmt.target) if isinstance(stmt, ast.AugAssign) else \
+            (stmt.value, stmt.value) if isinstance(stmt, ast.Expr) else (None, None)  # xs.append(v)
+        if s is not None:
+            flows.append([{n.id for n in walk(e) if isinstance(n, ast.Name)} for e in (s, t)])
+    out, size = set(live), -1
+    while len(out) > size:                   # to a fixed point
         size = len(out)
-        for s in stmts:
-            source, target = (s.iter, s.target) if isinstance(s, ast.For) else \
-                (s.value, s.targets[0]) if isinstance(s, ast.Assign) else \
-                (s.value, s.target) if isinstance(s, ast.AugAssign) else \
-                (s.value, s.value) if isinstance(s, ast.Expr) else (None, None)   # xs.append(v)
-            if source is not None and any(isinstance(n, ast.Name) and n.id in out
-                                          for n in ast.walk(source)):
-                out |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        grown = len(out) > size
+        for reads, binds in flows:
+            out.update(binds if not reads.isdisjoint(out) else ())
     return out

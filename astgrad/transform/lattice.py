@@ -102,6 +102,8 @@ def sized(kind: Kind, shape: tuple) -> Kind:
 def with_ones(kind: Kind, ones) -> Kind:
     """`kind` with `ones` (None, or one entry per axis), and no length known inside it."""
     known = ones is not None and kind.ndim == len(ones) and any(o is not None for o in ones)
+    if not known and kind.ones is None and kind.item is None and kind.fields is None:
+        return kind                          # the most common case: nothing to change
     item = with_ones(kind.item, None) if kind.item is not None else None
     fields = tuple((k, with_ones(f, None)) for k, f in kind.fields) if kind.fields else None
     return replace(kind, ones=tuple(ones) if known else None, item=item, fields=fields)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+from .trees import walk
+
 ADJOINT = "b{}"          # bx is the adjoint of x
 TANGENT = "t{}"          # tx is the tangent of x
 VERSION = "{}_{}"        # x_1 is the second value a name holds
@@ -67,7 +69,7 @@ class Namer:
 def names_in(tree: ast.AST) -> set[str]:
     """Every identifier a tree mentions, as a name or an argument."""
     out = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name):
             out.add(node.id)
         elif isinstance(node, ast.arg):

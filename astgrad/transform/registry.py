@@ -28,6 +28,16 @@ BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
+_OUT_KINDS: dict[tuple, Kind] = {}    # (rules, argument kinds, constants) -> `out_kind`
+_OUT_KINDS_KEPT = 20000
+_LITERALS = (type(None), bool, int, float, complex, str, bytes, type(...))
+
+
+def _literal(value) -> bool:
+    """Is `value` a constant whose `repr` tells it from every other (a tuple of such)?"""
+    return value.__class__ in _LITERALS or value.__class__ is tuple and all(map(_literal, value))
+
+
 class Primitive:
     """A function with rules; `name` is how generated code calls it."""
 
@@ -87,9 +97,22 @@ class Primitive:
 
     def out_kind(self, kinds: dict[str, Kind], static: dict) -> Kind:
         """The result's kind; which of its axes have length 1 is known from a `defsizes`
-        rule, or from the arguments of an elementwise function."""
+        rule, or from the arguments of an elementwise function. The rules are functions
+        of the kinds and the constants alone, so each answer is kept (the optimizer asks
+        the same questions round after round); a constant's `repr` tells `1` from `1.0`."""
         if self.kind is None and not self.elementwise:
             return UNKNOWN
+        if not all(_literal(v) for v in static.values()):
+            return self._out_kind(kinds, static)
+        key = (self.kind, self.sizes, self.elementwise, tuple(kinds.items()), repr(static))
+        out = _OUT_KINDS.get(key)
+        if out is None:
+            if len(_OUT_KINDS) >= _OUT_KINDS_KEPT:
+                _OUT_KINDS.clear()
+            out = _OUT_KINDS[key] = self._out_kind(kinds, static)
+        return out
+
+    def _out_kind(self, kinds: dict[str, Kind], static: dict) -> Kind:
         out = self.kind(kinds, static) if self.kind is not None else \
             broadcast(*(k for k in kinds.values() if k.number or k.dtype is None))
         ones = self.sizes(kinds, static) if self.sizes is not None else \

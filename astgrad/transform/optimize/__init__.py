@@ -47,36 +47,35 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     computed; `temps` are the names the compiler made up, which may be inlined;
     `adjoints` the names that hold derivatives (their values may be reassociated)."""
     shapes = dict(shapes)            # `common` renames some names
-    rounds = _Rounds(fn)
+    rounds = _Rounds(fn, lambda known: analyses.facts(fn, ns, kinds, shapes, known))
     steps = [
-        lambda known: simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes, known())),
-        lambda known: copies.propagate_copies(fn, known()),
-        lambda known: zeros.known_zeros(fn),
-        lambda known: dead.eliminate_dead(fn, ns)]
+        lambda r: simplify.simplify(fn, r.facts()),
+        lambda r: copies.propagate_copies(fn, r.known()),
+        lambda r: zeros.known_zeros(fn),
+        lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
-        facts = analyses.facts(fn, ns, kinds, shapes, rounds.known()) if settled else None
-        if facts is None or not (seeds.scalar_seeds(fn, facts) or common.share_common(
-                fn, facts, ns, temps, shapes, rounds.known())):
+        if not settled:
             break
-        rounds.forget()
+        facts, known = rounds.facts(), rounds.known()
+        if not rounds.changed(seeds.scalar_seeds(fn, facts, known)
+                              or common.share_common(fn, facts, ns, temps, shapes, known)):
+            break
         settled = rounds.run(steps)
-    inlined = inline_temps.inline_temps(fn, temps, rounds.known())
-    rounds.forget()
-    if coefficients.gather_numbers(fn, analyses.facts(fn, ns, kinds, shapes), adjoints):
+    inlined = rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))
+    if rounds.changed(coefficients.gather_numbers(fn, rounds.facts(), adjoints)):
         inlined = True               # gathered numbers may show a value computed twice
         for _ in range(_ROUNDS):
-            rounds.forget()
             settled = rounds.run(steps)
-            if not common.share_common(fn, analyses.facts(fn, ns, kinds, shapes, rounds.known()),
-                                       ns, temps, shapes, rounds.known()):
+            if not rounds.changed(common.share_common(fn, rounds.facts(), ns, temps, shapes,
+                                                      rounds.known())):
                 break
-        inline_temps.inline_temps(fn, temps)     # what is now read once (`-X`, say)
+        rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
     if inlined or not settled:
-        simplify.simplify(fn, analyses.facts(fn, ns, kinds, shapes))   # what it brought together
-    fast_scalars.use_math(fn, ns, kinds)     # last: it reads where each value finally goes
-    fresh.fresh_gradients(fn, ns)
-    owned.own_gradients(fn, analyses.facts(fn, ns, kinds, shapes))
+        rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
+    rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
+    rounds.changed(fresh.fresh_gradients(fn, ns, rounds.known()))
+    owned.own_gradients(fn, rounds.facts())
     comments.drop_orphan_comments(fn)
     return fn
 
@@ -85,31 +84,43 @@ class _Rounds:
     """The rewrites run in turn, round after round, to a fixed point: a round in which
     none changes the tree. A rewrite that changed nothing, on a tree nothing has changed
     since, is not run again (it would change nothing again); the survey of the names
-    (`analyses.survey`) is made once for each tree the rewrites see."""
+    (`analyses.survey`) and the simplifier's facts (`analyses.facts`, whose kinds take a
+    walk of the whole function) are made once for each tree the rewrites see."""
 
-    def __init__(self, fn: ast.FunctionDef):
-        self.fn, self._known = fn, None
+    def __init__(self, fn: ast.FunctionDef, make_facts):
+        self.fn, self._make_facts = fn, make_facts
+        self._known: analyses.Survey | None = None
+        self._facts: analyses.Facts | None = None
 
     def known(self) -> analyses.Survey:
         if self._known is None:
             self._known = analyses.survey(self.fn)
         return self._known
 
-    def forget(self) -> None:
-        """The tree changed outside the rounds: survey it again."""
-        self._known = None
+    def facts(self) -> analyses.Facts:
+        if self._facts is None:
+            self._facts = self._make_facts(self.known())
+        return self._facts
+
+    def changed(self, changed: bool) -> bool:
+        """Say whether a rewrite changed the tree (if it did, its analyses are made
+        again when next asked for); returns `changed`."""
+        if changed:
+            self._known = self._facts = None
+        return changed
 
     def run(self, steps) -> bool:
-        """`steps`: each takes `known` (call it for the survey) and says whether it
-        changed the tree. True if they reached their fixed point within the bound."""
+        """`steps`: each takes this object (for the survey and the facts) and says
+        whether it changed the tree. True if they reached their fixed point within the
+        bound."""
         clean: set[int] = set()          # steps that would change nothing now
         for _ in range(_ROUNDS):
             progress = False
             for i, step in enumerate(steps):
                 if i in clean:
                     continue
-                if step(self.known):
-                    progress, clean, self._known = True, set(), None
+                if self.changed(step(self)):
+                    progress, clean = True, set()
                 else:
                     clean.add(i)
             if not progress:

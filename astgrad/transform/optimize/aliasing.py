@@ -209,7 +209,7 @@ def _bases(target, names_too: bool) -> set[str]:
     if isinstance(target, ast.Name):
         return {target.id} if names_too else set()
     if isinstance(target, (ast.Subscript, ast.Attribute)):
-        return {n.id for n in ast.walk(target.value) if isinstance(n, ast.Name)}
+        return {n.id for n in walk(target.value) if n.__class__ is ast.Name}
     return set()
 
 
@@ -236,12 +236,12 @@ def _group(node, facts: Facts) -> set[str]:
     """Names that may share memory after `node`: an assignment's targets with what its
     value shares, a loop's target with what it iterates over."""
     if isinstance(node, ast.Assign):
-        names = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        names = {n.id for t in node.targets for n in walk(t) if n.__class__ is ast.Name}
         return names | shared(node.value, facts)
     if isinstance(node, ast.For):
-        return {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} \
+        return {n.id for n in walk(node.target) if n.__class__ is ast.Name} \
             | shared(node.iter, facts)
     if isinstance(node, ast.AugAssign):
-        return {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)} \
+        return {n.id for n in walk(node.target) if n.__class__ is ast.Name} \
             | shared(node.value, facts)
     return set()

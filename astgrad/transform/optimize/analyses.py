@@ -6,6 +6,7 @@ a rewrite is handed a survey only if nothing has changed the tree since it was m
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 
 from .. import trees
@@ -221,9 +222,20 @@ class Facts:
     once: set[str]
     mutated: set[str]
     live: set[str] = frozenset()
+    kept: dict | None = dataclasses.field(default=None, compare=False)   # `unchanging`
 
     def kind(self, node) -> Kind:
-        return expr_kind(node, self.kinds, self.ns)
+        if self.kept is None:
+            return expr_kind(node, self.kinds, self.ns)
+        found = self.kept.get(id(node))           # (the node is kept too: its id stays its)
+        if found is None:
+            found = self.kept[id(node)] = (node, expr_kind(node, self.kinds, self.ns))
+        return found[1]
+
+    def unchanging(self) -> "Facts":
+        """These facts, keeping the kind of each expression once asked: for a reader that
+        does not change the tree while it asks (a node's kind is its parts')."""
+        return dataclasses.replace(self, kept={})
 
     def floating(self, node) -> bool:
         return self.kind(node).dtype in ("f", "c")

@@ -35,7 +35,7 @@ from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
 from .aliasing import fresh, numpy_kind, pure_callee, stable
-from ..trees import walk
+from ..trees import fields, walk
 from .analyses import Facts, Survey, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
@@ -64,16 +64,20 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     point: a statement shares one value a run). A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
     renamed after its value keeps its entry in `shapes`."""
+    facts = facts.unchanging()             # nothing changes until every value is found
     sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
         scan.block(block, i)
+    choices = _choices(scan.found, sharing.returned)
+    if not choices:
+        return False
     # never a name a kind is known for: a forward value of that name may be gone, not its kind
     taken = names_in(fn) | set(facts.kinds) | set(ns.bound) | set(ns.live) | set(ns.taken) \
         | set(RESERVED)
     touched, renames, changed = set(), {}, False
-    for first, later in _choices(scan.found, sharing.returned):
+    for first, later in choices:
         tops = {id(first.top)} | {id(o.top) for o in later}
         if tops & touched:
             continue                        # shared by another choice: next time
@@ -188,7 +192,8 @@ class _Scan:
                              ast.DictComp)):
             return
         aliasing = aliasing and not fresh(node, self.facts)
-        for field, value in ast.iter_fields(node):
+        for field in fields(node):               # (contexts and names hold no expression)
+            value = getattr(node, field, None)
             items = value if isinstance(value, list) else [value]
             for i, item in enumerate(items):
                 if isinstance(item, ast.keyword):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
+from ..trees import walk
 from .analyses import pure, single_target, top_blocks
 
 _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
@@ -62,7 +63,7 @@ def _tidy_branches(block: list[ast.stmt]) -> bool:
 
 def _dead(stmt, live: dict[int, set[str]]) -> bool:
     name = single_target(stmt)
-    return name is not None and pure(stmt.value) and name not in live.get(id(stmt), ())
+    return name is not None and name not in live.get(id(stmt), ()) and pure(stmt.value)
 
 
 def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
@@ -87,9 +88,8 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
             else:                        # returned, called, read in a `def`: kept
                 kept.update(_names(stmt))
     survey(fn.body)
-    made = {n: [s for s in stmts if n in _bound(s)] for n, stmts in mentions.items()}
-    dead = {n for n in mentions if n not in kept and len(made[n]) == 1
-            and single_target(made[n][0]) == n}
+    made = _made(mentions, kept)
+    dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
     owned = set()
     for n in dead:                       # made by a call in `_FRESH`, or a view of such
         value = made[n][0].value
@@ -102,8 +102,9 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
+    only: dict[int, tuple | None] = {}       # what each statement does, found when asked
     while True:
-        out = {n for n in dead if not all(_droppable(s, dead, owned) for s in mentions[n])}
+        out = {n for n in dead if not all(_droppable(s, only, dead, owned) for s in mentions[n])}
         if not out:
             break
         dead -= out
@@ -115,29 +116,47 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     return True
 
 
+def _made(mentions: dict[str, list], kept: set[str]) -> dict[str, list]:
+    """For each name of `mentions` not `kept`, the statements mentioning it that bind it
+    (what each statement binds found once)."""
+    statements = {id(s): s for stmts in mentions.values() for s in stmts}
+    bound = {i: _bound(s) for i, s in statements.items()}
+    return {n: [s for s in stmts if n in bound[id(s)]] for n, stmts in mentions.items()
+            if n not in kept}
+
+
 def _names(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(node) if n.__class__ is ast.Name}
 
 
 def _bound(stmt) -> set[str]:
     """The names `stmt` binds (not those it writes into)."""
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-    return {n.id for t in targets for n in ast.walk(t)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {n.id for t in targets for n in walk(t)
+            if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
 
 
-def _droppable(stmt, dead: set, owned: set) -> bool:
-    """Does `stmt` only make a name of `dead`, or write into an array of `dead` that the
-    function owns, with no effect?"""
+def _only(stmt) -> tuple[str, bool] | None:
+    """`(name, False)` if `stmt` only makes `name` (`name = v`), `(name, True)` if it only
+    writes into `name` (`name[i] = v`, `name[i] += v`), with no effect; else None."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         else stmt.target if isinstance(stmt, ast.AugAssign) else None
     if target is None or not pure(stmt.value):
-        return False
+        return None
     if isinstance(target, ast.Subscript):
         base = target.value
-        return isinstance(base, ast.Name) and base.id in dead and base.id in owned \
-            and pure(target.slice)
-    return isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) and target.id in dead
+        return (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
+    return (target.id, False) if isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) \
+        else None
+
+
+def _droppable(stmt, only: dict, dead: set, owned: set) -> bool:
+    """Does `stmt` only make a name of `dead`, or write into an array of `dead` that the
+    function owns, with no effect? (`only` keeps what each statement does, see `_only`.)"""
+    does = only.get(id(stmt), False)
+    if does is False:
+        does = only[id(stmt)] = _only(stmt)
+    return does is not None and does[0] in dead and (not does[1] or does[0] in owned)
 
 
 def _walk_blocks(block):

@@ -13,12 +13,14 @@ import ast
 import numpy as np
 
 from ..resolve import Namespace
-from .analyses import blocks, counts, single_target
+from .analyses import Survey, blocks, single_target, survey
 
 
-def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
-    """Rewrite, in place, each returned broadcast whose target shape is `x.shape`."""
-    defs, _ = counts(fn)
+def fresh_gradients(fn: ast.FunctionDef, ns: Namespace, known: Survey | None = None) -> bool:
+    """Rewrite, in place, each returned broadcast whose target shape is `x.shape`; True
+    if any was. `known`: the survey of `fn`, if one was made since it last changed."""
+    defs = (known or survey(fn)).defs
+    changed = False
     for block in blocks(fn):
         for item in _returned(block):
             if isinstance(item, ast.Name) and defs.get(item.id) == 1:
@@ -26,11 +28,13 @@ def fresh_gradients(fn: ast.FunctionDef, ns: Namespace) -> None:
             if isinstance(item, ast.Call) and ns.value(item.func) is np.broadcast_to:
                 target = _shape_arg(item, ns)
                 if target is not None:
+                    changed = True
                     item.func = ns.ref(np.full_like)
                     item.args = [target, item.args[0]]
                     if _complex(item.args[1]):      # `x` may be the real part: the dtype of both
                         item.keywords = [ast.keyword("dtype", ast.Call(
                             ns.ref(np.result_type), [target, item.args[1]], []))]
+    return changed
 
 
 def _returned(block) -> list[ast.expr]:

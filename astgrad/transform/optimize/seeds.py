@@ -17,15 +17,17 @@ import ast
 import numpy as np
 
 from ..trees import walk
-from .analyses import Facts, counts, single_target, top_blocks
+from .analyses import Facts, Survey, single_target, survey, top_blocks
 from .broadcasts import meets_shape
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
-def scalar_seeds(fn: ast.FunctionDef, facts: Facts) -> bool:
-    """Make every such broadcast its number in `fn`; True if any changed."""
-    defs, uses = counts(fn)
+def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None) -> bool:
+    """Make every such broadcast its number in `fn`; True if any changed. `known`: the
+    survey of `fn`, if one was made since it last changed."""
+    known = known or survey(fn)
+    defs, uses = known.defs, known.uses
     changed = False
     for block in top_blocks(fn):
         for stmt in block:

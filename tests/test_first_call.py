@@ -1,0 +1,215 @@
+"""The first call of a function (transform and compile) does each analysis once per tree:
+the optimizer's facts are kept while no rewrite changes the tree, a primitive's result
+kind is kept per question. What is kept must be what would be made again: the code is
+the same with nothing kept, and the derivatives match central differences."""
+import ast
+import operator
+import types
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad.transform import kinds as kinds_module
+from astgrad.transform import optimize, registry
+from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, with_ones
+from astgrad.transform.optimize import analyses
+from astgrad.transform.trees import walk
+
+from . import functions
+from .conftest import args_for
+from .test_grads import float_params
+
+F = Kind(0, "f", True)
+INT = Kind(0, "i", True)
+F1 = Kind(1, "f", False, 8)
+
+
+def fit_loss(w, X, y, lam):
+    """The benchmark's 20-line function (`benchmarks/workloads.make_fit_loss`)."""
+    n = X.shape[0]
+    z = X @ w
+    mu = np.mean(z)
+    sd = np.sqrt(np.mean((z - mu) ** 2) + 1e-8)
+    zn = (z - mu) / sd
+    p = 1.0 / (1.0 + np.exp(-zn))
+    nll = -np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)) / n
+    margin = 1.0 - (2.0 * y - 1.0) * zn
+    hinge = np.mean(np.log1p(np.exp(margin)) ** 2)
+    l2 = 0.5 * lam * np.sum(w ** 2)
+    smooth_l1 = lam * np.sum(np.sqrt(w ** 2 + 0.01))
+    penalty = 0.0
+    for k in range(3):
+        penalty = penalty + np.sum(np.tanh((k + 1.0) * w) ** 2)
+    if lam > 0.1:
+        penalty = 2.0 * penalty
+    total = nll + 0.1 * hinge + l2 + 0.01 * smooth_l1
+    return total + 1e-3 * penalty
+
+
+def _data(d=4, n=9):
+    rng = np.random.default_rng(3)
+    return (0.3 * rng.standard_normal(d), rng.standard_normal((n, d)),
+            (rng.random(n) < 0.5).astype(float), 0.2)
+
+
+def _fresh(fn):
+    """A new function object of `fn`'s code: transforms generate its code anew."""
+    return types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+
+
+def test_the_20_line_function_differentiates_right_at_first_and_second_order():
+    args = _data()
+    ag.check_grads(_fresh(fit_loss), args, wrt=0)
+    ag.check_grads(_fresh(fit_loss), args, wrt=0, order=2, forward=False)
+    w, X, y, _ = args
+    ag.check_grads(_fresh(fit_loss), (w, X, y, 0.05), wrt=(0, 3))   # the other branch
+    # w = 0: every z ties, sd is sqrt(1e-8), and the slopes are ~1e3 over a scale of 1e-4,
+    # finer than `check_grads`'s step: a central difference of step 1e-9 instead
+    g, eye, h = ag.grad(_fresh(fit_loss))(np.zeros(4), X, y, 0.2), np.eye(4), 1e-9
+    fd = [(fit_loss(h * e, X, y, 0.2) - fit_loss(-h * e, X, y, 0.2)) / (2 * h) for e in eye]
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    assert abs(g[0]) > 100
+
+
+def test_the_optimizer_makes_its_facts_once_for_each_tree(monkeypatch):
+    made, real = [], analyses.facts
+
+    def facts(fn, *rest):
+        made.append(ast.dump(fn))
+        return real(fn, *rest)
+    monkeypatch.setattr(analyses, "facts", facts)
+    ag.grad(_fresh(fit_loss))(*_data())
+    assert len(made) >= 3
+    assert all(a != b for a, b in zip(made, made[1:])), "facts made twice for one tree"
+
+
+def _sources(fns):
+    out = []
+    for fn in fns:
+        args = _data() if fn is fit_loss else args_for(fn)
+        wrt = float_params(fn, args)
+        if not wrt:
+            continue
+        for transform in (ag.grad, ag.jvp):
+            try:
+                df = transform(_fresh(fn), wrt=wrt)
+                if transform is ag.grad:
+                    df(*args)
+                else:
+                    df(*args, tuple(np.ones_like(args[i]) for i in wrt) if len(wrt) > 1
+                       else np.ones_like(args[wrt[0]]))
+                out.append(ag.source(df))
+            except (ag.AstgradError, TypeError, ValueError) as exc:   # refusals are output too
+                out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+class _Forgetful(dict):
+    def get(self, key, default=None):
+        return default
+
+
+@pytest.mark.parametrize("part", range(4))
+def test_kept_analyses_give_the_code_made_with_none_kept(monkeypatch, part):
+    catalogue = [fit_loss] + [fn for name, fn in vars(functions).items()
+                              if isinstance(fn, types.FunctionType)
+                              and fn.__module__ == functions.__name__
+                              and not name.startswith("_")]
+    fns = catalogue[part::4]
+    kept = _sources(fns)
+
+    def forget_always(self, changed):
+        self._known = self._facts = None
+        return changed
+    monkeypatch.setattr(optimize._Rounds, "changed", forget_always)
+    monkeypatch.setattr(registry, "_OUT_KINDS", _Forgetful())   # nothing kept: each asked anew
+    assert _sources(fns) == kept
+
+
+@pytest.mark.parametrize("static", [1, 1.0, True, -1, 0.5, 2, 2.0, -0.0, None, (1, 2), (1.0, 2)])
+@pytest.mark.parametrize("x", [F, INT, F1, Kind(2, "f", False, 4, ones=(True, False)), UNKNOWN])
+def test_a_kept_result_kind_is_the_one_the_rules_give(x, static):
+    for fn in (operator.pow, operator.truediv, operator.mul, operator.floordiv, np.sum):
+        prim = registry.lookup(fn)
+        if prim is None or prim.kind is None and not prim.elementwise:
+            continue
+        names = prim.params[:2] if prim.params else ["x", "y"]
+        kinds = {names[0]: x, names[1]: Kind(0, type(static).__name__[0], True)
+                 if isinstance(static, (int, float)) else OPAQUE}
+        statics = {names[0]: None, names[1]: static}
+        try:
+            want = prim._out_kind(kinds, statics)
+        except Exception:                       # a question the rule does not take
+            continue
+        assert prim.out_kind(kinds, statics) == want
+        assert prim.out_kind(kinds, statics) == want       # asked again: the kept answer
+
+
+def test_a_kept_answer_is_told_apart_by_the_constants_type():
+    prim = registry.lookup(operator.pow)
+    assert registry._literal((1, 2.0, None, "a")) and not registry._literal([1])
+    kinds = {"x": INT, "y": INT}
+    for static in (2, 2.0, True, -1):
+        assert prim.out_kind(kinds, {"x": None, "y": static}) == \
+            prim._out_kind(kinds, {"x": None, "y": static})
+    listed = {"x": None, "y": [2]}                 # not a kept question: answered anew
+    assert prim.out_kind(kinds, listed) == prim._out_kind(kinds, listed)
+
+
+def test_with_ones_returns_a_kind_with_nothing_to_change_as_it_is():
+    for kind in (F, F1, UNKNOWN, OPAQUE, Kind(2, "f", False, 8)):
+        assert with_ones(kind, None) is kind
+    assert with_ones(Kind(dtype="O", fields=()), None) == Kind(dtype="O", fields=None)
+    assert with_ones(Kind(1, "f", False, 8, ones=(True,)), None) == F1
+    assert with_ones(F1, (False,)) == Kind(1, "f", False, 8, ones=(False,))
+
+
+def _from_live_by_walks(body, live):
+    """`from_live` as first written: every statement walked again each round."""
+    stmts = [s for s in ast.walk(ast.Module(list(body), [])) if isinstance(s, ast.stmt)]
+    out, grown = set(live), bool(live)
+    while grown:
+        size = len(out)
+        for s in stmts:
+            source, target = (s.iter, s.target) if isinstance(s, ast.For) else \
+                (s.value, s.targets[0]) if isinstance(s, ast.Assign) else \
+                (s.value, s.target) if isinstance(s, ast.AugAssign) else \
+                (s.value, s.value) if isinstance(s, ast.Expr) else (None, None)
+            if source is not None and any(isinstance(n, ast.Name) and n.id in out
+                                          for n in walk(source)):
+                out |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        grown = len(out) > size
+    return out
+
+
+@pytest.mark.parametrize("live", [{}, {"g": UNKNOWN}, {"g": F1, "c": F}, {"h": F1}])
+def test_from_live_follows_values_read_live_through_every_statement(live):
+    body = ast.parse(
+        "a = g * x\n"
+        "for i in range(3):\n"
+        "    b = a + 1\n"
+        "    if i:\n"
+        "        c2 = c + b\n"
+        "d = x\n"
+        "d += b\n"
+        "xs.append(d)\n"
+        "e, f = (d, 1)\n").body
+    ns = types.SimpleNamespace(live=live)
+    got = kinds_module.from_live(body, ns)
+    assert got == _from_live_by_walks(body, {n for n, k in live.items() if k.ndim != 0})
+    if "g" in live:
+        assert {"a", "b", "c2", "d", "xs", "e", "f"} <= got and "x" not in got
+    assert kinds_module.from_live(body, None) == set()
+
+
+def test_unchanging_facts_keep_the_kinds_fresh_facts_give():
+    fresh = analyses.Facts(None, {"x": F1, "a": F, "n": INT}, {}, set(), set())
+    kept = fresh.unchanging()
+    tree = ast.parse("y = (x * a + 2.0) ** n - -a / (n + 1) if a > 0 else x[0] * 2")
+    nodes = [n for n in walk(tree) if isinstance(n, ast.expr)]
+    want = [fresh.kind(n) for n in nodes]
+    assert [kept.kind(n) for n in nodes] == want == [kept.kind(n) for n in nodes]
+    assert len(kept.kept) == len(nodes) and fresh.kept is None      # the fresh ones keep none
+    assert {k.ndim for k in want} >= {0, 1, None} and kept == fresh     # arrays, numbers, unknown
