@@ -21,6 +21,7 @@ from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, re
                reverse, saving, settle, shell, source, syntax)
 from . import complexes, masked
 from .aliases import Aliases
+from .dicts import is_dict_kind
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
@@ -68,7 +69,8 @@ def _check_syntax(p: Program):
 
 
 def _resolve(p: Program):
-    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where)
+    dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
+    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params)
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
 

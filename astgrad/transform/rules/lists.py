@@ -113,13 +113,13 @@ def reverse_write_item(stmt: ast.Assign, depth: int, sweep: Sweep):
 
 
 def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
-    """`v = x[i]`: by the rule for a list, also for what may be one (not known to be
-    an array, `i` naming one item), or for an array (`statements`)."""
+    """`v = x[i]`: by the rule for a list, also for a dict or what may be a list (not
+    known to be an array, `i` naming one item), or for an array (`statements`)."""
     base = stmt.value.value
     if not sweep.active(base):
         return []
-    if base.id in sweep.plan.sequences or not sweep.array(base.id) \
-            and not statements.repeatable(stmt.value.slice, sweep):
+    if base.id in sweep.plan.sequences or base.id in sweep.dicts \
+            or not sweep.array(base.id) and not statements.repeatable(stmt.value.slice, sweep):
         return reverse_read_item(stmt, g, sweep)
     return statements.reverse_read_item(stmt, g, sweep)
 
