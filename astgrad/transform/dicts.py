@@ -105,8 +105,8 @@ def refuse_loop_writes(body: list, varied: set, where) -> None:
                 raise UnsupportedSyntaxError(
                     f"writing an item of dict `{stmt.targets[0].value.id}` inside a loop is "
                     f"not supported.", where(stmt),
-                    fix="Build the dict with a literal ({'a': x, ...}) after the loop, or "
-                        "collect the values in a list.")
+                    fix="Build it with a dict comprehension ({k: f(v) for k, v in "
+                        "d.items()}), or collect the values in a list.")
             if isinstance(stmt, (ast.For, ast.While, ast.If)):
                 walk(stmt.body, in_loop or not isinstance(stmt, ast.If))
                 walk(stmt.orelse, in_loop or not isinstance(stmt, ast.If))

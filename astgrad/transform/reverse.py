@@ -113,7 +113,8 @@ class _Reverse:
         self.callee_vjp, self.param_kinds = callee_vjp, param_kinds
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
-        self.dicts = frozenset(dict_names(fn.body, kinds))
+        # (by the arguments' kinds only: a list's kind may carry the fields of a dict's)
+        self.dicts = frozenset(dict_names(fn.body, param_kinds))
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
         self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
                                 source.where)
