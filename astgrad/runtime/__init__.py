@@ -106,7 +106,8 @@ def unsupported(what):
 
 def check_scalar(value, where):
     """Refuse, at run time, a `grad` whose function returned a non-scalar."""
-    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict, str, bytes)) \
+            or value is None or callable(value):
         raise NonScalarOutputError(
             f"`grad` needs a function that returns a scalar; this one returned "
             f"{_describe(value)}.", where,
@@ -272,4 +273,6 @@ def _describe(value):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
+    if isinstance(value, (str, bytes)) or value is None or callable(value):
+        return f"{type(value).__name__} {value!r}"[:80]
     return f"an array of shape {np.shape(value)}"

@@ -22,6 +22,7 @@ from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, re
 from . import complexes, masked
 from .aliases import Aliases
 from .dicts import is_dict_kind
+from ..errors import UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
@@ -76,6 +77,7 @@ def _resolve(p: Program):
 
 
 def _restructure(p: Program):
+    _refuse_returned_functions(p)
     p.tree = restructure.restructure(p.tree, p.namer.fresh, p.src.where)
     return p.tree
 
@@ -143,6 +145,21 @@ def _optimize(p: Program):
     p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes,
                                p.namer.adjoints)
     return p.tree
+
+
+def _refuse_returned_functions(p: Program) -> None:
+    """A function that returns a function (a nested `def` or a lambda, which `hoist` made
+    a nested `def`) has no derivative of its own: the function it returns has."""
+    nested = {s.name for s in p.tree.body if isinstance(s, ast.FunctionDef)}
+    for node in (n for s in p.tree.body if not isinstance(s, ast.FunctionDef)
+                 for n in ast.walk(s)):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) \
+                and node.value.id in nested:
+            name = p.src.tree.name
+            raise UnsupportedSyntaxError(
+                f"`{name}` returns a function, which has no derivative itself.",
+                p.src.where(node), fix=f"Differentiate the function it returns: "
+                f"ag.grad({name}(...)), e.g. ag.grad({name}(1.0)).")
 
 
 def _inlinable(p: Program) -> set[str]:
