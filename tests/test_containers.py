@@ -322,3 +322,63 @@ def test_a_list_among_items_of_other_kinds_at_second_order():
     ag.check_grads(f, (X, y), order=2)
     np.testing.assert_allclose(ag.hessian(f)(X, y),
                                2.0 * (np.outer(y, np.ones(2)) + np.outer(np.ones(2), y)))
+
+
+# ---- dicts filled by item assignment, iterated (issue 10) -----------------------------------
+def dict_filled_then_iterated(x):
+    d = {}
+    d["a"] = x ** 2
+    d["b"] = np.sin(x)
+    total = 0.0
+    for k in d:
+        total = total + np.sum(d[k])
+    return total
+
+
+def dict_argument_iterated(p):
+    t = 0.0
+    for k in p:
+        t = t + np.sum(p[k] ** 2) * len(p)
+    if "a" in p:
+        t = t * 2.0
+    return t
+
+
+def test_a_dict_filled_by_item_assignment_then_iterated():
+    x = np.array([0.3, 0.7, 1.1])
+    for order in (1, 2):
+        ag.check_grads(dict_filled_then_iterated, (x,), order=order)
+    np.testing.assert_allclose(ag.grad(dict_filled_then_iterated)(x), 2 * x + np.cos(x))
+    _, t = ag.jvp(dict_filled_then_iterated)(x, np.ones(3))
+    assert t == pytest.approx(np.sum(2 * x + np.cos(x)))
+    text = ag.source(ag.grad(dict_filled_then_iterated))
+    assert "rt.keys_of(d)" in text and "np.add.at" not in text and "saved_d" not in text
+
+
+def test_a_dict_argument_iterated_by_its_keys():
+    p = {"a": np.array([0.3, -0.7]), "b": np.array([1.1, 0.0, 2.0])}
+    ag.check_grads(dict_argument_iterated, (p,), order=2)
+    g = ag.grad(dict_argument_iterated)(p)
+    assert list(g) == ["a", "b"]
+    np.testing.assert_allclose(g["b"], 4 * 2 * p["b"])
+
+
+def test_a_new_key_the_reverse_sweep_reads_around_is_refused_clearly():
+    def f(x):
+        d = {"a": x}
+        s = sum(d.values())
+        d["b"] = x * 2.0
+        return np.sum(s * d["b"])
+    with pytest.raises(errors.InPlaceError, match=r"test_containers.py:\d+: .*before key 'b'"):
+        ag.grad(f)(np.array([0.3, 0.7]))
+
+
+def test_filling_a_dict_in_a_loop_over_keys_is_refused_with_the_line():
+    def f(params, x):
+        new = {}
+        for k in params:
+            new[k] = params[k] - 0.1 * x
+        return np.sum(new["W"])
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"(?s)test_containers.py:\d+: .*`new` "
+                       r"inside a loop.*dict comprehension"):
+        ag.grad(f)({"W": W}, X)

@@ -219,3 +219,58 @@ def sum_over_a_list_of_functions(x):
 def test_len_of_a_list_of_nested_functions():
     assert ag.grad(sum_over_a_list_of_functions)(0.7) == pytest.approx((2 + np.cos(0.7)) / 2)
     ag.check_grads(sum_over_a_list_of_functions, (0.7,), order=2)
+
+
+# ---- issue 10: functions that return functions or strings, and the grammar of refusals ------
+def _make(k):
+    def f(x):
+        return np.sum(k * np.sin(x))
+    return f
+
+
+def _make_lambda(k):
+    return lambda x: k * x
+
+
+def test_a_function_returning_a_function_is_refused_at_transform_time():
+    for factory in (_make, _make_lambda):
+        with pytest.raises(errors.UnsupportedSyntaxError,
+                           match=rf"(?s)test_errors.py:\d+: `{factory.__name__}` returns a "
+                                 rf"function.*ag.grad\({factory.__name__}\(1.0\)\)"):
+            ag.grad(factory)(1.0)
+    x = np.array([0.2, 0.5])
+    np.testing.assert_allclose(ag.grad(_make(2.0))(x), 2.0 * np.cos(x))
+
+
+def test_grad_of_a_function_returning_a_string_is_refused():
+    def f(x):
+        return "abc"
+    with pytest.raises(errors.NonScalarOutputError, match="returned str 'abc'"):
+        ag.grad(f)(1.0)
+
+
+def _starred(x):
+    a, *rest = x
+    return a * rest[0]
+
+
+def _walrus(x):
+    if (n := np.sum(x)) > 0:
+        return n * 2.0
+    return n
+
+
+def _generator(x):
+    def gen():
+        yield x
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f, message", [
+    (_starred, r"(?s)test_errors.py:\d+: `\*` unpacking is not supported.*x\[1:\]"),
+    (_walrus, r"(?s)test_errors.py:\d+: `:=` is not supported.*line of its own"),
+    (_generator, r"(?s)test_errors.py:\d+: `yield` is not supported.*append"),
+])
+def test_refusals_read_as_sentences_and_say_what_to_do(f, message):
+    with pytest.raises(errors.UnsupportedSyntaxError, match=message):
+        ag.grad(f)(np.array([1.0, 2.0]))

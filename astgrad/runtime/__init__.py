@@ -24,7 +24,8 @@ from .spectral_complex import *  # noqa: F401,F403  (their complex forms)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
-                    items_of, keys_of, tangent_like, tree_adjoint, tree_like, values_of)
+                    items_of, key_adjoint, keys_of, old_item, tangent_like, tree_adjoint,
+                    tree_like, values_of)
 from ..errors import NoRuleError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
@@ -36,7 +37,8 @@ __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scal
            "singular_outer", "einsum_tangent",
            # containers of parameters (trees.py), builtins and methods (methods.py)
            "tree_like", "tree_adjoint", "check_tree", "dict_of", "dict_values", "values_of",
-           "keys_of", "items_of", "dict_like", "items_adjoint", "items_like", "tangent_like",
+           "keys_of", "items_of", "old_item", "key_adjoint", "dict_like", "items_adjoint",
+           "items_like", "tangent_like",
            "item",
            "item_adjoint", "astype",
            "cast_like", "sum_adjoint", "sum_of", "stop_gradient", "check_size_one"]
@@ -104,7 +106,8 @@ def unsupported(what):
 
 def check_scalar(value, where):
     """Refuse, at run time, a `grad` whose function returned a non-scalar."""
-    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict, str, bytes)) \
+            or value is None or callable(value):
         raise NonScalarOutputError(
             f"`grad` needs a function that returns a scalar; this one returned "
             f"{_describe(value)}.", where,
@@ -270,4 +273,6 @@ def _describe(value):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} values"
+    if isinstance(value, (str, bytes)) or value is None or callable(value):
+        return f"{type(value).__name__} {value!r}"[:80]
     return f"an array of shape {np.shape(value)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SeedShapeError
+from ..errors import InPlaceError, SeedShapeError
 
 
 def is_tree(x) -> bool:
@@ -99,6 +99,23 @@ def _describe(value) -> str:
 def dict_of(keys, values) -> dict:
     """`{keys[0]: values[0], ...}`: a dict literal, its values a list (so their adjoints are)."""
     return dict(zip(keys, values))
+
+
+def old_item(d, key, where):
+    """`d[key]`, the item a write to a dict overwrites, which the reverse sweep puts back;
+    refused where the key is new and the reverse sweep reads the dict without it."""
+    if key not in d:
+        raise InPlaceError(
+            f"the derivative needs dict items as they were before key {key!r} was added, "
+            f"which astgrad does not keep.", where,
+            fix="Build the dict with all its keys before reading it, or build a new dict "
+                "(`d2 = dict(d)`) rather than adding a key to one already read.")
+    return d[key]
+
+
+def key_adjoint(g, d, key) -> dict:
+    """The adjoint of `old_item(d, key, ...)`: `g` at `key`, zeros at `d`'s other keys."""
+    return {k: g if k == key else 0.0 for k in d}
 
 
 def dict_values(g, keys) -> list:

@@ -1,7 +1,8 @@
 """Dict literals inside the function (part of the resolve pass): `{"a": x, "b": y}`
 becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
 adjoints and tangents follow them as a list's do; the dict itself is then read
-and differentiated like a dict argument (`d["a"]`, `bd["a"]`)."""
+and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
+(`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order."""
 from __future__ import annotations
 
 import ast
@@ -11,9 +12,40 @@ from ..errors import UnsupportedSyntaxError
 from .trees import walk
 
 
-def lower(tree: ast.FunctionDef, ns, where) -> None:
-    """Rewrite every dict literal of `tree` in place."""
+def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
+    """Rewrite every dict literal of `tree` in place, and every loop over a dict: one
+    made in the function, or a parameter in `dict_params` (a dict argument)."""
     _Literals(ns, where).visit(tree)
+    dicts = _made_dicts(tree, set(dict_params) & {a.arg for a in tree.args.args}, ns)
+    for node in walk(tree):
+        if isinstance(node, ast.For):
+            node.iter = _keys_of(node.iter, dicts, ns)
+
+
+def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
+    """The names every assignment of which makes a dict (`rt.dict_of(...)`), and the
+    dict parameters never assigned."""
+    made: dict[str, bool] = {p: True for p in params}
+    for node in walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
+        for target in targets:
+            for name in (n for n in ast.walk(target)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
+                is_dict = isinstance(node, ast.Assign) and target is name \
+                    and isinstance(node.value, ast.Call) \
+                    and ns.value(node.value.func) is runtime.dict_of
+                made[name.id] = made.get(name.id, name.id not in params) and is_dict
+    return {name for name, ok in made.items() if ok}
+
+
+def _keys_of(iterable: ast.expr, dicts: set, ns) -> ast.expr:
+    """`d` -> `rt.keys_of(d)`, also as an argument of `enumerate`, `zip`, `reversed`."""
+    if isinstance(iterable, ast.Name) and iterable.id in dicts:
+        return ast.copy_location(ast.Call(ns.ref(runtime.keys_of), [iterable], []), iterable)
+    if isinstance(iterable, ast.Call) and ns.value(iterable.func) in (enumerate, zip, reversed):
+        iterable.args = [_keys_of(a, dicts, ns) for a in iterable.args]
+    return iterable
 
 
 class _Literals(ast.NodeTransformer):
@@ -73,8 +105,8 @@ def refuse_loop_writes(body: list, varied: set, where) -> None:
                 raise UnsupportedSyntaxError(
                     f"writing an item of dict `{stmt.targets[0].value.id}` inside a loop is "
                     f"not supported.", where(stmt),
-                    fix="Build the dict with a literal ({'a': x, ...}) after the loop, or "
-                        "collect the values in a list.")
+                    fix="Build it with a dict comprehension ({k: f(v) for k, v in "
+                        "d.items()}), or collect the values in a list.")
             if isinstance(stmt, (ast.For, ast.While, ast.If)):
                 walk(stmt.body, in_loop or not isinstance(stmt, ast.If))
                 walk(stmt.orelse, in_loop or not isinstance(stmt, ast.If))

@@ -20,6 +20,8 @@ from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, re
                reverse, saving, settle, shell, source, syntax)
 from . import complexes, masked
 from .aliases import Aliases
+from .dicts import is_dict_kind
+from ..errors import UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
@@ -68,12 +70,14 @@ def _check_syntax(p: Program):
 
 
 def _resolve(p: Program):
-    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where)
+    dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
+    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params)
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
 
 
 def _restructure(p: Program):
+    _refuse_returned_functions(p)
     p.tree = restructure.restructure(p.tree, p.namer.fresh, p.src.where)
     return p.tree
 
@@ -141,6 +145,21 @@ def _optimize(p: Program):
     p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes,
                                p.namer.adjoints)
     return p.tree
+
+
+def _refuse_returned_functions(p: Program) -> None:
+    """A function that returns a function (a nested `def` or a lambda, which `hoist` made
+    a nested `def`) has no derivative of its own: the function it returns has."""
+    nested = {s.name for s in p.tree.body if isinstance(s, ast.FunctionDef)}
+    for node in (n for s in p.tree.body if not isinstance(s, ast.FunctionDef)
+                 for n in ast.walk(s)):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) \
+                and node.value.id in nested:
+            name = p.src.tree.name
+            raise UnsupportedSyntaxError(
+                f"`{name}` returns a function, which has no derivative itself.",
+                p.src.where(node), fix=f"Differentiate the function it returns: "
+                f"ag.grad({name}(...)), e.g. ag.grad({name}(1.0)).")
 
 
 def _inlinable(p: Program) -> set[str]:

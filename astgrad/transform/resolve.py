@@ -124,10 +124,12 @@ def _home(dotted: str, obj):
 
 
 def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None = None,
-            locals_: set[str] | None = None, check: bool = True) -> tuple[ast.FunctionDef, Namespace]:
+            locals_: set[str] | None = None, check: bool = True,
+            dict_params=frozenset()) -> tuple[ast.FunctionDef, Namespace]:
     """Resolve every name in `tree`; `where(node)` gives a node's `file:line`.
 
-    With `check`, every callee must have rules."""
+    With `check`, every callee must have rules; `dict_params`: the parameters that
+    hold dicts (a loop over one loops over its keys)."""
     locals_ = local_names(tree) if locals_ is None else locals_
     for name in (NUMPY, RUNTIME):
         if name in locals_:
@@ -141,7 +143,7 @@ def resolve(tree: ast.FunctionDef, scope: UserScope, where, ns: Namespace | None
         _check_callee(obj, node, where, ns.opaque)
 
     resolve_names(tree, scope, ns, locals_, where, check_callee if check else None)
-    dicts.lower(tree, ns, where)               # `{"a": x}`: rt.dict_of(("a",), [x])
+    dicts.lower(tree, ns, where, dict_params)  # `{"a": x}`: rt.dict_of(("a",), [x])
     builtin_calls.lower(tree, ns)              # max(a, b, c): max(max(a, b), c)
     scalar_math.read_back(tree, ns)            # generated code's `math` spellings: NumPy's
     return tree, ns

@@ -27,6 +27,7 @@ from .build import assign, load, made_once, parameters, reads
 from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
+from .scope import MISSING
 from .trees import walk
 
 
@@ -61,7 +62,7 @@ def prune(function, backward, results: set[str], stacks: dict[str, str], ns,
 
 # Calls that make a new array (besides the elementwise ones): not a view of an argument.
 _NEW = {np.copy, np.array, np.zeros_like, np.ones_like, np.sum, np.mean, np.dot, np.outer,
-        np.matmul, np.stack, np.concatenate}
+        np.matmul, np.stack, np.concatenate, len, runtime.keys_of}
 
 
 def _views(function: ast.FunctionDef, ns) -> dict[str, set[str]]:
@@ -77,6 +78,8 @@ def _views(function: ast.FunctionDef, ns) -> dict[str, set[str]]:
                 isinstance(value, ast.Call) and _new_array(value, ns):
             continue
         for name in reads(value):
+            if ns.value(ast.Name(name, ast.Load())) is not MISSING:
+                continue                         # `np`, `rt`, `len`: no array of the function's
             edges.setdefault(name, set()).add(node.targets[0].id)
             edges.setdefault(node.targets[0].id, set()).add(name)
     out = {}

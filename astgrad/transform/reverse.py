@@ -35,6 +35,7 @@ from .adjoint_zeros import Zeros
 from .build import assign, call, commented, is_add_at, is_append, is_method_call, load
 from .build import calls_user_function, located, parameters, reads
 from .complexes import real_part
+from .dicts import dict_names
 from .dispatch import rule_for
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
@@ -112,6 +113,8 @@ class _Reverse:
         self.callee_vjp, self.param_kinds = callee_vjp, param_kinds
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
         self.stacks = Stacks(fn, namer, ns)
+        # (by the arguments' kinds only: a list's kind may carry the fields of a dict's)
+        self.dicts = frozenset(dict_names(fn.body, param_kinds))
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
         self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
                                 source.where)

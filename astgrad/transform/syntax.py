@@ -54,7 +54,7 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
                 where(node), fix="Define the helper at module level.")
         if isinstance(node, ast.stmt) and not isinstance(node, HANDLED_STMTS):
             what = REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")
-            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+            raise UnsupportedSyntaxError(_not_supported(what), where(node),
                                          fix=fix_for(node))
         if isinstance(node, ast.Call):
             spread.update(id(a) for a in node.args if isinstance(a, ast.Starred))
@@ -62,8 +62,13 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
             continue                             # `f(*xs)`: see `normalize`
         if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
             what = REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
-            raise UnsupportedSyntaxError(f"{what} are not supported.", where(node),
+            raise UnsupportedSyntaxError(_not_supported(what), where(node),
                                          fix=fix_for(node))
+
+
+def _not_supported(what: str) -> str:
+    """`set literals are not supported.`, `` `:=` is not supported.``"""
+    return f"{what} {'are' if what.endswith('s') else 'is'} not supported."
 
 
 def _has_defaults(node) -> bool:
@@ -82,4 +87,12 @@ def fix_for(node) -> str | None:
         return "Write it as a `for` loop, or with NumPy operations on whole arrays."
     if isinstance(node, ast.Raise):
         return "Check inputs before calling the derivative."
+    if isinstance(node, ast.Starred):
+        return "Index instead: `a, rest = x[0], x[1:]`."
+    if isinstance(node, ast.NamedExpr):
+        return "Assign the value on a line of its own first (`n = np.sum(x)`, then `if n > 0:`)."
+    if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        return "Collect the values in a list (`out.append(v)`) and return or loop over it."
+    if isinstance(node, ast.Set):
+        return "Use a list or a tuple."
     return None

@@ -106,20 +106,20 @@ def _closure(pairs) -> dict[str, set[str]]:
 
 # ---- reverse mode ---------------------------------------------------------------------------
 def reverse_write_item(stmt: ast.Assign, depth: int, sweep: Sweep):
-    """`x[i] = v`: by the rule for a list, or for an array (`statements`)."""
-    if stmt.targets[0].value.id in sweep.plan.sequences:
+    """`x[i] = v`: by the rule for a list or a dict, or for an array (`statements`)."""
+    if stmt.targets[0].value.id in sweep.plan.sequences or stmt.targets[0].value.id in sweep.dicts:
         return reverse_store_item(stmt, depth, sweep)
     return statements.reverse_store_item(stmt, depth, sweep)
 
 
 def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
-    """`v = x[i]`: by the rule for a list, also for what may be one (not known to be
-    an array, `i` naming one item), or for an array (`statements`)."""
+    """`v = x[i]`: by the rule for a list, also for a dict or what may be a list (not
+    known to be an array, `i` naming one item), or for an array (`statements`)."""
     base = stmt.value.value
     if not sweep.active(base):
         return []
-    if base.id in sweep.plan.sequences or not sweep.array(base.id) \
-            and not statements.repeatable(stmt.value.slice, sweep):
+    if base.id in sweep.plan.sequences or base.id in sweep.dicts \
+            or not sweep.array(base.id) and not statements.repeatable(stmt.value.slice, sweep):
         return reverse_read_item(stmt, g, sweep)
     return statements.reverse_read_item(stmt, g, sweep)
 
@@ -155,10 +155,12 @@ def reverse_unread_pop(stmt: ast.Assign, sweep: Sweep) -> list[ast.stmt]:
 
 def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     """`xs[i] = v` on a list: `bv` gets `bxs[i]`; then the old item is put back, and its
-    adjoint is a zero of its shape."""
+    adjoint is a zero of its shape. On a dict (`d[k] = v`), whose key may be new, the
+    item's adjoint is 0.0, and the old item is saved only where it is read again."""
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
-    push, restore = sweep.stacks.save_items(base, index, listed=True)
+    keyed = sweep.source.where(stmt) if base in sweep.dicts else None
+    push, restore = sweep.stacks.save_items(base, index, listed=True, keyed=keyed)
     if not sweep.active(target.value):
         return [push, stmt], [restore]
     b = load(sweep.adjoint(base))
@@ -168,8 +170,9 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
         backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
     old = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
     zero = ast.Assign([ast.Subscript(copy.deepcopy(b), copy.deepcopy(index), ast.Store())],
-                      call(sweep.ns, "rt.zeros_like", [old]))
-    return [push, stmt], backward + [restore, zero]
+                      call(sweep.ns, "rt.zeros_like", [old]) if keyed is None
+                      else ast.Constant(0.0))
+    return [push, stmt], backward + ([restore, zero] if keyed is None else [zero, restore])
 
 
 def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:

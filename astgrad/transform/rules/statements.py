@@ -37,6 +37,7 @@ class Sweep(Protocol):
     namer: object
     ns: object
     kinds: dict
+    dicts: frozenset         # the names that hold dicts (`dicts.dict_names`)
     source: object           # the user's source, for `file:line` in errors
     request: object          # its `inline_all`: the code is to be differentiated again
 
