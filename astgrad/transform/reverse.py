@@ -111,7 +111,7 @@ class _Reverse:
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.callee_vjp, self.param_kinds = callee_vjp, param_kinds
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
-        self.stacks = Stacks(fn, namer, ns)
+        self.stacks = Stacks(fn, namer, ns, kinds)
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))
         self.sum_back = SumBack(fn, plan, self.zeros, activity, kinds, ns, self.shapes,
                                 source.where)
