@@ -7,9 +7,10 @@ saved_h.pop()`), so every statement's rule sees the values it saw going
 forward. `x[i] = v` saves the items it overwrites (`saved_x_items`). A loop
 body's `v = X[t]`, with `X` and `t` unchanged by the iteration, is computed
 again at the top of each reverse iteration instead of being saved; so is a view
-`v = X[1:]` of an array the iteration changes in place: the view saved would be
-the same one, showing what the reverse sweep writes back into `X`, and a view
-made again is one that differentiating this code again can follow.
+`v = X[1:]` of an array the iteration changes in place (and, outside loops, a
+branch's view of an array written into): the view saved would be the same one,
+showing what the reverse sweep writes back into `X`, and a view made again is
+one that differentiating this code again can follow.
 
 Which pushes are really needed is decided afterwards, on the whole reverse
 sweep (`saving`).
@@ -33,8 +34,10 @@ class Stacks:
         self.names: dict[str, str] = {}
         self._fn, self._namer, self._ns, self._kinds = fn, namer, ns, kinds
         self._inplace = _assigned_inside(body)
+        self._written = _changed_in_place(fn)
         self._nested = {id(inner) for loop in _loops(body) for inner in _loops(loop.body)}
-        again = [a for loop in _loops(body) for a in self.recomputable(loop)]
+        regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
+        again = [a for region in regions for a in self.recomputable(region)]
         self._again = {id(a) for a in again}
         self._recomputed = {a.targets[0].id for a in again}
 
@@ -67,18 +70,20 @@ class Stacks:
                              method(stack, "pop", []))
         return push, restore
 
-    def recomputable(self, loop: ast.For | ast.While) -> list[ast.Assign]:
+    def recomputable(self, region: ast.For | ast.While | ast.If) -> list[ast.Assign]:
         """`v = X[t]` in a loop body (or in a branch of it), `X` and `t` unchanged by the
         iteration (`X` may be changed in place if `v` is surely a view of it): cheaper to
         compute again at the top of each reverse iteration (branch) than to save. Not
         after a `break` or `continue` that may skip it, nor if `v` is read before it in
         the iteration, or outside its branch (or, in a loop around this one, outside
         this loop): the reverse sweep would reach that read after another iteration's
-        `v` was made."""
-        target = {loop.target.id} if isinstance(loop, ast.For) else set()
-        assigned = {n.id for n in walk(loop) if isinstance(n, ast.Name)
+        `v` was made. In a branch outside loops (`region` an `if`), only a view of an
+        array the function writes into."""
+        loop = not isinstance(region, ast.If)
+        target = {region.target.id} if isinstance(region, ast.For) else set()
+        assigned = {n.id for n in walk(region) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Store)} - target
-        changed = assigned | _changed_in_place(loop) - target
+        changed = assigned | _changed_in_place(region) - target
         read_before, out = set(), []
 
         def scan(block: list, within: list | None) -> bool:
@@ -94,22 +99,23 @@ class Stacks:
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
                         and isinstance(stmt.value, ast.Subscript) \
                         and self._unchanged(stmt.value, assigned, changed) \
+                        and (loop or self._written_view(stmt.value)) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or (
-                            [loop] if id(loop) in self._nested else None)):
+                            [region] if id(region) in self._nested else None)):
                     out.append(stmt)
                 read_before.update(reads(stmt))
                 if any(isinstance(n, (ast.Break, ast.Continue)) for n in walk(stmt)):
                     return True
             return False
 
-        scan(loop.body, None)
+        scan(region.body if loop else [region], None)
         return out
 
     def again(self, block: list) -> list[ast.Assign]:
-        """The statements of `block` (a loop body, a branch in one) computed again at the
-        top of each reverse iteration (see `recomputable`)."""
+        """The statements of `block` (a loop body, a branch) computed again at the top of
+        its reverse (see `recomputable`)."""
         return [s for s in block if isinstance(s, ast.Assign) and isinstance(
             s.targets[0], ast.Name) and id(s) in self._again]
 
@@ -121,6 +127,11 @@ class Stacks:
             return True
         return isinstance(value.value, ast.Name) and value.value.id not in assigned \
             and not set(reads(value.slice)) & changed and _view(value, self._kinds) is True
+
+    def _written_view(self, value: ast.Subscript) -> bool:
+        """Is `value`, `X[...]`, surely a view of an array `X` the function writes into?"""
+        return isinstance(value.value, ast.Name) and value.value.id in self._written \
+            and _view(value, self._kinds) is True
 
     def recomputed(self, name: str) -> bool:
         """Is `name` a loop body's read computed again at the top of each reverse
@@ -151,7 +162,7 @@ def _assigned_inside(stmts) -> set[str]:
     return out
 
 
-def _changed_in_place(loop: ast.For) -> set[str]:
+def _changed_in_place(loop: ast.stmt) -> set[str]:
     """The names whose value `loop` changes without assigning them: `x[i] = v`,
     `xs.append(v)`, `xs.pop()`, `np.add.at(x, i, v)`."""
     out = set()
