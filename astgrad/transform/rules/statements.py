@@ -88,8 +88,8 @@ def _count(name: str) -> ast.Assign:
 # ---- control flow ---------------------------------------------------------------------------
 def reverse_if(stmt: ast.If, depth: int, sweep: Sweep):
     """The reverse sweep takes the branch the forward sweep took: the test is a name
-    whose value the reverse sweep sees (restored, inside a loop); in a loop, reads
-    recomputable per iteration come first in each branch."""
+    whose value the reverse sweep sees (restored, inside a loop); the reads computed
+    again rather than saved (see `Stacks.recomputable`) come first in each branch."""
     body_f, body_b = sweep.block(stmt.body, depth + 1)
     else_f, else_b = sweep.block(stmt.orelse, depth + 1)
     if body_b or else_b:
