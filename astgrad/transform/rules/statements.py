@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import InternalError
 from ..adjoint_zeros import bound_before, shaped_in_branch
-from ..build import assign, call, load
+from ..build import assign, call, load, reads
 from ..kinds import expr_kind
 from ..plan import AdjointPlan
 from .shape import refuse_active_index
@@ -129,15 +129,16 @@ def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
 
 
 def _recomputed_first(block: list, body_b: list, sweep: Sweep) -> list:
-    """The reverse of `block` (a loop body, a branch in one), after the reads computed
-    again each iteration (see `Stacks.recomputable`), each such read's zero adjoint
-    made from this iteration's value."""
+    """The reverse of `block` (a loop body, a branch), after the reads computed again
+    rather than saved (see `Stacks.recomputable`) that it reads, each such read's zero
+    adjoint made from this iteration's value."""
     if not body_b:
         return body_b
     again = sweep.stacks.again(block)
     zeros = [sweep.reset(a.targets[0].id) for a in again
              if a.targets[0].id in sweep.plan.zeroed and sweep.shaped_zero(a.targets[0].id)]
-    return [copy.deepcopy(a) for a in again] + zeros + body_b
+    read = {n for stmt in zeros + body_b for n in reads(stmt)}
+    return [copy.deepcopy(a) for a in again if a.targets[0].id in read] + zeros + body_b
 
 
 def reverse_while(stmt: ast.While, depth: int, sweep: Sweep):
