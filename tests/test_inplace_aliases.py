@@ -246,3 +246,143 @@ def rebound_in_a_loop_then_written(x):
 ], ids=["item-in-loop", "reversed-index", "loop-then-item"])
 def test_second_order_through_generated_writes(f, args, wrt):
     _check(f, args, wrt=wrt)
+
+
+# ---- generated code differentiated again: the views its reverse sweep reads -----------------
+# The gradient's reverse sweep writes back what a write overwrote (`x[2:4] =
+# saved_x_items.pop()`) and reads views of `x` taken going forward; second order (issue 10's
+# commonest refusal) differentiates that code again. These write into their arguments:
+# `check_grads` gives each call its own copies.
+
+def scale_slice_in_while(x, u):
+    i = 0
+    while i < 2:
+        i += 1
+        x[2:4] *= np.cos(u)
+    return np.sum(x ** 2)
+
+
+def scale_slice_in_for(x, u):
+    for i in range(2):
+        x[2:4] *= np.cos(u)
+    return np.sum(x ** 2)
+
+
+def scale_row_in_a_tested_while(x, u):
+    i = 0
+    while i < 3 and np.mean(x) < 5.0:          # the body is a branch of `while True`
+        i += 1
+        x[2:4] *= np.cos(u)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("f, times", [(scale_slice_in_while, 2), (scale_slice_in_for, 2),
+                                      (scale_row_in_a_tested_while, 3)])
+@pytest.mark.parametrize("u", [[0.9, -0.5], [0.0, 0.0], [0.4, 0.4]])
+def test_a_view_the_reverse_sweep_writes_back_into(f, times, u):
+    # refused at second order once (seeds 60000, 30004): `_2 = x[2:4]` was saved and read
+    # after `x[2:4] = saved_x_items.pop()`; it is now taken again in each reverse iteration
+    x, u = np.array([0.2, -0.2, -0.4, 0.0, 1.4]), np.array(u)
+    ag.check_grads(f, (x, u), wrt=(0, 1), order=2)
+    c = np.cos(u) ** (2 * times)
+    assert np.allclose(ag.hessian(f)(x.copy(), u), np.diag([2.0, 2.0, *(2 * c), 2.0]))
+
+
+def column_view_then_write(a, A):
+    b = np.sum(A[:, -1][:, None] * A[:, 1])
+    A[0, :] = a * A[2]
+    return np.mean(A) * A[0, -1] ** 3 + np.sin(b)
+
+
+@pytest.mark.parametrize("a", [-0.2, 0.0])
+def test_a_new_axis_makes_a_view(a):
+    # refused at second order once (seed 60112): `_1[:, None]` was not known to be a view
+    # of `A`, whose row 0 the gradient's reverse sweep writes back
+    A = np.array([[-0.3, -1.2, -0.9], [1.2, -1.2, 0.5], [-0.7, -1.2, 0.9], [-0.1, 1.0, -1.2]])
+    ag.check_grads(column_view_then_write, (a, A), wrt=(0, 1), order=2)
+
+
+def rebound_before_read(A, B):
+    for i in range(3):
+        if i % 2 == 0:
+            A = A / (1.5 + np.cos(A))
+        else:
+            A[:, 0] += B[:, 1]
+    return np.sum(np.cos(A))
+
+
+def test_a_name_the_next_iteration_assigns_before_reading_is_not_read_after():
+    # refused at second order once (seed 60132): the gradient's `_5 = A / _4; A = _5` in a
+    # loop that also writes `A[:, 0] = ...` counted `_5` as read after the write
+    A, B = np.array([[-0.2, -0.3, 0.7], [0.4, 0.6, 0.1]]), np.array([[0.6, -0.3, 1.1],
+                                                                     [0.9, 0.3, -1.1]])
+    ag.check_grads(rebound_before_read, (A, B), wrt=(0, 1), order=2)
+
+
+def read_after_the_inner_loop(x):
+    s = 0.0
+    for m in range(2):
+        for t in range(3):
+            v = x[t]
+            s = s + np.sin(v)
+        s = s + v * v * (m + 1)
+    return s
+
+
+@pytest.mark.parametrize("x", [[0.3, -0.5, 0.9], [0.0, 0.0, 0.0]])
+def test_a_read_computed_again_in_an_inner_loop_and_read_after_it(x):
+    # silently wrong at first order once: `v = x[t]` was computed again in each reverse
+    # iteration of the inner loop, and the read after it saw the last one made, x[0]
+    x = np.array(x)
+    slope = 2 * np.cos(x)
+    slope[2] += 6 * x[2]
+    assert np.allclose(ag.grad(read_after_the_inner_loop)(x), slope)
+    _check(read_after_the_inner_loop, (x,))
+
+
+def view_in_a_branch(u, b):
+    if b > 0.0:
+        c = np.outer(u, u[[0, 2, 2]])
+    else:
+        c = np.outer(u, u[0:3])
+    u[1:3] *= b
+    return np.sum(c[3] * u[1:4])
+
+
+@pytest.mark.parametrize("b", [-0.7, 0.7])
+@pytest.mark.parametrize("u", [[0.3, -0.5, 0.9, 1.1], [0.5, 0.5, 0.5, 0.0]])
+def test_a_view_a_branch_takes_of_an_array_written_afterwards(u, b):
+    # refused at second order once (seed 30060): the gradient's `_3 = u[0:3]` in a branch
+    # was read after `u[1:3] = saved_u_items.pop()`; it is now taken again in the branch
+    u = np.array(u)
+    ag.check_grads(view_in_a_branch, (u, b), wrt=(0, 1), order=2)
+    c = np.outer(u, u[[0, 2, 2]] if b > 0.0 else u[0:3])[3]
+    assert np.isclose(ag.grad(view_in_a_branch, wrt=1)(u.copy(), b), c[0] * u[1] + c[1] * u[2])
+
+
+def row_held_by_an_inactive_loop(a, B):
+    s = 0.0
+    for i in range(3):
+        C = B * a
+        r = C[-1]
+        t = (r, r)
+        m = 0.0
+        for j in range(len(t)):
+            u = t[j]
+            m = m + np.sum(u)
+        if m > 100.0:                               # `m` carries no derivative
+            s = s + 1.0
+        C[0] = 2.0 * a
+        s = s + np.sum(C * C)
+    return s
+
+
+@pytest.mark.parametrize("a", [0.7, 0.0])
+def test_a_read_no_adjoint_needs_is_not_computed_again(a):
+    # refused at second order once (seed 30056): the gradient's reverse inner loop made
+    # `u = t[j]` again though nothing read it, which kept `t` (holding a row of `C`) saved
+    # across the write `C[0] = ...`
+    B = np.array([[0.3, -0.5, 0.9], [1.1, 0.2, -0.4]])
+    ag.check_grads(row_held_by_an_inactive_loop, (a, B), wrt=(0, 1), order=2)
+    slope = 3 * (24 * a + 2 * a * np.sum(B[1] ** 2))
+    assert np.isclose(ag.grad(row_held_by_an_inactive_loop)(a, B.copy()), slope)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from .liveness import liveness
 from .trees import walk
 
 
@@ -37,25 +38,7 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
-    """For each statement (by `id`), the user's names read after it; in a loop body,
-    also every name the body and the loop's header read (the next iteration reads them
-    after)."""
-    out: dict[int, set[str]] = {}
-
-    def walk(stmts, later: set[str]):
-        seen = set(later)
-        for stmt in reversed(stmts):
-            out[id(stmt)] = set(seen)
-            if isinstance(stmt, (ast.For, ast.While)):
-                # The next iteration reads the body again, and the header: `while` tests
-                # again, and `for t in a` reads the next item of `a` as it is then.
-                header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-                loop = set().union(_reads(header), *(_reads(s) for s in stmt.body))
-                walk(stmt.body, seen | loop)
-            elif isinstance(stmt, ast.If):
-                walk(stmt.body, seen)
-                walk(stmt.orelse, seen)
-            seen |= _reads(stmt)
-
-    walk(tree.body, set())
-    return out
+    """For each statement (by `id`), the user's names read after it before being
+    assigned again: in a loop body, also those the next iteration (and the loop's
+    header) reads before assigning them."""
+    return liveness(tree.body, set(), uses=_reads)

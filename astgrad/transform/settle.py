@@ -79,7 +79,7 @@ def _view(how: ast.expr, kinds: dict) -> bool | None:
     if isinstance(how, ast.Name):
         return True
     parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
-    integers = 0
+    integers, axes = 0, False
     for part in parts:
         kind = _kind(part.id, kinds) if isinstance(part, ast.Name) else None
         if isinstance(part, (ast.List, ast.Tuple)) or kind is not None and kind.ndim \
@@ -87,6 +87,13 @@ def _view(how: ast.expr, kinds: dict) -> bool | None:
             return False                          # fancy indexing or a mask: a copy
         if _integer(part) or kind is not None and kind.ndim == 0 and kind.dtype in ("i", "u"):
             integers += 1
+        elif _axis(part):
+            axes = True                           # `x[:, None]`, `x[0, ...]`: never an item
         elif not isinstance(part, ast.Slice):
             return None
-    return integers < base.ndim
+    return axes or integers < base.ndim
+
+
+def _axis(node: ast.expr) -> bool:
+    """`None` (a new axis) or `...` in an index: basic indexing, which gives a view."""
+    return isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis)

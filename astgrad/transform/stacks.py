@@ -6,7 +6,11 @@ the reverse sweep, after that statement's adjoint, pops it back (`h =
 saved_h.pop()`), so every statement's rule sees the values it saw going
 forward. `x[i] = v` saves the items it overwrites (`saved_x_items`). A loop
 body's `v = X[t]`, with `X` and `t` unchanged by the iteration, is computed
-again at the top of each reverse iteration instead of being saved.
+again at the top of each reverse iteration instead of being saved; so is a view
+`v = X[1:]` of an array the iteration changes in place (and, outside loops, a
+branch's view of an array written into): the view saved would be the same one,
+showing what the reverse sweep writes back into `X`, and a view made again is
+one that differentiating this code again can follow.
 
 Which pushes are really needed is decided afterwards, on the whole reverse
 sweep (`saving`).
@@ -17,6 +21,7 @@ import ast
 import copy
 
 from .build import assign, call, load, method, reads
+from .settle import _view
 from .trees import walk
 
 
@@ -24,13 +29,17 @@ class Stacks:
     """The stacks one reverse pass pushes to and pops from, by the variable they save
     (`"h"`, or `"x[]"` for the items of `x`), in the order they were first needed."""
 
-    def __init__(self, fn: ast.FunctionDef, namer, ns):
+    def __init__(self, fn: ast.FunctionDef, namer, ns, kinds: dict):
         body = fn.body[:-1]
         self.names: dict[str, str] = {}
-        self._fn, self._namer, self._ns = fn, namer, ns
+        self._fn, self._namer, self._ns, self._kinds = fn, namer, ns, kinds
         self._inplace = _assigned_inside(body)
-        self._recomputed = {a.targets[0].id for loop in _loops(body)
-                            for a in self.recomputable(loop)}
+        self._written = _changed_in_place(fn)
+        self._nested = {id(inner) for loop in _loops(body) for inner in _loops(loop.body)}
+        regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
+        again = [a for region in regions for a in self.recomputable(region)]
+        self._again = {id(a) for a in again}
+        self._recomputed = {a.targets[0].id for a in again}
 
     def _stack(self, key: str, base: str) -> str:
         # A fresh name on every request, kept only on the first: the names generated
@@ -65,27 +74,81 @@ class Stacks:
                              method(stack, "pop", []))
         return push, restore
 
-    def recomputable(self, loop: ast.For) -> list[ast.Assign]:
-        """`v = X[t]` in a loop body, `X` and `t` unchanged by the iteration: cheaper to
-        compute again at the top of each reverse iteration than to save."""
-        changed = ({n.id for n in walk(loop) if isinstance(n, ast.Name)
-                    and isinstance(n.ctx, ast.Store)} | _changed_in_place(loop)) \
-            - {loop.target.id}
+    def recomputable(self, region: ast.For | ast.While | ast.If) -> list[ast.Assign]:
+        """`v = X[t]` in a loop body (or in a branch of it), `X` and `t` unchanged by the
+        iteration (`X` may be changed in place if `v` is surely a view of it): cheaper to
+        compute again at the top of each reverse iteration (branch) than to save. Not
+        after a `break` or `continue` that may skip it, nor if `v` is read before it in
+        the iteration, or outside its branch (or, in a loop around this one, outside
+        this loop): the reverse sweep would reach that read after another iteration's
+        `v` was made. In a branch outside loops (`region` an `if`), only a view of an
+        array the function writes into."""
+        loop = not isinstance(region, ast.If)
+        target = {region.target.id} if isinstance(region, ast.For) else set()
+        assigned = {n.id for n in walk(region) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Store)} - target
+        changed = assigned | _changed_in_place(region) - target
         read_before, out = set(), []
-        for stmt in loop.body:
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
-                    and isinstance(stmt.value, ast.Subscript) \
-                    and not (set(reads(stmt.value)) & changed) \
-                    and stmt.targets[0].id not in read_before \
-                    and self._assigned_once(stmt.targets[0].id):
-                out.append(stmt)
-            read_before |= set(reads(stmt))
+
+        def scan(block: list, within: list | None) -> bool:
+            """Scan `block` (`within`: the branch it is, None for the loop body); return
+            whether it may jump out of the iteration."""
+            for stmt in block:
+                if isinstance(stmt, ast.If):
+                    read_before.update(reads(stmt.test))
+                    jumps = [scan(branch, branch) for branch in (stmt.body, stmt.orelse)]
+                    if any(jumps):
+                        return True
+                    continue
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.Subscript) \
+                        and self._unchanged(stmt.value, assigned, changed) \
+                        and (loop or self._written_view(stmt.value)) \
+                        and stmt.targets[0].id not in read_before \
+                        and self._assigned_once(stmt.targets[0].id) \
+                        and not self._read_outside(stmt.targets[0].id, within or (
+                            [region] if id(region) in self._nested else None)):
+                    out.append(stmt)
+                read_before.update(reads(stmt))
+                if any(isinstance(n, (ast.Break, ast.Continue)) for n in walk(stmt)):
+                    return True
+            return False
+
+        scan(region.body if loop else [region], None)
         return out
+
+    def again(self, block: list) -> list[ast.Assign]:
+        """The statements of `block` (a loop body, a branch) computed again at the top of
+        its reverse (see `recomputable`)."""
+        return [s for s in block if isinstance(s, ast.Assign) and isinstance(
+            s.targets[0], ast.Name) and id(s) in self._again]
+
+    def _unchanged(self, value: ast.Subscript, assigned: set[str], changed: set[str]) -> bool:
+        """Does `value`, `X[...]`, read the same elements in every iteration of a loop
+        that assigns `assigned` and changes `changed` (in place too)? Or is it surely a
+        view of `X`, its index unchanged, which shows `X` as it is when read?"""
+        if not set(reads(value)) & changed:
+            return True
+        return isinstance(value.value, ast.Name) and value.value.id not in assigned \
+            and not set(reads(value.slice)) & changed and _view(value, self._kinds) is True
+
+    def _written_view(self, value: ast.Subscript) -> bool:
+        """Is `value`, `X[...]`, surely a view of an array `X` the function writes into?"""
+        return isinstance(value.value, ast.Name) and value.value.id in self._written \
+            and _view(value, self._kinds) is True
 
     def recomputed(self, name: str) -> bool:
         """Is `name` a loop body's read computed again at the top of each reverse
         iteration (see `recomputable`), never saved?"""
         return name in self._recomputed
+
+    def _read_outside(self, name: str, stmts: list | None) -> bool:
+        """Is `name` read outside `stmts` (None: anywhere is fine)?"""
+        if stmts is None:
+            return False
+        inside = {id(n) for s in stmts for n in walk(s)}
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id == name
+                   and id(n) not in inside for n in walk(self._fn))
 
     def _assigned_once(self, name: str) -> bool:
         return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
@@ -103,7 +166,7 @@ def _assigned_inside(stmts) -> set[str]:
     return out
 
 
-def _changed_in_place(loop: ast.For) -> set[str]:
+def _changed_in_place(loop: ast.stmt) -> set[str]:
     """The names whose value `loop` changes without assigning them: `x[i] = v`,
     `xs.append(v)`, `xs.pop()`, `np.add.at(x, i, v)`."""
     out = set()
@@ -120,5 +183,5 @@ def _changed_in_place(loop: ast.For) -> set[str]:
 
 
 def _loops(stmts):
-    """Every `for` statement in `stmts`, at any depth."""
-    return [n for s in stmts for n in walk(s) if isinstance(n, ast.For)]
+    """Every loop in `stmts`, at any depth."""
+    return [n for s in stmts for n in walk(s) if isinstance(n, (ast.For, ast.While))]

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import InternalError
 from ..adjoint_zeros import bound_before, shaped_in_branch
-from ..build import assign, call, load
+from ..build import assign, call, load, reads
 from ..kinds import expr_kind
 from ..plan import AdjointPlan
 from .shape import refuse_active_index
@@ -89,13 +89,16 @@ def _count(name: str) -> ast.Assign:
 # ---- control flow ---------------------------------------------------------------------------
 def reverse_if(stmt: ast.If, depth: int, sweep: Sweep):
     """The reverse sweep takes the branch the forward sweep took: the test is a name
-    whose value the reverse sweep sees (restored, inside a loop)."""
+    whose value the reverse sweep sees (restored, inside a loop); the reads computed
+    again rather than saved (see `Stacks.recomputable`) come first in each branch."""
     body_f, body_b = sweep.block(stmt.body, depth + 1)
     else_f, else_b = sweep.block(stmt.orelse, depth + 1)
     if body_b or else_b:
         outside = bound_before(sweep.fn, stmt)
         body_b, else_b = body_b + shaped_in_branch(else_b, body_b, outside, sweep), \
             else_b + shaped_in_branch(body_b, else_b, outside, sweep)
+        body_b, else_b = _recomputed_first(stmt.body, body_b, sweep), \
+            _recomputed_first(stmt.orelse, else_b, sweep)
     forward = [ast.If(stmt.test, body_f, else_f)]
     backward = [ast.If(copy.deepcopy(stmt.test), body_b, else_b)] if body_b or else_b else []
     return forward, backward
@@ -106,13 +109,8 @@ def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
     iterations that ran when the body can `break`; reads recomputable per iteration
     come first in each reverse iteration."""
     _no_else(stmt)
-    again = sweep.stacks.recomputable(stmt)
     body_f, body_b = sweep.block(stmt.body, depth + 1)
-    if body_b:
-        # each such read's zero adjoint is made from this iteration's value
-        zeros = [sweep.reset(a.targets[0].id) for a in again
-                 if a.targets[0].id in sweep.plan.zeroed and sweep.shaped_zero(a.targets[0].id)]
-        body_b = [copy.deepcopy(a) for a in again] + zeros + body_b
+    body_b = _recomputed_first(stmt.body, body_b, sweep)
     target, span = stmt.target.id, copy.deepcopy(stmt.iter)
     # Each request for a save names its stack afresh (see Stacks): push and pop are
     # asked for separately, where they go.
@@ -131,10 +129,25 @@ def reverse_for(stmt: ast.For, depth: int, sweep: Sweep):
     return forward, backward + sweep.stacks.save(target)[1] + restore
 
 
+def _recomputed_first(block: list, body_b: list, sweep: Sweep) -> list:
+    """The reverse of `block` (a loop body, a branch), after the reads computed again
+    rather than saved (see `Stacks.recomputable`) that it reads, each such read's zero
+    adjoint made from this iteration's value."""
+    if not body_b:
+        return body_b
+    again = sweep.stacks.again(block)
+    zeros = [sweep.reset(a.targets[0].id) for a in again
+             if a.targets[0].id in sweep.plan.zeroed and sweep.shaped_zero(a.targets[0].id)]
+    read = {n for stmt in zeros + body_b for n in reads(stmt)}
+    return [copy.deepcopy(a) for a in again if a.targets[0].id in read] + zeros + body_b
+
+
 def reverse_while(stmt: ast.While, depth: int, sweep: Sweep):
-    """`while test:` counts its iterations; the reverse sweep runs the body that often."""
+    """`while test:` counts its iterations; the reverse sweep runs the body that often,
+    reads recomputable per iteration first."""
     _no_else(stmt)
     body_f, body_b = sweep.block(stmt.body, depth + 1)
+    body_b = _recomputed_first(stmt.body, body_b, sweep)
     count = sweep.namer.fresh("n")
     save, restore = sweep.stacks.save(count, made_here=True)
     forward = save + [assign(count, ast.Constant(0)),
