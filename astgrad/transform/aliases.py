@@ -173,11 +173,23 @@ class Aliases:
                 out.append((other, how, False))
         return out
 
+    def group(self, name: str) -> int:
+        """A key of the group `name` is in: names with equal keys may share an array."""
+        return id(self._groups.get(name, name))
+
+    def join(self, a: str, b: str) -> None:
+        """`a` and `b` may share an array from here on (as a loop's next iteration sees)."""
+        group = self._groups.setdefault(a, {a}) | self._groups.setdefault(b, {b})
+        for member in group:
+            self._groups[member] = group
+
     def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
         group = self._groups.setdefault(source, {source})
         old = self._groups.get(target)
-        if self._blocks and old is not None and old is not group and not either:
-            self._blocks[-1].append((target, old))   # the block may not run: see `leave`
+        if old is not None and old is not group and not either:
+            old.discard(target)                      # it no longer names the old array,
+            if self._blocks:                         # unless the block does not run
+                self._blocks[-1].append((target, old))
         if either and target in self._groups and self._groups[target] is not group:
             group |= self._groups[target]
             for name in group:

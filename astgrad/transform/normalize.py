@@ -217,10 +217,7 @@ class _Normalizer:
         value = self._op(node)
         if is_atom(value):
             return value
-        temp = self.out.temp(value)
-        if isinstance(value, ast.Subscript):        # may be a view: an inlined callee's
-            self.ctx.aliases.bind(temp.id, value)   # parameter bound to it shares the array
-        return temp
+        return self.out.temp(value)     # a view's temporary joins its array's group
 
     def _opaque(self, node: ast.expr) -> ast.expr:
         return self.scope.rename(node)              # makes no differentiable value
