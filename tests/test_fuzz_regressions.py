@@ -759,3 +759,83 @@ def appended_item_copied(x, b):
 def test_an_array_changed_before_a_list_took_it_is_differentiated(f, order, b):
     x = np.array([0.3, -0.2, 0.5])
     ag.check_grads(f, (x, b), wrt=(0, 1), order=order)
+
+
+# ---- arrays that share after a swap, or from one loop iteration to the next (seed 31103) ----
+
+def _swap_then_add(p, r):
+    for i in range(2):
+        p, r = r, p                                  # both name the caller's `r` array
+        p += 1.0
+    return np.sum(p)
+
+
+def swapped_view_changed_in_a_loop(a):
+    """Seed 31103, shrunk: `_swap_then_add` adds into the caller's `r` through a view."""
+    r = a * np.linspace(0.5, 1.5, 4)
+    _swap_then_add(r[::-1], r)
+    return np.sum(np.cos(r))
+
+
+def swapped_names_of_one_array(a):
+    r = a * np.ones(2)
+    p = r
+    for i in range(2):
+        p, r = r, p
+        p += 1.0
+    return np.sum(r)
+
+
+def swapped_view_written(a):
+    r = a * np.ones(2)
+    p = r[::-1]
+    for i in range(2):
+        p, r = r, p
+        p[0] = 1.0                                   # main: value right, gradient wrong
+    return np.sum(r)
+
+
+def shared_from_the_next_iteration(a):
+    r = a * np.ones(2)
+    q = a * np.ones(2)
+    for i in range(2):
+        q += 1.0                                     # the second time, `q` is `r`
+        q = r
+    return np.sum(r)
+
+
+def rotated(a):
+    x = a * np.ones(2)
+    y = 2.0 * a * np.ones(2)
+    z = x
+    for i in range(3):
+        y += 1.0                                     # the second time, `y` is `z`
+        x, y, z = y, z, x
+    return np.sum(x * y) + np.sum(z)
+
+
+@pytest.mark.parametrize("f, line", [
+    (swapped_view_changed_in_a_loop, "p += ..."), (swapped_names_of_one_array, "p += ..."),
+    (swapped_view_written, "p [...] = ..."), (shared_from_the_next_iteration, "q += ..."),
+    (rotated, "y += ...")])
+def test_an_array_changed_where_a_swap_or_an_earlier_iteration_shares_it_is_refused(f, line):
+    """Each was silently wrong (`rotated`: value 11.56 for 18.36)."""
+    with pytest.raises(InPlaceError, match=r"test_fuzz_regressions\.py:\d+: `" +
+                       line.replace(".", r"\.").replace("[", r"\[").replace("+", r"\+")):
+        ag.grad(f)(0.7)
+
+
+def swapped_new_arrays_changed(a):
+    r = a * np.ones(2)
+    p = r * 1.0                                      # a new array: the swap shares nothing
+    for i in range(3):
+        p, r = r, p
+        p += 1.0
+    return np.sum(np.cos(r) * p)
+
+
+@pytest.mark.parametrize("a", [0.7, -1.0, 0.0])
+def test_swapped_arrays_that_share_nothing_are_differentiated(a):
+    assert np.isclose(ag.grad(swapped_new_arrays_changed)(a),
+                      2.0 * (np.cos(a + 1.0) - np.sin(a + 1.0) * (a + 2.0)), rtol=1e-12)
+    ag.check_grads(swapped_new_arrays_changed, (a,), order=2)
