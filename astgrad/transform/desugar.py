@@ -64,7 +64,8 @@ def _enter_loop(stmt: ast.For | ast.While, low: Lowerer):
     low.ctx.aliases.derived.forget({low.scope.current[n] for n in rebound
                                     if n in low.scope.current})
     current, aliases = low.scope.current, low.ctx.aliases
-    for a, b in carried(stmt, {u: aliases.group(g) for u, g in current.items()}):
+    lists = {u for u, g in current.items() if aliases.is_list(g)}
+    for a, b in carried(stmt, {u: aliases.group(g) for u, g in current.items()}, lists):
         aliases.join(current[a], current[b])     # as the next iteration starts
 
 

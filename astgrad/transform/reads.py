@@ -37,9 +37,10 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
-    """For each statement (by `id`), the user's names read after it; in a loop body,
-    also every name the body and the loop's header read (the next iteration reads them
-    after)."""
+    """For each statement (by `id`), the user's names read after it before being
+    assigned again (those live after it); in a loop body,
+    also the names the loop's header reads and those the body reads before assigning
+    them (the next iteration reads them after)."""
     out: dict[int, set[str]] = {}
 
     def walk(stmts, later: set[str]):
@@ -50,12 +51,31 @@ def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
                 # The next iteration reads the body again, and the header: `while` tests
                 # again, and `for t in a` reads the next item of `a` as it is then.
                 header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-                loop = set().union(_reads(header), *(_reads(s) for s in stmt.body))
-                walk(stmt.body, seen | loop)
+                walk(stmt.body, seen | _reads(header) | _exposed(stmt.body))
             elif isinstance(stmt, ast.If):
                 walk(stmt.body, seen)
                 walk(stmt.orelse, seen)
+            seen -= _assigned(stmt)        # read after this only from its new value
             seen |= _reads(stmt)
 
     walk(tree.body, set())
     return out
+
+
+def _exposed(stmts: list[ast.stmt]) -> set[str]:
+    """The names `stmts` may read before assigning them: a name the block assigns by a
+    plain assignment before reading it is read from that value (one inside a compound
+    statement may not be assigned)."""
+    out, assigned = set(), set()
+    for stmt in stmts:
+        out |= _reads(stmt) - assigned
+        assigned |= _assigned(stmt)
+    return out
+
+
+def _assigned(stmt: ast.stmt) -> set[str]:
+    """The names a plain assignment surely binds (none for any other statement)."""
+    if not isinstance(stmt, ast.Assign):
+        return set()
+    return {n.id for t in stmt.targets for n in walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
