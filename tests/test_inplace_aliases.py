@@ -246,3 +246,28 @@ def rebound_in_a_loop_then_written(x):
 ], ids=["item-in-loop", "reversed-index", "loop-then-item"])
 def test_second_order_through_generated_writes(f, args, wrt):
     _check(f, args, wrt=wrt)
+
+
+# ---- `carried`: the sharing a loop's next iteration starts with --------------------------
+
+def _carried(code: str, groups: dict, lists=()):
+    import ast
+    from astgrad.transform.carried import carried
+    return carried(ast.parse(code).body[0], groups, set(lists))
+
+
+@pytest.mark.parametrize("code, groups, lists, pairs", [
+    ("for i in range(2):\n q += 1.0\n q = r", {"q": 1, "r": 2}, (), [("q", "r")]),
+    ("for i in range(2):\n p, r = r, p\n p += 1.0", {"p": 1, "r": 2}, (), []),
+    ("for i in range(2):\n p, r = r, p", {"p": 1, "r": 1}, (), []),
+    ("for i in range(3):\n y += 1.0\n x, y, z = y, z, x", {"x": 1, "y": 2, "z": 1}, (),
+     [("x", "y"), ("y", "z")]),
+    ("while t:\n v = xs[0]\n v *= 2.0", {"v": 1, "xs": 2, "t": 3}, (), [("v", "xs")]),
+    ("while t:\n v = xs[0]\n v *= 2.0", {"v": 1, "xs": 2, "t": 3}, ("xs",), []),
+    ("for row in A:\n row += 1.0", {"row": 1, "A": 2}, (), [("A", "row")]),
+    ("for i in range(2):\n q = r\n q = q * 2.0", {"q": 1, "r": 2}, (), []),
+    ("for i in range(2):\n if t:\n  q = r\n else:\n  q = s", {"q": 1, "r": 2, "s": 3, "t": 4}, (),
+     [("q", "r"), ("q", "s"), ("r", "s")]),
+])
+def test_carried_joins_what_an_iteration_leaves_sharing(code, groups, lists, pairs):
+    assert _carried(code, groups, lists) == pairs
