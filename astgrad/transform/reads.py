@@ -38,39 +38,35 @@ def _dotted(node: ast.expr) -> str | None:
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
     """For each statement (by `id`), the user's names read after it before being
-    assigned again (those live after it); in a loop body,
-    also the names the loop's header reads and those the body reads before assigning
-    them (the next iteration reads them after)."""
+    assigned again (those live after it); in a loop body, also the names the loop's
+    header reads and those the body reads before assigning them (the next iteration
+    reads them after)."""
     out: dict[int, set[str]] = {}
+    _live(tree.body, set(), out)
+    return out
 
-    def walk(stmts, later: set[str]):
-        seen = set(later)
-        for stmt in reversed(stmts):
+
+def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
+    """The names live before `stmts` when `later` are live after them, recording (in
+    `out`, when given) those live after each statement."""
+    seen = set(later)
+    for stmt in reversed(stmts):
+        if out is not None:
             out[id(stmt)] = set(seen)
-            if isinstance(stmt, (ast.For, ast.While)):
-                # The next iteration reads the body again, and the header: `while` tests
-                # again, and `for t in a` reads the next item of `a` as it is then.
-                header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-                walk(stmt.body, seen | _reads(header) | _exposed(stmt.body))
-            elif isinstance(stmt, ast.If):
-                walk(stmt.body, seen)
-                walk(stmt.orelse, seen)
-            seen -= _assigned(stmt)        # read after this only from its new value
-            seen |= _reads(stmt)
-
-    walk(tree.body, set())
-    return out
-
-
-def _exposed(stmts: list[ast.stmt]) -> set[str]:
-    """The names `stmts` may read before assigning them: a name the block assigns by a
-    plain assignment before reading it is read from that value (one inside a compound
-    statement may not be assigned)."""
-    out, assigned = set(), set()
-    for stmt in stmts:
-        out |= _reads(stmt) - assigned
-        assigned |= _assigned(stmt)
-    return out
+        if isinstance(stmt, (ast.For, ast.While)):
+            # The next iteration reads the body again, and the header: `while` tests
+            # again, and `for t in a` reads the next item of `a` as it is then.
+            header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
+            again = _reads(header) | _live(stmt.body, set(), None)
+            if out is not None:
+                _live(stmt.body, seen | again, out)
+            seen |= again | set().union(*(_reads(s) for s in stmt.orelse))
+        elif isinstance(stmt, ast.If):
+            seen = _reads(stmt.test) | _live(stmt.body, seen, out) | \
+                _live(stmt.orelse, seen, out)
+        else:
+            seen = (seen - _assigned(stmt)) | _reads(stmt)   # read after: the new value
+    return seen
 
 
 def _assigned(stmt: ast.stmt) -> set[str]:
