@@ -17,13 +17,15 @@ array (`x[0]` of a vector) or a fancy index (`x[[0, 1]]`) is a copy, not a view.
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from ..errors import InPlaceError
 from . import registry
 from .derivations import Derivations
 from .reads import _dotted
-from .lattice import UNKNOWN, Kind
+from .views import _kind, shares_through
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,21 @@ class Aliases:
             for member in group:
                 self._groups[member] = group
         self.derived.leave()
+
+    @contextmanager
+    def branches(self) -> Iterator[Callable[[], None]]:
+        """An `if` and its `else`: call what this yields between them, so the `else` starts
+        from the groups before the `if`; after both, names share if they do after either."""
+        before, ends = _partition(self._groups), []
+
+        def otherwise() -> None:
+            ends.append(_partition(self._groups))
+            self._groups = {name: set(group) for group in before for name in group}
+        with self.derived.branches():
+            yield otherwise
+        for group in (g for end in ends for g in end):
+            for member in sorted(group):
+                self.join(min(group), member)
 
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
@@ -287,7 +304,7 @@ class Aliases:
         seen, todo = {a}, [a]
         while todo:
             n = todo.pop()
-            steps = [m for m, how in self._links.get(n, ()) if _shares_through(how, kinds)]
+            steps = [m for m, how in self._links.get(n, ()) if shares_through(how, kinds)]
             steps += [self._items[n]] if n in self._items else []
             steps += sorted(self._holders.get(n, ())) if not _kind(n, kinds).py else []
             for m in steps:
@@ -297,6 +314,11 @@ class Aliases:
                     seen.add(m)
                     todo.append(m)
         return False
+
+
+def _partition(groups: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The groups of more than one name, as values (a copy)."""
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
 
 
 def _refuse(write: _Write, other: str) -> None:
@@ -353,45 +375,3 @@ def _operation(rhs: ast.expr, ns) -> bool:
         return True
     return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
         and _dotted(rhs.func) not in _NEW_ARRAYS
-
-
-def _kind(name: str, kinds: dict) -> Kind:
-    return kinds.get(name, UNKNOWN)
-
-
-def _shares_through(how: ast.expr, kinds: dict) -> bool:
-    """Does the assignment of `how` (a name, an item or a slice of one) make a name
-    that shares the elements it reads? Not when it reads a Python number, nor when it
-    reads one element of an array, or picks elements with an array of indices."""
-    if isinstance(how, ast.Name):
-        return not _kind(how.id, kinds).py
-    base = _kind(how.value.id, kinds)
-    if base.py:
-        return False
-    if base.ndim is None or base.dtype == "O":
-        return True
-    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
-    integers = 0
-    for part in parts:
-        if isinstance(part, (ast.List, ast.Tuple)):
-            return False                          # fancy indexing: a copy
-        if _integer(part):
-            integers += 1
-        elif isinstance(part, ast.Name):
-            kind = _kind(part.id, kinds)
-            if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("i", "u", "b"):
-                return False                      # an array of indices or a mask: a copy
-            if kind.ndim == 0 and kind.dtype in ("i", "u"):
-                integers += 1
-            else:
-                return True
-        elif not isinstance(part, ast.Slice):
-            return True                           # None, ..., or an expression
-    return integers != base.ndim or len(parts) != integers
-
-
-def _integer(node: ast.expr) -> bool:
-    """An integer written in the code: `1`, `-1`."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) is int

@@ -139,8 +139,10 @@ class _Normalizer:
     def _if(self, stmt):
         self.ctx.tuples.forget(self.scope.enter(stmt))
         test = self.out.snapshot(self.atom(stmt.test))
-        with self.ctx.aliases.derived.branches():
-            body, orelse = self.nested(stmt.body), self.nested(stmt.orelse)
+        with self.ctx.aliases.branches() as otherwise:
+            body = self.nested(stmt.body)
+            otherwise()
+            orelse = self.nested(stmt.orelse)
         if isinstance(test, ast.Constant):
             self.out.block.extend(body if test.value else orelse)
             return
