@@ -875,3 +875,26 @@ def test_names_sharing_only_on_another_path_are_differentiated(a):
     assert np.allclose(gA, [0.0, 2.0 * x[1], 2.0 * x[2]], rtol=1e-12) and np.isclose(gc, 2 * a)
     for f in (swapped_in_one_branch_written_in_another, read_only_after_assigned_again):
         ag.check_grads(f, (x.copy(), a), wrt=(0, 1), order=1)
+
+
+def row_of_an_array_swapped_away(A):
+    """Seed 30046, shrunk: the last iteration's row `t` may name what `A` names (the inner
+    loop may not run), but the `for` assigns `t` before reading it."""
+    for i in range(2):
+        j = 0
+        while j < 2:
+            j += 1
+            B = A * 1.5
+            A, B = B, A
+        A -= 0.5 * A
+        for t in A:
+            c = np.sum(t * A[0])
+    return np.sum(A * A) + c
+
+
+def test_a_loop_target_is_not_read_before_the_loop_assigns_it():
+    A = np.array([[0.3, -0.5], [0.8, 0.1]])
+    k2 = (2.25 * 0.5) ** 4                          # A ends as 1.125 ** 2 * A
+    assert np.allclose(ag.grad(row_of_an_array_swapped_away)(A.copy()),
+                       k2 * (2.0 * A + A[::-1]), rtol=1e-12)
+    ag.check_grads(row_of_an_array_swapped_away, (A,), order=1)

@@ -57,7 +57,7 @@ def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
             # The next iteration reads the body again, and the header: `while` tests
             # again, and `for t in a` reads the next item of `a` as it is then.
             header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-            again = _reads(header) | _live(stmt.body, set(), None)
+            again = _reads(header) | _live(stmt.body, set(), None) - _assigned(stmt)
             if out is not None:
                 _live(stmt.body, seen | again, out)
             seen |= again | set().union(*(_reads(s) for s in stmt.orelse))
@@ -70,8 +70,9 @@ def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
 
 
 def _assigned(stmt: ast.stmt) -> set[str]:
-    """The names a plain assignment surely binds (none for any other statement)."""
-    if not isinstance(stmt, ast.Assign):
-        return set()
-    return {n.id for t in stmt.targets for n in walk(t)
+    """The names a plain assignment surely binds, or a `for` loop at the top of each
+    iteration (none for any other statement)."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+        [stmt.target] if isinstance(stmt, ast.For) else []
+    return {n.id for t in targets for n in walk(t)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
