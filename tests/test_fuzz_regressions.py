@@ -794,3 +794,142 @@ def test_a_value_python_float_on_one_path_and_numpy_on_another():
     y = np.array([0.4, -0.2, 0.9])
     ag.check_grads(float_or_numpy_float_in_branches, (0.7, y), wrt=(0, 1), order=2)
     ag.check_grads(float_or_numpy_float_in_branches, (0.7, -y), wrt=(0, 1), order=2)
+
+
+# ---- arrays that share after a swap, or from one loop iteration to the next (seed 31103) ----
+
+def _swap_then_add(p, r):
+    for i in range(2):
+        p, r = r, p                                  # both name the caller's `r` array
+        p += 1.0
+    return np.sum(p)
+
+
+def swapped_view_changed_in_a_loop(a):
+    """Seed 31103, shrunk: `_swap_then_add` adds into the caller's `r` through a view."""
+    r = a * np.linspace(0.5, 1.5, 4)
+    _swap_then_add(r[::-1], r)
+    return np.sum(np.cos(r))
+
+
+def swapped_names_of_one_array(a):
+    r = a * np.ones(2)
+    p = r
+    for i in range(2):
+        p, r = r, p
+        p += 1.0
+    return np.sum(r)
+
+
+def swapped_view_written(a):
+    r = a * np.ones(2)
+    p = r[::-1]
+    for i in range(2):
+        p, r = r, p
+        p[0] = 1.0                                   # main: value right, gradient wrong
+    return np.sum(r)
+
+
+def shared_from_the_next_iteration(a):
+    r = a * np.ones(2)
+    q = a * np.ones(2)
+    for i in range(2):
+        q += 1.0                                     # the second time, `q` is `r`
+        q = r
+    return np.sum(r)
+
+
+def rotated(a):
+    x = a * np.ones(2)
+    y = 2.0 * a * np.ones(2)
+    z = x
+    for i in range(3):
+        y += 1.0                                     # the second time, `y` is `z`
+        x, y, z = y, z, x
+    return np.sum(x * y) + np.sum(z)
+
+
+@pytest.mark.parametrize("f, line", [
+    (swapped_view_changed_in_a_loop, "p += ..."), (swapped_names_of_one_array, "p += ..."),
+    (swapped_view_written, "p [...] = ..."), (shared_from_the_next_iteration, "q += ..."),
+    (rotated, "y += ...")])
+def test_an_array_changed_where_a_swap_or_an_earlier_iteration_shares_it_is_refused(f, line):
+    """Each was silently wrong (`rotated`: value 11.56 for 18.36)."""
+    with pytest.raises(InPlaceError, match=r"test_fuzz_regressions\.py:\d+: `" +
+                       line.replace(".", r"\.").replace("[", r"\[").replace("+", r"\+")):
+        ag.grad(f)(0.7)
+
+
+def swapped_new_arrays_changed(a):
+    r = a * np.ones(2)
+    p = r * 1.0                                      # a new array: the swap shares nothing
+    for i in range(3):
+        p, r = r, p
+        p += 1.0
+    return np.sum(np.cos(r) * p)
+
+
+@pytest.mark.parametrize("a", [0.7, -1.0, 0.0])
+def test_swapped_arrays_that_share_nothing_are_differentiated(a):
+    assert np.isclose(ag.grad(swapped_new_arrays_changed)(a),
+                      2.0 * (np.cos(a + 1.0) - np.sin(a + 1.0) * (a + 2.0)), rtol=1e-12)
+    ag.check_grads(swapped_new_arrays_changed, (a,), order=2)
+
+
+def swapped_in_one_branch_written_in_another(x, a):
+    """Seed 30022, shrunk: the `else` writes into a new `b`, whatever the `if` swapped."""
+    for i in range(2):
+        b = x * x
+        if a > 0.0:
+            b, x = x, b
+        else:
+            b[0] *= a
+    return np.sum(x * b)
+
+
+def read_only_after_assigned_again(A, c):
+    """Seed 31001, shrunk: `g` names `A`'s array when `A[0] = c` writes it again, but is
+    assigned before it is read."""
+    for i in range(2):
+        A[0] = c
+        if c > 0.0:
+            g = A
+            A, g = g, A
+    return np.sum(A * A)
+
+
+# (second order of both is refused, on main too: astgrad's own generated code writes in
+# place into an array a saved list holds)
+@pytest.mark.parametrize("a", [0.7, -0.7])
+def test_names_sharing_only_on_another_path_are_differentiated(a):
+    x = np.array([0.3, -0.5, 0.8])
+    gx, ga = ag.grad(swapped_in_one_branch_written_in_another, wrt=(0, 1))(x.copy(), a)
+    expect = (6.0 * x ** 5, 0.0) if a > 0 else (3.0 * x ** 2 * [a, 1.0, 1.0], x[0] ** 3)
+    assert np.allclose(gx, expect[0], rtol=1e-12) and np.isclose(ga, expect[1], rtol=1e-12)
+    gA, gc = ag.grad(read_only_after_assigned_again, wrt=(0, 1))(x.copy(), a)
+    assert np.allclose(gA, [0.0, 2.0 * x[1], 2.0 * x[2]], rtol=1e-12) and np.isclose(gc, 2 * a)
+    for f in (swapped_in_one_branch_written_in_another, read_only_after_assigned_again):
+        ag.check_grads(f, (x.copy(), a), wrt=(0, 1), order=1)
+
+
+def row_of_an_array_swapped_away(A):
+    """Seed 30046, shrunk: the last iteration's row `t` may name what `A` names (the inner
+    loop may not run), but the `for` assigns `t` before reading it."""
+    for i in range(2):
+        j = 0
+        while j < 2:
+            j += 1
+            B = A * 1.5
+            A, B = B, A
+        A -= 0.5 * A
+        for t in A:
+            c = np.sum(t * A[0])
+    return np.sum(A * A) + c
+
+
+def test_a_loop_target_is_not_read_before_the_loop_assigns_it():
+    A = np.array([[0.3, -0.5], [0.8, 0.1]])
+    k2 = (2.25 * 0.5) ** 4                          # A ends as 1.125 ** 2 * A
+    assert np.allclose(ag.grad(row_of_an_array_swapped_away)(A.copy()),
+                       k2 * (2.0 * A + A[::-1]), rtol=1e-12)
+    ag.check_grads(row_of_an_array_swapped_away, (A,), order=1)

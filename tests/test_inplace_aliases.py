@@ -386,3 +386,28 @@ def test_a_read_no_adjoint_needs_is_not_computed_again(a):
     ag.check_grads(row_held_by_an_inactive_loop, (a, B), wrt=(0, 1), order=2)
     slope = 3 * (24 * a + 2 * a * np.sum(B[1] ** 2))
     assert np.isclose(ag.grad(row_held_by_an_inactive_loop)(a, B.copy()), slope)
+
+
+# ---- `carried`: the sharing a loop's next iteration starts with --------------------------
+
+def _carried(code: str, groups: dict, lists=()):
+    import ast
+    from astgrad.transform.carried import carried
+    return carried(ast.parse(code).body[0], groups, set(lists))
+
+
+@pytest.mark.parametrize("code, groups, lists, pairs", [
+    ("for i in range(2):\n q += 1.0\n q = r", {"q": 1, "r": 2}, (), [("q", "r")]),
+    ("for i in range(2):\n p, r = r, p\n p += 1.0", {"p": 1, "r": 2}, (), []),
+    ("for i in range(2):\n p, r = r, p", {"p": 1, "r": 1}, (), []),
+    ("for i in range(3):\n y += 1.0\n x, y, z = y, z, x", {"x": 1, "y": 2, "z": 1}, (),
+     [("x", "y"), ("y", "z")]),
+    ("while t:\n v = xs[0]\n v *= 2.0", {"v": 1, "xs": 2, "t": 3}, (), [("v", "xs")]),
+    ("while t:\n v = xs[0]\n v *= 2.0", {"v": 1, "xs": 2, "t": 3}, ("xs",), []),
+    ("for row in A:\n row += 1.0", {"row": 1, "A": 2}, (), [("A", "row")]),
+    ("for i in range(2):\n q = r\n q = q * 2.0", {"q": 1, "r": 2}, (), []),
+    ("for i in range(2):\n if t:\n  q = r\n else:\n  q = s", {"q": 1, "r": 2, "s": 3, "t": 4}, (),
+     [("q", "r"), ("q", "s"), ("r", "s")]),
+])
+def test_carried_joins_what_an_iteration_leaves_sharing(code, groups, lists, pairs):
+    assert _carried(code, groups, lists) == pairs

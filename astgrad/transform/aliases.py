@@ -17,13 +17,15 @@ array (`x[0]` of a vector) or a fancy index (`x[[0, 1]]`) is a copy, not a view.
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from ..errors import InPlaceError
 from . import registry
 from .derivations import Derivations
 from .reads import _dotted
-from .lattice import UNKNOWN, Kind
+from .views import _kind, shares_through
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,10 @@ class _Write:
     item: str | None = None              # the name it was put in under
 
 
-class Aliases:
+class _Groups:
     """Groups of generated names that may name one array (conservatively: a name
-    assigned a name or an item or slice of a name joins that name's group).
-
-    A list made where it is written (`xs = [a, b]`, `xs = []`) is a new object, and an
-    item read from it (`v = xs[i]`) names that item, not the list: writing
-    `xs[i] = w` leaves `v` as it was, while writing into `v` changes what `xs` holds."""
+    assigned a name or an item or slice of a name joins that name's group), through
+    nested blocks and branches; `Aliases` records the assignments and writes."""
 
     def __init__(self):
         self._groups: dict[str, set[str]] = {}
@@ -58,12 +57,8 @@ class Aliases:
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
         self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
-        self.writes: list[_Write] = []
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
         self.derived = Derivations()             # which of those surely share, and how
-        self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
-        self._computed: set[str] = set()         # names bound to an operation's result
-        self.syncs: list = []                    # what `sync` made again (see `settle`)
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
@@ -79,6 +74,93 @@ class Aliases:
                 self._groups[member] = group
         self.derived.leave()
 
+    @contextmanager
+    def branches(self) -> Iterator[Callable[[], None]]:
+        """An `if` and its `else`: call what this yields between them, so the `else` starts
+        from the groups before the `if`; after both, names share if they do after either."""
+        before, ends = _partition(self._groups), []
+
+        def otherwise() -> None:
+            ends.append(_partition(self._groups))
+            self._groups = {name: set(group) for group in before for name in group}
+        with self.derived.branches():
+            yield otherwise
+        for group in (g for end in ends for g in end):
+            for member in sorted(group):
+                self.join(min(group), member)
+
+    def group(self, name: str) -> int:
+        """A key of the group `name` is in: names with equal keys may share an array."""
+        return id(self._groups.get(name, name))
+
+    def join(self, a: str, b: str) -> None:
+        """`a` and `b` may share an array from here on (as a loop's next iteration sees)."""
+        group = self._groups.setdefault(a, {a}) | self._groups.setdefault(b, {b})
+        for member in group:
+            self._groups[member] = group
+
+    def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
+        group = self._groups.setdefault(source, {source})
+        old = self._groups.get(target)
+        if old is not None and old is not group and not either:
+            old.discard(target)                      # it no longer names the old array,
+            if self._blocks:                         # unless the block does not run
+                self._blocks[-1].append((target, old))
+        if either and target in self._groups and self._groups[target] is not group:
+            group |= self._groups[target]
+            for name in group:
+                self._groups[name] = group
+        group.add(target)
+        self._groups[target] = group
+        for a, b in ((target, source), (source, target)):
+            self._links.setdefault(a, []).append((b, rhs))
+        if source in self._lists:
+            self._lists.add(target)
+
+    def _fresh(self, target: str) -> None:
+        """`target` now names a new array: writes into it are seen by no other name,
+        after this statement and in its block (see `leave`)."""
+        old = self._groups.get(target)
+        if old is None or old == {target}:
+            return
+        old.discard(target)
+        self._groups[target] = {target}
+        if self._blocks:
+            self._blocks[-1].append((target, old))
+
+    def _sharing(self, name: str) -> set[str]:
+        """The names that see a write into `name`: its group, and the lists holding it
+        (when it is not a list: a list put into a list is not followed here)."""
+        out, todo = set(), [name]
+        while todo:
+            n = todo.pop()
+            held = self._holders.get(n, set()) if name not in self._lists else set()
+            for m in self._groups.get(n, {n}) | held | \
+                    ({self._items[n]} if n in self._items else set()):
+                if m not in out:
+                    out.add(m)
+                    todo.append(m)
+        return out - {name}
+
+    def is_list(self, name: str) -> bool:
+        return name in self._lists
+
+
+class Aliases(_Groups):
+    """The in-place writes that names sharing an array may see, recorded as the normalize
+    walk binds names (see `_Groups`), refused once kinds are known (`refuse`).
+
+    A list made where it is written (`xs = [a, b]`, `xs = []`) is a new object, and an
+    item read from it (`v = xs[i]`) names that item, not the list: writing
+    `xs[i] = w` leaves `v` as it was, while writing into `v` changes what `xs` holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.writes: list[_Write] = []
+        self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
+        self._computed: set[str] = set()         # names bound to an operation's result
+        self.syncs: list = []                    # what `sync` made again (see `settle`)
+
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
         `hold`'s `items, scope, stmt` for a list written out)."""
@@ -89,9 +171,6 @@ class Aliases:
         self._holders.pop(target, None)
         if holds:
             self.hold(target, *holds)
-
-    def is_list(self, name: str) -> bool:
-        return name in self._lists
 
     def hold(self, lst: str, items: list[ast.expr], scope, stmt: ast.stmt,
              appended: bool = False) -> None:
@@ -162,47 +241,6 @@ class Aliases:
             elif self.derived.source(name) is how:
                 out.append((other, how, False))
         return out
-
-    def _link(self, target: str, source: str, rhs: ast.expr, either: bool = False) -> None:
-        group = self._groups.setdefault(source, {source})
-        old = self._groups.get(target)
-        if self._blocks and old is not None and old is not group and not either:
-            self._blocks[-1].append((target, old))   # the block may not run: see `leave`
-        if either and target in self._groups and self._groups[target] is not group:
-            group |= self._groups[target]
-            for name in group:
-                self._groups[name] = group
-        group.add(target)
-        self._groups[target] = group
-        for a, b in ((target, source), (source, target)):
-            self._links.setdefault(a, []).append((b, rhs))
-        if source in self._lists:
-            self._lists.add(target)
-
-    def _fresh(self, target: str) -> None:
-        """`target` now names a new array: writes into it are seen by no other name,
-        after this statement and in its block (see `leave`)."""
-        old = self._groups.get(target)
-        if old is None or old == {target}:
-            return
-        old.discard(target)
-        self._groups[target] = {target}
-        if self._blocks:
-            self._blocks[-1].append((target, old))
-
-    def _sharing(self, name: str) -> set[str]:
-        """The names that see a write into `name`: its group, and the lists holding it
-        (when it is not a list: a list put into a list is not followed here)."""
-        out, todo = set(), [name]
-        while todo:
-            n = todo.pop()
-            held = self._holders.get(n, set()) if name not in self._lists else set()
-            for m in self._groups.get(n, {n}) | held | \
-                    ({self._items[n]} if n in self._items else set()):
-                if m not in out:
-                    out.add(m)
-                    todo.append(m)
-        return out - {name}
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
                     where: str, outer: dict[str, str] | None = None) -> _Write | None:
@@ -283,7 +321,7 @@ def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
     seen, todo = {a}, [a]
     while todo:
         n = todo.pop()
-        steps = [m for m, how in aliases._links.get(n, ()) if _shares_through(how, kinds)]
+        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)]
         steps += [aliases._items[n]] if n in aliases._items else []
         steps += sorted(aliases._holders.get(n, ())) if not _kind(n, kinds).py else []
         for m in steps:
@@ -293,6 +331,11 @@ def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
                 seen.add(m)
                 todo.append(m)
     return False
+
+
+def _partition(groups: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The groups of more than one name, as values (a copy)."""
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
 
 
 def _refuse(write: _Write, other: str) -> None:
@@ -349,45 +392,3 @@ def _operation(rhs: ast.expr, ns) -> bool:
         return True
     return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
         and _dotted(rhs.func) not in _NEW_ARRAYS
-
-
-def _kind(name: str, kinds: dict) -> Kind:
-    return kinds.get(name, UNKNOWN)
-
-
-def _shares_through(how: ast.expr, kinds: dict) -> bool:
-    """Does the assignment of `how` (a name, an item or a slice of one) make a name
-    that shares the elements it reads? Not when it reads a Python number, nor when it
-    reads one element of an array, or picks elements with an array of indices."""
-    if isinstance(how, ast.Name):
-        return not _kind(how.id, kinds).py
-    base = _kind(how.value.id, kinds)
-    if base.py:
-        return False
-    if base.ndim is None or base.dtype == "O":
-        return True
-    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
-    integers = 0
-    for part in parts:
-        if isinstance(part, (ast.List, ast.Tuple)):
-            return False                          # fancy indexing: a copy
-        if _integer(part):
-            integers += 1
-        elif isinstance(part, ast.Name):
-            kind = _kind(part.id, kinds)
-            if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("i", "u", "b"):
-                return False                      # an array of indices or a mask: a copy
-            if kind.ndim == 0 and kind.dtype in ("i", "u"):
-                integers += 1
-            else:
-                return True
-        elif not isinstance(part, ast.Slice):
-            return True                           # None, ..., or an expression
-    return integers != base.ndim or len(parts) != integers
-
-
-def _integer(node: ast.expr) -> bool:
-    """An integer written in the code: `1`, `-1`."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) is int

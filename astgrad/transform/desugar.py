@@ -29,6 +29,7 @@ import copy
 
 from ..errors import UnsupportedSyntaxError
 from . import inline, sync
+from .carried import carried
 from .lowering import Lowerer, assigned_names
 
 
@@ -54,13 +55,18 @@ def _for(stmt: ast.For, low: Lowerer):
 def _enter_loop(stmt: ast.For | ast.While, low: Lowerer):
     """Fix the names the loop assigns; what they were made from before it is unknown in
     its body (the next iteration sees the last one's). A name changed only by `v op= x`
-    keeps its array (see `sync`)."""
+    keeps its array (see `sync`). Names an iteration may leave sharing an array
+    share it from the start of the body (see `carried`)."""
     low.ctx.tuples.forget(low.scope.enter(stmt))
     augmented = {id(n.target) for n in ast.walk(stmt) if isinstance(n, ast.AugAssign)}
     rebound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
                and isinstance(n.ctx, ast.Store) and id(n) not in augmented}
     low.ctx.aliases.derived.forget({low.scope.current[n] for n in rebound
                                     if n in low.scope.current})
+    current, aliases = low.scope.current, low.ctx.aliases
+    lists = {u for u, g in current.items() if aliases.is_list(g)}
+    for a, b in carried(stmt, {u: aliases.group(g) for u, g in current.items()}, lists):
+        aliases.join(current[a], current[b])     # as the next iteration starts
 
 
 def _unrolled(stmt: ast.For, functions: list, low: Lowerer):

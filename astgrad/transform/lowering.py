@@ -184,9 +184,13 @@ class Emitter:
         return stmt
 
     def temp(self, value: ast.expr) -> ast.Name:
-        """Assign `value` to a fresh temporary, and name it."""
+        """Assign `value` to a fresh temporary, and name it. A name or an item or slice
+        of one may share its array: `aliases` is told, so a user's name later bound to
+        the temporary (`p, r = r, p` swaps through two) joins that array's group."""
         name = self.namer.temp()
         self.emit(ast.Assign([ast.Name(name, ast.Store())], value))
+        if self.aliases is not None and isinstance(value, (ast.Name, ast.Subscript)):
+            self.aliases.bind(name, value)
         return ast.Name(name, ast.Load())
 
     def snapshot(self, atom: ast.expr) -> ast.expr:

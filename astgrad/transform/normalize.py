@@ -139,8 +139,10 @@ class _Normalizer:
     def _if(self, stmt):
         self.ctx.tuples.forget(self.scope.enter(stmt))
         test = self.out.snapshot(self.atom(stmt.test))
-        with self.ctx.aliases.derived.branches():
-            body, orelse = self.nested(stmt.body), self.nested(stmt.orelse)
+        with self.ctx.aliases.branches() as otherwise:
+            body = self.nested(stmt.body)
+            otherwise()
+            orelse = self.nested(stmt.orelse)
         if isinstance(test, ast.Constant):
             self.out.block.extend(body if test.value else orelse)
             return
@@ -217,10 +219,7 @@ class _Normalizer:
         value = self._op(node)
         if is_atom(value):
             return value
-        temp = self.out.temp(value)
-        if isinstance(value, ast.Subscript):        # may be a view: an inlined callee's
-            self.ctx.aliases.bind(temp.id, value)   # parameter bound to it shares the array
-        return temp
+        return self.out.temp(value)     # a view's temporary joins its array's group
 
     def _opaque(self, node: ast.expr) -> ast.expr:
         return self.scope.rename(node)              # makes no differentiable value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 
-from .liveness import liveness
 from .trees import walk
 
 
@@ -39,6 +38,41 @@ def _dotted(node: ast.expr) -> str | None:
 
 def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
     """For each statement (by `id`), the user's names read after it before being
-    assigned again: in a loop body, also those the next iteration (and the loop's
-    header) reads before assigning them."""
-    return liveness(tree.body, set(), uses=_reads)
+    assigned again (those live after it); in a loop body, also the names the loop's
+    header reads and those the body reads before assigning them (the next iteration
+    reads them after)."""
+    out: dict[int, set[str]] = {}
+    _live(tree.body, set(), out)
+    return out
+
+
+def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
+    """The names live before `stmts` when `later` are live after them, recording (in
+    `out`, when given) those live after each statement."""
+    seen = set(later)
+    for stmt in reversed(stmts):
+        if out is not None:
+            out[id(stmt)] = set(seen)
+        if isinstance(stmt, (ast.For, ast.While)):
+            # The next iteration reads the body again, and the header: `while` tests
+            # again, and `for t in a` reads the next item of `a` as it is then.
+            header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
+            again = _reads(header) | _live(stmt.body, set(), None) - _assigned(stmt)
+            if out is not None:
+                _live(stmt.body, seen | again, out)
+            seen |= again | set().union(*(_reads(s) for s in stmt.orelse))
+        elif isinstance(stmt, ast.If):
+            seen = _reads(stmt.test) | _live(stmt.body, seen, out) | \
+                _live(stmt.orelse, seen, out)
+        else:
+            seen = (seen - _assigned(stmt)) | _reads(stmt)   # read after: the new value
+    return seen
+
+
+def _assigned(stmt: ast.stmt) -> set[str]:
+    """The names a plain assignment surely binds, or a `for` loop at the top of each
+    iteration (none for any other statement)."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+        [stmt.target] if isinstance(stmt, ast.For) else []
+    return {n.id for t in targets for n in walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}

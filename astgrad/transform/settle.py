@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .aliases import _integer, _kind
+from .views import _integer, _kind
 from .trees import walk
 
 
