@@ -933,3 +933,39 @@ def test_a_loop_target_is_not_read_before_the_loop_assigns_it():
     assert np.allclose(ag.grad(row_of_an_array_swapped_away)(A.copy()),
                        k2 * (2.0 * A + A[::-1]), rtol=1e-12)
     ag.check_grads(row_of_an_array_swapped_away, (A,), order=1)
+
+
+# ---- an operand evaluated before a call that changes its array in place (seed 60360) ------
+# `(A[1], h(A))`: the tuple's first item is a view of `A` taken before `h` writes into `A`,
+# so Python returns the changed row. Refused; a copy taken before the call is not affected.
+
+def _zero_row_one(p):
+    p[1] = 0.0
+    return 1.5
+
+
+def view_before_a_writing_call(A):
+    return A[1], _zero_row_one(A)
+
+
+def either_view_before_a_writing_call(A):
+    return (A if A[0, 0] < 5.0 else A[::-1]), _zero_row_one(A)
+
+
+def copy_before_a_writing_call(A):
+    return np.sum(A[1] ** 2) + A[1, 2] * _zero_row_one(A) + np.sum(A)
+
+
+@pytest.mark.parametrize("f", [view_before_a_writing_call, either_view_before_a_writing_call])
+def test_a_view_taken_before_a_call_writing_its_array_is_refused(f):
+    A = np.arange(1.0, 7.0).reshape(3, 2) / 4
+    with pytest.raises(InPlaceError, match=r"A\[1\]|A\[::-1\]"):
+        ag.vjp(f)(A.copy())
+
+
+def test_a_copy_taken_before_a_call_writing_its_array_is_differentiated():
+    A = np.array([[0.3, -0.2, 0.5], [1.1, 0.4, -0.7]])
+    # sum(A[1]**2) + 1.5 A[1, 2] + sum(A with row 1 set to 0)
+    expected = np.array([[1.0, 1.0, 1.0], [2 * 1.1, 2 * 0.4, 2 * -0.7 + 1.5]])
+    assert np.allclose(ag.grad(copy_before_a_writing_call)(A.copy()), expected, rtol=1e-14)
+    ag.check_grads(copy_before_a_writing_call, (A,), order=2)

@@ -189,6 +189,7 @@ def _conditional(node: ast.IfExp | ast.BoolOp, low: Lowerer) -> ast.Name:
     with low.ctx.aliases.derived.branches():
         body, orelse = (_branch(result, branch, low) for branch in branches)
     low.out.emit(ast.If(test, body, orelse))
+    low.out.pending[result] = node
     return ast.Name(result, ast.Load())
 
 

@@ -148,7 +148,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.scope.later(low.out.stmt),
+                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope),
                   parent=low.scope, writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
@@ -253,7 +253,8 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
     for param, value in changed:
         low.ctx.aliases.write_call(
             value.id, tree.name, param, written[param], low.scope.current,
-            low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt), low.scope.outer)
+            low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
+            {**low.scope.outer, **low.out.later(low.scope)})
     return bool(changed)
 
 

@@ -176,11 +176,18 @@ class Emitter:
         self.depth = 0
         self.namer = namer
         self.aliases = aliases          # told when a nested block starts and ends
+        # temporaries made and not yet read: operands of the expression being lowered,
+        # which a call lowered after them (that may change an array in place) precedes
+        self.pending: dict[str, ast.expr] = {}
 
     def emit(self, stmt: ast.stmt) -> ast.stmt:
         ast.copy_location(stmt, self.stmt)
         stmt.end_lineno = getattr(self.stmt, "end_lineno", stmt.lineno)
         self.block.append(stmt)
+        if self.pending:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    self.pending.pop(node.id, None)
         return stmt
 
     def temp(self, value: ast.expr) -> ast.Name:
@@ -191,7 +198,15 @@ class Emitter:
         self.emit(ast.Assign([ast.Name(name, ast.Store())], value))
         if self.aliases is not None and isinstance(value, (ast.Name, ast.Subscript)):
             self.aliases.bind(name, value)
+        self.pending[name] = value
         return ast.Name(name, ast.Load())
+
+    def later(self, scope: Scope) -> dict[str, str]:
+        """`scope.later` of this statement, and the temporaries not read yet (each shown
+        as the expression it holds): the names a call lowered now must leave as they were
+        or make again."""
+        return {**scope.later(self.stmt),
+                **{t: ast.unparse(v) for t, v in self.pending.items()}}
 
     def snapshot(self, atom: ast.expr) -> ast.expr:
         """`atom`, copied to a temporary if it is a variable (which may change later)."""

@@ -53,7 +53,9 @@ def _plan(low: Lowerer, name: str, came: str | None, seen: set[str]) -> list:
             continue
         seen.add(other)
         after = _plan(low, other, name, seen)
-        if after or other in low.scope.later(low.out.stmt):
+        if after or other in low.scope.later(low.out.stmt) and other not in low.out.pending:
+            # (a temporary not read yet, an operand lowered before the call writing, cannot
+            # be made again: the write is refused by `Aliases.refuse` instead)
             out.append((other, how, down, after))
     return out
 
