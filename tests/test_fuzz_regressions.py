@@ -969,3 +969,30 @@ def test_a_copy_taken_before_a_call_writing_its_array_is_differentiated():
     expected = np.array([[1.0, 1.0, 1.0], [2 * 1.1, 2 * 0.4, 2 * -0.7 + 1.5]])
     assert np.allclose(ag.grad(copy_before_a_writing_call)(A.copy()), expected, rtol=1e-14)
     ag.check_grads(copy_before_a_writing_call, (A,), order=2)
+
+
+# ---- a loop's read made again in the reverse sweep, also read after the loop (seed 71703) --
+# `A = B[[0, 1], :]` in a loop, `A` read after it: the reverse loop made `A` again and zeroed
+# its adjoint at the top, wiping what the code after the loop gave it (silently wrong).
+
+def read_again_and_after_the_loop(A, B, a):
+    B[1] += A[:, 0] @ B
+    a = a + np.sum(A)
+    if a > 1.01:
+        for t in B:
+            A = B[[0, 1], :]
+    return a * a + np.sum(np.tanh(A))
+
+
+def test_a_loop_read_also_read_after_the_loop():
+    A = np.array([[1.342, 0.015, -1.047], [0.875, -0.835, 0.356]])
+    B = np.array([[0.781, -0.825, -1.261], [-0.592, 0.663, 0.79]])
+    # the branch runs: A is B (after B[1] += A[:, 0] @ B), and d/dA[0, 0] of a * a is 2a
+    # plus d/dA[0, 0] of sum(tanh(B')) through B'[1] = B[1] + A[:, 0] @ B
+    a = 0.865 + np.sum(A)
+    B1 = B.copy()
+    B1[1] += A[:, 0] @ B
+    expected = 2 * a + np.sum((1 - np.tanh(B1[1]) ** 2) * B[0])
+    assert np.isclose(ag.grad(read_again_and_after_the_loop)(A, B.copy(), 0.865)[0, 0],
+                      expected, rtol=1e-13)
+    ag.check_grads(read_again_and_after_the_loop, (A, B, 0.865), wrt=(0, 1, 2), order=2)

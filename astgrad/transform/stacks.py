@@ -35,7 +35,6 @@ class Stacks:
         self._fn, self._namer, self._ns, self._kinds = fn, namer, ns, kinds
         self._inplace = _assigned_inside(body)
         self._written = _changed_in_place(fn)
-        self._nested = {id(inner) for loop in _loops(body) for inner in _loops(loop.body)}
         regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
         again = [a for region in regions for a in self.recomputable(region)]
         self._again = {id(a) for a in again}
@@ -79,10 +78,10 @@ class Stacks:
         iteration (`X` may be changed in place if `v` is surely a view of it): cheaper to
         compute again at the top of each reverse iteration (branch) than to save. Not
         after a `break` or `continue` that may skip it, nor if `v` is read before it in
-        the iteration, or outside its branch (or, in a loop around this one, outside
-        this loop): the reverse sweep would reach that read after another iteration's
-        `v` was made. In a branch outside loops (`region` an `if`), only a view of an
-        array the function writes into."""
+        the iteration, or outside its branch or the loop: the reverse sweep would reach
+        that read after another iteration's `v` was made, or zero at the top of the
+        reverse loop an adjoint the code after it gave `v`. In a branch outside loops
+        (`region` an `if`), only a view of an array the function writes into."""
         loop = not isinstance(region, ast.If)
         target = {region.target.id} if isinstance(region, ast.For) else set()
         assigned = {n.id for n in walk(region) if isinstance(n, ast.Name)
@@ -106,8 +105,7 @@ class Stacks:
                         and (loop or self._written_view(stmt.value)) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
-                        and not self._read_outside(stmt.targets[0].id, within or (
-                            [region] if id(region) in self._nested else None)):
+                        and not self._read_outside(stmt.targets[0].id, within or [region]):
                     out.append(stmt)
                 read_before.update(reads(stmt))
                 if any(isinstance(n, (ast.Break, ast.Continue)) for n in walk(stmt)):
