@@ -996,3 +996,24 @@ def test_a_loop_read_also_read_after_the_loop():
     assert np.isclose(ag.grad(read_again_and_after_the_loop)(A, B.copy(), 0.865)[0, 0],
                       expected, rtol=1e-13)
     ag.check_grads(read_again_and_after_the_loop, (A, B, 0.865), wrt=(0, 1, 2), order=2)
+
+
+# ---- a temporary passed to a callee that changes it in place (campaign seed 70486) --------
+# The argument is the callee's own: the refusal of operands read after the call must not
+# count it (it was refused as "`p *= ...` changes an array that `np.sum(x)` also names").
+
+def _shrink_in_place(p):
+    for i in range(2):
+        p *= 0.9
+    return p * 1.5
+
+
+def temp_argument_written_by_callee(x):
+    return _shrink_in_place(np.sum(x)) + _shrink_in_place(x * x)[0]
+
+
+def test_a_temporary_argument_written_by_the_callee_is_differentiated():
+    x = np.array([0.3, -0.2, 0.5])
+    expected = 0.81 * 1.5 * (1.0 + np.array([2 * 0.3, 0.0, 0.0]))
+    assert np.allclose(ag.grad(temp_argument_written_by_callee)(x), expected, rtol=1e-14)
+    ag.check_grads(temp_argument_written_by_callee, (x,), order=2)

@@ -215,7 +215,9 @@ class Aliases(_Groups):
             # it through this name (see `hold`), even though this forgets the lists.
             self._holders.pop(target, None)
         if source is None:
-            if _new_array(rhs, ns):
+            if isinstance(rhs, (ast.List, ast.Tuple)) and not either:
+                self.made_list(target)           # `a, b = [], []` binds through here
+            elif _new_array(rhs, ns):
                 self._fresh(target)
             return
         if isinstance(rhs, ast.Subscript) and source in self._lists \

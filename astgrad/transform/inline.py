@@ -148,7 +148,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope),
+                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, bound),
                   parent=low.scope, writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
@@ -254,7 +254,7 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
         low.ctx.aliases.write_call(
             value.id, tree.name, param, written[param], low.scope.current,
             low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
-            {**low.scope.outer, **low.out.later(low.scope)})
+            {**low.scope.outer, **low.out.later(low.scope, bound)})
     return bool(changed)
 
 

@@ -201,12 +201,13 @@ class Emitter:
         self.pending[name] = value
         return ast.Name(name, ast.Load())
 
-    def later(self, scope: Scope) -> dict[str, str]:
+    def later(self, scope: Scope, passed: list | tuple = ()) -> dict[str, str]:
         """`scope.later` of this statement, and the temporaries not read yet (each shown
-        as the expression it holds): the names a call lowered now must leave as they were
-        or make again."""
+        as the expression it holds) but those `passed` to the call: the names a call
+        lowered now must leave as they were or make again."""
+        given = {a.id for a in passed if isinstance(a, ast.Name)}
         return {**scope.later(self.stmt),
-                **{t: ast.unparse(v) for t, v in self.pending.items()}}
+                **{t: ast.unparse(v) for t, v in self.pending.items() if t not in given}}
 
     def snapshot(self, atom: ast.expr) -> ast.expr:
         """`atom`, copied to a temporary if it is a variable (which may change later)."""
