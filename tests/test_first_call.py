@@ -18,33 +18,15 @@ from astgrad.transform.trees import walk
 
 from . import functions
 from .conftest import args_for
+from .test_bench_workloads import wl
 from .test_grads import float_params
 
 F = Kind(0, "f", True)
 INT = Kind(0, "i", True)
 F1 = Kind(1, "f", False, 8)
 
-
-def fit_loss(w, X, y, lam):
-    """The benchmark's 20-line function (`benchmarks/workloads.make_fit_loss`)."""
-    n = X.shape[0]
-    z = X @ w
-    mu = np.mean(z)
-    sd = np.sqrt(np.mean((z - mu) ** 2) + 1e-8)
-    zn = (z - mu) / sd
-    p = 1.0 / (1.0 + np.exp(-zn))
-    nll = -np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)) / n
-    margin = 1.0 - (2.0 * y - 1.0) * zn
-    hinge = np.mean(np.log1p(np.exp(margin)) ** 2)
-    l2 = 0.5 * lam * np.sum(w ** 2)
-    smooth_l1 = lam * np.sum(np.sqrt(w ** 2 + 0.01))
-    penalty = 0.0
-    for k in range(3):
-        penalty = penalty + np.sum(np.tanh((k + 1.0) * w) ** 2)
-    if lam > 0.1:
-        penalty = 2.0 * penalty
-    total = nll + 0.1 * hinge + l2 + 0.01 * smooth_l1
-    return total + 1e-3 * penalty
+# the benchmark's 20-line function (`benchmarks/workloads.make_fit_loss`)
+fit_loss = wl.make_fit_loss()
 
 
 def _data(d=4, n=9):
