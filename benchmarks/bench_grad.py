@@ -461,7 +461,8 @@ def main(argv=None) -> int:
     prefixes = tuple(p for p in opts.rows.split(",") if p)
     chosen = [r for r in rows() if not prefixes or r.name.startswith(prefixes)]
     measured = [measure(r, frameworks, target, repeats, builds) for r in chosen]
-    report(chosen, measured, frameworks, opts.source)
+    if chosen:                       # `--rows first` runs only the first-call row below
+        report(chosen, measured, frameworks, opts.source)
     if not prefixes or "poly".startswith(prefixes) or "first".startswith(prefixes):
         print(lookup_note(target, repeats))
         cells, source = build_row(builds, target, repeats)
