@@ -233,3 +233,19 @@ def test_a_tuple_passed_on_to_a_primitive_at_second_order():
 
 def test_a_tuple_rebuilt_for_a_primitive_at_second_order():
     ag.check_grads(_pair_rebuilt, (A, b), wrt=0, order=2)
+
+
+def _sqrtm_with_error(S):
+    root, error = linalg.sqrtm(S, disp=False)
+    return np.sum(root)
+
+
+@pytest.mark.skipif("disp" not in __import__("inspect").signature(linalg.sqrtm).parameters,
+                    reason="this SciPy's sqrtm has no `disp` (removed in SciPy 1.18)")
+@pytest.mark.parametrize("transform", ["grad", "jvp"])
+def test_sqrtm_returning_an_error_estimate_is_refused_at_its_line(transform):
+    call = (ag.grad(_sqrtm_with_error) if transform == "grad"
+            else lambda S: ag.jvp(_sqrtm_with_error)(S, S))
+    with pytest.raises(ag.errors.NoRuleError, match=r"test_scipy_rules_linalg\.py:\d+: `scipy\.linalg"
+                                             r"\.sqrtm\(\.\.\., disp=False\)` returns"):
+        call(SPD)

@@ -21,7 +21,7 @@ from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, re
 from . import complexes, masked
 from .aliases import Aliases
 from .dicts import is_dict_kind
-from ..errors import UnsupportedSyntaxError
+from ..errors import AstgradError, UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
@@ -91,7 +91,12 @@ def _normalize(p: Program):
 
 
 def _kinds(p: Program):
-    p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
+    try:
+        p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
+    except AstgradError as exc:                 # a rule refusing its constant arguments
+        if exc.where is not None or getattr(exc, "node", None) is None:
+            raise
+        raise type(exc)(exc.what, p.src.where(exc.node), exc.fix) from None
     return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
 
 

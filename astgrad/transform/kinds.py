@@ -1,16 +1,14 @@
-"""Kind analyses: what is known of each value before the code runs (see
-`lattice` for the kinds themselves), and which values share a shape.
-
-Generated code is specialized on the kinds of the arguments, so scalar code
-differentiates to plain arithmetic and array code calls `unbroadcast` only
-where shapes can differ.
+"""Kind analyses: what is known of each value before the code runs (see `lattice` for the
+kinds themselves), and which values share a shape. Generated code is specialized on the kinds
+of the arguments, so scalar code differentiates to plain arithmetic and array code calls
+`unbroadcast` only where shapes can differ.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import replace
 
-from ..errors import InternalError
+from ..errors import AstgradError, InternalError
 from . import registry
 from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
                       shape_of, with_ones)
@@ -18,7 +16,6 @@ from .nodes import Comment
 from .scope import MISSING
 from .trees import walk
 
-# The lattice is re-exported: the passes read kinds and their analyses from here.
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
 
@@ -174,11 +171,11 @@ def _subscript_kind(node, env, ns) -> Kind:
 
 # ---- the kinds of every name a body assigns --------------------------------------------------
 def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
-    """Kinds of every name a body assigns, given its inputs' kinds; a name that
-    takes different kinds on different paths or iterations gets what they share.
-    Names in `fixed` keep the kind `env` gives them; `v = stack.pop()` restores
-    a value of the kind `v` already has. With `join_all`, a name's kind holds
-    for all its assignments, so it is true anywhere in the body."""
+    """Kinds of every name a body assigns, given its inputs' kinds; a name that takes
+    different kinds on different paths or iterations gets what they share. Names in `fixed`
+    keep the kind `env` gives them; `v = stack.pop()` restores a value of the kind `v`
+    already has. With `join_all`, a name's kind holds for all its assignments, so it is true
+    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
         written = {n.value.id for s in body for n in walk(s) if isinstance(n, ast.Subscript)
                    and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
@@ -189,9 +186,8 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     return flow.env
 
 
-# Statements that give no name a new kind: returns, jumps, checks, comments; nested
-# defs (their callers infer a nested body on its own); and augmented assignments,
-# which are taken to keep their target's kind.
+# Statements that give no name a new kind: returns, jumps, checks, comments; nested defs (their
+# callers infer a nested body on its own); augmented assignments, which keep their target's.
 _NO_NEW_KIND = (ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.FunctionDef,
                 ast.AugAssign, Comment, ast.Raise)
 
@@ -207,12 +203,16 @@ class _KindFlow:
     def block(self, stmts):
         for stmt in stmts:
             visit = getattr(self, f"_{type(stmt).__name__}", None)
-            if visit is not None:
-                visit(stmt)
-            elif not isinstance(stmt, _NO_NEW_KIND):
+            if visit is None and not isinstance(stmt, _NO_NEW_KIND):
                 raise InternalError(f"kind inference has no rule for a "
                                     f"`{type(stmt).__name__}` statement "
                                     f"(line {getattr(stmt, 'lineno', '?')}).")
+            try:
+                if visit is not None:
+                    visit(stmt)
+            except AstgradError as exc:       # a rule refusing its constant arguments: the
+                exc.__dict__.setdefault("node", stmt)    # innermost statement, for `driver`
+                raise
 
     def _assign(self, name, kind):
         if name in self.fixed:

@@ -7,6 +7,7 @@ import inspect
 import numpy as np
 from scipy import linalg
 
+from ...errors import NoRuleError
 from ..lattice import broadcast
 from ..registry import defjvp, deflinear, defvjp
 from ..template import rule_helper
@@ -16,6 +17,16 @@ from .linalg import _halved
 def _matrix(k, s):
     first = next(iter(k.values()))
     return broadcast(first, floating=True).with_ndim(first.ndim)
+
+
+def _square_root(k, s):
+    """sqrtm's kind; `disp=False` makes it return a pair (the root and an error estimate),
+    which has no rule: refused when the transform sees it."""
+    if s.get("disp", True) is False:
+        raise NoRuleError("`scipy.linalg.sqrtm(..., disp=False)` returns the root with an "
+                          "error estimate, which astgrad does not differentiate: call "
+                          "`sqrtm(A)` and compute the residual `s @ s - A` if you need it")
+    return _matrix(k, s)
 
 
 def _solution(k, s):
@@ -158,13 +169,13 @@ elif _DISP.default is True:
     defvjp(linalg.sqrtm,
            lambda g, ans, A, disp=True, blocksize=64:
            linalg.solve_sylvester(_mT(ans), _mT(ans), g),
-           kind=_matrix, name="scipy.linalg.sqrtm")
+           kind=_square_root, name="scipy.linalg.sqrtm")
     defjvp(linalg.sqrtm,
            lambda t, ans, A, disp=True, blocksize=64: linalg.solve_sylvester(ans, ans, t))
 else:
     defvjp(linalg.sqrtm,
            lambda g, ans, A, disp=None, blocksize=None:
            linalg.solve_sylvester(_mT(ans), _mT(ans), g),
-           kind=_matrix, name="scipy.linalg.sqrtm")
+           kind=_square_root, name="scipy.linalg.sqrtm")
     defjvp(linalg.sqrtm,
            lambda t, ans, A, disp=None, blocksize=None: linalg.solve_sylvester(ans, ans, t))
