@@ -281,3 +281,64 @@ def test_raise_in_branches():
         ag.grad(ag.grad(raises_in_else))(-1.0)
     with pytest.raises(ValueError, match="must be positive"):
         ag.vjp(raises_in_else)(-1.0)
+
+
+# ---- starred assignment targets ---------------------------------------------------------------
+
+def star_middle(x):
+    a, *mid, z = x                     # an array: rows, the middle ones in a list
+    return a * z + np.sum(np.array(mid) ** 2)
+
+
+def star_of_a_tuple(x):
+    *head, z = (np.sin(x), x ** 2, 3.0 * x)
+    return np.sum(head[0] * head[1] * z)
+
+
+def star_of_a_grown_list(x):
+    ps = []
+    for i in range(3):
+        ps.append(x * (i + 1.0))
+    a, *rest = ps                      # a list whose length the compiler does not see
+    total = np.sum(a)
+    for r in rest:
+        total = total + np.sum(r ** 2)
+    return total
+
+
+def star_empty(x):
+    a, b, *rest = x[0], x[1]
+    return a * b + len(rest)
+
+
+def star_nested(W):
+    (a, *b), c = W, W[0]
+    return np.sum(a * c) + np.sum(np.array(b) ** 3)
+
+
+def star_in_a_loop(x):
+    out = 0.0
+    for a, *b in [(x, 2.0 * x, np.cos(x)), (x, x ** 2, x)]:
+        out = out + np.sum(a * b[1] * b[0])
+    return out
+
+
+@pytest.mark.parametrize("fn, arg", [
+    (star_middle, X), (star_of_a_tuple, X), (star_of_a_grown_list, X), (star_empty, X),
+    (star_nested, RS.randn(3, 2)), (star_in_a_loop, X)], ids=lambda v: getattr(v, "__name__", ""))
+def test_starred_targets(fn, arg):
+    ag.check_grads(fn, (arg,), order=2)
+    ag.check_grads(fn, (arg,), forward=True)
+
+
+def test_starred_targets_values():
+    a, m1, m2, z = X
+    assert ag.grad(star_middle)(X) == pytest.approx([z, 2 * m1, 2 * m2, a])
+    assert ag.grad(star_empty)(X) == pytest.approx([X[1], X[0], 0.0, 0.0])
+    with pytest.raises(UnsupportedSyntaxError, match="cannot unpack 2 values into 4 names"):
+        ag.grad(_three_starred)(X)
+
+
+def _three_starred(x):
+    a, b, *c, d = x[0], x[1]
+    return a * b * d

@@ -265,8 +265,8 @@ def _assign_target(target: ast.expr, atom: ast.expr, low: Lowerer):
             low.ctx.tuples.record(name, list(atom.elts))
         low.out.emit(ast.Assign([ast.Name(name, ast.Store())], atom))
     elif isinstance(target, (ast.Tuple, ast.List)):
-        for sub, part in zip(target.elts, _unpack(atom, len(target.elts), target, low)):
-            _assign_target(sub, part, low)
+        for sub, part in zip(target.elts, _unpack(atom, target, low)):
+            _assign_target(sub.value if isinstance(sub, ast.Starred) else sub, part, low)
     elif isinstance(target, ast.Subscript):
         low.store_item(target, atom)
     else:
@@ -274,17 +274,30 @@ def _assign_target(target: ast.expr, atom: ast.expr, low: Lowerer):
                                      low.scope.where(target))
 
 
-def _unpack(atom: ast.expr, n: int, target: ast.expr, low: Lowerer) -> list[ast.expr]:
-    if isinstance(atom, (ast.Tuple, ast.List)):
-        elts = atom.elts
-    elif low.ctx.tuples.elements(atom) is not None:
-        elts = low.ctx.tuples.elements(atom)
-    else:
-        elts = [low.out.temp(ast.Subscript(atom, ast.Constant(i), ast.Load())) for i in range(n)]
-    if len(elts) != n:
+def _unpack(atom: ast.expr, target: ast.expr, low: Lowerer) -> list[ast.expr]:
+    """One atom per target; a starred target (`a, *rest, z = v`) gets the list of the items
+    between the others (`list(v[1:-1])`)."""
+    n = len(target.elts)
+    star = next((i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)), None)
+    elts = atom.elts if isinstance(atom, (ast.Tuple, ast.List)) else \
+        low.ctx.tuples.elements(atom)
+    if elts is not None and (len(elts) != n if star is None else len(elts) < n - 1):
         raise UnsupportedSyntaxError(f"cannot unpack {len(elts)} values into {n} names.",
                                      low.scope.where(target))
-    return list(elts)
+    if elts is not None:
+        elts = list(elts)
+        return elts if star is None else \
+            [*elts[:star], ast.List(elts[star:len(elts) - n + star + 1], ast.Load()),
+             *elts[len(elts) - n + star + 1:]]
+    after = n - 1 - star if star is not None else 0
+    index = [ast.Constant(i) for i in range(n if star is None else star)]
+    if star is not None:
+        rest = ast.Slice(ast.Constant(star), ast.Constant(-after) if after else None)
+        index += [rest] + [ast.Constant(i - after) for i in range(after)]
+    parts = [low.out.temp(ast.Subscript(atom, i, ast.Load())) for i in index]
+    if star is not None:
+        parts[star] = low.out.temp(ast.Call(ast.Name("list", ast.Load()), [parts[star]], []))
+    return parts
 
 
 # What `desugar` lowers, by node class; the walk hands it nothing else.

@@ -36,7 +36,7 @@ HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, as
 REFUSED_EXPRS = {
     ast.SetComp: "set comprehensions", ast.Await: "`await`",
     ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
-    ast.Starred: "`*` unpacking", ast.Set: "set literals",
+    ast.Starred: "`*` unpacking",     # but in call arguments and assignment targets ast.Set: "set literals",
 }
 
 
@@ -58,8 +58,10 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
                                          fix=fix_for(node))
         if isinstance(node, ast.Call):
             spread.update(id(a) for a in node.args if isinstance(a, ast.Starred))
+        if isinstance(node, (ast.Tuple, ast.List)) and isinstance(node.ctx, ast.Store):
+            spread.update(id(e) for e in node.elts if isinstance(e, ast.Starred))
         if isinstance(node, ast.Starred) and id(node) in spread:
-            continue                             # `f(*xs)`: see `normalize`
+            continue                    # `f(*xs)`: see `normalize`; `a, *b = v`: `desugar`
         if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
             what = REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
             raise UnsupportedSyntaxError(_not_supported(what), where(node),
@@ -88,7 +90,8 @@ def fix_for(node) -> str | None:
     if isinstance(node, ast.Raise):
         return "Check inputs before calling the derivative."
     if isinstance(node, ast.Starred):
-        return "Index instead: `a, rest = x[0], x[1:]`."
+        return ("Write the items out (`[a, b, c]`), join lists with `+`, or join arrays "
+                "with `np.concatenate`.")
     if isinstance(node, ast.NamedExpr):
         return "Assign the value on a line of its own first (`n = np.sum(x)`, then `if n > 0:`)."
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
