@@ -254,10 +254,9 @@ def _starred(x):
     return both[0] * both[-1]
 
 
-def _walrus(x):
-    if (n := np.sum(x)) > 0:
-        return n * 2.0
-    return n
+def _set_literal(x):
+    seen = {x, 2.0}
+    return len(seen) * x
 
 
 def _generator(x):
@@ -268,7 +267,7 @@ def _generator(x):
 
 @pytest.mark.parametrize("f, message", [
     (_starred, r"(?s)test_errors.py:\d+: `\*` unpacking is not supported.*concatenate"),
-    (_walrus, r"(?s)test_errors.py:\d+: `:=` is not supported.*line of its own"),
+    (_set_literal, r"(?s)test_errors.py:\d+: set literals are not supported.*list or a tuple"),
     (_generator, r"(?s)test_errors.py:\d+: `yield` is not supported.*append"),
 ])
 def test_refusals_read_as_sentences_and_say_what_to_do(f, message):

@@ -342,3 +342,65 @@ def test_starred_targets_values():
 def _three_starred(x):
     a, b, *c, d = x[0], x[1]
     return a * b * d
+
+
+# ---- assignment expressions (`:=`) -------------------------------------------------------------
+
+def walrus_in_a_test(x):
+    if (n := np.sum(x ** 2)) > 1.0:
+        return n * x[0]
+    return n
+
+
+def walrus_in_a_while_test(x):
+    s = 0.0
+    i = 0
+    while (v := np.sin(x[i]) * x[i]) < 0.5 and i < 3:
+        s = s + v
+        i += 1
+    return s + v
+
+
+def walrus_in_a_filter(x):
+    ys = [y for t in x if (y := np.cos(t) * t) > -0.4]
+    return sum(ys) + y                 # `y` is the function's: the last one made
+
+
+def walrus_twice(x):
+    return (a := x[0] * 2.0) * (a := a + x[1]) * a
+
+
+def walrus_twice_in_a_loop(x):
+    out = 0.0
+    for t in x:
+        out = out + (u := t * t) * (u := u + t) + u
+    return out
+
+
+def walrus_once_in_a_loop(x):
+    out = 0.0
+    for t in x:
+        out = out + (u := np.sin(t)) * u
+    return out
+
+
+def walrus_in_a_branch(x):
+    return x[1] if (m := np.max(x)) > 5 else m * x[0]
+
+
+@pytest.mark.parametrize("fn", [walrus_in_a_test, walrus_in_a_while_test, walrus_in_a_filter,
+                                walrus_twice, walrus_twice_in_a_loop, walrus_once_in_a_loop,
+                                walrus_in_a_branch], ids=lambda f: f.__name__)
+def test_assignment_expressions(fn):
+    assert ag.value_and_grad(fn)(X)[0] == pytest.approx(fn(X))
+    ag.check_grads(fn, (X,), order=2)
+    ag.check_grads(fn, (X,), forward=True)
+
+
+def test_assignment_expressions_values():
+    a = 2.0 * X[0]
+    assert walrus_twice(X) == pytest.approx(a * (a + X[1]) ** 2)
+    # d/dx0 of 2 x0 (2 x0 + x1)^2, d/dx1 likewise
+    assert ag.grad(walrus_twice)(X) == pytest.approx(
+        [2.0 * (a + X[1]) ** 2 + 4.0 * a * (a + X[1]), 2.0 * a * (a + X[1]), 0.0, 0.0])
+    assert ag.grad(walrus_once_in_a_loop)(X) == pytest.approx(np.sin(2.0 * X))

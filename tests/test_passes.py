@@ -226,7 +226,7 @@ def test_restructure_classifies_every_statement_class_by_name():
 def test_desugar_takes_exactly_the_sugar_normalize_hands_it():
     handed = {c for c, lower in {**normalize._STATEMENTS, **normalize._EXPRESSIONS}.items()
               if lower is normalize._Normalizer._sugar}
-    handed |= {ast.IfExp, ast.BoolOp, ast.Assign}    # via `_op` and `_assign`
+    handed |= {ast.IfExp, ast.BoolOp, ast.NamedExpr, ast.Assign}  # via `_op` and `_assign`
     assert handed == set(desugar.SUGAR)
 
 

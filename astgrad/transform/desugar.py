@@ -35,7 +35,7 @@ from .lowering import Lowerer, assigned_names
 
 def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
     """Lower `node`, one of the constructs in `SUGAR`, through the walk `low`;
-    for a conditional expression, return the temporary that names its value."""
+    for a conditional expression or `:=`, return the name that holds its value."""
     return SUGAR[type(node)](node, low)
 
 
@@ -300,12 +300,24 @@ def _unpack(atom: ast.expr, target: ast.expr, low: Lowerer) -> list[ast.expr]:
     return parts
 
 
+# -- assignment expressions ----------------------------------------------------------------------
+def _walrus(node: ast.NamedExpr, low: Lowerer) -> ast.expr:
+    """`(n := v)`: `n = v` where the expression is, then `n`; a copy of it if the statement
+    binds `n` again in place (in a loop, where names are not versioned)."""
+    low.bind(node.target.id, node.value)
+    name = ast.Name(low.scope.current[node.target.id], ast.Load())
+    again = sum(isinstance(n, ast.NamedExpr) and n.target.id == node.target.id
+                for n in ast.walk(low.out.stmt)) > 1
+    return low.out.snapshot(name) if low.out.depth and again else name
+
+
 # What `desugar` lowers, by node class; the walk hands it nothing else.
 SUGAR = {
     ast.For: _for,
     ast.While: _while,
     ast.IfExp: _conditional,
     ast.BoolOp: _conditional,
+    ast.NamedExpr: _walrus,
     ast.AugAssign: _augmented,
     ast.Assign: _unpacking,           # only to a tuple, a list or several targets
 }

@@ -33,6 +33,7 @@ _NORMALIZED_AWAY = {
     ast.DictComp: "hoist writes a comprehension as a loop",
     ast.GeneratorExp: "hoist writes a generator expression as a loop",
     ast.Dict: "resolve writes a dict literal as `rt.dict_of(keys, [values])`",
+    ast.NamedExpr: "desugar writes `(n := v)` as `n = v` before the expression",
 }
 
 # The classes no differentiating pass ever sees, each with the reason.

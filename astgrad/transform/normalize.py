@@ -238,7 +238,7 @@ class _Normalizer:
                                [self.atom(c) for c in node.comparators])
         if isinstance(node, ast.Subscript):
             return item(node, self)
-        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+        if isinstance(node, (ast.BoolOp, ast.IfExp, ast.NamedExpr)):
             return self._sugar(node)
         if isinstance(node, ast.Call):
             return self._call(node)
@@ -283,7 +283,7 @@ _EXPRESSIONS = {
     ast.Constant: _Normalizer._constant, ast.Name: _Normalizer._name,
     ast.Tuple: _Normalizer._elements, ast.List: _Normalizer._elements,
     **dict.fromkeys((ast.BinOp, ast.UnaryOp, ast.Compare, ast.Subscript, ast.Call, ast.BoolOp,
-                     ast.IfExp), _Normalizer._operation),
+                     ast.IfExp, ast.NamedExpr), _Normalizer._operation),
     **dict.fromkeys((ast.Attribute, *OPAQUE_EXPRS), _Normalizer._opaque),
 }
 _ONLY_AS_INDEX = (ast.Slice,)

@@ -31,12 +31,14 @@ HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, as
                  ast.Call, ast.Tuple, ast.List, ast.Attribute, ast.Subscript, ast.Slice,
                  ast.IfExp, *OPAQUE_EXPRS,
                  ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.Lambda,   # see `hoist`
-                 ast.Dict)                                                   # see `dicts`
+                 ast.Dict,                                                   # see `dicts`
+                 ast.NamedExpr)                                              # see `desugar`
 
 REFUSED_EXPRS = {
     ast.SetComp: "set comprehensions", ast.Await: "`await`",
-    ast.Yield: "`yield`", ast.YieldFrom: "`yield from`", ast.NamedExpr: "`:=`",
-    ast.Starred: "`*` unpacking",     # but in call arguments and assignment targets ast.Set: "set literals",
+    ast.Yield: "`yield`", ast.YieldFrom: "`yield from`",
+    ast.Starred: "`*` unpacking",     # but in call arguments and assignment targets
+    ast.Set: "set literals",
 }
 
 
@@ -92,8 +94,6 @@ def fix_for(node) -> str | None:
     if isinstance(node, ast.Starred):
         return ("Write the items out (`[a, b, c]`), join lists with `+`, or join arrays "
                 "with `np.concatenate`.")
-    if isinstance(node, ast.NamedExpr):
-        return "Assign the value on a line of its own first (`n = np.sum(x)`, then `if n > 0:`)."
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         return "Collect the values in a list (`out.append(v)`) and return or loop over it."
     if isinstance(node, ast.Set):
