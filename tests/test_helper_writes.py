@@ -184,3 +184,55 @@ def test_an_arm_reading_the_parameter_a_call_in_the_test_wrote():
     assert ag.value_and_grad(arm_reading_a_parameter_the_test_wrote)(x.copy())[0] == \
         pytest.approx(expected, rel=1e-14)
     ag.check_grads(arm_reading_a_parameter_the_test_wrote, (x,), order=2)
+
+
+def put(q):
+    q[0] = 3.0 * q[1]
+    return 2.0
+
+
+def halves_inside(q):
+    return halve(q[0:3]) * np.sum(q)
+
+
+def and_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halve(d[0:3]) > 0 and np.sum(d ** 2)
+
+
+def for_block_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    s = 0.0
+    for t in range(int(halve(d[0:3]) + 1)):
+        s = s + np.sum(d ** 2)
+    return s
+
+
+def tuple_item_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    u, v = halve(d[0:3]), np.sum(d ** 2)
+    return u * v
+
+
+def halving_twice(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halve(d[0:3]) * np.sum(d ** 2) + halve(d[1:4]) * np.sum(d ** 3)
+
+
+def argument_after_an_item_write(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return np.dot(put(d[1:4]) * d, d)
+
+
+def operand_after_a_nested_helper(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halves_inside(d) * np.sum(d ** 2)
+
+
+@pytest.mark.parametrize("f", [and_after_halving, for_block_after_halving,
+                               tuple_item_after_halving, halving_twice,
+                               argument_after_an_item_write, operand_after_a_nested_helper])
+def test_more_reads_after_a_call_writing_in_the_same_statement(f):
+    a = 1.3
+    assert ag.value_and_grad(f)(a)[0] == pytest.approx(f(a), rel=1e-14)
+    ag.check_grads(f, (a,), order=2)
