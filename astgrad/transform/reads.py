@@ -1,5 +1,7 @@
 """Which of the user's names are read after each statement (what an in-place write
-there may be seen by): `reads_after`, for `aliases`."""
+there may be seen by): `reads_after`, for `aliases`; and, for a call inside a statement
+that may change an array in place, those the rest of the statement reads:
+`reads_later_in`."""
 from __future__ import annotations
 
 import ast
