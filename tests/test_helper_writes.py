@@ -83,3 +83,156 @@ def grows_a_copy(B):
 
 def test_a_helper_adding_into_its_own_array_is_fine():
     ag.check_grads(grows_a_copy, (np.random.default_rng(2).random((2, 3)),), order=2)
+
+
+# ---- a helper writing into an array the rest of its statement reads (seeds 75456, 79351) ----
+# `h(d[0:3])` changes `d` through the view; an arm of a conditional expression, an operand
+# evaluated after the call, or the block of the `if`/`while` whose test calls `h` reads `d`
+# as it is then. The names read later in the same statement were not made again (silently
+# wrong values).
+
+def halve(q):
+    q *= 0.5
+    return 1.0
+
+
+def zero(q):
+    q -= q
+    return 1.0
+
+
+_W = np.linspace(0.5, 1.5, 5)
+_HALVED = np.concatenate([_W[:3] * 0.5, _W[3:]])
+_ZEROED = np.concatenate([np.zeros(3), _W[3:]])
+
+
+def arm_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return np.sum(d ** 2) if not halve(d[0:3]) <= 0.43 else 0.0
+
+
+def arm_after_zeroing(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return 0.0 if zero(d[0:3]) <= 0.43 else d @ np.outer(d, d[1:4])
+
+
+def operand_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halve(d[0:3]) * np.sum(d ** 2)
+
+
+def if_block_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    if halve(d[0:3]) > 0:
+        return np.sum(d ** 2)
+    return 0.0
+
+
+@pytest.mark.parametrize("f, w", [(arm_after_halving, _HALVED), (operand_after_halving, _HALVED),
+                                  (if_block_after_halving, _HALVED)])
+def test_an_array_read_after_a_call_writing_it_in_the_same_statement(f, w):
+    a = 1.3
+    value, grad = ag.value_and_grad(f)(a)
+    assert value == pytest.approx(a ** 2 * np.sum(w ** 2), rel=1e-14)      # f(a) = a² |w|²
+    assert grad == pytest.approx(2 * a * np.sum(w ** 2), rel=1e-14)
+    ag.check_grads(f, (a,), order=2)
+
+
+def test_an_arm_reading_an_array_a_call_in_the_test_zeroed_in_part():
+    a = -1.275
+    # d @ outer(d, d[1:4]) = (d @ d) d[1:4] = a³ |w'|² w'[1:4], w' with its first 3 zeroed
+    value, pullback = ag.vjp(arm_after_zeroing)(a)
+    expected = a ** 3 * np.sum(_ZEROED ** 2) * _ZEROED[1:4]
+    assert np.allclose(value, expected, rtol=1e-14) and value[-1] != 0.0
+    assert pullback(np.ones(3)) == pytest.approx(3 * a ** 2 * np.sum(expected / a ** 3))
+    ag.check_grads(arm_after_zeroing, (a,), order=2)
+
+
+def while_test_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    s = 0.0
+    while halve(d[0:3]) * s < 2.0:              # halves d[0:3] at each test
+        s = s + np.sum(d ** 2)
+    return s
+
+
+def test_a_while_block_reading_an_array_its_test_writes():
+    a = 0.9
+    d, s = a * _W, 0.0
+    while True:
+        d[0:3] *= 0.5
+        if s >= 2.0:
+            break
+        s += np.sum(d ** 2)
+    assert ag.value_and_grad(while_test_halving)(a)[0] == pytest.approx(s, rel=1e-14)
+    ag.check_grads(while_test_halving, (a,), order=2)
+
+
+def scale_by_tanh(p, q, scale=0.2):
+    q *= np.tanh(q @ (q[:, None] * q[0:4]))
+    return q[-3] - scale
+
+
+def arm_reading_a_parameter_the_test_wrote(x):
+    a = np.logaddexp(0.0, np.tanh(np.exp(np.tanh(x))))
+    return scale_by_tanh(np.mean(x), x if scale_by_tanh(a[3], x, scale=0.28) < 1.34 else a)
+
+
+def test_an_arm_reading_the_parameter_a_call_in_the_test_wrote():
+    x = np.array([0.497, 1.359, -0.861, 0.589])
+    expected = arm_reading_a_parameter_the_test_wrote(x.copy())  # x changed twice, then read
+    assert ag.value_and_grad(arm_reading_a_parameter_the_test_wrote)(x.copy())[0] == \
+        pytest.approx(expected, rel=1e-14)
+    ag.check_grads(arm_reading_a_parameter_the_test_wrote, (x,), order=2)
+
+
+def put(q):
+    q[0] = 3.0 * q[1]
+    return 2.0
+
+
+def halves_inside(q):
+    return halve(q[0:3]) * np.sum(q)
+
+
+def and_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halve(d[0:3]) > 0 and np.sum(d ** 2)
+
+
+def for_block_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    s = 0.0
+    for t in range(int(halve(d[0:3]) + 1)):
+        s = s + np.sum(d ** 2)
+    return s
+
+
+def tuple_item_after_halving(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    u, v = halve(d[0:3]), np.sum(d ** 2)
+    return u * v
+
+
+def halving_twice(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halve(d[0:3]) * np.sum(d ** 2) + halve(d[1:4]) * np.sum(d ** 3)
+
+
+def argument_after_an_item_write(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return np.dot(put(d[1:4]) * d, d)
+
+
+def operand_after_a_nested_helper(a):
+    d = a * np.linspace(0.5, 1.5, 5)
+    return halves_inside(d) * np.sum(d ** 2)
+
+
+@pytest.mark.parametrize("f", [and_after_halving, for_block_after_halving,
+                               tuple_item_after_halving, halving_twice,
+                               argument_after_an_item_write, operand_after_a_nested_helper])
+def test_more_reads_after_a_call_writing_in_the_same_statement(f):
+    a = 1.3
+    assert ag.value_and_grad(f)(a)[0] == pytest.approx(f(a), rel=1e-14)
+    ag.check_grads(f, (a,), order=2)

@@ -70,9 +70,9 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         # Large, or calling itself (recursion of any depth): called through its vjp. One
         # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
-                args, keywords, low) or _writes_arguments(tree, bound, low, record=False)) \
+                args, keywords, low) or _writes_arguments(tree, bound, low)) \
                 and _large(tree, INLINE_LIMIT):
-            _writes_arguments(tree, bound, low)
+            _writes_arguments(tree, bound, low, node)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
         return _inline(callee, args, keywords, node, low)
@@ -148,7 +148,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, bound),
+                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, call, bound),
                   parent=low.scope, writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
@@ -233,10 +233,10 @@ def _result(ret: ast.Return, scope: Scope, ctx: Context) -> ast.expr:
 
 
 def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer,
-                      record: bool = True) -> bool:
+                      call: ast.Call | None = None) -> bool:
     """Record, for the aliases check, each argument a callee called through its vjp
     changes in place (`p[i] = v`, `p op= v` of its parameter `p`); return whether it
-    changes one (`record` False: only that)."""
+    changes one (without the `call` it is made in: only that)."""
     written: dict[str, bool] = {}                # parameter -> changed only by `p op= v`
     for node in ast.walk(tree):
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -248,13 +248,13 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
     stmt = low.out.stmt
     changed = [(p, v) for p, v in zip(_params(tree), bound)
                if p in written and isinstance(v, ast.Name)]
-    if not record:
+    if call is None:
         return bool(changed)
     for param, value in changed:
         low.ctx.aliases.write_call(
             value.id, tree.name, param, written[param], low.scope.current,
             low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
-            {**low.scope.outer, **low.out.later(low.scope, bound)})
+            {**low.scope.outer, **low.out.later(low.scope, call, bound)})
     return bool(changed)
 
 

@@ -24,6 +24,7 @@ from typing import Callable, Iterator, Protocol
 
 from .aliases import Aliases
 from .naming import Namer
+from .reads import reads_later_in
 
 
 def is_constant(node: ast.expr) -> bool:
@@ -133,11 +134,14 @@ class Scope:
     parent: Scope | None = None                 # an inlined callee's caller
     writes_after: dict[int, dict[str, ast.stmt]] = field(default_factory=dict)  # `aliases`
 
-    def later(self, stmt: ast.stmt) -> dict[str, str]:
+    def later(self, stmt: ast.stmt, node: ast.expr | None = None) -> dict[str, str]:
         """The names read after `stmt` here or, for an inlined callee, in its callers:
-        generated name -> user's name."""
-        here = {self.current[u]: u for u in self.reads_after.get(id(stmt), set())
-                if u in self.current}
+        generated name -> user's name; given `node`, an expression in `stmt`, also
+        those `stmt` reads after evaluating it (see `reads_later_in`)."""
+        read = self.reads_after.get(id(stmt), set())
+        if node is not None:
+            read = read | reads_later_in(stmt, node)
+        here = {self.current[u]: u for u in read if u in self.current}
         return {**self.outer, **here}
 
     def rename(self, node: ast.expr) -> ast.expr:
@@ -201,12 +205,13 @@ class Emitter:
         self.pending[name] = value
         return ast.Name(name, ast.Load())
 
-    def later(self, scope: Scope, passed: list | tuple = ()) -> dict[str, str]:
-        """`scope.later` of this statement, and the temporaries not read yet (each shown
-        as the expression it holds) but those `passed` to the call: the names a call
-        lowered now must leave as they were or make again."""
+    def later(self, scope: Scope, call: ast.Call, passed: list | tuple = ()) -> dict[str, str]:
+        """`scope.later` of this statement after `call` (the names read after the statement,
+        and after the call within it), and the temporaries not read yet (each shown as the
+        expression it holds) but those `passed` to the call: the names a call lowered now
+        must leave as they were or make again."""
         given = {a.id for a in passed if isinstance(a, ast.Name)}
-        return {**scope.later(self.stmt),
+        return {**scope.later(self.stmt, call),
                 **{t: ast.unparse(v) for t, v in self.pending.items() if t not in given}}
 
     def snapshot(self, atom: ast.expr) -> ast.expr:
