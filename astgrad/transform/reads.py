@@ -76,3 +76,64 @@ def _assigned(stmt: ast.stmt) -> set[str]:
         [stmt.target] if isinstance(stmt, ast.For) else []
     return {n.id for t in targets for n in walk(t)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def around_call(stmt: ast.stmt, call: ast.expr) -> tuple[set[str], set[str]]:
+    """The user's names `stmt` reads around its call `call` (found by identity), which an
+    in-place write by the call may reach: (those evaluated before the call whose object
+    the statement still holds when it runs, `A` in `A * h(A[1])`; those evaluated after
+    it, `A` in `(h(A[1]), A)`, or read by the blocks of a compound `stmt`). A name read
+    into an operation done before the call (`np.sum(A) + h(A)`) is in neither. When
+    `call` is not in `stmt`, every name it reads is in both."""
+    path = _path(stmt, call)
+    if path is None:
+        names = _reads(stmt)
+        return names, set(names)
+    held: set[str] = set()
+    after: set[str] = set()
+    for node, child in zip(path, path[1:]):
+        parts = _in_order(node)
+        at = next(i for i, part in enumerate(parts) if part is child)
+        for part in parts[:at]:
+            held |= _held(part)
+        if isinstance(node, ast.AugAssign) and child is node.value:   # `t += h(A)`: `t`,
+            held |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}  # first
+        for part in parts[at + 1:]:
+            after |= _reads(part)
+    return held, after
+
+
+def _path(node: ast.AST, target: ast.AST) -> list[ast.AST] | None:
+    """The nodes from `node` down to `target`, both included, or None."""
+    if node is target:
+        return [node]
+    for child in ast.iter_child_nodes(node):
+        found = _path(child, target)
+        if found is not None:
+            return [node, *found]
+    return None
+
+
+def _in_order(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` in the order Python evaluates them (an assignment's value
+    before its targets; a compound statement's header before its blocks)."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [node.value, *targets]
+    if isinstance(node, (ast.If, ast.While)):
+        return [node.test, *node.body, *node.orelse]
+    if isinstance(node, ast.For):
+        return [node.iter, node.target, *node.body, *node.orelse]
+    return list(ast.iter_child_nodes(node))
+
+
+def _held(node: ast.AST) -> set[str]:
+    """The names whose objects the value of `node`, evaluated, holds (not a copy of
+    their elements): a name, or names in a tuple, a list, a conditional expression."""
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) else set()
+    parts = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else \
+        [node.value] if isinstance(node, (ast.Starred, ast.NamedExpr, ast.keyword)) else \
+        [node.body, node.orelse] if isinstance(node, ast.IfExp) else \
+        node.values if isinstance(node, ast.BoolOp) else []
+    return set().union(*(_held(p) for p in parts))
