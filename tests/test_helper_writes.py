@@ -236,3 +236,59 @@ def test_more_reads_after_a_call_writing_in_the_same_statement(f):
     a = 1.3
     assert ag.value_and_grad(f)(a)[0] == pytest.approx(f(a), rel=1e-14)
     ag.check_grads(f, (a,), order=2)
+# ---- names the calling statement reads around the call: fuzz seed 75773 ------------------------
+
+def set_item(p, q):
+    p[1] = 0.3 * q
+    return q
+
+
+def returns_the_array_written(a, A):
+    return set_item(A[1], a), A                 # `A` is read after the call: row 1 changed
+
+
+def reads_the_array_after_the_call(a, A):
+    return np.sum(set_item(A[1], a) * A ** 2)
+
+
+def holds_the_array_across_the_call(a, A):
+    return np.sum(A ** 2 * set_item(A[1], a))   # `A ** 2` is done before the call
+
+
+def holds_the_array_itself(a, A):
+    return np.sum(A * set_item(A[1], a))        # `A` is multiplied after the call
+
+
+def _after(a, A):
+    out = A.copy()
+    out[1, 1] = 0.3 * a
+    return out
+
+
+@pytest.mark.parametrize("a", [0.7, 0.0])
+def test_a_call_writing_an_array_the_statement_reads_after_it(a):
+    A = np.array([[0.4, -1.2, 0.9], [1.1, 0.3, -0.5]])
+    seeds = (1.3, np.array([[0.2, -0.4, 0.6], [0.9, 1.5, -0.7]]))
+    value, pullback = ag.vjp(returns_the_array_written, wrt=(0, 1))(a, A.copy())
+    np.testing.assert_array_equal(value[1], _after(a, A))
+    da, dA = pullback(seeds)
+    expected = seeds[1].copy()
+    expected[1, 1] = 0.0                        # overwritten: was 1.5 (silently wrong)
+    np.testing.assert_allclose(dA, expected)
+    assert da == pytest.approx(1.3 + 0.3 * 1.5)
+    after = _after(a, A)
+    for f, value in [(reads_the_array_after_the_call, a * np.sum(after ** 2)),
+                     (holds_the_array_itself, a * np.sum(after)),
+                     (holds_the_array_across_the_call, a * np.sum(A ** 2))]:
+        assert f(a, A.copy()) == pytest.approx(value)
+        ag.check_grads(f, (a, A.copy()), wrt=(0, 1), order=2)
+
+
+def holds_a_view_across_the_call(a, A):
+    B = A[1]
+    return np.sum(B * set_item(A[1], a))        # `B` would have to be made again
+
+
+def test_a_view_held_across_a_call_writing_its_array_is_refused():
+    with pytest.raises(ag.AstgradError, match="`B`"):
+        ag.grad(holds_a_view_across_the_call, wrt=(0, 1))(0.7, np.ones((2, 3)))

@@ -411,3 +411,61 @@ def _carried(code: str, groups: dict, lists=()):
 ])
 def test_carried_joins_what_an_iteration_leaves_sharing(code, groups, lists, pairs):
     assert _carried(code, groups, lists) == pairs
+
+
+# ---- views made by a call (`A.T`, `np.swapaxes`): fuzz seed 74611 ------------------------------
+
+def fill_column(q, v):
+    q[:, 1] = v * 2.0
+
+
+def seen_through_a_transpose(A, v):
+    B = A * 1.0
+    xs = B.T                                    # a view: sees the helper's write into B
+    fill_column(B, v)
+    return np.sum(xs ** 3)
+
+
+def seen_through_swapaxes(A, v):
+    B = A * 1.0
+    xs = np.swapaxes(B, 0, 1)
+    B[:, 1] = v * 2.0
+    return np.sum(xs ** 3)
+
+
+@pytest.mark.parametrize("f", [seen_through_a_transpose, seen_through_swapaxes])
+@pytest.mark.parametrize("v", [0.7, 0.0])
+def test_a_view_a_call_makes_sees_a_later_write(f, v):
+    # `xs` was the transpose as it was before the write: the gradient of the
+    # overwritten column was 3 A**2, not zero (silently wrong)
+    A = np.array([[0.4, -1.2, 0.9], [1.1, 0.3, -0.5]])
+    after = A.copy()
+    after[:, 1] = 2.0 * v
+    assert f(A, v) == pytest.approx(np.sum(after ** 3))
+    dA, dv = ag.grad(f, wrt=(0, 1))(A, v)
+    expected = 3.0 * after ** 2
+    expected[:, 1] = 0.0
+    np.testing.assert_allclose(dA, expected, rtol=1e-12)
+    assert dv == pytest.approx(2 * 3.0 * (2.0 * v) ** 2 * 2.0)
+    _check(f, (A, v), wrt=(0, 1))
+
+
+def written_through_a_transpose(A):
+    B = A * 1.0
+    xs = B.T
+    xs[0] = 0.5                                 # changes B's first column
+    return np.sum(B ** 2)
+
+
+def reshaped_then_written(A):
+    B = A * 1.0
+    r = B.reshape(-1)                           # a view here, a copy for other layouts
+    B[0] = 0.5
+    return np.sum(r ** 2)
+
+
+@pytest.mark.parametrize("f, name", [(written_through_a_transpose, "B"),
+                                     (reshaped_then_written, "r")])
+def test_a_write_a_view_of_a_call_may_show_is_refused(f, name):
+    with pytest.raises(InPlaceError, match=f"`{name}`"):
+        ag.grad(f)(np.array([[0.4, -1.2, 0.9], [1.1, 0.3, -0.5]]))

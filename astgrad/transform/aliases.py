@@ -25,7 +25,7 @@ from ..errors import InPlaceError
 from . import registry
 from .derivations import Derivations
 from .reads import _dotted
-from .views import _kind, shares_through
+from .views import _kind, shares_through, view_of
 
 
 @dataclass(frozen=True)
@@ -196,12 +196,15 @@ class Aliases(_Groups):
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
+        view = view_of(rhs) if source is None else None       # `np.transpose(A)`
+        if view is not None and view[0] not in self._lists:
+            source = view[0]
         if _operation(rhs, ns):
             self._computed.add(target)
         else:
             self._computed.discard(target)
-        if source is None or source in self._lists:
-            self.derived.rebound(target)
+        if source is None or source in self._lists or view is not None and not view[1]:
+            self.derived.rebound(target)                      # (a view, or maybe a copy)
         else:
             self.derived.made(target, rhs)
         popped = rhs.func.value.id if isinstance(rhs, ast.Call) and isinstance(

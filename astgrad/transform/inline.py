@@ -70,9 +70,9 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         # Large, or calling itself (recursion of any depth): called through its vjp. One
         # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
-                args, keywords, low) or _writes_arguments(tree, bound, low)) \
+                args, keywords, low) or _writes_arguments(tree, bound, low, record=False)) \
                 and _large(tree, INLINE_LIMIT):
-            _writes_arguments(tree, bound, low, node)
+            _writes_arguments(tree, bound, low, call=node)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
         callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
         return _inline(callee, args, keywords, node, low)
@@ -148,7 +148,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params, bound = params + star_params, bound + star_values
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
-                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, call, bound),
+                  local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, bound, call),
                   parent=low.scope, writes_after=writes_after(tree))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
@@ -177,7 +177,9 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
             scope.current.pop(name, None)
             if low.out.depth > 0:
                 scope.current[name] = ctx.namer.fresh(name)
-    with _expanding(ctx, callee.key), low.out.collect(deeper=False) as body:
+    held = low.out.around(low.scope, call)[0]
+    with _expanding(ctx, callee.key), low.out.holding(held), \
+            low.out.collect(deeper=False) as body:
         low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
     low.out.block.extend(_located(body, low.out.stmt))
     return _result(tree.body[-1], scope, ctx)
@@ -233,10 +235,10 @@ def _result(ret: ast.Return, scope: Scope, ctx: Context) -> ast.expr:
 
 
 def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer,
-                      call: ast.Call | None = None) -> bool:
+                      record: bool = True, call: ast.Call | None = None) -> bool:
     """Record, for the aliases check, each argument a callee called through its vjp
     changes in place (`p[i] = v`, `p op= v` of its parameter `p`); return whether it
-    changes one (without the `call` it is made in: only that)."""
+    changes one (`record` False: only that)."""
     written: dict[str, bool] = {}                # parameter -> changed only by `p op= v`
     for node in ast.walk(tree):
         target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -248,13 +250,13 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
     stmt = low.out.stmt
     changed = [(p, v) for p, v in zip(_params(tree), bound)
                if p in written and isinstance(v, ast.Name)]
-    if call is None:
+    if not record:
         return bool(changed)
     for param, value in changed:
         low.ctx.aliases.write_call(
             value.id, tree.name, param, written[param], low.scope.current,
             low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
-            {**low.scope.outer, **low.out.later(low.scope, call, bound)})
+            {**low.scope.outer, **low.out.later(low.scope, bound, call)})
     return bool(changed)
 
 

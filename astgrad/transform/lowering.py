@@ -24,7 +24,8 @@ from typing import Callable, Iterator, Protocol
 
 from .aliases import Aliases
 from .naming import Namer
-from .reads import reads_later_in
+from .reads import around_call
+from .views import view_of
 
 
 def is_constant(node: ast.expr) -> bool:
@@ -134,14 +135,11 @@ class Scope:
     parent: Scope | None = None                 # an inlined callee's caller
     writes_after: dict[int, dict[str, ast.stmt]] = field(default_factory=dict)  # `aliases`
 
-    def later(self, stmt: ast.stmt, node: ast.expr | None = None) -> dict[str, str]:
+    def later(self, stmt: ast.stmt) -> dict[str, str]:
         """The names read after `stmt` here or, for an inlined callee, in its callers:
-        generated name -> user's name; given `node`, an expression in `stmt`, also
-        those `stmt` reads after evaluating it (see `reads_later_in`)."""
-        read = self.reads_after.get(id(stmt), set())
-        if node is not None:
-            read = read | reads_later_in(stmt, node)
-        here = {self.current[u]: u for u in read if u in self.current}
+        generated name -> user's name."""
+        here = {self.current[u]: u for u in self.reads_after.get(id(stmt), set())
+                if u in self.current}
         return {**self.outer, **here}
 
     def rename(self, node: ast.expr) -> ast.expr:
@@ -183,6 +181,9 @@ class Emitter:
         # temporaries made and not yet read: operands of the expression being lowered,
         # which a call lowered after them (that may change an array in place) precedes
         self.pending: dict[str, ast.expr] = {}
+        # names an expression being lowered holds across the call being inlined (`A` in
+        # `A * h(A[1])`): it reads them after the call, as they were lowered before it
+        self.held: set[str] = set()
 
     def emit(self, stmt: ast.stmt) -> ast.stmt:
         ast.copy_location(stmt, self.stmt)
@@ -200,19 +201,39 @@ class Emitter:
         the temporary (`p, r = r, p` swaps through two) joins that array's group."""
         name = self.namer.temp()
         self.emit(ast.Assign([ast.Name(name, ast.Store())], value))
-        if self.aliases is not None and isinstance(value, (ast.Name, ast.Subscript)):
+        if self.aliases is not None and (isinstance(value, (ast.Name, ast.Subscript))
+                                         or view_of(value) is not None):
             self.aliases.bind(name, value)
         self.pending[name] = value
         return ast.Name(name, ast.Load())
 
-    def later(self, scope: Scope, call: ast.Call, passed: list | tuple = ()) -> dict[str, str]:
-        """`scope.later` of this statement after `call` (the names read after the statement,
-        and after the call within it), and the temporaries not read yet (each shown as the
-        expression it holds) but those `passed` to the call: the names a call lowered now
-        must leave as they were or make again."""
+    def later(self, scope: Scope, passed: list | tuple = (),
+              call: ast.expr | None = None) -> dict[str, str]:
+        """`scope.later` of this statement, the names it reads around `call` (see
+        `around`), and the temporaries not read yet (each shown as the expression it
+        holds) but those `passed` to the call: the names a call lowered now must leave
+        as they were or make again."""
         given = {a.id for a in passed if isinstance(a, ast.Name)}
-        return {**scope.later(self.stmt, call),
+        held, after = self.around(scope, call)
+        return {**{g: u for g, u in sorted({**held, **after}.items())}, **scope.later(self.stmt),
                 **{t: ast.unparse(v) for t, v in self.pending.items() if t not in given}}
+
+    def around(self, scope: Scope, call: ast.expr | None) -> tuple[dict, dict]:
+        """`reads.around_call` of this statement, as generated name -> user's name."""
+        if call is None:
+            return {}, {}
+        return tuple({scope.current[u]: u for u in sorted(names) if u in scope.current}
+                     for names in around_call(self.stmt, call))
+
+    @contextmanager
+    def holding(self, names) -> Iterator[None]:
+        """Lower a call while the expression around it holds `names` (see `held`)."""
+        saved = self.held
+        self.held = saved | set(names)
+        try:
+            yield
+        finally:
+            self.held = saved
 
     def snapshot(self, atom: ast.expr) -> ast.expr:
         """`atom`, copied to a temporary if it is a variable (which may change later)."""

@@ -1,7 +1,5 @@
 """Which of the user's names are read after each statement (what an in-place write
-there may be seen by): `reads_after`, for `aliases`; and, for a call inside a statement
-that may change an array in place, those the rest of the statement reads:
-`reads_later_in`."""
+there may be seen by): `reads_after`, for `aliases`."""
 from __future__ import annotations
 
 import ast
@@ -16,13 +14,8 @@ _SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "l
                "rt.check_seed": (1,)}
 
 
-def _reads(stmt: ast.AST) -> set[str]:
+def _reads(stmt: ast.stmt) -> set[str]:
     """The names `stmt` reads the elements of (not those it reads only the shape of)."""
-    return {n.id for n in _read_nodes(stmt)}
-
-
-def _read_nodes(stmt: ast.AST) -> list[ast.Name]:
-    """The `Name` nodes in `stmt` that read the elements of what they name."""
     skip = set()
     for node in walk(stmt):
         if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
@@ -31,8 +24,8 @@ def _read_nodes(stmt: ast.AST) -> list[ast.Name]:
             positions = _SHAPE_ONLY[_dotted(node.func)]
             skip |= {id(a) for i, a in enumerate(node.args) if positions is None
                      or i in positions}
-    return [n for n in walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load) and id(n) not in skip]
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -85,61 +78,62 @@ def _assigned(stmt: ast.stmt) -> set[str]:
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def reads_later_in(stmt: ast.stmt, node: ast.expr) -> set[str]:
-    """The user's names `stmt` reads after evaluating `node`, an expression in it (a call
-    that may change an array in place): the operands Python evaluates after it (the rest
-    of a conditional expression, an assignment's target, `x` of `x op= ...`) and, when
-    `node` is in the header of an `if`/`for`/`while`, those its blocks read before
-    assigning them (and a `while` test, evaluated again). `reads_after` gives the rest."""
-    order = [n for part in _parts(stmt) for n in _evaluated(part)]
-    at = next((i for i, n in enumerate(order) if n is node), None)
-    if at is None:                        # a copy of the call: found by where it is written
-        at = next((i for i, n in enumerate(order) if _same_place(n, node)), -1)
-    elements = {id(n) for n in _read_nodes(stmt)}
-    out = {n.id for n in order[at + 1:] if id(n) in elements}
-    if isinstance(stmt, ast.AugAssign):   # `x op= v` reads `x` after `v`
-        out |= {n.id for n in walk(stmt.target) if isinstance(n, ast.Name)}
-    return out | _blocks_read(stmt)
+def around_call(stmt: ast.stmt, call: ast.expr) -> tuple[set[str], set[str]]:
+    """The user's names `stmt` reads around its call `call` (found by identity), which an
+    in-place write by the call may reach: (those evaluated before the call whose object
+    the statement still holds when it runs, `A` in `A * h(A[1])`; those evaluated after
+    it, `A` in `(h(A[1]), A)`, or read by the blocks of a compound `stmt`). A name read
+    into an operation done before the call (`np.sum(A) + h(A)`) is in neither. When
+    `call` is not in `stmt`, every name it reads is in both."""
+    path = _path(stmt, call)
+    if path is None:
+        names = _reads(stmt)
+        return names, set(names)
+    held: set[str] = set()
+    after: set[str] = set()
+    for node, child in zip(path, path[1:]):
+        parts = _in_order(node)
+        at = next(i for i, part in enumerate(parts) if part is child)
+        for part in parts[:at]:
+            held |= _held(part)
+        if isinstance(node, ast.AugAssign) and child is node.value:   # `t += h(A)`: `t`,
+            held |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}  # first
+        for part in parts[at + 1:]:
+            after |= _reads(part)
+    return held, after
 
 
-def _parts(stmt: ast.stmt) -> list[ast.expr]:
-    """The expressions of `stmt` in the order Python evaluates them (the blocks of an
-    `if`/`for`/`while` left out)."""
-    if isinstance(stmt, ast.Assign):
-        return [stmt.value, *stmt.targets]
-    if isinstance(stmt, ast.AugAssign):
-        return [stmt.target, stmt.value]
-    if isinstance(stmt, ast.If | ast.While):
-        return [stmt.test]
-    if isinstance(stmt, ast.For):
-        return [stmt.iter, stmt.target]
-    return [c for c in ast.iter_child_nodes(stmt) if isinstance(c, ast.expr)]
+def _path(node: ast.AST, target: ast.AST) -> list[ast.AST] | None:
+    """The nodes from `node` down to `target`, both included, or None."""
+    if node is target:
+        return [node]
+    for child in ast.iter_child_nodes(node):
+        found = _path(child, target)
+        if found is not None:
+            return [node, *found]
+    return None
 
 
-def _evaluated(node: ast.AST) -> list[ast.AST]:
-    """`node` and the nodes under it, each after those Python evaluates before it."""
-    if isinstance(node, ast.Dict):
-        children = [c for k, v in zip(node.keys, node.values) for c in (k, v) if c is not None]
-    else:
-        children = [c for c in ast.iter_child_nodes(node)
-                    if isinstance(c, ast.expr | ast.keyword)]
-    return [n for c in children for n in _evaluated(c)] + [node]
+def _in_order(node: ast.AST) -> list[ast.AST]:
+    """The children of `node` in the order Python evaluates them (an assignment's value
+    before its targets; a compound statement's header before its blocks)."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [node.value, *targets]
+    if isinstance(node, (ast.If, ast.While)):
+        return [node.test, *node.body, *node.orelse]
+    if isinstance(node, ast.For):
+        return [node.iter, node.target, *node.body, *node.orelse]
+    return list(ast.iter_child_nodes(node))
 
 
-def _same_place(a: ast.AST, b: ast.AST) -> bool:
-    where = ("lineno", "col_offset", "end_lineno", "end_col_offset")
-    return type(a) is type(b) and hasattr(b, "lineno") and \
-        all(getattr(a, w, None) == getattr(b, w, None) for w in where)
-
-
-def _blocks_read(stmt: ast.stmt) -> set[str]:
-    """The names the blocks of an `if`/`for`/`while` read before assigning them, and the
-    test of a `while` (run after its header)."""
-    if isinstance(stmt, ast.If):
-        return _live(stmt.body, set(), None) | _live(stmt.orelse, set(), None)
-    if isinstance(stmt, ast.While):
-        return _live(stmt.body, _reads(stmt.test), None) | _live(stmt.orelse, set(), None)
-    if isinstance(stmt, ast.For):
-        return (_live(stmt.body, set(), None) - _assigned(stmt)) | _live(stmt.orelse, set(),
-                                                                           None)
-    return set()
+def _held(node: ast.AST) -> set[str]:
+    """The names whose objects the value of `node`, evaluated, holds (not a copy of
+    their elements): a name, or names in a tuple, a list, a conditional expression."""
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) else set()
+    parts = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else \
+        [node.value] if isinstance(node, (ast.Starred, ast.NamedExpr, ast.keyword)) else \
+        [node.body, node.orelse] if isinstance(node, ast.IfExp) else \
+        node.values if isinstance(node, ast.BoolOp) else []
+    return set().union(*(_held(p) for p in parts))

@@ -69,15 +69,17 @@ def _drop(tree: ast.FunctionDef, dropped: set[int]) -> None:
 
 
 def _view(how: ast.expr, kinds: dict) -> bool | None:
-    """Does the assignment of `how` (a name, an item or a slice of one) surely make a
-    name sharing the array it reads (True), surely not (False), or is that not known?"""
-    base = _kind(how.id if isinstance(how, ast.Name) else how.value.id, kinds)
+    """Does the assignment of `how` (a name, an item or a slice of one, a call of
+    `views.VIEWS`) surely make a name sharing the array it reads (True), surely not
+    (False), or is that not known?"""
+    base = _kind(how.id if isinstance(how, ast.Name) else how.args[0].id
+                 if isinstance(how, ast.Call) else how.value.id, kinds)
     if base.py:
         return False
     if base.ndim is None or base.ndim == 0 or base.dtype in (None, "O"):
         return None
-    if isinstance(how, ast.Name):
-        return True
+    if isinstance(how, (ast.Name, ast.Call)):
+        return True                               # a call `views.view_of` is sure of
     parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
     integers, axes = 0, False
     for part in parts:

@@ -49,8 +49,10 @@ def _plan(low: Lowerer, name: str, came: str | None, seen: set[str]) -> list:
     what to make again from `other`), for those read afterwards or leading to one."""
     out = []
     for other, how, down in low.ctx.aliases.sure(name):
-        if other == came or other in seen:
-            continue
+        if other == came or other in seen or other in low.out.held and (
+                down or isinstance(how, ast.Name)) or isinstance(how, ast.Call) and not down:
+            continue        # held by the expression around the call, or a view of `other`
+            #                 (`np.transpose`): not made again, refused if it shares
         seen.add(other)
         after = _plan(low, other, name, seen)
         if after or other in low.scope.later(low.out.stmt) and other not in low.out.pending:
@@ -62,8 +64,11 @@ def _plan(low: Lowerer, name: str, came: str | None, seen: set[str]) -> list:
 
 def _emit(low: Lowerer, plan: list, value: ast.Name, parent: Sync | None, record) -> None:
     for other, how, down, after in plan:
-        if down or isinstance(how, ast.Name):     # `other = v`, `other = v[i]`, `v = other`
+        if down or isinstance(how, ast.Name):     # `other = v`, `other = v[i]`, `v = other`,
+            #                                       `other = np.transpose(v)`
             made = value if isinstance(how, ast.Name) or not down else \
+                ast.Call(copy.deepcopy(how.func), [value, *copy.deepcopy(how.args[1:])],
+                         copy.deepcopy(how.keywords)) if isinstance(how, ast.Call) else \
                 ast.Subscript(value, copy.deepcopy(how.slice), ast.Load())
             name, stmt = _assign(low, other, made, bool(after))
         else:                                     # `v = other[i]`: the values written back
