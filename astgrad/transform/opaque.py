@@ -16,6 +16,8 @@ import sys
 import sysconfig
 import types
 
+import numpy as np
+
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
@@ -90,7 +92,9 @@ def _opaque(call: ast.Call, ns):
 
 def _from_numpy(fn) -> bool:
     # NumPy 1.x's `np.random.shuffle` is a builtin method with no `__module__`: its object's
-    # class (RandomState) says where it comes from
+    # class (RandomState) says where it comes from; its ufuncs have no `__module__` either
+    if isinstance(fn, np.ufunc):
+        return True
     module = getattr(fn, "__module__", None) or type(getattr(fn, "__self__", None)).__module__
     return str(module or "").startswith("numpy")
 
