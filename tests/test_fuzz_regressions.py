@@ -1017,3 +1017,31 @@ def test_a_temporary_argument_written_by_the_callee_is_differentiated():
     expected = 0.81 * 1.5 * (1.0 + np.array([2 * 0.3, 0.0, 0.0]))
     assert np.allclose(ag.grad(temp_argument_written_by_callee)(x), expected, rtol=1e-14)
     ag.check_grads(temp_argument_written_by_callee, (x,), order=2)
+
+
+# ---- a slice of an adjoint that may be an array or a list (fuzz seed 77348) --------------
+# `bx[0:3] = rt.add_each(bx[0:3], b1)` in first-order code (`x`, of unknown kind, is read at
+# `x[0]`, so its adjoint is joined as a tuple's may be): grad-of-grad took the list rule for
+# that write, and the adjoint of the value written was `bbx[0:3]`, a view of the array
+# `bbx`, which the rule zeroes next: the second derivative was silently 0.
+
+def outer_of_a_listed_tuple(x):
+    xs = []
+    for i in range(1):
+        xs.append((np.outer(x, x[0:3]), x))
+    W, bias = xs[0]
+    A = x[0] <= W
+    for j in range(1):
+        x = x + W[2]
+    return np.sum(W[1])
+
+
+def test_the_slice_of_an_adjoint_that_may_be_an_array_is_its_own():
+    x = np.array([0.214, -1.149, 0.821])
+    # f = x1 * (x0 + x1 + x2)
+    hessian = np.array([[0.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 0.0]])
+    value, pullback = ag.vjp(ag.grad(outer_of_a_listed_tuple))(x)
+    assert np.allclose(value, [x[1], x[0] + 2 * x[1] + x[2], x[1]], rtol=1e-14)
+    for row in range(3):
+        assert np.allclose(pullback(np.eye(3)[row]), hessian[row], rtol=1e-14)
+    ag.check_grads(outer_of_a_listed_tuple, (x,), order=2)

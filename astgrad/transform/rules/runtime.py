@@ -19,6 +19,7 @@ defvjp(rt.shaped_like, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)), None,
 
 # ---- lists of adjoints (a list argument's rule gives a list) ------------------------
 defvjp(rt.add_each, lambda b, ans, adjoints, parts: b, lambda b, ans, adjoints, parts: b)
+defvjp(rt.own, lambda b, ans, x: b, kind=lambda k, s: k["x"])
 defvjp(rt.unpack_like, lambda b, ans, g, obj: rt.pack_like(b, g), None)
 defvjp(rt.pack_like, lambda b, ans, parts, like: rt.unpack_like(b, like), None)
 defvjp(rt.split_like, lambda b, ans, g, arrays, axis=0: rt.join_like(b, arrays, axis), None)
@@ -32,6 +33,7 @@ deflinear(rt.sum_to, "g")
 deflinear(rt.shaped_like, "g")
 defjvp(rt.add_each,                         # a sum: each list's tangent adds in
        lambda t, ans, adjoints, parts: t, lambda t, ans, adjoints, parts: t)
+deflinear(rt.own, "x")
 deflinear(rt.unpack_like, "g")
 deflinear(rt.pack_like, "parts")
 deflinear(rt.split_like, "g")
