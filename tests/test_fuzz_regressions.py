@@ -1045,3 +1045,45 @@ def test_the_slice_of_an_adjoint_that_may_be_an_array_is_its_own():
     for row in range(3):
         assert np.allclose(pullback(np.eye(3)[row]), hessian[row], rtol=1e-14)
     ag.check_grads(outer_of_a_listed_tuple, (x,), order=2)
+
+
+# ---- `rt.add_each` of arrays is an array (fuzz seeds 60996, 71216) ------------------------
+# First-order code adds into `bx` with `rt.add_each` where `x` may be a list; grad-of-grad
+# took every `rt.add_each` for a list, so `by = by + bx` became a list join, and its
+# reverse cut `bby` as lists are cut: an empty slice (a crash), or with `tanh` gone, a
+# wrong jvp of the gradient.
+
+def swap_in_a_branch_not_taken(x, y):
+    if y[1] >= 5.0:
+        if x[1] >= 1.27:
+            x = np.array([y[1], y[1], y[1]])
+        else:
+            x, y = y, x
+    if y[0] > 0.0:
+        return np.sum(np.tanh(y))
+    return np.sum(x)
+
+
+def swap_in_a_branch_not_taken_sum(x, y):
+    if y[1] >= 5.0:
+        if x[1] >= 1.27:
+            x = np.sin(x) - np.array([x[2], y[1], x[0]])
+        else:
+            x, y = y, x
+    total = np.mean(y ** 2)
+    if total > -1.22:
+        return np.sum(y)
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [swap_in_a_branch_not_taken, swap_in_a_branch_not_taken_sum])
+def test_add_each_of_arrays_is_not_a_list(f):
+    x, y = np.array([1.032, 0.646, 1.113]), np.array([1.287, 1.2, 0.485])
+    t = np.tanh(y) if f is swap_in_a_branch_not_taken else None
+    hyy = np.diag(-2 * t * (1 - t ** 2)) if t is not None else np.zeros((3, 3))
+    value, pullback = ag.vjp(ag.grad(f, wrt=(0, 1)), wrt=(0, 1))(x.copy(), y.copy())
+    assert np.allclose(value[1], 1 - t ** 2 if t is not None else np.ones(3), rtol=1e-14)
+    for row in range(3):
+        gx, gy = pullback((np.zeros(3), np.eye(3)[row]))
+        assert np.array_equal(gx, np.zeros(3)) and np.allclose(gy, hyy[row], rtol=1e-13)
+    ag.check_grads(f, (x, y), wrt=(0, 1), order=2)
