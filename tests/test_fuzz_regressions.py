@@ -1087,3 +1087,33 @@ def test_add_each_of_arrays_is_not_a_list(f):
         gx, gy = pullback((np.zeros(3), np.eye(3)[row]))
         assert np.array_equal(gx, np.zeros(3)) and np.allclose(gy, hyy[row], rtol=1e-13)
     ag.check_grads(f, (x, y), wrt=(0, 1), order=2)
+
+
+# ---- the adjoint of a fill is a sum (fuzz seed 77228) -------------------------------------
+# Inlined, `B` is a local not read after the second loop: its adjoint starts as 0.0, and
+# first-order code fills shapes with it (`rt.sum_to(0.0, shape)`, `rt.unbroadcast(0.0, x)`);
+# grad-of-grad broadcast the fill's adjoint back to the number's shape `()`: a crash.
+
+def _rows_loop(A, B):
+    for j in range(1):
+        A = A + B
+    for t in A:
+        B = B + np.sqrt(1.0 + np.square(A))
+    return A
+
+
+def rows_loop_after_sum(A, B):
+    return np.sum(_rows_loop(A, B) ** 2)
+
+
+def test_the_adjoint_of_a_filled_zero_is_summed():
+    A = np.array([[-0.09, 1.414, 0.803], [-0.448, 0.4, -1.121]])
+    B = np.array([[-0.183, 1.103, -0.088], [-0.018, -0.293, -1.308]])
+    # f = sum((A + B) ** 2): the gradient is 2 (A + B) for both, the Hessian 2 [[I, I], [I, I]]
+    value, pullback = ag.vjp(ag.grad(rows_loop_after_sum, wrt=(0, 1)), wrt=(0, 1))(A, B)
+    assert np.allclose(value[0], 2 * (A + B), rtol=1e-14)
+    assert np.allclose(value[1], 2 * (A + B), rtol=1e-14)
+    u = np.arange(6.0).reshape(2, 3)
+    for got in pullback((u, np.zeros_like(u))):
+        assert np.allclose(got, 2 * u, rtol=1e-14)
+    ag.check_grads(rows_loop_after_sum, (A, B), wrt=(0, 1), order=2)

@@ -6,14 +6,17 @@ from ..lattice import OPAQUE, UNKNOWN
 from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
-defvjp(rt.unbroadcast, lambda b, ans, g, x: np.broadcast_to(b, np.shape(g)), None,
+# `rt.sum_to` (and `rt.unbroadcast`, its form for a value's shape) sums `g` down to a shape,
+# or fills it with a number `g` (an adjoint still 0.0): the adjoint of a fill is a sum
+defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)) if np.ndim(g) == 0
+       else np.broadcast_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent,
            rt.written_once)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
-defvjp(rt.sum_to, lambda b, ans, g, shape: np.broadcast_to(b, np.shape(g)), None,
-       kind=lambda k, s: UNKNOWN)
+defvjp(rt.sum_to, lambda b, ans, g, shape: rt.sum_to(b, np.shape(g)) if np.ndim(g) == 0
+       else np.broadcast_to(b, np.shape(g)), None, kind=lambda k, s: UNKNOWN)
 defvjp(rt.shaped_like, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)), None,
        kind=lambda k, s: k["x"])
 
