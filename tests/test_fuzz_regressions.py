@@ -1030,7 +1030,7 @@ def outer_of_a_listed_tuple(x):
     for i in range(1):
         xs.append((np.outer(x, x[0:3]), x))
     W, bias = xs[0]
-    A = x[0] <= W
+    A = x[0] <= W  # noqa: F841  (unused: its read `x[0]` is what matters)
     for j in range(1):
         x = x + W[2]
     return np.sum(W[1])
@@ -1045,6 +1045,16 @@ def test_the_slice_of_an_adjoint_that_may_be_an_array_is_its_own():
     for row in range(3):
         assert np.allclose(pullback(np.eye(3)[row]), hessian[row], rtol=1e-14)
     ag.check_grads(outer_of_a_listed_tuple, (x,), order=2)
+
+
+def test_own_copies_an_array_only():
+    from astgrad import runtime as rt
+    a = np.arange(6.0).reshape(2, 3)
+    part = rt.own(a[0:1])
+    a[0:1] = 0.0
+    assert np.array_equal(part, [[0.0, 1.0, 2.0]])
+    items = [np.ones(2), 2.0]
+    assert rt.own(items) is items and rt.own(2.0) == 2.0
 
 
 # ---- `rt.add_each` of arrays is an array (fuzz seeds 60996, 71216) ------------------------
@@ -1117,3 +1127,15 @@ def test_the_adjoint_of_a_filled_zero_is_summed():
     for got in pullback((u, np.zeros_like(u))):
         assert np.allclose(got, 2 * u, rtol=1e-14)
     ag.check_grads(rows_loop_after_sum, (A, B), wrt=(0, 1), order=2)
+
+
+def test_spread_to_is_the_transpose_of_sum_to():
+    from astgrad import runtime as rt
+    rng = np.random.default_rng(0)
+    for x_shape, shape in [((2, 3), (3,)), ((2, 3), (2, 1)), ((2, 3), (2, 3)), ((), (2, 3)),
+                           ((2, 3), ())]:
+        x = rng.standard_normal(x_shape) if x_shape else 0.7
+        b = rng.standard_normal(shape) if shape else 1.3
+        # <sum_to(x, shape), b> == <x, spread_to(b, x's shape)>
+        assert np.isclose(np.sum(rt.sum_to(x, shape) * b),
+                          np.sum(x * rt.spread_to(b, np.shape(x))), rtol=1e-14)

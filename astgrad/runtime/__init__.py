@@ -29,6 +29,7 @@ from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, 
 from ..errors import NoRuleError
 
 __all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
+           "spread_to",
            "unpack_like", "pack_like", "join_like",
            "broadcast_like", "check_tangent",
            # the NumPy rules' helpers (numpy_helpers.py)
@@ -68,6 +69,15 @@ def sum_to(g, shape):
     if g.shape != tuple(shape):
         g = _fill(g, tuple(shape))
     return g[()] if not shape else g
+
+
+def spread_to(g, shape):
+    """The transpose of `sum_to`: `g` (the adjoint of `sum_to(x, np.shape(g))`) broadcast
+    back to `shape`, or summed to the shape `()` of a number `x` that filled it."""
+    shape = tuple(shape)
+    if np.shape(g) == shape:
+        return g
+    return sum_to(g, ()) if not shape else np.broadcast_to(g, shape)
 
 
 def _fill(g, shape):

@@ -6,7 +6,8 @@ A name holds a list when kind inference says so, when it is assigned a list
 written out (`[a, b]`), a list-making call (`list(g)`, `rt.split_like`) or a
 tuple a transform returns, when it is appended to or popped from, or when it
 is a copy, a slice, a zero (`rt.zeros_like`), or a `+`/`*`/`rt.add_each` of a
-name that holds one (`rt.add_each` of arrays is an array). Its adjoint (or tangent) is then a list, combined element by element.
+name that holds one (`rt.add_each` of arrays is an array). Its adjoint (or
+tangent) is then a list, combined element by element.
 """
 from __future__ import annotations
 
@@ -121,13 +122,15 @@ _LIST_MAKERS = ("list", "split_like")
 
 
 def _makes_list(value) -> bool:
-    """`[0.0] * n`, `list(g)`, `rt.split_like(...)`: values that are Python lists."""
+    """`[0.0] * n`, `list(g)`, `rt.split_like(...)`, `rt.add_each` of a list written out:
+    values that are Python lists."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
     if isinstance(value, ast.Call):
         func = value.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        return name in _LIST_MAKERS
+        return name in _LIST_MAKERS or name == "add_each" \
+            and any(isinstance(a, (ast.List, ast.Tuple)) for a in value.args)
     return False
 
 

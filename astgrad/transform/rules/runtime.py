@@ -7,16 +7,17 @@ from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
 # `rt.sum_to` (and `rt.unbroadcast`, its form for a value's shape) sums `g` down to a shape,
-# or fills it with a number `g` (an adjoint still 0.0): the adjoint of a fill is a sum
-defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)) if np.ndim(g) == 0
-       else np.broadcast_to(b, np.shape(g)), None,
+# or fills it with a number `g` (an adjoint still 0.0); `rt.spread_to` is its transpose
+defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.spread_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent,
            rt.written_once)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
-defvjp(rt.sum_to, lambda b, ans, g, shape: rt.sum_to(b, np.shape(g)) if np.ndim(g) == 0
-       else np.broadcast_to(b, np.shape(g)), None, kind=lambda k, s: UNKNOWN)
+defvjp(rt.sum_to, lambda b, ans, g, shape: rt.spread_to(b, np.shape(g)), None,
+       kind=lambda k, s: UNKNOWN)
+defvjp(rt.spread_to, lambda b, ans, g, shape: rt.sum_to(b, np.shape(g)), None,
+       kind=lambda k, s: UNKNOWN)
 defvjp(rt.shaped_like, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)), None,
        kind=lambda k, s: k["x"])
 
@@ -33,6 +34,7 @@ defvjp(list, lambda b, ans, iterable: rt.pack_like(b, iterable), kind=lambda k, 
 # ---- linear in these arguments: forward mode applies them to the tangent ------------
 deflinear(rt.unbroadcast, "g")
 deflinear(rt.sum_to, "g")
+deflinear(rt.spread_to, "g")
 deflinear(rt.shaped_like, "g")
 defjvp(rt.add_each,                         # a sum: each list's tangent adds in
        lambda t, ans, adjoints, parts: t, lambda t, ans, adjoints, parts: t)
