@@ -1021,3 +1021,125 @@ def test_a_temporary_argument_written_by_the_callee_is_differentiated():
     expected = 0.81 * 1.5 * (1.0 + np.array([2 * 0.3, 0.0, 0.0]))
     assert np.allclose(ag.grad(temp_argument_written_by_callee)(x), expected, rtol=1e-14)
     ag.check_grads(temp_argument_written_by_callee, (x,), order=2)
+
+
+# ---- a slice of an adjoint that may be an array or a list (fuzz seed 77348) --------------
+# `bx[0:3] = rt.add_each(bx[0:3], b1)` in first-order code (`x`, of unknown kind, is read at
+# `x[0]`, so its adjoint is joined as a tuple's may be): grad-of-grad took the list rule for
+# that write, and the adjoint of the value written was `bbx[0:3]`, a view of the array
+# `bbx`, which the rule zeroes next: the second derivative was silently 0.
+
+def outer_of_a_listed_tuple(x):
+    xs = []
+    for i in range(1):
+        xs.append((np.outer(x, x[0:3]), x))
+    W, bias = xs[0]
+    A = x[0] <= W  # noqa: F841  (unused: its read `x[0]` is what matters)
+    for j in range(1):
+        x = x + W[2]
+    return np.sum(W[1])
+
+
+def test_the_slice_of_an_adjoint_that_may_be_an_array_is_its_own():
+    x = np.array([0.214, -1.149, 0.821])
+    # f = x1 * (x0 + x1 + x2)
+    hessian = np.array([[0.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 0.0]])
+    value, pullback = ag.vjp(ag.grad(outer_of_a_listed_tuple))(x)
+    assert np.allclose(value, [x[1], x[0] + 2 * x[1] + x[2], x[1]], rtol=1e-14)
+    for row in range(3):
+        assert np.allclose(pullback(np.eye(3)[row]), hessian[row], rtol=1e-14)
+    ag.check_grads(outer_of_a_listed_tuple, (x,), order=2)
+
+
+def test_own_copies_an_array_only():
+    from astgrad import runtime as rt
+    a = np.arange(6.0).reshape(2, 3)
+    part = rt.own(a[0:1])
+    a[0:1] = 0.0
+    assert np.array_equal(part, [[0.0, 1.0, 2.0]])
+    items = [np.ones(2), 2.0]
+    assert rt.own(items) is items and rt.own(2.0) == 2.0
+
+
+# ---- `rt.add_each` of arrays is an array (fuzz seeds 60996, 71216) ------------------------
+# First-order code adds into `bx` with `rt.add_each` where `x` may be a list; grad-of-grad
+# took every `rt.add_each` for a list, so `by = by + bx` became a list join, and its
+# reverse cut `bby` as lists are cut: an empty slice (a crash), or with `tanh` gone, a
+# wrong jvp of the gradient.
+
+def swap_in_a_branch_not_taken(x, y):
+    if y[1] >= 5.0:
+        if x[1] >= 1.27:
+            x = np.array([y[1], y[1], y[1]])
+        else:
+            x, y = y, x
+    if y[0] > 0.0:
+        return np.sum(np.tanh(y))
+    return np.sum(x)
+
+
+def swap_in_a_branch_not_taken_sum(x, y):
+    if y[1] >= 5.0:
+        if x[1] >= 1.27:
+            x = np.sin(x) - np.array([x[2], y[1], x[0]])
+        else:
+            x, y = y, x
+    total = np.mean(y ** 2)
+    if total > -1.22:
+        return np.sum(y)
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [swap_in_a_branch_not_taken, swap_in_a_branch_not_taken_sum])
+def test_add_each_of_arrays_is_not_a_list(f):
+    x, y = np.array([1.032, 0.646, 1.113]), np.array([1.287, 1.2, 0.485])
+    t = np.tanh(y) if f is swap_in_a_branch_not_taken else None
+    hyy = np.diag(-2 * t * (1 - t ** 2)) if t is not None else np.zeros((3, 3))
+    value, pullback = ag.vjp(ag.grad(f, wrt=(0, 1)), wrt=(0, 1))(x.copy(), y.copy())
+    assert np.allclose(value[1], 1 - t ** 2 if t is not None else np.ones(3), rtol=1e-14)
+    for row in range(3):
+        gx, gy = pullback((np.zeros(3), np.eye(3)[row]))
+        assert np.array_equal(gx, np.zeros(3)) and np.allclose(gy, hyy[row], rtol=1e-13)
+    ag.check_grads(f, (x, y), wrt=(0, 1), order=2)
+
+
+# ---- the adjoint of a fill is a sum (fuzz seed 77228) -------------------------------------
+# Inlined, `B` is a local not read after the second loop: its adjoint starts as 0.0, and
+# first-order code fills shapes with it (`rt.sum_to(0.0, shape)`, `rt.unbroadcast(0.0, x)`);
+# grad-of-grad broadcast the fill's adjoint back to the number's shape `()`: a crash.
+
+def _rows_loop(A, B):
+    for j in range(1):
+        A = A + B
+    for t in A:
+        B = B + np.sqrt(1.0 + np.square(A))
+    return A
+
+
+def rows_loop_after_sum(A, B):
+    return np.sum(_rows_loop(A, B) ** 2)
+
+
+def test_the_adjoint_of_a_filled_zero_is_summed():
+    A = np.array([[-0.09, 1.414, 0.803], [-0.448, 0.4, -1.121]])
+    B = np.array([[-0.183, 1.103, -0.088], [-0.018, -0.293, -1.308]])
+    # f = sum((A + B) ** 2): the gradient is 2 (A + B) for both, the Hessian 2 [[I, I], [I, I]]
+    value, pullback = ag.vjp(ag.grad(rows_loop_after_sum, wrt=(0, 1)), wrt=(0, 1))(A, B)
+    assert np.allclose(value[0], 2 * (A + B), rtol=1e-14)
+    assert np.allclose(value[1], 2 * (A + B), rtol=1e-14)
+    u = np.arange(6.0).reshape(2, 3)
+    for got in pullback((u, np.zeros_like(u))):
+        assert np.allclose(got, 2 * u, rtol=1e-14)
+    ag.check_grads(rows_loop_after_sum, (A, B), wrt=(0, 1), order=2)
+
+
+def test_spread_to_is_the_transpose_of_sum_to():
+    from astgrad import runtime as rt
+    rng = np.random.default_rng(0)
+    for x_shape, shape in [((2, 3), (3,)), ((2, 3), (2, 1)), ((2, 3), (2, 3)), ((), (2, 3)),
+                           ((2, 3), ())]:
+        x = rng.standard_normal(x_shape) if x_shape else 0.7
+        b = rng.standard_normal(shape) if shape else 1.3
+        # <sum_to(x, shape), b> == <x, spread_to(b, x's shape)>
+        assert np.isclose(np.sum(rt.sum_to(x, shape) * b),
+                          np.sum(x * rt.spread_to(b, np.shape(x))), rtol=1e-14)

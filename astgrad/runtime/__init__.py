@@ -28,7 +28,8 @@ from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, 
                     tree_like, values_of)
 from ..errors import NoRuleError
 
-__all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "shaped_like", "split_like",
+__all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
+           "spread_to",
            "unpack_like", "pack_like", "join_like",
            "broadcast_like", "check_tangent",
            # the NumPy rules' helpers (numpy_helpers.py)
@@ -68,6 +69,15 @@ def sum_to(g, shape):
     if g.shape != tuple(shape):
         g = _fill(g, tuple(shape))
     return g[()] if not shape else g
+
+
+def spread_to(g, shape):
+    """The transpose of `sum_to`: `g` (the adjoint of `sum_to(x, np.shape(g))`) broadcast
+    back to `shape`, or summed to the shape `()` of a number `x` that filled it."""
+    shape = tuple(shape)
+    if np.shape(g) == shape:
+        return g
+    return sum_to(g, ()) if not shape else np.broadcast_to(g, shape)
 
 
 def _fill(g, shape):
@@ -174,6 +184,13 @@ def add_each(adjoints, parts):
 
 
 _PLAIN = (np.ndarray, float)      # adjoints `add_each` adds as they are
+
+
+def own(x):
+    """`x` in memory of its own: an array is copied (a slice of an adjoint that may be an
+    array or a list is a view of it, and that adjoint is zeroed next); a list's item or
+    slice, a number, as it is."""
+    return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def _is_zero(x) -> bool:

@@ -31,7 +31,7 @@ _BATCHED = {"rt.broadcast_like": "broadcast_like", "rt.unbroadcast": "unbroadcas
             "np.broadcast_to": "broadcast_to", "rt.shaped_like": "shaped_like"}
 _CHECKS = frozenset({"rt.check_tangent", "rt.check_seed"})
 _SEQUENCES = frozenset({"np.concatenate", "np.stack"})
-_AS_IS = frozenset({"np.copy", "list", "rt.add_each", "np.negative", "np.array",
+_AS_IS = frozenset({"np.copy", "list", "rt.add_each", "rt.own", "np.negative", "np.array",
                     "np.asarray", "np.conj", "np.real"})
 _METHODS = frozenset({"append", "extend", "insert", "pop", "update", "setdefault"})
 

@@ -108,7 +108,7 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
         contributions=frozenset(walk.contributions), reached=frozenset(walk.reached),
         operations=MappingProxyType(walk.operations), parts=MappingProxyType(walk.parts),
         seeds=tuple(seeds), seed_names=tuple(seed_names), opening=opening(body),
-        joined_each=frozenset(sequences | maybe_sequences(body, kinds)))
+        joined_each=frozenset(sequences | maybe_sequences(body, kinds, ns)))
 
 
 # -- which adjoints start at zero ---------------------------------------------------------

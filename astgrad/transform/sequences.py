@@ -3,10 +3,11 @@ function: an analysis the adjoint plan and forward mode share, and the two
 questions about list operations they both ask.
 
 A name holds a list when kind inference says so, when it is assigned a list
-written out (`[a, b]`), a list-making call (`list(g)`, `rt.add_each`, ...) or a
+written out (`[a, b]`), a list-making call (`list(g)`, `rt.split_like`) or a
 tuple a transform returns, when it is appended to or popped from, or when it
-is a copy, a slice, a zero (`rt.zeros_like`), or a `+`/`*` of a name that holds
-one. Its adjoint (or tangent) is then a list, combined element by element.
+is a copy, a slice, a zero (`rt.zeros_like`), or a `+`/`*`/`rt.add_each` of a
+name that holds one (`rt.add_each` of arrays is an array). Its adjoint (or
+tangent) is then a list, combined element by element.
 """
 from __future__ import annotations
 
@@ -50,14 +51,21 @@ def sequences_in(body, kinds, ns) -> set[str]:
     return out
 
 
-def maybe_sequences(body, kinds) -> set[str]:
-    """Names of unknown kind that are read by constant index (`_1[0]`): a tuple a user's
-    primitive returns may be among them, so their adjoints are joined with `rt.add_each`
-    (which adds arrays as `+` does, and lists element by element)."""
-    return {n.value.id for s in body for n in ast.walk(s)
-            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
-            and isinstance(n.slice, ast.Constant) and type(n.slice.value) is int
-            and kinds.get(n.value.id, UNKNOWN).dtype is None}
+def maybe_sequences(body, kinds, ns) -> set[str]:
+    """Names of unknown kind that are read by constant index (`_1[0]`), or made by
+    `rt.add_each` (a list where one of its arguments is, an array where they are): a
+    tuple a user's primitive returns may be among the first, a list not known as one
+    among the second, so their adjoints are joined with `rt.add_each` (which adds arrays
+    as `+` does, and lists element by element)."""
+    out = set()
+    for node in (n for s in body for n in walk(s)):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
+            out.add(node.value.id)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Call) and ns.value(node.value.func) is rt.add_each:
+            out.add(node.targets[0].id)
+    return {n for n in out if kinds.get(n, UNKNOWN).dtype is None}
 
 
 def _items_of(value, written) -> list[str]:
@@ -73,8 +81,8 @@ def _items_of(value, written) -> list[str]:
 
 def _made_of(value, kinds, ns) -> list[str]:
     """The names `value` is a list whenever one of them is: `a`, `a[i:j]`,
-    `rt.zeros_like(a)`, `rt.unpack_like(g, a)`, `a + b` and `a * n` (but not where an
-    operand is known to be a number or an array)."""
+    `rt.zeros_like(a)`, `rt.unpack_like(g, a)`, `rt.add_each(a, b)`, `a + b` and `a * n`
+    (but not where an operand is known to be a number or an array)."""
     if isinstance(value, ast.Name):
         return [value.id]
     if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice) \
@@ -83,6 +91,8 @@ def _made_of(value, kinds, ns) -> list[str]:
     if isinstance(value, ast.Call) and value.args and isinstance(value.args[-1], ast.Name) \
             and ns.value(value.func) in (rt.zeros_like, rt.unpack_like):
         return [value.args[-1].id]
+    if isinstance(value, ast.Call) and ns.value(value.func) is rt.add_each:
+        return [a.id for a in value.args if isinstance(a, ast.Name)]
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
         operands = [expr_kind(n, kinds, ns) for n in (value.left, value.right)]
         if any(k.known and k.dtype != "O" and not isinstance(n, (ast.List, ast.Tuple))
@@ -108,17 +118,19 @@ def joins_lists(value: ast.expr, is_list) -> bool:
         and any(is_list(n) for n in (value.left, value.right))
 
 
-_LIST_MAKERS = ("list", "add_each", "split_like")
+_LIST_MAKERS = ("list", "split_like")
 
 
 def _makes_list(value) -> bool:
-    """`[0.0] * n`, `list(g)`, `rt.add_each(...)`: values that are Python lists."""
+    """`[0.0] * n`, `list(g)`, `rt.split_like(...)`, `rt.add_each` of a list written out:
+    values that are Python lists."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
     if isinstance(value, ast.Call):
         func = value.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        return name in _LIST_MAKERS
+        return name in _LIST_MAKERS or name == "add_each" \
+            and any(isinstance(a, (ast.List, ast.Tuple)) for a in value.args)
     return False
 
 

@@ -63,6 +63,24 @@ def broadcast_to_number(node: ast.Call, facts: Facts) -> ast.expr | None:
     return None
 
 
+def spread_to_array(node: ast.Call, facts: Facts) -> ast.expr | None:
+    """`rt.spread_to(g, np.shape(x))` (or `x.shape`) -> `np.broadcast_to(g, np.shape(x))`
+    for an array `x` (no number `x` filled a shape, to be summed back), and -> `g` for
+    0-d `g` and `x`."""
+    if not (_two_arguments(node) and facts.ns.value(node.func) is runtime.spread_to):
+        return None
+    shape = node.args[1]
+    base = shape.value if isinstance(shape, ast.Attribute) and shape.attr == "shape" else \
+        shape.args[0] if isinstance(shape, ast.Call) and len(shape.args) == 1 and \
+        facts.ns.value(shape.func) is np.shape else None
+    ndim = None if base is None else facts.kind(base).ndim
+    if ndim == 0 and facts.kind(node.args[0]).ndim == 0:
+        return node.args[0]
+    if ndim:
+        return ast.Call(facts.ns.ref(np.broadcast_to), node.args, [])
+    return None
+
+
 def _two_arguments(node: ast.Call) -> bool:
     return len(node.args) == 2 and not node.keywords
 

@@ -39,7 +39,8 @@ _RULES = {
                shapes.earlier_shape_call,
                algebra.float_of_float, algebra.sum_of_number, algebra.real_identity,
                algebra.complex_test,
-               broadcasts.unbroadcast_number, broadcasts.broadcast_to_number),
+               broadcasts.unbroadcast_number, broadcasts.spread_to_array,
+               broadcasts.broadcast_to_number),
 }
 
 

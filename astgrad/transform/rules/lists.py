@@ -16,6 +16,7 @@ import ast
 import copy
 
 from ..build import call, load, method
+from ..lattice import UNKNOWN
 from . import statements
 from .statements import Sweep, Tangents
 
@@ -154,8 +155,9 @@ def reverse_unread_pop(stmt: ast.Assign, sweep: Sweep) -> list[ast.stmt]:
 
 
 def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
-    """`xs[i] = v` on a list: `bv` gets `bxs[i]`; then the old item is put back, and its
-    adjoint is a zero of its shape. On a dict (`d[k] = v`), whose key may be new, the
+    """`xs[i] = v` on a list: `bv` gets `bxs[i]` (its own copy where `xs` may be an array:
+    a slice is a view); then the old item is put back, and its adjoint is a zero of its
+    shape. On a dict (`d[k] = v`), whose key may be new, the
     item's adjoint is 0.0, and the old item is saved only where it is read again."""
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
@@ -167,6 +169,9 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     backward = []
     if sweep.active(stmt.value):
         part = ast.Subscript(b, copy.deepcopy(index), ast.Load())
+        if keyed is None and sweep.kinds.get(base, UNKNOWN).dtype != "O" \
+                and sweep.plan.assigns(stmt, stmt.value.id, "value"):
+            part = call(sweep.ns, "rt.own", [part])   # may be an array's view, zeroed next
         backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
     old = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
     zero = ast.Assign([ast.Subscript(copy.deepcopy(b), copy.deepcopy(index), ast.Store())],

@@ -6,19 +6,24 @@ from ..lattice import OPAQUE, UNKNOWN
 from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
-defvjp(rt.unbroadcast, lambda b, ans, g, x: np.broadcast_to(b, np.shape(g)), None,
+# `rt.sum_to` (and `rt.unbroadcast`, its form for a value's shape) sums `g` down to a shape,
+# or fills it with a number `g` (an adjoint still 0.0); `rt.spread_to` is its transpose
+defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.spread_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent,
            rt.written_once)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
-defvjp(rt.sum_to, lambda b, ans, g, shape: np.broadcast_to(b, np.shape(g)), None,
+defvjp(rt.sum_to, lambda b, ans, g, shape: rt.spread_to(b, np.shape(g)), None,
+       kind=lambda k, s: UNKNOWN)
+defvjp(rt.spread_to, lambda b, ans, g, shape: rt.sum_to(b, np.shape(g)), None,
        kind=lambda k, s: UNKNOWN)
 defvjp(rt.shaped_like, lambda b, ans, g, x: rt.sum_to(b, np.shape(g)), None,
        kind=lambda k, s: k["x"])
 
 # ---- lists of adjoints (a list argument's rule gives a list) ------------------------
 defvjp(rt.add_each, lambda b, ans, adjoints, parts: b, lambda b, ans, adjoints, parts: b)
+defvjp(rt.own, lambda b, ans, x: b, kind=lambda k, s: k["x"])
 defvjp(rt.unpack_like, lambda b, ans, g, obj: rt.pack_like(b, g), None)
 defvjp(rt.pack_like, lambda b, ans, parts, like: rt.unpack_like(b, like), None)
 defvjp(rt.split_like, lambda b, ans, g, arrays, axis=0: rt.join_like(b, arrays, axis), None)
@@ -29,9 +34,11 @@ defvjp(list, lambda b, ans, iterable: rt.pack_like(b, iterable), kind=lambda k, 
 # ---- linear in these arguments: forward mode applies them to the tangent ------------
 deflinear(rt.unbroadcast, "g")
 deflinear(rt.sum_to, "g")
+deflinear(rt.spread_to, "g")
 deflinear(rt.shaped_like, "g")
 defjvp(rt.add_each,                         # a sum: each list's tangent adds in
        lambda t, ans, adjoints, parts: t, lambda t, ans, adjoints, parts: t)
+deflinear(rt.own, "x")
 deflinear(rt.unpack_like, "g")
 deflinear(rt.pack_like, "parts")
 deflinear(rt.split_like, "g")
