@@ -311,6 +311,11 @@ def star_empty(x):
     return a * b + len(rest)
 
 
+def star_of_one_row(x):
+    a, *rest = x                       # rest is [] for a length-1 x: its adjoint is empty
+    return a * np.sum(np.array(rest)) + a ** 2
+
+
 def star_nested(W):
     (a, *b), c = W, W[0]
     return np.sum(a * c) + np.sum(np.array(b) ** 3)
@@ -325,7 +330,8 @@ def star_in_a_loop(x):
 
 @pytest.mark.parametrize("fn, arg", [
     (star_middle, X), (star_of_a_tuple, X), (star_of_a_grown_list, X), (star_empty, X),
-    (star_nested, RS.randn(3, 2)), (star_in_a_loop, X)], ids=lambda v: getattr(v, "__name__", ""))
+    (star_of_one_row, X[:1]), (star_nested, RS.randn(3, 2)), (star_in_a_loop, X)],
+    ids=lambda v: getattr(v, "__name__", ""))
 def test_starred_targets(fn, arg):
     ag.check_grads(fn, (arg,), order=2)
     ag.check_grads(fn, (arg,), forward=True)
@@ -335,6 +341,7 @@ def test_starred_targets_values():
     a, m1, m2, z = X
     assert ag.grad(star_middle)(X) == pytest.approx([z, 2 * m1, 2 * m2, a])
     assert ag.grad(star_empty)(X) == pytest.approx([X[1], X[0], 0.0, 0.0])
+    assert ag.grad(star_of_one_row)(X[:1]) == pytest.approx(2.0 * X[:1])
     with pytest.raises(UnsupportedSyntaxError, match="cannot unpack 2 values into 4 names"):
         ag.grad(_three_starred)(X)
 

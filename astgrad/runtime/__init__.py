@@ -230,6 +230,8 @@ def pack_like(parts, like):
     array shaped like `like` (a part that is still the scalar zero fills with zeros)."""
     if not isinstance(parts, (list, tuple)):
         return parts
+    if not len(parts):                          # `list(x[1:])` of a length-1 `x`: empty
+        return np.zeros(np.shape(like), np.result_type(np.asarray(like).dtype, np.float16))
     return np.stack([np.broadcast_to(p, np.shape(q)) for p, q in zip(parts, like)])
 
 
