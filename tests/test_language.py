@@ -6,7 +6,9 @@ order=2)`), or refused by name at transform time.
 """
 from __future__ import annotations
 
+import functools
 import warnings
+from functools import reduce
 
 import numpy as np
 import pytest
@@ -411,3 +413,89 @@ def test_assignment_expressions_values():
     assert ag.grad(walrus_twice)(X) == pytest.approx(
         [2.0 * (a + X[1]) ** 2 + 4.0 * a * (a + X[1]), 2.0 * a * (a + X[1]), 0.0, 0.0])
     assert ag.grad(walrus_once_in_a_loop)(X) == pytest.approx(np.sin(2.0 * X))
+
+
+# ---- map and functools.reduce ------------------------------------------------------------------
+
+def _square(t):
+    return t * t
+
+
+def map_of_a_lambda(x):
+    return sum(map(lambda t: t ** 2 * np.sin(t), x))
+
+
+def map_of_numpy_and_own(x):
+    ys = list(map(np.sin, x)) + list(map(_square, x))
+    return ys[0] * ys[1] + ys[5] * ys[2]
+
+
+def map_over_two(x, y):
+    return np.sum(np.array(list(map(lambda a, b: a * np.cos(b), x, y))))
+
+
+def loop_over_map(Ws, x):
+    total = 0.0
+    for h in map(lambda W: np.tanh(W @ x), Ws):
+        total = total + np.sum(h ** 2)
+    return total
+
+
+def product_by_reduce(x):
+    return functools.reduce(lambda a, b: a * b, x)
+
+
+def chain_by_reduce(Ws, x):
+    return np.sum(functools.reduce(np.dot, Ws) @ x)
+
+
+def reduce_with_start(x):
+    return reduce(lambda acc, t: acc + np.exp(-t * acc), x, 0.5)
+
+
+def reduce_of_map(x):
+    return reduce(lambda a, b: a + b, map(_square, x))
+
+
+def map_shadowed(x):
+    map = _square                      # a local `map`: not the builtin, called as it is
+    return np.sum(map(x))
+
+
+@pytest.mark.parametrize("fn, args", [
+    (map_of_a_lambda, (X,)), (map_of_numpy_and_own, (X,)), (map_over_two, (X, X[::-1])),
+    (loop_over_map, (WS, X)), (product_by_reduce, (X,)), (chain_by_reduce, (WS, X)),
+    (reduce_with_start, (X,)), (reduce_of_map, (X,)), (map_shadowed, (X,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_map_and_reduce(fn, args):
+    assert ag.value_and_grad(fn)(*args)[0] == pytest.approx(fn(*args))
+    ag.check_grads(fn, args, order=2)
+    ag.check_grads(fn, args, forward=True)
+
+
+def test_map_and_reduce_values():
+    assert ag.grad(product_by_reduce)(X) == pytest.approx(np.prod(X) / X)
+    assert ag.grad(reduce_of_map)(X) == pytest.approx(2.0 * X)
+    assert ag.grad(map_of_a_lambda)(X) == pytest.approx(2 * X * np.sin(X) + X ** 2 * np.cos(X))
+    A = WS[0] @ WS[1] @ WS[2]
+    assert ag.grad(chain_by_reduce, wrt=1)(WS, X) == pytest.approx(A.T @ np.ones(4))
+
+
+def _loops_over_its_own_x(xs):
+    s = 0.0
+    for x in xs:                       # the helper's `x`, not the caller's
+        s = s + np.sin(x)
+    return s
+
+
+def test_a_nested_loop_variable_named_as_the_callers_argument():
+    def f(x):
+        def g(xs):
+            s = 0.0
+            for x in xs:
+                s = s + np.sin(x) * x
+            return s
+        return g(x) + _loops_over_its_own_x(x)
+    # crashed with UnboundLocalError: the loop read its sequence under the loop variable's name
+    assert ag.grad(f)(X) == pytest.approx(np.cos(X) * X + np.sin(X) + np.cos(X))
+    ag.check_grads(f, (X,), order=2)

@@ -543,3 +543,38 @@ def test_a_large_helper_called_with_functions_is_inlined():
     x = np.array([0.7, -0.4])
     ag.check_grads(descended_value, (x,))
     assert ag.grad(descended_value)(x).shape == (2,)
+
+
+# ---- a nested function's free names are the ones where it is written ----------------------
+
+def _closure_over_a_name_the_caller_rebinds(x, W):
+    act = lambda z: np.tanh(z + x)          # `x`: this function's argument
+    def layer(h):
+        x = W @ h                            # layer's own `x`, which `act` does not see
+        return act(x)
+    return np.sum(layer(x))
+
+
+def _helper_calling(f, xs):
+    x = 2.0 * xs                             # a module-level helper's `x`
+    return f(x)
+
+
+def _closure_passed_to_a_helper(x):
+    shift = lambda z: np.sin(z) * x          # `x` is the caller's, not the helper's
+    return np.sum(_helper_calling(shift, x))
+
+
+def test_closures_read_their_own_scope_not_the_callers():
+    x = np.array([0.3, -0.5, 0.8])
+    W = np.array([[0.6, 0.1, 0.0], [0.2, 0.5, -0.3], [0.1, 0.1, 0.7]])
+    f = _closure_over_a_name_the_caller_rebinds
+    # was silently wrong (0.760 for 0.723): `act` read layer's `x`
+    assert ag.value_and_grad(f)(x, W)[0] == pytest.approx(f(x, W))
+    assert ag.grad(f)(x, W) == pytest.approx(
+        W.T @ (1.0 - np.tanh(W @ x + x) ** 2) + (1.0 - np.tanh(W @ x + x) ** 2))
+    ag.check_grads(f, (x, W), wrt=(0, 1), order=2)
+    g = _closure_passed_to_a_helper
+    assert ag.value_and_grad(g)(x)[0] == pytest.approx(g(x))
+    assert ag.grad(g)(x) == pytest.approx(2.0 * np.cos(2.0 * x) * x + np.sin(2.0 * x))
+    ag.check_grads(g, (x,), order=2)

@@ -227,9 +227,12 @@ def unpack_like(g, obj):
 
 def pack_like(parts, like):
     """The adjoint of `list(g)`/`unpack_like(g, ...)`: a list of adjoints back into an
-    array shaped like `like` (a part that is still the scalar zero fills with zeros)."""
+    array shaped like `like` (a part that is still the scalar zero fills with zeros), or
+    into a list where `like` is one."""
     if not isinstance(parts, (list, tuple)):
         return parts
+    if isinstance(like, (list, tuple)):         # `list(xs)` of a list: item for item
+        return list(parts)
     if not len(parts):                          # `list(x[1:])` of a length-1 `x`: empty
         return np.zeros(np.shape(like), np.result_type(np.asarray(like).dtype, np.float16))
     return np.stack([np.broadcast_to(p, np.shape(q)) for p, q in zip(parts, like)])

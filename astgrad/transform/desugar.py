@@ -135,9 +135,13 @@ def _items(iterable, target, stmt, low: Lowerer):
 
 
 def _loop_invariant(atom: ast.expr, loop: ast.For, low: Lowerer) -> ast.expr:
-    """`atom`, or a copy of it if the loop reassigns it (the reverse sweep rereads it)."""
+    """`atom`, or a copy of it if the loop reassigns it (the reverse sweep rereads it), or
+    if it is also a user's name meaning another value here: the item reads are lowered
+    again (an inlined `def g(xs): for x in xs:` called as `g(x)` reads the caller's `x`)."""
     current = low.scope.current
-    if isinstance(atom, ast.Name) and atom.id in {current.get(n) for n in assigned_names([loop])}:
+    if isinstance(atom, ast.Name) and (
+            atom.id in {current.get(n) for n in assigned_names([loop])}
+            or current.get(atom.id, atom.id) != atom.id):
         return low.out.temp(atom)
     return atom
 

@@ -113,8 +113,9 @@ def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -
     if isinstance(called, ast.expr):
         return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords), node),
                            args, keywords, low)
-    callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},
-                     dict(scope.current))
+    home = low.ctx.homes.get(id(called), scope)    # Python's closures are lexical: `x` in
+    callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},  # the def
+                     dict(home.current))           # is where it is written, not the caller's
     return _inline(callee, args, keywords, node, low)
 
 

@@ -106,6 +106,7 @@ class Context:
     aliases: Aliases = field(default_factory=Aliases)
     inlining: list = field(default_factory=list)   # the callees being inlined, outermost first
     keywords: dict = field(default_factory=dict)   # an inlined `**kwargs` -> its keywords
+    homes: dict = field(default_factory=dict)      # id of a nested def -> the Scope it is in
 
 
 class _Rename(ast.NodeTransformer):

@@ -103,7 +103,8 @@ class _Normalizer:
         self.out.emit(ast.Return(value))
 
     def _function_def(self, stmt):
-        self.scope.local_fns[stmt.name] = stmt      # inlined where it is called
+        self.scope.local_fns[stmt.name] = stmt      # inlined where it is called, its free
+        self.ctx.homes[id(stmt)] = self.scope       # names read from this scope (not the caller's)
 
     def _expr(self, stmt):
         value = stmt.value
