@@ -1143,3 +1143,27 @@ def test_spread_to_is_the_transpose_of_sum_to():
         # <sum_to(x, shape), b> == <x, spread_to(b, x's shape)>
         assert np.isclose(np.sum(rt.sum_to(x, shape) * b),
                           np.sum(x * rt.spread_to(b, np.shape(x))), rtol=1e-14)
+
+
+# ---- a copy changed in place is not made again in the reverse loop (seed 82981) ------------
+
+def _fills_second(p, q):
+    q[1] = 1.0                          # q: a copy made by fancy indexing, changed in place
+    return np.outer(p, q)
+
+
+def copy_changed_in_a_loop(u):
+    for i in range(2):
+        t = _fills_second(u, u[[0, 1, 1, 0]])
+    return np.sum(t * np.arange(12.0).reshape(3, 4))
+
+
+def test_a_copy_changed_in_place_is_saved_not_made_again():
+    u = np.array([-0.162, 0.381, -0.449])
+    W = np.arange(12.0).reshape(3, 4)
+    q = u[[0, 1, 1, 0]]
+    q[1] = 1.0
+    want = W @ q                        # d/du of sum(W * outer(u, q)) through p ...
+    want += np.bincount([0, 1, 1, 0], weights=(u @ W) * [1.0, 0.0, 1.0, 1.0], minlength=3)
+    assert ag.grad(copy_changed_in_a_loop)(u) == pytest.approx(want)   # ... and through q
+    ag.check_grads(copy_changed_in_a_loop, (u,))

@@ -75,7 +75,8 @@ class Stacks:
 
     def recomputable(self, region: ast.For | ast.While | ast.If) -> list[ast.Assign]:
         """`v = X[t]` in a loop body (or in a branch of it), `X` and `t` unchanged by the
-        iteration (`X` may be changed in place if `v` is surely a view of it): cheaper to
+        iteration (`X` may be changed in place if `v` is surely a view of it; `v` may be
+        changed in place only then, a copy would be made again unchanged): cheaper to
         compute again at the top of each reverse iteration (branch) than to save. Not
         after a `break` or `continue` that may skip it, nor if `v` is read before it in
         the iteration, or outside its branch or the loop: the reverse sweep would reach
@@ -102,6 +103,8 @@ class Stacks:
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
                         and isinstance(stmt.value, ast.Subscript) \
                         and self._unchanged(stmt.value, assigned, changed) \
+                        and (stmt.targets[0].id not in changed
+                             or _view(stmt.value, self._kinds) is True) \
                         and (loop or self._written_view(stmt.value)) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
