@@ -1167,3 +1167,25 @@ def test_a_copy_changed_in_place_is_saved_not_made_again():
     want += np.bincount([0, 1, 1, 0], weights=(u @ W) * [1.0, 0.0, 1.0, 1.0], minlength=3)
     assert ag.grad(copy_changed_in_a_loop)(u) == pytest.approx(want)   # ... and through q
     ag.check_grads(copy_changed_in_a_loop, (u,))
+
+
+# ---- a saved value that is a view of an array written later (seed 83492) -------------------
+
+def _squares_in_place(r):
+    r *= r
+    return r
+
+
+def view_saved_then_written(u):
+    a = _squares_in_place(u)             # `a` is `u`, squared in place
+    for i in range(1):
+        c = _squares_in_place(a[0:1])    # the view's old value is kept for the reverse sweep,
+    return np.sum(u * np.arange(1.0, 4.0))   # then the write-back through `a` changes it
+
+
+def test_a_saved_view_is_kept_as_it_was():
+    u = np.array([-0.336, 0.945, 0.463])
+    # f = 1 * u0**4 + 2 * u1**2 + 3 * u2**2
+    want = np.array([4.0 * u[0] ** 3, 4.0 * u[1], 6.0 * u[2]])
+    assert ag.grad(view_saved_then_written)(u.copy()) == pytest.approx(want)
+    ag.check_grads(view_saved_then_written, (u,))
