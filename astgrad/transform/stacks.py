@@ -35,7 +35,6 @@ class Stacks:
         self._fn, self._namer, self._ns, self._kinds = fn, namer, ns, kinds
         self._inplace = _assigned_inside(body)
         self._written = _changed_in_place(fn)
-        self._viewing = _viewing(fn, self._written, kinds)
         regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
         again = [a for region in regions for a in self.recomputable(region)]
         self._again = {id(a) for a in again}
@@ -48,16 +47,13 @@ class Stacks:
 
     def save(self, name: str, made_here: bool = False) -> tuple[list, list]:
         """`([push], [pop])` for a variable assigned in place; `([], [])` for any other.
-        `made_here`: a loop counter or a pullback this pass made, always in place. A
-        value that may be a view of an array changed in place is kept as a copy (the
-        write would change what was saved: fuzz seed 83492)."""
+        `made_here`: a loop counter or a pullback this pass made, always in place."""
         if made_here:
             self._inplace.add(name)
         if name not in self._inplace or name in self._recomputed:
             return [], []
         stack = self._stack(name, f"saved_{name.lstrip('_')}")
-        kept = call(self._ns, "rt.own", [load(name)]) if name in self._viewing else load(name)
-        return [ast.Expr(method(stack, "append", [kept]))], \
+        return [ast.Expr(method(stack, "append", [load(name)]))], \
             [assign(name, method(stack, "pop", []))]
 
     def save_items(self, base: str, index: ast.expr, listed: bool = False,
@@ -159,26 +155,6 @@ class Stacks:
     def _assigned_once(self, name: str) -> bool:
         return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
                    for n in walk(self._fn)) == 1
-
-
-def _viewing(fn: ast.FunctionDef, written: set[str], kinds: dict) -> set[str]:
-    """The names that may hold a view of an array in `written` (changed in place): made
-    from one (or from such a name) by a slice, an item of an array, or as it is."""
-    out: set[str] = set()
-    assigns = [(n.targets[0].id, n.value) for n in walk(fn) if isinstance(n, ast.Assign)
-               and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
-               and (isinstance(n.value, ast.Name) or isinstance(n.value, ast.Subscript)
-                    and isinstance(n.value.value, ast.Name))]
-    grown = True
-    while grown:
-        grown = False
-        for target, value in assigns:
-            base = value.id if isinstance(value, ast.Name) else value.value.id
-            if target not in out and (base in written or base in out) \
-                    and _view(value, kinds) is not False:
-                out.add(target)
-                grown = True
-    return out
 
 
 def _assigned_inside(stmts) -> set[str]:
