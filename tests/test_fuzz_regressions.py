@@ -1192,3 +1192,23 @@ def test_a_saved_view_is_kept_as_it_was():
     want = np.array([4.0 * u[0] ** 3, 4.0 * u[1], 6.0 * u[2]])
     assert ag.grad(view_saved_then_written)(u.copy()) == pytest.approx(want)
     ag.check_grads(view_saved_then_written, (u,))
+
+
+# ---- a branch decided when the code is made, its adjoint zeroed (seed 87125) ----------------
+
+def branch_decided_by_constants(x, B):
+    a = x
+    if -1.38 >= 0.75:
+        pass
+    else:
+        a = np.sin(x[1])
+    d, e = (B, a)
+    return e
+
+
+def test_a_temporary_is_not_moved_past_a_new_value_of_what_it_reads():
+    # the optimizer moved `b2 = ba * np.cos(_2)` past `ba = 0.0` once the branch was
+    # folded: a silent zero gradient
+    x, B = np.array([0.3, 0.7]), np.ones(2)
+    assert ag.grad(branch_decided_by_constants)(x, B) == pytest.approx([0.0, np.cos(0.7)])
+    ag.check_grads(branch_decided_by_constants, (x, B), order=2)

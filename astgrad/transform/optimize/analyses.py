@@ -65,8 +65,9 @@ class Survey:
 
     @property
     def once(self) -> set[str]:
-        """Names bound once, at the top of a top block, and never changed in place."""
-        return self.top - self.mutated
+        """Names bound once, at the top of a top block, and never changed in place (a name
+        bound twice there is not: `b = a * c; a = 0.0; x += b` must not read the new `a`)."""
+        return {n for n in self.top - self.mutated if self.defs.get(n, 0) == 1}
 
 
 def survey(fn) -> Survey:

@@ -14,7 +14,7 @@ import ast
 from bisect import bisect_right, insort
 
 from .analyses import Survey, mutated, names, pure, pure_statement, single_target, \
-    substitute, survey, top_blocks
+    substitute, survey, targets, top_blocks
 
 _COMPOUND = (ast.FunctionDef, ast.If, ast.For, ast.While)
 
@@ -29,7 +29,7 @@ def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = No
     function counted once (inlining moves reads, it does not add or drop any).
     `known`: the survey of `fn`, if one was made since it last changed."""
     known = known or survey(fn)
-    once = known.once
+    once = known.top - known.mutated     # bound at the top only: checked between def and use
     changed = False
     for block in top_blocks(fn):
         changed |= _Block(block, known.defs, known.uses, once).inline(temps)
@@ -59,7 +59,7 @@ class _Block:
                                            if self.defs.get(r, 0) > 0):
                 continue
             reader = self._reader(i, name)
-            if reader is None:
+            if reader is None or any(self._bound_between(r, i, reader) for r in read):
                 continue
             dropped.add(i)
             substitute(self.block[reader], name, stmt.value)
@@ -70,6 +70,12 @@ class _Block:
         if dropped:
             self.block[:] = [s for i, s in enumerate(self.block) if i not in dropped]
         return bool(dropped)
+
+    def _bound_between(self, name: str, i: int, reader: int) -> bool:
+        """Is `name` bound again after `i`, before `reader` (which would then read the
+        new value: `b = a * c; a = 0.0; x += b`)?"""
+        return any(i < k < reader and name in targets(self.block[k])
+                   for k in self.where.get(name, ()))
 
     def _reader(self, i: int, name: str) -> int | None:
         """The position of the statement after `i` that reads `name`, if nothing between
