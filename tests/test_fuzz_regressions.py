@@ -1212,3 +1212,25 @@ def test_a_temporary_is_not_moved_past_a_new_value_of_what_it_reads():
     x, B = np.array([0.3, 0.7]), np.ones(2)
     assert ag.grad(branch_decided_by_constants)(x, B) == pytest.approx([0.0, np.cos(0.7)])
     ag.check_grads(branch_decided_by_constants, (x, B), order=2)
+
+
+def swap_in_a_branch_decided_by_constants(A, B):
+    if 0.96 > -0.37:                    # seed 89328: the jvp's value was wrong (same cause)
+        B = B * np.cos((B[-2, 0] + B[0, -2]))
+        A = (B @ np.outer(B[0], np.linspace(-1.39, 1.02, 3))) \
+            if (np.mean(A) + B[-1, -1]) >= -0.42 else (B + A)
+        A, B = B, A
+    else:
+        A[0] += np.square(B[-2])
+    b = np.cos(B[:, 0])[::-1]
+    return b[[1, 0, 0]][-3] + np.mean(np.cos(A)) + np.mean(np.cos(B))
+
+
+def test_a_folded_branch_with_a_swap_keeps_its_values_in_forward_mode():
+    A = np.array([[0.706, -0.377, -0.995], [0.731, 1.011, -1.126]])
+    B = np.array([[0.052, -0.238, -1.276], [-0.356, 0.423, -0.978]])
+    want = swap_in_a_branch_decided_by_constants(A.copy(), B.copy())
+    value, _ = ag.jvp(swap_in_a_branch_decided_by_constants, wrt=(0, 1))(
+        A.copy(), B.copy(), (np.ones_like(A), np.ones_like(B)))
+    assert value == pytest.approx(want)
+    ag.check_grads(swap_in_a_branch_decided_by_constants, (A, B), wrt=(0, 1), forward=True)
