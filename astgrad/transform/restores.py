@@ -53,8 +53,14 @@ def prune(function, backward, results: set[str], stacks: dict[str, str], ns,
                if (item_pop_of(s) or (0, 0))[1] in items}
     live = liveness(backward, results, _content_reads(targets, ns))
     views = _views(function, ns)
+
+    def sharing(array: str) -> set[str]:
+        """The names that may show `array`'s elements, and the stacks keeping their old
+        values (a view pushed there and popped later shows the items restored here)."""
+        group = views.get(array, {array})
+        return group | {stacks[v] for v in group if v in stacks}
     dropped = items - {pop[1] for stmt in walk(backward) if (pop := item_pop_of(stmt))
-                       and views.get(pop[0], {pop[0]}) & live.get(id(stmt), set())}
+                       and sharing(pop[0]) & live.get(id(stmt), set())}
     for var in [v for v, s in stacks.items() if s in dropped]:
         del stacks[var]
     return dropped
