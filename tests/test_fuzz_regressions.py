@@ -1233,3 +1233,36 @@ def test_a_folded_branch_with_a_swap_keeps_its_values_in_forward_mode():
         A.copy(), B.copy(), (np.ones_like(A), np.ones_like(B)))
     assert value == pytest.approx(want)
     ag.check_grads(swap_in_a_branch_decided_by_constants, (A, B), wrt=(0, 1), forward=True)
+
+
+# ---- rows of an array held in a list, the array then changed in place (seed 83613) ---------
+
+def _divides_in_place(p, q, shift=0.6):
+    if shift:
+        p /= q
+    return p
+
+
+def rows_from_a_list_then_divided(A):
+    xs = []
+    xs.append(A)
+    j, v = xs[0]
+    total = np.sum(v)
+    A -= 1
+    total = _divides_in_place(A[:], total, shift=A.sum())
+    return A
+
+
+def test_rows_unpacked_from_a_list_before_an_in_place_division():
+    A = np.array([[1.369, 0.991, -0.636, 1.327], [0.6, 0.065, 0.921, 1.303]])
+    s = np.sum(A[1])
+    want = (A - 1.0) / s
+    value, pullback = ag.vjp(rows_from_a_list_then_divided)(A.copy())
+    assert value == pytest.approx(want)
+    seed = np.arange(8.0).reshape(2, 4)
+    grad = pullback(seed)
+    # d/dA of sum(seed * (A - 1) / s), s = sum(A[1])
+    expect = seed / s
+    expect[1] -= np.sum(seed * (A - 1.0)) / s ** 2
+    assert grad == pytest.approx(expect)
+    ag.check_grads(rows_from_a_list_then_divided, (A,))
