@@ -2,6 +2,8 @@
 reverse and forward mode (`check_grads(..., order=2, forward=True)`): over 0-d..3-d
 shapes, axes, keepdims, broadcasting, float32 and float64, and at the special points
 (ties for sort/partition/median/quantile, zeros for prod/cumprod/nanprod)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -179,7 +181,21 @@ def test_the_functions_have_rules_in_both_modes():
                    for i, rule in enumerate(prim.vjps) if rule is not None), fn
 
 
-@pytest.mark.parametrize("name", list(CASES))
+def _cross_of_2_vectors_computes() -> bool:
+    """NumPy 2.0 deprecated np.cross of 2-vectors, and a later NumPy refuses it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.cross(np.ones(2), np.ones(2))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", [
+    n if not n.startswith(("cross-2d", "cross-2-3")) or _cross_of_2_vectors_computes() else
+    pytest.param(n, marks=pytest.mark.skip(reason="this NumPy refuses np.cross of 2-vectors"))
+    for n in CASES])
 def test_rule_at_first_and_second_order(name):
     f, args = CASES[name]
     wrt = tuple(i for i, v in enumerate(args) if isinstance(v, float)

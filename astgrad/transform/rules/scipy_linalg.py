@@ -4,7 +4,8 @@ functions of matrices (solve_triangular, cholesky, expm, sqrtm, solve_sylvester)
 are in `scipy_matrices`.
 
 `cho_factor` returns c, the factor in one triangle and a's own entries in the
-other, so c's adjoint reaches a through the Cholesky rule and straight across.
+other (zeros since SciPy 1.18), so c's adjoint reaches a through the Cholesky rule
+and straight across.
 `lu_factor` packs A = P L U into one matrix (L's unit diagonal left out) and the
 row swaps; with F = L^-1 P^T dA U^-1, d lu = L tril(F, -1) + triu(F) U. The solves
 are differentiated with respect to the right-hand side and the factor (the tuple's
@@ -38,18 +39,31 @@ def _pair(k, s):
 
 
 # ---- Cholesky ---------------------------------------------------------------------------------
-def cho_factor_a(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0]), ans[0]) + np.triu(g[0], 1)
-            if lower else
-            _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])), ans[0]))
-            + np.tril(g[0], -1))
+# Before SciPy 1.18, c's other triangle holds a's own entries (its adjoint goes straight
+# across to a's); since 1.18 it holds zeros (no derivative). Asked of the SciPy installed.
+_ACROSS = bool(linalg.cho_factor(np.array([[4.0, 1.0], [1.0, 4.0]]), lower=True)[0][0, 1])
 
+if _ACROSS:
+    def cho_factor_a(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
+        return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0]), ans[0]) + np.triu(g[0], 1)
+                if lower else
+                _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])), ans[0]))
+                + np.tril(g[0], -1))
 
-def cho_factor_t(t, ans, a, lower=False, overwrite_a=False, check_finite=True):
-    return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0]), ans[0]) + np.triu(t, 1)
-            if lower else
-            _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0])), ans[0]))
-            + np.tril(t, -1), 0.0 * ans[1])
+    def cho_factor_t(t, ans, a, lower=False, overwrite_a=False, check_finite=True):
+        return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0]), ans[0])
+                + np.triu(t, 1) if lower else
+                _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0])), ans[0]))
+                + np.tril(t, -1), 0.0 * ans[1])
+else:
+    def cho_factor_a(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
+        return (_cholesky_lower(np.tril(g[0]), np.tril(ans[0]), ans[0]) if lower else
+                _mT(_cholesky_lower(_mT(np.triu(g[0])), _mT(np.triu(ans[0])), ans[0])))
+
+    def cho_factor_t(t, ans, a, lower=False, overwrite_a=False, check_finite=True):
+        return (_cholesky_tangent(_symmetric(t, lower), np.tril(ans[0]), ans[0]) if lower else
+                _mT(_cholesky_tangent(_symmetric(t, lower), _mT(np.triu(ans[0])), ans[0])),
+                0.0 * ans[1])
 
 
 defvjp(linalg.cho_factor, cho_factor_a, kind=_pair, name="scipy.linalg.cho_factor")
