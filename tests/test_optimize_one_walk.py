@@ -10,7 +10,7 @@ import pytest
 
 from astgrad.transform.optimize import copies, inline_temps
 from astgrad.transform.optimize.analyses import constant, pure, pure_statement, \
-    single_target, top_blocks
+    single_target, targets, top_blocks
 
 
 # -- the rewrites one at a time, on analyses written with ast.walk --------------------------
@@ -88,7 +88,10 @@ def _inline_once(fn, temps):
             if not pure(stmt.value) or any(r not in once for r in _names(stmt.value)
                                            if defs.get(r, 0) > 0):
                 continue
+            read = _names(stmt.value)
             for later in block[i + 1:]:
+                if read & set(targets(later)):       # it would read a new value of one
+                    break
                 if name in _names(later):
                     if not isinstance(later, (ast.FunctionDef, ast.If, ast.For, ast.While)):
                         del block[i]
