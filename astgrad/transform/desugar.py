@@ -300,7 +300,7 @@ def _unpack(atom: ast.expr, target: ast.expr, low: Lowerer) -> list[ast.expr]:
         index += [rest] + [ast.Constant(i - after) for i in range(after)]
     parts = [low.out.temp(ast.Subscript(atom, i, ast.Load())) for i in index]
     if star is not None:
-        parts[star] = low.out.temp(ast.Call(ast.Name("list", ast.Load()), [parts[star]], []))
+        parts[star] = low.out.temp(ast.Call(low.ctx.ns.ref(list), [parts[star]], []))
     return parts
 
 

@@ -210,8 +210,8 @@ class _KindFlow:
             try:
                 if visit is not None:
                     visit(stmt)
-            except AstgradError as exc:       # a rule refusing its constant arguments: the
-                exc.__dict__.setdefault("node", stmt)    # innermost statement, for `driver`
+            except AstgradError as exc:   # a rule refusing its constant arguments: the
+                exc.node = getattr(exc, "node", stmt)    # innermost statement, for `driver`
                 raise
 
     def _assign(self, name, kind):

@@ -177,11 +177,8 @@ def _shapes_only(forward, backward, stacks, ns):
                 node.__dict__.clear()
                 node.id, node.ctx = shape, ast.Load()
         for stmt in _walk(forward):
-            if _push_to(stmt) == stack:              # (a copy kept for a shape: not made)
-                kept = stmt.value.args[0]
-                kept = kept.args[0] if isinstance(kept, ast.Call) and ns.value(
-                    kept.func) is runtime.own else kept
-                stmt.value.args = [_np_shape(copy.deepcopy(kept))]
+            if _push_to(stmt) == stack:
+                stmt.value.args = [_np_shape(copy.deepcopy(stmt.value.args[0]))]
         for stmt in _walk(backward):
             if _pop_of(stmt) and _pop_of(stmt)[1] == stack:
                 stmt.targets[0].id = shape
