@@ -152,7 +152,7 @@ def _same(a: types.CodeType, b: types.CodeType) -> bool:
     return True
 
 
-def _defines(text: str, code: types.CodeType) -> bool:
+def defines(text: str, code: types.CodeType) -> bool:
     """Does compiling `text` (as `code`'s file) make `code`, somewhere inside?"""
     for flags in _FLAGS:
         try:
@@ -188,7 +188,7 @@ def recover(code: types.CodeType) -> tuple[str, str | None] | None:
     """A text that defines `code`, and the cell it came from, or None."""
     name = code.co_name if code.co_name != "<lambda>" else "lambda"
     for text, where in _candidates(code):
-        if name in text and _defines(text, code):
+        if name in text and defines(text, code):
             return text, where
     return None
 

@@ -76,7 +76,11 @@ def text_of(fn) -> tuple[list[str], int, str | None]:
     label = sources.label(code.co_filename)
     try:
         lines, index = inspect.findsource(fn)
-        return lines, index + 1, label
+        # `<string>` names every string `exec` ran; since Python 3.13 `linecache` also
+        # keeps `python -c`'s command under it, which need not be the string that
+        # defined `fn` (a pytest-xdist worker's bootstrap line): take it only if it does.
+        if code.co_filename != "<string>" or sources.defines("".join(lines), code):
+            return lines, index + 1, label
     except (OSError, TypeError):
         pass
     found = sources.recover(code)
