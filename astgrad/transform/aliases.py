@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..errors import InPlaceError
-from . import registry
 from .derivations import Derivations
-from .reads import _dotted
-from .views import _kind, shares_through, view_of
+from .views import _kind, misses, new_array, operation, shares_through, view_of
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,7 @@ class _Write:
     syncs: list = field(default_factory=list)   # what `sync` made again after it
     held: str | None = None              # where the array was put into the list `others` names
     item: str | None = None              # the name it was put in under
+    index: ast.expr | None = None        # `x[index] = v`: views of x it surely misses are not seen
 
 
 class _Groups:
@@ -199,7 +198,7 @@ class Aliases(_Groups):
         view = view_of(rhs) if source is None else None       # `np.transpose(A)`
         if view is not None and view[0] not in self._lists:
             source = view[0]
-        if _operation(rhs, ns):
+        if operation(rhs, ns):
             self._computed.add(target)
         else:
             self._computed.discard(target)
@@ -220,7 +219,7 @@ class Aliases(_Groups):
         if source is None:
             if isinstance(rhs, (ast.List, ast.Tuple)) and not either:
                 self.made_list(target)           # `a, b = [], []` binds through here
-            elif _new_array(rhs, ns):
+            elif new_array(rhs, ns):
                 self._fresh(target)
             return
         if isinstance(rhs, ast.Subscript) and source in self._lists \
@@ -248,7 +247,7 @@ class Aliases(_Groups):
         return out
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str, outer: dict[str, str] | None = None) -> _Write | None:
+                    where: str, outer: dict[str, str] | None = None, index=None) -> _Write | None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
         the array (or list) is among `later`, the names read after the write, or among
         `outer` (generated name -> user's name), those a caller of the function being
@@ -262,7 +261,8 @@ class Aliases(_Groups):
         augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
-                                      computed=self.derived.root(name) in self._computed))
+                                      computed=self.derived.root(name) in self._computed,
+                                      index=index))
             return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
@@ -304,7 +304,7 @@ def _settle(aliases: Aliases, kinds: dict) -> None:
         for user, other in write.others:
             if other in covered or _kind(other, kinds).py:
                 continue                         # made again, or a Python number
-            if other == write.name or _shares(aliases, write.name, other, kinds):
+            if other == write.name or _shares(aliases, write.name, other, kinds, write.index):
                 _refuse(write, user)
 
 
@@ -321,12 +321,16 @@ def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
                                          item=item))
 
 
-def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
-    """Can a write into `a` be seen through `b`, given the kinds of values?"""
-    seen, todo = {a}, [a]
+def _shares(aliases: Aliases, a: str, b: str, kinds: dict, index=None) -> bool:
+    """Can a write into `a` (into `a[index]`, when given) be seen through `b`, given the
+    kinds of values? Not through a view of `a` the index surely misses (see `disjoint`)."""
+    seen, todo, whole = {a}, [a], {a}            # whole: names `a`'s very array
     while todo:
         n = todo.pop()
-        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)]
+        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)
+                 and not (n in whole and index is not None and misses(how, n, index))]
+        whole |= {m for m, how in aliases._links.get(n, ()) if n in whole
+                  and isinstance(how, ast.Name) and not _kind(m, kinds).py}
         steps += [aliases._items[n]] if n in aliases._items else []
         steps += sorted(aliases._holders.get(n, ())) if not _kind(n, kinds).py else []
         for m in steps:
@@ -362,38 +366,3 @@ def _refuse(write: _Write, other: str) -> None:
         f"and `{other}` is read afterwards.", write.where,
         fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
             f"copy before changing it: `{user} = {user}.copy()`.")
-
-
-# Calls that always return a new array (never a view of an argument).
-_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
-               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
-
-
-def _new_array(rhs: ast.expr, ns=None) -> bool:
-    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
-    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
-        return True
-    if not isinstance(rhs, ast.Call):
-        return False
-    if _dotted(rhs.func) in _NEW_ARRAYS:
-        return True
-    try:
-        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
-    except TypeError:                            # an unhashable callee
-        return False
-    return prim is not None and prim.elementwise
-
-
-# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
-_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
-               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
-               "np.linalg.norm", "np.linalg.det"}
-
-
-def _operation(rhs: ast.expr, ns) -> bool:
-    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
-    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
-            and ast.unparse(rhs.func) in _REDUCTIONS:
-        return True
-    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
-        and _dotted(rhs.func) not in _NEW_ARRAYS

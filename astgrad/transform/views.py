@@ -1,11 +1,13 @@
 """Which assignments make a name that sees the elements of the array it reads (a view),
 and which make a copy, once the kinds of values are known: `shares_through`, for
-`aliases` (moved out of it as it grew); and which calls return a view of their first
-argument (`view_of`)."""
+`aliases` (moved out of it as it grew); which calls return a view of their first
+argument (`view_of`); which values are surely new arrays (`new_array`, `operation`); and
+which indexes of one array surely pick no element in common (`disjoint`, `misses`)."""
 from __future__ import annotations
 
 import ast
 
+from . import registry
 from .lattice import UNKNOWN, Kind
 from .reads import _dotted
 
@@ -72,3 +74,80 @@ def _integer(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def disjoint(a: ast.expr, b: ast.expr) -> bool:
+    """Do the basic indexes `a` and `b` (the slices of `x[a]`, `x[b]`) surely pick no
+    element in common? They do not when, on one axis, both pick integers or ranges
+    written in the code that do not meet (`x[:, 0]` and `x[:, 1]`, `x[:2]` and `x[2:]`;
+    `x[-1]` and `x[-2]`, but not `x[-1]` and `x[2]`, which may be the same)."""
+    parts = [p.elts if isinstance(p, ast.Tuple) else [p] for p in (a, b)]
+    for p, q in zip(*parts):
+        if not all(isinstance(x, ast.Slice) or _integer(x) for x in (p, q)):
+            return False                          # `...`, None, a name: axes may not align
+        r, s = _range(p), _range(q)
+        if r is not None and s is not None and r[2] == s[2] and (r[1] <= s[0] or s[1] <= r[0]):
+            return True
+    return False
+
+
+def _range(part: ast.expr) -> tuple[float, float, bool] | None:
+    """[start, stop) of an index written in the code, and whether it counts from the
+    end (then both bounds are negative)."""
+    if _integer(part):
+        k = ast.literal_eval(part)
+        return (k, k + 1, k < 0)
+    if not isinstance(part, ast.Slice) or part.step is not None and not (
+            isinstance(part.step, ast.Constant) and part.step.value in (1, None)):
+        return None
+    bounds = [None if x is None or isinstance(x, ast.Constant) and x.value is None
+              else ast.literal_eval(x) if _integer(x) else ... for x in (part.lower, part.upper)]
+    if ... in bounds:
+        return None
+    lower, upper = bounds
+    if (lower is None or lower >= 0) and (upper is None or upper >= 0):
+        return (lower or 0, float("inf") if upper is None else upper, False)
+    if lower is not None and lower < 0 and upper is None:
+        return (lower, 0, True)
+    return None
+
+
+def misses(how: ast.expr, name: str, index: ast.expr) -> bool:
+    """Is `how` a view `name[...]` of elements `name[index]` does not hold?"""
+    return isinstance(how, ast.Subscript) and isinstance(how.value, ast.Name) \
+        and how.value.id == name and disjoint(how.slice, index)
+
+
+# Calls that always return a new array (never a view of an argument).
+_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
+               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
+
+
+def new_array(rhs: ast.expr, ns=None) -> bool:
+    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
+    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(rhs, ast.Call):
+        return False
+    if _dotted(rhs.func) in _NEW_ARRAYS:
+        return True
+    try:
+        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
+    except TypeError:                            # an unhashable callee
+        return False
+    return prim is not None and prim.elementwise
+
+
+# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
+_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
+               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
+               "np.linalg.norm", "np.linalg.det"}
+
+
+def operation(rhs: ast.expr, ns) -> bool:
+    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
+    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
+            and ast.unparse(rhs.func) in _REDUCTIONS:
+        return True
+    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or new_array(rhs, ns) \
+        and _dotted(rhs.func) not in _NEW_ARRAYS
