@@ -273,3 +273,54 @@ def _generator(x):
 def test_refusals_read_as_sentences_and_say_what_to_do(f, message):
     with pytest.raises(errors.UnsupportedSyntaxError, match=message):
         ag.grad(f)(np.array([1.0, 2.0]))
+
+
+# -- a helper written in another file ------------------------------------------------------
+_HELPERS = '''import numpy as np
+import scipy.linalg
+
+
+def helper(x):
+    y = np.sin(x)
+    return y * x
+
+
+def root(A):
+    B = scipy.linalg.sqrtm(A, disp=False)
+    return B
+'''
+
+
+def _module(tmp_path, name, text):
+    import importlib.util
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_helper_from_another_file_is_commented_and_located_at_its_call(tmp_path):
+    # Inlined, its statements carried its own file's line numbers: the comments showed
+    # this file's text at those numbers, and a refusal named this file at the helper's line.
+    helpers = _module(tmp_path, "ag_helpers_elsewhere", _HELPERS)
+    helper, root = helpers.helper, helpers.root
+    pytest.importorskip("scipy")
+    def f(x):
+        z = helper(x) + 1.0
+        return z * 2.0
+
+    df, line = ag.grad(f), f.__code__.co_firstlineno
+    assert df(0.7) == pytest.approx(2.0 * (np.sin(0.7) + 0.7 * np.cos(0.7)))
+    comments = [s.strip() for s in ag.source(df).splitlines() if s.strip().startswith("# line")]
+    assert comments[0] == f"# line {line + 1}: z = helper(x) + 1.0"
+    assert set(comments) <= {f"# line {line + 1}{s}: z = helper(x) + 1.0" for s in ("", ", reverse")
+                             } | {f"# line {line + 2}{s}: return z * 2.0" for s in ("", ", reverse")}
+
+    def g(A):
+        return np.sum(root(A)[0])
+
+    with pytest.raises(errors.NoRuleError, match="disp=False") as info:
+        ag.grad(g)(np.eye(2))
+    assert f"{__file__}:{g.__code__.co_firstlineno + 1}:" in str(info.value)

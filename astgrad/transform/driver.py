@@ -237,7 +237,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
-        return tree, callee.where
+        return tree, callee.where, callee.filename != p.src.filename
     return expand
 
 

@@ -59,7 +59,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
         # its own generated code (the reverse pass asks for its vjp).
         return ast.Call(node.func, _named(args + list(keywords.values()), low), [])
     if _is_python_function(fn) and registry.lookup(fn) is None:
-        tree, where = ctx.expand(fn)
+        tree, where, foreign = ctx.expand(fn)
         starred = tree.args.vararg or tree.args.kwarg
         if fn in ctx.inlining and starred:
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
@@ -74,7 +74,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
                 and _large(tree, INLINE_LIMIT):
             _writes_arguments(tree, bound, low, call=node)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
-        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {})
+        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {}, foreign)
         return _inline(callee, args, keywords, node, low)
     if isinstance(node.func, ast.Name) and fn is MISSING and node.func.id.endswith("_pullback"):
         raise UnsupportedSyntaxError(
@@ -129,6 +129,7 @@ class _Callee:
     where: Callable                 # node -> "file:line" in its source
     defaults: dict                  # parameter -> the default's node (None: not a constant)
     current: dict                   # the names it sees from its caller (a nested def's)
+    foreign: bool = False           # written in another file (or cell) than the function
 
 
 def _refuse_recursion(callee: _Callee, call: ast.Call, low: Lowerer) -> None:
@@ -182,15 +183,18 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     with _expanding(ctx, callee.key), low.out.holding(held), \
             low.out.collect(deeper=False) as body:
         low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
-    low.out.block.extend(_located(body, low.out.stmt))
+    low.out.block.extend(_located(body, low.out.stmt, callee.foreign))
     return _result(tree.body[-1], scope, ctx)
 
 
-def _located(body: list[ast.stmt], call: ast.stmt) -> list[ast.stmt]:
-    """`body`, each statement without a line given the line of the `call`."""
+def _located(body: list[ast.stmt], call: ast.stmt, foreign: bool) -> list[ast.stmt]:
+    """`body`, each statement without a line given the line of the `call`; every node
+    of a `foreign` callee's, whose line numbers are of another file: the comments of
+    generated code and errors after this pass name the function's own lines."""
     for stmt in body:
         for node in ast.walk(stmt):
-            if not hasattr(node, "lineno") and isinstance(node, ast.stmt):
+            if foreign and hasattr(node, "lineno") or not hasattr(node, "lineno") \
+                    and isinstance(node, ast.stmt):
                 ast.copy_location(node, call)
     return body
 
