@@ -1266,3 +1266,40 @@ def test_rows_unpacked_from_a_list_before_an_in_place_division():
     expect[1] -= np.sum(seed * (A - 1.0)) / s ** 2
     assert grad == pytest.approx(expect)
     ag.check_grads(rows_from_a_list_then_divided, (A,))
+
+
+# ---- a parameter given a new value after an early return (campaign seed 92536) ------------
+
+def parameter_rebound_after_an_early_return(A, a):
+    if A[0, 0] > 0:
+        return np.sum(A)
+    a = np.exp(A[0, 0])
+    return np.sin(a)
+
+
+def parameter_rebound_in_a_loop(x, a):
+    for i in range(2):
+        a = np.tanh(x[i])
+        x = x * a
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_parameter_given_a_new_value_after_an_early_return(sign):
+    # The new value of `a` was taken for one living only in its branch, so `ba` held
+    # its adjoint and came back as the gradient of the parameter `a` (silently wrong:
+    # 0.82 where `f` does not depend on `a`), or was never made (UnboundLocalError).
+    A = sign * np.array([[0.5, 1.0], [2.0, 3.0]])
+    gA, ga = ag.grad(parameter_rebound_after_an_early_return, wrt=(0, 1))(A, 1.5)
+    assert ga == 0.0 and type(ga) is float
+    expect = np.ones_like(A) if sign > 0 else np.zeros_like(A)
+    if sign < 0:
+        expect[0, 0] = np.cos(np.exp(A[0, 0])) * np.exp(A[0, 0])
+    assert gA == pytest.approx(expect)
+    ag.check_grads(parameter_rebound_after_an_early_return, (A, 1.5), wrt=(0, 1), order=2)
+
+
+def test_a_parameter_given_a_new_value_in_a_loop():
+    x = np.array([0.3, -0.7, 1.1])
+    assert ag.grad(parameter_rebound_in_a_loop, wrt=1)(x, 2.0) == 0.0
+    ag.check_grads(parameter_rebound_in_a_loop, (x, 2.0), wrt=(0, 1), order=2)

@@ -29,9 +29,11 @@ def opening(body: list[ast.stmt]) -> frozenset[int]:
     return frozenset(out)
 
 
-def block_local(body: list[ast.stmt]) -> frozenset[str]:
-    """The names whose adjoint lives within one pass through a block (see above)."""
-    counts: dict[str, int] = {}
+def block_local(body: list[ast.stmt], parameters=()) -> frozenset[str]:
+    """The names whose adjoint lives within one pass through a block (see above). A
+    parameter has a value before the block (campaign seed 92536: `a = np.exp(x)` after an
+    early return left `ba`, the gradient of the parameter `a`, holding the new value's)."""
+    counts: dict[str, int] = dict.fromkeys(parameters, 1)
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1

@@ -46,8 +46,8 @@ from ..errors import InternalError, NoRuleError
 from . import registry
 from .activity import Activity
 from .rules.shape import refuse_active_index
-from .build import (calls_user_function, is_add_at, is_append, is_method_call, reads,
-                    target_name)
+from .build import (calls_user_function, is_add_at, is_append, is_method_call, parameters,
+                    reads, target_name)
 from .kinds import Kind
 from .lifetimes import block_local, opening
 from .sequences import joins_lists, maybe_sequences, refuse_iterator, sequences_in
@@ -96,7 +96,7 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
     *body, ret = fn.body
     sequences = sequences_in(body, kinds, ns)
     zeroed, owned = _starting_at_zero(body, activity.active, sequences,
-                                      block_local(fn.body))
+                                      block_local(fn.body, parameters(fn)))
     walk = _Walk(source, activity.active, zeroed, sequences, ns, namer)
     seeds, seed_names = walk.seeds(ret, request.mode)
     walk.block(body)
