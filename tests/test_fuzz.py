@@ -195,3 +195,27 @@ def test_grad_is_checked_against_the_pullback_of_seed_one(tmp_path):
     assert abs(da) < 1e-9
     outcome = check(_program(ZERO_DETERMINANT, (x, a)), tmp_path, order=1)
     assert outcome.kind != "wrong", outcome    # the differences are noisy: "nonsmooth"
+
+
+ROUNDING = """import numpy as np
+
+
+def f(x):
+    u = 1e15 * x ** 3
+    return u * np.cos(np.arctan(u))
+"""
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps,
+                    reason="no floating type wider than float64 here to tell rounding apart")
+def test_differences_that_measure_rounding_are_not_judged(tmp_path):
+    # campaign seed 92727, by hand: cos(arctan(u)) at |u| ~ 1e15 is mostly the rounding of
+    # pi / 2 (6e-17), times u; its differences in float64 are steady (-0.39) and measure
+    # that, not the function (astgrad gives its derivative, 0.0017). In longdouble they
+    # change, so the program is "nonsmooth", not "wrong".
+    outcome = check(_program(ROUNDING, (np.array([-1.0777, 1.3]),)), tmp_path, order=1)
+    assert outcome.kind == "nonsmooth" and outcome.message.startswith("ill-conditioned")
+    # a wrong rule still is wrong: its differences do not depend on the precision
+    outcome = check(_program(WRONG_RULE, (np.array([0.3, -0.8]), 1.2), seed=2), tmp_path,
+                    order=1)
+    assert outcome.kind == "wrong"

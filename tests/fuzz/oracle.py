@@ -69,10 +69,14 @@ class _Checker:
         if order == 2:
             second_order(self)
 
-    def moved(self, k: int, t: float) -> tuple:
-        """The arguments with argument wrt[k] moved by t along direction u[k]."""
+    def moved(self, k: int, t: float, wide: bool = False) -> tuple:
+        """The arguments with argument wrt[k] moved by t along direction u[k]; `wide`:
+        every float argument in np.longdouble (to tell a rounding artifact, see `finite`)."""
         out = list(copies(self.args))
         pos = self.wrt[k]
         out[pos] = np.asarray(out[pos], dtype=np.float64) + t * self.u[k] \
             if isinstance(out[pos], np.ndarray) else float(out[pos]) + t * self.u[k]
+        if wide:
+            out = [a.astype(np.longdouble) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else
+                   np.longdouble(a) if isinstance(a, float) else a for a in out]
         return tuple(out)
