@@ -82,6 +82,7 @@ def _decorator(mode):
         if not callable(f):
             raise AstgradError(f"ag.{mode} takes a function; got {f!r}.")
         return _transform(f, mode, wrt)
+    transform._astgrad_maker = True      # the same arguments make the same transform (`scope`)
     return transform
 
 

@@ -578,3 +578,60 @@ def test_closures_read_their_own_scope_not_the_callers():
     assert ag.value_and_grad(g)(x)[0] == pytest.approx(g(x))
     assert ag.grad(g)(x) == pytest.approx(2.0 * np.cos(2.0 * x) * x + np.sin(2.0 * x))
     ag.check_grads(g, (x,), order=2)
+
+
+# -- a transform made inside the function (`ag.grad(loss)(w)`, as JAX code writes it) -------
+
+def tanh_loss(w, x):
+    return np.sum(np.tanh(w * x) ** 2)
+
+
+def tanh_loss_grad(w, x):          # by hand: d/dw of sum(tanh(w x)^2)
+    t = np.tanh(w * x)
+    return 2 * t * (1 - t ** 2) * x
+
+
+def gradient_norm(w, x):
+    return np.sum(ag.grad(tanh_loss)(w, x) ** 2)
+
+
+def gradient_norm_assigned(w, x):
+    dl = ag.grad(tanh_loss, wrt="w")
+    g = dl(w, x)
+    return np.sum(g ** 2)
+
+
+def value_plus_slope(w, x):
+    value, g = ag.value_and_grad(tanh_loss)(w, x)
+    return value + np.sum(g * x)
+
+
+def hessian_along(w, x, v):
+    return ag.grad(tanh_loss, wrt=0)(w, x) @ v
+
+
+@pytest.mark.parametrize("f", [gradient_norm, gradient_norm_assigned, value_plus_slope])
+def test_a_transform_made_inside_the_function(f):
+    w, x = np.array([0.3, -0.5]), np.array([1.2, 0.7])
+    ag.check_grads(f, (w, x), wrt=(0, 1))
+    _, tangent = ag.jvp(f, wrt=0)(w, x, np.array([1.0, -2.0]))
+    h = 1e-6
+    numeric = (f(w + h * np.array([1.0, -2.0]), x) - f(w - h * np.array([1.0, -2.0]), x)) / (2 * h)
+    assert tangent == pytest.approx(numeric, rel=1e-6)
+
+
+def test_a_transform_made_inside_gives_a_hessian_vector_product():
+    w, x, v = np.array([0.3, -0.5]), np.array([1.2, 0.7]), np.array([1.0, 0.5])
+    assert ag.grad(gradient_norm)(w, x) == pytest.approx(
+        2 * ag.hessian(tanh_loss)(w, x) @ tanh_loss_grad(w, x))
+    assert ag.grad(hessian_along)(w, x, v) == pytest.approx(ag.hessian(tanh_loss)(w, x) @ v)
+
+
+def test_a_transform_of_a_value_computed_inside_is_refused():
+    def by_position(w, x, k):
+        return np.sum(ag.grad(tanh_loss, wrt=k)(w, x))
+
+    with pytest.raises(UnsupportedSyntaxError, match=r"`ag.grad\(tanh_loss, wrt=k\)` makes a "
+                       r"transform of a value computed inside the function") as info:
+        ag.grad(by_position)(np.ones(2), np.ones(2), 0)
+    assert f"{__file__}:{by_position.__code__.co_firstlineno + 1}" in str(info.value)

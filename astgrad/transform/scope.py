@@ -140,7 +140,32 @@ class _Resolver(ast.NodeTransformer):
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)
+        if isinstance(node, ast.Call):
+            return self._made(node)
         return MISSING
+
+    def _made(self, node: ast.Call):
+        """`ag.grad(loss, wrt=1)` of a function and constants the code names: the
+        transform, made now (the same each time), so `ag.grad(loss)(w)` is a call of it."""
+        maker = self._static(node.func)
+        if not getattr(maker, "_astgrad_maker", False):
+            return MISSING
+        values = [self._constant(a) for a in node.args + [k.value for k in node.keywords]]
+        if any(v is MISSING for v in values) or any(k.arg is None for k in node.keywords):
+            raise UnsupportedSyntaxError(
+                f"`{ast.unparse(node)}` makes a transform of a value computed inside the "
+                f"function.", self.where(node), fix="Name the function and `wrt` as "
+                "constants (`ag.grad(loss, wrt=0)`), or make the transform outside.")
+        return maker(*values[:len(node.args)],
+                     **dict(zip((k.arg for k in node.keywords), values[len(node.args):])))
+
+    def _constant(self, node: ast.expr):
+        if isinstance(node, ast.Starred):
+            return MISSING
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            return self._static(node)
 
     def _call_method(self, obj):
         """A callable object's `__call__`, inlined, unless the object has rules."""
@@ -233,6 +258,8 @@ class _Resolver(ast.NodeTransformer):
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
                 self.where(node), fix="Call functions by the name they are defined or imported as.")
+        if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
+            return ast.copy_location(self.ns.ref(self._made(node)), node)
         if self._call_method(obj) is not None:
             obj = self._call_method(obj)         # a callable object of the user's class
         if self.check_callee is not None:
