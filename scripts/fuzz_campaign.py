@@ -7,6 +7,10 @@ timeout) with CPU time, the refusals by construct and the failures by
 signature, and writes each failing or refused program as a standalone repro
 file under --out (replay one with `python -m tests.fuzz replay FILE --shrink`).
 `--astgrad DIR` checks the astgrad package found in DIR instead of this checkout's.
+
+"nonsmooth" means finite differences cannot judge the program at its point: two step
+sizes disagree, the one-sided slopes do (a kink at the point), or the differences
+change when taken again in np.longdouble (they measure float64 rounding).
 """
 import pathlib
 import sys
