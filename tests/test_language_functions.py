@@ -635,3 +635,20 @@ def test_a_transform_of_a_value_computed_inside_is_refused():
                        r"transform of a value computed inside the function") as info:
         ag.grad(by_position)(np.ones(2), np.ones(2), 0)
     assert f"{__file__}:{by_position.__code__.co_firstlineno + 1}" in str(info.value)
+
+
+def test_a_transform_made_inside_follows_a_redefined_function():
+    # a notebook cell run again: the derivative made before uses the new `loss` (issue 9)
+    import linecache
+    namespace = {"np": np, "ag": ag}
+
+    def run(text, name):                  # as IPython runs a cell: its text in linecache
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        exec(compile(text, name, "exec"), namespace)
+
+    run("def loss(w):\n    return np.sum(w ** 2)\n\n\ndef gnorm(w):\n"
+        "    return np.sum(ag.grad(loss)(w) ** 2)\n", "<cell-redefined-1>")
+    dg, w = ag.grad(namespace["gnorm"]), np.array([1.0, 2.0])
+    assert dg(w) == pytest.approx(8 * w)
+    run("def loss(w):\n    return np.sum(w ** 3)\n", "<cell-redefined-2>")
+    assert dg(w) == pytest.approx(36 * w ** 3)
