@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from ..errors import InPlaceError
 from .derivations import Derivations
-from .views import _kind, misses, new_array, operation, shares_through, view_of
+from .views import _kind, new_array, operation, shares_through, view_of
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ class _Write:
     syncs: list = field(default_factory=list)   # what `sync` made again after it
     held: str | None = None              # where the array was put into the list `others` names
     item: str | None = None              # the name it was put in under
-    index: ast.expr | None = None        # `x[index] = v`: views of x it surely misses are not seen
 
 
 class _Groups:
@@ -247,7 +246,7 @@ class Aliases(_Groups):
         return out
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str, outer: dict[str, str] | None = None, index=None) -> _Write | None:
+                    where: str, outer: dict[str, str] | None = None) -> _Write | None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
         the array (or list) is among `later`, the names read after the write, or among
         `outer` (generated name -> user's name), those a caller of the function being
@@ -261,8 +260,7 @@ class Aliases(_Groups):
         augmented = what.endswith("= ...") and not what.startswith("[")
         if shared and name not in self._lists:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
-                                      computed=self.derived.root(name) in self._computed,
-                                      index=index))
+                                      computed=self.derived.root(name) in self._computed))
             return self.writes[-1]
         if shared and name in self._lists:
             raise InPlaceError(
@@ -304,7 +302,7 @@ def _settle(aliases: Aliases, kinds: dict) -> None:
         for user, other in write.others:
             if other in covered or _kind(other, kinds).py:
                 continue                         # made again, or a Python number
-            if other == write.name or _shares(aliases, write.name, other, kinds, write.index):
+            if other == write.name or _shares(aliases, write.name, other, kinds):
                 _refuse(write, user)
 
 
@@ -321,16 +319,12 @@ def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
                                          item=item))
 
 
-def _shares(aliases: Aliases, a: str, b: str, kinds: dict, index=None) -> bool:
-    """Can a write into `a` (into `a[index]`, when given) be seen through `b`, given the
-    kinds of values? Not through a view of `a` the index surely misses (see `disjoint`)."""
-    seen, todo, whole = {a}, [a], {a}            # whole: names `a`'s very array
+def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
+    """Can a write into `a` be seen through `b`, given the kinds of values?"""
+    seen, todo = {a}, [a]
     while todo:
         n = todo.pop()
-        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)
-                 and not (n in whole and index is not None and misses(how, n, index))]
-        whole |= {m for m, how in aliases._links.get(n, ()) if n in whole
-                  and isinstance(how, ast.Name) and not _kind(m, kinds).py}
+        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)]
         steps += [aliases._items[n]] if n in aliases._items else []
         steps += sorted(aliases._holders.get(n, ())) if not _kind(n, kinds).py else []
         for m in steps:

@@ -181,15 +181,15 @@ class _Normalizer:
             raise UnsupportedSyntaxError("assignment into an element of an expression is not "
                                          "supported.", self.scope.where(target))
         user = next((u for u, g in self.scope.current.items() if g == base.id), base.id)
+        recorded = self.check_write(user, "[...] = ...")
         index = target.slice if lowered else self.index(target.slice)
-        recorded = self.check_write(user, "[...] = ...", index)
         sync.after_write(self, base.id, ast.Assign([ast.Subscript(base, index, ast.Store())],
                                                    atom), False, recorded)
 
-    def check_write(self, user: str, what: str, index: ast.expr | None = None):
+    def check_write(self, user: str, what: str):
         stmt, scope = self.out.stmt, self.scope
         return self.ctx.aliases.check_write(user, scope.current, scope.reads_after.get(
-            id(stmt), set()), what, scope.where(stmt), scope.outer, index)
+            id(stmt), set()), what, scope.where(stmt), scope.outer)
 
     # -- expressions -------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:

@@ -1,8 +1,7 @@
 """Which assignments make a name that sees the elements of the array it reads (a view),
 and which make a copy, once the kinds of values are known: `shares_through`, for
 `aliases` (moved out of it as it grew); which calls return a view of their first
-argument (`view_of`); which values are surely new arrays (`new_array`, `operation`); and
-which indexes of one array surely pick no element in common (`disjoint`, `misses`)."""
+argument (`view_of`); and which values are surely new arrays (`new_array`, `operation`)."""
 from __future__ import annotations
 
 import ast
@@ -75,47 +74,6 @@ def _integer(node: ast.expr) -> bool:
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
 
-
-def disjoint(a: ast.expr, b: ast.expr) -> bool:
-    """Do the basic indexes `a` and `b` (the slices of `x[a]`, `x[b]`) surely pick no
-    element in common? They do not when, on one axis, both pick integers or ranges
-    written in the code that do not meet (`x[:, 0]` and `x[:, 1]`, `x[:2]` and `x[2:]`;
-    `x[-1]` and `x[-2]`, but not `x[-1]` and `x[2]`, which may be the same)."""
-    parts = [p.elts if isinstance(p, ast.Tuple) else [p] for p in (a, b)]
-    for p, q in zip(*parts):
-        if not all(isinstance(x, ast.Slice) or _integer(x) for x in (p, q)):
-            return False                          # `...`, None, a name: axes may not align
-        r, s = _range(p), _range(q)
-        if r is not None and s is not None and r[2] == s[2] and (r[1] <= s[0] or s[1] <= r[0]):
-            return True
-    return False
-
-
-def _range(part: ast.expr) -> tuple[float, float, bool] | None:
-    """[start, stop) of an index written in the code, and whether it counts from the
-    end (then both bounds are negative)."""
-    if _integer(part):
-        k = ast.literal_eval(part)
-        return (k, k + 1, k < 0)
-    if not isinstance(part, ast.Slice) or part.step is not None and not (
-            isinstance(part.step, ast.Constant) and part.step.value in (1, None)):
-        return None
-    bounds = [None if x is None or isinstance(x, ast.Constant) and x.value is None
-              else ast.literal_eval(x) if _integer(x) else ... for x in (part.lower, part.upper)]
-    if ... in bounds:
-        return None
-    lower, upper = bounds
-    if (lower is None or lower >= 0) and (upper is None or upper >= 0):
-        return (lower or 0, float("inf") if upper is None else upper, False)
-    if lower is not None and lower < 0 and upper is None:
-        return (lower, 0, True)
-    return None
-
-
-def misses(how: ast.expr, name: str, index: ast.expr) -> bool:
-    """Is `how` a view `name[...]` of elements `name[index]` does not hold?"""
-    return isinstance(how, ast.Subscript) and isinstance(how.value, ast.Name) \
-        and how.value.id == name and disjoint(how.slice, index)
 
 
 # Calls that always return a new array (never a view of an argument).
