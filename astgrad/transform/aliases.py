@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..errors import InPlaceError
+from . import registry
 from .derivations import Derivations
-from .views import _kind, new_array, operation, shares_through, view_of
+from .reads import _dotted
+from .views import _kind, shares_through, view_of
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ class Aliases(_Groups):
         view = view_of(rhs) if source is None else None       # `np.transpose(A)`
         if view is not None and view[0] not in self._lists:
             source = view[0]
-        if operation(rhs, ns):
+        if _operation(rhs, ns):
             self._computed.add(target)
         else:
             self._computed.discard(target)
@@ -218,7 +220,7 @@ class Aliases(_Groups):
         if source is None:
             if isinstance(rhs, (ast.List, ast.Tuple)) and not either:
                 self.made_list(target)           # `a, b = [], []` binds through here
-            elif new_array(rhs, ns):
+            elif _new_array(rhs, ns):
                 self._fresh(target)
             return
         if isinstance(rhs, ast.Subscript) and source in self._lists \
@@ -360,3 +362,38 @@ def _refuse(write: _Write, other: str) -> None:
         f"and `{other}` is read afterwards.", write.where,
         fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
             f"copy before changing it: `{user} = {user}.copy()`.")
+
+
+# Calls that always return a new array (never a view of an argument).
+_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
+               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
+
+
+def _new_array(rhs: ast.expr, ns=None) -> bool:
+    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
+    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(rhs, ast.Call):
+        return False
+    if _dotted(rhs.func) in _NEW_ARRAYS:
+        return True
+    try:
+        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
+    except TypeError:                            # an unhashable callee
+        return False
+    return prim is not None and prim.elementwise
+
+
+# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
+_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
+               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
+               "np.linalg.norm", "np.linalg.det"}
+
+
+def _operation(rhs: ast.expr, ns) -> bool:
+    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
+    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
+            and ast.unparse(rhs.func) in _REDUCTIONS:
+        return True
+    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
+        and _dotted(rhs.func) not in _NEW_ARRAYS

@@ -193,8 +193,8 @@ def _located(body: list[ast.stmt], call: ast.stmt, foreign: bool) -> list[ast.st
     generated code and errors after this pass name the function's own lines."""
     for stmt in body:
         for node in ast.walk(stmt):
-            if foreign and hasattr(node, "lineno") or not hasattr(node, "lineno") \
-                    and isinstance(node, ast.stmt):
+            if (foreign and hasattr(node, "lineno")) or (
+                    not hasattr(node, "lineno") and isinstance(node, ast.stmt)):
                 ast.copy_location(node, call)
     return body
 

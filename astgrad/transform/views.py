@@ -1,12 +1,11 @@
 """Which assignments make a name that sees the elements of the array it reads (a view),
 and which make a copy, once the kinds of values are known: `shares_through`, for
-`aliases` (moved out of it as it grew); which calls return a view of their first
-argument (`view_of`); and which values are surely new arrays (`new_array`, `operation`)."""
+`aliases` (moved out of it as it grew); and which calls return a view of their first
+argument (`view_of`)."""
 from __future__ import annotations
 
 import ast
 
-from . import registry
 from .lattice import UNKNOWN, Kind
 from .reads import _dotted
 
@@ -73,39 +72,3 @@ def _integer(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
-
-
-
-# Calls that always return a new array (never a view of an argument).
-_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
-               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
-
-
-def new_array(rhs: ast.expr, ns=None) -> bool:
-    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
-    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
-        return True
-    if not isinstance(rhs, ast.Call):
-        return False
-    if _dotted(rhs.func) in _NEW_ARRAYS:
-        return True
-    try:
-        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
-    except TypeError:                            # an unhashable callee
-        return False
-    return prim is not None and prim.elementwise
-
-
-# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
-_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
-               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
-               "np.linalg.norm", "np.linalg.det"}
-
-
-def operation(rhs: ast.expr, ns) -> bool:
-    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
-    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
-            and ast.unparse(rhs.func) in _REDUCTIONS:
-        return True
-    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or new_array(rhs, ns) \
-        and _dotted(rhs.func) not in _NEW_ARRAYS

@@ -27,8 +27,10 @@ def first_order(c, modes=("reverse", "grad", "forward")) -> None:
                 wrong("grad", "grad and vjp disagree", f"{direct[k]!r} vs {ones[k]!r}")
     forward = _forward(c) if "forward" in modes else None
     numeric = [difference(lambda t, k=k: dot(c.v, c.f(*c.moved(k, t)))) for k in range(n)]
-    wide = [lambda k=k: difference(lambda t: dot(c.v, c.f(*c.moved(k, t, wide=True))))
-            for k in range(n)]
+
+    def wide(k):                # the same difference, every float argument in longdouble
+        return difference(lambda t: dot(c.v, c.f(*c.moved(k, t, wide=True))))
+
     if grads is not None:
         _compare("reverse", c, [dot(grads[k], c.u[k]) for k in range(n)], numeric, wide)
     if forward is not None:
@@ -130,26 +132,34 @@ def _close(a, n) -> bool:
 
 
 def _compare(stage, c, analytic, numeric, wide=None):
-    """Each derivative against its difference. Before a mismatch is called wrong, the
-    difference is taken again with the arguments in np.longdouble, where there is one
-    wider than float64: differences that change with the precision measure rounding,
-    not the function (seed 92727: `u * np.cos(np.arctan(u))` at u = -1.25e15 is float
-    rounding of pi / 2 times u), and are "nonsmooth" (not judged)."""
+    """Each derivative against its difference; before a mismatch is called wrong, `wide(k)`
+    (when given) takes the difference again in np.longdouble (see `_rounding`)."""
     for k, (a, n) in enumerate(zip(analytic, numeric)):
         if not _close(a, n):
-            if wide is not None and np.finfo(np.longdouble).eps < np.finfo(np.float64).eps:
-                try:
-                    again = float(wide[k]())
-                except Stop as stop:         # not smooth there in longdouble: not judged
-                    again = stop.outcome.message
-                except Exception:        # noqa: BLE001 - the program takes no longdouble
-                    again = n
-                if isinstance(again, str) or not _close(again, n):
-                    raise Stop(Outcome("nonsmooth", message=f"ill-conditioned: differences "
-                                       f"{n!r} in float64 and {again!r} in longdouble"))
+            if wide is not None:
+                _rounding(n, lambda: wide(k))
             name = c.names[c.wrt[k]]
             wrong(stage, "derivative", f"along a random direction in `{name}`: astgrad gives "
                   f"{a!r}, finite differences give {n!r}")
+
+
+def _rounding(numeric: float, again) -> None:
+    """Stop as "nonsmooth" (not judged) if the difference changes when `again()` takes it
+    in np.longdouble, where there is one wider than float64: it measures rounding, not the
+    function (seed 92727: `u * np.cos(np.arctan(u))` at u = -1.25e15 is float rounding of
+    pi / 2 times u)."""
+    if np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps:
+        return
+    try:
+        wide = float(again())
+        if _close(wide, numeric):
+            return
+    except Stop as stop:                 # not smooth there in longdouble: not judged either
+        wide = stop.outcome.message
+    except Exception:                    # noqa: BLE001 - the program takes no longdouble
+        return
+    raise Stop(Outcome("nonsmooth", message=f"ill-conditioned: differences {numeric!r} in "
+                                            f"float64 and {wide!r} in longdouble"))
 
 
 def _tangents(c, k) -> tuple:

@@ -77,6 +77,7 @@ class _Checker:
         out[pos] = np.asarray(out[pos], dtype=np.float64) + t * self.u[k] \
             if isinstance(out[pos], np.ndarray) else float(out[pos]) + t * self.u[k]
         if wide:
-            out = [a.astype(np.longdouble) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else
-                   np.longdouble(a) if isinstance(a, float) else a for a in out]
+            out = [a.astype(np.longdouble) if isinstance(a, np.ndarray)
+                   and a.dtype.kind == "f" else np.longdouble(a) if isinstance(a, float)
+                   else a for a in out]
         return tuple(out)
