@@ -469,3 +469,96 @@ def reshaped_then_written(A):
 def test_a_write_a_view_of_a_call_may_show_is_refused(f, name):
     with pytest.raises(InPlaceError, match=f"`{name}`"):
         ag.grad(f)(np.array([[0.4, -1.2, 0.9], [1.1, 0.3, -0.5]]))
+
+
+# ---- names made from one of two arrays (campaign seeds 111098, 111196, 111532) --------------
+
+def either_then_write_other(x, y, a):
+    t = y if a > 0.0 else x[0:2]                # `t` is `y` or a view of `x`: `x` and `y`
+    s = np.sum(t ** 2)                          # do not share for that
+    x *= 2.0
+    return np.sum(y * y) + np.sum(x) + s + a
+
+
+def either_then_write_it(x, y, a):
+    t = y if a > 0.0 else x[0:2]
+    x *= 2.0                                    # `t` may see it: refused
+    return np.sum(t * t)
+
+
+def list_of_either(x, y, a):
+    xs = [x if a > 0.0 else y, y]               # a list holding `x` or `y`, and `y`
+    x += 1.0                                    # `y` is not `x`
+    return np.sum(y ** 2) + np.sum(x ** 2) + float(len(xs))
+
+
+@pytest.mark.parametrize("a", [0.5, -0.5])
+@pytest.mark.parametrize("f", [either_then_write_other, list_of_either])
+def test_two_names_made_from_one_name_do_not_make_their_sources_share(f, a):
+    x, y = np.array([0.3, -1.1, 0.7]), np.array([0.9, -0.4])
+    if f is list_of_either:
+        y = np.array([0.9, -0.4, 0.2])
+        expected_x, expected_y = 2 * (x + 1.0), 2 * y
+    else:
+        expected_x, expected_y = np.full(3, 2.0), 2 * y + (2 * y if a > 0 else 0.0)
+        expected_x[:2] += 0.0 if a > 0 else 2 * x[:2]
+    dx, dy = ag.grad(f, wrt=(0, 1))(x, y, a)
+    np.testing.assert_allclose(dx, expected_x, rtol=1e-12)
+    np.testing.assert_allclose(dy, expected_y, rtol=1e-12)
+    _check(f, (x, y, a), wrt=(0, 1))
+
+
+def test_a_name_made_from_either_is_still_refused():
+    with pytest.raises(InPlaceError, match="`t`"):
+        ag.grad(either_then_write_it)(np.array([0.3, -1.1, 0.7]), np.array([0.9, -0.4]), 0.5)
+
+
+def size_read_after_write(x):
+    y = x * 1.0
+    w = y[0:2]
+    n = np.size(w)                              # reads only the size of `w`
+    y[0] = 3.0 * y[1]
+    return np.sum(y ** 2) / n + float(np.ndim(w))
+
+
+@pytest.mark.parametrize("x", [[0.3, -1.1, 0.7], [0.0, 0.0, 0.0]])
+def test_a_size_read_after_a_write_does_not_see_it(x):
+    x = np.array(x)
+    expected = np.array([0.0, 9.0 * x[1] + x[1], x[2]])
+    np.testing.assert_allclose(ag.grad(size_read_after_write)(x), expected, rtol=1e-12)
+    _check(size_read_after_write, (x,))
+
+
+def fancy_of_unknown_then_write(x, a):
+    y = x[[1, 2, 2, 2]][-3:] if a < 0.0 else x * 1.0
+    p = y[[1, 0]]                               # a copy, whatever `y` is
+    y[1:2] += a
+    return np.sum(np.tanh(y)) + np.sum(p ** 2)
+
+
+@pytest.mark.parametrize("a", [0.4, -0.4])
+def test_a_fancy_index_is_a_copy_at_second_order(a):
+    _check(fancy_of_unknown_then_write, (np.array([0.3, -1.1, 0.7, 0.2]), a), wrt=(0, 1))
+
+
+def scaled_copy_in_a_branch_then_written(x, a):
+    y = x * 1.0 if a > 0.0 else x[::-1] * 2.0   # a new array on either path
+    y[1:2] += a
+    return np.sum(np.tanh(y))
+
+
+@pytest.mark.parametrize("a", [0.4, -0.4])
+def test_a_copy_by_one_in_a_conditional_stays_a_copy(a):
+    # Found while writing the tests above: simplification made `x * 1.0` into `x` when
+    # the name written in place was not the one assigned (`_5 = x * 1.0; y = _5`), and
+    # the write then changed the caller's `x`.
+    x = np.array([0.3, -1.1, 0.7, 0.2])
+    y = x * 1.0 if a > 0.0 else x[::-1] * 2.0
+    y[1:2] += a
+    scale = 1.0 if a > 0.0 else 2.0
+    expected = scale * (1 - np.tanh(y) ** 2)
+    expected = expected if a > 0.0 else expected[::-1]
+    np.testing.assert_allclose(ag.grad(scaled_copy_in_a_branch_then_written)(x, a), expected,
+                               rtol=1e-12)
+    np.testing.assert_array_equal(x, [0.3, -1.1, 0.7, 0.2])
+    _check(scaled_copy_in_a_branch_then_written, (x, a), wrt=(0, 1))

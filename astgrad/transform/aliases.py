@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..errors import InPlaceError
-from . import registry
 from .derivations import Derivations
-from .reads import _dotted
-from .views import _kind, shares_through, view_of
+from .views import _kind, _new_array, _operation, shares_through, view_of
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,7 @@ class _Groups:
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
         self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
+        self._made_from: dict[str, list[tuple[str, ast.expr]]] = {}   # the same, one way
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
         self.derived = Derivations()             # which of those surely share, and how
 
@@ -114,6 +113,7 @@ class _Groups:
         self._groups[target] = group
         for a, b in ((target, source), (source, target)):
             self._links.setdefault(a, []).append((b, rhs))
+        self._made_from.setdefault(target, []).append((source, rhs))
         if source in self._lists:
             self._lists.add(target)
 
@@ -322,20 +322,26 @@ def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
 
 
 def _shares(aliases: Aliases, a: str, b: str, kinds: dict) -> bool:
-    """Can a write into `a` be seen through `b`, given the kinds of values?"""
-    seen, todo = {a}, [a]
+    """Can a write into `a` be seen through `b`, given the kinds of values? When what
+    each is made from (through views, items, and the arrays a list holds) meets: two
+    names each made from one of two arrays (`t = x if c else y`) do not make `x` and
+    `y` share, as a walk that goes down to `t` and up again would say."""
+    return not _origins(aliases, a, kinds).isdisjoint(_origins(aliases, b, kinds))
+
+
+def _origins(aliases: Aliases, name: str, kinds: dict) -> set[str]:
+    """`name`, and the names whose arrays it may show: made from them (`name = x[1:]`),
+    an item of a list (`name = xs[i]`), or a list holding them."""
+    seen, todo = {name}, [name]
     while todo:
         n = todo.pop()
-        steps = [m for m, how in aliases._links.get(n, ()) if shares_through(how, kinds)]
+        steps = [m for m, how in aliases._made_from.get(n, ()) if shares_through(how, kinds)]
         steps += [aliases._items[n]] if n in aliases._items else []
-        steps += sorted(aliases._holders.get(n, ())) if not _kind(n, kinds).py else []
-        for m in steps:
-            if m == b:
-                return True
-            if m not in seen:
-                seen.add(m)
-                todo.append(m)
-    return False
+        steps += sorted(m for m, lists in aliases._holders.items()
+                        if n in lists and not _kind(m, kinds).py)
+        todo += [m for m in steps if m not in seen]
+        seen.update(steps)
+    return seen
 
 
 def _partition(groups: dict[str, set[str]]) -> set[frozenset[str]]:
@@ -362,38 +368,3 @@ def _refuse(write: _Write, other: str) -> None:
         f"and `{other}` is read afterwards.", write.where,
         fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
             f"copy before changing it: `{user} = {user}.copy()`.")
-
-
-# Calls that always return a new array (never a view of an argument).
-_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
-               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
-
-
-def _new_array(rhs: ast.expr, ns=None) -> bool:
-    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
-    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
-        return True
-    if not isinstance(rhs, ast.Call):
-        return False
-    if _dotted(rhs.func) in _NEW_ARRAYS:
-        return True
-    try:
-        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
-    except TypeError:                            # an unhashable callee
-        return False
-    return prim is not None and prim.elementwise
-
-
-# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
-_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
-               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
-               "np.linalg.norm", "np.linalg.det"}
-
-
-def _operation(rhs: ast.expr, ns) -> bool:
-    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
-    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
-            and ast.unparse(rhs.func) in _REDUCTIONS:
-        return True
-    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
-        and _dotted(rhs.func) not in _NEW_ARRAYS

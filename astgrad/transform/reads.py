@@ -9,7 +9,7 @@ from .trees import walk
 
 # Calls that read only the shape of their arguments (as generated code spells them; each
 # argument by position, None: all): `bx = np.zeros_like(x)` does not see what `x` holds.
-_SHAPE_ONLY = {"np.shape": None, "np.zeros_like": None, "np.ones_like": None, "len": None,
+_SHAPE_ONLY = {"np.shape": None, "np.size": None, "np.ndim": None, "np.zeros_like": None, "np.ones_like": None, "len": None,
                "rt.unbroadcast": (1,), "rt.sum_to": (), "rt.shaped_like": (1,),
                "rt.check_seed": (1,)}
 

@@ -1,11 +1,12 @@
 """Which assignments make a name that sees the elements of the array it reads (a view),
 and which make a copy, once the kinds of values are known: `shares_through`, for
 `aliases` (moved out of it as it grew); and which calls return a view of their first
-argument (`view_of`)."""
+argument (`view_of`); and which make a new array (`_new_array`, `_operation`)."""
 from __future__ import annotations
 
 import ast
 
+from . import registry
 from .lattice import UNKNOWN, Kind
 from .reads import _dotted
 
@@ -43,21 +44,17 @@ def shares_through(how: ast.expr, kinds: dict) -> bool:
     if isinstance(how, ast.Call):
         return not _kind(how.args[0].id, kinds).py
     base = _kind(how.value.id, kinds)
-    if base.py:
-        return False
+    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
+    if base.py or any(_fancy(part, kinds) for part in parts):
+        return False                              # a number, or a copy whatever the base
     if base.ndim is None or base.dtype == "O":
         return True
-    parts = how.slice.elts if isinstance(how.slice, ast.Tuple) else [how.slice]
     integers = 0
     for part in parts:
-        if isinstance(part, (ast.List, ast.Tuple)):
-            return False                          # fancy indexing: a copy
         if _integer(part):
             integers += 1
         elif isinstance(part, ast.Name):
             kind = _kind(part.id, kinds)
-            if kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("i", "u", "b"):
-                return False                      # an array of indices or a mask: a copy
             if kind.ndim == 0 and kind.dtype in ("i", "u"):
                 integers += 1
             else:
@@ -67,8 +64,52 @@ def shares_through(how: ast.expr, kinds: dict) -> bool:
     return integers != base.ndim or len(parts) != integers
 
 
+def _fancy(part: ast.expr, kinds: dict) -> bool:
+    """Does this part of an index pick elements with a list or an array of indices or a
+    mask (NumPy then copies, whatever the array)?"""
+    if isinstance(part, (ast.List, ast.Tuple)):
+        return True
+    kind = _kind(part.id, kinds) if isinstance(part, ast.Name) else UNKNOWN
+    return kind.ndim is not None and kind.ndim > 0 and kind.dtype in ("i", "u", "b")
+
+
 def _integer(node: ast.expr) -> bool:
     """An integer written in the code: `1`, `-1`."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
     return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+# Calls that always return a new array (never a view of an argument).
+_NEW_ARRAYS = {"np.zeros_like", "np.ones_like", "np.empty_like", "np.full_like", "np.zeros",
+               "np.ones", "np.empty", "np.full", "np.copy", "rt.zeros_like"}
+
+
+def _new_array(rhs: ast.expr, ns=None) -> bool:
+    """Is `rhs` a new array (an operator's result, a ufunc's, a zeros array), never a view?"""
+    if isinstance(rhs, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(rhs, ast.Call):
+        return False
+    if _dotted(rhs.func) in _NEW_ARRAYS:
+        return True
+    try:
+        prim = registry.lookup(ns.value(rhs.func)) if ns is not None else None
+    except TypeError:                            # an unhashable callee
+        return False
+    return prim is not None and prim.elementwise
+
+
+# Reductions: of 0-d result, a NumPy scalar (not a 0-d array, as `np.squeeze` may give).
+_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
+               "np.dot", "np.vdot", "np.inner", "np.trace", "np.std", "np.var",
+               "np.linalg.norm", "np.linalg.det"}
+
+
+def _operation(rhs: ast.expr, ns) -> bool:
+    """Is `rhs` an operator's, a ufunc's or a reduction's result (a NumPy scalar, if 0-d)?"""
+    if isinstance(rhs, ast.Call) and isinstance(rhs.func, ast.Attribute) \
+            and ast.unparse(rhs.func) in _REDUCTIONS:
+        return True
+    return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
+        and _dotted(rhs.func) not in _NEW_ARRAYS

@@ -13,7 +13,9 @@ from .. import trees
 from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
+from ..reads import _dotted
 from ..trees import walk
+from ..views import MAYBE_VIEWS, VIEWS
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -62,6 +64,7 @@ class Survey:
     uses: dict[str, int]
     top: set[str]
     mutated: set[str]
+    shown: set[str]          # `mutated`, and the names they are or are views of (`_through`)
 
     @property
     def once(self) -> set[str]:
@@ -73,6 +76,7 @@ class Survey:
 def survey(fn) -> Survey:
     """The `Survey` of `fn` as it is now."""
     defs, uses, mutated, elsewhere, top, args = {}, {}, set(), set(), set(), set()
+    made = []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
     for node in walk(fn):
         cls = node.__class__
@@ -90,7 +94,45 @@ def survey(fn) -> Survey:
                 (top if id(node) in at_top else elsewhere).update(bound)
             if cls is ast.Assign or cls is ast.AugAssign:
                 _mutates_store(node, mutated)
-    return Survey(defs, uses, (top | args) - elsewhere, mutated)
+            if cls is ast.Assign and len(node.targets) == 1 and \
+                    node.targets[0].__class__ is ast.Name and _base(node.value) is not None:
+                made.append((node.targets[0].id, _base(node.value)))
+    return Survey(defs, uses, (top | args) - elsewhere, mutated, _through(made, mutated))
+
+
+def _base(value) -> str | None:
+    """The name whose object `value` is, or may be a view of (`s`, `s[1:]`, `s.T`,
+    `np.reshape(s, n)`, `s.ravel()`): not a call that makes a new array."""
+    while True:
+        if value.__class__ is ast.Name:
+            return value.id
+        if value.__class__ is ast.Subscript or value.__class__ is ast.Attribute \
+                and value.attr in ("T", "real", "imag", "mT"):
+            value = value.value
+        elif value.__class__ is ast.Call and value.args and _dotted(value.func) in _VIEWS:
+            value = value.args[0]
+        elif value.__class__ is ast.Call and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in _VIEW_METHODS:
+            value = value.func.value
+        else:
+            return None
+
+
+_VIEWS = VIEWS | MAYBE_VIEWS
+_VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"}
+
+
+def _through(made: list[tuple[str, str]], mutated: set[str]) -> set[str]:
+    """`mutated` and the names whose object one of them is, or is a view of (`y = t` or
+    `y = t[1:]` for a `y` changed in place: `t = x * 1.0` must stay a new array)."""
+    out, grew = set(mutated), True
+    while grew:
+        grew = False
+        for target, source in made:
+            if target in out and source not in out:
+                out.add(source)
+                grew = True
+    return out
 
 
 def counts(fn) -> tuple[dict[str, int], dict[str, int]]:
@@ -214,7 +256,8 @@ class Facts:
 
     `kinds`: every name's kind wherever it is read; `shapes`: a forward name to an
     earlier one of the same shape; `once`: names assigned once, at the top of a top
-    block (never None when read); `mutated`: names changed in place; `live`: names
+    block (never None when read); `mutated`: names changed in place, or whose array (or
+    an array they are a view of) is changed through another name; `live`: names
     made from a value read live, whose lengths of 1 are not known (`kinds.from_live`)."""
 
     ns: Namespace
@@ -253,7 +296,7 @@ def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
     """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
     changed); `kinds` are the forward values' kinds."""
     known = known or survey(fn)
-    return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.mutated,
+    return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.shown,
                  from_live(fn.body, ns))
 
 
