@@ -140,6 +140,15 @@ def test_the_oracle_finds_a_wrong_derivative(tmp_path):
     assert (outcome.kind, outcome.stage, outcome.label) == ("wrong", "reverse", "derivative")
 
 
+def test_the_oracle_finds_a_pullback_that_changes_the_arguments(tmp_path):
+    # a rule writing into its argument, as a reverse sweep restoring an array may
+    source = WRONG_RULE.replace("g * np.sin(x))", "g * np.cos(x) + _clear(x))").replace(
+        "@ag.primitive", "def _clear(x):\n    x.fill(0.0)\n    return 0.0\n\n\n@ag.primitive")
+    outcome = check(_program(source, (np.array([0.3, -0.8]), 1.2)), tmp_path, order=1)
+    assert (outcome.kind, outcome.stage, outcome.label) == \
+        ("wrong", "reverse", "the pullback changes the arguments vjp was given")
+
+
 def test_the_oracle_skips_a_point_next_to_a_kink(tmp_path):
     source = "import numpy as np\n\n\ndef f(a):\n    return abs(a - 0.3) + np.sin(a)\n"
     outcome = check(_program(source, (0.3 + 2e-4,)), tmp_path)

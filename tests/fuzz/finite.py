@@ -17,7 +17,11 @@ def first_order(c, modes=("reverse", "grad", "forward")) -> None:
     n = len(c.wrt)
     grads = _reverse(c) if "reverse" in modes or "grad" in modes else None
     if "grad" in modes and not isinstance(c.value, tuple) and np.ndim(c.value) == 0:
-        direct = call("grad", lambda: ag.grad(c.f, wrt=c.wrt)(*copies(c.args)))
+        given, after = copies(c.args), copies(c.args)
+        c.f(*after)                       # grad may run `f`'s writes into its arguments,
+        direct = call("grad", lambda: ag.grad(c.f, wrt=c.wrt)(*given))   # or none: not others
+        if not (_equal(given, c.args) or _equal(given, after)):
+            wrong("grad", "grad changes its arguments other than f does", f"{given!r}")
         _types("grad", direct, c)
         # against the pullback of seed 1, not `grads / v`: scaling by `v` rounds terms that
         # cancel (a derivative that is zero in exact arithmetic) otherwise (seed 79454)
@@ -38,10 +42,14 @@ def first_order(c, modes=("reverse", "grad", "forward")) -> None:
 
 
 def _reverse(c) -> tuple:
-    value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=c.wrt)(*copies(c.args)))
+    given = copies(c.args)
+    value, pullback = call("reverse", lambda: ag.vjp(c.f, wrt=c.wrt)(*given))
     _same_value("reverse", value, c.value)
-    held, seed = _copy(value), _copy(c.v)
-    grads = call("reverse", pullback, seed)
+    held, seed, called = _copy(value), _copy(c.v), _copy(given)  # vjp runs `f`, which may
+    grads = call("reverse", pullback, seed)                          # write into them
+    if not _equal(given, called):
+        wrong("reverse", "the pullback changes the arguments vjp was given",
+              f"{called!r} -> {given!r}")
     if not _equal(value, held):
         wrong("reverse", "the pullback changes the value it returned", f"{held!r} -> {value!r}")
     if not _equal(seed, c.v):
