@@ -13,7 +13,7 @@ from .numpy_helpers import (einsum_adjoints, einsum_tangent, kron_adjoint, resta
                             singular_outer, tensordot_adjoint, undiagonal, undiff, unpad,
                             unrepeat, unstack_like, untake, untake_along_axis, untile)
 from .located import where_called
-from .indexing import written_once  # noqa: F401  (rt.written_once, in generated code)
+from .indexing import unshared, written_once  # noqa: F401  (in generated code)
 from .complexes import real_if_real
 from . import numpy_more
 from .numpy_more import *  # noqa: F401,F403  (issue 11's NumPy rules' helpers)
@@ -28,7 +28,7 @@ from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, 
                     tree_like, values_of)
 from ..errors import NoRuleError
 
-__all__ = ["unbroadcast", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
+__all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
            "spread_to",
            "unpack_like", "pack_like", "join_like",
            "broadcast_like", "check_tangent",

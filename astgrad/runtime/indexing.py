@@ -1,9 +1,9 @@
-"""Run-time checks of index writes the generated code makes."""
+"""Run-time checks of index and in-place writes the generated code makes."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NoRuleError
+from ..errors import InPlaceError, NoRuleError
 from .located import where_called
 
 
@@ -27,3 +27,27 @@ def written_once(x, index) -> None:
                           where_called(2),
                           fix="Write each element once (np.unique the indices), or add the "
                               "values with np.add.at(x, i, v) if that is what you mean.")
+
+
+def unshared(x, other, write: str, name: str) -> None:
+    """Refuse the in-place write `write` into `x` on a call where `other` (the user's
+    `name`, read after it) shares memory with `x`: the compiler could not tell whether
+    it would (see `astgrad.transform.unshared`), and the derivative of a write another
+    name sees is not made."""
+    if isinstance(x, np.ndarray) and _shares(x, other):
+        user = write.split()[0]
+        raise InPlaceError(
+            f"`{write}` changes an array in place that `{name}` also names (on this call), "
+            f"and `{name}` is read afterwards.", where_called(2),
+            fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
+                f"copy before changing it: `{user} = {user}.copy()`.")
+
+
+def _shares(x: np.ndarray, other) -> bool:
+    if isinstance(other, np.ndarray):
+        return np.may_share_memory(x, other)
+    if isinstance(other, (list, tuple)):
+        return any(_shares(x, item) for item in other)
+    if isinstance(other, dict):
+        return any(_shares(x, item) for item in other.values())
+    return False

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..errors import InPlaceError
+from . import unshared
 from .derivations import Derivations
 from .views import _kind, _new_array, _operation, shares_through, view_of
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Write:
     """An in-place write that names read afterwards may see, to be settled by kinds."""
 
@@ -42,6 +43,7 @@ class _Write:
     syncs: list = field(default_factory=list)   # what `sync` made again after it
     held: str | None = None              # where the array was put into the list `others` names
     item: str | None = None              # the name it was put in under
+    stmt: ast.stmt | None = None         # the write itself, as `sync` emitted it
 
 
 class _Groups:
@@ -283,13 +285,14 @@ class Aliases(_Groups):
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), param, "", where,
                                       callee))
 
-    def refuse(self, kinds: dict, ns=None) -> None:
+    def refuse(self, kinds: dict, ns=None, tree: ast.FunctionDef | None = None) -> None:
         """Raise `InPlaceError` for the first recorded write another name read afterwards
-        really sees and `sync` did not make again, now that `kinds` are known."""
-        _settle(self, kinds)
+        really sees and `sync` did not make again, now that `kinds` are known; where the
+        two only may share, check that in `tree` at run time (`unshared`) if it can."""
+        _settle(self, kinds, tree)
 
 
-def _settle(aliases: Aliases, kinds: dict) -> None:
+def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None:
     """`Aliases.refuse`."""
     for write in aliases.writes:
         kind = _kind(write.name, kinds)
@@ -301,11 +304,13 @@ def _settle(aliases: Aliases, kinds: dict) -> None:
                 _refuse(write, write.others[0][0])
             continue
         covered = {s.old for s in write.syncs}
-        for user, other in write.others:
-            if other in covered or _kind(other, kinds).py:
-                continue                         # made again, or a Python number
-            if other == write.name or _shares(aliases, write.name, other, kinds):
-                _refuse(write, user)
+        pairs = [(user, other) for user, other in write.others
+                 if other not in covered and not _kind(other, kinds).py   # made again, or
+                 and (other == write.name or _shares(aliases, write.name, other, kinds))]
+        if pairs and (write.callee is not None or tree is None
+                      or not unshared.checked(tree, write.stmt, write.name, pairs,
+                                                f"{write.user} {write.what}")):
+            _refuse(write, pairs[0][0])          # (a Python number: rebound by `op=`)
 
 
 def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,

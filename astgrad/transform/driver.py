@@ -106,7 +106,7 @@ def _aliases(p: Program):
     """Also undoes what `sync` made again where names do not share (kinds then again)."""
     if settle.settle(p.aliases, p.tree, p.kinds):
         p.kinds = kinds.infer(p.tree.body, p.param_kinds, p.ns)
-    p.aliases.refuse(p.kinds, p.ns)
+    p.aliases.refuse(p.kinds, p.ns, p.tree)
     return f"in-place writes checked: {len(p.aliases.writes)}"
 
 

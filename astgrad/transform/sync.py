@@ -36,6 +36,8 @@ def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name] | ast.stm
         return
     plan = _plan(low, name, None, {name})     # before the write: it may rebind `name`
     new = write()
+    if recorded is not None:
+        recorded.stmt = low.out.block[-1]
     syncs: list[Sync] = []
     _emit(low, plan, new, None, lambda stmt, how, old, parent: syncs.append(
         Sync(stmt, how, old, parent, name, augmented, syncs)) or syncs[-1])

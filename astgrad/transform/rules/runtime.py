@@ -11,7 +11,7 @@ from ... import runtime as rt
 defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.spread_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent,
-           rt.written_once)
+           rt.written_once, rt.unshared)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
 defvjp(rt.sum_to, lambda b, ans, g, shape: rt.spread_to(b, np.shape(g)), None,
