@@ -18,9 +18,9 @@ def first_order(c, modes=("reverse", "grad", "forward")) -> None:
     grads = _reverse(c) if "reverse" in modes or "grad" in modes else None
     if "grad" in modes and not isinstance(c.value, tuple) and np.ndim(c.value) == 0:
         given, after = copies(c.args), copies(c.args)
-        c.f(*after)                       # grad may run `f`'s writes into its arguments,
-        direct = call("grad", lambda: ag.grad(c.f, wrt=c.wrt)(*given))   # or none: not others
-        if not (_equal(given, c.args) or _equal(given, after)):
+        c.f(*after)                       # grad may run `f`'s writes into an argument,
+        direct = call("grad", lambda: ag.grad(c.f, wrt=c.wrt)(*given))   # or none: no other
+        if not all(_equal(g, a) or _equal(g, b) for g, a, b in zip(given, c.args, after)):
             wrong("grad", "grad changes its arguments other than f does", f"{given!r}")
         _types("grad", direct, c)
         # against the pullback of seed 1, not `grads / v`: scaling by `v` rounds terms that
