@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..errors import AstgradError, InternalError
 from . import registry
 from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
-                      shape_of, with_ones)
+                      shape_length, shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
 from .trees import walk
@@ -130,6 +130,10 @@ _EXPRESSION_RULES = {
 
 def _subscript_kind(node, env, ns) -> Kind:
     base = expr_kind(node.value, env, ns)
+    n, i = shape_length(base), static_value(node.slice)
+    if n is not None and type(i) is int and -n <= i < n \
+            and [k for k, _ in base.fields] == list(range(n)):
+        return base.fields[i][1]                        # `np.shape(x)[0]`: an int
     if base.dtype == "O" and base.item is not None:
         if base.fields and isinstance(node.slice, ast.Constant):   # params["W"]: its own
             return dict(base.fields).get(node.slice.value, base.item)
