@@ -7,7 +7,7 @@ import pytest
 
 from astgrad.errors import InternalError
 from astgrad.transform.kinds import infer
-from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value
+from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, shape_of
 
 F1 = Kind(1, "f", False, 8)
 F = Kind(0, "f", True)
@@ -55,3 +55,34 @@ def test_appends_make_a_list_of_their_items_kind():
 def test_an_unknown_statement_is_refused_by_name():
     with pytest.raises(InternalError, match="no rule for a `Delete` statement"):
         infer(_body("del x"), {"x": F1}, None)
+
+
+def test_an_item_of_a_shape_is_an_int():
+    """`np.shape(u)[0]` (and `[-1]`) is a Python int, so `1.0 / (n + 1)` is a float: a
+    tangent divided by it needs no `rt.broadcast_like` to the value's shape."""
+    body = _body("""
+        n = s[0]
+        m = s[-1]
+        h = 1.0 / (n + 1)
+        k = s[2]
+        """)
+    kinds = infer(body, {"s": shape_of(Kind(2, "f", False, 8))}, None)
+    assert kinds["n"] == kinds["m"] == Kind(0, "i", True) and kinds["h"] == F
+    assert kinds["k"] == UNKNOWN                        # out of range: not known
+
+
+def test_jacobian_of_a_padded_difference_is_its_closed_form():
+    import astgrad as ag
+
+    def residual(u):
+        h = 1.0 / (u.shape[0] + 1)
+        padded = np.concatenate([np.zeros(1), u, np.zeros(1)])
+        return (padded[:-2] - 2.0 * u + padded[2:]) / h ** 2 + u * (1.0 - u)
+    u = np.sin(np.linspace(0.0, np.pi, 9)[1:-1])
+    n = u.shape[0]
+    c = (n + 1.0) ** 2
+    want = np.diag(-2.0 * c + 1.0 - 2.0 * u) + c * (np.eye(n, k=1) + np.eye(n, k=-1))
+    jac = ag.jacobian(residual)
+    np.testing.assert_allclose(jac(u), want, rtol=1e-12, atol=1e-9)
+    assert "broadcast_like" not in ag.source(jac)
+    ag.check_grads(lambda v: np.sum(residual(v) ** 2), (u,), order=2)

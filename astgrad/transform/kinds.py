@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..errors import AstgradError, InternalError
 from . import registry
 from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
-                      shape_of, with_ones)
+                      shape_item, shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
 from .trees import walk
@@ -106,9 +106,7 @@ def _call_kind(node, env, ns) -> Kind:
 
 def _ifexp_kind(node, env, ns) -> Kind:
     a, b = expr_kind(node.body, env, ns), expr_kind(node.orelse, env, ns)
-    if a == b:
-        return a
-    return join(a, b) if with_ones(a, None) == with_ones(b, None) else UNKNOWN
+    return a if a == b else join(a, b) if with_ones(a, None) == with_ones(b, None) else UNKNOWN
 
 
 def _attribute_kind(node, env, ns) -> Kind:
@@ -130,6 +128,8 @@ _EXPRESSION_RULES = {
 
 def _subscript_kind(node, env, ns) -> Kind:
     base = expr_kind(node.value, env, ns)
+    if (item := shape_item(base, static_value(node.slice))) is not None:
+        return item                                     # `np.shape(x)[0]`: an int
     if base.dtype == "O" and base.item is not None:
         if base.fields and isinstance(node.slice, ast.Constant):   # params["W"]: its own
             return dict(base.fields).get(node.slice.value, base.item)
@@ -307,8 +307,7 @@ class Shapes:
         self.kinds, self.ns = kinds, ns
         self.rep: dict[str, str] = {p: p for p in params}
         self.params = set(params)
-        self.equal: set[tuple[int, str]] = set()
-        self.sized: set[tuple[int, str]] = set()
+        self.equal, self.sized = set(), set()     # of (statement id, operand name)
         self._inplace: set[str] = set()
         self.live = from_live(body, ns)
         self._walk(body, dict(self.rep), top=True)

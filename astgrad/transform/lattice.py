@@ -124,6 +124,15 @@ def shape_length(kind: Kind) -> int | None:
         and kind.fields is not None else None
 
 
+def shape_item(kind: Kind, index) -> Kind | None:
+    """The kind of item `index` (an int) of a tuple of kind `shape_of(...)`, if it is one."""
+    n = shape_length(kind)
+    if n is None or type(index) is not int or not -n <= index < n \
+            or [k for k, _ in kind.fields] != list(range(n)):
+        return None
+    return kind.fields[index][1]
+
+
 def ones_of(kind: Kind):
     """The `ones` of a value: `()` for a number, None where not known."""
     return () if kind.ndim == 0 else kind.ones

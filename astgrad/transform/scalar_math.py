@@ -5,6 +5,7 @@ value bit for bit, and read back as NumPy's when generated code is differentiate
     np.sin(x)    math.sin(x) if math.isfinite(x) else np.sin(x)
     np.cos(x)    math.cos(x) if math.isfinite(x) else np.cos(x)
     np.sqrt(x)   math.sqrt(x) if x >= 0.0 else np.sqrt(x)
+    np.log(x)    math.log(x) if x > 0.0 and x != 1.0 else np.log(x)    (ROUNDED: 1 ulp)
 
 The test sends what `math` refuses (`math.sin(inf)` and `math.sqrt(-1.0)` raise
 ValueError) to NumPy, which gives nan and its RuntimeWarning as before; nan takes the
@@ -45,16 +46,27 @@ SPELLINGS: dict[Callable, Spelling] = {np.sqrt: Spelling(math.sqrt, "not negativ
 if np.lib.NumpyVersion(np.__version__) >= "1.25.0":
     SPELLINGS.update({np.sin: Spelling(math.sin, "finite", True),
                       np.cos: Spelling(math.cos, "finite", True)})
+# `math` within rounding of NumPy (1 ulp), for values only derivatives read
+# (`optimize.derivative_math`): there the log is never 0 (x = 1 takes NumPy).
+ROUNDED: dict[Callable, Spelling] = {np.log: Spelling(math.log, "positive, not one", False)}
 
 
 def spell(call: ast.Call, ns) -> ast.IfExp:
     """`np.sin(x)` (for a name `x`) -> `math.sin(x) if math.isfinite(x) else np.sin(x)`."""
-    spelling, arg = SPELLINGS[ns.value(call.func)], call.args[0]
+    fn = ns.value(call.func)
+    spelling, arg = SPELLINGS.get(fn) or ROUNDED[fn], call.args[0]
+    return ast.IfExp(_test(spelling, arg, ns),
+                     ast.Call(ns.ref(spelling.math_fn), [copy.deepcopy(arg)], []), call)
+
+
+def _test(spelling: Spelling, arg: ast.expr, ns) -> ast.expr:
     if spelling.test == "finite":
-        test = ast.Call(ns.ref(math.isfinite), [copy.deepcopy(arg)], [])
-    else:
-        test = ast.Compare(copy.deepcopy(arg), [ast.GtE()], [ast.Constant(0.0)])
-    return ast.IfExp(test, ast.Call(ns.ref(spelling.math_fn), [copy.deepcopy(arg)], []), call)
+        return ast.Call(ns.ref(math.isfinite), [copy.deepcopy(arg)], [])
+    if spelling.test == "not negative":
+        return ast.Compare(copy.deepcopy(arg), [ast.GtE()], [ast.Constant(0.0)])
+    return ast.BoolOp(ast.And(), [ast.Compare(copy.deepcopy(arg), [ast.Gt()], [ast.Constant(0.0)]),
+                                  ast.Compare(copy.deepcopy(arg), [ast.NotEq()],
+                                              [ast.Constant(1.0)])])
 
 
 def read_back(tree: ast.AST, ns) -> None:
@@ -70,23 +82,35 @@ class _ReadBack(ast.NodeTransformer):
     def visit_IfExp(self, node):
         self.generic_visit(node)
         call = node.orelse
-        spelling = SPELLINGS.get(self.ns.value(call.func)) if _one_argument(call) else None
+        fn = self.ns.value(call.func) if _one_argument(call) else None
+        spelling = SPELLINGS.get(fn) or ROUNDED.get(fn) if fn is not None else None
         if spelling is None:
             return node
         arg = ast.dump(call.args[0])
-        fast, test = node.body, node.test
+        fast = node.body
         if not (_one_argument(fast) and self.ns.value(fast.func) is spelling.math_fn
                 and ast.dump(fast.args[0]) == arg):
             return node
-        if spelling.test == "finite":
-            ok = _one_argument(test) and self.ns.value(test.func) is math.isfinite \
+        return call if self._guards(node.test, spelling.test, arg) else node
+
+    def _guards(self, test, kind: str, arg: str) -> bool:
+        """Is `test` the guard `spell` writes for `kind` on the argument dumped as `arg`?"""
+        if kind == "finite":
+            return _one_argument(test) and self.ns.value(test.func) is math.isfinite \
                 and ast.dump(test.args[0]) == arg
-        else:
-            ok = isinstance(test, ast.Compare) and len(test.ops) == 1 \
-                and isinstance(test.ops[0], ast.GtE) and ast.dump(test.left) == arg \
-                and isinstance(test.comparators[0], ast.Constant) \
-                and test.comparators[0].value == 0.0
-        return call if ok else node
+        if kind == "not negative":
+            return _compares(test, arg, ast.GtE, 0.0)
+        return isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) \
+            and len(test.values) == 2 and _compares(test.values[0], arg, ast.Gt, 0.0) \
+            and _compares(test.values[1], arg, ast.NotEq, 1.0)
+
+
+def _compares(test, arg: str, op, value: float) -> bool:
+    """Is `test` the comparison `<arg> <op> <value>`?"""
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 \
+        and isinstance(test.ops[0], op) and ast.dump(test.left) == arg \
+        and isinstance(test.comparators[0], ast.Constant) \
+        and type(test.comparators[0].value) is float and test.comparators[0].value == value
 
 
 def _one_argument(node) -> bool:

@@ -19,6 +19,8 @@ one public function and its before/after source in its docstring:
                                     they meet its arrays
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
+    derivative_math.use_math_log    log of a Python float with `math` (1 ulp), where
+                                    only derivatives read it
     fresh.fresh_gradients           no returned gradient is a read-only view
     owned.own_gradients             nor one of the caller's arrays, nor a view of one
     comments.drop_orphan_comments   no comment that heads nothing
@@ -33,8 +35,8 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, coefficients, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
-    owned, seeds, simplify, zeros
+from . import analyses, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
+    fresh, inline_temps, owned, seeds, simplify, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -74,6 +76,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
+    rounds.changed(derivative_math.use_math_log(fn, ns, kinds, adjoints))
     rounds.changed(fresh.fresh_gradients(fn, ns, rounds.known()))
     owned.own_gradients(fn, rounds.facts())
     comments.drop_orphan_comments(fn)
