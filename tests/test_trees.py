@@ -1,5 +1,5 @@
 """`transform.trees`: the fast walk, statements, names with their parents, copy and
-substitution give what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an
+substitution (and the targets, `stored`) give what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an
 `ast.NodeTransformer` give, on the compiler's own sources and on a generated function."""
 import ast
 import copy
@@ -55,6 +55,22 @@ def test_statements_are_the_statements_ast_walk_meets(modules):
             queue.extend(c for c in ast.iter_child_nodes(node)
                          if not isinstance(c, (ast.expr, ast.expr_context)))
         assert [id(n) for n in trees.outline(tree)] == [id(n) for n in queue]
+
+
+def test_stored_holds_every_store_but_a_comprehensions(modules):
+    """What `kinds.infer` reads to find the items written: every node stored into (and
+    only those) outside a comprehension's or a `:=`'s own target, in the compiler's
+    sources too (which hold `x[i] = v`, `a.b = v`, `for k, v in`, `with ... as f`)."""
+    subscripts = 0
+    for tree in modules:
+        own = {id(n) for c in ast.walk(tree) if isinstance(c, (ast.comprehension, ast.NamedExpr))
+               for n in ast.walk(c.target)}
+        want = {id(n) for n in ast.walk(tree)
+                if isinstance(getattr(n, "ctx", None), ast.Store) and id(n) not in own}
+        got = [n for n in trees.stored(tree) if isinstance(getattr(n, "ctx", None), ast.Store)]
+        assert {id(n) for n in got} == want
+        subscripts += sum(isinstance(n, ast.Subscript) for n in got)
+    assert subscripts > 10
 
 
 def test_fix_locations_is_fix_missing_locations(modules):
