@@ -120,11 +120,11 @@ def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list]) -> No
     waiting: dict[str, set[str]] = {}         # a name -> the names kept while it is dead
     out = []
     for n in dead:
-        if not all([_droppable(s, only, dead, owned) for s in mentions[n]]):
+        if not all(_droppable(s, only, dead, owned) for s in mentions[n]):
             out.append(n)
-        for s in mentions[n]:                 # (each `only` found by `_droppable` above)
-            if only[id(s)] is not None:
-                waiting.setdefault(only[id(s)][0], set()).add(n)
+            continue
+        for s in mentions[n]:                 # each only makes or writes into a dead name
+            waiting.setdefault(only[id(s)][0], set()).add(n)
     dead.difference_update(out)
     while out:
         for n in waiting.get(out.pop(), ()):
@@ -158,13 +158,13 @@ def _only(stmt) -> tuple[str, bool] | None:
     writes into `name` (`name[i] = v`, `name[i] += v`), with no effect; else None."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         else stmt.target if isinstance(stmt, ast.AugAssign) else None
-    if target is None or not pure(stmt.value):
-        return None
     if isinstance(target, ast.Subscript):
         base = target.value
-        return (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
-    return (target.id, False) if isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) \
-        else None
+        does = (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
+    else:
+        does = (target.id, False) if isinstance(target, ast.Name) \
+            and isinstance(stmt, ast.Assign) else None
+    return does if does is not None and pure(stmt.value) else None
 
 
 def _droppable(stmt, only: dict, dead: set, owned: set) -> bool:

@@ -110,6 +110,9 @@ class _Simplify(ast.NodeTransformer):
     def _rewrite(self, node):
         """Simplify the parts, then the node by the first of its rules that applies."""
         self.generic_visit(node)
+        if node.__class__ is ast.BinOp and node.left.__class__ is ast.Name \
+                and node.right.__class__ is ast.Name:
+            return node        # each BinOp rule wants a literal, a call or a sign to act on
         for rule in _RULES[type(node)] if node.__class__ is not ast.Call else self._calls(node):
             new = rule(node, self.facts)
             if new is not None:
