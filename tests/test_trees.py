@@ -125,3 +125,20 @@ def test_substitute_is_a_name_replacing_transformer(modules, reads_only):
         assert ast.dump(got, include_attributes=True) == ast.dump(want, include_attributes=True)
     root = ast.Name("x", ast.Load())
     assert isinstance(trees.substitute(root, values), ast.Constant)
+
+
+def test_instantiate_is_substitute_of_a_copy(modules):
+    """What a rule's template becomes for one call: the same nodes, located alike, as a
+    copy given to `substitute` (names written into replaced too), sharing no node with the
+    template nor with the values, and a template that is a placeholder alone replaced."""
+    values = {"node": ast.parse("a.b[c] + 1", mode="eval").body,
+              "name": ast.Name("renamed", ast.Load()), "x": ast.Constant(2.0)}
+    for tree in modules:
+        want = trees.substitute(copy.deepcopy(tree), values, reads_only=False)
+        got = trees.instantiate(tree, values)
+        assert ast.dump(got, include_attributes=True) == ast.dump(want, include_attributes=True)
+        mine = {id(n) for n in ast.walk(got) if not isinstance(n, (ast.expr_context, ast.operator))}
+        theirs = {id(n) for v in [tree, *values.values()] for n in ast.walk(v)}
+        assert not mine & theirs
+    root = ast.Name("x", ast.Store())
+    assert ast.dump(trees.instantiate(root, values)) == "Constant(value=2.0)"
