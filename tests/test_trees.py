@@ -1,5 +1,5 @@
 """`transform.trees`: the fast walk, statements, names with their parents, copy and
-substitution give what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an
+substitution (and the targets, `stored`) give what `ast.walk`, `ast.iter_child_nodes`, `copy.deepcopy` and an
 `ast.NodeTransformer` give, on the compiler's own sources and on a generated function."""
 import ast
 import copy
@@ -57,6 +57,22 @@ def test_statements_are_the_statements_ast_walk_meets(modules):
         assert [id(n) for n in trees.outline(tree)] == [id(n) for n in queue]
 
 
+def test_stored_holds_every_store_but_a_comprehensions(modules):
+    """What `kinds.infer` reads to find the items written: every node stored into (and
+    only those) outside a comprehension's or a `:=`'s own target, in the compiler's
+    sources too (which hold `x[i] = v`, `a.b = v`, `for k, v in`, `with ... as f`)."""
+    subscripts = 0
+    for tree in modules:
+        own = {id(n) for c in ast.walk(tree) if isinstance(c, (ast.comprehension, ast.NamedExpr))
+               for n in ast.walk(c.target)}
+        want = {id(n) for n in ast.walk(tree)
+                if isinstance(getattr(n, "ctx", None), ast.Store) and id(n) not in own}
+        got = [n for n in trees.stored(tree) if isinstance(getattr(n, "ctx", None), ast.Store)]
+        assert {id(n) for n in got} == want
+        subscripts += sum(isinstance(n, ast.Subscript) for n in got)
+    assert subscripts > 10
+
+
 def test_fix_locations_is_fix_missing_locations(modules):
     for tree in modules:
         a, b = copy.deepcopy(tree), copy.deepcopy(tree)
@@ -109,3 +125,20 @@ def test_substitute_is_a_name_replacing_transformer(modules, reads_only):
         assert ast.dump(got, include_attributes=True) == ast.dump(want, include_attributes=True)
     root = ast.Name("x", ast.Load())
     assert isinstance(trees.substitute(root, values), ast.Constant)
+
+
+def test_instantiate_is_substitute_of_a_copy(modules):
+    """What a rule's template becomes for one call: the same nodes, located alike, as a
+    copy given to `substitute` (names written into replaced too), sharing no node with the
+    template nor with the values, and a template that is a placeholder alone replaced."""
+    values = {"node": ast.parse("a.b[c] + 1", mode="eval").body,
+              "name": ast.Name("renamed", ast.Load()), "x": ast.Constant(2.0)}
+    for tree in modules:
+        want = trees.substitute(copy.deepcopy(tree), values, reads_only=False)
+        got = trees.instantiate(tree, values)
+        assert ast.dump(got, include_attributes=True) == ast.dump(want, include_attributes=True)
+        mine = {id(n) for n in ast.walk(got) if not isinstance(n, (ast.expr_context, ast.operator))}
+        theirs = {id(n) for v in [tree, *values.values()] for n in ast.walk(v)}
+        assert not mine & theirs
+    root = ast.Name("x", ast.Store())
+    assert ast.dump(trees.instantiate(root, values)) == "Constant(value=2.0)"

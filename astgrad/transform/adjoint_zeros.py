@@ -13,6 +13,7 @@ import collections
 
 from .build import assign, call, load, made_once
 from .kinds import UNKNOWN
+from .trees import outline
 
 
 class Zeros:
@@ -70,7 +71,7 @@ def bound_before(fn: ast.FunctionDef, stmt: ast.stmt) -> set[str]:
     cached = _parents         # each statement's (block, index, holder), for this tree
     if cached[0] is not fn:
         where = {}
-        for node in ast.walk(fn):
+        for node in outline(fn):                    # (no block is inside an expression)
             if isinstance(node, ast.stmt) or node is fn:
                 for block in _blocks(node):
                     for i, s in enumerate(block):

@@ -23,9 +23,15 @@ def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:
     `uses(node)` gives the names an expression (or an item target: `x[i] = v` reads
     `x` and `i`, the rest of `x` being kept) reads; by default, every name in it."""
     record: dict[int, set[str]] = {}
+    asked: dict[int, set[str]] = {}      # what each node reads: a loop's body is read again
 
     def _uses(node) -> set[str]:
-        return uses(node) if node is not None else set()
+        if node is None:
+            return set()
+        found = asked.get(id(node))      # (the tree stays as it is, so an id stays its node's)
+        if found is None:
+            found = asked[id(node)] = uses(node)
+        return found
 
     def block(stmts, live):
         for stmt in reversed(stmts):

@@ -21,6 +21,7 @@ import numpy as np
 from .. import runtime
 from .build import call, load
 from .kinds import UNKNOWN, Kind, expr_kind
+from .trees import statements
 
 _NUMBER = "0.0"      # stands for the adjoint being the number 0.0, where kinds are asked
 
@@ -35,7 +36,7 @@ class SumBack:
         self.loose = {n for n in plan.zeroed if self._array(n) and (
             isinstance(zeros.of(n), ast.Constant) or isinstance(zeros.initial(n), ast.Constant))}
         self._number_kinds = {**kinds, _NUMBER: Kind(0, "f", True)}
-        assigns = [s for s in ast.walk(fn) if isinstance(s, ast.Assign)
+        assigns = [s for s in statements(fn) if isinstance(s, ast.Assign)
                    and isinstance(s.targets[0], ast.Name)]
         grown = True
         while grown:                     # to a fixed point: `loose` only grows

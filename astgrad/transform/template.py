@@ -20,7 +20,7 @@ from typing import Callable
 
 from ..errors import AstgradError, RuleError
 from .scope import MISSING, UserScope, resolve_names
-from .trees import copy_tree, substitute
+from .trees import instantiate
 
 _parsed_files: dict[str, tuple[list[ast.Lambda], list[ast.FunctionDef]]] = {}
 _helpers: dict[int, tuple[Callable, "Template"]] = {}    # id(fn) -> (fn, its template)
@@ -87,7 +87,7 @@ class Template:
         body, names = self.resolved()
         for marker, name in names:
             values[marker] = name.node(ns, where)
-        return substitute(copy_tree(body), values, reads_only=False)
+        return instantiate(body, values)
 
     # -- checked when registered, resolved once when first emitted ---------------------------
     def _check_names(self):
@@ -222,7 +222,7 @@ class _Inliner(ast.NodeTransformer):
             renamed = marker + inner            # unique: a marker and one of the helper's
             values[inner] = ast.Name(renamed, ast.Load())
             self.inlined[marker].append((renamed, inner_name))
-        return substitute(copy_tree(helper_body), values, reads_only=False)
+        return instantiate(helper_body, values)
 
 
 def _helper_arguments(template: Template, helper: Template, call: ast.Call) -> dict:

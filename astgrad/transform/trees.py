@@ -4,6 +4,8 @@ as a list, without the expression contexts `Load` and `Store`, which hold no nam
 of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
+And `stored`: the targets of the statements, without a walk of their expressions;
+`instantiate`: `copy_tree` and `substitute` in one walk.
 """
 from __future__ import annotations
 
@@ -73,6 +75,26 @@ def outline(node: ast.AST) -> list[ast.AST]:
 def statements(node: ast.AST) -> list[ast.stmt]:
     """Every statement in `node` (itself too, if it is one), in `walk`'s order."""
     return [n for n in outline(node) if isinstance(n, ast.stmt)]
+
+
+# The fields of a statement (or its part) that hold what it stores into.
+_TARGETS = {ast.Assign: ("targets",), ast.AugAssign: ("target",), ast.AnnAssign: ("target",),
+            ast.For: ("target",), ast.AsyncFor: ("target",), ast.withitem: ("optional_vars",)}
+
+
+def stored(node: ast.AST) -> list[ast.AST]:
+    """Every node of the targets of the statements in `node` (what they store into and
+    the parts of it: `x[i] = v` gives `x[i]`, `x` and `i`). A comprehension's target is
+    not among them: by the time the passes ask, `hoist` has written comprehensions as
+    loops (and the comprehensions the compiler writes itself store into names)."""
+    out = []
+    for part in outline(node):
+        for field in _TARGETS.get(part.__class__, ()):
+            value = getattr(part, field, None)
+            for target in value if value.__class__ is list else (value,):
+                if target is not None:
+                    out.extend(walk(target))
+    return out
 
 
 def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
@@ -155,6 +177,34 @@ def _copy(value, memo):
     if isinstance(value, ast.AST):
         new = memo[id(value)] = cls.__new__(cls)
         new.__dict__.update({k: v if v.__class__ in _ATOMS else _copy(v, memo)
+                             for k, v in value.__dict__.items()})
+        return new
+    return copy.deepcopy(value, memo)
+
+
+def instantiate(node, values: dict):
+    """`substitute(copy_tree(node), values, reads_only=False)` in one walk: a copy of
+    `node` with every name of `values` (read or written) a copy of its value, located where
+    the name was (what a rule's template becomes for one call)."""
+    return _instance(node, values, {})
+
+
+def _instance(value, values, memo):
+    cls = value.__class__
+    if cls in _ATOMS:
+        return value
+    if cls is ast.Name and value.id in values:
+        return ast.copy_location(copy_tree(values[value.id]), value)
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    if cls is list:
+        new = memo[id(value)] = []
+        new.extend([_instance(v, values, memo) for v in value])
+        return new
+    if isinstance(value, ast.AST):
+        new = memo[id(value)] = cls.__new__(cls)
+        new.__dict__.update({k: v if v.__class__ in _ATOMS else _instance(v, values, memo)
                              for k, v in value.__dict__.items()})
         return new
     return copy.deepcopy(value, memo)

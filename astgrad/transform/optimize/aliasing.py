@@ -138,12 +138,18 @@ class Sharing:
     after: bool
 
 
+# The nodes `stable` reads: `_written`, `_refilled`, `_group` and returns.
+_SEEN = frozenset({ast.Assign, ast.AugAssign, ast.Delete, ast.For, ast.Call, ast.Return})
+
+
 def stable(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None) -> Sharing:
     """The `Sharing` of `fn`. A returned value may be read on the way out; where a
     pullback (a nested `def`) may read it after the function has returned, and its
     caller written into it, it is not stable."""
     written, refilled, returned, groups = set(), set(), set(), []
     for node in walk(fn):
+        if node.__class__ not in _SEEN:
+            continue                     # (nothing below asks anything of other nodes)
         written |= _written(node, facts)
         refilled |= _refilled(node)
         if isinstance(node, ast.Return) and node.value is not None:

@@ -102,18 +102,35 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
-    only: dict[int, tuple | None] = {}       # what each statement does, found when asked
-    while True:
-        out = {n for n in dead if not all(_droppable(s, only, dead, owned) for s in mentions[n])}
-        if not out:
-            break
-        dead -= out
+    _keep_read(dead, owned, mentions)
     drop = {id(s) for n in dead for s in mentions[n]}
     if not drop:
         return False
     for parent in _walk_blocks(fn.body):
         parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
     return True
+
+
+def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list]) -> None:
+    """Take out of `dead` every name a statement mentions that does more than make a name
+    of `dead` or write into an array of `dead` the function owns (`_droppable`), until
+    none is left; a name taken out may make a statement that mentions another one do more
+    (each name is looked at again only then)."""
+    only: dict[int, tuple | None] = {}       # what each statement does, found when asked
+    waiting: dict[str, set[str]] = {}         # a name -> the names kept while it is dead
+    out = []
+    for n in dead:
+        if not all(_droppable(s, only, dead, owned) for s in mentions[n]):
+            out.append(n)
+            continue
+        for s in mentions[n]:                 # each only makes or writes into a dead name
+            waiting.setdefault(only[id(s)][0], set()).add(n)
+    dead.difference_update(out)
+    while out:
+        for n in waiting.get(out.pop(), ()):
+            if n in dead:
+                dead.discard(n)
+                out.append(n)
 
 
 def _made(mentions: dict[str, list], kept: set[str]) -> dict[str, list]:
@@ -141,13 +158,13 @@ def _only(stmt) -> tuple[str, bool] | None:
     writes into `name` (`name[i] = v`, `name[i] += v`), with no effect; else None."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         else stmt.target if isinstance(stmt, ast.AugAssign) else None
-    if target is None or not pure(stmt.value):
-        return None
     if isinstance(target, ast.Subscript):
         base = target.value
-        return (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
-    return (target.id, False) if isinstance(target, ast.Name) and isinstance(stmt, ast.Assign) \
-        else None
+        does = (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
+    else:
+        does = (target.id, False) if isinstance(target, ast.Name) \
+            and isinstance(stmt, ast.Assign) else None
+    return does if does is not None and pure(stmt.value) else None
 
 
 def _droppable(stmt, only: dict, dead: set, owned: set) -> bool:

@@ -37,6 +37,7 @@ import numpy as np
 from ..kinds import Kind, expr_kind, infer
 from ..resolve import Namespace
 from ..scalar_math import SPELLINGS, spell
+from ..trees import fields, walk
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _NUMPY_SIZES = {"f": (8,), "c": (16,), "i": (1, 2, 4, 8), "u": (1, 2, 4, 8), "b": (1,)}
@@ -98,8 +99,9 @@ def _sites(fn, ns, kinds) -> list[_Site]:
     """NumPy's sin, cos and sqrt of a name that may be a Python float: one the forward
     values' kinds say is, or one they do not know (an adjoint)."""
     out = []
-    for node in ast.walk(fn):
-        for field, value in ast.iter_fields(node):
+    for node in walk(fn):
+        for field in fields(node):                # (no other field holds a call)
+            value = getattr(node, field, None)
             for index, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
                 if _candidate(item, ns, kinds):
                     spelling = SPELLINGS[ns.value(item.func)]

@@ -51,7 +51,7 @@ def _items(parent, field, index=None):
 
 
 def _bound(stmt) -> set[str]:
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Store)} if not isinstance(stmt, ast.FunctionDef) else set()
 
 

@@ -28,17 +28,20 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
     survey of `fn`, if one was made since it last changed."""
     known = known or survey(fn)
     defs, uses = known.defs, known.uses
-    changed = False
+    changed, sums = False, None
     for block in top_blocks(fn):
         for stmt in block:
             name = single_target(stmt)
             if name is None or defs.get(name) != 1 or name not in facts.once \
                     or name in facts.mutated or not uses.get(name):
                 continue
-            if _broadcast_number(stmt.value, facts) \
-                    and _met_by_shape(fn, name, stmt.value, facts) == uses[name]:
+            if not _broadcast_number(stmt.value, facts):
+                continue
+            if sums is None:             # the tree's arithmetic, until a rewrite changes it
+                sums = _arithmetic(fn)
+            if _met_by_shape(sums, name, stmt.value, facts) == uses[name]:
                 stmt.value = stmt.value.args[0]
-                changed = True
+                changed, sums = True, None
     return changed
 
 
@@ -48,14 +51,19 @@ def _broadcast_number(value, facts: Facts) -> bool:
         and len(value.args) == 2 and not value.keywords and facts.kind(value.args[0]).ndim == 0
 
 
-def _met_by_shape(fn, name: str, broadcast: ast.Call, facts: Facts) -> int:
-    """How many reads of `name` are an operand of `+ - * /` whose other operand is known
-    to have the shape `broadcast` makes."""
+def _arithmetic(fn) -> list[ast.BinOp]:
+    """Every `+ - * /` in `fn`, in walk order."""
+    return [node for node in walk(fn)
+            if node.__class__ is ast.BinOp and isinstance(node.op, _ARITHMETIC)]
+
+
+def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: Facts) -> int:
+    """How many reads of `name` are an operand of one of `sums` (`+ - * /`) whose other
+    operand is known to have the shape `broadcast` makes."""
     met = 0
-    for node in walk(fn):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(side, ast.Name) and side.id == name \
-                        and meets_shape(broadcast, other, facts):
-                    met += 1
+    for node in sums:
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(side, ast.Name) and side.id == name \
+                    and meets_shape(broadcast, other, facts):
+                met += 1
     return met

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
+from ... import runtime
 from ..trees import copy_tree, fields
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
@@ -42,6 +45,21 @@ _RULES = {
                broadcasts.unbroadcast_number, broadcasts.spread_to_array,
                broadcasts.broadcast_to_number),
 }
+# The functions whose calls each call rule rewrites (its first test, written again here
+# so that a call is tried only against the rules for its function).
+_CALLEES = {
+    shapes.static_ndim: (np.ndim,), shapes.static_size: (np.size,),
+    shapes.shape_attribute: (np.shape, np.size), shapes.earlier_shape_call: (np.shape, np.size),
+    algebra.float_of_float: (float,), algebra.sum_of_number: (np.sum,),
+    algebra.real_identity: (np.conjugate, np.real, complex),
+    algebra.complex_test: (np.isrealobj, np.iscomplexobj),
+    broadcasts.unbroadcast_number: (runtime.unbroadcast,),
+    broadcasts.spread_to_array: (runtime.spread_to,),
+    broadcasts.broadcast_to_number: (np.broadcast_to,)}
+_BY_CALLEE: dict = {}
+for _rule in _RULES[ast.Call]:                     # in `_RULES`' order
+    for _fn in _CALLEES[_rule]:
+        _BY_CALLEE[_fn] = _BY_CALLEE.get(_fn, ()) + (_rule,)
 
 
 def simplify(fn: ast.FunctionDef, facts: Facts) -> bool:
@@ -92,12 +110,22 @@ class _Simplify(ast.NodeTransformer):
     def _rewrite(self, node):
         """Simplify the parts, then the node by the first of its rules that applies."""
         self.generic_visit(node)
-        for rule in _RULES[type(node)]:
+        if node.__class__ is ast.BinOp and node.left.__class__ is ast.Name \
+                and node.right.__class__ is ast.Name:
+            return node        # each BinOp rule wants a literal, a call or a sign to act on
+        for rule in _RULES[type(node)] if node.__class__ is not ast.Call else self._calls(node):
             new = rule(node, self.facts)
             if new is not None:
                 self.changed = True
                 return new
         return node
+
+    def _calls(self, node: ast.Call) -> tuple:
+        """The call rules for the function `node` calls."""
+        try:
+            return _BY_CALLEE.get(self.facts.ns.value(node.func), ())
+        except TypeError:                 # not hashable: none of the functions above
+            return ()
 
     visit_BinOp = visit_UnaryOp = visit_BoolOp = visit_Compare = visit_Attribute = \
         visit_Call = visit_Subscript = _rewrite

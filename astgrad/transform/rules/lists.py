@@ -17,6 +17,7 @@ import copy
 
 from ..build import call, load, method
 from ..lattice import UNKNOWN
+from .. import trees
 from . import statements
 from .statements import Sweep, Tangents
 
@@ -91,7 +92,7 @@ def _since_made(name, path) -> list | None:
 
 
 def _copies(stmts) -> list[tuple[str, str]]:
-    return [(n.targets[0].id, n.value.id) for s in stmts for n in ast.walk(s)
+    return [(n.targets[0].id, n.value.id) for s in stmts for n in trees.statements(s)
             if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
             and isinstance(n.value, ast.Name)]
 
