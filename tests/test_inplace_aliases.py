@@ -602,3 +602,22 @@ def test_a_name_not_surely_bound_at_the_write_is_refused_when_made():
     # a check at run time would read `h` where it may not be bound: refused as before
     with pytest.raises(InPlaceError, match="`h` also names, and"):
         ag.grad(bound_in_a_branch_then_written)(np.array([0.3, -1.1, 0.7]), -1.0)
+
+
+def mean_of_a_name_then_write(a, x):
+    for i in range(3):
+        v = x if a > 0.0 else x                 # another name of `x`, read for its mean
+        a = np.sin(a) - np.mean(v)
+        for j in range(2):
+            x[[0, 2]] = np.linspace(-1.18, 0.21, 2) * a
+    return a + np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("a", [0.4, -0.4])
+def test_a_name_the_reverse_sweep_reads_for_its_size_is_saved_as_its_shape(a):
+    # campaign seed 109720: the reverse sweep of `np.mean(v)` reads `np.size(v)`; `v` was
+    # saved whole, a list holding `x`'s array, which the write then changed: the
+    # derivative of that code was refused. Now its shape is saved.
+    x = np.array([0.3, -0.5, 0.8, 1.1])
+    _check(mean_of_a_name_then_write, (a, x), wrt=(0, 1))
+    assert "saved_v.append(np.shape(v))" in ag.source(ag.grad(mean_of_a_name_then_write, wrt=(0, 1)))

@@ -15,6 +15,7 @@ assignment overwrites. Output, the same sweeps where:
 from __future__ import annotations
 
 import ast
+import math
 import copy
 from dataclasses import replace
 
@@ -145,7 +146,8 @@ def _shape_reads(backward, name, ns):
             continue
         if isinstance(parent, ast.Attribute) and parent.attr == "shape":
             found.append(parent)
-        elif isinstance(parent, ast.Call) and ns.value(parent.func) is np.shape:
+        elif isinstance(parent, ast.Call) and ns.value(parent.func) in (np.shape, np.size) \
+                and len(parent.args) == 1 and not parent.keywords:
             found.append(parent)
         elif isinstance(parent, ast.Call) and ns.value(parent.func) is runtime.unbroadcast \
                 and len(parent.args) == 2 and parent.args[1] is node:
@@ -172,6 +174,8 @@ def _shapes_only(forward, backward, stacks, ns):
             if isinstance(node, ast.Call) and len(node.args) == 2:
                 node.func = ns.ref(runtime.sum_to)
                 node.args[1] = load(shape)
+            elif isinstance(node, ast.Call) and ns.value(node.func) is np.size:
+                node.func, node.args = ns.ref(math.prod), [load(shape)]
             else:
                 node.__class__ = ast.Name
                 node.__dict__.clear()
