@@ -8,7 +8,8 @@ one public function and its before/after source in its docstring:
                                     static tests on kinds (`np.ndim(x) == 2`),
                                     numbers broadcast, branches decided
     copies.propagate_copies         `a = b`: uses of `a` read `b`
-    zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
+    zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e` (and for the
+                                    adjoints of lists, `rt.add_each`)
     dead.eliminate_dead             assignments nothing reads, dropped
     seeds.scalar_seeds              a number broadcast only to meet arrays of
                                     that shape stays a number (once the above settle)
@@ -51,7 +52,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: copies.propagate_copies(fn, r.known()),
-        lambda r: zeros.known_zeros(fn),
+        lambda r: zeros.known_zeros(fn, r.facts()),
         lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled

@@ -1,12 +1,19 @@
 """Known zeros: no `b = b + e` (or `b = b - e`) is left where `b` is surely still the
 `0` (or `0.0`) it was last assigned, on every path (loops and branches included);
-where it is surely another number literal `c`, the sum reads `c` instead of `b`.
+where it is surely another number literal `c`, the sum reads `c` instead of `b`. The
+same for the adjoints of a list of arrays or numbers: no `b = rt.add_each(b, e)` where
+`b` is surely still the list of zeros `rt.zeros_like(xs)` made (nothing has read or
+changed it since) and `e` surely a list; `b` is then a list of `e`'s items, as
+`rt.add_each` makes of the zero `0.0`.
 
     before              after
     b = 0.0             b = 0.0
     b = b + g           b = g
     b = 3.0             b = 3.0
     b = b + 3.0         b = 3.0 + 3.0
+    bs = rt.zeros_like(xs)          bs = rt.zeros_like(xs)
+    bys = rt.zeros_like(ys)         bys = rt.zeros_like(ys)
+    bs = rt.add_each(bs, bys)       bs = list(bys)
 
 (dead-code elimination then drops `b = 0.0`, the simplifier folds `3.0 + 3.0`).
 """
@@ -15,17 +22,29 @@ from __future__ import annotations
 import ast
 import copy
 
+from ... import runtime
+from ..build import call
 from ..nodes import Comment
-from .analyses import constant, is_number, names, single_target, targets, top_blocks
+from .analyses import Facts, constant, is_number, names, single_target, targets, top_blocks
 
 # Statements that run straight through: their only effect on zeros is what they assign.
 _STRAIGHT = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
              ast.Break, ast.Continue, Comment, ast.Raise)
 
 
-def known_zeros(fn: ast.FunctionDef) -> bool:
-    """Rewrite every sum with a known number in `fn`; True if any changed."""
-    flow = _ZeroFlow()
+# What a name surely holds, besides a number literal (keyed by its text, as in `_meet`):
+_ZEROS = "[zeros]"    # the list of zeros `rt.zeros_like` made of a list, untouched since
+_LIST = "[list]"      # a list
+
+
+def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
+    """Rewrite every sum with a known zero in `fn`; True if any changed. The lists'
+    zeros are known from the kinds in `facts` (without them, only numbers); not in a
+    function that writes a dict, whose kind is that of the list of its values."""
+    if facts is not None and any(isinstance(node, ast.Call) and facts.ns.value(node.func)
+                                 is runtime.dict_of for node in ast.walk(fn)):
+        facts = None
+    flow = _ZeroFlow(facts)
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
     return flow.changed
@@ -33,15 +52,18 @@ def known_zeros(fn: ast.FunctionDef) -> bool:
 
 class _ZeroFlow:
     """A forward must-analysis: the names surely holding a number literal before each
-    statement, with the literal (`zeros` maps each to its value)."""
+    statement, with the literal (`zeros` maps each to its value), and the names surely
+    holding a list of zeros, or a list."""
 
-    def __init__(self):
-        self.changed = False
+    def __init__(self, facts: Facts):
+        self.changed, self.facts = False, facts
 
     def block(self, stmts, zeros: dict, rewrite: bool) -> dict:
         """The names surely holding a literal after `stmts`; rewrites additions if
         `rewrite`."""
         for stmt in stmts:
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):     # `for b in bs`: read
+                zeros = _untouched(zeros, stmt.iter if isinstance(stmt, ast.For) else stmt.test)
             if isinstance(stmt, ast.If):
                 zeros = _meet(self.block(stmt.body, dict(zeros), rewrite),
                               self.block(stmt.orelse, dict(zeros), rewrite))
@@ -76,11 +98,39 @@ class _ZeroFlow:
                 if is_number(literal, 0) else ast.BinOp(copy.deepcopy(literal), value.op,
                                                         value.right)
             self.changed = True
-        zeros = {k: v for k, v in zeros.items() if k not in targets(stmt)}
+        elif rewrite and zeros.get(name, ("",))[0] == _ZEROS and self._adds_list(value, name, zeros):
+            stmt.value = call(self.facts.ns, "list", [value.args[1]])
+            self.changed = True
+        bound = targets(stmt)
+        zeros = {k: v for k, v in _untouched(zeros, stmt).items() if k not in bound}
         if name is not None and _literal(stmt.value):
             zeros[name] = (repr(stmt.value.value) if isinstance(stmt.value, ast.Constant)
                            else ast.dump(stmt.value), stmt.value)
+        elif name is not None and self._zeros_of_list(stmt.value):
+            zeros[name] = (_ZEROS, None)
+        elif name is not None and (isinstance(stmt.value, ast.List) or isinstance(
+                stmt.value, ast.Call) and self.facts is not None
+                and self.facts.ns.value(stmt.value.func) is list):
+            zeros[name] = (_LIST, None)
         return zeros
+
+    def _zeros_of_list(self, value) -> bool:
+        """`rt.zeros_like(xs)` of a list `xs` of numbers or arrays: a list of zeros."""
+        if self.facts is None or not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
+                and isinstance(value.args[0], ast.Name)
+                and self.facts.ns.value(value.func) is runtime.zeros_like):
+            return False
+        kind = self.facts.kind(value.args[0])
+        return kind.dtype == "O" and kind.item is not None and kind.fields is None \
+            and kind.item.dtype not in (None, "O")
+
+    def _adds_list(self, value, name: str, zeros: dict) -> bool:
+        """`rt.add_each(name, e)` with `e` another name surely holding a list."""
+        return self.facts is not None and isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords \
+            and self.facts.ns.value(value.func) is runtime.add_each \
+            and isinstance(value.args[0], ast.Name) and value.args[0].id == name \
+            and isinstance(value.args[1], ast.Name) and value.args[1].id != name \
+            and zeros.get(value.args[1].id, ("",))[0] in (_ZEROS, _LIST)
 
 
 def _negative(node) -> ast.expr:
@@ -98,6 +148,18 @@ def _literal(node) -> bool:
     return ok and type(value) in (int, float, complex)
 
 
+def _untouched(zeros: dict, node) -> dict:
+    """`zeros` where the lists of zeros `node` mentions are only lists (it may change
+    them, or take an item to change in place)."""
+    mentioned = names(node)
+    return {k: (_LIST, None) if v[0] == _ZEROS and k in mentioned else v
+            for k, v in zeros.items()}
+
+
 def _meet(a: dict, b: dict) -> dict:
-    """What surely holds on both paths: the same literal, spelt the same."""
-    return {k: v for k, v in a.items() if k in b and b[k][0] == v[0]}
+    """What surely holds on both paths: the same literal, spelt the same; a list (of
+    zeros on one path, or both)."""
+    out = {k: v for k, v in a.items() if k in b and b[k][0] == v[0]}
+    out.update((k, (_LIST, None)) for k, v in a.items()
+               if k not in out and k in b and {v[0], b[k][0]} <= {_ZEROS, _LIST})
+    return out

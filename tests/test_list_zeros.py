@@ -1,0 +1,188 @@
+"""The adjoints of lists rebuilt in a loop: no list of zeros made only to be added to.
+
+`optimize.zeros.known_zeros` drops `b = rt.add_each(b, e)` where `b` is surely still the
+list of zeros `rt.zeros_like(xs)` made (the reverse of `xs = ys` once `ys` was given a
+fresh list: the determinant by minors of GradBench), writing `b = list(e)`; then the
+resets to zeros nothing reads are dead. Checked as a pass (the rewrite, and where it must
+not happen) and end to end against finite differences, at loops of 0, 1 and more
+iterations, zeros, and one array appended twice.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import numpy as np
+import pytest
+
+import astgrad as ag
+from astgrad.transform import resolve
+from astgrad.transform.kinds import Kind
+from astgrad.transform.optimize import analyses, zeros
+
+_ITEMS = Kind(None, "O", False, item=Kind(1, "f", False, 8))       # a list of 1-d arrays
+_NESTED = Kind(None, "O", False, item=_ITEMS)                       # a list of such lists
+
+
+def _known_zeros(text: str, kinds: dict) -> list[str]:
+    fn = ast.parse(textwrap.dedent(text)).body[0]
+    ns = resolve.Namespace(None, set())
+    zeros.known_zeros(fn, analyses.facts(fn, ns, kinds, {}))
+    return [ast.unparse(s) for s in fn.body]
+
+
+_LOOP = """
+def f(xs, ys, n):
+    bys = rt.zeros_like(ys)
+    bxs = rt.zeros_like(xs)
+    for k in range(n):
+        bys = rt.add_each(bys, bxs)
+        bxs = rt.zeros_like(xs)
+        for i in range(len(xs)):
+            bxs[i] = bxs[i] + bys.pop()
+        bys = rt.zeros_like(ys)
+    return bxs
+"""
+
+
+def test_an_addition_to_a_list_of_zeros_is_a_copy_of_the_list_added():
+    lines = _known_zeros(_LOOP, {"xs": _ITEMS, "ys": _ITEMS})
+    assert lines[2].splitlines()[1].strip() == "bys = list(bxs)"
+
+
+@pytest.mark.parametrize("kinds, why", [
+    ({"xs": _ITEMS, "ys": Kind(1, "f", False, 8)}, "ys an array: its zeros are an array"),
+    ({"xs": _ITEMS, "ys": _NESTED}, "ys a list of lists: zeros nested, kept as they are"),
+    ({"xs": _ITEMS, "ys": Kind()}, "ys of unknown kind"),
+])
+def test_no_rewrite_where_the_zeros_may_not_be_a_list_of_arrays(kinds, why):
+    assert "rt.add_each(bys, bxs)" in _known_zeros(_LOOP, kinds)[2], why
+
+
+@pytest.mark.parametrize("between", [
+    "g = bys[0]",                     # an item taken, which may be changed in place
+    "bys.append(g)",                  # the list changed
+    "bys[0] = g",
+])
+def test_no_rewrite_once_the_zeros_are_touched(between):
+    text = f"""
+    def f(xs, ys, g):
+        bys = rt.zeros_like(ys)
+        bxs = list(xs)
+        {between}
+        bys = rt.add_each(bys, bxs)
+        return bys
+    """
+    assert _known_zeros(text, {"xs": _ITEMS, "ys": _ITEMS})[3] == "bys = rt.add_each(bys, bxs)"
+
+
+def test_no_rewrite_where_what_is_added_may_not_be_a_list():
+    text = """
+    def f(xs, ys, g):
+        bys = rt.zeros_like(ys)
+        bys = rt.add_each(bys, g)
+        return bys
+    """
+    assert _known_zeros(text, {"xs": _ITEMS, "ys": _ITEMS})[1] == "bys = rt.add_each(bys, g)"
+
+
+def test_no_rewrite_where_one_path_added_already():
+    text = """
+    def f(xs, ys, c):
+        bys = rt.zeros_like(ys)
+        bxs = rt.zeros_like(xs)
+        if c:
+            bys = rt.add_each(bys, bxs)
+        bys = rt.add_each(bys, bxs)
+        return bys
+    """
+    lines = _known_zeros(text, {"xs": _ITEMS, "ys": _ITEMS})
+    assert lines[2].splitlines()[1].strip() == "bys = list(bxs)"
+    assert lines[3] == "bys = rt.add_each(bys, bxs)"
+
+
+# ---- end to end: lists rebuilt level by level ----------------------------------------
+
+def det_by_minors(A):
+    minors = [A]
+    factors = [1.0]
+    for level in range(A.shape[0] - 1):
+        next_minors = []
+        next_factors = []
+        for i in range(len(minors)):
+            M = minors[i]
+            sign = 1.0
+            for j in range(M.shape[1]):
+                next_minors.append(np.concatenate((M[1:, :j], M[1:, j + 1:]), axis=1))
+                next_factors.append(factors[i] * sign * M[0, j])
+                sign = -sign
+        minors = next_minors
+        factors = next_factors
+    total = 0.0
+    for i in range(len(minors)):
+        total = total + factors[i] * minors[i][0, 0]
+    return total
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])       # the level loop runs n - 1 times
+def test_determinant_by_minors_at_every_depth(n):
+    A = np.random.default_rng(n).random((n, n)) + np.eye(n)
+    want = np.linalg.det(A) * np.linalg.inv(A).T
+    np.testing.assert_allclose(ag.grad(det_by_minors)(A), want, rtol=1e-10, atol=1e-12)
+    ag.check_grads(det_by_minors, (A,), order=2)
+
+
+def test_determinant_by_minors_adds_no_list_of_zeros():
+    A = np.eye(4)
+    df = ag.grad(det_by_minors)
+    np.testing.assert_allclose(df(A), np.eye(4), atol=1e-15)        # det(I) inv(I)^T
+    text = ag.source(df)
+    assert "rt.add_each" not in text and "list(bminors)" in text
+    assert text.count("rt.zeros_like(next_minors)") == 0             # the resets: dead
+
+
+def test_a_singular_matrix_and_zeros():
+    A = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, 0.0, 1.0]])
+    cofactors = np.array([[4.0, 1.0, -2.0], [-2.0, -0.5, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(ag.grad(det_by_minors)(A), cofactors, atol=1e-14)
+    ag.check_grads(det_by_minors, (A,), order=2)
+    np.testing.assert_array_equal(ag.grad(det_by_minors)(np.zeros((3, 3))), np.zeros((3, 3)))
+
+
+def doubled(x, n):
+    """Each level appends one array twice (the same object), so adjoints of one item
+    add up from two places of the next list."""
+    xs = [x]
+    for _ in range(n):
+        nxt = []
+        for v in xs:
+            nxt.append(v * 1.5)
+            nxt.append(v * 1.5)
+        xs = nxt
+    total = 0.0
+    for v in xs:
+        total = total + np.sum(np.sin(v))
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_one_item_appended_twice(n):
+    x = np.array([0.3, -0.2, 0.0])
+    want = 2 ** n * 1.5 ** n * np.cos(1.5 ** n * x)
+    np.testing.assert_allclose(ag.grad(doubled)(x, n), want, rtol=1e-13)
+    ag.check_grads(doubled, (x, n), order=2)
+
+
+def test_no_rewrite_in_a_function_that_writes_a_dict():
+    """A dict written in the function (`rt.dict_of`) has the kind of the list of its
+    values: its zeros are a dict, which `rt.add_each` adds key by key."""
+    text = """
+    def f(xs, ys):
+        d = rt.dict_of(('a', 'b'), xs)
+        bd = rt.zeros_like(d)
+        bys = rt.zeros_like(ys)
+        bys = rt.add_each(bys, bd)
+        return bys
+    """
+    lines = _known_zeros(text, {"xs": _ITEMS, "ys": _ITEMS, "d": _ITEMS})
+    assert lines[3] == "bys = rt.add_each(bys, bd)"
