@@ -7,6 +7,8 @@ one public function and its before/after source in its docstring:
                                     kind (`1.0 * x` is `x` only for a float `x`),
                                     static tests on kinds (`np.ndim(x) == 2`),
                                     numbers broadcast, branches decided
+    splits.cut_splits               the adjoint of `np.concatenate((a, b))` cut by two
+                                    slices, not a call (first, once)
     copies.propagate_copies         `a = b`: uses of `a` read `b`
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e` (and for the
                                     adjoints of lists, `rt.add_each`)
@@ -35,7 +37,7 @@ import ast
 from ..kinds import Kind
 from ..resolve import Namespace
 from . import analyses, coefficients, comments, common, copies, dead, fast_scalars, fresh, inline_temps, \
-    owned, seeds, simplify, zeros
+    owned, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -49,6 +51,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     `adjoints` the names that hold derivatives (their values may be reassociated)."""
     shapes = dict(shapes)            # `common` renames some names
     rounds = _Rounds(fn, lambda known: analyses.facts(fn, ns, kinds, shapes, known))
+    rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: copies.propagate_copies(fn, r.known()),
