@@ -6,7 +6,8 @@ the reverse sweep, after that statement's adjoint, pops it back (`h =
 saved_h.pop()`), so every statement's rule sees the values it saw going
 forward. `x[i] = v` saves the items it overwrites (`saved_x_items`). A loop
 body's `v = X[t]`, with `X` and `t` unchanged by the iteration, is computed
-again at the top of each reverse iteration instead of being saved; so is a view
+again at the top of each reverse iteration instead of being saved, and so is
+arithmetic of Python ints the iteration does not change (`k = 2 * i + 1`); so is a view
 `v = X[1:]` of an array the iteration changes in place (and, outside loops, a
 branch's view of an array written into): the view saved would be the same one,
 showing what the reverse sweep writes back into `X`, and a view made again is
@@ -101,12 +102,14 @@ class Stacks:
                     if any(jumps):
                         return True
                     continue
+                again = {a.targets[0].id for a in out}       # made again before this
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
-                        and isinstance(stmt.value, ast.Subscript) \
-                        and self._unchanged(stmt.value, assigned, changed) \
-                        and (stmt.targets[0].id not in in_place
-                             or _view(stmt.value, self._kinds) is True) \
-                        and (loop or self._written_view(stmt.value)) \
+                        and (isinstance(stmt.value, ast.Subscript)
+                             and self._unchanged(stmt.value, assigned - again, changed - again)
+                             and (stmt.targets[0].id not in in_place
+                                  or _view(stmt.value, self._kinds) is True)
+                             and (loop or self._written_view(stmt.value))
+                             or loop and self._int_arithmetic(stmt, changed - again)) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or [region]):
@@ -118,6 +121,21 @@ class Stacks:
 
         scan(region.body if loop else [region], None)
         return out
+
+    def _int_arithmetic(self, stmt: ast.Assign, changed: set[str]) -> bool:
+        """Is `stmt` `v = a + 1`, `v = 2 * a`, ... of Python ints not in `changed` (a loop
+        counter, a length): cheaper to compute again than to push and pop?"""
+        value, ok = stmt.value, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+        parts = [value.left, value.right] if isinstance(value, ast.BinOp) \
+            and isinstance(value.op, ok) else [value.operand] if isinstance(
+            value, ast.UnaryOp) and isinstance(value.op, ast.USub) else None
+        return parts is not None and self._int(stmt.targets[0]) and all(
+            isinstance(p, ast.Constant) and type(p.value) is int
+            or isinstance(p, ast.Name) and p.id not in changed and self._int(p) for p in parts)
+
+    def _int(self, name: ast.Name) -> bool:
+        kind = self._kinds.get(name.id)
+        return kind is not None and kind.dtype == "i" and kind.py is True
 
     def again(self, block: list) -> list[ast.Assign]:
         """The statements of `block` (a loop body, a branch) computed again at the top of
