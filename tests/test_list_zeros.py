@@ -186,3 +186,70 @@ def test_no_rewrite_in_a_function_that_writes_a_dict():
     """
     lines = _known_zeros(text, {"xs": _ITEMS, "ys": _ITEMS, "d": _ITEMS})
     assert lines[3] == "bys = rt.add_each(bys, bd)"
+
+
+# ---- items: `b[i] = b[i] + e` once per pass of a loop over a range --------------------------
+
+def _items(body: str, before: str = "") -> list[str]:
+    text = f"""
+    def f(xs, g, n):
+        b = rt.zeros_like(xs)
+        {before}
+        for i in reversed(range(n)):
+            {body}
+        return b
+    """
+    lines = _known_zeros(text, {"xs": _ITEMS})
+    return [line.strip() for line in lines[-2].splitlines()[1:]]
+
+
+def test_an_item_each_pass_adds_into_is_still_zero():
+    assert _items("b[i] = b[i] + g * i") == ["b[i] = g * i"]
+
+
+@pytest.mark.parametrize("body, before, why", [
+    ("b[i] = b[i] + g\n            b[i] = b[i] + g", "", "two additions in one pass"),
+    ("for j in range(2):\n                b[i] = b[i] + g", "", "an inner loop: i repeats"),
+    ("b[i] = b[i] + g\n            i = 0", "", "i bound in the body"),
+    ("k = i // 2\n            b[k] = b[k] + g", "", "another index"),
+    ("b[i] = b[i] + g\n            h = b[0]", "", "b read otherwise"),
+    ("b[i] = b[i] + b[0]", "", "what is added reads b"),
+    ("b[i] = b[i] + g", "b[0] = g", "b no longer all zeros"),
+])
+def test_no_item_rewrite(body, before, why):
+    assert not any(line.startswith("b[i] = g") or line == "b[i] = b[0]"
+                   for line in _items(body, before)), why
+
+
+def test_no_item_rewrite_over_a_list():
+    text = """
+    def f(xs, g):
+        b = rt.zeros_like(xs)
+        for i in [0, 0]:
+            b[i] = b[i] + g
+        return b
+    """
+    assert "b[i] = b[i] + g" in _known_zeros(text, {"xs": _ITEMS})[1]
+
+
+def halves(x, n):
+    """Two lists' items added at the loop index and at a computed one (i % 2)."""
+    parts = [x * 1.0, x * 2.0]
+    total = 0.0
+    for i in range(n):
+        total = total + np.sum(np.sin(parts[i % 2]) * (i + 1))
+    scaled = [p * 3.0 for p in parts]
+    for i in range(2):
+        total = total + np.sum(scaled[i] ** 2)
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_items_added_at_the_loop_index_and_at_a_computed_one(n):
+    x = np.array([0.2, -0.4, 0.0])
+    want = 18.0 * x + 72.0 * x
+    for i in range(n):
+        c = 1.0 + i % 2
+        want = want + np.cos(c * x) * c * (i + 1)
+    np.testing.assert_allclose(ag.grad(halves)(x, n), want, rtol=1e-13)
+    ag.check_grads(halves, (x, n), order=2)

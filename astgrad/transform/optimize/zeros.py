@@ -4,7 +4,9 @@ where it is surely another number literal `c`, the sum reads `c` instead of `b`.
 same for the adjoints of a list of arrays or numbers: no `b = rt.add_each(b, e)` where
 `b` is surely still the list of zeros `rt.zeros_like(xs)` made (nothing has read or
 changed it since) and `e` surely a list; `b` is then a list of `e`'s items, as
-`rt.add_each` makes of the zero `0.0`.
+`rt.add_each` makes of the zero `0.0`; nor `b[i] = b[i] + e` where `b[i]` is surely
+still such a zero (once in each pass of a loop over `range`, `b` a list of zeros when
+the loop starts).
 
     before              after
     b = 0.0             b = 0.0
@@ -14,6 +16,8 @@ changed it since) and `e` surely a list; `b` is then a list of `e`'s items, as
     bs = rt.zeros_like(xs)          bs = rt.zeros_like(xs)
     bys = rt.zeros_like(ys)         bys = rt.zeros_like(ys)
     bs = rt.add_each(bs, bys)       bs = list(bys)
+    for i in range(n):              for i in range(n):
+        bys[i] = bys[i] + g             bys[i] = g
 
 (dead-code elimination then drops `b = 0.0`, the simplifier folds `3.0 + 3.0`).
 """
@@ -25,6 +29,7 @@ import copy
 from ... import runtime
 from ..build import call
 from ..nodes import Comment
+from ..trees import walk
 from .analyses import Facts, constant, is_number, names, single_target, targets, top_blocks
 
 # Statements that run straight through: their only effect on zeros is what they assign.
@@ -78,6 +83,8 @@ class _ZeroFlow:
         return zeros
 
     def _loop(self, stmt, zeros, rewrite):
+        if rewrite:
+            self._items(stmt, zeros)
         head = dict(zeros)
         for _ in range(20):
             after = _meet(head, self.block(stmt.body, dict(head), False))
@@ -114,6 +121,30 @@ class _ZeroFlow:
             zeros[name] = (_LIST, None)
         return zeros
 
+    def _items(self, loop, zeros: dict) -> None:
+        """`b[i] = b[i] + e` -> `b[i] = e`, once in the body of `for i in range(...)` (or
+        `reversed(range(...))`) that mentions `b` nowhere else, where `b` is a list of
+        zeros as the loop starts: each pass adds into an item no other pass touched."""
+        if self.facts is None or not isinstance(loop, ast.For) \
+                or not isinstance(loop.target, ast.Name) or not self._distinct(loop.iter) \
+                or loop.target.id in {n for s in walk(loop) if isinstance(s, ast.stmt)
+                                      for n in targets(s) if s is not loop}:
+            return
+        i = loop.target.id
+        for stmt in loop.body:
+            name = _item_sum(stmt, i)
+            if name is not None and zeros.get(name, ("",))[0] == _ZEROS and sum(
+                    n.id == name for n in walk(loop) if isinstance(n, ast.Name)) == 2:
+                stmt.value = stmt.value.right
+                self.changed = True
+
+    def _distinct(self, node) -> bool:
+        """Is `node` `range(...)` or `reversed(range(...))`, a different int each pass?"""
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                and self.facts.ns.value(node.func) is reversed:
+            node = node.args[0]
+        return isinstance(node, ast.Call) and self.facts.ns.value(node.func) is range
+
     def _zeros_of_list(self, value) -> bool:
         """`rt.zeros_like(xs)` of a list `xs` of numbers or arrays: a list of zeros."""
         if self.facts is None or not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
@@ -146,6 +177,22 @@ def _literal(node) -> bool:
     """A number literal (`-2.0` too), not a bool."""
     ok, value = constant(node)
     return ok and type(value) in (int, float, complex)
+
+
+def _item_sum(stmt, i: str) -> str | None:
+    """`b` if `stmt` is `b[i] = b[i] + e`, `e` not mentioning `b`."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return None
+    target, value = stmt.targets[0], stmt.value
+    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+            and isinstance(target.slice, ast.Name) and target.slice.id == i
+            and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
+            and isinstance(value.left, ast.Subscript) and isinstance(value.left.value, ast.Name)
+            and value.left.value.id == target.value.id and isinstance(value.left.slice, ast.Name)
+            and value.left.slice.id == i):
+        return None
+    name = target.value.id
+    return None if name in names(value.right) else name
 
 
 def _untouched(zeros: dict, node) -> dict:
