@@ -22,6 +22,7 @@ from astgrad.transform.optimize import analyses, zeros
 
 _ITEMS = Kind(None, "O", False, item=Kind(1, "f", False, 8))       # a list of 1-d arrays
 _NESTED = Kind(None, "O", False, item=_ITEMS)                       # a list of such lists
+_VECTOR = Kind(1, "f", False, 8)
 
 
 def _known_zeros(text: str, kinds: dict) -> list[str]:
@@ -32,22 +33,25 @@ def _known_zeros(text: str, kinds: dict) -> list[str]:
 
 
 _LOOP = """
-def f(xs, ys, n):
+def f(xs, ys, g, n):
     bys = rt.zeros_like(ys)
     bxs = rt.zeros_like(xs)
     for k in range(n):
         bys = rt.add_each(bys, bxs)
         bxs = rt.zeros_like(xs)
         for i in range(len(xs)):
-            bxs[i] = bxs[i] + bys.pop()
+            bxs[i] = bxs[i] + g
         bys = rt.zeros_like(ys)
     return bxs
 """
 
 
 def test_an_addition_to_a_list_of_zeros_is_a_copy_of_the_list_added():
-    lines = _known_zeros(_LOOP, {"xs": _ITEMS, "ys": _ITEMS})
+    lines = _known_zeros(_LOOP, {"xs": _ITEMS, "ys": _ITEMS, "g": _VECTOR})
     assert lines[2].splitlines()[1].strip() == "bys = list(bxs)"
+    # items that may be numbers (an adjoint's zero 0.0) where the zeros are arrays:
+    lines = _known_zeros(_LOOP, {"xs": _ITEMS, "ys": _ITEMS, "g": Kind()})
+    assert "rt.add_each(bys, bxs)" in lines[2]
 
 
 @pytest.mark.parametrize("kinds, why", [
@@ -56,6 +60,7 @@ def test_an_addition_to_a_list_of_zeros_is_a_copy_of_the_list_added():
     ({"xs": _ITEMS, "ys": Kind()}, "ys of unknown kind"),
 ])
 def test_no_rewrite_where_the_zeros_may_not_be_a_list_of_arrays(kinds, why):
+    kinds = {**kinds, "g": _VECTOR}
     assert "rt.add_each(bys, bxs)" in _known_zeros(_LOOP, kinds)[2], why
 
 
@@ -190,7 +195,7 @@ def test_no_rewrite_in_a_function_that_writes_a_dict():
 
 # ---- items: `b[i] = b[i] + e` once per pass of a loop over a range --------------------------
 
-def _items(body: str, before: str = "") -> list[str]:
+def _items(body: str, before: str = "", kind: Kind = _VECTOR) -> list[str]:
     text = f"""
     def f(xs, g, n):
         b = rt.zeros_like(xs)
@@ -199,12 +204,41 @@ def _items(body: str, before: str = "") -> list[str]:
             {body}
         return b
     """
-    lines = _known_zeros(text, {"xs": _ITEMS})
+    lines = _known_zeros(text, {"xs": _ITEMS, "g": kind})
     return [line.strip() for line in lines[-2].splitlines()[1:]]
 
 
 def test_an_item_each_pass_adds_into_is_still_zero():
     assert _items("b[i] = b[i] + g * i") == ["b[i] = g * i"]
+    assert _items("h = np.zeros_like(g)\n            b[i] = b[i] + h", kind=Kind()) \
+        == ["h = np.zeros_like(g)", "b[i] = b[i] + h"]           # g's ndim not known
+    text = """
+    def f(xs, g, n):
+        b = rt.zeros_like(xs)
+        for i in reversed(range(n)):
+            h = np.zeros_like(g)
+            h[0] += 1.0
+            b[i] = b[i] + h
+        return b
+    """
+    assert "b[i] = h" in _known_zeros(text, {"xs": _ITEMS, "g": _VECTOR})[1]
+
+
+def test_no_item_rewrite_where_a_number_may_meet_an_array_item():
+    """An adjoint may be the number 0.0 standing for zeros; the item of a list of
+    arrays must stay an array of zeros, not become that number."""
+    assert _items("b[i] = b[i] + g", kind=Kind()) == ["b[i] = b[i] + g"]
+    assert _items("b[i] = b[i] + g", kind=Kind(0, "f", True)) == ["b[i] = b[i] + g"]
+    text = """
+    def f(xs, g):
+        b = rt.zeros_like(xs)
+        b[0] = b[0] + g
+        b[1] = b[1] + g
+        return b
+    """
+    assert _known_zeros(text, {"xs": _ITEMS, "g": _VECTOR})[1:3] == ["b[0] = g", "b[1] = g"]
+    assert _known_zeros(text, {"xs": _ITEMS, "g": Kind()})[1:3] == \
+        ["b[0] = b[0] + g", "b[1] = b[1] + g"]
 
 
 @pytest.mark.parametrize("body, before, why", [
@@ -253,3 +287,24 @@ def test_items_added_at_the_loop_index_and_at_a_computed_one(n):
         want = want + np.cos(c * x) * c * (i + 1)
     np.testing.assert_allclose(ag.grad(halves)(x, n), want, rtol=1e-13)
     ag.check_grads(halves, (x, n), order=2)
+
+
+def picky(xs, c):
+    """Items the loop reads but only a branch uses: their adjoints are zeros."""
+    total = 0.0
+    for i in range(len(xs)):
+        v = xs[i]
+        if c > i:
+            total = total + np.sum(v ** 2)
+    return total
+
+
+@pytest.mark.parametrize("c", [0, 1, 3])
+def test_the_gradient_of_a_list_keeps_arrays_where_it_is_zero(c):
+    xs = [np.array([0.5, -1.0]), np.array([2.0, 0.0]), np.array([0.25, 1.5])]
+    g = ag.grad(picky)(xs, c)
+    assert isinstance(g, list) and len(g) == 3
+    for k, (gk, xk) in enumerate(zip(g, xs)):
+        assert isinstance(gk, np.ndarray) and gk.shape == xk.shape
+        np.testing.assert_array_equal(gk, 2 * xk if c > k else np.zeros(2))
+    ag.check_grads(picky, (xs, c), order=2)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy as np
+
 from ... import runtime
 from ..build import call
 from ..nodes import Comment
@@ -37,9 +39,27 @@ _STRAIGHT = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Retu
              ast.Break, ast.Continue, Comment, ast.Raise)
 
 
-# What a name surely holds, besides a number literal (keyed by its text, as in `_meet`):
-_ZEROS = "[zeros]"    # the list of zeros `rt.zeros_like` made of a list, untouched since
-_LIST = "[list]"      # a list
+# What a name surely holds besides a number literal, keyed by its text as in `_meet`: a
+# list of zeros `rt.zeros_like` made of a list (`_ZEROS`), untouched since but for the
+# items of the int literals in `written`; or a list (`_LIST`); `ndim` says how many
+# dimensions each item surely has, where that is known (see `_list_fact`).
+_ZEROS, _LIST = "[zeros]", "[list]"
+
+
+def _list_fact(ndim: int | None, written: frozenset | None = None) -> tuple:
+    """The fact of a list (`written` None) or a list of zeros (`written`: the items no
+    longer zero)."""
+    if written is None:
+        return f"{_LIST}{ndim}", (ndim, None)
+    return f"{_ZEROS}{ndim}{sorted(written)}", (ndim, written)
+
+
+def _zeros(fact) -> bool:
+    return fact is not None and fact[0].startswith(_ZEROS)
+
+
+def _listed(fact) -> bool:
+    return fact is not None and fact[0].startswith("[")
 
 
 def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
@@ -49,7 +69,7 @@ def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
     if facts is not None and any(isinstance(node, ast.Call) and facts.ns.value(node.func)
                                  is runtime.dict_of for node in ast.walk(fn)):
         facts = None
-    flow = _ZeroFlow(facts)
+    flow = _ZeroFlow(fn, facts)
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
     return flow.changed
@@ -60,8 +80,8 @@ class _ZeroFlow:
     statement, with the literal (`zeros` maps each to its value), and the names surely
     holding a list of zeros, or a list."""
 
-    def __init__(self, facts: Facts):
-        self.changed, self.facts = False, facts
+    def __init__(self, fn, facts: Facts):
+        self.changed, self.facts, self.fn, self._zeroed = False, facts, fn, None
 
     def block(self, stmts, zeros: dict, rewrite: bool) -> dict:
         """The names surely holding a literal after `stmts`; rewrites additions if
@@ -97,7 +117,8 @@ class _ZeroFlow:
     def _statement(self, stmt, zeros, rewrite):
         name = single_target(stmt)
         value = getattr(stmt, "value", None)
-        if rewrite and name in zeros and isinstance(value, ast.BinOp) \
+        if rewrite and name in zeros and not _listed(zeros[name]) \
+                and isinstance(value, ast.BinOp) \
                 and isinstance(value.op, (ast.Add, ast.Sub)) and isinstance(value.left, ast.Name) \
                 and value.left.id == name and name not in names(value.right):
             literal, added = zeros[name][1], isinstance(value.op, ast.Add)
@@ -105,21 +126,86 @@ class _ZeroFlow:
                 if is_number(literal, 0) else ast.BinOp(copy.deepcopy(literal), value.op,
                                                         value.right)
             self.changed = True
-        elif rewrite and zeros.get(name, ("",))[0] == _ZEROS and self._adds_list(value, name, zeros):
+        elif rewrite and self._adds_list(value, name, zeros):
             stmt.value = call(self.facts.ns, "list", [value.args[1]])
             self.changed = True
+        item, fact = _item_sum(stmt, None), None      # `b[0] = b[0] + e`, `b[0]` still zero
+        if _zeros(zeros.get(item)) and self._shaped(stmt.value.right, zeros[item]):
+            ndim, written = zeros[item][1]
+            if stmt.targets[0].slice.value not in written:
+                fact = _list_fact(ndim, written | {stmt.targets[0].slice.value})
+                if rewrite:
+                    stmt.value = stmt.value.right
+                    self.changed = True
+        changed = self._items_written(stmt, zeros)
         bound = targets(stmt)
         zeros = {k: v for k, v in _untouched(zeros, stmt).items() if k not in bound}
+        zeros.update(changed)
+        if fact is not None:                           # the other items are still zeros
+            zeros[item] = fact
         if name is not None and _literal(stmt.value):
             zeros[name] = (repr(stmt.value.value) if isinstance(stmt.value, ast.Constant)
                            else ast.dump(stmt.value), stmt.value)
-        elif name is not None and self._zeros_of_list(stmt.value):
-            zeros[name] = (_ZEROS, None)
+        elif name is not None and self._zeros_of_list(stmt.value) is not None:
+            zeros[name] = _list_fact(self._zeros_of_list(stmt.value), frozenset())
         elif name is not None and (isinstance(stmt.value, ast.List) or isinstance(
                 stmt.value, ast.Call) and self.facts is not None
                 and self.facts.ns.value(stmt.value.func) is list):
-            zeros[name] = (_LIST, None)
+            zeros[name] = _list_fact(None)
         return zeros
+
+    def _items_written(self, stmt, zeros: dict) -> dict:
+        """The lists `stmt` writes an item of (`b[i] = v`, `b[i] = b[i] + v`) or appends to,
+        as lists whose items still surely have their ndim if `v` has it."""
+        out = {}
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Subscript) \
+                and isinstance(stmt.targets[0].value, ast.Name):
+            base, value = stmt.targets[0].value.id, stmt.value
+            if _item_sum(stmt, _slice_name(stmt.targets[0].slice)) == base:
+                value = value.right
+            elif isinstance(value, ast.BinOp) and ast.dump(value.left) == ast.dump(
+                    ast.Subscript(stmt.targets[0].value, stmt.targets[0].slice, ast.Load())):
+                value = value.right if base not in names(value.right) else value
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and isinstance(stmt.value.func, ast.Attribute) \
+                and isinstance(stmt.value.func.value, ast.Name) and stmt.value.args:
+            base, value = stmt.value.func.value.id, stmt.value.args[0]
+        else:
+            return out
+        if _listed(zeros.get(base)):
+            out[base] = _list_fact(zeros[base][1][0] if self._shaped(value, zeros[base])
+                                   else None)
+        return out
+
+    def _shaped(self, value, fact) -> bool:
+        """Is `value` surely of the ndim of the items of the list of `fact`, so that adding
+        it to a zero item is it: never a number (an adjoint's zero) where the items are
+        arrays? Known from its kind, or from its being made by `np.zeros_like(x)`
+        wherever it is (an owned adjoint, written into). Items that are numbers have
+        numbers for adjoints."""
+        ndim = fact[1][0]
+        if self.facts is None or ndim is None:
+            return False
+        kind = self.facts.kind(value)
+        if ndim == 0 or kind.ndim == ndim:
+            return ndim != 0 or kind.ndim in (0, None)
+        return isinstance(value, ast.Name) and self._made_zero().get(value.id) == ndim
+
+    def _made_zero(self) -> dict:
+        """The names every assignment of which is `np.zeros_like(x)`, with `x`'s ndim."""
+        if self._zeroed is None:
+            made: dict = {}
+            for node in walk(self.fn):
+                for name in targets(node) if isinstance(node, ast.stmt) else ():
+                    value = getattr(node, "value", None) if isinstance(node, ast.Assign) \
+                        else None
+                    ok = isinstance(value, ast.Call) and len(value.args) == 1 \
+                        and self.facts.ns.value(value.func) is np.zeros_like
+                    ndim = self.facts.kind(value.args[0]).ndim if ok else None
+                    made[name] = ndim if made.get(name, ndim) == ndim else None
+            self._zeroed = made
+        return self._zeroed
 
     def _items(self, loop, zeros: dict) -> None:
         """`b[i] = b[i] + e` -> `b[i] = e`, once in the body of `for i in range(...)` (or
@@ -133,7 +219,8 @@ class _ZeroFlow:
         i = loop.target.id
         for stmt in loop.body:
             name = _item_sum(stmt, i)
-            if name is not None and zeros.get(name, ("",))[0] == _ZEROS and sum(
+            if name is not None and _zeros(zeros.get(name)) and not zeros[name][1][1] \
+                    and self._shaped(stmt.value.right, zeros[name]) and sum(
                     n.id == name for n in walk(loop) if isinstance(n, ast.Name)) == 2:
                 stmt.value = stmt.value.right
                 self.changed = True
@@ -145,23 +232,32 @@ class _ZeroFlow:
             node = node.args[0]
         return isinstance(node, ast.Call) and self.facts.ns.value(node.func) is range
 
-    def _zeros_of_list(self, value) -> bool:
-        """`rt.zeros_like(xs)` of a list `xs` of numbers or arrays: a list of zeros."""
-        if self.facts is None or not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
+    def _zeros_of_list(self, value) -> int | None:
+        """The ndim of the items if `value` is `rt.zeros_like(xs)` of a list `xs` of
+        numbers or arrays of one ndim: a list of zeros, each shaped like its item."""
+        if self.facts is None or not (
+                isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
                 and isinstance(value.args[0], ast.Name)
                 and self.facts.ns.value(value.func) is runtime.zeros_like):
-            return False
+            return None
         kind = self.facts.kind(value.args[0])
-        return kind.dtype == "O" and kind.item is not None and kind.fields is None \
+        ok = kind.dtype == "O" and kind.item is not None and kind.fields is None \
             and kind.item.dtype not in (None, "O")
+        return kind.item.ndim if ok else None
 
     def _adds_list(self, value, name: str, zeros: dict) -> bool:
-        """`rt.add_each(name, e)` with `e` another name surely holding a list."""
-        return self.facts is not None and isinstance(value, ast.Call) and len(value.args) == 2 and not value.keywords \
-            and self.facts.ns.value(value.func) is runtime.add_each \
-            and isinstance(value.args[0], ast.Name) and value.args[0].id == name \
-            and isinstance(value.args[1], ast.Name) and value.args[1].id != name \
-            and zeros.get(value.args[1].id, ("",))[0] in (_ZEROS, _LIST)
+        """`rt.add_each(name, e)`, `name` a list of zeros, `e` another name surely holding
+        a list whose items have their ndim."""
+        fact = zeros.get(name)
+        if not (_zeros(fact) and not fact[1][1] and isinstance(value, ast.Call)
+                and len(value.args) == 2 and not value.keywords
+                and self.facts.ns.value(value.func) is runtime.add_each):
+            return False
+        first, added = value.args
+        return isinstance(first, ast.Name) and first.id == name \
+            and isinstance(added, ast.Name) and added.id != name \
+            and _listed(zeros.get(added.id)) and fact[1][0] is not None \
+            and zeros[added.id][1][0] == fact[1][0]
 
 
 def _negative(node) -> ast.expr:
@@ -179,34 +275,46 @@ def _literal(node) -> bool:
     return ok and type(value) in (int, float, complex)
 
 
-def _item_sum(stmt, i: str) -> str | None:
-    """`b` if `stmt` is `b[i] = b[i] + e`, `e` not mentioning `b`."""
+def _item_sum(stmt, i: str | None) -> str | None:
+    """`b` if `stmt` is `b[i] = b[i] + e` (`i` None: `b[k] = b[k] + e` for an int literal
+    `k`), `e` not mentioning `b`."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
         return None
     target, value = stmt.targets[0], stmt.value
     if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-            and isinstance(target.slice, ast.Name) and target.slice.id == i
-            and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
-            and isinstance(value.left, ast.Subscript) and isinstance(value.left.value, ast.Name)
-            and value.left.value.id == target.value.id and isinstance(value.left.slice, ast.Name)
-            and value.left.slice.id == i):
+            and _index(target.slice, i) and isinstance(value, ast.BinOp)
+            and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Subscript)
+            and isinstance(value.left.value, ast.Name)
+            and value.left.value.id == target.value.id
+            and ast.dump(value.left.slice) == ast.dump(target.slice)):
         return None
     name = target.value.id
     return None if name in names(value.right) else name
+
+
+def _index(node, i: str | None) -> bool:
+    """Is `node` the name `i`, or, `i` None, an int literal?"""
+    if i is None:
+        return isinstance(node, ast.Constant) and type(node.value) is int
+    return isinstance(node, ast.Name) and node.id == i
+
+
+def _slice_name(node) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _untouched(zeros: dict, node) -> dict:
     """`zeros` where the lists of zeros `node` mentions are only lists (it may change
     them, or take an item to change in place)."""
     mentioned = names(node)
-    return {k: (_LIST, None) if v[0] == _ZEROS and k in mentioned else v
+    return {k: _list_fact(v[1][0]) if _zeros(v) and k in mentioned else v
             for k, v in zeros.items()}
 
 
 def _meet(a: dict, b: dict) -> dict:
     """What surely holds on both paths: the same literal, spelt the same; a list (of
-    zeros on one path, or both)."""
+    zeros on one path, or both), its items of one ndim where they are on both."""
     out = {k: v for k, v in a.items() if k in b and b[k][0] == v[0]}
-    out.update((k, (_LIST, None)) for k, v in a.items()
-               if k not in out and k in b and {v[0], b[k][0]} <= {_ZEROS, _LIST})
+    out.update((k, _list_fact(v[1][0] if v[1][0] == b[k][1][0] else None))
+               for k, v in a.items() if k not in out and _listed(v) and _listed(b.get(k)))
     return out
