@@ -17,6 +17,7 @@ import pytest
 
 import astgrad as ag
 from astgrad.transform import resolve
+from tests.test_fuzz_regressions import changed_before_append
 from astgrad.transform.kinds import Kind
 from astgrad.transform.optimize import analyses, zeros
 
@@ -209,9 +210,14 @@ def _items(body: str, before: str = "", kind: Kind = _VECTOR) -> list[str]:
 
 
 def test_an_item_each_pass_adds_into_is_still_zero():
-    assert _items("b[i] = b[i] + g * i") == ["b[i] = g * i"]
-    assert _items("h = np.zeros_like(g)\n            b[i] = b[i] + h", kind=Kind()) \
-        == ["h = np.zeros_like(g)", "b[i] = b[i] + h"]           # g's ndim not known
+    made = "h = np.zeros_like(g)\n            h[0] += 1.0\n            b[i] = b[i] + h"
+    assert _items(made)[-1] == "b[i] = h"
+    assert _items(made, kind=Kind())[-1] == "b[i] = b[i] + h"      # g's ndim not known
+    assert _items("b[i] = b[i] + g * i") == ["b[i] = b[i] + g * i"]    # may become g
+    later = made + "\n            h[1] += 1.0"                       # h changed after
+    assert _items(later)[2] == "b[i] = b[i] + h"
+    shared = made + "\n            k = h * 2.0\n            c = h"       # h held elsewhere
+    assert _items(shared)[2] == "b[i] = b[i] + h"
     text = """
     def f(xs, g, n):
         b = rt.zeros_like(xs)
@@ -232,13 +238,21 @@ def test_no_item_rewrite_where_a_number_may_meet_an_array_item():
     text = """
     def f(xs, g):
         b = rt.zeros_like(xs)
-        b[0] = b[0] + g
+        h = np.zeros_like(g)
+        h[0] += 1.0
+        b[0] = b[0] + h
         b[1] = b[1] + g
         return b
     """
-    assert _known_zeros(text, {"xs": _ITEMS, "g": _VECTOR})[1:3] == ["b[0] = g", "b[1] = g"]
-    assert _known_zeros(text, {"xs": _ITEMS, "g": Kind()})[1:3] == \
-        ["b[0] = b[0] + g", "b[1] = b[1] + g"]
+    assert _known_zeros(text, {"xs": _ITEMS, "g": _VECTOR})[3:5] == ["b[0] = h",
+                                                                    "b[1] = b[1] + g"]
+    assert _known_zeros(text, {"xs": _ITEMS, "g": Kind()})[3] == "b[0] = b[0] + h"
+
+
+def test_no_item_rewrite_of_a_value_the_reverse_sweep_changes_later():
+    """(fuzz: `bxs[1] = bxs[1] + _4 * 1.0` became `bxs[1] = _4`, the forward array that
+    the reverse sweep then restored in place)."""
+    ag.check_grads(changed_before_append, (np.array([0.3, -0.2, 0.5]), 0.7), wrt=(0, 1))
 
 
 @pytest.mark.parametrize("body, before, why", [

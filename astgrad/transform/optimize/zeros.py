@@ -29,6 +29,7 @@ import copy
 import numpy as np
 
 from ... import runtime
+from .. import saving
 from ..build import call
 from ..nodes import Comment
 from ..trees import walk
@@ -82,6 +83,7 @@ class _ZeroFlow:
 
     def __init__(self, fn, facts: Facts):
         self.changed, self.facts, self.fn, self._zeroed = False, facts, fn, None
+        self._owned = None
 
     def block(self, stmts, zeros: dict, rewrite: bool) -> dict:
         """The names surely holding a literal after `stmts`; rewrites additions if
@@ -130,7 +132,8 @@ class _ZeroFlow:
             stmt.value = call(self.facts.ns, "list", [value.args[1]])
             self.changed = True
         item, fact = _item_sum(stmt, None), None      # `b[0] = b[0] + e`, `b[0]` still zero
-        if _zeros(zeros.get(item)) and self._shaped(stmt.value.right, zeros[item]):
+        if _zeros(zeros.get(item)) and self._shaped(stmt.value.right, zeros[item]) \
+                and self._fresh(stmt.value.right, stmt):
             ndim, written = zeros[item][1]
             if stmt.targets[0].slice.value not in written:
                 fact = _list_fact(ndim, written | {stmt.targets[0].slice.value})
@@ -156,26 +159,28 @@ class _ZeroFlow:
 
     def _items_written(self, stmt, zeros: dict) -> dict:
         """The lists `stmt` writes an item of (`b[i] = v`, `b[i] = b[i] + v`) or appends to,
-        as lists whose items still surely have their ndim if `v` has it."""
+        as lists whose items still surely have their ndim, and are held by nothing else,
+        if `v` has it and is a sum made here or `_fresh`."""
         out = {}
+        summed = False
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], ast.Subscript) \
                 and isinstance(stmt.targets[0].value, ast.Name):
             base, value = stmt.targets[0].value.id, stmt.value
-            if _item_sum(stmt, _slice_name(stmt.targets[0].slice)) == base:
-                value = value.right
-            elif isinstance(value, ast.BinOp) and ast.dump(value.left) == ast.dump(
-                    ast.Subscript(stmt.targets[0].value, stmt.targets[0].slice, ast.Load())):
-                value = value.right if base not in names(value.right) else value
+            summed = isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) \
+                and ast.dump(value.left) == ast.dump(ast.Subscript(
+                    stmt.targets[0].value, stmt.targets[0].slice, ast.Load())) \
+                and base not in names(value.right)
+            value = value.right if summed else value
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and isinstance(stmt.value.func, ast.Attribute) \
                 and isinstance(stmt.value.func.value, ast.Name) and stmt.value.args:
             base, value = stmt.value.func.value.id, stmt.value.args[0]
         else:
             return out
-        if _listed(zeros.get(base)):
-            out[base] = _list_fact(zeros[base][1][0] if self._shaped(value, zeros[base])
-                                   else None)
+        if _listed(zeros.get(base)):          # an item not made here may be shared
+            keep = self._shaped(value, zeros[base]) and (summed or self._fresh(value, stmt))
+            out[base] = _list_fact(zeros[base][1][0] if keep else None)
         return out
 
     def _shaped(self, value, fact) -> bool:
@@ -191,6 +196,41 @@ class _ZeroFlow:
         if ndim == 0 or kind.ndim == ndim:
             return ndim != 0 or kind.ndim in (0, None)
         return isinstance(value, ast.Name) and self._made_zero().get(value.id) == ndim
+
+    def _fresh(self, value, stmt) -> bool:
+        """Is `value`, put into an item of a list by `stmt` in place of a new sum, an object
+        nothing else holds or changes: a literal, or a name only ever bound to an array
+        of zeros the function makes and writes into, read only as an operand, and read
+        or written by nothing after `stmt`? (A forward value, say, may be restored in
+        place later in the reverse sweep; an operation's result may be simplified into
+        one of its operands afterwards: `_4 * 1.0` is `_4`.)"""
+        if isinstance(value, ast.Constant):
+            return True
+        if not isinstance(value, ast.Name) or not self._survey()[0].get(value.id):
+            return False
+        return value.id not in self._survey()[1].get(id(stmt), ())
+
+    def _survey(self) -> tuple[dict, dict]:
+        """(name -> is it such a name, statement id -> the names live after it)."""
+        if self._owned is None:
+            ok: dict = {}
+            parents = {id(c): n for n in walk(self.fn) for c in ast.iter_child_nodes(n)}
+            for node in walk(self.fn):
+                if isinstance(node, ast.stmt):
+                    for name in targets(node):
+                        value = node.value if isinstance(node, ast.Assign) else None
+                        ok[name] = ok.get(name, True) and isinstance(value, ast.Call) \
+                            and self.facts.ns.value(value.func) is np.zeros_like
+                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    parent = parents.get(id(node))
+                    ok[node.id] = ok.get(node.id, True) and (
+                        isinstance(parent, (ast.BinOp, ast.UnaryOp))
+                        or isinstance(parent, ast.Subscript) and parent.value is node
+                        and isinstance(parent.ctx, ast.Store))
+            live = {k: v for block in top_blocks(self.fn)
+                    for k, v in saving.liveness(block, set()).items()}
+            self._owned = (ok, live)
+        return self._owned
 
     def _made_zero(self) -> dict:
         """The names every assignment of which is `np.zeros_like(x)`, with `x`'s ndim."""
@@ -220,7 +260,8 @@ class _ZeroFlow:
         for stmt in loop.body:
             name = _item_sum(stmt, i)
             if name is not None and _zeros(zeros.get(name)) and not zeros[name][1][1] \
-                    and self._shaped(stmt.value.right, zeros[name]) and sum(
+                    and self._shaped(stmt.value.right, zeros[name]) \
+                    and self._fresh(stmt.value.right, stmt) and sum(
                     n.id == name for n in walk(loop) if isinstance(n, ast.Name)) == 2:
                 stmt.value = stmt.value.right
                 self.changed = True
@@ -297,10 +338,6 @@ def _index(node, i: str | None) -> bool:
     if i is None:
         return isinstance(node, ast.Constant) and type(node.value) is int
     return isinstance(node, ast.Name) and node.id == i
-
-
-def _slice_name(node) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
 
 
 def _untouched(zeros: dict, node) -> dict:
