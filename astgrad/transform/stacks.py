@@ -89,8 +89,7 @@ class Stacks:
         assigned = {n.id for n in walk(region) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Store)} - target
         in_place = _changed_in_place(region)
-        changed = assigned | in_place - target
-        read_before, out = set(), []
+        read_before, out, settled = set(), [], set()
 
         def scan(block: list, within: list | None) -> bool:
             """Scan `block` (`within`: the branch it is, None for the loop body); return
@@ -102,18 +101,26 @@ class Stacks:
                     if any(jumps):
                         return True
                     continue
-                again = {a.targets[0].id for a in out}       # made again before this
+                # what holds this iteration's value at the top of its reverse: made again
+                # before this, or bound once before this at the top of the body
+                fixed = assigned - {a.targets[0].id for a in out} - settled
+                changed = fixed | in_place - target
                 if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
                         and (isinstance(stmt.value, ast.Subscript)
-                             and self._unchanged(stmt.value, assigned - again, changed - again)
+                             and self._unchanged(stmt.value, fixed, changed)
                              and (stmt.targets[0].id not in in_place
                                   or _view(stmt.value, self._kinds) is True)
                              and (loop or self._written_view(stmt.value))
-                             or loop and self._int_arithmetic(stmt, changed - again)) \
+                             or loop and self._int_arithmetic(stmt, changed)) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or [region]):
                     out.append(stmt)
+                elif loop and within is None and isinstance(stmt, ast.Assign) \
+                        and isinstance(stmt.targets[0], ast.Name) \
+                        and stmt.targets[0].id not in in_place \
+                        and self._assigned_once(stmt.targets[0].id):
+                    settled.add(stmt.targets[0].id)     # saved, restored after its reverse
                 read_before.update(reads(stmt))
                 if any(isinstance(n, (ast.Break, ast.Continue)) for n in walk(stmt)):
                     return True
