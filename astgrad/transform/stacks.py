@@ -104,14 +104,7 @@ class Stacks:
                 # what holds this iteration's value at the top of its reverse: made again
                 # before this, or bound once before this at the top of the body
                 fixed = assigned - {a.targets[0].id for a in out} - settled
-                changed = fixed | in_place - target
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
-                        and (isinstance(stmt.value, ast.Subscript)
-                             and self._unchanged(stmt.value, fixed, changed)
-                             and (stmt.targets[0].id not in in_place
-                                  or _view(stmt.value, self._kinds) is True)
-                             and (loop or self._written_view(stmt.value))
-                             or loop and self._int_arithmetic(stmt, changed)) \
+                if self._cheap(stmt, fixed, fixed | in_place - target, in_place, loop) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or [region]):
@@ -128,6 +121,18 @@ class Stacks:
 
         scan(region.body if loop else [region], None)
         return out
+
+    def _cheap(self, stmt, assigned: set[str], changed: set[str], in_place: set[str],
+               loop: bool) -> bool:
+        """Is `stmt` a read `v = X[t]` or int arithmetic that `recomputable` may make again,
+        as far as what it reads goes (`assigned`, `changed`: what may differ)?"""
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
+            return False
+        if isinstance(stmt.value, ast.Subscript):
+            return self._unchanged(stmt.value, assigned, changed) \
+                and (stmt.targets[0].id not in in_place or _view(stmt.value, self._kinds) is True) \
+                and (loop or self._written_view(stmt.value))
+        return loop and self._int_arithmetic(stmt, changed)
 
     def _int_arithmetic(self, stmt: ast.Assign, changed: set[str]) -> bool:
         """Is `stmt` `v = a + 1`, `v = 2 * a`, ... of Python ints not in `changed` (a loop

@@ -82,8 +82,8 @@ class _ZeroFlow:
     holding a list of zeros, or a list."""
 
     def __init__(self, fn, facts: Facts):
-        self.changed, self.facts, self.fn, self._zeroed = False, facts, fn, None
-        self._owned = None
+        self.changed, self.facts = False, facts
+        self.lists = _Lists(fn, facts) if facts is not None else None
 
     def block(self, stmts, zeros: dict, rewrite: bool) -> dict:
         """The names surely holding a literal after `stmts`; rewrites additions if
@@ -132,8 +132,8 @@ class _ZeroFlow:
             stmt.value = call(self.facts.ns, "list", [value.args[1]])
             self.changed = True
         item, fact = _item_sum(stmt, None), None      # `b[0] = b[0] + e`, `b[0]` still zero
-        if _zeros(zeros.get(item)) and self._shaped(stmt.value.right, zeros[item]) \
-                and self._fresh(stmt.value.right, stmt):
+        if _zeros(zeros.get(item)) and self.lists.shaped(stmt.value.right, zeros[item]) \
+                and self.lists.fresh(stmt.value.right, stmt):
             ndim, written = zeros[item][1]
             if stmt.targets[0].slice.value not in written:
                 fact = _list_fact(ndim, written | {stmt.targets[0].slice.value})
@@ -149,8 +149,9 @@ class _ZeroFlow:
         if name is not None and _literal(stmt.value):
             zeros[name] = (repr(stmt.value.value) if isinstance(stmt.value, ast.Constant)
                            else ast.dump(stmt.value), stmt.value)
-        elif name is not None and self._zeros_of_list(stmt.value) is not None:
-            zeros[name] = _list_fact(self._zeros_of_list(stmt.value), frozenset())
+        elif name is not None and self.lists is not None \
+                and self.lists.zeros_of_list(stmt.value) is not None:
+            zeros[name] = _list_fact(self.lists.zeros_of_list(stmt.value), frozenset())
         elif name is not None and (isinstance(stmt.value, ast.List) or isinstance(
                 stmt.value, ast.Call) and self.facts is not None
                 and self.facts.ns.value(stmt.value.func) is list):
@@ -179,25 +180,66 @@ class _ZeroFlow:
         else:
             return out
         if _listed(zeros.get(base)):          # an item not made here may be shared
-            keep = self._shaped(value, zeros[base]) and (summed or self._fresh(value, stmt))
+            keep = self.lists.shaped(value, zeros[base]) and (summed or self.lists.fresh(value, stmt))
             out[base] = _list_fact(zeros[base][1][0] if keep else None)
         return out
 
-    def _shaped(self, value, fact) -> bool:
+    def _items(self, loop, zeros: dict) -> None:
+        """`b[i] = b[i] + e` -> `b[i] = e`, once in the body of `for i in range(...)` (or
+        `reversed(range(...))`) that mentions `b` nowhere else, where `b` is a list of
+        zeros as the loop starts: each pass adds into an item no other pass touched."""
+        if self.facts is None or not isinstance(loop, ast.For) \
+                or not isinstance(loop.target, ast.Name) or not self.lists.distinct(loop.iter) \
+                or loop.target.id in {n for s in walk(loop) if isinstance(s, ast.stmt)
+                                      for n in targets(s) if s is not loop}:
+            return
+        i = loop.target.id
+        for stmt in loop.body:
+            name = _item_sum(stmt, i)
+            if name is not None and _zeros(zeros.get(name)) and not zeros[name][1][1] \
+                    and self.lists.shaped(stmt.value.right, zeros[name]) \
+                    and self.lists.fresh(stmt.value.right, stmt) and sum(
+                    n.id == name for n in walk(loop) if isinstance(n, ast.Name)) == 2:
+                stmt.value = stmt.value.right
+                self.changed = True
+
+    def _adds_list(self, value, name: str, zeros: dict) -> bool:
+        """`rt.add_each(name, e)`, `name` a list of zeros, `e` another name surely holding
+        a list whose items have their ndim."""
+        fact = zeros.get(name)
+        if not (_zeros(fact) and not fact[1][1] and isinstance(value, ast.Call)
+                and len(value.args) == 2 and not value.keywords
+                and self.facts.ns.value(value.func) is runtime.add_each):
+            return False
+        first, added = value.args
+        return isinstance(first, ast.Name) and first.id == name \
+            and isinstance(added, ast.Name) and added.id != name \
+            and _listed(zeros.get(added.id)) and fact[1][0] is not None \
+            and zeros[added.id][1][0] == fact[1][0]
+
+
+class _Lists:
+    """What `_ZeroFlow` asks about the lists of zeros and what is put into them, from
+    the kinds of `facts` and a survey of `fn` made when first asked."""
+
+    def __init__(self, fn, facts: Facts):
+        self.fn, self.facts, self._zeroed, self._owned = fn, facts, None, None
+
+    def shaped(self, value, fact) -> bool:
         """Is `value` surely of the ndim of the items of the list of `fact`, so that adding
         it to a zero item is it: never a number (an adjoint's zero) where the items are
         arrays? Known from its kind, or from its being made by `np.zeros_like(x)`
         wherever it is (an owned adjoint, written into). Items that are numbers have
         numbers for adjoints."""
         ndim = fact[1][0]
-        if self.facts is None or ndim is None:
+        if ndim is None:
             return False
         kind = self.facts.kind(value)
         if ndim == 0 or kind.ndim == ndim:
             return ndim != 0 or kind.ndim in (0, None)
         return isinstance(value, ast.Name) and self._made_zero().get(value.id) == ndim
 
-    def _fresh(self, value, stmt) -> bool:
+    def fresh(self, value, stmt) -> bool:
         """Is `value`, put into an item of a list by `stmt` in place of a new sum, an object
         nothing else holds or changes: a literal, or a name only ever bound to an array
         of zeros the function makes and writes into, read only as an operand, and read
@@ -247,37 +289,17 @@ class _ZeroFlow:
             self._zeroed = made
         return self._zeroed
 
-    def _items(self, loop, zeros: dict) -> None:
-        """`b[i] = b[i] + e` -> `b[i] = e`, once in the body of `for i in range(...)` (or
-        `reversed(range(...))`) that mentions `b` nowhere else, where `b` is a list of
-        zeros as the loop starts: each pass adds into an item no other pass touched."""
-        if self.facts is None or not isinstance(loop, ast.For) \
-                or not isinstance(loop.target, ast.Name) or not self._distinct(loop.iter) \
-                or loop.target.id in {n for s in walk(loop) if isinstance(s, ast.stmt)
-                                      for n in targets(s) if s is not loop}:
-            return
-        i = loop.target.id
-        for stmt in loop.body:
-            name = _item_sum(stmt, i)
-            if name is not None and _zeros(zeros.get(name)) and not zeros[name][1][1] \
-                    and self._shaped(stmt.value.right, zeros[name]) \
-                    and self._fresh(stmt.value.right, stmt) and sum(
-                    n.id == name for n in walk(loop) if isinstance(n, ast.Name)) == 2:
-                stmt.value = stmt.value.right
-                self.changed = True
-
-    def _distinct(self, node) -> bool:
+    def distinct(self, node) -> bool:
         """Is `node` `range(...)` or `reversed(range(...))`, a different int each pass?"""
         if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
                 and self.facts.ns.value(node.func) is reversed:
             node = node.args[0]
         return isinstance(node, ast.Call) and self.facts.ns.value(node.func) is range
 
-    def _zeros_of_list(self, value) -> int | None:
+    def zeros_of_list(self, value) -> int | None:
         """The ndim of the items if `value` is `rt.zeros_like(xs)` of a list `xs` of
         numbers or arrays of one ndim: a list of zeros, each shaped like its item."""
-        if self.facts is None or not (
-                isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
+        if not (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
                 and isinstance(value.args[0], ast.Name)
                 and self.facts.ns.value(value.func) is runtime.zeros_like):
             return None
@@ -285,20 +307,6 @@ class _ZeroFlow:
         ok = kind.dtype == "O" and kind.item is not None and kind.fields is None \
             and kind.item.dtype not in (None, "O")
         return kind.item.ndim if ok else None
-
-    def _adds_list(self, value, name: str, zeros: dict) -> bool:
-        """`rt.add_each(name, e)`, `name` a list of zeros, `e` another name surely holding
-        a list whose items have their ndim."""
-        fact = zeros.get(name)
-        if not (_zeros(fact) and not fact[1][1] and isinstance(value, ast.Call)
-                and len(value.args) == 2 and not value.keywords
-                and self.facts.ns.value(value.func) is runtime.add_each):
-            return False
-        first, added = value.args
-        return isinstance(first, ast.Name) and first.id == name \
-            and isinstance(added, ast.Name) and added.id != name \
-            and _listed(zeros.get(added.id)) and fact[1][0] is not None \
-            and zeros[added.id][1][0] == fact[1][0]
 
 
 def _negative(node) -> ast.expr:
