@@ -292,3 +292,37 @@ def test_second_order_code_keeps_its_kinds():
     src = _source(ag.vjp(ag.grad(f, wrt=(0, 1)), wrt=(0, 1)), *args)
     assert "np.ndim(" not in src and "rt.zeros_like" not in src
     ag.check_grads(f, args, wrt=(0, 1), order=2)
+
+
+# ---- an operand of unknown lengths beside one without an axis of length 1 ----------------
+def test_a_broadcast_has_no_axis_of_length_1_where_one_operand_has_none():
+    assert broadcast_ones((False,), (None,), ndim=1) == (False,)
+    assert broadcast_ones((None, True), (None, False), ndim=2) == (None, False)
+    full, unknown = Kind(1, "f", False, 8, ones=(False,)), Kind(1, "f", False, 8)
+    env = _kinds("s = w[:k]\ny = x * s\nt = w[k:]\nz = y + t", x=full, w=unknown,
+                 k=Kind(0, "i", True))
+    assert env["y"].ones == (False,) and env["z"].ones == (False,)
+    assert env["s"].ones is None
+    assert _kinds("y = s * t", s=unknown, t=unknown)["y"].ones is None
+
+
+def gated(x, w, k):
+    """`x` has no axis of length 1; the slices of `w` have k elements: 1 broadcasts."""
+    s = x * w[:k]
+    return np.sum(np.sin(s + w[k:2 * k]) * s)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_slices_of_unknown_length_beside_a_full_array(k):
+    x, w = np.array([0.3, -1.2, 0.7]), np.linspace(-0.5, 0.9, 2 * k)
+    src = _source(ag.grad(gated, wrt=(0, 1)), x, w, k)
+    gx, gw = ag.grad(gated, wrt=(0, 1))(x, w, k)
+    s = x * w[:k]
+    u = np.cos(s + w[k:]) * s + np.sin(s + w[k:])          # d/ds of the summand
+    np.testing.assert_allclose(gx, u * w[:k], rtol=1e-13)
+    want_w = np.concatenate([np.sum(u * x, keepdims=True) if k == 1 else u * x,
+                             np.sum(np.cos(s + w[k:]) * s, keepdims=True) if k == 1
+                             else np.cos(s + w[k:]) * s])
+    np.testing.assert_allclose(gw, want_w, rtol=1e-13)
+    ag.check_grads(gated, (x, w, k), wrt=(0, 1), order=2)
+    assert not any(args[1] == "x" for args in _helpers(src, "unbroadcast"))

@@ -134,8 +134,12 @@ def shape_item(kind: Kind, index) -> Kind | None:
 
 
 def ones_of(kind: Kind):
-    """The `ones` of a value: `()` for a number, None where not known."""
-    return () if kind.ndim == 0 else kind.ones
+    """The `ones` of a value: `()` for a number, None for each axis whose length is not
+    known (so that another operand's axis not of length 1 still tells the broadcast's),
+    None where not even the axes are."""
+    if kind.ndim == 0:
+        return ()
+    return kind.ones if kind.ones is not None or kind.ndim is None else (None,) * kind.ndim
 
 
 def broadcast_ones(*ones, ndim: int | None):

@@ -6,7 +6,8 @@ the reverse sweep, after that statement's adjoint, pops it back (`h =
 saved_h.pop()`), so every statement's rule sees the values it saw going
 forward. `x[i] = v` saves the items it overwrites (`saved_x_items`). A loop
 body's `v = X[t]`, with `X` and `t` unchanged by the iteration, is computed
-again at the top of each reverse iteration instead of being saved; so is a view
+again at the top of each reverse iteration instead of being saved, and so is
+arithmetic of Python ints the iteration does not change (`k = 2 * i + 1`); so is a view
 `v = X[1:]` of an array the iteration changes in place (and, outside loops, a
 branch's view of an array written into): the view saved would be the same one,
 showing what the reverse sweep writes back into `X`, and a view made again is
@@ -88,8 +89,7 @@ class Stacks:
         assigned = {n.id for n in walk(region) if isinstance(n, ast.Name)
                     and isinstance(n.ctx, ast.Store)} - target
         in_place = _changed_in_place(region)
-        changed = assigned | in_place - target
-        read_before, out = set(), []
+        read_before, out, settled = set(), [], set()
 
         def scan(block: list, within: list | None) -> bool:
             """Scan `block` (`within`: the branch it is, None for the loop body); return
@@ -101,16 +101,19 @@ class Stacks:
                     if any(jumps):
                         return True
                     continue
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) \
-                        and isinstance(stmt.value, ast.Subscript) \
-                        and self._unchanged(stmt.value, assigned, changed) \
-                        and (stmt.targets[0].id not in in_place
-                             or _view(stmt.value, self._kinds) is True) \
-                        and (loop or self._written_view(stmt.value)) \
+                # what holds this iteration's value at the top of its reverse: made again
+                # before this, or bound once before this at the top of the body
+                fixed = assigned - {a.targets[0].id for a in out} - settled
+                if self._cheap(stmt, fixed, fixed | in_place - target, in_place, loop) \
                         and stmt.targets[0].id not in read_before \
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or [region]):
                     out.append(stmt)
+                elif loop and within is None and isinstance(stmt, ast.Assign) \
+                        and isinstance(stmt.targets[0], ast.Name) \
+                        and stmt.targets[0].id not in in_place \
+                        and self._assigned_once(stmt.targets[0].id):
+                    settled.add(stmt.targets[0].id)     # saved, restored after its reverse
                 read_before.update(reads(stmt))
                 if any(isinstance(n, (ast.Break, ast.Continue)) for n in walk(stmt)):
                     return True
@@ -118,6 +121,33 @@ class Stacks:
 
         scan(region.body if loop else [region], None)
         return out
+
+    def _cheap(self, stmt, assigned: set[str], changed: set[str], in_place: set[str],
+               loop: bool) -> bool:
+        """Is `stmt` a read `v = X[t]` or int arithmetic that `recomputable` may make again,
+        as far as what it reads goes (`assigned`, `changed`: what may differ)?"""
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
+            return False
+        if isinstance(stmt.value, ast.Subscript):
+            return self._unchanged(stmt.value, assigned, changed) \
+                and (stmt.targets[0].id not in in_place or _view(stmt.value, self._kinds) is True) \
+                and (loop or self._written_view(stmt.value))
+        return loop and self._int_arithmetic(stmt, changed)
+
+    def _int_arithmetic(self, stmt: ast.Assign, changed: set[str]) -> bool:
+        """Is `stmt` `v = a + 1`, `v = 2 * a`, ... of Python ints not in `changed` (a loop
+        counter, a length): cheaper to compute again than to push and pop?"""
+        value, ok = stmt.value, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+        parts = [value.left, value.right] if isinstance(value, ast.BinOp) \
+            and isinstance(value.op, ok) else [value.operand] if isinstance(
+            value, ast.UnaryOp) and isinstance(value.op, ast.USub) else None
+        return parts is not None and self._int(stmt.targets[0]) and all(
+            isinstance(p, ast.Constant) and type(p.value) is int
+            or isinstance(p, ast.Name) and p.id not in changed and self._int(p) for p in parts)
+
+    def _int(self, name: ast.Name) -> bool:
+        kind = self._kinds.get(name.id)
+        return kind is not None and kind.dtype == "i" and kind.py is True
 
     def again(self, block: list) -> list[ast.Assign]:
         """The statements of `block` (a loop body, a branch) computed again at the top of

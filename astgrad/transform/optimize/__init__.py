@@ -7,8 +7,11 @@ one public function and its before/after source in its docstring:
                                     kind (`1.0 * x` is `x` only for a float `x`),
                                     static tests on kinds (`np.ndim(x) == 2`),
                                     numbers broadcast, branches decided
+    splits.cut_splits               the adjoint of `np.concatenate((a, b))` cut by two
+                                    slices, not a call (first, once)
     copies.propagate_copies         `a = b`: uses of `a` read `b`
-    zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e`
+    zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e` (and for the
+                                    adjoints of lists, `rt.add_each`)
     dead.eliminate_dead             assignments nothing reads, dropped
     seeds.scalar_seeds              a number broadcast only to meet arrays of
                                     that shape stays a number (once the above settle)
@@ -36,7 +39,7 @@ import ast
 from ..kinds import Kind
 from ..resolve import Namespace
 from . import analyses, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
-    fresh, inline_temps, owned, seeds, simplify, zeros
+    fresh, inline_temps, owned, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -50,10 +53,11 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     `adjoints` the names that hold derivatives (their values may be reassociated)."""
     shapes = dict(shapes)            # `common` renames some names
     rounds = _Rounds(fn, lambda known: analyses.facts(fn, ns, kinds, shapes, known))
+    rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: copies.propagate_copies(fn, r.known()),
-        lambda r: zeros.known_zeros(fn),
+        lambda r: zeros.known_zeros(fn, r.facts()),
         lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled

@@ -30,8 +30,11 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
     """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
     only written into); True if any was dropped."""
     changed = ns is not None and _drop_unread_arrays(fn, ns)
-    for block in top_blocks(fn):
-        live = saving.liveness(block, set())
+    lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+    if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
+        changed = True
+        lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+    for block, live in lives:
         for parent in _walk_blocks(block):
             keep = [s for s in parent if not _dead(s, live)]
             if len(keep) != len(parent):
@@ -64,6 +67,62 @@ def _tidy_branches(block: list[ast.stmt]) -> bool:
 def _dead(stmt, live: dict[int, set[str]]) -> bool:
     name = single_target(stmt)
     return name is not None and name not in live.get(id(stmt), ()) and pure(stmt.value)
+
+
+def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
+    """Drop the stacks whose every popped value is dead (`v = s.pop()`, `v` read by
+    nothing after it): their `s = []`, pushes and pops. A stack mentioned any other way
+    (`list(s)`, for a pullback called twice) is kept."""
+    forms: dict[str, list] = {}                  # stack -> its statements of those forms
+    for node in walk(fn):
+        stack = _stack_form(node) if isinstance(node, ast.stmt) else None
+        if stack is not None:
+            forms.setdefault(stack, []).append(node)
+    if not forms:
+        return False
+    mentions = {}
+    for node in walk(fn):
+        if node.__class__ is ast.Name and node.id in forms:
+            mentions[node.id] = mentions.get(node.id, 0) + 1
+    drop = set()
+    for stack, stmts in forms.items():
+        pops = [s for s in stmts if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]
+        if pops and mentions[stack] == len(stmts) and not any(
+                s.targets[0].id in live.get(id(s), ()) for s in pops):
+            drop.update(id(s) for s in stmts)
+    if not drop:
+        return False
+    for block in _every_block(fn.body):
+        block[:] = [s for s in block if id(s) not in drop] or [ast.Pass()]
+    return True
+
+
+def _stack_form(stmt) -> str | None:
+    """`s` if `stmt` is `s = []`, `s.append(v)` (`v` with no effect) or `v = s.pop()`."""
+    if isinstance(stmt, ast.Expr):
+        call = stmt.value
+        ok = isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+            and call.func.attr == "append" and len(call.args) == 1 and not call.keywords \
+            and pure(call.args[0])
+    elif isinstance(stmt, ast.Assign) and single_target(stmt) is not None:
+        call = stmt.value
+        if isinstance(call, ast.List) and not call.elts:
+            return stmt.targets[0].id
+        ok = isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+            and call.func.attr == "pop" and not call.args and not call.keywords
+    else:
+        return None
+    return call.func.value.id if ok and isinstance(call.func.value, ast.Name) else None
+
+
+def _every_block(block):
+    """`block` and every statement list nested in it, the bodies of `def`s too."""
+    yield block
+    for stmt in block:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                yield from _every_block(inner)
 
 
 def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:

@@ -8,7 +8,11 @@ of a sum or a mean, `np.broadcast_to(s, x.shape)`) when every read of it meets, 
     bx = bx + -(x * b8) * np.sin(x)          bx = bx + -(x * b8) * np.sin(x)
 
 (copy propagation then writes `1.0` where `b8` is read, and the simplifier drops
-`1.0 *`). A name returned, written into, or read anywhere else keeps its array.
+`1.0 *`). A name returned, written into, bound twice or read anywhere else keeps its
+array. In a loop too: the operand a read meets has the broadcast's shape as the two
+meet, whichever pass of the loop made either (two arrays of one ndim with no axis of
+length 1, or values of one shape class, which `facts.shapes` has only for names
+bound once).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import ast
 import numpy as np
 
 from ..trees import walk
-from .analyses import Facts, Survey, single_target, survey, top_blocks
+from .analyses import Facts, Survey, blocks, single_target, survey
 from .broadcasts import meets_shape
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -29,11 +33,11 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
     known = known or survey(fn)
     defs, uses = known.defs, known.uses
     changed, sums = False, None
-    for block in top_blocks(fn):
+    for block in blocks(fn):     # in a loop too: a read meets the shape when it is made
         for stmt in block:
             name = single_target(stmt)
-            if name is None or defs.get(name) != 1 or name not in facts.once \
-                    or name in facts.mutated or not uses.get(name):
+            if name is None or defs.get(name) != 1 or name in facts.mutated \
+                    or not uses.get(name):
                 continue
             if not _broadcast_number(stmt.value, facts):
                 continue

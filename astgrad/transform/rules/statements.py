@@ -139,7 +139,12 @@ def _recomputed_first(block: list, body_b: list, sweep: Sweep) -> list:
     zeros = [sweep.reset(a.targets[0].id) for a in again
              if a.targets[0].id in sweep.plan.zeroed and sweep.shaped_zero(a.targets[0].id)]
     read = {n for stmt in zeros + body_b for n in reads(stmt)}
-    return [copy.deepcopy(a) for a in again if a.targets[0].id in read] + zeros + body_b
+    needed = []
+    for a in reversed(again):           # and what those read that is made again (`k = 2 * i`)
+        if a.targets[0].id in read:
+            needed.append(a)
+            read.update(reads(a.value))
+    return [copy.deepcopy(a) for a in reversed(needed)] + zeros + body_b
 
 
 def reverse_while(stmt: ast.While, depth: int, sweep: Sweep):
