@@ -55,7 +55,11 @@ def _name_kind(node, env, ns) -> Kind:
 
 
 def _constant_kind(node, env, ns) -> Kind:
-    return of_value(node.value)
+    kind = _NUMBER_KINDS.get(node.value.__class__)      # the common case: one kind per type
+    return kind if kind is not None else of_value(node.value)
+
+
+_NUMBER_KINDS = {t: of_value(t()) for t in (bool, int, float, complex)}
 
 
 def _sequence_kind(node, env, ns) -> Kind:
