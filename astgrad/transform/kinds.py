@@ -14,7 +14,7 @@ from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence
                       shape_item, shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
-from .trees import stored, walk
+from .trees import walk, written_into
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
@@ -55,11 +55,7 @@ def _name_kind(node, env, ns) -> Kind:
 
 
 def _constant_kind(node, env, ns) -> Kind:
-    kind = _NUMBER_KINDS.get(node.value.__class__)      # the common case: one kind per type
-    return kind if kind is not None else of_value(node.value)
-
-
-_NUMBER_KINDS = {t: of_value(t()) for t in (bool, int, float, complex)}
+    return of_value(node.value)
 
 
 def _sequence_kind(node, env, ns) -> Kind:
@@ -181,8 +177,7 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     already has. With `join_all`, a name's kind holds for all its assignments, so it is true
     anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
-        written = {n.value.id for s in body for n in stored(s) if isinstance(n, ast.Subscript)
-                   and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        written = written_into(body)
         env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
                else v for k, v in env.items()}                              # items change
     flow = _KindFlow(env, ns, fixed, join_all)
