@@ -195,3 +195,29 @@ def test_unchanging_facts_keep_the_kinds_fresh_facts_give():
     assert [kept.kind(n) for n in nodes] == want == [kept.kind(n) for n in nodes]
     assert len(kept.kept) == len(nodes) and fresh.kept is None      # the fresh ones keep none
     assert {k.ndim for k in want} >= {0, 1, None} and kept == fresh     # arrays, numbers, unknown
+
+
+def test_liveness_records_the_names_read_later_through_loops_and_branches():
+    """`liveness` keeps each step's set rather than a copy (no step changes a set it was
+    given): what each statement has live after it, straight, in a branch and in a loop."""
+    from astgrad.transform.liveness import liveness
+    body = ast.parse(
+        "a = x * 2\n"
+        "b = a + 1\n"
+        "if c:\n"
+        "    d = b\n"
+        "else:\n"
+        "    d = a\n"
+        "for i in range(3):\n"
+        "    e = d + i\n"
+        "    d = e * b\n"
+        "f = d\n").body
+    live = liveness(body, {"f"})
+    loop = body[3]
+    head = {"i", "range"}              # a loop's target is not taken as assigned there
+    want = {body[0]: {"a", "c"}, body[1]: {"a", "b", "c"}, body[2]: {"b", "d"},
+            body[2].body[0]: {"b", "d"}, body[2].orelse[0]: {"b", "d"},
+            loop.body[0]: {"b", "e"}, loop.body[1]: {"b", "d"}}
+    want = {s: v | head for s, v in want.items()} | {loop: {"d"}, body[4]: {"f"}}
+    assert {id(s): v for s, v in want.items()} == {k: live[k] for k in map(id, want)}
+    assert live == liveness(body, {"f"})          # asked again: the same answer
