@@ -238,8 +238,12 @@ def _name_of(func):
 
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
-    return not any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS
-                   for node in walk(value))
+    return not calls_effect(walk(value))
+
+
+def calls_effect(nodes) -> bool:
+    """Is one of `nodes` (a walk of a tree, say) a call of something in `EFFECTS`?"""
+    return any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS for node in nodes)
 
 
 def pure_statement(stmt) -> bool:
