@@ -4,6 +4,7 @@ kind is kept per question. What is kept must be what would be made again: the co
 the same with nothing kept, and the derivatives match central differences."""
 import ast
 import operator
+import pathlib
 import types
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 import astgrad as ag
 from astgrad.transform import kinds as kinds_module
 from astgrad.transform import optimize, registry
+from astgrad.transform.liveness import liveness
 from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, with_ones
 from astgrad.transform.optimize import analyses
 from astgrad.transform.trees import walk
@@ -200,7 +202,6 @@ def test_unchanging_facts_keep_the_kinds_fresh_facts_give():
 def test_liveness_records_the_names_read_later_through_loops_and_branches():
     """`liveness` keeps each step's set rather than a copy (no step changes a set it was
     given): what each statement has live after it, straight, in a branch and in a loop."""
-    from astgrad.transform.liveness import liveness
     body = ast.parse(
         "a = x * 2\n"
         "b = a + 1\n"
@@ -221,3 +222,26 @@ def test_liveness_records_the_names_read_later_through_loops_and_branches():
     want = {s: v | head for s, v in want.items()} | {loop: {"d"}, body[4]: {"f"}}
     assert {id(s): v for s, v in want.items()} == {k: live[k] for k in map(id, want)}
     assert live == liveness(body, {"f"})          # asked again: the same answer
+
+
+def test_survey_counts_each_name_in_the_order_first_met():
+    """`survey` counts with `Counter`: the same counts, keyed in the same order, as counting
+    into dicts as the walk meets each name (some rewrites go through `defs` in order)."""
+    df = ag.grad(_fresh(fit_loss))
+    df(*_data())
+    sources = [ag.source(df)] + [p.read_text() for p in sorted(
+        pathlib.Path(ag.__file__).parent.glob("transform/optimize/*.py"))]
+    fns = [n for text in sources for n in ast.walk(ast.parse(text))
+           if isinstance(n, ast.FunctionDef)]
+    for fn in fns:
+        defs, uses = {}, {}
+        for node in walk(fn):
+            if isinstance(node, ast.Name):
+                table = uses if isinstance(node.ctx, ast.Load) else defs
+                table[node.id] = table.get(node.id, 0) + 1
+            elif isinstance(node, ast.arg):
+                defs[node.arg] = defs.get(node.arg, 0) + 1
+        got = analyses.survey(fn)
+        assert list(got.defs.items()) == list(defs.items())
+        assert list(got.uses.items()) == list(uses.items())
+    assert len(fns) > 100
