@@ -15,7 +15,7 @@ from astgrad.transform import kinds as kinds_module
 from astgrad.transform import optimize, registry
 from astgrad.transform.liveness import liveness
 from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, with_ones
-from astgrad.transform.optimize import analyses
+from astgrad.transform.optimize import analyses, simplify
 from astgrad.transform.trees import walk
 
 from . import functions
@@ -245,3 +245,24 @@ def test_survey_counts_each_name_in_the_order_first_met():
         assert list(got.defs.items()) == list(defs.items())
         assert list(got.uses.items()) == list(uses.items())
     assert len(fns) > 100
+
+
+def test_simplify_goes_past_names_and_leaves_what_stays_as_it_was():
+    """`simplify` does not visit a name or a constant, and puts back no list or field
+    whose value stays: a tree with nothing to simplify keeps every node where it was; a
+    decided branch is still spliced into its block, and `x * 1.0` still becomes `x`."""
+    fn = ast.parse("def f(x, a):\n    y = np.sin(x) + a * x\n    z = [y, a]\n"
+                   "    return np.sum(y) + z[1]\n").body[0]
+    ns = types.SimpleNamespace(live={}, value=lambda node: np.sin if ast.unparse(node) ==
+                               "np.sin" else np.sum if ast.unparse(node) == "np.sum" else None)
+    kinds = {"x": F1, "a": F, "y": F1, "z": UNKNOWN}
+    before = [(id(n), [id(getattr(n, f)) for f in n._fields if hasattr(n, f)]) for n in walk(fn)]
+    text = ast.unparse(fn)
+    assert not simplify.simplify(fn, analyses.facts(fn, ns, kinds, {}))
+    assert ast.unparse(fn) == text
+    assert [(id(n), [id(getattr(n, f)) for f in n._fields if hasattr(n, f)])
+            for n in walk(fn)] == before
+    fn = ast.parse("def f(x, a):\n    if 1 > 0:\n        y = x * 1.0\n        b = y\n"
+                   "    else:\n        y = x\n    return y\n").body[0]
+    assert simplify.simplify(fn, analyses.facts(fn, ns, kinds, {}))
+    assert ast.unparse(fn) == "def f(x, a):\n    y = x\n    b = y\n    return y"
