@@ -4,6 +4,7 @@ kind is kept per question. What is kept must be what would be made again: the co
 the same with nothing kept, and the derivatives match central differences."""
 import ast
 import operator
+import pathlib
 import types
 
 import numpy as np
@@ -12,8 +13,9 @@ import pytest
 import astgrad as ag
 from astgrad.transform import kinds as kinds_module
 from astgrad.transform import optimize, registry
+from astgrad.transform.liveness import liveness
 from astgrad.transform.lattice import OPAQUE, UNKNOWN, Kind, with_ones
-from astgrad.transform.optimize import analyses
+from astgrad.transform.optimize import analyses, simplify
 from astgrad.transform.trees import walk
 
 from . import functions
@@ -195,3 +197,72 @@ def test_unchanging_facts_keep_the_kinds_fresh_facts_give():
     assert [kept.kind(n) for n in nodes] == want == [kept.kind(n) for n in nodes]
     assert len(kept.kept) == len(nodes) and fresh.kept is None      # the fresh ones keep none
     assert {k.ndim for k in want} >= {0, 1, None} and kept == fresh     # arrays, numbers, unknown
+
+
+def test_liveness_records_the_names_read_later_through_loops_and_branches():
+    """`liveness` keeps each step's set rather than a copy (no step changes a set it was
+    given): what each statement has live after it, straight, in a branch and in a loop."""
+    body = ast.parse(
+        "a = x * 2\n"
+        "b = a + 1\n"
+        "if c:\n"
+        "    d = b\n"
+        "else:\n"
+        "    d = a\n"
+        "for i in range(3):\n"
+        "    e = d + i\n"
+        "    d = e * b\n"
+        "f = d\n").body
+    live = liveness(body, {"f"})
+    loop = body[3]
+    head = {"i", "range"}              # a loop's target is not taken as assigned there
+    want = {body[0]: {"a", "c"}, body[1]: {"a", "b", "c"}, body[2]: {"b", "d"},
+            body[2].body[0]: {"b", "d"}, body[2].orelse[0]: {"b", "d"},
+            loop.body[0]: {"b", "e"}, loop.body[1]: {"b", "d"}}
+    want = {s: v | head for s, v in want.items()} | {loop: {"d"}, body[4]: {"f"}}
+    assert {id(s): v for s, v in want.items()} == {k: live[k] for k in map(id, want)}
+    assert live == liveness(body, {"f"})          # asked again: the same answer
+
+
+def test_survey_counts_each_name_in_the_order_first_met():
+    """`survey` counts with `Counter`: the same counts, keyed in the same order, as counting
+    into dicts as the walk meets each name (some rewrites go through `defs` in order)."""
+    df = ag.grad(_fresh(fit_loss))
+    df(*_data())
+    sources = [ag.source(df)] + [p.read_text() for p in sorted(
+        pathlib.Path(ag.__file__).parent.glob("transform/optimize/*.py"))]
+    fns = [n for text in sources for n in ast.walk(ast.parse(text))
+           if isinstance(n, ast.FunctionDef)]
+    for fn in fns:
+        defs, uses = {}, {}
+        for node in walk(fn):
+            if isinstance(node, ast.Name):
+                table = uses if isinstance(node.ctx, ast.Load) else defs
+                table[node.id] = table.get(node.id, 0) + 1
+            elif isinstance(node, ast.arg):
+                defs[node.arg] = defs.get(node.arg, 0) + 1
+        got = analyses.survey(fn)
+        assert list(got.defs.items()) == list(defs.items())
+        assert list(got.uses.items()) == list(uses.items())
+    assert len(fns) > 100
+
+
+def test_simplify_goes_past_names_and_leaves_what_stays_as_it_was():
+    """`simplify` does not visit a name or a constant, and puts back no list or field
+    whose value stays: a tree with nothing to simplify keeps every node where it was; a
+    decided branch is still spliced into its block, and `x * 1.0` still becomes `x`."""
+    fn = ast.parse("def f(x, a):\n    y = np.sin(x) + a * x\n    z = [y, a]\n"
+                   "    return np.sum(y) + z[1]\n").body[0]
+    ns = types.SimpleNamespace(live={}, value=lambda node: np.sin if ast.unparse(node) ==
+                               "np.sin" else np.sum if ast.unparse(node) == "np.sum" else None)
+    kinds = {"x": F1, "a": F, "y": F1, "z": UNKNOWN}
+    before = [(id(n), [id(getattr(n, f)) for f in n._fields if hasattr(n, f)]) for n in walk(fn)]
+    text = ast.unparse(fn)
+    assert not simplify.simplify(fn, analyses.facts(fn, ns, kinds, {}))
+    assert ast.unparse(fn) == text
+    assert [(id(n), [id(getattr(n, f)) for f in n._fields if hasattr(n, f)])
+            for n in walk(fn)] == before
+    fn = ast.parse("def f(x, a):\n    if 1 > 0:\n        y = x * 1.0\n        b = y\n"
+                   "    else:\n        y = x\n    return y\n").body[0]
+    assert simplify.simplify(fn, analyses.facts(fn, ns, kinds, {}))
+    assert ast.unparse(fn) == "def f(x, a):\n    y = x\n    b = y\n    return y"

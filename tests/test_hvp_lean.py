@@ -200,10 +200,34 @@ def test_an_array_only_written_into_is_dropped_with_its_views():
         b = np.zeros_like(x)
         b[0] = s.pop()
         return x
+    """,
+    # a write whose index has an effect (`dead` looks for effects in one walk of each
+    # assignment, its target's index included)
+    """
+    def f(x, s):
+        b = np.zeros_like(x)
+        b[s.pop()] = 1.0
+        return x
+    """,
+    """
+    def f(x, s):
+        b = np.zeros_like(x)
+        b[s.pop()] += x[0]
+        return x
     """])
 def test_an_array_read_or_not_its_own_is_kept(text):
     src = ast.unparse(ast.parse(textwrap.dedent(text)))
     assert _dead(text) == src
+
+
+def test_a_call_with_an_effect_stays_when_the_array_it_fills_goes():
+    assert _dead("""
+        def f(x, s):
+            b = np.zeros_like(x)
+            c = s.pop()
+            b[0] = c
+            return x
+        """) == "def f(x, s):\n    c = s.pop()\n    return x"
 
 
 # -- jacobian: chunks bounded by memory ---------------------------------------------------

@@ -73,6 +73,22 @@ def test_stored_holds_every_store_but_a_comprehensions(modules):
     assert subscripts > 10
 
 
+def test_written_into_is_the_named_subscripts_stored_into(modules):
+    """`kinds.infer`'s question (which names are written into through a subscript), on
+    each function's statements and on statements that are each kind of target."""
+    extra = ast.parse("x[0] = 1\nu, w[1:] = v\n(p[0], (q[i], r)) = t\ns[0][1] = 2\n"
+                      "a.b[0] = 3\nc[0] += 1\nfor d[0] in e: f[1] = 2\n"
+                      "if g: h[0] = 1\nelse: k.m = 2\nreturn n[0]\n").body
+    bodies = [extra] + [n.body for tree in modules for n in ast.walk(tree)
+                        if isinstance(n, ast.FunctionDef)]
+    for body in bodies:
+        want = {n.value.id for s in body for n in trees.stored(s) if isinstance(
+            n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        assert trees.written_into(body) == want
+    assert trees.written_into(extra) == {"x", "w", "p", "q", "c", "d", "f", "h"}
+    assert sum(bool(trees.written_into(b)) for b in bodies) > 5
+
+
 def test_fix_locations_is_fix_missing_locations(modules):
     for tree in modules:
         a, b = copy.deepcopy(tree), copy.deepcopy(tree)

@@ -14,7 +14,7 @@ from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence
                       shape_item, shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
-from .trees import stored, walk
+from .trees import walk, written_into
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
@@ -177,8 +177,7 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     already has. With `join_all`, a name's kind holds for all its assignments, so it is true
     anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
-        written = {n.value.id for s in body for n in stored(s) if isinstance(n, ast.Subscript)
-                   and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+        written = written_into(body)
         env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
                else v for k, v in env.items()}                              # items change
     flow = _KindFlow(env, ns, fixed, join_all)

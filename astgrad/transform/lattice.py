@@ -80,12 +80,13 @@ def _describe_ones(ones, full: bool) -> str:
 
 UNKNOWN = Kind()
 OPAQUE = Kind(dtype="O")
+_PY_KINDS = {t: Kind(0, code, True) for t, code in _PY_DTYPE.items()}
 
 
 def of_value(v) -> Kind:
     t = type(v)
-    if t in _PY_DTYPE:
-        return Kind(0, _PY_DTYPE[t], True)
+    if t in _PY_KINDS:                     # a Python number: one kind (immutable) per type
+        return _PY_KINDS[t]
     if isinstance(v, (np.ndarray, np.generic)):
         return Kind(v.ndim, v.dtype.kind, False, v.dtype.itemsize)
     for base, code in _PY_DTYPE.items():   # subclasses such as bool of int come first

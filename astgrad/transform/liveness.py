@@ -18,7 +18,8 @@ def _reads(node) -> set[str]:
 
 
 def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:
-    """For each statement (by id), the names whose value may be read after it.
+    """For each statement (by id), the names whose value may be read after it (sets to
+    read, not to change: statements may share one).
 
     `uses(node)` gives the names an expression (or an item target: `x[i] = v` reads
     `x` and `i`, the rest of `x` being kept) reads; by default, every name in it."""
@@ -35,7 +36,7 @@ def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:
 
     def block(stmts, live):
         for stmt in reversed(stmts):
-            record[id(stmt)] = set(live)
+            record[id(stmt)] = live      # (never changed: each step makes a new set)
             live = transfer(stmt, live)
         return live
 

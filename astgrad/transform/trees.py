@@ -4,7 +4,8 @@ as a list, without the expression contexts `Load` and `Store`, which hold no nam
 of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
-And `stored`: the targets of the statements, without a walk of their expressions;
+And `stored`: the targets of the statements, without a walk of their expressions
+(`written_into`: the names written into through a subscript);
 `instantiate`: `copy_tree` and `substitute` in one walk.
 """
 from __future__ import annotations
@@ -95,6 +96,26 @@ def stored(node: ast.AST) -> list[ast.AST]:
                 if target is not None:
                     out.extend(walk(target))
     return out
+
+
+def written_into(stmts: list[ast.stmt]) -> set[str]:
+    """The names `x` of every `x[...] = v` and `x[...] += v` in `stmts`: the `Subscript`s
+    of `stored` whose base is a name, without an outline of each simple statement."""
+    out = set()
+    for stmt in stmts:
+        for part in (stmt,) if stmt.__class__ in _SIMPLE else outline(stmt):
+            for field in _TARGETS.get(part.__class__, ()):
+                value = getattr(part, field, None)
+                for target in value if value.__class__ is list else (value,):
+                    if target is None or target.__class__ is ast.Name:
+                        continue             # (a name has no subscript in it)
+                    out.update(n.value.id for n in walk(target) if isinstance(n, ast.Subscript)
+                               and isinstance(n.ctx, ast.Store)
+                               and isinstance(n.value, ast.Name))
+    return out
+
+
+_SIMPLE = frozenset({ast.Assign, ast.Expr, ast.Return})   # `outline` gives them alone
 
 
 def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:

@@ -69,7 +69,8 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             break
         settled = rounds.run(steps)
     inlined = rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))
-    if rounds.changed(coefficients.gather_numbers(fn, rounds.facts(), adjoints)):
+    if rounds.changed(coefficients.gather_numbers(fn, rounds.facts(), adjoints,
+                                                  rounds.known())):
         inlined = True               # gathered numbers may show a value computed twice
         for _ in range(_ROUNDS):
             settled = rounds.run(steps)

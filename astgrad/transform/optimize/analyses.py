@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 
 from .. import trees
@@ -75,16 +76,15 @@ class Survey:
 
 def survey(fn) -> Survey:
     """The `Survey` of `fn` as it is now."""
-    defs, uses, mutated, elsewhere, top, args = {}, {}, set(), set(), set(), set()
+    loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
     made = []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
     for node in walk(fn):
         cls = node.__class__
         if cls is ast.Name:
-            table = uses if node.ctx.__class__ is ast.Load else defs
-            table[node.id] = table.get(node.id, 0) + 1
+            (loads if node.ctx.__class__ is ast.Load else stores).append(node.id)
         elif cls is ast.arg:
-            defs[node.arg] = defs.get(node.arg, 0) + 1
+            stores.append(node.arg)
             args.add(node.arg)
         elif cls is ast.Call:
             _mutates_call(node, mutated)
@@ -97,7 +97,8 @@ def survey(fn) -> Survey:
             if cls is ast.Assign and len(node.targets) == 1 and \
                     node.targets[0].__class__ is ast.Name and _base(node.value) is not None:
                 made.append((node.targets[0].id, _base(node.value)))
-    return Survey(defs, uses, (top | args) - elsewhere, mutated, _through(made, mutated))
+    return Survey(dict(Counter(stores)), dict(Counter(loads)), (top | args) - elsewhere,
+                  mutated, _through(made, mutated))     # (counted in the order first met)
 
 
 def _base(value) -> str | None:
@@ -238,8 +239,12 @@ def _name_of(func):
 
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
-    return not any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS
-                   for node in walk(value))
+    return not calls_effect(walk(value))
+
+
+def calls_effect(nodes) -> bool:
+    """Is one of `nodes` (a walk of a tree, say) a call of something in `EFFECTS`?"""
+    return any(node.__class__ is ast.Call and _name_of(node.func) in EFFECTS for node in nodes)
 
 
 def pure_statement(stmt) -> bool:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .analyses import Facts, blocks, counts, names, pure, pure_statement, single_target, \
-    targets
+from .analyses import Facts, Survey, blocks, counts, names, pure, pure_statement, \
+    single_target, survey, targets
 
 
 @dataclass
@@ -47,10 +47,13 @@ class _Product:
         return (tuple(map(ast.dump, self.arrays)), tuple(map(ast.dump, self.array_den)))
 
 
-def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str]) -> bool:
-    """Rewrite, in place, the adjoints' values the module docstring describes; True if any."""
+def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str],
+                   known: Survey | None = None) -> bool:
+    """Rewrite, in place, the adjoints' values the module docstring describes; True if any
+    (`known`: the survey of `fn` as it is, if made since it last changed)."""
     changed = False
-    negated = _negated_names(fn, facts)
+    known = known or survey(fn)
+    negated = _negated_names(fn, facts, known.defs)
     for block in blocks(fn):
         for stmt in block:
             if single_target(stmt) in adjoints and pure(stmt.value):
@@ -59,7 +62,7 @@ def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str]) -> boo
                 if new is not None:
                     stmt.value, changed = new, True
         changed |= _merge_adjacent(block, facts, adjoints)
-    defs, uses = counts(fn)
+    defs, uses = counts(fn) if changed else (known.defs, known.uses)
     for block in blocks(fn):
         changed |= _fold_read_once(block, facts, adjoints, defs, uses)
     return changed
@@ -299,10 +302,10 @@ def _put(parent, where, new) -> None:
 
 
 # -- a negated operand of `@` ------------------------------------------------------------------
-def _negated_names(fn, facts: Facts) -> dict[str, str]:
+def _negated_names(fn, facts: Facts, defs: dict[str, int]) -> dict[str, str]:
     """`{n: m}` for every `n = -m` at the top of the function (both assigned once, `m` a
-    floating array), so `g @ n` in an adjoint may read `-(g @ m)` and `n` need not be kept."""
-    defs, _ = counts(fn)
+    floating array), so `g @ n` in an adjoint may read `-(g @ m)` and `n` need not be kept
+    (`defs`: how often each name is bound)."""
     out = {}
     for stmt in fn.body:
         name, value = single_target(stmt), getattr(stmt, "value", None)

@@ -20,7 +20,7 @@ import numpy as np
 from ... import runtime
 from .. import saving
 from ..trees import walk
-from .analyses import pure, single_target, top_blocks
+from .analyses import calls_effect, pure, single_target, top_blocks
 
 _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
           runtime.zeros_like)    # each returns a new array (or number) no one else holds
@@ -133,12 +133,16 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     also drops an array read only to be written into again."""
     mentions: dict[str, list] = {}       # name -> the assignments mentioning it
     kept = {a.arg for a in fn.args.args}
+    effects: set[int] = set()            # the assignments that call something in `EFFECTS`
 
     def survey(block):
         for stmt in block:
             if isinstance(stmt, (ast.Assign, ast.AugAssign)):
-                for n in _names(stmt):
+                nodes = walk(stmt)           # one walk: the names, and any effect
+                for n in {n.id for n in nodes if n.__class__ is ast.Name}:
                     mentions.setdefault(n, []).append(stmt)
+                if calls_effect(nodes):
+                    effects.add(id(stmt))
             elif isinstance(stmt, (ast.If, ast.For, ast.While)):
                 kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
                                    else ast.Tuple([stmt.target, stmt.iter])))
@@ -161,7 +165,7 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
         if not grown:
             break
         owned |= grown
-    _keep_read(dead, owned, mentions)
+    _keep_read(dead, owned, mentions, effects)
     drop = {id(s) for n in dead for s in mentions[n]}
     if not drop:
         return False
@@ -170,12 +174,14 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     return True
 
 
-def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list]) -> None:
+def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list],
+               effects: set[int]) -> None:
     """Take out of `dead` every name a statement mentions that does more than make a name
     of `dead` or write into an array of `dead` the function owns (`_droppable`), until
     none is left; a name taken out may make a statement that mentions another one do more
-    (each name is looked at again only then)."""
-    only: dict[int, tuple | None] = {}       # what each statement does, found when asked
+    (each name is looked at again only then; `effects`: the ids of the statements that
+    call something in `EFFECTS`)."""
+    only: dict[int, tuple | None] = dict.fromkeys(effects)   # what each one does, when asked
     waiting: dict[str, set[str]] = {}         # a name -> the names kept while it is dead
     out = []
     for n in dead:
@@ -208,22 +214,23 @@ def _names(node) -> set[str]:
 def _bound(stmt) -> set[str]:
     """The names `stmt` binds (not those it writes into)."""
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if len(targets) == 1 and targets[0].__class__ is ast.Name:     # most often: no walk
+        return {targets[0].id} if targets[0].ctx.__class__ is ast.Store else set()
     return {n.id for t in targets for n in walk(t)
             if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store}
 
 
 def _only(stmt) -> tuple[str, bool] | None:
     """`(name, False)` if `stmt` only makes `name` (`name = v`), `(name, True)` if it only
-    writes into `name` (`name[i] = v`, `name[i] += v`), with no effect; else None."""
+    writes into `name` (`name[i] = v`, `name[i] += v`), given that it calls nothing in
+    `EFFECTS` (`_keep_read` knows those already); else None."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         else stmt.target if isinstance(stmt, ast.AugAssign) else None
     if isinstance(target, ast.Subscript):
         base = target.value
-        does = (base.id, True) if isinstance(base, ast.Name) and pure(target.slice) else None
-    else:
-        does = (target.id, False) if isinstance(target, ast.Name) \
-            and isinstance(stmt, ast.Assign) else None
-    return does if does is not None and pure(stmt.value) else None
+        return (base.id, True) if isinstance(base, ast.Name) else None
+    return (target.id, False) if isinstance(target, ast.Name) \
+        and isinstance(stmt, ast.Assign) else None
 
 
 def _droppable(stmt, only: dict, dead: set, owned: set) -> bool:

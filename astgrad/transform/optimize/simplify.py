@@ -62,6 +62,9 @@ for _rule in _RULES[ast.Call]:                     # in `_RULES`' order
         _BY_CALLEE[_fn] = _BY_CALLEE.get(_fn, ()) + (_rule,)
 
 
+_LEAVES = frozenset({ast.Name, ast.Constant})    # `generic_visit` goes past: see `visit_Name`
+
+
 def simplify(fn: ast.FunctionDef, facts: Facts) -> bool:
     """Simplify `fn` in place; True if anything changed."""
     simplifier = _Simplify(facts)
@@ -88,22 +91,25 @@ class _Simplify(ast.NodeTransformer):
         for field in fields(node):
             old = getattr(node, field, None)
             if old.__class__ is list:
-                new = []
+                new, same = [], True
                 for item in old:
-                    if isinstance(item, ast.AST):
-                        item = self.visit(item)
-                        if item is None:
+                    if isinstance(item, ast.AST) and item.__class__ not in _LEAVES:
+                        replaced = self.visit(item)
+                        same = same and replaced is item
+                        if replaced is None:
                             continue
-                        if not isinstance(item, ast.AST):
-                            new.extend(item)
+                        if not isinstance(replaced, ast.AST):
+                            new.extend(replaced)
                             continue
+                        item = replaced
                     new.append(item)
-                old[:] = new
-            elif isinstance(old, ast.AST):
+                if not same:                  # (a list whose items all stay is left as it is)
+                    old[:] = new
+            elif isinstance(old, ast.AST) and old.__class__ not in _LEAVES:
                 replaced = self.visit(old)
                 if replaced is None:
                     delattr(node, field)
-                else:
+                elif replaced is not old:
                     setattr(node, field, replaced)
         return node
 
