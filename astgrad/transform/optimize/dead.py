@@ -72,8 +72,9 @@ def _dead(stmt, live: dict[int, set[str]]) -> bool:
 def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     """Drop the stacks whose every popped value is dead (`v = s.pop()`, `v` read by
     nothing after it): their `s = []`, pushes and pops. A stack mentioned any other way
-    (`list(s)`, for a pullback called twice) is kept."""
+    (`list(s)`, for a pullback called twice), or not made here (a parameter), is kept."""
     forms: dict[str, list] = {}                  # stack -> its statements of those forms
+    params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}   # not ours to drop
     for node in walk(fn):
         stack = _stack_form(node) if isinstance(node, ast.stmt) else None
         if stack is not None:
@@ -87,7 +88,8 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     drop = set()
     for stack, stmts in forms.items():
         pops = [s for s in stmts if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]
-        if pops and mentions[stack] == len(stmts) and not any(
+        made = any(isinstance(s, ast.Assign) and isinstance(s.value, ast.List) for s in stmts)
+        if pops and made and stack not in params and mentions[stack] == len(stmts) and not any(
                 s.targets[0].id in live.get(id(s), ()) for s in pops):
             drop.update(id(s) for s in stmts)
     if not drop:

@@ -132,7 +132,8 @@ class _ZeroFlow:
             stmt.value = call(self.facts.ns, "list", [value.args[1]])
             self.changed = True
         item, fact = _item_sum(stmt, None), None      # `b[0] = b[0] + e`, `b[0]` still zero
-        if _zeros(zeros.get(item)) and self.lists.shaped(stmt.value.right, zeros[item]) \
+        if self.lists is not None and _zeros(zeros.get(item)) \
+                and self.lists.shaped(stmt.value.right, zeros[item]) \
                 and self.lists.fresh(stmt.value.right, stmt):
             ndim, written = zeros[item][1]
             if stmt.targets[0].slice.value not in written:
@@ -180,7 +181,8 @@ class _ZeroFlow:
         else:
             return out
         if _listed(zeros.get(base)):          # an item not made here may be shared
-            keep = self.lists.shaped(value, zeros[base]) and (summed or self.lists.fresh(value, stmt))
+            keep = self.lists is not None and self.lists.shaped(value, zeros[base]) \
+                and (summed or self.lists.fresh(value, stmt))
             out[base] = _list_fact(zeros[base][1][0] if keep else None)
         return out
 
