@@ -261,3 +261,31 @@ def test_pullback_twice_through_arrays_a_loop_rebinds():
     first, second = pullback(np.ones(3)), pullback(np.ones(3))
     assert np.array_equal(first, second) and np.array_equal(value, held)
     ag.check_grads(written_then_rebound_in_a_loop, (x,), order=2)
+
+
+def _add_swapped(p, scale=0.1):
+    if scale:
+        p[[1, 0]] += p
+    return p
+
+
+def write_through_a_helpers_view(a, u):
+    c = _add_swapped(u[0:2])
+    u[1] -= 1
+    return u
+
+
+def test_a_pullback_leaves_an_array_a_logged_view_shows():
+    # campaign seed 118892, shrunk: the pullback put back `u` whole, then undid its log of
+    # writes into `p = u[0:2]`, whose items it had logged after `u` was put back part way:
+    # the caller's `u` changed ([0.523, -0.477] -> [0.523, 0.523]) and a second call differed
+    u = np.array([0.023, 0.5])
+    value, pullback = ag.vjp(write_through_a_helpers_view, wrt=(0, 1))(0.2, u)
+    after, held = u.copy(), value.copy()
+    first, second = pullback(np.ones(2)), pullback(np.ones(2))
+    np.testing.assert_array_equal(u, after)
+    np.testing.assert_array_equal(value, held)
+    np.testing.assert_array_equal(u, [0.523, -0.477])
+    assert first[0] == second[0] == 0.0
+    np.testing.assert_array_equal(first[1], [2.0, 2.0])
+    np.testing.assert_array_equal(second[1], [2.0, 2.0])

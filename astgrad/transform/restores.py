@@ -172,7 +172,9 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
         undo = namer.fresh("undo")
         backward = _logging(backward, set(logged), undo, lists, sweeps)
         first.append(assign(undo, ast.List([], ast.Load())))
-        last.append(_undoing(undo, namer))
+        # first: a logged name may be a view of a kept one (`p = u[0:2]`), whose copy
+        # holds what the view's items were before the pullback
+        last.insert(0, _undoing(undo, namer))
     return checks + first, backward + last
 
 
