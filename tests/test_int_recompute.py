@@ -136,3 +136,22 @@ def test_a_view_of_a_value_changed_later_in_the_pass(n):
     x = np.array([0.3, -0.6, 0.9])
     ag.check_grads(rows_of_a_changed_copy, (W, x, n), wrt=(0, 1))   # (second order is
     # refused, as before: the generated code saves the view `s` of `v`, then changes `v`)
+
+
+def _first_row_plus(p, q):
+    return q[-2] + p
+
+
+def item_of_a_row_written_in_the_loop(a, A):
+    b = _first_row_plus(A[-2], A[[1, 0]])
+    for i in range(1, 5):
+        A[1, -3] *= np.cos(A[1][-3])            # `A[1]` is a view: its item changes each pass
+    return -np.mean(b) + np.mean(np.cos(A))
+
+
+def test_an_item_of_a_view_of_an_array_the_loop_writes_is_saved():
+    # campaign seed 125422 (silently wrong after 4492471..d43718b): `_5 = A[1]` was made
+    # again at the top of each reverse pass, and so was `_6 = _5[-3]`, read before the
+    # pass's write into A[1, -3] was undone: the derivative along A[1, 1] was off by 1e-4
+    A = np.array([[1.293, 0.395, -0.219, -1.05], [-1.426, -0.177, 0.665, -0.84]])
+    ag.check_grads(item_of_a_row_written_in_the_loop, (0.524, A), wrt=(0, 1), order=2)

@@ -109,6 +109,9 @@ class Stacks:
                         and self._assigned_once(stmt.targets[0].id) \
                         and not self._read_outside(stmt.targets[0].id, within or [region]):
                     out.append(stmt)
+                    if isinstance(stmt.value, ast.Subscript) and isinstance(
+                            stmt.value.value, ast.Name) and stmt.value.value.id in in_place:
+                        in_place.add(stmt.targets[0].id)   # a view: what it shows changes
                 elif loop and within is None and isinstance(stmt, ast.Assign) \
                         and isinstance(stmt.targets[0], ast.Name) \
                         and stmt.targets[0].id not in in_place \
