@@ -1303,3 +1303,24 @@ def test_a_parameter_given_a_new_value_in_a_loop():
     x = np.array([0.3, -0.7, 1.1])
     assert ag.grad(parameter_rebound_in_a_loop, wrt=1)(x, 2.0) == 0.0
     ag.check_grads(parameter_rebound_in_a_loop, (x, 2.0), wrt=(0, 1), order=2)
+
+
+def vector_at_alias(u):
+    b = u
+    u += np.array(0.85)
+    return np.clip(u, 0.5, 1.5) @ b
+
+
+def test_the_adjoint_of_vector_at_vector_with_a_zero_d_seed():
+    """Seed 122730, shrunk: the adjoint of `v @ w` for two vectors, reached through
+    rt.matmul_adjoint (the kinds unknown there), got a 0-d seed and added the axis of `v`
+    before that of `w`: AxisError. Now its seed takes `w`'s axis first."""
+    from astgrad import runtime as rt
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(rt.matmul_adjoint(np.float64(2.0), x, y, 0), 2.0 * y)
+    np.testing.assert_array_equal(rt.matmul_adjoint(np.float64(2.0), x, y, 1), 2.0 * x)
+    u = np.array([0.1, -0.3, 0.2, 0.05])
+    shifted = u + 0.85
+    expected = np.where((shifted > 0.5) & (shifted < 1.5), 2 * shifted, 2 * np.clip(shifted, 0.5, 1.5))
+    np.testing.assert_allclose(ag.grad(vector_at_alias)(u.copy()), expected, rtol=1e-12)
+    ag.check_grads(vector_at_alias, (u.copy(),), order=1)

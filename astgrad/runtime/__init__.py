@@ -96,10 +96,10 @@ def matmul_adjoint(g, x, y, argnum):
     xm = x[None, :] if x.ndim == 1 else x
     ym = y[:, None] if y.ndim == 1 else y
     gm = g
+    if y.ndim == 1:                  # the axis `y` lost first: `g` of vector @ vector is 0-d
+        gm = np.expand_dims(gm, -1)
     if x.ndim == 1:
         gm = np.expand_dims(gm, -2)
-    if y.ndim == 1:
-        gm = np.expand_dims(gm, -1)
     if argnum == 0:
         out = unbroadcast(gm @ np.swapaxes(ym, -1, -2), xm)
         return out[0] if x.ndim == 1 else out
