@@ -157,10 +157,19 @@ def var_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
             / (np.size(a) // np.size(ans) - ddof))
 
 
+@rule_helper
+def _deviation(a, axis):
+    """`a - mean` along `axis`, exactly 0 where the entries there are all equal: their mean
+    is rounded, and `a - mean` would be noise the size of eps * |a| (that std divides by
+    itself: a slope of 1 for `np.std(x[[2, 2, 2]])`, where 0 is right)."""
+    return np.where(np.max(a, axis, keepdims=True) == np.min(a, axis, keepdims=True), 0.0,
+                    a - np.mean(a, axis, keepdims=True))
+
+
 # where the spread is zero, every `a - mean` is zero too: the slope is 0 there (the limit
 # along a reduced axis of length 1, where std is constant; peers' choice elsewhere, as for abs)
 def std_a(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (_expand(g, axis, keepdims) * np.conj(a - np.mean(a, axis, keepdims=True))
+    return (_expand(g, axis, keepdims) * np.conj(_deviation(a, axis))
             / ((np.size(a) // np.size(ans) - ddof)
                * _expand(np.where(ans == 0, 1.0, ans), axis, keepdims)))
 
@@ -243,7 +252,7 @@ def var_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 
 def std_t(t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return (real_like(np.sum(t * np.conj(a - np.mean(a, axis, keepdims=True)), axis,
+    return (real_like(np.sum(t * np.conj(_deviation(a, axis)), axis,
                           keepdims=keepdims), a)
             / ((np.size(a) // np.size(ans) - ddof) * np.where(ans == 0, 1.0, ans)))
 
