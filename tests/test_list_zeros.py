@@ -18,6 +18,7 @@ import pytest
 import astgrad as ag
 from astgrad.transform import resolve
 from tests.test_fuzz_regressions import changed_before_append
+from tests.test_lists import det_of_two_lists as det_by_minors   # GradBench det's form
 from astgrad.transform.kinds import Kind
 from astgrad.transform.optimize import analyses, zeros
 
@@ -108,27 +109,6 @@ def test_no_rewrite_where_one_path_added_already():
 
 
 # ---- end to end: lists rebuilt level by level ----------------------------------------
-
-def det_by_minors(A):
-    minors = [A]
-    factors = [1.0]
-    for level in range(A.shape[0] - 1):
-        next_minors = []
-        next_factors = []
-        for i in range(len(minors)):
-            M = minors[i]
-            sign = 1.0
-            for j in range(M.shape[1]):
-                next_minors.append(np.concatenate((M[1:, :j], M[1:, j + 1:]), axis=1))
-                next_factors.append(factors[i] * sign * M[0, j])
-                sign = -sign
-        minors = next_minors
-        factors = next_factors
-    total = 0.0
-    for i in range(len(minors)):
-        total = total + factors[i] * minors[i][0, 0]
-    return total
-
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])       # the level loop runs n - 1 times
 def test_determinant_by_minors_at_every_depth(n):
