@@ -14,9 +14,8 @@ from .. import trees
 from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
-from ..reads import _dotted
 from ..trees import walk
-from ..views import MAYBE_VIEWS, VIEWS
+from ..views import view_of
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -110,8 +109,8 @@ def _base(value) -> str | None:
         if value.__class__ is ast.Subscript or value.__class__ is ast.Attribute \
                 and value.attr in ("T", "real", "imag", "mT"):
             value = value.value
-        elif value.__class__ is ast.Call and value.args and _dotted(value.func) in _VIEWS:
-            value = value.args[0]
+        elif value.__class__ is ast.Call and view_of(value) is not None:
+            return view_of(value)[0]
         elif value.__class__ is ast.Call and isinstance(value.func, ast.Attribute) \
                 and value.func.attr in _VIEW_METHODS:
             value = value.func.value
@@ -119,7 +118,6 @@ def _base(value) -> str | None:
             return None
 
 
-_VIEWS = VIEWS | MAYBE_VIEWS
 _VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"}
 
 
