@@ -52,6 +52,16 @@ class RuleError(AstgradError):
 class InPlaceError(AstgradError):
     """An in-place write the compiler cannot prove safe."""
 
+    @classmethod
+    def shared(cls, user: str, write: str, other: str, where: str | None,
+               when: str = "") -> "InPlaceError":
+        """`{user} {write}` changes an array `other`, read afterwards, also names (`when`:
+        " (on this call)" for the check generated code makes)."""
+        return cls(f"`{user} {write}` changes an array in place that `{other}` also names"
+                   f"{when}, and `{other}` is read afterwards.", where,
+                   fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` "
+                       f"its own copy before changing it: `{user} = {user}.copy()`.")
+
 
 class InternalError(AstgradError):
     """A construct reached a pass that never expects it: a bug in astgrad, not in your code."""

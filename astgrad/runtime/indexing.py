@@ -35,12 +35,8 @@ def unshared(x, other, write: str, name: str) -> None:
     it would (see `astgrad.transform.unshared`), and the derivative of a write another
     name sees is not made."""
     if isinstance(x, np.ndarray) and _shares(x, other):
-        user = write.split()[0]
-        raise InPlaceError(
-            f"`{write}` changes an array in place that `{name}` also names (on this call), "
-            f"and `{name}` is read afterwards.", where_called(2),
-            fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
-                f"copy before changing it: `{user} = {user}.copy()`.")
+        user, _, text = write.partition(" ")
+        raise InPlaceError.shared(user, text, name, where_called(2), " (on this call)")
 
 
 def _shares(x: np.ndarray, other) -> bool:

@@ -368,8 +368,4 @@ def _refuse(write: _Write, other: str) -> None:
             f"names the same array, is read after the call.", write.where,
             fix=f"Pass a copy (`np.copy({other})`), or have `{callee}` return a new value "
                 f"instead.")
-    raise InPlaceError(
-        f"`{user} {what}` changes an array in place that `{other}` also names, "
-        f"and `{other}` is read afterwards.", write.where,
-        fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` its own "
-            f"copy before changing it: `{user} = {user}.copy()`.")
+    raise InPlaceError.shared(user, what, other, write.where)
