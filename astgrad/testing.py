@@ -19,7 +19,7 @@ def check_grads(f, args, wrt=0, order: int = 1, rtol: float = 1e-6, atol: float 
     """
     if order not in (1, 2):
         raise AstgradError("check_grads checks order 1 or 2.")
-    args = tuple(args)
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)   # `check_grads(f, x)`
     wrt_tuple = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     rng = np.random.default_rng(seed)
     transform = vjp(f, wrt=wrt_tuple)

@@ -300,6 +300,30 @@ def test_check_grads_passes_on_a_right_one_and_names_the_argument():
         ag.check_grads(_bad_user, (1.0,))
 
 
+def test_check_grads_takes_a_lone_array_as_the_only_argument():
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    x = np.array([0.3, -0.7, 1.2, 0.5])
+    ag.check_grads(f, x)                          # four elements, one argument
+    ag.check_grads(f, x, order=2)
+    ag.check_grads(lambda a: a ** 3, 0.7)
+    with pytest.raises(AssertionError, match=r"d/dx\[0\] of _wrong_on_a_lone_array: astgrad gives 0.33"):
+        ag.check_grads(_wrong_on_a_lone_array, x)
+
+
+@ag.primitive
+def _wrong_cos(x):
+    return np.cos(x)
+
+
+ag.defvjp(_wrong_cos, lambda g, ans, x: g * np.sin(x))   # should be -sin
+
+
+def _wrong_on_a_lone_array(x):
+    return np.sum(_wrong_cos(x))
+
+
 @ag.primitive
 def _bad_scale(x):
     return 3.0 * x
