@@ -717,13 +717,57 @@ def changed_in_a_tuple(x, b):
     return np.sum(t[0])
 
 
+def _h1(p, q, r):
+    r[[1, 0, 2]] += q
+    return q
+
+
+def view_in_a_tuple_a_helper_changes(u, b):         # the shrunk program of seed 123379
+    xs = []
+    for i in range(2):
+        xs.append((np.outer, _h1(u, u[1:4], u)))   # a tuple holding a view of `u`, which
+    W, bias = xs[0]                                 # the next iteration's call changes
+    return np.sum(bias * b)
+
+
+def _scale_first(v, b):
+    v[0] *= b
+
+
+def held_then_changed_by_a_helper(x, b):
+    xs = [x[1:]]
+    _scale_first(x, b)
+    return np.sum(xs[0])
+
+
+def tuple_of_views_appended(x, b):
+    xs = []
+    xs.append((x[:2], b))
+    x[1] = b * b
+    return np.sum(xs[0][0])
+
+
 @pytest.mark.parametrize("f", [changed_after_append_in_a_loop, changed_after_list_made,
                                view_changed_after_append, changed_through_another_name,
-                               grown_after_append_in_a_loop, changed_in_a_tuple])
+                               grown_after_append_in_a_loop, changed_in_a_tuple,
+                               view_in_a_tuple_a_helper_changes, held_then_changed_by_a_helper,
+                               tuple_of_views_appended])
 def test_an_array_changed_after_a_list_took_it_is_refused(f):
-    x = np.array([0.3, -0.2, 0.5])
+    x = np.array([0.3, -0.2, 0.5, 1.1, 0.2])
     with pytest.raises(InPlaceError, match="xs|`t`"):
         ag.grad(f, wrt=(0, 1))(x.copy(), 0.7)
+
+
+def held_then_a_helper_changes_another(x, b):
+    xs = [x[1:]]
+    y = x * 2.0
+    _scale_first(y, b)
+    return np.sum(xs[0]) + np.sum(y)
+
+
+def test_a_helper_changing_another_array_leaves_the_list_alone():
+    x = np.array([0.3, -0.2, 0.5, 1.1, 0.2])
+    ag.check_grads(held_then_a_helper_changes_another, (x.copy(), 0.7), wrt=(0, 1), order=2)
 
 
 def changed_before_append(x, b):

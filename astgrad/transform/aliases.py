@@ -183,7 +183,8 @@ class Aliases(_Groups):
         `stmt` before being rebound (`writes.writes_after`: in a loop, also in the next
         iterations) by a write after which `lst` is read is a write to settle once kinds
         are known."""
-        user = next((u for u, g in scope.current.items() if g == lst), None)
+        user = None if scope is None else \
+            next((u for u, g in scope.current.items() if g == lst), None)
         for item in items:
             if isinstance(item, ast.Name):
                 self._holders.setdefault(item.id, set()).add(lst)
@@ -315,8 +316,14 @@ def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None
 
 def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
                  stmt: ast.stmt) -> None:
-    """`Aliases.hold`: the writes into `item`'s array after `stmt` that `lst` shows."""
-    group = aliases._groups.get(item, set()) | {item}
+    """`Aliases.hold`: the writes into `item`'s array after `stmt` that `lst` shows (or,
+    `item` being a list or tuple, into the arrays it holds, at any depth)."""
+    group, todo = set(), [item]
+    while todo:
+        n = todo.pop()
+        if n not in group:
+            group |= aliases._groups.get(n, set()) | {n}
+            todo += [m for m, lists in aliases._holders.items() if n in lists]
     for name, write in sorted(scope.writes_after.get(id(stmt), {}).items()):
         if scope.current.get(name) in group - aliases._lists \
                 and user in scope.reads_after.get(id(write), ()):

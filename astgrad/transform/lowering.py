@@ -199,12 +199,15 @@ class Emitter:
     def temp(self, value: ast.expr) -> ast.Name:
         """Assign `value` to a fresh temporary, and name it. A name or an item or slice
         of one may share its array: `aliases` is told, so a user's name later bound to
-        the temporary (`p, r = r, p` swaps through two) joins that array's group."""
+        the temporary (`p, r = r, p` swaps through two) joins that array's group; a tuple
+        or list holds the arrays its items name."""
         name = self.namer.temp()
         self.emit(ast.Assign([ast.Name(name, ast.Store())], value))
         if self.aliases is not None and (isinstance(value, (ast.Name, ast.Subscript))
                                          or view_of(value) is not None):
             self.aliases.bind(name, value)
+        elif self.aliases is not None and isinstance(value, (ast.Tuple, ast.List)):
+            self.aliases.made_list(name, (value.elts, None, None))    # holds its items
         self.pending[name] = value
         return ast.Name(name, ast.Load())
 

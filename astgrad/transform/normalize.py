@@ -54,7 +54,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
     ctx = Context(namer, ns, expand, inline_all)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree),
-                  writes_after=writes.writes_after(tree))
+                  writes_after=writes.writes_after(tree, ns))
     out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)

@@ -2,18 +2,24 @@
 
 `x[i] = v`, `x[i] op= v` and `x op= v` change the array `x` names; `x = ...` binds `x` to
 another value, after which a change to `x` no longer reaches the array it named before.
-`Aliases.hold` reads this to find an array put into a list and changed afterwards.
+`Aliases.hold` reads this to find an array put into a list and changed afterwards. A call
+of a user's function changes the names it passes for parameters the callee changes so.
 """
 from __future__ import annotations
 
 import ast
+import inspect
+
+from ..errors import AstgradError
 
 
-def writes_after(tree: ast.FunctionDef) -> dict[int, dict[str, ast.stmt]]:
+def writes_after(tree: ast.FunctionDef, ns=None) -> dict[int, dict[str, ast.stmt]]:
     """For each statement (by `id`), the user's names changed in place after it (`x[i] =
-    v`, `x op= v`) before being rebound, each with a statement that changes it; in a loop
-    body, also those the next iterations change."""
+    v`, `x op= v`, or passed to a user's function that does so to its parameter, `ns`
+    resolving the call) before being rebound, each with a statement that changes it; in a
+    loop body, also those the next iterations change."""
     out: dict[int, dict[str, ast.stmt]] = {}
+    callees: dict = {}                               # function -> parameters it changes
 
     def walk(stmts, after: dict[str, ast.stmt]) -> dict[str, ast.stmt]:
         state = dict(after)
@@ -34,7 +40,7 @@ def writes_after(tree: ast.FunctionDef) -> dict[int, dict[str, ast.stmt]]:
             else:
                 for name in _rebinds(stmt):
                     state.pop(name, None)
-                state.update(dict.fromkeys(_changes(stmt), stmt))
+                state.update(dict.fromkeys(_changes(stmt) | _passed(stmt, ns, callees), stmt))
         return state
 
     walk(tree.body, {})
@@ -54,6 +60,39 @@ def _changes(stmt: ast.stmt) -> set[str]:
             if isinstance(target, ast.Name):
                 out.add(target.id)
     return out
+
+
+def _passed(stmt: ast.stmt, ns, callees: dict) -> set[str]:
+    """The names `stmt` passes to a user's function for a parameter it changes in place."""
+    out: set[str] = set()
+    todo = [stmt]
+    while todo and ns is not None:
+        node = todo.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef)):
+            continue
+        todo += ast.iter_child_nodes(node)
+        if not isinstance(node, ast.Call):
+            continue
+        fn = ns.value(node.func)
+        if inspect.isfunction(fn) and getattr(fn, "_astgrad", None) is None:
+            params, changed = callees[fn] if fn in callees else callees.setdefault(
+                fn, _changed_parameters(fn))
+            given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords}
+            out |= {v.id for p, v in given.items() if p in changed and isinstance(v, ast.Name)}
+    return out
+
+
+def _changed_parameters(fn) -> tuple[list[str], set[str]]:
+    """`fn`'s parameters, and those its body changes in place (`p[i] = v`, `p op= v`)."""
+    from .source import read                        # (a user's function: read when called)
+    try:
+        tree = read(fn).tree
+    except AstgradError:                             # no source: inlining it is refused
+        return [], set()
+    args = tree.args
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    changed = set().union(*(_changes(s) for s in ast.walk(tree) if isinstance(s, ast.stmt)))
+    return params, changed & set(params)
 
 
 def _rebinds(stmt: ast.stmt) -> set[str]:
