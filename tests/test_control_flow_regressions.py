@@ -147,6 +147,144 @@ def test_grad_leaves_the_argument_as_the_function_does():
     assert np.array_equal(A, B)
 
 
+# ---- an argument changed by items and whole (`x[0] = b` and `x *= k`) ----------------------
+# `x *= k` was lowered to a new array, so grad left the caller's array holding the item
+# writes only (campaign 15's "grad changes its arguments other than f does").
+
+def items_then_whole(x, b):
+    x[0] = b
+    x *= 2.0 * b
+    return np.sum(x * x)
+
+
+def whole_then_items(x, b):
+    x *= b
+    x[1] = np.sin(b)
+    return np.sum(x * x)
+
+
+def both_in_a_branch(x, b):
+    if b > 0.0:
+        x[2] = b * x[0]
+    x += b
+    return np.sum(np.tanh(x) * x)
+
+
+def zero_d_argument(x, b):
+    x[...] = x * b
+    x += b * b
+    return x * np.sin(x)
+
+
+@pytest.mark.parametrize("f, x", [(items_then_whole, np.array([0.3, -0.2, 0.5])),
+                                  (whole_then_items, np.array([0.3, -0.2, 0.5])),
+                                  (both_in_a_branch, np.array([[0.3, -0.2, 0.1], [0.5, 0.9, 1.1]])[0]),
+                                  (both_in_a_branch, np.array([0.3, -0.2, 0.5])),
+                                  (zero_d_argument, np.array(0.4))])
+def test_grad_leaves_an_argument_changed_by_items_and_whole_as_the_function_does(f, x):
+    left = x.copy()
+    value = f(left, 0.7)
+    got = x.copy()
+    g = ag.grad(f, wrt=(0, 1))(got, 0.7)
+    assert np.array_equal(got, left)
+    v, pullback = ag.vjp(f, wrt=(0, 1))(x.copy(), 0.7)
+    assert np.allclose(v, value, rtol=1e-15)
+    first, second = pullback(1.0), pullback(1.0)
+    assert all(np.array_equal(a, b) and np.allclose(a, c, rtol=1e-14)
+               for a, b, c in zip(first, second, g))
+    ag.check_grads(lambda x, b: f(np.copy(x), b), (x.copy(), 0.7), wrt=(0, 1), order=2)
+
+
+# ---- an adjoint that was the argument's array itself -------------------------------------
+# `np.sum(x * z)`'s adjoint of `z` is `x` times a seed of 1, simplified to `bz = x`; the
+# reverse sweep then wrote back into `x` what `x[0] = b` overwrote, changing `bz` too. grad
+# was silently wrong (vjp, whose seed is not known to be 1, was right).
+
+def adjoint_is_the_written_argument(x, b):
+    z = x * b
+    x[0] = b
+    return np.sum(x * z)
+
+
+def adjoint_is_the_augmented_argument(x, b):
+    z = np.sin(x) * b
+    x[...] += z
+    return np.sum(x * z)
+
+
+def adjoint_is_an_alias_of_the_written_argument(x, b):
+    z = x * b
+    x[0] = b
+    w = x                                           # copy propagation read `w` after the
+    return np.sum(w * z)                            # write-back into `x`
+
+
+def tangent_is_a_written_array(x, b):
+    y = x * 2.0
+    z = y * b
+    y[0] = b
+    # grad's code has `bz = 1.0 + y`; its jvp had `tbz = ty`, which the write-back of
+    # `y[0]` then changed: the mixed second derivative in `b` was wrong
+    return np.sum(y * z) + np.sum(z)
+
+
+@pytest.mark.parametrize("f", [adjoint_is_the_written_argument,
+                               adjoint_is_the_augmented_argument,
+                               adjoint_is_an_alias_of_the_written_argument,
+                               tangent_is_a_written_array])
+def test_an_adjoint_that_is_an_array_the_reverse_sweep_writes_back_into(f):
+    x, b = np.array([0.4, 0.3, -0.5]), 0.7
+    v, pullback = ag.vjp(f, wrt=(0, 1))(x.copy(), b)
+    by_vjp = pullback(1.0)
+    by_grad = ag.grad(f, wrt=(0, 1))(x.copy(), b)
+    assert all(np.allclose(g, h, rtol=1e-14) for g, h in zip(by_grad, by_vjp))
+    if f in (adjoint_is_the_written_argument, adjoint_is_an_alias_of_the_written_argument):
+        assert np.allclose(by_grad[0], [b * b, 2 * b * x[1], 2 * b * x[2]], rtol=1e-14)
+    ag.check_grads(lambda x, b: f(np.copy(x), b), (x, b), wrt=(0, 1), order=2)
+    if f is tangent_is_a_written_array:                 # d/db of the gradient, closed form
+        g = ag.grad(f, wrt=(0, 1))
+        _, (dx_db, db_db) = ag.jvp(g, wrt=(1,))(x, b, (1.0,))
+        assert np.allclose(dx_db, [4 * b + 2, 8 * x[1] + 2, 8 * x[2] + 2], rtol=1e-14)
+        assert np.isclose(db_db, 4 * x[0], rtol=1e-14)
+
+
+# ---- a 0-d array written and read by index (`x[...]`, `x[()]`) -----------------------------
+# The adjoint of a 0-d array may be a NumPy number, which takes no item write: the
+# reverse sweep raised a bare TypeError.
+
+def zero_d_written(x, b):
+    x[...] = x * b
+    return x * np.sin(x)
+
+
+def zero_d_read_and_augmented(x, b):
+    z = x[()] * b
+    x[...] += z
+    return np.sum(x * z)
+
+
+def zero_d_local_in_a_loop(x, b):
+    y = np.zeros(())
+    for i in range(3):
+        y[()] += np.sin(x[...] * b) * y[...] + x
+        y[...] = y * b
+    return y * x
+
+
+@pytest.mark.parametrize("f", [zero_d_written, zero_d_read_and_augmented,
+                               zero_d_local_in_a_loop])
+def test_a_0d_array_written_and_read_by_index(f):
+    # (second order of the loop is refused: its first-order code pushes a view of `y`,
+    # `y[...]`, then changes `y` in place)
+    order = 1 if f is zero_d_local_in_a_loop else 2
+    ag.check_grads(lambda x, b: f(np.copy(x), b), (np.array(0.4), 0.7), wrt=(0, 1), order=order)
+    x = np.array(0.4)
+    left = x.copy()
+    f(left, 0.7)
+    ag.grad(f, wrt=(0, 1))(x, 0.7)
+    assert np.array_equal(x, left)
+
+
 def recurrence_in_place(x):
     y = x * 1.0
     z = np.sin(y)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import (activity, codegen, forward, hoist, kinds, normalize, optimize, resolve, restructure,
-               reverse, saving, settle, shell, source, syntax)
+from . import (activity, argument_writes, codegen, forward, hoist, kinds, normalize, optimize,
+               resolve, restructure, reverse, saving, settle, shell, source, syntax)
 from . import complexes, functional, masked
 from .aliases import Aliases
 from .dicts import is_dict_kind
@@ -87,6 +87,7 @@ def _restructure(p: Program):
 def _normalize(p: Program):
     """Also desugars, inlines the user's functions and checks aliases as it goes
     (see `normalize`: one walk keeps the names it allocates in source order)."""
+    argument_writes.whole_writes_in_place(p.tree, p.param_kinds)
     p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
                                  inline_all=p.request.inline_all, aliases=p.aliases)
     return p.tree

@@ -31,6 +31,7 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 from .tangent_dtypes import narrowed_output
+from .tangent_owned import owned_needed, written_into
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -54,7 +55,7 @@ class _Forward:
         self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
         self._tangents: dict[str, str] = {}
         self.sequences = sequences_in(tree.body[:-1], kinds, ns)
-        self.written = _written_into(tree.body, ns)
+        self.written = written_into(tree.body, ns)
 
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
@@ -152,7 +153,7 @@ class _Forward:
             return out + [assign(t, self.owned(load(t), target))] \
                 if target in self.written else out
         tangent = rule_for(VALUE_RULES, stmt.value, "forward")(stmt, self)
-        if target not in self.written or _fresh(tangent, self.ns):
+        if not owned_needed(target, stmt.value, tangent, self._tangents, self.written, self.ns):
             return [stmt, assign(t, tangent)]
         if self.kinds.get(target, UNKNOWN).ndim is None:     # `owned` reads it twice
             return [stmt, assign(t, tangent), assign(t, self.owned(load(t), target))]
@@ -275,24 +276,6 @@ def _given_python_float(fwd: _Forward, prim, value: ast.expr) -> bool:
         if kind.py and kind.dtype == "f" and (prim.elementwise or fwd.varies(node)):
             return True
     return False
-
-
-def _written_into(body, ns) -> set[str]:
-    """The names whose items the function writes: `x[i] = v`, `np.add.at(x, i, v)`."""
-    out = set()
-    for node in (n for s in body for n in ast.walk(s)):
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript) \
-                and isinstance(node.targets[0].value, ast.Name):
-            out.add(node.targets[0].value.id)
-        elif is_add_at(node, ns):
-            out.add(node.args[0].id)
-    return out
-
-
-def _fresh(tangent: ast.expr, ns) -> bool:
-    """Is this tangent a new array nothing else holds (arithmetic, a zero)?"""
-    return isinstance(tangent, (ast.BinOp, ast.UnaryOp)) or isinstance(tangent, ast.Call) \
-        and ns.value(tangent.func) in (np.zeros_like, np.zeros, runtime.zeros_like)
 
 
 def _with_tangents_last(args: ast.arguments, params: list[str]) -> ast.arguments:

@@ -64,13 +64,14 @@ class Survey:
     uses: dict[str, int]
     top: set[str]
     mutated: set[str]
-    shown: set[str]          # `mutated`, and the names they are or are views of (`_through`)
+    shown: set[str]          # `mutated`, and the names sharing their arrays (`_through`)
 
     @property
     def once(self) -> set[str]:
-        """Names bound once, at the top of a top block, and never changed in place (a name
-        bound twice there is not: `b = a * c; a = 0.0; x += b` must not read the new `a`)."""
-        return {n for n in self.top - self.mutated if self.defs.get(n, 0) == 1}
+        """Names bound once, at the top of a top block, and never changed in place, nor
+        their array through another name (a name bound twice there is not: `b = a * c;
+        a = 0.0; x += b` must not read the new `a`; nor `w` in `w = x; x[0] = v`)."""
+        return {n for n in self.top - self.shown if self.defs.get(n, 0) == 1}
 
 
 def survey(fn) -> Survey:
@@ -123,13 +124,15 @@ _VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"}
 
 def _through(made: list[tuple[str, str]], mutated: set[str]) -> set[str]:
     """`mutated` and the names whose object one of them is, or is a view of (`y = t` or
-    `y = t[1:]` for a `y` changed in place: `t = x * 1.0` must stay a new array)."""
+    `y = t[1:]` for a `y` changed in place: `t = x * 1.0` must stay a new array), or
+    that are one of them or a view of one (`w = x` for an `x` changed in place: `w`
+    shows the change)."""
     out, grew = set(mutated), True
     while grew:
         grew = False
         for target, source in made:
-            if target in out and source not in out:
-                out.add(source)
+            if (target in out) != (source in out):
+                out.update((target, source))
                 grew = True
     return out
 

@@ -26,7 +26,7 @@ import ast
 import numpy as np
 
 from ... import runtime
-from ..trees import copy_tree, fields
+from ..trees import fields
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
@@ -142,12 +142,14 @@ class _Simplify(ast.NodeTransformer):
     visit_Constant = visit_Name
 
     def visit_Assign(self, node):
-        fresh = any(isinstance(t, ast.Name) and t.id in self.facts.mutated for t in node.targets)
-        value, changed = copy_tree(node.value) if fresh else None, self.changed
+        mutated = self.facts.mutated
+        fresh = bool(mutated) and not isinstance(node.value, ast.Name)
         new = self.visit(node.value)
-        if fresh and isinstance(new, ast.Name) and not isinstance(value, ast.Name):
-            # `y = x * 1.0` makes a new array that is later changed in place: keep it new.
-            node.value, self.changed = value, changed
+        if fresh and isinstance(new, ast.Name) and (new.id in mutated or any(
+                isinstance(t, ast.Name) and t.id in mutated for t in node.targets)):
+            # `y = x * 1.0` makes a new array: keep it new where either is later changed
+            # in place (the reverse sweep writing back what `x[i] = v` overwrote included)
+            node.value = ast.Call(self.facts.ns.ref(np.copy), [new], [])
             return node
         node.value = new
         for t in node.targets:

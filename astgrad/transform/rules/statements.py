@@ -180,7 +180,8 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
         sweep.active(stmt.value)
     if sweep.active(target.value):
         b = load(sweep.adjoint(base))
-        part = ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
+        part = copy.deepcopy(b) if _whole_of_0d(target, sweep) is not False else \
+            ast.Subscript(b, copy.deepcopy(target.slice), ast.Load())
         if sweep.active(stmt.value):
             kind_v = expr_kind(stmt.value, sweep.kinds, sweep.ns)
             # a copy: `bx[i]` is a view, and it is zeroed next
@@ -192,8 +193,12 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
                 backward.append(ast.Assign([ast.Name(held, ast.Store())], contribution))
                 contribution = load(held)
             backward.append(sweep.accumulate(stmt, "value", stmt.value.id, contribution))
-        zero = ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice), ast.Store())],
-                          ast.Constant(0.0))
+        # (the adjoint of a 0-d array may be a NumPy number, which takes no item write)
+        whole = _whole_of_0d(target, sweep)
+        zero = ast.Assign([ast.Name(b.id, ast.Store())], ast.Constant(0.0) if whole else call(
+            sweep.ns, "np.zeros_like", [copy.deepcopy(b)])) if whole is not False else \
+            ast.Assign([ast.Subscript(b, copy.deepcopy(target.slice), ast.Store())],
+                       ast.Constant(0.0))
         backward.insert(len(backward) - 1 if same else len(backward), zero)
     return checks + [push, stmt], backward + [restore]
 
@@ -223,7 +228,20 @@ def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.s
         add_at = ast.Attribute(ast.Attribute(sweep.ns.ref(np), "add", ast.Load()), "at",
                                ast.Load())
         return [ast.Expr(ast.Call(add_at, [b, _as_value(index, sweep.ns), g], []))]
+    if _whole_of_0d(value, sweep) is not False:
+        return [ast.Assign([ast.Name(b.id, ast.Store())], ast.BinOp(b, ast.Add(), g))]
     return [ast.AugAssign(ast.Subscript(b, index, ast.Store()), ast.Add(), g)]
+
+
+def _whole_of_0d(node: ast.Subscript, sweep: Sweep) -> bool | None:
+    """Is `node` `x[...]` or `x[()]` (all of `x`) of a 0-d array `x`, whose adjoint may be a
+    NumPy number? None: `x` may be one (its kind is not known)."""
+    index = node.slice
+    if not (isinstance(index, ast.Constant) and index.value is Ellipsis
+            or isinstance(index, ast.Tuple) and not index.elts):
+        return False
+    ndim = expr_kind(node.value, sweep.kinds, sweep.ns).ndim
+    return True if ndim == 0 else None if ndim is None else False
 
 
 def _as_value(index: ast.expr, ns) -> ast.expr:

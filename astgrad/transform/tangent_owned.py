@@ -1,0 +1,66 @@
+"""Which tangents the forward pass must copy: the names whose items the function writes,
+and the tangents that are another name's array rather than a new one.
+
+Read by `forward`: an index write into `x` writes into `tx` too, so `tx` must be an array
+no other value's tangent is; and a tangent that is a written name's tangent (`tz = ty` for
+`z = 1.0 + y`) is copied unless the value is that name or a view of it, which changes with
+it.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import runtime
+from .build import is_add_at
+from .views import view_of
+
+
+def written_into(body, ns) -> set[str]:
+    """The names whose items the function writes: `x[i] = v`, `np.add.at(x, i, v)`."""
+    out = set()
+    for node in (n for s in body for n in ast.walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript) \
+                and isinstance(node.targets[0].value, ast.Name):
+            out.add(node.targets[0].value.id)
+        elif is_add_at(node, ns):
+            out.add(node.args[0].id)
+    return out
+
+
+def owned_needed(target: str, value: ast.expr, tangent: ast.expr, tangents: dict[str, str],
+                 written: set[str], ns) -> bool:
+    """Must `target = value`'s tangent, `tangent`, be copied into an array of its own? When
+    it is not new and `target` is written into, or `value` is a new array (`z = 1.0 + y`)
+    and `tangent` is one an index write changes (`tz = ty`; say the reverse sweep's
+    write-back of `y[i]`, in a jvp of a grad)."""
+    if fresh(tangent, ns):
+        return False
+    return target in written or shares_written(tangent, tangents, written) \
+        and view_of_name(value) is None
+
+
+def shares_written(tangent: ast.expr, tangents: dict[str, str], written: set[str]) -> bool:
+    """Is `tangent` the tangent (`tangents`: name -> its tangent's name) of a name whose
+    items the function writes (`written`), or a part of one (`ty`, `ty[1:]`)?"""
+    while isinstance(tangent, (ast.Subscript, ast.Attribute)):
+        tangent = tangent.value
+    return isinstance(tangent, ast.Name) and any(
+        tangents.get(n) == tangent.id for n in written)
+
+
+def view_of_name(value: ast.expr) -> str | None:
+    """The name `value` is, or is a part or a view of (`y`, `y[1:]`, `y.T`, `y.reshape(n)`):
+    its tangent may then be that name's, or a part of it."""
+    while isinstance(value, (ast.Subscript, ast.Attribute)):
+        value = value.value
+    if isinstance(value, ast.Call) and view_of(value) is not None:
+        return view_of(value)[0]
+    return value.id if isinstance(value, ast.Name) else None
+
+
+def fresh(tangent: ast.expr, ns) -> bool:
+    """Is this tangent a new array nothing else holds (arithmetic, a zero)?"""
+    return isinstance(tangent, (ast.BinOp, ast.UnaryOp)) or isinstance(tangent, ast.Call) \
+        and ns.value(tangent.func) in (np.zeros_like, np.zeros, runtime.zeros_like)
