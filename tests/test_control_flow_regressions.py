@@ -170,6 +170,16 @@ def both_in_a_branch(x, b):
     return np.sum(np.tanh(x) * x)
 
 
+def _lower_second(p, scale=0.2):
+    p[1] -= scale
+
+
+def items_by_a_helper_then_whole(x, b):              # seed 126332, shrunk
+    _lower_second(x, b)
+    x -= 0.5 * x
+    return np.sum(x * x)
+
+
 def zero_d_argument(x, b):
     x[...] = x * b
     x += b * b
@@ -180,6 +190,7 @@ def zero_d_argument(x, b):
                                   (whole_then_items, np.array([0.3, -0.2, 0.5])),
                                   (both_in_a_branch, np.array([[0.3, -0.2, 0.1], [0.5, 0.9, 1.1]])[0]),
                                   (both_in_a_branch, np.array([0.3, -0.2, 0.5])),
+                                  (items_by_a_helper_then_whole, np.array([0.3, -0.2, 0.5])),
                                   (zero_d_argument, np.array(0.4))])
 def test_grad_leaves_an_argument_changed_by_items_and_whole_as_the_function_does(f, x):
     left = x.copy()

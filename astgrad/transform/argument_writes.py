@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import ast
 
+from .writes import passed
 
-def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict) -> None:
+
+def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> None:
     """Rewrite `tree` in place as the module docstring states; `param_kinds` are the kinds
-    the function is specialized for."""
+    the function is specialized for, `ns` resolves its calls (a helper of the user's that
+    writes items of its parameter writes those of the array passed)."""
     statements = list(_statements(tree.body))
-    items, whole, assigned = set(), set(), set()
+    items, whole, assigned, callees = set(), set(), set(), {}
     for stmt in statements:
+        items |= passed(stmt, ns, callees)
         targets = stmt.targets if isinstance(stmt, ast.Assign) else \
             [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
         for target in targets:

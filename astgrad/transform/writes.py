@@ -40,7 +40,7 @@ def writes_after(tree: ast.FunctionDef, ns=None) -> dict[int, dict[str, ast.stmt
             else:
                 for name in _rebinds(stmt):
                     state.pop(name, None)
-                state.update(dict.fromkeys(_changes(stmt) | _passed(stmt, ns, callees), stmt))
+                state.update(dict.fromkeys(_changes(stmt) | passed(stmt, ns, callees), stmt))
         return state
 
     walk(tree.body, {})
@@ -62,8 +62,9 @@ def _changes(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def _passed(stmt: ast.stmt, ns, callees: dict) -> set[str]:
-    """The names `stmt` passes to a user's function for a parameter it changes in place."""
+def passed(stmt: ast.stmt, ns, callees: dict) -> set[str]:
+    """The names `stmt` passes to a user's function for a parameter it changes in place
+    (`callees`: what is known of each function, filled as they are met)."""
     out: set[str] = set()
     todo = [stmt]
     while todo and ns is not None:
