@@ -241,7 +241,7 @@ def test_a_call_with_no_rule_that_a_derivative_would_flow_through_is_refused():
         y = x * 2.0
         y.sort()
         return np.sum(y * X)
-    with pytest.raises(errors.NoRuleError, match="`np.random.normal` has no derivative rule"):
+    with pytest.raises(errors.NoRuleError, match="`np.random.normal` draws random numbers"):
         ag.grad(through)(X)
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.tolist\(\)`"):
         ag.grad(method)(X)
@@ -249,6 +249,55 @@ def test_a_call_with_no_rule_that_a_derivative_would_flow_through_is_refused():
         ag.grad(writes)(X)
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.sort\(\)`"):
         ag.grad(sorts)(X)
+
+
+# ---- a draw whose distribution varies: refused, never a silent zero ------------------------
+# `rng.normal(loc=x, scale=0.5)` lost its keywords when lowered (a method of a local name):
+# the value drawn was N(0, 1), its gradient zero.
+
+def draw_by_keywords(x):
+    rng = np.random.default_rng(0)
+    return np.sum(rng.normal(loc=x, scale=0.5) ** 2)
+
+
+def draw_by_position(x):
+    rng = np.random.default_rng(0)
+    return np.sum(rng.normal(x, 0.5) ** 2)
+
+
+def draw_scaled_by_x(x):
+    rs = np.random.RandomState(0)
+    return np.sum(rs.uniform(low=-1.0, high=np.exp(x)))
+
+
+def draw_from_the_module(x):
+    return np.sum(np.random.laplace(scale=np.abs(x) + 1.0) * x)
+
+
+@pytest.mark.parametrize("f", [draw_by_keywords, draw_by_position, draw_scaled_by_x,
+                               draw_from_the_module])
+def test_a_draw_from_a_distribution_that_varies_is_refused(f):
+    with pytest.raises(errors.NoRuleError, match=r"(?s)draws random numbers.*rng.standard_normal"):
+        ag.grad(f)(X)
+
+
+def draw_with_keywords(x):
+    rng = np.random.default_rng(3)
+    noise = rng.normal(loc=2.0, scale=0.1, size=x.shape)
+    picks = rng.integers(low=0, high=3, size=2)
+    return np.sum(x * noise) + np.sum(x[picks] ** 2)
+
+
+def test_a_method_keeps_its_keywords():
+    value, g = ag.value_and_grad(draw_with_keywords)(X)
+    rng = np.random.default_rng(3)
+    noise = rng.normal(loc=2.0, scale=0.1, size=X.shape)
+    picks = rng.integers(low=0, high=3, size=2)
+    assert value == draw_with_keywords(X)
+    expected = noise.copy()
+    np.add.at(expected, picks, 2 * X[picks])
+    np.testing.assert_allclose(g, expected, rtol=1e-14)
+    ag.check_grads(draw_with_keywords, (X,), order=2)
 
 
 def test_imports_inside_the_function():

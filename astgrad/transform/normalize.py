@@ -2,10 +2,9 @@
 where control flow allows it.
 
 Input: a restructured function (see `restructure`). Output guarantees:
-* every simple statement is `name = op(atoms)`, `name[index] = atom`,
-  `name.append(atom)`, an expression-statement call, or an `assert`; an atom
-  is a name or a constant expression (`2`, `-1`, `(3, 4)`), or a tuple or list
-  of atoms;
+* every simple statement is `name = op(atoms)`, `name[index] = atom`, `name.append(atom)`,
+  an expression-statement call, or an `assert`; an atom is a name or a constant
+  expression (`2`, `-1`, `(3, 4)`), or a tuple or list of atoms;
 * compound statements are `if name:`, `for name in range(atoms):` and
   `while test:` (a test over atoms), with `break` only last in a block;
 * at the top level no name is assigned twice: a redefinition of `x` becomes
@@ -248,11 +247,12 @@ class _Normalizer:
     def _call(self, node: ast.Call) -> ast.expr:
         args, keywords = _arguments(self, node)
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id in self.scope.current:          # xs.pop(): a local list
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                func.value.id in self.scope.current:   # xs.pop(), rng.normal(...): a local's
             _pop_without_index(node, self.scope.where)
             self.check_write(func.value.id, f".{func.attr}()")
-            return ast.Call(ast.Attribute(self.atom(func.value), func.attr, ast.Load()), args, [])
+            keys = [ast.keyword(k, v) for k, v in keywords.items()]     # `rng.normal(loc=x)`
+            return ast.Call(ast.Attribute(self.atom(func.value), func.attr, ast.Load()), args, keys)
         return inline.inline_call(node, args, keywords, self)
 
     def index(self, node: ast.expr) -> ast.expr:

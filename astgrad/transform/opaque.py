@@ -99,8 +99,21 @@ def _from_numpy(fn) -> bool:
     return str(module or "").startswith("numpy")
 
 
+# what a random generator draws from (`rng.normal`, `np.random.uniform`), but arrays' methods
+_SAMPLERS = {n for t in (np.random.Generator, np.random.RandomState) for n in dir(t)
+             if not n.startswith("_")} - set(dir(np.ndarray))
+
+
 def _refusal(what, stmt, where):
     kind, name = what
+    short = name.rpartition(".")[2]
+    if short in _SAMPLERS and (kind == "method" or name.startswith("np.random.")):
+        return NoRuleError(
+            f"{f'`.{name}()`' if kind == 'method' else f'`{name}`'} draws random numbers from a distribution whose parameters vary with "
+            f"the arguments being differentiated; astgrad does not differentiate a draw.",
+            where(stmt), fix="Draw noise that does not depend on them and transform it (the "
+                             "reparameterization trick): `loc + scale * rng.standard_normal("
+                             "size)`, `low + (high - low) * rng.random(size)`.")
     if kind == "method":
         return UnsupportedSyntaxError(
             f"method `.{name}()` is not supported.", where(stmt),
