@@ -429,3 +429,39 @@ def test_a_seed_that_does_not_fit_a_list_output_is_refused():
         pullback([np.ones(1), np.ones(2)])
     with pytest.raises(SeedShapeError, match="shape"):
         pullback([np.ones(1), np.ones(1), np.ones(1)])
+
+
+# ---- an array and a list written out, in arithmetic: NumPy's elementwise operation --------
+# `x * [1.0, 0.0]` was differentiated as list repetition: silently wrong gradients (found by
+# the rules10 helper session), an empty one for `[1.0, 0.5] * x`.
+
+def times_a_list(x):
+    return np.sum(np.sin(x * [1.0, 0.0]))
+
+
+def a_list_times(x):
+    return np.sum(np.sin([1.0, 0.5] * x))
+
+
+def plus_a_list(x):
+    return np.sum(np.sin(x + [1.0, 0.5]) * x)
+
+
+def times_a_list_of_values(x):
+    return np.sum(x * [x[1], 2.0])
+
+
+def joined_lists(x):
+    return sum([x[0], x[1]] + [x[0] ** 2])
+
+
+@pytest.mark.parametrize("f, expected", [
+    (times_a_list, lambda x: np.cos(x * [1.0, 0.0]) * [1.0, 0.0]),
+    (a_list_times, lambda x: np.cos(x * [1.0, 0.5]) * [1.0, 0.5]),
+    (plus_a_list, lambda x: np.cos(x + [1.0, 0.5]) * x + np.sin(x + [1.0, 0.5])),
+    (times_a_list_of_values, lambda x: np.array([x[1], 2.0 + x[0]])),
+    (joined_lists, lambda x: np.array([1.0 + 2 * x[0], 1.0]))])
+def test_an_array_and_a_list_in_arithmetic(f, expected):
+    x = np.array([0.7, 2.0])
+    np.testing.assert_allclose(ag.grad(f)(x), expected(x), rtol=1e-14)
+    ag.check_grads(f, (x,), order=2)

@@ -350,7 +350,7 @@ def _of_call(stmt, tangents):
 
 
 def _of_operation(stmt, tangents):
-    if joins_lists(stmt.value, tangents.listed):
+    if joins_lists(stmt, tangents.listed, tangents.sequences):
         return lists.tangent_join(stmt, tangents, tangents.listed)
     return tangents.apply(stmt)
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from ..errors import AstgradError, InternalError
 from . import registry
-from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, of_value, sequence_of,
-                      shape_item, shape_of, with_ones)
+from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, list_as_array, of_value,
+                      sequence_of, shape_item, shape_of, with_ones)
 from .nodes import Comment
 from .scope import MISSING
 from .trees import walk, written_into
@@ -77,8 +77,10 @@ def _binary_kind(node, env, ns) -> Kind:
             return Kind(broadcast(*parts, py_result=True).ndim, "b", all(p.py for p in parts))
     if prim is None:
         return UNKNOWN
-    kinds = {"x": expr_kind(node.left, env, ns), "y": expr_kind(node.right, env, ns)}
+    x, y = expr_kind(node.left, env, ns), expr_kind(node.right, env, ns)
+    kinds = {"x": list_as_array(x, y), "y": list_as_array(y, x)}   # `x * [1.0, 0.0]`: NumPy's
     return prim.out_kind(kinds, {"x": static_value(node.left), "y": static_value(node.right)})
+
 
 
 def _compare_kind(node, env, ns) -> Kind:

@@ -218,3 +218,13 @@ def join(a: Kind, b: Kind) -> Kind:
         return with_ones(Kind(a.ndim, a.dtype, py, a.itemsize if a.itemsize == b.itemsize
                               and py is not None else None), ones)
     return Kind(None, a.dtype if a.dtype == b.dtype else None)
+
+
+def list_as_array(kind: Kind, other: Kind) -> Kind:
+    """`kind`, or, a list of numbers or arrays meeting a NumPy value (`other`) in
+    arithmetic (`x * [1.0, 0.0]`), the array NumPy makes of it."""
+    item = kind.item
+    if kind.dtype == "O" and item is not None and item.dtype not in (None, "O") \
+            and item.ndim is not None and other.py is False and other.dtype not in (None, "O"):
+        return Kind(item.ndim + 1, item.dtype, False)
+    return kind

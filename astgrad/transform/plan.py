@@ -250,7 +250,7 @@ class _Walk:
         elif isinstance(value, ast.Call) and is_method_call(value, "pop"):
             if self._is_active(value.func.value):    # `v = xs.pop()`: back onto `bxs`
                 self.mention(value.func.value.id)
-        elif joins_lists(value, self._is_list):
+        elif joins_lists(stmt, self._is_list, self.sequences):
             self._join(stmt, value)
         elif isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)):
             self._operation(stmt, value)

@@ -374,8 +374,9 @@ def _from_call(stmt, g, sweep):
 
 
 def _from_operation(stmt, g, sweep):
-    if joins_lists(stmt.value, lambda n: isinstance(n, (ast.List, ast.Tuple))
-                   or isinstance(n, ast.Name) and n.id in sweep.plan.sequences):
+    if joins_lists(stmt, lambda n: isinstance(n, (ast.List, ast.Tuple))
+                   or isinstance(n, ast.Name) and n.id in sweep.plan.sequences,
+                   sweep.plan.sequences):
         return lists.reverse_join(stmt, g, sweep)
     return sweep.apply(stmt, g)
 

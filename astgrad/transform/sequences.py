@@ -28,7 +28,7 @@ def sequences_in(body, kinds, ns) -> set[str]:
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             value = node.value
-            if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value) \
+            if isinstance(value, (ast.List, ast.Tuple)) or _makes_list(value, kinds, ns) \
                     or isinstance(value, ast.Call) and _returns_tuple(ns.value(value.func)):
                 out.add(node.targets[0].id)
                 if isinstance(value, (ast.List, ast.Tuple)):
@@ -112,20 +112,31 @@ def refuse_iterator(value: ast.expr, prim, active, where) -> None:
                               "`reversed(xs)`).")
 
 
-def joins_lists(value: ast.expr, is_list) -> bool:
-    """Is `value` a `+` or `*` of lists (`is_list(node)`), which joins or repeats them?"""
+def joins_lists(stmt: ast.Assign, is_list, sequences) -> bool:
+    """Is `stmt`'s value a `+` or `*` of lists (`is_list(node)`), which joins or repeats
+    them, its target a list (`sequences`; not `x * [1.0, 0.0]` of an array `x`)?"""
+    value = stmt.value
     return isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)) \
-        and any(is_list(n) for n in (value.left, value.right))
+        and any(is_list(n) for n in (value.left, value.right)) \
+        and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in sequences
+
+
+def _numpy_value(node, kinds, ns) -> bool:
+    """Is `node` known to be a NumPy array or number (which takes a list as an array)?"""
+    kind = expr_kind(node, kinds, ns)
+    return kind.known and kind.dtype not in (None, "O") and kind.py is False
 
 
 _LIST_MAKERS = ("list", "split_like")
 
 
-def _makes_list(value) -> bool:
-    """`[0.0] * n`, `list(g)`, `rt.split_like(...)`, `rt.add_each` of a list written out:
-    values that are Python lists."""
-    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
-        return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
+def _makes_list(value, kinds, ns) -> bool:
+    """`[0.0] * n`, `[a] + ys`, `list(g)`, `rt.split_like(...)`, `rt.add_each` of a list
+    written out: values that are Python lists (not `x * [1.0, 0.0]` of an array `x`,
+    NumPy's product)."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
+        return any(isinstance(a, (ast.List, ast.Tuple)) and not _numpy_value(b, kinds, ns)
+                   for a, b in ((value.left, value.right), (value.right, value.left)))
     if isinstance(value, ast.Call):
         func = value.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
