@@ -1,4 +1,5 @@
-"""Run-time helpers for the rules of np.cov and np.corrcoef (`transform/rules/moments.py`).
+"""Run-time helpers for the rules of np.cov and np.corrcoef (`transform/rules/moments.py`),
+and of np.mean with `where=`.
 
 Written in the subset astgrad reads, calling nothing private: generated code calls them
 at first order, and the compiler reads and differentiates their source at higher order.
@@ -11,7 +12,7 @@ import numpy as np
 
 __all__ = ["observations", "rows_of", "observation_weights", "cov_divisor", "centred",
            "cov_adjoint", "cov_tangent", "correlations", "corrcoef_adjoint",
-           "corrcoef_tangent"]
+           "corrcoef_tangent", "masked_mean_adjoint"]
 
 
 def observations(m, y, rowvar):
@@ -111,3 +112,15 @@ def corrcoef_tangent(t, x, y, rowvar, which):
     outer = d[:, None] * d[None, :]
     u = np.diagonal(tc) / (2 * d * d)
     return np.squeeze(tc / outer - c / outer * (u[:, None] + u[None, :]))
+
+
+def masked_mean_adjoint(g, where, shape, axis=None, keepdims=False):
+    """The adjoint of `a` (of `shape`) in `g`'s np.mean(a, axis, keepdims=keepdims,
+    where=where): `g` over the count of the entries picked, at those entries; 0 elsewhere.
+    The count is in g's dtype (an integer one would make a float32 adjoint float64)."""
+    mask = np.broadcast_to(where, shape)
+    g = np.asarray(g)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, axis)
+    count = np.sum(mask, axis, keepdims=True, dtype=g.dtype)
+    return np.where(mask, g / count, np.zeros((), g.dtype))
