@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["unpad_copies", "trapezoid_weights", "trapezoid_adjoint", "trapezoid_x_adjoint",
-           "trapezoid_x_tangent", "trapezoid_means"]
+           "trapezoid_x_tangent", "trapezoid_means", "unmesh",
+           "remesh"]
 
 
 def unpad_copies(g, a, pad_width, mode):
@@ -62,3 +63,26 @@ def trapezoid_x_tangent(t, y, x, axis):
     """The tangent of np.trapezoid(y, x, axis=axis) along a tangent `t` of `x`."""
     d = np.diff(t) if np.ndim(x) == 1 else np.diff(np.moveaxis(t, axis, -1))
     return np.sum(d * trapezoid_means(y, axis), -1)
+
+
+# ---- np.meshgrid: output j is input j spread along the other inputs' axes --------------------
+def unmesh(g, grid, x, j, indexing="xy"):
+    """The adjoint of input `x`, the `j`th of np.meshgrid's, in `g` (the adjoint of the
+    `j`th output, `grid`): `g` summed over every axis but x's own (with 'xy' indexing the
+    first two inputs take the second and first axes)."""
+    g = np.broadcast_to(g, np.shape(grid))
+    own = _own_axis(grid, j, indexing)
+    return np.reshape(np.sum(g, tuple(i for i in range(np.ndim(g)) if i != own)), np.shape(x))
+
+
+def _own_axis(grid, j, indexing):
+    """The axis of the grid along which its `j`th input runs."""
+    return (1 - j if j < 2 else j) if indexing == "xy" and np.ndim(grid) > 1 else j
+
+
+def remesh(b, grid, j, indexing="xy"):
+    """The transpose of `unmesh(., grid, b, j, indexing)`: `b` (an input's adjoint) laid
+    along its own axis and spread over the shape of `grid`."""
+    shape = [1] * np.ndim(grid)
+    shape[_own_axis(grid, j, indexing)] = -1
+    return np.broadcast_to(np.reshape(b, shape), np.shape(grid))

@@ -1,10 +1,13 @@
 """Issue 10's rules for making and integrating arrays: np.pad's copying modes (the
 helper's own rules; np.pad's are in shape.py), np.block, np.meshgrid and the trapezoid
 rule (np.trapezoid, and np.trapz where NumPy still has it)."""
+import ast
+import copy
+
 import numpy as np
 
-from ..lattice import broadcast
-from ..registry import defjvp, deflinear, defvjp
+from ..lattice import UNKNOWN, broadcast
+from ..registry import defjvp, deflinear, defvjp, lookup
 from ... import runtime as rt
 
 # ---- np.pad's copying modes: the helper's transpose pads again -----------------------------
@@ -40,3 +43,48 @@ for _fn in (getattr(np, "trapezoid", None), getattr(np, "trapz", None)):
            if np.ndim(dx) == 0 else rt.unsupported("np.trapezoid with an array dx"),
            None)
     deflinear(_fn, "y")
+
+
+# ---- np.meshgrid: a rule for its inputs together, written out per input when compiled -----
+class _Mesh:
+    """np.meshgrid's rule: for the adjoint, one `rt.unmesh` per input (each output's
+    adjoint summed back to its input); for the tangent, np.meshgrid of the tangents."""
+
+    def __init__(self, fallback, role):
+        self.fallback, self.role = fallback, role
+
+    def __getattr__(self, name):
+        return getattr(self.fallback, name)
+
+    def emit(self, seed, ans, args, ns, where):
+        keywords = [ast.keyword(k, copy.deepcopy(args[k])) for k in ("sparse", "indexing")
+                    if k in args]
+        if self.role == "jvp":
+            return ast.Call(ns.ref(np.meshgrid), [copy.deepcopy(t) for t in seed.elts],
+                            keywords)
+        indexing = copy.deepcopy(args.get("indexing", ast.Constant("xy")))
+        return ast.List([ast.Call(ns.ref(rt.unmesh), [
+            ast.Subscript(copy.deepcopy(seed), ast.Constant(j), ast.Load()),
+            ast.Subscript(copy.deepcopy(ans), ast.Constant(j), ast.Load()),
+            copy.deepcopy(x), ast.Constant(j), copy.deepcopy(indexing)], [])
+            for j, x in enumerate(args["xi"].elts)], ast.Load())
+
+
+defvjp(np.meshgrid, lambda g, ans, *xi, copy=True, sparse=False, indexing="xy":
+       rt.unsupported("np.meshgrid here"))
+defjvp(np.meshgrid, lambda t, ans, *xi, copy=True, sparse=False, indexing="xy":
+       rt.unsupported("np.meshgrid here"))
+_prim = lookup(np.meshgrid)
+_prim.vjps = (_Mesh(_prim.vjps[0], "vjp"),)
+_prim.jvps = (_Mesh(_prim.jvps[0], "jvp"),)
+_prim.kind = lambda k, s: UNKNOWN           # a tuple (a list before NumPy 2) of arrays
+
+# unmesh and remesh are linear in their first argument, each the other's transpose
+defvjp(rt.unmesh, lambda b, ans, g, grid, x, j, indexing="xy":
+       rt.unbroadcast(rt.remesh(b, grid, j, indexing), g),
+       None, None, None, None, kind=lambda k, s: k["x"].with_ndim(k["x"].ndim))
+defvjp(rt.remesh, lambda c, ans, b, grid, j, indexing="xy":
+       rt.unmesh(c, grid, b, j, indexing),
+       None, None, None, kind=lambda k, s: k["grid"].with_ndim(k["grid"].ndim))
+deflinear(rt.unmesh, "g")
+deflinear(rt.remesh, "b")
