@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unpad_copies", "trapezoid_weights", "trapezoid_adjoint", "trapezoid_x_adjoint",
            "trapezoid_x_tangent", "trapezoid_means", "unmesh",
-           "remesh"]
+           "remesh", "unblock", "reblock"]
 
 
 def unpad_copies(g, a, pad_width, mode):
@@ -86,3 +86,46 @@ def remesh(b, grid, j, indexing="xy"):
     shape = [1] * np.ndim(grid)
     shape[_own_axis(grid, j, indexing)] = -1
     return np.broadcast_to(np.reshape(b, shape), np.shape(grid))
+
+
+# ---- np.block: each output entry comes from one block, found by blocking the blocks' numbers -
+def _numbered(arrays, start):
+    """`arrays` (np.block's nested lists) with each block replaced by an array of its
+    number, in the block's shape; and the next number."""
+    if not isinstance(arrays, list):
+        return np.full(np.shape(arrays), start), start + 1
+    out = []
+    for a in arrays:
+        numbered, start = _numbered(a, start)
+        out.append(numbered)
+    return out, start
+
+
+def _cut(g, owner, arrays, start):
+    """The entries of `g` each block of `arrays` owns, in its shape, nested as `arrays`."""
+    if not isinstance(arrays, list):
+        return np.reshape(g[owner == start], np.shape(arrays)), start + 1
+    out = []
+    for a in arrays:
+        piece, start = _cut(g, owner, a, start)
+        out.append(piece)
+    return out, start
+
+
+def unblock(g, arrays):
+    """The adjoint of np.block(arrays) in `g`: each block's part of `g` (a block's entries
+    keep their order in the result), nested as `arrays`."""
+    owner = np.block(_numbered(arrays, 0)[0])
+    return _cut(np.broadcast_to(g, np.shape(owner)), owner, arrays, 0)[0]
+
+
+def _filled(b, arrays):
+    if not isinstance(arrays, list):
+        return np.broadcast_to(b, np.shape(arrays))
+    return [_filled(p, a) for p, a in zip(b, arrays)]
+
+
+def reblock(b, arrays):
+    """The transpose of `unblock(., arrays)`: np.block of the parts `b` (a part still the
+    number 0.0 filled to its block's shape)."""
+    return np.block(_filled(b, arrays))

@@ -88,3 +88,13 @@ defvjp(rt.remesh, lambda c, ans, b, grid, j, indexing="xy":
        None, None, None, kind=lambda k, s: k["grid"].with_ndim(k["grid"].ndim))
 deflinear(rt.unmesh, "g")
 deflinear(rt.remesh, "b")
+
+# ---- np.block: the adjoint cuts the seed back into the blocks ------------------------------
+defvjp(np.block, lambda g, ans, arrays: rt.unblock(g, arrays), kind=lambda k, s: UNKNOWN)
+deflinear(np.block, "arrays")
+defvjp(rt.unblock, lambda b, ans, g, arrays: rt.reblock(b, arrays), None,
+       kind=lambda k, s: UNKNOWN)
+defvjp(rt.reblock, lambda c, ans, b, arrays: rt.unblock(c, arrays), None,
+       kind=lambda k, s: UNKNOWN)
+deflinear(rt.unblock, "g")
+deflinear(rt.reblock, "b")
