@@ -98,3 +98,27 @@ defvjp(rt.reblock, lambda c, ans, b, arrays: rt.unblock(c, arrays), None,
        kind=lambda k, s: UNKNOWN)
 deflinear(rt.unblock, "g")
 deflinear(rt.reblock, "b")
+
+# ---- np.polyfit: with the sample points x and weights w constant, a least-squares fit is a
+# fixed linear map of y, whose matrix np.polyfit itself gives when fitting the columns of the
+# identity (the same scaled Vandermonde matrix and rcond cut-off as the fit of y) ---------------
+_FIT = "np.polyfit with full=True or cov=True; call it with neither"
+defvjp(np.polyfit,
+       lambda g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       rt.unsupported("np.polyfit with respect to x; make the sample points constants"),
+       lambda g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       np.transpose(np.polyfit(x, np.eye(np.shape(y)[0]), deg, rcond, False, w)) @ g
+       if not full and cov is False else rt.unsupported(_FIT),
+       None, None, None,
+       lambda g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       rt.unsupported("np.polyfit with respect to w; make the weights constants"),
+       kind=lambda k, s: broadcast(k["y"], floating=True).with_ndim(k["y"].ndim))
+defjvp(np.polyfit,
+       lambda t, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       rt.unsupported("np.polyfit with respect to x; make the sample points constants"),
+       lambda t, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       np.polyfit(x, t, deg, rcond, False, w)
+       if not full and cov is False else rt.unsupported(_FIT),
+       None, None, None,
+       lambda t, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       rt.unsupported("np.polyfit with respect to w; make the weights constants"))
