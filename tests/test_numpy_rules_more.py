@@ -60,6 +60,8 @@ CASES = {
     "irfft-raw-even": (lambda x: np.fft.irfft(x + 1j * x[::-1]) ** 3 * np.arange(10.0), (x,)),
     "irfft-n-odd-forward": (lambda x: np.fft.irfft(x + 1j * x ** 2, 7, norm="forward") ** 3,
                             (x,)),
+    "irfft-real-input": (lambda x: np.fft.irfft(x) * np.arange(10.0), (x,)),
+    "irfftn-real-input": (lambda A: np.fft.irfftn(A, (4, 3), axes=(0, 1)) ** 3, (A,)),
     "irfft-n-longer": (lambda x: np.fft.irfft(x + 1j * x ** 2, 13) ** 3, (x,)),
     "rfft2": (lambda A: np.abs(np.fft.rfft2(A)) ** 3, (A,)),
     "rfftn-s": (lambda A: np.abs(np.fft.rfftn(A, s=(2, 5), axes=(0, 1))) ** 3, (A,)),
@@ -210,6 +212,11 @@ def test_values_at_ties_and_copies():
                                atol=1e-12)
 
 
+def test_a_real_half_spectrum_has_a_real_gradient():
+    grad = ag.grad(lambda v: np.sum(np.fft.irfft(v) * np.arange(10.0)))(x)
+    assert grad.dtype == np.float64
+
+
 def test_empty_and_single_samples():
     assert ag.grad(lambda v: TRAPEZOID(v ** 2) + 1.0)(np.array([])).shape == (0,)
     np.testing.assert_allclose(ag.grad(lambda v: TRAPEZOID(v ** 2))(np.array([2.0])), [0.0])
@@ -223,7 +230,7 @@ def test_polyfit_rank_deficient_is_still_linear():
 
 
 # ---- float32 in, float32 gradients out --------------------------------------------------------
-FLOAT32 = ["fft", "rfft", "irfft-raw-even", "fftshift", "cov-rowvar", "corrcoef",
+FLOAT32 = ["fft", "rfft", "irfft-raw-even", "irfft-real-input", "fftshift", "cov-rowvar", "corrcoef",
            "mean-where-column", "max-where-initial", "pad-reflect", "trapezoid-x",
            "meshgrid-xy", "block-2x2"]
 

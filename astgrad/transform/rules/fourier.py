@@ -35,6 +35,13 @@ def _transform_axes(s, axes):
 
 
 @rule_helper
+def _real_if_real(v, a):
+    """`v`, an adjoint of a half spectrum `a`, made real where `a` is: irfft's output is
+    real, so nothing else tells the compiler that this adjoint must be."""
+    return np.real(v) if np.isrealobj(a) else v
+
+
+@rule_helper
 def _one(n):
     """`n=` of a 1-d transform as `s=` of an n-d one."""
     return None if n is None else (n,)
@@ -60,15 +67,15 @@ defvjp(np.fft.ifftn, lambda g, ans, a, s=None, axes=None, norm=None:
 defvjp(np.fft.rfft, lambda g, ans, a, n=None, axis=-1, norm=None:
        rt.rfftn_adjoint(g, a, _one(n), (axis,), norm), kind=_complex)
 defvjp(np.fft.irfft, lambda g, ans, a, n=None, axis=-1, norm=None:
-       rt.irfftn_adjoint(g, a, None, (axis,), norm), kind=_real)
+       _real_if_real(rt.irfftn_adjoint(g, a, None, (axis,), norm), a), kind=_real)
 defvjp(np.fft.rfft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None:
        rt.rfftn_adjoint(g, a, s, axes, norm), kind=_complex)
 defvjp(np.fft.irfft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None:
-       rt.irfftn_adjoint(g, a, s, axes, norm), kind=_real)
+       _real_if_real(rt.irfftn_adjoint(g, a, s, axes, norm), a), kind=_real)
 defvjp(np.fft.rfftn, lambda g, ans, a, s=None, axes=None, norm=None:
        rt.rfftn_adjoint(g, a, s, axes, norm), kind=_complex)
 defvjp(np.fft.irfftn, lambda g, ans, a, s=None, axes=None, norm=None:
-       rt.irfftn_adjoint(g, a, s, axes, norm), kind=_real)
+       _real_if_real(rt.irfftn_adjoint(g, a, s, axes, norm), a), kind=_real)
 
 for _fn in (np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2, np.fft.fftn, np.fft.ifftn,
             np.fft.rfft, np.fft.irfft, np.fft.rfft2, np.fft.irfft2, np.fft.rfftn,
