@@ -40,6 +40,12 @@ def _mesh_sum(x, y3):
     return np.sum(X * Y ** 2)
 
 
+def _piecewise_nested(x):
+    def bump(v):
+        return v ** 2 + np.sin(v)
+    return np.piecewise(x, [x < 0, x >= 0], [lambda v: -v ** 3, bump])
+
+
 CASES = {
     # ---- np.fft: complex transforms, n=/s= cropping and padding, every norm
     "fft": (lambda x: np.abs(np.fft.fft(x)) ** 2 * np.arange(6.0), (x,)),
@@ -145,6 +151,16 @@ CASES = {
     "polyfit-2d": (lambda Y52: np.polyfit(xs[:5], Y52 ** 2, 2) ** 2, (Y52,)),
     "polyfit-repeated-x": (lambda x: np.polyfit(x_rep, np.sin(x), 2) ** 2, (x,)),
     "polyfit-rcond": (lambda x: np.polyfit(xs, x ** 2, 2, rcond=1e-3) ** 2, (x,)),
+    # ---- np.piecewise of elementwise lambdas (written as np.where); points off the joins
+    "piecewise-lambdas": (lambda x: np.piecewise(x, [x > 0.05], [lambda v: v ** 2,
+                                                                   lambda v: -v]), (x,)),
+    "piecewise-numbers": (lambda x: np.piecewise(x, [x < -0.5, x > 0.5],
+                                                 [2.0, lambda v: np.exp(v)]) * x, (x,)),
+    "piecewise-later-wins": (lambda x: np.piecewise(x, [x < 0.95, x < 0.05],
+                                                    [lambda v: v ** 2, lambda v: 3 * v]), (x,)),
+    "piecewise-nested-def": (_piecewise_nested, (x,)),
+    "piecewise-2d": (lambda A: np.piecewise(A, [A > 0.05], [lambda v: v ** 3, np.tanh]) ** 2,
+                     (A,)),
 }
 
 # the functions these cases cover (tests/test_rules.py counts them as tested)
@@ -217,6 +233,19 @@ def test_a_real_half_spectrum_has_a_real_gradient():
     assert grad.dtype == np.float64
 
 
+def _piecewise_sqrt(v):
+    return np.sum(np.piecewise(v, [v > 0], [lambda t: np.sqrt(t), lambda t: -t]))
+
+
+def test_piecewise_masks_the_branches_it_does_not_take():
+    # sqrt's slope is infinite at 0 and NaN below it, where the other branch is taken
+    v = np.array([-1.3, 0.0, 0.6])
+    with warnings.catch_warnings():           # sqrt of the entries it does not keep
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_allclose(ag.grad(_piecewise_sqrt)(v),
+                                   [-1.0, -1.0, 0.5 / np.sqrt(0.6)])
+
+
 def test_empty_and_single_samples():
     assert ag.grad(lambda v: TRAPEZOID(v ** 2) + 1.0)(np.array([])).shape == (0,)
     np.testing.assert_allclose(ag.grad(lambda v: TRAPEZOID(v ** 2))(np.array([2.0])), [0.0])
@@ -264,6 +293,12 @@ REFUSED = {
     "polyfit wrt w": (lambda w: np.polyfit(xs, x, 1, w=w), (wt,), "with respect to w"),
     "polyfit full": (lambda v: np.polyfit(xs, v, 1, full=True)[0], (x,), "full=True"),
     "polyfit cov": (lambda v: np.polyfit(xs, v, 1, cov=True)[0], (x,), "cov=True"),
+    "piecewise of a reduction": (lambda v: np.piecewise(v, [v > 0], [lambda t: t - np.mean(t),
+                                                                     0.0]), (x,), "elementwise"),
+    "piecewise of a closure": (lambda v: np.piecewise(v, [v > 0], [lambda t: t * v[0]]), (x,),
+                               "elementwise"),
+    "piecewise with args": (lambda v: np.piecewise(v, [v > 0], [lambda t, k: t * k], 2.0),
+                            (x,), "arguments for the functions"),
     "trapezoid array dx": (lambda v: TRAPEZOID(v, dx=v[:5]), (x,), "array dx"),
 }
 
