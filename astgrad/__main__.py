@@ -171,6 +171,7 @@ their complex forms do. A function of singular vectors or eigenvectors that depe
 their phases (which LAPACK chooses) is refused; so are repeated singular values or
 eigenvalues, where the vectors have no derivative. `np.interp` takes complex sample
 values `fp`; complex points `x`, `xp` are refused (they are positions on the real line).
+`np.fft`'s transforms take complex values; `np.cov` and `np.corrcoef` refuse them.
 
 ## Special points
 

@@ -138,8 +138,9 @@ def test_complex_arguments_are_differentiated(arg):
 
 
 # ---- docs/rules.md is generated ------------------------------------------------------------
-@pytest.mark.skipif(not hasattr(np, "matvec"), reason="docs/rules.md is written with NumPy "
-                    ">= 2.2, which has every function astgrad has rules for")
+@pytest.mark.skipif(not hasattr(np, "matvec") or hasattr(np, "trapz"),
+                    reason="docs/rules.md is written with NumPy >= 2.4, which has every "
+                    "function astgrad has rules for and no longer the alias np.trapz")
 def test_rules_page_is_generated_from_the_registry():
     page = (ROOT / "docs" / "rules.md").read_text()
     assert page == rules_markdown() + "\n", (

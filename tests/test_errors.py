@@ -194,13 +194,20 @@ def test_source_of_something_else():
         ag.source(len)
 
 
-def piecewise_of_lambdas(x):
-    return np.sum(np.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))
+def applied_lambda(x):
+    return np.sum(np.apply_along_axis(lambda v: v ** 2, 0, x))
+
+
+def piecewise_of_a_reduction(x):
+    return np.sum(np.piecewise(x, [x < 0], [lambda v: v - np.mean(v), 1.0]))
 
 
 def test_a_lambda_passed_to_a_library_function_is_refused_at_transform_time():
-    raises(errors.UnsupportedSyntaxError, piecewise_of_lambdas, np.array([-1.0, 2.0]),
-           match="lambda or nested `def`", line_text="np.piecewise(x")
+    raises(errors.UnsupportedSyntaxError, applied_lambda, np.array([-1.0, 2.0]),
+           match="lambda or nested `def`", line_text="np.apply_along_axis(")
+    # np.piecewise takes elementwise ones (written as np.where), and refuses the others
+    raises(errors.UnsupportedSyntaxError, piecewise_of_a_reduction, np.array([-1.0, 2.0]),
+           match="elementwise", line_text="np.piecewise(x")
 
 
 def sum_over_a_list_of_functions(x):

@@ -21,6 +21,12 @@ from . import spectral
 from .spectral import *  # noqa: F401,F403  (the decompositions' adjoints)
 from . import spectral_complex
 from .spectral_complex import *  # noqa: F401,F403  (their complex forms)
+from . import fourier
+from .fourier import *  # noqa: F401,F403  (np.fft's rules' helpers)
+from . import moments
+from .moments import *  # noqa: F401,F403  (np.cov's and np.corrcoef's)
+from . import arrays
+from .arrays import *  # noqa: F401,F403  (np.pad's, np.block's, np.meshgrid's)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
@@ -46,6 +52,9 @@ __all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported",
 __all__ += spectral.__all__
 __all__ += spectral_complex.__all__
 __all__ += numpy_more.__all__
+__all__ += fourier.__all__
+__all__ += moments.__all__
+__all__ += arrays.__all__
 
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)
 

@@ -14,7 +14,7 @@ import ast
 import numpy as np
 
 from ..errors import UnsupportedSyntaxError
-from . import registry
+from . import piecewise, registry
 from .lowering import Lowerer
 
 
@@ -24,6 +24,10 @@ def lower(node: ast.Call, fn, args: list[ast.expr], keywords: dict[str, ast.expr
     if fn is len and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
             and isinstance(low.scope.local_fns.get(node.args[0].id), list):
         return ast.Constant(len(low.scope.local_fns[node.args[0].id]))  # a list of functions
+    if fn is np.piecewise:                 # elementwise lambdas: np.where of their values
+        written = piecewise.lower(node, args, keywords, low)
+        if written is not None:
+            return written
     _no_nested_functions(node, low)
     args, keywords = _lists_as_arrays(fn, args, keywords, low)
     return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])

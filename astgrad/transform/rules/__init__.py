@@ -4,6 +4,7 @@ registers them all; SciPy's are registered once the user's code has imported
 the SciPy module they are for."""
 from . import arithmetic, builtins, containers, einsum, linalg, numpy_more, products, signals, statistics, nondiff, reductions, runtime, shape, ufuncs  # noqa: F401
 from . import decompositions, linalg_more, norms  # noqa: F401  (np.linalg, issue 11)
+from . import arrays, fourier, moments  # noqa: F401  (issue 10)
 from ..optional import rules_when_imported
 
 for _module in ("special", "stats", "linalg", "signal"):

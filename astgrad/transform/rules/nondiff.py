@@ -27,6 +27,8 @@ defnondiff(np.isnan, np.isinf, np.isfinite, np.isposinf, np.isneginf, np.isreal,
            np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
            np.isclose, np.any, np.all)
 defnondiff(np.allclose, np.array_equal, np.isscalar, kind=lambda k, s: _BOOL)
+# (np.piecewise of lambdas is written with it: piecewise.py)
+defnondiff(np.result_type, kind=lambda k, s: OPAQUE)
 
 # ---- indices and counts --------------------------------------------------------------------
 defnondiff(np.argmax, np.argmin, np.argsort, np.argpartition, np.nonzero, np.argwhere,

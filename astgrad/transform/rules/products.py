@@ -28,13 +28,18 @@ def _slope(a, ans, axis, keepdims):
     return _expand(ans, axis, keepdims) / a if np.all(a != 0) else _others(a, axis)
 
 
+# (entries `where=` leaves out count as ones and get no adjoint; `initial=` is refused)
 defvjp(np.prod,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       _expand(g, axis, keepdims) * _slope(a, ans, axis, keepdims),
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True:
+       _expand(g, axis, keepdims) * _slope(a, ans, axis, keepdims) if where is True else
+       np.where(np.broadcast_to(where, np.shape(a)), _expand(g, axis, keepdims)
+                * _slope(np.where(where, a, 1.0), ans, axis, keepdims), 0.0),
        kind=_reduced)
 defjvp(np.prod,
-       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       np.sum(t * _slope(a, ans, axis, keepdims), axis, keepdims=keepdims))
+       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True:
+       np.sum(t * _slope(a, ans, axis, keepdims), axis, keepdims=keepdims) if where is True
+       else np.sum(np.where(where, t, 0.0) * _slope(np.where(where, a, 1.0), ans, axis,
+                                                     keepdims), axis, keepdims=keepdims))
 # NaN entries count as ones and get no adjoint
 defvjp(np.nanprod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:

@@ -78,14 +78,20 @@ def _count(mask, axis, keepdims, ans):
 
 
 # ---- sums and means ---------------------------------------------------------------------
+# (`where=` leaves entries out: they get no adjoint, and a mean counts only the others;
+# `initial=` is refused, since forward mode applies np.sum itself to the tangent)
 defvjp(np.sum,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       np.broadcast_to(_expand(g, axis, keepdims), np.shape(a)),
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True:
+       np.broadcast_to(_expand(g, axis, keepdims), np.shape(a)) if where is True else
+       np.where(np.broadcast_to(where, np.shape(a)), _expand(g, axis, keepdims), 0.0),
        kind=_reduced)
 defvjp(np.mean,
-       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False: np.broadcast_to(
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True:
+       np.broadcast_to(
            _expand(g, axis, keepdims)
-           / (np.size(a) if axis is None else np.size(a) // np.size(ans)), np.shape(a)),
+           / (np.size(a) if axis is None else np.size(a) // np.size(ans)), np.shape(a))
+       if where is True else
+       rt.masked_mean_adjoint(g, where, np.shape(a), axis, keepdims),
        kind=_mean_kind)
 # NaN entries are left out of the sum, so they get no adjoint
 defvjp(np.nansum,
@@ -119,6 +125,13 @@ def average_weights(g, ans, a, axis=None, weights=None, returned=False, keepdims
 
 defvjp(np.average, average_a, None, average_weights, kind=_mean_kind)
 
+# (its transpose is the masked mean again; it reads only the shape of `a`)
+defvjp(rt.masked_mean_adjoint,
+       lambda b, ans, g, where, shape, axis=None, keepdims=False:
+       np.mean(b, axis, keepdims=keepdims, where=where),
+       None, None, None, None, kind=lambda k, s: k["g"].with_ndim(None))
+deflinear(rt.masked_mean_adjoint, "g")
+
 # ---- running sums: the adjoint runs backwards (products: products.py) ----------------------
 defvjp(np.cumsum,
        lambda g, ans, a, axis=None, dtype=None, out=None:
@@ -130,9 +143,23 @@ defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: rt.undiff(g, a, n, axis),
 
 
 # ---- extremes: ties split the adjoint evenly among the extreme elements --------------------
-def extreme_a(g, ans, a, axis=None, out=None, keepdims=False):
+# (with `where=` only the entries it picks take part, and with `initial=` that constant
+# too: an entry tied with it gets its share, and none gets any where it alone is the extreme)
+@rule_helper
+def _share(a, ans, axis, keepdims, initial, where):
+    """Each entry's share of an extreme's adjoint under `where=` and `initial=`."""
+    return (np.logical_and(a == _expand(ans, axis, keepdims), where)
+            / np.maximum(_count(np.logical_and(a == _expand(ans, axis, keepdims), where), axis,
+                                True, ans)
+                         + (0 if initial is None else _expand(ans == initial, axis, keepdims)),
+                         1))
+
+
+def extreme_a(g, ans, a, axis=None, out=None, keepdims=False, initial=None, where=True):
     return (_expand(g, axis, keepdims) * (a == _expand(ans, axis, keepdims))
-            / _count(a == _expand(ans, axis, keepdims), axis, True, ans))
+            / _count(a == _expand(ans, axis, keepdims), axis, True, ans)
+            if initial is None and where is True else
+            _expand(g, axis, keepdims) * _share(a, ans, axis, keepdims, initial, where))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -226,9 +253,11 @@ defjvp(np.average, average_a_t, None, average_weights_t)
 
 
 # the tangent is the mean of the tangents at the extreme elements (ties split evenly)
-def extreme_t(t, ans, a, axis=None, out=None, keepdims=False):
+def extreme_t(t, ans, a, axis=None, out=None, keepdims=False, initial=None, where=True):
     return (np.sum(t * (a == _expand(ans, axis, keepdims)), axis, keepdims=keepdims)
-            / _count(a == _expand(ans, axis, keepdims), axis, keepdims, ans))
+            / _count(a == _expand(ans, axis, keepdims), axis, keepdims, ans)
+            if initial is None and where is True else
+            np.sum(t * _share(a, ans, axis, keepdims, initial, where), axis, keepdims=keepdims))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):

@@ -158,10 +158,19 @@ defvjp(np.repeat,
        kind=flat_unless_axis)
 defvjp(np.tile, lambda g, ans, A, reps: rt.untile(g, A, reps),
        kind=lambda k, s: k["A"].with_ndim(None))
+@rule_helper
+def _copies(mode):
+    """Does np.pad's `mode` fill the padding with copies of entries (its adjoint sums
+    the seed over them: `rt.unpad_copies`)? reflect_type='odd' is refused by name."""
+    return mode == "edge" or mode == "reflect" or mode == "symmetric" or mode == "wrap"
+
+
 defvjp(np.pad,
        lambda g, ans, array, pad_width, mode="constant", constant_values=0:
        rt.unpad(g, pad_width) if mode == "constant" else
-       rt.unsupported("np.pad with a mode other than 'constant'"),
+       rt.unpad_copies(g, array, pad_width, mode) if _copies(mode) else
+       rt.unsupported("np.pad with a mode other than 'constant', 'edge', 'reflect', "
+                      "'symmetric' or 'wrap'"),
        None,
        None,
        lambda g, ans, array, pad_width, mode="constant", constant_values=0:
@@ -306,7 +315,9 @@ defjvp(np.sort,
 defjvp(np.pad,
        lambda t, ans, array, pad_width, mode="constant", constant_values=0:
        np.pad(t, pad_width) if mode == "constant" else
-       rt.unsupported("np.pad with a mode other than 'constant'"),
+       np.pad(t, pad_width, mode) if _copies(mode) else
+       rt.unsupported("np.pad with a mode other than 'constant', 'edge', 'reflect', "
+                      "'symmetric' or 'wrap'"),
        None,
        None,
        lambda t, ans, array, pad_width, mode="constant", constant_values=0:
