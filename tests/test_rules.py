@@ -567,6 +567,7 @@ NONDIFF = [
     case(np.issubdtype, lambda x: x * np.issubdtype(x.dtype, np.floating), x),
     case(np.iscomplexobj, lambda x: x * (1.0 + np.iscomplexobj(x)), x),
     case(np.isrealobj, lambda x: x * np.isrealobj(x), x),
+    case(np.result_type, lambda x: x * np.ones(4, np.result_type(x, np.float32)), x),
     case(np.greater, lambda x, y: x * np.greater(x, y), x, y),
     case(np.greater_equal, lambda x, y: x * np.greater_equal(x, y), x, y),
     case(np.less, lambda x, y: y * np.less(x, y), x, y),
