@@ -129,6 +129,7 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
             flat[unit[0] * k::k + 1][:k] = 0.0
             flat[start * k::k + 1][:k] = 1.0
         else:
+            tangents = unit = None              # freed before the new ones are made
             tangents = _directions(x, start, stop)
         try:
             value, part = (None, fast(*values, tangents)) if alone \
@@ -147,9 +148,13 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
         part = np.asarray(part)
         if jac is None:
             jac = part if stop == size else np.empty(part.shape[:-1] + (size,), part.dtype)
+        if part.shape != jac.shape[:-1] + (stop - start,) or part.dtype != jac.dtype:
+            fn._astgrad_batched = None          # not the first chunk's kind: never
+            return None                         # broadcast into the matrix
         if jac is not part:
             jac[..., start:stop] = part         # a copy: the batched code may return
             unit = start, tangents              # the tangents it was given
+        part = None                             # freed before the next chunk's call
         start = stop
         out = out or int(np.size(value))
         chunk = _chunk(max(size, out), size, size * out)
@@ -171,7 +176,7 @@ def pullback_rows(transform, values: list, position: int, pullback):
         if fast is None:
             return None
         value, pull = fast(*values)
-        size, start, parts = int(np.size(value)), 0, []
+        size, start, jac = int(np.size(value)), 0, None
         chunk = _chunk(max(size, x.size), size)
         while start < size:
             stop = min(size, start + chunk)
@@ -183,12 +188,16 @@ def pullback_rows(transform, values: list, position: int, pullback):
                     fn._astgrad_batched_pullback = None
                     return None
                 fast._astgrad_checked = True
-            parts.append(part)
+            if jac is None:                     # one row per seed, filled in place
+                jac = np.empty((size,) + x.shape, part.dtype)
+            if part.shape != x.shape + (stop - start,) or part.dtype != jac.dtype:
+                raise ValueError("not an adjoint of x per seed")   # then one seed a call
+            jac[start:stop] = np.moveaxis(part, -1, 0)
+            seeds = part = None                 # freed before the next chunk's call
             start = stop
     except AstgradError:           # the loop raises it again, naming the user's line,
         return None                # if it is not the batched code's own
     except Exception:                           # noqa: BLE001 (then one seed a call)
         fn._astgrad_batched_pullback = None
         return None
-    jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-    return value, np.moveaxis(jac, -1, 0).reshape(np.shape(value) + x.shape)
+    return value, jac.reshape(np.shape(value) + x.shape)
