@@ -74,6 +74,17 @@ def _directions(x, start: int, stop: int) -> np.ndarray:
     return t.reshape(np.shape(x) + (k,))
 
 
+def _moved(unit: tuple, start: int) -> np.ndarray:
+    """The last chunk's tangents (`unit`: where it started, and them) as the basis
+    vectors from `start` on: their ones moved, no new array."""
+    begun, tangents = unit
+    k = tangents.shape[-1]
+    flat = tangents.reshape(-1)
+    flat[begun * k::k + 1][:k] = 0.0
+    flat[start * k::k + 1][:k] = 1.0
+    return tangents
+
+
 def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
@@ -123,14 +134,9 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
     chunk = _chunk(max(size, out), size, size * out)
     while start < size:
         stop = min(size, start + chunk)
-        if unit is not None and stop - start == unit[1].shape[-1]:
-            tangents, k = unit[1], stop - start     # the last chunk's, its ones moved on
-            flat = tangents.reshape(-1)
-            flat[unit[0] * k::k + 1][:k] = 0.0
-            flat[start * k::k + 1][:k] = 1.0
-        else:
+        if unit is not None and stop - start != unit[1].shape[-1]:
             tangents = unit = None              # freed before the new ones are made
-            tangents = _directions(x, start, stop)
+        tangents = _moved(unit, start) if unit else _directions(x, start, stop)
         try:
             value, part = (None, fast(*values, tangents)) if alone \
                 else fast(*values, tangents)
