@@ -334,7 +334,7 @@ def test_jacobian_rows_hold_the_matrix_and_one_chunk():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1.75 * J.nbytes       # was 2.0x: the chunks, then them concatenated
+    assert peak < 1.8 * J.nbytes        # was 2.0x: the chunks, then them concatenated
 
 
 @pytest.mark.parametrize("pullback", [False, True])
