@@ -74,6 +74,17 @@ def _directions(x, start: int, stop: int) -> np.ndarray:
     return t.reshape(np.shape(x) + (k,))
 
 
+def _moved(unit: tuple, start: int) -> np.ndarray:
+    """The last chunk's tangents (`unit`: where it started, and them) as the basis
+    vectors from `start` on: their ones moved, no new array."""
+    begun, tangents = unit
+    k = tangents.shape[-1]
+    flat = tangents.reshape(-1)
+    flat[begun * k::k + 1][:k] = 0.0
+    flat[start * k::k + 1][:k] = 1.0
+    return tangents
+
+
 def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     """Does direction `column` of the batched result match the one-direction jvp?"""
     x = values[position]
@@ -123,13 +134,9 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
     chunk = _chunk(max(size, out), size, size * out)
     while start < size:
         stop = min(size, start + chunk)
-        if unit is not None and stop - start == unit[1].shape[-1]:
-            tangents, k = unit[1], stop - start     # the last chunk's, its ones moved on
-            flat = tangents.reshape(-1)
-            flat[unit[0] * k::k + 1][:k] = 0.0
-            flat[start * k::k + 1][:k] = 1.0
-        else:
-            tangents = _directions(x, start, stop)
+        if unit is not None and stop - start != unit[1].shape[-1]:
+            tangents = unit = None              # freed before the new ones are made
+        tangents = _moved(unit, start) if unit else _directions(x, start, stop)
         try:
             value, part = (None, fast(*values, tangents)) if alone \
                 else fast(*values, tangents)
@@ -147,9 +154,13 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
         part = np.asarray(part)
         if jac is None:
             jac = part if stop == size else np.empty(part.shape[:-1] + (size,), part.dtype)
+        if part.shape != jac.shape[:-1] + (stop - start,) or part.dtype != jac.dtype:
+            fn._astgrad_batched = None          # not the first chunk's kind: never
+            return None                         # broadcast into the matrix
         if jac is not part:
             jac[..., start:stop] = part         # a copy: the batched code may return
             unit = start, tangents              # the tangents it was given
+        part = None                             # freed before the next chunk's call
         start = stop
         out = out or int(np.size(value))
         chunk = _chunk(max(size, out), size, size * out)
@@ -171,7 +182,7 @@ def pullback_rows(transform, values: list, position: int, pullback):
         if fast is None:
             return None
         value, pull = fast(*values)
-        size, start, parts = int(np.size(value)), 0, []
+        size, start, jac = int(np.size(value)), 0, None
         chunk = _chunk(max(size, x.size), size)
         while start < size:
             stop = min(size, start + chunk)
@@ -183,12 +194,16 @@ def pullback_rows(transform, values: list, position: int, pullback):
                     fn._astgrad_batched_pullback = None
                     return None
                 fast._astgrad_checked = True
-            parts.append(part)
+            if jac is None:                     # one row per seed, filled in place
+                jac = np.empty((size,) + x.shape, part.dtype)
+            if part.shape != x.shape + (stop - start,) or part.dtype != jac.dtype:
+                raise ValueError("not an adjoint of x per seed")   # then one seed a call
+            jac[start:stop] = np.moveaxis(part, -1, 0)
+            seeds = part = None                 # freed before the next chunk's call
             start = stop
     except AstgradError:           # the loop raises it again, naming the user's line,
         return None                # if it is not the batched code's own
     except Exception:                           # noqa: BLE001 (then one seed a call)
         fn._astgrad_batched_pullback = None
         return None
-    jac = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-    return value, np.moveaxis(jac, -1, 0).reshape(np.shape(value) + x.shape)
+    return value, jac.reshape(np.shape(value) + x.shape)

@@ -118,9 +118,8 @@ def hessian(f: Callable, wrt=0) -> Callable:
             done = jvp_columns(inner._astgrad.lookup(*values), values, position, x.shape)
             if done is not None:                # one call per chunk of directions
                 return done[1]
-            columns = [np.asarray(_along(inner, values, args, kwargs, e))
-                       for e in _basis(x.shape, x.dtype)]
-            return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+            columns = (_along(inner, values, args, kwargs, e) for e in _basis(x.shape, x.dtype))
+            return _stacked(columns, x.size, -1).reshape(x.shape + x.shape)
         hessian_fn._astgrad = inner._astgrad
         hessian_fn.__name__ = f"hessian_of_{_name(fn)}"
         hessian_fn.__doc__ = hessian.__doc__
@@ -160,9 +159,8 @@ def jacobian(f: Callable, wrt=0) -> Callable:
                 return done[1]
             if n_out <= n_in and real:
                 return _rows(backward, values, position, pullback, yshape, xshape)
-            columns = [np.asarray(_along(onward, values, args, kwargs, e))
-                       for e in _basis(xshape)]
-            return np.stack(columns, axis=-1).reshape(yshape + xshape)
+            columns = (_along(onward, values, args, kwargs, e) for e in _basis(xshape))
+            return _stacked(columns, n_in, -1).reshape(yshape + xshape)
         jacobian_fn._astgrad = onward._astgrad
         jacobian_fn.__name__ = f"jacobian_of_{_name(fn)}"
         jacobian_fn.__doc__ = jacobian.__doc__
@@ -177,8 +175,24 @@ def _rows(backward, values, position, pullback, yshape: tuple, xshape: tuple) ->
         done = pullback_rows(backward._astgrad, values, position, pullback)
         if done is not None:
             return done[1]
-    rows = [np.asarray(pullback(e)) for e in _basis(yshape)]
-    return np.stack(rows).reshape(yshape + xshape)
+    rows = (pullback(e) for e in _basis(yshape))
+    return _stacked(rows, int(np.prod(yshape)), 0).reshape(yshape + xshape)
+
+
+def _stacked(arrays, count: int, axis: int) -> np.ndarray:
+    """`np.stack(list(arrays), axis)` for `axis` 0 or -1, each array written into the
+    result as it comes: one of them alive beside it, not all of them and then it."""
+    out = None
+    for i, a in enumerate(arrays):
+        a = np.asarray(a)
+        if out is None:
+            out = np.empty(a.shape + (count,) if axis else (count,) + a.shape, a.dtype)
+        elif a.shape != (out.shape[:-1] if axis else out.shape[1:]):
+            raise ValueError("all input arrays must have the same shape")    # as np.stack
+        elif a.dtype != out.dtype:
+            out = out.astype(np.result_type(out, a), copy=False)
+        out[(..., i) if axis else i] = a
+    return np.stack([], axis) if out is None else out
 
 
 def elementwise_grad(f: Callable | None = None, wrt=0) -> Callable:

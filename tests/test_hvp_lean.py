@@ -6,6 +6,7 @@ import ast
 import re
 import textwrap
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
@@ -243,6 +244,131 @@ def test_tridiagonal_jacobian_in_chunks_bounded_by_memory():
     finally:
         tracemalloc.stop()
     assert peak < 2.2 * J.nbytes        # the matrix, and one chunk's temporaries
+
+
+def jacobian_differences(f, x, h=1e-6):
+    """Central differences, one column per element of `x`: `out.shape + x.shape`."""
+    cols = []
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        e = e.reshape(x.shape)
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h))
+    return np.stack(cols, axis=-1).reshape(np.shape(f(x)) + x.shape)
+
+
+def _watched(fast, returned, alive):
+    """`fast`, noting whether any result it gave before is still alive when called."""
+    def call(*args):
+        alive.append(sum(r() is not None for r in returned))
+        out = fast(*args)
+        parts = out[1] if isinstance(out, tuple) else out
+        returned.append(weakref.ref(parts))
+        return out
+    call._astgrad_checked = True
+    return call
+
+
+def test_a_chunk_of_columns_is_freed_before_the_next_is_made(monkeypatch):
+    """Each chunk's columns are copied into the matrix and dropped: the next chunk's
+    call never runs beside them (one batch of temporaries fewer at the peak)."""
+    u = np.sin(np.linspace(0.0, np.pi, 42)[1:-1])
+    monkeypatch.setattr(batched, "_BUDGET", 7 * u.size)        # chunks of 7 directions
+    jac = ag.jacobian(residual)
+    first = jac(u)
+    fn = jac._astgrad.lookup(u)
+    returned, alive = [], []
+    fn._astgrad_batched = _watched(batched.batched(fn), returned, alive)
+    J = jac(u)
+    assert len(returned) == 6 and alive == [0] * 6              # 40 = 5 * 7 + 5
+    np.testing.assert_array_equal(J, first)
+    np.testing.assert_allclose(J, residual_jacobian(u), rtol=1e-13, atol=1e-9)
+    np.testing.assert_allclose(J, jacobian_differences(residual, u), rtol=1e-6, atol=1e-3)
+
+
+V = np.linspace(-1.0, 1.0, 7 * 60).reshape(7, 60) / 8.0
+
+
+def few_outputs(X):
+    """7 outputs of a 5 x 12 matrix: a Jacobian by rows."""
+    return np.tanh(V @ X.reshape(-1)) * X[0, :7] + np.sum(X ** 2)
+
+
+def test_jacobian_rows_are_written_into_one_matrix_chunk_by_chunk(monkeypatch):
+    X = np.linspace(-0.8, 0.9, 60).reshape(5, 12)
+    monkeypatch.setattr(batched, "_BUDGET", 3 * X.size)        # chunks of 3 seeds
+    monkeypatch.setattr(batched, "_MIN", 1)
+    jac = ag.jacobian(few_outputs)
+    J = jac(X)
+    value, pullback = ag.vjp(few_outputs)(X)
+    rows = np.stack([pullback(e) for e in np.eye(value.size)]).reshape(value.shape + X.shape)
+    assert J.shape == (7, 5, 12) and J.flags.c_contiguous
+    np.testing.assert_allclose(J, rows, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(J, jacobian_differences(few_outputs, X), rtol=1e-7, atol=1e-9)
+    fn = ag.vjp(few_outputs)._astgrad.lookup(X)
+    fast = batched.batched(fn, pullback=True)
+    assert fast is not None and fast._astgrad_checked
+
+    def pulls(*values):                      # the pullback watched, chunk by chunk
+        value, pull = fast(*values)
+        return value, _watched(pull, returned, alive)
+    returned, alive = [], []
+    pulls._astgrad_checked = True
+    fn._astgrad_batched_pullback = pulls
+    np.testing.assert_array_equal(jac(X), J)
+    assert len(returned) == 3 and alive == [0] * 3              # 7 = 3 + 3 + 1
+
+
+def test_jacobian_rows_hold_the_matrix_and_one_chunk():
+    V2 = np.linspace(-1.0, 1.0, 40 * 4000).reshape(40, 4000) / 400.0
+
+    def f(x):
+        return np.tanh(V2 @ x) * x[:40]
+
+    x = np.linspace(-0.6, 0.7, 4000)
+    jac = ag.jacobian(f)
+    J = jac(x)
+    tracemalloc.start()
+    try:
+        jac(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.8 * J.nbytes        # was 2.0x: the chunks, then them concatenated
+
+
+@pytest.mark.parametrize("pullback", [False, True])
+def test_a_later_chunk_unlike_the_first_is_never_broadcast_into_the_matrix(monkeypatch,
+                                                                           pullback):
+    """A batched form whose second chunk comes back with the wrong shape is given up
+    (the matrix is then made one direction a call), not broadcast into place."""
+    f, x = (few_outputs, np.linspace(-0.8, 0.9, 60).reshape(5, 12)) if pullback \
+        else (residual, np.sin(np.linspace(0.0, np.pi, 22)[1:-1]))
+    monkeypatch.setattr(batched, "_BUDGET", 3 * x.size)
+    monkeypatch.setattr(batched, "_MIN", 1)
+    jac = ag.jacobian(f)
+    want = jac(x)
+    fn = (ag.vjp(f) if pullback else jac)._astgrad.lookup(x)
+    fast = batched.batched(fn, pullback)
+    calls = []
+
+    def shrunk(part):
+        calls.append(1)
+        return part[..., :1, :] if len(calls) == 2 else part   # broadcastable, wrong
+
+    if pullback:
+        def wrong(*values):
+            value, pull = fast(*values)
+            return value, lambda seeds: shrunk(pull(seeds))
+    else:
+        def wrong(*values):
+            return shrunk(fast(*values))
+    wrong._astgrad_checked = True
+    setattr(fn, "_astgrad_batched_pullback" if pullback else "_astgrad_batched", wrong)
+    np.testing.assert_allclose(jac(x), want, rtol=1e-14)
+    assert len(calls) == 2
+    assert getattr(fn, "_astgrad_batched_pullback" if pullback else "_astgrad_batched") \
+        is None
 
 
 @pytest.mark.parametrize("start, stop", [(0, 12), (3, 7), (11, 12), (0, 1)])

@@ -1,10 +1,12 @@
 """Vector forward mode: ag.jacobian and ag.hessian from one call of a jvp's batched
 code per chunk of directions, against the one-direction jvp and central differences."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
 import astgrad as ag
-from astgrad import batched
+from astgrad import batched, composed
 
 W = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.4], [-0.6, 0.9, 0.2], [0.4, 0.7, -1.1]])
 A = np.array([[1.0, 0.5], [-0.3, 0.8], [0.2, -0.9]])
@@ -239,6 +241,59 @@ def test_a_function_not_rewritten_loops_over_directions():
     assert batched_form(ag.jacobian(recursive), x) is None    # `_3, t3 = ...`: not rewritten
     np.testing.assert_allclose(J, one_direction(recursive, x), rtol=1e-12)
     np.testing.assert_allclose(J, differences(recursive, x), rtol=1e-7, atol=1e-9)
+
+
+def _peak(fn, *args):
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def sum_of_recursive_squared(x):
+    return np.sum(recursive(x) ** 2)
+
+
+def few_of_recursive(x):
+    return recursive(x)[:2] * x[-1]          # two outputs: one pullback each
+
+
+def test_directions_looped_over_are_written_into_the_matrix_one_by_one():
+    """Where there is no batched code, each column (row) goes into the matrix as it is
+    made: the peak is the matrix and one direction's work, not every column and then
+    the matrix."""
+    x = np.linspace(-0.4, 1.0, 150)
+    jac, hess = ag.jacobian(recursive), ag.hessian(sum_of_recursive_squared)
+    J, H = jac(x), hess(x)
+    assert batched_form(jac, x) is None and batched_form(hess, x) is None
+    s = np.sin(x)
+    np.testing.assert_allclose(J, np.diag(np.cos(s) * np.cos(x) * x + np.sin(s)), rtol=1e-13,
+                               atol=1e-15)
+    assert _peak(jac, x) < 1.3 * J.nbytes and _peak(hess, x) < 1.4 * H.nbytes   # were 2.3x
+    small = x[::25]
+    np.testing.assert_allclose(jac(small), differences(recursive, small), rtol=1e-7,
+                               atol=1e-9)
+    np.testing.assert_allclose(hess(small), differences(ag.grad(sum_of_recursive_squared),
+                                                        small), rtol=1e-6, atol=1e-8)
+    rows = ag.jacobian(few_of_recursive)(small)
+    assert rows.shape == (2, 6) and rows.flags.c_contiguous
+    np.testing.assert_allclose(rows, differences(few_of_recursive, small), rtol=1e-7,
+                               atol=1e-9)
+
+
+def test_stacked_is_np_stack():
+    a32, a64 = np.arange(3, dtype=np.float32) / 3, np.arange(3.0) / 7
+    for axis in (0, -1):
+        got = composed._stacked(iter([a32, a64, 2 * a32]), 3, axis)
+        want = np.stack([a32, a64, 2 * a32], axis)
+        assert got.dtype == want.dtype == np.float64
+        np.testing.assert_array_equal(got, want)
+        with pytest.raises(ValueError):
+            composed._stacked(iter([a64, a64[:2]]), 2, axis)
+        with pytest.raises(ValueError):
+            composed._stacked(iter([]), 0, axis)
 
 
 def test_small_chunks_give_the_same_jacobian(monkeypatch):

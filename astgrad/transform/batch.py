@@ -20,6 +20,7 @@ import ast
 import copy
 import itertools
 
+from .freeing import free_after_last_use
 from .optimize.inline_temps import inline_temps
 
 _ZEROS = frozenset({"np.zeros_like", "rt.zeros_like"})
@@ -392,4 +393,5 @@ def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False,
     looped = {n.id for c in ast.walk(fdef) if isinstance(c, (ast.ListComp, ast.Lambda))
               for n in ast.walk(c) if isinstance(n, ast.Name)}
     inline_temps(fdef, batcher.tangents - looped - {a.arg for a in fdef.args.args})
+    free_after_last_use(fdef, batcher.tangents)
     return batcher.bt
