@@ -1,0 +1,336 @@
+"""Factors cancelled: an adjoint's arithmetic (`+ - * /`, whole powers), read together with
+the values it reads that are such arithmetic too, as one exact rational function of what
+they are made from, cancelled, and written again where that takes fewer operations on
+arrays.
+
+    before (logistic regression's cross-entropy)        after
+    _3 = np.exp(-X @ w)                                 _3 = np.exp(-X @ w)
+    _4 = 1 + _3                                         _4 = 1 + _3
+    p = 1 / _4                                          p = 1 / _4
+    bp = -1.0 / y.size * (y / p - (1 - y) / (1 - p))
+    bw = bp * _3 / _4 ** 2 @ X                          bw = (p - y) / y.size @ X
+
+Read as functions of `y`, `y.size` and `e = _3`: `p = 1 / (1 + e)`, `1 - p = e / (1 + e)`,
+and `bp * e / (1 + e) ** 2` is `(p - y) / y.size`; the factors cancelled, `e` and `1 + e`,
+are values of `np.exp` and sums of them with positive numbers.
+
+Sound for every input: a factor is cancelled only where it is positive for every real input
+(`rational`), so the two expressions are the same function; `y / y` stays as it is. They
+round differently, and differ where the first overflows or divides by a 0 that rounding
+made (`p` rounded to exactly 1 above, or `_4 ** 2` overflowing where `X @ w < -355`, which
+made the first nan where the loss is finite). So only adjoints' values are rewritten, as
+`coefficients` does. A rewrite must keep every atom (array or number) the expression read,
+so its result has the shape and dtype it had; the atoms are floating, or Python ints.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from fractions import Fraction
+from math import gcd, lcm
+
+import numpy as np
+
+from .analyses import Facts, Survey, names, pure, single_target, survey, top_blocks
+from .rational import Field, TooBig, divmod_poly, mul, scale
+
+_ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+_MAX_POWER, _MAX_NODES = 4, 120
+
+
+class _NotRational(Exception):
+    """An atom the rewrite may not move or reorder: the expression stays as it is."""
+
+
+def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
+                   known: Survey | None = None) -> bool:
+    """Rewrite, in place, the adjoints' values the module docstring describes; True if any."""
+    known = known or survey(fn)
+    once, changed = known.once, False
+    for block in top_blocks(fn):
+        defs: dict[str, ast.expr] = {}
+        for stmt in block:
+            name = single_target(stmt)
+            if name is None or not pure(stmt.value):
+                continue
+            if name in adjoints:
+                new = _Rewrite(defs, facts, ns, once, known.uses).visit(stmt.value)
+                if new is not None:
+                    stmt.value, changed = new, True
+            if name in once:
+                defs[name] = stmt.value
+    return changed
+
+
+def _arith(node) -> bool:
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, _ARITH):
+            return True
+        return isinstance(node.op, ast.Pow) and _whole(node.right) is not None
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
+
+
+def _whole(node) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        k = _whole(node.operand)
+        return None if k is None else -k
+    if isinstance(node, ast.Constant) and type(node.value) is int \
+            and abs(node.value) <= _MAX_POWER:
+        return node.value
+    return None
+
+
+def _cost(node, facts: Facts) -> int:
+    """Operations on arrays (or values not known to be numbers) in `node`."""
+    return sum(1 for n in ast.walk(node) if isinstance(n, (ast.BinOp, ast.UnaryOp))
+               and facts.kind(n).ndim != 0)
+
+
+class _Rewrite:
+    def __init__(self, defs, facts: Facts, ns, once: set[str], uses: dict[str, int]):
+        self.defs, self.facts, self.ns, self.once, self.uses = defs, facts, ns, once, uses
+
+    def visit(self, node) -> ast.expr | None:
+        """`node` with its largest arithmetic parts rewritten, or None if unchanged."""
+        if _arith(node):
+            return self._rewritten(node)
+        changed = False
+        for name, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                new = self.visit(item) if isinstance(item, ast.expr) else None
+                if new is None:
+                    continue
+                changed = True
+                if isinstance(value, list):
+                    value[i] = new
+                else:
+                    setattr(node, name, new)
+        return node if changed else None
+
+    def _rewritten(self, node) -> ast.expr | None:
+        reading = _Reading(self)
+        try:
+            value = reading.value(node)
+            candidates = list(_Writer(reading).candidates(value))
+        except (TooBig, ZeroDivisionError, _NotRational):
+            return None
+        if reading.atom_ids(value) != set(range(len(reading.atoms))):
+            return None                     # an atom cancelled: its shape or dtype might go
+        before = _cost(node, self.facts) + sum(_cost(self.defs[n], self.facts)
+                                               for n in reading.dying)
+        best = min(candidates, key=lambda c: _cost(c, self.facts), default=None)
+        if best is None or _cost(best, self.facts) >= before:
+            return None
+        return best
+
+
+class _Reading:
+    """An expression read as a rational function of its atoms, through the values of the
+    names it reads that are arithmetic too."""
+
+    def __init__(self, rewrite: _Rewrite):
+        self.r, self.field = rewrite, Field()
+        self.atoms: list[ast.expr] = []
+        self.keys: dict[str, int] = {}
+        self.named: dict[str, tuple] = {}      # a name read through -> its value
+        self.dying: list[str] = []             # names read through that only this reads
+        self.nodes = 0
+
+    def value(self, node, moved=False, dies=True) -> tuple:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise TooBig
+        f = self.field
+        if isinstance(node, ast.BinOp) and _arith(node):
+            a = self.value(node.left, moved=moved, dies=dies)
+            if isinstance(node.op, ast.Pow):
+                return f.power(a, _whole(node.right))
+            b = self.value(node.right, moved=moved, dies=dies)
+            if isinstance(node.op, ast.Div):
+                return f.mul(a, f.inverse(b))
+            if isinstance(node.op, ast.Mult):
+                return f.mul(a, b)
+            return f.add(a, b, 1 if isinstance(node.op, ast.Add) else -1)
+        if isinstance(node, ast.UnaryOp) and _arith(node):
+            a = self.value(node.operand, moved=moved, dies=dies)
+            return f.mul(f.const(-1), a) if isinstance(node.op, ast.USub) else a
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return f.const(node.value)
+        if isinstance(node, ast.Name) and self._through(node.id):
+            return self._name(node.id, dies)
+        return f.atom(self._atom(node, moved))
+
+    def _through(self, name: str) -> bool:
+        value = self.r.defs.get(name)
+        return name in self.r.once and value is not None and \
+            (_arith(value) or isinstance(value, (ast.Name, ast.Constant)))
+
+    def _name(self, name: str, dies: bool) -> tuple:
+        if name in self.named:
+            return self.named[name]
+        dies = dies and self.r.uses.get(name) == 1
+        if dies:
+            self.dying.append(name)
+        self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
+        return self.named[name]
+
+    def _atom(self, node, moved: bool) -> int:
+        kind = self.r.facts.kind(node)
+        if not (kind.dtype == "f" or kind.ndim == 0 and kind.dtype == "i" and kind.py):
+            raise _NotRational
+        if not pure(node) or moved and names(node) - self.r.once:
+            raise _NotRational
+        key = ast.dump(node)
+        if key not in self.keys:
+            self.keys[key] = len(self.atoms)
+            self.atoms.append(node)
+            if self._positive(node):
+                self.field.positive_atoms.add(self.keys[key])
+        return self.keys[key]
+
+    def _positive(self, node) -> bool:
+        """A value of `np.exp` of a real: positive, in exact arithmetic."""
+        if isinstance(node, ast.Name):
+            node = self.r.defs.get(node.id) if node.id in self.r.once else None
+        return isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+            and self.r.ns.value(node.func) is np.exp \
+            and self.r.facts.kind(node).dtype == "f"
+
+    def atom_ids(self, value) -> set[int]:
+        polys = [value[0]] + [self.field.factors[k] for k in value[1]]
+        return {a for p in polys for m in p for a, _ in m}
+
+
+class _Writer:
+    """Expressions for a rational value: its numerator, with each factor of its
+    denominator written by a name whose value it is (or is the inverse of) where one was
+    read, else as its polynomial; and, for a factor `f` with a name `v = c / f`, the
+    numerator divided by `f`: `q + r / f` as `q + r / c * v`."""
+
+    def __init__(self, reading: _Reading):
+        self.reading, self.field = reading, reading.field
+        self.inverse: dict[tuple, tuple[str, Fraction]] = {}   # factor -> (v, c): v = c / f
+        self.direct: dict[tuple, tuple[str, Fraction]] = {}    # factor -> (v, c): v = c * f
+        for name, (n, d) in reading.named.items():
+            if name in reading.dying:
+                continue
+            if d and list(n) == [()] and list(d.values()) == [1]:
+                self.inverse.setdefault(next(iter(d)), (name, n[()]))
+            elif n and not d:
+                c, own = self.field.factor(n)
+                if list(own.values()) == [1]:
+                    self.direct.setdefault(next(iter(own)), (name, c))
+
+    def candidates(self, value):
+        n, d = value
+        yield self._write(n, d)
+        for k, e in d.items():
+            if e == 1 and k in self.inverse:
+                v, c = self.inverse[k]
+                q, r = divmod_poly(n, self.field.factors[k])
+                pseudo = len(self.reading.atoms) + 1
+                yield self._write(
+                    add_poly(q, mul(scale(r, 1 / c), {((pseudo, 1),): Fraction(1)})),
+                    {j: x for j, x in d.items() if j != k}, {pseudo: v})
+
+    def _write(self, n: dict, d: dict, pseudo: dict | None = None) -> ast.expr:
+        pseudo = dict(pseudo or {})
+        dens = []
+        for k, e in d.items():
+            if k in self.inverse:
+                v, c = self.inverse[k]
+                i = len(self.reading.atoms) + 2 + len(pseudo)
+                pseudo[i] = v
+                n = mul(scale(n, Fraction(1) / c ** e), {((i, e),): Fraction(1)})
+            elif k in self.direct:
+                v, c = self.direct[k]
+                n = scale(n, c ** e)
+                dens.append(_power(ast.Name(v, ast.Load()), e))
+            else:
+                dens.append(_power(self._poly(self.field.factors[k], pseudo), e))
+        out = self._poly(n, pseudo)
+        for den in dens:
+            out = ast.BinOp(out, ast.Div(), den)
+        return out
+
+    def _poly(self, p: dict, pseudo: dict) -> ast.expr:
+        if not p:
+            raise _NotRational               # a zero adjoint: left to the other rewrites
+        common = dict(min(p, key=len)) if len(p) > 1 else {}
+        for m in p:
+            common = {a: min(e, dict(m).get(a, 0)) for a, e in common.items() if a in dict(m)}
+        content = tuple(sorted((a, e) for a, e in common.items() if e))
+        g = _content(p)
+        terms = sorted(p.items(), key=lambda t: (t[1] / g < 0, [-x for x in
+                                                               _rank(t[0])]))
+        total = None
+        for m, c in terms:
+            rest = tuple((a, e - common.get(a, 0)) for a, e in m if e - common.get(a, 0))
+            term = self._term(rest, abs(c / g), pseudo)
+            if total is None:
+                total = term if c / g > 0 else ast.UnaryOp(ast.USub(), term)
+            else:
+                total = ast.BinOp(total, ast.Add() if c / g > 0 else ast.Sub(), term)
+        factors = self._factors(content, pseudo)
+        out = total if not factors else _product(factors + [total])
+        if abs(g) != 1:
+            out = ast.BinOp(_number(abs(g)), ast.Mult(), out)
+        return ast.UnaryOp(ast.USub(), out) if g < 0 else out
+
+    def _term(self, m: tuple, c: Fraction, pseudo: dict) -> ast.expr:
+        factors = self._factors(m, pseudo)
+        if c != 1 or not factors:
+            factors.insert(0, _number(c))
+        return _product(factors)
+
+    def _factors(self, m: tuple, pseudo: dict) -> list[ast.expr]:
+        out = []
+        for a, e in m:
+            atom = ast.Name(pseudo[a], ast.Load()) if a in pseudo \
+                else copy.deepcopy(self.reading.atoms[a])
+            out.append(_power(atom, e))
+        return out
+
+
+def add_poly(p: dict, q: dict) -> dict:
+    out = dict(p)
+    for m, c in q.items():
+        out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c}
+
+
+def _rank(m: tuple) -> list[int]:
+    """Terms written in the order of their atoms (`lead`'s order); pseudo-atoms last."""
+    return [x for a, e in m for x in (-a, e)]
+
+
+def _content(p: dict) -> Fraction:
+    """The number the terms share, signed so that no more terms are negative than not
+    (`p - y`, not `-(y - p)`)."""
+    nums = [abs(c.numerator) for c in p.values()]
+    dens = [c.denominator for c in p.values()]
+    g = Fraction(gcd(*nums), lcm(*dens))
+    negative = sum(c < 0 for c in p.values())
+    if 2 * negative > len(p):
+        g = -g
+    return g
+
+
+def _product(items: list) -> ast.expr:
+    out = items[0]
+    for item in items[1:]:
+        out = ast.BinOp(out, ast.Mult(), item)
+    return out
+
+
+def _power(node, e: int) -> ast.expr:
+    return node if e == 1 else ast.BinOp(node, ast.Pow(), ast.Constant(e))
+
+
+def _number(c: Fraction) -> ast.expr:
+    if c.denominator == 1:
+        return ast.Constant(int(c))
+    if Fraction(float(c)) == c:
+        return ast.Constant(float(c))
+    return ast.BinOp(ast.Constant(c.numerator), ast.Div(), ast.Constant(c.denominator))
