@@ -32,7 +32,7 @@ from math import gcd, lcm
 import numpy as np
 
 from .analyses import Facts, Survey, names, pure, single_target, survey, top_blocks
-from .rational import Field, TooBig, divmod_poly, mul, scale
+from .rational import Field, TooBig, divmod_poly, mul, over, quotient, scale
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _MAX_POWER, _MAX_NODES = 4, 120
@@ -50,8 +50,8 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
     for block in top_blocks(fn):
         defs: dict[str, ast.expr] = {}
         for stmt in block:
-            name = single_target(stmt)
-            if name is None or not pure(stmt.value):
+            name = single_target(stmt)     # (the atoms it may move are checked pure)
+            if name is None:
                 continue
             if name in adjoints:
                 new = _Rewrite(defs, facts, ns, once, known.uses).visit(stmt.value)
@@ -80,15 +80,46 @@ def _whole(node) -> int | None:
     return None
 
 
-def _cost(node, facts: Facts) -> int:
-    """Operations on arrays (or values not known to be numbers) in `node`."""
-    return sum(1 for n in ast.walk(node) if isinstance(n, (ast.BinOp, ast.UnaryOp))
-               and facts.kind(n).ndim != 0)
+def _divides(node, defs: dict, seen: set) -> bool:
+    """Does `node`, or a value it reads through, divide (where a factor could cancel)?"""
+    for n in ast.walk(node):
+        if isinstance(n, ast.BinOp) and (isinstance(n.op, ast.Div) or isinstance(
+                n.op, ast.Pow) and (_whole(n.right) or 0) < 0):
+            return True
+        if isinstance(n, ast.Name) and n.id in defs and n.id not in seen:
+            seen.add(n.id)
+            if _divides(defs[n.id], defs, seen):
+                return True
+    return False
+
+
+class _Cost:
+    """Operations on arrays (or on values not known to be numbers) in an expression."""
+
+    def __init__(self, facts: Facts):
+        self.facts, self.leaves = facts, {}
+
+    def __call__(self, node) -> int:
+        return self._count(node)[1]
+
+    def _count(self, node) -> tuple[bool, int]:
+        if _arith(node):
+            parts = [self._count(n) for n in ((node.left, node.right)
+                                              if isinstance(node, ast.BinOp) else (node.operand,))]
+            array = any(a for a, _ in parts)
+            return array, sum(c for _, c in parts) + array
+        if isinstance(node, ast.Constant):
+            return False, 0
+        key = ast.dump(node)
+        if key not in self.leaves:
+            self.leaves[key] = self.facts.kind(node).ndim != 0
+        return self.leaves[key], 0
 
 
 class _Rewrite:
     def __init__(self, defs, facts: Facts, ns, once: set[str], uses: dict[str, int]):
         self.defs, self.facts, self.ns, self.once, self.uses = defs, facts, ns, once, uses
+        self.cost = _Cost(facts)
 
     def visit(self, node) -> ast.expr | None:
         """`node` with its largest arithmetic parts rewritten, or None if unchanged."""
@@ -109,20 +140,21 @@ class _Rewrite:
         return node if changed else None
 
     def _rewritten(self, node) -> ast.expr | None:
+        if not _divides(node, self.defs, set()):
+            return None
         reading = _Reading(self)
         try:
             value = reading.value(node)
+            if not reading.field.cancelled:
+                return None
             candidates = list(_Writer(reading).candidates(value))
         except (TooBig, ZeroDivisionError, _NotRational):
             return None
         if reading.atom_ids(value) != set(range(len(reading.atoms))):
             return None                     # an atom cancelled: its shape or dtype might go
-        before = _cost(node, self.facts) + sum(_cost(self.defs[n], self.facts)
-                                               for n in reading.dying)
-        best = min(candidates, key=lambda c: _cost(c, self.facts), default=None)
-        if best is None or _cost(best, self.facts) >= before:
-            return None
-        return best
+        before = self.cost(node) + sum(self.cost(self.defs[n]) for n in reading.dying)
+        best = min(candidates, key=self.cost)
+        return copy.deepcopy(best) if self.cost(best) < before else None
 
 
 class _Reading:
@@ -223,38 +255,51 @@ class _Writer:
                     self.direct.setdefault(next(iter(own)), (name, c))
 
     def candidates(self, value):
+        """The value written as it is, and as `q + r * v` for each factor with a name
+        `v` for its inverse; each also as `q + r / f` where one factor `f` is left."""
         n, d = value
-        yield self._write(n, d)
+        for split in (False, True):
+            yield self._write(n, d, {}, split)
         for k, e in d.items():
             if e == 1 and k in self.inverse:
                 v, c = self.inverse[k]
                 q, r = divmod_poly(n, self.field.factors[k])
-                pseudo = len(self.reading.atoms) + 1
-                yield self._write(
-                    add_poly(q, mul(scale(r, 1 / c), {((pseudo, 1),): Fraction(1)})),
-                    {j: x for j, x in d.items() if j != k}, {pseudo: v})
+                pseudo = {len(self.reading.atoms): v}
+                n_ = add_poly(q, mul(over(r, c), {((len(self.reading.atoms), 1),): 1}))
+                for split in (False, True):
+                    yield self._write(n_, {j: x for j, x in d.items() if j != k},
+                                      pseudo, split)
 
-    def _write(self, n: dict, d: dict, pseudo: dict | None = None) -> ast.expr:
-        pseudo = dict(pseudo or {})
-        dens = []
+    def _write(self, n: dict, d: dict, pseudo: dict, split: bool) -> ast.expr:
+        pseudo, dens = dict(pseudo), []
         for k, e in d.items():
             if k in self.inverse:
                 v, c = self.inverse[k]
-                i = len(self.reading.atoms) + 2 + len(pseudo)
+                i = len(self.reading.atoms) + len(pseudo)
                 pseudo[i] = v
-                n = mul(scale(n, Fraction(1) / c ** e), {((i, e),): Fraction(1)})
+                n = mul(over(n, c ** e), {((i, e),): 1})
             elif k in self.direct:
                 v, c = self.direct[k]
                 n = scale(n, c ** e)
-                dens.append(_power(ast.Name(v, ast.Load()), e))
+                dens.append((ast.Name(v, ast.Load()), scale(self.field.factors[k], c), e))
             else:
-                dens.append(_power(self._poly(self.field.factors[k], pseudo), e))
-        out = self._poly(n, pseudo)
-        for den in dens:
-            out = ast.BinOp(out, ast.Div(), den)
-        return out
+                f = self.field.factors[k]
+                dens.append((self._poly(f, pseudo, signed=True), f, e))
+        if split and len(dens) == 1 and dens[0][2] == 1:
+            q, r = divmod_poly(n, dens[0][1])
+            if q and r:
+                (top, negative), (rest, minus) = self._poly(q, pseudo), self._poly(r, pseudo)
+                top = ast.UnaryOp(ast.USub(), top) if negative else top
+                return ast.BinOp(top, ast.Sub() if minus else ast.Add(),
+                                 ast.BinOp(rest, ast.Div(), dens[0][0]))
+        out, negative = self._poly(n, pseudo)
+        for den, _, e in dens:
+            out = ast.BinOp(out, ast.Div(), _power(den, e))
+        return ast.UnaryOp(ast.USub(), out) if negative else out
 
-    def _poly(self, p: dict, pseudo: dict) -> ast.expr:
+    def _poly(self, p: dict, pseudo: dict, signed: bool = False):
+        """`p` written as `(expression, negative)`: its value is the expression, negated
+        where `negative`; with `signed`, the expression of its value."""
         if not p:
             raise _NotRational               # a zero adjoint: left to the other rewrites
         common = dict(min(p, key=len)) if len(p) > 1 else {}
@@ -262,21 +307,23 @@ class _Writer:
             common = {a: min(e, dict(m).get(a, 0)) for a, e in common.items() if a in dict(m)}
         content = tuple(sorted((a, e) for a, e in common.items() if e))
         g = _content(p)
-        terms = sorted(p.items(), key=lambda t: (t[1] / g < 0, [-x for x in
-                                                               _rank(t[0])]))
+        terms = sorted(((m, quotient(c, g)) for m, c in p.items()),
+                       key=lambda t: (t[1] < 0, _rank(t[0])))
         total = None
         for m, c in terms:
             rest = tuple((a, e - common.get(a, 0)) for a, e in m if e - common.get(a, 0))
-            term = self._term(rest, abs(c / g), pseudo)
+            term = self._term(rest, abs(c), pseudo)
             if total is None:
-                total = term if c / g > 0 else ast.UnaryOp(ast.USub(), term)
+                total = term if c > 0 else ast.UnaryOp(ast.USub(), term)
             else:
-                total = ast.BinOp(total, ast.Add() if c / g > 0 else ast.Sub(), term)
+                total = ast.BinOp(total, ast.Add() if c > 0 else ast.Sub(), term)
         factors = self._factors(content, pseudo)
         out = total if not factors else _product(factors + [total])
         if abs(g) != 1:
             out = ast.BinOp(_number(abs(g)), ast.Mult(), out)
-        return ast.UnaryOp(ast.USub(), out) if g < 0 else out
+        if signed:
+            return ast.UnaryOp(ast.USub(), out) if g < 0 else out
+        return out, g < 0
 
     def _term(self, m: tuple, c: Fraction, pseudo: dict) -> ast.expr:
         factors = self._factors(m, pseudo)
@@ -287,8 +334,7 @@ class _Writer:
     def _factors(self, m: tuple, pseudo: dict) -> list[ast.expr]:
         out = []
         for a, e in m:
-            atom = ast.Name(pseudo[a], ast.Load()) if a in pseudo \
-                else copy.deepcopy(self.reading.atoms[a])
+            atom = ast.Name(pseudo[a], ast.Load()) if a in pseudo else self.reading.atoms[a]
             out.append(_power(atom, e))
         return out
 
@@ -301,8 +347,8 @@ def add_poly(p: dict, q: dict) -> dict:
 
 
 def _rank(m: tuple) -> list[int]:
-    """Terms written in the order of their atoms (`lead`'s order); pseudo-atoms last."""
-    return [x for a, e in m for x in (-a, e)]
+    """Terms written in the order their atoms were met; names of values last."""
+    return [x for a, e in m for x in (a, -e)]
 
 
 def _content(p: dict) -> Fraction:
@@ -310,7 +356,7 @@ def _content(p: dict) -> Fraction:
     (`p - y`, not `-(y - p)`)."""
     nums = [abs(c.numerator) for c in p.values()]
     dens = [c.denominator for c in p.values()]
-    g = Fraction(gcd(*nums), lcm(*dens))
+    g = quotient(gcd(*nums), lcm(*dens))
     negative = sum(c < 0 for c in p.values())
     if 2 * negative > len(p):
         g = -g

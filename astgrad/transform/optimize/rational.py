@@ -1,6 +1,7 @@
-"""Exact rational functions of opaque atoms, for `cancel`: polynomials with `Fraction`
-coefficients over numbered atoms, and quotients of them whose denominator is kept as a
-product of factors, so that a factor met twice is one factor and cancels where it may.
+"""Exact rational functions of opaque atoms, for `cancel`: polynomials with rational
+coefficients (ints where whole, else `Fraction`s) over numbered atoms, and quotients of
+them whose denominator is kept as a product of factors, so that a factor met twice is one
+factor, and cancels where it may.
 
 A factor is cancelled only where it is *positive* in exact arithmetic for every input: a
 polynomial with positive coefficients in positive atoms (`cancel` says which atoms are:
@@ -60,6 +61,19 @@ def scale(p: dict, c) -> dict:
     return {m: v * c for m, v in p.items()} if c else {}
 
 
+def over(p: dict, c) -> dict:
+    """`p / c`, for a number `c` other than 0."""
+    return {m: quotient(v, c) for m, v in p.items()}
+
+
+def quotient(a, b):
+    """`a / b` exactly: an int where it is whole."""
+    if type(a) is int and type(b) is int and a % b == 0:
+        return a // b
+    q = Fraction(a) / b
+    return q.numerator if q.denominator == 1 else q
+
+
 def _checked(p: dict) -> dict:
     if len(p) > _TERMS or any(sum(k for _, k in m) > _DEGREE for m in p):
         raise TooBig
@@ -88,7 +102,7 @@ def divmod_poly(p: dict, f: dict) -> tuple[dict, dict]:
         if t is None:
             r[m] = p.pop(m)
             continue
-        c = p[m] / f[lf]
+        c = quotient(p[m], f[lf])
         q[t] = c
         p = add(p, mul({t: c}, f), -1)
     return q, r
@@ -106,13 +120,14 @@ class Field:
 
     positive_atoms: set = field(default_factory=set)
     factors: dict = field(default_factory=dict)        # key -> polynomial
+    cancelled: bool = False                            # has a factor been cancelled?
 
     def atom(self, i: int) -> tuple:
-        return {((i, 1),): Fraction(1)}, {}
+        return {((i, 1),): 1}, {}
 
     @staticmethod
     def const(v) -> tuple:
-        return ({(): Fraction(v)} if v else {}), {}
+        return ({(): quotient(Fraction(v), 1)} if v else {}), {}
 
     def mul(self, a: tuple, b: tuple) -> tuple:
         d = dict(a[1])
@@ -128,11 +143,11 @@ class Field:
     def inverse(self, a: tuple) -> tuple:
         if not a[0]:
             raise ZeroDivisionError
-        n = {(): Fraction(1)}
+        n = {(): 1}
         for k, e in a[1].items():
             n = mul(n, self._power(self.factors[k], e))
         c, d = self.factor(a[0])
-        return self._reduced(scale(n, 1 / c), d)
+        return self._reduced(over(n, c), d)
 
     def power(self, a: tuple, k: int) -> tuple:
         if k < 0:
@@ -146,7 +161,7 @@ class Field:
         """`(c, d)`: `p` is `c` times the product of the factors `d`, taken out known
         factors first, then its atoms; what is left is a new factor."""
         c = p[lead(p)]
-        p, d = scale(p, 1 / c), {}
+        p, d = over(p, c), {}
         for k, f in list(self.factors.items()):
             while p != {(): 1}:
                 q, r = divmod_poly(p, f)
@@ -158,7 +173,7 @@ class Field:
             common = {a: min(e, dict(m).get(a, 0)) for a, e in common.items()}
         for atom, e in common.items():
             if e:
-                d[self._known({((atom, 1),): Fraction(1)})] = e
+                d[self._known({((atom, 1),): 1})] = e
                 p = {_mono_div(m, ((atom, e),)): v for m, v in p.items()}
         if p != {(): 1}:
             k = self._known(p)
@@ -175,7 +190,7 @@ class Field:
         return k
 
     def _power(self, p: dict, e: int) -> dict:
-        out = {(): Fraction(1)}
+        out = {(): 1}
         for _ in range(e):
             out = mul(out, p)
         return out
@@ -192,5 +207,5 @@ class Field:
                 q, r = divmod_poly(n, self.factors[k])
                 if r:
                     break
-                n, d[k] = q, d[k] - 1
+                n, d[k], self.cancelled = q, d[k] - 1, True
         return n, {k: e for k, e in d.items() if e}
