@@ -81,7 +81,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
                 break
         rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known())):
-        rounds.changed(dead.eliminate_dead(fn, ns))   # the values it read through alone
+        rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go

@@ -31,8 +31,8 @@ from math import gcd, lcm
 
 import numpy as np
 
-from .analyses import Facts, Survey, names, pure, single_target, survey, top_blocks
-from .rational import Field, TooBig, divmod_poly, mul, over, quotient, scale
+from .analyses import Facts, Survey, counts, names, pure, single_target, survey, top_blocks
+from .rational import Field, TooBig, divmod_poly, mul, quotient, scale
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _MAX_POWER, _MAX_NODES = 4, 120
@@ -44,22 +44,52 @@ class _NotRational(Exception):
 
 def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
                    known: Survey | None = None) -> bool:
-    """Rewrite, in place, the adjoints' values the module docstring describes; True if any."""
+    """Rewrite, in place, the adjoints' values the module docstring describes; True if any.
+
+    A value read through is that of a name bound once (`Survey.once`), or of an adjoint
+    bound only at the top of the block, with its contributions added up
+    (`bp = a; bp = bp + c` reads as `a + c` after them)."""
     known = known or survey(fn)
-    once, changed = known.once, False
-    for block in top_blocks(fn):
-        defs: dict[str, ast.expr] = {}
+    once, uses, changed = known.once, known.uses, False
+    summed = {n for n in adjoints & known.top - known.mutated if n not in once}
+    outer: dict[str, ast.expr] = {}
+    for block in top_blocks(fn):             # the body, then a pullback's (run after it)
+        defs = dict(outer)
+        own: dict[str, int] = {}              # an adjoint's reads in its own contributions
         for stmt in block:
             name = single_target(stmt)     # (the atoms it may move are checked pure)
             if name is None:
                 continue
             if name in adjoints:
-                new = _Rewrite(defs, facts, ns, once, known.uses).visit(stmt.value)
+                new = _Rewrite(defs, facts, ns, once, uses, own).visit(stmt.value)
                 if new is not None:
-                    stmt.value, changed = new, True
+                    stmt.value, changed, uses = new, True, counts(fn)[1]
             if name in once:
                 defs[name] = stmt.value
+            elif name in summed:
+                _add_up(defs, own, name, stmt.value)
+        outer = outer or defs
     return changed
+
+
+def _add_up(defs: dict, own: dict, name: str, value: ast.expr) -> None:
+    """`defs[name]`: the value `name = value` gives it, in terms of the values before."""
+    reads = sum(1 for n in ast.walk(value) if isinstance(n, ast.Name) and n.id == name)
+    own[name] = own.get(name, 0) + reads
+    if not reads:
+        defs[name] = value
+    elif name in defs:
+        defs[name] = substitute_copy(value, name, defs[name])
+    else:
+        defs.pop(name, None)
+
+
+def substitute_copy(value: ast.expr, name: str, by: ast.expr) -> ast.expr:
+    """A copy of `value` with each `name` it reads a copy of `by`."""
+    class _Put(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return copy.deepcopy(by) if node.id == name else node
+    return _Put().visit(copy.deepcopy(value))
 
 
 def _arith(node) -> bool:
@@ -94,7 +124,8 @@ def _divides(node, defs: dict, seen: set) -> bool:
 
 
 class _Cost:
-    """Operations on arrays (or on values not known to be numbers) in an expression."""
+    """What an expression costs: an operation on arrays (or on values not known to be
+    numbers) a thousand, one on numbers one."""
 
     def __init__(self, facts: Facts):
         self.facts, self.leaves = facts, {}
@@ -107,7 +138,7 @@ class _Cost:
             parts = [self._count(n) for n in ((node.left, node.right)
                                               if isinstance(node, ast.BinOp) else (node.operand,))]
             array = any(a for a, _ in parts)
-            return array, sum(c for _, c in parts) + array
+            return array, sum(c for _, c in parts) + (1000 if array else 1)
         if isinstance(node, ast.Constant):
             return False, 0
         key = ast.dump(node)
@@ -117,8 +148,10 @@ class _Cost:
 
 
 class _Rewrite:
-    def __init__(self, defs, facts: Facts, ns, once: set[str], uses: dict[str, int]):
-        self.defs, self.facts, self.ns, self.once, self.uses = defs, facts, ns, once, uses
+    def __init__(self, defs, facts: Facts, ns, once: set[str], uses: dict[str, int],
+                 own: dict[str, int]):
+        self.defs, self.facts, self.ns, self.once = defs, facts, ns, once
+        self.uses, self.own = uses, own
         self.cost = _Cost(facts)
 
     def visit(self, node) -> ast.expr | None:
@@ -150,7 +183,8 @@ class _Rewrite:
             candidates = list(_Writer(reading).candidates(value))
         except (TooBig, ZeroDivisionError, _NotRational):
             return None
-        if reading.atom_ids(value) != set(range(len(reading.atoms))):
+        if reading.atom_ids(value) != set(range(len(reading.atoms))) \
+                or not reading.linear(value):
             return None                     # an atom cancelled: its shape or dtype might go
         before = self.cost(node) + sum(self.cost(self.defs[n]) for n in reading.dying)
         best = min(candidates, key=self.cost)
@@ -167,6 +201,7 @@ class _Reading:
         self.keys: dict[str, int] = {}
         self.named: dict[str, tuple] = {}      # a name read through -> its value
         self.dying: list[str] = []             # names read through that only this reads
+        self.unknown: set[int] = set()         # atoms of a dtype not known (a vjp's seed)
         self.nodes = 0
 
     def value(self, node, moved=False, dies=True) -> tuple:
@@ -195,13 +230,13 @@ class _Reading:
 
     def _through(self, name: str) -> bool:
         value = self.r.defs.get(name)
-        return name in self.r.once and value is not None and \
+        return value is not None and \
             (_arith(value) or isinstance(value, (ast.Name, ast.Constant)))
 
     def _name(self, name: str, dies: bool) -> tuple:
         if name in self.named:
             return self.named[name]
-        dies = dies and self.r.uses.get(name) == 1
+        dies = dies and self.r.uses.get(name, 0) - self.r.own.get(name, 0) == 1
         if dies:
             self.dying.append(name)
         self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
@@ -209,7 +244,7 @@ class _Reading:
 
     def _atom(self, node, moved: bool) -> int:
         kind = self.r.facts.kind(node)
-        if not (kind.dtype == "f" or kind.ndim == 0 and kind.dtype == "i" and kind.py):
+        if not (kind.dtype in ("f", None) or kind.ndim == 0 and kind.dtype == "i" and kind.py):
             raise _NotRational
         if not pure(node) or moved and names(node) - self.r.once:
             raise _NotRational
@@ -219,6 +254,8 @@ class _Reading:
             self.atoms.append(node)
             if self._positive(node):
                 self.field.positive_atoms.add(self.keys[key])
+            if kind.dtype is None:
+                self.unknown.add(self.keys[key])
         return self.keys[key]
 
     def _positive(self, node) -> bool:
@@ -228,6 +265,14 @@ class _Reading:
         return isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
             and self.r.ns.value(node.func) is np.exp \
             and self.r.facts.kind(node).dtype == "f"
+
+    def linear(self, value) -> bool:
+        """Is `value` a sum of terms each with at most one atom of unknown dtype, once, and
+        never in a denominator? (Then no product of two, ints say, can overflow, and the
+        result's dtype is what the expression's was.)"""
+        n, d = value
+        return all(sum(e for a, e in m if a in self.unknown) <= 1 for m in n) and \
+            not any(a in self.unknown for k in d for m in self.field.factors[k] for a, _ in m)
 
     def atom_ids(self, value) -> set[int]:
         polys = [value[0]] + [self.field.factors[k] for k in value[1]]
@@ -242,42 +287,46 @@ class _Writer:
 
     def __init__(self, reading: _Reading):
         self.reading, self.field = reading, reading.field
-        self.inverse: dict[tuple, tuple[str, Fraction]] = {}   # factor -> (v, c): v = c / f
+        self.inverse: dict[tuple, tuple[str, dict]] = {}   # factor -> (v, t): v = t / f
         self.direct: dict[tuple, tuple[str, Fraction]] = {}    # factor -> (v, c): v = c * f
         for name, (n, d) in reading.named.items():
             if name in reading.dying:
                 continue
-            if d and list(n) == [()] and list(d.values()) == [1]:
-                self.inverse.setdefault(next(iter(d)), (name, n[()]))
+            if d and len(n) == 1 and list(d.values()) == [1]:       # a term over a factor
+                self.inverse.setdefault(next(iter(d)), (name, n))
             elif n and not d:
                 c, own = self.field.factor(n)
                 if list(own.values()) == [1]:
                     self.direct.setdefault(next(iter(own)), (name, c))
 
     def candidates(self, value):
-        """The value written as it is, and as `q + r * v` for each factor with a name
-        `v` for its inverse; each also as `q + r / f` where one factor `f` is left."""
+        """The value written as it is, and as `q + r / t * v` for each factor `f` read as
+        `v = t / f` (`t` a term); each also as `q + r / f` where one factor `f` is left."""
         n, d = value
         for split in (False, True):
             yield self._write(n, d, {}, split)
         for k, e in d.items():
             if e == 1 and k in self.inverse:
-                v, c = self.inverse[k]
+                v, t = self.inverse[k]
                 q, r = divmod_poly(n, self.field.factors[k])
-                pseudo = {len(self.reading.atoms): v}
-                n_ = add_poly(q, mul(over(r, c), {((len(self.reading.atoms), 1),): 1}))
+                r, rest = divmod_poly(r, t) if r else ({}, {})
+                if rest:
+                    continue
+                i = len(self.reading.atoms)
+                n_ = add_poly(q, mul(r, {((i, 1),): 1}))
                 for split in (False, True):
-                    yield self._write(n_, {j: x for j, x in d.items() if j != k},
-                                      pseudo, split)
+                    yield self._write(n_, {j: x for j, x in d.items() if j != k}, {i: v},
+                                      split)
 
     def _write(self, n: dict, d: dict, pseudo: dict, split: bool) -> ast.expr:
         pseudo, dens = dict(pseudo), []
         for k, e in d.items():
-            if k in self.inverse:
-                v, c = self.inverse[k]
+            v, t = self.inverse.get(k, (None, None))
+            q, rest = divmod_poly(n, self.field.power_poly(t, e)) if v else (None, True)
+            if not rest:
                 i = len(self.reading.atoms) + len(pseudo)
                 pseudo[i] = v
-                n = mul(over(n, c ** e), {((i, e),): 1})
+                n = mul(q, {((i, e),): 1})
             elif k in self.direct:
                 v, c = self.direct[k]
                 n = scale(n, c ** e)

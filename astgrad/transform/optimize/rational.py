@@ -145,7 +145,7 @@ class Field:
             raise ZeroDivisionError
         n = {(): 1}
         for k, e in a[1].items():
-            n = mul(n, self._power(self.factors[k], e))
+            n = mul(n, self.power_poly(self.factors[k], e))
         c, d = self.factor(a[0])
         return self._reduced(over(n, c), d)
 
@@ -189,7 +189,8 @@ class Field:
         self.factors.setdefault(k, p)
         return k
 
-    def _power(self, p: dict, e: int) -> dict:
+    @staticmethod
+    def power_poly(p: dict, e: int) -> dict:
         out = {(): 1}
         for _ in range(e):
             out = mul(out, p)
@@ -197,7 +198,7 @@ class Field:
 
     def _times(self, n: dict, d: dict, had: dict) -> dict:
         for k, e in d.items():
-            n = mul(n, self._power(self.factors[k], e - had.get(k, 0)))
+            n = mul(n, self.power_poly(self.factors[k], e - had.get(k, 0)))
         return n
 
     def _reduced(self, n: dict, d: dict) -> tuple:
