@@ -4,12 +4,16 @@ points and at the special ones (weights 0, labels exactly 0 and 1, p near and at
 first and second order; and the factors it must not cancel."""
 from __future__ import annotations
 
+import ast
 import warnings
 
 import numpy as np
 import pytest
 
 import astgrad as ag
+from astgrad.transform import resolve, source
+from astgrad.transform.kinds import Kind
+from astgrad.transform.optimize import analyses, cancel
 from astgrad.transform.optimize.rational import Field, divmod_poly
 
 
@@ -25,6 +29,11 @@ def fit(w, X, y):
     p = 1.0 / (1.0 + np.exp(-z))
     nll = -np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)) / n
     return nll + 0.5 * np.sum(z ** 2)
+
+
+def scalar_xent(a, y):
+    p = 1.0 / (1.0 + np.exp(-a))
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
 
 
 def sqrt_squared(x):
@@ -81,6 +90,61 @@ def test_the_same_code_for_the_same_function():
     a, b = ag.grad(fresh()), ag.grad(fresh())
     a(w, X, y), b(w, X, y)
     assert _body(a) == _body(b)
+
+
+def test_a_pullback_reads_through_the_body_and_the_added_contributions():
+    X, w, y = _data(8)
+    value, pullback = ag.vjp(xent)(w, X, y)
+    assert _body(ag.vjp(xent))[-4:] == ["b11 = np.broadcast_to(-bout / y.size, y.shape)",
+                                        "bw = b11 * (y - p) @ X", "return bw",
+                                        "return (out, pullback)"]
+    for seed in (1.0, 2.5, np.float64(-0.5), np.array(3.0), 2):
+        np.testing.assert_allclose(pullback(seed), seed * _hand(w, X, y), rtol=1e-13,
+                                   atol=1e-16)
+
+
+def test_scalar_cross_entropy_is_p_minus_y():
+    df = ag.grad(scalar_xent)
+    df(0.3, 1.0)
+    assert _body(df) == ["_2 = np.exp(-a)", "_3 = 1.0 + _2", "p = 1.0 / _3", "ba = p - y",
+                         "return float(ba)"]
+    for a in (0.3, -3.0, 5.0, 0.0):
+        for y in (0.0, 1.0, 0.25):
+            assert df(a, y) == pytest.approx(1 / (1 + np.exp(-a)) - y, rel=1e-14, abs=1e-17)
+            ag.check_grads(scalar_xent, (a, y), order=2)
+    with np.errstate(over="ignore"):
+        for a, p in ((-800.0, 0.0), (-40.0, 1 / (1 + np.exp(40.0))), (40.0, 1.0), (800.0, 1.0)):
+            for y in (0.0, 1.0):
+                assert df(a, y) == pytest.approx(p - y, rel=1e-15, abs=1e-300)
+
+
+def later_contribution(w, y, c):
+    """Generated-code-like: `bq` gets a contribution after `bp` reads it."""
+    e = np.exp(w)
+    d = 1 + e
+    p = 1 / d
+    bq = y / p
+    bp = bq * e / d ** 2
+    bq = bq + c
+    bw = bp * 2.0
+    return bw + bq
+
+
+def test_a_name_reads_an_added_up_adjoint_as_it_was_then():
+    src = source.read(later_contribution)
+    tree, ns = resolve.resolve(src.tree, resolve.UserScope(later_contribution), src.where)
+    kinds = dict.fromkeys(("w", "y", "c"), Kind(1, "f", False, 8, ones=(False,)))
+    assert cancel.cancel_factors(tree, analyses.facts(tree, ns, kinds, {}), ns,
+                                 {"bq", "bp", "bw"})
+    lines = [ast.unparse(s) for s in tree.body]
+    assert "bp = y * e * p" in lines                         # not `c`: added after
+    namespace = dict(ns.bound)
+    exec(compile(ast.fix_missing_locations(ast.Module([tree], [])), "<test>", "exec"),
+         namespace)
+    rng = np.random.default_rng(9)
+    args = [rng.standard_normal(5) for _ in range(3)]
+    np.testing.assert_allclose(namespace["later_contribution"](*args),
+                               later_contribution(*args), rtol=1e-14)
 
 
 # -- values --------------------------------------------------------------------------------

@@ -64,31 +64,32 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
                 new = _Rewrite(defs, facts, ns, once, uses, own).visit(stmt.value)
                 if new is not None:
                     stmt.value, changed, uses = new, True, counts(fn)[1]
-            if name in once:
-                defs[name] = stmt.value
-            elif name in summed:
-                _add_up(defs, own, name, stmt.value)
+            if name in summed:
+                own[name] = own.get(name, 0) + sum(
+                    1 for n in ast.walk(stmt.value) if isinstance(n, ast.Name) and n.id == name)
+            if name in once or name in summed:
+                value = _as_of_now(stmt.value, defs, summed)
+                if value is None:
+                    defs.pop(name, None)       # (a name bound once is then an atom)
+                else:
+                    defs[name] = value
         outer = outer or defs
     return changed
 
 
-def _add_up(defs: dict, own: dict, name: str, value: ast.expr) -> None:
-    """`defs[name]`: the value `name = value` gives it, in terms of the values before."""
-    reads = sum(1 for n in ast.walk(value) if isinstance(n, ast.Name) and n.id == name)
-    own[name] = own.get(name, 0) + reads
-    if not reads:
-        defs[name] = value
-    elif name in defs:
-        defs[name] = substitute_copy(value, name, defs[name])
-    else:
-        defs.pop(name, None)
+def _as_of_now(value: ast.expr, defs: dict, summed: set[str]) -> ast.expr | None:
+    """`value` with each added-up adjoint it reads written as its value now (later
+    contributions must not change what a name bound now reads), or None if one's is
+    not known."""
+    read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in summed}
+    if not read:
+        return value
+    if read - set(defs):
+        return None
 
-
-def substitute_copy(value: ast.expr, name: str, by: ast.expr) -> ast.expr:
-    """A copy of `value` with each `name` it reads a copy of `by`."""
     class _Put(ast.NodeTransformer):
         def visit_Name(self, node):
-            return copy.deepcopy(by) if node.id == name else node
+            return copy.deepcopy(defs[node.id]) if node.id in read else node
     return _Put().visit(copy.deepcopy(value))
 
 
