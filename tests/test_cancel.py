@@ -75,7 +75,7 @@ def test_a_contribution_whose_factors_cancel_is_added_to_the_one_that_stays():
     df = ag.grad(fit)
     p = 1 / (1 + np.exp(-X @ w))
     np.testing.assert_allclose(df(w, X, y), X.T @ ((p - y) / len(y) + X @ w), rtol=1e-13)
-    assert "bz = z + (p - y) / n" in _body(df)          # its two contributions, added
+    assert "bz = bz + (p - y) / n" in _body(df)
     ag.check_grads(fit, (w, X, y), order=2)
     ag.check_grads(fit, (np.zeros(4), X, y), order=2)
 
@@ -119,14 +119,14 @@ def test_scalar_cross_entropy_is_p_minus_y():
 
 
 def later_contribution(w, y, c):
-    """Generated-code-like: `bq` gets a contribution after `bp` reads it."""
+    """Generated-code-like: `bq` gets a contribution after `t` reads it."""
     e = np.exp(w)
     d = 1 + e
     p = 1 / d
     bq = y / p
-    bp = bq * e / d ** 2
+    t = bq * e
     bq = bq + c
-    bw = bp * 2.0
+    bw = t / d ** 2 * 2.0
     return bw + bq
 
 
@@ -137,7 +137,7 @@ def test_a_name_reads_an_added_up_adjoint_as_it_was_then():
     assert cancel.cancel_factors(tree, analyses.facts(tree, ns, kinds, {}), ns,
                                  {"bq", "bp", "bw"})
     lines = [ast.unparse(s) for s in tree.body]
-    assert "bp = y * e * p" in lines                         # not `c`: added after
+    assert "bw = 2 * (y * e) / d" in lines                   # not `c`: added after `t`
     namespace = dict(ns.bound)
     exec(compile(ast.fix_missing_locations(ast.Module([tree], [])), "<test>", "exec"),
          namespace)

@@ -34,7 +34,7 @@ from .quotients import Unwritten, Writer
 from .rational import Field, TooBig
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
-_MAX_POWER, _MAX_NODES = 4, 120
+_MAX_POWER, _MAX_NODES = 4, 40
 
 
 class _NotRational(Exception):
@@ -60,7 +60,8 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
             if name is None:
                 continue
             if name in adjoints:
-                new = _Rewrite(defs, facts, ns, once, uses, own).visit(stmt.value)
+                new = _Rewrite(defs, facts, ns, once, uses, own, summed - {name}) \
+                    .visit(stmt.value)
                 if new is not None:
                     stmt.value, changed, uses = new, True, counts(fn)[1]
             if name in summed:
@@ -110,17 +111,23 @@ def _whole(node) -> int | None:
     return None
 
 
-def _divides(node, defs: dict, seen: set) -> bool:
-    """Does `node`, or a value it reads through, divide (where a factor could cancel)?"""
-    for n in ast.walk(node):
-        if isinstance(n, ast.BinOp) and (isinstance(n.op, ast.Div) or isinstance(
-                n.op, ast.Pow) and (_whole(n.right) or 0) < 0):
-            return True
-        if isinstance(n, ast.Name) and n.id in defs and n.id not in seen:
-            seen.add(n.id)
-            if _divides(defs[n.id], defs, seen):
-                return True
-    return False
+def _hopeful(node, rewrite: "_Rewrite") -> bool:
+    """Could a factor cancel in `node`? Only if it, or a value it may read through,
+    divides, and reads a value of `np.exp` (the only positive atoms)."""
+    found, seen, todo, walked = set(), set(), [node], 0
+    while todo and len(found) < 2 and walked < 5 * _MAX_NODES:     # (contexts counted)
+        for n in ast.walk(todo.pop()):
+            walked += 1
+            if isinstance(n, ast.BinOp) and (isinstance(n.op, ast.Div) or isinstance(
+                    n.op, ast.Pow) and (_whole(n.right) or 0) < 0):
+                found.add("/")
+            elif isinstance(n, ast.Call) and rewrite.ns.value(n.func) is np.exp:
+                found.add("exp")
+            elif isinstance(n, ast.Name) and n.id in rewrite.defs and n.id not in seen \
+                    and (n.id not in rewrite.summed or rewrite.once_read(n.id)):
+                seen.add(n.id)
+                todo.append(rewrite.defs[n.id])
+    return len(found) == 2
 
 
 class _Cost:
@@ -149,10 +156,16 @@ class _Cost:
 
 class _Rewrite:
     def __init__(self, defs, facts: Facts, ns, once: set[str], uses: dict[str, int],
-                 own: dict[str, int]):
+                 own: dict[str, int], summed: set[str]):
+        """`summed`: the added-up adjoints this statement may read through (not its own
+        target: `b = b + e` keeps `b`), each only where nothing else reads it."""
         self.defs, self.facts, self.ns, self.once = defs, facts, ns, once
-        self.uses, self.own = uses, own
+        self.uses, self.own, self.summed = uses, own, summed
         self.cost = _Cost(facts)
+
+    def once_read(self, name: str) -> bool:
+        """Is this the one read of `name` outside its own contributions?"""
+        return self.uses.get(name, 0) - self.own.get(name, 0) == 1
 
     def visit(self, node) -> ast.expr | None:
         """`node` with its largest arithmetic parts rewritten, or None if unchanged."""
@@ -173,8 +186,22 @@ class _Rewrite:
         return node if changed else None
 
     def _rewritten(self, node) -> ast.expr | None:
-        if not _divides(node, self.defs, set()):
+        if not _hopeful(node, self):
             return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            parts = self._parts(node)         # `b + e`: `e`'s factors may cancel (and
+            if parts is not None:             # reading `b` too costs time for little)
+                return parts
+        return self._whole(node)
+
+    def _parts(self, node: ast.BinOp) -> ast.expr | None:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if left is None and right is None:
+            return None
+        node.left, node.right = left or node.left, right or node.right
+        return node
+
+    def _whole(self, node) -> ast.expr | None:
         reading = _Reading(self)
         try:
             value = reading.value(node)
@@ -222,21 +249,24 @@ class _Reading:
         if isinstance(node, ast.UnaryOp) and _arith(node):
             a = self.value(node.operand, moved=moved, dies=dies)
             return f.mul(f.const(-1), a) if isinstance(node.op, ast.USub) else a
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float) \
+                and float(node.value).is_integer():   # (0.1 is an atom: its Fraction is long)
             return f.const(node.value)
-        if isinstance(node, ast.Name) and self._through(node.id):
+        if isinstance(node, ast.Name) and self._through(node.id, dies):
             return self._name(node.id, dies)
         return f.atom(self._atom(node, moved))
 
-    def _through(self, name: str) -> bool:
+    def _through(self, name: str, dies: bool) -> bool:
         value = self.r.defs.get(name)
+        if name in self.r.summed and not (dies and self.r.once_read(name)):
+            return False
         return value is not None and \
             (_arith(value) or isinstance(value, (ast.Name, ast.Constant)))
 
     def _name(self, name: str, dies: bool) -> tuple:
         if name in self.named:
             return self.named[name]
-        dies = dies and self.r.uses.get(name, 0) - self.r.own.get(name, 0) == 1
+        dies = dies and self.r.once_read(name)
         if dies:
             self.dying.append(name)
         self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)

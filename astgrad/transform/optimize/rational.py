@@ -9,14 +9,15 @@ values of `np.exp`). Such a factor is never 0 nor infinite for real inputs, so c
 it leaves the same function of the inputs. Nothing else is cancelled: `y / y` stays, since
 `y` may be 0.
 
-Sizes are bounded (terms, degree, exponents); past them `TooBig` is raised.
+Sizes are bounded (terms, degree, the terms handled in all); past them `TooBig` is raised.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
-_TERMS, _DEGREE = 48, 10
+_TERMS, _DEGREE, _WORK = 24, 8, 600
 
 
 class TooBig(Exception):
@@ -80,6 +81,7 @@ def _checked(p: dict) -> dict:
     return p
 
 
+@lru_cache(maxsize=4096)
 def _order(m: tuple) -> tuple:
     """Lexicographic order on monomials, atoms by number: the larger, the more leading."""
     return tuple((-atom, k) for atom, k in m)
@@ -121,6 +123,7 @@ class Field:
     positive_atoms: set = field(default_factory=set)
     factors: dict = field(default_factory=dict)        # key -> polynomial
     cancelled: bool = False                            # has a factor been cancelled?
+    work: int = 0                                      # terms handled, up to _WORK
 
     def atom(self, i: int) -> tuple:
         return {((i, 1),): 1}, {}
@@ -202,6 +205,9 @@ class Field:
         return n
 
     def _reduced(self, n: dict, d: dict) -> tuple:
+        self.work += len(n) * (1 + len(d))
+        if self.work > _WORK:
+            raise TooBig
         d = {k: e for k, e in d.items() if e}
         for k in list(d):
             while d[k] and n and self.positive(k):
