@@ -20,7 +20,10 @@ round differently, and differ where the first overflows or divides by a 0 that r
 made (`p` rounded to exactly 1 above, or `_4 ** 2` overflowing where `X @ w < -355`, which
 made the first nan where the loss is finite). So only adjoints' values are rewritten, as
 `coefficients` does. A rewrite must keep every atom (array or number) the expression read,
-so its result has the shape and dtype it had; the atoms are floating, or Python ints.
+so its result has the shape and dtype it had; the atoms are floating, Python ints, or of a
+dtype not known (a vjp's seed) where the value has no product of two of those. An atom
+moved from a value read through that stays computed is a name (or `y.size`): a call is
+not computed twice.
 """
 from __future__ import annotations
 
@@ -73,7 +76,8 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
                     defs.pop(name, None)       # (a name bound once is then an atom)
                 else:
                     defs[name] = value
-        outer = outer or defs
+        if block is fn.body:
+            outer = defs
     return changed
 
 
@@ -254,7 +258,7 @@ class _Reading:
             return f.const(node.value)
         if isinstance(node, ast.Name) and self._through(node.id, dies):
             return self._name(node.id, dies)
-        return f.atom(self._atom(node, moved))
+        return f.atom(self._atom(node, moved, moved and not dies))
 
     def _through(self, name: str, dies: bool) -> bool:
         value = self.r.defs.get(name)
@@ -272,10 +276,14 @@ class _Reading:
         self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
         return self.named[name]
 
-    def _atom(self, node, moved: bool) -> int:
+    def _atom(self, node, moved: bool, stays: bool) -> int:
+        """`moved`: read through a name's value; `stays`: one that stays computed."""
         kind = self.r.facts.kind(node)
         if not (kind.dtype in ("f", None) or kind.ndim == 0 and kind.dtype == "i" and kind.py):
             raise _NotRational
+        if stays and not (isinstance(node, ast.Name) or isinstance(node, ast.Attribute)
+                          and isinstance(node.value, ast.Name)):
+            raise _NotRational                 # (a call in a value that stays: not twice)
         if not pure(node) or moved and names(node) - self.r.once:
             raise _NotRational
         key = ast.dump(node)
