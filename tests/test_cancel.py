@@ -147,6 +147,23 @@ def test_a_name_reads_an_added_up_adjoint_as_it_was_then():
                                later_contribution(*args), rtol=1e-14)
 
 
+def stays_computed(w, y):
+    """`q` stays (it is returned): reading it through must not write `np.sin(w)` again."""
+    e = np.exp(w)
+    q = (1 + e) * np.sin(w)
+    bq = y * q / (1 + e) + e
+    return bq + q
+
+
+def test_a_call_in_a_value_that_stays_is_not_written_twice():
+    src = source.read(stays_computed)
+    tree, ns = resolve.resolve(src.tree, resolve.UserScope(stays_computed), src.where)
+    kinds = dict.fromkeys(("w", "y"), Kind(1, "f", False, 8, ones=(False,)))
+    before = ast.unparse(tree)
+    assert not cancel.cancel_factors(tree, analyses.facts(tree, ns, kinds, {}), ns, {"bq"})
+    assert ast.unparse(tree) == before
+
+
 # -- values --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", ["ordinary", "zero weights", "labels 0", "labels 1",
