@@ -22,6 +22,13 @@ def xent(w, X, y):
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 
 
+def xent_ratio(w, X, y):
+    """The logistic function written `e / (1 + e)`."""
+    e = np.exp(X @ w)
+    p = e / (1 + e)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
 def fit(w, X, y):
     """The adjoint of `z` has two contributions: one stays, the other's factors cancel."""
     n = X.shape[0]
@@ -68,6 +75,19 @@ def test_cross_entropy_adjoint_is_p_minus_y():
     np.testing.assert_allclose(df(w, X, y), _hand(w, X, y), rtol=1e-13, atol=1e-16)
     assert _body(df) == ["_3 = np.exp(-X @ w)", "_4 = 1 + _3", "p = 1 / _4",
                          "bw = (p - y) / y.size @ X", "return bw"]
+
+
+def test_the_logistic_written_as_a_ratio():
+    X, w, y = _data(10)
+    df = ag.grad(xent_ratio)
+    np.testing.assert_allclose(df(w, X, y), _hand(w, X, y), rtol=1e-13, atol=1e-16)
+    assert _body(df) == ["e = np.exp(X @ w)", "_2 = 1 + e", "p = e / _2",
+                         "bw = (p - y) / y.size @ X", "return bw"]
+    for at in (w, np.zeros(4), 3 * w):
+        ag.check_grads(xent_ratio, (at, X, y), order=2)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        got = df(np.array([-400.0]), np.ones((3, 1)), np.array([1.0, 0.0, 0.5]))
+    np.testing.assert_allclose(got, [-0.5], rtol=1e-15)     # p = e / (1 + e) -> 0
 
 
 def test_a_contribution_whose_factors_cancel_is_added_to_the_one_that_stays():

@@ -41,7 +41,7 @@ class Writer:
                     self.direct.setdefault(next(iter(own)), (name, c))
 
     def candidates(self, value):
-        """The value written as it is, and as `q + r / t * v` for each factor `f` read as
+        """The value written as it is, and as `q + s * v` for each factor `f` read as
         `v = t / f` (`t` a term); each also as `q + r / f` where one factor `f` is left."""
         n, d = value
         for split in (False, True):
@@ -49,15 +49,26 @@ class Writer:
         for k, e in d.items():
             if e == 1 and k in self.inverse:
                 v, t = self.inverse[k]
-                q, r = divmod_poly(n, self.field.factors[k])
-                r, rest = divmod_poly(r, t) if r else ({}, {})
-                if rest:
-                    continue
-                i = len(self.reading.atoms)
-                n_ = add_poly(q, mul(r, {((i, 1),): 1}))
-                for split in (False, True):
-                    yield self._write(n_, {j: x for j, x in d.items() if j != k}, {i: v},
-                                      split)
+                n_ = self._through(n, self.field.factors[k], t, len(self.reading.atoms))
+                for split in (False, True) if n_ is not None else ():
+                    yield self._write(n_, {j: x for j, x in d.items() if j != k},
+                                      {len(self.reading.atoms): v}, split)
+
+    @staticmethod
+    def _through(n: dict, f: dict, t: dict, i: int) -> dict | None:
+        """`n / f` as a polynomial in atom `i` = `t / f` too, or None: `n = q f + r` is
+        `q + (r / t) * v` where `t` divides `r`, or, where `f = t + c` for a number `c`,
+        `q + r / c - (r / c) * v` (as `1 / f = (1 - v) / c`)."""
+        q, r = divmod_poly(n, f)
+        v = {((i, 1),): 1}
+        s, rest = divmod_poly(r, t) if r else ({}, {})
+        if not rest:
+            return add_poly(q, mul(s, v))
+        c = add_poly(f, scale(t, -1))
+        if list(c) != [()]:
+            return None
+        s = scale(r, quotient(1, c[()]))
+        return add_poly(add_poly(q, s), mul(s, {((i, 1),): -1}))
 
     def _write(self, n: dict, d: dict, pseudo: dict, split: bool) -> ast.expr:
         pseudo, dens = dict(pseudo), []
