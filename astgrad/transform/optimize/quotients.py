@@ -22,9 +22,9 @@ class Unwritten(Exception):
 
 class Writer:
     """Expressions for a rational value: its numerator, with each factor of its
-    denominator written by a name whose value it is (or is the inverse of) where one was
-    read, else as its polynomial; and, for a factor `f` with a name `v = c / f`, the
-    numerator divided by `f`: `q + r / f` as `q + r / c * v`."""
+    denominator written by a name whose value it is (or a term over it) where one was
+    read, else as its polynomial; and, for a factor `f` with a name `v = t / f`, the
+    numerator divided by `f`, the remainder written with `v`."""
 
     def __init__(self, reading):
         self.reading, self.field = reading, reading.field
