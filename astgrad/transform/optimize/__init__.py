@@ -20,6 +20,8 @@ one public function and its before/after source in its docstring:
     inline_temps.inline_temps       single-use made-up names written where used
     coefficients.gather_numbers     an adjoint's numbers multiplied together before
                                     they meet its arrays
+    cancel.cancel_factors           an adjoint's arithmetic read as one rational function,
+                                    factors positive for every input cancelled
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     derivative_math.use_math_log    log of a Python float with `math` (1 ulp), where
@@ -38,7 +40,7 @@ import ast
 
 from ..kinds import Kind
 from ..resolve import Namespace
-from . import analyses, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
+from . import analyses, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
     fresh, inline_temps, owned, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
@@ -78,6 +80,8 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
                                                       rounds.known())):
                 break
         rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
+    if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known())):
+        rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
