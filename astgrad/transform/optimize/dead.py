@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
-from ..trees import walk
+from ..trees import statements, walk
 from .analyses import calls_effect, pure, single_target, top_blocks
 
 _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
@@ -75,8 +75,8 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     (`list(s)`, for a pullback called twice), or not made here (a parameter), is kept."""
     forms: dict[str, list] = {}                  # stack -> its statements of those forms
     params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}   # not ours to drop
-    for node in walk(fn):
-        stack = _stack_form(node) if isinstance(node, ast.stmt) else None
+    for node in statements(fn):
+        stack = _stack_form(node)
         if stack is not None:
             forms.setdefault(stack, []).append(node)
     if not forms:

@@ -68,7 +68,7 @@ def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
     zeros are known from the kinds in `facts` (without them, only numbers); not in a
     function that writes a dict, whose kind is that of the list of its values."""
     if facts is not None and any(isinstance(node, ast.Call) and facts.ns.value(node.func)
-                                 is runtime.dict_of for node in ast.walk(fn)):
+                                 is runtime.dict_of for node in walk(fn)):
         facts = None
     flow = _ZeroFlow(fn, facts)
     for block in top_blocks(fn):
@@ -353,6 +353,9 @@ def _index(node, i: str | None) -> bool:
 def _untouched(zeros: dict, node) -> dict:
     """`zeros` where the lists of zeros `node` mentions are only lists (it may change
     them, or take an item to change in place)."""
+    listed = [k for k, v in zeros.items() if _zeros(v)]
+    if not listed:                     # (most often: no walk of `node`, `zeros` as it is)
+        return zeros
     mentioned = names(node)
     return {k: _list_fact(v[1][0]) if _zeros(v) and k in mentioned else v
             for k, v in zeros.items()}
