@@ -67,13 +67,17 @@ def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
     """Rewrite every sum with a known zero in `fn`; True if any changed. The lists'
     zeros are known from the kinds in `facts` (without them, only numbers); not in a
     function that writes a dict, whose kind is that of the list of its values."""
-    if facts is not None and any(isinstance(node, ast.Call) and facts.ns.value(node.func)
-                                 is runtime.dict_of for node in walk(fn)):
+    if facts is not None and any(facts.ns.value(node.func) is runtime.dict_of for node in (
+            facts.calls if facts.calls is not None else _calls(fn))):
         facts = None
     flow = _ZeroFlow(fn, facts)
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
     return flow.changed
+
+
+def _calls(fn) -> list[ast.Call]:
+    return [node for node in walk(fn) if isinstance(node, ast.Call)]
 
 
 class _ZeroFlow:
