@@ -1,6 +1,7 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
 as a list, without the expression contexts `Load` and `Store`, which hold no names),
-`outline` and `statements` (the same, not entering expressions), `named` (the nodes
+`loads` (the names it reads, as a set), `outline` and `statements` (the same, not
+entering expressions), `named` (the nodes
 of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
@@ -42,6 +43,30 @@ def walk(node: ast.AST) -> list[ast.AST]:
     out, AST = [node], ast.AST
     append = out.append
     for item in out:                      # the list grows as it is read: breadth first
+        names = _FIELDS.get(item.__class__)
+        if names is None:
+            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+        for field in names:
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return out
+
+
+def loads(node: ast.AST) -> set[str]:
+    """The names read in `node`: `{n.id for n in walk(node)}` for the `Name`s that load,
+    without making the list."""
+    out, queue, AST, Name, Load = set(), [node], ast.AST, ast.Name, ast.Load
+    append = queue.append
+    for item in queue:
+        if item.__class__ is Name:
+            if item.ctx.__class__ is Load:
+                out.add(item.id)
+            continue
         names = _FIELDS.get(item.__class__)
         if names is None:
             names = _FIELDS[item.__class__] = _node_fields(item.__class__)

@@ -32,7 +32,7 @@ from ... import runtime
 from .. import saving
 from ..build import call
 from ..nodes import Comment
-from ..trees import walk
+from ..trees import statements, walk
 from .analyses import Facts, constant, is_number, names, single_target, targets, top_blocks
 
 # Statements that run straight through: their only effect on zeros is what they assign.
@@ -70,10 +70,34 @@ def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
     if facts is not None and any(facts.ns.value(node.func) is runtime.dict_of for node in (
             facts.calls if facts.calls is not None else _calls(fn))):
         facts = None
+    if not _candidates(fn, facts):
+        return False
     flow = _ZeroFlow(fn, facts)
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
     return flow.changed
+
+
+def _candidates(fn: ast.FunctionDef, facts: Facts | None) -> bool:
+    """May `known_zeros` rewrite anything in `fn`? A number's fact comes only from
+    `b = literal` and is used only by `b = b + e` or `b = b - e`; a list of zeros' only
+    from `b = rt.zeros_like(xs)` (with `facts`). Without both of a pair, or the latter,
+    the flow is not worth following (it would change nothing)."""
+    literals, sums = set(), set()
+    for stmt in statements(fn):
+        name = single_target(stmt)
+        value = stmt.value if name is not None else None
+        if value is None:
+            continue
+        if _literal(value):
+            literals.add(name)
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)) \
+                and isinstance(value.left, ast.Name) and value.left.id == name:
+            sums.add(name)
+        elif facts is not None and isinstance(value, ast.Call) \
+                and facts.ns.value(value.func) is runtime.zeros_like:
+            return True
+    return not literals.isdisjoint(sums)
 
 
 def _calls(fn) -> list[ast.Call]:
