@@ -79,19 +79,21 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
         stack = _stack_form(node)
         if stack is not None:
             forms.setdefault(stack, []).append(node)
-    if not forms:
-        return False
-    mentions = {}
-    for node in walk(fn):
-        if node.__class__ is ast.Name and node.id in forms:
-            mentions[node.id] = mentions.get(node.id, 0) + 1
-    drop = set()
+    unread = {}                                  # the stacks whose every pop is dead
     for stack, stmts in forms.items():
         pops = [s for s in stmts if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]
         made = any(isinstance(s, ast.Assign) and isinstance(s.value, ast.List) for s in stmts)
-        if pops and made and stack not in params and mentions[stack] == len(stmts) and not any(
+        if pops and made and stack not in params and not any(
                 s.targets[0].id in live.get(id(s), ()) for s in pops):
-            drop.update(id(s) for s in stmts)
+            unread[stack] = stmts
+    if not unread:
+        return False                             # (most often: no walk for the mentions)
+    mentions = {}
+    for node in walk(fn):
+        if node.__class__ is ast.Name and node.id in unread:
+            mentions[node.id] = mentions.get(node.id, 0) + 1
+    drop = {id(s) for stack, stmts in unread.items() if mentions[stack] == len(stmts)
+            for s in stmts}
     if not drop:
         return False
     for block in _every_block(fn.body):
