@@ -35,6 +35,19 @@ def _node_fields(cls) -> tuple[str, ...]:
     return tuple(f for f in cls._fields if f not in leaves)
 
 
+_PARTS: dict[type, tuple[str, ...]] = {}
+_OPERATORS = frozenset({"op", "ops"})    # `+`, `not`, `==`...: nodes that hold nothing
+
+
+def parts(node: ast.AST) -> tuple[str, ...]:
+    """`fields`, without those of the operators (`BinOp.op`, `Compare.ops`...): for a
+    walk that looks for names, calls and statements, which no operator holds."""
+    out = _PARTS.get(node.__class__)
+    if out is None:
+        out = _PARTS[node.__class__] = tuple(f for f in fields(node) if f not in _OPERATORS)
+    return out
+
+
 def walk(node: ast.AST) -> list[ast.AST]:
     """`node` and every node under it, as `ast.walk` gives them, contexts left out.
 
@@ -67,9 +80,9 @@ def loads(node: ast.AST) -> set[str]:
             if item.ctx.__class__ is Load:
                 out.add(item.id)
             continue
-        names = _FIELDS.get(item.__class__)
+        names = _PARTS.get(item.__class__)
         if names is None:
-            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+            names = parts(item)
         for field in names:
             value = getattr(item, field, None)
             if value.__class__ is list:

@@ -80,7 +80,7 @@ def survey(fn) -> Survey:
     loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
     made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    queue, AST, fields = [fn], ast.AST, trees.fields
+    queue, AST, fields = [fn], ast.AST, trees.parts      # (operators hold nothing)
     append = queue.append
     for node in queue:                   # `walk`'s order, each node looked at as it is met
         cls = node.__class__
