@@ -1,5 +1,6 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
-as a list, without the expression contexts `Load` and `Store`, which hold no names),
+as a list, without the expression contexts `Load` and `Store` and the operators, which
+hold no names),
 `loads` (the names it reads, as a set), `outline` and `statements` (the same, not
 entering expressions), `named` (the nodes
 of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
@@ -49,16 +50,17 @@ def parts(node: ast.AST) -> tuple[str, ...]:
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
-    """`node` and every node under it, as `ast.walk` gives them, contexts left out.
+    """`node` and every node under it, as `ast.walk` gives them, contexts and operators
+    (`+`, `==`, `not`: see `parts`) left out.
 
     The list is made before it is returned: a caller that changes the tree while
     looping over it sees the tree as it was."""
     out, AST = [node], ast.AST
     append = out.append
     for item in out:                      # the list grows as it is read: breadth first
-        names = _FIELDS.get(item.__class__)
+        names = _PARTS.get(item.__class__)
         if names is None:
-            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+            names = parts(item)
         for field in names:
             value = getattr(item, field, None)
             if value.__class__ is list:
@@ -100,7 +102,7 @@ def outline(node: ast.AST) -> list[ast.AST]:
     out, AST, expr = [node], ast.AST, ast.expr
     append = out.append
     for item in out:
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 for part in value:
