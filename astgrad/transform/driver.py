@@ -10,6 +10,7 @@ the code (or, for an analysis, its result) after each one.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import sys
 from dataclasses import dataclass, field
@@ -217,14 +218,21 @@ def generate(fn, param_kinds: dict[str, Kind], request: Request,
     `transform_of(fn, mode, wrt)` is the public transform (`"vjp"` or `"jvp"`) of a
     user function that this one calls rather than inlines; the caller (`api`)
     passes it, so the compiler never imports the API above it."""
-    src = parsed or source.read(fn)
-    tree = copy_tree(src.tree)
-    scope = resolve.UserScope(fn)
-    program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
-                      Namer(names_in(tree) | set(scope.cells)))
-    for title, run in PASSES:
-        _dump(title, run(program))
-    return program.compiled
+    collecting = gc.isenabled()       # the passes make many short-lived nodes and no cycles
+    if collecting:                    # worth collecting: no collector pauses while they run
+        gc.disable()
+    try:
+        src = parsed or source.read(fn)
+        tree = copy_tree(src.tree)
+        scope = resolve.UserScope(fn)
+        program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
+                          Namer(names_in(tree) | set(scope.cells)))
+        for title, run in PASSES:
+            _dump(title, run(program))
+        return program.compiled
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _expander(p: Program) -> Callable:
