@@ -81,11 +81,12 @@ def survey(fn) -> Survey:
     made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
     queue, AST, fields = [fn], ast.AST, trees.parts      # (operators hold nothing)
-    append = queue.append
+    append, load, store = queue.append, loads.append, stores.append
+    Name, Load, Call, stmt = ast.Name, ast.Load, ast.Call, ast.stmt
     for node in queue:                   # `walk`'s order, each node looked at as it is met
         cls = node.__class__
-        if cls is ast.Name:              # (nothing under it but its context)
-            (loads if node.ctx.__class__ is ast.Load else stores).append(node.id)
+        if cls is Name:                  # (nothing under it but its context)
+            (load if node.ctx.__class__ is Load else store)(node.id)
             continue
         for field in fields(node):
             value = getattr(node, field, None)
@@ -95,13 +96,13 @@ def survey(fn) -> Survey:
                         append(part)
             elif isinstance(value, AST):
                 append(value)
-        if cls is ast.arg:
-            stores.append(node.arg)
-            args.add(node.arg)
-        elif cls is ast.Call:
+        if cls is Call:
             _mutates_call(node, mutated)
             calls.append(node)
-        elif isinstance(node, ast.stmt):
+        elif cls is ast.arg:
+            store(node.arg)
+            args.add(node.arg)
+        elif isinstance(node, stmt):
             bound = targets(node)
             if bound:
                 (top if id(node) in at_top else elsewhere).update(bound)
