@@ -165,7 +165,7 @@ def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
     queue = [node]
     append = queue.append
     for item in queue:
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             for child in value if value.__class__ is list else (value,):
                 if isinstance(child, AST):
@@ -205,7 +205,7 @@ def fix_locations(node: ast.AST) -> ast.AST:
                 else:
                     end_col = item.end_col_offset
         children = []
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 children.extend([v for v in value if isinstance(v, AST)])
