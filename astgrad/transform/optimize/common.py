@@ -35,7 +35,7 @@ from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
 from .aliasing import fresh, numpy_kind, pure_callee, stable
-from ..trees import fields, walk
+from ..trees import parts as node_parts, walk
 from .analyses import Facts, Survey, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
@@ -189,7 +189,7 @@ class _Scan:
                              ast.DictComp)):
             return
         aliasing = aliasing and not fresh(node, self.facts)
-        for field in fields(node):               # (contexts and names hold no expression)
+        for field in node_parts(node):           # (contexts, names, operators: no expression)
             value = getattr(node, field, None)
             items = value if isinstance(value, list) else [value]
             for i, item in enumerate(items):
