@@ -280,7 +280,7 @@ def substitute(tree, values: dict, reads_only: bool = True):
     stack, AST = [tree], ast.AST
     while stack:
         node = stack.pop()
-        for field in fields(node):
+        for field in parts(node):             # (no name under an operator)
             item = getattr(node, field, None)
             if item.__class__ is list:
                 for i, part in enumerate(item):
