@@ -26,7 +26,7 @@ from ..errors import AstgradError, UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
-from .trees import copy_tree
+from .trees import copy_tree, statements
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _refuse_returned_functions(p: Program) -> None:
     a nested `def`) has no derivative of its own: the function it returns has."""
     nested = {s.name for s in p.tree.body if isinstance(s, ast.FunctionDef)}
     for node in (n for s in p.tree.body if not isinstance(s, ast.FunctionDef)
-                 for n in ast.walk(s)):
+                 for n in statements(s)):
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) \
                 and node.value.id in nested:
             name = p.src.tree.name
