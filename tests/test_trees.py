@@ -49,6 +49,10 @@ def test_named_gives_each_node_of_a_name_with_its_parent(modules):
             got = trees.named(tree, name)
             assert [id(n) for n, _ in got] == [id(n) for n in want]
             assert all(p is parents[id(n)] for n, p in got)
+        each = trees.named_each(tree, {"x", "node", "ast", "self", "no such name"})
+        assert {name: [(id(n), id(p)) for n, p in found] for name, found in each.items()} == {
+            name: [(id(n), id(p)) for n, p in trees.named(tree, name)]
+            for name in ("x", "node", "ast", "self") if trees.named(tree, name)}
 
 
 def test_statements_are_the_statements_ast_walk_meets(modules):

@@ -3,7 +3,7 @@ as a list, without the expression contexts `Load` and `Store` and the operators,
 hold no names),
 `loads` (the names it reads, as a set), `outline` and `statements` (the same, not
 entering expressions), `named` (the nodes
-of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
+of a name, with their parents; `named_each`, of several), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
 And `stored`: the targets of the statements, without a walk of their expressions
@@ -161,7 +161,12 @@ _SIMPLE = frozenset({ast.Assign, ast.Expr, ast.Return})   # `outline` gives them
 def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
     """Every `Name` node `name` under `node`, in `walk`'s order, with its parent (a node
     met twice, with the last parent it is met under), in one walk."""
-    out, parents, AST = [], {}, ast.AST
+    return named_each(node, (name,)).get(name, [])
+
+
+def named_each(node: ast.AST, names) -> dict[str, list[tuple[ast.Name, ast.AST]]]:
+    """`named` for each of `names` met under `node`, in one walk."""
+    out, parents, AST = {}, {}, ast.AST
     queue = [node]
     append = queue.append
     for item in queue:
@@ -170,10 +175,10 @@ def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
             for child in value if value.__class__ is list else (value,):
                 if isinstance(child, AST):
                     append(child)
-                    if child.__class__ is ast.Name and child.id == name:
+                    if child.__class__ is ast.Name and child.id in names:
                         parents[id(child)] = item
-                        out.append(child)
-    return [(n, parents[id(n)]) for n in out]
+                        out.setdefault(child.id, []).append(child)
+    return {k: [(n, parents[id(n)]) for n in v] for k, v in out.items()}
 
 
 def fix_locations(node: ast.AST) -> ast.AST:
