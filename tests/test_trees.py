@@ -30,10 +30,15 @@ def modules():
     return [ast.parse(p.read_text()) for p in _SOURCES[:12]] + [_generated()]
 
 
-def test_walk_is_ast_walk_without_contexts(modules):
+_OPERATORS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def test_walk_is_ast_walk_without_contexts_and_operators(modules):
     for tree in modules:
-        want = [n for n in ast.walk(tree) if not isinstance(n, ast.expr_context)]
+        want = [n for n in ast.walk(tree) if not isinstance(n, _OPERATORS)]
         assert [id(n) for n in trees.walk(tree)] == [id(n) for n in want]
+        assert trees.loads(tree) == {n.id for n in want if isinstance(n, ast.Name)
+                                     and isinstance(n.ctx, ast.Load)}
 
 
 def test_named_gives_each_node_of_a_name_with_its_parent(modules):
@@ -44,6 +49,10 @@ def test_named_gives_each_node_of_a_name_with_its_parent(modules):
             got = trees.named(tree, name)
             assert [id(n) for n, _ in got] == [id(n) for n in want]
             assert all(p is parents[id(n)] for n, p in got)
+        each = trees.named_each(tree, {"x", "node", "ast", "self", "no such name"})
+        assert {name: [(id(n), id(p)) for n, p in found] for name, found in each.items()} == {
+            name: [(id(n), id(p)) for n, p in trees.named(tree, name)]
+            for name in ("x", "node", "ast", "self") if trees.named(tree, name)}
 
 
 def test_statements_are_the_statements_ast_walk_meets(modules):
@@ -53,7 +62,7 @@ def test_statements_are_the_statements_ast_walk_meets(modules):
         queue = [tree]                   # ast.walk, not entering expressions
         for node in queue:
             queue.extend(c for c in ast.iter_child_nodes(node)
-                         if not isinstance(c, (ast.expr, ast.expr_context)))
+                         if not isinstance(c, (ast.expr, *_OPERATORS)))
         assert [id(n) for n in trees.outline(tree)] == [id(n) for n in queue]
 
 

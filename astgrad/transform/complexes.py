@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import NoRuleError
 from .build import call
 from .kinds import UNKNOWN
-from .trees import walk
+from .trees import statements, walk
 
 _REAL = ("b", "i", "u", "f")
 
@@ -66,13 +66,15 @@ def refuse_unsupported(tree: ast.FunctionDef, activity, kinds: dict, ns, where) 
     """Refuse, where a derivative of a complex value would flow through it, `np.sign` (on
     real numbers piecewise constant, on complex ones `z / |z|`) and `np.interp` of complex
     points (the branch a rule takes for real values only, `if np.isrealobj(x)`, excepted)."""
-    anywhere = mentions_complex(tree, kinds, ns)
-    tests = {s.targets[0].id for s in walk(tree) if isinstance(s, ast.Assign)
+    anywhere = None                      # (asked only of a function that calls either)
+    tests = {s.targets[0].id for s in statements(tree) if isinstance(s, ast.Assign)
              and isinstance(s.targets[0], ast.Name) and _is_call(s.value, np.isrealobj, ns)}
     for node in _unguarded(tree.body, tests, ns):
         fn = ns.value(node.func) if isinstance(node, ast.Call) else None
         if fn is not np.sign and fn is not np.interp:
             continue
+        if anywhere is None:
+            anywhere = mentions_complex(tree, kinds, ns)
         given = [*node.args[:1 if fn is np.sign else 2],
                  *(k.value for k in node.keywords if k.arg in ("x", "xp"))]
         args = [a for a in given if isinstance(a, ast.Name) and a.id in activity.varied

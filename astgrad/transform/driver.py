@@ -10,6 +10,7 @@ the code (or, for an analysis, its result) after each one.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ..errors import AstgradError, UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
-from .trees import copy_tree
+from .trees import copy_tree, statements
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def _refuse_returned_functions(p: Program) -> None:
     a nested `def`) has no derivative of its own: the function it returns has."""
     nested = {s.name for s in p.tree.body if isinstance(s, ast.FunctionDef)}
     for node in (n for s in p.tree.body if not isinstance(s, ast.FunctionDef)
-                 for n in ast.walk(s)):
+                 for n in statements(s)):
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) \
                 and node.value.id in nested:
             name = p.src.tree.name
@@ -218,14 +219,21 @@ def generate(fn, param_kinds: dict[str, Kind], request: Request,
     `transform_of(fn, mode, wrt)` is the public transform (`"vjp"` or `"jvp"`) of a
     user function that this one calls rather than inlines; the caller (`api`)
     passes it, so the compiler never imports the API above it."""
-    src = parsed or source.read(fn)
-    tree = copy_tree(src.tree)
-    scope = resolve.UserScope(fn)
-    program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
-                      Namer(names_in(tree) | set(scope.cells)))
-    for title, run in PASSES:
-        _dump(title, run(program))
-    return program.compiled
+    collecting = gc.isenabled()       # the passes make many short-lived nodes and no cycles
+    if collecting:                    # worth collecting: no collector pauses while they run
+        gc.disable()
+    try:
+        src = parsed or source.read(fn)
+        tree = copy_tree(src.tree)
+        scope = resolve.UserScope(fn)
+        program = Program(fn, src, request, param_kinds, transform_of, tree, scope,
+                          Namer(names_in(tree) | set(scope.cells)))
+        for title, run in PASSES:
+            _dump(title, run(program))
+        return program.compiled
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _expander(p: Program) -> Callable:

@@ -19,14 +19,16 @@ import builtins
 import functools
 from typing import Callable
 
+from .trees import walk
+
 
 def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> ast.FunctionDef:
     """Rewrite `tree`'s (and its nested defs') calls of `map` and `functools.reduce` in
     place, `fn` the function `tree` is the source of (its globals say what names mean)."""
-    local = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-             and isinstance(n.ctx, ast.Store)} | {a.arg for a in ast.walk(tree)
-                                                  if isinstance(a, ast.arg)}
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+    nodes = walk(tree)
+    local = {n.id for n in nodes if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)} | {a.arg for a in nodes if isinstance(a, ast.arg)}
+    calls = [n for n in nodes if isinstance(n, ast.Call)
              and _meaning(n.func, fn, local) in (builtins.map, functools.reduce)]
     if calls:
         _Writer(fn, local, fresh).block(tree.body)

@@ -33,6 +33,7 @@ import ast
 from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
+from .trees import walk
 
 COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
 # The node classes `check_syntax` lets through that no later pass sees: written here
@@ -85,7 +86,7 @@ def _at_def(node, tree):
 def expand(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
     """Rewrite every comprehension, lambda and `with` in `tree` (and its nested defs)
     as the docstring says, in place."""
-    if any(isinstance(n, COMPREHENSIONS + (ast.Lambda, ast.With)) for n in ast.walk(tree)):
+    if any(isinstance(n, COMPREHENSIONS + (ast.Lambda, ast.With)) for n in walk(tree)):
         expander = _Expander(fresh, where)
         expander.kept = _names_outside_comprehensions(tree)
         tree.body = expander.block(tree.body)

@@ -34,9 +34,12 @@ def block_local(body: list[ast.stmt], parameters=()) -> frozenset[str]:
     parameter has a value before the block (campaign seed 92536: `a = np.exp(x)` after an
     early return left `ba`, the gradient of the parameter `a`, holding the new value's)."""
     counts: dict[str, int] = dict.fromkeys(parameters, 1)
+    reads: dict[str, int] = {}           # how often each name is read in `body`
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            reads[node.id] = reads.get(node.id, 0) + 1
     out = set()
 
     def visit(block, depth):
@@ -47,16 +50,17 @@ def block_local(body: list[ast.stmt], parameters=()) -> frozenset[str]:
             elif depth > 0 and isinstance(stmt, ast.Assign) \
                     and isinstance(stmt.targets[0], ast.Name) \
                     and counts.get(stmt.targets[0].id) == 1 \
-                    and _used_up(stmt.targets[0].id, block[i + 1:], body):
+                    and _used_up(stmt.targets[0].id, block[i + 1:], reads):
                 out.add(stmt.targets[0].id)
 
     visit(body, 0)
     return frozenset(out)
 
 
-def _used_up(name: str, after: list[ast.stmt], body) -> bool:
-    """Is every read of `name` in `body` a plain read by a simple statement of `after`,
-    none past a statement that can jump or a compound statement reading it?"""
+def _used_up(name: str, after: list[ast.stmt], reads: dict[str, int]) -> bool:
+    """Is every read of `name` in the body (`reads`: how often each name is read there) a
+    plain read by a simple statement of `after`, none past a statement that can jump or a
+    compound statement reading it?"""
     inside = 0
     for stmt in after:
         if not isinstance(stmt, (ast.Assign, ast.Expr)):
@@ -73,9 +77,7 @@ def _used_up(name: str, after: list[ast.stmt], body) -> bool:
             return False                     # indexed or changed in place: kept at zero
         inside += sum(1 for n in walk(stmt) if isinstance(n, ast.Name)
                       and isinstance(n.ctx, ast.Load) and n.id == name)
-    everywhere = sum(1 for s in body for n in walk(s) if isinstance(n, ast.Name)
-                     and isinstance(n.ctx, ast.Load) and n.id == name)
-    return inside > 0 and inside == everywhere
+    return inside > 0 and inside == reads.get(name, 0)
 
 
 def _loads(stmt) -> set[str]:

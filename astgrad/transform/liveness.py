@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import ast
 
-from .build import reads
+from .trees import loads
 
 _FIXED_POINT_ROUNDS = 20     # a bound on the rounds of a loop head's fixed point
-
-
-def _reads(node) -> set[str]:
-    return set(reads(node))
+_reads = loads               # every name a node reads
 
 
 def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:

@@ -99,12 +99,17 @@ class Primitive:
         """The result's kind; which of its axes have length 1 is known from a `defsizes`
         rule, or from the arguments of an elementwise function. The rules are functions
         of the kinds and the constants alone, so each answer is kept (the optimizer asks
-        the same questions round after round); a constant's `repr` tells `1` from `1.0`."""
+        the same questions round after round); a constant's `repr` tells `1` from `1.0`
+        (where there is none, the parameters' names stand for them: no `repr` made)."""
         if self.kind is None and not self.elementwise:
             return UNKNOWN
-        if not all(_literal(v) for v in static.values()):
+        if all(v is None for v in static.values()):
+            constants = tuple(static)         # (most often: no constants, no `repr`)
+        elif all(_literal(v) for v in static.values()):
+            constants = repr(static)
+        else:
             return self._out_kind(kinds, static)
-        key = (self.kind, self.sizes, self.elementwise, tuple(kinds.items()), repr(static))
+        key = (self.kind, self.sizes, self.elementwise, tuple(kinds.items()), constants)
         out = _OUT_KINDS.get(key)
         if out is None:
             if len(_OUT_KINDS) >= _OUT_KINDS_KEPT:

@@ -122,14 +122,14 @@ def _content_reads(targets: set[int], ns):
     def uses(node) -> set[str]:
         if id(node) in targets:
             return set(reads(node.slice))
-        skip = set()
-        for n in walk(node):
+        skip, nodes = set(), walk(node)
+        for n in nodes:
             if isinstance(n, ast.Attribute) and n.attr in ("shape", "ndim", "size", "dtype"):
                 skip.add(id(n.value))
             elif isinstance(n, ast.Call) and (positions := _shape_call(n, ns)) is not False:
                 skip |= {id(a) for i, a in enumerate(n.args) if positions is None
                          or i in positions}
-        return {n.id for n in walk(node) if isinstance(n, ast.Name)
+        return {n.id for n in nodes if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Load) and id(n) not in skip}
     return uses
 

@@ -20,6 +20,7 @@ import copy
 from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
+from .trees import statements
 
 _JUMPS = (ast.Return, ast.Break, ast.Continue, ast.Raise)
 _LOOPS = (ast.For, ast.While)
@@ -46,7 +47,7 @@ def restructure(tree: ast.FunctionDef, fresh: Callable[[str], str], where,
         ret = ast.Return(ast.Constant(None))
         ast.copy_location(ret, body[-1] if body else tree)
         body = _append(body, [ret])
-    returns = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Return)]
+    returns = [n for s in body for n in statements(s) if isinstance(n, ast.Return)]
     sizes = {len(r.value.elts) if isinstance(r.value, ast.Tuple) else -1 for r in returns}
     if len(returns) > 1 and len(sizes) == 1 and sizes != {-1}:
         results = tuple(fresh(f"{base}_{i}") for i in range(sizes.pop()))

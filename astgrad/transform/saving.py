@@ -29,7 +29,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
-from .trees import named, walk
+from .trees import named, named_each, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -138,10 +138,13 @@ def _without(stmts, drop):
     return out
 
 
-def _shape_reads(backward, name, ns):
-    """The nodes reading `name` in the reverse sweep, if each reads only its shape."""
+def _shape_reads(backward, name, ns, named_there=None):
+    """The nodes reading `name` in the reverse sweep, if each reads only its shape
+    (`named_there`: its nodes there with their parents, if found already)."""
     found, other = [], False
-    for node, parent in named(ast.Module(body=backward, type_ignores=[]), name):
+    if named_there is None:
+        named_there = named(ast.Module(body=backward, type_ignores=[]), name)
+    for node, parent in named_there:
         if not isinstance(node.ctx, ast.Load):
             continue
         if isinstance(parent, ast.Attribute) and parent.attr == "shape":
@@ -163,10 +166,15 @@ def _np_shape(value: ast.expr) -> ast.Call:
 
 def _shapes_only(forward, backward, stacks, ns):
     starts = []
+    saved = {var for var in stacks if not var.endswith("[]")}
+    # each saved name's reads found in one walk, unless one is another's `_shape`: that
+    # one's reads grow as the other's are rewritten below
+    found = None if any(f"{var}_shape" in saved for var in saved) else \
+        named_each(ast.Module(body=backward, type_ignores=[]), saved)
     for var, stack in list(stacks.items()):
         if var.endswith("[]"):
             continue
-        uses = _shape_reads(backward, var, ns)
+        uses = _shape_reads(backward, var, ns, None if found is None else found.get(var, []))
         if not uses:
             continue
         shape = f"{var}_shape"

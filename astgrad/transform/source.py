@@ -38,6 +38,8 @@ class Source:
         if not 1 <= lineno <= len(self.lines):
             return ""
         line = self.lines[lineno - 1].strip()
+        if "#" not in line:                  # no comment: nothing to tokenize
+            return line
         try:
             tokens = list(tokenize.generate_tokens(io.StringIO(line).readline))
         except (tokenize.TokenError, SyntaxError):

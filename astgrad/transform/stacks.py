@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections import Counter
 
 from .build import assign, call, load, method, reads
 from .settle import _view
@@ -37,7 +38,9 @@ class Stacks:
         self._inplace = _assigned_inside(body)
         self._written = _changed_in_place(fn)
         regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
+        self._names = None               # the function's names: `_named`, while it stays
         again = [a for region in regions for a in self.recomputable(region)]
+        self._names = None
         self._again = {id(a) for a in again}
         self._recomputed = {a.targets[0].id for a in again}
 
@@ -182,12 +185,19 @@ class Stacks:
         if stmts is None:
             return False
         inside = {id(n) for s in stmts for n in walk(s)}
-        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id == name
-                   and id(n) not in inside for n in walk(self._fn))
+        return any(n.id == name and id(n) not in inside for n in self._named()[0])
 
     def _assigned_once(self, name: str) -> bool:
-        return sum(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == name
-                   for n in walk(self._fn)) == 1
+        return self._named()[1][name] == 1
+
+    def _named(self) -> tuple[list[ast.Name], Counter]:
+        """The names the function reads (each node), and how often each is stored into:
+        found once while `__init__` asks (the function does not change meanwhile)."""
+        if self._names is None:
+            nodes = [n for n in walk(self._fn) if isinstance(n, ast.Name)]
+            self._names = ([n for n in nodes if isinstance(n.ctx, ast.Load)],
+                           Counter(n.id for n in nodes if isinstance(n.ctx, ast.Store)))
+        return self._names
 
 
 def _assigned_inside(stmts) -> set[str]:

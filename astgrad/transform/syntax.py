@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import UnsupportedSyntaxError
+from .trees import walk
 
 HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.Return,
                  ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef,
@@ -45,7 +46,7 @@ REFUSED_EXPRS = {
 def check_syntax(tree: ast.FunctionDef, where) -> None:
     """Refuse, before anything else looks at it, any construct this compiler does not handle."""
     spread: set[int] = set()                     # `*xs` arguments of calls (walked after them)
-    for node in ast.walk(tree):
+    for node in walk(tree):              # (`ast.walk`'s order)
         if node is tree:
             continue
         if isinstance(node, (ast.FunctionDef, ast.Lambda)) \

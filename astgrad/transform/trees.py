@@ -1,7 +1,9 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
-as a list, without the expression contexts `Load` and `Store`, which hold no names),
-`outline` and `statements` (the same, not entering expressions), `named` (the nodes
-of a name, with their parents), `fix_locations` (`ast.fix_missing_locations`),
+as a list, without the expression contexts `Load` and `Store` and the operators, which
+hold no names),
+`loads` (the names it reads, as a set), `outline` and `statements` (the same, not
+entering expressions), `named` (the nodes
+of a name, with their parents; `named_each`, of several), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
 And `stored`: the targets of the statements, without a walk of their expressions
@@ -34,17 +36,55 @@ def _node_fields(cls) -> tuple[str, ...]:
     return tuple(f for f in cls._fields if f not in leaves)
 
 
+_PARTS: dict[type, tuple[str, ...]] = {}
+_OPERATORS = frozenset({"op", "ops"})    # `+`, `not`, `==`...: nodes that hold nothing
+
+
+def parts(node: ast.AST) -> tuple[str, ...]:
+    """`fields`, without those of the operators (`BinOp.op`, `Compare.ops`...): for a
+    walk that looks for names, calls and statements, which no operator holds."""
+    out = _PARTS.get(node.__class__)
+    if out is None:
+        out = _PARTS[node.__class__] = tuple(f for f in fields(node) if f not in _OPERATORS)
+    return out
+
+
 def walk(node: ast.AST) -> list[ast.AST]:
-    """`node` and every node under it, as `ast.walk` gives them, contexts left out.
+    """`node` and every node under it, as `ast.walk` gives them, contexts and operators
+    (`+`, `==`, `not`: see `parts`) left out.
 
     The list is made before it is returned: a caller that changes the tree while
     looping over it sees the tree as it was."""
     out, AST = [node], ast.AST
     append = out.append
     for item in out:                      # the list grows as it is read: breadth first
-        names = _FIELDS.get(item.__class__)
+        names = _PARTS.get(item.__class__)
         if names is None:
-            names = _FIELDS[item.__class__] = _node_fields(item.__class__)
+            names = parts(item)
+        for field in names:
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return out
+
+
+def loads(node: ast.AST) -> set[str]:
+    """The names read in `node`: `{n.id for n in walk(node)}` for the `Name`s that load,
+    without making the list."""
+    out, queue, AST, Name, Load = set(), [node], ast.AST, ast.Name, ast.Load
+    append = queue.append
+    for item in queue:
+        if item.__class__ is Name:
+            if item.ctx.__class__ is Load:
+                out.add(item.id)
+            continue
+        names = _PARTS.get(item.__class__)
+        if names is None:
+            names = parts(item)
         for field in names:
             value = getattr(item, field, None)
             if value.__class__ is list:
@@ -62,7 +102,7 @@ def outline(node: ast.AST) -> list[ast.AST]:
     out, AST, expr = [node], ast.AST, ast.expr
     append = out.append
     for item in out:
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 for part in value:
@@ -121,19 +161,24 @@ _SIMPLE = frozenset({ast.Assign, ast.Expr, ast.Return})   # `outline` gives them
 def named(node: ast.AST, name: str) -> list[tuple[ast.Name, ast.AST]]:
     """Every `Name` node `name` under `node`, in `walk`'s order, with its parent (a node
     met twice, with the last parent it is met under), in one walk."""
-    out, parents, AST = [], {}, ast.AST
+    return named_each(node, (name,)).get(name, [])
+
+
+def named_each(node: ast.AST, names) -> dict[str, list[tuple[ast.Name, ast.AST]]]:
+    """`named` for each of `names` met under `node`, in one walk."""
+    out, parents, AST = {}, {}, ast.AST
     queue = [node]
     append = queue.append
     for item in queue:
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             for child in value if value.__class__ is list else (value,):
                 if isinstance(child, AST):
                     append(child)
-                    if child.__class__ is ast.Name and child.id == name:
+                    if child.__class__ is ast.Name and child.id in names:
                         parents[id(child)] = item
-                        out.append(child)
-    return [(n, parents[id(n)]) for n in out]
+                        out.setdefault(child.id, []).append(child)
+    return {k: [(n, parents[id(n)]) for n in v] for k, v in out.items()}
 
 
 def fix_locations(node: ast.AST) -> ast.AST:
@@ -165,7 +210,7 @@ def fix_locations(node: ast.AST) -> ast.AST:
                 else:
                     end_col = item.end_col_offset
         children = []
-        for field in fields(item):
+        for field in parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 children.extend([v for v in value if isinstance(v, AST)])
@@ -240,7 +285,7 @@ def substitute(tree, values: dict, reads_only: bool = True):
     stack, AST = [tree], ast.AST
     while stack:
         node = stack.pop()
-        for field in fields(node):
+        for field in parts(node):             # (no name under an operator)
             item = getattr(node, field, None)
             if item.__class__ is list:
                 for i, part in enumerate(item):

@@ -59,7 +59,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: copies.propagate_copies(fn, r.known()),
-        lambda r: zeros.known_zeros(fn, r.facts()),
+        lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
         lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled

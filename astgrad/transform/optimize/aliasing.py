@@ -21,7 +21,7 @@ import numpy as np
 
 from ... import runtime
 from ..scope import MISSING
-from ..trees import fields, walk
+from ..trees import parts, walk
 from .analyses import Facts, Survey, survey
 
 # NumPy functions that write into an argument (ufuncs' `.at` are methods, caught by name).
@@ -118,7 +118,7 @@ def shared(node, facts: Facts) -> set[str]:
 
 
 def _children(node):
-    for field in fields(node):
+    for field in parts(node):
         value = getattr(node, field, None)
         if value.__class__ is list:
             yield from (v for v in value if isinstance(v, ast.AST))

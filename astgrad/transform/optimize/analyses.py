@@ -58,13 +58,15 @@ class Survey:
 
     `defs`/`uses`: how often each name is bound (arguments included) and read;
     `top`: names assigned only by statements at the top of a top block (each runs
-    once), arguments included; `mutated`: names whose object is changed in place."""
+    once), arguments included; `mutated`: names whose object is changed in place;
+    `calls`: every call, in walk order."""
 
     defs: dict[str, int]
     uses: dict[str, int]
     top: set[str]
     mutated: set[str]
     shown: set[str]          # `mutated`, and the names sharing their arrays (`_through`)
+    calls: list[ast.Call] = dataclasses.field(default_factory=list)
 
     @property
     def once(self) -> set[str]:
@@ -77,18 +79,31 @@ class Survey:
 def survey(fn) -> Survey:
     """The `Survey` of `fn` as it is now."""
     loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
-    made = []
+    made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    for node in walk(fn):
+    queue, AST, fields = [fn], ast.AST, trees.parts      # (operators hold nothing)
+    append, load, store = queue.append, loads.append, stores.append
+    Name, Load, Call, stmt = ast.Name, ast.Load, ast.Call, ast.stmt
+    for node in queue:                   # `walk`'s order, each node looked at as it is met
         cls = node.__class__
-        if cls is ast.Name:
-            (loads if node.ctx.__class__ is ast.Load else stores).append(node.id)
-        elif cls is ast.arg:
-            stores.append(node.arg)
-            args.add(node.arg)
-        elif cls is ast.Call:
+        if cls is Name:                  # (nothing under it but its context)
+            (load if node.ctx.__class__ is Load else store)(node.id)
+            continue
+        for field in fields(node):
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+        if cls is Call:
             _mutates_call(node, mutated)
-        elif isinstance(node, ast.stmt):
+            calls.append(node)
+        elif cls is ast.arg:
+            store(node.arg)
+            args.add(node.arg)
+        elif isinstance(node, stmt):
             bound = targets(node)
             if bound:
                 (top if id(node) in at_top else elsewhere).update(bound)
@@ -98,7 +113,7 @@ def survey(fn) -> Survey:
                     node.targets[0].__class__ is ast.Name and _base(node.value) is not None:
                 made.append((node.targets[0].id, _base(node.value)))
     return Survey(dict(Counter(stores)), dict(Counter(loads)), (top | args) - elsewhere,
-                  mutated, _through(made, mutated))     # (counted in the order first met)
+                  mutated, _through(made, mutated), calls)   # (counted in the order first met)
 
 
 def _base(value) -> str | None:
@@ -264,7 +279,8 @@ class Facts:
     earlier one of the same shape; `once`: names assigned once, at the top of a top
     block (never None when read); `mutated`: names changed in place, or whose array (or
     an array they are a view of) is changed through another name; `live`: names
-    made from a value read live, whose lengths of 1 are not known (`kinds.from_live`)."""
+    made from a value read live, whose lengths of 1 are not known (`kinds.from_live`);
+    `calls`: every call in the function, if known (from its survey)."""
 
     ns: Namespace
     kinds: dict[str, Kind]
@@ -273,6 +289,7 @@ class Facts:
     mutated: set[str]
     live: set[str] = frozenset()
     kept: dict | None = dataclasses.field(default=None, compare=False)   # `unchanging`
+    calls: list | None = dataclasses.field(default=None, compare=False)
 
     def kind(self, node) -> Kind:
         if self.kept is None:
@@ -303,7 +320,7 @@ def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
     changed); `kinds` are the forward values' kinds."""
     known = known or survey(fn)
     return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.shown,
-                 from_live(fn.body, ns))
+                 from_live(fn.body, ns), calls=known.calls)
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

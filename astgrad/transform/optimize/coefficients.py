@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..trees import parts
 from .analyses import Facts, Survey, blocks, counts, names, pure, pure_statement, \
     single_target, survey, targets
 
@@ -117,7 +118,8 @@ def _gathered(node, facts: Facts) -> ast.expr | None:
             and _ops_after(p) > 0:
         return _write(p)
     changed = False
-    for name, value in ast.iter_fields(node):
+    for name in parts(node):                  # (no expression under a context or operator)
+        value = getattr(node, name, None)
         if isinstance(value, list):
             for i, item in enumerate(value):
                 new = _gathered(item, facts) if isinstance(item, ast.expr) else None

@@ -35,7 +35,7 @@ from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
 from .aliasing import fresh, numpy_kind, pure_callee, stable
-from ..trees import fields, walk
+from ..trees import parts as node_parts, walk
 from .analyses import Facts, Survey, single_target, top_blocks
 
 _ATTRIBUTES = frozenset({"shape", "size", "ndim", "T", "real", "imag", "dtype"})
@@ -70,7 +70,7 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     blocks = top_blocks(fn)
     for i, block in enumerate(blocks):
         scan.block(block, i)
-    choices = _choices(scan.found, sharing.returned)
+    choices = _choices(scan.found(), sharing.returned)
     if not choices:
         return False
     # never a name a kind is known for: a forward value of that name may be gone, not its kind
@@ -139,7 +139,8 @@ class _Scan:
 
     def __init__(self, facts: Facts, sharing):
         self.facts, self.sharing, self.names = facts, sharing, sharing.stable
-        self.found: list[_Occurrence] = []
+        self._seen: list[tuple] = []          # each candidate value, its kind not yet asked
+        self._counts: dict[int, int] = {}     # key -> how many candidates have it
         self.pos = 0
         self._keys: dict[int, tuple] = {}
         self._ids: dict[tuple, int] = {}
@@ -181,18 +182,14 @@ class _Scan:
         value may be what its statement stores, so only a fresh value may replace it."""
         value = self.key(node)
         if value.key is not None and isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
-            kind = self.facts.kind(node)
-            if kind.number or value.numpy:
-                stmt, block, pos = self.where
-                worth = value.calls > 0 or kind.ndim != 0 or value.ops > 1
-                self.found.append(_Occurrence(node, value.key, value.size, worth, place, stmt,
-                                              block, pos, every_run, not aliasing, whole,
-                                              escapes))
+            self._seen.append((node, value, place, self.where, every_run, aliasing, whole,
+                               escapes))
+            self._counts[value.key] = self._counts.get(value.key, 0) + 1
         if isinstance(node, (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp,
                              ast.DictComp)):
             return
         aliasing = aliasing and not fresh(node, self.facts)
-        for field in fields(node):               # (contexts and names hold no expression)
+        for field in node_parts(node):           # (contexts, names, operators: no expression)
             value = getattr(node, field, None)
             items = value if isinstance(value, list) else [value]
             for i, item in enumerate(items):
@@ -206,6 +203,21 @@ class _Scan:
                         isinstance(node, ast.IfExp) and field != "test"
                         or isinstance(node, ast.BoolOp) and i > 0)
                     self.expr(item, where, runs, aliasing)
+
+    def found(self) -> list[_Occurrence]:
+        """The values of numbers or made by NumPy, in the order met. A value met once is
+        shared with nothing (`_choices` takes values met twice): its kind is not asked."""
+        out = []
+        for node, value, place, (stmt, block, pos), every_run, aliasing, whole, escapes \
+                in self._seen:
+            if self._counts[value.key] < 2:
+                continue
+            kind = self.facts.kind(node)
+            if kind.number or value.numpy:
+                worth = value.calls > 0 or kind.ndim != 0 or value.ops > 1
+                out.append(_Occurrence(node, value.key, value.size, worth, place, stmt, block,
+                                       pos, every_run, not aliasing, whole, escapes))
+        return out
 
     def key(self, node) -> "_Value":
         """What is known of `node`'s value; its key is None unless `node` is pure and

@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
-from ..trees import walk
+from ..trees import statements, walk
 from .analyses import calls_effect, pure, single_target, top_blocks
 
 _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empty, np.copy,
@@ -75,23 +75,25 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     (`list(s)`, for a pullback called twice), or not made here (a parameter), is kept."""
     forms: dict[str, list] = {}                  # stack -> its statements of those forms
     params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}   # not ours to drop
-    for node in walk(fn):
-        stack = _stack_form(node) if isinstance(node, ast.stmt) else None
+    for node in statements(fn):
+        stack = _stack_form(node)
         if stack is not None:
             forms.setdefault(stack, []).append(node)
-    if not forms:
-        return False
-    mentions = {}
-    for node in walk(fn):
-        if node.__class__ is ast.Name and node.id in forms:
-            mentions[node.id] = mentions.get(node.id, 0) + 1
-    drop = set()
+    unread = {}                                  # the stacks whose every pop is dead
     for stack, stmts in forms.items():
         pops = [s for s in stmts if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]
         made = any(isinstance(s, ast.Assign) and isinstance(s.value, ast.List) for s in stmts)
-        if pops and made and stack not in params and mentions[stack] == len(stmts) and not any(
+        if pops and made and stack not in params and not any(
                 s.targets[0].id in live.get(id(s), ()) for s in pops):
-            drop.update(id(s) for s in stmts)
+            unread[stack] = stmts
+    if not unread:
+        return False                             # (most often: no walk for the mentions)
+    mentions = {}
+    for node in walk(fn):
+        if node.__class__ is ast.Name and node.id in unread:
+            mentions[node.id] = mentions.get(node.id, 0) + 1
+    drop = {id(s) for stack, stmts in unread.items() if mentions[stack] == len(stmts)
+            for s in stmts}
     if not drop:
         return False
     for block in _every_block(fn.body):

@@ -64,20 +64,22 @@ def _values(fn) -> dict[str, list]:
             name = single_target(stmt)
             if name is not None:
                 out[name] = [stmt.value]          # the last at the top wins
+    at_top = {id(s) for block in top_blocks(fn) for s in block}
     for node in walk(fn):
         if isinstance(node, (ast.Assign, ast.For)):
             source = node.value if isinstance(node, ast.Assign) else node.iter
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                 for n in ast.walk(target):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) \
-                            and not _at_top(node, n.id, fn):
+                            and not _at_top(node, n.id, at_top):
                         out.setdefault(n.id, []).append(source)
     return out
 
 
-def _at_top(stmt, name, fn) -> bool:
-    """Is `stmt` a `name = value` at the top of a top block (counted once, as the last)?"""
-    return single_target(stmt) == name and any(stmt is s for b in top_blocks(fn) for s in b)
+def _at_top(stmt, name, at_top: set[int]) -> bool:
+    """Is `stmt` a `name = value` at the top of a top block (counted once, as the last)?
+    (`at_top`: the ids of the statements at the top of a top block.)"""
+    return single_target(stmt) == name and id(stmt) in at_top
 
 
 def _shares(node, given: set[str], values: dict, facts: Facts, seen: set[str]) -> bool:

@@ -26,7 +26,7 @@ import ast
 import numpy as np
 
 from ... import runtime
-from ..trees import fields
+from ..trees import parts
 from . import algebra, broadcasts, shapes
 from .analyses import Facts, constant
 
@@ -88,7 +88,7 @@ class _Simplify(ast.NodeTransformer):
         return visit(node)
 
     def generic_visit(self, node):
-        for field in fields(node):
+        for field in parts(node):
             old = getattr(node, field, None)
             if old.__class__ is list:
                 new, same = [], True

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from typing import Callable
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from ... import runtime
 from .. import saving
 from ..build import call
 from ..nodes import Comment
-from ..trees import walk
+from ..trees import statements, walk
 from .analyses import Facts, constant, is_number, names, single_target, targets, top_blocks
 
 # Statements that run straight through: their only effect on zeros is what they assign.
@@ -63,17 +64,43 @@ def _listed(fact) -> bool:
     return fact is not None and fact[0].startswith("[")
 
 
-def known_zeros(fn: ast.FunctionDef, facts: Facts | None = None) -> bool:
+def known_zeros(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts] | None = None,
+                ns=None) -> bool:
     """Rewrite every sum with a known zero in `fn`; True if any changed. The lists'
     zeros are known from the kinds in `facts` (without them, only numbers); not in a
-    function that writes a dict, whose kind is that of the list of its values."""
-    if facts is not None and any(isinstance(node, ast.Call) and facts.ns.value(node.func)
-                                 is runtime.dict_of for node in ast.walk(fn)):
+    function that writes a dict, whose kind is that of the list of its values. `facts`
+    may be the function that makes them, with their namespace `ns`: called only where
+    a rewrite may apply (`_may_rewrite`)."""
+    if callable(facts) and not _may_rewrite(fn, ns):
+        return False
+    facts = facts() if callable(facts) else facts
+    if facts is not None and any(facts.ns.value(node.func) is runtime.dict_of for node in (
+            facts.calls if facts.calls is not None else walk(fn)) if node.__class__ is ast.Call):
         facts = None
     flow = _ZeroFlow(fn, facts)
     for block in top_blocks(fn):
         flow.block(block, {}, rewrite=True)
     return flow.changed
+
+
+def _may_rewrite(fn: ast.FunctionDef, ns=None) -> bool:
+    """May `known_zeros` rewrite anything in `fn` (given facts, with the namespace `ns`)?
+    A number's fact comes only from `b = literal`, used only by `b = b + e` or `b = b - e`;
+    a list of zeros' only from `b = rt.zeros_like(xs)` (with facts). With neither, the
+    flow would change nothing."""
+    literals, sums = set(), set()
+    for stmt in statements(fn):
+        name = single_target(stmt)
+        value = stmt.value if name is not None else None
+        if value is not None and _literal(value):
+            literals.add(name)
+        elif isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)) \
+                and isinstance(value.left, ast.Name) and value.left.id == name:
+            sums.add(name)
+        elif ns is not None and isinstance(value, ast.Call) \
+                and ns.value(value.func) is runtime.zeros_like:
+            return True
+    return not literals.isdisjoint(sums)
 
 
 class _ZeroFlow:
@@ -353,6 +380,9 @@ def _index(node, i: str | None) -> bool:
 def _untouched(zeros: dict, node) -> dict:
     """`zeros` where the lists of zeros `node` mentions are only lists (it may change
     them, or take an item to change in place)."""
+    listed = [k for k, v in zeros.items() if _zeros(v)]
+    if not listed:                     # (most often: no walk of `node`, `zeros` as it is)
+        return zeros
     mentioned = names(node)
     return {k: _list_fact(v[1][0]) if _zeros(v) and k in mentioned else v
             for k, v in zeros.items()}
