@@ -17,7 +17,6 @@ import numpy as np
 
 from . import registry
 from .build import is_add_at, is_method_call, reads
-from .dicts import refuse_loop_writes
 from .opaque import refuse_where_varied
 from .resolve import Namespace
 
@@ -109,5 +108,4 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                     useful |= new
                     changed = True
     refuse_where_varied(body, varied, useful, ns, where)   # calls with no rule
-    refuse_loop_writes(body, varied, where)                # d[k] = v in a loop
     return Activity(active=frozenset(varied & useful), varied=frozenset(varied))

@@ -91,28 +91,6 @@ def dict_names(body: list, kinds: dict | None = None) -> set[str]:
     return out
 
 
-def refuse_loop_writes(body: list, varied: set, where) -> None:
-    """`d[k] = v` inside a loop into a dict that carries a derivative is refused: the
-    key may be new, and the item it overwrites cannot be saved (part of `activity`)."""
-    dicts = dict_names(body) & varied
-
-    def walk(stmts, in_loop):
-        for stmt in stmts:
-            if in_loop and isinstance(stmt, ast.Assign) \
-                    and isinstance(stmt.targets[0], ast.Subscript) \
-                    and isinstance(stmt.targets[0].value, ast.Name) \
-                    and stmt.targets[0].value.id in dicts:
-                raise UnsupportedSyntaxError(
-                    f"writing an item of dict `{stmt.targets[0].value.id}` inside a loop is "
-                    f"not supported.", where(stmt),
-                    fix="Build it with a dict comprehension ({k: f(v) for k, v in "
-                        "d.items()}), or collect the values in a list.")
-            if isinstance(stmt, (ast.For, ast.While, ast.If)):
-                walk(stmt.body, in_loop or not isinstance(stmt, ast.If))
-                walk(stmt.orelse, in_loop or not isinstance(stmt, ast.If))
-    walk(body, False)
-
-
 def is_dict_kind(kind) -> bool:
     """Is this the kind of a dict argument? (A tuple's fields are also keyed from the
     end, by negative positions.)"""
