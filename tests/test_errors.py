@@ -76,6 +76,7 @@ def _yield(x):
 
 def _global(x):
     global _G
+    _G = x
     return x
 
 
@@ -95,7 +96,7 @@ def _star_args(*xs):
     (_with, "with open", "`with open(__file__):` is not supported"),
     (_try, "try:", "`try`"),
     (_yield, "yield x", "`yield`"),
-    (_global, "global _G", "`global`"),
+    (_global, "_G = x", "assigning `_G`, declared `global`"),
     (_loop_else, "for i in", "`else` after a loop"),
 ])
 def test_unsupported_constructs_name_the_line_and_construct(fn, text, construct):

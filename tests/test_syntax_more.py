@@ -1,6 +1,8 @@
 """Constructs people already write: a dict filled in a loop, `*`/`**` in literals,
 `match`, `global`/`nonlocal` that only read. Each checked against central
 differences, first and second order, at ordinary and special points."""
+import enum
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,154 @@ def test_existing_keys_updated_in_a_loop():
 def test_a_dict_filled_in_a_loop_reads_well():
     text = ag.source(ag.grad(squares_by_index))
     assert "d[k] = _2" in text and "saved_d" not in text and "old_item" not in text
+
+
+# ---- match ------------------------------------------------------------------------------------
+class Norm(enum.Enum):
+    ONE = 1
+    TWO = 2
+
+
+def by_mode(x, mode):
+    match mode:
+        case "l2":
+            r = x @ x
+        case Norm.ONE | 1:
+            r = np.sum(np.abs(x))
+        case [p, q] if p > 0:
+            r = p * np.sum(x) + q
+        case [p, *rest]:
+            r = p * np.sum(np.sin(x)) * len(rest)
+        case {"scale": s}:
+            r = s * np.sum(x ** 3)
+        case float():
+            r = mode * np.sum(np.exp(x))
+        case None:
+            r = np.prod(x)
+        case _:
+            r = np.sum(x) * 0.5
+    return r
+
+
+@pytest.mark.parametrize("mode, grad", [
+    ("l2", 2 * X),
+    (Norm.ONE, np.sign(X)),
+    (1, np.sign(X)),
+    ([2.0, 3.0], 2.0 + 0 * X),
+    ([-2.0, 3.0], -2 * np.cos(X)),            # the guard fails: `[p, *rest]`, rest of one
+    ((-2.0,), 0 * X),                         # rest empty
+    ([1.0, 2.0, 3.0], 2 * np.cos(X)),
+    ({"scale": 3.0}, 9 * X ** 2),
+    (1.5, 1.5 * np.exp(X)),
+    (None, np.prod(X) / X),
+    ("other", 0.5 + 0 * X),
+    (Norm.TWO, 0.5 + 0 * X),
+])
+def test_match_cases(mode, grad):
+    np.testing.assert_allclose(ag.grad(by_mode)(X, mode), grad, rtol=1e-12)
+    ag.check_grads(by_mode, (X, mode), order=2)
+
+
+def captures_differentiated(p, x):
+    match p:
+        case [a, b] if a > 0:
+            r = a * b * x
+        case [a, *rest]:
+            r = a * x * rest[-1]
+        case _:
+            r = x
+    return r
+
+
+@pytest.mark.parametrize("p, grad", [
+    ([1.5, 2.0], [6.0, 4.5]),
+    ([-1.5, 2.0, 3.0], [9.0, 0.0, -4.5]),
+    ((0.5, 1.0, 2.0, 4.0), (12.0, 0.0, 0.0, 1.5)),
+])
+def test_match_captures_carry_derivatives(p, grad):
+    g = ag.grad(captures_differentiated)(p, 3.0)
+    assert type(g) is type(p) and np.allclose(g, grad)
+    ag.check_grads(captures_differentiated, (p, 3.0), wrt=(0, 1), order=2)
+    _, t = ag.jvp(captures_differentiated)(p, 3.0, type(p)([1.0] * len(p)))
+    assert t == pytest.approx(sum(grad))
+
+
+def test_match_reads_as_if_elif():
+    text = ag.source(ag.grad(by_mode))
+    assert "# line" in text and "case \"l2\":" in text and "mode == 'l2'" in text
+    assert "match" not in text.replace("match mode", "")
+
+
+def test_a_match_in_a_helper_and_an_unsupported_pattern():
+    def helper(v, k):
+        match k:
+            case 0:
+                return v * 2.0
+            case _:
+                return v ** 3
+    def f(x):
+        return helper(x, 0) + helper(x, 1)
+    assert ag.grad(f)(1.5) == pytest.approx(2.0 + 3 * 1.5 ** 2)
+
+    def g(x, pt):
+        match pt:
+            case Norm(value=1):
+                return x
+        return 2 * x
+    with pytest.raises(errors.UnsupportedSyntaxError,
+                       match=r"(?s)test_syntax_more.py:\d+: this `case` pattern.*isinstance"):
+        ag.grad(g)(1.0, Norm.ONE)
+
+
+# ---- global and nonlocal that only read ---------------------------------------------------------
+SCALE = 3.0
+
+
+def reads_a_global(x):
+    global SCALE
+    return SCALE * np.sum(x ** 2)
+
+
+def writes_a_global(x):
+    global SCALE
+    SCALE = 2.0
+    return SCALE * x
+
+
+def test_a_global_declaration_that_only_reads():
+    np.testing.assert_allclose(ag.grad(reads_a_global)(X), 6 * X)
+    ag.check_grads(reads_a_global, (X,), order=2)
+    assert "global SCALE" not in ag.source(ag.grad(reads_a_global))
+
+
+def test_a_nonlocal_declaration_that_only_reads():
+    def make():
+        k = 2.0
+
+        def f(x):
+            def h(y):
+                nonlocal k
+                return k * y
+            return h(x) ** 2
+        return f
+    f = make()
+    assert ag.grad(f)(1.5) == pytest.approx(2 * 4.0 * 1.5)
+    ag.check_grads(f, (1.5,), order=2)
+
+
+def test_a_write_to_a_declared_name_is_refused_at_the_write():
+    with pytest.raises(errors.UnsupportedSyntaxError,
+                       match=r"(?s)test_syntax_more.py:\d+: assigning `SCALE`, declared "
+                             r"`global` \(line \d+\), changes a module variable"):
+        ag.grad(writes_a_global)(1.0)
+
+    def make():
+        k = 2.0
+
+        def f(x):
+            nonlocal k
+            k += 1
+            return k * x
+        return f
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`k`, declared `nonlocal`"):
+        ag.grad(make())(1.0)

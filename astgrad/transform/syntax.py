@@ -15,12 +15,13 @@ HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.
 
 REFUSED_STMTS = {
     ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
-    ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
+    ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",   # but `declarations` drops them
     ast.AsyncFunctionDef: "nested `async def`",
     ast.ClassDef: "`class` definitions", ast.Delete: "`del`",
     ast.AsyncFor: "`async for`", ast.AnnAssign: "annotated assignment",
 }
-for _name, _what in (("Match", "`match` statements"), ("TryStar", "`try`/`except*` blocks"),
+for _name, _what in (("Match", "`match` statements"),   # written as `if` by `matches` first
+                     ("TryStar", "`try`/`except*` blocks"),
                      ("TypeAlias", "`type` aliases")):
     if hasattr(ast, _name):
         REFUSED_STMTS[getattr(ast, _name)] = _what
