@@ -133,10 +133,12 @@ def key_adjoint(g, d, key) -> dict:
 
 
 def dict_values(g, keys) -> list:
-    """The adjoint of `dict_of`'s values: the adjoint dict's entries, in `keys`' order."""
+    """The adjoint of `dict_of`'s values: the adjoint dict's entries, in `keys`' order;
+    0.0 for a value a later one of the same key replaced (`{**d, "a": x}`)."""
     if type(g) is float and g == 0.0:
         return [0.0] * len(keys)
-    return [g[k] for k in keys]
+    last = {k: i for i, k in enumerate(keys)}
+    return [g[k] if last[k] == i else 0.0 for i, k in enumerate(keys)]
 
 
 def values_of(d) -> list:

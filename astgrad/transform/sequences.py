@@ -118,12 +118,12 @@ def joins_lists(value: ast.expr, is_list) -> bool:
         and any(is_list(n) for n in (value.left, value.right))
 
 
-_LIST_MAKERS = ("list", "split_like")
+_LIST_MAKERS = ("list", "tuple", "split_like")
 
 
 def _makes_list(value) -> bool:
-    """`[0.0] * n`, `list(g)`, `rt.split_like(...)`, `rt.add_each` of a list written out:
-    values that are Python lists."""
+    """`[0.0] * n`, `list(g)`, `tuple(g)`, `rt.split_like(...)`, `rt.add_each` of a list
+    written out: values that are Python lists (or tuples)."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         return isinstance(value.left, ast.List) or isinstance(value.right, ast.List)
     if isinstance(value, ast.Call):
