@@ -252,7 +252,7 @@ def test_grad_of_a_function_returning_a_string_is_refused():
 
 def _starred(x):
     idx = (0,)                         # `[*x, *x]`, `a, *rest = x` are supported
-    return x[*idx]
+    return x[(*idx,)]
 
 
 def _set_literal(x):
