@@ -233,3 +233,95 @@ def test_a_write_to_a_declared_name_is_refused_at_the_write():
         return f
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"`k`, declared `nonlocal`"):
         ag.grad(make())(1.0)
+
+
+# ---- `*` in list and tuple literals, `**` in dict literals ------------------------------------
+def spread_a_list_made_here(x):
+    xs = [x, x * 2]
+    ys = [*xs, x ** 2]
+    return ys[0] * ys[1] + ys[2]
+
+
+def spread_a_known_tuple(x):
+    a = (x, 2 * x)
+    b = (*a, x)
+    return b[0] + b[1] * b[2]
+
+
+def spread_a_parameter(xs, x):
+    ys = (*xs, x, *xs)
+    return ys[0] * ys[len(xs)] * ys[-1]
+
+
+def spread_in_a_loop(x):
+    out = []
+    for i in range(3):
+        out = [*out, x * i]
+    return sum(out) * x
+
+
+def spread_empty(x):
+    e = []
+    ys = [*e, x, *e]
+    return ys[0] ** 2
+
+
+def merged_dicts(p, r, x):
+    q = {"z": 1.0, **p, "b": x ** 2, **r}
+    return q["a"] * q["b"] * q["z"]
+
+
+@pytest.mark.parametrize("f, args, wrt, grad", [
+    (spread_a_list_made_here, (1.5,), 0, 4 * 1.5 + 2 * 1.5),
+    (spread_a_known_tuple, (1.5,), 0, 1 + 4 * 1.5),
+    (spread_a_parameter, ([1.0, 2.0, 3.0], 1.5), (0, 1), ([1.5 * 3, 0, 1.5], 3.0)),
+    (spread_a_parameter, ((2.0,), 1.5), (0, 1), ((2 * 1.5 * 2,), 4.0)),
+    (spread_in_a_loop, (1.5,), 0, 3 * 2 * 1.5),
+    (spread_empty, (1.5,), 0, 3.0),
+    (merged_dicts, ({"a": 1.5, "z": 2.0}, {"c": 3.0}, 0.5), (0, 1, 2),
+     ({"a": 0.25 * 2.0, "z": 1.5 * 0.25}, {"c": 0.0}, 1.5 * 2 * 0.5 * 2.0)),
+    (merged_dicts, ({"a": 1.5}, {"b": 3.0, "a": 0.5}, 0.5), (0, 1, 2),   # keys replaced
+     ({"a": 0.0}, {"b": 0.5, "a": 3.0}, 0.0)),
+])
+def test_unpacking_in_literals(f, args, wrt, grad):
+    g = ag.grad(f, wrt=wrt)(*args)
+    assert _close(g, grad)
+    ag.check_grads(f, args, wrt=wrt, order=2)
+
+
+def _close(g, want) -> bool:
+    if isinstance(want, dict):
+        return type(g) is dict and list(g) == list(want) and all(_close(g[k], want[k])
+                                                                for k in want)
+    if isinstance(want, (list, tuple)):
+        return type(g) is type(want) and len(g) == len(want) \
+            and all(_close(a, b) for a, b in zip(g, want))
+    return g == pytest.approx(want, rel=1e-12)
+
+
+def test_unpacking_in_literals_reads_well():
+    text = ag.source(ag.grad(spread_a_parameter, wrt=(0, 1)))
+    assert "_1 = tuple(xs)" in text and text.count("tuple(xs)") == 1
+    assert "ys = _2 + _1" in text
+    assert "q = rt.dict_of(" in ag.source(ag.grad(merged_dicts, wrt=2))
+
+
+def test_a_repeated_key_in_a_dict_literal_differentiates_the_last():
+    def f(x):
+        d = {"a": x, "a": 2 * x}       # noqa: F601
+        return d["a"]
+    assert ag.grad(f)(1.5) == 2.0
+
+
+def test_unpacking_an_index_and_an_expression_are_refused():
+    def f(x):
+        idx = (0,)
+        return x[(*idx,)]
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`\*` unpacking.*"):
+        ag.grad(f)(X)
+
+    def g(x):
+        return np.sum({**dict(a=x)}["a"])
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"(?s)`\*\*` of an expression.*"
+                                                            r"Name the dict first"):
+        ag.grad(g)(X)
