@@ -68,9 +68,14 @@ def test_a_dict_written_in_a_loop(f, args, grad):
     ag.check_grads(f, args, order=1)
 
 
-@pytest.mark.parametrize("f, args", [(squares_by_index, (X,)), (existing_keys_updated, (X,))])
+@pytest.mark.parametrize("f, args", [
+    (squares_by_index, (X,)), (by_name_then_again, (X,)), (key_written_twice_in_the_loop, (X,)),
+    (running_product, (X, 3)), (running_product, (X, 0)), (existing_keys_updated, (X,)),
+])
 def test_a_dict_written_in_a_loop_second_order(f, args):
     ag.check_grads(f, args, order=2)
+    H = ag.hessian(f)(*args)
+    np.testing.assert_allclose(ag.hvp(f)(*args, V), H @ V, rtol=1e-10, atol=1e-12)
 
 
 def test_existing_keys_updated_in_a_loop():

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from .. import runtime
 from ..errors import InPlaceError
 from . import unshared
 from .derivations import Derivations
@@ -220,7 +221,8 @@ class Aliases(_Groups):
             # it through this name (see `hold`), even though this forgets the lists.
             self._holders.pop(target, None)
         if source is None:
-            if isinstance(rhs, (ast.List, ast.Tuple)) and not either:
+            if isinstance(rhs, (ast.List, ast.Tuple)) and not either \
+                    or _makes_dict(rhs, ns):     # a dict's items are replaced as a list's
                 self.made_list(target)           # `a, b = [], []` binds through here
             elif _new_array(rhs, ns):
                 self._fresh(target)
@@ -369,3 +371,8 @@ def _refuse(write: _Write, other: str) -> None:
             fix=f"Pass a copy (`np.copy({other})`), or have `{callee}` return a new value "
                 f"instead.")
     raise InPlaceError.shared(user, what, other, write.where)
+
+
+def _makes_dict(rhs: ast.expr, ns) -> bool:
+    """`rt.dict_of(keys, values)`: a dict literal, a new dict."""
+    return ns is not None and isinstance(rhs, ast.Call) and ns.value(rhs.func) is runtime.dict_of

@@ -191,7 +191,7 @@ class _Forward:
         if not terms:
             return self.zero(load(target))
         expr = terms[0]
-        listed = target in self.sequences        # a list: add element by element
+        listed = target in self.sequences or target in self.dicts    # element by element
         for term in terms[1:]:
             expr = _added(expr, term) if _both_tuples(expr, term) else \
                 call(self.ns, "rt.add_each", [expr, term]) if listed or _a_tuple(expr, term) \
