@@ -330,3 +330,28 @@ def test_unpacking_an_index_and_an_expression_are_refused():
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"(?s)`\*\*` of an expression.*"
                                                             r"Name the dict first"):
         ag.grad(g)(X)
+
+
+def scaled_by_a_global(y):
+    global SCALE
+    return SCALE * y ** 2
+
+
+def test_global_in_an_inlined_helper_and_in_a_nested_def():
+    def f(x):
+        def h(y):
+            global SCALE
+            return SCALE * y
+        return h(x) * scaled_by_a_global(x)
+    assert ag.grad(f)(1.5) == pytest.approx(3 * 9.0 * 1.5 ** 2)
+    ag.check_grads(f, (1.5,), order=2)
+
+    def g(x):
+        SCALE = 2.0
+
+        def h(y):
+            global SCALE       # the module's SCALE, not g's: refused, not misread
+            return SCALE * y
+        return h(x) + SCALE
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`global SCALE` in a nested"):
+        ag.grad(g)(1.5)

@@ -21,9 +21,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 def drop(tree: ast.FunctionDef, where) -> ast.FunctionDef:
     """Remove every `global`/`nonlocal` statement of `tree` and its nested defs, in
     place, after checking that no name they declare is written in their scope."""
-    for scope in (n for n in ast.walk(tree) if isinstance(n, _SCOPES)):
-        if isinstance(scope, ast.Lambda):
-            continue
+    for scope in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         declared = {name: stmt for stmt in _own(scope) if isinstance(stmt, (ast.Global,
                                                                             ast.Nonlocal))
                     for name in stmt.names}
@@ -39,6 +37,15 @@ def drop(tree: ast.FunctionDef, where) -> ast.FunctionDef:
                     f"supported.", where(node),
                     fix=f"Return the new value of `{name}` and assign it outside the "
                         f"function you differentiate.")
+        enclosing = {name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                     and f is not scope and any(n is scope for n in ast.walk(f))
+                     for _, name in _writes(f)}
+        for name, stmt in declared.items():
+            if isinstance(stmt, ast.Global) and name in enclosing:   # the read would then
+                raise UnsupportedSyntaxError(                        # see the outer name
+                    f"`global {name}` in a nested function whose enclosing function "
+                    f"assigns `{name}` is not supported.", where(stmt),
+                    fix=f"Rename the enclosing function's `{name}`.")
         _remove(scope)
     return tree
 
