@@ -313,7 +313,8 @@ def spread(node: ast.List | ast.Tuple, low: Lowerer, named) -> ast.expr:
     make = list if isinstance(node, ast.List) else tuple
     parts: list[ast.expr] = []
     run: list[ast.expr] = []
-    made: dict[str, ast.expr] = {}               # `(*xs, y, *xs)`: one `tuple(xs)`
+    made: dict[str, ast.expr] = {}               # `(*xs, y, *xs)`: one `tuple(xs)`, unless
+    again = not any(isinstance(n, ast.NamedExpr) for n in ast.walk(node))   # `:=` rebinds
     for e in node.elts:
         if not isinstance(e, ast.Starred):
             run.append(named(low.atom(e), low.out))
@@ -327,7 +328,7 @@ def spread(node: ast.List | ast.Tuple, low: Lowerer, named) -> ast.expr:
         if len(node.elts) == 1:                  # `[*xs]`: a copy, `list(xs)`
             return ast.Call(low.ctx.ns.ref(make), [value], [])
         parts += [type(node)(run, ast.Load())] if run else []
-        if ast.dump(value) not in made:
+        if ast.dump(value) not in made or not again:
             made[ast.dump(value)] = low.out.temp(ast.Call(low.ctx.ns.ref(make), [value], []))
         parts.append(made[ast.dump(value)])
         run = []
