@@ -355,3 +355,20 @@ def test_global_in_an_inlined_helper_and_in_a_nested_def():
         return h(x) + SCALE
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"`global SCALE` in a nested"):
         ag.grad(g)(1.5)
+
+
+def sgd_step(params, g):
+    return {**params, "W": params["W"] - 0.1 * g}
+
+
+def test_a_merged_dict_returned():
+    p, g = {"W": np.array([1.0, 2.0]), "b": 0.5}, np.array([0.3, -0.2])
+    out, pullback = ag.vjp(sgd_step)(p, g)
+    assert list(out) == ["W", "b"] and out["b"] == 0.5
+    np.testing.assert_allclose(out["W"], p["W"] - 0.1 * g)
+    back = pullback({"W": np.ones(2), "b": 2.0})       # the replaced W gets no second share
+    np.testing.assert_allclose(back["W"], np.ones(2))
+    assert back["b"] == 2.0
+    _, t = ag.jvp(sgd_step)(p, g, {"W": np.ones(2), "b": 1.0})
+    np.testing.assert_allclose(t["W"], np.ones(2))
+    assert t["b"] == 1.0
