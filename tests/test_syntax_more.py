@@ -372,3 +372,16 @@ def test_a_merged_dict_returned():
     _, t = ag.jvp(sgd_step)(p, g, {"W": np.ones(2), "b": 1.0})
     np.testing.assert_allclose(t["W"], np.ones(2))
     assert t["b"] == 1.0
+
+
+def test_the_key_of_items_indexes_without_a_derivative():
+    # `k` of `for k, v in d.items():` was taken to carry one (refused as an index)
+    W = np.array([[1.0, 2.0], [0.5, -1.0]])
+
+    def f(params, x):
+        t = 0.0
+        for k, v in params.items():
+            t = t + np.sum(v * params[k] * x)
+        return t
+    np.testing.assert_allclose(ag.grad(f)({"W": W}, X[:2])["W"], 2 * W * X[:2])
+    ag.check_grads(f, ({"W": W, "b": X[:2]}, X[:2]), wrt=(0, 1), order=2)

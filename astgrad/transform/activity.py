@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import runtime
 from . import registry
 from .build import is_add_at, is_method_call, reads
 from .opaque import refuse_where_varied
 from .resolve import Namespace
+from .trees import walk
 
 SPECIAL_INDEXING = ("r_", "c_", "s_", "index_exp", "mgrid", "ogrid")
 
@@ -65,13 +67,39 @@ def _with_rules(prim, call, ns) -> list[str]:
     return out
 
 
-def _edges(stmts, ns):
+def _keys(stmts, ns) -> set[str]:
+    """The names every assignment of which reads the key of a `(key, value)` pair of
+    `rt.items_of(d)` (`for k, v in d.items():`): a dict's key carries no derivative."""
+    values: dict[str, list] = {}
+    for node in (n for s in stmts for n in walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            values.setdefault(node.targets[0].id, []).append(node.value)
+
+    def all_are(name, test) -> bool:
+        return all(test(v) for v in values.get(name, [None]))
+
+    def items(v) -> bool:
+        return isinstance(v, ast.Call) and ns.value(v.func) is runtime.items_of
+
+    def pair(v) -> bool:                 # `_3 = _1[i]` of `_1 = rt.items_of(d)`
+        return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
+            and all_are(v.value.id, items)
+
+    def key(v) -> bool:                  # `_4 = _3[0]`
+        return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
+            and isinstance(v.slice, ast.Constant) and v.slice.value == 0 \
+            and all_are(v.value.id, pair)
+    return {name for name in values if all_are(name, key)}
+
+
+def _edges(stmts, ns, keys=frozenset()):
     """(target, sources) for each way a value flows into a name, anywhere in `stmts`."""
     for stmt in stmts:
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             if isinstance(target, ast.Name):
-                yield target.id, _differentiable_reads(stmt.value, ns)
+                yield target.id, [] if target.id in keys else _differentiable_reads(stmt.value,
+                                                                                  ns)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
@@ -80,15 +108,15 @@ def _edges(stmts, ns):
         elif isinstance(stmt, ast.Expr) and is_add_at(stmt.value, ns):
             yield stmt.value.args[0].id, reads(stmt.value.args[2])
         elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-            yield from _edges(stmt.body, ns)
-            yield from _edges(stmt.orelse, ns)
+            yield from _edges(stmt.body, ns, keys)
+            yield from _edges(stmt.orelse, ns, keys)
 
 
 def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
     """Flow-insensitive, so loops and branches need no special care: a name that
     may carry a derivative anywhere is treated as carrying one everywhere."""
     *body, ret = tree.body
-    flows = list(_edges(body, ns))
+    flows = list(_edges(body, ns, _keys(body, ns)))
     varied = set(wrt)
     changed = True
     while changed:
