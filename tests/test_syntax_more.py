@@ -385,3 +385,26 @@ def test_the_key_of_items_indexes_without_a_derivative():
         return t
     np.testing.assert_allclose(ag.grad(f)({"W": W}, X[:2])["W"], 2 * W * X[:2])
     ag.check_grads(f, ({"W": W, "b": X[:2]}, X[:2]), wrt=(0, 1), order=2)
+
+
+def test_a_differentiated_dict_key_is_refused_not_dropped():
+    # a key has no derivative: `k * d[k]` over such keys was silently zero
+    def literal(x):
+        d = {x: 2.0}
+        out = 0.0
+        for k, v in d.items():
+            out = out + k * v
+        return out
+
+    def written_in_a_loop(x):
+        d = {}
+        for t in x:
+            d[t] = 2.0
+        out = 0.0
+        for k in d:
+            out = out + k * d[k]
+        return out
+    for f, arg in ((literal, 1.5), (written_in_a_loop, X)):
+        with pytest.raises(errors.NoRuleError, match=r"test_syntax_more.py:\d+: a dict key "
+                                                     r"that depends on the differentiated"):
+            ag.grad(f)(arg)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import runtime
+from ..errors import NoRuleError
 from . import registry
 from .build import is_add_at, is_method_call, reads
+from .dicts import dict_names
 from .opaque import refuse_where_varied
 from .resolve import Namespace
 from .trees import walk
@@ -136,4 +138,26 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                     useful |= new
                     changed = True
     refuse_where_varied(body, varied, useful, ns, where)   # calls with no rule
+    _refuse_varied_keys(body, varied, useful, ns, where)
     return Activity(active=frozenset(varied & useful), varied=frozenset(varied))
+
+
+def _refuse_varied_keys(body, varied: set, useful: set, ns, where) -> None:
+    """`{x: v}`, `d[x] = v` with `x` differentiated: a dict's keys carry no derivative
+    (`rt.dict_of` has no rule for them), so such a key is refused rather than taken as a
+    constant."""
+    dicts = dict_names(body)
+    for node in (n for s in body for n in walk(s)):
+        if not isinstance(node, ast.Assign):
+            continue
+        target, value = node.targets[0], node.value
+        keys = value.args[0] if isinstance(target, ast.Name) and target.id in useful \
+            and isinstance(value, ast.Call) and ns.value(value.func) is runtime.dict_of \
+            else target.slice if isinstance(target, ast.Subscript) \
+            and isinstance(target.value, ast.Name) and target.value.id in dicts & useful \
+            else None
+        if keys is not None and any(n in varied for n in reads(keys)):
+            raise NoRuleError("a dict key that depends on the differentiated arguments has "
+                              "no derivative.", where(node),
+                              fix="Keep the value among the dict's values, or make the key "
+                                  "a constant with ag.stop_gradient(...).")
