@@ -408,3 +408,25 @@ def test_a_differentiated_dict_key_is_refused_not_dropped():
         with pytest.raises(errors.NoRuleError, match=r"test_syntax_more.py:\d+: a dict key "
                                                      r"that depends on the differentiated"):
             ag.grad(f)(arg)
+
+
+def test_a_write_into_a_dict_another_name_holds():
+    # `e = d; d["a"] = ...; e["a"]` was silently wrong (12.0 where 27.0 is right)
+    def aliased(x):
+        d = {"a": x, "b": 1.0}
+        e = d
+        s = d["a"] * 2.0
+        d["a"] = x * s
+        return e["a"] * d["b"] * s
+    with pytest.raises(errors.InPlaceError, match=r"(?s)changes a dict in place that `e` "
+                                                  r"also names.*d = \{\*\*d, key: value\}"):
+        ag.grad(aliased)(1.5)
+
+    def rebuilt(x):                    # the fix the message gives
+        d = {"a": x, "b": 1.0}
+        e = d
+        s = d["a"] * 2.0
+        d = {**d, "a": x * s}
+        return e["a"] * d["b"] * s
+    assert ag.grad(rebuilt)(1.5) == pytest.approx(4 * 1.5)
+    ag.check_grads(rebuilt, (1.5,), order=2)
