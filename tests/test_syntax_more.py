@@ -89,6 +89,64 @@ def test_a_dict_filled_in_a_loop_reads_well():
     assert "d[k] = _2" in text and "saved_d" not in text and "old_item" not in text
 
 
+def test_the_key_of_items_indexes_without_a_derivative():
+    # `k` of `for k, v in d.items():` was taken to carry one (refused as an index)
+    W = np.array([[1.0, 2.0], [0.5, -1.0]])
+
+    def f(params, x):
+        t = 0.0
+        for k, v in params.items():
+            t = t + np.sum(v * params[k] * x)
+        return t
+    np.testing.assert_allclose(ag.grad(f)({"W": W}, X[:2])["W"], 2 * W * X[:2])
+    ag.check_grads(f, ({"W": W, "b": X[:2]}, X[:2]), wrt=(0, 1), order=2)
+
+
+def test_a_differentiated_dict_key_is_refused_not_dropped():
+    # a key has no derivative: `k * d[k]` over such keys was silently zero
+    def literal(x):
+        d = {x: 2.0}
+        out = 0.0
+        for k, v in d.items():
+            out = out + k * v
+        return out
+
+    def written_in_a_loop(x):
+        d = {}
+        for t in x:
+            d[t] = 2.0
+        out = 0.0
+        for k in d:
+            out = out + k * d[k]
+        return out
+    for f, arg in ((literal, 1.5), (written_in_a_loop, X)):
+        with pytest.raises(errors.NoRuleError, match=r"test_syntax_more.py:\d+: a dict key "
+                                                     r"that depends on the differentiated"):
+            ag.grad(f)(arg)
+
+
+def test_a_write_into_a_dict_another_name_holds():
+    # `e = d; d["a"] = ...; e["a"]` was silently wrong (12.0 where 27.0 is right)
+    def aliased(x):
+        d = {"a": x, "b": 1.0}
+        e = d
+        s = d["a"] * 2.0
+        d["a"] = x * s
+        return e["a"] * d["b"] * s
+    with pytest.raises(errors.InPlaceError, match=r"(?s)changes a dict in place that `e` "
+                                                  r"also names.*d = \{\*\*d, key: value\}"):
+        ag.grad(aliased)(1.5)
+
+    def rebuilt(x):                    # the fix the message gives
+        d = {"a": x, "b": 1.0}
+        e = d
+        s = d["a"] * 2.0
+        d = {**d, "a": x * s}
+        return e["a"] * d["b"] * s
+    assert ag.grad(rebuilt)(1.5) == pytest.approx(4 * 1.5)
+    ag.check_grads(rebuilt, (1.5,), order=2)
+
+
 # ---- match ------------------------------------------------------------------------------------
 class Norm(enum.Enum):
     ONE = 1
@@ -240,6 +298,31 @@ def test_a_write_to_a_declared_name_is_refused_at_the_write():
         ag.grad(make())(1.0)
 
 
+def scaled_by_a_global(y):
+    global SCALE
+    return SCALE * y ** 2
+
+
+def test_global_in_an_inlined_helper_and_in_a_nested_def():
+    def f(x):
+        def h(y):
+            global SCALE
+            return SCALE * y
+        return h(x) * scaled_by_a_global(x)
+    assert ag.grad(f)(1.5) == pytest.approx(3 * 9.0 * 1.5 ** 2)
+    ag.check_grads(f, (1.5,), order=2)
+
+    def g(x):
+        SCALE = 2.0
+
+        def h(y):
+            global SCALE       # the module's SCALE, not g's: refused, not misread
+            return SCALE * y
+        return h(x) + SCALE
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`global SCALE` in a nested"):
+        ag.grad(g)(1.5)
+
+
 # ---- `*` in list and tuple literals, `**` in dict literals ------------------------------------
 def spread_a_list_made_here(x):
     xs = [x, x * 2]
@@ -332,31 +415,6 @@ def test_unpacking_an_index_and_an_expression_are_refused():
         ag.grad(g)(X)
 
 
-def scaled_by_a_global(y):
-    global SCALE
-    return SCALE * y ** 2
-
-
-def test_global_in_an_inlined_helper_and_in_a_nested_def():
-    def f(x):
-        def h(y):
-            global SCALE
-            return SCALE * y
-        return h(x) * scaled_by_a_global(x)
-    assert ag.grad(f)(1.5) == pytest.approx(3 * 9.0 * 1.5 ** 2)
-    ag.check_grads(f, (1.5,), order=2)
-
-    def g(x):
-        SCALE = 2.0
-
-        def h(y):
-            global SCALE       # the module's SCALE, not g's: refused, not misread
-            return SCALE * y
-        return h(x) + SCALE
-    with pytest.raises(errors.UnsupportedSyntaxError, match=r"`global SCALE` in a nested"):
-        ag.grad(g)(1.5)
-
-
 def sgd_step(params, g):
     return {**params, "W": params["W"] - 0.1 * g}
 
@@ -372,61 +430,3 @@ def test_a_merged_dict_returned():
     _, t = ag.jvp(sgd_step)(p, g, {"W": np.ones(2), "b": 1.0})
     np.testing.assert_allclose(t["W"], np.ones(2))
     assert t["b"] == 1.0
-
-
-def test_the_key_of_items_indexes_without_a_derivative():
-    # `k` of `for k, v in d.items():` was taken to carry one (refused as an index)
-    W = np.array([[1.0, 2.0], [0.5, -1.0]])
-
-    def f(params, x):
-        t = 0.0
-        for k, v in params.items():
-            t = t + np.sum(v * params[k] * x)
-        return t
-    np.testing.assert_allclose(ag.grad(f)({"W": W}, X[:2])["W"], 2 * W * X[:2])
-    ag.check_grads(f, ({"W": W, "b": X[:2]}, X[:2]), wrt=(0, 1), order=2)
-
-
-def test_a_differentiated_dict_key_is_refused_not_dropped():
-    # a key has no derivative: `k * d[k]` over such keys was silently zero
-    def literal(x):
-        d = {x: 2.0}
-        out = 0.0
-        for k, v in d.items():
-            out = out + k * v
-        return out
-
-    def written_in_a_loop(x):
-        d = {}
-        for t in x:
-            d[t] = 2.0
-        out = 0.0
-        for k in d:
-            out = out + k * d[k]
-        return out
-    for f, arg in ((literal, 1.5), (written_in_a_loop, X)):
-        with pytest.raises(errors.NoRuleError, match=r"test_syntax_more.py:\d+: a dict key "
-                                                     r"that depends on the differentiated"):
-            ag.grad(f)(arg)
-
-
-def test_a_write_into_a_dict_another_name_holds():
-    # `e = d; d["a"] = ...; e["a"]` was silently wrong (12.0 where 27.0 is right)
-    def aliased(x):
-        d = {"a": x, "b": 1.0}
-        e = d
-        s = d["a"] * 2.0
-        d["a"] = x * s
-        return e["a"] * d["b"] * s
-    with pytest.raises(errors.InPlaceError, match=r"(?s)changes a dict in place that `e` "
-                                                  r"also names.*d = \{\*\*d, key: value\}"):
-        ag.grad(aliased)(1.5)
-
-    def rebuilt(x):                    # the fix the message gives
-        d = {"a": x, "b": 1.0}
-        e = d
-        s = d["a"] * 2.0
-        d = {**d, "a": x * s}
-        return e["a"] * d["b"] * s
-    assert ag.grad(rebuilt)(1.5) == pytest.approx(4 * 1.5)
-    ag.check_grads(rebuilt, (1.5,), order=2)
