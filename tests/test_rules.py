@@ -205,6 +205,7 @@ CASES = [
     case(max, lambda a: max(a, 0.2) * max(0.1, a), a),
     case(min, lambda a: min(a, 0.9) * min(0.95, a), a),
     case(list, _rows, A),
+    case(tuple, lambda A: np.sum(tuple(A)[1] * tuple(A)[0] ** 2), A),
     # ---- sums and means
     case(np.sum, lambda A: np.sum(A), A),
     case(np.sum, lambda A: np.sum(A, axis=0), A),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InPlaceError, SeedShapeError
+from ..errors import SeedShapeError
 
 
 def is_tree(x) -> bool:
@@ -101,64 +101,81 @@ def dict_of(keys, values) -> dict:
     return dict(zip(keys, values))
 
 
-def old_item(d, key, where):
-    """`d[key]`, the item a write to a dict overwrites, which the reverse sweep puts back;
-    refused where the key is new and the reverse sweep reads the dict without it."""
-    if key not in d:
-        raise InPlaceError(
-            f"the derivative needs dict items as they were before key {key!r} was added, "
-            f"which astgrad does not keep.", where,
-            fix="Build the dict with all its keys before reading it, or build a new dict "
-                "(`d2 = dict(d)`) rather than adding a key to one already read.")
-    return d[key]
+class _NewKey:
+    """What `old_item` saves for a key the write adds: putting it back marks the key
+    as not there yet (a reverse sweep reads a dict by the keys it had, so the mark is
+    read only by whole-dict helpers, which skip it)."""
+
+    def __repr__(self) -> str:
+        return "rt.NEW_KEY"
+
+    def __reduce__(self):
+        return "NEW_KEY"
+
+
+NEW_KEY = _NewKey()
+
+
+def old_item(d, key):
+    """`d[key]`, the item a write to a dict overwrites, which the reverse sweep puts
+    back; `NEW_KEY` where the write adds the key."""
+    return d.get(key, NEW_KEY)
+
+
+def _present(d) -> list:
+    """`d`'s keys, but those a reverse sweep has marked as not added yet (`NEW_KEY`)."""
+    return [k for k, v in d.items() if v is not NEW_KEY]
 
 
 def key_adjoint(g, d, key) -> dict:
-    """The adjoint of `old_item(d, key, ...)`: `g` at `key`, zeros at `d`'s other keys."""
-    return {k: g if k == key else 0.0 for k in d}
+    """The adjoint of `old_item(d, key)`: `g` at `key`, zeros at `d`'s other keys."""
+    return {k: g if k == key else 0.0 for k in _present(d)}
 
 
 def dict_values(g, keys) -> list:
-    """The adjoint of `dict_of`'s values: the adjoint dict's entries, in `keys`' order."""
+    """The adjoint of `dict_of`'s values: the adjoint dict's entries, in `keys`' order;
+    0.0 for a value a later one of the same key replaced (`{**d, "a": x}`)."""
     if type(g) is float and g == 0.0:
         return [0.0] * len(keys)
-    return [g[k] for k in keys]
+    last = {k: i for i, k in enumerate(keys)}
+    return [g[k] if last[k] == i else 0.0 for i, k in enumerate(keys)]
 
 
 def values_of(d) -> list:
     """`list(d.values())`."""
-    return list(d.values())
+    return [d[k] for k in _present(d)]
 
 
 def keys_of(d) -> list:
     """`list(d)`: `d.keys()`."""
-    return list(d)
+    return _present(d)
 
 
 def items_of(d) -> list:
     """`list(d.items())`, each item a `(key, value)` tuple."""
-    return list(d.items())
+    return [(k, d[k]) for k in _present(d)]
 
 
 def dict_like(parts, d) -> dict:
     """The adjoint of `values_of(d)`: the values' adjoints under `d`'s keys."""
     if type(parts) is float and parts == 0.0:
-        return {k: 0.0 for k in d}
-    return dict(zip(d, parts))
+        return {k: 0.0 for k in _present(d)}
+    return dict(zip(_present(d), parts))
 
 
 def items_adjoint(parts, d) -> dict:
     """The adjoint of `items_of(d)`: each `(key, value)` item's value adjoint, by key."""
     if type(parts) is float and parts == 0.0:
-        return {k: 0.0 for k in d}
-    return {k: 0.0 if type(p) is float and p == 0.0 else p[1] for k, p in zip(d, parts)}
+        return {k: 0.0 for k in _present(d)}
+    return {k: 0.0 if type(p) is float and p == 0.0 else p[1]
+            for k, p in zip(_present(d), parts)}
 
 
 def items_like(g, d) -> list:
     """The adjoint of `items_adjoint`: `[0.0, g[k]]` per key of `d` (keys carry none)."""
     if type(g) is float and g == 0.0:
-        return [0.0] * len(d)
-    return [[0.0, g[k]] for k in d]
+        return [0.0] * len(_present(d))
+    return [[0.0, g[k]] for k in _present(d)]
 
 
 def tangent_like(t, x, where):

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import runtime
+from ..errors import NoRuleError
 from . import registry
 from .build import is_add_at, is_method_call, reads
-from .dicts import refuse_loop_writes
+from .dicts import dict_names
 from .opaque import refuse_where_varied
 from .resolve import Namespace
+from .trees import walk
 
 SPECIAL_INDEXING = ("r_", "c_", "s_", "index_exp", "mgrid", "ogrid")
 
@@ -66,13 +69,39 @@ def _with_rules(prim, call, ns) -> list[str]:
     return out
 
 
-def _edges(stmts, ns):
+def _keys(stmts, ns) -> set[str]:
+    """The names every assignment of which reads the key of a `(key, value)` pair of
+    `rt.items_of(d)` (`for k, v in d.items():`): a dict's key carries no derivative."""
+    values: dict[str, list] = {}
+    for node in (n for s in stmts for n in walk(s)):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            values.setdefault(node.targets[0].id, []).append(node.value)
+
+    def all_are(name, test) -> bool:
+        return all(test(v) for v in values.get(name, [None]))
+
+    def items(v) -> bool:
+        return isinstance(v, ast.Call) and ns.value(v.func) is runtime.items_of
+
+    def pair(v) -> bool:                 # `_3 = _1[i]` of `_1 = rt.items_of(d)`
+        return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
+            and all_are(v.value.id, items)
+
+    def key(v) -> bool:                  # `_4 = _3[0]`
+        return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
+            and isinstance(v.slice, ast.Constant) and v.slice.value == 0 \
+            and all_are(v.value.id, pair)
+    return {name for name in values if all_are(name, key)}
+
+
+def _edges(stmts, ns, keys=frozenset()):
     """(target, sources) for each way a value flows into a name, anywhere in `stmts`."""
     for stmt in stmts:
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             if isinstance(target, ast.Name):
-                yield target.id, _differentiable_reads(stmt.value, ns)
+                yield target.id, [] if target.id in keys else _differentiable_reads(stmt.value,
+                                                                                  ns)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
@@ -81,15 +110,15 @@ def _edges(stmts, ns):
         elif isinstance(stmt, ast.Expr) and is_add_at(stmt.value, ns):
             yield stmt.value.args[0].id, reads(stmt.value.args[2])
         elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-            yield from _edges(stmt.body, ns)
-            yield from _edges(stmt.orelse, ns)
+            yield from _edges(stmt.body, ns, keys)
+            yield from _edges(stmt.orelse, ns, keys)
 
 
 def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
     """Flow-insensitive, so loops and branches need no special care: a name that
     may carry a derivative anywhere is treated as carrying one everywhere."""
     *body, ret = tree.body
-    flows = list(_edges(body, ns))
+    flows = list(_edges(body, ns, _keys(body, ns)))
     varied = set(wrt)
     changed = True
     while changed:
@@ -109,5 +138,26 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                     useful |= new
                     changed = True
     refuse_where_varied(body, varied, useful, ns, where)   # calls with no rule
-    refuse_loop_writes(body, varied, where)                # d[k] = v in a loop
+    _refuse_varied_keys(body, varied, useful, ns, where)
     return Activity(active=frozenset(varied & useful), varied=frozenset(varied))
+
+
+def _refuse_varied_keys(body, varied: set, useful: set, ns, where) -> None:
+    """`{x: v}`, `d[x] = v` with `x` differentiated: a dict's keys carry no derivative
+    (`rt.dict_of` has no rule for them), so such a key is refused rather than taken as a
+    constant."""
+    dicts = dict_names(body)
+    for node in (n for s in body for n in walk(s)):
+        if not isinstance(node, ast.Assign):
+            continue
+        target, value = node.targets[0], node.value
+        keys = value.args[0] if isinstance(target, ast.Name) and target.id in useful \
+            and isinstance(value, ast.Call) and ns.value(value.func) is runtime.dict_of \
+            else target.slice if isinstance(target, ast.Subscript) \
+            and isinstance(target.value, ast.Name) and target.value.id in dicts & useful \
+            else None
+        if keys is not None and any(n in varied for n in reads(keys)):
+            raise NoRuleError("a dict key that depends on the differentiated arguments has "
+                              "no derivative.", where(node),
+                              fix="Keep the value among the dict's values, or make the key "
+                                  "a constant with ag.stop_gradient(...).")

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from .. import runtime
 from ..errors import InPlaceError
 from . import unshared
 from .derivations import Derivations
@@ -54,6 +55,7 @@ class _Groups:
     def __init__(self):
         self._groups: dict[str, set[str]] = {}
         self._lists: set[str] = set()           # names bound to a list made in the code
+        self._dicts: set[str] = set()           # those of them bound to a dict literal
         self._items: dict[str, str] = {}         # a name of an item -> its list's name
         self._holders: dict[str, set[str]] = {}  # a name put into lists -> those lists
         self._links: dict[str, list[tuple[str, ast.expr]]] = {}   # name -> (name, how)
@@ -118,6 +120,8 @@ class _Groups:
         self._made_from.setdefault(target, []).append((source, rhs))
         if source in self._lists:
             self._lists.add(target)
+        if source in self._dicts:
+            self._dicts.add(target)
 
     def _fresh(self, target: str) -> None:
         """`target` now names a new array: writes into it are seen by no other name,
@@ -166,6 +170,7 @@ class Aliases(_Groups):
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
         `hold`'s `items, scope, stmt` for a list written out)."""
+        self._dicts.discard(target)
         self._groups.pop(target, {target}).discard(target)
         self._items.pop(target, None)
         self._lists.add(target)
@@ -221,8 +226,11 @@ class Aliases(_Groups):
             # it through this name (see `hold`), even though this forgets the lists.
             self._holders.pop(target, None)
         if source is None:
-            if isinstance(rhs, (ast.List, ast.Tuple)) and not either:
+            if isinstance(rhs, (ast.List, ast.Tuple)) and not either \
+                    or _makes_dict(rhs, ns):     # a dict's items are replaced as a list's
                 self.made_list(target)           # `a, b = [], []` binds through here
+                if _makes_dict(rhs, ns):
+                    self._dicts.add(target)
             elif _new_array(rhs, ns):
                 self._fresh(target)
             return
@@ -268,10 +276,12 @@ class Aliases(_Groups):
                                       computed=self.derived.root(name) in self._computed))
             return self.writes[-1]
         if shared and name in self._lists:
+            kind = "dict" if name in self._dicts else "list"
             raise InPlaceError(
-                f"`{user}{what}` changes a list in place that `{shared[0]}` also names, "
+                f"`{user}{what}` changes a {kind} in place that `{shared[0]}` also names, "
                 f"and `{shared[0]}` is read afterwards.", where,
-                fix=f"Copy the list first: `{user} = list({user})`.")
+                fix=f"Build a new dict: `{user} = {{**{user}, key: value}}`." if kind == "dict"
+                else f"Copy the list first: `{user} = list({user})`.")
 
     def write_call(self, name: str, callee: str, param: str, augmented: bool,
                    current: dict[str, str], later: set[str], where: str,
@@ -376,3 +386,8 @@ def _refuse(write: _Write, other: str) -> None:
             fix=f"Pass a copy (`np.copy({other})`), or have `{callee}` return a new value "
                 f"instead.")
     raise InPlaceError.shared(user, what, other, write.where)
+
+
+def _makes_dict(rhs: ast.expr, ns) -> bool:
+    """`rt.dict_of(keys, values)`: a dict literal, a new dict."""
+    return ns is not None and isinstance(rhs, ast.Call) and ns.value(rhs.func) is runtime.dict_of

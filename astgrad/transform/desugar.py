@@ -304,6 +304,41 @@ def _unpack(atom: ast.expr, target: ast.expr, low: Lowerer) -> list[ast.expr]:
     return parts
 
 
+# -- `*` in a list or tuple written out ----------------------------------------------------------
+def spread(node: ast.List | ast.Tuple, low: Lowerer, named) -> ast.expr:
+    """A list or tuple written out, its items lowered to atoms (`named`). `[a, *xs, b]`:
+    the items of `xs` in place where they are known (a tuple written in the function,
+    outside loops and branches), else `[a] + list(xs) + [b]` (`tuple(xs)` and `(a,) + ...`
+    for a tuple), which any length joins: the last `+` is returned, not yet named."""
+    make = list if isinstance(node, ast.List) else tuple
+    parts: list[ast.expr] = []
+    run: list[ast.expr] = []
+    made: dict[str, ast.expr] = {}               # `(*xs, y, *xs)`: one `tuple(xs)`, unless
+    again = not any(isinstance(n, ast.NamedExpr) for n in ast.walk(node))   # `:=` rebinds
+    for e in node.elts:
+        if not isinstance(e, ast.Starred):
+            run.append(named(low.atom(e), low.out))
+            continue
+        value = low.atom(e.value)
+        known = value.elts if isinstance(value, (ast.Tuple, ast.List)) else \
+            low.ctx.tuples.elements(value)
+        if known is not None:
+            run.extend(known)
+            continue
+        if len(node.elts) == 1:                  # `[*xs]`: a copy, `list(xs)`
+            return ast.Call(low.ctx.ns.ref(make), [value], [])
+        parts += [type(node)(run, ast.Load())] if run else []
+        if ast.dump(value) not in made or not again:
+            made[ast.dump(value)] = low.out.temp(ast.Call(low.ctx.ns.ref(make), [value], []))
+        parts.append(made[ast.dump(value)])
+        run = []
+    parts += [type(node)(run, ast.Load())] if run or not parts else []
+    joined = parts[0]
+    for part in parts[1:-1]:
+        joined = low.out.temp(ast.BinOp(joined, ast.Add(), part))
+    return joined if len(parts) == 1 else ast.BinOp(joined, ast.Add(), parts[-1])
+
+
 # -- assignment expressions ----------------------------------------------------------------------
 def _walrus(node: ast.NamedExpr, low: Lowerer) -> ast.expr:
     """`(n := v)`: `n = v` where the expression is, then `n`; a copy of it if the statement

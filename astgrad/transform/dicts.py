@@ -2,10 +2,12 @@
 becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
 adjoints and tangents follow them as a list's do; the dict itself is then read
 and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
-(`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order."""
+(`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order. `{**d, "a": x}`
+is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`."""
 from __future__ import annotations
 
 import ast
+import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
@@ -54,13 +56,41 @@ class _Literals(ast.NodeTransformer):
 
     def visit_Dict(self, node: ast.Dict):
         self.generic_visit(node)
-        if any(k is None for k in node.keys):
-            raise UnsupportedSyntaxError("`**` inside a dict literal is not supported.",
-                                         self.where(node), fix="Write each key out.")
-        call = ast.Call(self.ns.ref(runtime.dict_of),
-                        [ast.Tuple(node.keys, ast.Load()), ast.List(node.values, ast.Load())],
-                        [])
+        if all(k is not None for k in node.keys):
+            keys, values = ast.Tuple(node.keys, ast.Load()), ast.List(node.values, ast.Load())
+        else:
+            keys, values = self._merged(node)
+        call = ast.Call(self.ns.ref(runtime.dict_of), [keys, values], [])
         return ast.copy_location(call, node)
+
+    def _merged(self, node: ast.Dict) -> tuple[ast.expr, ast.expr]:
+        """`{**d, "W": w}`: the keys `rt.keys_of(d) + ["W"]` and the values
+        `rt.values_of(d) + [w]` (a later key replaces an earlier one, see `rt.dict_values`)."""
+        keys: list[ast.expr] = []
+        values: list[ast.expr] = []
+        for k, v in zip(node.keys, node.values):
+            if k is not None:
+                if keys and isinstance(keys[-1], ast.List):
+                    keys[-1].elts.append(k)
+                    values[-1].elts.append(v)
+                else:
+                    keys.append(ast.List([k], ast.Load()))
+                    values.append(ast.List([v], ast.Load()))
+                continue
+            if not isinstance(v, ast.Name):
+                raise UnsupportedSyntaxError(
+                    "`**` of an expression in a dict literal is not supported.",
+                    self.where(v), fix="Name the dict first: `d = ...` then `{**d, ...}`.")
+            keys.append(ast.Call(self.ns.ref(runtime.keys_of), [v], []))
+            values.append(ast.Call(self.ns.ref(runtime.values_of), [copy.deepcopy(v)], []))
+        return _joined(keys), _joined(values)
+
+
+def _joined(parts: list[ast.expr]) -> ast.expr:
+    out = parts[0]
+    for part in parts[1:]:
+        out = ast.BinOp(out, ast.Add(), part)
+    return out
 
 
 # The runtime helpers that return a dict, and those that return one when their first
@@ -89,28 +119,6 @@ def dict_names(body: list, kinds: dict | None = None) -> set[str]:
                 out.add(node.targets[0].id)
                 grown = True
     return out
-
-
-def refuse_loop_writes(body: list, varied: set, where) -> None:
-    """`d[k] = v` inside a loop into a dict that carries a derivative is refused: the
-    key may be new, and the item it overwrites cannot be saved (part of `activity`)."""
-    dicts = dict_names(body) & varied
-
-    def walk(stmts, in_loop):
-        for stmt in stmts:
-            if in_loop and isinstance(stmt, ast.Assign) \
-                    and isinstance(stmt.targets[0], ast.Subscript) \
-                    and isinstance(stmt.targets[0].value, ast.Name) \
-                    and stmt.targets[0].value.id in dicts:
-                raise UnsupportedSyntaxError(
-                    f"writing an item of dict `{stmt.targets[0].value.id}` inside a loop is "
-                    f"not supported.", where(stmt),
-                    fix="Build it with a dict comprehension ({k: f(v) for k, v in "
-                        "d.items()}), or collect the values in a list.")
-            if isinstance(stmt, (ast.For, ast.While, ast.If)):
-                walk(stmt.body, in_loop or not isinstance(stmt, ast.If))
-                walk(stmt.orelse, in_loop or not isinstance(stmt, ast.If))
-    walk(body, False)
 
 
 def is_dict_kind(kind) -> bool:

@@ -19,7 +19,7 @@ from typing import Callable
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, codegen, forward, hoist, kinds, normalize, optimize,
                resolve, restructure, reverse, saving, settle, shell, source, syntax)
-from . import complexes, functional, masked
+from . import complexes, declarations, functional, masked, matches
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -62,8 +62,12 @@ class Program:
 
 # -- the passes: each returns what ASTGRAD_DEBUG prints, or None when it does not apply ------
 def _check_syntax(p: Program):
-    """Also writes comprehensions, lambdas and `with` blocks as plain statements (`hoist`),
-    and `map`/`functools.reduce` as nested functions (`functional`)."""
+    """First drops `global`/`nonlocal` declarations that only read (`declarations`) and
+    writes `match` as `if`/`elif` (`matches`); also writes comprehensions, lambdas and
+    `with` blocks as plain statements (`hoist`), and `map`/`functools.reduce` as nested
+    functions (`functional`)."""
+    declarations.drop(p.tree, p.src.where)
+    matches.lower(p.tree, p.namer.fresh, p.src.where)
     syntax.check_syntax(p.tree, p.src.where)
     functional.rewrite(p.tree, p.fn, p.namer.fresh)   # map, functools.reduce: nested defs
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
@@ -241,8 +245,10 @@ def _expander(p: Program) -> Callable:
         """A user function called from this one: parsed and resolved, to be inlined."""
         callee = source.read(fn)
         tree = copy_tree(callee.tree)
-        syntax.check_syntax(tree, callee.where)
         p.namer.taken |= names_in(tree)
+        declarations.drop(tree, callee.where)
+        matches.lower(tree, p.namer.fresh, callee.where)
+        syntax.check_syntax(tree, callee.where)
         functional.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)

@@ -1,11 +1,10 @@
 """Pass 5 for `jvp`, forward: carry a tangent beside each value that varies.
 
-Input: a normalized function (see `normalize`). Output: the same function,
-taking the tangent(s) of the differentiated parameters as its last argument,
-where each statement that makes a varying value is followed by the statement
-making its tangent (`tz = tx * np.cos(x)`), and which returns `(value,
-tangent)`. Loops and branches keep their shape and nothing is saved: forward
-mode needs no reverse sweep.
+Input: a normalized function (see `normalize`). Output: the same function, taking
+the tangent(s) of the differentiated parameters as its last argument, where each
+statement making a varying value is followed by the one making its tangent (`tz =
+tx * np.cos(x)`), and which returns `(value, tangent)`. Loops and branches keep
+their shape and nothing is saved: forward mode needs no reverse sweep.
 
 Each statement class, and each class of value an assignment holds, has a rule
 here or in `rules.statements`, or is refused by name (`dispatch`).
@@ -23,6 +22,7 @@ from . import registry, trees
 from .activity import Activity
 from .build import (assign, call, calls_user_function, commented, is_add_at, is_append,
                     is_method_call, load, located, parameters, plain_args)
+from .dicts import dict_names
 from .dispatch import rule_for
 from .kinds import UNKNOWN, Kind, Shapes, expr_kind
 from .naming import Namer
@@ -51,10 +51,10 @@ class _Forward:
     def __init__(self, tree, source, activity, kinds, ns, namer, request, callee_jvp):
         self.tree, self.source, self.varied = tree, source, activity.varied
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
-        self.callee_jvp = callee_jvp
+        self.callee_jvp, self._tangents = callee_jvp, {}
         self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
-        self._tangents: dict[str, str] = {}
         self.sequences = sequences_in(tree.body[:-1], kinds, ns)
+        self.dicts = dict_names(tree.body, kinds)
         self.written = written_into(tree.body, ns)
 
     def run(self) -> ast.FunctionDef:
@@ -162,12 +162,12 @@ class _Forward:
     def owned(self, tangent: ast.expr, name: str) -> ast.expr:
         """A copy of `tangent`, the tangent of `name`, which an index write is about to
         write into: never into a tangent that is also another value's, the caller's,
-        or a read-only broadcast. A list's copy is a list. Of a value of unknown kind,
-        `tangent` must be a name."""
+        or a read-only broadcast. A list's copy is a list, a dict's a dict. Of a value of
+        unknown kind, `tangent` must be a name."""
         kind = self.kinds.get(name, UNKNOWN)
         if kind.dtype == "O" or kind.ndim is None:
-            as_list = call(self.ns, "list", [tangent])
-            if kind.dtype == "O":
+            as_list = call(self.ns, "dict" if name in self.dicts else "list", [tangent])
+            if kind.dtype == "O" or name in self.dicts:
                 return as_list
             test = call(self.ns, "isinstance", [copy.deepcopy(tangent), self.ns.ref(list)])
             return ast.IfExp(test, as_list, call(self.ns, "np.copy", [copy.deepcopy(tangent)]))
@@ -192,7 +192,7 @@ class _Forward:
         if not terms:
             return self.zero(load(target))
         expr = terms[0]
-        listed = target in self.sequences        # a list: add element by element
+        listed = target in self.sequences or target in self.dicts    # element by element
         for term in terms[1:]:
             expr = _added(expr, term) if _both_tuples(expr, term) else \
                 call(self.ns, "rt.add_each", [expr, term]) if listed or _a_tuple(expr, term) \

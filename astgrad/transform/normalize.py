@@ -89,9 +89,6 @@ class _Normalizer:
         return _Normalizer(self.ctx, scope, self.out)
 
     # -- statements --------------------------------------------------------------------------
-    def _skip(self, stmt):
-        pass
-
     def _jump(self, stmt):
         self.out.emit(type(stmt)())                 # `break` or `continue`
 
@@ -154,13 +151,13 @@ class _Normalizer:
     # -- assignments -------------------------------------------------------------------------
     def bind(self, name: str, value: ast.expr) -> None:
         if isinstance(value, (ast.Tuple, ast.List)):
-            elts = [_named(self.atom(e), self.out) for e in value.elts]
-            node = type(value)(elts, ast.Load())
+            value = desugar.spread(value, self, _named)   # atoms; `a + b` where `*` joined
+        if isinstance(value, (ast.Tuple, ast.List)):
             target = self.scope.target(name, self.out.depth)
             if isinstance(value, ast.Tuple) and self.out.depth == 0:
-                self.ctx.tuples.record(target, elts)
-            self.ctx.aliases.made_list(target, (elts, self.scope, self.out.stmt))
-            self.out.emit(ast.Assign([ast.Name(target, ast.Store())], node))
+                self.ctx.tuples.record(target, value.elts)
+            self.ctx.aliases.made_list(target, (value.elts, self.scope, self.out.stmt))
+            self.out.emit(ast.Assign([ast.Name(target, ast.Store())], value))
             return
         rhs = self._op(value) if _is_op(value) else self.atom(value)
         target = self.scope.target(name, self.out.depth)
@@ -213,7 +210,8 @@ class _Normalizer:
         return ast.Name(self.scope.current[node.id], ast.Load())
 
     def _elements(self, node: ast.Tuple | ast.List) -> ast.expr:
-        return type(node)([_named(self.atom(e), self.out) for e in node.elts], ast.Load())
+        joined = desugar.spread(node, self, _named)     # `[*xs, y]` too: see `desugar`
+        return joined if isinstance(joined, type(node)) else self.out.temp(joined)
 
     def _operation(self, node: ast.expr) -> ast.expr:
         value = self._op(node)
@@ -268,7 +266,7 @@ class _Normalizer:
 # How the walk lowers each statement class `syntax.check_syntax` lets through;
 # every other class was refused there (`syntax.REFUSED_STMTS`).
 _STATEMENTS = {
-    ast.Pass: _Normalizer._skip, ast.Break: _Normalizer._jump,
+    ast.Pass: lambda low, stmt: None, ast.Break: _Normalizer._jump,
     ast.Continue: _Normalizer._jump, ast.Return: _Normalizer._return,
     ast.FunctionDef: _Normalizer._function_def, ast.Expr: _Normalizer._expr,
     ast.Assert: _Normalizer._assert, ast.Assign: _Normalizer._assign,
@@ -338,8 +336,8 @@ def _named(atom: ast.expr, out: Emitter) -> ast.expr:
 
 
 def _new_list(rhs: ast.expr, ctx: Context) -> bool:
-    """Does `rhs` make a new list out of lists: `xs + ys`, `list(xs)`, and in code
-    astgrad generated, `rt.zeros_like(xs)`, `rt.add_each(bxs, g)`?"""
+    """Does `rhs` make a new list out of lists: `xs + ys`, `list(xs)`, `tuple(xs)`, and
+    in code astgrad generated, `rt.zeros_like(xs)`, `rt.add_each(bxs, g)`?"""
     listed = [isinstance(a, (ast.List, ast.Tuple))
               or isinstance(a, ast.Name) and ctx.aliases.is_list(a.id)
               for a in (rhs.args if isinstance(rhs, ast.Call) else
@@ -347,7 +345,7 @@ def _new_list(rhs: ast.expr, ctx: Context) -> bool:
     if isinstance(rhs, ast.BinOp):
         return isinstance(rhs.op, ast.Add) and any(listed)
     return bool(listed) and listed[0] and ctx.ns is not None \
-        and ctx.ns.value(rhs.func) in (list, runtime.zeros_like, runtime.add_each)
+        and ctx.ns.value(rhs.func) in (list, tuple, runtime.zeros_like, runtime.add_each)
 
 
 def _pop_without_index(call: ast.Call, where) -> None:

@@ -48,6 +48,7 @@ from .activity import Activity
 from .rules.shape import refuse_active_index
 from .build import (calls_user_function, is_add_at, is_append, is_method_call, parameters,
                     reads, target_name)
+from .dicts import dict_names
 from .kinds import Kind
 from .lifetimes import block_local, opening
 from .sequences import joins_lists, maybe_sequences, refuse_iterator, sequences_in
@@ -108,7 +109,8 @@ def plan(fn: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind]
         contributions=frozenset(walk.contributions), reached=frozenset(walk.reached),
         operations=MappingProxyType(walk.operations), parts=MappingProxyType(walk.parts),
         seeds=tuple(seeds), seed_names=tuple(seed_names), opening=opening(body),
-        joined_each=frozenset(sequences | maybe_sequences(body, kinds, ns)))
+        joined_each=frozenset(sequences | maybe_sequences(body, kinds, ns)
+                              | dict_names(body, kinds)))
 
 
 # -- which adjoints start at zero ---------------------------------------------------------

@@ -156,6 +156,8 @@ def _check_callee(obj, node, where, opaque=None):
     prim = registry.lookup(obj)
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps):
         return
+    if isinstance(obj, type) and not isinstance(node, ast.Call):
+        return                               # a class named, not called: `isinstance(v, C)`
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
     if opaque is not None and isinstance(node, ast.Call) and is_library_function(obj) \
             and (prim is None or prim.refusal is None):

@@ -156,7 +156,10 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     lists = {n for n in restored if n in sweeps.sequences or _kind(n, sweeps).dtype == "O"}
     first, last = [], []
     dicts = dict_names(sweeps.function.body, sweeps.kinds)
+    made = dict_names(sweeps.function.body)
     for name in (n for n in restored if n in once):
+        if not pullback and name in made and _unseen(name, sweeps.function):
+            continue                       # a dict of its own no caller sees after `grad`
         kept = namer.fresh(f"{name}_kept")
         if name in dicts:                  # a dict: copied, and its items put back
             first.append(assign(kept, ast.Call(ast.Name("dict", ast.Load()), [load(name)], [])))
@@ -176,6 +179,20 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
         # holds what the view's items were before the pullback
         last.insert(0, _undoing(undo, namer))
     return checks + first, backward + last
+
+
+# The calls that read a dict's items or keys, not the dict object itself.
+_DICT_READS = ("rt.values_of", "rt.keys_of", "rt.items_of", "rt.zeros_like", "len")
+
+
+def _unseen(name: str, function: ast.FunctionDef) -> bool:
+    """Is the dict `name` read only by its items and keys (`d[k]`, `rt.values_of(d)`,
+    `len(d)`), never held elsewhere (`e = d`, `xs.append(d)`, returned)?"""
+    held = {id(n.value) for n in walk(function) if isinstance(n, ast.Subscript)} | \
+        {id(a) for n in walk(function) if isinstance(n, ast.Call)
+         and ast.unparse(n.func) in _DICT_READS for a in n.args}
+    return all(id(n) in held for n in walk(function)
+               if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
 
 
 def _kind(name: str, sweeps) -> Kind:

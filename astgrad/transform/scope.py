@@ -203,6 +203,11 @@ class _Resolver(ast.NodeTransformer):
             if isinstance(obj, (int, bool)) or obj is None or \
                     isinstance(obj, float) and math.isfinite(obj):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
+            cls = self._static(node.value)
+            if isinstance(cls, type) and isinstance(node.value, ast.Name):   # `Color.RED`:
+                node.value = ast.copy_location(                              # not a call
+                    ast.Name(self.ns.bind(cls, node.value.id), ast.Load()), node.value)
+                return node
             node.value = self.visit(node.value)
             return node
         if _is_user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):

@@ -61,17 +61,16 @@ class Stacks:
             [assign(name, method(stack, "pop", []))]
 
     def save_items(self, base: str, index: ast.expr, listed: bool = False,
-                   keyed: str | None = None) -> tuple[ast.stmt, ast.stmt]:
+                   keyed: bool = False) -> tuple[ast.stmt, ast.stmt]:
         """`(push, restore)` of the items `base[index]` an in-place write overwrites: a
         copy of an array's, a list's items themselves (`listed`: writing into the list
-        replaces them, it does not change them), a dict's item by `rt.old_item` (`keyed`:
-        the `file:line` of the write, for the refusal of a new key)."""
+        replaces them, it does not change them), a dict's item by `rt.old_item` (`keyed`;
+        `rt.NEW_KEY` where the write adds the key)."""
         stack = self._stack(f"{base}[]", f"saved_{base}_items")
         item = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
         kept = item if listed else call(self._ns, "np.copy", [item])
-        if keyed is not None:
-            kept = call(self._ns, "rt.old_item", [load(base), copy.deepcopy(index),
-                                                  ast.Constant(keyed)])
+        if keyed:
+            kept = call(self._ns, "rt.old_item", [load(base), copy.deepcopy(index)])
         push = ast.Expr(method(stack, "append", [kept]))
         restore = ast.Assign([ast.Subscript(load(base), copy.deepcopy(index), ast.Store())],
                              method(stack, "pop", []))

@@ -16,12 +16,13 @@ HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.
 
 REFUSED_STMTS = {
     ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
-    ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",
+    ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",   # but `declarations` drops them
     ast.AsyncFunctionDef: "nested `async def`",
     ast.ClassDef: "`class` definitions", ast.Delete: "`del`",
     ast.AsyncFor: "`async for`", ast.AnnAssign: "annotated assignment",
 }
-for _name, _what in (("Match", "`match` statements"), ("TryStar", "`try`/`except*` blocks"),
+for _name, _what in (("Match", "`match` statements"),   # written as `if` by `matches` first
+                     ("TryStar", "`try`/`except*` blocks"),
                      ("TypeAlias", "`type` aliases")):
     if hasattr(ast, _name):
         REFUSED_STMTS[getattr(ast, _name)] = _what
@@ -38,14 +39,15 @@ HANDLED_EXPRS = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, as
 REFUSED_EXPRS = {
     ast.SetComp: "set comprehensions", ast.Await: "`await`",
     ast.Yield: "`yield`", ast.YieldFrom: "`yield from`",
-    ast.Starred: "`*` unpacking",     # but in call arguments and assignment targets
+    ast.Starred: "`*` unpacking",     # but in calls, lists, tuples and assignment targets
     ast.Set: "set literals",
 }
 
 
 def check_syntax(tree: ast.FunctionDef, where) -> None:
     """Refuse, before anything else looks at it, any construct this compiler does not handle."""
-    spread: set[int] = set()                     # `*xs` arguments of calls (walked after them)
+    spread: set[int] = set()           # `*xs` in calls, lists and tuples (walked after them)
+    index: set[int] = set()
     for node in walk(tree):              # (`ast.walk`'s order)
         if node is tree:
             continue
@@ -61,10 +63,12 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
                                          fix=fix_for(node))
         if isinstance(node, ast.Call):
             spread.update(id(a) for a in node.args if isinstance(a, ast.Starred))
-        if isinstance(node, (ast.Tuple, ast.List)) and isinstance(node.ctx, ast.Store):
+        if isinstance(node, ast.Subscript):
+            index.update(id(n) for n in ast.walk(node.slice))    # `A[*idx]`: refused
+        if isinstance(node, (ast.Tuple, ast.List)) and id(node) not in index:
             spread.update(id(e) for e in node.elts if isinstance(e, ast.Starred))
         if isinstance(node, ast.Starred) and id(node) in spread:
-            continue                    # `f(*xs)`: see `normalize`; `a, *b = v`: `desugar`
+            continue            # `f(*xs)`: see `normalize`; `a, *b = v`, `[*a, b]`: `desugar`
         if isinstance(node, ast.expr) and not isinstance(node, HANDLED_EXPRS):
             what = REFUSED_EXPRS.get(type(node), f"`{type(node).__name__}` expressions")
             raise UnsupportedSyntaxError(_not_supported(what), where(node),
@@ -93,8 +97,7 @@ def fix_for(node) -> str | None:
     if isinstance(node, ast.Raise):
         return "Check inputs before calling the derivative."
     if isinstance(node, ast.Starred):
-        return ("Write the items out (`[a, b, c]`), join lists with `+`, or join arrays "
-                "with `np.concatenate`.")
+        return "Write the items out (`A[i, j]`), or index with a tuple (`A[tuple(idx)]`)."
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         return "Collect the values in a list (`out.append(v)`) and return or loop over it."
     if isinstance(node, ast.Set):

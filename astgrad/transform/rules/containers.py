@@ -29,10 +29,10 @@ defvjp(rt.items_adjoint, lambda b, ans, parts, d: rt.items_like(b, d), None,
 deflinear(rt.items_adjoint, "parts")
 defvjp(rt.items_like, lambda b, ans, g, d: rt.items_adjoint(b, d), None)
 deflinear(rt.items_like, "g")
-defvjp(rt.old_item, lambda g, ans, d, key, where: rt.key_adjoint(g, d, key), None, None,
+defvjp(rt.old_item, lambda g, ans, d, key: rt.key_adjoint(g, d, key), None,
        kind=lambda k, s: k["d"])
 deflinear(rt.old_item, "d")
-defvjp(rt.key_adjoint, lambda b, ans, g, d, key: rt.old_item(b, key, ""), None, None)
+defvjp(rt.key_adjoint, lambda b, ans, g, d, key: rt.old_item(b, key), None, None)
 deflinear(rt.key_adjoint, "g")
 defvjp(rt.tangent_like, lambda b, ans, t, x, where: b, None, None, kind=lambda k, s: k["t"])
 deflinear(rt.tangent_like, "t")

@@ -159,10 +159,11 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     """`xs[i] = v` on a list: `bv` gets `bxs[i]` (its own copy where `xs` may be an array:
     a slice is a view); then the old item is put back, and its adjoint is a zero of its
     shape. On a dict (`d[k] = v`), whose key may be new, the
-    item's adjoint is 0.0, and the old item is saved only where it is read again."""
+    item's adjoint is 0.0, and the old item (`rt.NEW_KEY` for a new key) is saved only
+    where it is read again."""
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
-    keyed = sweep.source.where(stmt) if base in sweep.dicts else None
+    keyed = base in sweep.dicts
     push, restore = sweep.stacks.save_items(base, index, listed=True, keyed=keyed)
     if not sweep.active(target.value):
         return [push, stmt], [restore]
@@ -170,15 +171,15 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     backward = []
     if sweep.active(stmt.value):
         part = ast.Subscript(b, copy.deepcopy(index), ast.Load())
-        if keyed is None and sweep.kinds.get(base, UNKNOWN).dtype != "O" \
+        if not keyed and sweep.kinds.get(base, UNKNOWN).dtype != "O" \
                 and sweep.plan.assigns(stmt, stmt.value.id, "value"):
             part = call(sweep.ns, "rt.own", [part])   # may be an array's view, zeroed next
         backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
     old = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
     zero = ast.Assign([ast.Subscript(copy.deepcopy(b), copy.deepcopy(index), ast.Store())],
-                      call(sweep.ns, "rt.zeros_like", [old]) if keyed is None
+                      call(sweep.ns, "rt.zeros_like", [old]) if not keyed
                       else ast.Constant(0.0))
-    return [push, stmt], backward + ([restore, zero] if keyed is None else [zero, restore])
+    return [push, stmt], backward + ([restore, zero] if not keyed else [zero, restore])
 
 
 def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:

@@ -30,6 +30,7 @@ defvjp(rt.split_like, lambda b, ans, g, arrays, axis=0: rt.join_like(b, arrays, 
 defvjp(rt.join_like, lambda b, ans, parts, arrays, axis=0: rt.split_like(b, arrays, axis),
        None)
 defvjp(list, lambda b, ans, iterable: rt.pack_like(b, iterable), kind=lambda k, s: OPAQUE)
+defvjp(tuple, lambda b, ans, iterable: rt.pack_like(b, iterable), kind=lambda k, s: OPAQUE)
 
 # ---- linear in these arguments: forward mode applies them to the tangent ------------
 deflinear(rt.unbroadcast, "g")
@@ -44,6 +45,7 @@ deflinear(rt.pack_like, "parts")
 deflinear(rt.split_like, "g")
 deflinear(rt.join_like, "parts")
 deflinear(list, "iterable")
+deflinear(tuple, "iterable")
 
 
 # ---- the NumPy rules' helpers: each is the transpose of a function that picks
