@@ -1,0 +1,32 @@
+"""The helpers a `try` block leaves in generated code (see `transform.tries`).
+
+Only `which` survives into the code that runs: the compiler writes the others
+back into a real `try` statement (`transform.catch`); they stand, between the
+passes, for what the `try` statement does."""
+from __future__ import annotations
+
+EVERY = BaseException        # the types a bare `except:` catches
+
+
+def tried(*types) -> bool:
+    """Did the `try` body complete? (a `try` body, between the passes)."""
+    return True
+
+
+def caught():
+    """The exception a handler caught (its `as` name, between the passes)."""
+    return None
+
+
+def keep(*values) -> None:
+    """Where a `try` body ends; reads what the body made, so no pass drops a statement
+    whose exception would choose the handler."""
+    return None
+
+
+def which(error, *types) -> int:
+    """The index of the first `except` clause whose types match `error`."""
+    for i, kinds in enumerate(types):
+        if isinstance(error, kinds):
+            return i
+    return len(types)

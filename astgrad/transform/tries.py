@@ -1,0 +1,244 @@
+"""Pass 2b, tries: write each `try` block as a flag and branches the passes know.
+
+    try:                                   ok = rt.tried(LinAlgError)
+        L = np.linalg.cholesky(K)          if ok:
+    except LinAlgError:            ->          L = np.linalg.cholesky(K)
+        L = np.linalg.cholesky(K + J)          rt.keep(L)
+                                           else:
+                                               L = np.linalg.cholesky(K + J)
+
+Output guarantees: no `ast.Try` is left. The branch on the flag is the path the call
+took: the body (then the `else` clause) when it completed, the handler when it raised;
+`finally` follows. With several handlers, `k = rt.which(err, T1, T2)` picks one. Each
+block of the body ends in `rt.keep(...)` of what it assigned, so no later pass drops a
+statement that may raise. `catch.write_tries`, after the optimizer, writes the real
+`try` statement back around the body's code.
+
+The derivative of a body that raised is that of the handler alone, so what the body
+did before it raised must be invisible on that path: the body writes into no array or
+list, and each name it assigns that is read after it is assigned again by every
+handler before the handler reads it (or the handler raises). Anything else is refused
+here, naming the line. A `return`, `break` or `continue` leaving the body is refused;
+`finally` holds assignments only (it runs after the handler; an exception that no
+handler takes, or that a handler raises, leaves without it, which only a call with an
+effect, refused there, could show).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from typing import Callable
+
+from ..errors import UnsupportedSyntaxError
+from .naming import RUNTIME
+
+_JUMPS = (ast.Return, ast.Break, ast.Continue)
+_LOOPS = (ast.For, ast.While)
+# methods and NumPy functions that write into an object another name may hold
+_WRITERS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+            "popitem", "sort", "reverse", "fill", "resize", "put", "itemset", "setflags",
+            "copyto", "place", "putmask", "at", "__setitem__"}
+
+
+def desugar(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
+    """Rewrite every `try` in `tree` (a resolved function, nested defs included) in place."""
+    for node in list(ast.walk(tree)):
+        if isinstance(node, ast.FunctionDef):
+            node.body = _block(node.body, node, fresh, where)
+    return tree
+
+
+def _block(stmts, fn, fresh, where) -> list[ast.stmt]:
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, ast.Try):
+            out += _desugar(stmt, fn, fresh, where)
+            continue
+        if isinstance(stmt, (ast.If, *_LOOPS)):
+            stmt.body = _block(stmt.body, fn, fresh, where)
+            stmt.orelse = _block(stmt.orelse, fn, fresh, where)
+        out.append(stmt)
+    return out
+
+
+def _rt(name: str) -> ast.expr:
+    return ast.Attribute(ast.Name(RUNTIME, ast.Load()), name, ast.Load())
+
+
+def _call(name: str, args) -> ast.Call:
+    return ast.Call(_rt(name), list(args), [])
+
+
+def _assign(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+
+
+def _desugar(stmt: ast.Try, fn, fresh, where) -> list[ast.stmt]:
+    _check(stmt, fn, where)
+    body = _block(stmt.body, fn, fresh, where)
+    handlers = [(h.type or _rt("EVERY"), h.name, _block(h.body, fn, fresh, where))
+                for h in stmt.handlers]
+    if not handlers:                                   # try/finally: nothing is caught
+        return body + _block(stmt.finalbody, fn, fresh, where)
+    ok = fresh("ok")
+    flag = _assign(ok, _call("tried", [copy.deepcopy(t) for t, _, _ in handlers]))
+    orelse = _handlers(handlers, fresh, stmt)
+    branch = ast.If(ast.Name(ok, ast.Load()), _kept(body) + _block(stmt.orelse, fn, fresh,
+                                                                   where), orelse)
+    out = [_located(flag, stmt), _located(branch, stmt)]
+    return out + _block(stmt.finalbody, fn, fresh, where)
+
+
+def _handlers(handlers, fresh, at) -> list[ast.stmt]:
+    """The `else` branch: the one handler, or `rt.which` choosing among them."""
+    if len(handlers) == 1:
+        _, name, body = handlers[0]
+        start = [_located(_assign(name, _call("caught", [])), at)] if name else []
+        return start + body
+    err, k = fresh("err"), fresh("k")
+    out = [_located(_assign(err, _call("caught", [])), at),
+           _located(_assign(k, _call("which", [ast.Name(err, ast.Load())]
+                                     + [copy.deepcopy(t) for t, _, _ in handlers])), at)]
+    chain: list[ast.stmt] = []
+    for i in reversed(range(len(handlers))):
+        _, name, body = handlers[i]
+        body = ([_located(_assign(name, ast.Name(err, ast.Load())), at)] if name else []) + body
+        if i == len(handlers) - 1:
+            chain = body
+        else:
+            test = ast.Compare(ast.Name(k, ast.Load()), [ast.Eq()], [ast.Constant(i)])
+            chain = [_located(ast.If(test, body, chain), at)]
+    return out + chain
+
+
+def _kept(block: list[ast.stmt]) -> list[ast.stmt]:
+    """`block` with `rt.keep(...)` of the names it assigns at its end (before a jump), and
+    likewise in each block nested in it; the outermost always has one (it marks the end)."""
+    out = []
+    for stmt in block:
+        if isinstance(stmt, (ast.If, *_LOOPS)):
+            stmt.body = _kept(stmt.body)
+            stmt.orelse = _kept(stmt.orelse) if stmt.orelse else []
+        out.append(stmt)
+    jump = out.pop() if out and isinstance(out[-1], (*_JUMPS, ast.Raise)) else None
+    names = sorted({t.id for s in block if isinstance(s, (ast.Assign, ast.For))
+                    for t in ast.walk(s.targets[0] if isinstance(s, ast.Assign) else s.target)
+                    if isinstance(t, ast.Name)})
+    keep = ast.Expr(_call("keep", [ast.Name(n, ast.Load()) for n in names]))
+    at = out[-1] if out else (jump or block[0] if block else None)
+    if at is not None:
+        out.append(_located(keep, at))
+    return out + ([jump] if jump else [])
+
+
+def _located(node: ast.stmt, at: ast.AST) -> ast.stmt:
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.stmt, ast.expr)) and not hasattr(sub, "lineno"):
+            ast.copy_location(sub, at)
+    return node
+
+
+# -- what is refused: a body whose partial run the handler's path could see ---------------
+def _check(stmt: ast.Try, fn, where) -> None:
+    _refuse_jumps(stmt.body, where, "leaving a `try` body")
+    if stmt.finalbody:
+        for block in [stmt.orelse] + [h.body for h in stmt.handlers]:
+            _refuse_jumps(block, where, "leaving a `try` block that has `finally`")
+        _refuse_jumps(stmt.finalbody, where, "in `finally`")
+        for node in (n for s in stmt.finalbody for n in ast.walk(s)):
+            if isinstance(node, (ast.Expr, ast.Raise)):
+                raise UnsupportedSyntaxError(
+                    "a call or `raise` in `finally` is not supported (it would not run when an "
+                    "exception leaves the block).", where(node),
+                    fix="Move it after the `try` block, or into the body and each handler.")
+    made = {s.targets[0].id for s in ast.walk(ast.Module(stmt.body, []))
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.List)}           # lists the body makes, to fill
+    for node in (n for s in stmt.body for n in ast.walk(s)):
+        _refuse_write(node, made, where)
+    assigned = _assigned(stmt.body)
+    read_after = _read_outside(fn, stmt)
+    for h in stmt.handlers:
+        if h.body and isinstance(h.body[-1], ast.Raise):
+            continue
+        seen = _assigned_first(h.body)
+        for name in sorted(assigned & read_after - seen - {h.name}):
+            raise UnsupportedSyntaxError(
+                f"`{name}` is assigned in the `try` body and read after it, but the handler "
+                f"does not assign it first: when the body raises part-way, what it did to "
+                f"`{name}` has no derivative here.", where(h),
+                fix=f"Assign `{name}` at the start of the handler (or `raise` in it), or "
+                f"assign it only after the `try` block.")
+
+
+def _refuse_jumps(block, where, what: str) -> None:
+    for s in block:
+        for node in _walk_out(s):
+            if isinstance(node, _JUMPS):
+                raise UnsupportedSyntaxError(
+                    f"`{type(node).__name__.lower()}` {what} is not supported.", where(node),
+                    fix="Set a flag in the block and act on it after the `try` block.")
+
+
+def _walk_out(stmt):
+    """The statements of `stmt` whose jump would leave it (not those of a nested loop, for
+    `break`/`continue`, nor of a nested def)."""
+    yield stmt
+    if isinstance(stmt, ast.FunctionDef):
+        return
+    for field in ("body", "orelse", "finalbody"):
+        for s in getattr(stmt, field, []) or []:
+            for node in _walk_out(s):
+                if not (isinstance(stmt, _LOOPS) and isinstance(node, (ast.Break, ast.Continue))):
+                    yield node
+    for h in getattr(stmt, "handlers", []) or []:
+        for s in h.body:
+            yield from _walk_out(s)
+
+
+def _refuse_write(node, made, where) -> None:
+    target = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in ("append", "extend") \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id in made:
+        return
+    if isinstance(node, ast.AugAssign):
+        target = "augmented assignment"
+    elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+        target = "a write into an array, list or object"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in _WRITERS or isinstance(node, ast.Call) \
+            and any(k.arg == "out" for k in node.keywords):
+        target = f"`{ast.unparse(node.func)}`, which writes into an object"
+    if target:
+        raise UnsupportedSyntaxError(
+            f"{target} in a `try` body is not supported: if the body raised after it, the "
+            f"handler would see the write.", where(node),
+            fix="Compute new values in the body (`y = x + v`, `np.concatenate`), and write "
+            "them after the `try` block.")
+
+
+def _assigned(block) -> set[str]:
+    return {n.id for s in block for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _read_outside(fn, stmt: ast.Try) -> set[str]:
+    """Names read in `fn` outside `stmt`'s body and `else` clause (which run only when the
+    body completed)."""
+    inside = {id(n) for s in stmt.body + stmt.orelse for n in ast.walk(s)}
+    return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+
+
+def _assigned_first(block) -> set[str]:
+    """Names the top level of `block` assigns before any statement reads them."""
+    done: set[str] = set()
+    read: set[str] = set()
+    for s in block:
+        read |= {n.id for n in ast.walk(s) if isinstance(n, ast.Name)
+                 and isinstance(n.ctx, ast.Load)} - done
+        if isinstance(s, ast.Assign):
+            done |= {n.id for t in s.targets for n in ast.walk(t)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - read
+    return done
