@@ -19,8 +19,13 @@ def caught():
 
 
 def keep(*values) -> None:
-    """Where a `try` body ends; reads what the body made, so no pass drops a statement
-    whose exception would choose the handler."""
+    """Reads what a block of a `try` body made, so that no pass drops a statement whose
+    exception would choose the handler."""
+    return None
+
+
+def done(*values) -> None:
+    """Where a `try` body completed (`keep` of its outermost block)."""
     return None
 
 

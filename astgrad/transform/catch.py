@@ -70,42 +70,49 @@ def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
 
 
 def _try(branch: ast.If, flag: ast.Assign, reads, pops, fresh, where) -> list[ast.stmt]:
+    """The body runs in the `try`, the handler in its `except`. Where code after the body
+    (the `else` clause, or what follows the block) was moved into the branch, an exception
+    from it is raised on unchanged: the flag says the body had completed."""
     ok = flag.targets[0].id
-    split = max((i for i, s in enumerate(branch.body) if isinstance(s, ast.Expr)
-                 and _helper(s.value) == "keep"), default=None)
-    if split is None:
-        raise InternalError(f"the end of a `try` body is missing at line {flag.lineno}.",
-                            fix="Please report this bug in astgrad.")
-    body, rest = _without_keeps(branch.body[:split]), branch.body[split + 1:]
+    body, after = _marked(branch.body, ok)
     handler, name = branch.orelse, None
     if handler and isinstance(handler[0], ast.Assign) and _helper(handler[0].value) == "caught":
         name, handler = handler[0].targets[0].id, handler[1:]
     types = flag.value.args
     kinds = types[0] if len(types) == 1 else ast.Tuple(list(types), ast.Load())
     before, undo = _rollback(body, pops, fresh, where, flag)
-    keep = reads.get(ok, 0) > 1          # read by the reverse sweep, not only by `if ok:`
-    first = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(True)), flag)] if keep \
-        else []
-    failed = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)] if keep \
-        else []
-    caught = failed + undo + handler
+    if not after and reads.get(ok, 0) <= 1:     # the flag read by `if ok:` alone
+        body = _marked(body, None)[0]
+        first = []
+    else:
+        first = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)]
+    reraise = [_at(ast.If(ast.Name(ok, ast.Load()), [ast.Raise()], []), flag)] if after else []
+    caught = reraise + undo + handler
     node = ast.Try(body or [ast.Pass()], [ast.ExceptHandler(kinds, name, caught or [ast.Pass()])],
-                   rest, [])
+                   [], [])
     return first + before + [_at(node, flag)]
 
 
-def _without_keeps(block) -> list[ast.stmt]:
-    out = []
+def _marked(block, ok: str | None) -> tuple[list[ast.stmt], bool]:
+    """`block` with each `rt.done(...)` written `ok = True` (dropped with no `ok`) and
+    each `rt.keep(...)` dropped; and whether a statement follows an `rt.done`."""
+    out, after = [], False
     for s in block:
-        if isinstance(s, ast.Expr) and _helper(s.value) == "keep":
+        helper = _helper(s.value) if isinstance(s, ast.Expr) else None
+        if helper in ("keep", "done"):
             out += [ast.Expr(a) for a in s.value.args if not isinstance(a, ast.Name)]
+            if helper == "done" and ok is not None:
+                out.append(_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(True)), s))
+            after = after or (helper == "done" and s is not block[-1])
             continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                setattr(s, field, _without_keeps(inner) or [ast.Pass()])
+                inner, later = _marked(inner, ok)
+                setattr(s, field, inner or [ast.Pass()])
+                after = after or later
         out.append(s)
-    return out
+    return out, after
 
 
 def _rollback(body, pops, fresh, where, flag):

@@ -100,6 +100,8 @@ def local_names(tree: ast.FunctionDef) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
         elif isinstance(node, ast.FunctionDef) and node is not tree:
             names.add(node.name)
     return names
@@ -226,6 +228,15 @@ class _Resolver(ast.NodeTransformer):
             return self.generic_visit(node)
         finally:
             self.check_callee = check
+
+    def visit_ExceptHandler(self, node):
+        check, self.check_callee = self.check_callee, None    # the types: read as they are
+        try:
+            node.type = node.type and self.visit(node.type)
+        finally:
+            self.check_callee = check
+        node.body = [self.visit(s) for s in node.body]
+        return node
 
     def visit_Call(self, node):
         if getattr(node, "astgrad_dict_of", False):     # a dict comprehension's (`hoist`)

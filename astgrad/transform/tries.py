@@ -11,7 +11,7 @@ Output guarantees: no `ast.Try` is left. The branch on the flag is the path the 
 took: the body (then the `else` clause) when it completed, the handler when it raised;
 `finally` follows. With several handlers, `k = rt.which(err, T1, T2)` picks one. Each
 block of the body ends in `rt.keep(...)` of what it assigned, so no later pass drops a
-statement that may raise. `catch.write_tries`, after the optimizer, writes the real
+statement that may raise, and the body in `rt.done(...)` where it completed. `catch.write_tries`, after the optimizer, writes the real
 `try` statement back around the body's code.
 
 The derivative of a body that raised is that of the handler alone, so what the body
@@ -83,8 +83,8 @@ def _desugar(stmt: ast.Try, fn, fresh, where) -> list[ast.stmt]:
     ok = fresh("ok")
     flag = _assign(ok, _call("tried", [copy.deepcopy(t) for t, _, _ in handlers]))
     orelse = _handlers(handlers, fresh, stmt)
-    branch = ast.If(ast.Name(ok, ast.Load()), _kept(body) + _block(stmt.orelse, fn, fresh,
-                                                                   where), orelse)
+    branch = ast.If(ast.Name(ok, ast.Load()), _kept(body, "done") + _block(stmt.orelse, fn,
+                                                                           fresh, where), orelse)
     out = [_located(flag, stmt), _located(branch, stmt)]
     return out + _block(stmt.finalbody, fn, fresh, where)
 
@@ -111,9 +111,10 @@ def _handlers(handlers, fresh, at) -> list[ast.stmt]:
     return out + chain
 
 
-def _kept(block: list[ast.stmt]) -> list[ast.stmt]:
+def _kept(block: list[ast.stmt], marker: str = "keep") -> list[ast.stmt]:
     """`block` with `rt.keep(...)` of the names it assigns at its end (before a jump), and
-    likewise in each block nested in it; the outermost always has one (it marks the end)."""
+    likewise in each block nested in it; the outermost has `rt.done(...)`, which marks
+    where the body completed."""
     out = []
     for stmt in block:
         if isinstance(stmt, (ast.If, *_LOOPS)):
@@ -121,12 +122,13 @@ def _kept(block: list[ast.stmt]) -> list[ast.stmt]:
             stmt.orelse = _kept(stmt.orelse) if stmt.orelse else []
         out.append(stmt)
     jump = out.pop() if out and isinstance(out[-1], (*_JUMPS, ast.Raise)) else None
+    marker = "keep" if isinstance(jump, ast.Raise) else marker     # it never completes
     names = sorted({t.id for s in block if isinstance(s, (ast.Assign, ast.For))
                     for t in ast.walk(s.targets[0] if isinstance(s, ast.Assign) else s.target)
                     if isinstance(t, ast.Name)})
-    keep = ast.Expr(_call("keep", [ast.Name(n, ast.Load()) for n in names]))
+    keep = ast.Expr(_call(marker, [ast.Name(n, ast.Load()) for n in names]))
     at = out[-1] if out else (jump or block[0] if block else None)
-    if at is not None:
+    if at is not None and (names or marker == "done"):
         out.append(_located(keep, at))
     return out + ([jump] if jump else [])
 

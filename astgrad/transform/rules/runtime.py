@@ -15,7 +15,7 @@ defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.che
 # `try` blocks between the passes (see `transform.tries`)
 defnondiff(rt.tried, kind=lambda k, s: Kind(0, "b", False))
 defnondiff(rt.which, kind=lambda k, s: Kind(0, "i", True))
-defnondiff(rt.caught, rt.keep, kind=lambda k, s: OPAQUE)
+defnondiff(rt.caught, rt.keep, rt.done, kind=lambda k, s: OPAQUE)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
 defvjp(rt.sum_to, lambda b, ans, g, shape: rt.spread_to(b, np.shape(g)), None,
