@@ -9,7 +9,7 @@
         <handler>                          else:
                                                <rest>
 
-Output guarantees: no `rt.tried`, `rt.caught` or `rt.keep` is left. The flag is kept
+Output guarantees: no `rt.tried`, `rt.caught`, `rt.keep` or `rt.done` is left. The flag is kept
 only where the reverse sweep reads it. A body that saves, inside a loop, values the
 reverse sweep reads had its saves taken back when it raised (`while len(saved) > n:
 v = saved.pop()`), so the stacks and the values hold what they held before the body:
@@ -27,7 +27,7 @@ def write_tries(tree: ast.FunctionDef, fresh, where) -> ast.FunctionDef:
     """Rewrite, in place, every `ok = rt.tried(...)` and the `if ok:` after it."""
     reads = _reads(tree)
     pops = {s.value.func.value.id: s.targets[0] for s in ast.walk(tree) if _is_pop(s)}
-    for node in list(ast.walk(tree)):
+    for node in reversed(list(ast.walk(tree))):      # an inner `try` before the outer
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -50,9 +50,6 @@ def _helper(node) -> str | None:
 def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for i, stmt in enumerate(block):
-        if isinstance(stmt, ast.Expr) and _helper(stmt.value) == "keep":
-            out += [ast.Expr(a) for a in stmt.value.args if not isinstance(a, ast.Name)]
-            continue
         if isinstance(stmt, ast.Assign) and _helper(stmt.value) == "tried":
             ok = stmt.targets[0].id
             branch = next((s for s in block[i + 1:] if isinstance(s, ast.If)
