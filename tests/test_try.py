@@ -66,3 +66,169 @@ def test_explicit_raise(a):
     expected = 3.0 * np.sqrt(a) if a > 0 else -6.0 * a ** 2
     assert np.isclose(ag.grad(root_or_cube)(a), expected)
     assert np.isclose(ag.jvp(root_or_cube)(a, 1.0)[1], expected)
+
+
+class Negative(Exception):
+    pass
+
+
+def _checked(a):
+    """A helper with a `try` of its own (inlined)."""
+    try:
+        if a < 0.0:
+            raise Negative()
+        r = np.sqrt(a)
+    except Negative:
+        r = np.exp(a) - 1.0
+    return r
+
+
+def full_form(x, c):
+    """`try/except (A, B) as e/else/finally`: `else` runs when the body completed."""
+    t = 0.0
+    try:
+        s = np.sum(x * c)
+        if s > 2.0:
+            raise OverflowError("too large")
+        if s < -2.0:
+            raise ValueError("too small")
+        u = np.tanh(s) * c
+    except (OverflowError, ValueError) as e:
+        u = c * c * len(str(e))
+    else:
+        t = np.sin(u)
+    finally:
+        v = u + t
+    return v * x[0]
+
+
+@pytest.mark.parametrize("x", [[0.3, 0.2], [1.5, 1.0], [-1.5, -1.0]],
+                         ids=["body", "overflow", "value"])
+def test_full_form(x):
+    ag.check_grads(full_form, (np.array(x), 0.9), wrt=(0, 1), order=2)
+
+
+def several_handlers(x):
+    try:
+        if x[0] > 1.0:
+            raise KeyError("big")
+        if x[1] > 1.0:
+            raise IndexError("big")
+        y = np.sum(np.sin(x))
+    except KeyError:
+        y = np.sum(x ** 2)
+    except IndexError:
+        y = np.prod(x)
+    except:  # noqa: E722  (a bare `except`)
+        y = 0.0
+    return y * x[1]
+
+
+@pytest.mark.parametrize("x", [[0.3, 0.2], [1.5, 0.4], [0.5, 1.4]],
+                         ids=["body", "first", "second"])
+def test_several_handlers(x):
+    ag.check_grads(several_handlers, (np.array(x),), order=2)
+
+
+def test_several_handlers_values():
+    g = ag.grad(several_handlers)
+    assert np.allclose(g(np.array([0.3, 0.2])),
+                       [np.cos(0.3) * 0.2, np.cos(0.2) * 0.2 + np.sin(0.3) + np.sin(0.2)])
+    assert np.allclose(g(np.array([1.5, 0.4])), [2 * 1.5 * 0.4, 2 * 0.4 * 0.4 + 1.5 ** 2 + 0.4 ** 2])
+    assert np.allclose(g(np.array([0.5, 1.4])), [1.4 * 1.4, 2 * 0.5 * 1.4])
+
+
+def bare_except(x):
+    try:
+        y = np.linalg.inv(x)
+    except:  # noqa: E722
+        y = x * 2.0
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("x", [[[2.0, 1.0], [0.5, 3.0]], [[1.0, 2.0], [1.0, 2.0]]],
+                         ids=["body", "singular"])
+def test_bare_except(x):
+    x = np.array(x)
+    if np.linalg.matrix_rank(x) < 2:        # the path holds only at x: check the value
+        assert np.allclose(ag.grad(bare_except)(x), 8.0 * x)
+        return
+    ag.check_grads(bare_except, (x,), order=2)
+
+
+def reraises(a):
+    try:
+        if a > 1.0:
+            raise ValueError("a > 1")
+        y = a ** 3
+    except ValueError:
+        print("giving up")
+        raise
+    return y
+
+
+def test_raise_in_handler():
+    ag.check_grads(reraises, (0.5,), order=2)
+    with pytest.raises(ValueError, match="a > 1"):
+        ag.grad(reraises)(1.5)
+    with pytest.raises(ValueError, match="a > 1"):
+        ag.jvp(reraises)(1.5, 1.0)
+
+
+def escapes(a):
+    try:
+        if a > 1.0:
+            raise KeyError("a > 1")
+        y = a ** 3
+    except ValueError:
+        y = a
+    return y
+
+
+def test_unmatched_exception_escapes():
+    assert np.isclose(ag.grad(escapes)(0.5), 0.75)
+    with pytest.raises(KeyError, match="a > 1"):
+        ag.grad(escapes)(1.5)
+    with pytest.raises(KeyError, match="a > 1"):
+        ag.grad(ag.grad(escapes))(1.5)
+
+
+def through_helper(a, b):
+    return _checked(a) * b + _checked(b * a)
+
+
+@pytest.mark.parametrize("a,b", [(0.8, 1.3), (-0.8, 1.3), (0.8, -1.3), (-0.8, -1.3)])
+def test_inlined_helper(a, b):
+    ag.check_grads(through_helper, (a, b), wrt=(0, 1), order=2)
+
+
+def nested(a):
+    try:
+        try:
+            if a > 1.0:
+                raise ValueError("inner")
+            y = a * a
+        except ValueError:
+            if a > 2.0:
+                raise KeyError("outer")
+            y = np.sin(a)
+    except KeyError:
+        y = np.cos(a) * a
+    return y
+
+
+@pytest.mark.parametrize("a", [0.5, 1.5, 2.5])
+def test_nested(a):
+    ag.check_grads(nested, (a,), order=2)
+
+
+def try_finally(a):
+    try:
+        y = np.exp(a)
+    finally:
+        z = a * 2.0
+    return y * z
+
+
+def test_try_finally():
+    ag.check_grads(try_finally, (0.7,), order=2)

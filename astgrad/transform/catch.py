@@ -18,6 +18,7 @@ the handler's reverse sweep then pops exactly what the handler pushed.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ..errors import InternalError, UnsupportedSyntaxError
 from .naming import RUNTIME
@@ -49,14 +50,25 @@ def _helper(node) -> str | None:
 
 def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
     out: list[ast.stmt] = []
+    copies: set[int] = set()          # `c = ok`: `normalize` names a test its branch assigns
     for i, stmt in enumerate(block):
+        if id(stmt) in copies:
+            continue
         if isinstance(stmt, ast.Assign) and _helper(stmt.value) == "tried":
-            ok = stmt.targets[0].id
-            branch = next((s for s in block[i + 1:] if isinstance(s, ast.If)
-                           and isinstance(s.test, ast.Name) and s.test.id == ok), None)
+            names, branch = {stmt.targets[0].id}, None
+            for s in block[i + 1:]:
+                if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) \
+                        and s.value.id in names and len(s.targets) == 1:
+                    names.add(s.targets[0].id)
+                    copies.add(id(s))
+                elif isinstance(s, ast.If) and isinstance(s.test, ast.Name) \
+                        and s.test.id in names:
+                    branch = s
+                    break
             if branch is None:
                 raise InternalError(f"the branch on a `try` block's flag is missing at line "
                                     f"{stmt.lineno}.", fix="Please report this bug in astgrad.")
+            stmt.targets = [ast.Name(branch.test.id, ast.Store())]
             branch.test = stmt        # marks it for the rewrite below, where it is met
             continue
         if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Assign):
@@ -67,49 +79,75 @@ def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
 
 
 def _try(branch: ast.If, flag: ast.Assign, reads, pops, fresh, where) -> list[ast.stmt]:
-    """The body runs in the `try`, the handler in its `except`. Where code after the body
-    (the `else` clause, or what follows the block) was moved into the branch, an exception
-    from it is raised on unchanged: the flag says the body had completed."""
+    """The body runs in the `try`, the handler in its `except`. What follows the body's
+    end (the `else` clause, and what `restructure` moved into the branch) runs after the
+    `try`: in its `else` clause, or, where the body ends in several branches, under `if ok:`
+    in the same branches."""
     ok = flag.targets[0].id
-    body, after = _marked(branch.body, ok)
+    body, rest, ends = _split(copy.deepcopy(branch.body), ok)
     handler, name = branch.orelse, None
     if handler and isinstance(handler[0], ast.Assign) and _helper(handler[0].value) == "caught":
         name, handler = handler[0].targets[0].id, handler[1:]
     types = flag.value.args
     kinds = types[0] if len(types) == 1 else ast.Tuple(list(types), ast.Load())
-    before, undo = _rollback(body, pops, fresh, where, flag)
-    if not after and reads.get(ok, 0) <= 1:     # the flag read by `if ok:` alone
-        body = _marked(body, None)[0]
-        first = []
+    nested = ends == "nested" and not _empty(rest)
+    if not nested and reads.get(ok, 0) <= 1:      # the flag read by `if ok:` alone
+        body, rest, ends = _split(branch.body, None)
+        failed = []
     else:
-        first = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)]
-    reraise = [_at(ast.If(ast.Name(ok, ast.Load()), [ast.Raise()], []), flag)] if after else []
-    caught = reraise + undo + handler
-    node = ast.Try(body or [ast.Pass()], [ast.ExceptHandler(kinds, name, caught or [ast.Pass()])],
-                   [], [])
-    return first + before + [_at(node, flag)]
+        failed = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)]
+    before, undo = _rollback(body, pops, fresh, where, flag)
+    caught = failed + undo + [s for s in _strip(handler) if not isinstance(s, ast.Pass)]
+    node = _at(ast.Try(body or [ast.Pass()], [ast.ExceptHandler(kinds, name, caught or
+                                                                [ast.Pass()])],
+                       rest if ends == "top" else [], []), flag)
+    after = [_at(ast.If(ast.Name(ok, ast.Load()), rest, []), flag)] if nested else []
+    return before + [node] + after
 
 
-def _marked(block, ok: str | None) -> tuple[list[ast.stmt], bool]:
-    """`block` with each `rt.done(...)` written `ok = True` (dropped with no `ok`) and
-    each `rt.keep(...)` dropped; and whether a statement follows an `rt.done`."""
-    out, after = [], False
-    for s in block:
-        helper = _helper(s.value) if isinstance(s, ast.Expr) else None
-        if helper in ("keep", "done"):
+def _split(block, ok: str | None):
+    """`(body, rest, ends)`: `block` up to each `rt.done(...)` (written `ok = True`, or
+    dropped with no `ok`), `rt.keep` dropped; what follows the `rt.done`, in the branches
+    that lead to it; and whether it was found at the top level ("top") or in a branch."""
+    out = []
+    for i, s in enumerate(block):
+        if isinstance(s, ast.Expr) and _helper(s.value) == "done":
             out += [ast.Expr(a) for a in s.value.args if not isinstance(a, ast.Name)]
-            if helper == "done" and ok is not None:
+            if ok is not None:
                 out.append(_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(True)), s))
-            after = after or (helper == "done" and s is not block[-1])
+            return out, _strip(block[i + 1:]), "top"
+        if isinstance(s, ast.If):
+            body, rest_b, end_b = _split(s.body, ok)
+            orelse, rest_e, end_e = _split(s.orelse, ok)
+            s.body, s.orelse = body or [ast.Pass()], orelse
+            if end_b or end_e:             # the body's end is in this branch: `restructure`
+                out.append(s)             # left nothing after it
+                test = copy.deepcopy(s.test)
+                return out, [_at(ast.If(test, rest_b or [ast.Pass()], rest_e), s)], "nested"
+            out.append(s)
+            continue
+        out += _strip([s])
+    return out, [], None
+
+
+def _empty(block) -> bool:
+    return all(isinstance(s, ast.Pass) or isinstance(s, ast.If) and _empty(s.body)
+               and _empty(s.orelse) for s in block)
+
+
+def _strip(block) -> list[ast.stmt]:
+    """`block` without `rt.keep(...)` (its arguments that are not names kept)."""
+    out = []
+    for s in block:
+        if isinstance(s, ast.Expr) and _helper(s.value) == "keep":
+            out += [ast.Expr(a) for a in s.value.args if not isinstance(a, ast.Name)]
             continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                inner, later = _marked(inner, ok)
-                setattr(s, field, inner or [ast.Pass()])
-                after = after or later
+                setattr(s, field, _strip(inner) or ([ast.Pass()] if field == "body" else []))
         out.append(s)
-    return out, after
+    return out
 
 
 def _rollback(body, pops, fresh, where, flag):

@@ -243,6 +243,8 @@ class _Resolver(ast.NodeTransformer):
             node.args = [self.visit(a) for a in node.args]
             node.func = ast.copy_location(self.ns.ref(runtime.dict_of), node.func)
             return node
+        if self._static(node.func) is runtime.which:        # `try` blocks: exception types
+            return self.visit_Raise(node)
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         func = node.func

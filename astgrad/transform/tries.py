@@ -48,15 +48,16 @@ def desugar(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.Fu
     return tree
 
 
-def _block(stmts, fn, fresh, where) -> list[ast.stmt]:
+def _block(stmts, fn, fresh, where, inside=False) -> list[ast.stmt]:
+    """`inside`: the block is in a `try` block (which may catch what an inner one lets by)."""
     out = []
     for stmt in stmts:
         if isinstance(stmt, ast.Try):
-            out += _desugar(stmt, fn, fresh, where)
+            out += _desugar(stmt, fn, fresh, where, inside)
             continue
         if isinstance(stmt, (ast.If, *_LOOPS)):
-            stmt.body = _block(stmt.body, fn, fresh, where)
-            stmt.orelse = _block(stmt.orelse, fn, fresh, where)
+            stmt.body = _block(stmt.body, fn, fresh, where, inside)
+            stmt.orelse = _block(stmt.orelse, fn, fresh, where, inside)
         out.append(stmt)
     return out
 
@@ -73,20 +74,21 @@ def _assign(name: str, value: ast.expr) -> ast.Assign:
     return ast.Assign([ast.Name(name, ast.Store())], value)
 
 
-def _desugar(stmt: ast.Try, fn, fresh, where) -> list[ast.stmt]:
-    _check(stmt, fn, where)
-    body = _block(stmt.body, fn, fresh, where)
-    handlers = [(h.type or _rt("EVERY"), h.name, _block(h.body, fn, fresh, where))
+def _desugar(stmt: ast.Try, fn, fresh, where, inside) -> list[ast.stmt]:
+    _check(stmt, fn, where, inside)
+    body = _block(stmt.body, fn, fresh, where, True)
+    handlers = [(h.type or _rt("EVERY"), h.name, _block(h.body, fn, fresh, where, True))
                 for h in stmt.handlers]
     if not handlers:                                   # try/finally: nothing is caught
-        return body + _block(stmt.finalbody, fn, fresh, where)
+        return body + _block(stmt.finalbody, fn, fresh, where, inside)
     ok = fresh("ok")
     flag = _assign(ok, _call("tried", [copy.deepcopy(t) for t, _, _ in handlers]))
     orelse = _handlers(handlers, fresh, stmt)
     branch = ast.If(ast.Name(ok, ast.Load()), _kept(body, "done") + _block(stmt.orelse, fn,
-                                                                           fresh, where), orelse)
+                                                                           fresh, where, inside),
+                    orelse)
     out = [_located(flag, stmt), _located(branch, stmt)]
-    return out + _block(stmt.finalbody, fn, fresh, where)
+    return out + _block(stmt.finalbody, fn, fresh, where, inside)
 
 
 def _handlers(handlers, fresh, at) -> list[ast.stmt]:
@@ -141,7 +143,7 @@ def _located(node: ast.stmt, at: ast.AST) -> ast.stmt:
 
 
 # -- what is refused: a body whose partial run the handler's path could see ---------------
-def _check(stmt: ast.Try, fn, where) -> None:
+def _check(stmt: ast.Try, fn, where, inside: bool) -> None:
     _refuse_jumps(stmt.body, where, "leaving a `try` body")
     if stmt.finalbody:
         for block in [stmt.orelse] + [h.body for h in stmt.handlers]:
@@ -159,7 +161,7 @@ def _check(stmt: ast.Try, fn, where) -> None:
     for node in (n for s in stmt.body for n in ast.walk(s)):
         _refuse_write(node, made, where)
     assigned = _assigned(stmt.body)
-    read_after = _read_outside(fn, stmt)
+    read_after = _read_outside(fn, stmt, set() if inside else _flags(stmt, fn))
     for h in stmt.handlers:
         if h.body and isinstance(h.body[-1], ast.Raise):
             continue
@@ -225,12 +227,35 @@ def _assigned(block) -> set[str]:
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def _read_outside(fn, stmt: ast.Try) -> set[str]:
-    """Names read in `fn` outside `stmt`'s body and `else` clause (which run only when the
-    body completed)."""
-    inside = {id(n) for s in stmt.body + stmt.orelse for n in ast.walk(s)}
+def _read_outside(fn, stmt: ast.Try, flags: set[str]) -> set[str]:
+    """Names read in `fn` outside `stmt`'s body and `else` clause, and outside `if F:` for a
+    flag F of `_flags` (which all run only when the body completed)."""
+    completed = stmt.body + stmt.orelse + [s for n in ast.walk(fn) if isinstance(n, ast.If)
+                                          and isinstance(n.test, ast.Name)
+                                          and n.test.id in flags for s in n.body]
+    inside = {id(n) for s in completed for n in ast.walk(s)}
     return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+
+
+def _flags(stmt: ast.Try, fn) -> set[str]:
+    """The names F that are True only when the body's last run completed: each handler
+    starts with `F = False`, and F is assigned nowhere else but `F = True` in the body
+    (the code `catch` writes, differentiated again)."""
+    def is_set(s, value):
+        return isinstance(s, ast.Assign) and len(s.targets) == 1 \
+            and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) \
+            and s.value.value is value
+    firsts = [h.body[0] for h in stmt.handlers]
+    if not firsts or not all(is_set(s, False) for s in firsts):
+        return set()
+    flag = firsts[0].targets[0].id
+    sets = [s for b in stmt.body for s in ast.walk(b) if is_set(s, True)
+            and s.targets[0].id == flag]
+    stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == flag
+              and isinstance(n.ctx, ast.Store)]
+    same = all(s.targets[0].id == flag for s in firsts)
+    return {flag} if same and len(stores) == len(firsts) + len(sets) else set()
 
 
 def _assigned_first(block) -> set[str]:
