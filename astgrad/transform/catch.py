@@ -25,15 +25,22 @@ from .naming import RUNTIME
 
 
 def write_tries(tree: ast.FunctionDef, fresh, where) -> ast.FunctionDef:
-    """Rewrite, in place, every `ok = rt.tried(...)` and the `if ok:` after it."""
-    reads = _reads(tree)
+    """Rewrite, in place, every `ok = rt.tried(...)` and the `if ok:` after it (an outer
+    `try` before the `try` blocks inside it)."""
     pops = {s.value.func.value.id: s.targets[0] for s in ast.walk(tree) if _is_pop(s)}
-    for node in reversed(list(ast.walk(tree))):      # an inner `try` before the outer
-        for field in ("body", "orelse"):
+
+    def visit(node, inside):
+        for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                setattr(node, field, _block(block, reads, pops, fresh, where))
-    left = [n for n in ast.walk(tree) if _helper(n) in ("tried", "caught")]
+                here = inside or isinstance(node, ast.Try) and field == "body"
+                setattr(node, field, _block(block, tree, pops, fresh, where, here))
+                for s in getattr(node, field):
+                    visit(s, here)
+        for handler in getattr(node, "handlers", None) or []:
+            visit(handler, True)
+    visit(tree, False)
+    left = [n for n in ast.walk(tree) if _helper(n) in ("tried", "caught", "done")]
     if left:
         raise InternalError(f"a `try` block's flag was left at line {left[0].lineno}.",
                             fix="Please report this bug in astgrad.")
@@ -48,7 +55,7 @@ def _helper(node) -> str | None:
     return None
 
 
-def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
+def _block(block, tree, pops, fresh, where, inside) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     copies: set[int] = set()          # `c = ok`: `normalize` names a test its branch assigns
     for i, stmt in enumerate(block):
@@ -72,31 +79,34 @@ def _block(block, reads, pops, fresh, where) -> list[ast.stmt]:
             branch.test = stmt        # marks it for the rewrite below, where it is met
             continue
         if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Assign):
-            out += _try(stmt, stmt.test, reads, pops, fresh, where)
+            out += _try(stmt, stmt.test, tree, pops, fresh, where, inside)
             continue
         out.append(stmt)
     return out
 
 
-def _try(branch: ast.If, flag: ast.Assign, reads, pops, fresh, where) -> list[ast.stmt]:
+def _try(branch: ast.If, flag: ast.Assign, tree, pops, fresh, where, inside) -> list[ast.stmt]:
     """The body runs in the `try`, the handler in its `except`. What follows the body's
     end (the `else` clause, and what `restructure` moved into the branch) runs after the
     `try`: in its `else` clause, or, where the body ends in several branches, under `if ok:`
     in the same branches."""
-    ok = flag.targets[0].id
-    body, rest, ends = _split(copy.deepcopy(branch.body), ok)
+    ok, tag, types = flag.targets[0].id, flag.value.args[0].value, flag.value.args[1:]
+    body, rest, ends = _split(copy.deepcopy(branch.body), ok, tag)
     handler, name = branch.orelse, None
     if handler and isinstance(handler[0], ast.Assign) and _helper(handler[0].value) == "caught":
         name, handler = handler[0].targets[0].id, handler[1:]
-    types = flag.value.args
     kinds = types[0] if len(types) == 1 else ast.Tuple(list(types), ast.Load())
     nested = ends == "nested" and not _empty(rest)
-    if not nested and reads.get(ok, 0) <= 1:      # the flag read by `if ok:` alone
-        body, rest, ends = _split(branch.body, None)
+    if not nested and not _reads(tree).get(ok):    # (`if ok:` itself is marked: not a read)
+        body, rest, ends = _split(branch.body, None, tag)
         failed = []
     else:
+        body, rest, ends = _split(branch.body, ok, tag)
         failed = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)]
     before, undo = _rollback(body, pops, fresh, where, flag)
+    if failed and inside:       # an outer `try` may catch what this one lets by: no stale flag
+        before = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)] \
+            + before
     caught = failed + undo + [s for s in _strip(handler) if not isinstance(s, ast.Pass)]
     node = _at(ast.Try(body or [ast.Pass()], [ast.ExceptHandler(kinds, name, caught or
                                                                 [ast.Pass()])],
@@ -105,20 +115,21 @@ def _try(branch: ast.If, flag: ast.Assign, reads, pops, fresh, where) -> list[as
     return before + [node] + after
 
 
-def _split(block, ok: str | None):
-    """`(body, rest, ends)`: `block` up to each `rt.done(...)` (written `ok = True`, or
+def _split(block, ok: str | None, tag: str):
+    """`(body, rest, ends)`: `block` up to each `rt.done(tag, ...)` (written `ok = True`, or
     dropped with no `ok`), `rt.keep` dropped; what follows the `rt.done`, in the branches
     that lead to it; and whether it was found at the top level ("top") or in a branch."""
     out = []
     for i, s in enumerate(block):
-        if isinstance(s, ast.Expr) and _helper(s.value) == "done":
-            out += [ast.Expr(a) for a in s.value.args if not isinstance(a, ast.Name)]
+        if isinstance(s, ast.Expr) and _helper(s.value) == "done" \
+                and s.value.args[0].value == tag:
+            out += [ast.Expr(a) for a in s.value.args[1:] if not isinstance(a, ast.Name)]
             if ok is not None:
                 out.append(_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(True)), s))
             return out, _strip(block[i + 1:]), "top"
         if isinstance(s, ast.If):
-            body, rest_b, end_b = _split(s.body, ok)
-            orelse, rest_e, end_e = _split(s.orelse, ok)
+            body, rest_b, end_b = _split(s.body, ok, tag)
+            orelse, rest_e, end_e = _split(s.orelse, ok, tag)
             s.body, s.orelse = body or [ast.Pass()], orelse
             if end_b or end_e:             # the body's end is in this branch: `restructure`
                 out.append(s)             # left nothing after it

@@ -53,7 +53,7 @@ def _block(stmts, fn, fresh, where, inside=False) -> list[ast.stmt]:
     out = []
     for stmt in stmts:
         if isinstance(stmt, ast.Try):
-            out += _desugar(stmt, fn, fresh, where, inside)
+            out += _desugar(stmt, fn, fresh, where, inside, out[-1] if out else None)
             continue
         if isinstance(stmt, (ast.If, *_LOOPS)):
             stmt.body = _block(stmt.body, fn, fresh, where, inside)
@@ -74,17 +74,18 @@ def _assign(name: str, value: ast.expr) -> ast.Assign:
     return ast.Assign([ast.Name(name, ast.Store())], value)
 
 
-def _desugar(stmt: ast.Try, fn, fresh, where, inside) -> list[ast.stmt]:
-    _check(stmt, fn, where, inside)
+def _desugar(stmt: ast.Try, fn, fresh, where, inside, prev) -> list[ast.stmt]:
+    _check(stmt, fn, where, _flags(stmt, fn, prev, inside))
     body = _block(stmt.body, fn, fresh, where, True)
     handlers = [(h.type or _rt("EVERY"), h.name, _block(h.body, fn, fresh, where, True))
                 for h in stmt.handlers]
     if not handlers:                                   # try/finally: nothing is caught
         return body + _block(stmt.finalbody, fn, fresh, where, inside)
     ok = fresh("ok")
-    flag = _assign(ok, _call("tried", [copy.deepcopy(t) for t, _, _ in handlers]))
+    flag = _assign(ok, _call("tried", [ast.Constant(ok)]     # the tag `catch` knows it by
+                             + [copy.deepcopy(t) for t, _, _ in handlers]))
     orelse = _handlers(handlers, fresh, stmt)
-    branch = ast.If(ast.Name(ok, ast.Load()), _kept(body, "done") + _block(stmt.orelse, fn,
+    branch = ast.If(ast.Name(ok, ast.Load()), _kept(body, ok) + _block(stmt.orelse, fn,
                                                                            fresh, where, inside),
                     orelse)
     out = [_located(flag, stmt), _located(branch, stmt)]
@@ -113,9 +114,9 @@ def _handlers(handlers, fresh, at) -> list[ast.stmt]:
     return out + chain
 
 
-def _kept(block: list[ast.stmt], marker: str = "keep") -> list[ast.stmt]:
+def _kept(block: list[ast.stmt], tag: str | None = None) -> list[ast.stmt]:
     """`block` with `rt.keep(...)` of the names it assigns at its end (before a jump), and
-    likewise in each block nested in it; the outermost has `rt.done(...)`, which marks
+    likewise in each block nested in it; the outermost has `rt.done(tag, ...)`, which marks
     where the body completed."""
     out = []
     for stmt in block:
@@ -124,13 +125,14 @@ def _kept(block: list[ast.stmt], marker: str = "keep") -> list[ast.stmt]:
             stmt.orelse = _kept(stmt.orelse) if stmt.orelse else []
         out.append(stmt)
     jump = out.pop() if out and isinstance(out[-1], (*_JUMPS, ast.Raise)) else None
-    marker = "keep" if isinstance(jump, ast.Raise) else marker     # it never completes
+    tag = None if isinstance(jump, ast.Raise) else tag     # it never completes
     names = sorted({t.id for s in block if isinstance(s, (ast.Assign, ast.For))
                     for t in ast.walk(s.targets[0] if isinstance(s, ast.Assign) else s.target)
                     if isinstance(t, ast.Name)})
-    keep = ast.Expr(_call(marker, [ast.Name(n, ast.Load()) for n in names]))
+    keep = ast.Expr(_call("done", [ast.Constant(tag)] + [ast.Name(n, ast.Load()) for n in names])
+                    if tag else _call("keep", [ast.Name(n, ast.Load()) for n in names]))
     at = out[-1] if out else (jump or block[0] if block else None)
-    if at is not None and (names or marker == "done"):
+    if at is not None and (names or tag):
         out.append(_located(keep, at))
     return out + ([jump] if jump else [])
 
@@ -143,7 +145,7 @@ def _located(node: ast.stmt, at: ast.AST) -> ast.stmt:
 
 
 # -- what is refused: a body whose partial run the handler's path could see ---------------
-def _check(stmt: ast.Try, fn, where, inside: bool) -> None:
+def _check(stmt: ast.Try, fn, where, flags: set[str]) -> None:
     _refuse_jumps(stmt.body, where, "leaving a `try` body")
     if stmt.finalbody:
         for block in [stmt.orelse] + [h.body for h in stmt.handlers]:
@@ -161,11 +163,9 @@ def _check(stmt: ast.Try, fn, where, inside: bool) -> None:
     for node in (n for s in stmt.body for n in ast.walk(s)):
         _refuse_write(node, made, where)
     assigned = _assigned(stmt.body)
-    read_after = _read_outside(fn, stmt, set() if inside else _flags(stmt, fn))
+    read_after = _read_outside(fn, stmt, flags)
     for h in stmt.handlers:
-        if h.body and isinstance(h.body[-1], ast.Raise):
-            continue
-        seen = _assigned_first(h.body)
+        seen = _assigned_first(h.body, assigned & read_after)
         for name in sorted(assigned & read_after - seen - {h.name}):
             raise UnsupportedSyntaxError(
                 f"`{name}` is assigned in the `try` body and read after it, but the handler "
@@ -238,34 +238,75 @@ def _read_outside(fn, stmt: ast.Try, flags: set[str]) -> set[str]:
             and isinstance(n.ctx, ast.Load) and id(n) not in inside}
 
 
-def _flags(stmt: ast.Try, fn) -> set[str]:
-    """The names F that are True only when the body's last run completed: each handler
-    starts with `F = False`, and F is assigned nowhere else but `F = True` in the body
-    (the code `catch` writes, differentiated again)."""
-    def is_set(s, value):
+def _flags(stmt: ast.Try, fn, prev, inside: bool) -> set[str]:
+    """The names F that are True only when the body's last run completed (the code `catch`
+    writes, differentiated again): each handler starts with `F = False`, F is assigned
+    nowhere else but `F = True` in the body, and `F = False` right before the `try`.
+    The last may be missing where no outer `try` may catch what this one lets by; where
+    one may, the body sets F last, so a run that raised cannot have set it."""
+    def is_set(s, value, name=None):
         return isinstance(s, ast.Assign) and len(s.targets) == 1 \
             and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) \
-            and s.value.value is value
+            and s.value.value is value and name in (None, s.targets[0].id)
     firsts = [h.body[0] for h in stmt.handlers]
     if not firsts or not all(is_set(s, False) for s in firsts):
         return set()
     flag = firsts[0].targets[0].id
-    sets = [s for b in stmt.body for s in ast.walk(b) if is_set(s, True)
-            and s.targets[0].id == flag]
+    sets = [s for b in stmt.body for s in ast.walk(b) if is_set(s, True, flag)]
+    before = int(is_set(prev, False, flag))
     stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == flag
               and isinstance(n.ctx, ast.Store)]
-    same = all(s.targets[0].id == flag for s in firsts)
-    return {flag} if same and len(stores) == len(firsts) + len(sets) else set()
+    if not all(is_set(s, False, flag) for s in firsts) \
+            or len(stores) != len(firsts) + len(sets) + before:
+        return set()
+    if inside and not (before and len(_tails(stmt.body, flag)) == len(sets)):
+        return set()
+    return {flag}
 
 
-def _assigned_first(block) -> set[str]:
-    """Names the top level of `block` assigns before any statement reads them."""
+def _tails(block, flag) -> list[ast.stmt]:
+    """The `flag = True` statements after which nothing in `block` can raise (only
+    branches on names and constants assigned follow)."""
+    def quiet(s):
+        return isinstance(s, ast.Pass) or isinstance(s, ast.Assign) \
+            and isinstance(s.value, ast.Constant) or isinstance(s, ast.If) \
+            and isinstance(s.test, ast.Name) and all(map(quiet, s.body + s.orelse))
+    last = len(block)
+    while last and quiet(block[last - 1]):
+        last -= 1
+    found = [n for s in block[last:] for n in ast.walk(s) if isinstance(n, ast.Assign)
+             and isinstance(n.targets[0], ast.Name) and n.targets[0].id == flag]
+    if last:
+        s = block[last - 1]
+        for inner in [getattr(s, "body", None), getattr(s, "orelse", None)] \
+                + [h.body for h in getattr(s, "handlers", [])]:
+            if isinstance(inner, list) and not isinstance(s, (ast.For, ast.While)):
+                found += _tails(inner, flag)
+    return found
+
+
+def _assigned_first(block, names: set[str]) -> set[str]:
+    """Those of `names` that every path through `block` assigns before reading them (a
+    path that raises assigns them all)."""
     done: set[str] = set()
     read: set[str] = set()
     for s in block:
-        read |= {n.id for n in ast.walk(s) if isinstance(n, ast.Name)
-                 and isinstance(n.ctx, ast.Load)} - done
+        if isinstance(s, ast.Raise):
+            return set(names) - read
+        if isinstance(s, ast.If):
+            read |= _loads(s.test) - done
+            both = _assigned_first(s.body, names - done - read) \
+                & _assigned_first(s.orelse, names - done - read)
+            read |= {n for b in s.body + s.orelse for n in _loads(b)} - done - both
+            done |= both
+            continue
+        read |= _loads(s) - done
         if isinstance(s, ast.Assign):
             done |= {n.id for t in s.targets for n in ast.walk(t)
                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - read
-    return done
+    return done & names
+
+
+def _loads(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
