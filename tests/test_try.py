@@ -231,3 +231,39 @@ def try_finally(a):
 
 def test_try_finally():
     ag.check_grads(try_finally, (0.7,), order=2)
+
+
+def loop_paths(x):
+    """The path differs between iterations; the body's saves are taken back when it raised."""
+    s = 0.5
+    for i in range(4):
+        try:
+            if x[i] < 0.0:
+                raise ValueError("negative")
+            t = np.sqrt(x[i]) * s + x[i]
+        except ValueError:
+            t = np.sin(x[i]) * s
+        s = s + t * s
+    return s
+
+
+def cholesky_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        K = np.outer(x, x) * (1.0 - k) + np.diag(x)
+        try:
+            L = np.linalg.cholesky(K)
+        except np.linalg.LinAlgError:
+            L = np.linalg.cholesky(K + 10.0 * np.eye(3))
+        total = total + np.sum(L * L) * np.sum(L)
+    return total
+
+
+@pytest.mark.parametrize("x", [[0.3, 0.7, 0.2, 1.1], [0.3, -0.7, 0.2, -1.1],
+                               [-0.3, -0.7, -0.2, -1.1]], ids=["body", "mixed", "handler"])
+def test_loop_paths(x):
+    ag.check_grads(loop_paths, (np.array(x),), order=1)
+
+
+def test_cholesky_in_a_loop():
+    ag.check_grads(cholesky_in_a_loop, (np.array([0.7, 1.3, 0.4]),), order=1)

@@ -27,14 +27,13 @@ from .naming import RUNTIME
 def write_tries(tree: ast.FunctionDef, fresh, where) -> ast.FunctionDef:
     """Rewrite, in place, every `ok = rt.tried(...)` and the `if ok:` after it (an outer
     `try` before the `try` blocks inside it)."""
-    pops = {s.value.func.value.id: s.targets[0] for s in ast.walk(tree) if _is_pop(s)}
 
     def visit(node, inside):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 here = inside or isinstance(node, ast.Try) and field == "body"
-                setattr(node, field, _block(block, tree, pops, fresh, where, here))
+                setattr(node, field, _block(block, tree, fresh, where, here))
                 for s in getattr(node, field):
                     visit(s, here)
         for handler in getattr(node, "handlers", None) or []:
@@ -55,7 +54,7 @@ def _helper(node) -> str | None:
     return None
 
 
-def _block(block, tree, pops, fresh, where, inside) -> list[ast.stmt]:
+def _block(block, tree, fresh, where, inside) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     copies: set[int] = set()          # `c = ok`: `normalize` names a test its branch assigns
     for i, stmt in enumerate(block):
@@ -79,13 +78,13 @@ def _block(block, tree, pops, fresh, where, inside) -> list[ast.stmt]:
             branch.test = stmt        # marks it for the rewrite below, where it is met
             continue
         if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Assign):
-            out += _try(stmt, stmt.test, tree, pops, fresh, where, inside)
+            out += _try(stmt, stmt.test, tree, fresh, where, inside)
             continue
         out.append(stmt)
     return out
 
 
-def _try(branch: ast.If, flag: ast.Assign, tree, pops, fresh, where, inside) -> list[ast.stmt]:
+def _try(branch: ast.If, flag: ast.Assign, tree, fresh, where, inside) -> list[ast.stmt]:
     """The body runs in the `try`, the handler in its `except`. What follows the body's
     end (the `else` clause, and what `restructure` moved into the branch) runs after the
     `try`: in its `else` clause, or, where the body ends in several branches, under `if ok:`
@@ -103,7 +102,7 @@ def _try(branch: ast.If, flag: ast.Assign, tree, pops, fresh, where, inside) -> 
     else:
         body, rest, ends = _split(branch.body, ok, tag)
         failed = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)]
-    before, undo = _rollback(body, pops, fresh, where, flag)
+    before, undo = _rollback(body, fresh, where, flag)
     if failed and inside:       # an outer `try` may catch what this one lets by: no stale flag
         before = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)] \
             + before
@@ -161,15 +160,14 @@ def _strip(block) -> list[ast.stmt]:
     return out
 
 
-def _rollback(body, pops, fresh, where, flag):
+def _rollback(body, fresh, where, flag):
     """For each stack the body pushes on: its depth before the body, and the statements
     that, when the body raised, pop what it pushed back into the names it came from."""
     before, undo = [], []
     for stack in dict.fromkeys(s.value.func.value.id for s in _walk(body) if _is_push(s)):
         push = next(s for s in _walk(body) if _is_push(s) and s.value.func.value.id == stack)
-        saved, target = push.value.args[0], pops.get(stack)
-        if not (isinstance(saved, ast.Name) and isinstance(target, ast.Name)
-                and saved.id == target.id):
+        target = push.value.args[0]         # `saved_h.append(h)`: h's value before the body
+        if not isinstance(target, ast.Name):
             raise UnsupportedSyntaxError(
                 "a `try` body in a loop that saves only a shape for the reverse sweep is not "
                 "supported.", where(flag),
@@ -197,13 +195,6 @@ def _is_push(node) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
         and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "append" \
         and isinstance(node.value.func.value, ast.Name) and len(node.value.args) == 1
-
-
-def _is_pop(node) -> bool:
-    return isinstance(node, ast.Assign) and len(node.targets) == 1 \
-        and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) \
-        and node.value.func.attr == "pop" and isinstance(node.value.func.value, ast.Name) \
-        and not node.value.args
 
 
 def _reads(tree) -> dict[str, int]:
