@@ -267,3 +267,79 @@ def test_loop_paths(x):
 
 def test_cholesky_in_a_loop():
     ag.check_grads(cholesky_in_a_loop, (np.array([0.7, 1.3, 0.4]),), order=1)
+
+
+def test_loop_second_order_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="second derivative of a `try` block inside "
+                                                     "a loop"):
+        ag.hessian(loop_paths)(np.array([0.3, -0.7, 0.2, -1.1]))
+
+
+# ---- what is refused, with the line ----------------------------------------------------------
+def reads_partial(a):
+    try:
+        y = a * 2.0
+        z = np.sqrt(y - 1.0)
+        if z > 1.0:
+            raise ValueError()
+    except ValueError:
+        z = a
+    return y * z
+
+
+def writes_in_body(x):
+    y = np.zeros(2)
+    try:
+        y[0] = x[0]
+        if x[1] < 0.0:
+            raise ValueError()
+    except ValueError:
+        y = x * 2.0
+    return np.sum(y)
+
+
+def augments_in_body(a):
+    s = a
+    try:
+        s += a
+    except ValueError:
+        s = a
+    return s
+
+
+def returns_in_body(a):
+    try:
+        return a * 2.0
+    except ValueError:
+        return a
+
+
+def prints_in_finally(a):
+    try:
+        y = a * 2.0
+    except ValueError:
+        y = a
+    finally:
+        print("done")
+    return y
+
+
+def _line(fn, text):
+    import inspect
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+@pytest.mark.parametrize("fn,at,what", [
+    (reads_partial, "except ValueError", "`y` is assigned in the `try` body and read after"),
+    (writes_in_body, "y[0] = x[0]", "a write into an array"),
+    (augments_in_body, "s += a", "augmented assignment in a `try` body"),
+    (returns_in_body, "return a * 2.0", "`return` leaving a `try` body"),
+    (prints_in_finally, 'print("done")', "a call or `raise` in `finally`"),
+])
+def test_refused(fn, at, what):
+    args = (np.array([0.5, -0.5]),) if fn is writes_in_body else (0.7,)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        ag.grad(fn)(*args)
+    assert what in str(info.value)
+    assert f"test_try.py:{_line(fn, at)}" in str(info.value)
