@@ -65,7 +65,7 @@ def _with(x):
 def _try(x):
     try:
         y = x
-    except ValueError:
+    except* ValueError:
         y = x
     return y
 
@@ -93,7 +93,7 @@ def _star_args(*xs):
 
 @pytest.mark.parametrize("fn, text, construct", [
     (_with, "with open", "`with open(__file__):` is not supported"),
-    (_try, "try:", "`try`"),
+    (_try, "try:", "`try`/`except*`"),
     (_yield, "yield x", "`yield`"),
     (_global, "global _G", "`global`"),
     (_loop_else, "for i in", "`else` after a loop"),

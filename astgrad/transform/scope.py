@@ -222,19 +222,15 @@ class _Resolver(ast.NodeTransformer):
             fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
                 "`.size` or `.dtype`.")
 
-    def visit_Raise(self, node):
+    def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
         try:
-            return self.generic_visit(node)
+            return (visit or self.generic_visit)(node)
         finally:
             self.check_callee = check
 
-    def visit_ExceptHandler(self, node):
-        check, self.check_callee = self.check_callee, None    # the types: read as they are
-        try:
-            node.type = node.type and self.visit(node.type)
-        finally:
-            self.check_callee = check
+    def visit_ExceptHandler(self, node):      # its types: read as `raise` reads its exception
+        node.type = node.type and self.visit_Raise(node.type, self.visit)
         node.body = [self.visit(s) for s in node.body]
         return node
 

@@ -32,6 +32,8 @@ from typing import Callable
 from ..errors import UnsupportedSyntaxError
 from .naming import RUNTIME
 
+LOWERED = (ast.Try,)          # no later pass sees it
+
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
 _LOOPS = (ast.For, ast.While)
 # methods and NumPy functions that write into an object another name may hold
