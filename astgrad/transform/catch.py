@@ -1,19 +1,21 @@
-"""Pass 13b, catch: write the `try` statements back that `tries` wrote as branches.
+"""Pass 13b, catch: write back the `try` statements that `tries` wrote as branches.
 
-    ok = rt.tried(LinAlgError)             ok = True
-    if ok:                                 try:
-        L = np.linalg.cholesky(K)              L = np.linalg.cholesky(K)
-        rt.keep(L)                 ->      except LinAlgError:
+    ok = rt.tried("ok", LinAlgError)       try:
+    if ok:                                     L = np.linalg.cholesky(K)
+        L = np.linalg.cholesky(K)              ok = True
+        rt.done("ok", L)           ->      except LinAlgError:
         <rest>                                 ok = False
     else:                                      <handler>
         <handler>                          else:
                                                <rest>
 
-Output guarantees: no `rt.tried`, `rt.caught`, `rt.keep` or `rt.done` is left. The flag is kept
-only where the reverse sweep reads it. A body that saves, inside a loop, values the
-reverse sweep reads had its saves taken back when it raised (`while len(saved) > n:
-v = saved.pop()`), so the stacks and the values hold what they held before the body:
-the handler's reverse sweep then pops exactly what the handler pushed.
+Output guarantees: no `rt.tried`, `rt.caught`, `rt.keep` or `rt.done` is left. The body
+runs in the `try` up to where it completed (`rt.done`), and nothing else does: the code
+`restructure` moved after it runs in the `else` clause, or under `if ok:` where the body
+ends in several branches. The flag is kept only where code reads it. A body that saves,
+inside a loop, values the reverse sweep reads has its saves taken back when it raised
+(`if len(saved_h) > n_saved_h: h = saved_h.pop()`), so the stacks and those values hold
+what they held before the body: the handler's reverse sweep pops what the handler pushed.
 """
 from __future__ import annotations
 
@@ -132,12 +134,21 @@ def _split(block, ok: str | None, tag: str):
             s.body, s.orelse = body or [ast.Pass()], orelse
             if end_b or end_e:             # the body's end is in this branch: `restructure`
                 out.append(s)             # left nothing after it
-                test = copy.deepcopy(s.test)
-                return out, [_at(ast.If(test, rest_b or [ast.Pass()], rest_e), s)], "nested"
+                return out, [_at(_branch(s.test, rest_b, rest_e), s)], "nested"
             out.append(s)
             continue
         out += _strip([s])
     return out, [], None
+
+
+def _branch(test, body, orelse) -> ast.If:
+    """`if test: body else: orelse`, written `if not test: orelse` where `body` is empty."""
+    test = copy.deepcopy(test)
+    if _empty(body) and not _empty(orelse):
+        negated = test.operand if isinstance(test, ast.UnaryOp) \
+            and isinstance(test.op, ast.Not) else ast.UnaryOp(ast.Not(), test)
+        return ast.If(negated, orelse, [])
+    return ast.If(test, body or [ast.Pass()], [] if _empty(orelse) else orelse)
 
 
 def _empty(block) -> bool:
@@ -164,8 +175,12 @@ def _rollback(body, fresh, where, flag):
     """For each stack the body pushes on: its depth before the body, and the statements
     that, when the body raised, pop what it pushed back into the names it came from."""
     before, undo = [], []
-    for stack in dict.fromkeys(s.value.func.value.id for s in _walk(body) if _is_push(s)):
-        push = next(s for s in _walk(body) if _is_push(s) and s.value.func.value.id == stack)
+    made = {n.id for n in _walk(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    looped = {id(n) for s in _walk(body) if isinstance(s, (ast.For, ast.While))
+              for n in ast.walk(s)}
+    pushes = [s for s in _walk(body) if _is_push(s) and s.value.func.value.id not in made]
+    for stack in dict.fromkeys(s.value.func.value.id for s in pushes):
+        push = next(s for s in pushes if s.value.func.value.id == stack)
         target = push.value.args[0]         # `saved_h.append(h)`: h's value before the body
         if not isinstance(target, ast.Name):
             raise UnsupportedSyntaxError(
@@ -177,8 +192,9 @@ def _rollback(body, fresh, where, flag):
         before.append(_at(ast.Assign([ast.Name(depth, ast.Store())], _len(stack)), flag))
         test = ast.Compare(_len(stack), [ast.Gt()], [ast.Name(depth, ast.Load())])
         pop = ast.Call(ast.Attribute(ast.Name(stack, ast.Load()), "pop", ast.Load()), [], [])
-        undo.append(_at(ast.While(test, [ast.Assign([ast.Name(target.id, ast.Store())], pop)],
-                                  []), flag))
+        again = any(id(s) in looped for s in pushes if s.value.func.value.id == stack)
+        undo.append(_at((ast.While if again else ast.If)(   # pushed in a loop: maybe often
+            test, [ast.Assign([ast.Name(target.id, ast.Store())], pop)], []), flag))
     return before, undo
 
 
