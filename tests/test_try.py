@@ -343,3 +343,25 @@ def test_refused(fn, at, what):
         ag.grad(fn)(*args)
     assert what in str(info.value)
     assert f"test_try.py:{_line(fn, at)}" in str(info.value)
+
+
+def _writes_first(y, a):
+    y[0] = a
+    if a > 1.0:
+        raise ValueError()
+    return a
+
+
+def helper_writes_in_body(x):
+    try:
+        b = _writes_first(x, x[1] * 2.0)
+    except ValueError:
+        b = 1.0
+    return np.sum(x) * b
+
+
+def test_a_helper_writing_into_an_argument_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="writes into an array or list made "
+                                                     "before it") as info:
+        ag.grad(helper_writes_in_body)(np.array([0.2, 0.7]))
+    assert f"test_try.py:{_line(helper_writes_in_body, 'try:')}" in str(info.value)

@@ -23,6 +23,7 @@ import ast
 import copy
 
 from ..errors import InternalError, UnsupportedSyntaxError
+from . import tries
 from .naming import RUNTIME
 
 
@@ -179,6 +180,7 @@ def _rollback(body, fresh, where, flag):
     looped = {id(n) for s in _walk(body) if isinstance(s, (ast.For, ast.While))
               for n in ast.walk(s)}
     pushes = [s for s in _walk(body) if _is_push(s) and s.value.func.value.id not in made]
+    _refuse_writes(body, made, {s.value.func.value.id for s in pushes}, where, flag)
     for stack in dict.fromkeys(s.value.func.value.id for s in pushes):
         push = next(s for s in pushes if s.value.func.value.id == stack)
         target = push.value.args[0]         # `saved_h.append(h)`: h's value before the body
@@ -196,6 +198,29 @@ def _rollback(body, fresh, where, flag):
         undo.append(_at((ast.While if again else ast.If)(   # pushed in a loop: maybe often
             test, [ast.Assign([ast.Name(target.id, ast.Store())], pop)], []), flag))
     return before, undo
+
+
+def _refuse_writes(body, made, pushed, where, flag) -> None:
+    """The body writes into no array or list made before it (a helper written out in it
+    may; `tries` saw the user's own writes), but for the stacks of saved values."""
+    for node in _walk(body):
+        base = node.value if isinstance(node, ast.Subscript) \
+            and isinstance(node.ctx, ast.Store) else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in tries.WRITERS:
+            base = node.func.value
+            if isinstance(base, ast.Name) and base.id in pushed \
+                    and base.id.startswith("saved_"):
+                continue                       # a stack of `stacks`
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if base is not None and not (isinstance(base, ast.Name) and base.id in made):
+            raise UnsupportedSyntaxError(
+                "a `try` body that writes into an array or list made before it (here in a "
+                "function it calls) is not supported: if the body raised after the write, "
+                "the handler would see it.", where(flag),
+                fix="Have the function return new values, and write them after the `try` "
+                "block.")
 
 
 def _len(stack: str) -> ast.Call:

@@ -37,7 +37,7 @@ LOWERED = (ast.Try,)          # no later pass sees it
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
 _LOOPS = (ast.For, ast.While)
 # methods and NumPy functions that write into an object another name may hold
-_WRITERS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+WRITERS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
             "popitem", "sort", "reverse", "fill", "resize", "put", "itemset", "setflags",
             "copyto", "place", "putmask", "at", "__setitem__"}
 
@@ -221,7 +221,7 @@ def _refuse_write(node, made, where) -> None:
     elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
         target = "a write into an array, list or object"
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in _WRITERS or isinstance(node, ast.Call) \
+            and node.func.attr in WRITERS or isinstance(node, ast.Call) \
             and any(k.arg == "out" for k in node.keywords):
         target = f"`{ast.unparse(node.func)}`, which writes into an object"
     if target:
