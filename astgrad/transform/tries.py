@@ -212,10 +212,10 @@ def _refuse_write(node, made, where) -> None:
             and node.func.attr == "append" and isinstance(node.func.value, ast.Name) \
             and node.func.value.id.startswith("saved_"):     # a stack of `stacks`: code made
         raise UnsupportedSyntaxError(                        # for a `try` in a loop
-            "a second derivative of a `try` block inside a loop is not supported (its first "
-            "derivative saves values inside the block).", where(node),
-            fix="Move the `try` block out of the loop, or take the second derivative by "
-            "finite differences of the gradient.")
+            "a second derivative of a `try` block whose first derivative saves values in its "
+            "body (in a loop, or a name the function assigns again) is not supported.",
+            where(node), fix="Move the `try` block out of the loop, assign its names once, or "
+            "take the second derivative by finite differences of the gradient.")
     if isinstance(node, ast.AugAssign):
         target = "augmented assignment"
     elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):

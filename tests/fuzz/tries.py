@@ -56,8 +56,7 @@ def _handlers(scope: Scope, raised, made) -> list:
     out = []
     for clause in clauses:
         body = [f"{name} = {expr(scope, shape, scope.pick((1, 2))).text}"
-                for name, shape in made.items() if scope.vars.get(name) != shape
-                or scope.chance(0.8)]
+                for name, shape in made.items()]
         body = body or ["pass"]
         if scope.chance(0.1):
             body = ["raise"]
