@@ -365,3 +365,24 @@ def test_a_helper_writing_into_an_argument_is_refused():
                                                      "before it") as info:
         ag.grad(helper_writes_in_body)(np.array([0.2, 0.7]))
     assert f"test_try.py:{_line(helper_writes_in_body, 'try:')}" in str(info.value)
+
+
+def carried(a):
+    """A later run of the body reads what a run that raised left in `x`."""
+    x = a
+    y = 0.0
+    for i in range(2):
+        try:
+            x = x * 2.0
+            if i == 0:
+                raise ValueError()
+            y = x * 1.0
+        except ValueError:
+            y = 0.0
+    return y
+
+
+def test_a_partial_body_read_by_a_later_run_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="`x` is assigned in the `try` body and "
+                                                     "read after it"):
+        ag.grad(carried)(0.5)

@@ -239,10 +239,12 @@ def _assigned(block) -> set[str]:
 
 def _read_outside(fn, stmt: ast.Try, flags: set[str]) -> set[str]:
     """Names read in `fn` outside `stmt`'s body and `else` clause, and outside `if F:` for a
-    flag F of `_flags` (which all run only when the body completed)."""
-    completed = stmt.body + stmt.orelse + [s for n in ast.walk(fn) if isinstance(n, ast.If)
-                                          and isinstance(n.test, ast.Name)
-                                          and n.test.id in flags for s in n.body]
+    flag F of `_flags` (which all run only when the body completed). In a loop, the body
+    and `else` clause of a later run read what an earlier run left: they count too."""
+    looped = any(stmt in ast.walk(n) for n in ast.walk(fn) if isinstance(n, _LOOPS))
+    completed = ([] if looped else stmt.body + stmt.orelse) \
+        + [s for n in ast.walk(fn) if isinstance(n, ast.If) and isinstance(n.test, ast.Name)
+           and n.test.id in flags for s in n.body]
     inside = {id(n) for s in completed for n in ast.walk(s)}
     return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
             and isinstance(n.ctx, ast.Load) and id(n) not in inside}
