@@ -54,8 +54,10 @@ def _handlers(scope: Scope, raised, made) -> list:
     else:
         clauses = [f"except {'Exception' if len(set(raised)) > 1 else raised[0]}:"]
     out = []
+    fresh = scope.child()             # a handler reads nothing the body may have half-made
+    fresh.vars = {n: s for n, s in fresh.vars.items() if n not in made}
     for clause in clauses:
-        body = [f"{name} = {expr(scope, shape, scope.pick((1, 2))).text}"
+        body = [f"{name} = {expr(fresh, shape, scope.pick((1, 2))).text}"
                 for name, shape in made.items()]
         body = body or ["pass"]
         if scope.chance(0.1):
