@@ -386,3 +386,15 @@ def test_a_partial_body_read_by_a_later_run_is_refused():
     with pytest.raises(UnsupportedSyntaxError, match="`x` is assigned in the `try` body and "
                                                      "read after it"):
         ag.grad(carried)(0.5)
+
+
+def test_the_generated_code_has_the_try():
+    """The forward sweep keeps the user's `try`; the reverse sweep branches on its flag."""
+    df = ag.grad(cholesky_or_jitter)
+    df(POSITIVE)
+    text = ag.source(df)
+    body = text[text.index("try:"):text.index("except")]
+    assert "np.linalg.cholesky(" in body and "ok = True" in body
+    assert "except np.linalg.LinAlgError:\n        ok = False\n" in text
+    assert "\n    if ok:\n" in text
+    assert text == ag.source(ag.grad(cholesky_or_jitter))     # made once, the same text

@@ -1,17 +1,18 @@
 """Pass 2b, tries: write each `try` block as a flag and branches the passes know.
 
-    try:                                   ok = rt.tried(LinAlgError)
+    try:                                   ok = rt.tried("ok", LinAlgError)
         L = np.linalg.cholesky(K)          if ok:
     except LinAlgError:            ->          L = np.linalg.cholesky(K)
-        L = np.linalg.cholesky(K + J)          rt.keep(L)
+        L = np.linalg.cholesky(K + J)          rt.done("ok", L)
                                            else:
                                                L = np.linalg.cholesky(K + J)
 
 Output guarantees: no `ast.Try` is left. The branch on the flag is the path the call
 took: the body (then the `else` clause) when it completed, the handler when it raised;
-`finally` follows. With several handlers, `k = rt.which(err, T1, T2)` picks one. Each
-block of the body ends in `rt.keep(...)` of what it assigned, so no later pass drops a
-statement that may raise, and the body in `rt.done(...)` where it completed. `catch.write_tries`, after the optimizer, writes the real
+`finally` follows. With several handlers, `k = rt.which(err, T1, T2)` picks one. The
+body ends in `rt.done(tag, ...)`, where it completed, and each block nested in it in
+`rt.keep(...)`, each reading what its block assigned, so that no later pass drops a
+statement that may raise. `catch.write_tries`, after the optimizer, writes the real
 `try` statement back around the body's code.
 
 The derivative of a body that raised is that of the handler alone, so what the body
