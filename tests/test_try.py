@@ -398,3 +398,22 @@ def test_the_generated_code_has_the_try():
     assert "except np.linalg.LinAlgError:\n        ok = False\n" in text
     assert "\n    if ok:\n" in text
     assert text == ag.source(ag.grad(cholesky_or_jitter))     # made once, the same text
+
+
+def swallows_everything(x):
+    try:
+        w, v = np.linalg.eig(np.outer(x, x) + np.diag(x))
+        y = np.sum(w.real)
+    except Exception:
+        y = 0.0
+    return y + np.sum(x)
+
+
+def test_astgrads_own_refusal_is_not_taken_for_the_users_exception():
+    """Forward mode refuses np.linalg.eig when the code runs (`rt.unsupported`, in the
+    body); `except Exception` must not turn that into the handler's path."""
+    from astgrad.errors import NoRuleError
+    x = np.array([0.5, 0.3, 0.9])
+    with pytest.raises(NoRuleError, match="np.linalg.eig in forward mode"):
+        ag.jvp(swallows_everything)(x, np.ones(3))
+    assert np.allclose(ag.grad(swallows_everything)(x), 2 * x + 2)

@@ -24,7 +24,7 @@ import copy
 
 from ..errors import InternalError, UnsupportedSyntaxError
 from . import tries
-from .naming import RUNTIME
+from .naming import NUMPY, RUNTIME
 
 
 def write_tries(tree: ast.FunctionDef, fresh, where) -> ast.FunctionDef:
@@ -110,9 +110,11 @@ def _try(branch: ast.If, flag: ast.Assign, tree, fresh, where, inside) -> list[a
         before = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)] \
             + before
     caught = failed + undo + [s for s in _strip(handler) if not isinstance(s, ast.Pass)]
-    node = _at(ast.Try(body or [ast.Pass()], [ast.ExceptHandler(kinds, name, caught or
-                                                                [ast.Pass()])],
-                       rest if ends == "top" else [], []), flag)
+    own = [ast.ExceptHandler(ast.Attribute(ast.Name(RUNTIME, ast.Load()), "AstgradError",
+                                           ast.Load()), None, [ast.Raise()])] \
+        if _calls_out(body) else []
+    node = _at(ast.Try(body or [ast.Pass()], own + [ast.ExceptHandler(
+        kinds, name, caught or [ast.Pass()])], rest if ends == "top" else [], []), flag)
     after = [_at(ast.If(ast.Name(ok, ast.Load()), rest, []), flag)] if nested else []
     return before + [node] + after
 
@@ -140,6 +142,21 @@ def _split(block, ok: str | None, tag: str):
             continue
         out += _strip([s])
     return out, [], None
+
+
+def _calls_out(body) -> bool:
+    """Does the body call anything but NumPy and `math`, which might raise one of astgrad's
+    refusals when it runs (`rt.unshared`, a helper's code)? A handler for `Exception`
+    must not take that for the user's exception: it is raised on, first."""
+    raising = {id(n) for s in _walk(body) if isinstance(s, ast.Raise) for n in ast.walk(s)}
+    for node in _walk(body):
+        if isinstance(node, ast.Call) and id(node) not in raising:
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not (isinstance(root, ast.Name) and root.id in (NUMPY, "math")):
+                return True
+    return False
 
 
 def _branch(test, body, orelse) -> ast.If:

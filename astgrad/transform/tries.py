@@ -261,7 +261,8 @@ def _flags(stmt: ast.Try, fn, prev, inside: bool) -> set[str]:
         return isinstance(s, ast.Assign) and len(s.targets) == 1 \
             and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Constant) \
             and s.value.value is value and name in (None, s.targets[0].id)
-    firsts = [h.body[0] for h in stmt.handlers]
+    firsts = [h.body[0] for h in stmt.handlers            # (`except rt.AstgradError: raise`
+              if not isinstance(h.body[0], ast.Raise)]    # is on the way, see `catch`)
     if not firsts or not all(is_set(s, False) for s in firsts):
         return set()
     flag = firsts[0].targets[0].id
