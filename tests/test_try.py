@@ -417,3 +417,30 @@ def test_astgrads_own_refusal_is_not_taken_for_the_users_exception():
     with pytest.raises(NoRuleError, match="np.linalg.eig in forward mode"):
         ag.jvp(swallows_everything)(x, np.ones(3))
     assert np.allclose(ag.grad(swallows_everything)(x), 2 * x + 2)
+
+
+@ag.primitive
+def _kinked(x):
+    return x * 2.0
+
+
+ag.defvjp(_kinked, lambda g, ans, x: g * 2.0)
+ag.defjvp(_kinked, lambda t, ans, x: t / (x - x))      # raises ZeroDivisionError on floats
+
+
+def kinked_in_a_try(a):
+    try:
+        y = _kinked(a)
+    except ZeroDivisionError:
+        y = a * 3.0
+    return y
+
+
+def test_an_exception_of_the_tangent_code_is_not_the_users():
+    """Forward mode runs tangent code inside the body: what it raises is the derivative's
+    failure (under `with rt.tangents():`), never the handler's path."""
+    from astgrad.errors import NotDifferentiableError
+    with pytest.raises(NotDifferentiableError, match="ZeroDivisionError"):
+        ag.jvp(kinked_in_a_try)(1.0, 1.0)
+    assert ag.grad(kinked_in_a_try)(1.0) == 2.0
+    assert "with rt.tangents():" in ag.source(ag.jvp(kinked_in_a_try))

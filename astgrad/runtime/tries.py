@@ -5,6 +5,9 @@ back into a real `try` statement (`transform.catch`); they stand, between the
 passes, for what the `try` statement does."""
 from __future__ import annotations
 
+from ..errors import AstgradError, NotDifferentiableError
+from .located import where_called
+
 EVERY = BaseException        # the types a bare `except:` catches
 
 
@@ -35,3 +38,21 @@ def which(error, *types) -> int:
         if isinstance(error, kinds):
             return i
     return len(types)
+
+
+class tangents:
+    """`with rt.tangents():` around the tangent code in a `try` body: an exception that code
+    raises (a division by zero the function's own code does not make) is the derivative's
+    failure, raised as one of astgrad's, which no handler of the function's takes."""
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, kind, error, traceback):
+        if error is None or isinstance(error, AstgradError):
+            return False
+        raise NotDifferentiableError(
+            f"the derivative's code raised {kind.__name__} ({error}) inside a `try` body, "
+            f"where the function's own code did not raise.", where_called(2),
+            fix="The derivative does not exist here; move the point, or the code out of the "
+                "`try` block.") from error

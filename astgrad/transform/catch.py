@@ -27,16 +27,17 @@ from . import tries
 from .naming import NUMPY, RUNTIME
 
 
-def write_tries(tree: ast.FunctionDef, fresh, where) -> ast.FunctionDef:
+def write_tries(tree: ast.FunctionDef, fresh, where, tangents=frozenset()) -> ast.FunctionDef:
     """Rewrite, in place, every `ok = rt.tried(...)` and the `if ok:` after it (an outer
-    `try` before the `try` blocks inside it)."""
+    `try` before the `try` blocks inside it). `tangents`: the tangent names (forward mode),
+    whose code in a body runs under `with rt.tangents():`."""
 
     def visit(node, inside):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 here = inside or isinstance(node, ast.Try) and field == "body"
-                setattr(node, field, _block(block, tree, fresh, where, here))
+                setattr(node, field, _block(block, tree, fresh, where, here, tangents))
                 for s in getattr(node, field):
                     visit(s, here)
         for handler in getattr(node, "handlers", None) or []:
@@ -57,7 +58,7 @@ def _helper(node) -> str | None:
     return None
 
 
-def _block(block, tree, fresh, where, inside) -> list[ast.stmt]:
+def _block(block, tree, fresh, where, inside, tangents) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     copies: set[int] = set()          # `c = ok`: `normalize` names a test its branch assigns
     for i, stmt in enumerate(block):
@@ -81,13 +82,13 @@ def _block(block, tree, fresh, where, inside) -> list[ast.stmt]:
             branch.test = stmt        # marks it for the rewrite below, where it is met
             continue
         if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Assign):
-            out += _try(stmt, stmt.test, tree, fresh, where, inside)
+            out += _try(stmt, stmt.test, tree, fresh, where, inside, tangents)
             continue
         out.append(stmt)
     return out
 
 
-def _try(branch: ast.If, flag: ast.Assign, tree, fresh, where, inside) -> list[ast.stmt]:
+def _try(branch: ast.If, flag: ast.Assign, tree, fresh, where, inside, tangents):
     """The body runs in the `try`, the handler in its `except`. What follows the body's
     end (the `else` clause, and what `restructure` moved into the branch) runs after the
     `try`: in its `else` clause, or, where the body ends in several branches, under `if ok:`
@@ -110,6 +111,7 @@ def _try(branch: ast.If, flag: ast.Assign, tree, fresh, where, inside) -> list[a
         before = [_at(ast.Assign([ast.Name(ok, ast.Store())], ast.Constant(False)), flag)] \
             + before
     caught = failed + undo + [s for s in _strip(handler) if not isinstance(s, ast.Pass)]
+    body = _guarded(body, _derived(body, tangents)) if tangents else body
     own = [ast.ExceptHandler(ast.Attribute(ast.Name(RUNTIME, ast.Load()), "AstgradError",
                                            ast.Load()), None, [ast.Raise()])] \
         if _calls_out(body) else []
@@ -142,6 +144,41 @@ def _split(block, ok: str | None, tag: str):
             continue
         out += _strip([s])
     return out, [], None
+
+
+def _derived(body, tangents) -> set[str]:
+    """The names the body computes from tangents (the tangents among them)."""
+    out = set(tangents)
+    for node in _walk(body):
+        if isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and n.id in out
+                                                for n in ast.walk(node.value)):
+            out |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return out
+
+
+def _guarded(block, derived) -> list[ast.stmt]:
+    """`block` with each run of statements computing tangents in `with rt.tangents():`."""
+    out: list[ast.stmt] = []
+    guards: set[int] = set()
+    for s in block:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                setattr(s, field, _guarded(inner, derived))
+        if not _computes(s, derived):
+            out.append(s)
+        elif out and id(out[-1]) in guards:
+            out[-1].body.append(s)
+        else:
+            out.append(_at(ast.With([ast.withitem(ast.Call(ast.Attribute(
+                ast.Name(RUNTIME, ast.Load()), "tangents", ast.Load()), [], []))], [s]), s))
+            guards.add(id(out[-1]))
+    return out
+
+
+def _computes(stmt, derived) -> bool:
+    return not isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try)) and any(
+        isinstance(n, ast.Name) and n.id in derived for n in ast.walk(stmt))
 
 
 def _calls_out(body) -> bool:

@@ -156,7 +156,7 @@ def _optimize(p: Program):
 
 
 def _catch(p: Program):
-    p.tree = catch.write_tries(p.tree, p.namer.fresh, p.src.where)
+    p.tree = catch.write_tries(p.tree, p.namer.fresh, p.src.where, p.namer.tangents)
     return p.tree
 
 
