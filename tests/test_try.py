@@ -444,3 +444,20 @@ def test_an_exception_of_the_tangent_code_is_not_the_users():
         ag.jvp(kinked_in_a_try)(1.0, 1.0)
     assert ag.grad(kinked_in_a_try)(1.0) == 2.0
     assert "with rt.tangents():" in ag.source(ag.jvp(kinked_in_a_try))
+
+
+def returns_in_handler(a):
+    try:
+        if a < 0.0:
+            raise ValueError()
+        y = a ** 3
+    except ValueError:
+        return np.cos(a) * a
+    return y * 2.0
+
+
+@pytest.mark.parametrize("a", [0.5, -0.5])
+def test_return_in_handler(a):
+    ag.check_grads(returns_in_handler, (a,), order=2)
+    expected = 6.0 * a ** 2 if a >= 0 else np.cos(a) - a * np.sin(a)
+    assert np.isclose(ag.grad(returns_in_handler)(a), expected)

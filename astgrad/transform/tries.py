@@ -301,12 +301,12 @@ def _tails(block, flag) -> list[ast.stmt]:
 
 def _assigned_first(block, names: set[str]) -> set[str]:
     """Those of `names` that every path through `block` assigns before reading them (a
-    path that raises assigns them all)."""
+    path that raises or returns assigns them all, but what `return` reads)."""
     done: set[str] = set()
     read: set[str] = set()
     for s in block:
-        if isinstance(s, ast.Raise):
-            return set(names) - read
+        if isinstance(s, (ast.Raise, ast.Return)):     # the function goes no further
+            return set(names) - read - (_loads(s) if isinstance(s, ast.Return) else set())
         if isinstance(s, ast.If):
             read |= _loads(s.test) - done
             both = _assigned_first(s.body, names - done - read) \
