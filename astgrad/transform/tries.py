@@ -235,7 +235,9 @@ def _refuse_write(node, made, where) -> None:
 
 def _assigned(block) -> set[str]:
     return {n.id for s in block for n in ast.walk(s)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
+        | {n.name for s in block for n in ast.walk(s)
+           if isinstance(n, ast.ExceptHandler) and n.name}
 
 
 def _read_outside(fn, stmt: ast.Try, flags: set[str]) -> set[str]:
