@@ -65,7 +65,7 @@ def _with(x):
 def _try(x):
     try:
         y = x
-    except ValueError:
+    except* ValueError:
         y = x
     return y
 
@@ -94,7 +94,7 @@ def _star_args(*xs):
 
 @pytest.mark.parametrize("fn, text, construct", [
     (_with, "with open", "`with open(__file__):` is not supported"),
-    (_try, "try:", "`try`"),
+    (_try, "try:", "`try`/`except*`"),
     (_yield, "yield x", "`yield`"),
     (_global, "_G = x", "assigning `_G`, declared `global`"),
     (_loop_else, "for i in", "`else` after a loop"),

@@ -20,6 +20,7 @@ import pytest
 import astgrad as ag
 from tests.fuzz import LEVEL_NAMES, check, generate
 from tests.fuzz.campaign import campaign, order_of
+from tests.fuzz.features import features_of
 from tests.fuzz.generator import Program, runs
 from tests.fuzz.steps import load_file
 
@@ -157,10 +158,11 @@ def test_the_oracle_skips_a_point_next_to_a_kink(tmp_path):
 
 def test_the_oracle_counts_a_refusal_by_construct(tmp_path):
     # (`return` inside a loop, the example here before, is differentiated now)
-    source = ("import numpy as np\n\n\ndef f(a):\n    try:\n        a = np.sin(a)\n"
-              "    except ValueError:\n        pass\n    return a\n")
+    # (and `try` blocks, the one after)
+    source = ("import numpy as np\n\n\ndef f(a):\n    b = np.sin(a)\n    del b\n"
+              "    return a\n")
     outcome = check(_program(source, (0.4,)), tmp_path)
-    assert outcome.kind == "refused" and "`try` blocks" in outcome.label
+    assert outcome.kind == "refused" and "`del`" in outcome.label
 
 
 def test_the_oracle_calls_any_other_exception_a_crash(tmp_path):
@@ -228,3 +230,11 @@ def test_differences_that_measure_rounding_are_not_judged(tmp_path):
     outcome = check(_program(WRONG_RULE, (np.array([0.3, -0.8]), 1.2), seed=2), tmp_path,
                     order=1)
     assert outcome.kind == "wrong"
+
+
+def test_the_tries_feature_writes_try_blocks_that_run():
+    features = features_of("branches") | {"tries"}
+    programs = [generate(seed, "branches", features=features) for seed in range(12)]
+    assert all(runs(p) for p in programs)
+    assert sum("try:" in p.source for p in programs) >= 4
+    assert any("except:" in p.source for p in programs)

@@ -8,7 +8,7 @@ import pytest
 
 from astgrad.errors import InPlaceError
 from astgrad.transform import (desugar, hoist, normalize, optimize, resolve, restructure, source,
-                               syntax, writes)
+                               syntax, tries, writes)
 from astgrad.transform.kinds import Kind, Shapes, infer
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
@@ -211,14 +211,15 @@ def test_normalize_lowers_or_refuses_every_node_class_by_name(base):
         handled = set(normalize._EXPRESSIONS) | set(normalize._ONLY_AS_INDEX)
         refused = set(syntax.REFUSED_EXPRS)
     handled |= {c for c in hoist.HOISTED if issubclass(c, base)}   # never reach normalize
-    handled |= {c for c in resolve.LOWERED if issubclass(c, base)}  # nor these
+    handled |= {c for c in resolve.LOWERED + tries.LOWERED if issubclass(c, base)}  # nor these
     assert not {c.__name__ for c in _classes(base) - handled - refused}
     assert not handled & refused
 
 
 def test_restructure_classifies_every_statement_class_by_name():
     handled, refused = set(restructure._CONTROL), set(syntax.REFUSED_STMTS)
-    hoisted = {c for c in hoist.HOISTED + resolve.LOWERED if issubclass(c, ast.stmt)}
+    hoisted = {c for c in hoist.HOISTED + resolve.LOWERED + tries.LOWERED
+               if issubclass(c, ast.stmt)}
     assert not {c.__name__ for c in _classes(ast.stmt) - handled - refused - hoisted}
     assert handled == set(normalize._STATEMENTS)     # both take what check_syntax lets through
 

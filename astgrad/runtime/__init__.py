@@ -33,6 +33,7 @@ from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, 
                     items_of, key_adjoint, keys_of, old_item, tangent_like, tree_adjoint,
                     tree_like, values_of)
 from ..errors import NoRuleError
+from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
 __all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
            "spread_to",
@@ -57,6 +58,7 @@ __all__ += moments.__all__
 __all__ += arrays.__all__
 
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)
+__all__ += ["EVERY", "tried", "caught", "keep", "done", "which", "tangents"]   # `try` blocks (tries.py)
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
-from . import (activity, argument_writes, codegen, forward, hoist, kinds, normalize, optimize,
-               resolve, restructure, reverse, saving, settle, shell, source, syntax)
+from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
+               optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
+               tries)
 from . import complexes, declarations, functional, masked, matches
 from .aliases import Aliases
 from .dicts import is_dict_kind
@@ -79,6 +80,7 @@ def _check_syntax(p: Program):
 def _resolve(p: Program):
     dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
     p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params)
+    tries.desugar(p.tree, p.namer.fresh, p.src.where)     # `try`: a flag and branches
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
 
@@ -160,6 +162,11 @@ def _optimize(p: Program):
     return p.tree
 
 
+def _catch(p: Program):
+    p.tree = catch.write_tries(p.tree, p.namer.fresh, p.src.where, p.namer.tangents)
+    return p.tree
+
+
 def _refuse_returned_functions(p: Program) -> None:
     """A function that returns a function (a nested `def` or a lambda, which `hoist` made
     a nested `def`) has no derivative of its own: the function it returns has."""
@@ -206,6 +213,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("saving", _saving),              # what loops overwrite, kept to what is read
     ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
     ("optimize", _optimize),          # algebra, copies, dead code, known zeros
+    ("catch", _catch),                # `try` blocks written back around their bodies
     ("codegen", _codegen),            # text with comments, compiled
 ]
 
@@ -252,6 +260,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
+        tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
     return expand
 

@@ -26,6 +26,7 @@ class Namer:
         self.counters: dict[str, int] = {}
         self.temps: set[str] = set()     # names the compiler made up: free to inline
         self.adjoints: set[str] = set()  # adjoint names: what they hold is a derivative
+        self.tangents: set[str] = set()  # tangent names, likewise
 
     def reserve(self, name: str) -> str:
         self.taken.add(name)
@@ -63,7 +64,9 @@ class Namer:
         return new
 
     def tangent(self, name: str) -> str:
-        return self.fresh(TANGENT.format(name.lstrip("_") if name.startswith("_") else name))
+        new = self.fresh(TANGENT.format(name.lstrip("_") if name.startswith("_") else name))
+        self.tangents.add(new)
+        return new
 
 
 def names_in(tree: ast.AST) -> set[str]:

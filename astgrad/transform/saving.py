@@ -164,6 +164,15 @@ def _np_shape(value: ast.expr) -> ast.Call:
     return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "shape", ast.Load()), [value], [])
 
 
+def _in_try_bodies(forward, ns) -> set[str]:
+    """The stacks pushed in a `try` body (a branch reaching `rt.done`, see `tries`): a body
+    that raised has its saves put back by value (`catch`), so those keep values."""
+    return {_push_to(s) for stmt in _walk(forward) if isinstance(stmt, ast.If)
+            and any(isinstance(n, ast.Call) and ns.value(n.func) is runtime.done
+                    for b in stmt.body for n in ast.walk(b))
+            for s in _walk(stmt.body) if _push_to(s)}
+
+
 def _shapes_only(forward, backward, stacks, ns):
     starts = []
     saved = {var for var in stacks if not var.endswith("[]")}
@@ -171,8 +180,9 @@ def _shapes_only(forward, backward, stacks, ns):
     # one's reads grow as the other's are rewritten below
     found = None if any(f"{var}_shape" in saved for var in saved) else \
         named_each(ast.Module(body=backward, type_ignores=[]), saved)
+    tried = _in_try_bodies(forward, ns)
     for var, stack in list(stacks.items()):
-        if var.endswith("[]"):
+        if var.endswith("[]") or stack in tried:
             continue
         uses = _shape_reads(backward, var, ns, None if found is None else found.get(var, []))
         if not uses:

@@ -100,6 +100,8 @@ def local_names(tree: ast.FunctionDef) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
         elif isinstance(node, ast.FunctionDef) and node is not tree:
             names.add(node.name)
     return names
@@ -225,18 +227,25 @@ class _Resolver(ast.NodeTransformer):
             fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
                 "`.size` or `.dtype`.")
 
-    def visit_Raise(self, node):
+    def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
         try:
-            return self.generic_visit(node)
+            return (visit or self.generic_visit)(node)
         finally:
             self.check_callee = check
+
+    def visit_ExceptHandler(self, node):      # its types: read as `raise` reads its exception
+        node.type = node.type and self.visit_Raise(node.type, self.visit)
+        node.body = [self.visit(s) for s in node.body]
+        return node
 
     def visit_Call(self, node):
         if getattr(node, "astgrad_dict_of", False):     # a dict comprehension's (`hoist`)
             node.args = [self.visit(a) for a in node.args]
             node.func = ast.copy_location(self.ns.ref(runtime.dict_of), node.func)
             return node
+        if self._static(node.func) is runtime.which:        # `try` blocks: exception types
+            return self.visit_Raise(node)
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
         func = node.func

@@ -12,10 +12,11 @@ HANDLED_STMTS = (ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Assert, ast.
                  ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.FunctionDef,
                  ast.With,            # `with`: see `hoist` (warnings blocks become their body)
                  ast.Raise,           # kept in the forward sweep
+                 ast.Try,             # see `tries` (a flag and branches)
                  ast.Import, ast.ImportFrom)   # lifted by resolve (see `imports`)
 
 REFUSED_STMTS = {
-    ast.AsyncWith: "`async with` blocks", ast.Try: "`try` blocks",
+    ast.AsyncWith: "`async with` blocks",
     ast.Global: "`global`", ast.Nonlocal: "`nonlocal`",   # but `declarations` drops them
     ast.AsyncFunctionDef: "nested `async def`",
     ast.ClassDef: "`class` definitions", ast.Delete: "`del`",

@@ -18,6 +18,8 @@ FEATURES = {
              "a row of a loop); in no level, add it with --features views",
     "language": "comprehensions, generator expressions, lambdas, loops over functions, "
                 "return inside loops; in no level, add it with --features language",
+    "tries": "try/except/else/finally, raising under a data condition, handlers assigning "
+             "again what the body assigned; in no level, add it with --features tries",
 }
 
 LEVELS = (
@@ -26,8 +28,8 @@ LEVELS = (
     ("loops", frozenset({"straight", "inplace", "branches", "returns", "loops"})),
     ("calls", frozenset({"straight", "inplace", "branches", "returns", "loops", "calls"})),
     ("lists", frozenset({"straight", "inplace", "branches", "loops", "calls", "lists"})),
-    ("mixed", frozenset(FEATURES) - {"nonsmooth", "views"}),
-    ("nonsmooth", frozenset(FEATURES) - {"views"}),
+    ("mixed", frozenset(FEATURES) - {"nonsmooth", "views", "tries"}),
+    ("nonsmooth", frozenset(FEATURES) - {"views", "tries"}),
 )
 LEVEL_NAMES = tuple(name for name, _ in LEVELS)
 

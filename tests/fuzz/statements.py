@@ -20,6 +20,7 @@ def block(scope: Scope, count: int) -> list:
 def statement(scope: Scope) -> list:
     from .language import language_statement  # build on statements
     from .lists import list_statement  # lists build on statements
+    from .tries import try_statement  # `try` blocks too
     has = scope.features.__contains__
     shallow = scope.depth < 2
     production = scope.weighted([
@@ -32,6 +33,7 @@ def statement(scope: Scope) -> list:
         (2 * has("lists") * shallow, list_statement),
         (2 * has("calls") * bool(scope.helpers), call_stmt),
         (2.5 * has("language"), language_statement),
+        (2 * has("tries") * shallow, try_statement),
     ])
     return production(scope)
 

@@ -2,7 +2,7 @@
 differentiated again."""
 import numpy as np
 
-from ..lattice import OPAQUE, UNKNOWN
+from ..lattice import OPAQUE, UNKNOWN, Kind
 from ..registry import defjvp, deflinear, defnondiff, defvjp, primitive
 from ... import runtime as rt
 
@@ -12,6 +12,10 @@ defvjp(rt.unbroadcast, lambda b, ans, g, x: rt.spread_to(b, np.shape(g)), None,
        kind=lambda k, s: k["g"].with_ndim(k["x"].ndim))
 defnondiff(rt.unsupported, rt.check_scalar, rt.check_seed, rt.zeros_like, rt.check_tangent,
            rt.written_once, rt.unshared)
+# `try` blocks between the passes (see `transform.tries`)
+defnondiff(rt.tried, kind=lambda k, s: Kind(0, "b", False))
+defnondiff(rt.which, kind=lambda k, s: Kind(0, "i", True))
+defnondiff(rt.caught, rt.keep, rt.done, kind=lambda k, s: OPAQUE)
 defvjp(rt.broadcast_like, lambda b, ans, t, z: rt.sum_to(b, np.shape(t)), None)
 deflinear(rt.broadcast_like, "t")
 defvjp(rt.sum_to, lambda b, ans, g, shape: rt.spread_to(b, np.shape(g)), None,
