@@ -296,6 +296,31 @@ def test_a_0d_array_written_and_read_by_index(f):
     assert np.array_equal(x, left)
 
 
+# ---- a list made in a branch of a loop, its items written in an inner loop ----------------
+# The grad's code starts `s` at None and puts None back in its reverse loop; the jvp of it
+# copied the tangent of `s` with `list(ts)`, a zero there (found by the syntax10 session).
+
+def list_filled_in_a_branch_of_a_loop(a, b):
+    t = 0.0
+    for i in range(2):
+        if i == 1:
+            g = a * b
+            s = [0.0, 0.0]
+            for j in range(2):
+                s[j] = np.cos(g) + g * j
+            t = s[0] + s[1]
+    return np.sin(a) * b + t
+
+
+def test_a_list_the_grad_starts_at_none_at_second_order():
+    ag.check_grads(list_filled_in_a_branch_of_a_loop, (1.39, 0.667), wrt=(0, 1), order=2)
+    a, b = 1.39, 0.667
+    g = a * b
+    expected = [b * np.cos(a) + b * (1 - 2 * np.sin(g)), np.sin(a) + a * (1 - 2 * np.sin(g))]
+    np.testing.assert_allclose(ag.grad(list_filled_in_a_branch_of_a_loop, wrt=(0, 1))(a, b),
+                               expected, rtol=1e-14)
+
+
 def recurrence_in_place(x):
     y = x * 1.0
     z = np.sin(y)

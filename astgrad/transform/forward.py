@@ -31,7 +31,7 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 from .tangent_dtypes import narrowed_output
-from .tangent_owned import owned_needed, written_into
+from .tangent_owned import copy_of, owned_needed, set_to_none, written_into
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -55,7 +55,7 @@ class _Forward:
         self.shapes = Shapes(tree.body[:-1], kinds, ns, parameters(tree))
         self.sequences = sequences_in(tree.body[:-1], kinds, ns)
         self.dicts = dict_names(tree.body, kinds)
-        self.written = written_into(tree.body, ns)
+        self.written, self.maybe_none = written_into(tree.body, ns), set_to_none(tree.body)
 
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
@@ -160,18 +160,9 @@ class _Forward:
         return [stmt, assign(t, self.owned(tangent, target))]
 
     def owned(self, tangent: ast.expr, name: str) -> ast.expr:
-        """A copy of `tangent`, the tangent of `name`, which an index write is about to
-        write into: never into a tangent that is also another value's, the caller's,
-        or a read-only broadcast. A list's copy is a list, a dict's a dict. Of a value of
-        unknown kind, `tangent` must be a name."""
-        kind = self.kinds.get(name, UNKNOWN)
-        if kind.dtype == "O" or kind.ndim is None:
-            as_list = call(self.ns, "dict" if name in self.dicts else "list", [tangent])
-            if kind.dtype == "O" or name in self.dicts:
-                return as_list
-            test = call(self.ns, "isinstance", [copy.deepcopy(tangent), self.ns.ref(list)])
-            return ast.IfExp(test, as_list, call(self.ns, "np.copy", [copy.deepcopy(tangent)]))
-        return call(self.ns, "np.copy", [tangent])
+        """A copy of `tangent`, the tangent of `name` (see `tangent_owned.copy_of`)."""
+        return copy_of(tangent, self.kinds.get(name, UNKNOWN), name in self.dicts,
+                       name in self.maybe_none, self.ns)
 
     def apply(self, stmt) -> ast.expr:
         """The tangent of a primitive's result: its rules' terms, summed."""

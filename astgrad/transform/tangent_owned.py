@@ -9,11 +9,13 @@ it.
 from __future__ import annotations
 
 import ast
+import copy
 
 import numpy as np
 
 from .. import runtime
-from .build import is_add_at
+from .build import call, is_add_at
+from .lattice import Kind
 from .views import view_of
 
 
@@ -64,3 +66,28 @@ def fresh(tangent: ast.expr, ns) -> bool:
     """Is this tangent a new array nothing else holds (arithmetic, a zero)?"""
     return isinstance(tangent, (ast.BinOp, ast.UnaryOp)) or isinstance(tangent, ast.Call) \
         and ns.value(tangent.func) in (np.zeros_like, np.zeros, runtime.zeros_like)
+
+
+def copy_of(tangent: ast.expr, kind: Kind, is_dict: bool, maybe_none: bool, ns) -> ast.expr:
+    """A copy of `tangent`, the tangent of a value of `kind`, which an index write is about
+    to write into: never into a tangent that is also another value's, the caller's, or a
+    read-only broadcast. A list's copy is a list, a dict's (`is_dict`) a dict; of a list
+    that may be None (`maybe_none`: code astgrad generated starts names at None), whose
+    tangent is then a zero, only a list is copied. Of a value of unknown kind, or one that
+    may be None, `tangent` must be a name."""
+    if kind.dtype == "O" or kind.ndim is None:
+        as_list = call(ns, "dict" if is_dict else "list", [tangent])
+        if (kind.dtype == "O" or is_dict) and not maybe_none:
+            return as_list
+        test = call(ns, "isinstance", [copy.deepcopy(tangent), ns.ref(dict if is_dict else list)])
+        other = copy.deepcopy(tangent) if kind.dtype == "O" or is_dict else \
+            call(ns, "np.copy", [copy.deepcopy(tangent)])
+        return ast.IfExp(test, as_list, other)
+    return call(ns, "np.copy", [tangent])
+
+
+def set_to_none(body) -> set[str]:
+    """The names `body` sets to None somewhere (`s = None`)."""
+    return {node.targets[0].id for s in body for node in ast.walk(s)
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant) and node.value.value is None}
