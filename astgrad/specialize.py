@@ -262,8 +262,9 @@ def as_function(fn) -> Callable:
         # a user's object with rules (`ag.defvjp(op, ...)`) is called by a name of its own:
         # under its primitive name it would be the wrapper calling itself
         callee = prim.name if "." in prim.name else "primitive"
+        passed = [f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name for p in params]
         text = (f"def {name}{inspect.Signature(params)}:\n"
-                f"    return {callee}({', '.join(prim.params)})\n")
+                f"    return {callee}({', '.join(passed)})\n")
         filename = f"<astgrad: {prim.name}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         namespace = {"np": np, "rt": runtime, "primitive": fn}

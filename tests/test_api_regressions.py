@@ -269,7 +269,7 @@ def test_a_scalar_pair_still_takes_a_pair():
 
 # -- item 4: refusals raised while generated code runs ------------------------------------
 def padded(a, b):
-    return np.sum(np.pad(a, 1, mode="edge")) * b
+    return np.sum(np.pad(a, 1, mode="mean")) * b
 
 
 def linspaced(x):
@@ -314,9 +314,9 @@ def test_lambdas_on_one_line_are_told_apart_by_their_code(monkeypatch):
 
 
 def _through_fft(x):
-    return np.sum(np.fft.fft(x).real)
+    return np.sum(np.fft.hfft(x))
 
 
 def test_a_call_with_no_rule_is_named_as_the_user_spells_it():
-    with pytest.raises(ag.AstgradError, match=r"`np\.fft\.fft` has no derivative rule"):
+    with pytest.raises(ag.AstgradError, match=r"`np\.fft\.hfft` has no derivative rule"):
         ag.grad(_through_fft)(np.ones(3))

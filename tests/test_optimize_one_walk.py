@@ -25,7 +25,7 @@ def _counts(fn):
     return defs, uses
 
 
-def _once(fn):
+def _once(fn, sharing=True):
     top = {id(s) for block in top_blocks(fn) for s in block}
     out, elsewhere, changed = set(), set(), set()
     for node in ast.walk(fn):
@@ -42,7 +42,32 @@ def _once(fn):
                 and node.func.attr in ("append", "pop") and isinstance(node.func.value, ast.Name):
             changed.add(node.func.value.id)
     args = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
-    return (out | args) - elsewhere - changed
+    # copies: nor a name sharing an array with one changed (`w = x; x[0] = v`), whose copy
+    # read later would see the write; a temporary is inlined only across statements with
+    # no effect, so a name changed elsewhere is all that counts there
+    return (out | args) - elsewhere - (_sharing(fn, changed) if sharing else changed)
+
+
+def _sharing(fn, changed):
+    """`changed` and the names that are, or are items or views of, one of them, or that
+    one of them is (`t = y` or `t = y[1:]`): a write into one shows in the others."""
+    made = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            base = node.value
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if isinstance(base, ast.Name):
+                made.append((node.targets[0].id, base.id))
+    out, grew = set(changed), True
+    while grew:
+        grew = False
+        for target, source in made:
+            if (target in out) != (source in out):
+                out |= {target, source}
+                grew = True
+    return out
 
 
 def _names(node):
@@ -79,7 +104,7 @@ def _copy_once(fn):
 
 def _inline_once(fn, temps):
     defs, uses = _counts(fn)
-    once = _once(fn)
+    once = _once(fn, sharing=False)
     for block in top_blocks(fn):
         for i, stmt in enumerate(block):
             name = single_target(stmt)

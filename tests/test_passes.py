@@ -373,7 +373,10 @@ def test_simplify_rewrites_each_rule_family(body, kinds, shapes, expected):
 
 def test_simplify_keeps_a_new_array_that_is_changed_in_place():
     text = "def f(x):\n    y = x * 1.0\n    y[0] = 2.0\n    return x"
-    assert _rewritten(text, _simplify({"x": _V}), _XV.copy())[0] == "y = x * 1.0"
+    assert _rewritten(text, _simplify({"x": _V}), _XV.copy())[0] == "y = np.copy(x)"
+    # and where the value it simplifies to is changed in place later
+    text = "def f(x):\n    y = np.sin(x)\n    z = y * 1.0\n    y[0] = 2.0\n    return z"
+    assert _rewritten(text, _simplify({"x": _V}), _XV.copy())[1] == "z = np.copy(y)"
 
 
 def test_propagate_copies_reads_the_original_unless_changed_in_place():

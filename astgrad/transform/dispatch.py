@@ -34,6 +34,7 @@ _NORMALIZED_AWAY = {
     ast.GeneratorExp: "hoist writes a generator expression as a loop",
     ast.Dict: "resolve writes a dict literal as `rt.dict_of(keys, [values])`",
     ast.NamedExpr: "desugar writes `(n := v)` as `n = v` before the expression",
+    ast.Try: "tries writes a `try` block as a flag and branches (catch writes it back last)",
 }
 
 # The classes no differentiating pass ever sees, each with the reason.

@@ -206,11 +206,9 @@ class _Resolver(ast.NodeTransformer):
                     isinstance(obj, float) and math.isfinite(obj):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             cls = self._static(node.value)
-            if isinstance(cls, type) and isinstance(node.value, ast.Name):   # `Color.RED`:
-                node.value = ast.copy_location(                              # not a call
-                    ast.Name(self.ns.bind(cls, node.value.id), ast.Load()), node.value)
-                return node
-            node.value = self.visit(node.value)
+            node.value = ast.copy_location(ast.Name(self.ns.bind(cls, node.value.id), ast.Load(
+                )), node.value) if isinstance(cls, type) and isinstance(node.value, ast.Name) \
+                else self.visit(node.value)           # `Color.RED`: the class, not a call
             return node
         if _is_user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
             node.value = self.visit(node.value)
