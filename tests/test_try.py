@@ -302,9 +302,29 @@ def augments_in_body(a):
     s = a
     try:
         s += a
+        s = s * np.log(a)
     except ValueError:
         s = a
     return s
+
+
+def augments_last(x):                     # the body's last statement: it ran only if the
+    out = 0.0                             # body did, so a handler never sees its write
+    for v in x:
+        try:
+            if v <= 0:
+                raise ValueError("not positive")
+            out += np.log(v)
+        except ValueError:
+            out += v
+    return out
+
+
+def test_an_augmented_assignment_last_in_the_body():
+    x = np.array([0.5, -0.2, 2.0])
+    np.testing.assert_allclose(ag.grad(augments_last)(x), [2.0, 1.0, 0.5], rtol=1e-15)
+    ag.check_grads(augments_last, (x,))
+    ag.check_grads(augments_last, (np.array([0.5, 2.0]),))
 
 
 def returns_in_body(a):

@@ -163,9 +163,12 @@ def _check(stmt: ast.Try, fn, where, flags: set[str]) -> None:
     made = {s.targets[0].id for s in ast.walk(ast.Module(stmt.body, []))
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
             and isinstance(s.value, ast.List)}           # lists the body makes, to fill
-    for node in (n for s in stmt.body for n in ast.walk(s)):
+    # the body's last simple statement (`out += np.log(v)`) has run only if the body did:
+    # a handler never sees what it wrote (a statement that raises writes nothing)
+    partial = stmt.body[:-1] if isinstance(stmt.body[-1], _SIMPLE) else stmt.body
+    for node in (n for s in partial for n in ast.walk(s)):
         _refuse_write(node, made, where)
-    assigned = _assigned(stmt.body)
+    assigned = _assigned(partial)
     read_after = _read_outside(fn, stmt, flags)
     for h in stmt.handlers:
         seen = _assigned_first(h.body, assigned & read_after)
@@ -176,6 +179,9 @@ def _check(stmt: ast.Try, fn, where, flags: set[str]) -> None:
                 f"`{name}` has no derivative here.", where(h),
                 fix=f"Assign `{name}` at the start of the handler (or `raise` in it), or "
                 f"assign it only after the `try` block.")
+
+
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
 
 
 def _refuse_jumps(block, where, what: str) -> None:
