@@ -621,3 +621,51 @@ def test_a_name_the_reverse_sweep_reads_for_its_size_is_saved_as_its_shape(a):
     x = np.array([0.3, -0.5, 0.8, 1.1])
     _check(mean_of_a_name_then_write, (a, x), wrt=(0, 1))
     assert "saved_v.append(np.shape(v))" in ag.source(ag.grad(mean_of_a_name_then_write, wrt=(0, 1)))
+
+
+# ---- two names of one array, each augmented (campaign 17, seed 131856) ---------------------
+# `q *= 2.0` reads `q`, but the walk of what is read after a write did not count an
+# augmented assignment's target: after `p /= 1.5`, `q` was not made again from the new
+# array, and the value itself was wrong (0.2 where NumPy gives 0.4).
+
+def two_names_augmented(A):
+    p = A * 1.0
+    q = p
+    p /= 1.5
+    q *= 2.0
+    return p
+
+
+def two_names_augmented_in_a_loop(A):
+    p = A * 1.0
+    q = p
+    for i in range(3):
+        p /= 1.5
+        q *= A[0]
+    return q * p
+
+
+def _scale_both(p, q, r):
+    for t in r:
+        p /= 1.5
+        q *= 2.0
+    return np.sum(q)
+
+
+def one_array_passed_three_times(a, A):
+    s = _scale_both(A, A, A)
+    return A * a + s
+
+
+@pytest.mark.parametrize("f, args", [(two_names_augmented, (np.array([0.3, -0.2, 0.5]),)),
+                                     (two_names_augmented_in_a_loop,
+                                      (np.array([0.7, -0.2, 0.5]),)),
+                                     (one_array_passed_three_times,
+                                      (0.5, np.array([[0.3, -0.2], [0.5, 0.9]])))])
+def test_two_names_of_one_array_each_augmented(f, args):
+    expected = f(*[np.copy(a) for a in args])
+    value, _ = ag.vjp(f, wrt=len(args) - 1)(*[np.copy(a) for a in args])
+    np.testing.assert_allclose(value, expected, rtol=1e-15)
+    on_copies = (lambda A: f(np.copy(A))) if len(args) == 1 else \
+        (lambda a, A: f(a, np.copy(A)))
+    ag.check_grads(on_copies, args, wrt=len(args) - 1, order=2)

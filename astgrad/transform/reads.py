@@ -24,8 +24,10 @@ def _reads(stmt: ast.stmt) -> set[str]:
             positions = _SHAPE_ONLY[_dotted(node.func)]
             skip |= {id(a) for i, a in enumerate(node.args) if positions is None
                      or i in positions}
-    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load) and id(n) not in skip}
+    augmented = {stmt.target.id} if isinstance(stmt, ast.AugAssign) \
+        and isinstance(stmt.target, ast.Name) else set()        # `q *= 2.0` reads `q`
+    return augmented | {n.id for n in walk(stmt) if isinstance(n, ast.Name)
+                        and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
 def _dotted(node: ast.expr) -> str | None:
