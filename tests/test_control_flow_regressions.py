@@ -180,6 +180,16 @@ def items_by_a_helper_then_whole(x, b):              # seed 126332, shrunk
     return np.sum(x * x)
 
 
+def _halve(p, by=2.0):
+    p /= by
+
+
+def items_then_a_helper_augments(x, b):             # seed 131338, shrunk
+    x[0] *= np.cos(b)
+    _halve(x, b + 1.0)
+    return np.sum(x * x) * b
+
+
 def zero_d_argument(x, b):
     x[...] = x * b
     x += b * b
@@ -191,6 +201,7 @@ def zero_d_argument(x, b):
                                   (both_in_a_branch, np.array([[0.3, -0.2, 0.1], [0.5, 0.9, 1.1]])[0]),
                                   (both_in_a_branch, np.array([0.3, -0.2, 0.5])),
                                   (items_by_a_helper_then_whole, np.array([0.3, -0.2, 0.5])),
+                                  (items_then_a_helper_augments, np.array([0.3, -0.2, 0.5])),
                                   (zero_d_argument, np.array(0.4))])
 def test_grad_leaves_an_argument_changed_by_items_and_whole_as_the_function_does(f, x):
     left = x.copy()

@@ -8,6 +8,9 @@ function leaves in it. So for an array argument the function writes items of and
 and never assigns, each `x op= v` becomes `x[...] op= v`, an item write like the others:
 the derivative leaves the caller's array as the function does.
 
+`in_helper` does the same, in a helper being inlined, to `p op= v` of a parameter bound to
+such an argument (`def h(p): p /= 2.0` called as `h(x)`).
+
 Output guarantee: only those `x op= v` statements change; nested functions and every other
 statement are left as they were.
 """
@@ -18,14 +21,36 @@ import ast
 from .writes import passed
 
 
-def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> None:
+def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> frozenset[str]:
     """Rewrite `tree` in place as the module docstring states; `param_kinds` are the kinds
     the function is specialized for, `ns` resolves its calls (a helper of the user's that
-    writes items of its parameter writes those of the array passed)."""
+    writes items of its parameter writes those of the array passed). Returns the array
+    arguments written in place and never assigned, for `in_helper`."""
     statements = list(_statements(tree.body))
-    items, whole, assigned, callees = set(), set(), set(), {}
+    items, callees = set(), {}
     for stmt in statements:
-        items |= passed(stmt, ns, callees)
+        items |= passed(stmt, ns, callees, items=True)
+    whole, written, assigned = _writes(statements)
+    arrays = {name for name, kind in param_kinds.items() if kind.ndim is not None
+              and not kind.py and kind.dtype not in (None, "O") and kind.item is None}
+    _in_place(statements, (items | written) & whole & arrays - assigned)
+    return frozenset((items | written) & arrays - assigned)
+
+
+def in_helper(tree: ast.FunctionDef, params: list[str], bound: list, arrays: frozenset) -> None:
+    """In a helper about to be inlined, `p op= v` of a parameter bound to one of `arrays`
+    (see `whole_writes_in_place`) and never assigned becomes `p[...] op= v`: NumPy changes
+    the caller's array there, which the function writes items of too."""
+    names = {p for p, v in zip(params, bound) if isinstance(v, ast.Name) and v.id in arrays}
+    if names:
+        statements = list(_statements(tree.body))
+        _in_place(statements, names - _writes(statements)[2])
+
+
+def _writes(statements) -> tuple[set[str], set[str], set[str]]:
+    """The names `statements` augment whole (`x op= v`), write items of, and assign."""
+    whole, items, assigned = set(), set(), set()
+    for stmt in statements:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else \
             [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
         for target in targets:
@@ -39,11 +64,13 @@ def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> None:
                 items.add(base.id)
             assigned |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)
                          and isinstance(n.ctx, ast.Store)}
-    arrays = {name for name, kind in param_kinds.items() if kind.ndim is not None
-              and not kind.py and kind.dtype not in (None, "O") and kind.item is None}
+    return whole, items, assigned
+
+
+def _in_place(statements, names: set[str]) -> None:
     for stmt in statements:
         if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
-                and stmt.target.id in (items & whole & arrays) - assigned:
+                and stmt.target.id in names:
             stmt.target = ast.copy_location(ast.Subscript(
                 ast.Name(stmt.target.id, ast.Load()), ast.Constant(Ellipsis), ast.Store()),
                 stmt.target)

@@ -37,20 +37,20 @@ from .naming import Namer
 from .syntax import OPAQUE_EXPRS
 
 
-def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None,
-              inline_all: bool = True, aliases: Aliases | None = None) -> ast.FunctionDef:
+def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, inline_all:
+              bool = True, aliases: Aliases | None = None, in_place=frozenset()) -> ast.FunctionDef:
     """Rewrite the body of the restructured `tree` in place into the form the module
     docstring states. `expand(fn)` gives a user function's resolved tree; with
     `inline_all` False a large callee is called, not inlined. The in-place writes
     other names may see are recorded in `aliases`, for the caller to settle once the
     kinds of values are known (`settle`, `Aliases.refuse`); without it, now, every kind
-    unknown."""
+    unknown. `in_place`: see `argument_writes.in_helper`."""
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
                                      where(tree), fix="Name each argument.")
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-    ctx = Context(namer, ns, expand, inline_all)
+    ctx = Context(namer, ns, expand, inline_all, in_place=in_place)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree),
                   writes_after=writes.writes_after(tree, ns))

@@ -62,9 +62,10 @@ def _changes(stmt: ast.stmt) -> set[str]:
     return out
 
 
-def passed(stmt: ast.stmt, ns, callees: dict) -> set[str]:
+def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
     """The names `stmt` passes to a user's function for a parameter it changes in place
-    (`callees`: what is known of each function, filled as they are met)."""
+    (`items`: by writing items of it, not by `p op= v`; `callees`: what is known of each
+    function, filled as they are met)."""
     out: set[str] = set()
     todo = [stmt]
     while todo and ns is not None:
@@ -76,24 +77,32 @@ def passed(stmt: ast.stmt, ns, callees: dict) -> set[str]:
             continue
         fn = ns.value(node.func)
         if inspect.isfunction(fn) and getattr(fn, "_astgrad", None) is None:
-            params, changed = callees[fn] if fn in callees else callees.setdefault(
+            params, changed, whole = callees[fn] if fn in callees else callees.setdefault(
                 fn, _changed_parameters(fn))
+            changed = changed - whole if items else changed
             given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords}
             out |= {v.id for p, v in given.items() if p in changed and isinstance(v, ast.Name)}
     return out
 
 
-def _changed_parameters(fn) -> tuple[list[str], set[str]]:
-    """`fn`'s parameters, and those its body changes in place (`p[i] = v`, `p op= v`)."""
+def _changed_parameters(fn) -> tuple[list[str], set[str], set[str]]:
+    """`fn`'s parameters, those its body changes in place (`p[i] = v`, `p op= v`), and
+    those it changes only by `p op= v`."""
     from .source import read                        # (a user's function: read when called)
     try:
         tree = read(fn).tree
     except AstgradError:                             # no source: inlining it is refused
-        return [], set()
+        return [], set(), set()
     args = tree.args
-    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-    changed = set().union(*(_changes(s) for s in ast.walk(tree) if isinstance(s, ast.stmt)))
-    return params, changed & set(params)
+    params = set(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
+    stmts = [s for s in ast.walk(tree) if isinstance(s, ast.stmt)]
+    changed = set().union(*(_changes(s) for s in stmts)) & params
+    whole = {s.target.id for s in stmts if isinstance(s, ast.AugAssign)
+             and isinstance(s.target, ast.Name)}
+    items = set().union(*(_changes(s) for s in stmts if not (
+        isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name))))
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs], changed, \
+        changed & whole - items
 
 
 def _rebinds(stmt: ast.stmt) -> set[str]:
