@@ -1368,3 +1368,29 @@ def test_the_adjoint_of_vector_at_vector_with_a_zero_d_seed():
     expected = np.where((shifted > 0.5) & (shifted < 1.5), 2 * shifted, 2 * np.clip(shifted, 0.5, 1.5))
     np.testing.assert_allclose(ag.grad(vector_at_alias)(u.copy()), expected, rtol=1e-12)
     ag.check_grads(vector_at_alias, (u.copy(),), order=1)
+
+
+# ---- a dead loop whose name changes ndim, at second order (campaign 18, seed 134868) ------
+# The first derivative sums a zero adjoint "down" to a larger shape (`rt.sum_to` fills zeros
+# of that shape); the transpose of that, `rt.spread_to`, tried to broadcast back and raised.
+
+def _aliased_three_times(p, q, r):
+    q -= r
+    for i in range(1):
+        q = p[None] * p
+    return r
+
+
+def zeros_of_another_shape(A):
+    _aliased_three_times(A, A, A)
+    return A
+
+
+def test_the_transpose_of_zeros_of_another_shape_is_zeros():
+    A = np.array([[0.3, -0.2], [0.5, 0.9]])
+    f = lambda A: np.sum(zeros_of_another_shape(np.copy(A)) ** 2)   # noqa: E731
+    assert np.array_equal(ag.grad(f)(A), np.zeros((2, 2)))
+    ag.check_grads(f, (A,), order=2)
+    from astgrad import runtime as rt
+    np.testing.assert_array_equal(rt.spread_to(np.ones((1, 2, 2)), (2, 2)), np.zeros((2, 2)))
+    np.testing.assert_array_equal(rt.spread_to(np.ones(2), (3, 2)), np.ones((3, 2)))

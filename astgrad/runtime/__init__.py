@@ -84,11 +84,18 @@ def sum_to(g, shape):
 
 def spread_to(g, shape):
     """The transpose of `sum_to`: `g` (the adjoint of `sum_to(x, np.shape(g))`) broadcast
-    back to `shape`, or summed to the shape `()` of a number `x` that filled it."""
+    back to `shape`, or summed to the shape `()` of a number `x` that filled it. A `g`
+    that does not broadcast to `shape` is the adjoint of zeros `sum_to` made of another
+    shape (`_fill`), which do not depend on `x`: its transpose is zeros."""
     shape = tuple(shape)
     if np.shape(g) == shape:
         return g
-    return sum_to(g, ()) if not shape else np.broadcast_to(g, shape)
+    if not shape:
+        return sum_to(g, ())
+    try:
+        return np.broadcast_to(g, shape)
+    except ValueError:
+        return np.zeros(shape, np.result_type(g, 0.0))
 
 
 def _fill(g, shape):
