@@ -190,6 +190,13 @@ def items_then_a_helper_augments(x, b):             # seed 131338, shrunk
     return np.sum(x * x) * b
 
 
+def rebound_to_itself(x, b):                         # seed 134247, shrunk
+    x[0] += x[0] * b
+    x -= 0.5 * x
+    x = x
+    return x[1] * b
+
+
 def zero_d_argument(x, b):
     x[...] = x * b
     x += b * b
@@ -202,6 +209,7 @@ def zero_d_argument(x, b):
                                   (both_in_a_branch, np.array([0.3, -0.2, 0.5])),
                                   (items_by_a_helper_then_whole, np.array([0.3, -0.2, 0.5])),
                                   (items_then_a_helper_augments, np.array([0.3, -0.2, 0.5])),
+                                  (rebound_to_itself, np.array([0.3, -0.2, 0.5])),
                                   (zero_d_argument, np.array(0.4))])
 def test_grad_leaves_an_argument_changed_by_items_and_whole_as_the_function_does(f, x):
     left = x.copy()

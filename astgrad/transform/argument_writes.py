@@ -51,6 +51,9 @@ def _writes(statements) -> tuple[set[str], set[str], set[str]]:
     """The names `statements` augment whole (`x op= v`), write items of, and assign."""
     whole, items, assigned = set(), set(), set()
     for stmt in statements:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and all(
+                isinstance(t, ast.Name) and t.id == stmt.value.id for t in stmt.targets):
+            continue                                 # `x = x` binds nothing new
         targets = stmt.targets if isinstance(stmt, ast.Assign) else \
             [stmt.target] if isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For)) else []
         for target in targets:
