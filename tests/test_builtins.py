@@ -331,3 +331,13 @@ def test_max_and_min_of_several_values():
     assert ag.grad(extremes, wrt=(0, 1))(0.4, 0.9) == pytest.approx((1 + 1 + 0.9, 1 + 0.4))
     ag.check_grads(extreme_of_an_array, (X,), order=2)
     assert ag.grad(lambda a, b: max(a, b, a), wrt=(0, 1))(0.4, 0.1) == (1.0, 0.0)
+
+
+def test_np_float64_called_on_a_value_is_a_cast():
+    def f(x):
+        return np.float64(x[0]) ** 2 + np.sum(np.float64(x) * x)
+    x = np.array([0.3, -0.7])
+    np.testing.assert_allclose(ag.grad(f)(x), [2 * 0.3 + 2 * 0.3, -1.4], rtol=1e-15)
+    ag.check_grads(f, (x,), order=2)
+    assert ag.grad(f)(x.astype(np.float32)).dtype == np.float32
+    assert ag.grad(lambda a: np.float64(a) * a)(0.5) == 1.0

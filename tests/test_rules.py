@@ -469,6 +469,7 @@ CASES = [
          lambda S, S2: np.linalg.tensorinv(np.reshape(np.kron(S, S2), (3, 3, 3, 3))), S, S2),
     # complex values in between real arguments and outputs (tests/test_complex.py has the rest)
     case(np.real, lambda x, y: np.real((x + 1j * y) ** 2), x, y),
+    case(np.float64, lambda x: np.float64(x) * x, x),
     case(np.imag, lambda x, y: np.imag((x + 1j * y) ** 2), x, y),
     case(np.angle, lambda p, y: np.angle(p + 1j * y), p, y),
     case(np.real_if_close, lambda x: np.real_if_close(np.exp(x) * (1.0 + 0j)), x),

@@ -62,6 +62,7 @@ FIXED = [
     F("np.array", "np.array([[a, 2.0 * a], [b, a * b]])", "rr", (None, None), ((), ())),
     F("list", "np.stack(list(a))", "r", (M,), (V,)),
     F("tuple", "np.stack(tuple(a))", "r", (M,), (V,)),
+    F("np.float64", "np.float64(a) * a", "r", (V,), ((),)),
     F("sum", "sum([a, b, a * b])", "rr", (None, None), (V, V)),
     F("sum", "sum(a)", "r", (V,), (M,)),
     F("complex", "np.abs(complex(a, b))", "rr", (None, None)),

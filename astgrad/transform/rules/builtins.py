@@ -114,3 +114,8 @@ defvjp(math.hypot,
        lambda g, ans, x, y: g * x / ans,
        lambda g, ans, x, y: g * y / ans,
        elementwise=True, kind=_float)
+
+# ---- NumPy's float types called on a value: a cast, as `x.astype(np.float64)` is ------------
+defvjp(np.float64, lambda g, ans, x: rt.cast_like(g, x, np.float64),
+       kind=lambda k, s: Kind(k["x"].ndim, "f", False))
+defjvp(np.float64, lambda t, ans, x: rt.cast_like(t, ans, np.float64))
