@@ -197,6 +197,16 @@ def rebound_to_itself(x, b):                         # seed 134247, shrunk
     return x[1] * b
 
 
+def _bump_first(p):
+    p[0] += 1.0
+
+
+def a_helper_writes_a_slice_then_whole(x, b):       # seed 135643, shrunk
+    _bump_first(x[1:])
+    x += b
+    return np.sum(x * x)
+
+
 def zero_d_argument(x, b):
     x[...] = x * b
     x += b * b
@@ -210,6 +220,7 @@ def zero_d_argument(x, b):
                                   (items_by_a_helper_then_whole, np.array([0.3, -0.2, 0.5])),
                                   (items_then_a_helper_augments, np.array([0.3, -0.2, 0.5])),
                                   (rebound_to_itself, np.array([0.3, -0.2, 0.5])),
+                                  (a_helper_writes_a_slice_then_whole, np.array([0.3, -0.2, 0.5])),
                                   (zero_d_argument, np.array(0.4))])
 def test_grad_leaves_an_argument_changed_by_items_and_whole_as_the_function_does(f, x):
     left = x.copy()
