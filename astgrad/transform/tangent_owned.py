@@ -16,7 +16,7 @@ import numpy as np
 from .. import runtime
 from .build import call, is_add_at
 from .lattice import Kind
-from .views import view_of
+from .views import base_name
 
 
 def written_into(body, ns) -> set[str]:
@@ -40,7 +40,7 @@ def owned_needed(target: str, value: ast.expr, tangent: ast.expr, tangents: dict
     if fresh(tangent, ns):
         return False
     return target in written or shares_written(tangent, tangents, written) \
-        and view_of_name(value) is None
+        and base_name(value) is None
 
 
 def shares_written(tangent: ast.expr, tangents: dict[str, str], written: set[str]) -> bool:
@@ -50,16 +50,6 @@ def shares_written(tangent: ast.expr, tangents: dict[str, str], written: set[str
         tangent = tangent.value
     return isinstance(tangent, ast.Name) and any(
         tangents.get(n) == tangent.id for n in written)
-
-
-def view_of_name(value: ast.expr) -> str | None:
-    """The name `value` is, or is a part or a view of (`y`, `y[1:]`, `y.T`, `y.reshape(n)`):
-    its tangent may then be that name's, or a part of it."""
-    while isinstance(value, (ast.Subscript, ast.Attribute)):
-        value = value.value
-    if isinstance(value, ast.Call) and view_of(value) is not None:
-        return view_of(value)[0]
-    return value.id if isinstance(value, ast.Name) else None
 
 
 def fresh(tangent: ast.expr, ns) -> bool:

@@ -113,3 +113,24 @@ def _operation(rhs: ast.expr, ns) -> bool:
         return True
     return isinstance(rhs, (ast.BinOp, ast.UnaryOp)) or _new_array(rhs, ns) \
         and _dotted(rhs.func) not in _NEW_ARRAYS
+
+
+def base_name(value: ast.expr) -> str | None:
+    """The name whose object `value` is, or may be a view of (`s`, `s[1:]`, `s.T`,
+    `np.reshape(s, n)`, `s.ravel()`): not a call that makes a new array."""
+    while True:
+        if value.__class__ is ast.Name:
+            return value.id
+        if value.__class__ is ast.Subscript or value.__class__ is ast.Attribute \
+                and value.attr in ("T", "real", "imag", "mT"):
+            value = value.value
+        elif value.__class__ is ast.Call and view_of(value) is not None:
+            return view_of(value)[0]
+        elif value.__class__ is ast.Call and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in _VIEW_METHODS:
+            value = value.func.value
+        else:
+            return None
+
+
+_VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"}

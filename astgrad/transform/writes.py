@@ -11,6 +11,7 @@ import ast
 import inspect
 
 from ..errors import AstgradError
+from .views import base_name
 
 
 def writes_after(tree: ast.FunctionDef, ns=None) -> dict[int, dict[str, ast.stmt]]:
@@ -81,17 +82,9 @@ def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
                 fn, _changed_parameters(fn))
             changed = changed - whole if items else changed
             given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords}
-            out |= {b.id for p, v in given.items() if p in changed
-                    and isinstance(b := _base(v), ast.Name)}    # `h(x)`, `h(x[1:])`
+            out |= {b for p, v in given.items() if p in changed
+                    and (b := base_name(v)) is not None}    # `h(x)`, `h(x[1:])`, `h(x.T)`
     return out
-
-
-def _base(value: ast.expr) -> ast.expr:
-    """The name an argument is, or is an item or slice of (`x[1:]`: a view, which a write
-    into changes `x`; an item a fancy index copied counts too, which errs on the safe side)."""
-    while isinstance(value, ast.Subscript):
-        value = value.value
-    return value
 
 
 def _changed_parameters(fn) -> tuple[list[str], set[str], set[str]]:

@@ -15,7 +15,7 @@ from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
 from ..trees import walk
-from ..views import view_of
+from ..views import base_name
 
 # Calls that change something or are read for their effect: never dropped, never moved.
 EFFECTS = {"pop", "append", "check_scalar", "check_seed", "print", "at"}
@@ -110,31 +110,10 @@ def survey(fn) -> Survey:
             if cls is ast.Assign or cls is ast.AugAssign:
                 _mutates_store(node, mutated)
             if cls is ast.Assign and len(node.targets) == 1 and \
-                    node.targets[0].__class__ is ast.Name and _base(node.value) is not None:
-                made.append((node.targets[0].id, _base(node.value)))
+                    node.targets[0].__class__ is ast.Name and base_name(node.value) is not None:
+                made.append((node.targets[0].id, base_name(node.value)))
     return Survey(dict(Counter(stores)), dict(Counter(loads)), (top | args) - elsewhere,
                   mutated, _through(made, mutated), calls)   # (counted in the order first met)
-
-
-def _base(value) -> str | None:
-    """The name whose object `value` is, or may be a view of (`s`, `s[1:]`, `s.T`,
-    `np.reshape(s, n)`, `s.ravel()`): not a call that makes a new array."""
-    while True:
-        if value.__class__ is ast.Name:
-            return value.id
-        if value.__class__ is ast.Subscript or value.__class__ is ast.Attribute \
-                and value.attr in ("T", "real", "imag", "mT"):
-            value = value.value
-        elif value.__class__ is ast.Call and view_of(value) is not None:
-            return view_of(value)[0]
-        elif value.__class__ is ast.Call and isinstance(value.func, ast.Attribute) \
-                and value.func.attr in _VIEW_METHODS:
-            value = value.func.value
-        else:
-            return None
-
-
-_VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "squeeze", "swapaxes"}
 
 
 def _through(made: list[tuple[str, str]], mutated: set[str]) -> set[str]:
