@@ -408,6 +408,32 @@ def test_a_partial_body_read_by_a_later_run_is_refused():
         ag.grad(carried)(0.5)
 
 
+def temp_in_a_loop(x):                    # `t` is assigned before each run reads it: what a
+    s = 0.0                               # run that raised left in `t` is never read
+    for i in range(3):
+        try:
+            if x[i] <= 0.0:
+                raise ValueError("not positive")
+            t = np.log(x[i])
+            s = s + t * x[i]
+        except ValueError:
+            s = s + x[i] ** 2
+    return s
+
+
+@pytest.mark.parametrize("x", [[1.5, 2.0, 3.0], [1.5, -2.0, 3.0]], ids=["body", "mixed"])
+def test_a_name_each_run_assigns_first_is_not_refused(x):
+    x = np.array(x)
+    want = np.where(x > 0, np.log(np.abs(x)) + 1.0, 2.0 * x)
+    np.testing.assert_allclose(ag.grad(temp_in_a_loop)(x), want, rtol=1e-14)
+    ag.check_grads(temp_in_a_loop, (x,), order=1)
+
+
+def test_a_name_each_run_assigns_first_second_order_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="second derivative of a `try` block"):
+        ag.hessian(temp_in_a_loop)(np.array([1.5, 2.0, 3.0]))
+
+
 def test_the_generated_code_has_the_try():
     """The forward sweep keeps the user's `try`; the reverse sweep branches on its flag."""
     df = ag.grad(cholesky_or_jitter)

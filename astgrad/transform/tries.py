@@ -173,6 +173,8 @@ def _check(stmt: ast.Try, fn, where, flags: set[str]) -> None:
     for h in stmt.handlers:
         seen = _assigned_first(h.body, assigned & read_after)
         for name in sorted(assigned & read_after - seen - {h.name}):
+            if where(stmt).startswith("<astgrad-"):   # a grad's names: what the user
+                _refuse_second(stmt, where)           # wrote is a `try` in a loop
             raise UnsupportedSyntaxError(
                 f"`{name}` is assigned in the `try` body and read after it, but the handler "
                 f"does not assign it first: when the body raises part-way, what it did to "
@@ -182,6 +184,14 @@ def _check(stmt: ast.Try, fn, where, flags: set[str]) -> None:
 
 
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+
+
+def _refuse_second(node, where) -> None:
+    raise UnsupportedSyntaxError(
+        "a second derivative of a `try` block whose first derivative saves values in its "
+        "body (in a loop, or a name the function assigns again) is not supported.",
+        where(node), fix="Move the `try` block out of the loop, assign its names once, or "
+        "take the second derivative by finite differences of the gradient.")
 
 
 def _refuse_jumps(block, where, what: str) -> None:
@@ -218,11 +228,7 @@ def _refuse_write(node, made, where) -> None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
             and node.func.attr == "append" and isinstance(node.func.value, ast.Name) \
             and node.func.value.id.startswith("saved_"):     # a stack of `stacks`: code made
-        raise UnsupportedSyntaxError(                        # for a `try` in a loop
-            "a second derivative of a `try` block whose first derivative saves values in its "
-            "body (in a loop, or a name the function assigns again) is not supported.",
-            where(node), fix="Move the `try` block out of the loop, assign its names once, or "
-            "take the second derivative by finite differences of the gradient.")
+        _refuse_second(node, where)                          # for a `try` in a loop
     if isinstance(node, ast.AugAssign):
         target = "augmented assignment"
     elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
@@ -249,14 +255,20 @@ def _assigned(block) -> set[str]:
 def _read_outside(fn, stmt: ast.Try, flags: set[str]) -> set[str]:
     """Names read in `fn` outside `stmt`'s body and `else` clause, and outside `if F:` for a
     flag F of `_flags` (which all run only when the body completed). In a loop, the body
-    and `else` clause of a later run read what an earlier run left: they count too."""
+    and `else` clause of a later run read what an earlier run left where they read a
+    name before assigning it: those reads count too."""
     looped = any(stmt in ast.walk(n) for n in ast.walk(fn) if isinstance(n, _LOOPS))
-    completed = ([] if looped else stmt.body + stmt.orelse) \
+    completed = stmt.body + stmt.orelse \
         + [s for n in ast.walk(fn) if isinstance(n, ast.If) and isinstance(n.test, ast.Name)
            and n.test.id in flags for s in n.body]
     inside = {id(n) for s in completed for n in ast.walk(s)}
-    return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load) and id(n) not in inside}
+    later = set()                     # what a later run reads before it assigns it again
+    if looped:
+        block = stmt.body + stmt.orelse
+        read = {n for s in block for n in _loads(s)}
+        later = read - _assigned_first(block, read)
+    return later | {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Load) and id(n) not in inside}
 
 
 def _flags(stmt: ast.Try, fn, prev, inside: bool) -> set[str]:
