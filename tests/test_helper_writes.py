@@ -292,3 +292,31 @@ def holds_a_view_across_the_call(a, A):
 def test_a_view_held_across_a_call_writing_its_array_is_refused():
     with pytest.raises(ag.AstgradError, match="`B`"):
         ag.grad(holds_a_view_across_the_call, wrt=(0, 1))(0.7, np.ones((2, 3)))
+
+
+def halve_and_read(q):
+    q /= 2.0                                    # a view of the caller's array: its items
+    return q[0]
+
+
+def augments_after_a_helper_halved_a_row(A):
+    a = halve_and_read(A[1])
+    A -= a                                      # then the whole array, in place
+    return np.sum(A * A)
+
+
+def test_a_helper_augmenting_a_view_then_the_array_augmented_whole():
+    """Campaign seed 140185: the helper's `q /= 2` of the row `A[1]` writes items of `A`, so
+    `A -= a` must change the caller's array too; grad left it as the helper had."""
+    A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    by_f, by_grad = A.copy(), A.copy()
+    augments_after_a_helper_halved_a_row(by_f)
+    g = ag.grad(augments_after_a_helper_halved_a_row)(by_grad)
+    np.testing.assert_array_equal(by_grad, by_f)
+    np.testing.assert_array_equal(by_f, [[-1.0, 0.0, 1.0], [0.0, 0.5, 1.0]])
+    # A'[0] = A[0] - A[1,0]/2, A'[1] = A[1]/2 - A[1,0]/2: d/dA of sum(A' ** 2)
+    r0, r1 = by_f
+    want = np.array([2 * r0, r1])
+    want[1, 0] -= np.sum(r0) + np.sum(r1)
+    np.testing.assert_allclose(g, want, rtol=1e-14)
+    ag.check_grads(augments_after_a_helper_halved_a_row, (A.copy(),), order=2)

@@ -65,7 +65,8 @@ def _changes(stmt: ast.stmt) -> set[str]:
 
 def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
     """The names `stmt` passes to a user's function for a parameter it changes in place
-    (`items`: by writing items of it, not by `p op= v`; `callees`: what is known of each
+    (`items`: by writing items of it, not by `p op= v` of the name itself, which of a
+    view `h(x[1:])` writes items of `x` too; `callees`: what is known of each
     function, filled as they are met)."""
     out: set[str] = set()
     todo = [stmt]
@@ -80,10 +81,10 @@ def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
         if inspect.isfunction(fn) and getattr(fn, "_astgrad", None) is None:
             params, changed, whole = callees[fn] if fn in callees else callees.setdefault(
                 fn, _changed_parameters(fn))
-            changed = changed - whole if items else changed
             given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords}
-            out |= {b for p, v in given.items() if p in changed
-                    and (b := base_name(v)) is not None}    # `h(x)`, `h(x[1:])`, `h(x.T)`
+            out |= {b for p, v in given.items() if p in changed  # `h(x)`, `h(x[1:])`, `h(x.T)`
+                    and not (items and p in whole and isinstance(v, ast.Name))
+                    and (b := base_name(v)) is not None}    # (`p op= v` of a view: items)
     return out
 
 
