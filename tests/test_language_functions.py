@@ -302,7 +302,7 @@ def test_star_args_in_helpers():
 
 
 def reads_kwargs(**kwargs):
-    return kwargs["a"]
+    return sum(kwargs.values())
 
 
 def uses_kwargs(x):

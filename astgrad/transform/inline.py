@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
-from . import argument_writes, library_calls, registry, restructure
+from . import argument_writes, binding, library_calls, registry, restructure
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
@@ -65,8 +65,8 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
-        bound = None if starred else _bind_call(_params(tree), args, keywords, _defaults(
-            fn, ctx.ns), tree.name, scope.where(node))
+        bound = None if starred else binding.bind_call(
+            binding.parameters(tree), args, keywords, _defaults(fn, ctx.ns), tree.name, scope.where(node))
         # Large, or calling itself (recursion of any depth): called through its vjp. One
         # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
@@ -114,9 +114,9 @@ def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -
         return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords), node),
                            args, keywords, low)
     home = low.ctx.homes.get(id(called), scope)    # Python's closures are lexical: `x` in
-    callee = _Callee(called, called.name, copy.deepcopy(called), scope.where, {},  # the def
-                     dict(home.current))           # is where it is written, not the caller's
-    return _inline(callee, args, keywords, node, low)
+    callee = _Callee(called, called.name, copy.deepcopy(called), scope.where,  # the def is
+                     binding.nested_defaults(called), dict(home.current))  # where it is
+    return _inline(callee, args, keywords, node, low)   # written, not the caller's
 
 
 @dataclass
@@ -144,9 +144,10 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     """Write the callee's body here, its names made fresh; its result is an atom."""
     ctx, tree = low.ctx, callee.tree
     _refuse_recursion(callee, call, low)
-    args, keywords, star_params, star_values = _starred(tree, args, keywords, low)
-    params = _params(tree)
-    bound = _bind_call(params, args, keywords, callee.defaults, tree.name, low.scope.where(call))
+    where = low.scope.where
+    args, keywords, star_params, star_values = binding.starred(tree, args, keywords, where)
+    params = binding.parameters(tree)
+    bound = binding.bind_call(params, args, keywords, callee.defaults, tree.name, where(call))
     params, bound = params + star_params, bound + star_values
     argument_writes.in_helper(tree, params, bound, ctx.in_place)   # `p /= 2.0` of the caller's
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
@@ -155,7 +156,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
                   parent=low.scope, writes_after=writes_after(tree, ctx.ns))
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
-        if isinstance(value, _Keywords):        # `**kwargs`: spliced where passed on
+        if isinstance(value, binding.Keywords):  # `**kwargs`: spliced where passed on
             scope.current[param] = ctx.namer.fresh(param)
             ctx.keywords[scope.current[param]] = value.keywords
             continue
@@ -254,7 +255,7 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
         elif isinstance(target, ast.Name) and isinstance(node, ast.AugAssign):
             written.setdefault(target.id, True)
     stmt = low.out.stmt
-    changed = [(p, v) for p, v in zip(_params(tree), bound)
+    changed = [(p, v) for p, v in zip(binding.parameters(tree), bound)
                if p in written and isinstance(v, ast.Name)]
     if not record:
         return bool(changed)
@@ -264,11 +265,6 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
             low.scope.reads_after.get(id(stmt), set()), low.scope.where(stmt),
             {**low.scope.outer, **low.out.later(low.scope, bound, call)})
     return bool(changed)
-
-
-def _params(tree: ast.FunctionDef) -> list[str]:
-    args = tree.args
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
 def _passes_functions(args, keywords, low: Lowerer) -> bool:
@@ -331,62 +327,3 @@ def function_value(value: ast.expr, low: Lowerer):
             or isinstance(value, ast.Name) and value.id in low.scope.current.values():
         return None
     return value if _is_function(ns.value(value)) else None
-
-
-def _starred(tree: ast.FunctionDef, args: list, keywords: dict, low: Lowerer):
-    """A call's arguments for a callee taking `*args` or `**kwargs`: the arguments its
-    named parameters take, then `*args` as a parameter bound to the tuple of the rest.
-    `**kwargs` is known by its keywords (`ctx.keywords`): the callee may only pass it on
-    with `f(**kwargs)`."""
-    spec, star_params, star_values = tree.args, [], []
-    if spec.vararg:
-        positional = len(spec.posonlyargs + spec.args)
-        star_params.append(spec.vararg.arg)
-        star_values.append(ast.Tuple(list(args[positional:]), ast.Load()))
-        args = args[:positional]
-    if spec.kwarg:
-        name, named = spec.kwarg.arg, set(_params(tree))
-        passed_on = {id(k.value) for k in ast.walk(tree) if isinstance(k, ast.keyword)
-                     and k.arg is None and isinstance(k.value, ast.Name) and k.value.id == name}
-        other = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name
-                 and id(n) not in passed_on]
-        if other:
-            raise UnsupportedSyntaxError(
-                f"`**{name}` is used other than passed on with `f(**{name})`.",
-                low.scope.where(other[0]), fix="Name the keyword arguments the helper reads.")
-        star_params.append(name)
-        star_values.append(_Keywords({k: v for k, v in keywords.items() if k not in named}))
-        keywords = {k: v for k, v in keywords.items() if k in named}
-    return args, keywords, star_params, star_values
-
-
-class _Keywords(ast.Dict):
-    """The keywords a `**kwargs` parameter holds, known where the call is written."""
-
-    def __init__(self, keywords: dict):
-        super().__init__(keys=[], values=[])
-        self.keywords = keywords
-
-
-def _bind_call(params, args, keywords, defaults, name, where) -> list[ast.expr]:
-    """The value of each parameter, in order: by position, by keyword, or its default."""
-    if len(args) > len(params):
-        raise UnsupportedSyntaxError(f"`{name}` takes {len(params)} arguments, "
-                                     f"{len(args)} given.", where)
-    values = dict(zip(params, args))
-    for key, value in keywords.items():
-        if key not in params or key in values:
-            raise UnsupportedSyntaxError(f"`{name}` got an unexpected or repeated argument "
-                                         f"`{key}`.", where)
-        values[key] = value
-    out = []
-    for p in params:
-        if p in values:
-            out.append(values[p])
-        elif defaults.get(p) is not None:
-            out.append(defaults[p])
-        else:
-            raise UnsupportedSyntaxError(
-                f"the call to `{name}` gives no value for `{p}` (or its default is not a "
-                f"number, string, tuple or None).", where)
-    return out

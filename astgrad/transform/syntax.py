@@ -49,15 +49,13 @@ def check_syntax(tree: ast.FunctionDef, where) -> None:
     """Refuse, before anything else looks at it, any construct this compiler does not handle."""
     spread: set[int] = set()           # `*xs` in calls, lists and tuples (walked after them)
     index: set[int] = set()
+    local = None
     for node in walk(tree):              # (`ast.walk`'s order)
         if node is tree:
             continue
-        if isinstance(node, (ast.FunctionDef, ast.Lambda)) \
-                and (getattr(node, "decorator_list", None) or _has_defaults(node)):
-            raise UnsupportedSyntaxError(
-                "a nested `def` or lambda with decorators, default values or `*args` is not "
-                "supported.",
-                where(node), fix="Define the helper at module level.")
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            local = _local_names(tree) if local is None else local
+            _check_nested(node, local, where)
         if isinstance(node, ast.stmt) and not isinstance(node, HANDLED_STMTS):
             what = REFUSED_STMTS.get(type(node), f"`{type(node).__name__}` statements")
             raise UnsupportedSyntaxError(_not_supported(what), where(node),
@@ -81,10 +79,41 @@ def _not_supported(what: str) -> str:
     return f"{what} {'are' if what.endswith('s') else 'is'} not supported."
 
 
-def _has_defaults(node) -> bool:
-    args = node.args
-    return bool(args.defaults or any(d is not None for d in args.kw_defaults)
-                or args.vararg or args.kwarg)
+def _check_nested(node, local: set[str], where) -> None:
+    """A nested `def` or lambda: no decorators; defaults that mean the same wherever they
+    are read (`inline` binds them at the call): constants, and functions or modules
+    named by names the function does not bind (`np.tanh`, `relu`)."""
+    bad = next((d for d in node.args.defaults + node.args.kw_defaults
+                if d is not None and not _static(d, local)), None)
+    if getattr(node, "decorator_list", None) or bad is not None:
+        what = "decorators" if bad is None else f"the default `{ast.unparse(bad)}`"
+        raise UnsupportedSyntaxError(
+            f"a nested `def` or lambda with {what} is not supported (a default must be a "
+            f"constant or a function named outside the function).", where(node),
+            fix="Define the helper at module level, or pass the value as an argument.")
+
+
+def _static(node, local: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _static(node.operand, local)
+    if isinstance(node, ast.Tuple):
+        return all(_static(e, local) for e in node.elts)
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id not in local
+
+
+def _local_names(tree: ast.FunctionDef) -> set[str]:
+    """The names `tree` binds anywhere (its nested functions' parameters too)."""
+    out = {n.id for n in walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for fn in walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.Lambda)):
+            spec = fn.args
+            out |= {a.arg for a in spec.posonlyargs + spec.args + spec.kwonlyargs}
+            out |= {a.arg for a in (spec.vararg, spec.kwarg) if a is not None}
+    return out
 
 
 def fix_for(node) -> str | None:

@@ -13,6 +13,10 @@ from .scope import Helper, Names, Scope
 from .statements import block, indent, returned
 
 ARG_NAMES = {(): ("a", "b"), "N": ("x", "y"), "M": ("u",), "MN": ("A", "B")}
+# a module-level function calling itself, as many times as an int says
+RECURSIVE_NAME = "rec"
+RECURSIVE = ["def rec(p, depth):", "    if depth <= 0:", "        return p",
+             "    return rec(np.tanh(p) * 0.8 + 0.1 * p, depth - 1)"]
 
 
 @dataclass
@@ -62,6 +66,9 @@ def _write(seed, level, features, rng, attempt, small) -> Program:
             names.taken.add(helper.name)
             helpers.append(helper)
             lines += text + ["", ""]
+    if "language" in features:        # for `people.recursive_helper`
+        names.taken.add(RECURSIVE_NAME)
+        lines += RECURSIVE + ["", ""]
     params = _params(rng, n, m)
     names.taken |= {p for p, _ in params}
     scope = Scope(rng, features, (n, m), names, helpers, vars=dict(params),

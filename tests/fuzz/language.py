@@ -2,10 +2,11 @@
 `language` (in no level: `--features language`): comprehensions and generator
 expressions over values of one shape, lambdas assigned and called, a function
 passed to a lambda's caller, `return` inside loops, `*` in list literals and a
-dict filled in a loop (issue 10 of the syntax round)."""
+dict filled in a loop (issue 10 of the syntax round), and `people`'s constructs."""
 from __future__ import annotations
 
 from .expressions import condition
+from .people import people_statement
 from .scope import Scope
 
 _TERMS = ("np.tanh({})", "np.sin({}) * 0.5", "{} * {} * 0.3", "np.cos({}) + {}")
@@ -16,6 +17,7 @@ def language_statement(scope: Scope) -> list:
     production = scope.weighted([
         (2, comprehension), (1.5, lambda_call), (1, functions_loop),
         (1.5 * (scope.loop_depth > 0), return_in_loop), (1.5, spread), (1.5, dict_in_loop),
+        (4, people_statement),
     ])
     return production(scope)
 
