@@ -35,7 +35,8 @@ class Activity:
 
 def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
     """The names whose derivative flows into `value`'s result."""
-    if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)):
+    if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)) \
+            or isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
         return []
     if isinstance(value, ast.Subscript):      # np.r_[x, c]: refused by the passes, by name
         special = any(ns.value(value.value) is getattr(np, k) for k in SPECIAL_INDEXING)

@@ -186,6 +186,9 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
             low.out.collect(deeper=False) as body:
         low.for_callee(scope).statements(tree.body[:-1])   # all but `return <result>`
     low.out.block.extend(_located(body, low.out.stmt, callee.foreign))
+    for value in bound:         # temporaries made for the arguments: the call read them,
+        if isinstance(value, ast.Name):          # even those of parameters it never reads
+            low.out.pending.pop(value.id, None)
     return _result(tree.body[-1], scope, ctx)
 
 
