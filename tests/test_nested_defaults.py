@@ -89,3 +89,28 @@ def test_refused_with_the_line(fn, what):
     with pytest.raises(UnsupportedSyntaxError, match=what) as info:
         ag.grad(fn)(np.array([0.5, 1.5]) if fn is not default_of_a_local else 0.5)
     assert "test_nested_defaults.py:" in str(info.value)
+
+
+def _shifted(v, w, scale=1.0, shift=0.0):
+    return (np.tanh(v) + w) * scale + shift
+
+
+def partials(x, y):
+    import functools
+
+    def local(v, w, scale=1.0):
+        return np.sin(v) * w * scale
+    h = functools.partial(_shifted, scale=0.5)
+    k = functools.partial(local, x)             # an argument bound first, as it is here
+    m = functools.partial(h, shift=y[0])        # a partial of a partial
+    x = x * 2.0
+    return np.sum(h(x, y) + k(y, scale=2.0) + m(y, x))
+
+
+def test_functools_partial_in_the_function():
+    x, y = np.array([0.3, -0.2]), np.array([0.7, 1.1])
+    x2 = x * 2.0
+    want = np.sum((np.tanh(x2) + y) * 0.5 + np.sin(x) * y * 2.0 + (np.tanh(y) + x2) * 0.5
+                  + y[0])
+    assert partials(x, y) == pytest.approx(want, rel=1e-15)
+    ag.check_grads(partials, (x, y), wrt=(0, 1), order=2)

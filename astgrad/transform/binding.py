@@ -11,8 +11,28 @@ from __future__ import annotations
 
 import ast
 import copy
+from dataclasses import dataclass
 
 from ..errors import UnsupportedSyntaxError
+
+
+@dataclass
+class Partial:
+    """`functools.partial(fn, *args, **keywords)` bound to a name in the function: a
+    call of the name calls `fn` (a nested `def`, a name for a function, another
+    `Partial`) with these atoms first, then the call's own arguments."""
+
+    fn: object
+    args: list
+    keywords: dict
+
+    def lowered(self, atom) -> "Partial":
+        """This partial with its arguments lowered by `atom`, as they are where it is made."""
+        return Partial(self.fn, [atom(a) for a in self.args],
+                       {k: atom(v) for k, v in self.keywords.items()})
+
+    def call(self, args: list, keywords: dict) -> tuple[list, dict]:
+        return self.args + list(args), {**self.keywords, **keywords}
 
 
 class Keywords(ast.Dict):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import inspect
 import types
 from contextlib import contextmanager
@@ -110,6 +111,11 @@ def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -
             f"functions written in the code, at a constant index, can be called.",
             scope.where(node), fix="Index with a number, or loop over the list "
                                    "(`for f in fs:`), which is then written out.")
+    if isinstance(called, binding.Partial):
+        args, keywords = called.call(args, keywords)
+        node = ast.copy_location(ast.Call(
+            node.func, list(args), [ast.keyword(k, v) for k, v in keywords.items()]), node)
+        return _call_function_value(node, called.fn, args, keywords, low)
     if isinstance(called, ast.expr):
         return inline_call(ast.copy_location(ast.Call(called, node.args, node.keywords), node),
                            args, keywords, low)
@@ -326,6 +332,13 @@ def function_value(value: ast.expr, low: Lowerer):
         if isinstance(index, int) and -len(functions) <= index < len(functions):
             return functions[index]
     ns = low.ctx.ns
+    if isinstance(value, ast.Call) and ns is not None and ns.value(value.func) is \
+            functools.partial and value.args and not any(isinstance(a, ast.Starred) for a in
+                                                         value.args) \
+            and all(k.arg is not None for k in value.keywords):
+        fn = function_value(value.args[0], low)         # `functools.partial(f, a, k=v)`
+        return None if fn is None or isinstance(fn, list) else binding.Partial(
+            fn, value.args[1:], {k.arg: k.value for k in value.keywords})
     if ns is None or not isinstance(value, (ast.Name, ast.Attribute)) \
             or isinstance(value, ast.Name) and value.id in low.scope.current.values():
         return None

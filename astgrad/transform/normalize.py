@@ -30,7 +30,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import desugar, inline, library_calls, reads, settle, sync, writes
+from . import binding, desugar, inline, library_calls, reads, settle, sync, writes
 from .aliases import Aliases
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -362,12 +362,14 @@ def _is_pop(call: ast.Call) -> bool:
 
 
 def _bind_function(low: _Normalizer, name: str, value: ast.expr) -> None:
-    """`act = np.tanh`, `fs = [np.sin, relu]`: calls of `act`, `fs[0]` call that function
-    (inlined); the value is kept too (`len(fs)`) unless it holds a nested def, which
-    exists only where it is inlined."""
+    """`act = np.tanh`, `fs = [np.sin, relu]`, `h = functools.partial(g, k=v)`: calls of
+    `act`, `fs[0]`, `h` call that function (inlined); the value is kept too (`len(fs)`)
+    unless it holds a nested def or a partial, which exist only where they are inlined."""
     called = inline.function_value(value, low)
+    if isinstance(called, binding.Partial):          # its arguments, as they are now
+        called = called.lowered(low.atom)
     low.scope.local_fns[name] = called
-    if not any(isinstance(f, ast.FunctionDef)
+    if not any(isinstance(f, (ast.FunctionDef, binding.Partial))
                for f in (called if isinstance(called, list) else [called])):
         low.bind(name, value)
 

@@ -96,7 +96,7 @@ def star_helper(scope: Scope) -> list:
     if form == "args":
         parts = scope.names.fresh()
         lines = [f"def {g}(*{vs}):", f"    return sum({vs}) * 0.5",
-                 f"{parts} = [{a}, {b}]", f"{name} = {g}(*{parts}, {c})"]
+                 f"{parts} = ({a}, {b})", f"{name} = {g}(*{parts}, {c})"]
     elif form == "kwargs":
         v, kw = _var(scope), _var(scope)
         lines = [f"def {g}({v}, **{kw}):",
