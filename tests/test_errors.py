@@ -118,6 +118,20 @@ def test_a_call_with_no_rule_names_the_callee():
     assert "ag.defvjp" in message
 
 
+def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
+    # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
+    # did not write, and a registration that cannot match (each access makes a new method).
+    def f(x):
+        return np.logaddexp.reduce(x)
+    message = raises(errors.NoRuleError, f, np.arange(3.0), line_text="np.logaddexp.reduce",
+                     match="`np.logaddexp.reduce` (a method of the ufunc `np.logaddexp`)")
+    assert "scipy.special.logsumexp(x, axis=0)" in message and "ag.defvjp" not in message
+
+    def g(x):
+        return np.sum(np.add.accumulate(x) ** 2)
+    raises(errors.NoRuleError, g, np.arange(3.0), match="`np.add.accumulate`")
+
+
 def test_a_primitive_without_rules():
     @ag.primitive
     def opaque(x):

@@ -104,6 +104,9 @@ _SAMPLERS = {n for t in (np.random.Generator, np.random.RandomState) for n in di
              if not n.startswith("_")} - set(dir(np.ndarray))
 
 
+_UFUNC_METHODS = {"reduce", "accumulate", "reduceat", "outer", "at"}
+
+
 def _refusal(what, stmt, where):
     kind, name = what
     short = name.rpartition(".")[2]
@@ -114,6 +117,16 @@ def _refusal(what, stmt, where):
             where(stmt), fix="Draw noise that does not depend on them and transform it (the "
                              "reparameterization trick): `loc + scale * rng.standard_normal("
                              "size)`, `low + (high - low) * rng.random(size)`.")
+    if kind == "call" and name.count(".") == 2 and name.startswith("np.") \
+            and short in _UFUNC_METHODS:
+        return NoRuleError(
+            f"`{name}` (a method of the ufunc `{name.rpartition('.')[0]}`) has no derivative "
+            f"rule.", where(stmt),
+            fix="Write it with functions that have rules: `np.sum(x, axis=0)` for "
+                "`np.add.reduce`, `np.prod` for `np.multiply.reduce`, `np.max` for "
+                "`np.maximum.reduce`, `np.cumsum` for `np.add.accumulate`, `np.outer` for "
+                "`np.multiply.outer`, `scipy.special.logsumexp(x, axis=0)` for "
+                "`np.logaddexp.reduce`.")
     if kind == "method":
         return UnsupportedSyntaxError(
             f"method `.{name}()` is not supported.", where(stmt),

@@ -347,6 +347,8 @@ def canonical_name(fn) -> str:
             # vars, not getattr: NumPy 1.24's `np.bool` (for the builtin) warns of a change
             if attr and vars(module).get(attr) is fn:
                 return f"{prefix}.{attr}"
+    if isinstance(getattr(fn, "__self__", None), np.ufunc):    # np.logaddexp.reduce
+        return f"np.{fn.__self__.__name__}.{fn.__name__}"
     if isinstance(fn, types.MethodType):           # stats.norm.ppf: where its object is public
         owner = _public_name(fn.__self__)
         if owner:
