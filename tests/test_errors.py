@@ -132,6 +132,23 @@ def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
     raises(errors.NoRuleError, g, np.arange(3.0), match="`np.add.accumulate`")
 
 
+def test_a_field_of_a_config_or_namedtuple_argument_says_what_to_write():
+    from collections import namedtuple
+    from types import SimpleNamespace
+    Params = namedtuple("Params", ["W", "b"])
+
+    def f(params, x, cfg):
+        return np.sum((params.W @ x + params.b) ** 2) * cfg.l2
+    message = raises(errors.UnsupportedSyntaxError, f, Params(np.eye(2), 0.5), np.ones(2),
+                     SimpleNamespace(l2=0.1), line_text="params.W @ x",
+                     match="attribute `.W` of `params`")
+    assert "`W, b = params`" in message and "`params[\"W\"]`" in message
+
+    def g(x):
+        return np.sum(x.flat)              # an array's attribute: the general message
+    raises(errors.UnsupportedSyntaxError, g, np.ones(2), match="attribute `.flat` of a value")
+
+
 def test_a_primitive_without_rules():
     @ag.primitive
     def opaque(x):

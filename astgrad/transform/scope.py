@@ -220,6 +220,15 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(call, node)
         if node.attr == "dtype":
             return node
+        if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
+            # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
+            raise UnsupportedSyntaxError(
+                f"attribute `.{node.attr}` of `{node.value.id}` (a config object's or a "
+                f"namedtuple's field: no array has it) is not supported.", self.where(node),
+                fix=f"Pass `{node.value.id}.{node.attr}` as an argument of its own, hold it "
+                    f"in a dict (`{node.value.id}[\"{node.attr}\"]`), unpack or index a "
+                    f"namedtuple (`W, b = params`, `params[0]`), or make the function a "
+                    f"method (`self.{node.attr}` is read when the derivative runs).")
         raise UnsupportedSyntaxError(
             f"attribute `.{node.attr}` of a value is not supported.", self.where(node),
             fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
