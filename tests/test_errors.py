@@ -149,6 +149,22 @@ def test_a_field_of_a_config_or_namedtuple_argument_says_what_to_write():
     raises(errors.UnsupportedSyntaxError, g, np.ones(2), match="attribute `.flat` of a value")
 
 
+def test_a_dict_or_list_method_with_no_rule_says_what_to_write():
+    # It said "Call the NumPy function instead (np.update(x, ...))".
+    def f(p):
+        q = {**p}
+        q.update({"b": p["a"] * 2})
+        return q["a"] * q["b"]
+    message = raises(errors.UnsupportedSyntaxError, f, {"a": 0.7, "b": -0.3},
+                     line_text="q.update", match="method `.update()`")
+    assert '`q = {**q, "b": v}`' in message and "np.update" not in message
+
+    def g(p):
+        return p.get("c", 1.0) * p["a"]
+    message = raises(errors.UnsupportedSyntaxError, g, {"a": 0.7}, match="method `.get()`")
+    assert "`d[k] if k in d else default`" in message
+
+
 def test_a_primitive_without_rules():
     @ag.primitive
     def opaque(x):

@@ -43,6 +43,24 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
 
+_CONTAINER_METHODS = {
+    "update": 'Build a new dict: `q = {**q, "b": v}` (or `{**q, **other}`).',
+    "get": "Read it with a test: `d[k] if k in d else default`.",
+    "setdefault": "Read it with a test: `d[k] if k in d else default`.",
+    "extend": "Build a new list: `xs = xs + ys`.",
+    "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
+    "remove": "Build a new list without the item."}
+
+
+def method_fix(name: str) -> str:
+    """What to write instead of a call to the method `.name()`, which has no rule."""
+    if name in _CONTAINER_METHODS:
+        return _CONTAINER_METHODS[name]
+    if name.startswith("_") or not callable(getattr(np, name, None)):
+        return "Write it with operators, indexing and NumPy functions."
+    return f"Call the NumPy function instead (np.{name}(x, ...)) if it is the same."
+
+
 def _is_user_object(obj) -> bool:
     """An object of the user's whose attributes the code reads (`self.W`), not a module,
     class, array or number."""
@@ -318,8 +336,7 @@ class _Resolver(ast.NodeTransformer):
             return node
         else:
             raise UnsupportedSyntaxError(
-                f"method `.{name}()` is not supported.", self.where(node),
-                fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+                f"method `.{name}()` is not supported.", self.where(node), fix=method_fix(name))
         if self.check_callee is not None:
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
