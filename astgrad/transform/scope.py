@@ -61,6 +61,24 @@ def method_fix(name: str) -> str:
     return f"Call the NumPy function instead (np.{name}(x, ...)) if it is the same."
 
 
+def _attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
+    """The error for `v.attr`, an attribute astgrad does not read."""
+    if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
+        # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
+        name, attr = node.value.id, node.attr
+        return UnsupportedSyntaxError(
+            f"attribute `.{attr}` of `{name}` (a config object's or a namedtuple's field: "
+            f"no array has it) is not supported.", where,
+            fix=f"Pass `{name}.{attr}` as an argument of its own, hold it in a dict "
+                f"(`{name}[\"{attr}\"]`), unpack or index a namedtuple (`W, b = params`, "
+                f"`params[0]`), or make the function a method (`self.{attr}` is read when "
+                f"the derivative runs).")
+    return UnsupportedSyntaxError(
+        f"attribute `.{node.attr}` of a value is not supported.", where,
+        fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
+            "`.size` or `.dtype`.")
+
+
 def _is_user_object(obj) -> bool:
     """An object of the user's whose attributes the code reads (`self.W`), not a module,
     class, array or number."""
@@ -238,19 +256,7 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(call, node)
         if node.attr == "dtype":
             return node
-        if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
-            # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
-            raise UnsupportedSyntaxError(
-                f"attribute `.{node.attr}` of `{node.value.id}` (a config object's or a "
-                f"namedtuple's field: no array has it) is not supported.", self.where(node),
-                fix=f"Pass `{node.value.id}.{node.attr}` as an argument of its own, hold it "
-                    f"in a dict (`{node.value.id}[\"{node.attr}\"]`), unpack or index a "
-                    f"namedtuple (`W, b = params`, `params[0]`), or make the function a "
-                    f"method (`self.{node.attr}` is read when the derivative runs).")
-        raise UnsupportedSyntaxError(
-            f"attribute `.{node.attr}` of a value is not supported.", self.where(node),
-            fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
-                "`.size` or `.dtype`.")
+        raise _attribute_refusal(node, self.where(node))
 
     def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
