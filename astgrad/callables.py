@@ -17,6 +17,7 @@ from typing import Callable
 
 from .errors import AstgradError
 from .transform import registry
+from .transform.request import FORWARD
 
 
 def target(fn):
@@ -54,25 +55,35 @@ def partial_transform(fn, mode: str, wrt, transform: Callable) -> Callable:
                                fix="Count positions among the parameters the partial does "
                                    "not fix, or name one.")
     inner = transform(func, mode, tuple(names) if isinstance(wrt, (tuple, list)) else names[0])
-    return Partial(inner, args, keywords, signature)
+    return Partial(inner, args, keywords, signature,
+                   inspect.signature(func) if mode in FORWARD else None)
 
 
 class Partial:
     """A transform of a `functools.partial`: the transform of its function, called with
     the partial's arguments first. Its `_astgrad` is the inner transform's, seen with the
-    partial's signature (what `check_grads` and `ag.source` read)."""
+    partial's signature (what `check_grads` and `ag.source` read). A jvp's tangent comes
+    last by position, after every argument of the function: `full` is the function's
+    signature, which binds the partial's keywords (`X=X`) to their places before it."""
 
-    def __init__(self, inner: Callable, args: tuple, keywords: dict, signature):
+    def __init__(self, inner: Callable, args: tuple, keywords: dict, signature, full=None):
         self.inner, self.args, self.keywords = inner, tuple(args), dict(keywords)
+        self.full = full
         self._astgrad = _Signed(inner._astgrad, signature)
         self.__name__ = getattr(inner, "__name__", "partial")
         self.__qualname__ = getattr(inner, "__qualname__", self.__name__)
 
     def __call__(self, *args, **kwargs):
-        return self.inner(*self.args, *args, **{**self.keywords, **kwargs})
+        if self.full is None:
+            return self.inner(*self.args, *args, **{**self.keywords, **kwargs})
+        *values, tangent = args
+        bound = self.full.bind(*self.args, *values, **{**self.keywords, **kwargs})
+        bound.apply_defaults()
+        return self.inner(*bound.args, tangent, **bound.kwargs)
 
     def __reduce__(self):
-        return Partial, (self.inner, self.args, self.keywords, self._astgrad.signature)
+        return Partial, (self.inner, self.args, self.keywords, self._astgrad.signature,
+                         self.full)
 
 
 class _Signed:

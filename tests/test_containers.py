@@ -146,6 +146,35 @@ def test_hvp_of_a_dict_against_differences_of_the_gradient():
         np.testing.assert_allclose(hv[k], (up[k] - down[k]) / (2 * h), rtol=1e-6, atol=1e-8)
 
 
+def spread_with_a_new_key_then_values(p):
+    q = {**p, "c": p["a"] * 2}
+    return sum(v ** 2 for v in q.values())
+
+
+def spread_replacing_a_key_then_values(p):
+    q = {**p, "b": p["a"] * np.sin(p["b"])}
+    total = 0.0
+    for v in q.values():
+        total = total + v ** 3
+    return total
+
+
+@pytest.mark.parametrize("f", [spread_with_a_new_key_then_values,
+                               spread_replacing_a_key_then_values])
+def test_second_order_through_values_of_a_spread_dict(f):
+    # The gradient's reverse sweep zeroes the adjoint of `q.values()`, a list, and later
+    # adds to it; `rt.values_of` was not known to make a list, so that sum was written
+    # `bbs + ...`: two lists joined, and the second derivative came out 0.0.
+    p = {"a": 0.7, "b": -0.3}
+    ag.check_grads(f, (p,), order=2)
+    hv = ag.hvp(f)(p, {"a": 1.0, "b": 0.0})
+    g, h = ag.grad(f), 1e-5
+    numeric = (g({"a": 0.7 + h, "b": -0.3})["a"] - g({"a": 0.7 - h, "b": -0.3})["a"]) / (2 * h)
+    assert hv["a"] == pytest.approx(numeric, rel=1e-6)
+    second = ag.grad(lambda p: ag.grad(f)(p)["a"])(p)["a"]
+    assert second == pytest.approx(numeric, rel=1e-6)
+
+
 def test_hessian_and_jacobian_of_a_container_are_refused():
     with pytest.raises(errors.WrtError, match="not one matrix"):
         ag.hessian(by_index)([W, B], X)

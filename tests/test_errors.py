@@ -118,6 +118,53 @@ def test_a_call_with_no_rule_names_the_callee():
     assert "ag.defvjp" in message
 
 
+def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
+    # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
+    # did not write, and a registration that cannot match (each access makes a new method).
+    def f(x):
+        return np.logaddexp.reduce(x)
+    message = raises(errors.NoRuleError, f, np.arange(3.0), line_text="np.logaddexp.reduce",
+                     match="`np.logaddexp.reduce` (a method of the ufunc `np.logaddexp`)")
+    assert "scipy.special.logsumexp(x, axis=0)" in message and "ag.defvjp" not in message
+
+    def g(x):
+        return np.sum(np.add.accumulate(x) ** 2)
+    raises(errors.NoRuleError, g, np.arange(3.0), match="`np.add.accumulate`")
+
+
+def test_a_field_of_a_config_or_namedtuple_argument_says_what_to_write():
+    from collections import namedtuple
+    from types import SimpleNamespace
+    Params = namedtuple("Params", ["W", "b"])
+
+    def f(params, x, cfg):
+        return np.sum((params.W @ x + params.b) ** 2) * cfg.l2
+    message = raises(errors.UnsupportedSyntaxError, f, Params(np.eye(2), 0.5), np.ones(2),
+                     SimpleNamespace(l2=0.1), line_text="params.W @ x",
+                     match="attribute `.W` of `params`")
+    assert "`W, b = params`" in message and "`params[\"W\"]`" in message
+
+    def g(x):
+        return np.sum(x.flat)              # an array's attribute: the general message
+    raises(errors.UnsupportedSyntaxError, g, np.ones(2), match="attribute `.flat` of a value")
+
+
+def test_a_dict_or_list_method_with_no_rule_says_what_to_write():
+    # It said "Call the NumPy function instead (np.update(x, ...))".
+    def f(p):
+        q = {**p}
+        q.update({"b": p["a"] * 2})
+        return q["a"] * q["b"]
+    message = raises(errors.UnsupportedSyntaxError, f, {"a": 0.7, "b": -0.3},
+                     line_text="q.update", match="method `.update()`")
+    assert '`q = {**q, "b": v}`' in message and "np.update" not in message
+
+    def g(p):
+        return p.get("c", 1.0) * p["a"]
+    message = raises(errors.UnsupportedSyntaxError, g, {"a": 0.7}, match="method `.get()`")
+    assert "`d[k] if k in d else default`" in message
+
+
 def test_a_primitive_without_rules():
     @ag.primitive
     def opaque(x):

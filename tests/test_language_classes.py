@@ -141,6 +141,28 @@ def test_partial_with_positions():
         ag.grad(q, wrt=3)
 
 
+def ridge_plain(w, X, y, decay):
+    return np.sum((X @ w - y) ** 2) + decay * np.sum(w ** 2)
+
+
+def test_jvp_of_a_partial_fixing_keywords_puts_the_tangent_last():
+    # `ridge_plain` has no defaults: its jvp takes (w, X, y, decay, tangent) by position,
+    # so the tangent went to `X` and the call raised a bare TypeError.
+    import functools
+    import pickle
+    p = functools.partial(ridge_plain, X=XS, y=YS, decay=0.3)
+    u = np.array([1.0, -2.0, 0.5])
+    value, tangent = ag.jvp(p)(w, u)
+    assert value == pytest.approx(ridge_plain(w, XS, YS, 0.3))
+    assert tangent == pytest.approx((2 * XS.T @ (XS @ w - YS) + 0.6 * w) @ u)
+    assert pickle.loads(pickle.dumps(ag.jvp(p)))(w, u)[1] == pytest.approx(tangent)
+    q = functools.partial(ridge_plain, X=XS, y=YS)
+    assert ag.jvp(q, wrt="decay")(w, 1.0, decay=0.3)[1] == pytest.approx(np.sum(w ** 2))
+    ag.check_grads(p, (w,), order=2, forward=True)
+    ag.check_grads(functools.partial(ridge_plain, w, decay=0.3), (XS, YS), wrt=(0, 1),
+                   forward=True)
+
+
 class Config:
     scale = 0.5
 

@@ -30,6 +30,7 @@ import copy
 from ..errors import UnsupportedSyntaxError
 from . import inline, sync
 from .carried import carried
+from .loop_items import Count, is_call_to, items, loop_invariant
 from .lowering import Lowerer, assigned_names
 
 
@@ -46,7 +47,7 @@ def _for(stmt: ast.For, low: Lowerer):
         _unrolled(stmt, inline.function_value(stmt.iter, low), low)
         return
     _enter_loop(stmt, low)
-    if isinstance(stmt.target, ast.Name) and _is_call_to(stmt.iter, range, low):
+    if isinstance(stmt.target, ast.Name) and is_call_to(stmt.iter, range, low):
         _range_loop(stmt, low)
     else:
         _index_loop(stmt, low)
@@ -82,7 +83,7 @@ def _unrolled(stmt: ast.For, functions: list, low: Lowerer):
 
 def _range_loop(stmt: ast.For, low: Lowerer):
     iterable = stmt.iter
-    args = [_loop_invariant(low.atom(a), stmt, low) for a in iterable.args]
+    args = [loop_invariant(low.atom(a), stmt, low) for a in iterable.args]
     if iterable.keywords:
         raise UnsupportedSyntaxError("range() takes no keywords.", low.scope.where(stmt))
     index = low.scope.current[stmt.target.id]
@@ -94,56 +95,22 @@ def _range_loop(stmt: ast.For, low: Lowerer):
 def _index_loop(stmt: ast.For, low: Lowerer):
     """Any other iterable: loop over an index and read the items by it."""
     ns = low.ctx.ns
-    sequences, targets = _items(stmt.iter, stmt.target, stmt, low)
-    lengths = [low.out.temp(ast.Call(ns.ref(len), [s], [])) for s in sequences if s is not None]
+    sequences, targets = items(stmt.iter, stmt.target, stmt, low)
+    lengths = [low.out.temp(ast.Call(ns.ref(len), [s], [])) for s in sequences
+               if not isinstance(s, Count)]
     n = lengths[0] if len(lengths) == 1 else low.out.temp(ast.Call(ns.ref(min), lengths, []))
     index = low.ctx.namer.fresh("i")
     reads = []
     for seq, target in zip(sequences, targets):
-        item = ast.Name(index, ast.Load()) if seq is None else \
-            ast.Subscript(seq, ast.Name(index, ast.Load()), ast.Load())
+        if isinstance(seq, Count):
+            item = ast.Name(index, ast.Load()) if seq.start is None else \
+                ast.BinOp(ast.Name(index, ast.Load()), ast.Add(), seq.start)
+        else:
+            item = ast.Subscript(seq, ast.Name(index, ast.Load()), ast.Load())
         reads.append(ast.copy_location(ast.Assign([target], item), stmt))
     body = low.nested(reads + stmt.body)
     low.out.emit(ast.For(ast.Name(index, ast.Store()), ast.Call(ns.ref(range), [n], []),
                          body, []))
-
-
-def _items(iterable, target, stmt, low: Lowerer):
-    """The sequences a `for` reads and the target each item goes to (None: the index)."""
-    if _is_call_to(iterable, enumerate, low):
-        if not (isinstance(target, ast.Tuple) and len(target.elts) == 2) \
-                or len(iterable.args) != 1 or iterable.keywords:
-            raise UnsupportedSyntaxError("use `for i, x in enumerate(seq):`.",
-                                         low.scope.where(stmt))
-        seq = _loop_invariant(low.atom(iterable.args[0]), stmt, low)
-        return [seq, None], [target.elts[1], target.elts[0]]
-    if _is_call_to(iterable, zip, low):
-        if not (isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args)):
-            raise UnsupportedSyntaxError("use `for a, b in zip(xs, ys):`.",
-                                         low.scope.where(stmt))
-        seqs = [_loop_invariant(low.atom(a), stmt, low) for a in iterable.args]
-        return seqs, list(target.elts)
-    if _is_call_to(iterable, reversed, low) and len(iterable.args) == 1:
-        seq = low.atom(iterable.args[0])
-        flipped = low.out.temp(ast.Subscript(seq, ast.Slice(None, None, ast.Constant(-1)),
-                                         ast.Load()))
-        return [flipped], [target]
-    seq = _loop_invariant(low.atom(iterable), stmt, low)
-    if not isinstance(seq, ast.Name):
-        seq = low.out.temp(seq)                  # a literal: name it, so items have adjoints
-    return [seq], [target]
-
-
-def _loop_invariant(atom: ast.expr, loop: ast.For, low: Lowerer) -> ast.expr:
-    """`atom`, or a copy of it if the loop reassigns it (the reverse sweep rereads it), or
-    if it is also a user's name meaning another value here: the item reads are lowered
-    again (an inlined `def g(xs): for x in xs:` called as `g(x)` reads the caller's `x`)."""
-    current = low.scope.current
-    if isinstance(atom, ast.Name) and (
-            atom.id in {current.get(n) for n in assigned_names([loop])}
-            or current.get(atom.id, atom.id) != atom.id):
-        return low.out.temp(atom)
-    return atom
 
 
 def _while(stmt: ast.While, low: Lowerer):
@@ -165,11 +132,6 @@ def _simple(test: ast.expr) -> bool:
     """A loop test that needs no statement of its own: names, constants, comparisons."""
     return all(isinstance(n, (ast.Name, ast.Constant, ast.Compare, ast.UnaryOp, ast.Load,
                               ast.cmpop, ast.unaryop)) for n in ast.walk(test))
-
-
-def _is_call_to(node: ast.expr, fn, low: Lowerer) -> bool:
-    ns = low.ctx.ns
-    return isinstance(node, ast.Call) and ns is not None and ns.value(node.func) is fn
 
 
 # -- conditional expressions ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
-from .scope import MISSING
+from .scope import MISSING, method_fix
 
 
 def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
@@ -104,6 +104,9 @@ _SAMPLERS = {n for t in (np.random.Generator, np.random.RandomState) for n in di
              if not n.startswith("_")} - set(dir(np.ndarray))
 
 
+_UFUNC_METHODS = {"reduce", "accumulate", "reduceat", "outer", "at"}
+
+
 def _refusal(what, stmt, where):
     kind, name = what
     short = name.rpartition(".")[2]
@@ -114,10 +117,19 @@ def _refusal(what, stmt, where):
             where(stmt), fix="Draw noise that does not depend on them and transform it (the "
                              "reparameterization trick): `loc + scale * rng.standard_normal("
                              "size)`, `low + (high - low) * rng.random(size)`.")
+    if kind == "call" and name.count(".") == 2 and name.startswith("np.") \
+            and short in _UFUNC_METHODS:
+        return NoRuleError(
+            f"`{name}` (a method of the ufunc `{name.rpartition('.')[0]}`) has no derivative "
+            f"rule.", where(stmt),
+            fix="Write it with functions that have rules: `np.sum(x, axis=0)` for "
+                "`np.add.reduce`, `np.prod` for `np.multiply.reduce`, `np.max` for "
+                "`np.maximum.reduce`, `np.cumsum` for `np.add.accumulate`, `np.outer` for "
+                "`np.multiply.outer`, `scipy.special.logsumexp(x, axis=0)` for "
+                "`np.logaddexp.reduce`.")
     if kind == "method":
         return UnsupportedSyntaxError(
-            f"method `.{name}()` is not supported.", where(stmt),
-            fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+            f"method `.{name}()` is not supported.", where(stmt), fix=method_fix(name))
     return NoRuleError(
         f"`{name}` has no derivative rule.", where(stmt),
         fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...), or use a "

@@ -194,6 +194,11 @@ def lookup(fn) -> Primitive | None:
         if refusal is not None:                  # a method of any such object: refused
             prim = Primitive(fn, fn.__name__)
             prim.refusal = refusal
+    if prim is None and isinstance(fn, types.MethodType):
+        cls = next((c for c in type(fn.__self__).__mro__ if c in _constant_classes), None)
+        if cls is not None:                      # a method of a logger: no derivative
+            prim = Primitive(fn, fn.__name__)
+            prim.nondiff, prim.kind = True, _constant_classes[cls]
     return prim
 
 
@@ -304,6 +309,14 @@ def defnondiff(*fns, kind: Callable | None = None) -> None:
 
 
 _refused_classes: dict[type, tuple[str, str]] = {}
+_constant_classes: dict[type, Callable | None] = {}
+
+
+def defnondiff_methods(*classes: type, kind: Callable | None = None) -> None:
+    """Mark every method of the instances of `classes` (`logging.Logger`) as `defnondiff`
+    marks a function."""
+    for cls in classes:
+        _constant_classes[cls] = kind
 
 
 def defrefusal(fn, why: str, fix: str) -> None:
@@ -334,6 +347,8 @@ def canonical_name(fn) -> str:
             # vars, not getattr: NumPy 1.24's `np.bool` (for the builtin) warns of a change
             if attr and vars(module).get(attr) is fn:
                 return f"{prefix}.{attr}"
+    if isinstance(getattr(fn, "__self__", None), np.ufunc):    # np.logaddexp.reduce
+        return f"np.{fn.__self__.__name__}.{fn.__name__}"
     if isinstance(fn, types.MethodType):           # stats.norm.ppf: where its object is public
         owner = _public_name(fn.__self__)
         if owner:

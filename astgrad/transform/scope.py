@@ -43,6 +43,42 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
 
+_CONTAINER_METHODS = {
+    "update": 'Build a new dict: `q = {**q, "b": v}` (or `{**q, **other}`).',
+    "get": "Read it with a test: `d[k] if k in d else default`.",
+    "setdefault": "Read it with a test: `d[k] if k in d else default`.",
+    "extend": "Build a new list: `xs = xs + ys`.",
+    "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
+    "remove": "Build a new list without the item."}
+
+
+def method_fix(name: str) -> str:
+    """What to write instead of a call to the method `.name()`, which has no rule."""
+    if name in _CONTAINER_METHODS:
+        return _CONTAINER_METHODS[name]
+    if name.startswith("_") or not callable(getattr(np, name, None)):
+        return "Write it with operators, indexing and NumPy functions."
+    return f"Call the NumPy function instead (np.{name}(x, ...)) if it is the same."
+
+
+def _attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
+    """The error for `v.attr`, an attribute astgrad does not read."""
+    if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
+        # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
+        name, attr = node.value.id, node.attr
+        return UnsupportedSyntaxError(
+            f"attribute `.{attr}` of `{name}` (a config object's or a namedtuple's field: "
+            f"no array has it) is not supported.", where,
+            fix=f"Pass `{name}.{attr}` as an argument of its own, hold it in a dict "
+                f"(`{name}[\"{attr}\"]`), unpack or index a namedtuple (`W, b = params`, "
+                f"`params[0]`), or make the function a method (`self.{attr}` is read when "
+                f"the derivative runs).")
+    return UnsupportedSyntaxError(
+        f"attribute `.{node.attr}` of a value is not supported.", where,
+        fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
+            "`.size` or `.dtype`.")
+
+
 def _is_user_object(obj) -> bool:
     """An object of the user's whose attributes the code reads (`self.W`), not a module,
     class, array or number."""
@@ -220,10 +256,7 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(call, node)
         if node.attr == "dtype":
             return node
-        raise UnsupportedSyntaxError(
-            f"attribute `.{node.attr}` of a value is not supported.", self.where(node),
-            fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
-                "`.size` or `.dtype`.")
+        raise _attribute_refusal(node, self.where(node))
 
     def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
@@ -309,8 +342,7 @@ class _Resolver(ast.NodeTransformer):
             return node
         else:
             raise UnsupportedSyntaxError(
-                f"method `.{name}()` is not supported.", self.where(node),
-                fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+                f"method `.{name}()` is not supported.", self.where(node), fix=method_fix(name))
         if self.check_callee is not None:
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)

@@ -127,12 +127,14 @@ def _numpy_value(node, kinds, ns) -> bool:
     return kind.known and kind.dtype not in (None, "O") and kind.py is False
 
 
-_LIST_MAKERS = ("list", "tuple", "split_like")
+_LIST_MAKERS = ("list", "tuple", "split_like", "values_of", "keys_of", "items_of",
+                "dict_values")
 
 
 def _makes_list(value, kinds, ns) -> bool:
-    """`[0.0] * n`, `[a] + ys`, `list(g)`, `tuple(g)`, `rt.split_like(...)`, `rt.add_each` of
-    a list written out: values that are Python lists or tuples (not `x * [1.0, 0.0]` of an
+    """`[0.0] * n`, `[a] + ys`, `list(g)`, `tuple(g)`, `rt.split_like(...)`, a dict's
+    `rt.values_of(d)` (`d.values()`, also `keys_of`, `items_of`, `dict_values`), `rt.add_each`
+    of a list written out: values that are Python lists or tuples (not `x * [1.0, 0.0]` of an
     array `x`, NumPy's product)."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
         return any(isinstance(a, (ast.List, ast.Tuple)) and not _numpy_value(b, kinds, ns)

@@ -2,11 +2,12 @@
 integer results and constants. Their values flow through generated code as
 constants."""
 import builtins
+import logging
 
 import numpy as np
 
 from ..lattice import OPAQUE, UNKNOWN, Kind, shape_of
-from ..registry import defnondiff
+from ..registry import defnondiff, defnondiff_methods
 
 _INT = Kind(0, "i", True)
 _BOOL = Kind(0, "b", False)
@@ -16,6 +17,11 @@ defnondiff(np.shape, kind=lambda k, s: shape_of(k.get(0, UNKNOWN)))
 defnondiff(np.ndim, np.size, builtins.len, builtins.int, kind=lambda k, s: _INT)
 defnondiff(builtins.range, builtins.print, builtins.isinstance, builtins.bool,
            builtins.enumerate, builtins.zip, builtins.reversed, kind=lambda k, s: OPAQUE)
+
+# ---- logging: a message about the values, not a value ------------------------------------
+defnondiff_methods(logging.Logger, logging.LoggerAdapter, kind=lambda k, s: OPAQUE)
+defnondiff(logging.debug, logging.info, logging.warning, logging.error, logging.critical,
+           logging.exception, logging.log, kind=lambda k, s: OPAQUE)
 
 # ---- piecewise-constant functions: zero slope wherever they have one ----------------------
 defnondiff(np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
