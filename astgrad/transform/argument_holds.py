@@ -15,6 +15,7 @@ from .views import base_name
 
 OTHER = ""                  # a value that is not (a view of) one of the arguments' arrays
 VIEW = "["                  # suffix: `p[`, (an item or) a view of the array of parameter p
+BRANCH = "?"                # bound in a branch, loop or `try`, or by `x if c else y`
 
 State = dict                # name -> frozenset of what it may hold; not listed: OTHER only
 
@@ -25,19 +26,24 @@ def held(tree: ast.FunctionDef, arrays: set[str]) -> dict[int, State]:
     before it, each with what it may hold: parameter names, `p[` for a view of (or an item
     of) parameter p's array, `OTHER` for any other value."""
     out: dict[int, State] = {}
-    _block(tree.body, {p: frozenset({p}) for p in arrays}, out, None)
+    _block(tree.body, {p: frozenset({p}) for p in arrays}, out, None, top=True)
     return out
 
 
 def arrays_in(holds) -> set[str]:
     """The parameters whose array (or a view of it) `holds` (a State's value) may be."""
-    return {h.rstrip(VIEW) for h in holds if h != OTHER}
+    return {h.rstrip(VIEW) for h in holds if h not in (OTHER, BRANCH)}
 
 
-def _block(stmts: list[ast.stmt], state: State, out: dict, seen: list | None) -> State:
+def _block(stmts: list[ast.stmt], state: State, out: dict, seen: list | None,
+           top: bool = False) -> State:
     for stmt in stmts:
         out[id(stmt)] = _join(out[id(stmt)], state) if id(stmt) in out else state
-        state = _statement(stmt, _kill(state, _walrus(stmt)), out, seen)
+        after = _statement(stmt, _kill(state, _walrus(stmt)), out, seen)
+        if not top:     # (the second order of an array changed through such a name is
+            after = {n: h | _BRANCH if h != state.get(n) and h != _NONE else h  # not yet right)
+                     for n, h in after.items()}
+        state = after
         if seen is not None:
             seen.append(state)
     return state
@@ -105,13 +111,13 @@ def value_holds(value: ast.expr, state: State) -> frozenset[str]:
     if isinstance(value, ast.Name):
         return state.get(value.id, _NONE)
     if isinstance(value, ast.IfExp):
-        return value_holds(value.body, state) | value_holds(value.orelse, state)
+        return value_holds(value.body, state) | value_holds(value.orelse, state) | _BRANCH
     if isinstance(value, ast.NamedExpr):
         return value_holds(value.value, state)
     base = base_name(value)
     if base is None or base not in state:
         return _NONE
-    return _NONE | {h.rstrip(VIEW) + VIEW for h in state[base] if h != OTHER}
+    return _NONE | {h.rstrip(VIEW) + VIEW for h in state[base] if h not in (OTHER, BRANCH)}
 
 
 def _bind(target: ast.expr, value: ast.expr, sources: frozenset[str], state: State) -> State:
@@ -177,5 +183,6 @@ def _captures(pattern: ast.AST) -> set[str]:
 
 
 _NONE = frozenset({OTHER})
+_BRANCH = frozenset({BRANCH})
 _TRIES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")

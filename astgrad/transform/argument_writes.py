@@ -20,8 +20,7 @@ import ast
 import inspect
 from dataclasses import dataclass, field
 
-from ..errors import InPlaceError
-from .argument_holds import OTHER, VIEW, arrays_in, held, value_holds
+from .argument_holds import BRANCH, OTHER, VIEW, arrays_in, held, value_holds
 from .writes import passed
 
 
@@ -33,7 +32,7 @@ class InPlace:
     calls: dict = field(default_factory=dict)   # id of a call -> parameters bound to such
 
 
-def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns, where) -> InPlace:
+def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> InPlace:
     """Rewrite `tree` in place as the module docstring states; `param_kinds` are the kinds
     the function is specialized for, `ns` resolves its calls (a helper of the user's that
     writes items of its parameter writes those of the array passed). An argument's array
@@ -49,7 +48,7 @@ def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns, where) -
                             for name in _writes([stmt])[1] | passed(stmt, ns, callees, True)))
     for stmt in statements:
         if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            _augmented(stmt, holds[id(stmt)].get(stmt.target.id, _OTHER), changed, where)
+            _augmented(stmt, holds[id(stmt)].get(stmt.target.id, _OTHER), changed)
     calls = {id(call): params for stmt in statements for call, params in _calls(
         stmt, holds[id(stmt)], changed, ns)}
     return InPlace(frozenset((items | written) & arrays - assigned), calls)
@@ -69,20 +68,14 @@ def in_helper(tree: ast.FunctionDef, params: list[str], bound: list, in_place: I
         _in_place(statements, names - _writes(statements)[2])
 
 
-def _augmented(stmt: ast.AugAssign, holds: frozenset, changed: set[str], where) -> None:
-    """`x op= v` where `x` holds an argument's array whose items the function writes: made
-    `x[...] op= v` when `x` can hold nothing else, refused when it may hold a number too."""
-    if not arrays_in(holds) & changed or any(h.endswith(VIEW) for h in holds):
-        return
-    if OTHER in holds:
-        raise InPlaceError(
-            f"`{ast.unparse(stmt)}` may change the caller's array `{sorted(arrays_in(holds))[0]}` "
-            f"in place (its items are written too), or may bind `{stmt.target.id}` to a new "
-            f"value, depending on the path taken.", where(stmt),
-            fix=f"Write `{stmt.target.id} = {stmt.target.id} {_OPS[type(stmt.op)]} ...` for a "
-                f"new value, or `{stmt.target.id}[...] {_OPS[type(stmt.op)]}= ...` to change "
-                f"the array.")
-    _in_place([stmt], {stmt.target.id})
+def _augmented(stmt: ast.AugAssign, holds: frozenset, changed: set[str]) -> None:
+    """`x op= v` where `x` holds an argument's array whose items the function writes, and
+    nothing else, bound outside any branch or loop: made `x[...] op= v`. (Bound in a
+    branch, it stays a new value: the second order of an array changed in place through
+    a name a branch binds is not yet right.)"""
+    if arrays_in(holds) & changed and not holds & {OTHER, BRANCH} \
+            and not any(h.endswith(VIEW) for h in holds):
+        _in_place([stmt], {stmt.target.id})
 
 
 def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
@@ -95,7 +88,8 @@ def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
         params = list(inspect.signature(fn).parameters)
         given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords if k.arg}
         mine = {p for p, v in given.items() if OTHER not in (s := value_holds(v, holds))
-                and s and not any(h.endswith(VIEW) for h in s) and arrays_in(s) & changed}
+                and BRANCH not in s and not any(h.endswith(VIEW) for h in s)
+                and arrays_in(s) & changed}
         if mine:
             yield node, frozenset(mine)
 
@@ -159,6 +153,3 @@ def _statements(body: list[ast.stmt]):
 
 _OTHER = frozenset({OTHER})
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
-        ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
-        ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
