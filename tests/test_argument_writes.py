@@ -149,3 +149,39 @@ def test_an_argument_returned_by_a_helper_then_augmented():
 
 def test_an_argument_returned_by_a_helper_has_right_derivatives():
     ag.check_grads(returned_by_a_helper, _args(), wrt=(0, 1), order=2)
+
+
+# ---- an item write through a name a branch binds to the argument, at second order -------
+# (the jvp of the grad gave `by = by + x_1`'s tangent as `tx_1`, the written `tb` itself,
+# which the reverse sweep's write-back then changed: a silently wrong Hessian row)
+def bound_in_a_branch_then_written(x, y):
+    if y[0] > 0.0:
+        b = x
+    else:
+        b = x
+    b[0] = b[1] * 3.0
+    return np.sum(x * y)
+
+
+def bound_in_a_branch_then_written_whole(x, y):
+    if y[0] > 0.0:
+        b = x
+    else:
+        b = x
+    b[0] = b[1] * 3.0
+    b[...] *= 2.0
+    return np.sum(b * y)
+
+
+@pytest.mark.parametrize("f", [bound_in_a_branch_then_written,
+                               bound_in_a_branch_then_written_whole])
+def test_an_item_write_through_a_name_a_branch_binds(f):
+    ag.check_grads(f, _args(), wrt=(0, 1), order=2)
+    x, y = _args()
+    hessian_y_x = np.array([ag.jvp(ag.grad(f, wrt=1), wrt=0)(x.copy(), y, e)[1]
+                            for e in np.eye(4)]).T    # d(df/dy)/dx, column by column
+    expected = np.eye(4)
+    expected[0] = [0.0, 3.0, 0.0, 0.0]                # x[0] becomes 3 x[1]
+    if f is bound_in_a_branch_then_written_whole:
+        expected = 2.0 * expected
+    assert np.allclose(hessian_y_x, expected)
