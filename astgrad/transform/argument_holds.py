@@ -10,40 +10,45 @@ statement.
 from __future__ import annotations
 
 import ast
+import inspect
 
+from ..errors import AstgradError
 from .views import base_name
 
 OTHER = ""                  # a value that is not (a view of) one of the arguments' arrays
 VIEW = "["                  # suffix: `p[`, (an item or) a view of the array of parameter p
-BRANCH = "?"                # bound in a branch, loop or `try`, or by `x if c else y`
 
 State = dict                # name -> frozenset of what it may hold; not listed: OTHER only
 
 
-def held(tree: ast.FunctionDef, arrays: set[str]) -> dict[int, State]:
+class _Out(dict):
+    """The state before each statement (by `id`), and what the walk needs to read calls."""
+
+    ns = None
+    inside: tuple = ()
+
+
+def held(tree: ast.FunctionDef, arrays: set[str], ns=None, inside=()) -> dict[int, State]:
     """For each statement of `tree`'s body (by `id`; nested blocks too, nested functions
     not), the names that may hold one of `arrays` (parameter names) or a view of one
     before it, each with what it may hold: parameter names, `p[` for a view of (or an item
-    of) parameter p's array, `OTHER` for any other value."""
-    out: dict[int, State] = {}
-    _block(tree.body, {p: frozenset({p}) for p in arrays}, out, None, top=True)
+    of) parameter p's array, `OTHER` for any other value. `ns` resolves calls: a user's
+    function may return (a view of) an array passed to it (`inside`: those being read)."""
+    out = _Out()
+    out.ns, out.inside = ns, inside
+    _block(tree.body, {p: frozenset({p}) for p in arrays}, out, None)
     return out
 
 
 def arrays_in(holds) -> set[str]:
     """The parameters whose array (or a view of it) `holds` (a State's value) may be."""
-    return {h.rstrip(VIEW) for h in holds if h not in (OTHER, BRANCH)}
+    return {h.rstrip(VIEW) for h in holds if h != OTHER}
 
 
-def _block(stmts: list[ast.stmt], state: State, out: dict, seen: list | None,
-           top: bool = False) -> State:
+def _block(stmts: list[ast.stmt], state: State, out: dict, seen: list | None) -> State:
     for stmt in stmts:
         out[id(stmt)] = _join(out[id(stmt)], state) if id(stmt) in out else state
-        after = _statement(stmt, _kill(state, _walrus(stmt)), out, seen)
-        if not top:     # (the second order of an array changed through such a name is
-            after = {n: h | _BRANCH if h != state.get(n) and h != _NONE else h  # not yet right)
-                     for n, h in after.items()}
-        state = after
+        state = _statement(stmt, _kill(state, _walrus(stmt)), out, seen)
         if seen is not None:
             seen.append(state)
     return state
@@ -51,13 +56,13 @@ def _block(stmts: list[ast.stmt], state: State, out: dict, seen: list | None,
 
 def _statement(stmt: ast.stmt, state: State, out: dict, seen: list | None) -> State:
     if isinstance(stmt, ast.Assign):
-        value = value_holds(stmt.value, state)
+        value = value_holds(stmt.value, state, out)
         for target in stmt.targets:
-            state = _bind(target, stmt.value, value, state)
+            state = _bind(target, stmt.value, value, state, out)
         return state
     if isinstance(stmt, ast.AnnAssign):
         return state if stmt.value is None else \
-            _bind(stmt.target, stmt.value, value_holds(stmt.value, state), state)
+            _bind(stmt.target, stmt.value, value_holds(stmt.value, state, out), state, out)
     if isinstance(stmt, ast.If):
         return _join(_block(stmt.body, state, out, seen), _block(stmt.orelse, state, out, seen))
     if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
@@ -106,30 +111,75 @@ def _try(stmt, state: State, out: dict, seen: list | None) -> State:
     return _block(stmt.finalbody, done, out, seen)
 
 
-def value_holds(value: ast.expr, state: State) -> frozenset[str]:
-    """What the value of `value` may be."""
+def value_holds(value: ast.expr, state: State, out=None) -> frozenset[str]:
+    """What the value of `value` may be (`out`: the walk's, to read the user's functions it
+    calls)."""
     if isinstance(value, ast.Name):
         return state.get(value.id, _NONE)
     if isinstance(value, ast.IfExp):
-        return value_holds(value.body, state) | value_holds(value.orelse, state) | _BRANCH
+        return value_holds(value.body, state, out) | value_holds(value.orelse, state, out)
     if isinstance(value, ast.NamedExpr):
-        return value_holds(value.value, state)
+        return value_holds(value.value, state, out)
+    if isinstance(value, ast.Call) and getattr(out, "ns", None) is not None:
+        returned = _returned(value, state, out)
+        if returned is not None:
+            return returned
     base = base_name(value)
     if base is None or base not in state:
         return _NONE
-    return _NONE | {h.rstrip(VIEW) + VIEW for h in state[base] if h not in (OTHER, BRANCH)}
+    return _NONE | {h.rstrip(VIEW) + VIEW for h in state[base] if h != OTHER}
 
 
-def _bind(target: ast.expr, value: ast.expr, sources: frozenset[str], state: State) -> State:
+def _returned(call: ast.Call, state: State, out) -> frozenset[str] | None:
+    """What a call of a user's function may return, of what it is passed (`return p`);
+    None for a call of anything else."""
+    fn = out.ns.value(call.func)
+    if not inspect.isfunction(fn) or getattr(fn, "_astgrad", None) is not None:
+        return None
+    passed = frozenset().union(*(value_holds(a.value if isinstance(a, ast.Starred) else a,
+                                             state, out) for a in call.args),
+                               *(value_holds(k.value, state, out) for k in call.keywords))
+    if fn in out.inside or passed == _NONE:
+        return passed | _NONE                   # (calling itself: anything it is passed)
+    from .source import read                    # (a user's function: read when called)
+    try:
+        tree = read(fn).tree
+    except AstgradError:
+        return passed | _NONE
+    args = tree.args
+    if args.vararg or args.kwarg or any(isinstance(a, ast.Starred) for a in call.args):
+        return passed | _NONE
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    given = dict(zip(params, call.args)) | {k.arg: k.value for k in call.keywords if k.arg}
+    inner = held(tree, set(params), out.ns, (*out.inside, fn))
+    ends = tree.body[-1] if tree.body else None           # else it may fall off, giving None
+    result = frozenset() if isinstance(ends, (ast.Return, ast.Raise)) else _NONE
+    for ret in (n for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None):
+        values = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
+        for v in values:
+            for h in value_holds(v, inner.get(id(ret), {})):
+                p = h.rstrip(VIEW)
+                mine = value_holds(given[p], state, out) if p in given else _NONE
+                result |= {OTHER} if h == OTHER else mine if h == p else _NONE | {
+                    m.rstrip(VIEW) + VIEW for m in mine if m != OTHER}
+    return result
+
+
+def _bind(target: ast.expr, value: ast.expr, sources: frozenset[str], state: State,
+          out=None) -> State:
     """`state` after `target = value`, `value` read in the state before the statement."""
     if isinstance(target, ast.Name):
         return _set(state, target.id, sources)
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call):
+        for name in _stored(target):                # `a, b = h(x)`: any of what h returns
+            state = _set(state, name, sources | _NONE)
+        return state
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
             and len(target.elts) == len(value.elts) and not any(
                 isinstance(e, ast.Starred) for e in target.elts + value.elts):
-        parts = [value_holds(e, state) for e in value.elts]     # all read before any is bound
+        parts = [value_holds(e, state, out) for e in value.elts]  # all read before any bound
         for t, v, s in zip(target.elts, value.elts, parts):
-            state = _bind(t, v, s, state)
+            state = _bind(t, v, s, state, out)
         return state
     return _kill(state, set(_stored(target)))
 
@@ -183,6 +233,5 @@ def _captures(pattern: ast.AST) -> set[str]:
 
 
 _NONE = frozenset({OTHER})
-_BRANCH = frozenset({BRANCH})
 _TRIES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")

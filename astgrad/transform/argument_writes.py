@@ -20,7 +20,8 @@ import ast
 import inspect
 from dataclasses import dataclass, field
 
-from .argument_holds import BRANCH, OTHER, VIEW, arrays_in, held, value_holds
+from ..errors import InPlaceError
+from .argument_holds import OTHER, VIEW, arrays_in, held, value_holds
 from .writes import passed
 
 
@@ -32,7 +33,7 @@ class InPlace:
     calls: dict = field(default_factory=dict)   # id of a call -> parameters bound to such
 
 
-def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> InPlace:
+def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns, where) -> InPlace:
     """Rewrite `tree` in place as the module docstring states; `param_kinds` are the kinds
     the function is specialized for, `ns` resolves its calls (a helper of the user's that
     writes items of its parameter writes those of the array passed). An argument's array
@@ -41,14 +42,14 @@ def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> InPla
     statements = list(_statements(tree.body))
     arrays = {name for name, kind in param_kinds.items() if kind.ndim is not None
               and not kind.py and kind.dtype not in (None, "O") and kind.item is None}
-    holds, callees = held(tree, arrays), {}
+    holds, callees = held(tree, arrays, ns), {}
     items = {n for stmt in statements for n in passed(stmt, ns, callees, items=True)}
     whole, written, assigned = _writes(statements)
     changed = set().union(*(arrays_in(holds[id(stmt)].get(name, ())) for stmt in statements
                             for name in _writes([stmt])[1] | passed(stmt, ns, callees, True)))
     for stmt in statements:
         if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            _augmented(stmt, holds[id(stmt)].get(stmt.target.id, _OTHER), changed)
+            _augmented(stmt, holds[id(stmt)].get(stmt.target.id, _OTHER), changed, where)
     calls = {id(call): params for stmt in statements for call, params in _calls(
         stmt, holds[id(stmt)], changed, ns)}
     return InPlace(frozenset((items | written) & arrays - assigned), calls)
@@ -68,14 +69,21 @@ def in_helper(tree: ast.FunctionDef, params: list[str], bound: list, in_place: I
         _in_place(statements, names - _writes(statements)[2])
 
 
-def _augmented(stmt: ast.AugAssign, holds: frozenset, changed: set[str]) -> None:
-    """`x op= v` where `x` holds an argument's array whose items the function writes, and
-    nothing else, bound outside any branch or loop: made `x[...] op= v`. (Bound in a
-    branch, it stays a new value: the second order of an array changed in place through
-    a name a branch binds is not yet right.)"""
-    if arrays_in(holds) & changed and not holds & {OTHER, BRANCH} \
-            and not any(h.endswith(VIEW) for h in holds):
-        _in_place([stmt], {stmt.target.id})
+def _augmented(stmt: ast.AugAssign, holds: frozenset, changed: set[str], where) -> None:
+    """`x op= v` where `x` holds an argument's array whose items the function writes: made
+    `x[...] op= v` when `x` holds nothing else, refused when it may hold another value
+    (say a number, which `x[...] op= v` cannot change)."""
+    if not arrays_in(holds) & changed or any(h.endswith(VIEW) for h in holds):
+        return
+    if OTHER in holds:
+        name, op = stmt.target.id, _OPS[type(stmt.op)]
+        raise InPlaceError(
+            f"`{ast.unparse(stmt)}` changes the caller's array "
+            f"`{sorted(arrays_in(holds))[0]}` in place on one path (the function writes its "
+            f"items too), and `{name}` may hold another value on another.", where(stmt),
+            fix=f"Write `{name} = {name} {op} ...` for a new value, or bind `{name}` to the "
+                f"argument on every path.")
+    _in_place([stmt], {stmt.target.id})
 
 
 def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
@@ -88,7 +96,7 @@ def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
         params = list(inspect.signature(fn).parameters)
         given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords if k.arg}
         mine = {p for p, v in given.items() if OTHER not in (s := value_holds(v, holds))
-                and BRANCH not in s and not any(h.endswith(VIEW) for h in s)
+                and not any(h.endswith(VIEW) for h in s)
                 and arrays_in(s) & changed}
         if mine:
             yield node, frozenset(mine)
@@ -153,3 +161,6 @@ def _statements(body: list[ast.stmt]):
 
 _OTHER = frozenset({OTHER})
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+        ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
+        ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}

@@ -94,7 +94,7 @@ def _restructure(p: Program):
 def _normalize(p: Program):
     """Also desugars, inlines the user's functions and checks aliases as it goes
     (see `normalize`: one walk keeps the names it allocates in source order)."""
-    in_place = argument_writes.whole_writes_in_place(p.tree, p.param_kinds, p.ns)
+    in_place = argument_writes.whole_writes_in_place(p.tree, p.param_kinds, p.ns, p.src.where)
     p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
                                  inline_all=p.request.inline_all, aliases=p.aliases,
                                  in_place=in_place)
