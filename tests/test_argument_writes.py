@@ -172,6 +172,26 @@ def test_an_argument_returned_by_a_helper_then_augmented():
     ag.check_grads(returned_by_a_helper, _args(), wrt=(0, 1), order=2)
 
 
+def swapped_by_a_helper(p, q):
+    return q, p
+
+
+def unpacked_from_a_helper(x, y):
+    a, b = swapped_by_a_helper(x, y)
+    x[1] = a[2] * y[0]
+    b *= y
+    return np.sum(b * a)
+
+
+def test_an_argument_returned_in_a_tuple_then_augmented():
+    after_f, after_grad = _args(), _args()
+    unpacked_from_a_helper(*after_f)
+    ag.grad(unpacked_from_a_helper, wrt=(0, 1))(*after_grad)
+    for held, expected in zip(after_grad, after_f):
+        assert np.array_equal(held, expected)
+    ag.check_grads(unpacked_from_a_helper, _args(), wrt=(0, 1), order=2)
+
+
 # ---- an item write through a name a branch binds to the argument, at second order -------
 # (the jvp of the grad gave `by = by + x_1`'s tangent as `tx_1`, the written `tb` itself,
 # which the reverse sweep's write-back then changed: a silently wrong Hessian row)

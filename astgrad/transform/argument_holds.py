@@ -25,17 +25,17 @@ class _Out(dict):
     """The state before each statement (by `id`), and what the walk needs to read calls."""
 
     ns = None
-    inside: tuple = ()
+    returns: dict                               # a user's function -> see `_returns`
 
 
-def held(tree: ast.FunctionDef, arrays: set[str], ns=None, inside=()) -> dict[int, State]:
+def held(tree: ast.FunctionDef, arrays: set[str], ns=None, returns=None) -> dict[int, State]:
     """For each statement of `tree`'s body (by `id`; nested blocks too, nested functions
     not), the names that may hold one of `arrays` (parameter names) or a view of one
     before it, each with what it may hold: parameter names, `p[` for a view of (or an item
     of) parameter p's array, `OTHER` for any other value. `ns` resolves calls: a user's
-    function may return (a view of) an array passed to it (`inside`: those being read)."""
+    function may return (a view of) an array passed to it (`returns`: those read so far)."""
     out = _Out()
-    out.ns, out.inside = ns, inside
+    out.ns, out.returns = ns, {} if returns is None else returns
     _block(tree.body, {p: frozenset({p}) for p in arrays}, out, None)
     return out
 
@@ -130,39 +130,62 @@ def value_holds(value: ast.expr, state: State, out=None) -> frozenset[str]:
     return _NONE | {h.rstrip(VIEW) + VIEW for h in state[base] if h != OTHER}
 
 
-def _returned(call: ast.Call, state: State, out) -> frozenset[str] | None:
-    """What a call of a user's function may return, of what it is passed (`return p`);
-    None for a call of anything else."""
+def _returned(call: ast.Call, state: State, out, position: int | None = None
+              ) -> frozenset[str] | None:
+    """What a call of a user's function may return (`position`: the item of the tuple it
+    returns), of what it is passed (`return p`); None for a call of anything else."""
     fn = out.ns.value(call.func)
     if not inspect.isfunction(fn) or getattr(fn, "_astgrad", None) is not None:
         return None
     passed = frozenset().union(*(value_holds(a.value if isinstance(a, ast.Starred) else a,
                                              state, out) for a in call.args),
                                *(value_holds(k.value, state, out) for k in call.keywords))
-    if fn in out.inside or passed == _NONE:
+    if passed == _NONE:
+        return _NONE
+    if fn not in out.returns:
+        out.returns[fn] = _returns(fn, out)
+    found = out.returns[fn]
+    if found is None or any(isinstance(a, ast.Starred) for a in call.args):
         return passed | _NONE                   # (calling itself: anything it is passed)
+    params, whole, items = found
+    returns = whole if position is None or items is None or position >= len(items) \
+        else items[position]
+    given = dict(zip(params, call.args)) | {k.arg: k.value for k in call.keywords if k.arg}
+    result = frozenset()
+    for h in returns:
+        p = h.rstrip(VIEW)
+        mine = value_holds(given[p], state, out) if p in given else _NONE
+        result |= {OTHER} if h == OTHER else mine if h == p else _NONE | {
+            m.rstrip(VIEW) + VIEW for m in mine if m != OTHER}
+    return result
+
+
+def _returns(fn, out):
+    """`fn`'s parameters, what it may return of them (its own `held`), and that by item
+    when every `return` gives a tuple of one length (else None); None when not known (no
+    source, `*args`, or a call of itself)."""
     from .source import read                    # (a user's function: read when called)
+    out.returns[fn] = None                      # while it is read: a call of itself
     try:
         tree = read(fn).tree
     except AstgradError:
-        return passed | _NONE
+        return None
     args = tree.args
-    if args.vararg or args.kwarg or any(isinstance(a, ast.Starred) for a in call.args):
-        return passed | _NONE
+    if args.vararg or args.kwarg:
+        return None
     params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-    given = dict(zip(params, call.args)) | {k.arg: k.value for k in call.keywords if k.arg}
-    inner = held(tree, set(params), out.ns, (*out.inside, fn))
+    inner = held(tree, set(params), out.ns, out.returns)
+    rets = [n for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None]
     ends = tree.body[-1] if tree.body else None           # else it may fall off, giving None
-    result = frozenset() if isinstance(ends, (ast.Return, ast.Raise)) else _NONE
-    for ret in (n for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None):
-        values = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
-        for v in values:
-            for h in value_holds(v, inner.get(id(ret), {})):
-                p = h.rstrip(VIEW)
-                mine = value_holds(given[p], state, out) if p in given else _NONE
-                result |= {OTHER} if h == OTHER else mine if h == p else _NONE | {
-                    m.rstrip(VIEW) + VIEW for m in mine if m != OTHER}
-    return result
+    whole = frozenset() if isinstance(ends, (ast.Return, ast.Raise)) else _NONE
+    tuples = [[value_holds(v, inner.get(id(r), {}), inner) for v in r.value.elts]
+              for r in rets if isinstance(r.value, ast.Tuple)]
+    for r in rets:
+        whole = whole.union(*(value_holds(v, inner.get(id(r), {}), inner) for v in (
+            r.value.elts if isinstance(r.value, ast.Tuple) else [r.value])))
+    items = [frozenset().union(*parts) | (whole & _NONE) for parts in zip(*tuples)] \
+        if tuples and len(tuples) == len(rets) and len({len(t) for t in tuples}) == 1 else None
+    return params, whole, items
 
 
 def _bind(target: ast.expr, value: ast.expr, sources: frozenset[str], state: State,
@@ -171,8 +194,13 @@ def _bind(target: ast.expr, value: ast.expr, sources: frozenset[str], state: Sta
     if isinstance(target, ast.Name):
         return _set(state, target.id, sources)
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call):
-        for name in _stored(target):                # `a, b = h(x)`: any of what h returns
-            state = _set(state, name, sources | _NONE)
+        known = getattr(out, "ns", None) is not None and not any(
+            isinstance(e, ast.Starred) for e in target.elts)
+        items = [_returned(value, state, out, i) if known else None   # all read before any
+                 for i in range(len(target.elts))]                    # is bound
+        for t, item in zip(target.elts, items):    # `a, b = h(x)`: its items, if h is known
+            for name in _stored(t):
+                state = _set(state, name, sources | _NONE if item is None else item)
         return state
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
             and len(target.elts) == len(value.elts) and not any(
