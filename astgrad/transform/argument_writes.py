@@ -4,12 +4,14 @@
 `x[i] = v` changes the caller's array. `x op= v` is lowered to a new value (`x_1 = x op
 v`): NumPy's meaning for a number, and for an array the same values, but the caller's
 array would then hold the item writes alone, which is neither what it held nor what the
-function leaves in it. So for an array argument the function writes items of and augments,
-and never assigns, each `x op= v` becomes `x[...] op= v`, an item write like the others:
-the derivative leaves the caller's array as the function does.
+function leaves in it. So for an array argument the function writes items of (under any
+name: `argument_holds` follows `a, x = x, a`, `b = x`, `h(x)` returning `x`), each `a op=
+v` where `a` can hold only such an argument's array becomes `a[...] op= v`, an item write
+like the others: the derivative leaves the caller's array as the function does. Where `a`
+may hold that array on one path and another value on another, it is refused.
 
 `in_helper` does the same, in a helper being inlined, to `p op= v` of a parameter bound to
-such an argument (`def h(p): p /= 2.0` called as `h(x)`).
+such an argument (`def h(p): p /= 2.0` called as `h(x)`, `h(b)`, `h(x if c else x)`).
 
 Output guarantee: only those `x op= v` statements change; nested functions and every other
 statement are left as they were.
@@ -44,7 +46,7 @@ def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns, where) -
               and not kind.py and kind.dtype not in (None, "O") and kind.item is None}
     holds, callees = held(tree, arrays, ns), {}
     items = {n for stmt in statements for n in passed(stmt, ns, callees, items=True)}
-    whole, written, assigned = _writes(statements)
+    _, written, assigned = _writes(statements)
     changed = set().union(*(arrays_in(holds[id(stmt)].get(name, ())) for stmt in statements
                             for name in _writes([stmt])[1] | passed(stmt, ns, callees, True)))
     for stmt in statements:
@@ -92,6 +94,8 @@ def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
     for node in _expressions(stmt):
         fn = ns.value(node.func) if isinstance(node, ast.Call) and ns is not None else None
         if not inspect.isfunction(fn) or getattr(fn, "_astgrad", None) is not None:
+            continue
+        if any(isinstance(a, ast.Starred) for a in node.args):
             continue
         params = list(inspect.signature(fn).parameters)
         given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords if k.arg}
