@@ -31,7 +31,7 @@ from .resolve import Namespace
 from .sequences import joins_lists, refuse_iterator, sequences_in
 from .rules import lists, statements
 from .tangent_dtypes import narrowed_output
-from .tangent_owned import copy_of, owned_needed, set_to_none, written_into
+from .tangent_owned import copy_of, owned_needed, set_to_none, sharing_written, written_into
 
 
 def forward(tree: ast.FunctionDef, source, activity: Activity, kinds: dict[str, Kind],
@@ -56,6 +56,7 @@ class _Forward:
         self.sequences = sequences_in(tree.body[:-1], kinds, ns)
         self.dicts = dict_names(tree.body, kinds)
         self.written, self.maybe_none = written_into(tree.body, ns), set_to_none(tree.body)
+        self.sharing = sharing_written(tree.body, self.written)
 
     def run(self) -> ast.FunctionDef:
         *body, ret = self.tree.body
@@ -153,7 +154,8 @@ class _Forward:
             return out + [assign(t, self.owned(load(t), target))] \
                 if target in self.written else out
         tangent = rule_for(VALUE_RULES, stmt.value, "forward")(stmt, self)
-        if not owned_needed(target, stmt.value, tangent, self._tangents, self.written, self.ns):
+        if not owned_needed(target, stmt.value, tangent, self._tangents, self.written, self.ns,
+                            self.sharing):
             return [stmt, assign(t, tangent)]
         if self.kinds.get(target, UNKNOWN).ndim is None:     # `owned` reads it twice
             return [stmt, assign(t, tangent), assign(t, self.owned(load(t), target))]

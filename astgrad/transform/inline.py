@@ -155,7 +155,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     params = binding.parameters(tree)
     bound = binding.bind_call(params, args, keywords, callee.defaults, tree.name, where(call))
     params, bound = params + star_params, bound + star_values
-    argument_writes.in_helper(tree, params, bound, ctx.in_place)   # `p /= 2.0` of the caller's
+    argument_writes.in_helper(tree, params, bound, ctx.in_place, call)  # `p /= 2.0`: the caller's
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, bound, call),

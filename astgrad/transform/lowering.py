@@ -107,7 +107,7 @@ class Context:
     inlining: list = field(default_factory=list)   # the callees being inlined, outermost first
     keywords: dict = field(default_factory=dict)   # an inlined `**kwargs` -> its keywords
     homes: dict = field(default_factory=dict)      # id of a nested def -> the Scope it is in
-    in_place: frozenset = frozenset()              # see `argument_writes.in_helper`
+    in_place: object = None                        # see `argument_writes.in_helper`
 
 
 class _Rename(ast.NodeTransformer):

@@ -38,7 +38,7 @@ from .syntax import OPAQUE_EXPRS
 
 
 def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, inline_all:
-              bool = True, aliases: Aliases | None = None, in_place=frozenset()) -> ast.FunctionDef:
+              bool = True, aliases: Aliases | None = None, in_place=None) -> ast.FunctionDef:
     """Rewrite the body of the restructured `tree` in place into the form the module
     docstring states. `expand(fn)` gives a user function's resolved tree; with
     `inline_all` False a large callee is called, not inlined. The in-place writes

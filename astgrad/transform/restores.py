@@ -170,7 +170,9 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
         whole = ast.Constant(Ellipsis) if _kind(name, sweeps).ndim is not None \
             and name not in lists else ast.Slice(None, None, None)
         last.append(ast.Assign([ast.Subscript(load(name), whole, ast.Store())], load(kept)))
-    logged = [n for n in restored if n not in once] if pullback else []
+    # a grad's write-backs undo the forward sweep's writes into the caller's arrays; where
+    # an array is also kept (and put back), another name written back may share it: logged
+    logged = [n for n in restored if n not in once] if pullback or first else []
     if logged:
         undo = namer.fresh("undo")
         backward = _logging(backward, set(logged), undo, lists, sweeps)

@@ -32,24 +32,42 @@ def written_into(body, ns) -> set[str]:
 
 
 def owned_needed(target: str, value: ast.expr, tangent: ast.expr, tangents: dict[str, str],
-                 written: set[str], ns) -> bool:
+                 written: set[str], ns, sharing: set[str] | None = None) -> bool:
     """Must `target = value`'s tangent, `tangent`, be copied into an array of its own? When
     it is not new and `target` is written into, or `value` is a new array (`z = 1.0 + y`)
     and `tangent` is one an index write changes (`tz = ty`; say the reverse sweep's
-    write-back of `y[i]`, in a jvp of a grad)."""
+    write-back of `y[i]`, in a jvp of a grad; `sharing`: see `sharing_written`)."""
     if fresh(tangent, ns):
         return False
-    return target in written or shares_written(tangent, tangents, written) \
-        and base_name(value) is None
+    return target in written or shares_written(
+        tangent, tangents, written if sharing is None else sharing) and base_name(value) is None
+
+
+def sharing_written(body, written: set[str]) -> set[str]:
+    """`written` and the names that may be (a view of) the array of one (`z = y`, in a
+    branch too): the index write changes what they hold, and so their tangents."""
+    out, more = set(written), True
+    assigns = [node for s in body for node in ast.walk(s) if isinstance(node, ast.Assign)
+               and isinstance(node.targets[0], ast.Name)]
+    while more:
+        more = {a.targets[0].id for a in assigns if base_name(a.value) in out} - out
+        out |= more
+    return out
 
 
 def shares_written(tangent: ast.expr, tangents: dict[str, str], written: set[str]) -> bool:
     """Is `tangent` the tangent (`tangents`: name -> its tangent's name) of a name whose
-    items the function writes (`written`), or a part of one (`ty`, `ty[1:]`)?"""
-    while isinstance(tangent, (ast.Subscript, ast.Attribute)):
-        tangent = tangent.value
+    items the function writes (`written`, and the names sharing their arrays), or a part
+    of one (`ty`, `ty[1:]`, `rt.broadcast_like(ty, z)`: `ty` itself where shapes agree)?"""
+    while isinstance(tangent, (ast.Subscript, ast.Attribute)) or _broadcast_like(tangent):
+        tangent = tangent.args[0] if isinstance(tangent, ast.Call) else tangent.value
     return isinstance(tangent, ast.Name) and any(
         tangents.get(n) == tangent.id for n in written)
+
+
+def _broadcast_like(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == "broadcast_like" and bool(node.args)
 
 
 def fresh(tangent: ast.expr, ns) -> bool:

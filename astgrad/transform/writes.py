@@ -65,9 +65,8 @@ def _changes(stmt: ast.stmt) -> set[str]:
 
 def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
     """The names `stmt` passes to a user's function for a parameter it changes in place
-    (`items`: by writing items of it, not by `p op= v` of the name itself, which of a
-    view `h(x[1:])` writes items of `x` too; `callees`: what is known of each
-    function, filled as they are met)."""
+    (`items`: by writing items of it, or by `p op= v` of a view passed; `callees`: what is
+    known of each function, filled as they are met)."""
     out: set[str] = set()
     todo = [stmt]
     while todo and ns is not None:
@@ -82,10 +81,19 @@ def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
             params, changed, whole = callees[fn] if fn in callees else callees.setdefault(
                 fn, _changed_parameters(fn))
             given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords}
-            out |= {b for p, v in given.items() if p in changed  # `h(x)`, `h(x[1:])`, `h(x.T)`
-                    and not (items and p in whole and isinstance(v, ast.Name))
-                    and (b := base_name(v)) is not None}    # (`p op= v` of a view: items)
+            for p, v in given.items():          # `h(x)`, `h(x[1:])`, `h(x.T)`, `h(x if c else y)`
+                if p in changed:
+                    out |= _bases(v, views=items and p in whole)
     return out
+
+
+def _bases(value: ast.expr, views: bool) -> set[str]:
+    """The names whose objects `value` may be, or be a view of (`views`: only those it may
+    be a view of: `p op= v` changes the items of a view, and rebinds `p` otherwise)."""
+    if isinstance(value, ast.IfExp):
+        return _bases(value.body, views) | _bases(value.orelse, views)
+    base = None if views and isinstance(value, ast.Name) else base_name(value)
+    return set() if base is None else {base}
 
 
 def _changed_parameters(fn) -> tuple[list[str], set[str], set[str]]:
