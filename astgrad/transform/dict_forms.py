@@ -1,0 +1,185 @@
+"""`dict(...)` and the dict methods that change or read a dict, written in the forms the
+compiler differentiates (part of the syntax pass, run before `hoist`, so the
+comprehensions made here are written out with the user's):
+
+* `dict(a=x, b=y)` becomes `{"a": x, "b": y}`; `dict(d, a=x)` (`d` a name, an item or
+  a dict literal) `{**d, "a": x}`; `dict([("a", x), ("b", y)])` `{"a": x, "b": y}`;
+  `dict(pairs)` (`zip(keys, values)`, `d.items()`, ...) `{k: v for k, v in pairs}`;
+* on a local name `d`: `d.get(k, default)` (`k` a constant or a name) becomes
+  `d[k] if k in d else default`; the statement `d.update(e)` (a dict literal, keywords,
+  or a name) the item writes `d["a"] = x` (for a name, a loop over its items); and
+  `d.setdefault(k, v)`, a statement or assigned (`w = d.setdefault(k, v)`),
+  `if k not in d: d[k] = v` (then `w = d[k]`).
+
+Every other call is left exactly as it was: `d.get` with a computed key, an
+`update` with `**` or of an expression, are refused later by name, as before. A
+`default` is evaluated only where the key is missing (Python evaluates it always; it
+is a value, so only a side effect in it could tell)."""
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from typing import Callable
+
+from .trees import walk
+
+
+def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
+    """Rewrite `tree`'s (and its nested defs') `dict(...)` calls and dict methods in
+    place, `fn` the function `tree` is the source of (its globals say what `dict` is)."""
+    nodes = walk(tree)
+    if not any(isinstance(n, ast.Attribute) and n.attr in _METHODS
+               or isinstance(n, ast.Name) and n.id == "dict" for n in nodes):
+        return
+    local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
+        | {a.arg for a in nodes if isinstance(a, ast.arg)}
+    builtin = _is_builtin_dict(fn, local)
+    _Calls(lambda node: builtin and isinstance(node, ast.Name) and node.id == "dict",
+           local).visit(tree)
+    _block(tree.body, local, fresh)
+
+
+_METHODS = ("get", "update", "setdefault")
+
+
+def _is_builtin_dict(fn, local: set) -> bool:
+    """Does the name `dict` mean the builtin in `fn`'s code?"""
+    code = getattr(fn, "__code__", None)
+    return "dict" not in local and "dict" not in (code.co_freevars if code else ()) \
+        and getattr(fn, "__globals__", {}).get("dict", builtins.dict) is builtins.dict
+
+
+class _Calls(ast.NodeTransformer):
+    """`dict(...)` and `d.get(...)` in expressions."""
+
+    def __init__(self, is_dict: Callable, local: set):
+        self.is_dict, self.local = is_dict, local
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if self.is_dict(node.func):
+            made = _dict_call(node)
+        elif _method_of_local(node, "get", self.local) and 1 <= len(node.args) <= 2 \
+                and not node.keywords and _repeatable(node.args[0]):
+            d, key = node.func.value, node.args[0]
+            default = node.args[1] if len(node.args) == 2 else ast.Constant(None)
+            made = ast.IfExp(ast.Compare(copy.deepcopy(key), [ast.In()], [copy.deepcopy(d)]),
+                             ast.Subscript(d, key, ast.Load()), default)
+        else:
+            return node
+        return node if made is None else ast.fix_missing_locations(
+            ast.copy_location(made, node))
+
+
+def _dict_call(node: ast.Call) -> ast.expr | None:
+    if any(isinstance(a, ast.Starred) for a in node.args) or len(node.args) > 1:
+        return None
+    named = [(ast.Constant(k.arg) if k.arg is not None else None, k.value)
+             for k in node.keywords]
+    if not node.args:
+        pass
+    elif isinstance(node.args[0], (ast.Name, ast.Subscript, ast.Attribute, ast.Dict)):
+        named.insert(0, (None, node.args[0]))
+    elif _literal_pairs(node.args[0]):
+        named[:0] = [tuple(e.elts) for e in node.args[0].elts]
+    else:
+        pairs = _pairs(node.args[0])
+        if not named:
+            return pairs
+        named.insert(0, (None, pairs))
+    return ast.Dict([k for k, _ in named], [v for _, v in named])
+
+
+def _literal_pairs(node: ast.expr) -> bool:
+    return isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == 2
+        and not any(isinstance(x, ast.Starred) for x in e.elts) for e in node.elts)
+
+
+def _pairs(iterable: ast.expr) -> ast.DictComp:
+    """`{k: v for k, v in pairs}` (its variables renamed by `hoist`, as a user's are)."""
+    target = ast.Tuple([ast.Name("k", ast.Store()), ast.Name("v", ast.Store())], ast.Store())
+    return ast.DictComp(ast.Name("k", ast.Load()), ast.Name("v", ast.Load()),
+                        [ast.comprehension(target, iterable, [], 0)])
+
+
+def _method_of_local(node, name: str, local: set) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == name and isinstance(node.func.value, ast.Name) \
+        and node.func.value.id in local
+
+
+def _repeatable(node: ast.expr) -> bool:
+    """A key that may be evaluated twice: a constant or a name."""
+    return isinstance(node, (ast.Constant, ast.Name))
+
+
+def _block(stmts: list[ast.stmt], local: set, fresh) -> None:
+    """`d.update(...)` and `d.setdefault(...)` statements, in every block."""
+    i = 0
+    while i < len(stmts):
+        stmt = stmts[i]
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                _block(inner, local, fresh)
+        for handler in getattr(stmt, "handlers", []):
+            _block(handler.body, local, fresh)
+        made = _update(stmt, local, fresh) or _setdefault(stmt, local)
+        if made is not None:
+            for node in made:
+                ast.fix_missing_locations(ast.copy_location(node, stmt))
+                for child in ast.walk(node):
+                    if hasattr(child, "lineno"):
+                        ast.copy_location(child, stmt)
+            stmts[i:i + 1] = made
+            i += len(made) - 1
+        i += 1
+
+
+def _update(stmt: ast.stmt, local: set, fresh) -> list[ast.stmt] | None:
+    if not (isinstance(stmt, ast.Expr) and _method_of_local(stmt.value, "update", local)):
+        return None
+    call, d = stmt.value, stmt.value.func.value.id
+    if len(call.args) > 1 or any(k.arg is None for k in call.keywords):
+        return None
+    items = [(ast.Constant(k.arg), k.value) for k in call.keywords]
+    out: list[ast.stmt] = []
+    arg = call.args[0] if call.args else None
+    if isinstance(arg, ast.Dict) and all(k is not None for k in arg.keys):
+        items[:0] = list(zip(arg.keys, arg.values))
+    elif isinstance(arg, ast.Name):
+        k, v = fresh("k"), fresh("v")
+        out.append(ast.For(
+            ast.Tuple([ast.Name(k, ast.Store()), ast.Name(v, ast.Store())], ast.Store()),
+            ast.Call(ast.Attribute(arg, "items", ast.Load()), [], []),
+            [_write(d, ast.Name(k, ast.Load()), ast.Name(v, ast.Load()))], []))
+    elif arg is not None:
+        return None
+    if any(isinstance(n, ast.Name) and n.id == d for item in items for part in item
+           for n in ast.walk(part)):            # `d.update(a=d["b"], b=d["a"])`: read first
+        names = [fresh("v") for _ in items]
+        out += [ast.Assign([ast.Name(n, ast.Store())], v) for n, (_, v) in zip(names, items)]
+        items = [(k, ast.Name(n, ast.Load())) for n, (k, _) in zip(names, items)]
+    return out + [_write(d, k, v) for k, v in items] or [ast.Pass()]
+
+
+def _setdefault(stmt: ast.stmt, local: set) -> list[ast.stmt] | None:
+    value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+    if not _method_of_local(value, "setdefault", local) or len(value.args) != 2 \
+            or value.keywords or not _repeatable(value.args[0]) \
+            or isinstance(stmt, ast.Assign) and not (
+                len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    d, (key, default) = value.func.value.id, value.args
+    missing = ast.Compare(copy.deepcopy(key), [ast.NotIn()], [ast.Name(d, ast.Load())])
+    out: list[ast.stmt] = [ast.If(missing, [_write(d, copy.deepcopy(key), default)], [])]
+    if isinstance(stmt, ast.Assign):
+        out.append(ast.Assign(stmt.targets, ast.Subscript(ast.Name(d, ast.Load()), key,
+                                                          ast.Load())))
+    return out
+
+
+def _write(d: str, key: ast.expr, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Subscript(ast.Name(d, ast.Load()), key, ast.Store())], value)
