@@ -8,6 +8,7 @@ import builtins
 import math
 import statistics
 
+from ...errors import UnsupportedSyntaxError
 from ..lattice import OPAQUE, UNKNOWN, Kind, sequence_of
 from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ... import runtime as rt
@@ -23,6 +24,18 @@ def _items(kind: Kind) -> Kind:
     return OPAQUE
 
 
+def _sorted_items(k, s) -> Kind:
+    """`sorted`'s kind; of an array of 2 or more dimensions it would compare rows, which
+    Python cannot (it raises), so that is refused when the transform sees it."""
+    if k["iterable"].dtype != "O" and (k["iterable"].ndim or 0) >= 2:
+        raise UnsupportedSyntaxError(
+            f"`sorted` of a {k['iterable'].ndim}-d array (also `y.sort()`, written as "
+            f"`y[:] = sorted(y)`) compares whole rows, which Python refuses",
+            fix="Sort along an axis with NumPy: `y[...] = np.sort(y, axis=-1)` (in place, "
+                "as `y.sort()` sorts), or `y = np.sort(y, axis=-1)`.")
+    return _items(k["iterable"])
+
+
 def _number(kind: Kind) -> Kind:
     item = kind.item if kind.dtype == "O" else kind.with_ndim(None) if kind.ndim else None
     return Kind(0, "f", True) if item is not None and item.ndim == 0 and item.py \
@@ -32,7 +45,7 @@ def _number(kind: Kind) -> Kind:
 # ---- sorted: a permutation of the items, ties kept in their order ---------------------------
 defvjp(builtins.sorted,
        lambda g, ans, iterable, key=None, reverse=False: rt.unsort(g, iterable, key, reverse),
-       None, None, kind=lambda k, s: _items(k["iterable"]))
+       None, None, kind=_sorted_items)
 defjvp(builtins.sorted,
        lambda t, ans, iterable, key=None, reverse=False:
            rt.permuted(t, iterable, key, reverse))

@@ -1,6 +1,7 @@
-"""`dict(...)` and the dict methods that change or read a dict, written in the forms the
-compiler differentiates (part of the syntax pass, run before `hoist`, so the
-comprehensions made here are written out with the user's):
+"""`dict(...)`, the dict methods that change or read a dict, and the list methods that
+reorder or grow a list, written in the forms the compiler differentiates (part of the
+syntax pass, run before `hoist`, so the comprehensions made here are written out with
+the user's):
 
 * `dict(a=x, b=y)` becomes `{"a": x, "b": y}`; `dict(d, a=x)` (`d` a name, an item or
   a dict literal) `{**d, "a": x}`; `dict([("a", x), ("b", y)])` `{"a": x, "b": y}`;
@@ -9,7 +10,12 @@ comprehensions made here are written out with the user's):
   `d[k] if k in d else default`; the statement `d.update(e)` (a dict literal, keywords,
   or a name) the item writes `d["a"] = x` (for a name, a loop over its items); and
   `d.setdefault(k, v)`, a statement or assigned (`w = d.setdefault(k, v)`),
-  `if k not in d: d[k] = v` (then `w = d[k]`).
+  `if k not in d: d[k] = v` (then `w = d[k]`);
+* on a local name `xs`, as statements: `xs.sort(key=f, reverse=r)` becomes
+  `xs[:] = sorted(xs, key=f, reverse=r)` (a list, or a 1-d array, changed in place as
+  `sort` changes it, so another name holding it sees it sorted); `xs.reverse()`
+  `xs[:] = xs[::-1]`; `xs.extend(ys)` an `xs.append` of each item (written out for a
+  list literal, else a loop over `ys`).
 
 Every other call is left exactly as it was: `d.get` with a computed key, an
 `update` with `**` or of an expression, are refused later by name, as before. A
@@ -34,20 +40,21 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
         return
     local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
         | {a.arg for a in nodes if isinstance(a, ast.arg)}
-    builtin = _is_builtin_dict(fn, local)
+    builtin = _is_builtin("dict", fn, local)
     _Calls(lambda node: builtin and isinstance(node, ast.Name) and node.id == "dict",
            local).visit(tree)
-    _block(tree.body, local, fresh)
+    _block(tree.body, _Statements(local, fresh, _is_builtin("sorted", fn, local)))
 
 
-_METHODS = ("get", "update", "setdefault")
+_METHODS = ("get", "update", "setdefault", "sort", "reverse", "extend")
 
 
-def _is_builtin_dict(fn, local: set) -> bool:
-    """Does the name `dict` mean the builtin in `fn`'s code?"""
+def _is_builtin(name: str, fn, local: set) -> bool:
+    """Does `name` mean the builtin of that name in `fn`'s code?"""
     code = getattr(fn, "__code__", None)
-    return "dict" not in local and "dict" not in (code.co_freevars if code else ()) \
-        and getattr(fn, "__globals__", {}).get("dict", builtins.dict) is builtins.dict
+    return name not in local and name not in (code.co_freevars if code else ()) \
+        and getattr(fn, "__globals__", {}).get(name, getattr(builtins, name)) \
+        is getattr(builtins, name)
 
 
 class _Calls(ast.NodeTransformer):
@@ -115,23 +122,35 @@ def _repeatable(node: ast.expr) -> bool:
     return isinstance(node, (ast.Constant, ast.Name))
 
 
-def _block(stmts: list[ast.stmt], local: set, fresh) -> None:
-    """`d.update(...)` and `d.setdefault(...)` statements, in every block."""
+class _Statements:
+    """What the statement rewrites need: the local names, fresh names, and whether
+    `sorted` is the builtin."""
+
+    def __init__(self, local: set, fresh, sorted_is_builtin: bool):
+        self.local, self.fresh, self.sorted_is_builtin = local, fresh, sorted_is_builtin
+
+    def rewrite(self, stmt: ast.stmt) -> list[ast.stmt] | None:
+        return _update(stmt, self.local, self.fresh) or _setdefault(stmt, self.local) \
+            or _reordered(stmt, self.local, self.sorted_is_builtin) \
+            or _extend(stmt, self.local, self.fresh)
+
+
+def _block(stmts: list[ast.stmt], how: _Statements) -> None:
+    """The statements `how` rewrites, in every block."""
     i = 0
     while i < len(stmts):
         stmt = stmts[i]
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _block(inner, local, fresh)
+                _block(inner, how)
         for handler in getattr(stmt, "handlers", []):
-            _block(handler.body, local, fresh)
-        made = _update(stmt, local, fresh) or _setdefault(stmt, local)
+            _block(handler.body, how)
+        made = how.rewrite(stmt)
         if made is not None:
             for node in made:
-                ast.fix_missing_locations(ast.copy_location(node, stmt))
                 for child in ast.walk(node):
-                    if hasattr(child, "lineno"):
+                    if hasattr(child, "lineno") or isinstance(child, (ast.stmt, ast.expr)):
                         ast.copy_location(child, stmt)
             stmts[i:i + 1] = made
             i += len(made) - 1
@@ -179,6 +198,43 @@ def _setdefault(stmt: ast.stmt, local: set) -> list[ast.stmt] | None:
         out.append(ast.Assign(stmt.targets, ast.Subscript(ast.Name(d, ast.Load()), key,
                                                           ast.Load())))
     return out
+
+
+def _reordered(stmt: ast.stmt, local: set, sorted_is_builtin: bool) -> list[ast.stmt] | None:
+    """`xs.sort(key=f, reverse=r)`, `xs.reverse()`: `xs[:] = ...` (see the docstring)."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if _method_of_local(call, "sort", local) and sorted_is_builtin and not call.args \
+            and all(k.arg in ("key", "reverse") for k in call.keywords):
+        xs = call.func.value
+        value: ast.expr = ast.Call(ast.Name("sorted", ast.Load()), [copy.deepcopy(xs)],
+                                   call.keywords)
+    elif _method_of_local(call, "reverse", local) and not call.args and not call.keywords:
+        xs = call.func.value
+        value = ast.Subscript(copy.deepcopy(xs), ast.Slice(None, None, ast.Constant(-1)),
+                              ast.Load())
+    else:
+        return None
+    return [ast.Assign([ast.Subscript(ast.Name(xs.id, ast.Load()), ast.Slice(), ast.Store())],
+                       value)]
+
+
+def _extend(stmt: ast.stmt, local: set, fresh) -> list[ast.stmt] | None:
+    """`xs.extend(ys)`: `xs.append(y)` for each item (see the docstring)."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not _method_of_local(call, "extend", local) or len(call.args) != 1 or call.keywords:
+        return None
+    xs, ys = call.func.value.id, call.args[0]
+    if any(isinstance(n, ast.Name) and n.id == xs for n in ast.walk(ys)):
+        return None                             # `xs.extend(xs)`: left to be refused
+
+    def append(item):
+        return ast.Expr(ast.Call(ast.Attribute(ast.Name(xs, ast.Load()), "append", ast.Load()),
+                                 [item], []))
+    if isinstance(ys, (ast.List, ast.Tuple)) \
+            and not any(isinstance(e, ast.Starred) for e in ys.elts):
+        return [append(e) for e in ys.elts] or [ast.Pass()]
+    item = fresh("item")
+    return [ast.For(ast.Name(item, ast.Store()), ys, [append(ast.Name(item, ast.Load()))], [])]
 
 
 def _write(d: str, key: ast.expr, value: ast.expr) -> ast.Assign:
