@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
-from .scope import MISSING
+from .scope import MISSING, method_fix
 
 
 def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
@@ -116,8 +116,7 @@ def _refusal(what, stmt, where):
                              "size)`, `low + (high - low) * rng.random(size)`.")
     if kind == "method":
         return UnsupportedSyntaxError(
-            f"method `.{name}()` is not supported.", where(stmt),
-            fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+            f"method `.{name}()` is not supported.", where(stmt), fix=method_fix(name))
     return NoRuleError(
         f"`{name}` has no derivative rule.", where(stmt),
         fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...), or use a "

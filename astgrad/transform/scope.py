@@ -42,6 +42,18 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
+# What to write instead of a list method that changes a list in ways not differentiated.
+_LIST_FIXES = dict.fromkeys(
+    ("insert", "remove", "clear"),
+    "For a list, build it again: `xs = xs[:i] + [v] + xs[i:]` for `xs.insert(i, v)`, "
+    "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
+
+
+def method_fix(name: str) -> str:
+    """What to write instead of a method `.name()` astgrad does not take."""
+    return _LIST_FIXES.get(name) or \
+        f"Call the NumPy function instead (np.{name}(x, ...)) if there is one."
+
 
 def _is_user_object(obj) -> bool:
     """An object of the user's whose attributes the code reads (`self.W`), not a module,
@@ -310,7 +322,7 @@ class _Resolver(ast.NodeTransformer):
         else:
             raise UnsupportedSyntaxError(
                 f"method `.{name}()` is not supported.", self.where(node),
-                fix=f"Call the NumPy function instead (np.{name}(x, ...)) if there is one.")
+                fix=method_fix(name))
         if self.check_callee is not None:
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
