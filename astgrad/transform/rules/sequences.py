@@ -61,8 +61,8 @@ defnondiff(rt.sort_order, kind=lambda k, s: OPAQUE)
 defvjp(math.fsum, lambda g, ans, seq: rt.sum_adjoint(g, seq), kind=lambda k, s: Kind(0, "f", True))
 defjvp(math.fsum, lambda t, ans, seq: math.fsum(t))
 defvjp(statistics.mean, lambda g, ans, data: rt.sum_adjoint(g / len(data), data),
-       kind=lambda k, s: _number(k["data"]))
+       name="statistics.mean", kind=lambda k, s: _number(k["data"]))
 deflinear(statistics.mean, "data")
 defvjp(statistics.fmean, lambda g, ans, data: rt.sum_adjoint(g / len(data), data),
-       kind=lambda k, s: Kind(0, "f", True))
+       name="statistics.fmean", kind=lambda k, s: Kind(0, "f", True))
 deflinear(statistics.fmean, "data")
