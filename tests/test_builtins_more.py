@@ -278,3 +278,62 @@ def deletes(x):
 def test_list_changes_still_refused_say_how_to_build_the_list_again(f, match):
     with pytest.raises(errors.UnsupportedSyntaxError, match=match):
         ag.grad(f)(X)
+
+
+# ---- a Python function NumPy calls per element or row: refused, with the loop to write ---
+def bump(v):
+    return v * np.sin(v) if v > 0 else v ** 2
+
+
+BUMP = np.vectorize(bump)
+
+
+def vectorized_lambda(x):
+    return np.sum(np.vectorize(lambda v: v * 2.0)(x))
+
+
+def vectorized_named(x):
+    f = np.vectorize(lambda v: v * 2.0)
+    return np.sum(f(x))
+
+
+def vectorized_global(x):
+    return np.sum(BUMP(x))
+
+
+def along_rows(A):
+    return np.sum(np.apply_along_axis(lambda r: np.sum(r ** 2), 1, A))
+
+
+def from_python(x):
+    return np.sum(np.frompyfunc(lambda v: v * 2.0, 1, 1)(x).astype(float))
+
+
+def as_a_loop(x):
+    return np.sum(np.array([bump(v) for v in x]))
+
+
+@pytest.mark.parametrize("f", [vectorized_lambda, vectorized_named, vectorized_global,
+                               along_rows, from_python])
+def test_per_element_python_functions_are_refused_with_the_loop_to_write(f):
+    arg = np.array([[0.3, -1.2], [0.7, 0.1]]) if f is along_rows else X
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"np\.array\(\[f\(v\) for v in x\]\)"):
+        ag.grad(f)(arg)
+
+
+def test_the_loop_the_refusal_suggests_works():
+    ag.check_grads(as_a_loop, (X,), order=2)
+    assert ag.grad(as_a_loop)(X)[1] == 2 * X[1]
+
+
+def test_a_vectorized_function_on_constants_runs_as_it_is():
+    def f(x):
+        return np.sum(x * BUMP(W))
+    np.testing.assert_allclose(ag.grad(f)(X), BUMP(W))
+
+
+def test_a_lambda_key_is_refused_with_a_named_key():
+    def f(x):
+        return weighted(sorted([x[0], x[1], x[2]], key=lambda v: abs(v)))
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"key=abs"):
+        ag.grad(f)(X)

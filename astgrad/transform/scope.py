@@ -49,6 +49,22 @@ _LIST_FIXES = dict.fromkeys(
     "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
 
 
+def per_element(obj) -> bool:
+    """`np.vectorize(f)`, `np.frompyfunc(f, ...)`: a Python function called once per
+    element, which NumPy runs and astgrad does not read."""
+    return obj in (np.vectorize, np.frompyfunc, np.apply_along_axis) \
+        or isinstance(obj, np.vectorize) \
+        or isinstance(obj, np.ufunc) and obj.__name__.endswith("(vectorized)")
+
+
+# What to write instead of a function NumPy calls once per element or row.
+PER_ELEMENT_FIX = (
+    "Write the function with NumPy operations on the whole array (`np.where(c, a, b)` for "
+    "an `if`), or loop over the elements or rows: `np.array([f(v) for v in x])` for "
+    "`np.vectorize(f)(x)` of a 1-d `x`, `np.array([f(row) for row in A])` for "
+    "`np.apply_along_axis(f, 1, A)` (`A.T` for axis 0).")
+
+
 def method_fix(name: str) -> str:
     """What to write instead of a method `.name()` astgrad does not take."""
     return _LIST_FIXES.get(name) or \
@@ -279,9 +295,11 @@ class _Resolver(ast.NodeTransformer):
             name = ast.unparse(func)
             if isinstance(func, ast.Name) and func.id not in self.locals:
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
+            per = isinstance(func, ast.Call) and per_element(self._static(func.func))
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
-                self.where(node), fix="Call functions by the name they are defined or imported as.")
+                self.where(node), fix=PER_ELEMENT_FIX if per else
+                "Call functions by the name they are defined or imported as.")
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
             return ast.copy_location(self.ns.ref(self._made(node)), node)
         if self._call_method(obj) is not None:
