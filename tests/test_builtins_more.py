@@ -337,3 +337,44 @@ def test_a_lambda_key_is_refused_with_a_named_key():
         return weighted(sorted([x[0], x[1], x[2]], key=lambda v: abs(v)))
     with pytest.raises(errors.UnsupportedSyntaxError, match=r"key=abs"):
         ag.grad(f)(X)
+
+
+# ---- zip/enumerate of values written out, outside a loop: refused (they were zeros) --------
+def zipped(x):
+    ps = list(zip([x[0], x[1], x[2]], ["a", "b", "c"]))
+    return ps[0][0] * 1.0 + ps[2][0] * 3.0
+
+
+def enumerated(x):
+    ps = list(enumerate([x[0], x[1]]))
+    return ps[1][1] * 2.0
+
+
+def sorted_pairs(x):
+    ps = sorted(zip([x[0], x[1], x[2]], ["a", "b", "c"]))
+    return ps[0][0] * 1.0
+
+
+@pytest.mark.parametrize("f", [zipped, enumerated, sorted_pairs])
+def test_zip_and_enumerate_of_varying_items_outside_a_loop_are_refused(f):
+    with pytest.raises(errors.NoRuleError, match="only as the iterable of a `for` loop"):
+        ag.grad(f)(X)
+    with pytest.raises(errors.NoRuleError, match="only as the iterable of a `for` loop"):
+        ag.jvp(f)(X, T)
+
+
+# ---- a dict read as its keys: sorted(d), list(d), max(d) ---------------------------------
+def dict_keys_read(x):
+    d = {"b": x[0], "a": x[1] * 2.0, "c": x[2]}
+    total = d[max(d)] * 5.0 + d[min(d)]
+    for i, k in enumerate(sorted(d)):
+        total = total + (i + 1.0) * d[k]
+    for k in list(d):
+        total = total + d[k] * 2.0
+    return total
+
+
+def test_a_dict_read_as_its_keys():
+    # sorted keys a, b, c: 2 x1 + 2 x0 + 3 x2; max "c", min "a"; list: 2 (x0 + 2 x1 + x2)
+    np.testing.assert_allclose(ag.grad(dict_keys_read)(X), [2 + 2, 2 + 2 + 4, 5 + 3 + 2])
+    ag.check_grads(dict_keys_read, (X,), order=2)

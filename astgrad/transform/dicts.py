@@ -3,8 +3,8 @@ becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
 adjoints and tangents follow them as a list's do; the dict itself is then read
 and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
 (`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order. `{**d, "a": x}`
-is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `d.copy()` of such a
-dict is `{**d}` (`np.copy`, the array method's meaning, would make an array of it)."""
+is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `sorted(d)`, `list(d)`, `max(d)` read its keys
+(`rt.keys_of(d)`), and `d.copy()` of such a dict is `{**d}` (`np.copy`, the array method's meaning, would make an array of it)."""
 from __future__ import annotations
 
 import ast
@@ -28,6 +28,8 @@ def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
     for node in walk(tree):
         if isinstance(node, ast.For):
             node.iter = _keys_of(node.iter, dicts, ns)
+        elif isinstance(node, ast.Call) and node.args and ns.value(node.func) in _OF_KEYS:
+            node.args[0] = _keys_of(node.args[0], dicts, ns)   # `sorted(d)`: its keys
 
 
 def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
@@ -45,6 +47,10 @@ def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
                     and ns.value(node.value.func) is runtime.dict_of
                 made[name.id] = made.get(name.id, name.id not in params) and is_dict
     return {name for name, ok in made.items() if ok}
+
+
+# Builtins that read a dict as the sequence of its keys (`sorted(d)`, `list(d)`, `max(d)`).
+_OF_KEYS = (sorted, list, tuple, max, min, set, frozenset)
 
 
 def _copies_as_dicts(tree: ast.FunctionDef, dicts: set, ns) -> bool:
