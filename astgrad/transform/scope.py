@@ -65,6 +65,13 @@ PER_ELEMENT_FIX = (
     "`np.apply_along_axis(f, 1, A)` (`A.T` for axis 0).")
 
 
+def _computed_call_fix(func: ast.expr, static: Callable) -> str:
+    """What to write instead of calling a value made in the function (`np.vectorize(f)(x)`)."""
+    if isinstance(func, ast.Call) and per_element(static(func.func)):
+        return PER_ELEMENT_FIX
+    return "Call functions by the name they are defined or imported as."
+
+
 def method_fix(name: str) -> str:
     """What to write instead of a method `.name()` astgrad does not take."""
     return _LIST_FIXES.get(name) or \
@@ -295,11 +302,9 @@ class _Resolver(ast.NodeTransformer):
             name = ast.unparse(func)
             if isinstance(func, ast.Name) and func.id not in self.locals:
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
-            per = isinstance(func, ast.Call) and per_element(self._static(func.func))
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
-                self.where(node), fix=PER_ELEMENT_FIX if per else
-                "Call functions by the name they are defined or imported as.")
+                self.where(node), fix=_computed_call_fix(func, self._static))
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
             return ast.copy_location(self.ns.ref(self._made(node)), node)
         if self._call_method(obj) is not None:
