@@ -378,3 +378,22 @@ def test_a_dict_read_as_its_keys():
     # sorted keys a, b, c: 2 x1 + 2 x0 + 3 x2; max "c", min "a"; list: 2 (x0 + 2 x1 + x2)
     np.testing.assert_allclose(ag.grad(dict_keys_read)(X), [2 + 2, 2 + 2 + 4, 5 + 3 + 2])
     ag.check_grads(dict_keys_read, (X,), order=2)
+
+
+def test_dict_of_a_dict_argument_copies_it_and_a_named_list_of_pairs_is_refused():
+    def copies(params, x):
+        local = dict(params, bias=x)
+        local["w"] = local["w"] * 2.0
+        return local["w"] * local["bias"] + params["w"]
+    params = {"w": 0.7}
+    g = ag.grad(copies, wrt=(0, 1))(params, 3.0)
+    assert params == {"w": 0.7}
+    assert g[0]["w"] == pytest.approx(2.0 * 3.0 + 1.0) and g[1] == pytest.approx(1.4)
+    ag.check_grads(copies, ({"w": 0.7}, 3.0), wrt=(0, 1), order=2)
+
+    def from_pairs(x):
+        pairs = [("a", x[0]), ("b", x[1])]
+        d = dict(pairs)
+        return d["a"] * d["b"]
+    with pytest.raises(errors.NoRuleError, match="`dict` has no derivative rule"):
+        ag.grad(from_pairs)(X)

@@ -3,9 +3,11 @@ reorder or grow a list, written in the forms the compiler differentiates (part o
 syntax pass, run before `hoist`, so the comprehensions made here are written out with
 the user's):
 
-* `dict(a=x, b=y)` becomes `{"a": x, "b": y}`; `dict(d, a=x)` (`d` a name, an item or
-  a dict literal) `{**d, "a": x}`; `dict([("a", x), ("b", y)])` `{"a": x, "b": y}`;
-  `dict(pairs)` (`zip(keys, values)`, `d.items()`, ...) `{k: v for k, v in pairs}`;
+* `dict(a=x, b=y)` becomes `{"a": x, "b": y}`; `dict({...}, a=x)` `{**{...}, "a": x}`;
+  `dict([("a", x), ("b", y)])` `{"a": x, "b": y}`; `dict(pairs)` of a call or a
+  comprehension (`zip(keys, values)`, `d.items()`, ...) `{k: v for k, v in pairs}`
+  (`dict(d)` of a name, which may be a dict or a list of pairs, is left to `dicts`, which
+  knows the dicts);
 * on a local name `d`: `d.get(k, default)` (`k` a constant or a name) becomes
   `d[k] if k in d else default`; the statement `d.update(e)` (a dict literal, keywords,
   or a name) the item writes `d["a"] = x` (for a name, a loop over its items); and
@@ -86,15 +88,17 @@ def _dict_call(node: ast.Call) -> ast.expr | None:
              for k in node.keywords]
     if not node.args:
         pass
-    elif isinstance(node.args[0], (ast.Name, ast.Subscript, ast.Attribute, ast.Dict)):
+    elif isinstance(node.args[0], ast.Dict):
         named.insert(0, (None, node.args[0]))
     elif _literal_pairs(node.args[0]):
         named[:0] = [tuple(e.elts) for e in node.args[0].elts]
-    else:
+    elif isinstance(node.args[0], (ast.Call, ast.ListComp, ast.GeneratorExp)):
         pairs = _pairs(node.args[0])
         if not named:
             return pairs
         named.insert(0, (None, pairs))
+    else:
+        return None
     return ast.Dict([k for k, _ in named], [v for _, v in named])
 
 

@@ -4,7 +4,8 @@ adjoints and tangents follow them as a list's do; the dict itself is then read
 and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
 (`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order. `{**d, "a": x}`
 is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `sorted(d)`, `list(d)`, `max(d)` read its keys
-(`rt.keys_of(d)`), and `d.copy()` of such a dict is `{**d}` (`np.copy`, the array method's meaning, would make an array of it)."""
+(`rt.keys_of(d)`), and `d.copy()` and `dict(d, a=x)` of such a dict are `{**d}` and
+`{**d, "a": x}` (`np.copy`, the array method's meaning, would make an array of it)."""
 from __future__ import annotations
 
 import ast
@@ -23,7 +24,7 @@ def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
     _Literals(ns, where).visit(tree)
     params = set(dict_params) & {a.arg for a in tree.args.args}
     dicts = _made_dicts(tree, params, ns)
-    while _copies_as_dicts(tree, dicts, ns):    # `e = d.copy()`, then `e.copy()` of it
+    while _copies_as_dicts(tree, dicts, ns, where):    # `e = d.copy()`, then `e.copy()` of it
         dicts = _made_dicts(tree, params, ns)
     for node in walk(tree):
         if isinstance(node, ast.For):
@@ -53,19 +54,19 @@ def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
 _OF_KEYS = (sorted, list, tuple, max, min, set, frozenset)
 
 
-def _copies_as_dicts(tree: ast.FunctionDef, dicts: set, ns) -> bool:
-    """`d.copy()` (resolved to `np.copy(d)`) of a dict `d`: `{**d}`, as `_Literals` writes
-    it. Did any change?"""
+def _copies_as_dicts(tree: ast.FunctionDef, dicts: set, ns, where) -> bool:
+    """`d.copy()` (resolved to `np.copy(d)`) and `dict(d, a=x)` of a dict `d`: `{**d}` and
+    `{**d, "a": x}`, as `_Literals` writes them. Did any change?"""
     def is_copy(value):
-        return isinstance(value, ast.Call) and ns.value(value.func) is np.copy \
-            and len(value.args) == 1 and not value.keywords \
-            and isinstance(value.args[0], ast.Name) and value.args[0].id in dicts
+        return isinstance(value, ast.Call) and ns.value(value.func) in (np.copy, dict) \
+            and len(value.args) == 1 and isinstance(value.args[0], ast.Name) \
+            and value.args[0].id in dicts and all(k.arg is not None for k in value.keywords) \
+            and (not value.keywords or ns.value(value.func) is dict)
 
     def merged(call):
-        d = call.args[0]
-        return ast.copy_location(ast.Call(ns.ref(runtime.dict_of), [
-            ast.Call(ns.ref(runtime.keys_of), [d], []),
-            ast.Call(ns.ref(runtime.values_of), [copy.deepcopy(d)], [])], []), call)
+        literal = ast.Dict([None] + [ast.Constant(k.arg) for k in call.keywords],
+                           [call.args[0]] + [k.value for k in call.keywords])
+        return ast.copy_location(_Literals(ns, where).visit_Dict(literal), call)
     changed = False
     for node in walk(tree):
         for field, value in ast.iter_fields(node):
