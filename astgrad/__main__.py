@@ -130,7 +130,7 @@ def rules_markdown() -> str:
              "", "| function | reverse | forward |", "|---|---|---|"]
     counts = {"reverse": 0, "forward": 0, "constant": 0}
     for prim in registry.all_primitives():
-        if (not prim.name.startswith(("np.", "operator.", "math.", "scipy."))
+        if (not prim.name.startswith(("np.", "operator.", "math.", "scipy.", "statistics."))
                 and getattr(prim.fn, "__module__", "") != "builtins"):
             continue
         if prim.nondiff:

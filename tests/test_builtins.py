@@ -239,7 +239,7 @@ def test_a_call_with_no_rule_that_a_derivative_would_flow_through_is_refused():
 
     def sorts(x):
         y = x * 2.0
-        y.sort()
+        y.partition(1)
         return np.sum(y * X)
     with pytest.raises(errors.NoRuleError, match="`np.random.normal` draws random numbers"):
         ag.grad(through)(X)
@@ -247,7 +247,7 @@ def test_a_call_with_no_rule_that_a_derivative_would_flow_through_is_refused():
         ag.grad(method)(X)
     with pytest.raises(errors.NoRuleError, match="np.random.shuffle"):
         ag.grad(writes)(X)
-    with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.sort\(\)`"):
+    with pytest.raises(errors.UnsupportedSyntaxError, match=r"method `\.partition\(\)`"):
         ag.grad(sorts)(X)
 
 

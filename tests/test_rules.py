@@ -6,6 +6,8 @@ and come in several shapes (Python float, 0-d, vector, matrix, broadcasting)
 with the `axis`/`keepdims` variants of reductions. A rule without a case fails
 `test_every_rule_has_a_case`.
 """
+import math
+import statistics
 from typing import NamedTuple
 
 import numpy as np
@@ -478,6 +480,14 @@ CASES = [
     case(pow, lambda a: pow(a, 2.5) + pow(2.0, a), a),
     case(sum, lambda A: sum(A) * 2.0, A),
     case(sum, lambda x: sum(np.sin(x), 1.5), x),
+    case(sorted, lambda x: np.sum(np.array(sorted(x)) * _W), x),
+    case(sorted, lambda a, u: np.sum(np.array(sorted([a * 2.0, u, a ** 2], reverse=True)) * _W[:3]),
+         a, u),
+    case(sorted, lambda A: np.sum(sorted(A[0], key=abs)[1] * A), A),
+    case(math.fsum, lambda x, a: math.fsum([np.sum(x), a, a * x[0]]) * math.fsum(x), x, a),
+    case(statistics.mean, lambda x, a: statistics.mean([x[0], a, x[2] * a]) * statistics.mean(x),
+         x, a),
+    case(statistics.fmean, lambda x: statistics.fmean(np.sin(x)) ** 2, x),
 ]
 
 

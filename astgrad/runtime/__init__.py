@@ -27,6 +27,8 @@ from . import moments
 from .moments import *  # noqa: F401,F403  (np.cov's and np.corrcoef's)
 from . import arrays
 from .arrays import *  # noqa: F401,F403  (np.pad's, np.block's, np.meshgrid's)
+from . import sequences
+from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
@@ -56,6 +58,7 @@ __all__ += numpy_more.__all__
 __all__ += fourier.__all__
 __all__ += moments.__all__
 __all__ += arrays.__all__
+__all__ += sequences.__all__
 
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)
 __all__ += ["EVERY", "tried", "caught", "keep", "done", "which", "tangents"]   # `try` blocks (tries.py)

@@ -9,6 +9,8 @@ import copy
 
 import numpy as np
 
+from .. import runtime
+
 
 def lower(tree: ast.FunctionDef, ns) -> None:
     """Rewrite `tree`'s calls of builtin `max` and `min` in place."""
@@ -27,6 +29,9 @@ class _Extremes(ast.NodeTransformer):
         args = node.args
         if len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)) and args[0].elts:
             args = args[0].elts
+        elif len(args) == 1 and isinstance(args[0], ast.Call) \
+                and self.ns.value(args[0].func) is runtime.keys_of:
+            return node                          # `max(d)` of a dict: its largest key
         elif len(args) == 1:                     # one array: its largest element
             call = ast.Call(self.ns.ref(np.max if fn is builtins.max else np.min), args, [])
             return ast.copy_location(call, node)

@@ -3,11 +3,15 @@ becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
 adjoints and tangents follow them as a list's do; the dict itself is then read
 and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
 (`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order. `{**d, "a": x}`
-is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`."""
+is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `sorted(d)`, `list(d)`, `max(d)` read its keys
+(`rt.keys_of(d)`), and `d.copy()` and `dict(d, a=x)` of such a dict are `{**d}` and
+`{**d, "a": x}` (`np.copy`, the array method's meaning, would make an array of it)."""
 from __future__ import annotations
 
 import ast
 import copy
+
+import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
@@ -18,10 +22,15 @@ def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
     """Rewrite every dict literal of `tree` in place, and every loop over a dict: one
     made in the function, or a parameter in `dict_params` (a dict argument)."""
     _Literals(ns, where).visit(tree)
-    dicts = _made_dicts(tree, set(dict_params) & {a.arg for a in tree.args.args}, ns)
+    params = set(dict_params) & {a.arg for a in tree.args.args}
+    dicts = _made_dicts(tree, params, ns)
+    while _copies_as_dicts(tree, dicts, ns, where):    # `e = d.copy()`, then `e.copy()` of it
+        dicts = _made_dicts(tree, params, ns)
     for node in walk(tree):
         if isinstance(node, ast.For):
             node.iter = _keys_of(node.iter, dicts, ns)
+        elif isinstance(node, ast.Call) and node.args and ns.value(node.func) in _OF_KEYS:
+            node.args[0] = _keys_of(node.args[0], dicts, ns)   # `sorted(d)`: its keys
 
 
 def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
@@ -39,6 +48,35 @@ def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
                     and ns.value(node.value.func) is runtime.dict_of
                 made[name.id] = made.get(name.id, name.id not in params) and is_dict
     return {name for name, ok in made.items() if ok}
+
+
+# Builtins that read a dict as the sequence of its keys (`sorted(d)`, `list(d)`, `max(d)`).
+_OF_KEYS = (sorted, list, tuple, max, min, set, frozenset)
+
+
+def _copies_as_dicts(tree: ast.FunctionDef, dicts: set, ns, where) -> bool:
+    """`d.copy()` (resolved to `np.copy(d)`) and `dict(d, a=x)` of a dict `d`: `{**d}` and
+    `{**d, "a": x}`, as `_Literals` writes them. Did any change?"""
+    def is_copy(value):
+        return isinstance(value, ast.Call) and ns.value(value.func) in (np.copy, dict) \
+            and len(value.args) == 1 and isinstance(value.args[0], ast.Name) \
+            and value.args[0].id in dicts and all(k.arg is not None for k in value.keywords) \
+            and (not value.keywords or ns.value(value.func) is dict)
+
+    def merged(call):
+        literal = ast.Dict([None] + [ast.Constant(k.arg) for k in call.keywords],
+                           [call.args[0]] + [k.value for k in call.keywords])
+        return ast.copy_location(_Literals(ns, where).visit_Dict(literal), call)
+    changed = False
+    for node in walk(tree):
+        for field, value in ast.iter_fields(node):
+            if is_copy(value):
+                setattr(node, field, merged(value))
+                changed = True
+            elif isinstance(value, list) and any(is_copy(v) for v in value):
+                setattr(node, field, [merged(v) if is_copy(v) else v for v in value])
+                changed = True
+    return changed
 
 
 def _keys_of(iterable: ast.expr, dicts: set, ns) -> ast.expr:

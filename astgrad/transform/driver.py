@@ -20,7 +20,7 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, functional, masked, matches
+from . import complexes, declarations, container_forms, functional, masked, matches
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -65,12 +65,14 @@ class Program:
 def _check_syntax(p: Program):
     """First drops `global`/`nonlocal` declarations that only read (`declarations`) and
     writes `match` as `if`/`elif` (`matches`); also writes comprehensions, lambdas and
-    `with` blocks as plain statements (`hoist`), and `map`/`functools.reduce` as nested
-    functions (`functional`)."""
+    `with` blocks as plain statements (`hoist`), `map`/`functools.reduce` as nested
+    functions (`functional`), and `dict(...)` and dict methods as literals and item
+    writes (`container_forms`)."""
     declarations.drop(p.tree, p.src.where)
     matches.lower(p.tree, p.namer.fresh, p.src.where)
     syntax.check_syntax(p.tree, p.src.where)
     functional.rewrite(p.tree, p.fn, p.namer.fresh)   # map, functools.reduce: nested defs
+    container_forms.rewrite(p.tree, p.fn, p.namer.fresh)   # dict(...), d.get, d.update, ...
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
@@ -259,6 +261,7 @@ def _expander(p: Program) -> Callable:
         matches.lower(tree, p.namer.fresh, callee.where)
         syntax.check_syntax(tree, callee.where)
         functional.rewrite(tree, fn, p.namer.fresh)
+        container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)

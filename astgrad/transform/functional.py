@@ -1,4 +1,4 @@
-"""`map` and `functools.reduce` written as nested functions with a loop (part of the
+"""`map`, `functools.reduce` and `math.prod` written as nested functions with a loop (part of the
 syntax pass, run before `hoist`), so that the function they apply, a lambda, a nested
 `def`, the user's own or a NumPy function, is inlined where it is called like any other.
 
@@ -10,6 +10,9 @@ Output guarantees:
 * `functools.reduce(f, xs)` (also spelled `reduce(...)` after `from functools import
   reduce`) becomes `reduced(f, xs)`, `def reduced(f, xs)` starting from `xs[0]` and
   folding in `xs[1:]`; with an initial value, from it over all of `xs`;
+* `math.prod(xs)` (`start=s` too) becomes `product(xs, s)`, `def product(xs, acc)`
+  multiplying the items in from the left as `math.prod` does (so the value is its value
+  to the last bit, and a zero item gives the others' product as its derivative);
 * every other call, and a function with neither, is left exactly as it was.
 """
 from __future__ import annotations
@@ -17,19 +20,21 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import math
 from typing import Callable
 
 from .trees import walk
 
 
 def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> ast.FunctionDef:
-    """Rewrite `tree`'s (and its nested defs') calls of `map` and `functools.reduce` in
+    """Rewrite `tree`'s (and its nested defs') calls of `map`, `functools.reduce` and
+    `math.prod` in
     place, `fn` the function `tree` is the source of (its globals say what names mean)."""
     nodes = walk(tree)
     local = {n.id for n in nodes if isinstance(n, ast.Name)
              and isinstance(n.ctx, ast.Store)} | {a.arg for a in nodes if isinstance(a, ast.arg)}
     calls = [n for n in nodes if isinstance(n, ast.Call)
-             and _meaning(n.func, fn, local) in (builtins.map, functools.reduce)]
+             and _meaning(n.func, fn, local) in _REWRITTEN]
     if calls:
         _Writer(fn, local, fresh).block(tree.body)
     return tree
@@ -76,6 +81,8 @@ class _Writer:
 
     def _call(self, call: ast.Call, stmt: ast.stmt) -> ast.FunctionDef | None:
         what = _meaning(call.func, self.fn, self.local)
+        if what is math.prod:
+            return self._product(call, stmt)
         if what not in (builtins.map, functools.reduce) or call.keywords \
                 or any(isinstance(a, ast.Starred) for a in call.args) or len(call.args) < 2:
             return None
@@ -85,6 +92,20 @@ class _Writer:
             name, text = self.fresh("reduced"), _REDUCE_TEXT[len(call.args)]
         else:
             return None
+        return self._define(call, stmt, name, text)
+
+    def _product(self, call: ast.Call, stmt: ast.stmt) -> ast.FunctionDef | None:
+        """`math.prod(xs, start=s)`: `product(xs, s)` (see the module docstring)."""
+        start = [k.value for k in call.keywords if k.arg == "start"]
+        if len(call.args) != 1 or isinstance(call.args[0], ast.Starred) \
+                or len(start) != len(call.keywords):
+            return None                         # as Python would, refused by resolve
+        call.args.append(start[0] if start else ast.Constant(1))
+        call.keywords = []
+        return self._define(call, stmt, self.fresh("product"), _PRODUCT_TEXT)
+
+    @staticmethod
+    def _define(call: ast.Call, stmt: ast.stmt, name: str, text: str) -> ast.FunctionDef:
         made = ast.parse(text.format(name=name)).body[0]
         for node in ast.walk(made):
             if hasattr(node, "lineno"):
@@ -119,6 +140,8 @@ def _map_text(n: int) -> str:
             f"        out.append(f({items}))\n    return out\n")
 
 
+_REWRITTEN = (builtins.map, functools.reduce, math.prod)
+_PRODUCT_TEXT = "def {name}(xs, acc):\n    for x in xs:\n        acc = acc * x\n    return acc\n"
 _REDUCE_TEXT = {
     2: "def {name}(f, xs):\n    acc = xs[0]\n    for x in xs[1:]:\n        acc = f(acc, x)\n"
        "    return acc\n",

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from . import piecewise, registry
 from .lowering import Lowerer
+from .scope import PER_ELEMENT_FIX, per_element
 
 
 def lower(node: ast.Call, fn, args: list[ast.expr], keywords: dict[str, ast.expr],
@@ -28,7 +29,7 @@ def lower(node: ast.Call, fn, args: list[ast.expr], keywords: dict[str, ast.expr
         written = piecewise.lower(node, args, keywords, low)
         if written is not None:
             return written
-    _no_nested_functions(node, low)
+    _no_nested_functions(node, fn, low)
     args, keywords = _lists_as_arrays(fn, args, keywords, low)
     return ast.Call(node.func, args, [ast.keyword(k, v) for k, v in keywords.items()])
 
@@ -40,11 +41,12 @@ def array_operand(atom: ast.expr, low: Lowerer) -> ast.expr:
     return atom
 
 
-def _no_nested_functions(call: ast.Call, low: Lowerer) -> None:
+def _no_nested_functions(call: ast.Call, fn, low: Lowerer) -> None:
     """Refuse a lambda or nested `def` passed to a library function (`np.piecewise(x,
     conds, [lambda v: -v, ...])`): astgrad writes those out where they are called, so
     no function object exists to pass."""
-    for arg in [*call.args, *(k.value for k in call.keywords)]:
+    for arg, keyword in [*((a, None) for a in call.args),
+                         *((k.value, k.arg) for k in call.keywords)]:
         for node in arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]:
             held = low.scope.local_fns.get(node.id) if isinstance(node, ast.Name) else None
             if any(isinstance(f, ast.FunctionDef)
@@ -53,8 +55,17 @@ def _no_nested_functions(call: ast.Call, low: Lowerer) -> None:
                     f"passing `{node.id}`, a lambda or nested `def`, to "
                     f"`{ast.unparse(call.func)}` is not supported: astgrad writes such "
                     f"functions out where they are called.", low.scope.where(call),
-                    fix="Call it yourself and pass the values, e.g. `np.select(conds, "
-                        "[f(x), g(x)])` for np.piecewise, or define it at module level.")
+                    fix=_fix(fn, keyword))
+
+
+def _fix(fn, keyword: str | None) -> str:
+    if per_element(fn):
+        return PER_ELEMENT_FIX
+    if keyword == "key":                     # sorted, min, max: it only orders the values
+        return "Define the key at module level (`def by_size(v): ...`, `key=by_size`) or " \
+            "pass a builtin (`key=abs`): a key only orders the values, so it runs as it is."
+    return "Call it yourself and pass the values, e.g. `np.select(conds, [f(x), g(x)])` " \
+        "for np.piecewise, or define it at module level."
 
 
 # NumPy's names for the parameters that take a sequence of arrays, kept a sequence.

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
-from .scope import MISSING, method_fix
+from .scope import MISSING, PER_ELEMENT_FIX, method_fix, per_element
 
 
 def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:
@@ -87,6 +87,8 @@ def _opaque(call: ast.Call, ns):
     if prim is not None and (prim.nondiff or prim.vjps or prim.jvps) \
             or prim is None and isinstance(fn, types.FunctionType) or is_add_at(call, ns):
         return None                                  # (np.add.at: see rules/statements.py)
+    if per_element(fn):                              # `vf = np.vectorize(h)` called
+        return ("per element", ast.unparse(call.func))
     return ("call", registry.canonical_name(fn))      # as the user may have spelled it
 
 
@@ -127,6 +129,10 @@ def _refusal(what, stmt, where):
                 "`np.maximum.reduce`, `np.cumsum` for `np.add.accumulate`, `np.outer` for "
                 "`np.multiply.outer`, `scipy.special.logsumexp(x, axis=0)` for "
                 "`np.logaddexp.reduce`.")
+    if kind == "per element":
+        return UnsupportedSyntaxError(
+            f"`{name}` calls a Python function once per element (or row), which astgrad "
+            f"does not read, so it has no derivative.", where(stmt), fix=PER_ELEMENT_FIX)
     if kind == "method":
         return UnsupportedSyntaxError(
             f"method `.{name}()` is not supported.", where(stmt), fix=method_fix(name))

@@ -24,7 +24,7 @@ from . import builtin_calls, dicts, imports, registry, scalar_math
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 from .opaque import is_library_function
-from .scope import MISSING, UserScope, local_names, resolve_names, user_method
+from .scope import MISSING, UserScope, local_names, per_element, resolve_names, user_method
 
 # Syntax this pass rewrites, so no later pass sees it (see `imports` and `dicts`).
 LOWERED = (ast.Import, ast.ImportFrom, ast.Dict)
@@ -159,6 +159,9 @@ def _check_callee(obj, node, where, opaque=None):
     if isinstance(obj, type) and not isinstance(node, ast.Call):
         return                               # a class named, not called: `isinstance(v, C)`
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
+    if opaque is not None and isinstance(node, ast.Call) and per_element(obj):
+        opaque[id(node)] = ("per element", name)   # runs as it is where nothing varies
+        return
     if opaque is not None and isinstance(node, ast.Call) and is_library_function(obj) \
             and (prim is None or prim.refusal is None):
         registry.primitive(obj)              # a library's function: run as is, never inlined

@@ -42,6 +42,35 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
+# What to write instead of a list method that changes a list in ways not differentiated.
+_LIST_FIXES = dict.fromkeys(
+    ("insert", "remove", "clear"),
+    "For a list, build it again: `xs = xs[:i] + [v] + xs[i:]` for `xs.insert(i, v)`, "
+    "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
+
+
+def per_element(obj) -> bool:
+    """`np.vectorize(f)`, `np.frompyfunc(f, ...)`: a Python function called once per
+    element, which NumPy runs and astgrad does not read."""
+    return obj in (np.vectorize, np.frompyfunc, np.apply_along_axis) \
+        or isinstance(obj, np.vectorize) \
+        or isinstance(obj, np.ufunc) and obj.__name__.endswith("(vectorized)")
+
+
+# What to write instead of a function NumPy calls once per element or row.
+PER_ELEMENT_FIX = (
+    "Write the function with NumPy operations on the whole array (`np.where(c, a, b)` for "
+    "an `if`), or loop over the elements or rows: `np.array([f(v) for v in x])` for "
+    "`np.vectorize(f)(x)` of a 1-d `x`, `np.array([f(row) for row in A])` for "
+    "`np.apply_along_axis(f, 1, A)` (`A.T` for axis 0).")
+
+
+def _computed_call_fix(func: ast.expr, static: Callable) -> str:
+    """What to write instead of calling a value made in the function (`np.vectorize(f)(x)`)."""
+    if isinstance(func, ast.Call) and per_element(static(func.func)):
+        return PER_ELEMENT_FIX
+    return "Call functions by the name they are defined or imported as."
+
 
 _CONTAINER_METHODS = {
     "update": 'Build a new dict: `q = {**q, "b": v}` (or `{**q, **other}`).',
@@ -54,6 +83,8 @@ _CONTAINER_METHODS = {
 
 def method_fix(name: str) -> str:
     """What to write instead of a call to the method `.name()`, which has no rule."""
+    if name in _LIST_FIXES:
+        return _LIST_FIXES[name]
     if name in _CONTAINER_METHODS:
         return _CONTAINER_METHODS[name]
     if name.startswith("_") or not callable(getattr(np, name, None)):
@@ -302,7 +333,7 @@ class _Resolver(ast.NodeTransformer):
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
             raise UnsupportedSyntaxError(
                 f"calling `{name}`, a value computed inside the function, is not supported.",
-                self.where(node), fix="Call functions by the name they are defined or imported as.")
+                self.where(node), fix=_computed_call_fix(func, self._static))
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
             return ast.copy_location(self.ns.ref(self._made(node)), node)
         if self._call_method(obj) is not None:

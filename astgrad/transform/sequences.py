@@ -104,8 +104,12 @@ def _made_of(value, kinds, ns) -> list[str]:
 
 def refuse_iterator(value: ast.expr, prim, active, where) -> None:
     """`zip`, `enumerate` and `reversed` are differentiated as a `for` loop's iterable
-    only: anywhere else, over values that carry a derivative, they are refused."""
-    if prim.fn in (zip, enumerate, reversed) and any(active(a) for a in value.args):
+    only: anywhere else, over values that carry a derivative (also items of a list
+    written out: `zip([x[0], x[1]], names)`), they are refused."""
+    def carries(node) -> bool:
+        return active(node) if not isinstance(node, (ast.List, ast.Tuple)) \
+            else any(carries(e) for e in node.elts)
+    if prim.fn in (zip, enumerate, reversed) and any(carries(a) for a in value.args):
         raise NoRuleError(f"`{ast.unparse(value)}` is differentiated only as the iterable "
                           f"of a `for` loop.", where,
                           fix="Loop over it directly, or index the list (`xs[::-1]` for "

@@ -132,4 +132,7 @@ def fix_for(node) -> str | None:
         return "Collect the values in a list (`out.append(v)`) and return or loop over it."
     if isinstance(node, ast.Set):
         return "Use a list or a tuple."
+    if isinstance(node, ast.Delete):
+        return "Build the list or dict again without the item: `xs = xs[:i] + xs[i + 1:]`, " \
+            "`d = {k: v for k, v in d.items() if k != key}`."
     return None
