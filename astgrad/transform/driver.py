@@ -13,14 +13,14 @@ import ast
 import gc
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, functional, masked, matches
+from . import complexes, declarations, functional, masked, matches, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -143,6 +143,14 @@ def _reverse(p: Program):
     return p.sweeps.as_module()
 
 
+def _view_copies(p: Program):
+    if p.sweeps is None or not p.request.inline_all:
+        return None
+    forward = view_copies.copy_views(p.tree, p.sweeps.forward, p.kinds, p.ns)
+    p.sweeps = replace(p.sweeps, forward=forward)
+    return p.sweeps.as_module()
+
+
 def _saving(p: Program):
     if p.sweeps is None:
         return None
@@ -211,6 +219,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
     ("reverse", _reverse),            # adjoint plan, then forward and reverse sweeps
+    ("view copies", _view_copies),  # code to differentiate again: views of written arrays copied
     ("saving", _saving),              # what loops overwrite, kept to what is read
     ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
     ("optimize", _optimize),          # algebra, copies, dead code, known zeros
