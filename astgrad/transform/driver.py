@@ -146,7 +146,8 @@ def _reverse(p: Program):
 def _view_copies(p: Program):
     if p.sweeps is None or not p.request.inline_all:
         return None
-    forward = view_copies.copy_views(p.tree, p.sweeps.forward, p.kinds, p.ns)
+    forward = view_copies.copy_views(p.tree, p.sweeps.forward, p.sweeps.backward,
+                                      p.kinds, p.ns)
     p.sweeps = replace(p.sweeps, forward=forward)
     return p.sweeps.as_module()
 

@@ -31,9 +31,13 @@ from .views import view_of
 __all__ = ["copy_views"]
 
 
-def copy_views(fn: ast.FunctionDef, forward: list[ast.stmt], kinds: dict, ns) -> list:
+def copy_views(fn: ast.FunctionDef, forward: list[ast.stmt], backward: list[ast.stmt],
+               kinds: dict, ns) -> list:
     """`forward` with the views described in the module docstring made as copies
-    (new statements; the nodes the reverse sweep holds are not changed)."""
+    (new statements; the nodes the reverse sweep holds are not changed), those that
+    `backward` reads or the forward sweep pushes to a stack (under their name or one
+    made from them): a view read only going forward is read before its array
+    changes, and stays a view."""
     parents = _made_from(fn)
     written, maybe = _written(fn, ns)
     if not written:
@@ -44,8 +48,21 @@ def copy_views(fn: ast.FunctionDef, forward: list[ast.stmt], kinds: dict, ns) ->
     for child, bases in parents.items():
         for base in bases:
             children.setdefault(base, set()).add(child)
-    chosen = {n for n in touched if not _below(n, children) & maybe}
+    later = _read_later(forward, backward)
+    chosen = {n for n in touched if _below(n, children) & later
+              and not _below(n, children) & maybe}
     return _rewrite(forward, chosen, kinds, ns)
+
+
+def _read_later(forward: list[ast.stmt], backward: list[ast.stmt]) -> set[str]:
+    """The names the reverse sweep reads, and those the forward sweep pushes."""
+    out = {n.id for s in backward for n in walk(s)
+           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for node in (n for s in forward for n in walk(s)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "append":
+            out |= {a.id for a in node.args if isinstance(a, ast.Name)}
+    return out
 
 
 def _made_from(fn: ast.FunctionDef) -> dict[str, set[str]]:
