@@ -144,11 +144,14 @@ def _reverse(p: Program):
 
 
 def _view_copies(p: Program):
-    if p.sweeps is None or not p.request.inline_all:
+    if p.sweeps is None:
         return None
-    forward = view_copies.copy_views(p.tree, p.sweeps.forward, p.sweeps.backward,
-                                      p.kinds, p.ns)
-    p.sweeps = replace(p.sweeps, forward=forward)
+    if not p.request.inline_all:
+        return "views kept: this code is not to be differentiated again"
+    sweeps = p.sweeps
+    forward = view_copies.copy_views(sweeps.function, sweeps.forward, sweeps.backward,
+                                     p.kinds, p.ns)
+    p.sweeps = replace(sweeps, forward=forward)
     return p.sweeps.as_module()
 
 
@@ -220,7 +223,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
     ("reverse", _reverse),            # adjoint plan, then forward and reverse sweeps
-    ("view copies", _view_copies),  # code to differentiate again: views of written arrays copied
+    ("views", _view_copies),          # code to differentiate again: views read later, copied
     ("saving", _saving),              # what loops overwrite, kept to what is read
     ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
     ("optimize", _optimize),          # algebra, copies, dead code, known zeros

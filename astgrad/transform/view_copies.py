@@ -1,5 +1,6 @@
-"""Pass 5b, view copies: in code that is to be differentiated again, the forward
-sweep's views of arrays the function writes into are copies.
+"""Pass 5b+, view copies (after reverse, before saving): in code that is to be
+differentiated again, the forward sweep's views of arrays the function writes
+into are copies.
 
 A reverse sweep puts back what each in-place write overwrote (`x[i] =
 saved_x_items.pop()`), last write first, so a view `v = x[1:]` read by a rule
@@ -13,8 +14,9 @@ the view is made; so where the code is to be differentiated again
 
 Output: the same sweeps, where each forward-sweep assignment `v = X[...]` (or of
 a call `views.view_of` knows) that may give a view of an array sharing memory
-with one the function writes into is `v = np.copy(X[...])`, unless a write goes
-into `v` or a view made from it (that write must reach `X`). An item
+with one the function writes into, and whose value the reverse sweep reads or a
+stack keeps, is `v = np.copy(X[...])`, unless a write (or a call other than
+NumPy's) may go into `v` or a view made from it (that write must reach `X`). An item
 (`x[0]` of a vector) and a fancy index are copies already and stay as they are;
 the reverse sweep's own reads are untouched.
 """
