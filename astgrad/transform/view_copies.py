@@ -12,8 +12,8 @@ pass guarantees of the user's code) holds the same numbers as a copy made where
 the view is made; so where the code is to be differentiated again
 (`Request.inline_all`) such a view is made as `v = np.copy(x[1:])`.
 
-Output: the same sweeps, where each forward-sweep assignment `v = X[...]` (or of
-a call `views.view_of` knows) that may give a view of an array sharing memory
+Output: the same sweeps, where each forward-sweep assignment `v = X[...]` (or
+`v = X`, or of a call `views.view_of` knows) that may give a view of an array sharing memory
 with one the function writes into, and whose value the reverse sweep reads or a
 stack keeps, is `v = np.copy(X[...])`, unless a write (or a call other than
 NumPy's) may go into `v` or a view made from it (that write must reach `X`). An item
@@ -175,14 +175,14 @@ def _shallow(node: ast.AST) -> ast.AST:
 
 
 def _copied(stmt: ast.stmt, chosen: set[str], kinds: dict) -> bool:
-    """Is `stmt` `v = X[...]` (or a view call) for a chosen `v` that is an array of one
-    or more axes, and may it make a view?"""
+    """Is `stmt` `v = X[...]` (or `v = X`, or a view call) for a chosen `v` that is an
+    array of one or more axes, and may it make a view?"""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in chosen):
         return False
     value = stmt.value
     subscript = isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name)
-    if not (subscript or view_of(value)):
+    if not (subscript or isinstance(value, ast.Name) or view_of(value)):
         return False
     kind = kinds.get(stmt.targets[0].id, UNKNOWN)
     if kind.py is not False or not kind.ndim or kind.dtype in (None, "O"):
