@@ -24,6 +24,13 @@ _SMALL = 2 ** 11         # ... unless they are this small (16 KB of float64) any
 
 
 # -- making and calling the batched code ---------------------------------------------------
+def unchanged(values) -> list:
+    """Copies of the arrays among `values`: a function that writes into its argument
+    (`A -= v`) changes the caller's array on every call, and each chunk of a Jacobian's
+    or a Hessian's columns must start from the values the caller gave."""
+    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
+
+
 def batched(fn, pullback: bool = False):
     """The batched form of the generated jvp `fn` (its tangent `x.shape + (k,)`, its
     result's tangent `out.shape + (k,)`), or of the vjp `fn` (its pullback's seed
@@ -90,8 +97,9 @@ def _agrees(fn, values, position, batch, tangents, column: int) -> bool:
     x = values[position]
     one = tangents[..., column] if np.ndim(x) else float(tangents[column])
     if _alone(fn):
-        return _close(np.asarray(batch[1])[..., column], np.asarray(fn(*values, one)))
-    value, expected = fn(*values, one)
+        return _close(np.asarray(batch[1])[..., column],
+                      np.asarray(fn(*unchanged(values), one)))
+    value, expected = fn(*unchanged(values), one)
     return np.shape(value) == np.shape(batch[0]) \
         and _close(np.asarray(batch[1])[..., column], np.asarray(expected))
 
@@ -138,8 +146,8 @@ def jvp_columns(fn, values: list, position: int, shape: tuple | None = None):
             tangents = unit = None              # freed before the new ones are made
         tangents = _moved(unit, start) if unit else _directions(x, start, stop)
         try:
-            value, part = (None, fast(*values, tangents)) if alone \
-                else fast(*values, tangents)
+            value, part = (None, fast(*unchanged(values), tangents)) if alone \
+                else fast(*unchanged(values), tangents)
         except AstgradError:       # the loop raises it again, naming the user's line,
             return None            # if it is not the batched code's own
         except Exception:                       # noqa: BLE001 (then one direction a call)
@@ -181,7 +189,7 @@ def pullback_rows(transform, values: list, position: int, pullback):
     try:
         if fast is None:
             return None
-        value, pull = fast(*values)
+        value, pull = fast(*unchanged(values))
         size, start, jac = int(np.size(value)), 0, None
         chunk = _chunk(max(size, x.size), size)
         while start < size:

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from .api import _transform, derived, grad, vjp
-from .batched import jvp_columns, pullback_rows
+from .batched import jvp_columns, pullback_rows, unchanged
 from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
 
@@ -36,9 +36,9 @@ def _along(jvp_fn, values, args, kwargs, tangent):
     made in mode "tangent" returns the derivative alone."""
     alone = jvp_fn._astgrad.mode == "tangent"
     if jvp_fn._astgrad._dispatcher.binding:
-        out = jvp_fn(*args, tangent, **kwargs)
+        out = jvp_fn(*unchanged(args), tangent, **kwargs)
     else:
-        out = jvp_fn(*values, tangent)
+        out = jvp_fn(*unchanged(values), tangent)
     return out if alone else out[1]
 
 
@@ -145,7 +145,7 @@ def jacobian(f: Callable, wrt=0) -> Callable:
             values = _values(fn, args, kwargs)
             x = _not_a_container(values[position], "jacobian")
             _real_argument(x, "jacobian")
-            value, pullback = backward(*args, **kwargs)
+            value, pullback = backward(*unchanged(args), **kwargs)
             if isinstance(value, tuple):
                 raise AstgradError("ag.jacobian needs a function with one output, not a "
                                    "tuple; take the jacobian of each output.")

@@ -13,14 +13,15 @@ import ast
 import gc
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, functional, masked, matches
+from . import complexes, declarations, container_forms, functional, masked, matches, \
+    view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -145,6 +146,18 @@ def _reverse(p: Program):
     return p.sweeps.as_module()
 
 
+def _view_copies(p: Program):
+    if p.sweeps is None:
+        return None
+    if not p.request.inline_all:
+        return "views kept: this code is not to be differentiated again"
+    sweeps = p.sweeps
+    forward = view_copies.copy_views(sweeps.function, sweeps.forward, sweeps.backward,
+                                     p.kinds, p.ns)
+    p.sweeps = replace(sweeps, forward=forward)
+    return p.sweeps.as_module()
+
+
 def _saving(p: Program):
     if p.sweeps is None:
         return None
@@ -213,6 +226,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
     ("reverse", _reverse),            # adjoint plan, then forward and reverse sweeps
+    ("views", _view_copies),          # code to differentiate again: views read later, copied
     ("saving", _saving),              # what loops overwrite, kept to what is read
     ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
     ("optimize", _optimize),          # algebra, copies, dead code, known zeros

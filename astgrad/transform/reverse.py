@@ -112,7 +112,7 @@ class _Reverse:
         self.kinds, self.ns, self.namer, self.request = kinds, ns, namer, request
         self.callee_vjp, self.param_kinds = callee_vjp, param_kinds
         self.zeros = Zeros(fn, plan, kinds, ns, request.wrt)
-        self.stacks = Stacks(fn, namer, ns, kinds)
+        self.stacks = Stacks(fn, namer, ns, kinds, request.inline_all)
         # (by the arguments' kinds only: a list's kind may carry the fields of a dict's)
         self.dicts = frozenset(dict_names(fn.body, param_kinds))
         self.shapes = Shapes(fn.body[:-1], kinds, ns, parameters(fn))

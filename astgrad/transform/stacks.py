@@ -31,10 +31,14 @@ class Stacks:
     """The stacks one reverse pass pushes to and pops from, by the variable they save
     (`"h"`, or `"x[]"` for the items of `x`), in the order they were first needed."""
 
-    def __init__(self, fn: ast.FunctionDef, namer, ns, kinds: dict):
+    def __init__(self, fn: ast.FunctionDef, namer, ns, kinds: dict, again: bool = False):
         body = fn.body[:-1]
         self.names: dict[str, str] = {}
         self._fn, self._namer, self._ns, self._kinds = fn, namer, ns, kinds
+        # code to be differentiated again saves a view of an array changed in place, as
+        # a copy (`view_copies`), rather than make it again: read after the reverse
+        # sweep put back what was written, the view made again overlaps that write
+        self._again_views = not again
         self._inplace = _assigned_inside(body)
         self._written = _changed_in_place(fn)
         regions = _loops(body) + [s for s in body if isinstance(s, ast.If)]
@@ -166,13 +170,13 @@ class Stacks:
         view of `X`, its index unchanged, which shows `X` as it is when read?"""
         if not set(reads(value)) & changed:
             return True
-        return isinstance(value.value, ast.Name) and value.value.id not in assigned \
+        return self._again_views and isinstance(value.value, ast.Name) and value.value.id not in assigned \
             and not set(reads(value.slice)) & changed and _view(value, self._kinds) is True
 
     def _written_view(self, value: ast.Subscript) -> bool:
         """Is `value`, `X[...]`, surely a view of an array `X` the function writes into?"""
-        return isinstance(value.value, ast.Name) and value.value.id in self._written \
-            and _view(value, self._kinds) is True
+        return self._again_views and isinstance(value.value, ast.Name) \
+            and value.value.id in self._written and _view(value, self._kinds) is True
 
     def recomputed(self, name: str) -> bool:
         """Is `name` a loop body's read computed again at the top of each reverse
