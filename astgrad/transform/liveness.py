@@ -49,11 +49,18 @@ def liveness(stmts, live_after: set[str], uses=_reads) -> dict[int, set[str]]:
                     break
                 at_head = new
             return at_head
-        if isinstance(stmt, ast.Assign):
-            defs = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-            stores = set().union(*(_uses(t) for t in stmt.targets
-                                   if not isinstance(t, ast.Name)))
-            return (live - defs) | _uses(stmt.value) | stores
+        if stmt.__class__ is ast.Assign:
+            targets = stmt.targets
+            if len(targets) == 1 and targets[0].__class__ is ast.Name:    # most often
+                out = live - {targets[0].id}
+                out |= _uses(stmt.value)     # (a new set, changed in place: no third one)
+                return out
+            out = live - {t.id for t in targets if isinstance(t, ast.Name)}
+            out |= _uses(stmt.value)
+            for t in targets:
+                if not isinstance(t, ast.Name):
+                    out |= _uses(t)
+            return out
         return live | _uses(stmt)
 
     block(stmts, set(live_after))
