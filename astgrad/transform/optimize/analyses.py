@@ -294,12 +294,13 @@ class Facts:
 
 
 def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
-          known: Survey | None = None) -> Facts:
+          known: Survey | None = None, env: dict[str, Kind] | None = None) -> Facts:
     """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
-    changed); `kinds` are the forward values' kinds."""
+    changed; `env`: the kinds of its names, if known); `kinds` are the forward values'
+    kinds."""
     known = known or survey(fn)
-    return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.shown,
-                 from_live(fn.body, ns), calls=known.calls)
+    return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
+                 known.shown, from_live(fn.body, ns), calls=known.calls)
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:
