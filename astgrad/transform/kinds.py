@@ -200,6 +200,7 @@ class _KindFlow:
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
         self.looped: set[str] = set()
         self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
+        self.written: set[str] = set()   # names given a kind (see `_If`)
 
     def block(self, stmts):
         for stmt in stmts:
@@ -222,6 +223,7 @@ class _KindFlow:
             and name not in self.unset
         self.unset.discard(name)
         self.env[name] = join(self.env[name], kind) if again else kind
+        self.written.add(name)
 
     def _Assign(self, stmt):
         # Only a name's kind is followed (a fixed one keeps its own, not asked for again): a
@@ -239,7 +241,8 @@ class _KindFlow:
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
             self.env[name] = kind     # `v = None`: its first value is its kind (None is
-            return                    # pushed, never computed with)
+            self.written.add(name)    # pushed, never computed with)
+            return
         self._assign(name, kind)
 
     def _Expr(self, stmt):
@@ -255,15 +258,20 @@ class _KindFlow:
             items.append(UNKNOWN)
         if name not in self.fixed:
             env[name] = sequence_of(items)
+            self.written.add(name)
 
     def _If(self, stmt):
-        before, unset = dict(self.env), set(self.unset)
+        """A name neither branch gives a kind keeps its own (the join of a kind with
+        itself): only those given one are joined."""
+        before, unset, written = dict(self.env), set(self.unset), self.written
+        self.written = set()
         self.block(stmt.body)
-        after_body, unset_body = self.env, self.unset
-        self.env, self.unset = before, set(unset)
+        after_body, unset_body, touched = self.env, self.unset, self.written
+        self.env, self.unset, self.written = before, set(unset), set()
         self.block(stmt.orelse)
-        env = self.env
-        for name in set(after_body) | set(env):
+        env, touched = self.env, touched | self.written
+        self.written = written | touched
+        for name in touched:
             if name in self.unset and name not in unset_body and name in after_body:
                 env[name] = after_body[name]          # one branch gave it its first value
             elif name in unset_body and name not in self.unset:
@@ -276,6 +284,7 @@ class _KindFlow:
 
     def _For(self, stmt):
         self.env[stmt.target.id] = _INT
+        self.written.add(stmt.target.id)
         self._While(stmt)
 
     def _While(self, stmt):
@@ -290,6 +299,7 @@ class _KindFlow:
         else:                                    # no lengths, then, of what the loop assigns
             self.env.update((n, with_ones(k, None)) for n, k in self.env.items()
                             if n in self.looped)
+            self.written |= self.looped
 
 
 # ---- which values share a shape ------------------------------------------------------------
