@@ -15,6 +15,7 @@ from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, list_as_array, of_
 from .nodes import Comment
 from .scope import MISSING
 from .trees import walk, written_into
+from .live_values import from_live
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
@@ -386,25 +387,3 @@ class Shapes:
             self._walk(stmt.body, dict(rep), False)
             if isinstance(stmt, ast.If):
                 self._walk(stmt.orelse, dict(rep), False)
-
-
-def from_live(body, ns) -> set[str]:
-    """The names holding a value read live (from the caller's module or closure when the
-    code runs), or made from one: their kinds are those of the values there when the
-    code was made, which may since be rebound to arrays of another ndim (a number is
-    taken to stay a number, as elsewhere in the compiler)."""
-    live = {n for n, k in ns.live.items() if k.ndim != 0} if ns is not None else set()
-    flows = []                               # each statement's names read, names bound
-    for stmt in ast.walk(ast.Module(list(body), [])) if live else ():
-        s, t = (stmt.iter, stmt.target) if isinstance(stmt, ast.For) else \
-            (stmt.value, stmt.targets[0]) if isinstance(stmt, ast.Assign) else \
-            (stmt.value, stmt.target) if isinstance(stmt, ast.AugAssign) else \
-            (stmt.value, stmt.value) if isinstance(stmt, ast.Expr) else (None, None)  # xs.append(v)
-        if s is not None:
-            flows.append([{n.id for n in walk(e) if isinstance(n, ast.Name)} for e in (s, t)])
-    out, size = set(live), -1
-    while len(out) > size:                   # to a fixed point
-        size = len(out)
-        for reads, binds in flows:
-            out.update(binds if not reads.isdisjoint(out) else ())
-    return out

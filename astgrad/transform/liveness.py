@@ -23,62 +23,70 @@ def liveness(stmts, live_after: set[str], uses=_reads) -> Mapping[int, Set[str]]
     `x` and `i`, the rest of `x` being kept) reads; by default, every name in it. The
     sets are bits of one integer each (a name, a bit), so that a step through an
     assignment takes two operations on integers, not two copies of a set."""
-    record: dict[int, int] = {}
-    bits: dict[str, int] = {}            # name -> its bit
-    asked: dict[int, int] = {}           # what each node reads: a loop's body is read again
+    flow = _Flow(uses)
+    flow.block(stmts, flow.mask(live_after))
+    return _Live(flow.record, list(flow.bits))
 
-    def bit(name: str) -> int:
-        found = bits.get(name)
+
+class _Flow:
+    """One run of `liveness`: each statement's live names, as bits."""
+
+    def __init__(self, uses):
+        self.uses = uses
+        self.record: dict[int, int] = {}
+        self.bits: dict[str, int] = {}           # name -> its bit
+        self.asked: dict[int, int] = {}          # what each node reads: a loop body's again
+
+    def bit(self, name: str) -> int:
+        found = self.bits.get(name)
         if found is None:
-            found = bits[name] = 1 << len(bits)
+            found = self.bits[name] = 1 << len(self.bits)
         return found
 
-    def mask(names) -> int:
+    def mask(self, names) -> int:
         out = 0
         for name in names:
-            out |= bit(name)
+            out |= self.bit(name)
         return out
 
-    def _uses(node) -> int:
+    def reads(self, node) -> int:
         if node is None:
             return 0
-        found = asked.get(id(node))      # (the tree stays as it is, so an id stays its node's)
+        found = self.asked.get(id(node))  # (the tree stays as it is: an id stays its node's)
         if found is None:
-            found = asked[id(node)] = mask(uses(node))
+            found = self.asked[id(node)] = self.mask(self.uses(node))
         return found
 
-    def block(stmts, live):
+    def block(self, stmts, live):
         for stmt in reversed(stmts):
-            record[id(stmt)] = live
-            live = transfer(stmt, live)
+            self.record[id(stmt)] = live
+            live = self.transfer(stmt, live)
         return live
 
-    def transfer(stmt, live):
+    def transfer(self, stmt, live):
         if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is ast.Name:                # most often
-            return live & ~bit(stmt.targets[0].id) | _uses(stmt.value)
+            return live & ~self.bit(stmt.targets[0].id) | self.reads(stmt.value)
         if isinstance(stmt, ast.If):
-            return block(stmt.body, live) | block(stmt.orelse, live) | _uses(stmt.test)
+            return self.block(stmt.body, live) | self.block(stmt.orelse, live) \
+                | self.reads(stmt.test)
         if isinstance(stmt, (ast.For, ast.While)):
-            head = _uses(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            head = self.reads(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
             at_head = live | head
             for _ in range(_FIXED_POINT_ROUNDS):
-                new = live | head | block(stmt.body, at_head)
+                new = live | head | self.block(stmt.body, at_head)
                 if new == at_head:
                     break
                 at_head = new
             return at_head
         if isinstance(stmt, ast.Assign):
-            out = live & ~mask(t.id for t in stmt.targets if isinstance(t, ast.Name))
-            out |= _uses(stmt.value)
+            out = live & ~self.mask(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            out |= self.reads(stmt.value)
             for t in stmt.targets:
                 if not isinstance(t, ast.Name):
-                    out |= _uses(t)
+                    out |= self.reads(t)
             return out
-        return live | _uses(stmt)
-
-    block(stmts, mask(live_after))
-    return _Live(record, list(bits))
+        return live | self.reads(stmt)
 
 
 class _Live(Mapping):
