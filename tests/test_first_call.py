@@ -266,3 +266,35 @@ def test_simplify_goes_past_names_and_leaves_what_stays_as_it_was():
                    "    else:\n        y = x\n    return y\n").body[0]
     assert simplify.simplify(fn, analyses.facts(fn, ns, kinds, {}))
     assert ast.unparse(fn) == "def f(x, a):\n    y = x\n    b = y\n    return y"
+
+
+def test_kinds_carried_over_a_copy_propagated_are_those_inferred_again(monkeypatch):
+    """Where the optimizer keeps its kinds across a copy propagated, they are the kinds
+    inference gives the new tree, for every name it reads or binds."""
+    real, carried = optimize._Rounds.facts, []
+
+    def facts(self):
+        kept = self._facts is None and self._kinds is not None
+        out = real(self)
+        if kept:
+            again = analyses.facts(self.fn, out.ns, _forward_kinds[-1], out.shapes)
+            names = {n.id for n in walk(self.fn) if isinstance(n, ast.Name)}
+            assert {n: out.kinds.get(n) for n in names} == \
+                {n: again.kinds.get(n) for n in names}
+            carried.append(len(names))
+        return out
+    _forward_kinds = []
+    real_optimize = optimize.optimize
+
+    def optimize_(fn, ns, temps, kinds, *rest):
+        _forward_kinds.append(kinds)
+        return real_optimize(fn, ns, temps, kinds, *rest)
+    monkeypatch.setattr(optimize._Rounds, "facts", facts)
+    monkeypatch.setattr(optimize, "optimize", optimize_)
+    _sources([fit_loss])
+    assert carried                    # the 20-line function's kinds are carried over
+    catalogue = [fn for name, fn in vars(functions).items()
+                 if isinstance(fn, types.FunctionType) and fn.__module__ == functions.__name__
+                 and not name.startswith("_")]
+    _sources(catalogue[::3])
+    assert len(carried) > 10

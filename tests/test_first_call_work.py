@@ -130,3 +130,19 @@ def test_generation_leaves_the_collector_as_it_found_it(monkeypatch):
 def _yields(a):
     while a > 0:
         yield a
+
+
+def test_a_branch_joins_only_the_names_it_gives_a_kind():
+    """`infer` joins, after an `if`, the names either branch gives a kind (the join of a
+    kind with itself is that kind): those given one in one branch, in both, for the first
+    time (`u = None` then a number), or in a nested branch; the rest keep theirs."""
+    from astgrad.transform.kinds import infer
+    from astgrad.transform.lattice import Kind, join
+    number, vector, flag = Kind(0, "f", True), Kind(1, "f", False, 8), Kind(0, "b", True)
+    body = ast.parse("a = 1.0\nu = None\nif c:\n    b = x * 2.0\n    u = 1.0\n"
+                     "    if c:\n        e = a\nelse:\n    b = 2.0\n    d = x\n").body
+    for join_all in (False, True):
+        env = infer(body, {"x": vector, "c": flag}, None, join_all=join_all)
+        assert env == {"x": vector, "c": flag, "a": number, "u": number,
+                       "b": join(vector, number), "d": vector, "e": number}
+        assert env["b"] == Kind(None, "f") and join(number, number) is number

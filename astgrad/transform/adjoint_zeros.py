@@ -13,7 +13,7 @@ import collections
 
 from .build import assign, call, load, made_once
 from .kinds import UNKNOWN
-from .trees import outline
+from .trees import outline, walk
 
 
 class Zeros:
@@ -48,8 +48,8 @@ class Zeros:
 
 
 def _stored(node: ast.AST) -> collections.Counter:
-    return collections.Counter(n.id for n in ast.walk(node)
-                               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return collections.Counter(n.id for n in walk(node)
+                               if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store)
 
 
 _parents: tuple = (None, {})     # (the tree the reverse pass is walking, each block's holder)
@@ -99,11 +99,13 @@ def shaped_in_branch(one: list[ast.stmt], other: list[ast.stmt], outside: set[st
     kind may be a number or a list, which `rt.shaped_like` leaves alone): after the `if`,
     a rule such as `@`'s needs the shape whichever branch ran (in branch `other`, `c` is
     the value the `if` started with)."""
-    only = _stored(ast.Module(one, [])) - _stored(ast.Module(other, []))
-    out = []
+    only, out = None, []
     for name in sorted(sweep.plan.zeroed & outside):
         b, kind = sweep.adjoint(name), sweep.kinds.get(name)
-        if b in only and kind is not None and kind.ndim != 0 and not kind.py \
-                and kind.dtype != "O" and not sweep.shaped_zero(name):
+        if kind is None or kind.ndim == 0 or kind.py or kind.dtype == "O":
+            continue
+        if only is None:         # (the branches walked only where an array's adjoint may be)
+            only = _stored(ast.Module(one, [])) - _stored(ast.Module(other, []))
+        if b in only and not sweep.shaped_zero(name):
             out.append(assign(b, call(sweep.ns, "rt.shaped_like", [load(b), load(name)])))
     return out

@@ -25,6 +25,7 @@ import copy
 from ..errors import InternalError, UnsupportedSyntaxError
 from . import tries
 from .naming import NUMPY, RUNTIME
+from .trees import walk
 
 
 def write_tries(tree: ast.FunctionDef, fresh, where, tangents=frozenset()) -> ast.FunctionDef:
@@ -43,7 +44,8 @@ def write_tries(tree: ast.FunctionDef, fresh, where, tangents=frozenset()) -> as
         for handler in getattr(node, "handlers", None) or []:
             visit(handler, True)
     visit(tree, False)
-    left = [n for n in ast.walk(tree) if _helper(n) in ("tried", "caught", "done")]
+    left = [n for n in walk(tree) if n.__class__ is ast.Call
+            and _helper(n) in ("tried", "caught", "done")]
     if left:
         raise InternalError(f"a `try` block's flag was left at line {left[0].lineno}.",
                             fix="Please report this bug in astgrad.")

@@ -14,13 +14,17 @@ from __future__ import annotations
 import ast
 
 from ..errors import UnsupportedSyntaxError
+from .trees import statements
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_DECLARATIONS = frozenset({ast.Global, ast.Nonlocal})
 
 
 def drop(tree: ast.FunctionDef, where) -> ast.FunctionDef:
     """Remove every `global`/`nonlocal` statement of `tree` and its nested defs, in
     place, after checking that no name they declare is written in their scope."""
+    if not any(s.__class__ in _DECLARATIONS for s in statements(tree)):
+        return tree                   # (most often: no walk of every scope's nodes)
     for scope in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         declared = {name: stmt for stmt in _own(scope) if isinstance(stmt, (ast.Global,
                                                                             ast.Nonlocal))

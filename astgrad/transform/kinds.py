@@ -15,6 +15,7 @@ from .lattice import (OPAQUE, UNKNOWN, Kind, broadcast, join, list_as_array, of_
 from .nodes import Comment
 from .scope import MISSING
 from .trees import walk, written_into
+from .live_values import from_live
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
            "static_value", "expr_kind", "infer", "Shapes", "from_live"]
@@ -200,6 +201,7 @@ class _KindFlow:
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
         self.looped: set[str] = set()
         self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
+        self.written: set[str] = set()   # names given a kind (see `_If`)
 
     def block(self, stmts):
         for stmt in stmts:
@@ -222,6 +224,7 @@ class _KindFlow:
             and name not in self.unset
         self.unset.discard(name)
         self.env[name] = join(self.env[name], kind) if again else kind
+        self.written.add(name)
 
     def _Assign(self, stmt):
         # Only a name's kind is followed (a fixed one keeps its own, not asked for again): a
@@ -239,7 +242,8 @@ class _KindFlow:
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
             self.env[name] = kind     # `v = None`: its first value is its kind (None is
-            return                    # pushed, never computed with)
+            self.written.add(name)    # pushed, never computed with)
+            return
         self._assign(name, kind)
 
     def _Expr(self, stmt):
@@ -255,15 +259,20 @@ class _KindFlow:
             items.append(UNKNOWN)
         if name not in self.fixed:
             env[name] = sequence_of(items)
+            self.written.add(name)
 
     def _If(self, stmt):
-        before, unset = dict(self.env), set(self.unset)
+        """A name neither branch gives a kind keeps its own (the join of a kind with
+        itself): only those given one are joined."""
+        before, unset, written = dict(self.env), set(self.unset), self.written
+        self.written = set()
         self.block(stmt.body)
-        after_body, unset_body = self.env, self.unset
-        self.env, self.unset = before, set(unset)
+        after_body, unset_body, touched = self.env, self.unset, self.written
+        self.env, self.unset, self.written = before, set(unset), set()
         self.block(stmt.orelse)
-        env = self.env
-        for name in set(after_body) | set(env):
+        env, touched = self.env, touched | self.written
+        self.written = written | touched
+        for name in touched:
             if name in self.unset and name not in unset_body and name in after_body:
                 env[name] = after_body[name]          # one branch gave it its first value
             elif name in unset_body and name not in self.unset:
@@ -276,6 +285,7 @@ class _KindFlow:
 
     def _For(self, stmt):
         self.env[stmt.target.id] = _INT
+        self.written.add(stmt.target.id)
         self._While(stmt)
 
     def _While(self, stmt):
@@ -290,6 +300,7 @@ class _KindFlow:
         else:                                    # no lengths, then, of what the loop assigns
             self.env.update((n, with_ones(k, None)) for n, k in self.env.items()
                             if n in self.looped)
+            self.written |= self.looped
 
 
 # ---- which values share a shape ------------------------------------------------------------
@@ -376,25 +387,3 @@ class Shapes:
             self._walk(stmt.body, dict(rep), False)
             if isinstance(stmt, ast.If):
                 self._walk(stmt.orelse, dict(rep), False)
-
-
-def from_live(body, ns) -> set[str]:
-    """The names holding a value read live (from the caller's module or closure when the
-    code runs), or made from one: their kinds are those of the values there when the
-    code was made, which may since be rebound to arrays of another ndim (a number is
-    taken to stay a number, as elsewhere in the compiler)."""
-    live = {n for n, k in ns.live.items() if k.ndim != 0} if ns is not None else set()
-    flows = []                               # each statement's names read, names bound
-    for stmt in ast.walk(ast.Module(list(body), [])) if live else ():
-        s, t = (stmt.iter, stmt.target) if isinstance(stmt, ast.For) else \
-            (stmt.value, stmt.targets[0]) if isinstance(stmt, ast.Assign) else \
-            (stmt.value, stmt.target) if isinstance(stmt, ast.AugAssign) else \
-            (stmt.value, stmt.value) if isinstance(stmt, ast.Expr) else (None, None)  # xs.append(v)
-        if s is not None:
-            flows.append([{n.id for n in walk(e) if isinstance(n, ast.Name)} for e in (s, t)])
-    out, size = set(live), -1
-    while len(out) > size:                   # to a fixed point
-        size = len(out)
-        for reads, binds in flows:
-            out.update(binds if not reads.isdisjoint(out) else ())
-    return out

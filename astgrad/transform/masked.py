@@ -37,9 +37,15 @@ def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
     """Rewrite, in place, every product of a masked adjoint in `backward` as masked
     (`forward`, the forward sweep, tells which values may be infinite)."""
     reads: dict[str, int] = {}
+    where = False                      # a mask is made by `np.where` alone: none, nothing to do
     for node in [*_walk_all(backward), *(n for g in gradients for n in walk(g))]:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            reads[node.id] = reads.get(node.id, 0) + 1
+        if node.__class__ is ast.Name:
+            if node.ctx.__class__ is ast.Load:
+                reads[node.id] = reads.get(node.id, 0) + 1
+        elif node.__class__ is ast.Call and not where:
+            where = ns.value(node.func) is np.where
+    if not where:
+        return
     risky = {t.id for stmt in _walk_all(forward) if isinstance(stmt, ast.Assign)
              for t in stmt.targets if isinstance(t, ast.Name) and _may_blow_up(stmt.value)}
     _block(backward, _Context(reads, risky, ns))

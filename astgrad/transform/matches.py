@@ -25,11 +25,12 @@ import copy
 from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
+from .trees import statements
 
 
 def lower(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
     """Rewrite every `match` of `tree` (and of its nested defs) in place."""
-    if any(isinstance(n, ast.Match) for n in ast.walk(tree)):
+    if any(s.__class__ is ast.Match for s in statements(tree)):   # (no walk of expressions)
         _Lowering(fresh, where).visit(tree)
     return tree
 

@@ -98,16 +98,21 @@ class Namespace:
 
     def value(self, node: ast.expr):
         """What a dotted name rooted here refers to, or MISSING."""
-        if isinstance(node, ast.Name):
-            if node.id in self.bound:
-                return self.bound[node.id]
+        cls = node.__class__
+        if cls is ast.Name:
+            found = self.bound.get(node.id, _UNBOUND)
+            if found is not _UNBOUND:
+                return found
             if node.id in self.taken or node.id in self.live:
                 return MISSING
             return getattr(builtins, node.id, MISSING)
-        if isinstance(node, ast.Attribute):
+        if cls is ast.Attribute:
             base = self.value(node.value)
             return MISSING if base is MISSING else getattr(base, node.attr, MISSING)
         return MISSING
+
+
+_UNBOUND = object()     # (`value`: a name not bound here)
 
 
 def _home(dotted: str, obj):

@@ -185,39 +185,69 @@ def fix_locations(node: ast.AST) -> ast.AST:
     """`ast.fix_missing_locations`: each node without a position takes its parent's, in
     the same order (depth first), without the standard one's per-node generators."""
     stack, AST = [(node, 1, 0, 1, 0)], ast.AST
+    append = stack.append
     while stack:
         item, lineno, col, end_lineno, end_col = stack.pop()
         attributes = item._attributes
-        if attributes:
-            if "lineno" in attributes:
-                if not hasattr(item, "lineno"):
-                    item.lineno = lineno
-                else:
-                    lineno = item.lineno
-            if "end_lineno" in attributes:
-                if getattr(item, "end_lineno", None) is None:
-                    item.end_lineno = end_lineno
-                else:
-                    end_lineno = item.end_lineno
-            if "col_offset" in attributes:
-                if not hasattr(item, "col_offset"):
-                    item.col_offset = col
-                else:
-                    col = item.col_offset
-            if "end_col_offset" in attributes:
-                if getattr(item, "end_col_offset", None) is None:
-                    item.end_col_offset = end_col
-                else:
-                    end_col = item.end_col_offset
-        children = []
-        for field in parts(item):
+        if attributes is _EXPR_POSITIONS or attributes is _STMT_POSITIONS:   # most often:
+            found = item.__dict__        # (a node's positions are in its `__dict__`, the
+            if "lineno" in found:        # end ones None on its class where not set)
+                lineno = found["lineno"]
+            else:
+                item.lineno = lineno
+            if found.get("end_lineno") is None:
+                item.end_lineno = end_lineno
+            else:
+                end_lineno = found["end_lineno"]
+            if "col_offset" in found:
+                col = found["col_offset"]
+            else:
+                item.col_offset = col
+            if found.get("end_col_offset") is None:
+                item.end_col_offset = end_col
+            else:
+                end_col = found["end_col_offset"]
+        elif attributes:
+            lineno, col, end_lineno, end_col = _fix_positions(
+                item, attributes, lineno, col, end_lineno, end_col)
+        names = _PARTS.get(item.__class__) or parts(item)
+        for field in reversed(names):     # pushed last first: popped in their order
             value = getattr(item, field, None)
             if value.__class__ is list:
-                children.extend([v for v in value if isinstance(v, AST)])
+                for v in reversed(value):
+                    if isinstance(v, AST):
+                        append((v, lineno, col, end_lineno, end_col))
             elif isinstance(value, AST):
-                children.append(value)
-        stack.extend([(c, lineno, col, end_lineno, end_col) for c in reversed(children)])
+                append((value, lineno, col, end_lineno, end_col))
     return node
+
+
+_EXPR_POSITIONS, _STMT_POSITIONS = ast.expr._attributes, ast.stmt._attributes
+
+
+def _fix_positions(item, attributes, lineno, col, end_lineno, end_col) -> tuple:
+    """`fix_locations` for one node of other attributes: its positions, set where missing."""
+    if "lineno" in attributes:
+        if not hasattr(item, "lineno"):
+            item.lineno = lineno
+        else:
+            lineno = item.lineno
+    if "end_lineno" in attributes:
+        if getattr(item, "end_lineno", None) is None:
+            item.end_lineno = end_lineno
+        else:
+            end_lineno = item.end_lineno
+    if "col_offset" in attributes:
+        if not hasattr(item, "col_offset"):
+            item.col_offset = col
+        else:
+            col = item.col_offset
+    if "end_col_offset" in attributes:
+        if getattr(item, "end_col_offset", None) is None:
+            item.end_col_offset = end_col
+        else:
+            end_col = item.end_col_offset
+    return lineno, col, end_lineno, end_col
 
 
 _ATOMS = frozenset({str, int, float, complex, bool, type(None), bytes, type(Ellipsis)})

@@ -32,6 +32,7 @@ from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
 from .naming import RUNTIME
+from .trees import statements
 
 LOWERED = (ast.Try,)          # no later pass sees it
 
@@ -45,6 +46,8 @@ WRITERS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "se
 
 def desugar(tree: ast.FunctionDef, fresh: Callable[[str], str], where) -> ast.FunctionDef:
     """Rewrite every `try` in `tree` (a resolved function, nested defs included) in place."""
+    if not any(s.__class__ is ast.Try for s in statements(tree)):
+        return tree                   # (most often: no block written again)
     for node in list(ast.walk(tree)):
         if isinstance(node, ast.FunctionDef):
             node.body = _block(node.body, node, fresh, where)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import ast
 
-from ..kinds import Kind
+from ..kinds import Kind, expr_kind
 from ..resolve import Namespace
 from . import analyses, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
     fresh, inline_temps, owned, seeds, simplify, splits, zeros
@@ -54,11 +54,11 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     computed; `temps` are the names the compiler made up, which may be inlined;
     `adjoints` the names that hold derivatives (their values may be reassociated)."""
     shapes = dict(shapes)            # `common` renames some names
-    rounds = _Rounds(fn, lambda known: analyses.facts(fn, ns, kinds, shapes, known))
+    rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env))
     rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
-        lambda r: copies.propagate_copies(fn, r.known()),
+        lambda r: _propagate_copies(fn, r, ns),
         lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
         lambda r: dead.eliminate_dead(fn, ns)]
     settled = rounds.run(steps)
@@ -92,17 +92,36 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     return fn
 
 
+def _propagate_copies(fn, rounds: "_Rounds", ns) -> bool:
+    """`copies.propagate_copies`, carrying the facts' kinds over where each copied name's
+    kind is that of the value its reads now read (a fixed forward kind may not be): then
+    every statement's value has the kind it had, and so every name."""
+    propagated: dict[str, ast.expr] = {}
+    if not copies.propagate_copies(fn, rounds.known(), propagated):
+        return False
+    before = rounds.made_facts()
+    if before is not None and all(
+            before.kinds.get(name) == expr_kind(value, before.kinds, ns)
+            for name, value in propagated.items()):
+        rounds.carry_kinds(before.kinds)
+    return True
+
+
 class _Rounds:
     """The rewrites run in turn, round after round, to a fixed point: a round in which
     none changes the tree. A rewrite that changed nothing, on a tree nothing has changed
     since, is not run again (it would change nothing again); the survey of the names
     (`analyses.survey`) and the simplifier's facts (`analyses.facts`, whose kinds take a
-    walk of the whole function) are made once for each tree the rewrites see."""
+    walk of the whole function) are made once for each tree the rewrites see, and the
+    kinds are not made again for a tree a rewrite changed without changing one
+    (`carry_kinds`)."""
 
     def __init__(self, fn: ast.FunctionDef, make_facts):
         self.fn, self._make_facts = fn, make_facts
         self._known: analyses.Survey | None = None
         self._facts: analyses.Facts | None = None
+        self._kinds: dict | None = None        # kinds true of the tree as it is, if known
+        self._carried: dict | None = None      # kinds the next change keeps
 
     def known(self) -> analyses.Survey:
         if self._known is None:
@@ -111,14 +130,24 @@ class _Rounds:
 
     def facts(self) -> analyses.Facts:
         if self._facts is None:
-            self._facts = self._make_facts(self.known())
+            self._facts = self._make_facts(self.known(), self._kinds)
         return self._facts
+
+    def made_facts(self) -> analyses.Facts | None:
+        """The facts of the tree as it is, if they were made (never made here)."""
+        return self._facts
+
+    def carry_kinds(self, kinds: dict) -> None:
+        """The tree the next change makes gives every name it binds or reads the kind
+        `kinds` gives it: its facts take them, not inferred again."""
+        self._carried = kinds
 
     def changed(self, changed: bool) -> bool:
         """Say whether a rewrite changed the tree (if it did, its analyses are made
         again when next asked for); returns `changed`."""
         if changed:
             self._known = self._facts = None
+            self._kinds, self._carried = self._carried, None
         return changed
 
     def run(self, steps) -> bool:

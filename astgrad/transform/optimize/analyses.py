@@ -144,13 +144,14 @@ def names(node) -> set[str]:
 
 def targets(stmt) -> list[str]:
     """The names `stmt` itself binds (an assignment's or a `for` loop's targets)."""
-    if isinstance(stmt, ast.Assign):
+    cls = stmt.__class__
+    if cls is ast.Assign:
         if len(stmt.targets) == 1 and stmt.targets[0].__class__ is ast.Name:   # most often
             target = stmt.targets[0]
             return [target.id] if target.ctx.__class__ is ast.Store else []
         return [n.id for t in stmt.targets for n in walk(t)
                 if n.__class__ is ast.Name and n.ctx.__class__ is ast.Store]
-    if isinstance(stmt, (ast.For, ast.AugAssign)):
+    if cls is ast.For or cls is ast.AugAssign:
         return [n.id for n in walk(stmt.target) if n.__class__ is ast.Name
                 and n.ctx.__class__ is ast.Store]
     return []
@@ -158,9 +159,10 @@ def targets(stmt) -> list[str]:
 
 def single_target(stmt) -> str | None:
     """`name` if `stmt` is `name = value`."""
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name):
-        return stmt.targets[0].id
+    if stmt.__class__ is ast.Assign:
+        targets = stmt.targets
+        if len(targets) == 1 and targets[0].__class__ is ast.Name:
+            return targets[0].id
     return None
 
 
@@ -294,12 +296,13 @@ class Facts:
 
 
 def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
-          known: Survey | None = None) -> Facts:
+          known: Survey | None = None, env: dict[str, Kind] | None = None) -> Facts:
     """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
-    changed); `kinds` are the forward values' kinds."""
+    changed; `env`: the kinds of its names, if known); `kinds` are the forward values'
+    kinds."""
     known = known or survey(fn)
-    return Facts(ns, _kinds(fn, ns, kinds), shapes, known.top, known.shown,
-                 from_live(fn.body, ns), calls=known.calls)
+    return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
+                 known.shown, from_live(fn.body, ns), calls=known.calls)
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

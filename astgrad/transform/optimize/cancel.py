@@ -28,15 +28,19 @@ not computed twice.
 from __future__ import annotations
 
 import ast
-import copy
 
 import numpy as np
 
+from ..trees import copy_tree, walk
 from .analyses import Facts, Survey, counts, names, pure, single_target, survey, top_blocks
 from .quotients import Unwritten, Writer
 from .rational import Field, TooBig
 
 _ARITH = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+# The nodes `ast.walk` gives for one node of `trees.walk`: with its context or operator
+# (a `Compare` has one per comparison, added where met), as `_hopeful`'s bound counts them.
+_WALKED = dict.fromkeys((ast.Name, ast.Attribute, ast.Subscript, ast.Starred, ast.List,
+                         ast.Tuple, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.AugAssign), 2)
 _MAX_POWER, _MAX_NODES = 4, 40
 
 
@@ -69,7 +73,7 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
                     stmt.value, changed, uses = new, True, counts(fn)[1]
             if name in summed:
                 own[name] = own.get(name, 0) + sum(
-                    1 for n in ast.walk(stmt.value) if isinstance(n, ast.Name) and n.id == name)
+                    1 for n in walk(stmt.value) if n.__class__ is ast.Name and n.id == name)
             if name in once or name in summed:
                 value = _as_of_now(stmt.value, defs, summed)
                 if value is None:
@@ -85,7 +89,7 @@ def _as_of_now(value: ast.expr, defs: dict, summed: set[str]) -> ast.expr | None
     """`value` with each added-up adjoint it reads written as its value now (later
     contributions must not change what a name bound now reads), or None if one's is
     not known."""
-    read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in summed}
+    read = {n.id for n in walk(value) if n.__class__ is ast.Name and n.id in summed}
     if not read:
         return value
     if read - set(defs):
@@ -93,8 +97,8 @@ def _as_of_now(value: ast.expr, defs: dict, summed: set[str]) -> ast.expr | None
 
     class _Put(ast.NodeTransformer):
         def visit_Name(self, node):
-            return copy.deepcopy(defs[node.id]) if node.id in read else node
-    return _Put().visit(copy.deepcopy(value))
+            return copy_tree(defs[node.id]) if node.id in read else node
+    return _Put().visit(copy_tree(value))
 
 
 def _arith(node) -> bool:
@@ -120,8 +124,9 @@ def _hopeful(node, rewrite: "_Rewrite") -> bool:
     divides, and reads a value of `np.exp` (the only positive atoms)."""
     found, seen, todo, walked = set(), set(), [node], 0
     while todo and len(found) < 2 and walked < 5 * _MAX_NODES:     # (contexts counted)
-        for n in ast.walk(todo.pop()):
-            walked += 1
+        for n in walk(todo.pop()):
+            walked += _WALKED.get(n.__class__, 1) if n.__class__ is not ast.Compare \
+                else 1 + len(n.ops)
             if isinstance(n, ast.BinOp) and (isinstance(n.op, ast.Div) or isinstance(
                     n.op, ast.Pow) and (_whole(n.right) or 0) < 0):
                 found.add("/")
@@ -219,7 +224,7 @@ class _Rewrite:
             return None                     # an atom cancelled: its shape or dtype might go
         before = self.cost(node) + sum(self.cost(self.defs[n]) for n in reading.dying)
         best = min(candidates, key=self.cost)
-        return copy.deepcopy(best) if self.cost(best) < before else None
+        return copy_tree(best) if self.cost(best) < before else None
 
 
 class _Reading:

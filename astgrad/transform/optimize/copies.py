@@ -13,14 +13,16 @@ import ast
 from .analyses import Survey, constant, single_target, substitute_each, survey, top_blocks
 
 
-def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None) -> bool:
+def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None,
+                     propagated: dict[str, ast.expr] | None = None) -> bool:
     """Propagate every copy in `fn`; True if one was found.
 
     One walk finds them all, in block order, and one more writes them: propagating a
     copy never makes another one a copy or stops it being one (it only removes its
     own name, and `c = a` after `a = b` turns into `c = b`, a copy on the same terms),
     so this is the same as propagating the first copy found until none is left.
-    `known`: the survey of `fn`, if one was made since it last changed."""
+    `known`: the survey of `fn`, if one was made since it last changed; `propagated`, if
+    given, receives each copied name and the value its reads now read."""
     known = known or survey(fn)
     defs, once = known.defs, known.once
     values: dict[str, ast.expr] = {}       # name -> what its reads become
@@ -42,6 +44,8 @@ def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None) -> bool:
         block[:] = kept
     if values:
         substitute_each(fn, values)
+    if propagated is not None:
+        propagated.update(values)
     return bool(values)
 
 

@@ -138,12 +138,13 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     mentions: dict[str, list] = {}       # name -> the assignments mentioning it
     kept = {a.arg for a in fn.args.args}
     effects: set[int] = set()            # the assignments that call something in `EFFECTS`
+    Name = ast.Name
 
     def survey(block):
         for stmt in block:
-            if isinstance(stmt, (ast.Assign, ast.AugAssign)):
+            if stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
                 nodes = walk(stmt)           # one walk: the names, and any effect
-                for n in {n.id for n in nodes if n.__class__ is ast.Name}:
+                for n in {n.id for n in nodes if n.__class__ is Name}:
                     mentions.setdefault(n, []).append(stmt)
                 if calls_effect(nodes):
                     effects.add(id(stmt))
