@@ -45,8 +45,9 @@ class _NotRational(Exception):
 
 
 def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
-                   known: Survey | None = None) -> bool:
+                   known: Survey | None = None, returned: bool = False) -> bool:
     """Rewrite, in place, the adjoints' values the module docstring describes; True if any.
+    With `returned`, the value `fn` returns is a derivative too (mode "tangent").
 
     A value read through is that of a name bound once (`Survey.once`), or of an adjoint
     bound only at the top of the block, with its contributions added up
@@ -60,6 +61,11 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
         own: dict[str, int] = {}              # an adjoint's reads in its own contributions
         for stmt in block:
             name = single_target(stmt)     # (the atoms it may move are checked pure)
+            if returned and isinstance(stmt, ast.Return) and stmt.value is not None \
+                    and block is fn.body:
+                new = _Rewrite(defs, facts, ns, once, uses, own, summed).visit(stmt.value)
+                if new is not None:
+                    stmt.value, changed = new, True
             if name is None:
                 continue
             if name in adjoints:
@@ -244,6 +250,11 @@ class _Reading:
             a = self.value(node.left, moved=moved, dies=dies)
             if isinstance(node.op, ast.Pow):
                 return f.power(a, _whole(node.right))
+            if isinstance(node.op, ast.Div) and _arith(node.right) \
+                    and isinstance(node.right.op, ast.Pow):    # `a / f ** k`: the factor f
+                k = _whole(node.right.right)
+                b = self.value(node.right.left, moved=moved, dies=dies)
+                return f.mul(a, f.power(b, -k))
             b = self.value(node.right, moved=moved, dies=dies)
             if isinstance(node.op, ast.Div):
                 return f.mul(a, f.inverse(b))
@@ -273,8 +284,24 @@ class _Reading:
         dies = dies and self.r.once_read(name)
         if dies:
             self.dying.append(name)
-        self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
+        saved = self._saved()
+        try:
+            self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
+        except _NotRational:
+            if dies:
+                raise
+            self._restore(saved)       # a value that stays, with a call in it: the name
+            return self.field.atom(self._atom(ast.Name(name, ast.Load()), False, False))
         return self.named[name]
+
+    def _saved(self) -> tuple:
+        return (len(self.atoms), dict(self.keys), dict(self.named), list(self.dying),
+                set(self.unknown), set(self.field.positive_atoms), self.field.cancelled)
+
+    def _restore(self, saved: tuple) -> None:
+        count, self.keys, self.named, self.dying, self.unknown, positive, cancelled = saved
+        del self.atoms[count:]
+        self.field.positive_atoms, self.field.cancelled = positive, cancelled
 
     def _atom(self, node, moved: bool, stays: bool) -> int:
         """`moved`: read through a name's value; `stays`: one that stays computed."""

@@ -140,7 +140,10 @@ class Field:
 
     def add(self, a: tuple, b: tuple, sign: int = 1) -> tuple:
         d = {k: max(a[1].get(k, 0), b[1].get(k, 0)) for k in {**a[1], **b[1]}}
-        n = add(self._times(a[0], d, a[1]), self._times(b[0], d, b[1]), sign)
+        left, right = self._times(a[0], d, a[1]), self._times(b[0], d, b[1])
+        n = add(left, right, sign)
+        if len(n) < len(left.keys() | right.keys()):
+            self.cancelled = True            # terms cancelled over the common denominator
         return self._reduced(n, d)
 
     def inverse(self, a: tuple) -> tuple:
