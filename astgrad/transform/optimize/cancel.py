@@ -215,8 +215,9 @@ class _Rewrite:
         reading = _Reading(self)
         try:
             value = reading.value(node)
-            if not reading.field.cancelled:
-                return None
+            field = reading.field     # terms cancelled over a denominator one of them
+            if not (field.cancelled or field.combined and not field.mixed):   # had: no new
+                return None                                      # product to overflow
             candidates = list(Writer(reading).candidates(value))
         except (TooBig, ZeroDivisionError, _NotRational, Unwritten):
             return None
@@ -296,12 +297,14 @@ class _Reading:
 
     def _saved(self) -> tuple:
         return (len(self.atoms), dict(self.keys), dict(self.named), list(self.dying),
-                set(self.unknown), set(self.field.positive_atoms), self.field.cancelled)
+                set(self.unknown), set(self.field.positive_atoms),
+                (self.field.cancelled, self.field.combined, self.field.mixed))
 
     def _restore(self, saved: tuple) -> None:
-        count, self.keys, self.named, self.dying, self.unknown, positive, cancelled = saved
+        count, self.keys, self.named, self.dying, self.unknown, positive, done = saved
         del self.atoms[count:]
-        self.field.positive_atoms, self.field.cancelled = positive, cancelled
+        f = self.field
+        f.positive_atoms, (f.cancelled, f.combined, f.mixed) = positive, done
 
     def _atom(self, node, moved: bool, stays: bool) -> int:
         """`moved`: read through a name's value; `stays`: one that stays computed."""

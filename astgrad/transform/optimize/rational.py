@@ -123,6 +123,8 @@ class Field:
     positive_atoms: set = field(default_factory=set)
     factors: dict = field(default_factory=dict)        # key -> polynomial
     cancelled: bool = False                            # has a factor been cancelled?
+    combined: bool = False                             # ... or terms, over a denominator?
+    mixed: bool = False                                # a sum over a new denominator?
     work: int = 0                                      # terms handled, up to _WORK
 
     def atom(self, i: int) -> tuple:
@@ -142,8 +144,10 @@ class Field:
         d = {k: max(a[1].get(k, 0), b[1].get(k, 0)) for k in {**a[1], **b[1]}}
         left, right = self._times(a[0], d, a[1]), self._times(b[0], d, b[1])
         n = add(left, right, sign)
-        if len(n) < len(left.keys() | right.keys()):
-            self.cancelled = True            # terms cancelled over the common denominator
+        if d not in (a[1], b[1]):
+            self.mixed = True                # a denominator neither side had
+        elif len(n) < len(left.keys() | right.keys()):
+            self.combined = True             # terms cancelled over one side's denominator
         return self._reduced(n, d)
 
     def inverse(self, a: tuple) -> tuple:
