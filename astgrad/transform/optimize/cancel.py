@@ -23,7 +23,14 @@ made the first nan where the loss is finite). So only adjoints' values are rewri
 so its result has the shape and dtype it had; the atoms are floating, Python ints, or of a
 dtype not known (a vjp's seed) where the value has no product of two of those. An atom
 moved from a value read through that stays computed is a name (or `y.size`): a call is
-not computed twice.
+not computed twice (such a value is read as its name, an atom, instead).
+
+Terms that cancel over a common denominator count too, where every sum in the value
+was over the denominator of one of its two sides (so no product of factors is made that
+the expression did not have, to overflow). That is the quotient rule's tangent of
+`e / (1 + e)`: `-t e / d ** 2 * e + t / d * e` is `t e / d ** 2`, `d = 1 + e`. In mode
+"tangent" (`ag.hvp`, `ag.hessian`) tangents are derivatives as adjoints are, and the
+value returned is one too.
 """
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ A factor is cancelled only where it is *positive* in exact arithmetic for every 
 polynomial with positive coefficients in positive atoms (`cancel` says which atoms are:
 values of `np.exp`). Such a factor is never 0 nor infinite for real inputs, so cancelling
 it leaves the same function of the inputs. Nothing else is cancelled: `y / y` stays, since
-`y` may be 0.
+`y` may be 0. (Terms of a sum put over a common denominator cancel as in any sum; `combined`
+and `mixed` tell `cancel` whether any did, and whether a denominator neither side of a
+sum had was made.)
 
 Sizes are bounded (terms, degree, the terms handled in all); past them `TooBig` is raised.
 """
