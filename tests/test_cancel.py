@@ -300,3 +300,49 @@ def test_division_by_one_polynomial():
     numerator = {((0, 1), (1, 1)): 1, y: 1, (): -1}                 # y e + y - 1
     q, r = divmod_poly(numerator, {e: 1, (): 1})                     # by 1 + e
     assert q == {y: 1} and r == {(): -1}                             # y + -1 / (1 + e)
+
+
+# -- terms cancelled over a denominator one of them had (a tangent's quotient rule) -------
+
+def quotient_rule(w, t):
+    """The tangent of `e / (1 + e)` along `t`, as the quotient rule writes it."""
+    e = np.exp(w)
+    d = 1 + e
+    tq = -t * e / d ** 2 * e + t / d * e
+    return tq
+
+
+def over_new_denominator(w, v, t):
+    """Terms cancel only over `d * g`, which no sum here had: left as it is."""
+    e = np.exp(w)
+    f = np.exp(v)
+    d = 1 + e
+    g = 1 + f
+    tq = t / d + t / g - t * e / (d * g)
+    return tq
+
+
+def _rewritten(fn, names, derivatives):
+    src = source.read(fn)
+    tree, ns = resolve.resolve(src.tree, resolve.UserScope(fn), src.where)
+    kinds = dict.fromkeys(names, Kind(1, "f", False, 8, ones=(False,)))
+    changed = cancel.cancel_factors(tree, analyses.facts(tree, ns, kinds, {}), ns, derivatives)
+    namespace = dict(ns.bound)
+    exec(compile(ast.fix_missing_locations(ast.Module([tree], [])), "<test>", "exec"),
+         namespace)
+    return changed, [ast.unparse(s) for s in tree.body], namespace[fn.__name__]
+
+
+@pytest.mark.parametrize("w", [np.linspace(-3.0, 3.0, 7), np.zeros(7)])
+def test_terms_cancelled_over_a_denominator_a_term_had(w):
+    changed, lines, made = _rewritten(quotient_rule, ("w", "t"), {"tq"})
+    assert changed and "tq = t * e / d ** 2" in lines
+    t = np.linspace(-1.0, 2.0, 7)
+    np.testing.assert_allclose(made(w, t), quotient_rule(w, t), rtol=1e-14)
+    s = 1 / (1 + np.exp(-w))
+    np.testing.assert_allclose(made(w, t), t * s * (1 - s), rtol=1e-14)
+
+
+def test_terms_cancelled_only_over_a_new_denominator_stay():
+    changed, lines, _ = _rewritten(over_new_denominator, ("w", "v", "t"), {"tq"})
+    assert not changed and "tq = t / d + t / g - t * e / (d * g)" in lines

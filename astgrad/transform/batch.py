@@ -20,7 +20,7 @@ import ast
 import copy
 import itertools
 
-from .freeing import free_after_last_use
+from .freeing import free_after_last_use, take_deletes
 from .optimize.inline_temps import inline_temps
 
 _ZEROS = frozenset({"np.zeros_like", "rt.zeros_like"})
@@ -386,6 +386,7 @@ def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False,
     if fdef is None or not fdef.args.args or fdef.args.vararg \
             or pullback and (len(fdef.args.args) != 1 or fdef.args.kwonlyargs):
         raise Refused
+    freed = take_deletes(fdef)       # freed again below, after the rewrite
     batcher = _Batcher(fdef, taken, pullback, alone)
     batcher.run()
     # A tangent read once is written where it is read, so a batch of temporaries is
@@ -393,5 +394,5 @@ def batched(tree: ast.Module, fn_name: str, taken: set, pullback: bool = False,
     looped = {n.id for c in ast.walk(fdef) if isinstance(c, (ast.ListComp, ast.Lambda))
               for n in ast.walk(c) if isinstance(n, ast.Name)}
     inline_temps(fdef, batcher.tangents - looped - {a.arg for a in fdef.args.args})
-    free_after_last_use(fdef, batcher.tangents)
+    free_after_last_use(fdef, batcher.tangents | freed)
     return batcher.bt

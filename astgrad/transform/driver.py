@@ -20,7 +20,7 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, functional, masked, matches, \
+from . import complexes, declarations, container_forms, freeing, functional, masked, matches, \
     view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
@@ -173,13 +173,25 @@ def _shell(p: Program):
 
 
 def _optimize(p: Program):
+    alone = p.request.mode == "tangent"     # code returning a derivative alone
+    derivatives = p.namer.adjoints | (p.namer.tangents if alone else set())
     p.tree = optimize.optimize(p.tree, p.ns, _inlinable(p), p.kinds, p.shapes,
-                               p.namer.adjoints)
+                               derivatives, alone)
     return p.tree
 
 
 def _catch(p: Program):
     p.tree = catch.write_tries(p.tree, p.namer.fresh, p.src.where, p.namer.tangents)
+    return p.tree
+
+
+def _free(p: Program):
+    """Mode "tangent" (`ag.hvp`, `ag.hessian`, `ag.jacobian`: code run rather than read)
+    lets go of each value after the statement that reads it last, so that no array the
+    rest of the call does not read stays alive beside its temporaries."""
+    if p.request.mode != "tangent":
+        return None
+    freeing.free_after_last_use(p.tree, names_in(p.tree))
     return p.tree
 
 
@@ -231,6 +243,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("shell", _shell),                # grad / value_and_grad / vjp around the sweeps
     ("optimize", _optimize),          # algebra, copies, dead code, known zeros
     ("catch", _catch),                # `try` blocks written back around their bodies
+    ("free", _free),                  # hvp, hessian, jacobian: values let go when done
     ("codegen", _codegen),            # text with comments, compiled
 ]
 

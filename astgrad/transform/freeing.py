@@ -1,6 +1,9 @@
 """Batched code lets go of each batch of tangents after the last statement that reads
 it: a forward-over-reverse sweep names many tangents that would otherwise live to
-its return, and each holds a chunk's worth of directions (see `batch`).
+its return, and each holds a chunk's worth of directions (see `batch`). Code in mode
+"tangent" (`ag.hvp`, `ag.hessian`, `ag.jacobian`), run rather than read, lets go of
+every value so (the driver's pass "free"); `batch` takes those `del`s out before it
+rewrites such code and puts its own in after.
 
     before                                  after
     t4 = tx[1:] - t2 * 2 * bt.ex(_2)        t4 = tx[1:] - t2 * 2 * bt.ex(_2)
@@ -44,3 +47,11 @@ def free_after_last_use(fn: ast.FunctionDef, names: set[str]) -> None:
         if i in after:
             body.append(ast.Delete([ast.Name(n, ast.Del()) for n in sorted(after[i])]))
     fn.body = body
+
+
+def take_deletes(fn: ast.FunctionDef) -> set[str]:
+    """Drop `fn`'s top-level `del` statements (in place) and return the names they let
+    go: code that rewrites `fn` (see `batch`) frees them again where it reads them last."""
+    dels = [s for s in fn.body if isinstance(s, ast.Delete)]
+    fn.body = [s for s in fn.body if not isinstance(s, ast.Delete)]
+    return {t.id for s in dels for t in s.targets if isinstance(t, ast.Name)}

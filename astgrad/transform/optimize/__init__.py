@@ -48,11 +48,12 @@ _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
 def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
              kinds: dict[str, Kind], shapes: dict[str, str],
-             adjoints: set[str] = frozenset()) -> ast.FunctionDef:
+             adjoints: set[str] = frozenset(), returned: bool = False) -> ast.FunctionDef:
     """`kinds` are the forward values' kinds; `shapes` maps a forward name to an
     earlier one of the same shape, so a value kept only for its shape need not be
     computed; `temps` are the names the compiler made up, which may be inlined;
-    `adjoints` the names that hold derivatives (their values may be reassociated)."""
+    `adjoints` the names that hold derivatives (their values may be reassociated), and
+    `returned` says the value returned is one too."""
     shapes = dict(shapes)            # `common` renames some names
     rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env))
     rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
@@ -80,7 +81,8 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
                                                       rounds.known())):
                 break
         rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
-    if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known())):
+    if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
+                                                returned)):
         rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together

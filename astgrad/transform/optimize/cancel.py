@@ -23,7 +23,14 @@ made the first nan where the loss is finite). So only adjoints' values are rewri
 so its result has the shape and dtype it had; the atoms are floating, Python ints, or of a
 dtype not known (a vjp's seed) where the value has no product of two of those. An atom
 moved from a value read through that stays computed is a name (or `y.size`): a call is
-not computed twice.
+not computed twice (such a value is read as its name, an atom, instead).
+
+Terms that cancel over a common denominator count too, where every sum in the value
+was over the denominator of one of its two sides (so no product of factors is made that
+the expression did not have, to overflow). That is the quotient rule's tangent of
+`e / (1 + e)`: `-t e / d ** 2 * e + t / d * e` is `t e / d ** 2`, `d = 1 + e`. In mode
+"tangent" (`ag.hvp`, `ag.hessian`) tangents are derivatives as adjoints are, and the
+value returned is one too.
 """
 from __future__ import annotations
 
@@ -49,8 +56,9 @@ class _NotRational(Exception):
 
 
 def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
-                   known: Survey | None = None) -> bool:
+                   known: Survey | None = None, returned: bool = False) -> bool:
     """Rewrite, in place, the adjoints' values the module docstring describes; True if any.
+    With `returned`, the value `fn` returns is a derivative too (mode "tangent").
 
     A value read through is that of a name bound once (`Survey.once`), or of an adjoint
     bound only at the top of the block, with its contributions added up
@@ -64,6 +72,11 @@ def cancel_factors(fn: ast.FunctionDef, facts: Facts, ns, adjoints: set[str],
         own: dict[str, int] = {}              # an adjoint's reads in its own contributions
         for stmt in block:
             name = single_target(stmt)     # (the atoms it may move are checked pure)
+            if returned and isinstance(stmt, ast.Return) and stmt.value is not None \
+                    and block is fn.body:
+                new = _Rewrite(defs, facts, ns, once, uses, own, summed).visit(stmt.value)
+                if new is not None:
+                    stmt.value, changed = new, True
             if name is None:
                 continue
             if name in adjoints:
@@ -214,8 +227,9 @@ class _Rewrite:
         reading = _Reading(self)
         try:
             value = reading.value(node)
-            if not reading.field.cancelled:
-                return None
+            field = reading.field     # terms cancelled over a denominator one of them
+            if not (field.cancelled or field.combined and not field.mixed):   # had: no new
+                return None                                      # product to overflow
             candidates = list(Writer(reading).candidates(value))
         except (TooBig, ZeroDivisionError, _NotRational, Unwritten):
             return None
@@ -249,6 +263,11 @@ class _Reading:
             a = self.value(node.left, moved=moved, dies=dies)
             if isinstance(node.op, ast.Pow):
                 return f.power(a, _whole(node.right))
+            if isinstance(node.op, ast.Div) and _arith(node.right) \
+                    and isinstance(node.right.op, ast.Pow):    # `a / f ** k`: the factor f
+                k = _whole(node.right.right)
+                b = self.value(node.right.left, moved=moved, dies=dies)
+                return f.mul(a, f.power(b, -k))
             b = self.value(node.right, moved=moved, dies=dies)
             if isinstance(node.op, ast.Div):
                 return f.mul(a, f.inverse(b))
@@ -278,8 +297,26 @@ class _Reading:
         dies = dies and self.r.once_read(name)
         if dies:
             self.dying.append(name)
-        self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
+        saved = self._saved()
+        try:
+            self.named[name] = self.value(self.r.defs[name], moved=True, dies=dies)
+        except _NotRational:
+            if dies:
+                raise
+            self._restore(saved)       # a value that stays, with a call in it: the name
+            return self.field.atom(self._atom(ast.Name(name, ast.Load()), False, False))
         return self.named[name]
+
+    def _saved(self) -> tuple:
+        return (len(self.atoms), dict(self.keys), dict(self.named), list(self.dying),
+                set(self.unknown), set(self.field.positive_atoms),
+                (self.field.cancelled, self.field.combined, self.field.mixed))
+
+    def _restore(self, saved: tuple) -> None:
+        count, self.keys, self.named, self.dying, self.unknown, positive, done = saved
+        del self.atoms[count:]
+        f = self.field
+        f.positive_atoms, (f.cancelled, f.combined, f.mixed) = positive, done
 
     def _atom(self, node, moved: bool, stays: bool) -> int:
         """`moved`: read through a name's value; `stays`: one that stays computed."""

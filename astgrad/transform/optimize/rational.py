@@ -7,7 +7,9 @@ A factor is cancelled only where it is *positive* in exact arithmetic for every 
 polynomial with positive coefficients in positive atoms (`cancel` says which atoms are:
 values of `np.exp`). Such a factor is never 0 nor infinite for real inputs, so cancelling
 it leaves the same function of the inputs. Nothing else is cancelled: `y / y` stays, since
-`y` may be 0.
+`y` may be 0. (Terms of a sum put over a common denominator cancel as in any sum; `combined`
+and `mixed` tell `cancel` whether any did, and whether a denominator neither side of a
+sum had was made.)
 
 Sizes are bounded (terms, degree, the terms handled in all); past them `TooBig` is raised.
 """
@@ -123,6 +125,8 @@ class Field:
     positive_atoms: set = field(default_factory=set)
     factors: dict = field(default_factory=dict)        # key -> polynomial
     cancelled: bool = False                            # has a factor been cancelled?
+    combined: bool = False                             # ... or terms, over a denominator?
+    mixed: bool = False                                # a sum over a new denominator?
     work: int = 0                                      # terms handled, up to _WORK
 
     def atom(self, i: int) -> tuple:
@@ -140,7 +144,12 @@ class Field:
 
     def add(self, a: tuple, b: tuple, sign: int = 1) -> tuple:
         d = {k: max(a[1].get(k, 0), b[1].get(k, 0)) for k in {**a[1], **b[1]}}
-        n = add(self._times(a[0], d, a[1]), self._times(b[0], d, b[1]), sign)
+        left, right = self._times(a[0], d, a[1]), self._times(b[0], d, b[1])
+        n = add(left, right, sign)
+        if d not in (a[1], b[1]):
+            self.mixed = True                # a denominator neither side had
+        elif len(n) < len(left.keys() | right.keys()):
+            self.combined = True             # terms cancelled over one side's denominator
         return self._reduced(n, d)
 
     def inverse(self, a: tuple) -> tuple:
