@@ -150,19 +150,20 @@ def test_a_field_of_a_config_or_namedtuple_argument_says_what_to_write():
 
 
 def test_a_dict_or_list_method_with_no_rule_says_what_to_write():
-    # It said "Call the NumPy function instead (np.update(x, ...))".
-    def f(p):
+    # It said "Call the NumPy function instead (np.insert(x, ...))" for a list.
+    def f(x):
+        xs = [x[0], x[1]]
+        xs.insert(0, x[2])
+        return xs[0] * xs[1]
+    message = raises(errors.UnsupportedSyntaxError, f, np.array([0.7, -0.3, 2.0]),
+                     line_text="xs.insert", match="method `.insert()`")
+    assert "`xs = xs[:i] + [v] + xs[i:]`" in message and "np.insert" not in message
+
+    def g(p):                           # `update` and `get` of a dict have forms now
         q = {**p}
         q.update({"b": p["a"] * 2})
-        return q["a"] * q["b"]
-    message = raises(errors.UnsupportedSyntaxError, f, {"a": 0.7, "b": -0.3},
-                     line_text="q.update", match="method `.update()`")
-    assert '`q = {**q, "b": v}`' in message and "np.update" not in message
-
-    def g(p):
-        return p.get("c", 1.0) * p["a"]
-    message = raises(errors.UnsupportedSyntaxError, g, {"a": 0.7}, match="method `.get()`")
-    assert "`d[k] if k in d else default`" in message
+        return q.get("c", 1.0) * q["a"] * q["b"]
+    assert ag.grad(g)({"a": 0.7, "b": -0.3})["a"] == pytest.approx(4 * 0.7, rel=1e-14)
 
 
 def test_a_primitive_without_rules():

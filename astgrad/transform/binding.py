@@ -83,8 +83,8 @@ def starred(tree: ast.FunctionDef, args: list, keywords: dict, where):
     """A call's arguments for a callee taking `*args` or `**kwargs`: the arguments its
     named parameters take, then `*args` as a parameter bound to the tuple of the rest.
     `**kwargs` is known by its keywords (`ctx.keywords`): the callee may pass it on with
-    `f(**kwargs)`, and read `kwargs["k"]` or `kwargs.get("k", d)` with a constant key,
-    each then a parameter bound to the keyword's value."""
+    `f(**kwargs)`, read `kwargs["k"]` or `kwargs.get("k", d)` with a constant key, each
+    then a parameter bound to the keyword's value, and test `"k" in kwargs`."""
     spec, star_params, star_values = tree.args, [], []
     if spec.vararg:
         positional = len(spec.posonlyargs + spec.args)
@@ -115,7 +115,8 @@ def starred(tree: ast.FunctionDef, args: list, keywords: dict, where):
 
 class _KeywordReads(ast.NodeTransformer):
     """`kwargs["k"]` -> a parameter `kwargs_k` for each key `k` the call gives;
-    `kwargs.get("k", d)` -> that parameter, or `d` when the call gives no `k`."""
+    `kwargs.get("k", d)` -> that parameter, or `d` when the call gives no `k`; `"k" in
+    kwargs` -> whether it does."""
 
     def __init__(self, name: str, given: dict, taken: set):
         self.name, self.given, self.taken, self.params = name, given, taken, {}
@@ -136,6 +137,25 @@ class _KeywordReads(ast.NodeTransformer):
                 and key in self.given:
             return ast.copy_location(self._param(key), node)
         return self.generic_visit(node)
+
+    def visit_Compare(self, node):
+        """`"k" in kwargs`, `"k" not in kwargs`: known where the call is written."""
+        key = _constant_key(node.left)
+        if key is not None and len(node.ops) == 1 and _is_name(node.comparators[0], self.name) \
+                and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            return ast.copy_location(
+                ast.Constant((key in self.given) == isinstance(node.ops[0], ast.In)), node)
+        return self.generic_visit(node)
+
+    def visit_IfExp(self, node):
+        """`kwargs["k"] if "k" in kwargs else d`, as `container_forms` writes `.get`: the
+        branch the call takes."""
+        test = self.visit(node.test)
+        if isinstance(test, ast.Constant) and isinstance(test.value, bool):
+            return self.visit(node.body if test.value else node.orelse)
+        node.test = test
+        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
+        return node
 
     def visit_Call(self, node):
         f = node.func
