@@ -114,3 +114,16 @@ def test_functools_partial_in_the_function():
                   + y[0])
     assert partials(x, y) == pytest.approx(want, rel=1e-15)
     ag.check_grads(partials, (x, y), wrt=(0, 1), order=2)
+
+
+def spread_literal(x, y):
+    def total(v, **kw):
+        return v * kw["k"] + kw.get("s", 0.0)
+    return np.sum(total(x, **{"k": y, "s": x * 2.0}) ** 2)
+
+
+def test_a_dict_literal_spread_in_a_call():
+    x, y = np.array([0.3, -0.2]), np.array([0.7, 1.1])
+    np.testing.assert_allclose(ag.grad(spread_literal)(x, y),
+                               2 * (x * y + 2 * x) * (y + 2.0), rtol=1e-14)
+    ag.check_grads(spread_literal, (x, y), wrt=(0, 1), order=2)

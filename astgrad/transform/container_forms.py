@@ -8,6 +8,7 @@ the user's):
   comprehension (`zip(keys, values)`, `d.items()`, ...) `{k: v for k, v in pairs}`
   (`dict(d)` of a name, which may be a dict or a list of pairs, is left to `dicts`, which
   knows the dicts);
+* `f(**{"a": x})` becomes `f(a=x)`;
 * on a local name `d`: `d.get(k, default)` (`k` a constant or a name) becomes
   `d[k] if k in d else default`; the statement `d.update(e)` (a dict literal, keywords,
   or a name) the item writes `d["a"] = x` (for a name, a loop over its items); and
@@ -38,7 +39,8 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
     place, `fn` the function `tree` is the source of (its globals say what `dict` is)."""
     nodes = walk(tree)
     if not any(isinstance(n, ast.Attribute) and n.attr in _METHODS
-               or isinstance(n, ast.Name) and n.id == "dict" for n in nodes):
+               or isinstance(n, ast.Name) and n.id == "dict"
+               or isinstance(n, ast.keyword) and isinstance(n.value, ast.Dict) for n in nodes):
         return
     local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
         | {a.arg for a in nodes if isinstance(a, ast.arg)}
@@ -67,6 +69,7 @@ class _Calls(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
+        node.keywords = [k for kw in node.keywords for k in _spread(kw)]
         if self.is_dict(node.func):
             made = _dict_call(node)
         elif _method_of_local(node, "get", self.local) and 1 <= len(node.args) <= 2 \
@@ -79,6 +82,16 @@ class _Calls(ast.NodeTransformer):
             return node
         return node if made is None else ast.fix_missing_locations(
             ast.copy_location(made, node))
+
+
+def _spread(kw: ast.keyword) -> list[ast.keyword]:
+    """`**{"a": x, "b": y}` in a call: the keywords `a=x, b=y` (keys written as strings)."""
+    if kw.arg is None and isinstance(kw.value, ast.Dict) and all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.isidentifier()
+            for k in kw.value.keys):
+        return [ast.copy_location(ast.keyword(k.value, v), kw)
+                for k, v in zip(kw.value.keys, kw.value.values)]
+    return [kw]
 
 
 def _dict_call(node: ast.Call) -> ast.expr | None:

@@ -92,7 +92,8 @@ def star_helper(scope: Scope) -> list:
     """`def g(*vs)` called with `*parts`, `def g(v, **kw)`, or `functools.partial`."""
     shape, (a, b, c) = _values(scope, 3)
     g, vs, name = _fn(scope), _var(scope), scope.names.fresh()
-    form = scope.pick(("args", "kwargs", "partial"))
+    # `*parts` of a tuple and `functools.partial` are known only outside `if` and loops
+    form = scope.pick(("args", "kwargs", "partial") if scope.depth == 0 else ("kwargs",))
     if form == "args":
         parts = scope.names.fresh()
         lines = [f"def {g}(*{vs}):", f"    return sum({vs}) * 0.5",
