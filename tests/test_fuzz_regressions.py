@@ -1394,3 +1394,32 @@ def test_the_transpose_of_zeros_of_another_shape_is_zeros():
     from astgrad import runtime as rt
     np.testing.assert_array_equal(rt.spread_to(np.ones((1, 2, 2)), (2, 2)), np.zeros((2, 2)))
     np.testing.assert_array_equal(rt.spread_to(np.ones(2), (3, 2)), np.ones((3, 2)))
+
+
+def doubled_sum_ratio(x, u):
+    u += u
+    a = u.sum() / (3.0 - np.sin(np.sum(x)))
+    return a * a
+
+
+def test_a_seed_read_twice_keeps_its_shape_in_a_grads_vjp():
+    """Campaign seed 180964, shrunk: the grad returns `bu = bu_1 + bu_1` for `bu_1 =
+    np.broadcast_to(s, u.shape)`; scalar seeds took `bu_1 + bu_1` as meeting the shape,
+    so the vjp of the grad made `bu` a number (the value's shape was wrong, and the
+    pullback refused its seed)."""
+    x, u = np.array([1.122, 0.841]), np.array([1.313, -0.731])
+    df = ag.grad(doubled_sum_ratio, wrt=(0, 1))
+    value, pullback = ag.vjp(df, wrt=(0, 1))(x, u.copy())
+    expected = df(x, u.copy())
+    for got, want in zip(value, expected):
+        assert np.shape(got) == np.shape(want) == (2,)
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    seeds = (np.array([0.3, -0.5]), np.array([0.7, 1.1]))
+    got = np.concatenate(pullback(seeds))
+
+    def projected(z):
+        gx, gu = df(z[:2], z[2:].copy())
+        return np.sum(gx * seeds[0]) + np.sum(gu * seeds[1])
+    z, h = np.concatenate([x, u]), 1e-5
+    want = [(projected(z + h * e) - projected(z - h * e)) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(got, want, rtol=1e-7)

@@ -43,7 +43,9 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
                 continue
             if sums is None:             # the tree's arithmetic, until a rewrite changes it
                 sums = _arithmetic(fn)
-            if _met_by_shape(sums, name, stmt.value, facts) == uses[name]:
+            if _met_by_shape(sums, name, stmt.value, facts, {name}) == uses[name] and \
+                    _met_by_shape(sums, name, stmt.value, facts, _derived(fn, name)) \
+                    == uses[name]:
                 stmt.value = stmt.value.args[0]
                 changed, sums = True, None
     return changed
@@ -61,13 +63,30 @@ def _arithmetic(fn) -> list[ast.BinOp]:
             if node.__class__ is ast.BinOp and isinstance(node.op, _ARITHMETIC)]
 
 
-def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: Facts) -> int:
+def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: Facts,
+                  derived: set[str]) -> int:
     """How many reads of `name` are an operand of one of `sums` (`+ - * /`) whose other
-    operand is known to have the shape `broadcast` makes."""
+    operand is known to have the shape `broadcast` makes, and reads no value made from
+    `name` (`b + b`, `b + 2 * b` have that shape only through `name` itself)."""
     met = 0
     for node in sums:
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if isinstance(side, ast.Name) and side.id == name \
-                    and meets_shape(broadcast, other, facts):
+                    and meets_shape(broadcast, other, facts) and not any(
+                        n.__class__ is ast.Name and n.id in derived for n in walk(other)):
                 met += 1
     return met
+
+
+def _derived(fn: ast.FunctionDef, name: str) -> set[str]:
+    """`name` and the names whose values are made from it, in `fn`."""
+    out, grew = {name}, True
+    while grew:
+        grew = False
+        for node in walk(fn):
+            target = single_target(node) if isinstance(node, ast.stmt) else None
+            if target is not None and target not in out and any(
+                    n.__class__ is ast.Name and n.id in out for n in walk(node.value)):
+                out.add(target)
+                grew = True
+    return out
