@@ -4,8 +4,9 @@ keywords `**kwargs` holds.
 
 Output guarantee of `bind_call`: one value per named parameter, in order, or an
 `UnsupportedSyntaxError` naming the call. `starred` rewrites the callee's reads
-`kwargs["k"]` and `kwargs.get("k", d)` into parameters of their own (the callee is
-a copy, ours to rewrite).
+`kwargs["k"]`, `kwargs.get("k", d)` and `"k" in kwargs` into parameters of their own
+or constants (the callee is a copy, ours to rewrite). `nested_defaults` gives a nested
+`def`'s defaults, and `Partial` is a `functools.partial` made in the function.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import copy
 from dataclasses import dataclass
 
 from ..errors import UnsupportedSyntaxError
+from .build import parameters
 
 
 @dataclass
@@ -180,9 +182,3 @@ def _is_name(node, name: str) -> bool:
 
 def _names(tree) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(parameters(tree))
-
-
-def parameters(tree: ast.FunctionDef) -> list[str]:
-    """The names of `tree`'s parameters but `*args` and `**kwargs`, in order."""
-    args = tree.args
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]

@@ -3,8 +3,8 @@ becomes `rt.dict_of(("a", "b"), [x, y])`, whose values are a list, so their
 adjoints and tangents follow them as a list's do; the dict itself is then read
 and differentiated like a dict argument (`d["a"]`, `bd["a"]`). A loop over a dict
 (`for k in d:`) loops over `rt.keys_of(d)`, its keys in insertion order. `{**d, "a": x}`
-is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `sorted(d)`, `list(d)`, `max(d)` read its keys
-(`rt.keys_of(d)`), and `d.copy()` and `dict(d, a=x)` of such a dict are `{**d}` and
+is `rt.dict_of(rt.keys_of(d) + ["a"], rt.values_of(d) + [x])`, and `sorted(d)`,
+`list(d)`, `max(d)` read its keys (`rt.keys_of(d)`), and `d.copy()` and `dict(d, a=x)` of such a dict are `{**d}` and
 `{**d, "a": x}` (`np.copy`, the array method's meaning, would make an array of it)."""
 from __future__ import annotations
 

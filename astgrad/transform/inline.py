@@ -33,6 +33,7 @@ from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
 from . import argument_writes, binding, library_calls, registry, restructure
+from .build import parameters
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
 from .scope import MISSING, user_method
@@ -67,7 +68,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
                                          f"calls itself.", scope.where(node),
                                          fix="Name each argument of a recursive function.")
         bound = None if starred else binding.bind_call(
-            binding.parameters(tree), args, keywords, _defaults(fn, ctx.ns), tree.name, scope.where(node))
+            parameters(tree), args, keywords, _defaults(fn, ctx.ns), tree.name, scope.where(node))
         # Large, or calling itself (recursion of any depth): called through its vjp. One
         # changing an argument in place is inlined (`sync` makes the caller's names again).
         if fn in ctx.inlining or not (ctx.inline_all or starred or _passes_functions(
@@ -152,7 +153,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     _refuse_recursion(callee, call, low)
     where = low.scope.where
     args, keywords, star_params, star_values = binding.starred(tree, args, keywords, where)
-    params = binding.parameters(tree)
+    params = parameters(tree)
     bound = binding.bind_call(params, args, keywords, callee.defaults, tree.name, where(call))
     params, bound = params + star_params, bound + star_values
     argument_writes.in_helper(tree, params, bound, ctx.in_place, call)  # `p /= 2.0`: the caller's
@@ -264,7 +265,7 @@ def _writes_arguments(tree: ast.FunctionDef, bound: list[ast.expr], low: Lowerer
         elif isinstance(target, ast.Name) and isinstance(node, ast.AugAssign):
             written.setdefault(target.id, True)
     stmt = low.out.stmt
-    changed = [(p, v) for p, v in zip(binding.parameters(tree), bound)
+    changed = [(p, v) for p, v in zip(parameters(tree), bound)
                if p in written and isinstance(v, ast.Name)]
     if not record:
         return bool(changed)

@@ -170,8 +170,9 @@ class Stacks:
         view of `X`, its index unchanged, which shows `X` as it is when read?"""
         if not set(reads(value)) & changed:
             return True
-        return self._again_views and isinstance(value.value, ast.Name) and value.value.id not in assigned \
-            and not set(reads(value.slice)) & changed and _view(value, self._kinds) is True
+        return self._again_views and isinstance(value.value, ast.Name) \
+            and value.value.id not in assigned and not set(reads(value.slice)) & changed \
+            and _view(value, self._kinds) is True
 
     def _written_view(self, value: ast.Subscript) -> bool:
         """Is `value`, `X[...]`, surely a view of an array `X` the function writes into?"""

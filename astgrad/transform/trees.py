@@ -226,28 +226,17 @@ _EXPR_POSITIONS, _STMT_POSITIONS = ast.expr._attributes, ast.stmt._attributes
 
 
 def _fix_positions(item, attributes, lineno, col, end_lineno, end_col) -> tuple:
-    """`fix_locations` for one node of other attributes: its positions, set where missing."""
-    if "lineno" in attributes:
-        if not hasattr(item, "lineno"):
-            item.lineno = lineno
-        else:
-            lineno = item.lineno
-    if "end_lineno" in attributes:
-        if getattr(item, "end_lineno", None) is None:
-            item.end_lineno = end_lineno
-        else:
-            end_lineno = item.end_lineno
-    if "col_offset" in attributes:
-        if not hasattr(item, "col_offset"):
-            item.col_offset = col
-        else:
-            col = item.col_offset
-    if "end_col_offset" in attributes:
-        if getattr(item, "end_col_offset", None) is None:
-            item.end_col_offset = end_col
-        else:
-            end_col = item.end_col_offset
-    return lineno, col, end_lineno, end_col
+    """`fix_locations` for one node of other attributes (`arg`, `keyword`, ...): each
+    position it lacks is its parent's; the positions it has pass to its children."""
+    given = [lineno, col, end_lineno, end_col]
+    for k, name in enumerate(("lineno", "col_offset", "end_lineno", "end_col_offset")):
+        if name in attributes:
+            have = getattr(item, name, None)
+            if have is None:
+                setattr(item, name, given[k])
+            else:
+                given[k] = have
+    return tuple(given)
 
 
 _ATOMS = frozenset({str, int, float, complex, bool, type(None), bytes, type(Ellipsis)})

@@ -26,9 +26,8 @@ import ast
 
 from .build import call
 from .lattice import UNKNOWN
-from .settle import _view
 from .trees import walk
-from .views import view_of
+from .views import shares_through, view_of
 
 __all__ = ["copy_views"]
 
@@ -187,4 +186,4 @@ def _copied(stmt: ast.stmt, chosen: set[str], kinds: dict) -> bool:
     kind = kinds.get(stmt.targets[0].id, UNKNOWN)
     if kind.py is not False or not kind.ndim or kind.dtype in (None, "O"):
         return False
-    return _view(value, kinds) is not False
+    return shares_through(value, kinds)
