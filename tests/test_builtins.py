@@ -73,6 +73,14 @@ def method_item_of_size_one(x):
     return x[:1].item() * 3.0
 
 
+def method_item_at(A):
+    return A.item(1) * A.item(0, 1) ** 2 + np.sin(A.item(-1))
+
+
+def method_item_at_of_a_vector(x):
+    return x.item(0) * x.item(2) + x.item(1) ** 3
+
+
 def astype_to_int_is_flat(x):
     return np.sum(x.astype(np.int64) * x)
 
@@ -93,6 +101,8 @@ def astype_to_int_is_flat(x):
     (math_two, (1.4, 0.6)),
     (methods, (X,)),
     (method_item_of_size_one, (X,)),
+    (method_item_at, (A,)),
+    (method_item_at_of_a_vector, (X,)),
 ])
 def test_against_finite_differences_all_orders(f, args):
     ag.check_grads(f, args, wrt=tuple(range(len(args))), order=2)
@@ -112,6 +122,15 @@ def test_math_keeps_python_floats_and_code_readable():
     d = ag.grad(lambda a: math.sin(a))
     d(0.3)
     assert "math.cos(a)" in ag.source(d)
+
+
+def test_item_at_an_index_closed_form():
+    a, b, c, d = A.ravel()
+    np.testing.assert_allclose(ag.grad(method_item_at)(A),
+                               [[0.0, b ** 2 + 2 * b * b], [0.0, np.cos(d)]])
+    value, tangent = ag.jvp(method_item_at)(A, np.ones_like(A))
+    assert tangent == pytest.approx(b ** 2 + 2 * b * b + np.cos(d))
+    assert type(ag.grad(method_item_at_of_a_vector)(X)) is np.ndarray
 
 
 def test_pow_at_zero_base():
