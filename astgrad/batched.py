@@ -19,7 +19,8 @@ _BUDGET = 2 ** 22        # elements of one batched tangent at most: 32 MB of flo
 _CACHE = 2 ** 13         # ... and fewer when that many directions are at least _MIN:
 _MIN = 8                 # temporaries of 64 KB stay on the heap; at 100 KB and more, glibc
                          # hands them back and takes page faults (20x slower per direction)
-_SHARE = 8               # a chunk's tangents take at most this share of the whole result
+_SHARE = 4               # a chunk's tangents take at most this share of the whole result
+                         # (an eighth: 20% slower on a 200x200 Jacobian, 0.5x less memory)
 _SMALL = 2 ** 11         # ... unless they are this small (16 KB of float64) anyway
 
 

@@ -14,6 +14,8 @@ from .batched import jvp_columns, pullback_rows, unchanged
 from .dispatcher import signature_and_call
 from .errors import AstgradError, WrtError
 
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
 _wrappers = itertools.count(1)
 _FEW = 8     # outputs per input below which ag.jacobian pulls back rows, not batched columns
 
@@ -22,9 +24,13 @@ def _name(fn) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
-def _values(fn, args, kwargs) -> list:
-    """All of `fn`'s arguments by position (jvp takes them so, with the tangent last)."""
-    bound = inspect.signature(fn).bind(*args, **kwargs)
+def _values(signature: inspect.Signature, args, kwargs) -> list:
+    """All the arguments of a function of `signature` by position (jvp takes them so,
+    with the tangent last): `args` themselves when they are all its parameters."""
+    if not kwargs and len(args) == len(signature.parameters) and all(
+            p.kind in _POSITIONAL for p in signature.parameters.values()):
+        return list(args)
+    bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
     return list(bound.arguments.values())
 
@@ -105,12 +111,12 @@ def hessian(f: Callable, wrt=0) -> Callable:
         raise WrtError("ag.hessian takes one argument in `wrt`; use ag.hvp for several.")
 
     def make(fn):
-        inner = _hessian_vector(fn, wrt)
+        inner, signature = _hessian_vector(fn, wrt), inspect.signature(fn)
         position = inner._astgrad.params.index(
             next(p for p in inner._astgrad.params if p.name == inner._astgrad.wrt[0]))
 
         def hessian_fn(*args, **kwargs):
-            values = _values(fn, args, kwargs)
+            values = _values(signature, args, kwargs)
             x = _not_a_container(values[position], "hessian")
             _real_argument(x, "hessian")
             if not isinstance(x, np.ndarray):
@@ -139,10 +145,11 @@ def jacobian(f: Callable, wrt=0) -> Callable:
     def make(fn):
         # The value comes from the vjp; the forward mode needs the tangent alone.
         backward, onward = vjp(fn, wrt=wrt), _transform(fn, "tangent", wrt)
+        signature = inspect.signature(fn)
         position = [p.name for p in onward._astgrad.params].index(onward._astgrad.wrt[0])
 
         def jacobian_fn(*args, **kwargs):
-            values = _values(fn, args, kwargs)
+            values = _values(signature, args, kwargs)
             x = _not_a_container(values[position], "jacobian")
             _real_argument(x, "jacobian")
             value, pullback = backward(*unchanged(args), **kwargs)

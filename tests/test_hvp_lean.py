@@ -236,14 +236,14 @@ def test_tridiagonal_jacobian_in_chunks_bounded_by_memory():
     u = np.sin(np.linspace(0.0, np.pi, 202)[1:-1])
     J = ag.jacobian(residual)(u)
     np.testing.assert_allclose(J, residual_jacobian(u), rtol=1e-13, atol=1e-9)
-    assert batched._chunk(202, 200, 200 * 200) <= 25       # of 200 directions
+    assert batched._chunk(202, 200, 200 * 200) <= 40       # of 200 directions
     tracemalloc.start()
     try:
         ag.jacobian(residual)(u)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 2.2 * J.nbytes        # the matrix, and one chunk's temporaries
+    assert peak < 2.6 * J.nbytes        # the matrix, and one chunk's temporaries
 
 
 def jacobian_differences(f, x, h=1e-6):
