@@ -56,7 +56,13 @@ class InPlaceError(AstgradError):
     def shared(cls, user: str, write: str, other: str, where: str | None,
                when: str = "") -> "InPlaceError":
         """`{user} {write}` changes an array `other`, read afterwards, also names (`when`:
-        " (on this call)" for the check generated code makes)."""
+        " (on this call)" for the check generated code makes). A `user` such as `xs[1]` is
+        an array a list holds."""
+        if user.endswith("]"):
+            return cls(f"`{user}{write.lstrip()}` changes in place an array a list holds, which "
+                       f"`{other}` also names{when}, and `{other}` is read afterwards.", where,
+                       fix=f"Make a new array and put it into the list: `v = {user}.copy()`, "
+                           f"change `v`, then `{user} = v`.")
         return cls(f"`{user} {write}` changes an array in place that `{other}` also names"
                    f"{when}, and `{other}` is read afterwards.", where,
                    fix=f"Make a new value instead (`{user} = {user} + ...`), or give `{user}` "

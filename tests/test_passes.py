@@ -9,7 +9,8 @@ import pytest
 from astgrad.errors import InPlaceError
 from astgrad.transform import (desugar, hoist, normalize, optimize, resolve, restructure, source,
                                syntax, tries, writes)
-from astgrad.transform.kinds import Kind, Shapes, infer
+from astgrad.transform.kinds import Kind, infer
+from astgrad.transform.shapes import Shapes
 from astgrad.transform.naming import Namer, names_in
 from astgrad.transform.nodes import Comment
 from astgrad.transform.optimize import (analyses, comments, copies, dead, fresh, inline_temps,

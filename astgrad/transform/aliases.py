@@ -25,6 +25,7 @@ from .. import runtime
 from ..errors import InPlaceError
 from . import unshared
 from .derivations import Derivations
+from .alias_messages import refuse_nested, refuse_write
 from .views import _kind, _new_array, _operation, shares_through, view_of
 
 
@@ -141,8 +142,10 @@ class _Groups:
         while todo:
             n = todo.pop()
             held = self._holders.get(n, set()) if name not in self._lists else set()
-            for m in self._groups.get(n, {n}) | held | \
-                    ({self._items[n]} if n in self._items else set()):
+            lst = self._items.get(n)             # an item of a list: any array it holds
+            items = {lst} | {m for m, lists in self._holders.items() if lst in lists} \
+                if lst is not None else set()
+            for m in self._groups.get(n, {n}) | held | items:
                 if m not in out:
                     out.add(m)
                     todo.append(m)
@@ -166,6 +169,7 @@ class Aliases(_Groups):
         self._appended: dict[str, set[str]] = {}  # a list -> the names appended to it
         self._computed: set[str] = set()         # names bound to an operation's result
         self.syncs: list = []                    # what `sync` made again (see `settle`)
+        self.nested: list = []                   # writes into an item read from a list
 
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
@@ -259,18 +263,23 @@ class Aliases(_Groups):
         return out
 
     def check_write(self, user: str, current: dict[str, str], later: set[str], what: str,
-                    where: str, outer: dict[str, str] | None = None) -> _Write | None:
+                    where: str, outer: dict[str, str] | None = None,
+                    shown: str | None = None) -> _Write | None:
         """Refuse the in-place write `{user} {what}` if a user's name that may share
         the array (or list) is among `later`, the names read after the write, or among
         `outer` (generated name -> user's name), those a caller of the function being
         inlined reads after the call. Unless it writes into a list, the refusal waits
-        for the kinds of values (see `refuse`)."""
-        name = current.get(user)
+        for the kinds of values (see `refuse`). `shown`: what the user wrote for a made-up
+        name written into (`xs[1]` of `_1`, for `xs[1][0] = v`)."""
+        name = current.get(user, user)
+        user = shown or user
         others = self._sharing(name)
         pairs = {(u, g) for u, g in current.items() if g in others and u != user and u in later}
         pairs |= {(u, g) for g, u in (outer or {}).items() if g in others}
         shared = sorted(u for u, _ in pairs)
         augmented = what.endswith("= ...") and not what.startswith("[")
+        if name in self._items and name not in self._lists:   # a list of lists' item?
+            self.nested.append((name, user, what, where))
         if shared and name not in self._lists:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
                                       computed=self.derived.root(name) in self._computed))
@@ -305,6 +314,9 @@ class Aliases(_Groups):
 
 def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None:
     """`Aliases.refuse`."""
+    for name, user, what, where in aliases.nested:
+        if _kind(name, kinds).dtype == "O":      # a list (or dict) another list holds
+            refuse_nested(user, what, where)
     for write in aliases.writes:
         kind = _kind(write.name, kinds)
         if write.augmented and (kind.py or kind.ndim == 0 and write.computed):
@@ -312,7 +324,7 @@ def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None
         if write.item is not None:           # the list holds what `item` named then
             if not _kind(write.item, kinds).py and (
                     write.item == write.name or _shares(aliases, write.name, write.item, kinds)):
-                _refuse(write, write.others[0][0])
+                refuse_write(write, write.others[0][0])
             continue
         covered = {s.old for s in write.syncs}
         pairs = [(user, other) for user, other in write.others
@@ -321,7 +333,7 @@ def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None
         if pairs and (write.callee is not None or tree is None
                       or not unshared.checked(tree, write.stmt, write.name, pairs,
                                                 f"{write.user} {write.what}")):
-            _refuse(write, pairs[0][0])          # (a Python number: rebound by `op=`)
+            refuse_write(write, pairs[0][0])          # (a Python number: rebound by `op=`)
 
 
 def _held_writes(aliases: Aliases, item: str, user: str, lst: str, scope,
@@ -370,22 +382,6 @@ def _partition(groups: dict[str, set[str]]) -> set[frozenset[str]]:
     """The groups of more than one name, as values (a copy)."""
     return {frozenset(g) for g in groups.values() if len(g) > 1}
 
-
-def _refuse(write: _Write, other: str) -> None:
-    user, what, callee = write.user, write.what, write.callee
-    if write.held is not None:
-        raise InPlaceError(
-            f"`{user}` is changed in place after it was put into `{other}` ({write.held}), "
-            f"and `{other}` is read afterwards: `{other}` holds the changed array.", write.where,
-            fix=f"Put a copy into `{other}` (`{user}.copy()`), or make a new value instead of "
-                f"changing `{user}` in place (`{user} = {user} + ...`).")
-    if callee is not None:
-        raise InPlaceError(
-            f"`{callee}` changes its argument `{user}` in place, and `{other}`, which "
-            f"names the same array, is read after the call.", write.where,
-            fix=f"Pass a copy (`np.copy({other})`), or have `{callee}` return a new value "
-                f"instead.")
-    raise InPlaceError.shared(user, what, other, write.where)
 
 
 def _makes_dict(rhs: ast.expr, ns) -> bool:

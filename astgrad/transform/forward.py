@@ -24,7 +24,8 @@ from .build import (assign, call, calls_user_function, commented, is_add_at, is_
                     is_method_call, load, located, parameters, plain_args)
 from .dicts import dict_names
 from .dispatch import rule_for
-from .kinds import UNKNOWN, Kind, Shapes, expr_kind
+from .kinds import UNKNOWN, Kind, expr_kind
+from .shapes import Shapes
 from .naming import Namer
 from .request import Request
 from .resolve import Namespace

@@ -1,5 +1,5 @@
 """Kind analyses: what is known of each value before the code runs (see `lattice` for the
-kinds themselves), and which values share a shape. Generated code is specialized on the kinds
+kinds themselves; `shapes` says which values share a shape). Generated code is specialized on the kinds
 of the arguments, so scalar code differentiates to plain arithmetic and array code calls
 `unbroadcast` only where shapes can differ.
 """
@@ -18,7 +18,7 @@ from .trees import walk, written_into
 from .live_values import from_live
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
-           "static_value", "expr_kind", "infer", "Shapes", "from_live"]
+           "static_value", "expr_kind", "infer", "from_live"]
 
 _INT = Kind(0, "i", True)
 _NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.IfExp)
@@ -172,6 +172,12 @@ def _subscript_kind(node, env, ns) -> Kind:
     return with_ones(out, kept + list(base.ones[len(parts):]))
 
 
+def _known_items(kind: Kind) -> Kind:
+    """`kind`, where an object whose items are not known (a list `list(...)` made, or
+    an empty one) says so: joined with a list of arrays it is not that list."""
+    return Kind(dtype="O", item=UNKNOWN) if kind == OPAQUE else kind
+
+
 # ---- the kinds of every name a body assigns --------------------------------------------------
 def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that takes
@@ -230,6 +236,8 @@ class _KindFlow:
         # Only a name's kind is followed (a fixed one keeps its own, not asked for again): a
         # subscript target keeps its array's kind, and tuple targets are not followed.
         target = stmt.targets[0]
+        if isinstance(target, ast.Subscript):
+            return self._item_written(target, stmt.value)
         if not isinstance(target, ast.Name) or target.id in self.fixed and target.id in self.env:
             return
         value = stmt.value
@@ -245,6 +253,27 @@ class _KindFlow:
             self.written.add(name)    # pushed, never computed with)
             return
         self._assign(name, kind)
+
+    def _item_written(self, target: ast.Subscript, value: ast.expr) -> None:
+        """`xs[i] = v` into a list (or a dict): its items are now `v`'s kind or what
+        they were; `xs[i][j] = v` into a list of lists, likewise the lists it holds.
+        Into an array, its kind stays."""
+        self._holds(target.value, _known_items(expr_kind(value, self.env, self.ns)))
+
+    def _holds(self, container: ast.expr, kind: Kind) -> None:
+        """`container` (a name, or an item of one) now also holds an item of `kind`."""
+        if isinstance(container, ast.Name) and container.id in self.fixed:
+            return
+        known = expr_kind(container, self.env, self.ns) \
+            if isinstance(container, (ast.Name, ast.Subscript)) else None
+        if known is None or known.dtype != "O":
+            return
+        kind = sequence_of([_known_items(known).item, kind])
+        if isinstance(container, ast.Name):
+            self.env[container.id] = kind
+            self.written.add(container.id)
+        else:
+            self._holds(container.value, kind)
 
     def _Expr(self, stmt):
         call = stmt.value                        # otherwise a call made for its effect
@@ -301,89 +330,3 @@ class _KindFlow:
             self.env.update((n, with_ones(k, None)) for n, k in self.env.items()
                             if n in self.looped)
             self.written |= self.looped
-
-
-# ---- which values share a shape ------------------------------------------------------------
-class Shapes:
-    """Which values are known to have the same shape.
-
-    `rep` maps a name assigned once at the top level to the first such name (or
-    parameter) of its shape; `equal` holds `(statement id, operand)` for each
-    operand of an elementwise statement known to have the result's shape, on
-    every iteration of any loop around it: by the shapes of the values it was
-    made from, or, in `sized` (a subset), because no axis of the operand has
-    length 1 and it has the result's ndim (NumPy stretches only a length 1).
-    `live` holds the names whose kinds may not hold (see `from_live`)."""
-
-    def __init__(self, body, kinds: dict, ns, params):
-        self.kinds, self.ns = kinds, ns
-        self.rep: dict[str, str] = {p: p for p in params}
-        self.params = set(params)
-        self.equal, self.sized = set(), set()     # of (statement id, operand name)
-        self._inplace: set[str] = set()
-        self.live = from_live(body, ns)
-        self._walk(body, dict(self.rep), top=True)
-        self.rep = {n: r for n, r in self.rep.items()
-                    if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
-
-    def _operands(self, value):
-        if isinstance(value, ast.Name):
-            return [value]
-        if isinstance(value, ast.UnaryOp) and type(value.op) in registry.UNARYOPS:
-            return [value.operand]
-        if isinstance(value, ast.BinOp) and type(value.op) is not ast.MatMult:
-            return [value.left, value.right]
-        if isinstance(value, ast.Call):
-            prim = registry.lookup(self.ns.value(value.func))
-            if prim is not None and prim.elementwise and not value.keywords:
-                return list(value.args)
-        return None
-
-    def _shape_class(self, operands, rep):
-        """The one shape class of the array operands, and their names; None if unknown."""
-        found, arrays = set(), []
-        for node in operands:
-            if isinstance(node, ast.Constant) or expr_kind(node, self.kinds, self.ns).ndim == 0:
-                continue
-            if not isinstance(node, ast.Name):
-                return None, []
-            arrays.append(node.id)
-            found.add(rep.get(node.id, ("?", node.id)))
-        return (found.pop(), arrays) if len(found) == 1 else (None, [])
-
-    def _sized(self, operands, target: str) -> list[str]:
-        """The operands of the result's ndim with no axis of length 1 (not of values made
-        from a value read live, whose ndim the code was not made for)."""
-        ndim = self.kinds.get(target, UNKNOWN).ndim
-        if not ndim or target in self.live or any(isinstance(n, ast.Name) and n.id in self.live
-                                                   for n in operands):
-            return []
-        return [n.id for n in operands if isinstance(n, ast.Name)
-                and (k := expr_kind(n, self.kinds, self.ns)).full and k.ndim == ndim]
-
-    def _walk(self, stmts, rep, top):
-        for stmt in stmts:
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-                target = stmt.targets[0].id
-                operands = self._operands(stmt.value) or []
-                cls, arrays = self._shape_class(operands, rep) if operands else (None, [])
-                sized = self._sized(operands, target)
-                if cls is None and sized:      # a parameter's shape, where one has it
-                    classes = [rep.get(n, ("?", n)) for n in sized]
-                    cls = next((c for c in classes if c in self.params), classes[0])
-                rep[target] = cls if cls is not None else target
-                self.equal.update((id(stmt), a) for a in arrays + sized)
-                self.sized.update((id(stmt), a) for a in sized if a not in arrays)
-                if top:
-                    self.rep[target] = rep[target]
-                continue
-            if not isinstance(stmt, (ast.If, ast.For, ast.While)):
-                continue
-            inside = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
-                      and isinstance(n.ctx, ast.Store)}
-            self._inplace |= inside
-            for name in inside:
-                rep.pop(name, None)
-            self._walk(stmt.body, dict(rep), False)
-            if isinstance(stmt, ast.If):
-                self._walk(stmt.orelse, dict(rep), False)

@@ -18,10 +18,9 @@ Input: a restructured function (see `restructure`). Output guarantees:
 * an in-place write that another name of the same array would see is refused
   (see `aliases`);
 * every statement keeps the line number of the user's statement it came from.
-
-This module is the walk: it lowers expressions to atoms and renames, and
-hands each construct in `desugar.SUGAR` to `desugar` and each call to
-`inline` as it meets them, so fresh names are allocated in source order.
+This module is the walk: it lowers expressions to atoms and renames, and hands each
+construct in `desugar.SUGAR` to `desugar` and each call to `inline` as it meets them,
+so fresh names are allocated in source order.
 """
 from __future__ import annotations
 
@@ -176,16 +175,17 @@ class _Normalizer:
         if not isinstance(base, ast.Name):
             raise UnsupportedSyntaxError("assignment into an element of an expression is not "
                                          "supported.", self.scope.where(target))
-        user = next((u for u, g in self.scope.current.items() if g == base.id), base.id)
-        recorded = self.check_write(user, "[...] = ...")
+        user = next((u for u, g in self.scope.current.items() if g == base.id), None)
+        recorded = self.check_write(user or base.id, "[...] = ...", None if user or lowered
+                                    else ast.unparse(target.value))       # `xs[1][0] = v`
         index = target.slice if lowered else self.index(target.slice)
         sync.after_write(self, base.id, ast.Assign([ast.Subscript(base, index, ast.Store())],
                                                    atom), False, recorded)
 
-    def check_write(self, user: str, what: str):
+    def check_write(self, user: str, what: str, shown: str | None = None):
         stmt, scope = self.out.stmt, self.scope
         return self.ctx.aliases.check_write(user, scope.current, scope.reads_after.get(
-            id(stmt), set()), what, scope.where(stmt), scope.outer)
+            id(stmt), set()), what, scope.where(stmt), scope.outer, shown)
 
     # -- expressions -------------------------------------------------------------------------
     def atom(self, node: ast.expr) -> ast.expr:

@@ -37,7 +37,8 @@ from .build import calls_user_function, located, parameters, reads
 from .complexes import real_part
 from .dicts import dict_names
 from .dispatch import rule_for
-from .kinds import UNKNOWN, Kind, Shapes, expr_kind
+from .kinds import UNKNOWN, Kind, expr_kind
+from .shapes import Shapes
 from .naming import Namer
 from .plan import plan as adjoint_plan
 from .request import Request

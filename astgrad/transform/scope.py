@@ -359,7 +359,7 @@ class _Resolver(ast.NodeTransformer):
                 args = args + [ast.Constant(None)]      # x.clip(lo): NumPy 2 wants both
             call = ast.Call(self.ns.ref(_METHODS[name]), [receiver] + args, node.keywords)
         elif name == "item" and node.args and not node.keywords:
-            return self._item_at(node, receiver)
+            return _item_at(self, node, receiver)
         elif name in _OWN_METHODS and not node.keywords and len(node.args) == \
                 _OWN_METHODS[name][1]:
             fn = _OWN_METHODS[name][0]
@@ -380,20 +380,21 @@ class _Resolver(ast.NodeTransformer):
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
 
-    def _item_at(self, node, receiver):
-        """`x.item(i)`: the number at flat index `i`, `np.ravel(x)[i].item()`;
-        `x.item(i, j)`: the number at `x[i, j]`."""
-        if len(node.args) == 1:
-            receiver = ast.Call(self.ns.ref(np.ravel), [receiver], [])
-            index = node.args[0]
-        else:
-            index = ast.Tuple(elts=node.args, ctx=ast.Load())
-        element = ast.Subscript(receiver, index, ast.Load())
-        if self.check_callee is not None:
-            self.check_callee(runtime.item, node)
-        return ast.copy_location(ast.Call(self.ns.ref(runtime.item), [element], []), node)
-
     def _callee_ref(self, obj, node) -> ast.expr:
         if self.check_callee is not None:
             self.check_callee(obj, node)
         return self.ns.ref(obj)
+
+
+def _item_at(resolver, node: ast.Call, receiver: ast.expr) -> ast.expr:
+    """`x.item(i)`: the number at flat index `i`, `np.ravel(x)[i].item()`;
+    `x.item(i, j)`: the number at `x[i, j]`."""
+    ref = resolver.ns.ref
+    if len(node.args) == 1:
+        receiver, index = ast.Call(ref(np.ravel), [receiver], []), node.args[0]
+    else:
+        index = ast.Tuple(elts=node.args, ctx=ast.Load())
+    if resolver.check_callee is not None:
+        resolver.check_callee(runtime.item, node)
+    call = ast.Call(ref(runtime.item), [ast.Subscript(receiver, index, ast.Load())], [])
+    return ast.copy_location(call, node)

@@ -1,7 +1,7 @@
 """Part of pass 5b, reverse: where the adjoint an elementwise operation gives an
 operand is summed back to the operand's shape (`rt.unbroadcast`), and where not.
 
-Not where the operand has the result's shape (`kinds.Shapes.equal`): known from the
+Not where the operand has the result's shape (`shapes.Shapes.equal`): known from the
 values both were made from, or from the operand's kind, the result's ndim with no
 axis of length 1 (`Shapes.sized`; the code is specialized on which axes of the
 arguments have length 1). Such a kind does not say what the adjoint holds, though:

@@ -96,24 +96,52 @@ def _bases(value: ast.expr, views: bool) -> set[str]:
     return set() if base is None else {base}
 
 
-def _changed_parameters(fn) -> tuple[list[str], set[str], set[str]]:
-    """`fn`'s parameters, those its body changes in place (`p[i] = v`, `p op= v`), and
-    those it changes only by `p op= v`."""
+def _changed_parameters(fn, seen: frozenset = frozenset()) -> tuple[list[str], set[str],
+                                                                      set[str]]:
+    """`fn`'s parameters, those its body changes in place (`p[i] = v`, `p op= v`, or
+    passing `p` on to a function of the user's that changes it so), and those it changes
+    only by `p op= v`."""
     from .source import read                        # (a user's function: read when called)
     try:
         tree = read(fn).tree
     except AstgradError:                             # no source: inlining it is refused
         return [], set(), set()
     args = tree.args
-    params = set(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     stmts = [s for s in ast.walk(tree) if isinstance(s, ast.stmt)]
-    changed = set().union(*(_changes(s) for s in stmts)) & params
     whole = {s.target.id for s in stmts if isinstance(s, ast.AugAssign)
              and isinstance(s.target, ast.Name)}
     items = set().union(*(_changes(s) for s in stmts if not (
         isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name))))
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs], changed, \
-        changed & whole - items
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        callee = _callee(fn, call.func)
+        if callee is None or callee in seen or callee is fn:
+            continue
+        params, changed, only_whole = _changed_parameters(callee, seen | {fn})
+        given = dict(zip(params, call.args)) | {k.arg: k.value for k in call.keywords}
+        for q, v in given.items():                  # `h(p)` for an `h` changing its `q`
+            if q in changed:
+                bases = _bases(v, views=False)
+                (whole if q in only_whole and isinstance(v, ast.Name) else items).update(bases)
+    changed = (whole | items) & set(names)
+    return names, changed, changed & whole - items
+
+
+def _callee(fn, func: ast.expr):
+    """The user's plain function `func` names in `fn`'s body (a global or a closure's
+    cell), or None."""
+    if not isinstance(func, ast.Name):
+        return None
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    if func.id in cells:
+        try:
+            value = cells[func.id].cell_contents
+        except ValueError:                           # an empty cell
+            return None
+    else:
+        value = fn.__globals__.get(func.id)
+    return value if inspect.isfunction(value) and getattr(value, "_astgrad", None) is None \
+        else None
 
 
 def _rebinds(stmt: ast.stmt) -> set[str]:

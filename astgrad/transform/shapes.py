@@ -1,0 +1,94 @@
+"""Which values share a shape, from the kinds of values (`kinds`): where an elementwise
+operand surely has the result's shape, the reverse sweep needs no `unbroadcast`."""
+from __future__ import annotations
+
+import ast
+
+from . import registry
+from .kinds import UNKNOWN, expr_kind
+from .live_values import from_live
+
+
+class Shapes:
+    """Which values are known to have the same shape.
+
+    `rep` maps a name assigned once at the top level to the first such name (or
+    parameter) of its shape; `equal` holds `(statement id, operand)` for each
+    operand of an elementwise statement known to have the result's shape, on
+    every iteration of any loop around it: by the shapes of the values it was
+    made from, or, in `sized` (a subset), because no axis of the operand has
+    length 1 and it has the result's ndim (NumPy stretches only a length 1).
+    `live` holds the names whose kinds may not hold (see `from_live`)."""
+
+    def __init__(self, body, kinds: dict, ns, params):
+        self.kinds, self.ns = kinds, ns
+        self.rep: dict[str, str] = {p: p for p in params}
+        self.params = set(params)
+        self.equal, self.sized = set(), set()     # of (statement id, operand name)
+        self._inplace: set[str] = set()
+        self.live = from_live(body, ns)
+        self._walk(body, dict(self.rep), top=True)
+        self.rep = {n: r for n, r in self.rep.items()
+                    if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
+
+    def _operands(self, value):
+        if isinstance(value, ast.Name):
+            return [value]
+        if isinstance(value, ast.UnaryOp) and type(value.op) in registry.UNARYOPS:
+            return [value.operand]
+        if isinstance(value, ast.BinOp) and type(value.op) is not ast.MatMult:
+            return [value.left, value.right]
+        if isinstance(value, ast.Call):
+            prim = registry.lookup(self.ns.value(value.func))
+            if prim is not None and prim.elementwise and not value.keywords:
+                return list(value.args)
+        return None
+
+    def _shape_class(self, operands, rep):
+        """The one shape class of the array operands, and their names; None if unknown."""
+        found, arrays = set(), []
+        for node in operands:
+            if isinstance(node, ast.Constant) or expr_kind(node, self.kinds, self.ns).ndim == 0:
+                continue
+            if not isinstance(node, ast.Name):
+                return None, []
+            arrays.append(node.id)
+            found.add(rep.get(node.id, ("?", node.id)))
+        return (found.pop(), arrays) if len(found) == 1 else (None, [])
+
+    def _sized(self, operands, target: str) -> list[str]:
+        """The operands of the result's ndim with no axis of length 1 (not of values made
+        from a value read live, whose ndim the code was not made for)."""
+        ndim = self.kinds.get(target, UNKNOWN).ndim
+        if not ndim or target in self.live or any(isinstance(n, ast.Name) and n.id in self.live
+                                                   for n in operands):
+            return []
+        return [n.id for n in operands if isinstance(n, ast.Name)
+                and (k := expr_kind(n, self.kinds, self.ns)).full and k.ndim == ndim]
+
+    def _walk(self, stmts, rep, top):
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                target = stmt.targets[0].id
+                operands = self._operands(stmt.value) or []
+                cls, arrays = self._shape_class(operands, rep) if operands else (None, [])
+                sized = self._sized(operands, target)
+                if cls is None and sized:      # a parameter's shape, where one has it
+                    classes = [rep.get(n, ("?", n)) for n in sized]
+                    cls = next((c for c in classes if c in self.params), classes[0])
+                rep[target] = cls if cls is not None else target
+                self.equal.update((id(stmt), a) for a in arrays + sized)
+                self.sized.update((id(stmt), a) for a in sized if a not in arrays)
+                if top:
+                    self.rep[target] = rep[target]
+                continue
+            if not isinstance(stmt, (ast.If, ast.For, ast.While)):
+                continue
+            inside = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                      and isinstance(n.ctx, ast.Store)}
+            self._inplace |= inside
+            for name in inside:
+                rep.pop(name, None)
+            self._walk(stmt.body, dict(rep), False)
+            if isinstance(stmt, ast.If):
+                self._walk(stmt.orelse, dict(rep), False)
