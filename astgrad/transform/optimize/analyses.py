@@ -139,7 +139,7 @@ def counts(fn) -> tuple[dict[str, int], dict[str, int]]:
 
 def names(node) -> set[str]:
     """Every name `node` mentions, read or written."""
-    return {n.id for n in walk(node) if n.__class__ is ast.Name}
+    return trees.mentions(node)[0]
 
 
 def targets(stmt) -> list[str]:
@@ -236,7 +236,7 @@ def _name_of(func):
 
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
-    return not calls_effect(walk(value))
+    return not calls_effect(trees.mentions(value)[1])
 
 
 def calls_effect(nodes) -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
+from .. import trees
 from ..trees import statements, walk
 from .analyses import calls_effect, pure, single_target, top_blocks
 
@@ -138,15 +139,14 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     mentions: dict[str, list] = {}       # name -> the assignments mentioning it
     kept = {a.arg for a in fn.args.args}
     effects: set[int] = set()            # the assignments that call something in `EFFECTS`
-    Name = ast.Name
 
     def survey(block):
         for stmt in block:
             if stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
-                nodes = walk(stmt)           # one walk: the names, and any effect
-                for n in {n.id for n in nodes if n.__class__ is Name}:
+                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
+                for n in named:
                     mentions.setdefault(n, []).append(stmt)
-                if calls_effect(nodes):
+                if calls_effect(calls):
                     effects.add(id(stmt))
             elif isinstance(stmt, (ast.If, ast.For, ast.While)):
                 kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
@@ -213,7 +213,7 @@ def _made(mentions: dict[str, list], kept: set[str]) -> dict[str, list]:
 
 
 def _names(node) -> set[str]:
-    return {n.id for n in walk(node) if n.__class__ is ast.Name}
+    return trees.mentions(node)[0]
 
 
 def _bound(stmt) -> set[str]:
