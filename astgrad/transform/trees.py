@@ -37,6 +37,7 @@ def _node_fields(cls) -> tuple[str, ...]:
 
 
 _PARTS: dict[type, tuple[str, ...]] = {}
+PARTS = _PARTS      # `parts` of each node class met so far (a walk's own loop reads it)
 _OPERATORS = frozenset({"op", "ops"})    # `+`, `not`, `==`...: nodes that hold nothing
 
 
@@ -128,7 +129,8 @@ def outline(node: ast.AST) -> list[ast.AST]:
     out, AST, expr = [node], ast.AST, ast.expr
     append = out.append
     for item in out:
-        for field in parts(item):
+        names = _PARTS.get(item.__class__)
+        for field in names if names is not None else parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 for part in value:

@@ -81,7 +81,7 @@ def survey(fn) -> Survey:
     loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
     made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    queue, AST, fields = [fn], ast.AST, trees.parts      # (operators hold nothing)
+    queue, AST, known_parts = [fn], ast.AST, trees.PARTS    # (operators hold nothing)
     append, load, store = queue.append, loads.append, stores.append
     Name, Load, Call, stmt = ast.Name, ast.Load, ast.Call, ast.stmt
     for node in queue:                   # `walk`'s order, each node looked at as it is met
@@ -89,7 +89,8 @@ def survey(fn) -> Survey:
         if cls is Name:                  # (nothing under it but its context)
             (load if node.ctx.__class__ is Load else store)(node.id)
             continue
-        for field in fields(node):
+        fields = known_parts.get(cls)
+        for field in fields if fields is not None else trees.parts(node):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for part in value:
