@@ -75,7 +75,7 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     nothing after it): their `s = []`, pushes and pops. A stack mentioned any other way
     (`list(s)`, for a pullback called twice), or not made here (a parameter), is kept."""
     forms: dict[str, list] = {}                  # stack -> its statements of those forms
-    params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}   # not ours to drop
+    params = {a.arg for a in walk(fn.args) if a.__class__ is ast.arg}   # not ours to drop
     for node in statements(fn):
         stack = _stack_form(node)
         if stack is not None:
