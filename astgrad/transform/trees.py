@@ -143,6 +143,8 @@ def outline(node: ast.AST) -> list[ast.AST]:
 
 def statements(node: ast.AST) -> list[ast.stmt]:
     """Every statement in `node` (itself too, if it is one), in `walk`'s order."""
+    if node.__class__ in _SIMPLE:
+        return [node]                     # (most often: no statement in it)
     return [n for n in outline(node) if isinstance(n, ast.stmt)]
 
 
