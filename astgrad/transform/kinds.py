@@ -173,19 +173,26 @@ def _subscript_kind(node, env, ns) -> Kind:
 
 
 # ---- the kinds of every name a body assigns --------------------------------------------------
-def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
+def infer(body, env: dict, ns, fixed=frozenset(), join_all=False, memo=None) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that takes
     different kinds on different paths or iterations gets what they share. Names in `fixed`
     keep the kind `env` gives them; `v = stack.pop()` restores a value of the kind `v`
     already has. With `join_all`, a name's kind holds for all its assignments, so it is true
-    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
+    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`).
+    `memo`: a `kind_memo.KindMemo` for `ns`, if the kinds of values are kept."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
         written = written_into(body)
         env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
                else v for k, v in env.items()}                              # items change
-    flow = _KindFlow(env, ns, fixed, join_all)
+    flow = _KindFlow(env, ns, fixed, join_all, memo)
     flow.block(body)
     return flow.env
+
+
+def _value_kind(value, env, ns) -> Kind:
+    """The kind of an assigned value (a subscript's followed too)."""
+    return _subscript_kind(value, env, ns) if isinstance(value, ast.Subscript) \
+        else expr_kind(value, env, ns)
 
 
 # Statements that give no name a new kind: returns, jumps, checks, comments; nested defs (their
@@ -201,8 +208,9 @@ _UNSEEN = object()
 class _KindFlow:
     """One run of `infer`: the kinds so far, and the names some loop assigns."""
 
-    def __init__(self, env, ns, fixed, join_all):
+    def __init__(self, env, ns, fixed, join_all, memo):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
+        self.memo = memo
         self.looped: set[str] = set()
         self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
         self.written: set[str] = set()   # names given a kind (see `_If`)
@@ -244,8 +252,8 @@ class _KindFlow:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                 and value.func.attr == "pop" and not value.args:
             return                               # restores a value of the kind it had
-        kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
-            else expr_kind(value, self.env, self.ns)
+        kind = _value_kind(value, self.env, self.ns) if self.memo is None \
+            else self.memo(value, self.env, self.ns, _value_kind)
         name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
