@@ -189,12 +189,6 @@ def infer(body, env: dict, ns, fixed=frozenset(), join_all=False, memo=None) -> 
     return flow.env
 
 
-def _value_kind(value, env, ns) -> Kind:
-    """The kind of an assigned value (a subscript's followed too)."""
-    return _subscript_kind(value, env, ns) if isinstance(value, ast.Subscript) \
-        else expr_kind(value, env, ns)
-
-
 # Statements that give no name a new kind: returns, jumps, checks, comments; nested defs (their
 # callers infer a nested body on its own); augmented assignments, which keep their target's.
 _NO_NEW_KIND = (ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.FunctionDef,
@@ -252,8 +246,9 @@ class _KindFlow:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                 and value.func.attr == "pop" and not value.args:
             return                               # restores a value of the kind it had
-        kind = _value_kind(value, self.env, self.ns) if self.memo is None \
-            else self.memo(value, self.env, self.ns, _value_kind)
+        rule = _subscript_kind if isinstance(value, ast.Subscript) else expr_kind
+        kind = rule(value, self.env, self.ns) if self.memo is None \
+            else self.memo(value, self.env, self.ns, rule)
         name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made
