@@ -102,13 +102,15 @@ def _propagate_copies(fn, rounds: "_Rounds", ns) -> bool:
     kind is that of the value its reads now read (a fixed forward kind may not be): then
     every statement's value has the kind it had, and so every name."""
     propagated: dict[str, ast.expr] = {}
-    if not copies.propagate_copies(fn, rounds.known(), propagated):
+    known, dropped = rounds.known(), []
+    if not copies.propagate_copies(fn, known, propagated, dropped):
         return False
     before = rounds.made_facts()
     if before is not None and all(
             before.kinds.get(name) == expr_kind(value, before.kinds, ns)
             for name, value in propagated.items()):
         rounds.carry_kinds(before.kinds)
+    rounds.carry_survey(analyses.after_copies(known, propagated, dropped))
     return True
 
 
@@ -127,6 +129,7 @@ class _Rounds:
         self._facts: analyses.Facts | None = None
         self._kinds: dict | None = None        # kinds true of the tree as it is, if known
         self._carried: dict | None = None      # kinds the next change keeps
+        self._carried_known: analyses.Survey | None = None     # its survey, if known
 
     def known(self) -> analyses.Survey:
         if self._known is None:
@@ -147,12 +150,17 @@ class _Rounds:
         `kinds` gives it: its facts take them, not inferred again."""
         self._carried = kinds
 
+    def carry_survey(self, known: analyses.Survey) -> None:
+        """`known` is the survey of the tree the next change makes: not made again."""
+        self._carried_known = known
+
     def changed(self, changed: bool) -> bool:
         """Say whether a rewrite changed the tree (if it did, its analyses are made
         again when next asked for); returns `changed`."""
         if changed:
-            self._known = self._facts = None
+            self._known, self._facts = self._carried_known, None
             self._kinds, self._carried = self._carried, None
+        self._carried_known = None
         return changed
 
     def run(self, steps) -> bool:

@@ -117,6 +117,29 @@ def survey(fn) -> Survey:
                   mutated, _through(made, mutated), calls)   # (counted in the order first met)
 
 
+def after_copies(known: Survey, propagated: dict[str, ast.expr],
+                 dropped: list[tuple[str, ast.expr]]) -> Survey:
+    """The survey of a function whose survey was `known`, once `copies.propagate_copies`
+    dropped the copies `dropped` (each name and the name or literal it copied), every read
+    of a copied name now reading `propagated`'s value for it. No copied name is changed in
+    place, nor shares an array with one, nor is bound but by its copy, which calls nothing
+    (`Survey.once`, `copies._copyable`): the calls, the names changed in place and those
+    sharing their arrays stay; the copied names are bound no more, and their reads are
+    the reads of the names they now read."""
+    gone = {name for name, _ in dropped}
+    uses = dict(known.uses)
+    for _, value in dropped:                      # the reads of the copies themselves
+        if value.__class__ is ast.Name:
+            uses[value.id] -= 1
+    for name in gone:
+        left, value = uses.pop(name, 0), propagated[name]
+        if left and value.__class__ is ast.Name:
+            uses[value.id] = uses.get(value.id, 0) + left
+    return Survey({n: k for n, k in known.defs.items() if n not in gone},
+                  {n: k for n, k in uses.items() if k}, known.top - gone, set(known.mutated),
+                  set(known.shown), list(known.calls))
+
+
 def _through(made: list[tuple[str, str]], mutated: set[str]) -> set[str]:
     """`mutated` and the names whose object one of them is, or is a view of (`y = t` or
     `y = t[1:]` for a `y` changed in place: `t = x * 1.0` must stay a new array), or
