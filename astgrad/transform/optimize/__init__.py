@@ -74,7 +74,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
                               or common.share_common(fn, facts, ns, temps, shapes, known)):
             break
         settled = rounds.run(steps)
-    inlined = rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))
+    inlined = rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))
     if rounds.changed(coefficients.gather_numbers(fn, rounds.facts(), adjoints,
                                                   rounds.known())):
         inlined = True               # gathered numbers may show a value computed twice
@@ -83,7 +83,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             if not rounds.changed(common.share_common(fn, rounds.facts(), ns, temps, shapes,
                                                       rounds.known())):
                 break
-        rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
+        rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))   # read once now
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
                                                 returned)):
         rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
@@ -114,6 +114,25 @@ def _propagate_copies(fn, rounds: "_Rounds", ns) -> bool:
     return True
 
 
+def _inline_temps(fn, rounds: "_Rounds", ns, temps: set[str], kinds: dict) -> bool:
+    """`inline_temps.inline_temps`, carrying the facts' kinds over where each inlined
+    name's kind is that of its value, and every name its value reads is bound once at
+    most (its kind where the value was is its kind where the value goes): then each
+    statement's value has the kind it had. The inlined names are bound no more (but a
+    forward value's, whose kind stays)."""
+    known, inlined = rounds.known(), {}
+    if not inline_temps.inline_temps(fn, temps, known, inlined):
+        return False
+    before = rounds.made_facts(inferred=True)
+    if before is not None and all(
+            before.kinds.get(name) == expr_kind(value, before.kinds, ns)
+            and all(known.defs.get(n, 0) <= 1 for n in analyses.names(value))
+            for name, value in inlined.items()):
+        rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
+                            if name not in inlined or name in kinds})
+    return True
+
+
 class _Rounds:
     """The rewrites run in turn, round after round, to a fixed point: a round in which
     none changes the tree. A rewrite that changed nothing, on a tree nothing has changed
@@ -130,6 +149,7 @@ class _Rounds:
         self._kinds: dict | None = None        # kinds true of the tree as it is, if known
         self._carried: dict | None = None      # kinds the next change keeps
         self._carried_known: analyses.Survey | None = None     # its survey, if known
+        self._inferred = False                 # the facts' kinds were inferred, not carried
 
     def known(self) -> analyses.Survey:
         if self._known is None:
@@ -139,11 +159,14 @@ class _Rounds:
     def facts(self) -> analyses.Facts:
         if self._facts is None:
             self._facts = self._make_facts(self.known(), self._kinds)
+            self._inferred = self._kinds is None
         return self._facts
 
-    def made_facts(self) -> analyses.Facts | None:
-        """The facts of the tree as it is, if they were made (never made here)."""
-        return self._facts
+    def made_facts(self, inferred: bool = False) -> analyses.Facts | None:
+        """The facts of the tree as it is, if they were made (never made here); with
+        `inferred`, only if their kinds were inferred of it (not carried over: carried
+        kinds may hold names a rewrite took out)."""
+        return self._facts if not inferred or self._inferred else None
 
     def carry_kinds(self, kinds: dict) -> None:
         """The tree the next change makes gives every name it binds or reads the kind
