@@ -64,7 +64,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: _propagate_copies(fn, r, ns),
         lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
-        lambda r: dead.eliminate_dead(fn, ns)]
+        lambda r: _eliminate_dead(fn, r, ns, kinds)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
         if not settled:
@@ -114,6 +114,24 @@ def _propagate_copies(fn, rounds: "_Rounds", ns) -> bool:
     return True
 
 
+def _eliminate_dead(fn, rounds: "_Rounds", ns, kinds: dict) -> bool:
+    """`dead.eliminate_dead`, carrying the facts' kinds over where every name it took an
+    assignment of is gone (neither bound nor read, nor a forward value's) and no branch
+    was rewritten: the assignments left are the ones there were, over names of the kinds
+    they had."""
+    before, known, tidied = rounds.made_facts(inferred=True), rounds.made_known(), []
+    if not dead.eliminate_dead(fn, ns, tidied):
+        return False
+    if before is not None and known is not None and not tidied:
+        after = analyses.survey(fn)
+        gone = {name for name, count in known.defs.items() if after.defs.get(name) != count}
+        if not any(n in after.defs or n in after.uses or n in kinds for n in gone):
+            rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
+                                if name not in gone})
+        rounds.carry_survey(after)
+    return True
+
+
 def _inline_temps(fn, rounds: "_Rounds", ns, temps: set[str], kinds: dict) -> bool:
     """`inline_temps.inline_temps`, carrying the facts' kinds over where each inlined
     name's kind is that of its value, and every name its value reads is bound once at
@@ -154,6 +172,10 @@ class _Rounds:
     def known(self) -> analyses.Survey:
         if self._known is None:
             self._known = analyses.survey(self.fn)
+        return self._known
+
+    def made_known(self) -> analyses.Survey | None:
+        """The survey of the tree as it is, if it was made (never made here)."""
         return self._known
 
     def facts(self) -> analyses.Facts:

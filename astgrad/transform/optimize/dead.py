@@ -27,9 +27,10 @@ _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empt
           runtime.zeros_like)    # each returns a new array (or number) no one else holds
 
 
-def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
+def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> bool:
     """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
-    only written into); True if any was dropped."""
+    only written into); True if any was dropped. `tidied`, if given, has an item
+    appended if a branch was rewritten (`_tidy_branches`), not only dropped from."""
     changed = ns is not None and _drop_unread_arrays(fn, ns)
     lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
     if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
@@ -41,7 +42,10 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
             if len(keep) != len(parent):
                 parent[:] = keep
                 changed = True
-            changed |= _tidy_branches(parent)
+            if _tidy_branches(parent):
+                changed = True
+                if tidied is not None:
+                    tidied.append(parent)
     return changed
 
 
