@@ -41,13 +41,14 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
                 continue
             if not _broadcast_number(stmt.value, facts):
                 continue
-            if sums is None:             # the tree's arithmetic, until a rewrite changes it
+            if sums is None:             # the tree's arithmetic (a count: in any order)
                 sums = _arithmetic(fn)
             if _met_by_shape(sums, name, stmt.value, facts, {name}) == uses[name] and \
                     _met_by_shape(sums, name, stmt.value, facts, _derived(fn, name)) \
                     == uses[name]:
+                gone = {id(node) for node in walk(stmt.value.args[1])}    # the shape's
                 stmt.value = stmt.value.args[0]
-                changed, sums = True, None
+                changed, sums = True, [node for node in sums if id(node) not in gone]
     return changed
 
 
