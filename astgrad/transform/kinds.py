@@ -173,18 +173,17 @@ def _subscript_kind(node, env, ns) -> Kind:
 
 
 # ---- the kinds of every name a body assigns --------------------------------------------------
-def infer(body, env: dict, ns, fixed=frozenset(), join_all=False, memo=None) -> dict:
+def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that takes
     different kinds on different paths or iterations gets what they share. Names in `fixed`
     keep the kind `env` gives them; `v = stack.pop()` restores a value of the kind `v`
     already has. With `join_all`, a name's kind holds for all its assignments, so it is true
-    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`).
-    `memo`: a `kind_memo.KindMemo` for `ns`, if the kinds of values are kept."""
+    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
         written = written_into(body)
         env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
                else v for k, v in env.items()}                              # items change
-    flow = _KindFlow(env, ns, fixed, join_all, memo)
+    flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
 
@@ -202,9 +201,8 @@ _UNSEEN = object()
 class _KindFlow:
     """One run of `infer`: the kinds so far, and the names some loop assigns."""
 
-    def __init__(self, env, ns, fixed, join_all, memo):
+    def __init__(self, env, ns, fixed, join_all):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
-        self.memo = memo
         self.looped: set[str] = set()
         self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
         self.written: set[str] = set()   # names given a kind (see `_If`)
@@ -246,9 +244,8 @@ class _KindFlow:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                 and value.func.attr == "pop" and not value.args:
             return                               # restores a value of the kind it had
-        rule = _subscript_kind if isinstance(value, ast.Subscript) else expr_kind
-        kind = rule(value, self.env, self.ns) if self.memo is None \
-            else self.memo(value, self.env, self.ns, rule)
+        kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
+            else expr_kind(value, self.env, self.ns)
         name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ast
 
-from ..kind_memo import KindMemo
 from ..kinds import Kind, expr_kind
 from ..resolve import Namespace
 from . import analyses, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
@@ -56,9 +55,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     `adjoints` the names that hold derivatives (their values may be reassociated), and
     `returned` says the value returned is one too."""
     shapes = dict(shapes)            # `common` renames some names
-    memo = KindMemo()                # the kinds of values, kept from round to round
-    rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env,
-                                                           memo))
+    rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env))
     rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),

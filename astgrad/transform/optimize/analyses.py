@@ -295,12 +295,10 @@ class Facts:
     live: set[str] = frozenset()
     kept: dict | None = dataclasses.field(default=None, compare=False)   # `unchanging`
     calls: list | None = dataclasses.field(default=None, compare=False)
-    memo: object = dataclasses.field(default=None, compare=False)   # a `KindMemo` of `ns`
 
     def kind(self, node) -> Kind:
         if self.kept is None:
-            return expr_kind(node, self.kinds, self.ns) if self.memo is None \
-                else self.memo(node, self.kinds, self.ns, expr_kind)
+            return expr_kind(node, self.kinds, self.ns)
         found = self.kept.get(id(node))           # (the node is kept too: its id stays its)
         if found is None:
             found = self.kept[id(node)] = (node, expr_kind(node, self.kinds, self.ns))
@@ -322,20 +320,19 @@ class Facts:
 
 
 def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
-          known: Survey | None = None, env: dict[str, Kind] | None = None,
-          memo=None) -> Facts:
+          known: Survey | None = None, env: dict[str, Kind] | None = None) -> Facts:
     """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
     changed; `env`: the kinds of its names, if known); `kinds` are the forward values'
-    kinds; `memo`: the `kind_memo.KindMemo` of `ns`, if one is kept."""
+    kinds."""
     known = known or survey(fn)
-    return Facts(ns, _kinds(fn, ns, kinds, memo) if env is None else env, shapes, known.top,
-                 known.shown, from_live(fn.body, ns), calls=known.calls, memo=memo)
+    return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
+                 known.shown, from_live(fn.body, ns), calls=known.calls)
 
 
-def _kinds(fn, ns, kinds, memo) -> dict[str, Kind]:
+def _kinds(fn, ns, kinds) -> dict[str, Kind]:
     """Kinds true wherever a name is read: an adjoint assigned twice gets what both share."""
-    env = infer(fn.body, kinds, ns, fixed=set(kinds), join_all=True, memo=memo)
+    env = infer(fn.body, kinds, ns, fixed=set(kinds), join_all=True)
     for inner in fn.body:
         if isinstance(inner, ast.FunctionDef):
-            env = infer(inner.body, env, ns, fixed=set(kinds), join_all=True, memo=memo)
+            env = infer(inner.body, env, ns, fixed=set(kinds), join_all=True)
     return env
