@@ -203,14 +203,27 @@ def substitute_each(tree, values: dict[str, ast.expr]) -> None:
 
 # -- blocks ---------------------------------------------------------------------------------
 def blocks(fn) -> list[list[ast.stmt]]:
-    """Every statement list in `fn`, the function's own body first."""
-    out = []
-    for node in trees.outline(fn):
-        for field in ("body", "orelse"):
+    """Every statement list in `fn`, the function's own body first (in `trees.outline`'s
+    order, of the nodes that hold statements: the others hold no list of them)."""
+    out, queue = [], [fn]
+    for node in queue:
+        for field in _HOLDING.get(node.__class__, ()):
             block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            if not block:
+                continue
+            if field in ("body", "orelse") and isinstance(block[0], ast.stmt):
                 out.append(block)
+            queue.extend(part for part in block if part.__class__ in _HOLDING)
     return out
+
+
+# The nodes that hold statements, and the fields (in their order) that hold them.
+_HOLDING = {cls: tuple(f for f in cls._fields
+                       if f in ("body", "orelse", "handlers", "finalbody", "cases"))
+            for cls in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
+                        ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                        ast.ExceptHandler, getattr(ast, "TryStar", ast.Try),
+                        getattr(ast, "Match", ast.If), getattr(ast, "match_case", ast.If))}
 
 
 def top_blocks(fn) -> list[list[ast.stmt]]:
