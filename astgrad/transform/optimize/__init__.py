@@ -155,7 +155,8 @@ class _Rounds:
     (`analyses.survey`) and the simplifier's facts (`analyses.facts`, whose kinds take a
     walk of the whole function) are made once for each tree the rewrites see, and the
     kinds are not made again for a tree a rewrite changed without changing one
-    (`carry_kinds`)."""
+    (`carry_kinds`: copies, inlined temporaries, dropped dead code), nor the survey where
+    the rewrite knows it (`carry_survey`: copies, dead code)."""
 
     def __init__(self, fn: ast.FunctionDef, make_facts):
         self.fn, self._make_facts = fn, make_facts
