@@ -22,7 +22,7 @@ from .build import is_add_at, is_method_call, reads
 from .dicts import dict_names
 from .opaque import refuse_where_varied
 from .resolve import Namespace
-from .trees import walk
+from .trees import statements
 
 SPECIAL_INDEXING = ("r_", "c_", "s_", "index_exp", "mgrid", "ogrid")
 
@@ -74,7 +74,7 @@ def _keys(stmts, ns) -> set[str]:
     """The names every assignment of which reads the key of a `(key, value)` pair of
     `rt.items_of(d)` (`for k, v in d.items():`): a dict's key carries no derivative."""
     values: dict[str, list] = {}
-    for node in (n for s in stmts for n in walk(s)):
+    for node in (n for s in stmts for n in statements(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             values.setdefault(node.targets[0].id, []).append(node.value)
 
@@ -148,7 +148,7 @@ def _refuse_varied_keys(body, varied: set, useful: set, ns, where) -> None:
     (`rt.dict_of` has no rule for them), so such a key is refused rather than taken as a
     constant."""
     dicts = dict_names(body)
-    for node in (n for s in body for n in walk(s)):
+    for node in (n for s in body for n in statements(s)):
         if not isinstance(node, ast.Assign):
             continue
         target, value = node.targets[0], node.value

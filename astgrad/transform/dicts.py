@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from .trees import walk
+from .trees import statements, walk
 
 
 def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
@@ -145,18 +145,25 @@ def dict_names(body: list, kinds: dict | None = None) -> set[str]:
     grown = True
     while grown:
         grown = False
-        for node in (n for s in body for n in walk(s)):
+        for node in (n for s in body for n in statements(s)):
             if not isinstance(node, ast.Assign) or not isinstance(node.targets[0], ast.Name) \
                     or node.targets[0].id in out:
                 continue
             value = node.value
-            func = ast.unparse(value.func) if isinstance(value, ast.Call) else None
+            func = _rt_name(value)
             if func in _MAKE_DICT or func in _KEEP_DICT and value.args \
                     and isinstance(value.args[0], ast.Name) and value.args[0].id in out \
                     or isinstance(value, ast.Name) and value.id in out:
                 out.add(node.targets[0].id)
                 grown = True
     return out
+
+
+def _rt_name(value) -> str | None:
+    """`"rt.f"` if `value` calls `rt.f` (what `ast.unparse` writes of its function)."""
+    func = value.func if isinstance(value, ast.Call) else None
+    return f"rt.{func.attr}" if isinstance(func, ast.Attribute) \
+        and isinstance(func.value, ast.Name) and func.value.id == "rt" else None
 
 
 def is_dict_kind(kind) -> bool:

@@ -200,6 +200,10 @@ _NO_NEW_KIND = (ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Assert, ast.F
                 ast.AugAssign, Comment, ast.Raise)
 
 
+_VISITS: dict = {}       # statement class -> `_KindFlow`'s method for it, or None
+_UNSEEN = object()
+
+
 class _KindFlow:
     """One run of `infer`: the kinds so far, and the names some loop assigns."""
 
@@ -211,14 +215,18 @@ class _KindFlow:
 
     def block(self, stmts):
         for stmt in stmts:
-            visit = getattr(self, f"_{type(stmt).__name__}", None)
-            if visit is None and not isinstance(stmt, _NO_NEW_KIND):
-                raise InternalError(f"kind inference has no rule for a "
-                                    f"`{type(stmt).__name__}` statement "
-                                    f"(line {getattr(stmt, 'lineno', '?')}).")
+            visit = _VISITS.get(stmt.__class__, _UNSEEN)     # (each class's looked up once)
+            if visit is _UNSEEN:
+                visit = _VISITS[stmt.__class__] = getattr(
+                    _KindFlow, f"_{stmt.__class__.__name__}", None)
+            if visit is None:
+                if not isinstance(stmt, _NO_NEW_KIND):
+                    raise InternalError(f"kind inference has no rule for a "
+                                        f"`{type(stmt).__name__}` statement "
+                                        f"(line {getattr(stmt, 'lineno', '?')}).")
+                continue
             try:
-                if visit is not None:
-                    visit(stmt)
+                visit(self, stmt)
             except AstgradError as exc:   # a rule refusing its constant arguments: the
                 exc.node = getattr(exc, "node", stmt)    # innermost statement, for `driver`
                 raise

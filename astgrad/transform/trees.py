@@ -1,8 +1,8 @@
 """Fast forms of what the passes do to trees most often: `walk` (`ast.walk`'s order,
 as a list, without the expression contexts `Load` and `Store` and the operators, which
 hold no names),
-`loads` (the names it reads, as a set), `outline` and `statements` (the same, not
-entering expressions), `named` (the nodes
+`loads` (the names it reads, as a set; `mentions`: every name, and the calls),
+`outline` and `statements` (the same, not entering expressions), `named` (the nodes
 of a name, with their parents; `named_each`, of several), `fix_locations` (`ast.fix_missing_locations`),
 `copy_tree` (`copy.deepcopy` for trees) and `substitute` (an `ast.NodeTransformer`
 that replaces names). Each gives what the standard one gives, a few times faster.
@@ -37,6 +37,7 @@ def _node_fields(cls) -> tuple[str, ...]:
 
 
 _PARTS: dict[type, tuple[str, ...]] = {}
+PARTS = _PARTS      # `parts` of each node class met so far (a walk's own loop reads it)
 _OPERATORS = frozenset({"op", "ops"})    # `+`, `not`, `==`...: nodes that hold nothing
 
 
@@ -96,13 +97,40 @@ def loads(node: ast.AST) -> set[str]:
     return out
 
 
+def mentions(node: ast.AST) -> tuple[set[str], list[ast.Call]]:
+    """The names `node` mentions (read or written) and its calls, in `walk`'s order: one
+    walk, without making its list."""
+    out, calls, queue, AST, Name, Call = set(), [], [node], ast.AST, ast.Name, ast.Call
+    append = queue.append
+    for item in queue:
+        cls = item.__class__
+        if cls is Name:
+            out.add(item.id)
+            continue
+        if cls is Call:
+            calls.append(item)
+        names = _PARTS.get(cls)
+        if names is None:
+            names = parts(item)
+        for field in names:
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return out, calls
+
+
 def outline(node: ast.AST) -> list[ast.AST]:
     """`walk`, not entering expressions (which hold no statements): the statements and
     their other parts (arguments, handlers...), in `walk`'s order."""
     out, AST, expr = [node], ast.AST, ast.expr
     append = out.append
     for item in out:
-        for field in parts(item):
+        names = _PARTS.get(item.__class__)
+        for field in names if names is not None else parts(item):
             value = getattr(item, field, None)
             if value.__class__ is list:
                 for part in value:
@@ -115,6 +143,8 @@ def outline(node: ast.AST) -> list[ast.AST]:
 
 def statements(node: ast.AST) -> list[ast.stmt]:
     """Every statement in `node` (itself too, if it is one), in `walk`'s order."""
+    if node.__class__ in _SIMPLE:
+        return [node]                     # (most often: no statement in it)
     return [n for n in outline(node) if isinstance(n, ast.stmt)]
 
 

@@ -11,6 +11,7 @@ import ast
 import inspect
 
 from ..errors import AstgradError
+from .trees import PARTS, parts
 from .views import base_name
 
 
@@ -73,7 +74,7 @@ def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
         node = todo.pop()
         if isinstance(node, (ast.Lambda, ast.FunctionDef)):
             continue
-        todo += ast.iter_child_nodes(node)
+        _push_children(node, todo)
         if not isinstance(node, ast.Call):
             continue
         fn = ns.value(node.func)
@@ -85,6 +86,18 @@ def passed(stmt: ast.stmt, ns, callees: dict, items: bool = False) -> set[str]:
                 if p in changed:
                     out |= _bases(v, views=items and p in whole)
     return out
+
+
+def _push_children(node, todo: list) -> None:
+    """`todo += ast.iter_child_nodes(node)`, contexts and operators left out (they hold
+    no call)."""
+    names = PARTS.get(node.__class__)
+    for field in names if names is not None else parts(node):
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            todo.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            todo.append(value)
 
 
 def _bases(value: ast.expr, views: bool) -> set[str]:

@@ -61,7 +61,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: _propagate_copies(fn, r, ns),
         lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
-        lambda r: dead.eliminate_dead(fn, ns)]
+        lambda r: _eliminate_dead(fn, r, ns, kinds)]
     settled = rounds.run(steps)
     for _ in range(_ROUNDS):         # numbers, then shared values, once the rest has settled
         if not settled:
@@ -71,7 +71,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
                               or common.share_common(fn, facts, ns, temps, shapes, known)):
             break
         settled = rounds.run(steps)
-    inlined = rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))
+    inlined = rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))
     if rounds.changed(coefficients.gather_numbers(fn, rounds.facts(), adjoints,
                                                   rounds.known())):
         inlined = True               # gathered numbers may show a value computed twice
@@ -80,7 +80,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             if not rounds.changed(common.share_common(fn, rounds.facts(), ns, temps, shapes,
                                                       rounds.known())):
                 break
-        rounds.changed(inline_temps.inline_temps(fn, temps, rounds.known()))   # read once now
+        rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))   # read once now
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
                                                 returned)):
         rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
@@ -99,13 +99,52 @@ def _propagate_copies(fn, rounds: "_Rounds", ns) -> bool:
     kind is that of the value its reads now read (a fixed forward kind may not be): then
     every statement's value has the kind it had, and so every name."""
     propagated: dict[str, ast.expr] = {}
-    if not copies.propagate_copies(fn, rounds.known(), propagated):
+    known, dropped = rounds.known(), []
+    if not copies.propagate_copies(fn, known, propagated, dropped):
         return False
     before = rounds.made_facts()
     if before is not None and all(
             before.kinds.get(name) == expr_kind(value, before.kinds, ns)
             for name, value in propagated.items()):
         rounds.carry_kinds(before.kinds)
+    rounds.carry_survey(analyses.after_copies(known, propagated, dropped))
+    return True
+
+
+def _eliminate_dead(fn, rounds: "_Rounds", ns, kinds: dict) -> bool:
+    """`dead.eliminate_dead`, carrying the facts' kinds over where every name it took an
+    assignment of is gone (neither bound nor read, nor a forward value's) and no branch
+    was rewritten: the assignments left are the ones there were, over names of the kinds
+    they had."""
+    before, known, tidied = rounds.made_facts(inferred=True), rounds.made_known(), []
+    if not dead.eliminate_dead(fn, ns, tidied):
+        return False
+    if before is not None and known is not None and not tidied:
+        after = analyses.survey(fn)
+        gone = {name for name, count in known.defs.items() if after.defs.get(name) != count}
+        if not any(n in after.defs or n in after.uses or n in kinds for n in gone):
+            rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
+                                if name not in gone})
+        rounds.carry_survey(after)
+    return True
+
+
+def _inline_temps(fn, rounds: "_Rounds", ns, temps: set[str], kinds: dict) -> bool:
+    """`inline_temps.inline_temps`, carrying the facts' kinds over where each inlined
+    name's kind is that of its value, and every name its value reads is bound once at
+    most (its kind where the value was is its kind where the value goes): then each
+    statement's value has the kind it had. The inlined names are bound no more (but a
+    forward value's, whose kind stays)."""
+    known, inlined = rounds.known(), {}
+    if not inline_temps.inline_temps(fn, temps, known, inlined):
+        return False
+    before = rounds.made_facts(inferred=True)
+    if before is not None and all(
+            before.kinds.get(name) == expr_kind(value, before.kinds, ns)
+            and all(known.defs.get(n, 0) <= 1 for n in analyses.names(value))
+            for name, value in inlined.items()):
+        rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
+                            if name not in inlined or name in kinds})
     return True
 
 
@@ -116,7 +155,8 @@ class _Rounds:
     (`analyses.survey`) and the simplifier's facts (`analyses.facts`, whose kinds take a
     walk of the whole function) are made once for each tree the rewrites see, and the
     kinds are not made again for a tree a rewrite changed without changing one
-    (`carry_kinds`)."""
+    (`carry_kinds`: copies, inlined temporaries, dropped dead code), nor the survey where
+    the rewrite knows it (`carry_survey`: copies, dead code)."""
 
     def __init__(self, fn: ast.FunctionDef, make_facts):
         self.fn, self._make_facts = fn, make_facts
@@ -124,32 +164,46 @@ class _Rounds:
         self._facts: analyses.Facts | None = None
         self._kinds: dict | None = None        # kinds true of the tree as it is, if known
         self._carried: dict | None = None      # kinds the next change keeps
+        self._carried_known: analyses.Survey | None = None     # its survey, if known
+        self._inferred = False                 # the facts' kinds were inferred, not carried
 
     def known(self) -> analyses.Survey:
         if self._known is None:
             self._known = analyses.survey(self.fn)
         return self._known
 
+    def made_known(self) -> analyses.Survey | None:
+        """The survey of the tree as it is, if it was made (never made here)."""
+        return self._known
+
     def facts(self) -> analyses.Facts:
         if self._facts is None:
             self._facts = self._make_facts(self.known(), self._kinds)
+            self._inferred = self._kinds is None
         return self._facts
 
-    def made_facts(self) -> analyses.Facts | None:
-        """The facts of the tree as it is, if they were made (never made here)."""
-        return self._facts
+    def made_facts(self, inferred: bool = False) -> analyses.Facts | None:
+        """The facts of the tree as it is, if they were made (never made here); with
+        `inferred`, only if their kinds were inferred of it (not carried over: carried
+        kinds may hold names a rewrite took out)."""
+        return self._facts if not inferred or self._inferred else None
 
     def carry_kinds(self, kinds: dict) -> None:
         """The tree the next change makes gives every name it binds or reads the kind
         `kinds` gives it: its facts take them, not inferred again."""
         self._carried = kinds
 
+    def carry_survey(self, known: analyses.Survey) -> None:
+        """`known` is the survey of the tree the next change makes: not made again."""
+        self._carried_known = known
+
     def changed(self, changed: bool) -> bool:
         """Say whether a rewrite changed the tree (if it did, its analyses are made
         again when next asked for); returns `changed`."""
         if changed:
-            self._known = self._facts = None
+            self._known, self._facts = self._carried_known, None
             self._kinds, self._carried = self._carried, None
+        self._carried_known = None
         return changed
 
     def run(self, steps) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ... import runtime
 from ..scope import MISSING
-from ..trees import parts, walk
+from ..trees import parts, statements, walk
 from .analyses import Facts, Survey, survey
 
 # NumPy functions that write into an argument (ufuncs' `.at` are methods, caught by name).
@@ -147,7 +147,8 @@ def stable(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None) -> Sh
     pullback (a nested `def`) may read it after the function has returned, and its
     caller written into it, it is not stable."""
     written, refilled, returned, groups = set(), set(), set(), []
-    for node in walk(fn):
+    nodes = walk(fn) if facts.calls is None else statements(fn) + facts.calls   # (sets:
+    for node in nodes:                                                        # any order)
         if node.__class__ not in _SEEN:
             continue                     # (nothing below asks anything of other nodes)
         written |= _written(node, facts)

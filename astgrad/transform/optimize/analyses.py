@@ -81,7 +81,7 @@ def survey(fn) -> Survey:
     loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
     made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    queue, AST, fields = [fn], ast.AST, trees.parts      # (operators hold nothing)
+    queue, AST, known_parts = [fn], ast.AST, trees.PARTS    # (operators hold nothing)
     append, load, store = queue.append, loads.append, stores.append
     Name, Load, Call, stmt = ast.Name, ast.Load, ast.Call, ast.stmt
     for node in queue:                   # `walk`'s order, each node looked at as it is met
@@ -89,7 +89,8 @@ def survey(fn) -> Survey:
         if cls is Name:                  # (nothing under it but its context)
             (load if node.ctx.__class__ is Load else store)(node.id)
             continue
-        for field in fields(node):
+        fields = known_parts.get(cls)
+        for field in fields if fields is not None else trees.parts(node):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for part in value:
@@ -116,6 +117,29 @@ def survey(fn) -> Survey:
                   mutated, _through(made, mutated), calls)   # (counted in the order first met)
 
 
+def after_copies(known: Survey, propagated: dict[str, ast.expr],
+                 dropped: list[tuple[str, ast.expr]]) -> Survey:
+    """The survey of a function whose survey was `known`, once `copies.propagate_copies`
+    dropped the copies `dropped` (each name and the name or literal it copied), every read
+    of a copied name now reading `propagated`'s value for it. No copied name is changed in
+    place, nor shares an array with one, nor is bound but by its copy, which calls nothing
+    (`Survey.once`, `copies._copyable`): the calls, the names changed in place and those
+    sharing their arrays stay; the copied names are bound no more, and their reads are
+    the reads of the names they now read."""
+    gone = {name for name, _ in dropped}
+    uses = dict(known.uses)
+    for _, value in dropped:                      # the reads of the copies themselves
+        if value.__class__ is ast.Name:
+            uses[value.id] -= 1
+    for name in gone:
+        left, value = uses.pop(name, 0), propagated[name]
+        if left and value.__class__ is ast.Name:
+            uses[value.id] = uses.get(value.id, 0) + left
+    return Survey({n: k for n, k in known.defs.items() if n not in gone},
+                  {n: k for n, k in uses.items() if k}, known.top - gone, set(known.mutated),
+                  set(known.shown), list(known.calls))
+
+
 def _through(made: list[tuple[str, str]], mutated: set[str]) -> set[str]:
     """`mutated` and the names whose object one of them is, or is a view of (`y = t` or
     `y = t[1:]` for a `y` changed in place: `t = x * 1.0` must stay a new array), or
@@ -139,7 +163,7 @@ def counts(fn) -> tuple[dict[str, int], dict[str, int]]:
 
 def names(node) -> set[str]:
     """Every name `node` mentions, read or written."""
-    return {n.id for n in walk(node) if n.__class__ is ast.Name}
+    return trees.mentions(node)[0]
 
 
 def targets(stmt) -> list[str]:
@@ -179,14 +203,27 @@ def substitute_each(tree, values: dict[str, ast.expr]) -> None:
 
 # -- blocks ---------------------------------------------------------------------------------
 def blocks(fn) -> list[list[ast.stmt]]:
-    """Every statement list in `fn`, the function's own body first."""
-    out = []
-    for node in trees.outline(fn):
-        for field in ("body", "orelse"):
+    """Every statement list in `fn`, the function's own body first (in `trees.outline`'s
+    order, of the nodes that hold statements: the others hold no list of them)."""
+    out, queue = [], [fn]
+    for node in queue:
+        for field in _HOLDING.get(node.__class__, ()):
             block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            if not block:
+                continue
+            if field in ("body", "orelse") and isinstance(block[0], ast.stmt):
                 out.append(block)
+            queue.extend(part for part in block if part.__class__ in _HOLDING)
     return out
+
+
+# The nodes that hold statements, and the fields (in their order) that hold them.
+_HOLDING = {cls: tuple(f for f in cls._fields
+                       if f in ("body", "orelse", "handlers", "finalbody", "cases"))
+            for cls in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
+                        ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                        ast.ExceptHandler, getattr(ast, "TryStar", ast.Try),
+                        getattr(ast, "Match", ast.If), getattr(ast, "match_case", ast.If))}
 
 
 def top_blocks(fn) -> list[list[ast.stmt]]:
@@ -236,7 +273,7 @@ def _name_of(func):
 
 def pure(value) -> bool:
     """Does evaluating `value` call nothing in `EFFECTS`?"""
-    return not calls_effect(walk(value))
+    return not calls_effect(trees.mentions(value)[1])
 
 
 def calls_effect(nodes) -> bool:

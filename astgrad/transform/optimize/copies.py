@@ -14,7 +14,8 @@ from .analyses import Survey, constant, single_target, substitute_each, survey, 
 
 
 def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None,
-                     propagated: dict[str, ast.expr] | None = None) -> bool:
+                     propagated: dict[str, ast.expr] | None = None,
+                     dropped: list | None = None) -> bool:
     """Propagate every copy in `fn`; True if one was found.
 
     One walk finds them all, in block order, and one more writes them: propagating a
@@ -22,7 +23,8 @@ def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None,
     own name, and `c = a` after `a = b` turns into `c = b`, a copy on the same terms),
     so this is the same as propagating the first copy found until none is left.
     `known`: the survey of `fn`, if one was made since it last changed; `propagated`, if
-    given, receives each copied name and the value its reads now read."""
+    given, receives each copied name and the value its reads now read; `dropped`, each
+    copy dropped, as its name and the value it copied (before the copy was propagated)."""
     known = known or survey(fn)
     defs, once = known.defs, known.once
     values: dict[str, ast.expr] = {}       # name -> what its reads become
@@ -36,6 +38,8 @@ def propagate_copies(fn: ast.FunctionDef, known: Survey | None = None,
                 kept.append(stmt)
                 continue
             value = stmt.value
+            if dropped is not None:
+                dropped.append((name, value))
             if isinstance(value, ast.Name) and value.id in values:
                 value = values[value.id]           # an earlier copy, already propagated
             for earlier in pointing.pop(name, ()):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import runtime
 from .. import saving
+from .. import trees
 from ..trees import statements, walk
 from .analyses import calls_effect, pure, single_target, top_blocks
 
@@ -26,9 +27,10 @@ _FRESH = (np.zeros_like, np.zeros, np.ones_like, np.ones, np.empty_like, np.empt
           runtime.zeros_like)    # each returns a new array (or number) no one else holds
 
 
-def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
+def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> bool:
     """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
-    only written into); True if any was dropped."""
+    only written into); True if any was dropped. `tidied`, if given, has an item
+    appended if a branch was rewritten (`_tidy_branches`), not only dropped from."""
     changed = ns is not None and _drop_unread_arrays(fn, ns)
     lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
     if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
@@ -40,7 +42,10 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None) -> bool:
             if len(keep) != len(parent):
                 parent[:] = keep
                 changed = True
-            changed |= _tidy_branches(parent)
+            if _tidy_branches(parent):
+                changed = True
+                if tidied is not None:
+                    tidied.append(parent)
     return changed
 
 
@@ -74,7 +79,7 @@ def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
     nothing after it): their `s = []`, pushes and pops. A stack mentioned any other way
     (`list(s)`, for a pullback called twice), or not made here (a parameter), is kept."""
     forms: dict[str, list] = {}                  # stack -> its statements of those forms
-    params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}   # not ours to drop
+    params = {a.arg for a in walk(fn.args) if a.__class__ is ast.arg}   # not ours to drop
     for node in statements(fn):
         stack = _stack_form(node)
         if stack is not None:
@@ -138,15 +143,14 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     mentions: dict[str, list] = {}       # name -> the assignments mentioning it
     kept = {a.arg for a in fn.args.args}
     effects: set[int] = set()            # the assignments that call something in `EFFECTS`
-    Name = ast.Name
 
     def survey(block):
         for stmt in block:
             if stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
-                nodes = walk(stmt)           # one walk: the names, and any effect
-                for n in {n.id for n in nodes if n.__class__ is Name}:
+                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
+                for n in named:
                     mentions.setdefault(n, []).append(stmt)
-                if calls_effect(nodes):
+                if calls_effect(calls):
                     effects.add(id(stmt))
             elif isinstance(stmt, (ast.If, ast.For, ast.While)):
                 kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
@@ -213,7 +217,7 @@ def _made(mentions: dict[str, list], kept: set[str]) -> dict[str, list]:
 
 
 def _names(node) -> set[str]:
-    return {n.id for n in walk(node) if n.__class__ is ast.Name}
+    return trees.mentions(node)[0]
 
 
 def _bound(stmt) -> set[str]:

@@ -19,7 +19,8 @@ from .analyses import Survey, mutated, names, pure, pure_statement, single_targe
 _COMPOUND = (ast.FunctionDef, ast.If, ast.For, ast.While)
 
 
-def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = None) -> bool:
+def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = None,
+                 inlined: dict | None = None) -> bool:
     """Inline every temporary in `fn` that can be; True if one was.
 
     One walk of each top block, in order, does what inlining the first temporary
@@ -27,12 +28,13 @@ def inline_temps(fn: ast.FunctionDef, temps: set[str], known: Survey | None = No
     be inlined (it removes a statement with no effect and moves a value later), so
     each statement is looked at once, with the definitions and uses of the whole
     function counted once (inlining moves reads, it does not add or drop any).
-    `known`: the survey of `fn`, if one was made since it last changed."""
+    `known`: the survey of `fn`, if one was made since it last changed; `inlined`, if
+    given, receives each inlined name and its value."""
     known = known or survey(fn)
     once = known.top - known.mutated     # bound at the top only: checked between def and use
     changed = False
     for block in top_blocks(fn):
-        changed |= _Block(block, known.defs, known.uses, once).inline(temps)
+        changed |= _Block(block, known.defs, known.uses, once).inline(temps, inlined)
     return changed
 
 
@@ -48,7 +50,7 @@ class _Block:
                 self.where.setdefault(name, []).append(i)
         self.effects = [i for i, stmt in enumerate(block) if not pure_statement(stmt)]
 
-    def inline(self, temps) -> bool:
+    def inline(self, temps, inlined: dict | None) -> bool:
         dropped = set()
         for i, stmt in enumerate(self.block):
             name = single_target(stmt)
@@ -62,6 +64,8 @@ class _Block:
             if reader is None or any(self._bound_between(r, i, reader) for r in read):
                 continue
             dropped.add(i)
+            if inlined is not None:
+                inlined[name] = stmt.value
             substitute(self.block[reader], name, stmt.value)
             for r in read:
                 insort(self.where[r], reader)

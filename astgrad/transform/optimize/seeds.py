@@ -20,8 +20,8 @@ import ast
 
 import numpy as np
 
-from ..trees import walk
-from .analyses import Facts, Survey, blocks, single_target, survey
+from ..trees import statements, walk
+from .analyses import Facts, Survey, blocks, names, single_target, survey
 from .broadcasts import meets_shape
 
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -41,13 +41,14 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
                 continue
             if not _broadcast_number(stmt.value, facts):
                 continue
-            if sums is None:             # the tree's arithmetic, until a rewrite changes it
+            if sums is None:             # the tree's arithmetic (a count: in any order)
                 sums = _arithmetic(fn)
             if _met_by_shape(sums, name, stmt.value, facts, {name}) == uses[name] and \
                     _met_by_shape(sums, name, stmt.value, facts, _derived(fn, name)) \
                     == uses[name]:
+                gone = {id(node) for node in walk(stmt.value.args[1])}    # the shape's
                 stmt.value = stmt.value.args[0]
-                changed, sums = True, None
+                changed, sums = True, [node for node in sums if id(node) not in gone]
     return changed
 
 
@@ -80,13 +81,16 @@ def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: 
 
 def _derived(fn: ast.FunctionDef, name: str) -> set[str]:
     """`name` and the names whose values are made from it, in `fn`."""
+    made = []                            # (target, the names its value mentions), walk order
+    for node in statements(fn):
+        target = single_target(node)
+        if target is not None:
+            made.append((target, names(node.value)))
     out, grew = {name}, True
     while grew:
         grew = False
-        for node in walk(fn):
-            target = single_target(node) if isinstance(node, ast.stmt) else None
-            if target is not None and target not in out and any(
-                    n.__class__ is ast.Name and n.id in out for n in walk(node.value)):
+        for target, read in made:
+            if target not in out and not read.isdisjoint(out):
                 out.add(target)
                 grew = True
     return out
