@@ -4,8 +4,13 @@ Generated code has the user's functions written into it (inlined) or calls them
 through their own generated vjp, as they were when it was made. A `Dependency`
 is one fact it was made under: the global `helper` is this function, the closure
 cell holds this function, this function's `__code__` (or defaults) is this one.
+The code also has written into it what the names it calls were when it was made
+(`act = np.tanh` read as `np.tanh`, a class, a callable object, an object whose
+methods it inlines and the functions held in that object's attributes, `self.act`),
+so a name holding one of those is a dependency too; numbers and arrays are read
+when the code runs, and are not.
 `collect(fn)` finds them for `fn` and every user function it reaches through
-its globals, closure and modules (by the names its code objects mention, a few
+its globals, closure, objects and modules (by the names its code objects mention, a few
 more than it calls: a spare check costs a few nanoseconds, a missing one a wrong
 derivative). `expression` writes them as one `and` of identity tests, which the
 dispatcher runs before its type guards (about 20 ns a test); `checker` compiles
@@ -18,11 +23,15 @@ and `collect` takes that transform's dependencies as they are.
 """
 from __future__ import annotations
 
+import inspect
+import sys
 import types
 from dataclasses import dataclass
 from typing import Callable
 
 from .transform import registry
+from .transform.opaque import LIBRARIES
+from .transform.user_values import user_object
 
 _MISSING = object()
 _MODULE_DEPTH = 3          # `pkg.sub.helper(x)`: modules are followed this deep
@@ -54,6 +63,15 @@ class Dependency:
 def user_function(obj) -> bool:
     """A Python function astgrad reads the source of (what `inline` inlines)."""
     return isinstance(obj, types.FunctionType) and registry.lookup(obj) is None
+
+
+def _made_with(obj) -> bool:
+    """Is `obj` written into generated code when it is made (rather than read when
+    it runs)? Functions of any kind, classes, callable objects, and objects of the
+    user's (their methods are inlined); not modules, numbers, arrays or containers."""
+    if isinstance(obj, types.ModuleType):
+        return False
+    return callable(obj) or user_object(obj)
 
 
 def made_by(fn):
@@ -102,6 +120,8 @@ def _own(f: types.FunctionType, every_call: bool) -> list[Dependency]:
         if getattr(f, attr) is not None:
             out.append(Dependency(f, attr, getattr(f, attr), every_call))
     names = _names(f.__code__)
+    if inspect.ismethod(f):                  # `model.loss`: what `self.act` holds
+        out += _attributes(f.__self__, names, _MODULE_DEPTH)
     for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
         try:
             value = cell.cell_contents
@@ -120,6 +140,9 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
     on the user functions the mentioned names find in it (and on the module's name)."""
     if user_function(value):
         return [Dependency(owner, attr, value)]
+    if _made_with(value):
+        found = [Dependency(owner, attr, value)]
+        return found + _attributes(value, names, depth - 1) if user_object(value) else found
     if not isinstance(value, types.ModuleType) or depth == 0 \
             or value.__name__.partition(".")[0] in _LIBRARIES:
         return []
@@ -129,6 +152,42 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
         if item is not _MISSING and item is not value:
             inside += _through(value.__dict__, name, item, names, depth - 1)
     return [Dependency(owner, attr, value)] + inside if inside else []
+
+
+def _attributes(obj, names: set[str], depth: int) -> list[Dependency]:
+    """The dependencies on the attributes of the user's object `obj` the names mention
+    (`self.act`, read in its instance dict), and the user functions its class gives
+    them (its methods, walked as `collect` walks any user function)."""
+    inside, held = [], getattr(obj, "__dict__", None)
+    if depth == 0 or not isinstance(held, dict) or _library(type(obj)):
+        return inside
+    for name in sorted(_methods_names(type(obj), names)):
+        value = held.get(name, _MISSING)
+        if value is not _MISSING:
+            inside += _through(held, name, value, names, depth)
+        elif user_function(getattr(type(obj), name, None)):
+            inside.append(Dependency(type(obj), name, getattr(type(obj), name)))
+    return inside
+
+
+def _library(cls: type) -> bool:
+    """A class of the standard library or of a library astgrad does not read (a
+    `logging.Logger`): its objects' insides are not the user's code."""
+    root = (cls.__module__ or "").partition(".")[0]
+    return root in LIBRARIES or root in getattr(sys, "stdlib_module_names", ("logging",))
+
+
+def _methods_names(cls: type, names: set[str]) -> set[str]:
+    """`names` and those the methods of `cls` they name (and `__call__`) mention: what
+    `self.attr` may read in the code inlined from them."""
+    names, todo = set(names) | {"__call__"}, [*names, "__call__"]
+    while todo:
+        method = getattr(cls, todo.pop(), None)
+        if user_function(method):
+            more = _names(method.__code__) - names
+            names |= more
+            todo += more
+    return names
 
 
 def _names(code: types.CodeType) -> set[str]:

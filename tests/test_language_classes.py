@@ -230,3 +230,46 @@ def test_a_callable_object_with_rules_keeps_them():
     # HALVE is inlined (0.5); the registered object's rule is used as given (7.0)
     assert ag.grad(calls_objects)(1.0) == pytest.approx(7.5)
     assert ag.grad(HALVE)(1.0) == pytest.approx(0.5)
+
+
+# -- super(): a base class's method, inlined as `self.helper` is ---------------------------
+class _Base:
+    reg = 0.01
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def predict(self, w):
+        return self.X @ w
+
+    def loss(self, w):
+        return np.mean((self.predict(w) - self.y) ** 2)
+
+
+class _Ridge(_Base):
+    def loss(self, w):
+        return super().loss(w) + 0.5 * np.sum(w ** 2) + self.reg * np.sum(w ** 4)
+
+
+class _Squashed(_Ridge):
+    def predict(self, w):                       # the base's `self.predict` is this one
+        return np.tanh(super().predict(w))
+
+    def loss(self, w):
+        return 2.0 * super(_Squashed, self).loss(w)
+
+
+def test_super_calls_the_base_class_method():
+    rng = np.random.default_rng(5)
+    X, y, w = rng.normal(size=(6, 3)), rng.normal(size=6), np.array([0.3, -0.1, 0.2])
+    for model, expected in ((_Ridge(X, y), lambda w: 2 * X.T @ (X @ w - y) / 6 + w + 0.04 * w ** 3),
+                            (_Squashed(X, y), None)):
+        if expected is not None:
+            np.testing.assert_allclose(ag.grad(model.loss)(w), expected(w), rtol=1e-12)
+        ag.check_grads(model.loss, (w,), order=2)
+        value, slope = ag.jvp(model.loss)(w, np.ones(3))
+        np.testing.assert_allclose(slope, np.sum(ag.grad(model.loss)(w)), rtol=1e-12)
+    t = np.tanh(X @ w)                           # the override of `predict` is the one taken
+    np.testing.assert_allclose(ag.grad(_Squashed(X, y).loss)(w),
+                               2 * (2 * X.T @ ((t - y) * (1 - t ** 2)) / 6 + w + 0.04 * w ** 3),
+                               rtol=1e-12)

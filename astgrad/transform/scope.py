@@ -24,8 +24,9 @@ import numpy as np
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from .trees import walk
+from .user_values import (MISSING, call_method, library_home, super_object, user_method,
+                          user_object)
 
-MISSING = object()      # what a name that denotes nothing resolves to
 
 # Array methods and the NumPy function each one is. `shape` methods take
 # their dimensions either as one tuple or spread out.
@@ -110,33 +111,6 @@ def _attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
             "`.size` or `.dtype`.")
 
 
-def _is_user_object(obj) -> bool:
-    """An object of the user's whose attributes the code reads (`self.W`), not a module,
-    class, array or number."""
-    return obj is not MISSING and not isinstance(
-        obj, (types.ModuleType, type, np.ndarray, np.generic, np.ufunc, int, float, complex,
-              str, list, tuple, dict)) and obj is not None \
-        and type(obj).__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
-
-
-def user_method(obj) -> bool:
-    """A method bound to an object (or class) of the user's, written in Python:
-    inlined like the user's functions (`self.helper(w)`, `Model.create(w)`)."""
-    if not (inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType)):
-        return False
-    owner = obj.__self__ if isinstance(obj.__self__, type) else type(obj.__self__)
-    return owner.__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
-
-
-def _call_method(obj):
-    """`obj.__call__` for an object whose class defines `__call__` in Python, else None."""
-    call = getattr(type(obj), "__call__", None)
-    if isinstance(call, types.FunctionType) and not isinstance(obj, type) \
-            and user_method(obj.__call__):
-        return obj.__call__
-    return None
-
-
 class UserScope:
     """The user function's closure, globals and builtins, looked up in that order."""
 
@@ -144,8 +118,10 @@ class UserScope:
         code = fn.__code__
         self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.globals = fn.__globals__
+        self.owner = MISSING          # a method's object (or class), for `super()`
         if inspect.ismethod(fn) and code.co_argcount:     # `self` (or `cls`): the object
             self.cells[code.co_varnames[0]] = types.CellType(fn.__self__)
+            self.owner = fn.__self__
 
     def get(self, name: str):
         if name in self.cells:
@@ -204,12 +180,14 @@ class _Resolver(ast.NodeTransformer):
             if base is not MISSING and not isinstance(base, (types.ModuleType, type)) and \
                     isinstance(getattr(type(base), node.attr, None), types.FunctionType):
                 return getattr(base, node.attr)     # a method of an object (stats.norm.pdf)
-            if _is_user_object(base) and callable(getattr(base, node.attr, None)):
+            if user_object(base) and callable(getattr(base, node.attr, None)):
                 return getattr(base, node.attr)     # `self.act = np.tanh`: that function
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == "super":
+                return super_object(node, self.scope, self._static)
             return self._made(node)
         return MISSING
 
@@ -239,14 +217,14 @@ class _Resolver(ast.NodeTransformer):
     def _call_method(self, obj):
         """A callable object's `__call__`, inlined, unless the object has rules."""
         primitive = getattr(self.ns, "is_primitive", None)
-        return None if primitive is not None and primitive(obj) else _call_method(obj)
+        return None if primitive is not None and primitive(obj) else call_method(obj)
 
     def _object(self, node: ast.expr):
         """The object of the user's a dotted name stands for now (`self`, `self.cfg`), to
         tell its kind: generated code reads its attributes when it runs."""
         if isinstance(node, ast.Attribute):
             base = self._object(node.value)
-            return getattr(base, node.attr, MISSING) if _is_user_object(base) else MISSING
+            return getattr(base, node.attr, MISSING) if user_object(base) else MISSING
         return self._static(node)
 
     def visit_Name(self, node):
@@ -269,15 +247,15 @@ class _Resolver(ast.NodeTransformer):
         if obj is not MISSING:
             if callable(obj) and not isinstance(obj, type):
                 return ast.copy_location(self._callee_ref(obj, node), node)
-            if isinstance(obj, (int, bool)) or obj is None or \
-                    isinstance(obj, float) and math.isfinite(obj):
+            if (isinstance(obj, (int, bool)) or obj is None or isinstance(obj, float)
+                    and math.isfinite(obj)) and library_home(self._static(node.value)):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             cls = self._static(node.value)
             node.value = ast.copy_location(ast.Name(self.ns.bind(cls, node.value.id), ast.Load(
                 )), node.value) if isinstance(cls, type) and isinstance(node.value, ast.Name) \
                 else self.visit(node.value)           # `Color.RED`: the class, not a call
             return node
-        if _is_user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
+        if user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
             node.value = self.visit(node.value)
             return node                          # `self.W`: read from the object when run
         node.value = self.visit(node.value)
