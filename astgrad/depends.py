@@ -31,7 +31,7 @@ from typing import Callable
 
 from .transform import registry
 from .transform.opaque import LIBRARIES
-from .transform.user_values import user_object
+from .transform.user_values import held_functions, user_object
 
 _MISSING = object()
 _MODULE_DEPTH = 3          # `pkg.sub.helper(x)`: modules are followed this deep
@@ -43,21 +43,30 @@ _LIBRARIES = frozenset({"numpy", "scipy", "astgrad", "math", "cmath", "builtins"
 
 @dataclass(frozen=True, eq=False)
 class Dependency:
-    """`getattr(owner, attr) is value` (`owner[attr]` for a dict)."""
+    """`getattr(owner, attr) is value` (`owner[attr]` for a dict or a list, whose
+    length `value` is its `LENGTH`, tested first)."""
 
-    owner: object          # a globals dict, a closure cell or a function
-    attr: str              # the name in the dict, "cell_contents", "__code__", ...
+    owner: object          # a globals dict, a closure cell, a function, a list
+    attr: str | int        # the name in the dict, "cell_contents", "__code__", an index...
     value: object
     every_call: bool = True   # tested by the dispatcher (else on its slow path only)
 
     def holds(self) -> bool:
-        if isinstance(self.owner, dict):
-            return self.owner.get(self.attr, _MISSING) is self.value
+        if self.attr == LENGTH:
+            return len(self.owner) == self.value
+        if isinstance(self.owner, (dict, list)):
+            try:
+                return self.owner[self.attr] is self.value
+            except (KeyError, IndexError):
+                return False
         return getattr(self.owner, self.attr, _MISSING) is self.value
 
     @property
     def key(self) -> tuple:
-        return id(self.owner), self.attr, id(self.value)
+        return id(self.owner), self.attr, self.value if self.attr == LENGTH else id(self.value)
+
+
+LENGTH = "__len__"        # (`Dependency.attr`: the list has `value` items)
 
 
 def user_function(obj) -> bool:
@@ -140,6 +149,13 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
     on the user functions the mentioned names find in it (and on the module's name)."""
     if user_function(value):
         return [Dependency(owner, attr, value)]
+    if held_functions(value):               # `for f in FUNCS:` written out: each item
+        found = [Dependency(owner, attr, value)] + \
+            ([Dependency(value, LENGTH, len(value))] if isinstance(value, list) else [])
+        for i, item in enumerate(value):
+            found += _through(value, i, item, names, depth) if isinstance(value, list) \
+                else _attributes(item, names, depth) if user_object(item) else []
+        return found
     if _made_with(value):
         found = [Dependency(owner, attr, value)]
         return found + _attributes(value, names, depth - 1) if user_object(value) else found
@@ -161,7 +177,8 @@ def _attributes(obj, names: set[str], depth: int) -> list[Dependency]:
     inside, held = [], getattr(obj, "__dict__", None)
     if depth == 0 or not isinstance(held, dict) or _library(type(obj)):
         return inside
-    for name in sorted(_methods_names(type(obj), names)):
+    names = _methods_names(type(obj), names)
+    for name in sorted(names):
         value = held.get(name, _MISSING)
         if value is not _MISSING:
             inside += _through(held, name, value, names, depth)
@@ -209,7 +226,9 @@ def expression(deps: list[Dependency], bind: Callable[[object], str],
         if not d.every_call and every_call_only:
             continue
         owner, value = bind(d.owner), bind(d.value)
-        if isinstance(d.owner, dict):
+        if d.attr == LENGTH:
+            tests.append(f"{bind(len)}({owner}) == {d.value!r}")
+        elif isinstance(d.owner, (dict, list)):
             tests.append(f"{owner}[{d.attr!r}] is {value}")
         else:
             tests.append(f"{owner}.{d.attr} is {value}")

@@ -273,3 +273,89 @@ def test_super_calls_the_base_class_method():
     np.testing.assert_allclose(ag.grad(_Squashed(X, y).loss)(w),
                                2 * (2 * X.T @ ((t - y) * (1 - t ** 2)) / 6 + w + 0.04 * w ** 3),
                                rtol=1e-12)
+
+
+# -- objects of one class, and lists of functions or layers -----------------------------------
+class _Dense:
+    def __init__(self, W, b, act=np.tanh):
+        self.W, self.b, self.act = W, b, act
+
+    def __call__(self, h):
+        return self.act(h @ self.W + self.b)
+
+    def apply(self, h):
+        return np.sin(h @ self.W)
+
+
+class _Sequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def loss(self, x):
+        return np.sum(self(x) ** 2)
+
+
+_R = np.random.default_rng(7)
+_L1 = _Dense(_R.normal(size=(3, 3)), np.zeros(3))
+_L2 = _Dense(_R.normal(size=(3, 3)), np.ones(3), act=np.sin)
+_FUNCTIONS = [np.tanh, np.sin]
+
+
+def _two_layers(x):
+    return np.sum(_L2(_L1(x)) ** 2) + np.sum(_L2.apply(_L1.apply(x)))
+
+
+def _each_function(x):
+    s = 0.0
+    for f in _FUNCTIONS:
+        s = s + np.sum(f(x))
+    return s + np.sum(_FUNCTIONS[-1](2 * x))
+
+
+def test_two_objects_of_one_class_each_read_their_own_attributes():
+    # both were read as the first one's `self`: with square weights, silently wrong
+    x = _R.normal(size=(4, 3))
+    h1 = np.tanh(x @ _L1.W)
+    h2 = np.sin(h1 @ _L2.W + 1.0)
+    s1 = np.sin(x @ _L1.W)
+    expected = ((2 * h2 * np.cos(h1 @ _L2.W + 1.0)) @ _L2.W.T * (1 - h1 ** 2)) @ _L1.W.T \
+        + ((np.cos(s1 @ _L2.W)) @ _L2.W.T * np.cos(x @ _L1.W)) @ _L1.W.T
+    np.testing.assert_allclose(ag.grad(_two_layers)(x), expected, rtol=1e-12)
+    ag.check_grads(_two_layers, (x,), order=2)
+
+
+def test_a_list_of_layers_held_by_an_object_is_written_out():
+    x = _R.normal(size=(2, 3))
+    net = _Sequential([_Dense(_R.normal(size=(3, 4)), np.zeros(4)),
+                       _Dense(_R.normal(size=(4, 2)), np.zeros(2), act=np.sin)])
+    dloss = ag.grad(net.loss)
+    ag.check_grads(net.loss, (x,), order=2)
+    value, slope = ag.jvp(net.loss)(x, np.ones_like(x))
+    np.testing.assert_allclose(slope, np.sum(dloss(x)), rtol=1e-12)
+    before = dloss(x)
+    net.layers.append(_Dense(np.eye(2), np.zeros(2), act=np.exp))   # followed, not stale
+    after = dloss(x)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, ag.grad(net.loss)(x), rtol=1e-12)
+    net.layers[0].act = np.cos                                      # an item's attribute too
+    np.testing.assert_allclose(dloss(x), ag.grad(_Sequential(net.layers).loss)(x), rtol=1e-12)
+    ag.check_grads(net.loss, (x,))
+
+
+def test_a_global_list_of_functions_is_written_out_and_followed():
+    x = np.array([0.3, -0.2, 0.5])
+    df = ag.grad(_each_function)
+    np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + 2 * np.cos(2 * x))
+    ag.check_grads(_each_function, (x,), order=2)
+    _FUNCTIONS.append(np.exp)
+    try:
+        np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + np.exp(x)
+                                   + 2 * np.exp(2 * x))
+    finally:
+        _FUNCTIONS.pop()
+    np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + 2 * np.cos(2 * x))

@@ -61,8 +61,9 @@ class Namespace:
                 f"`{name}` names a value of yours and something astgrad's generated code "
                 f"needs.", where, fix=f"Rename `{name}`.")
         emitted = name
-        while emitted in self.sources and self.sources[emitted][0].globals is not scope.globals:
-            emitted += "_"
+        while emitted in self.sources and (self.sources[emitted][1] != name or self.sources[
+                emitted][0].holder(name) is not scope.holder(name)):
+            emitted += "_"          # another object's `self`, another closure's cell
         self.live[emitted] = of_value(obj)
         self.sources[emitted] = (scope, name)
         return emitted

@@ -24,8 +24,8 @@ import numpy as np
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from .trees import walk
-from .user_values import (MISSING, call_method, library_home, super_object, user_method,
-                          user_object)
+from .user_values import (MISSING, call_method, held_functions, library_home, super_object,
+                          user_method, user_object)
 
 
 # Array methods and the NumPy function each one is. `shape` methods take
@@ -119,9 +119,18 @@ class UserScope:
         self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.globals = fn.__globals__
         self.owner = MISSING          # a method's object (or class), for `super()`
+        self.owner_name = None
         if inspect.ismethod(fn) and code.co_argcount:     # `self` (or `cls`): the object
-            self.cells[code.co_varnames[0]] = types.CellType(fn.__self__)
+            self.owner_name = code.co_varnames[0]
+            self.cells[self.owner_name] = types.CellType(fn.__self__)
             self.owner = fn.__self__
+
+    def holder(self, name: str):
+        """Where `name` is read from: its closure cell, the method's object for `self`,
+        else the globals. Two names of one holder are one value."""
+        if name == self.owner_name:
+            return self.owner
+        return self.cells[name] if name in self.cells else self.globals
 
     def get(self, name: str):
         if name in self.cells:
@@ -162,6 +171,41 @@ def resolve_names(tree: ast.AST, scope: UserScope, ns, locals_: set[str], where:
     return _Resolver(scope, ns, locals_, where, check_callee, local_defs).visit(tree)
 
 
+def _made(node: ast.Call, static: Callable, where: Callable):
+    """`ag.grad(loss, wrt=1)` of a function and constants the code names: the transform,
+    made now (the same each time), so `ag.grad(loss)(w)` is a call of it; `static(node)`
+    is what a name denotes."""
+    maker = static(node.func)
+    if not getattr(maker, "_astgrad_maker", False):
+        return MISSING
+    values = [_constant(a, static) for a in node.args + [k.value for k in node.keywords]]
+    if any(v is MISSING for v in values) or any(k.arg is None for k in node.keywords):
+        raise UnsupportedSyntaxError(
+            f"`{ast.unparse(node)}` makes a transform of a value computed inside the "
+            f"function.", where(node), fix="Name the function and `wrt` as "
+            "constants (`ag.grad(loss, wrt=0)`), or make the transform outside.")
+    return maker(*values[:len(node.args)],
+                 **dict(zip((k.arg for k in node.keywords), values[len(node.args):])))
+
+
+def _constant(node: ast.expr, static: Callable):
+    if isinstance(node, ast.Starred):
+        return MISSING
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return static(node)
+
+
+def _written_in(held, node: ast.expr, ref: Callable) -> ast.expr:
+    """A list (tuple) of functions or callable objects the code reads, written in as a
+    list written in the code is (`ref(item, node)` names each): `for layer in
+    self.layers:` is then written out, `fs[0](x)` inlined."""
+    refs = [ref(item, node) for item in held]
+    made = ast.List(refs, ast.Load()) if isinstance(held, list) else ast.Tuple(refs, ast.Load())
+    return ast.copy_location(made, node)
+
+
 class _Resolver(ast.NodeTransformer):
     def __init__(self, scope, ns, locals_, where, check_callee, local_defs):
         self.scope, self.ns, self.locals, self.where = scope, ns, locals_, where
@@ -188,31 +232,8 @@ class _Resolver(ast.NodeTransformer):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id == "super":
                 return super_object(node, self.scope, self._static)
-            return self._made(node)
+            return _made(node, self._static, self.where)
         return MISSING
-
-    def _made(self, node: ast.Call):
-        """`ag.grad(loss, wrt=1)` of a function and constants the code names: the
-        transform, made now (the same each time), so `ag.grad(loss)(w)` is a call of it."""
-        maker = self._static(node.func)
-        if not getattr(maker, "_astgrad_maker", False):
-            return MISSING
-        values = [self._constant(a) for a in node.args + [k.value for k in node.keywords]]
-        if any(v is MISSING for v in values) or any(k.arg is None for k in node.keywords):
-            raise UnsupportedSyntaxError(
-                f"`{ast.unparse(node)}` makes a transform of a value computed inside the "
-                f"function.", self.where(node), fix="Name the function and `wrt` as "
-                "constants (`ag.grad(loss, wrt=0)`), or make the transform outside.")
-        return maker(*values[:len(node.args)],
-                     **dict(zip((k.arg for k in node.keywords), values[len(node.args):])))
-
-    def _constant(self, node: ast.expr):
-        if isinstance(node, ast.Starred):
-            return MISSING
-        try:
-            return ast.literal_eval(node)
-        except ValueError:
-            return self._static(node)
 
     def _call_method(self, obj):
         """A callable object's `__call__`, inlined, unless the object has rules."""
@@ -239,10 +260,14 @@ class _Resolver(ast.NodeTransformer):
         if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)) \
                 and self._call_method(obj) is None:
             return ast.copy_location(self._callee_ref(obj, node), node)
+        if held_functions(obj):
+            return _written_in(obj, node, self._item_ref)
         live = self.ns.read_live(node.id, self.scope, obj, self.where(node))
         return ast.copy_location(ast.Name(live, ast.Load()), node)
 
     def visit_Attribute(self, node):
+        if isinstance(node.ctx, ast.Load) and held_functions(self._object(node)):
+            return _written_in(self._object(node), node, self._item_ref)  # `self.layers`
         obj = self._static(node)
         if obj is not MISSING:
             if callable(obj) and not isinstance(obj, type):
@@ -291,9 +316,10 @@ class _Resolver(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Name) and (func.id in self.local_defs or func.id in self.locals):
             return node        # a nested def, or a name the walk may bind to a function (inline)
-        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) \
-                and func.value.id in self.locals:
-            func.slice = self.visit(func.slice)
+        if isinstance(func, ast.Subscript) and (isinstance(func.value, ast.Name) and
+                                                func.value.id in self.locals
+                                                or held_functions(self._object(func.value))):
+            func.value, func.slice = self.visit(func.value), self.visit(func.slice)
             return node        # `fs[0](x)`: an item of a list of functions (inline)
         obj = self._static(func)
         if obj is MISSING and isinstance(func, ast.Attribute):
@@ -313,7 +339,7 @@ class _Resolver(ast.NodeTransformer):
                 f"calling `{name}`, a value computed inside the function, is not supported.",
                 self.where(node), fix=_computed_call_fix(func, self._static))
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
-            return ast.copy_location(self.ns.ref(self._made(node)), node)
+            return ast.copy_location(self.ns.ref(_made(node, self._static, self.where)), node)
         if self._call_method(obj) is not None:
             obj = self._call_method(obj)         # a callable object of the user's class
         if self.check_callee is not None:
@@ -355,6 +381,9 @@ class _Resolver(ast.NodeTransformer):
         if self.check_callee is not None:
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
+
+    def _item_ref(self, item, node) -> ast.expr:
+        return self._callee_ref(self._call_method(item) or item, node)
 
     def _callee_ref(self, obj, node) -> ast.expr:
         if self.check_callee is not None:

@@ -65,3 +65,10 @@ def super_object(call: ast.Call, scope, static):
             isinstance(obj, cls) or isinstance(obj, type) and issubclass(obj, cls)):
         return MISSING
     return super(cls, obj)
+
+
+def held_functions(obj) -> bool:
+    """A non-empty list or tuple of functions (or callable objects of the user's), which
+    generated code has written into it item by item (see `depends`)."""
+    return isinstance(obj, (list, tuple)) and len(obj) > 0 and all(
+        callable(item) and not isinstance(item, type) for item in obj)
