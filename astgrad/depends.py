@@ -29,6 +29,8 @@ import types
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from .transform import registry
 from .transform.opaque import LIBRARIES
 from .transform.user_values import held_functions, user_object
@@ -43,30 +45,35 @@ _LIBRARIES = frozenset({"numpy", "scipy", "astgrad", "math", "cmath", "builtins"
 
 @dataclass(frozen=True, eq=False)
 class Dependency:
-    """`getattr(owner, attr) is value` (`owner[attr]` for a dict or a list, whose
-    length `value` is its `LENGTH`, tested first)."""
+    """`getattr(owner, attr) is value` (`owner[attr]` for a dict or a list); with
+    `test="type"`, `type(getattr(owner, attr)) is value` (a number the code was made
+    for); with `test="len"`, `len(owner) == value` (a list, tested before its items)."""
 
     owner: object          # a globals dict, a closure cell, a function, a list
-    attr: str | int        # the name in the dict, "cell_contents", "__code__", an index...
+    attr: str | int | None  # the name in the dict, "cell_contents", "__code__", an index...
     value: object
     every_call: bool = True   # tested by the dispatcher (else on its slow path only)
+    test: str = "is"
 
     def holds(self) -> bool:
-        if self.attr == LENGTH:
+        if self.test == "len":
             return len(self.owner) == self.value
-        if isinstance(self.owner, (dict, list)):
-            try:
-                return self.owner[self.attr] is self.value
-            except (KeyError, IndexError):
-                return False
-        return getattr(self.owner, self.attr, _MISSING) is self.value
+        try:
+            held = self.owner[self.attr] if isinstance(self.owner, (dict, list)) \
+                else getattr(self.owner, self.attr)
+        except (KeyError, IndexError, AttributeError, ValueError):
+            return False
+        return (type(held) if self.test == "type" else held) is self.value
 
     @property
     def key(self) -> tuple:
-        return id(self.owner), self.attr, self.value if self.attr == LENGTH else id(self.value)
+        return id(self.owner), self.attr, self.test, \
+            self.value if self.test == "len" else id(self.value)
 
 
-LENGTH = "__len__"        # (`Dependency.attr`: the list has `value` items)
+# Values read when the code runs, whose type the code was made for: a float rebound to
+# an array needs other code (its adjoint summed back to a number), not a stale one.
+_TYPED = (int, float, complex, bool, np.ndarray)
 
 
 def user_function(obj) -> bool:
@@ -151,7 +158,8 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
         return [Dependency(owner, attr, value)]
     if held_functions(value):               # `for f in FUNCS:` written out: each item
         found = [Dependency(owner, attr, value)] + \
-            ([Dependency(value, LENGTH, len(value))] if isinstance(value, list) else [])
+            ([Dependency(value, None, len(value), test="len")] if isinstance(value, list)
+             else [])
         for i, item in enumerate(value):
             found += _through(value, i, item, names, depth) if isinstance(value, list) \
                 else _attributes(item, names, depth) if user_object(item) else []
@@ -159,6 +167,8 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
     if _made_with(value):
         found = [Dependency(owner, attr, value)]
         return found + _attributes(value, names, depth - 1) if user_object(value) else found
+    if type(value) in _TYPED or isinstance(value, np.generic):
+        return [Dependency(owner, attr, type(value), test="type")]
     if not isinstance(value, types.ModuleType) or depth == 0 \
             or value.__name__.partition(".")[0] in _LIBRARIES:
         return []
@@ -226,12 +236,13 @@ def expression(deps: list[Dependency], bind: Callable[[object], str],
         if not d.every_call and every_call_only:
             continue
         owner, value = bind(d.owner), bind(d.value)
-        if d.attr == LENGTH:
+        if d.test == "len":
             tests.append(f"{bind(len)}({owner}) == {d.value!r}")
-        elif isinstance(d.owner, (dict, list)):
-            tests.append(f"{owner}[{d.attr!r}] is {value}")
-        else:
-            tests.append(f"{owner}.{d.attr} is {value}")
+            continue
+        held = f"{owner}[{d.attr!r}]" if isinstance(d.owner, (dict, list)) \
+            else f"{owner}.{d.attr}"
+        tests.append(f"{bind(type)}({held}) is {value}" if d.test == "type"
+                     else f"{held} is {value}")
     return " and ".join(tests) or "True"
 
 

@@ -8,6 +8,7 @@ import sys
 import types
 
 import numpy as np
+import pytest
 from scipy import special
 
 import astgrad as ag
@@ -116,3 +117,17 @@ def test_a_number_or_an_array_read_when_run_costs_no_new_code():
     ns["scale"], ns["W"] = 3.0, 2 * np.eye(3)
     np.testing.assert_allclose(df(X), 6 * (1 - np.tanh(2 * X) ** 2))
     assert df._astgrad.by_kind == code
+
+
+def test_a_number_rebound_to_an_array_gets_code_for_an_array():
+    # the code for a float `scale` adds no sum back to a float `x`: it returned an array
+    ns = cell("scale = 2.0\n\ndef f(x):\n    return np.sum(scale * x)\n\n"
+              "def g(x):\n    return scale * x\n", "kinds")
+    df, dg = ag.grad(ns["f"]), ag.grad(ns["g"])
+    assert df(0.5) == 2.0 and dg(0.5) == 2.0
+    ns["scale"] = np.array([1.0, 2.0, 3.0])
+    assert df(0.5) == 6.0 and type(df(0.5)) is float
+    with pytest.raises(ag.AstgradError, match="returns a 1-d float64 array"):
+        dg(0.5)                                          # no longer a scalar function
+    ns["scale"] = 3.0
+    assert df(0.5) == 3.0 and dg(0.5) == 3.0
