@@ -359,3 +359,23 @@ def test_a_global_list_of_functions_is_written_out_and_followed():
     finally:
         _FUNCTIONS.pop()
     np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + 2 * np.cos(2 * x))
+
+
+def _enumerated(x):
+    s = 0.0
+    for i, f in enumerate([np.sin, np.tanh, _L1]):
+        s = s + (i + 1) * np.sum(f(x))
+    for k, g in enumerate(_FUNCTIONS, 2):
+        s = s + k * np.sum(g(x))
+    return s * i
+
+
+def test_enumerate_over_a_list_of_functions_is_written_out():
+    x = np.array([[0.3, -0.2, 0.5]])
+    expected = 2 * (np.cos(x) + 2 * (1 - np.tanh(x) ** 2)
+                    + 3 * (1 - np.tanh(x @ _L1.W) ** 2) @ _L1.W.T
+                    + 2 * (1 - np.tanh(x) ** 2) + 3 * np.cos(x))
+    np.testing.assert_allclose(ag.grad(_enumerated)(x), expected, rtol=1e-12)
+    ag.check_grads(_enumerated, (x,), order=2)
+    value, slope = ag.jvp(_enumerated)(x, np.ones_like(x))
+    assert value == pytest.approx(_enumerated(x)) and slope == pytest.approx(np.sum(expected))

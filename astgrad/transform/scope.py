@@ -382,6 +382,13 @@ class _Resolver(ast.NodeTransformer):
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
 
+    def visit_List(self, node):        # `[np.sin, layer]`: a callable object as a function
+        node.elts = [self._item_ref(self.scope.get(e.id), e) if isinstance(e, ast.Name) and
+                     e.id not in self.locals and user_object(self.scope.get(e.id)) and
+                     self._call_method(self.scope.get(e.id)) else self.visit(e) for e in node.elts]
+        return node
+    visit_Tuple = visit_List
+
     def _item_ref(self, item, node) -> ast.expr:
         return self._callee_ref(self._call_method(item) or item, node)
 
