@@ -33,7 +33,7 @@ import numpy as np
 
 from .transform import registry
 from .transform.opaque import LIBRARIES
-from .transform.user_values import held_functions, user_object
+from .transform.user_values import function_table, held_functions, user_object
 
 _MISSING = object()
 _MODULE_DEPTH = 3          # `pkg.sub.helper(x)`: modules are followed this deep
@@ -163,6 +163,11 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
         for i, item in enumerate(value):
             found += _through(value, i, item, names, depth) if isinstance(value, list) \
                 else _attributes(item, names, depth) if user_object(item) else []
+        return found
+    if function_table(value):               # `ACTS["relu"](x)`: its items written in
+        found = [Dependency(owner, attr, value)]
+        for key, item in value.items():
+            found += _through(value, key, item, names, depth)
         return found
     if _made_with(value):
         found = [Dependency(owner, attr, value)]

@@ -379,3 +379,35 @@ def test_enumerate_over_a_list_of_functions_is_written_out():
     ag.check_grads(_enumerated, (x,), order=2)
     value, slope = ag.jvp(_enumerated)(x, np.ones_like(x))
     assert value == pytest.approx(_enumerated(x)) and slope == pytest.approx(np.sum(expected))
+
+
+class _Registry:
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "dense": _L1}
+
+
+_ACTS = {"sin": np.sin, "tanh": np.tanh}
+
+
+def _by_key(x):
+    return np.sum(_ACTS["sin"](x)) + np.sum(_Registry.acts["relu"](x)) \
+        + np.sum(_Registry.acts["dense"](x))
+
+
+def _by_argument(x, name="tanh"):
+    return np.sum(_Registry.acts[name](x))
+
+
+def test_a_dict_of_functions_read_at_a_constant_key():
+    x = np.array([[0.3, -0.2, 0.5]])
+    df = ag.grad(_by_key)
+    dense = (1 - np.tanh(x @ _L1.W) ** 2) @ _L1.W.T
+    np.testing.assert_allclose(df(x), np.cos(x) + (x > 0) + dense, rtol=1e-12)
+    ag.check_grads(_by_key, (x,), order=2)
+    _ACTS["sin"] = np.cos                                   # followed, not stale
+    try:
+        np.testing.assert_allclose(df(x), -np.sin(x) + (x > 0) + dense, rtol=1e-12)
+    finally:
+        _ACTS["sin"] = np.sin
+    with pytest.raises(UnsupportedSyntaxError, match=r"calling `_Registry.acts\[name\]`, an "
+                       r"item at a key the code computes(.|\n)*make_loss"):
+        ag.grad(_by_argument)(x)

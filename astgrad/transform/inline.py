@@ -36,7 +36,8 @@ from . import argument_writes, binding, library_calls, registry, restructure
 from .build import parameters
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
-from .scope import MISSING, user_method
+from .scope import MISSING
+from .user_values import user_method
 from .writes import writes_after
 
 # A callee of more statements than this is called through its own generated

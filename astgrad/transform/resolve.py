@@ -24,7 +24,9 @@ from . import builtin_calls, dicts, imports, registry, scalar_math
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 from .opaque import is_library_function
-from .scope import MISSING, UserScope, local_names, per_element, resolve_names, user_method
+from .fixes import per_element
+from .scope import MISSING, UserScope, local_names, resolve_names
+from .user_values import user_method
 
 # Syntax this pass rewrites, so no later pass sees it (see `imports` and `dicts`).
 LOWERED = (ast.Import, ast.ImportFrom, ast.Dict)

@@ -23,9 +23,10 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
+from .fixes import attribute_refusal, computed_call_fix, method_fix
 from .trees import walk
-from .user_values import (MISSING, call_method, held_functions, library_home, super_object,
-                          user_method, user_object)
+from .user_values import (MISSING, call_method, function_table, held_functions, library_home,
+                          super_object, user_object)
 
 
 # Array methods and the NumPy function each one is. `shape` methods take
@@ -42,74 +43,6 @@ _ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np
 _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
-
-# What to write instead of a list method that changes a list in ways not differentiated.
-_LIST_FIXES = dict.fromkeys(
-    ("insert", "remove", "clear"),
-    "For a list, build it again: `xs = xs[:i] + [v] + xs[i:]` for `xs.insert(i, v)`, "
-    "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
-
-
-def per_element(obj) -> bool:
-    """`np.vectorize(f)`, `np.frompyfunc(f, ...)`: a Python function called once per
-    element, which NumPy runs and astgrad does not read."""
-    return obj in (np.vectorize, np.frompyfunc, np.apply_along_axis) \
-        or isinstance(obj, np.vectorize) \
-        or isinstance(obj, np.ufunc) and obj.__name__.endswith("(vectorized)")
-
-
-# What to write instead of a function NumPy calls once per element or row.
-PER_ELEMENT_FIX = (
-    "Write the function with NumPy operations on the whole array (`np.where(c, a, b)` for "
-    "an `if`), or loop over the elements or rows: `np.array([f(v) for v in x])` for "
-    "`np.vectorize(f)(x)` of a 1-d `x`, `np.array([f(row) for row in A])` for "
-    "`np.apply_along_axis(f, 1, A)` (`A.T` for axis 0).")
-
-
-def _computed_call_fix(func: ast.expr, static: Callable) -> str:
-    """What to write instead of calling a value made in the function (`np.vectorize(f)(x)`)."""
-    if isinstance(func, ast.Call) and per_element(static(func.func)):
-        return PER_ELEMENT_FIX
-    return "Call functions by the name they are defined or imported as."
-
-
-_CONTAINER_METHODS = {
-    "update": 'Build a new dict: `q = {**q, "b": v}` (or `{**q, **other}`).',
-    "get": "Read it with a test: `d[k] if k in d else default`.",
-    "setdefault": "Read it with a test: `d[k] if k in d else default`.",
-    "extend": "Build a new list: `xs = xs + ys`.",
-    "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
-    "remove": "Build a new list without the item."}
-
-
-def method_fix(name: str) -> str:
-    """What to write instead of a call to the method `.name()`, which has no rule."""
-    if name in _LIST_FIXES:
-        return _LIST_FIXES[name]
-    if name in _CONTAINER_METHODS:
-        return _CONTAINER_METHODS[name]
-    if name.startswith("_") or not callable(getattr(np, name, None)):
-        return "Write it with operators, indexing and NumPy functions."
-    return f"Call the NumPy function instead (np.{name}(x, ...)) if it is the same."
-
-
-def _attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
-    """The error for `v.attr`, an attribute astgrad does not read."""
-    if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
-        # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
-        name, attr = node.value.id, node.attr
-        return UnsupportedSyntaxError(
-            f"attribute `.{attr}` of `{name}` (a config object's or a namedtuple's field: "
-            f"no array has it) is not supported.", where,
-            fix=f"Pass `{name}.{attr}` as an argument of its own, hold it in a dict "
-                f"(`{name}[\"{attr}\"]`), unpack or index a namedtuple (`W, b = params`, "
-                f"`params[0]`), or make the function a method (`self.{attr}` is read when "
-                f"the derivative runs).")
-    return UnsupportedSyntaxError(
-        f"attribute `.{node.attr}` of a value is not supported.", where,
-        fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
-            "`.size` or `.dtype`.")
-
 
 class UserScope:
     """The user function's closure, globals and builtins, looked up in that order."""
@@ -229,6 +162,10 @@ class _Resolver(ast.NodeTransformer):
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            table = self._static(node.value)       # `ACTS["relu"]`, a dict of functions
+            table = self._object(node.value) if table is MISSING else table
+            return table.get(node.slice.value, MISSING) if function_table(table) else MISSING
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id == "super":
                 return super_object(node, self.scope, self._static)
@@ -290,7 +227,7 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(call, node)
         if node.attr == "dtype":
             return node
-        raise _attribute_refusal(node, self.where(node))
+        raise attribute_refusal(node, self.where(node))
 
     def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
@@ -335,9 +272,10 @@ class _Resolver(ast.NodeTransformer):
             name = ast.unparse(func)
             if isinstance(func, ast.Name) and func.id not in self.locals:
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
-            raise UnsupportedSyntaxError(
-                f"calling `{name}`, a value computed inside the function, is not supported.",
-                self.where(node), fix=_computed_call_fix(func, self._static))
+            what = "an item at a key the code computes" if isinstance(func, ast.Subscript) \
+                else "a value computed inside the function"
+            raise UnsupportedSyntaxError(f"calling `{name}`, {what}, is not supported.",
+                                         self.where(node), fix=computed_call_fix(func, self._static))
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
             return ast.copy_location(self.ns.ref(_made(node, self._static, self.where)), node)
         if self._call_method(obj) is not None:

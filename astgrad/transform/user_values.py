@@ -72,3 +72,10 @@ def held_functions(obj) -> bool:
     generated code has written into it item by item (see `depends`)."""
     return isinstance(obj, (list, tuple)) and len(obj) > 0 and all(
         callable(item) and not isinstance(item, type) for item in obj)
+
+
+def function_table(obj) -> bool:
+    """A non-empty dict of functions (or callable objects of the user's): an item the
+    code reads at a constant key (`ACTS["relu"](x)`) is written in (see `depends`)."""
+    return isinstance(obj, dict) and len(obj) > 0 and all(
+        callable(item) and not isinstance(item, type) for item in obj.values())
