@@ -411,3 +411,24 @@ def test_the_api_at_its_edges():
     H = ag.hessian(kepler, wrt="e")(1.2, 0.3)
     dE = ag.grad(kepler, wrt="e")
     assert H == pytest.approx((dE(1.2, 0.3 + 1e-6) - dE(1.2, 0.3 - 1e-6)) / 2e-6, rel=1e-6)
+
+
+def annotated(x: np.ndarray, n: int = 3) -> float:
+    total: float = 0.0
+    scale: float
+    for k in range(1, n + 1):
+        term: np.ndarray = np.cos(k * x) / k
+        total += np.sum(term)
+    if total > 100.0:
+        flag: bool
+    return total
+
+
+def test_type_annotations_in_the_body():
+    # `total: float = 0.0` was refused ("annotated assignment is not supported")
+    check(annotated, (V4,))
+    check(annotated, (V4, 2), how="jvp")
+    np.testing.assert_allclose(ag.grad(annotated)(V4), -sum(np.sin(k * V4) for k in (1, 2, 3)),
+                               rtol=1e-12)
+    ag.check_grads(annotated, (V4,), order=2)
+
