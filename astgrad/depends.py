@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from .transform import registry
-from .transform.opaque import LIBRARIES
+from .transform.opaque import LIBRARIES, is_library_function
 from .transform.user_values import function_table, held_functions, user_object
 
 _MISSING = object()
@@ -120,6 +120,8 @@ def collect(fn) -> list[Dependency]:
         if made is not None:
             out.update((d.key, d) for d in made.dependencies())
             continue
+        if f is not fn and is_library_function(f):
+            continue                  # the standard library's `copy.copy`: not the user's
         for found in _own(f, every_call=f is not fn):
             out.setdefault(found.key, found)
             if found.attr not in ("__code__", "__defaults__", "__kwdefaults__") \
@@ -175,7 +177,7 @@ def _through(owner, attr: str, value, names: set[str], depth: int) -> list[Depen
     if type(value) in _TYPED or isinstance(value, np.generic):
         return [Dependency(owner, attr, type(value), test="type")]
     if not isinstance(value, types.ModuleType) or depth == 0 \
-            or value.__name__.partition(".")[0] in _LIBRARIES:
+            or value.__name__.partition(".")[0] in _LIBRARIES or _library_module(value):
         return []
     inside = []
     for name in sorted(names):
@@ -200,6 +202,11 @@ def _attributes(obj, names: set[str], depth: int) -> list[Dependency]:
         elif user_function(getattr(type(obj), name, None)):
             inside.append(Dependency(type(obj), name, getattr(type(obj), name)))
     return inside
+
+
+def _library_module(module: types.ModuleType) -> bool:
+    root = module.__name__.partition(".")[0]
+    return root in LIBRARIES or root in getattr(sys, "stdlib_module_names", ("copy",))
 
 
 def _library(cls: type) -> bool:

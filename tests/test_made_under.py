@@ -131,3 +131,14 @@ def test_a_number_rebound_to_an_array_gets_code_for_an_array():
         dg(0.5)                                          # no longer a scalar function
     ns["scale"] = 3.0
     assert df(0.5) == 3.0 and dg(0.5) == 3.0
+
+
+def test_the_standard_library_and_tables_keyed_by_types_are_not_followed():
+    # `copy` (a module of the standard library, named by `x.copy()` too) was walked into
+    # `copy._copy_dispatch`, a dict keyed by classes: its check did not compile
+    ns = cell("import copy\nHANDLERS = {int: np.sin, float: np.cos}\n\n"
+              "def f(x):\n    y = x.copy()\n    z = x.copy() if copy else x\n"
+              "    return np.sum(y * z) + len(HANDLERS)\n", "stdlib")
+    np.testing.assert_allclose(ag.grad(ns["f"])(X), 2 * X)
+    deps = ag.grad(ns["f"])._astgrad.dependencies()
+    assert len(deps) < 10, deps

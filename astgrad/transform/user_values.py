@@ -78,4 +78,5 @@ def function_table(obj) -> bool:
     """A non-empty dict of functions (or callable objects of the user's): an item the
     code reads at a constant key (`ACTS["relu"](x)`) is written in (see `depends`)."""
     return isinstance(obj, dict) and len(obj) > 0 and all(
-        callable(item) and not isinstance(item, type) for item in obj.values())
+        isinstance(key, str) and callable(item) and not isinstance(item, type)
+        for key, item in obj.items())
