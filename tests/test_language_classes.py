@@ -230,3 +230,184 @@ def test_a_callable_object_with_rules_keeps_them():
     # HALVE is inlined (0.5); the registered object's rule is used as given (7.0)
     assert ag.grad(calls_objects)(1.0) == pytest.approx(7.5)
     assert ag.grad(HALVE)(1.0) == pytest.approx(0.5)
+
+
+# -- super(): a base class's method, inlined as `self.helper` is ---------------------------
+class _Base:
+    reg = 0.01
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def predict(self, w):
+        return self.X @ w
+
+    def loss(self, w):
+        return np.mean((self.predict(w) - self.y) ** 2)
+
+
+class _Ridge(_Base):
+    def loss(self, w):
+        return super().loss(w) + 0.5 * np.sum(w ** 2) + self.reg * np.sum(w ** 4)
+
+
+class _Squashed(_Ridge):
+    def predict(self, w):                       # the base's `self.predict` is this one
+        return np.tanh(super().predict(w))
+
+    def loss(self, w):
+        return 2.0 * super(_Squashed, self).loss(w)
+
+
+def test_super_calls_the_base_class_method():
+    rng = np.random.default_rng(5)
+    X, y, w = rng.normal(size=(6, 3)), rng.normal(size=6), np.array([0.3, -0.1, 0.2])
+    for model, expected in ((_Ridge(X, y), lambda w: 2 * X.T @ (X @ w - y) / 6 + w + 0.04 * w ** 3),
+                            (_Squashed(X, y), None)):
+        if expected is not None:
+            np.testing.assert_allclose(ag.grad(model.loss)(w), expected(w), rtol=1e-12)
+        ag.check_grads(model.loss, (w,), order=2)
+        value, slope = ag.jvp(model.loss)(w, np.ones(3))
+        np.testing.assert_allclose(slope, np.sum(ag.grad(model.loss)(w)), rtol=1e-12)
+    t = np.tanh(X @ w)                           # the override of `predict` is the one taken
+    np.testing.assert_allclose(ag.grad(_Squashed(X, y).loss)(w),
+                               2 * (2 * X.T @ ((t - y) * (1 - t ** 2)) / 6 + w + 0.04 * w ** 3),
+                               rtol=1e-12)
+
+
+# -- objects of one class, and lists of functions or layers -----------------------------------
+class _Dense:
+    def __init__(self, W, b, act=np.tanh):
+        self.W, self.b, self.act = W, b, act
+
+    def __call__(self, h):
+        return self.act(h @ self.W + self.b)
+
+    def apply(self, h):
+        return np.sin(h @ self.W)
+
+
+class _Sequential:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def loss(self, x):
+        return np.sum(self(x) ** 2)
+
+
+_R = np.random.default_rng(7)
+_L1 = _Dense(_R.normal(size=(3, 3)), np.zeros(3))
+_L2 = _Dense(_R.normal(size=(3, 3)), np.ones(3), act=np.sin)
+_FUNCTIONS = [np.tanh, np.sin]
+
+
+def _two_layers(x):
+    return np.sum(_L2(_L1(x)) ** 2) + np.sum(_L2.apply(_L1.apply(x)))
+
+
+def _each_function(x):
+    s = 0.0
+    for f in _FUNCTIONS:
+        s = s + np.sum(f(x))
+    return s + np.sum(_FUNCTIONS[-1](2 * x))
+
+
+def test_two_objects_of_one_class_each_read_their_own_attributes():
+    # both were read as the first one's `self`: with square weights, silently wrong
+    x = _R.normal(size=(4, 3))
+    h1 = np.tanh(x @ _L1.W)
+    h2 = np.sin(h1 @ _L2.W + 1.0)
+    s1 = np.sin(x @ _L1.W)
+    expected = ((2 * h2 * np.cos(h1 @ _L2.W + 1.0)) @ _L2.W.T * (1 - h1 ** 2)) @ _L1.W.T \
+        + ((np.cos(s1 @ _L2.W)) @ _L2.W.T * np.cos(x @ _L1.W)) @ _L1.W.T
+    np.testing.assert_allclose(ag.grad(_two_layers)(x), expected, rtol=1e-12)
+    ag.check_grads(_two_layers, (x,), order=2)
+
+
+def test_a_list_of_layers_held_by_an_object_is_written_out():
+    x = _R.normal(size=(2, 3))
+    net = _Sequential([_Dense(_R.normal(size=(3, 4)), np.zeros(4)),
+                       _Dense(_R.normal(size=(4, 2)), np.zeros(2), act=np.sin)])
+    dloss = ag.grad(net.loss)
+    ag.check_grads(net.loss, (x,), order=2)
+    value, slope = ag.jvp(net.loss)(x, np.ones_like(x))
+    np.testing.assert_allclose(slope, np.sum(dloss(x)), rtol=1e-12)
+    before = dloss(x)
+    net.layers.append(_Dense(np.eye(2), np.zeros(2), act=np.exp))   # followed, not stale
+    after = dloss(x)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, ag.grad(net.loss)(x), rtol=1e-12)
+    net.layers[0].act = np.cos                                      # an item's attribute too
+    np.testing.assert_allclose(dloss(x), ag.grad(_Sequential(net.layers).loss)(x), rtol=1e-12)
+    ag.check_grads(net.loss, (x,))
+
+
+def test_a_global_list_of_functions_is_written_out_and_followed():
+    x = np.array([0.3, -0.2, 0.5])
+    df = ag.grad(_each_function)
+    np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + 2 * np.cos(2 * x))
+    ag.check_grads(_each_function, (x,), order=2)
+    _FUNCTIONS.append(np.exp)
+    try:
+        np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + np.exp(x)
+                                   + 2 * np.exp(2 * x))
+    finally:
+        _FUNCTIONS.pop()
+    np.testing.assert_allclose(df(x), 1 - np.tanh(x) ** 2 + np.cos(x) + 2 * np.cos(2 * x))
+
+
+def _enumerated(x):
+    s = 0.0
+    for i, f in enumerate([np.sin, np.tanh, _L1]):
+        s = s + (i + 1) * np.sum(f(x))
+    for k, g in enumerate(_FUNCTIONS, 2):
+        s = s + k * np.sum(g(x))
+    return s * i
+
+
+def test_enumerate_over_a_list_of_functions_is_written_out():
+    x = np.array([[0.3, -0.2, 0.5]])
+    expected = 2 * (np.cos(x) + 2 * (1 - np.tanh(x) ** 2)
+                    + 3 * (1 - np.tanh(x @ _L1.W) ** 2) @ _L1.W.T
+                    + 2 * (1 - np.tanh(x) ** 2) + 3 * np.cos(x))
+    np.testing.assert_allclose(ag.grad(_enumerated)(x), expected, rtol=1e-12)
+    ag.check_grads(_enumerated, (x,), order=2)
+    value, slope = ag.jvp(_enumerated)(x, np.ones_like(x))
+    assert value == pytest.approx(_enumerated(x)) and slope == pytest.approx(np.sum(expected))
+
+
+class _Registry:
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "dense": _L1}
+
+
+_ACTS = {"sin": np.sin, "tanh": np.tanh}
+
+
+def _by_key(x):
+    return np.sum(_ACTS["sin"](x)) + np.sum(_Registry.acts["relu"](x)) \
+        + np.sum(_Registry.acts["dense"](x))
+
+
+def _by_argument(x, name="tanh"):
+    return np.sum(_Registry.acts[name](x))
+
+
+def test_a_dict_of_functions_read_at_a_constant_key():
+    x = np.array([[0.3, -0.2, 0.5]])
+    df = ag.grad(_by_key)
+    dense = (1 - np.tanh(x @ _L1.W) ** 2) @ _L1.W.T
+    np.testing.assert_allclose(df(x), np.cos(x) + (x > 0) + dense, rtol=1e-12)
+    ag.check_grads(_by_key, (x,), order=2)
+    _ACTS["sin"] = np.cos                                   # followed, not stale
+    try:
+        np.testing.assert_allclose(df(x), -np.sin(x) + (x > 0) + dense, rtol=1e-12)
+    finally:
+        _ACTS["sin"] = np.sin
+    with pytest.raises(UnsupportedSyntaxError, match=r"calling `_Registry.acts\[name\]`, an "
+                       r"item at a key the code computes(.|\n)*make_loss"):
+        ag.grad(_by_argument)(x)

@@ -2,12 +2,14 @@
 user's function and on every callee): a declared name the function only reads
 is a module constant or a closure value like any other, so the declaration
 goes; a write to one (which would change a module or closure variable) is
-refused at the write.
+refused at the write. Type annotations declare nothing that runs either:
+`total: float = 0.0` is `total = 0.0`, and `n: int` alone goes.
 
     C = 2.0                           C = 2.0
     def f(x):                         def f(x):
-        global C              ->          return C * x
-        return C * x
+        global C              ->          total = 0.0
+        total: float = 0.0                return C * x + total
+        return C * x + total
 """
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ _DECLARATIONS = frozenset({ast.Global, ast.Nonlocal})
 
 def drop(tree: ast.FunctionDef, where) -> ast.FunctionDef:
     """Remove every `global`/`nonlocal` statement of `tree` and its nested defs, in
-    place, after checking that no name they declare is written in their scope."""
+    place, after checking that no name they declare is written in their scope; and
+    write every annotated assignment as a plain one."""
+    if any(isinstance(s, ast.AnnAssign) for s in statements(tree)):
+        _unannotated(tree)
     if not any(s.__class__ in _DECLARATIONS for s in statements(tree)):
         return tree                   # (most often: no walk of every scope's nodes)
     for scope in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
@@ -84,4 +89,16 @@ def _remove(scope) -> None:
             if isinstance(block, list) and any(isinstance(s, (ast.Global, ast.Nonlocal))
                                                for s in block):
                 kept = [s for s in block if not isinstance(s, (ast.Global, ast.Nonlocal))]
+                setattr(node, field, kept or [ast.copy_location(ast.Pass(), block[0])])
+
+
+def _unannotated(tree) -> None:
+    """`x: T = v` as `x = v`; `x: T` (which binds nothing) dropped."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(isinstance(s, ast.AnnAssign) for s in block):
+                kept = [ast.copy_location(ast.Assign([s.target], s.value), s)
+                        if isinstance(s, ast.AnnAssign) else s for s in block
+                        if not (isinstance(s, ast.AnnAssign) and s.value is None)]
                 setattr(node, field, kept or [ast.copy_location(ast.Pass(), block[0])])

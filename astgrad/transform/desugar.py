@@ -44,7 +44,11 @@ def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
 def _for(stmt: ast.For, low: Lowerer):
     if isinstance(stmt.target, ast.Name) and isinstance(inline.function_value(stmt.iter, low),
                                                         list):
-        _unrolled(stmt, inline.function_value(stmt.iter, low), low)
+        _unrolled(stmt, inline.function_value(stmt.iter, low), low=low)
+        return
+    counted = _enumerated_functions(stmt, low)
+    if counted is not None:
+        _unrolled(stmt, *counted, low=low)
         return
     _enter_loop(stmt, low)
     if isinstance(stmt.target, ast.Name) and is_call_to(stmt.iter, range, low):
@@ -70,15 +74,36 @@ def _enter_loop(stmt: ast.For | ast.While, low: Lowerer):
         aliases.join(current[a], current[b])     # as the next iteration starts
 
 
-def _unrolled(stmt: ast.For, functions: list, low: Lowerer):
-    """`for f in [np.sin, relu]:` written out once per function, `f` calling it."""
+def _enumerated_functions(stmt: ast.For, low: Lowerer):
+    """`for i, f in enumerate(fs[, start]):` of a list of functions: (the functions,
+    `i`'s name, start), else None."""
+    it, target = stmt.iter, stmt.target
+    if not (isinstance(target, ast.Tuple) and len(target.elts) == 2
+            and all(isinstance(e, ast.Name) for e in target.elts)
+            and is_call_to(it, enumerate, low) and not it.keywords and 1 <= len(it.args) <= 2
+            and (len(it.args) == 1 or isinstance(it.args[1], ast.Constant))):
+        return None
+    functions = inline.function_value(it.args[0], low)
+    if not isinstance(functions, list):
+        return None
+    start = it.args[1].value if len(it.args) == 2 else 0
+    return functions, target.elts[0].id, start
+
+
+def _unrolled(stmt: ast.For, functions: list, counter: str | None = None, start: int = 0,
+              low: Lowerer = None):
+    """`for f in [np.sin, relu]:` written out once per function, `f` calling it (and
+    `for i, f in enumerate(fs):`, `i` the function's place)."""
     if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(stmt)):
         raise UnsupportedSyntaxError("`break`/`continue` in a loop over functions is not "
                                      "supported.", low.scope.where(stmt),
                                      fix="Use a flag in the loop body.")
-    for fn in functions:
-        low.scope.local_fns[stmt.target.id] = fn
-        low.statements(copy.deepcopy(stmt.body))
+    name = stmt.target.id if counter is None else stmt.target.elts[1].id
+    for k, fn in enumerate(functions, start):
+        low.scope.local_fns[name] = fn
+        count = [] if counter is None else [ast.copy_location(ast.Assign(
+            [ast.Name(counter, ast.Store())], ast.Constant(k)), stmt)]
+        low.statements(count + copy.deepcopy(stmt.body))
 
 
 def _range_loop(stmt: ast.For, low: Lowerer):

@@ -36,7 +36,8 @@ from . import argument_writes, binding, library_calls, registry, restructure
 from .build import parameters
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
-from .scope import MISSING, user_method
+from .scope import MISSING
+from .user_values import user_method
 from .writes import writes_after
 
 # A callee of more statements than this is called through its own generated
@@ -91,7 +92,10 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             f"calling `{node.func.id}`, a value computed inside the function or passed to it, "
             f"is not supported.", scope.where(node),
             fix="Call functions by the name they are defined or imported as, or pass them to "
-                "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
+                "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`; for a "
+                "function given to the function you differentiate (`loss(w, act)`), close "
+                "over it instead (`def make_loss(act):` defining and returning `loss`, then "
+                "`ag.grad(make_loss(np.tanh))`).")
     return library_calls.lower(node, fn, args, keywords, low)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import UnsupportedSyntaxError
 from . import piecewise, registry
 from .lowering import Lowerer
-from .scope import PER_ELEMENT_FIX, per_element
+from .fixes import PER_ELEMENT_FIX, per_element
 
 
 def lower(node: ast.Call, fn, args: list[ast.expr], keywords: dict[str, ast.expr],

@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
-from .scope import MISSING, PER_ELEMENT_FIX, method_fix, per_element
+from .fixes import PER_ELEMENT_FIX, method_fix, per_element
+from .scope import MISSING
 
 
 def refuse_where_varied(stmts, varied: set, useful: set, ns, where) -> None:

@@ -24,7 +24,9 @@ from . import builtin_calls, dicts, imports, registry, scalar_math
 from .lattice import Kind, of_value
 from .naming import NUMPY, RUNTIME
 from .opaque import is_library_function
-from .scope import MISSING, UserScope, local_names, per_element, resolve_names, user_method
+from .fixes import per_element
+from .scope import MISSING, UserScope, local_names, resolve_names
+from .user_values import user_method
 
 # Syntax this pass rewrites, so no later pass sees it (see `imports` and `dicts`).
 LOWERED = (ast.Import, ast.ImportFrom, ast.Dict)
@@ -61,8 +63,9 @@ class Namespace:
                 f"`{name}` names a value of yours and something astgrad's generated code "
                 f"needs.", where, fix=f"Rename `{name}`.")
         emitted = name
-        while emitted in self.sources and self.sources[emitted][0].globals is not scope.globals:
-            emitted += "_"
+        while emitted in self.sources and (self.sources[emitted][1] != name or self.sources[
+                emitted][0].holder(name) is not scope.holder(name)):
+            emitted += "_"          # another object's `self`, another closure's cell
         self.live[emitted] = of_value(obj)
         self.sources[emitted] = (scope, name)
         return emitted

@@ -23,9 +23,11 @@ import numpy as np
 
 from .. import runtime
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
+from .fixes import attribute_refusal, computed_call_fix, method_fix
 from .trees import walk
+from .user_values import (MISSING, call_method, function_table, held_functions, library_home,
+                          super_object, user_object)
 
-MISSING = object()      # what a name that denotes nothing resolves to
 
 # Array methods and the NumPy function each one is. `shape` methods take
 # their dimensions either as one tuple or spread out.
@@ -42,101 +44,6 @@ _OWN_METHODS = {"item": (runtime.item, 0), "astype": (runtime.astype, 1),
                 "flatten": (np.ravel, 0), "items": (runtime.items_of, 0),
                 "values": (runtime.values_of, 0), "keys": (runtime.keys_of, 0)}
 
-# What to write instead of a list method that changes a list in ways not differentiated.
-_LIST_FIXES = dict.fromkeys(
-    ("insert", "remove", "clear"),
-    "For a list, build it again: `xs = xs[:i] + [v] + xs[i:]` for `xs.insert(i, v)`, "
-    "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
-
-
-def per_element(obj) -> bool:
-    """`np.vectorize(f)`, `np.frompyfunc(f, ...)`: a Python function called once per
-    element, which NumPy runs and astgrad does not read."""
-    return obj in (np.vectorize, np.frompyfunc, np.apply_along_axis) \
-        or isinstance(obj, np.vectorize) \
-        or isinstance(obj, np.ufunc) and obj.__name__.endswith("(vectorized)")
-
-
-# What to write instead of a function NumPy calls once per element or row.
-PER_ELEMENT_FIX = (
-    "Write the function with NumPy operations on the whole array (`np.where(c, a, b)` for "
-    "an `if`), or loop over the elements or rows: `np.array([f(v) for v in x])` for "
-    "`np.vectorize(f)(x)` of a 1-d `x`, `np.array([f(row) for row in A])` for "
-    "`np.apply_along_axis(f, 1, A)` (`A.T` for axis 0).")
-
-
-def _computed_call_fix(func: ast.expr, static: Callable) -> str:
-    """What to write instead of calling a value made in the function (`np.vectorize(f)(x)`)."""
-    if isinstance(func, ast.Call) and per_element(static(func.func)):
-        return PER_ELEMENT_FIX
-    return "Call functions by the name they are defined or imported as."
-
-
-_CONTAINER_METHODS = {
-    "update": 'Build a new dict: `q = {**q, "b": v}` (or `{**q, **other}`).',
-    "get": "Read it with a test: `d[k] if k in d else default`.",
-    "setdefault": "Read it with a test: `d[k] if k in d else default`.",
-    "extend": "Build a new list: `xs = xs + ys`.",
-    "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
-    "remove": "Build a new list without the item."}
-
-
-def method_fix(name: str) -> str:
-    """What to write instead of a call to the method `.name()`, which has no rule."""
-    if name in _LIST_FIXES:
-        return _LIST_FIXES[name]
-    if name in _CONTAINER_METHODS:
-        return _CONTAINER_METHODS[name]
-    if name.startswith("_") or not callable(getattr(np, name, None)):
-        return "Write it with operators, indexing and NumPy functions."
-    return f"Call the NumPy function instead (np.{name}(x, ...)) if it is the same."
-
-
-def _attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
-    """The error for `v.attr`, an attribute astgrad does not read."""
-    if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
-        # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
-        name, attr = node.value.id, node.attr
-        return UnsupportedSyntaxError(
-            f"attribute `.{attr}` of `{name}` (a config object's or a namedtuple's field: "
-            f"no array has it) is not supported.", where,
-            fix=f"Pass `{name}.{attr}` as an argument of its own, hold it in a dict "
-                f"(`{name}[\"{attr}\"]`), unpack or index a namedtuple (`W, b = params`, "
-                f"`params[0]`), or make the function a method (`self.{attr}` is read when "
-                f"the derivative runs).")
-    return UnsupportedSyntaxError(
-        f"attribute `.{node.attr}` of a value is not supported.", where,
-        fix="Pass arrays and numbers as arguments, or use `.T`, `.shape`, `.ndim`, "
-            "`.size` or `.dtype`.")
-
-
-def _is_user_object(obj) -> bool:
-    """An object of the user's whose attributes the code reads (`self.W`), not a module,
-    class, array or number."""
-    return obj is not MISSING and not isinstance(
-        obj, (types.ModuleType, type, np.ndarray, np.generic, np.ufunc, int, float, complex,
-              str, list, tuple, dict)) and obj is not None \
-        and type(obj).__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
-
-
-def user_method(obj) -> bool:
-    """A method bound to an object (or class) of the user's, written in Python:
-    inlined like the user's functions (`self.helper(w)`, `Model.create(w)`)."""
-    if not (inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType)):
-        return False
-    owner = obj.__self__ if isinstance(obj.__self__, type) else type(obj.__self__)
-    return owner.__module__.partition(".")[0] not in ("numpy", "scipy", "astgrad")
-
-
-def _call_method(obj):
-    """`obj.__call__` for an object whose class defines `__call__` in Python, else None."""
-    call = getattr(type(obj), "__call__", None)
-    if isinstance(call, types.FunctionType) and not isinstance(obj, type) \
-            and user_method(obj.__call__):
-        return obj.__call__
-    return None
-
-
 class UserScope:
     """The user function's closure, globals and builtins, looked up in that order."""
 
@@ -144,8 +51,19 @@ class UserScope:
         code = fn.__code__
         self.cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
         self.globals = fn.__globals__
+        self.owner = MISSING          # a method's object (or class), for `super()`
+        self.owner_name = None
         if inspect.ismethod(fn) and code.co_argcount:     # `self` (or `cls`): the object
-            self.cells[code.co_varnames[0]] = types.CellType(fn.__self__)
+            self.owner_name = code.co_varnames[0]
+            self.cells[self.owner_name] = types.CellType(fn.__self__)
+            self.owner = fn.__self__
+
+    def holder(self, name: str):
+        """Where `name` is read from: its closure cell, the method's object for `self`,
+        else the globals. Two names of one holder are one value."""
+        if name == self.owner_name:
+            return self.owner
+        return self.cells[name] if name in self.cells else self.globals
 
     def get(self, name: str):
         if name in self.cells:
@@ -186,6 +104,41 @@ def resolve_names(tree: ast.AST, scope: UserScope, ns, locals_: set[str], where:
     return _Resolver(scope, ns, locals_, where, check_callee, local_defs).visit(tree)
 
 
+def _made(node: ast.Call, static: Callable, where: Callable):
+    """`ag.grad(loss, wrt=1)` of a function and constants the code names: the transform,
+    made now (the same each time), so `ag.grad(loss)(w)` is a call of it; `static(node)`
+    is what a name denotes."""
+    maker = static(node.func)
+    if not getattr(maker, "_astgrad_maker", False):
+        return MISSING
+    values = [_constant(a, static) for a in node.args + [k.value for k in node.keywords]]
+    if any(v is MISSING for v in values) or any(k.arg is None for k in node.keywords):
+        raise UnsupportedSyntaxError(
+            f"`{ast.unparse(node)}` makes a transform of a value computed inside the "
+            f"function.", where(node), fix="Name the function and `wrt` as "
+            "constants (`ag.grad(loss, wrt=0)`), or make the transform outside.")
+    return maker(*values[:len(node.args)],
+                 **dict(zip((k.arg for k in node.keywords), values[len(node.args):])))
+
+
+def _constant(node: ast.expr, static: Callable):
+    if isinstance(node, ast.Starred):
+        return MISSING
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return static(node)
+
+
+def _written_in(held, node: ast.expr, ref: Callable) -> ast.expr:
+    """A list (tuple) of functions or callable objects the code reads, written in as a
+    list written in the code is (`ref(item, node)` names each): `for layer in
+    self.layers:` is then written out, `fs[0](x)` inlined."""
+    refs = [ref(item, node) for item in held]
+    made = ast.List(refs, ast.Load()) if isinstance(held, list) else ast.Tuple(refs, ast.Load())
+    return ast.copy_location(made, node)
+
+
 class _Resolver(ast.NodeTransformer):
     def __init__(self, scope, ns, locals_, where, check_callee, local_defs):
         self.scope, self.ns, self.locals, self.where = scope, ns, locals_, where
@@ -204,49 +157,32 @@ class _Resolver(ast.NodeTransformer):
             if base is not MISSING and not isinstance(base, (types.ModuleType, type)) and \
                     isinstance(getattr(type(base), node.attr, None), types.FunctionType):
                 return getattr(base, node.attr)     # a method of an object (stats.norm.pdf)
-            if _is_user_object(base) and callable(getattr(base, node.attr, None)):
+            if user_object(base) and callable(getattr(base, node.attr, None)):
                 return getattr(base, node.attr)     # `self.act = np.tanh`: that function
             if base is MISSING or not isinstance(base, (types.ModuleType, type)):
                 return MISSING
             return getattr(base, node.attr, MISSING)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            table = self._static(node.value)       # `ACTS["relu"]`, a dict of functions
+            table = self._object(node.value) if table is MISSING else table
+            return table.get(node.slice.value, MISSING) if function_table(table) else MISSING
         if isinstance(node, ast.Call):
-            return self._made(node)
+            if isinstance(node.func, ast.Name) and node.func.id == "super":
+                return super_object(node, self.scope, self._static)
+            return _made(node, self._static, self.where)
         return MISSING
-
-    def _made(self, node: ast.Call):
-        """`ag.grad(loss, wrt=1)` of a function and constants the code names: the
-        transform, made now (the same each time), so `ag.grad(loss)(w)` is a call of it."""
-        maker = self._static(node.func)
-        if not getattr(maker, "_astgrad_maker", False):
-            return MISSING
-        values = [self._constant(a) for a in node.args + [k.value for k in node.keywords]]
-        if any(v is MISSING for v in values) or any(k.arg is None for k in node.keywords):
-            raise UnsupportedSyntaxError(
-                f"`{ast.unparse(node)}` makes a transform of a value computed inside the "
-                f"function.", self.where(node), fix="Name the function and `wrt` as "
-                "constants (`ag.grad(loss, wrt=0)`), or make the transform outside.")
-        return maker(*values[:len(node.args)],
-                     **dict(zip((k.arg for k in node.keywords), values[len(node.args):])))
-
-    def _constant(self, node: ast.expr):
-        if isinstance(node, ast.Starred):
-            return MISSING
-        try:
-            return ast.literal_eval(node)
-        except ValueError:
-            return self._static(node)
 
     def _call_method(self, obj):
         """A callable object's `__call__`, inlined, unless the object has rules."""
         primitive = getattr(self.ns, "is_primitive", None)
-        return None if primitive is not None and primitive(obj) else _call_method(obj)
+        return None if primitive is not None and primitive(obj) else call_method(obj)
 
     def _object(self, node: ast.expr):
         """The object of the user's a dotted name stands for now (`self`, `self.cfg`), to
         tell its kind: generated code reads its attributes when it runs."""
         if isinstance(node, ast.Attribute):
             base = self._object(node.value)
-            return getattr(base, node.attr, MISSING) if _is_user_object(base) else MISSING
+            return getattr(base, node.attr, MISSING) if user_object(base) else MISSING
         return self._static(node)
 
     def visit_Name(self, node):
@@ -261,23 +197,27 @@ class _Resolver(ast.NodeTransformer):
         if callable(obj) and not isinstance(obj, (np.ndarray, np.generic)) \
                 and self._call_method(obj) is None:
             return ast.copy_location(self._callee_ref(obj, node), node)
+        if held_functions(obj):
+            return _written_in(obj, node, self._item_ref)
         live = self.ns.read_live(node.id, self.scope, obj, self.where(node))
         return ast.copy_location(ast.Name(live, ast.Load()), node)
 
     def visit_Attribute(self, node):
+        if isinstance(node.ctx, ast.Load) and held_functions(self._object(node)):
+            return _written_in(self._object(node), node, self._item_ref)  # `self.layers`
         obj = self._static(node)
         if obj is not MISSING:
             if callable(obj) and not isinstance(obj, type):
                 return ast.copy_location(self._callee_ref(obj, node), node)
-            if isinstance(obj, (int, bool)) or obj is None or \
-                    isinstance(obj, float) and math.isfinite(obj):
+            if (isinstance(obj, (int, bool)) or obj is None or isinstance(obj, float)
+                    and math.isfinite(obj)) and library_home(self._static(node.value)):
                 return ast.copy_location(ast.Constant(obj), node)   # np.inf stays np.inf
             cls = self._static(node.value)
             node.value = ast.copy_location(ast.Name(self.ns.bind(cls, node.value.id), ast.Load(
                 )), node.value) if isinstance(cls, type) and isinstance(node.value, ast.Name) \
                 else self.visit(node.value)           # `Color.RED`: the class, not a call
             return node
-        if _is_user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
+        if user_object(self._object(node.value)) and isinstance(node.ctx, ast.Load):
             node.value = self.visit(node.value)
             return node                          # `self.W`: read from the object when run
         node.value = self.visit(node.value)
@@ -287,7 +227,7 @@ class _Resolver(ast.NodeTransformer):
             return ast.copy_location(call, node)
         if node.attr == "dtype":
             return node
-        raise _attribute_refusal(node, self.where(node))
+        raise attribute_refusal(node, self.where(node))
 
     def visit_Raise(self, node, visit=None):
         check, self.check_callee = self.check_callee, None    # the exception: made as is
@@ -313,9 +253,10 @@ class _Resolver(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Name) and (func.id in self.local_defs or func.id in self.locals):
             return node        # a nested def, or a name the walk may bind to a function (inline)
-        if isinstance(func, ast.Subscript) and isinstance(func.value, ast.Name) \
-                and func.value.id in self.locals:
-            func.slice = self.visit(func.slice)
+        if isinstance(func, ast.Subscript) and (isinstance(func.value, ast.Name) and
+                                                func.value.id in self.locals
+                                                or held_functions(self._object(func.value))):
+            func.value, func.slice = self.visit(func.value), self.visit(func.slice)
             return node        # `fs[0](x)`: an item of a list of functions (inline)
         obj = self._static(func)
         if obj is MISSING and isinstance(func, ast.Attribute):
@@ -331,11 +272,12 @@ class _Resolver(ast.NodeTransformer):
             name = ast.unparse(func)
             if isinstance(func, ast.Name) and func.id not in self.locals:
                 raise UndefinedNameError(f"name `{name}` is not defined.", self.where(node))
-            raise UnsupportedSyntaxError(
-                f"calling `{name}`, a value computed inside the function, is not supported.",
-                self.where(node), fix=_computed_call_fix(func, self._static))
+            what = "an item at a key the code computes" if isinstance(func, ast.Subscript) \
+                else "a value computed inside the function"
+            raise UnsupportedSyntaxError(f"calling `{name}`, {what}, is not supported.",
+                                         self.where(node), fix=computed_call_fix(func, self._static))
         if getattr(obj, "_astgrad_maker", False):     # `dl = ag.grad(loss)`: made now
-            return ast.copy_location(self.ns.ref(self._made(node)), node)
+            return ast.copy_location(self.ns.ref(_made(node, self._static, self.where)), node)
         if self._call_method(obj) is not None:
             obj = self._call_method(obj)         # a callable object of the user's class
         if self.check_callee is not None:
@@ -379,6 +321,16 @@ class _Resolver(ast.NodeTransformer):
         if self.check_callee is not None:
             self.check_callee(_SHAPE_METHODS.get(name) or _METHODS[name], node)
         return ast.copy_location(call, node)
+
+    def visit_List(self, node):        # `[np.sin, layer]`: a callable object as a function
+        node.elts = [self._item_ref(self.scope.get(e.id), e) if isinstance(e, ast.Name) and
+                     e.id not in self.locals and user_object(self.scope.get(e.id)) and
+                     self._call_method(self.scope.get(e.id)) else self.visit(e) for e in node.elts]
+        return node
+    visit_Tuple = visit_List
+
+    def _item_ref(self, item, node) -> ast.expr:
+        return self._callee_ref(self._call_method(item) or item, node)
 
     def _callee_ref(self, obj, node) -> ast.expr:
         if self.check_callee is not None:
