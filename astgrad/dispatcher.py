@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from . import depends, pickling
-from .transform.request import FORWARD
+from .transform.request import FORWARD, given_function
 
 _GUARDS = 4          # how many specializations the dispatcher tests inline
 
@@ -158,6 +158,11 @@ class Dispatcher:
 
     def _test(self, name: str, v) -> str | None:
         t = type(v)
+        if given_function(v):               # code made for this function (`act=np.tanh`)
+            fname = next((k for k, o in self.builtins.items() if o is v),
+                         f"_f{len(self.builtins)}")
+            self.builtins[fname] = v
+            return f"{name} is {fname}"
         if t is np.ndarray:
             self.builtins.setdefault(f"_d{v.dtype.num}", v.dtype)
             return (f"_type({name}) is _ndarray and {name}.ndim == {v.ndim} "

@@ -21,7 +21,7 @@ from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
 from .arraylike import is_array_like, kind_of, running
 from .transform.kinds import Kind
-from .transform.request import FORWARD, Request
+from .transform.request import FORWARD, Request, given_function
 
 _DIFFERENTIABLE = ("f", "c")   # floats, and complex numbers (see docs/complex.md)
 _wrappers: dict[int, Callable] = {}
@@ -113,8 +113,10 @@ class Transform:
                 fn = self.by_key.get(key)
                 if fn is None:
                     kinds = _kinds(values, self.names, self.wrt)
-                    gen = self.by_kind.get(kinds) or self._generate(kinds, values)
-                    self.by_kind[kinds] = gen
+                    made = (kinds, tuple((n, _hashable(f)) for n, f in
+                                         _functions(self.names, values, self.wrt)))
+                    gen = self.by_kind.get(made) or self._generate(kinds, values)
+                    self.by_kind[made] = gen
                     fn = gen.fn
                     if any(is_array_like(v) for v in values):
                         fn = running(gen, values)       # errors named for dask & co.
@@ -168,7 +170,8 @@ class Transform:
                 _check_differentiable(self.fn, name, kind, value)
         target = self.inner.inlined(*values) if self.inner else self.fn
         parsed = driver.parse(target) if self.inner else self._parsed()
-        request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all)
+        request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all,
+                          _functions(names, values, self.wrt))
         try:
             return self._made(target, dict(zip(names, kinds)), request, parsed)
         except NonScalarOutputError as exc:
@@ -184,11 +187,13 @@ class Transform:
         transform of this transform reads (a call through a helper's pullback
         closure cannot be differentiated again)."""
         kinds = _kinds(values, self.names, self.wrt)
+        made = (kinds, tuple((n, _hashable(f)) for n, f in
+                             _functions(self.names, values, self.wrt)))
         with self.lock:
             self.dependencies()
-            gen = self.by_kind_inlined.get(kinds)
+            gen = self.by_kind_inlined.get(made)
             if gen is None:
-                gen = self.by_kind_inlined[kinds] = self._generate(kinds, values, True)
+                gen = self.by_kind_inlined[made] = self._generate(kinds, values, True)
         return gen.fn
 
     def generic(self) -> driver.Generated:
@@ -206,8 +211,9 @@ class Transform:
             if self._any_kind is None:
                 kinds = {p.name: Kind() for p in self.params}
                 target = self.inner.any_kind().fn if self.inner else self.fn
+                defaults = [p.default for p in self.params]
                 request = Request(self.wrt, self.mode, self.as_tuple, self.name(),
-                                  bool(self.inner))
+                                  bool(self.inner), _functions(self.names, defaults, self.wrt))
                 self._any_kind = self._made(target, kinds, request, self.parsed)
             return self._any_kind
 
@@ -313,6 +319,8 @@ def _key(v, tree: bool = False):
     t = type(v)
     if tree and pytree.is_tree(v):
         return pytree.key(v, _key)
+    if given_function(v):                    # `loss(w, act=np.tanh)`: made for that one
+        return ("function", _hashable(v))
     if t is np.ndarray:
         return (v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
     if isinstance(v, np.ndarray):
@@ -320,6 +328,19 @@ def _key(v, tree: bool = False):
     if is_array_like(v):
         return (t, v.ndim, np.dtype(v.dtype).char)
     return t
+
+
+def _hashable(v):
+    try:
+        hash(v)
+        return v
+    except TypeError:                        # a bound method of an unhashable object
+        return id(v)
+
+
+def _functions(names, values, wrt) -> tuple:
+    """(parameter, function) for each argument that is a function (`given_function`)."""
+    return tuple((n, v) for n, v in zip(names, values) if n not in wrt and given_function(v))
 
 
 def _parameters(fn, fn_name: str, inner) -> list[inspect.Parameter]:

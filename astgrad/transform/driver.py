@@ -13,6 +13,7 @@ import ast
 import gc
 import os
 import sys
+import types
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -82,10 +83,26 @@ def _check_syntax(p: Program):
 
 def _resolve(p: Program):
     dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
-    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params)
+    p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params,
+                                   locals_=_given_functions(p))
     tries.desugar(p.tree, p.namer.fresh, p.src.where)     # `try`: a flag and branches
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
+
+
+def _given_functions(p: Program) -> set[str] | None:
+    """The local names, but a parameter given a function (`Request.functions`) that the
+    body never assigns: its reads are that function, as a closure's would be."""
+    if not p.request.functions:
+        return None
+    local = resolve.local_names(p.tree)
+    stored = {n.id for n in ast.walk(p.tree) if isinstance(n, ast.Name)
+              and not isinstance(n.ctx, ast.Load)}
+    for name, fn in p.request.functions:
+        if name not in stored:
+            p.scope.cells[name] = types.CellType(fn)
+            local.discard(name)
+    return local
 
 
 def _restructure(p: Program):

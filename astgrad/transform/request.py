@@ -5,7 +5,10 @@ generated function (reverse, forward, saving, shell) reads it.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
+
+import numpy as np
 
 # Forward mode: "jvp" returns `(value, tangent)`; "tangent" (what `ag.hvp` and
 # `ag.hessian` call) returns the tangent alone, so nothing computes the value only
@@ -22,3 +25,12 @@ class Request:
     as_tuple: bool             # return a tuple of gradients even for one parameter
     name: str                  # the generated function's name
     inline_all: bool = False   # inline every user function (code to differentiate again)
+    functions: tuple = ()      # (parameter, function) for each argument that is a function:
+    #                            the code is made for that function (`def loss(w, act=np.tanh)`)
+
+
+def given_function(value) -> bool:
+    """Is `value`, an argument, a function the code calls (`np.tanh`, a function of the
+    user's, a bound method)? The code is made for that function."""
+    return inspect.isfunction(value) or inspect.isbuiltin(value) or inspect.ismethod(value) \
+        or isinstance(value, np.ufunc)
