@@ -21,7 +21,7 @@ from .errors import AstgradError, NonScalarOutputError, SourceError, WrtError
 from .transform import driver, registry
 from .arraylike import is_array_like, kind_of, running
 from .transform.kinds import Kind
-from .transform.request import FORWARD, Request, given_function
+from .transform.request import FORWARD, Request, functions_given, given_function, hashable
 
 _DIFFERENTIABLE = ("f", "c")   # floats, and complex numbers (see docs/complex.md)
 _wrappers: dict[int, Callable] = {}
@@ -55,8 +55,7 @@ class Transform:
         self.signature = inspect.signature(self.fn, follow_wrapped=False)
         self.params = _parameters(self.fn, self.fn_name, self.inner)
         self.names = [p.name for p in self.params]
-        self.wrt, self.as_tuple = _wrt_names(self.wrt_arg, [p.name for p in self.params],
-                                             self.fn_name)
+        self.wrt, self.as_tuple = _wrt_names(self.wrt_arg, self.names, self.fn_name)
 
     def _clear(self) -> None:
         self.by_key: dict[tuple, Callable] = {}       # argument types (and array ndim, dtype)
@@ -93,9 +92,7 @@ class Transform:
     # -- specializations --------------------------------------------------------------
     def specialize(self, *args, **kwargs) -> Callable:
         """The generated function for these arguments' kinds (made once per kinds)."""
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return self.lookup(*(bound.arguments[p.name] for p in self.params))
+        return self.lookup(*_every(self.signature, self.params, args, kwargs))
 
     def lookup(self, *values) -> Callable:
         """The specialization for `values` (all parameters, in order); the dispatcher's
@@ -113,8 +110,7 @@ class Transform:
                 fn = self.by_key.get(key)
                 if fn is None:
                     kinds = _kinds(values, self.names, self.wrt)
-                    made = (kinds, tuple((n, _hashable(f)) for n, f in
-                                         _functions(self.names, values, self.wrt)))
+                    made = _code_key(kinds, self.names, values, self.wrt)
                     gen = self.by_kind.get(made) or self._generate(kinds, values)
                     self.by_kind[made] = gen
                     fn = gen.fn
@@ -129,9 +125,7 @@ class Transform:
         """A call begun under the function's former parameters: its arguments bound
         again as the new ones take them (a TypeError if they do not fit)."""
         tangent = args[-1:] if self.mode in FORWARD else ()
-        bound = self.signature.bind(*args[:len(args) - len(tangent)], **kwargs)
-        bound.apply_defaults()
-        every = [bound.arguments[p.name] for p in self.params]
+        every = _every(self.signature, self.params, args[:len(args) - len(tangent)], kwargs)
         return self.lookup(*every)(*every, *tangent)
 
     @property
@@ -144,9 +138,7 @@ class Transform:
         """The jvp of a function with defaults or keyword-only parameters: the tangent
         comes last by position, the other arguments bind as the function's own do."""
         *values, tangent = args
-        bound = self.signature.bind(*values, **kwargs)
-        bound.apply_defaults()
-        every = [bound.arguments[p.name] for p in self.params]
+        every = _every(self.signature, self.params, values, kwargs)
         return self.lookup(*every)(*every, tangent)
 
     def with_pullback(self, result: tuple, args: tuple, kwargs: dict | None) -> tuple:
@@ -171,7 +163,7 @@ class Transform:
         target = self.inner.inlined(*values) if self.inner else self.fn
         parsed = driver.parse(target) if self.inner else self._parsed()
         request = Request(self.wrt, self.mode, self.as_tuple, self.name(), inline_all,
-                          _functions(names, values, self.wrt))
+                          functions_given(names, values, self.wrt))
         try:
             return self._made(target, dict(zip(names, kinds)), request, parsed)
         except NonScalarOutputError as exc:
@@ -187,8 +179,7 @@ class Transform:
         transform of this transform reads (a call through a helper's pullback
         closure cannot be differentiated again)."""
         kinds = _kinds(values, self.names, self.wrt)
-        made = (kinds, tuple((n, _hashable(f)) for n, f in
-                             _functions(self.names, values, self.wrt)))
+        made = _code_key(kinds, self.names, values, self.wrt)
         with self.lock:
             self.dependencies()
             gen = self.by_kind_inlined.get(made)
@@ -211,9 +202,8 @@ class Transform:
             if self._any_kind is None:
                 kinds = {p.name: Kind() for p in self.params}
                 target = self.inner.any_kind().fn if self.inner else self.fn
-                defaults = [p.default for p in self.params]
-                request = Request(self.wrt, self.mode, self.as_tuple, self.name(),
-                                  bool(self.inner), _functions(self.names, defaults, self.wrt))
+                request = Request(self.wrt, self.mode, self.as_tuple, self.name(), bool(
+                    self.inner), functions_given(self.names, _defaults(self.params), self.wrt))
                 self._any_kind = self._made(target, kinds, request, self.parsed)
             return self._any_kind
 
@@ -320,7 +310,7 @@ def _key(v, tree: bool = False):
     if tree and pytree.is_tree(v):
         return pytree.key(v, _key)
     if given_function(v):                    # `loss(w, act=np.tanh)`: made for that one
-        return ("function", _hashable(v))
+        return ("function", hashable(v))
     if t is np.ndarray:
         return (v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))
     if isinstance(v, np.ndarray):
@@ -330,17 +320,20 @@ def _key(v, tree: bool = False):
     return t
 
 
-def _hashable(v):
-    try:
-        hash(v)
-        return v
-    except TypeError:                        # a bound method of an unhashable object
-        return id(v)
+def _code_key(kinds: tuple, names, values, wrt) -> tuple:
+    """What picks generated code: the arguments' kinds, and each function given."""
+    return kinds, tuple((n, hashable(f)) for n, f in functions_given(names, values, wrt))
 
 
-def _functions(names, values, wrt) -> tuple:
-    """(parameter, function) for each argument that is a function (`given_function`)."""
-    return tuple((n, v) for n, v in zip(names, values) if n not in wrt and given_function(v))
+def _every(signature, params, args, kwargs) -> list:
+    """Every parameter's value, by position, for a call with `args` and `kwargs`."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return [bound.arguments[p.name] for p in params]
+
+
+def _defaults(params) -> list:
+    return [p.default for p in params]
 
 
 def _parameters(fn, fn_name: str, inner) -> list[inspect.Parameter]:

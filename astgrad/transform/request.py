@@ -34,3 +34,17 @@ def given_function(value) -> bool:
     user's, a bound method)? The code is made for that function."""
     return inspect.isfunction(value) or inspect.isbuiltin(value) or inspect.ismethod(value) \
         or isinstance(value, np.ufunc)
+
+
+def hashable(v):
+    """`v`, or its `id` where it has no hash (a bound method of an unhashable object)."""
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return id(v)
+
+
+def functions_given(names, values, wrt) -> tuple:
+    """(parameter, function) for each argument that is a function (`given_function`)."""
+    return tuple((n, v) for n, v in zip(names, values) if n not in wrt and given_function(v))
