@@ -121,9 +121,17 @@ def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.s
     if not sweep.active(base):
         return []
     if base.id in sweep.plan.sequences or base.id in sweep.dicts \
-            or not sweep.array(base.id) and not statements.repeatable(stmt.value.slice, sweep):
+            or not sweep.array(base.id) and (not statements.repeatable(stmt.value.slice, sweep)
+                                             or _holds_a_string(stmt.value.slice, sweep.ns)):
         return reverse_read_item(stmt, g, sweep)
     return statements.reverse_read_item(stmt, g, sweep)
+
+
+def _holds_a_string(index: ast.expr, ns) -> bool:
+    """Is `index` a name read from the user's module or closure that holds a string (a
+    key: `grads[k]` of a dict a transform returned, whose kind is not known)?"""
+    source = ns.sources.get(index.id) if isinstance(index, ast.Name) else None
+    return source is not None and isinstance(source[0].get(source[1]), str)
 
 
 def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
@@ -164,6 +172,8 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
     keyed = base in sweep.dicts
+    if _splices(index, keyed):
+        return reverse_splice(stmt, depth, sweep)
     push, restore = sweep.stacks.save_items(base, index, listed=True, keyed=keyed)
     if not sweep.active(target.value):
         return [push, stmt], [restore]
@@ -180,6 +190,52 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
                       call(sweep.ns, "rt.zeros_like", [old]) if not keyed
                       else ast.Constant(0.0))
     return [push, stmt], backward + ([restore, zero] if not keyed else [zero, restore])
+
+
+def _splices(index: ast.expr, keyed: bool) -> bool:
+    """Is a write to a list at `index` one that may change its length: a slice with no
+    step (`xs[1:3] = [v]`, `xs[i:i] = [v]`), other than the whole list (`xs[:] = ys`)?"""
+    return not keyed and isinstance(index, ast.Slice) and index.step is None \
+        and (index.lower is not None or index.upper is not None)
+
+
+def reverse_splice(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`xs[a:b] = vs` on a list, which replaces the items `a:b` by those of `vs`, however
+    many: the new items are `xs[at:end]`, `at = len(xs[:a])` (where the slice starts
+    in the list as it was: Python clamps `a`) and `end = at + len(vs)`. The reverse
+    sweep reads `bvs` there, puts the old items back there, and their adjoints (zeros
+    of their shapes) in `bxs`."""
+    target = stmt.targets[0]
+    base, index = target.value.id, target.slice
+    push, old = sweep.stacks.save_items(base, index, listed=True)
+    forward, restore = [push, stmt], []
+    at: ast.expr | None = None
+    if not (index.lower is None or isinstance(index.lower, ast.Constant)
+            and index.lower.value == 0 and type(index.lower.value) is int):
+        at = load(sweep.namer.fresh(f"{base}_at"))
+        prefix = ast.Subscript(load(base), ast.Slice(None, copy.deepcopy(index.lower), None),
+                               ast.Load())
+        save, restore = sweep.stacks.save(at.id, made_here=True) if depth > 0 else ([], [])
+        forward[:0] = save + [ast.Assign([ast.Name(at.id, ast.Store())],
+                                         call(sweep.ns, "len", [prefix]))]
+    end = sweep.namer.fresh(f"{base}_end")
+    count = call(sweep.ns, "len", [load(stmt.value.id)])
+    backward: list[ast.stmt] = [ast.Assign([ast.Name(end, ast.Store())], count if at is None
+                                           else ast.BinOp(copy.deepcopy(at), ast.Add(), count))]
+
+    def span():
+        return ast.Slice(copy.deepcopy(at), load(end), None)
+    if sweep.active(target.value) and sweep.active(stmt.value):
+        part = ast.Subscript(load(sweep.adjoint(base)), span(), ast.Load())
+        backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
+    backward.append(ast.Assign([ast.Subscript(load(base), span(), ast.Store())],
+                               old.value))
+    if sweep.active(target.value):
+        olds = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
+        backward.append(ast.Assign(
+            [ast.Subscript(load(sweep.adjoint(base)), span(), ast.Store())],
+            call(sweep.ns, "rt.zeros_like", [olds])))
+    return forward, backward + restore
 
 
 def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
