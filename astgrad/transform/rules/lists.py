@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..build import call, load, method
+from ..build import assign, call, load, method
 from ..lattice import UNKNOWN
 from .. import trees
 from . import statements
@@ -218,14 +218,19 @@ def reverse_splice(stmt: ast.Assign, depth: int, sweep: Sweep):
         save, restore = sweep.stacks.save(at.id, made_here=True) if depth > 0 else ([], [])
         forward[:0] = save + [ast.Assign([ast.Name(at.id, ast.Store())],
                                          call(sweep.ns, "len", [prefix]))]
-    end = sweep.namer.fresh(f"{base}_end")
-    count = call(sweep.ns, "len", [load(stmt.value.id)])
-    backward: list[ast.stmt] = [ast.Assign([ast.Name(end, ast.Store())], count if at is None
-                                           else ast.BinOp(copy.deepcopy(at), ast.Add(), count))]
+    written = isinstance(stmt.value, (ast.List, ast.Tuple))      # `del xs[i]`: `[]`
+    count = ast.Constant(len(stmt.value.elts)) if written \
+        else call(sweep.ns, "len", [load(stmt.value.id)])
+    end = count if at is None else at if written and not stmt.value.elts \
+        else ast.BinOp(copy.deepcopy(at), ast.Add(), count)
+    backward: list[ast.stmt] = []
+    if not isinstance(end, (ast.Constant, ast.Name)):
+        backward.append(assign(sweep.namer.fresh(f"{base}_end"), end))
+        end = load(backward[-1].targets[0].id)
 
     def span():
-        return ast.Slice(copy.deepcopy(at), load(end), None)
-    if sweep.active(target.value) and sweep.active(stmt.value):
+        return ast.Slice(copy.deepcopy(at), copy.deepcopy(end), None)
+    if sweep.active(target.value) and not written and sweep.active(stmt.value):
         part = ast.Subscript(load(sweep.adjoint(base)), span(), ast.Load())
         backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
     backward.append(ast.Assign([ast.Subscript(load(base), span(), ast.Store())],
