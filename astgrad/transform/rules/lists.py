@@ -204,20 +204,14 @@ def reverse_splice(stmt: ast.Assign, depth: int, sweep: Sweep):
     many: the new items are `xs[at:end]`, `at = len(xs[:a])` (where the slice starts
     in the list as it was: Python clamps `a`) and `end = at + len(vs)`. The reverse
     sweep reads `bvs` there, puts the old items back there, and their adjoints (zeros
-    of their shapes) in `bxs`."""
+    of their shapes; none for `xs[i:i]`, an insertion) in `bxs`."""
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
+    none = None not in (index.lower, index.upper) \
+        and ast.dump(index.lower) == ast.dump(index.upper)      # `xs[i:i]`: no old items
     push, old = sweep.stacks.save_items(base, index, listed=True)
-    forward, restore = [push, stmt], []
-    at: ast.expr | None = None
-    if not (index.lower is None or isinstance(index.lower, ast.Constant)
-            and index.lower.value == 0 and type(index.lower.value) is int):
-        at = load(sweep.namer.fresh(f"{base}_at"))
-        prefix = ast.Subscript(load(base), ast.Slice(None, copy.deepcopy(index.lower), None),
-                               ast.Load())
-        save, restore = sweep.stacks.save(at.id, made_here=True) if depth > 0 else ([], [])
-        forward[:0] = save + [ast.Assign([ast.Name(at.id, ast.Store())],
-                                         call(sweep.ns, "len", [prefix]))]
+    forward = [push, stmt]
+    at, starts, restore = _splice_start(base, index.lower, depth, sweep)
     written = isinstance(stmt.value, (ast.List, ast.Tuple))      # `del xs[i]`: `[]`
     count = ast.Constant(len(stmt.value.elts)) if written \
         else call(sweep.ns, "len", [load(stmt.value.id)])
@@ -229,18 +223,32 @@ def reverse_splice(stmt: ast.Assign, depth: int, sweep: Sweep):
         end = load(backward[-1].targets[0].id)
 
     def span():
-        return ast.Slice(copy.deepcopy(at), copy.deepcopy(end), None)
+        return ast.Subscript(load(base), ast.Slice(copy.deepcopy(at), copy.deepcopy(end)),
+                             ast.Store())
     if sweep.active(target.value) and not written and sweep.active(stmt.value):
-        part = ast.Subscript(load(sweep.adjoint(base)), span(), ast.Load())
+        part = ast.Subscript(load(sweep.adjoint(base)), span().slice, ast.Load())
         backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
-    backward.append(ast.Assign([ast.Subscript(load(base), span(), ast.Store())],
-                               old.value))
+    backward.append(ast.Assign([span()], old.value))   # (a pop, which `restores` logs)
     if sweep.active(target.value):
         olds = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
-        backward.append(ast.Assign(
-            [ast.Subscript(load(sweep.adjoint(base)), span(), ast.Store())],
-            call(sweep.ns, "rt.zeros_like", [olds])))
-    return forward, backward + restore
+        zeros = ast.List([], ast.Load()) if none else call(sweep.ns, "rt.zeros_like", [olds])
+        bspan = span()
+        bspan.value = load(sweep.adjoint(base))
+        backward.append(ast.Assign([bspan], zeros))
+    return starts + forward, backward + restore
+
+
+def _splice_start(base: str, lower, depth: int, sweep: Sweep):
+    """`(at, forward, restore)`: where a slice starting at `lower` starts in `base`, as a
+    name `{base}_at = len(base[:lower])` made (and saved, in a loop) before the store,
+    or None for 0."""
+    if lower is None or isinstance(lower, ast.Constant) and type(lower.value) is int \
+            and lower.value == 0:
+        return None, [], []
+    at = sweep.namer.fresh(f"{base}_at")
+    prefix = ast.Subscript(load(base), ast.Slice(None, copy.deepcopy(lower), None), ast.Load())
+    save, restore = sweep.stacks.save(at, made_here=True) if depth > 0 else ([], [])
+    return load(at), save + [assign(at, call(sweep.ns, "len", [prefix]))], restore
 
 
 def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
