@@ -60,9 +60,23 @@ def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
                 is_dict = isinstance(node, ast.Assign) and target is name \
                     and isinstance(node.value, ast.Call) \
-                    and ns.value(node.value.func) is runtime.dict_of
+                    and (ns.value(node.value.func) is runtime.dict_of
+                         or _gradient_of(node.value, ns) in params)
                 made[name.id] = made.get(name.id, name.id not in params) and is_dict
     return {name for name, ok in made.items() if ok}
+
+
+def _gradient_of(value: ast.Call, ns) -> str | None:
+    """The name `value`, a call of `ag.grad(f)` (one argument differentiated), passes as
+    that argument: its gradient has that argument's structure (a dict's keys)."""
+    made = getattr(ns.value(value.func), "_astgrad", None)
+    if made is None or made.mode != "grad" or made.as_tuple or len(made.wrt) != 1 \
+            or value.keywords:
+        return None
+    params = list(made.signature.parameters)
+    at = params.index(made.wrt[0]) if made.wrt[0] in params else len(value.args)
+    arg = value.args[at] if at < len(value.args) else None
+    return arg.id if isinstance(arg, ast.Name) else None
 
 
 # Builtins that read a dict as the sequence of its keys (`sorted(d)`, `list(d)`, `max(d)`).
