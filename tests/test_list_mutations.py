@@ -191,6 +191,18 @@ def joined_reversed_and_from_the_end(x):
     return s + zs[-1] * rs[-1]
 
 
+# ---- in a helper, inlined: the caller's list changes ---------------------------------------
+def moves_to_the_front(xs, v):
+    xs.insert(0, v)
+    return xs.pop(2)
+
+
+def calls_a_helper_that_changes_the_list(x):
+    xs = [x[0], x[1], x[2]]
+    w = moves_to_the_front(xs, x[3] ** 2)
+    return w * xs[0] + xs[-1] * xs[1]
+
+
 DIFFERENTIATED = [
     insert_in_the_middle, insert_at_the_front_in_a_loop, insert_at_negative_and_far_positions,
     insert_at_a_computed_position, insert_arrays, pop_the_first, pop_a_negative_position,
@@ -198,7 +210,7 @@ DIFFERENTIATED = [
     del_the_last_and_a_slice, del_in_a_loop, del_at_a_variable_position, clear_then_refill,
     mixed_changes, slice_store_shorter, slice_store_longer_at_negative_positions,
     slice_store_past_the_end, slice_store_in_a_loop, slice_store_of_a_name,
-    joined_reversed_and_from_the_end]
+    joined_reversed_and_from_the_end, calls_a_helper_that_changes_the_list]
 
 
 @pytest.mark.parametrize("f", DIFFERENTIATED, ids=lambda f: f.__name__)
@@ -215,6 +227,17 @@ def test_the_gradient_of_an_insert_and_a_pop_in_closed_form():
     np.testing.assert_allclose(ag.grad(pop_the_first)(X), [X[1], X[0], 2 * X[2], 0.0])
     # slice_store_shorter: x0 x1 + x2
     np.testing.assert_allclose(ag.grad(slice_store_shorter)(X), [X[1], X[0], 1.0, 0.0])
+
+
+@pytest.mark.parametrize("f", [insert_at_the_front_in_a_loop, pop_a_variable_position,
+                               del_at_a_variable_position, slice_store_in_a_loop],
+                         ids=lambda f: f.__name__)
+def test_hvp_and_hessian_against_differences_of_the_gradient(f):
+    v = np.array([0.2, -1.0, 0.5, 0.3])
+    h = 1e-6
+    expected = (ag.grad(f)(X + h * v) - ag.grad(f)(X - h * v)) / (2 * h)
+    np.testing.assert_allclose(ag.hvp(f)(X, v), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ag.hessian(f)(X) @ v, expected, rtol=1e-6, atol=1e-8)
 
 
 def test_values_and_jvp_agree_with_the_function():
@@ -259,6 +282,18 @@ def test_a_list_argument_changed_as_the_function_changes_it():
 
 
 # ---- refused, by name ----------------------------------------------------------------------
+def deletes_from_a_list_another_name_reads(x):
+    xs = [x[0], x[1], x[2]]
+    ys = xs
+    del xs[0]
+    return ys[0] * ys[1]
+
+
+def test_a_change_another_name_of_the_list_would_see_is_refused_naming_it():
+    with pytest.raises(errors.InPlaceError, match=r"changes a list in place that `ys`"):
+        ag.grad(deletes_from_a_list_another_name_reads)(X)
+
+
 def removes_by_value(x):
     xs = [x[0], x[1], x[2]]
     xs.remove(xs[1])

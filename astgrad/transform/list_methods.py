@@ -5,8 +5,9 @@ list (part of the syntax pass, run before the syntax check, which refuses `del`)
 * `xs.insert(i, v)` becomes `xs[i:i] = [v]` (Python's own definition of `insert`);
 * `del xs[a:b]` becomes `xs[a:b] = []`; `del xs[i]` `xs[i:i + 1] = []` (`xs[-1:]` for
   `i` the constant -1, `xs[i:i + 1 or None]` for an `i` not known: -1 ends the list);
-* `v = xs.pop(i)` (and the statement `xs.pop(i)`) becomes `v = xs[i]`, then `del xs[i]`
-  written as above; `xs.pop(-1)` is `xs.pop()`;
+* `v = xs.pop(i)` (also the statement `xs.pop(i)`, and `return xs.pop(i)`, popped into
+  a name first) becomes `v = xs[i]`, then `del xs[i]` written as above; `xs.pop(-1)` is
+  `xs.pop()`;
 * `xs.clear()` becomes `xs[:] = []`.
 
 The list stays the same object, so another name holding it sees the change, as it
@@ -64,7 +65,12 @@ class _Rewrite:
     def statement(self, stmt: ast.stmt) -> list[ast.stmt] | None:
         if isinstance(stmt, ast.Delete):
             return self._delete(stmt)
-        call = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        call = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.Return)) else None
+        if isinstance(stmt, ast.Return) and self._method(call) == "pop" and call.args \
+                and not _is_int(call.args[0], -1):    # `return xs.pop(i)`: popped first
+            name = self.fresh("popped")
+            made = self.statement(ast.Assign([ast.Name(name, ast.Store())], call))
+            return None if made is None else made + [ast.Return(ast.Name(name, ast.Load()))]
         if isinstance(stmt, ast.Assign) and not (len(stmt.targets) == 1
                                                  and isinstance(stmt.targets[0], ast.Name)):
             return None
