@@ -1,5 +1,7 @@
 """Statement rules for Python lists (and tuples) of values: how `append`, `pop`, an
-item written or read, and `+` between lists are differentiated.
+item or a slice written (a slice store may change the list's length: `insert`, `pop(i)`,
+`del` and `clear` are written as one, see `list_methods`) or read, and `+` between
+lists are differentiated.
 
 The adjoint of a list is a list of adjoints, one per element, and it follows
 the list step by step: its length and each element's shape are those of the
