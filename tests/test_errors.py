@@ -151,13 +151,14 @@ def test_a_field_of_a_config_or_namedtuple_argument_says_what_to_write():
 
 def test_a_dict_or_list_method_with_no_rule_says_what_to_write():
     # It said "Call the NumPy function instead (np.insert(x, ...))" for a list.
+    # (`insert` has a form now: `remove`, which compares values, is refused)
     def f(x):
         xs = [x[0], x[1]]
-        xs.insert(0, x[2])
-        return xs[0] * xs[1]
+        xs.remove(xs[0])
+        return xs[0] * x[2]
     message = raises(errors.UnsupportedSyntaxError, f, np.array([0.7, -0.3, 2.0]),
-                     line_text="xs.insert", match="method `.insert()`")
-    assert "`xs = xs[:i] + [v] + xs[i:]`" in message and "np.insert" not in message
+                     line_text="xs.remove", match="method `.remove()`")
+    assert "`del xs[i]`" in message and "np.remove" not in message
 
     def g(p):                           # `update` and `get` of a dict have forms now
         q = {**p}

@@ -242,6 +242,9 @@ class Aliases(_Groups):
                 and not isinstance(rhs.slice, ast.Slice):
             self._items[target] = source
             return
+        if isinstance(rhs, ast.Subscript) and source in self._lists - self._dicts and not either:
+            self.made_list(target)               # a slice of a list is a new list
+            return
         self._link(target, source, rhs, either)
 
     def remade(self, target: str, rhs: ast.expr) -> None:

@@ -27,10 +27,25 @@ def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
     while _copies_as_dicts(tree, dicts, ns, where):    # `e = d.copy()`, then `e.copy()` of it
         dicts = _made_dicts(tree, params, ns)
     for node in walk(tree):
+        _refuse_slice_store(node, dicts, where)
         if isinstance(node, ast.For):
             node.iter = _keys_of(node.iter, dicts, ns)
         elif isinstance(node, ast.Call) and node.args and ns.value(node.func) in _OF_KEYS:
             node.args[0] = _keys_of(node.args[0], dicts, ns)   # `sorted(d)`: its keys
+
+
+def _refuse_slice_store(node: ast.AST, dicts: set, where) -> None:
+    """`d[a:b] = v` of a dict: what `list_methods` makes of `del d[k]`, `d.pop(k)` and
+    `d.clear()`, which take the list's items out by position, not a dict's by key."""
+    if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript) \
+            and isinstance(node.targets[0].slice, ast.Slice) \
+            and isinstance(node.targets[0].value, ast.Name) and node.targets[0].value.id in dicts:
+        d = node.targets[0].value.id
+        raise UnsupportedSyntaxError(
+            f"taking items out of the dict `{d}` (`del {d}[k]`, `{d}.pop(k)`, `{d}.clear()`) "
+            f"is not supported.", where(node),
+            fix=f"Build the dict again without them: `{d} = {{k: v for k, v in {d}.items() "
+                f"if k != key}}`.")
 
 
 def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
@@ -45,9 +60,23 @@ def _made_dicts(tree: ast.FunctionDef, params: set, ns) -> set[str]:
                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
                 is_dict = isinstance(node, ast.Assign) and target is name \
                     and isinstance(node.value, ast.Call) \
-                    and ns.value(node.value.func) is runtime.dict_of
+                    and (ns.value(node.value.func) is runtime.dict_of
+                         or _gradient_of(node.value, ns) in params)
                 made[name.id] = made.get(name.id, name.id not in params) and is_dict
     return {name for name, ok in made.items() if ok}
+
+
+def _gradient_of(value: ast.Call, ns) -> str | None:
+    """The name `value`, a call of `ag.grad(f)` (one argument differentiated), passes as
+    that argument: its gradient has that argument's structure (a dict's keys)."""
+    made = getattr(ns.value(value.func), "_astgrad", None)
+    if made is None or made.mode != "grad" or made.as_tuple or len(made.wrt) != 1 \
+            or value.keywords:
+        return None
+    params = list(made.signature.parameters)
+    at = params.index(made.wrt[0]) if made.wrt[0] in params else len(value.args)
+    arg = value.args[at] if at < len(value.args) else None
+    return arg.id if isinstance(arg, ast.Name) else None
 
 
 # Builtins that read a dict as the sequence of its keys (`sorted(d)`, `list(d)`, `max(d)`).

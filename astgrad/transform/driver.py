@@ -21,8 +21,8 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, freeing, functional, masked, matches, \
-    view_copies
+from . import complexes, declarations, container_forms, freeing, functional, list_methods, \
+    masked, matches, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -65,13 +65,15 @@ class Program:
 
 # -- the passes: each returns what ASTGRAD_DEBUG prints, or None when it does not apply ------
 def _check_syntax(p: Program):
-    """First drops `global`/`nonlocal` declarations that only read (`declarations`) and
-    writes `match` as `if`/`elif` (`matches`); also writes comprehensions, lambdas and
+    """First drops `global`/`nonlocal` declarations that only read (`declarations`),
+    writes `match` as `if`/`elif` (`matches`) and a list's `insert`, `pop(i)`, `del` and
+    `clear` as slice stores (`list_methods`); also writes comprehensions, lambdas and
     `with` blocks as plain statements (`hoist`), `map`/`functools.reduce` as nested
     functions (`functional`), and `dict(...)` and dict methods as literals and item
     writes (`container_forms`)."""
     declarations.drop(p.tree, p.src.where)
     matches.lower(p.tree, p.namer.fresh, p.src.where)
+    list_methods.rewrite(p.tree, p.namer.fresh)       # insert, pop(i), del, clear: slices
     syntax.check_syntax(p.tree, p.src.where)
     functional.rewrite(p.tree, p.fn, p.namer.fresh)   # map, functools.reduce: nested defs
     container_forms.rewrite(p.tree, p.fn, p.namer.fresh)   # dict(...), d.get, d.update, ...
@@ -303,6 +305,7 @@ def _expander(p: Program) -> Callable:
         p.namer.taken |= names_in(tree)
         declarations.drop(tree, callee.where)
         matches.lower(tree, p.namer.fresh, callee.where)
+        list_methods.rewrite(tree, p.namer.fresh)
         syntax.check_syntax(tree, callee.where)
         functional.rewrite(tree, fn, p.namer.fresh)
         container_forms.rewrite(tree, fn, p.namer.fresh)

@@ -11,10 +11,14 @@ from ..errors import UnsupportedSyntaxError
 
 
 # What to write instead of a list method that changes a list in ways not differentiated.
-_LIST_FIXES = dict.fromkeys(
-    ("insert", "remove", "clear"),
-    "For a list, build it again: `xs = xs[:i] + [v] + xs[i:]` for `xs.insert(i, v)`, "
-    "`xs = [v for v in xs if ...]` for `xs.remove(...)`, `xs = []` for `xs.clear()`.")
+_LIST_FIXES = {
+    "remove": "`xs.remove(v)` finds its item by comparing values: take it out by position "
+              "(`del xs[i]`, `xs.pop(i)`), or build the list again (`xs = [u for u in xs "
+              "if ...]`).",
+    "insert": "Call `xs.insert(i, v)` as a statement of its own, on a list the function "
+              "made or was passed.",
+    "clear": "Call `xs.clear()` as a statement of its own, on a list the function made or "
+             "was passed, or write `xs = []`."}
 
 
 def per_element(obj) -> bool:

@@ -351,9 +351,9 @@ def _new_list(rhs: ast.expr, ctx: Context) -> bool:
 def _pop_without_index(call: ast.Call, where) -> None:
     if call.func.attr == "pop" and (call.args or call.keywords):
         raise UnsupportedSyntaxError(
-            "`.pop(i)` with an index is not supported.", where(call),
-            fix="Pop the last item (`xs.pop()`), or read `xs[i]` and build the list again "
-                "without it.")
+            "`.pop(i)` with an argument is supported for a list, as a statement of its own "
+            "(`v = xs.pop(i)`), only.", where(call),
+            fix="For a dict, read `d[k]` and build the dict again without it.")
 
 
 def _is_pop(call: ast.Call) -> bool:

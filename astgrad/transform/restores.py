@@ -228,10 +228,13 @@ def _logging(stmts, logged: set[str], undo: str, lists: set[str], sweeps) -> lis
         pop = item_pop_of(stmt)
         if pop and pop[0] in logged:
             target = stmt.targets[0]
-            items = ast.Subscript(load(pop[0]), copy.deepcopy(target.slice), ast.Load())
+            index = target.slice
+            if pop[0] in lists and isinstance(index, ast.Slice) and index.step is None:
+                index = ast.Slice()              # may change the list's length: all of it
+            items = ast.Subscript(load(pop[0]), copy.deepcopy(index), ast.Load())
             if pop[0] not in lists:
                 items = _np_copy(items)          # an item of a list is replaced, not changed
-            entry = ast.Tuple([load(pop[0]), _index_value(target.slice), items], ast.Load())
+            entry = ast.Tuple([load(pop[0]), _index_value(index), items], ast.Load())
             out.append(ast.Expr(ast.Call(ast.Attribute(load(undo), "append", ast.Load()),
                                          [entry], [])))
         for field in ("body", "orelse"):

@@ -82,7 +82,8 @@ def _items_of(value, written) -> list[str]:
 def _made_of(value, kinds, ns) -> list[str]:
     """The names `value` is a list whenever one of them is: `a`, `a[i:j]`,
     `rt.zeros_like(a)`, `rt.unpack_like(g, a)`, `rt.add_each(a, b)`, `a + b` and `a * n`
-    (but not where an operand is known to be a number or an array)."""
+    (but not where an operand is known to be an array, or a number other than a Python
+    int, which repeats a list)."""
     if isinstance(value, ast.Name):
         return [value.id]
     if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice) \
@@ -95,6 +96,9 @@ def _made_of(value, kinds, ns) -> list[str]:
         return [a.id for a in value.args if isinstance(a, ast.Name)]
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult)):
         operands = [expr_kind(n, kinds, ns) for n in (value.left, value.right)]
+        if isinstance(value.op, ast.Mult) and any(k.py and k.dtype in ("i", "b")
+                                                  for k in operands):
+            return [n.id for n in (value.left, value.right) if isinstance(n, ast.Name)]
         if any(k.known and k.dtype != "O" and not isinstance(n, (ast.List, ast.Tuple))
                for k, n in zip(operands, (value.left, value.right))):
             return []

@@ -1,5 +1,7 @@
 """Statement rules for Python lists (and tuples) of values: how `append`, `pop`, an
-item written or read, and `+` between lists are differentiated.
+item or a slice written (a slice store may change the list's length: `insert`, `pop(i)`,
+`del` and `clear` are written as one, see `list_methods`) or read, and `+` between
+lists are differentiated.
 
 The adjoint of a list is a list of adjoints, one per element, and it follows
 the list step by step: its length and each element's shape are those of the
@@ -15,9 +17,11 @@ from __future__ import annotations
 import ast
 import copy
 
-from ..build import call, load, method
+from ..build import assign, call, load, method
 from ..lattice import UNKNOWN
 from .. import trees
+from ... import runtime as rt
+from ..trees import walk
 from . import statements
 from .statements import Sweep, Tangents
 
@@ -121,9 +125,33 @@ def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.s
     if not sweep.active(base):
         return []
     if base.id in sweep.plan.sequences or base.id in sweep.dicts \
-            or not sweep.array(base.id) and not statements.repeatable(stmt.value.slice, sweep):
+            or not sweep.array(base.id) and (not statements.repeatable(stmt.value.slice, sweep)
+                                             or _a_key(stmt.value.slice, sweep)):
         return reverse_read_item(stmt, g, sweep)
     return statements.reverse_read_item(stmt, g, sweep)
+
+
+def _a_key(index: ast.expr, sweep: Sweep) -> bool:
+    """Is `index` a name that holds a dict's key: a string read from the user's module or
+    closure, or a name the function assigns only strings written out (`k = "a"`) or the
+    items of a dict's keys (`for k in d:`, whose `k = _1[i]` reads `_1 = rt.keys_of(d)`)?
+    (`grads[k]` of a dict a transform returned, whose kind is not known.)"""
+    if not isinstance(index, ast.Name):
+        return False
+    source = sweep.ns.sources.get(index.id)
+    if source is not None:
+        return isinstance(source[0].get(source[1]), str)
+    keys = {n.targets[0].id for n in walk(sweep.fn) if isinstance(n, ast.Assign)
+            and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Call)
+            and sweep.ns.value(n.value.func) is rt.keys_of}
+    made = [n for n in walk(sweep.fn) if isinstance(n, ast.Name) and n.id == index.id
+            and isinstance(n.ctx, ast.Store)]
+    values = [n.value for n in walk(sweep.fn) if isinstance(n, ast.Assign)
+              and any(t is m for t in n.targets for m in made)]
+    return bool(made) and len(values) == len(made) and all(
+        isinstance(v, ast.Constant) and isinstance(v.value, str)
+        or isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in keys
+        for v in values)
 
 
 def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
@@ -164,6 +192,8 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
     keyed = base in sweep.dicts
+    if _splices(index, keyed):
+        return reverse_splice(stmt, depth, sweep)
     push, restore = sweep.stacks.save_items(base, index, listed=True, keyed=keyed)
     if not sweep.active(target.value):
         return [push, stmt], [restore]
@@ -180,6 +210,65 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
                       call(sweep.ns, "rt.zeros_like", [old]) if not keyed
                       else ast.Constant(0.0))
     return [push, stmt], backward + ([restore, zero] if not keyed else [zero, restore])
+
+
+def _splices(index: ast.expr, keyed: bool) -> bool:
+    """Is a write to a list at `index` one that may change its length: a slice with no
+    step (`xs[1:3] = [v]`, `xs[i:i] = [v]`), other than the whole list (`xs[:] = ys`)?"""
+    return not keyed and isinstance(index, ast.Slice) and index.step is None \
+        and (index.lower is not None or index.upper is not None)
+
+
+def reverse_splice(stmt: ast.Assign, depth: int, sweep: Sweep):
+    """`xs[a:b] = vs` on a list, which replaces the items `a:b` by those of `vs`, however
+    many: the new items are `xs[at:end]`, `at = len(xs[:a])` (where the slice starts
+    in the list as it was: Python clamps `a`) and `end = at + len(vs)`. The reverse
+    sweep reads `bvs` there, puts the old items back there, and their adjoints (zeros
+    of their shapes; none for `xs[i:i]`, an insertion) in `bxs`."""
+    target = stmt.targets[0]
+    base, index = target.value.id, target.slice
+    none = None not in (index.lower, index.upper) \
+        and ast.dump(index.lower) == ast.dump(index.upper)      # `xs[i:i]`: no old items
+    push, old = sweep.stacks.save_items(base, index, listed=True)
+    forward = [push, stmt]
+    at, starts, restore = _splice_start(base, index.lower, depth, sweep)
+    written = isinstance(stmt.value, (ast.List, ast.Tuple))      # `del xs[i]`: `[]`
+    count = ast.Constant(len(stmt.value.elts)) if written \
+        else call(sweep.ns, "len", [load(stmt.value.id)])
+    end = count if at is None else at if written and not stmt.value.elts \
+        else ast.BinOp(copy.deepcopy(at), ast.Add(), count)
+    backward: list[ast.stmt] = []
+    if not isinstance(end, (ast.Constant, ast.Name)):
+        backward.append(assign(sweep.namer.fresh(f"{base}_end"), end))
+        end = load(backward[-1].targets[0].id)
+
+    def span():
+        return ast.Subscript(load(base), ast.Slice(copy.deepcopy(at), copy.deepcopy(end)),
+                             ast.Store())
+    if sweep.active(target.value) and not written and sweep.active(stmt.value):
+        part = ast.Subscript(load(sweep.adjoint(base)), span().slice, ast.Load())
+        backward.append(sweep.accumulate(stmt, "value", stmt.value.id, part))
+    backward.append(ast.Assign([span()], old.value))   # (a pop, which `restores` logs)
+    if sweep.active(target.value):
+        olds = ast.Subscript(load(base), copy.deepcopy(index), ast.Load())
+        zeros = ast.List([], ast.Load()) if none else call(sweep.ns, "rt.zeros_like", [olds])
+        bspan = span()
+        bspan.value = load(sweep.adjoint(base))
+        backward.append(ast.Assign([bspan], zeros))
+    return starts + forward, backward + restore
+
+
+def _splice_start(base: str, lower, depth: int, sweep: Sweep):
+    """`(at, forward, restore)`: where a slice starting at `lower` starts in `base`, as a
+    name `{base}_at = len(base[:lower])` made (and saved, in a loop) before the store,
+    or None for 0."""
+    if lower is None or isinstance(lower, ast.Constant) and type(lower.value) is int \
+            and lower.value == 0:
+        return None, [], []
+    at = sweep.namer.fresh(f"{base}_at")
+    prefix = ast.Subscript(load(base), ast.Slice(None, copy.deepcopy(lower), None), ast.Load())
+    save, restore = sweep.stacks.save(at, made_here=True) if depth > 0 else ([], [])
+    return load(at), save + [assign(at, call(sweep.ns, "len", [prefix]))], restore
 
 
 def reverse_read_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.stmt]:
