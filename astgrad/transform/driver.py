@@ -100,7 +100,7 @@ def _normalize(p: Program):
     in_place = argument_writes.whole_writes_in_place(p.tree, p.param_kinds, p.ns)
     p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
                                  inline_all=p.request.inline_all, aliases=p.aliases,
-                                 in_place=in_place)
+                                 in_place=in_place, fn=p.fn)
     return p.tree
 
 

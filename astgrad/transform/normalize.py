@@ -38,13 +38,15 @@ from .syntax import OPAQUE_EXPRS
 
 
 def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, inline_all:
-              bool = True, aliases: Aliases | None = None, in_place=None) -> ast.FunctionDef:
+              bool = True, aliases: Aliases | None = None, in_place=None,
+              fn=None) -> ast.FunctionDef:
     """Rewrite the body of the restructured `tree` in place into the form the module
     docstring states. `expand(fn)` gives a user function's resolved tree; with
     `inline_all` False a large callee is called, not inlined. The in-place writes
     other names may see are recorded in `aliases`, for the caller to settle once the
     kinds of values are known (`settle`, `Aliases.refuse`); without it, now, every kind
-    unknown. `in_place`: see `argument_writes.in_helper`."""
+    unknown. `in_place`: see `argument_writes.in_helper`; `fn`: the function whose code
+    `tree` is (a nested `def` of it calling itself is made a function: see `lifting`)."""
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
@@ -53,7 +55,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, 
     ctx = Context(namer, ns, expand, inline_all, in_place=in_place)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree),
-                  writes_after=writes.writes_after(tree, ns))
+                  writes_after=writes.writes_after(tree, ns), fn=fn)
     out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
