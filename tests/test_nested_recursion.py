@@ -105,10 +105,47 @@ def two_calls(x):
     return rec(x, 3)
 
 
+def helper_with_recursion(x, k):
+    def rec(v, n):
+        if n == 0:
+            return v
+        return rec(np.sin(v) * k + x, n - 1)
+    return rec(x, 3)
+
+
+def in_a_helper(x):
+    return np.sum(helper_with_recursion(x, 0.5) ** 2)
+
+
+def in_a_nested_def(x):
+    def outer(y):
+        t = y * 2.0                 # read by `rec` from the `def` around it
+
+        def rec(v, n):
+            if n == 0:
+                return v * t
+            return rec(np.cos(v) + y, n - 1)
+        return rec(y, 2)
+    return np.sum(outer(x))
+
+
+class Model:
+    def __init__(self):
+        self.W = W * 0.5
+
+    def loss(self, x):
+        def rec(v, n):              # reads `self`
+            if n == 0:
+                return v
+            return rec(np.tanh(self.W @ v + x), n - 1)
+        return np.sum(rec(x, 3))
+
+
 CASES = [(continued, (X,)), (split_product, (X,)), (steps_global, (X,)),
          (steps_closure, (X, W)), (until_large, (0.7,)), (in_a_loop, (X,)),
          (in_a_branch, (X,)), (in_a_branch, (X * 0.5,)), (made_in_a_closure(), (X,)),
-         (two_calls, (X,))]
+         (two_calls, (X,)), (in_a_helper, (X,)), (in_a_nested_def, (X,)),
+         (Model().loss, (X,))]
 
 
 @pytest.mark.parametrize("fn, args", CASES)
@@ -210,7 +247,19 @@ def recursive_lambda(x):
     return np.sum(fact(x, 3))
 
 
+def mutual(x):
+    def a(v, n):
+        if n == 0:
+            return v
+        return b(v * 0.5, n - 1)
+
+    def b(v, n):
+        return a(np.sin(v), n)
+    return np.sum(a(x, 3))
+
+
 @pytest.mark.parametrize("fn, match", [
+    (mutual, "reads `b`, a function made in the function around it"),
     (reads_a_local_function, "reads `act`, a function made in the function around it"),
     (passes_itself, "names itself other than in a call"),
     (takes_star_args, "`\\*args`"),

@@ -150,12 +150,13 @@ def _call_lifted(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) 
     captured = []
     for name in lifted.captured:
         if name in scope.local_fns or name not in scope.current:
-            what = "a function made in the function around it" if name in scope.local_fns \
+            made = name in scope.local_fns
+            what = "a function made in the function around it" if made \
                 else "which the function around it has not bound where it calls it"
             raise UnsupportedSyntaxError(
                 f"the nested `def` `{callee.name}` calls itself and reads `{name}`, {what}.",
-                where(call), fix=f"Pass `{name}` to `{callee.name}` as an argument, or define "
-                                 f"both at module level.")
+                where(call), fix=f"Define `{callee.name}` and `{name}` at module level." if made
+                else f"Pass `{name}` to `{callee.name}` as an argument.")
         captured.append(ast.Name(scope.current[name], ast.Load()))
     bound = captured + binding.bind_call(parameters(callee.tree), args, keywords,
                                          callee.defaults, callee.name, where(call))
