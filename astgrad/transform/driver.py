@@ -20,8 +20,8 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, freeing, functional, masked, matches, \
-    view_copies
+from . import bound_in_blocks, complexes, declarations, container_forms, freeing, functional, \
+    masked, matches, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -67,8 +67,9 @@ def _check_syntax(p: Program):
     """First drops `global`/`nonlocal` declarations that only read (`declarations`) and
     writes `match` as `if`/`elif` (`matches`); also writes comprehensions, lambdas and
     `with` blocks as plain statements (`hoist`), `map`/`functools.reduce` as nested
-    functions (`functional`), and `dict(...)` and dict methods as literals and item
-    writes (`container_forms`)."""
+    functions (`functional`), `dict(...)` and dict methods as literals and item
+    writes (`container_forms`), and a `functools.partial` or a tuple spread with `*`
+    bound inside an `if` or a loop as the calls they make (`bound_in_blocks`)."""
     declarations.drop(p.tree, p.src.where)
     matches.lower(p.tree, p.namer.fresh, p.src.where)
     syntax.check_syntax(p.tree, p.src.where)
@@ -77,6 +78,7 @@ def _check_syntax(p: Program):
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
+    bound_in_blocks.rewrite(p.tree, p.fn, p.namer.fresh)   # partials, `*parts` in if/loops
     return p.tree
 
 
@@ -290,6 +292,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
+        bound_in_blocks.rewrite(tree, fn, p.namer.fresh)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
