@@ -11,7 +11,9 @@ keywords, and `g` is read only as `g(...)` or passed to a call:
 * each call `g(b, j=w)` becomes `F(g_0, b, k=g_k, j=w)` (a keyword the call gives
   replaces the partial's, as `functools.partial` does);
 * `g` passed to a call becomes `functools.partial(F, g_0, k=g_k)`, written there.
-Any other `g` is left as it was (refused later by name, as before).
+Partials of different functions, or with other keywords, bound to one `g` inside an
+`if` or a loop are refused by name; any other `g` is left as it was (refused later
+by name, as before).
 
 For a local name `parts` bound inside an `if`/`for`/`while` to a tuple written in the
 code, every binding of it a tuple of the same length `n` without `*`: `f(*parts)`
@@ -26,15 +28,16 @@ import copy
 import functools
 from typing import Callable
 
-from .scope import MISSING, UserScope
+from ..errors import UnsupportedSyntaxError
+from .scope import UserScope
 
 _BLOCKS = (ast.If, ast.For, ast.While, ast.Try, ast.With)
 
 
-def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
+def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str], where) -> None:
     """Rewrite `tree` (and each nested `def`, a scope of its own) in place as the module
     docstring says; `fn` is the function `tree` is the source of (its globals and
-    closure say what `partial` and `functools` are)."""
+    closure say what `partial` and `functools` are); `where(node)` gives `file:line`."""
     nodes = list(ast.walk(tree))
     if not any(isinstance(n, ast.Starred) or isinstance(n, ast.Call) and (
             getattr(n.func, "id", None) == "partial" or getattr(n.func, "attr", None)
@@ -43,10 +46,10 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
     defs = [n for n in nodes if isinstance(n, ast.FunctionDef)]
     user = UserScope(fn) if getattr(fn, "__code__", None) is not None else None
     for scope in defs:
-        _rewrite_scope(scope, user, fresh, defs)
+        _rewrite_scope(scope, user, fresh, defs, where)
 
 
-def _rewrite_scope(scope: ast.FunctionDef, user, fresh, defs) -> None:
+def _rewrite_scope(scope: ast.FunctionDef, user, fresh, defs, where) -> None:
     bindings = _bindings(scope.body)           # name -> [(Assign, inside a block)]
     params = {a.arg for a in ast.walk(scope.args) if isinstance(a, ast.arg)}
     loads = [n for n in _own(scope.body) if isinstance(n, ast.Name)
@@ -59,8 +62,8 @@ def _rewrite_scope(scope: ast.FunctionDef, user, fresh, defs) -> None:
         if name in params or name in inner or not any(deep for _, deep in found):
             continue
         values = [a.value for a, _ in found]
-        if _same_partials(values, scope, user, bindings) and _read_as_function(
-                name, loads, calls):
+        if _read_as_function(name, loads, calls) and _partials(values, scope, user, bindings,
+                                                               where(found[-1][0]), name):
             partials[name] = _slots(name, values[0], fresh)
         elif _same_tuples(values):
             spreads[name] = len(values[0].elts)
@@ -119,6 +122,21 @@ def _bindings(stmts: list[ast.stmt], deep: bool = False, out=None) -> dict:
             for handler in getattr(stmt, "handlers", []):
                 _bindings(handler.body, True, out)
     return {k: v for k, v in out.items() if v}
+
+
+def _partials(values, scope, user, bindings, where: str, name: str) -> bool:
+    """Is every value a partial of one function with the same arguments? Partials that
+    are not are refused."""
+    if _same_partials(values, scope, user, bindings):
+        return True
+    if all(isinstance(v, ast.Call) and _means_partial(v.func, scope, user) for v in values):
+        raise UnsupportedSyntaxError(
+            f"`{name}` is bound inside an `if` or a loop to `functools.partial` objects of "
+            f"different functions, or with different arguments.", where,
+            fix=f"Give each partial bound to `{name}` the same function and the same "
+                f"keywords (`partial(f, a=v1)`, `partial(f, a=v2)`), a function the code "
+                f"does not rebind.")
+    return False
 
 
 def _same_partials(values, scope, user, bindings) -> bool:

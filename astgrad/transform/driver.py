@@ -78,7 +78,7 @@ def _check_syntax(p: Program):
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
-    bound_in_blocks.rewrite(p.tree, p.fn, p.namer.fresh)   # partials, `*parts` in if/loops
+    bound_in_blocks.rewrite(p.tree, p.fn, p.namer.fresh, p.src.where)   # partials, `*parts` in if/loops
     return p.tree
 
 
@@ -292,7 +292,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
-        bound_in_blocks.rewrite(tree, fn, p.namer.fresh)
+        bound_in_blocks.rewrite(tree, fn, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
