@@ -106,7 +106,7 @@ def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
 
 def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:
     """A call of a name or list item bound to a function: a name for one (`np.tanh`), or
-    a nested `def` (inlined)."""
+    a nested `def` (inlined; met again inside itself, a call of it made a function)."""
     scope = low.scope
     if called is None or isinstance(called, list):
         raise UnsupportedSyntaxError(
@@ -125,6 +125,8 @@ def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -
     home = low.ctx.homes.get(id(called), scope)    # Python's closures are lexical: `x` in
     callee = _Callee(called, called.name, copy.deepcopy(called), scope.where,  # the def is
                      binding.nested_defaults(called), dict(home.current), home.fn)  # where
+    if called in low.ctx.inlining:                  # a nested `def` calling itself
+        return _call_lifted(callee, args, keywords, node, low)
     return _inline(callee, args, keywords, node, low)   # written, not the caller's
 
 
@@ -168,8 +170,6 @@ def _call_lifted(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) 
 def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
     """Write the callee's body here, its names made fresh; its result is an atom."""
     ctx, tree = low.ctx, callee.tree
-    if callee.key in ctx.inlining:      # a nested `def` calling itself
-        return _call_lifted(callee, args, keywords, call, low)
     where = low.scope.where
     args, keywords, star_params, star_values = binding.starred(tree, args, keywords, where)
     params = parameters(tree)
