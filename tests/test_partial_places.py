@@ -55,6 +55,17 @@ def in_a_loop(x):
     return s
 
 
+def imported_inside(x):
+    s = 0.0
+    for i in range(2):
+        import functools as ft
+        from functools import partial as bind
+        g = ft.partial(layer, a=W * (i + 1.0))
+        h = bind(layer, scale=x[0])
+        s = s + np.sum(g(x)) + np.sum(h(x, W))
+    return s
+
+
 def positional_in_a_loop(x):
     s = x * 0.0
     for i in range(2):
@@ -132,7 +143,7 @@ def spread_into_a_layer(x):
     return s
 
 
-CASES = [in_both_branches, in_a_loop, positional_in_a_loop, before_and_in_a_branch,
+CASES = [in_both_branches, in_a_loop, imported_inside, positional_in_a_loop, before_and_in_a_branch,
          nested_def_in_a_branch, passed_to_a_helper, passed_twice,
          made_in_a_branch_and_passed, passed_as_a_keyword, spread_in_a_branch,
          spread_in_a_loop, spread_into_a_layer]

@@ -167,8 +167,9 @@ def _stored(name: str, scope: ast.FunctionDef) -> bool:
 def _means_partial(func: ast.expr, scope: ast.FunctionDef, user) -> bool:
     """Does `func` (`partial`, `functools.partial`) name `functools.partial` here: by an
     import in the function, or in its globals or closure?"""
-    imported = {(a.asname or a.name): (n.module, a.name) for n in ast.walk(scope)
-                if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    imported = {(a.asname or a.name): (getattr(n, "module", None), a.name)
+                for n in ast.walk(scope) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names}
     if isinstance(func, ast.Name):
         if func.id in imported:
             return imported[func.id] == ("functools", "partial")
