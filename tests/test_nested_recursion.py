@@ -7,6 +7,8 @@ refused is refused by name at `ag.grad` time.
 """
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -141,11 +143,38 @@ class Model:
         return np.sum(rec(x, 3))
 
 
+def rebinds_what_it_reads(x):
+    s = x * 2.0
+
+    def rec(v, n):
+        if n == 0:
+            return v
+        return rec(v * s, n - 1)
+    a = rec(x, 2)
+    s = s + 1.0                 # the second call reads the new `s`, as Python's closures do
+    b = rec(x, 2)
+    t = 0.0
+    for i in range(2):
+        s = s * 0.9 + x         # and in a loop, the value of each iteration
+        t = t + np.sum(rec(x, 2))
+    return np.sum(a * b) + t
+
+
+def writes_its_parameter(x):
+    def rec(v, n):
+        if n == 0:
+            return v
+        v = v * 0.5 + x
+        v[0] = v[0] * 2.0
+        return rec(v, n - 1)
+    return np.sum(rec(x * 1.0, 3) ** 2)
+
+
 CASES = [(continued, (X,)), (split_product, (X,)), (steps_global, (X,)),
          (steps_closure, (X, W)), (until_large, (0.7,)), (in_a_loop, (X,)),
          (in_a_branch, (X,)), (in_a_branch, (X * 0.5,)), (made_in_a_closure(), (X,)),
          (two_calls, (X,)), (in_a_helper, (X,)), (in_a_nested_def, (X,)),
-         (Model().loss, (X,))]
+         (Model().loss, (X,)), (rebinds_what_it_reads, (X,)), (writes_its_parameter, (X,))]
 
 
 @pytest.mark.parametrize("fn, args", CASES)
@@ -200,6 +229,29 @@ def test_generated_code_calls_the_local_function_through_its_vjp():
     df(X, W)
     text = ag.source(df)
     assert "step_vjp(" in text and "def step" not in text
+
+
+def test_values_follow_the_closure():
+    def by_hand(x):
+        s = x * 2.0
+        a = x * s * s
+        s = s + 1.0
+        b = x * s * s
+        t = 0.0
+        for i in range(2):
+            s = s * 0.9 + x
+            t = t + np.sum(x * s * s)
+        return np.sum(a * b) + t
+    assert rebinds_what_it_reads(X) == pytest.approx(by_hand(X))
+    np.testing.assert_allclose(ag.grad(rebinds_what_it_reads)(X), ag.grad(by_hand)(X),
+                               rtol=1e-12)
+
+
+def test_pickles():
+    df = ag.grad(steps_closure, wrt=(0, 1))
+    again = pickle.loads(pickle.dumps(df))
+    for a, b in zip(again(X, W), df(X, W)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_the_function_is_made_once():
