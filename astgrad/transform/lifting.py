@@ -45,7 +45,8 @@ _made: "weakref.WeakKeyDictionary[types.FunctionType, dict]" = weakref.WeakKeyDi
 
 def lift(root, node: ast.FunctionDef, where) -> Lifted:
     """The nested `def` `node` of `root`'s code as a function of its own (made once per
-    function and `def`; see the module docstring)."""
+    function and `def`, and for a bound method each time its code is made; see the
+    module docstring)."""
     func = getattr(root, "__func__", root)
     code = _code_of(func.__code__, node) if isinstance(func, types.FunctionType) else None
     if code is None:
@@ -53,12 +54,12 @@ def lift(root, node: ast.FunctionDef, where) -> Lifted:
             f"`{node.name}` calls itself, and it is not a `def` written in the function "
             f"(a lambda, or a function made by another).", where(node),
             fix=f"Write `{node.name}` as a `def`, inside the function or at module level.")
-    owner = getattr(root, "__self__", None)
+    if getattr(root, "__self__", None) is not None:
+        return _make(root, func, code, where)     # a method's: its object in a cell
     per_function = _made.setdefault(func, {})
-    key = (code, id(owner))
-    if key not in per_function:
-        per_function[key] = _make(root, func, code, where)
-    return per_function[key]
+    if code not in per_function:
+        per_function[code] = _make(root, func, code, where)
+    return per_function[code]
 
 
 def _code_of(code: types.CodeType, node: ast.FunctionDef):
