@@ -96,11 +96,11 @@ def _make(root, func: types.FunctionType, code: types.CodeType, where) -> Lifted
 
 def _refuse(tree: ast.FunctionDef, where) -> None:
     spec = tree.args
-    if spec.vararg or spec.kwarg or spec.kwonlyargs or tree.decorator_list:
+    if spec.vararg or spec.kwarg or spec.kwonlyargs:     # (`syntax` refused decorators)
         raise UnsupportedSyntaxError(
             f"the nested `def` `{tree.name}` calls itself and takes `*args`, `**kwargs` or "
-            f"keyword-only parameters, or is decorated.", where(tree),
-            fix="Name each parameter of a recursive function (before any `*`), undecorated.")
+            f"keyword-only parameters.", where(tree),
+            fix="Name each parameter of a recursive function, before any `*`.")
 
 
 def _pass_on(tree: ast.FunctionDef, captured: tuple[str, ...], where) -> None:
