@@ -216,7 +216,18 @@ def unknown_length(x, n):
     return s
 
 
+def repeat(g, x, n):
+    if n == 0:
+        return x
+    return repeat(g, g(x), n - 1)
+
+
+def to_a_recursive_helper(x):
+    return np.sum(repeat(partial(layer, a=W), x, 3))
+
+
 @pytest.mark.parametrize("fn, args, match", [
+    (to_a_recursive_helper, (X,), "`repeat` calls itself and is passed the function `g`"),
     (in_branches, (X,), "`g` is bound inside an `if` or a loop to `functools.partial` "
                         "objects of different functions, or with different arguments"),
     (different_functions, (X,), "objects of different functions"),

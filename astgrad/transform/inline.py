@@ -65,10 +65,8 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where, foreign = ctx.expand(fn)
         starred = tree.args.vararg or tree.args.kwarg
-        if fn in ctx.inlining and starred:
-            raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
-                                         f"calls itself.", scope.where(node),
-                                         fix="Name each argument of a recursive function.")
+        if fn in ctx.inlining:
+            _refuse_recursion_with(fn, starred, args, keywords, node, low)
         bound = None if starred else binding.bind_call(
             parameters(tree), args, keywords, _defaults(fn, ctx.ns), tree.name, scope.where(node))
         # Large, or calling itself (recursion of any depth): called through its vjp. One
@@ -95,6 +93,24 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
             fix="Call functions by the name they are defined or imported as, or pass them to "
                 "a helper of yours (`helper(x, np.tanh)`), a lambda or a nested `def`.")
     return library_calls.lower(node, fn, args, keywords, low)
+
+
+def _refuse_recursion_with(fn, starred, args, keywords, node: ast.Call, low: Lowerer) -> None:
+    """A helper calling itself is called through its own derivative: it takes named
+    arguments, and none of them a function (which the inlined caller holds by name)."""
+    if starred:
+        raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
+                                     f"calls itself.", low.scope.where(node),
+                                     fix="Name each argument of a recursive function.")
+    local = [a.id for a in [*args, *keywords.values()]
+             if isinstance(a, ast.Name) and a.id in low.scope.local_fns]
+    if local:
+        raise UnsupportedSyntaxError(
+            f"`{fn.__name__}` calls itself and is passed the function `{local[0]}`: a helper "
+            f"calling itself is called through its own derivative, which takes arrays and "
+            f"numbers, not functions.", low.scope.where(node),
+            fix=f"Call the function in `{fn.__name__}` by the name it is defined or imported "
+                f"as (not as an argument), or write the recursion as a loop.")
 
 
 def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
