@@ -21,8 +21,8 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, freeing, functional, list_methods, \
-    masked, matches, view_copies
+from . import bound_in_blocks, complexes, declarations, container_forms, freeing, functional, \
+    list_methods, masked, matches, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -69,8 +69,9 @@ def _check_syntax(p: Program):
     writes `match` as `if`/`elif` (`matches`) and a list's `insert`, `pop(i)`, `del` and
     `clear` as slice stores (`list_methods`); also writes comprehensions, lambdas and
     `with` blocks as plain statements (`hoist`), `map`/`functools.reduce` as nested
-    functions (`functional`), and `dict(...)` and dict methods as literals and item
-    writes (`container_forms`)."""
+    functions (`functional`), `dict(...)` and dict methods as literals and item
+    writes (`container_forms`), and a `functools.partial` or a tuple spread with `*`
+    bound inside an `if` or a loop as the calls they make (`bound_in_blocks`)."""
     declarations.drop(p.tree, p.src.where)
     matches.lower(p.tree, p.namer.fresh, p.src.where)
     list_methods.rewrite(p.tree, p.namer.fresh)       # insert, pop(i), del, clear: slices
@@ -80,6 +81,7 @@ def _check_syntax(p: Program):
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
+    bound_in_blocks.rewrite(p.tree, p.fn, p.namer.fresh, p.src.where)   # partials, `*parts` in if/loops
     return p.tree
 
 
@@ -119,7 +121,7 @@ def _normalize(p: Program):
     in_place = argument_writes.whole_writes_in_place(p.tree, p.param_kinds, p.ns)
     p.tree = normalize.normalize(p.tree, p.namer, p.src.where, p.ns, _expander(p),
                                  inline_all=p.request.inline_all, aliases=p.aliases,
-                                 in_place=in_place)
+                                 in_place=in_place, fn=p.fn)
     return p.tree
 
 
@@ -310,6 +312,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
+        bound_in_blocks.rewrite(tree, fn, p.namer.fresh, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename

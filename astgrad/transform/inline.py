@@ -18,7 +18,9 @@ lowered to atoms):
 * a call kept as a call has every argument by position, each an atom that is
   not a tuple or list written in place (those are named first);
 * any other call (a primitive, a non-differentiable function) is kept as is;
-* a nested `def` that calls itself is refused.
+* a nested `def` met again inside its own body is made a function of its own (see
+  `lifting`) and stays a call there, given first the values of the names it reads
+  from the functions around it: it is differentiated through its own derivative.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from ..errors import UnsupportedSyntaxError
-from . import argument_writes, binding, library_calls, registry, restructure
+from . import argument_writes, binding, library_calls, lifting, registry, restructure
 from .build import parameters
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
@@ -64,10 +66,8 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     if _is_python_function(fn) and registry.lookup(fn) is None:
         tree, where, foreign = ctx.expand(fn)
         starred = tree.args.vararg or tree.args.kwarg
-        if fn in ctx.inlining and starred:
-            raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
-                                         f"calls itself.", scope.where(node),
-                                         fix="Name each argument of a recursive function.")
+        if fn in ctx.inlining:
+            _refuse_recursion_with(fn, starred, args, keywords, node, low)
         bound = None if starred else binding.bind_call(
             parameters(tree), args, keywords, _defaults(fn, ctx.ns), tree.name, scope.where(node))
         # Large, or calling itself (recursion of any depth): called through its vjp. One
@@ -77,7 +77,7 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
                 and _large(tree, INLINE_LIMIT):
             _writes_arguments(tree, bound, low, call=node)
             return ast.Call(node.func, _named(bound, low), [])   # the reverse pass calls its vjp
-        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {}, foreign)
+        callee = _Callee(fn, fn.__name__, tree, where, _defaults(fn, ctx.ns), {}, fn, foreign)
         return _inline(callee, args, keywords, node, low)
     if isinstance(node.func, ast.Name) and fn is MISSING and node.func.id.endswith("_pullback"):
         raise UnsupportedSyntaxError(
@@ -99,6 +99,24 @@ def inline_call(node: ast.Call, args: list[ast.expr], keywords: dict[str, ast.ex
     return library_calls.lower(node, fn, args, keywords, low)
 
 
+def _refuse_recursion_with(fn, starred, args, keywords, node: ast.Call, low: Lowerer) -> None:
+    """A helper calling itself is called through its own derivative: it takes named
+    arguments, and none of them a function (which the inlined caller holds by name)."""
+    if starred:
+        raise UnsupportedSyntaxError(f"`{fn.__name__}` takes `*args` or `**kwargs` and "
+                                     f"calls itself.", low.scope.where(node),
+                                     fix="Name each argument of a recursive function.")
+    local = [a.id for a in [*args, *keywords.values()]
+             if isinstance(a, ast.Name) and a.id in low.scope.local_fns]
+    if local:
+        raise UnsupportedSyntaxError(
+            f"`{fn.__name__}` calls itself and is passed the function `{local[0]}`: a helper "
+            f"calling itself is called through its own derivative, which takes arrays and "
+            f"numbers, not functions.", low.scope.where(node),
+            fix=f"Call the function in `{fn.__name__}` by the name it is defined or imported "
+                f"as (not as an argument), or write the recursion as a loop.")
+
+
 def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
     """The arguments of a call kept as a call, a tuple or list written in it named: a
     derivative then flows through it as through any other argument (the callee's
@@ -108,7 +126,7 @@ def _named(args: list[ast.expr], low: Lowerer) -> list[ast.expr]:
 
 def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -> ast.expr:
     """A call of a name or list item bound to a function: a name for one (`np.tanh`), or
-    a nested `def` (inlined)."""
+    a nested `def` (inlined; met again inside itself, a call of it made a function)."""
     scope = low.scope
     if called is None or isinstance(called, list):
         raise UnsupportedSyntaxError(
@@ -126,7 +144,9 @@ def _call_function_value(node: ast.Call, called, args, keywords, low: Lowerer) -
                            args, keywords, low)
     home = low.ctx.homes.get(id(called), scope)    # Python's closures are lexical: `x` in
     callee = _Callee(called, called.name, copy.deepcopy(called), scope.where,  # the def is
-                     binding.nested_defaults(called), dict(home.current))  # where it is
+                     binding.nested_defaults(called), dict(home.current), home.fn)  # where
+    if called in low.ctx.inlining:                  # a nested `def` calling itself
+        return _call_lifted(callee, args, keywords, node, low)
     return _inline(callee, args, keywords, node, low)   # written, not the caller's
 
 
@@ -140,21 +160,36 @@ class _Callee:
     where: Callable                 # node -> "file:line" in its source
     defaults: dict                  # parameter -> the default's node (None: not a constant)
     current: dict                   # the names it sees from its caller (a nested def's)
+    fn: object = None               # the function whose code holds it
     foreign: bool = False           # written in another file (or cell) than the function
 
 
-def _refuse_recursion(callee: _Callee, call: ast.Call, low: Lowerer) -> None:
-    if callee.key in low.ctx.inlining:
-        raise UnsupportedSyntaxError(f"the nested `def` `{callee.name}` calls itself.",
-                                     low.scope.where(call),
-                                     fix="Define it at module level: a recursive function is "
-                                         "then differentiated through its own derivative.")
+def _call_lifted(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.Call:
+    """A nested `def` calling itself: a call of it made a function of its own, given
+    first the values the names it reads from the functions around it have now."""
+    where, scope = low.scope.where, low.scope
+    lifted = lifting.lift(callee.fn, callee.key, where)
+    captured = []
+    for name in lifted.captured:
+        if name in scope.local_fns or name not in scope.current:
+            made = name in scope.local_fns
+            what = "a function made in the function around it" if made \
+                else "which the function around it has not bound where it calls it"
+            raise UnsupportedSyntaxError(
+                f"the nested `def` `{callee.name}` calls itself and reads `{name}`, {what}.",
+                where(call), fix=f"Define `{callee.name}` and `{name}` at module level." if made
+                else f"Pass `{name}` to `{callee.name}` as an argument.")
+        captured.append(ast.Name(scope.current[name], ast.Load()))
+    bound = captured + binding.bind_call(parameters(callee.tree), args, keywords,
+                                         callee.defaults, callee.name, where(call))
+    _writes_arguments(lifted.read().tree, bound, low, call=call)
+    func = ast.Name(low.ctx.ns.bind(lifted.fn, callee.name), ast.Load())
+    return ast.copy_location(ast.Call(func, _named(bound, low), []), call)
 
 
 def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> ast.expr:
     """Write the callee's body here, its names made fresh; its result is an atom."""
     ctx, tree = low.ctx, callee.tree
-    _refuse_recursion(callee, call, low)
     where = low.scope.where
     args, keywords, star_params, star_values = binding.starred(tree, args, keywords, where)
     params = parameters(tree)
@@ -164,7 +199,7 @@ def _inline(callee: _Callee, args, keywords, call: ast.Call, low: Lowerer) -> as
     restructure.restructure(tree, ctx.namer.fresh, callee.where, base=f"{tree.name}_out")
     scope = Scope(ctx.namer, callee.where, callee.current, reads_after(tree), inlined=True,
                   local_fns=dict(low.scope.local_fns), outer=low.out.later(low.scope, bound, call),
-                  parent=low.scope, writes_after=writes_after(tree, ctx.ns))
+                  parent=low.scope, writes_after=writes_after(tree, ctx.ns), fn=callee.fn)
     shared = _shared_arguments(tree, params, bound) | _read_only_arguments(tree, params, bound)
     for param, value in zip(params, bound):
         if isinstance(value, binding.Keywords):  # `**kwargs`: spliced where passed on

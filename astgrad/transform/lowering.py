@@ -136,6 +136,7 @@ class Scope:
     outer: dict[str, str] = field(default_factory=dict)
     parent: Scope | None = None                 # an inlined callee's caller
     writes_after: dict[int, dict[str, ast.stmt]] = field(default_factory=dict)  # `aliases`
+    fn: object = None           # the user's function whose code this is (a nested def's too)
 
     def later(self, stmt: ast.stmt) -> dict[str, str]:
         """The names read after `stmt` here or, for an inlined callee, in its callers:

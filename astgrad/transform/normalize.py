@@ -29,7 +29,7 @@ import copy
 
 from .. import runtime
 from ..errors import UnsupportedSyntaxError
-from . import binding, desugar, inline, library_calls, reads, settle, sync, writes
+from . import call_arguments, desugar, inline, library_calls, reads, settle, sync, writes
 from .aliases import Aliases
 from .lowering import Context, Emitter, Scope, is_atom, is_constant, item
 from .naming import Namer
@@ -37,13 +37,15 @@ from .syntax import OPAQUE_EXPRS
 
 
 def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, inline_all:
-              bool = True, aliases: Aliases | None = None, in_place=None) -> ast.FunctionDef:
+              bool = True, aliases: Aliases | None = None, in_place=None,
+              fn=None) -> ast.FunctionDef:
     """Rewrite the body of the restructured `tree` in place into the form the module
     docstring states. `expand(fn)` gives a user function's resolved tree; with
     `inline_all` False a large callee is called, not inlined. The in-place writes
     other names may see are recorded in `aliases`, for the caller to settle once the
     kinds of values are known (`settle`, `Aliases.refuse`); without it, now, every kind
-    unknown. `in_place`: see `argument_writes.in_helper`."""
+    unknown. `in_place`: see `argument_writes.in_helper`; `fn`: the function whose code
+    `tree` is (a nested `def` of it calling itself is made a function: see `lifting`)."""
     args = tree.args
     if args.vararg or args.kwarg:
         raise UnsupportedSyntaxError("`*args` and `**kwargs` parameters are not supported.",
@@ -52,7 +54,7 @@ def normalize(tree: ast.FunctionDef, namer: Namer, where, ns=None, expand=None, 
     ctx = Context(namer, ns, expand, inline_all, in_place=in_place)
     ctx.aliases = aliases if aliases is not None else ctx.aliases
     scope = Scope(namer, where, {p: p for p in params}, reads.reads_after(tree),
-                  writes_after=writes.writes_after(tree, ns))
+                  writes_after=writes.writes_after(tree, ns), fn=fn)
     out = Emitter(tree, namer, ctx.aliases)
     with out.collect(deeper=False) as body:
         _Normalizer(ctx, scope, out).statements(tree.body)
@@ -124,7 +126,7 @@ class _Normalizer:
         targets = stmt.targets
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and self.out.depth == 0 \
                 and inline.function_value(stmt.value, self) is not None:
-            _bind_function(self, targets[0].id, stmt.value)
+            call_arguments.bind_function(self, targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Name):
             self.bind(targets[0].id, stmt.value)
         elif len(targets) == 1 and isinstance(targets[0], ast.Subscript):
@@ -243,7 +245,7 @@ class _Normalizer:
         raise AssertionError(f"normalize: `{type(node).__name__}` is not an operation")
 
     def _call(self, node: ast.Call) -> ast.expr:
-        args, keywords = _arguments(self, node)
+        args, keywords = call_arguments.lower(self, node)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
                 func.value.id in self.scope.current:   # xs.pop(), rng.normal(...): a local's
@@ -288,38 +290,6 @@ _EXPRESSIONS = {
 _ONLY_AS_INDEX = (ast.Slice,)
 
 
-def _arguments(low: _Normalizer, call: ast.Call) -> tuple[list, dict]:
-    """A call's arguments lowered to atoms; `f(*xs)` and `f(**kw)` spread when the
-    elements of `xs` (a tuple or list written in the code, or `*args`) or the keywords
-    of `kw` (an inlined helper's `**kwargs`) are known where the call is written."""
-    args, keywords = [], {}
-    for arg in call.args:
-        if not isinstance(arg, ast.Starred):
-            args.append(low.atom(arg))
-            continue
-        value = low.atom(arg.value)
-        elements = value.elts if isinstance(value, (ast.Tuple, ast.List)) \
-            else low.ctx.tuples.elements(value)
-        if elements is None:
-            raise UnsupportedSyntaxError(
-                "`*` unpacking of a value whose length is not known where the call is "
-                "written is not supported.", low.scope.where(arg),
-                fix="Pass the items by position, or a tuple written in the code.")
-        args.extend(elements)
-    for k in call.keywords:
-        if k.arg is not None:
-            keywords[k.arg] = low.atom(k.value)
-            continue
-        value = low.atom(k.value)
-        known = low.ctx.keywords.get(value.id) if isinstance(value, ast.Name) else None
-        if known is None:
-            raise UnsupportedSyntaxError("`**` unpacking is only supported for a helper's "
-                                         "`**kwargs` passed on.", low.scope.where(call),
-                                         fix="Pass the keyword arguments by name.")
-        keywords.update(known)
-    return args, keywords
-
-
 def _is_op(node: ast.expr) -> bool:
     return isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Call,
                              ast.Subscript, ast.IfExp)) and not is_constant(node)
@@ -359,19 +329,6 @@ def _pop_without_index(call: ast.Call, where) -> None:
 def _is_pop(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == "pop" \
         and isinstance(call.func.value, ast.Name)
-
-
-def _bind_function(low: _Normalizer, name: str, value: ast.expr) -> None:
-    """`act = np.tanh`, `fs = [np.sin, relu]`, `h = functools.partial(g, k=v)`: calls of
-    `act`, `fs[0]`, `h` call that function (inlined); the value is kept too (`len(fs)`)
-    unless it holds a nested def or a partial, which exist only where they are inlined."""
-    called = inline.function_value(value, low)
-    if isinstance(called, binding.Partial):          # its arguments, as they are now
-        called = called.lowered(low.atom)
-    low.scope.local_fns[name] = called
-    if not any(isinstance(f, (ast.FunctionDef, binding.Partial))
-               for f in (called if isinstance(called, list) else [called])):
-        low.bind(name, value)
 
 
 def _raise(low: _Normalizer, stmt: ast.Raise) -> None:

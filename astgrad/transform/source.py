@@ -2,7 +2,8 @@
 
 The tree's line numbers are the user's file lines, decorators are dropped,
 and a lambda becomes `def <name>(...): return <body>`. Functions made by
-astgrad are read back from astgrad's own registry of generated source.
+astgrad are read back from astgrad's own registry of generated source, and a
+recursive nested `def` made a function of its own (`lifting`) from what it keeps.
 A function no file holds (a notebook cell run by a cell magic, the REPL,
 `python -c`, `exec`, another process) is read from the text `astgrad.sources`
 recovers, or refused with what to do in that setting.
@@ -50,6 +51,9 @@ class Source:
 
 def read(fn) -> Source:
     """Parse `fn`'s source into a `Source`."""
+    lifted = getattr(fn, "_astgrad_lifted", None)
+    if lifted is not None:              # a nested `def` made a function (see `lifting`)
+        return lifted.read()
     code = getattr(fn, "__code__", None)
     if code is None:
         raise SourceError(

@@ -1,6 +1,8 @@
 """More of the Python people write (issue 10), in the feature `language`: parameters in
 dicts and in lists of pairs, local helpers taking a dict, `*args`, `**kwargs` and
-`functools.partial`, a module-level helper calling itself (`generator.RECURSIVE`), noise from a seeded Generator (a call
+`functools.partial` (also made inside `if` and loops, and passed to a helper), a
+module-level helper calling itself (`generator.RECURSIVE`) and a nested `def` calling
+itself (reading an array of the function around it), noise from a seeded Generator (a call
 needing no rule), `math` and builtins on floats with `import` inside the function,
 `with np.errstate(...)`, `assert` and `raise` kept in the forward sweep, and, with
 `nonsmooth`, the `%` and `//` operators."""
@@ -15,7 +17,7 @@ def people_statement(scope: Scope) -> list:
     scalars = bool(scope.of_shape(()))
     production = scope.weighted([
         (1.5, params_dict), (1, pairs_loop), (1, dict_helper), (1, star_helper),
-        (1, recursive_helper), (1, noise), (1.5 * scalars, math_scalars), (0.7, errstate),
+        (1, recursive_helper), (1, nested_recursion), (1, noise), (1.5 * scalars, math_scalars), (0.7, errstate),
         (0.7, checked), (1 * ("nonsmooth" in scope.features), floor_mod),
     ])
     return production(scope)
@@ -89,11 +91,11 @@ def dict_helper(scope: Scope) -> list:
 
 
 def star_helper(scope: Scope) -> list:
-    """`def g(*vs)` called with `*parts`, `def g(v, **kw)`, or `functools.partial`."""
+    """`def g(*vs)` called with `*parts`, `def g(v, **kw)`, or `functools.partial`,
+    called or passed to a helper calling it."""
     shape, (a, b, c) = _values(scope, 3)
     g, vs, name = _fn(scope), _var(scope), scope.names.fresh()
-    # `*parts` of a tuple and `functools.partial` are known only outside `if` and loops
-    form = scope.pick(("args", "kwargs", "partial") if scope.depth == 0 else ("kwargs",))
+    form = scope.pick(("args", "kwargs", "partial", "passed"))
     if form == "args":
         parts = scope.names.fresh()
         lines = [f"def {g}(*{vs}):", f"    return sum({vs}) * 0.5",
@@ -106,9 +108,16 @@ def star_helper(scope: Scope) -> list:
                  f"{name} = {g}({a}, **{{'k': {b}, 's': {c}}})"]
     else:
         v, w, h = _var(scope), _var(scope), _fn(scope)
+        scale = scope.pick(scope.of_shape(()) or ["0.5"]) if scope.chance(0.5) else "0.5"
         lines = ["import functools", f"def {g}({v}, {w}, scale=1.0):",
-                 f"    return ({_term(scope, v)} + {w}) * scale",
-                 f"{h} = functools.partial({g}, scale=0.5)", f"{name} = {h}({a}, {b})"]
+                 f"    return ({_term(scope, v)} + {w}) * scale"]
+        made = f"functools.partial({g}, scale={scale})"
+        if form == "partial":
+            lines += [f"{h} = {made}", f"{name} = {h}({a}, {b})"]
+        else:                   # a helper calling the partial it is given
+            k, u = _fn(scope), _var(scope)
+            lines += [f"def {k}({h}, {u}):", f"    return {h}({u}, {u} * 0.5)",
+                      f"{name} = {k}({made}, {a})"]
     scope.assigned(name, shape)
     return lines
 
@@ -122,6 +131,19 @@ def recursive_helper(scope: Scope) -> list:
                                                    if 0 <= lo and hi <= 4])
     scope.assigned(name, shape, a)       # depth 0 returns `a` itself
     return [f"{name} = rec({a}, {depth})"]
+
+
+def nested_recursion(scope: Scope) -> list:
+    """A nested `def` calling itself as many times as an int says, reading an array (or
+    number) of the function around it."""
+    shape, (a, c) = _values(scope, 2)
+    r, p, k, name = _fn(scope), _var(scope), _var(scope), scope.names.fresh()
+    depth = scope.pick([str(d) for d in (1, 2, 3)] + [i for i, (lo, hi) in scope.ints.items()
+                                                   if 0 <= lo and hi <= 4])
+    scope.assigned(name, shape, a)       # depth 0 returns `a` itself
+    return [f"def {r}({p}, {k}):", f"    if {k} <= 0:", f"        return {p}",
+            f"    return {r}({_term(scope, p)} * 0.8 + 0.1 * {c}, {k} - 1)",
+            f"{name} = {r}({a}, {depth})"]
 
 
 def noise(scope: Scope) -> list:
