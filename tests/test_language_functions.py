@@ -73,8 +73,12 @@ def calls_its_argument(x, act):
     return np.sum(act(x))
 
 
+def test_calling_a_function_given_as_an_argument():
+    np.testing.assert_allclose(ag.grad(calls_its_argument)(X, np.sin), np.cos(X), rtol=1e-12)
+
+
 @pytest.mark.parametrize("fn, args, name", [
-    (calls_its_argument, (X, np.sin), "`act`"),
+    (calls_its_argument, (X, functools.partial(np.sin)), "`act`"),
 ])
 def test_calling_an_unknown_value_is_refused(fn, args, name):
     with pytest.raises(UnsupportedSyntaxError, match="test_language_functions.py") as err:

@@ -15,7 +15,7 @@ import types
 from ..errors import UnsupportedSyntaxError
 from . import binding, inline, registry
 from .lowering import Lowerer
-from .scope import user_method
+from .user_values import user_method
 
 
 def lower(low: Lowerer, call: ast.Call) -> tuple[list, dict]:
