@@ -299,8 +299,9 @@ def _wrt_names(wrt, names: list[str], fn_name: str) -> tuple[tuple[str, ...], bo
 
 
 def _kinds(values, names, wrt) -> tuple[Kind, ...]:
-    """The kind of each argument; a container differentiated is known by its items."""
-    return tuple(pytree.kind(v, kind_of) if n in wrt else kind_of(v)
+    """The kind of each argument; a container differentiated is known by its items, and
+    so is a record or tuple of parameters held constant (see `pytree.structured`)."""
+    return tuple(pytree.kind(v, kind_of) if n in wrt or pytree.structured(v) else kind_of(v)
                  for n, v in zip(names, values))
 
 
@@ -311,7 +312,7 @@ def _key(v, tree: bool = False):
     broadcast); for a container differentiated (`tree`), its structure and the key of
     every leaf."""
     t = type(v)
-    if tree and pytree.is_tree(v):
+    if tree and pytree.is_tree(v) or pytree.structured(v):
         return pytree.key(v, _key)
     if t is np.ndarray:
         return (v.ndim, v.dtype.char, tuple(n == 1 for n in v.shape))

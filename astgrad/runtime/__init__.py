@@ -31,9 +31,9 @@ from . import sequences
 from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
-from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
-                    items_of, key_adjoint, keys_of, old_item, tangent_like, tree_adjoint,
-                    tree_like, values_of)
+from .trees import (check_tree, dict_like, dict_of, dict_values, is_record, items_adjoint,
+                    items_like, items_of, key_adjoint, keys_of, old_item, record_items,
+                    tangent_like, tree_adjoint, tree_like, values_of)
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
@@ -151,7 +151,7 @@ def check_seed(seed, value, where):
     is a list or tuple of seeds, one per element, each checked against its element."""
     if type(seed) is float and (seed == 0.0 or type(value) in (float, np.float64)):
         return                                   # the zero seed; a number's: as below
-    if isinstance(value, dict):                  # a dict output: a dict of seeds
+    if isinstance(value, dict) or is_record(value):   # a dict's seed: a dict of seeds
         return check_tree(seed, value, where)
     if isinstance(value, (list, tuple)):
         if not isinstance(seed, (list, tuple)) or len(seed) != len(value):
@@ -221,7 +221,7 @@ def _is_zero(x) -> bool:
 def shaped_like(g, x):
     """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as (a
     list's adjoint is a list already: `g` as it is)."""
-    if isinstance(x, (list, tuple)) or np.shape(g) == np.shape(x):
+    if isinstance(x, (list, tuple)) or is_record(x) or np.shape(g) == np.shape(x):
         return np.asarray(g) if type(x) is np.ndarray and type(g) is not np.ndarray else g
     return np.zeros_like(x) + g
 
@@ -276,7 +276,7 @@ def check_tangent(tangent, value, where):
     """Refuse a tangent whose shape is not its argument's."""
     if type(tangent) is float and type(value) is float:
         return                                   # a number's: as below, without NumPy
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (list, tuple, dict)) or is_record(value):
         return check_tree(tangent, value, where, "tangent")
     if np.shape(tangent) != np.shape(value):
         raise SeedShapeError(
@@ -306,6 +306,8 @@ def zeros_like(x):
                 else 0.0 if type(v) is float else zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if is_record(x):                             # a dataclass instance: its fields' list
+        return [zeros_like(v) for v in record_items(x)]
     if isinstance(x, str):
         return 0.0
     return np.zeros_like(x)

@@ -20,8 +20,8 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import complexes, declarations, container_forms, freeing, functional, masked, matches, \
-    view_copies
+from . import complexes, declarations, container_forms, fields, freeing, functional, masked, \
+    matches, records, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -77,6 +77,7 @@ def _check_syntax(p: Program):
     if getattr(p.fn, "_astgrad_star", None):          # `*args`, `**kwargs`: see `starred`
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
+    records.lower(p.tree, p.param_kinds, p.src.where)   # `p.W`: `p[Field("W")]`; `f(*p)`
     return p.tree
 
 
@@ -112,6 +113,12 @@ def _kinds(p: Program):
             raise
         raise type(exc)(exc.what, p.src.where(exc.node), exc.fix) from None
     return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
+
+
+def _fields(p: Program):
+    """`p.W` of a namedtuple or dataclass instance: read by the field's position."""
+    fields.place(p.tree, p.kinds, p.ns, p.src.where)
+    return p.tree
 
 
 def _aliases(p: Program):
@@ -221,6 +228,7 @@ def _inlinable(p: Program) -> set[str]:
 
 
 def _codegen(p: Program):
+    fields.spell(p.tree, p.namer.adjoints | p.namer.tangents)    # `p.W` written back
     p.text = codegen.to_source(p.tree, p.ns, _note(p))
     fn, filename = codegen.compile_function(p.text, p.tree.name, p.ns, p.scope,
                                             f"{p.request.mode} of {p.src.tree.name}")
@@ -234,6 +242,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("restructure", _restructure),    # jumps last in their blocks, one return
     ("normalize", _normalize),        # one operation per statement; desugar, inline, aliases
     ("kinds", _kinds),                # the kind (number, array ndim/dtype) of every name
+    ("fields", _fields),              # `p.W` of a record: its field's position
     ("aliases", _aliases),            # refuse in-place writes another name would see
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
@@ -290,6 +299,7 @@ def _expander(p: Program) -> Callable:
         functional.rewrite(tree, fn, p.namer.fresh)
         container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
+        records.lower(tree, None, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
