@@ -174,9 +174,12 @@ def add_each(adjoints, parts):
     element (an element that is itself a list is added element by element in turn), as
     a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
     array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows. The
-    adjoints of a dict are a dict, added key by key."""
+    adjoints of a dict are a dict, added key by key; a dataclass instance (a seed) adds
+    as the list of its fields."""
     if type(adjoints) in _PLAIN and type(parts) in _PLAIN:    # the most common, first
         return adjoints + parts
+    if is_record(parts):                        # a dataclass's seed: its fields' list
+        parts = record_items(parts)
     if isinstance(adjoints, dict) or isinstance(parts, dict):
         if _is_zero(parts):
             return dict(adjoints)

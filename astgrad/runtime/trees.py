@@ -7,8 +7,7 @@ one entry per element, a plain 0.0 standing for zeros. `tree_like` turns it back
 into the caller's structure: tuples as tuples, namedtuples as namedtuples, a
 dataclass instance as one of its class (`dataclasses.replace`), each float leaf
 with its argument's type and shape, and None for a leaf that is not a float (ints,
-strings, None are constants; a dataclass's keep their value, so the gradient is an
-instance its class accepts).
+strings, None are constants).
 """
 from __future__ import annotations
 
@@ -65,8 +64,7 @@ def tree_like(g, x):
     if is_record(x):
         names, values = record_fields(x), record_items(x)
         items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else values, values)]
-        return dataclasses.replace(x, **{n: v if is_float_leaf(old) or is_tree(old) else old
-                                         for n, v, old in zip(names, items, values)})
+        return dataclasses.replace(x, **dict(zip(names, items)))
     if isinstance(x, (list, tuple)):
         items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else x, x)]
         if isinstance(x, list):
@@ -91,8 +89,7 @@ def tree_adjoint(b):
         return {k: tree_adjoint(v) for k, v in b.items()}
     if isinstance(b, (list, tuple)) or is_record(b):
         return [tree_adjoint(v) for v in _sequence(b)]
-    # None, or a constant a dataclass's gradient keeps (an int, a string): no adjoint
-    return 0.0 if b is None or isinstance(b, (str, bytes, int)) else b
+    return 0.0 if b is None else b
 
 
 def check_tree(seed, value, where, what="pullback seed"):

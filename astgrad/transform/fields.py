@@ -29,15 +29,23 @@ def place(tree: ast.AST, kinds: dict, ns, where) -> None:
                 and type(node.slice.value) is Field):
             continue
         name = node.slice.value
-        names = names_of(expr_kind(node.value, kinds, ns))
+        kind = expr_kind(node.value, kinds, ns)
+        names = names_of(kind)
         if names is None or name not in names:
-            raise _refusal(name, names, where(node))
+            raise _refusal(name, names, kind.dtype is None, where(node))
         node.slice = ast.copy_location(ast.Constant(FieldAt(names.index(name), str(name))),
                                        node.slice)
 
 
-def _refusal(name: Field, names, where) -> UnsupportedSyntaxError:
+def _refusal(name: Field, names, unknown: bool, where) -> UnsupportedSyntaxError:
     base = name.text.rpartition(".")[0]
+    if unknown:
+        return UnsupportedSyntaxError(
+            f"`{name.text}`: what `{base}` holds is not known where the code reads it, so "
+            f"neither is the position of its field `{name}`.", where,
+            fix="Call the derivative first: its code is made for the arguments it is given "
+                "(`ag.source` then shows that code); or read the field from an argument, or "
+                "an item of one.")
     if names is not None:
         return UnsupportedSyntaxError(
             f"`{name.text}`: the record `{base}` has no field `{name}` (its fields: "

@@ -2,7 +2,8 @@
 by name (`p.W`), and a tuple's items spread into a call (`f(*p)`).
 
 Before names are resolved, `lower` writes `v.W` as an item read, `v[Field("W")]`, for
-every name `v` of the function's own that no array attribute explains, and
+every value `v` of the function's own (a name, an item, what a call returns) that no
+array attribute explains, and
 `f(*p)` of a parameter whose number of items the argument's kind gives as
 `f(p[0], p[1])`. What `v` holds is known only once kinds are (`fields.place`
 then reads the field by its position, or refuses a value that has no such field);
@@ -55,8 +56,8 @@ class FieldAt(int):
 
 
 def lower(tree: ast.FunctionDef, param_kinds: dict | None, where) -> None:
-    """In place: every `v.name` read, `v` a name local to `tree` (or such a read itself)
-    and `name` no attribute of arrays (or a field of the parameter `v`'s record), is
+    """In place: every `v.name` read, `v` a value of the function's (a local name, an item
+    of one, what a call returns) and `name` no attribute of arrays (or a field of the parameter `v`'s record), is
     `v[Field("name")]`; `f(*p)`, `p` a parameter never assigned whose kind knows its
     items (a tuple, namedtuple or dataclass instance), is `f(p[0], ..., p[n - 1])`.
     Writing a field (`v.name = ...`) is refused."""
@@ -90,15 +91,17 @@ class _Lower(ast.NodeTransformer):
     def __init__(self, local, kinds, where):
         self.local, self.kinds, self.where = local, kinds, where
 
-    def _root(self, node: ast.expr) -> str | None:
-        """The local name a chain of field reads starts at."""
-        while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                and type(node.slice.value) is Field:
+    def _value(self, node: ast.expr) -> bool:
+        """Is `node` a value of the function's (a local name, an item of one, what a call
+        returns), not a dotted name outside it (`np.linalg`, `self.cfg`)?"""
+        while isinstance(node, ast.Subscript):
             node = node.value
-        return node.id if isinstance(node, ast.Name) and node.id in self.local else None
+        if isinstance(node, ast.Name):
+            return node.id in self.local
+        return not isinstance(node, ast.Attribute)
 
     def _field(self, node: ast.Attribute) -> bool:
-        if self._root(node.value) is None:
+        if not self._value(node.value):
             return False
         if isinstance(node.value, ast.Name) and node.value.id in self.kinds:
             names = names_of(self.kinds[node.value.id])
