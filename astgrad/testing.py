@@ -163,8 +163,11 @@ def _minus(a, b, h):
         return None
     if isinstance(a, dict):
         return tuple(_minus(a[k], b[k], h) for k in a)
-    if isinstance(a, (tuple, list)) or pytree.is_record(a):
-        return tuple(_minus(x, y, h) for x, y in zip(_items(a), _items(b)))
+    if pytree.is_record(a):              # its constant fields' tangents: None
+        return tuple(_minus(x, y, h) if pytree.is_tree(x) or pytree.is_float_leaf(x) else None
+                     for x, y in zip(_items(a), _items(b)))
+    if isinstance(a, (tuple, list)):
+        return tuple(_minus(x, y, h) for x, y in zip(a, b))
     return (_inexact(np.asarray(a)) - _inexact(np.asarray(b))) / h
 
 

@@ -32,12 +32,12 @@ from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, is_record, items_adjoint,
-                    items_like, items_of, key_adjoint, keys_of, old_item, record_items,
+                    items_like, items_of, key_adjoint, keys_of, old_item, record_items, record_of,
                     tangent_like, tree_adjoint, tree_like, values_of)
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
-__all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
+__all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "record_of", "add_each", "own", "shaped_like", "split_like",
            "spread_to",
            "unpack_like", "pack_like", "join_like",
            "broadcast_like", "check_tangent",
@@ -317,6 +317,8 @@ def zeros_like(x):
 
 
 def _describe(value):
+    if is_record(value):
+        return f"a {type(value).__name__}"
     if isinstance(value, dict):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):

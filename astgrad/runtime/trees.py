@@ -39,6 +39,12 @@ def record_items(x) -> list:
     return [getattr(x, name) for name in record_fields(x)]
 
 
+def record_of(cls, names, values):
+    """`cls(**dict(zip(names, values)))`: a namedtuple or dataclass instance the code
+    builds (`P(W=a, b=c)`), its values a list (so are their adjoints)."""
+    return cls(**dict(zip(names, values)))
+
+
 def _sequence(x):
     """`x`'s items if it is a list, tuple or dataclass instance, else None."""
     if isinstance(x, (list, tuple)):
@@ -63,6 +69,7 @@ def tree_like(g, x):
         return {k: tree_like(0.0 if zero else g[k], v) for k, v in x.items()}
     if is_record(x):
         names, values = record_fields(x), record_items(x)
+        g = record_items(g) if is_record(g) else g         # a tangent made one already
         items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else values, values)]
         return dataclasses.replace(x, **dict(zip(names, items)))
     if isinstance(x, (list, tuple)):

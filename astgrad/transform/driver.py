@@ -21,7 +21,7 @@ from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
 from . import complexes, declarations, container_forms, fields, freeing, functional, masked, \
-    matches, records, view_copies
+    matches, record_calls, records, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -84,6 +84,7 @@ def _check_syntax(p: Program):
 def _resolve(p: Program):
     dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
     p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params)
+    record_calls.lower(p.tree, p.ns)            # `P(W=a, b=c)`: rt.record_of(P, ...)
     tries.desugar(p.tree, p.namer.fresh, p.src.where)     # `try`: a flag and branches
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
@@ -301,6 +302,7 @@ def _expander(p: Program) -> Callable:
         hoist.expand(tree, p.namer.fresh, callee.where)
         records.lower(tree, None, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
+        record_calls.lower(tree, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
     return expand

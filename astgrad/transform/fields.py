@@ -32,7 +32,7 @@ def place(tree: ast.AST, kinds: dict, ns, where) -> None:
         kind = expr_kind(node.value, kinds, ns)
         names = names_of(kind)
         if names is None or name not in names:
-            raise _refusal(name, names, kind.dtype is None, where(node))
+            raise _refusal(name, names, kind.dtype is None, name.where or where(node))
         node.slice = ast.copy_location(ast.Constant(FieldAt(names.index(name), str(name))),
                                        node.slice)
 

@@ -25,18 +25,19 @@ from .trees import walk
 
 class Field(str):
     """The key of a field read by name, `p.W`: a str, so the passes before kinds read it
-    as a dict's key; `text` is the read as written, for a refusal."""
+    as a dict's key; `text` and `where` are the read as written and its `file:line`, for
+    a refusal."""
 
-    def __new__(cls, name: str, text: str = ""):
+    def __new__(cls, name: str, text: str = "", where: str | None = None):
         out = super().__new__(cls, name)
-        out.text = text or name
+        out.text, out.where = text or name, where
         return out
 
     def __deepcopy__(self, memo):
         return self            # immutable
 
     def __reduce__(self):
-        return Field, (str(self), self.text)
+        return Field, (str(self), self.text, self.where)
 
 
 class FieldAt(int):
@@ -139,5 +140,6 @@ class _Lower(ast.NodeTransformer):
                 f"writing the field `{text}` is not supported.", self.where(node),
                 fix=f"Keep the new value in a name of its own (`{node.attr} = ...`) and read "
                     f"that name where the code reads `{text}`.")
-        key = ast.copy_location(ast.Constant(Field(node.attr, ast.unparse(node))), node)
+        key = ast.copy_location(ast.Constant(Field(node.attr, ast.unparse(node),
+                                                   self.where(node))), node)
         return ast.copy_location(ast.Subscript(node.value, key, ast.Load()), node)
