@@ -103,11 +103,17 @@ def map_leaves(fn: Callable, v):
 def structured(v) -> bool:
     """Is `v`, an argument held constant, known by its items as a differentiated one
     is (its structure then part of the key a specialization is found by)? A namedtuple
-    or dataclass instance (its fields read by name, `p.W`), a list of them (`for layer in
-    layers: layer.W`), or a tuple holding a float (its length known, `f(*p)`), of numbers,
-    arrays, strings and None."""
-    if not (field_names(v) is not None or type(v) is tuple and has_float_leaf(v)
-            or type(v) is list and v and all(field_names(x) is not None for x in v)):
+    or dataclass instance (its fields read by name, `p.W`), a list, tuple or dict holding
+    one (`for layer in layers: layer.W`), or a tuple holding a float (its length known,
+    `f(*p)`), of numbers, arrays, strings and None."""
+    if not (type(v) is tuple and has_float_leaf(v) or _holds_record(v)):
         return False
     return all(x is None or isinstance(x, (int, float, complex, str, np.ndarray, np.generic))
                for x in leaves(v))
+
+
+def _holds_record(v) -> bool:
+    if field_names(v) is not None:
+        return True
+    items = v.values() if type(v) is dict else v if type(v) in (list, tuple) else ()
+    return any(_holds_record(x) for x in items)

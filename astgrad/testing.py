@@ -1,6 +1,8 @@
 """`check_grads`: compare astgrad's derivatives with central finite differences."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import pytree
@@ -224,8 +226,9 @@ def _paths(v, prefix=""):
         return [p for k, item in v.items() for p in _paths(item, f"{prefix}[{k!r}]")]
     if isinstance(v, (tuple, list)):
         return [p for i, item in enumerate(v) for p in _paths(item, f"{prefix}[{i}]")]
-    if pytree.is_record(v):
-        return [p for n in pytree.field_names(v) for p in _paths(getattr(v, n), f"{prefix}.{n}")]
+    if pytree.is_record(v):            # (a constant field's seed is None)
+        return [p for n in pytree.field_names(v) if getattr(v, n) is not None
+                for p in _paths(getattr(v, n), f"{prefix}.{n}")]
     return [prefix]
 
 
@@ -244,6 +247,10 @@ def _floats(tree) -> list:
 
 
 def _like(value, rng):
+    if pytree.is_record(value):        # a record's: its constant fields' None
+        return dataclasses.replace(value, **{
+            n: _like(x, rng) if pytree.is_tree(x) or pytree.is_float_leaf(x) else None
+            for n, x in zip(pytree.field_names(value), _items(value))})
     if pytree.is_tree(value):          # a container's seed or tangent: a container
         return pytree.map_leaves(lambda v: _like(v, rng) if pytree.is_float_leaf(v)
                                  else 0.0, value)      # a constant leaf's is 0.0
@@ -320,7 +327,7 @@ def _central(f, moved, x, index, v, d=1.0):
 
 
 def _dot(v, out):
-    if out is None or v is None:      # a constant leaf's gradient
+    if out is None or v is None or isinstance(out, str):    # a constant leaf's gradient
         return 0.0
     if isinstance(out, dict):
         return sum(_dot(v[k], out[k]) for k in out)

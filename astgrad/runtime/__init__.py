@@ -31,9 +31,10 @@ from . import sequences
 from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
-from .trees import (check_tree, dict_like, dict_of, dict_values, is_record, items_adjoint,
-                    items_like, items_of, key_adjoint, keys_of, old_item, record_items, record_of,
-                    tangent_like, tree_adjoint, tree_like, values_of)
+from .trees import (check_tree, dict_like, dict_of, dict_values, is_float_leaf, is_record,
+                    is_tree, items_adjoint, items_like, items_of, key_adjoint, keys_of,
+                    old_item, record_items, record_of, tangent_like, tree_adjoint, tree_like,
+                    values_of)
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
@@ -179,7 +180,7 @@ def add_each(adjoints, parts):
     if type(adjoints) in _PLAIN and type(parts) in _PLAIN:    # the most common, first
         return adjoints + parts
     if is_record(parts):                        # a dataclass's seed: its fields' list
-        parts = record_items(parts)
+        parts = [v if is_tree(v) or is_float_leaf(v) else None for v in record_items(parts)]
     if isinstance(adjoints, dict) or isinstance(parts, dict):
         if _is_zero(parts):
             return dict(adjoints)
