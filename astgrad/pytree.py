@@ -18,7 +18,8 @@ import numpy as np
 from .runtime.trees import is_float_leaf, is_record, is_tree, record_fields, record_items
 from .transform.lattice import sequence_of
 
-__all__ = ["is_tree", "is_record", "field_names", "structured", "is_float_leaf", "kind", "key", "leaves", "flatten", "unflatten",
+__all__ = ["is_tree", "is_record", "field_names", "structured", "is_float_leaf", "kind", "key",
+           "leaves", "flatten", "unflatten",
            "has_float_leaf", "map_leaves"]
 
 

@@ -143,7 +143,8 @@ def test_a_dataclass_tangent_is_one_of_its_class():
     _, dot = ag.jvp(dense)(records(D), X, t)
     gW, gb, _ = by_hand(W, B, X)
     assert dot == pytest.approx(np.sum(gW) - np.sum(gb), rel=1e-12)
-    with pytest.raises(errors.SeedShapeError, match="the tangent is a P of 2 values but its value is a D"):
+    with pytest.raises(errors.SeedShapeError,
+                       match="the tangent is a P of 2 values but its value is a D"):
         ag.jvp(dense)(records(D), X, P(W, B))
 
 
@@ -283,7 +284,7 @@ def test_pytree_reads_dataclass_instances():
     assert pytree.key(p, type) != pytree.key(dataclasses.replace(p, b=W), type)
 
 
-# ---- what is refused ------------------------------------------------------------------------------
+# ---- what is refused -------------------------------------------------------------------------
 def test_writing_a_field_is_refused():
     def f(p, x):
         p.W = p.W * 2

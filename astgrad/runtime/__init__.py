@@ -38,7 +38,7 @@ from .trees import (check_tree, dict_like, dict_of, dict_values, is_float_leaf, 
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
-__all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "record_of", "add_each", "own", "shaped_like", "split_like",
+__all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported", "check_scalar", "check_seed", "zeros_like", "add_each", "own", "shaped_like", "split_like",
            "spread_to",
            "unpack_like", "pack_like", "join_like",
            "broadcast_like", "check_tangent",
@@ -61,6 +61,7 @@ __all__ += moments.__all__
 __all__ += arrays.__all__
 __all__ += sequences.__all__
 
+__all__ += ["record_of"]              # records the code builds (trees.py)
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)
 __all__ += ["EVERY", "tried", "caught", "keep", "done", "which", "tangents"]   # `try` blocks (tries.py)
 

@@ -70,7 +70,8 @@ def tree_like(g, x):
     if is_record(x):
         names, values = record_fields(x), record_items(x)
         g = record_items(g) if is_record(g) else g         # a tangent made one already
-        items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else values, values)]
+        items = [tree_like(0.0 if zero else part, v)
+                 for part, v in zip(g if not zero else values, values)]
         return dataclasses.replace(x, **dict(zip(names, items)))
     if isinstance(x, (list, tuple)):
         items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else x, x)]

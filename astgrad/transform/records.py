@@ -3,11 +3,10 @@ by name (`p.W`), and a tuple's items spread into a call (`f(*p)`).
 
 Before names are resolved, `lower` writes `v.W` as an item read, `v[Field("W")]`, for
 every value `v` of the function's own (a name, an item, what a call returns) that no
-array attribute explains, and
-`f(*p)` of a parameter whose number of items the argument's kind gives as
-`f(p[0], p[1])`. What `v` holds is known only once kinds are (`fields.place`
-then reads the field by its position, or refuses a value that has no such field);
-`fields.spell` writes it back as `v.W` in the generated code.
+array attribute explains, and `f(*p)` of a parameter whose number of items the
+argument's kind gives as `f(p[0], p[1])`. What `v` holds is known only once kinds are
+(`fields.place` then reads the field by its position, or refuses a value that has no
+such field); `fields.spell` writes it back as `v.W` in the generated code.
 
     def f(p, x):                          def f(p, x):
         return np.sum(p.W @ x + p.b)  ->      return np.sum(p[Field('W')] @ x + p[Field('b')])
@@ -58,10 +57,10 @@ class FieldAt(int):
 
 def lower(tree: ast.FunctionDef, param_kinds: dict | None, where) -> None:
     """In place: every `v.name` read, `v` a value of the function's (a local name, an item
-    of one, what a call returns) and `name` no attribute of arrays (or a field of the parameter `v`'s record), is
-    `v[Field("name")]`; `f(*p)`, `p` a parameter never assigned whose kind knows its
-    items (a tuple, namedtuple or dataclass instance), is `f(p[0], ..., p[n - 1])`.
-    Writing a field (`v.name = ...`) is refused."""
+    of one, what a call returns) and `name` no attribute of arrays (or a field of the
+    parameter `v`'s record), is `v[Field("name")]`; `f(*p)`, `p` a parameter never
+    assigned whose kind knows its items (a tuple, namedtuple or dataclass instance), is
+    `f(p[0], ..., p[n - 1])`. Writing a field (`v.name = ...`) is refused."""
     local = local_names(tree)
     params = {a.arg for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     stored = {n.id for n in walk(tree) if isinstance(n, ast.Name)
