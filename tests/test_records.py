@@ -113,6 +113,20 @@ def built_and_read(p, x):
     return np.sum(q.W ** 2) * np.sum(q.b)
 
 
+def rebuilt_in_a_loop(p, x):
+    for _ in range(3):
+        p = P(np.tanh(p.W) * 0.9, p.b + x[:2])
+    return np.sum(p.W @ x * p.b)
+
+
+def built_on_a_branch(p, x):
+    if np.sum(x) > 0:
+        q = D(p.W * 2, p.b)
+    else:
+        q = D(p.W, p.b * 3)
+    return np.sum(q.W @ x + q.b)
+
+
 def records(cls):
     return cls(W.copy(), B.copy())
 
@@ -224,6 +238,12 @@ def test_records_built_in_the_function_all_orders(f, cls):
     ag.check_grads(f, (records(cls), X), wrt=(0, 1), order=2)
 
 
+@pytest.mark.parametrize("f", [rebuilt_in_a_loop, built_on_a_branch])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_records_built_in_loops_and_branches_all_orders(f, sign):
+    ag.check_grads(f, (records(P), sign * X), wrt=(0, 1), order=2)
+
+
 def test_a_built_record_takes_a_seed_of_its_class():
     value, pullback = ag.vjp(built)(records(P), X)
     assert type(value) is P
@@ -315,5 +335,28 @@ def test_an_attribute_of_a_config_object_is_refused():
 
 def test_a_field_of_what_is_not_known_says_to_call_first():
     df = ag.grad(mlp)                                # ag.source before any call: any kind
-    with pytest.raises(errors.UnsupportedSyntaxError, match="Call the derivative first"):
+    with pytest.raises(errors.UnsupportedSyntaxError, match="call the derivative first"):
         ag.source(df)
+
+
+Q = namedtuple("Q", "T b")
+
+
+def test_a_field_named_like_an_array_attribute():
+    def f(q, x):                                     # an argument's: its field
+        return np.sum(q.T @ x + q.b)
+    ag.check_grads(f, (Q(W.T @ W, X), X), wrt=(0, 1), order=2)
+
+    def g(qs, x):                                    # a loop item's: read as `np.transpose`
+        return sum(np.sum(q.T @ x) for q in qs)
+    with pytest.raises(errors.UnsupportedSyntaxError,
+                       match="the field `T` of a record not known to be one"):
+        ag.grad(g, wrt=1)([Q(W.T @ W, W.T @ W)], X)
+
+
+def test_a_field_of_a_value_of_no_known_kind_is_refused():
+    def f(p, x):
+        return np.sum(p._replace(W=p.W * 2).W @ x)
+    with pytest.raises(errors.UnsupportedSyntaxError,
+                       match="what `p._replace\\(W=p.W \\* 2\\)` holds is not known"):
+        ag.grad(f)(records(P), X)

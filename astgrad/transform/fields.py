@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from ..errors import UnsupportedSyntaxError
 from .kinds import expr_kind
 from .records import Field, FieldAt, names_of
@@ -35,6 +37,33 @@ def place(tree: ast.AST, kinds: dict, ns, where) -> None:
             raise _refusal(name, names, kind.dtype is None, name.where or where(node))
         node.slice = ast.copy_location(ast.Constant(FieldAt(names.index(name), str(name))),
                                        node.slice)
+    _refuse_array_attributes(tree, kinds, ns, where)
+
+
+# What `v.T`, `v.shape`, ... of a value not known to be a record became (see `scope`).
+_ARRAY_ATTRIBUTES = {np.transpose: "T", np.shape: "shape", np.ndim: "ndim", np.size: "size",
+                     np.real: "real", np.imag: "imag"}
+
+
+def _refuse_array_attributes(tree, kinds, ns, where) -> None:
+    """`q.T` of a record with a field `T`, where `q` was not known to be one before kinds
+    (a loop's item): it was read as an array's attribute (`np.transpose(q)`), so refuse."""
+    for node in walk(tree):
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+            obj = ns.value(node.func)
+            attr = next((a for f, a in _ARRAY_ATTRIBUTES.items() if f is obj), None)
+            base = node.args[0]
+        elif isinstance(node, ast.Attribute) and node.attr == "dtype":
+            attr, base = "dtype", node.value
+        else:
+            continue
+        names = names_of(expr_kind(base, kinds, ns)) if attr is not None else None
+        if names is not None and attr in names:
+            raise UnsupportedSyntaxError(
+                f"the field `{attr}` of a record not known to be one where the code reads it "
+                f"is read as an array's attribute.", where(node),
+                fix=f"Name the field otherwise, or read it by position "
+                    f"(`v[{names.index(attr)}]` of a namedtuple).")
 
 
 def _refusal(name: Field, names, unknown: bool, where) -> UnsupportedSyntaxError:
@@ -42,10 +71,12 @@ def _refusal(name: Field, names, unknown: bool, where) -> UnsupportedSyntaxError
     if unknown:
         return UnsupportedSyntaxError(
             f"`{name.text}`: what `{base}` holds is not known where the code reads it, so "
-            f"neither is the position of its field `{name}`.", where,
-            fix="Call the derivative first: its code is made for the arguments it is given "
-                "(`ag.source` then shows that code); or read the field from an argument, or "
-                "an item of one.")
+            f"neither is the position of its field `{name}` (a record is known as an "
+            f"argument, an item or loop item of one, or built by the code: `P(W=..., "
+            f"b=...)`).", where,
+            fix="Read the field from an argument, or build the record with its class. "
+                "(`ag.source` before any call shows code for arguments of any kind, where no "
+                "record is known: call the derivative first.)")
     if names is not None:
         return UnsupportedSyntaxError(
             f"`{name.text}`: the record `{base}` has no field `{name}` (its fields: "

@@ -130,15 +130,14 @@ class _Lower(ast.NodeTransformer):
             FieldAt(i, names[i]) if names else i), ast.Load()), arg) for i in range(n)]
 
     def visit_Attribute(self, node):
+        text = ast.unparse(node)              # as written, for a refusal
         node.value = self.visit(node.value)
         if not self._field(node):
             return node
         if not isinstance(node.ctx, ast.Load):
-            text = ast.unparse(node)
             raise UnsupportedSyntaxError(
                 f"writing the field `{text}` is not supported.", self.where(node),
                 fix=f"Keep the new value in a name of its own (`{node.attr} = ...`) and read "
                     f"that name where the code reads `{text}`.")
-        key = ast.copy_location(ast.Constant(Field(node.attr, ast.unparse(node),
-                                                   self.where(node))), node)
+        key = ast.copy_location(ast.Constant(Field(node.attr, text, self.where(node))), node)
         return ast.copy_location(ast.Subscript(node.value, key, ast.Load()), node)
