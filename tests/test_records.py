@@ -360,3 +360,8 @@ def test_a_field_of_a_value_of_no_known_kind_is_refused():
     with pytest.raises(errors.UnsupportedSyntaxError,
                        match="what `p._replace\\(W=p.W \\* 2\\)` holds is not known"):
         ag.grad(f)(records(P), X)
+
+
+def test_the_hessian_of_a_record_is_refused():
+    with pytest.raises(errors.WrtError, match="ag.hessian of a D of parameters is not one matrix"):
+        ag.hessian(dense)(records(D), X)
