@@ -309,8 +309,9 @@ def _key(v, tree: bool = False):
     """What picks a specialization: the type, and for arrays also ndim and dtype, and for
     NumPy arrays which axes have length 1 (the code for arrays of no such axis sums no
     adjoint back to an operand's shape: two arrays of one ndim have one shape if they
-    broadcast); for a container differentiated (`tree`), its structure and the key of
-    every leaf."""
+    broadcast); for a container differentiated (`tree`), or a record or tuple of
+    parameters held constant (`pytree.structured`), its structure and the key of every
+    leaf."""
     t = type(v)
     if tree and pytree.is_tree(v) or pytree.structured(v):
         return pytree.key(v, _key)
