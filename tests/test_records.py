@@ -226,6 +226,23 @@ def test_star_of_an_argument_of_known_length_all_orders(f, p, wrt):
     ag.check_grads(f, (p, X), wrt=wrt, order=2)
 
 
+def zipped(t):
+    s = 0.0
+    for a, b in zip(*t):
+        s = s + a * b
+    return s
+
+
+def test_zip_of_a_star_tuple_argument_all_orders():
+    t = (np.array([1.0, 2.0]), np.array([3.0, 5.0]))
+    g = ag.grad(zipped)(t)
+    assert type(g) is tuple
+    np.testing.assert_allclose(g[0], t[1])
+    np.testing.assert_allclose(g[1], t[0])
+    ag.check_grads(zipped, (t,), order=2)
+    ag.check_grads(zipped, (P(*t),), order=2)
+
+
 def test_star_of_a_list_argument_is_refused():
     with pytest.raises(errors.UnsupportedSyntaxError, match="`\\*` unpacking of a value"):
         ag.grad(spread)([W, B], X)
