@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import pytree
 from .api import _transform, derived, grad, vjp
 from .batched import jvp_columns, pullback_rows, unchanged
 from .dispatcher import signature_and_call
@@ -68,7 +69,7 @@ def _basis(shape: tuple, dtype=np.float64):
 
 def _not_a_container(x, what: str):
     """`x`, unless it is a container of parameters: no one matrix is its Jacobian."""
-    if isinstance(x, (list, tuple, dict)):
+    if pytree.is_tree(x):
         raise WrtError(f"ag.{what} of a {type(x).__name__} of parameters is not one matrix.",
                        fix=f"Use ag.hvp / ag.jvp / ag.vjp, which take containers, or take the "
                            f"{what} with respect to one array of it.")

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import depends, pickling
+from . import depends, pickling, pytree
 from .transform.request import FORWARD, given_function
 
 _GUARDS = 4          # how many specializations the dispatcher tests inline
@@ -168,7 +168,7 @@ class Dispatcher:
             return (f"_type({name}) is _ndarray and {name}.ndim == {v.ndim} "
                     f"and {name}.dtype is _d{v.dtype.num}{_lengths(name, v.shape)}")
         if isinstance(v, np.ndarray) or hasattr(t, "__array_function__") or \
-                name in self.transform.wrt and isinstance(v, (list, tuple, dict)):
+                name in self.transform.wrt and pytree.is_tree(v) or pytree.structured(v):
             return None                      # its ndim and dtype (or items) matter too
         tname = next((k for k, o in self.builtins.items() if o is t),
                      f"_t{len(self.builtins)}")

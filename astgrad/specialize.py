@@ -295,8 +295,9 @@ def _wrt_names(wrt, names: list[str], fn_name: str) -> tuple[tuple[str, ...], bo
 
 
 def _kinds(values, names, wrt) -> tuple[Kind, ...]:
-    """The kind of each argument; a container differentiated is known by its items."""
-    return tuple(pytree.kind(v, kind_of) if n in wrt else kind_of(v)
+    """The kind of each argument; a container differentiated is known by its items, and
+    so is a record or tuple of parameters held constant (see `pytree.structured`)."""
+    return tuple(pytree.kind(v, kind_of) if n in wrt or pytree.structured(v) else kind_of(v)
                  for n, v in zip(names, values))
 
 
@@ -304,10 +305,11 @@ def _key(v, tree: bool = False):
     """What picks a specialization: the type, and for arrays also ndim and dtype, and for
     NumPy arrays which axes have length 1 (the code for arrays of no such axis sums no
     adjoint back to an operand's shape: two arrays of one ndim have one shape if they
-    broadcast); for a container differentiated (`tree`), its structure and the key of
-    every leaf."""
+    broadcast); for a container differentiated (`tree`), or a record or tuple of
+    parameters held constant (`pytree.structured`), its structure and the key of every
+    leaf."""
     t = type(v)
-    if tree and pytree.is_tree(v):
+    if tree and pytree.is_tree(v) or pytree.structured(v):
         return pytree.key(v, _key)
     if given_function(v):                    # `loss(w, act=np.tanh)`: made for that one
         return ("function", hashable(v))

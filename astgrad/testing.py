@@ -1,6 +1,8 @@
 """`check_grads`: compare astgrad's derivatives with central finite differences."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import pytree
@@ -68,6 +70,8 @@ def _fresh(args) -> tuple:
             return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
         if isinstance(a, dict):
             return {k: copied(e) for k, e in a.items()}
+        if pytree.is_record(a):
+            return pytree.map_leaves(copied, a)
         return a
     return tuple(copied(a) for a in args)
 
@@ -94,22 +98,31 @@ def _leaf_paths(v, prefix=""):
         return [p for k, item in v.items() for p in _leaf_paths(item, f"{prefix}[{k!r}]")]
     if isinstance(v, (list, tuple)):
         return [p for i, item in enumerate(v) for p in _leaf_paths(item, f"{prefix}[{i}]")]
+    if pytree.is_record(v):
+        return [p for name in pytree.field_names(v)
+                for p in _leaf_paths(getattr(v, name), f"{prefix}.{name}")]
     return [(prefix, v)]
 
 
 def _check_structure(name, x, g):
     same = type(g) is type(x) and (list(g) == list(x) if isinstance(x, dict)
-                                   else len(g) == len(x))
+                                   else pytree.is_record(x) or len(g) == len(x))
     if not same:
         raise AssertionError(f"the gradient of `{name}` is {type(g).__name__} "
                              f"{_show(g)}, its argument {type(x).__name__} {_show(x)}.")
-    for a, b in zip(g.values() if isinstance(x, dict) else g,
-                    x.values() if isinstance(x, dict) else x):
+    for a, b in zip(_items(g), _items(x)):
         if pytree.is_tree(b):
             _check_structure(name, b, a)
         elif not pytree.is_float_leaf(b) and a is not None:
             raise AssertionError(f"the gradient of constant leaf {b!r} of `{name}` is {a!r}, "
                                  f"not None.")
+
+
+def _items(v) -> list:
+    """A container's items, in order (a dataclass instance's fields')."""
+    if isinstance(v, dict):
+        return list(v.values())
+    return [getattr(v, n) for n in pytree.field_names(v)] if pytree.is_record(v) else list(v)
 
 
 def _show(v):
@@ -152,6 +165,9 @@ def _minus(a, b, h):
         return None
     if isinstance(a, dict):
         return tuple(_minus(a[k], b[k], h) for k in a)
+    if pytree.is_record(a):              # its constant fields' tangents: None
+        return tuple(_minus(x, y, h) if pytree.is_tree(x) or pytree.is_float_leaf(x) else None
+                     for x, y in zip(_items(a), _items(b)))
     if isinstance(a, (tuple, list)):
         return tuple(_minus(x, y, h) for x, y in zip(a, b))
     return (_inexact(np.asarray(a)) - _inexact(np.asarray(b))) / h
@@ -168,8 +184,8 @@ def _combine(half, full):
 def _pairs(analytic, numeric, prefix=()):
     if numeric is None and analytic is None:
         return
-    if isinstance(analytic, dict):
-        analytic = tuple(analytic.values())
+    if isinstance(analytic, dict) or pytree.is_record(analytic):
+        analytic = tuple(_items(analytic))
     if isinstance(numeric, tuple):
         if not isinstance(analytic, (tuple, list)) or len(analytic) != len(numeric):
             raise AssertionError(f"the jvp is {type(analytic).__name__}, the output a "
@@ -210,6 +226,9 @@ def _paths(v, prefix=""):
         return [p for k, item in v.items() for p in _paths(item, f"{prefix}[{k!r}]")]
     if isinstance(v, (tuple, list)):
         return [p for i, item in enumerate(v) for p in _paths(item, f"{prefix}[{i}]")]
+    if pytree.is_record(v):            # (a constant field's seed is None)
+        return [p for n in pytree.field_names(v) if getattr(v, n) is not None
+                for p in _paths(getattr(v, n), f"{prefix}.{n}")]
     return [prefix]
 
 
@@ -228,6 +247,10 @@ def _floats(tree) -> list:
 
 
 def _like(value, rng):
+    if pytree.is_record(value):        # a record's: its constant fields' None
+        return dataclasses.replace(value, **{
+            n: _like(x, rng) if pytree.is_tree(x) or pytree.is_float_leaf(x) else None
+            for n, x in zip(pytree.field_names(value), _items(value))})
     if pytree.is_tree(value):          # a container's seed or tangent: a container
         return pytree.map_leaves(lambda v: _like(v, rng) if pytree.is_float_leaf(v)
                                  else 0.0, value)      # a constant leaf's is 0.0
@@ -304,10 +327,10 @@ def _central(f, moved, x, index, v, d=1.0):
 
 
 def _dot(v, out):
-    if out is None or v is None:      # a constant leaf's gradient
+    if out is None or v is None or isinstance(out, str):    # a constant leaf's gradient
         return 0.0
     if isinstance(out, dict):
         return sum(_dot(v[k], out[k]) for k in out)
-    if isinstance(out, (tuple, list)):
-        return sum(_dot(a, b) for a, b in zip(v, out))
+    if isinstance(out, (tuple, list)) or pytree.is_record(out):
+        return sum(_dot(a, b) for a, b in zip(_items(v), _items(out)))
     return float(np.real(np.sum(np.asarray(v) * _inexact(np.asarray(out)))))

@@ -31,9 +31,10 @@ from . import sequences
 from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
-from .trees import (check_tree, dict_like, dict_of, dict_values, items_adjoint, items_like,
-                    items_of, key_adjoint, keys_of, old_item, tangent_like, tree_adjoint,
-                    tree_like, values_of)
+from .trees import (check_tree, dict_like, dict_of, dict_values, is_float_leaf, is_record,
+                    is_tree, items_adjoint, items_like, items_of, key_adjoint, keys_of,
+                    old_item, record_items, record_of, tangent_like, tree_adjoint, tree_like,
+                    values_of)
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
@@ -60,6 +61,7 @@ __all__ += moments.__all__
 __all__ += arrays.__all__
 __all__ += sequences.__all__
 
+__all__ += ["record_of"]              # records the code builds (trees.py)
 __all__ += ["real_if_real"]          # complex numbers (complexes.py)
 __all__ += ["EVERY", "tried", "caught", "keep", "done", "which", "tangents"]   # `try` blocks (tries.py)
 
@@ -151,7 +153,7 @@ def check_seed(seed, value, where):
     is a list or tuple of seeds, one per element, each checked against its element."""
     if type(seed) is float and (seed == 0.0 or type(value) in (float, np.float64)):
         return                                   # the zero seed; a number's: as below
-    if isinstance(value, dict):                  # a dict output: a dict of seeds
+    if isinstance(value, dict) or is_record(value):   # a dict's seed: a dict of seeds
         return check_tree(seed, value, where)
     if isinstance(value, (list, tuple)):
         if not isinstance(seed, (list, tuple)) or len(seed) != len(value):
@@ -174,9 +176,12 @@ def add_each(adjoints, parts):
     element (an element that is itself a list is added element by element in turn), as
     a new list: never list concatenation. A plain 0.0 stands for a list of zeros; an
     array (the adjoint `np.stack(xs)` and its kin give a list) adds by its rows. The
-    adjoints of a dict are a dict, added key by key."""
+    adjoints of a dict are a dict, added key by key; a dataclass instance (a seed) adds
+    as the list of its fields."""
     if type(adjoints) in _PLAIN and type(parts) in _PLAIN:    # the most common, first
         return adjoints + parts
+    if is_record(parts):                        # a dataclass's seed: its fields' list
+        parts = [v if is_tree(v) or is_float_leaf(v) else None for v in record_items(parts)]
     if isinstance(adjoints, dict) or isinstance(parts, dict):
         if _is_zero(parts):
             return dict(adjoints)
@@ -221,7 +226,7 @@ def _is_zero(x) -> bool:
 def shaped_like(g, x):
     """`g`, or zeros shaped like `x` when `g` is still the scalar zero it started as (a
     list's adjoint is a list already: `g` as it is)."""
-    if isinstance(x, (list, tuple)) or np.shape(g) == np.shape(x):
+    if isinstance(x, (list, tuple)) or is_record(x) or np.shape(g) == np.shape(x):
         return np.asarray(g) if type(x) is np.ndarray and type(g) is not np.ndarray else g
     return np.zeros_like(x) + g
 
@@ -276,7 +281,7 @@ def check_tangent(tangent, value, where):
     """Refuse a tangent whose shape is not its argument's."""
     if type(tangent) is float and type(value) is float:
         return                                   # a number's: as below, without NumPy
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (list, tuple, dict)) or is_record(value):
         return check_tree(tangent, value, where, "tangent")
     if np.shape(tangent) != np.shape(value):
         raise SeedShapeError(
@@ -306,12 +311,16 @@ def zeros_like(x):
                 else 0.0 if type(v) is float else zeros_like(v) for v in x]
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if is_record(x):                             # a dataclass instance: its fields' list
+        return [zeros_like(v) for v in record_items(x)]
     if isinstance(x, str):
         return 0.0
     return np.zeros_like(x)
 
 
 def _describe(value):
+    if is_record(value):
+        return f"a {type(value).__name__}"
     if isinstance(value, dict):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):

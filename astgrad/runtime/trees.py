@@ -1,12 +1,17 @@
-"""Containers of parameters (dicts, lists, tuples, namedtuples, nested) at run time.
+"""Containers of parameters (dicts, lists, tuples, namedtuples, dataclass
+instances, nested) at run time.
 
 Inside generated code the adjoint (or tangent) of a container is a dict for a
-dict and a list for a list or tuple, one entry per element, a plain 0.0 standing
-for zeros. `tree_like` turns it back into the caller's structure: tuples as
-tuples, namedtuples as namedtuples, each float leaf with its argument's type and
-shape, and None for a leaf that is not a float (ints, strings, None are constants).
+dict and a list for a list, tuple or dataclass instance (its fields in order),
+one entry per element, a plain 0.0 standing for zeros. `tree_like` turns it back
+into the caller's structure: tuples as tuples, namedtuples as namedtuples, a
+dataclass instance as one of its class (`dataclasses.replace`), each float leaf
+with its argument's type and shape, and None for a leaf that is not a float (ints,
+strings, None are constants).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -15,7 +20,36 @@ from ..errors import SeedShapeError
 
 def is_tree(x) -> bool:
     """A container whose elements may carry derivatives."""
-    return isinstance(x, (list, tuple, dict))
+    return isinstance(x, (list, tuple, dict)) or is_record(x)
+
+
+def is_record(x) -> bool:
+    """An instance of a dataclass (not the class itself)."""
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def record_fields(x) -> list[str]:
+    """The names of a dataclass instance's fields its class's `__init__` takes, in order:
+    the items of its structure (a field made by `__post_init__` follows from them)."""
+    return [f.name for f in dataclasses.fields(x) if f.init]
+
+
+def record_items(x) -> list:
+    """A dataclass instance's items (see `record_fields`), as a list."""
+    return [getattr(x, name) for name in record_fields(x)]
+
+
+def record_of(cls, names, values):
+    """`cls(**dict(zip(names, values)))`: a namedtuple or dataclass instance the code
+    builds (`P(W=a, b=c)`), its values a list (so are their adjoints)."""
+    return cls(**dict(zip(names, values)))
+
+
+def _sequence(x):
+    """`x`'s items if it is a list, tuple or dataclass instance, else None."""
+    if isinstance(x, (list, tuple)):
+        return x
+    return record_items(x) if is_record(x) else None
 
 
 def is_float_leaf(x) -> bool:
@@ -33,6 +67,12 @@ def tree_like(g, x):
     zero = type(g) is float and g == 0.0
     if isinstance(x, dict):
         return {k: tree_like(0.0 if zero else g[k], v) for k, v in x.items()}
+    if is_record(x):
+        names, values = record_fields(x), record_items(x)
+        g = record_items(g) if is_record(g) else g         # a tangent made one already
+        items = [tree_like(0.0 if zero else part, v)
+                 for part, v in zip(g if not zero else values, values)]
+        return dataclasses.replace(x, **dict(zip(names, items)))
     if isinstance(x, (list, tuple)):
         items = [tree_like(0.0 if zero else part, v) for part, v in zip(g if not zero else x, x)]
         if isinstance(x, list):
@@ -55,8 +95,8 @@ def tree_adjoint(b):
     as lists, None as 0.0 (the rule by which generated code is differentiated again)."""
     if isinstance(b, dict):
         return {k: tree_adjoint(v) for k, v in b.items()}
-    if isinstance(b, (list, tuple)):
-        return [tree_adjoint(v) for v in b]
+    if isinstance(b, (list, tuple)) or is_record(b):
+        return [tree_adjoint(v) for v in _sequence(b)]
     return 0.0 if b is None else b
 
 
@@ -73,6 +113,14 @@ def check_tree(seed, value, where, what="pullback seed"):
         for k in value:
             check_tree(seed[k], value[k], where, what)
         return
+    if is_record(value) or is_record(seed):
+        if type(seed) is not type(value):
+            raise SeedShapeError(f"the {what} is {_describe(seed)} but its value is "
+                                 f"{_describe(value)}.", where,
+                                 fix=f"Pass a {type(value).__name__} of the same fields.")
+        for s, v in zip(record_items(seed), record_items(value)):
+            check_tree(s, v, where, what)
+        return
     if isinstance(value, (list, tuple)):
         if not isinstance(seed, (list, tuple)) or len(seed) != len(value):
             raise SeedShapeError(f"the {what} is {_describe(seed)} but its value is "
@@ -88,6 +136,8 @@ def check_tree(seed, value, where, what="pullback seed"):
 
 
 def _describe(value) -> str:
+    if is_record(value):
+        return f"a {type(value).__name__}"
     if isinstance(value, dict):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (tuple, list)):
@@ -186,6 +236,6 @@ def tangent_like(t, x, where):
         return t
     if isinstance(x, dict):
         return {k: tangent_like(t[k], v, where) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [tangent_like(a, v, where) for a, v in zip(t, x)]
+    if isinstance(x, (list, tuple)) or is_record(x):
+        return [tangent_like(a, v, where) for a, v in zip(_sequence(t), _sequence(x))]
     return t if is_float_leaf(x) else 0.0

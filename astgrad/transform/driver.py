@@ -21,8 +21,8 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import bound_in_blocks, complexes, declarations, container_forms, freeing, functional, \
-    list_methods, masked, matches, view_copies
+from . import bound_in_blocks, complexes, declarations, container_forms, fields, freeing, \
+    functional, list_methods, masked, matches, record_calls, records, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
 from ..errors import AstgradError, UnsupportedSyntaxError
@@ -82,6 +82,7 @@ def _check_syntax(p: Program):
         hoist.spread(p.tree, p.fn._astgrad_star, p.src.where)
     hoist.expand(p.tree, p.namer.fresh, p.src.where)
     bound_in_blocks.rewrite(p.tree, p.fn, p.namer.fresh, p.src.where)   # partials, `*parts` in if/loops
+    records.lower(p.tree, p.param_kinds, p.src.where)   # `p.W`: `p[Field("W")]`; `f(*p)`
     return p.tree
 
 
@@ -89,6 +90,7 @@ def _resolve(p: Program):
     dict_params = {name for name, k in p.param_kinds.items() if is_dict_kind(k)}
     p.tree, p.ns = resolve.resolve(p.tree, p.scope, p.src.where, dict_params=dict_params,
                                    locals_=_given_functions(p))
+    record_calls.lower(p.tree, p.ns)            # `P(W=a, b=c)`: rt.record_of(P, ...)
     tries.desugar(p.tree, p.namer.fresh, p.src.where)     # `try`: a flag and branches
     p.ns.taken.add(p.request.name)     # a callee's transform bound later is named otherwise
     return p.tree
@@ -133,6 +135,12 @@ def _kinds(p: Program):
             raise
         raise type(exc)(exc.what, p.src.where(exc.node), exc.fix) from None
     return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
+
+
+def _fields(p: Program):
+    """`p.W` of a namedtuple or dataclass instance: read by the field's position."""
+    fields.place(p.tree, p.kinds, p.ns, p.src.where)
+    return p.tree
 
 
 def _aliases(p: Program):
@@ -242,6 +250,7 @@ def _inlinable(p: Program) -> set[str]:
 
 
 def _codegen(p: Program):
+    fields.spell(p.tree, p.namer.adjoints | p.namer.tangents)    # `p.W` written back
     p.text = codegen.to_source(p.tree, p.ns, _note(p))
     fn, filename = codegen.compile_function(p.text, p.tree.name, p.ns, p.scope,
                                             f"{p.request.mode} of {p.src.tree.name}")
@@ -255,6 +264,7 @@ PASSES: list[tuple[str, Callable[[Program], object]]] = [
     ("restructure", _restructure),    # jumps last in their blocks, one return
     ("normalize", _normalize),        # one operation per statement; desugar, inline, aliases
     ("kinds", _kinds),                # the kind (number, array ndim/dtype) of every name
+    ("fields", _fields),              # `p.W` of a record: its field's position
     ("aliases", _aliases),            # refuse in-place writes another name would see
     ("activity", _activity),          # which names carry a derivative
     ("forward", _forward),            # jvp: tangents beside values
@@ -313,7 +323,9 @@ def _expander(p: Program) -> Callable:
         container_forms.rewrite(tree, fn, p.namer.fresh)
         hoist.expand(tree, p.namer.fresh, callee.where)
         bound_in_blocks.rewrite(tree, fn, p.namer.fresh, callee.where)
+        records.lower(tree, None, callee.where)
         resolve.resolve(tree, resolve.UserScope(fn), callee.where, p.ns)
+        record_calls.lower(tree, p.ns)
         tries.desugar(tree, p.namer.fresh, callee.where)
         return tree, callee.where, callee.filename != p.src.filename
     return expand

@@ -209,6 +209,10 @@ def join(a: Kind, b: Kind) -> Kind:
     if a == b:
         return a
     if a.dtype == "O" and b.dtype == "O":
+        if a.fields and b.fields and [k for k, _ in a.fields] == [k for k, _ in b.fields]:
+            fields = tuple((k, join(x, y)) for (k, x), (_, y) in zip(a.fields, b.fields))
+            return replace(join(replace(a, fields=None), replace(b, fields=None)),
+                           fields=fields)          # records of one structure: field by field
         items = [k for k in (a.item, b.item) if k is not None]
         return sequence_of(items) if items else OPAQUE
     if a.ndim == b.ndim and a.dtype == b.dtype:

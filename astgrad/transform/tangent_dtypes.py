@@ -1,4 +1,5 @@
-"""Part of pass 5a, forward: an output's tangent in the output's dtype on NumPy 1.x.
+"""Part of pass 5a, forward: an output's tangent in the output's dtype on NumPy 1.x, and
+a record output's (a namedtuple or dataclass instance) as one of its class.
 
 NumPy before 2.0 (NEP 50) promotes by value (`np.float32(1.0) * 2.0` is float64, a float32
 array times a float64 scalar float32), not as the kinds do: there a function given float32
@@ -12,6 +13,7 @@ import numpy as np
 
 from .build import call, load, parameters
 from .kinds import UNKNOWN
+from .records import names_of
 
 _VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 
@@ -19,9 +21,11 @@ _VALUE_BASED = np.lib.NumpyVersion(np.__version__) < "2.0.0"
 def narrowed_output(sweep, tangent: ast.expr, out: ast.expr) -> ast.expr:
     """`tangent`, the tangent of the output `out` in the forward sweep `sweep`, cast to
     `out`'s dtype where NumPy 1.x may give another (a float array output that varies, of a
-    function given float32)."""
+    function given float32); of a record, a record of its class (`rt.tree_like`)."""
     kinds = sweep.kinds
     kind = kinds.get(out.id, UNKNOWN) if isinstance(out, ast.Name) else UNKNOWN
+    if names_of(kind) is not None and sweep.varies(out):   # a list inside: the class outside
+        return call(sweep.ns, "rt.tree_like", [tangent, load(out.id)])
     if not (_VALUE_BASED and kind.dtype == "f" and kind.py is False and kind.ndim is not None
             and sweep.varies(out)
             and any(kinds.get(p, UNKNOWN).narrow for p in parameters(sweep.tree))):

@@ -1,6 +1,7 @@
 """Rules for the runtime helpers of containers of parameters (dicts, lists, tuples,
-namedtuples): a container's gradient rebuilt in its structure, differentiated again."""
-from ..lattice import OPAQUE, UNKNOWN, sequence_of
+namedtuples, dataclass instances): a container's gradient rebuilt in its structure,
+differentiated again."""
+from ..lattice import OPAQUE, UNKNOWN, Kind, sequence_of
 from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ... import runtime as rt
 
@@ -36,3 +37,20 @@ defvjp(rt.key_adjoint, lambda b, ans, g, d, key: rt.old_item(b, key), None, None
 deflinear(rt.key_adjoint, "g")
 defvjp(rt.tangent_like, lambda b, ans, t, x, where: b, None, None, kind=lambda k, s: k["t"])
 deflinear(rt.tangent_like, "t")
+
+
+# ---- records built in the function: `P(W=a, b=c)` (see `record_calls`) -----------------------
+def _record_kind(values: Kind, names) -> Kind:
+    """A record of fields `names` (a tuple of strings) whose values share `values.item`:
+    read by position from either end, and by name."""
+    item = values.item or UNKNOWN
+    n = len(names) if isinstance(names, tuple) else 0
+    fields = tuple((i, item) for i in range(n)) + tuple((i - n, item) for i in range(n)) \
+        + tuple((name, item) for name in names or ())
+    return Kind(dtype="O", item=item, fields=fields or None)
+
+
+# its adjoint, and its tangent, are its values' list, as a record argument's are
+defvjp(rt.record_of, None, None, lambda g, ans, cls, names, values: g,
+       kind=lambda k, s: _record_kind(k["values"], s["names"]))
+defjvp(rt.record_of, None, None, lambda t, ans, cls, names, values: t)
