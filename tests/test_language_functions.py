@@ -6,6 +6,8 @@ or refused by name at transform time.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
