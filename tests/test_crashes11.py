@@ -75,6 +75,19 @@ def test_the_gradient_of_a_dict_read_inside_a_function_differentiated_again(f):
     ag.check_grads(f, (P,))
 
 
+def by_a_key_given(p, k):
+    return np.sum(ag.grad(energy)(p)[k] * p["a"])
+
+
+@pytest.mark.parametrize("k", ["a", "b"])
+def test_the_gradient_of_a_dict_read_by_a_key_given_as_an_argument(k):
+    # (a string argument's kind is no more than "an object": the gradient's own kind,
+    # a dict of P's keys, tells the reverse sweep to add by key)
+    ag.check_grads(by_a_key_given, (P, k), wrt=0)
+    g = ag.grad(by_a_key_given)(P, "a")
+    np.testing.assert_allclose(g["a"], ag.grad(by_a_module_key)(P)["a"], rtol=1e-12)
+
+
 def test_the_dict_read_by_a_module_key_in_closed_form():
     # energy's gradient at "a": 2 b - sin(a) b ** 2; f = sum(that * a)
     a, b = P["a"], P["b"]

@@ -94,7 +94,7 @@ def _call_kind(node, env, ns) -> Kind:
         return sequence_of([_INT])              # `for i in reversed(range(n))` reads ints
     prim = registry.lookup(fn) if ns is not None else None
     if prim is None:
-        return UNKNOWN
+        return _gradient_kind(fn, node, env, ns) if ns is not None else UNKNOWN
     if prim.signature is None:                   # kinds by position: `np.shape(x)`'s
         kinds = {i: expr_kind(a, env, ns) for i, a in enumerate(node.args)}
         return prim.kind(kinds, {}) if prim.kind is not None else UNKNOWN
@@ -105,6 +105,18 @@ def _call_kind(node, env, ns) -> Kind:
     kinds = {p: expr_kind(v, env, ns) if v is not None else OPAQUE for p, v in bound.items()}
     static = {p: static_value(v) if v is not None else None for p, v in bound.items()}
     return prim.out_kind(kinds, static)
+
+
+def _gradient_kind(fn, node, env, ns) -> Kind:
+    """`ag.grad(f)(p)` of a dict or tuple `p` of floats and float arrays: a container of
+    the same keys and kinds (read by key, its adjoint is added by key)."""
+    made = getattr(fn, "_astgrad", None)
+    if getattr(made, "mode", None) != "grad" or len(made.wrt) != 1 or made.as_tuple \
+            or node.keywords or made.wrt[0] not in made.names[:len(node.args)]:
+        return UNKNOWN
+    kind = expr_kind(node.args[made.names.index(made.wrt[0])], env, ns)
+    floats = kind.fields and all(k.dtype == "f" for _, k in kind.fields)
+    return kind if kind.dtype == "O" and floats else UNKNOWN
 
 
 def _ifexp_kind(node, env, ns) -> Kind:
