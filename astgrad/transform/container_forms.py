@@ -31,7 +31,7 @@ import builtins
 import copy
 from typing import Callable
 
-from .trees import walk
+from .trees import rewrite_blocks, walk
 
 
 def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
@@ -47,7 +47,8 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
     builtin = _is_builtin("dict", fn, local)
     _Calls(lambda node: builtin and isinstance(node, ast.Name) and node.id == "dict",
            local).visit(tree)
-    _block(tree.body, _Statements(local, fresh, _is_builtin("sorted", fn, local)))
+    how = _Statements(local, fresh, _is_builtin("sorted", fn, local))
+    rewrite_blocks(tree.body, how.rewrite)
 
 
 _METHODS = ("get", "update", "setdefault", "sort", "reverse", "extend")
@@ -150,28 +151,6 @@ class _Statements:
         return _update(stmt, self.local, self.fresh) or _setdefault(stmt, self.local) \
             or _reordered(stmt, self.local, self.sorted_is_builtin) \
             or _extend(stmt, self.local, self.fresh)
-
-
-def _block(stmts: list[ast.stmt], how: _Statements) -> None:
-    """The statements `how` rewrites, in every block."""
-    i = 0
-    while i < len(stmts):
-        stmt = stmts[i]
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _block(inner, how)
-        for handler in getattr(stmt, "handlers", []):
-            _block(handler.body, how)
-        made = how.rewrite(stmt)
-        if made is not None:
-            for node in made:
-                for child in ast.walk(node):
-                    if hasattr(child, "lineno") or isinstance(child, (ast.stmt, ast.expr)):
-                        ast.copy_location(child, stmt)
-            stmts[i:i + 1] = made
-            i += len(made) - 1
-        i += 1
 
 
 def _update(stmt: ast.stmt, local: set, fresh) -> list[ast.stmt] | None:

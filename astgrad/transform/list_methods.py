@@ -21,7 +21,7 @@ import ast
 import copy
 from typing import Callable
 
-from .trees import walk
+from .trees import rewrite_blocks, walk
 
 _METHODS = ("insert", "pop", "clear")
 
@@ -34,28 +34,7 @@ def rewrite(tree: ast.FunctionDef, fresh: Callable[[str], str]) -> None:
         return
     local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
         | {a.arg for a in nodes if isinstance(a, ast.arg)}
-    _block(tree.body, _Rewrite(local, fresh))
-
-
-def _block(stmts: list[ast.stmt], how: "_Rewrite") -> None:
-    i = 0
-    while i < len(stmts):
-        stmt = stmts[i]
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                _block(inner, how)
-        for handler in getattr(stmt, "handlers", []):
-            _block(handler.body, how)
-        made = how.statement(stmt)
-        if made is not None:
-            for node in made:
-                for child in ast.walk(node):
-                    if isinstance(child, (ast.stmt, ast.expr)):
-                        ast.copy_location(child, stmt)
-            stmts[i:i + 1] = made
-            i += len(made) - 1
-        i += 1
+    rewrite_blocks(tree.body, _Rewrite(local, fresh).statement)
 
 
 class _Rewrite:

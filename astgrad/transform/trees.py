@@ -352,3 +352,26 @@ def substitute(tree, values: dict, reads_only: bool = True):
 def _replaced(node, values, reads_only) -> bool:
     return node.__class__ is ast.Name and node.id in values \
         and (not reads_only or node.ctx.__class__ is ast.Load)
+
+
+def rewrite_blocks(stmts: list[ast.stmt], rewrite) -> None:
+    """Replace, in every block (inner blocks first), each statement `rewrite(stmt)`
+    gives a list of statements for; the new ones take its position in the source."""
+    i = 0
+    while i < len(stmts):
+        stmt = stmts[i]
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                rewrite_blocks(inner, rewrite)
+        for handler in getattr(stmt, "handlers", []):
+            rewrite_blocks(handler.body, rewrite)
+        made = rewrite(stmt)
+        if made is not None:
+            for node in made:
+                for child in ast.walk(node):
+                    if hasattr(child, "lineno") or isinstance(child, (ast.stmt, ast.expr)):
+                        ast.copy_location(child, stmt)
+            stmts[i:i + 1] = made
+            i += len(made) - 1
+        i += 1
