@@ -282,3 +282,42 @@ def test_a_helper_changing_its_parameter_through_another_at_the_top_level():
     h, e = 1e-6, np.eye(2)
     fd = [(f(u + h * e[i]) - f(u - h * e[i])) / (2 * h) for i in range(2)]
     np.testing.assert_allclose(g, fd, rtol=1e-6)
+
+
+# -- campaign seed 221128: a view written into, then in a loop that may rebind it ----------
+def _scaled_then_rebound_in_a_loop(p):
+    p *= 0.9                         # `B[:, 1]` changed, written back to `B`
+    for i in range(2):
+        p *= 0.5                     # first run: `B` again; second run: the new array
+        p = p * 2.0
+    return np.sum(p)
+
+
+def _scaled_in_a_loop(p):
+    p *= 0.9
+    for i in range(2):
+        p *= 0.5
+    return np.sum(p)
+
+
+def test_a_write_through_a_view_that_a_loop_may_rebind_is_refused():
+    # The value was 3.48 for 4.07: the loop's first write was not written back into `B`,
+    # and the run-time check could not see it (the generated code's `p` is its own array).
+    def f(B):
+        return _scaled_then_rebound_in_a_loop(B[:, 1]) + np.sum(np.cos(B))
+    with pytest.raises(InPlaceError, match="`p \\*= ...` changes an array in place that `B`"):
+        ag.value_and_grad(f)(np.array([[-1.187, -1.406, -0.572], [0.25, 0.519, 0.449]]))
+
+
+def test_a_write_through_a_view_in_a_loop_that_keeps_it():
+    def f(B):
+        return _scaled_in_a_loop(B[:, 1]) + np.sum(np.cos(B))
+    B = np.array([[-1.187, -1.406, -0.572], [0.25, 0.519, 0.449]])
+    value, g = ag.value_and_grad(f)(B.copy())
+    assert value == pytest.approx(f(B.copy()))
+    h, fd = 1e-6, np.zeros_like(B)
+    for i in np.ndindex(B.shape):
+        e = np.zeros_like(B)
+        e[i] = h
+        fd[i] = (f(B + e) - f(B - e)) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)

@@ -170,6 +170,7 @@ class Aliases(_Groups):
         self._computed: set[str] = set()         # names bound to an operation's result
         self.syncs: list = []                    # what `sync` made again (see `settle`)
         self.nested: list = []                   # writes into an item read from a list
+        self.detached: set[str] = set()          # new values of writes `sync` wrote back
 
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
@@ -333,7 +334,8 @@ def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None
         pairs = [(user, other) for user, other in write.others
                  if other not in covered and not _kind(other, kinds).py   # made again, or
                  and (other == write.name or _shares(aliases, write.name, other, kinds))]
-        if pairs and (write.callee is not None or tree is None
+        if pairs and (write.callee is not None or tree is None or write.name in
+                      aliases.detached      # its own array, not the one it stands for
                       or not unshared.checked(tree, write.stmt, write.name, pairs,
                                                 f"{write.user} {write.what}")):
             refuse_write(write, pairs[0][0])          # (a Python number: rebound by `op=`)
