@@ -139,3 +139,24 @@ def test_list_repetition_of_a_name_is_refused_by_name():
     with pytest.raises(errors.NoRuleError, match=r"`xs \* 2` repeats a list") as info:
         ag.grad(repeats)(np.array([1.0, 2.0]))
     assert "test_crashes11.py:" in str(info.value)
+
+
+def dict_of_its_own_in_a_loop_then_an_argument_written(a, B):
+    b = {}
+    for k in range(2):
+        b[k] = a * (k + 1.0)
+        b[0] = b[0] * 0.5
+    B[1] += a * b[1]
+    return a * np.sum(B)
+
+
+def test_a_dict_of_its_own_is_not_logged_for_put_back():
+    # campaign seed 220104: the grad logged the dict's write-backs in its undo list
+    # beside the argument's, and the grad's jvp crashed on that log (`tarray[index] =
+    # titems`: "too many indices for array"); the dict is the function's own, no caller
+    # sees it after `grad`.
+    B = np.array([[-0.702, -0.001], [-1.236, -0.696]])
+    ag.check_grads(dict_of_its_own_in_a_loop_then_an_argument_written, (1.367, B),
+                   wrt=(0, 1), order=2)
+    assert "undo" not in ag.source(ag.grad(dict_of_its_own_in_a_loop_then_an_argument_written,
+                                           wrt=(0, 1)))

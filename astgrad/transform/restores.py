@@ -157,9 +157,9 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     first, last = [], []
     dicts = dict_names(sweeps.function.body, sweeps.kinds)
     made = dict_names(sweeps.function.body)
-    for name in (n for n in restored if n in once):
-        if not pullback and name in made and _unseen(name, sweeps.function):
-            continue                       # a dict of its own no caller sees after `grad`
+    # a dict of the function's own, which no caller sees after `grad`: neither kept nor logged
+    own = {n for n in restored if not pullback and n in made and _unseen(n, sweeps.function)}
+    for name in (n for n in restored if n in once and n not in own):
         kept = namer.fresh(f"{name}_kept")
         if name in dicts:                  # a dict: copied, and its items put back
             first.append(assign(kept, ast.Call(ast.Name("dict", ast.Load()), [load(name)], [])))
@@ -172,7 +172,7 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
         last.append(ast.Assign([ast.Subscript(load(name), whole, ast.Store())], load(kept)))
     # a grad's write-backs undo the forward sweep's writes into the caller's arrays; where
     # an array is also kept (and put back), another name written back may share it: logged
-    logged = [n for n in restored if n not in once] if pullback or first else []
+    logged = [n for n in restored if n not in once | own] if pullback or first else []
     if logged:
         undo = namer.fresh("undo")
         backward = _logging(backward, set(logged), undo, lists, sweeps)
