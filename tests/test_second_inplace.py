@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import astgrad as ag
+from astgrad.errors import InPlaceError
 
 
 def branch_view(A):
@@ -196,3 +197,26 @@ def test_the_second_derivative_reads_the_view_as_it_was():
         down[index] -= 1e-6
         numeric[index] = np.sum((g(up) - g(down)) * w) / 2e-6
     np.testing.assert_allclose(hw, numeric, rtol=1e-6, atol=1e-7)
+
+
+# -- a refusal inside the first derivative's code names the user's line ------------------
+def _writes_a_row_in_a_loop(A, a, x):
+    i = 0
+    while i < 4:
+        i += 1
+        x[i - 1] = -1.32
+    A[0] = x ** 3
+    return a ** 2.0 + np.sum(np.tanh(x)) + np.mean(np.cos(A))
+
+
+def test_a_second_reverse_refusal_names_the_users_line_and_what_to_do():
+    A = np.array([[1.489, -0.913, -0.501, 1.453], [1.392, 0.578, 1.126, -0.28]])
+    x = np.array([-0.514, -0.712, -0.84, -0.166])
+    with pytest.raises(InPlaceError) as info:
+        ag.check_grads(_writes_a_row_in_a_loop, (A, 0.988, x), wrt=(0, 1, 2), order=2)
+    text = str(info.value)
+    first = _writes_a_row_in_a_loop.__code__.co_firstlineno
+    # the loop's line or the write's: the first derivative's put-back is the loop's
+    assert any(text.startswith(f"{__file__}:{first + k} (the derivative's code differentiated "
+                               f"again") for k in (2, 4))
+    assert "ag.hvp(f)" in text and "second derivative in reverse mode" in text

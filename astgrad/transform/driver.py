@@ -25,7 +25,7 @@ from . import bound_in_blocks, complexes, declarations, container_forms, fields,
     functional, list_methods, masked, matches, record_calls, records, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
-from ..errors import AstgradError, UnsupportedSyntaxError
+from ..errors import AstgradError, InPlaceError, UnsupportedSyntaxError
 from .lattice import Kind
 from .naming import Namer, names_in
 from .request import FORWARD, Request
@@ -304,9 +304,25 @@ def generate(fn, param_kinds: dict[str, Kind], request: Request,
         for title, run in PASSES:
             _dump(title, run(program))
         return program.compiled
+    except InPlaceError as exc:
+        if src.filename.startswith("<astgrad-"):     # a derivative's code, differentiated:
+            raise _in_place_again(exc) from None     # its own writes, not the user's
+        raise
     finally:
         if collecting:
             gc.enable()
+
+
+def _in_place_again(exc: InPlaceError) -> InPlaceError:
+    """A refusal of an in-place write in a derivative's code being differentiated again,
+    said as what the user can change."""
+    return InPlaceError(
+        f"a second derivative in reverse mode through this line's in-place write is not "
+        f"supported: the first derivative's code writes the array in place and puts it "
+        f"back in its reverse sweep ({exc.what})", exc.where,
+        fix="Write the line without the in-place write (`x = x * v` for `x *= v`, "
+            "`x = np.where(mask, v, x)` for `x[mask] = v`), or take the second derivative "
+            "in forward mode over reverse: `ag.hvp(f)`, `ag.jvp(ag.grad(f))`.")
 
 
 def _expander(p: Program) -> Callable:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import re
 import tokenize
 import textwrap
 from dataclasses import dataclass
@@ -32,7 +33,11 @@ class Source:
 
     def where(self, node: ast.AST | None) -> str:
         line = getattr(node, "lineno", None) or self.tree.lineno
-        return f"{self.label}, line {line}" if self.label else f"{self.filename}:{line}"
+        if self.label:
+            return f"{self.label}, line {line}"
+        user = _user_line(self.lines, line) if self.filename.startswith("<astgrad-") else None
+        return f"{self.filename}:{line}" if user is None else \
+            f"{user} (the derivative's code differentiated again: {self.filename}:{line})"
 
     def line_text(self, lineno: int) -> str:
         """The user's line, without its own trailing comment."""
@@ -47,6 +52,20 @@ class Source:
             return line
         comment = next((t for t in tokens if t.type == tokenize.COMMENT), None)
         return line[:comment.start[1]].rstrip() if comment else line
+
+
+_HEADER = re.compile(r"^# \w+ of `[^`]*` \((.+):(\d+)\)")
+_LINE = re.compile(r"^\s*# line (\d+)(, reverse)?:")
+
+
+def _user_line(lines, line: int) -> str | None:
+    """For generated code (its lines `lines`), the user's `file:line` that `line` came
+    from: the `# line N:` comment above it, in the file its header names."""
+    header = next((m for text in lines[:8] if (m := _HEADER.match(text))), None)
+    found = next((m for text in reversed(lines[:line]) if (m := _LINE.match(text))), None)
+    if header is None or found is None:
+        return None
+    return f"{header.group(1)}:{found.group(1)}"
 
 
 def read(fn) -> Source:

@@ -42,8 +42,9 @@ def after_write(low: Lowerer, name: str, write: Callable[[], ast.Name] | ast.stm
     _emit(low, plan, new, None, lambda stmt, how, old, parent: syncs.append(
         Sync(stmt, how, old, parent, name, augmented, syncs)) or syncs[-1])
     aliases.syncs.extend(syncs)
-    if syncs and isinstance(new, ast.Name):    # a value standing for the array it wrote:
-        aliases.detached.add(new.id)           # no run-time check can tell what it shares
+    if syncs and isinstance(new, ast.Name) and new.id != name:   # `p_1 = p * k` for `p *=
+        aliases.detached.add(new.id)    # k`: an array of its own standing for the one written
+        #                                 back: no run-time check can tell what it shares
     if recorded is not None:
         recorded.syncs.extend(syncs)
 
