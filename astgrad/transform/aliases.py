@@ -46,6 +46,7 @@ class _Write:
     held: str | None = None              # where the array was put into the list `others` names
     item: str | None = None              # the name it was put in under
     stmt: ast.stmt | None = None         # the write itself, as `sync` emitted it
+    detached: bool = False               # `name` may stand for an array sync writes back
 
 
 class _Groups:
@@ -63,10 +64,13 @@ class _Groups:
         self._made_from: dict[str, list[tuple[str, ast.expr]]] = {}   # the same, one way
         self._blocks: list[list[tuple[str, set[str]]]] = []   # per nested block: (name, group)
         self.derived = Derivations()             # which of those surely share, and how
+        self.detached: set[str] = set()          # values standing for an array sync writes
+        self._detached_at: list[set[str]] = []   # back (see `sync`), and as blocks began
 
     def enter(self) -> None:
         """A nested block (a loop body, a branch) starts."""
         self._blocks.append([])
+        self._detached_at.append(set(self.detached))
         self.derived.enter()
 
     def leave(self) -> None:
@@ -76,6 +80,7 @@ class _Groups:
             group = old | self._groups.get(name, {name})
             for member in group:
                 self._groups[member] = group
+        self.detached |= self._detached_at.pop()
         self.derived.leave()
 
     @contextmanager
@@ -170,7 +175,6 @@ class Aliases(_Groups):
         self._computed: set[str] = set()         # names bound to an operation's result
         self.syncs: list = []                    # what `sync` made again (see `settle`)
         self.nested: list = []                   # writes into an item read from a list
-        self.detached: set[str] = set()          # new values of writes `sync` wrote back
 
     def made_list(self, target: str, holds: tuple = ()) -> None:
         """Record `target = [...]`: a new list, which no other name shares yet (`holds`:
@@ -206,6 +210,7 @@ class Aliases(_Groups):
     def bind(self, target: str, rhs: ast.expr, either: bool = False, ns=None) -> None:
         """Record the lowered assignment `target = rhs` (`either`: one of the values a
         conditional expression's temporary may take, so it keeps those it had)."""
+        self.detached.discard(target)
         source = rhs.id if isinstance(rhs, ast.Name) else \
             rhs.value.id if isinstance(rhs, ast.Subscript) and isinstance(rhs.value, ast.Name) \
             else None
@@ -286,7 +291,8 @@ class Aliases(_Groups):
             self.nested.append((name, user, what, where))
         if shared and name not in self._lists:
             self.writes.append(_Write(name, augmented, tuple(sorted(pairs)), user, what, where,
-                                      computed=self.derived.root(name) in self._computed))
+                                      computed=self.derived.root(name) in self._computed,
+                                      detached=name in self.detached))
             return self.writes[-1]
         if shared and name in self._lists:
             kind = "dict" if name in self._dicts else "list"
@@ -334,8 +340,8 @@ def _settle(aliases: Aliases, kinds: dict, tree: ast.FunctionDef | None) -> None
         pairs = [(user, other) for user, other in write.others
                  if other not in covered and not _kind(other, kinds).py   # made again, or
                  and (other == write.name or _shares(aliases, write.name, other, kinds))]
-        if pairs and (write.callee is not None or tree is None or write.name in
-                      aliases.detached      # its own array, not the one it stands for
+        if pairs and (write.callee is not None or tree is None or write.detached
+                      # (its own array there, not the one it stands for: no check can tell)
                       or not unshared.checked(tree, write.stmt, write.name, pairs,
                                                 f"{write.user} {write.what}")):
             refuse_write(write, pairs[0][0])          # (a Python number: rebound by `op=`)
