@@ -1423,3 +1423,40 @@ def test_a_seed_read_twice_keeps_its_shape_in_a_grads_vjp():
     z, h = np.concatenate([x, u]), 1e-5
     want = [(projected(z + h * e) - projected(z - h * e)) / (2 * h) for e in np.eye(4)]
     np.testing.assert_allclose(got, want, rtol=1e-7)
+
+
+def _plus_square(p, q, r):
+    return r + (r * r)
+
+
+def functions_looped_then_branches_with_loops(x):
+    a = x * 0.5
+    for f1 in (np.tanh, np.tanh):
+        a = a + f1(x) * 0.3
+    b = a * 0.5
+    for f2 in (np.cos, np.tanh):
+        b = b + f2(a) * 0.3
+    if (b[-3] < -1.38) and (-1.02 < 0.35):
+        for i in range(3):
+            x = np.sin(x) - np.sum(x)
+            c = np.outer(b[[0, 2, 0, 0]], x)[i - 1, :]
+        d = np.linalg.norm(a[[0, 2, 1, 0]])
+    elif ((-0.89 + x[1]) < np.outer(np.linspace(-1.04, 0.46, 4), b)[-3, -1]) \
+            and ((x[2] * b[0]) <= -0.43):
+        b = 0.5 * b + ((b ** 3) * (x * a))
+        for j in range(1, 3):
+            b = 0.5 * b + ((x * a) if (x[-1 - j] > -0.81) or (j < 2) else np.maximum(x, -0.05))
+            x = 0.5 * x + ((0.1 * j) if np.cos(a[j - 1]) >= 0.04 else np.sum(a))
+    elif np.exp(np.tanh(b[-3])) >= 1.25:
+        b = np.exp(np.tanh(np.sin(x))) ** -1.0
+    else:
+        r = _plus_square(a, x[2] + (x[[2, 1, 0, 2]][:, None] * b), np.sin(x[[1, 1, 1, 0]]))
+    return np.tanh(float(b[-2])) + np.mean(np.cos(x))
+
+
+def test_a_name_a_loop_binds_but_gives_no_kind_is_joined_after_a_branch():
+    """Campaign seed 241487: a name a loop in a branch binds without a kind (its
+    `for` target written out) was given the kind None after the `if`, and kind
+    inference crashed joining it (AttributeError in lattice.join)."""
+    ag.check_grads(functions_looped_then_branches_with_loops,
+                   (np.array([0.575, -0.038, -0.478]),), order=2)

@@ -326,9 +326,9 @@ class _KindFlow:
                 env[name] = after_body[name]          # one branch gave it its first value
             elif name in unset_body and name not in self.unset:
                 continue
-            elif name in after_body and name in env:
+            elif after_body.get(name) is not None and env.get(name) is not None:
                 env[name] = join(after_body[name], env[name])
-            else:
+            elif after_body.get(name, env.get(name)) is not None:
                 env[name] = after_body.get(name, env.get(name))
         self.unset &= unset_body
 
