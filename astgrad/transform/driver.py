@@ -10,6 +10,7 @@ the code (or, for an analysis, its result) after each one.
 from __future__ import annotations
 
 import ast
+import copy
 import gc
 import os
 import sys
@@ -304,22 +305,26 @@ def generate(fn, param_kinds: dict[str, Kind], request: Request,
         for title, run in PASSES:
             _dump(title, run(program))
         return program.compiled
-    except InPlaceError as exc:
-        if src.filename.startswith("<astgrad-"):     # a derivative's code, differentiated:
-            raise _in_place_again(exc) from None     # its own writes, not the user's
-        raise
+    except AstgradError as exc:
+        if not src.filename.startswith("<astgrad-") or not exc.where:
+            raise
+        raise _again(exc, src.users_where(exc.where)) from None   # a derivative's code
     finally:
         if collecting:
             gc.enable()
 
 
-def _in_place_again(exc: InPlaceError) -> InPlaceError:
-    """A refusal of an in-place write in a derivative's code being differentiated again,
-    said as what the user can change."""
+def _again(exc: AstgradError, where: str) -> AstgradError:
+    """A refusal in a derivative's code being differentiated again, at the user's line
+    (`where`) too, and, for an in-place write, said as what the user can change."""
+    if not isinstance(exc, InPlaceError):
+        again = copy.copy(exc)
+        AstgradError.__init__(again, exc.what, where, exc.fix)
+        return again
     return InPlaceError(
         f"a second derivative in reverse mode through this line's in-place write is not "
         f"supported: the first derivative's code writes the array in place and puts it "
-        f"back in its reverse sweep ({exc.what})", exc.where,
+        f"back in its reverse sweep ({exc.what})", where,
         fix="Write the line without the in-place write (`x = x * v` for `x *= v`, "
             "`x = np.where(mask, v, x)` for `x[mask] = v`), or take the second derivative "
             "in forward mode over reverse: `ag.hvp(f)`, `ag.jvp(ag.grad(f))`.")

@@ -33,11 +33,17 @@ class Source:
 
     def where(self, node: ast.AST | None) -> str:
         line = getattr(node, "lineno", None) or self.tree.lineno
-        if self.label:
-            return f"{self.label}, line {line}"
-        user = _user_line(self.lines, line) if self.filename.startswith("<astgrad-") else None
-        return f"{self.filename}:{line}" if user is None else \
-            f"{user} (the derivative's code differentiated again: {self.filename}:{line})"
+        return f"{self.label}, line {line}" if self.label else f"{self.filename}:{line}"
+
+    def users_where(self, where: str) -> str:
+        """`where` (`file:line` in this source), for generated code also the user's line
+        it came from (what an error about a derivative differentiated again says)."""
+        name, _, line = where.rpartition(":")
+        if name != self.filename or not line.isdigit() or not name.startswith("<astgrad-"):
+            return where
+        user = _user_line(self.lines, int(line))
+        return where if user is None else \
+            f"{user} (the derivative's code differentiated again: {where})"
 
     def line_text(self, lineno: int) -> str:
         """The user's line, without its own trailing comment."""
