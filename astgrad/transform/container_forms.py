@@ -31,6 +31,7 @@ import builtins
 import copy
 from typing import Callable
 
+from .scope import local_names
 from .trees import rewrite_blocks, walk
 
 
@@ -42,8 +43,7 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str]) -> None:
                or isinstance(n, ast.Name) and n.id == "dict"
                or isinstance(n, ast.keyword) and isinstance(n.value, ast.Dict) for n in nodes):
         return
-    local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
-        | {a.arg for a in nodes if isinstance(a, ast.arg)}
+    local = local_names(tree)
     builtin = _is_builtin("dict", fn, local)
     _Calls(lambda node: builtin and isinstance(node, ast.Name) and node.id == "dict",
            local).visit(tree)

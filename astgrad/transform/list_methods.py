@@ -21,6 +21,7 @@ import ast
 import copy
 from typing import Callable
 
+from .scope import local_names
 from .trees import rewrite_blocks, walk
 
 _METHODS = ("insert", "pop", "clear")
@@ -32,8 +33,7 @@ def rewrite(tree: ast.FunctionDef, fresh: Callable[[str], str]) -> None:
     if not any(isinstance(n, ast.Delete) or isinstance(n, ast.Attribute)
                and n.attr in _METHODS for n in nodes):
         return
-    local = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
-        | {a.arg for a in nodes if isinstance(a, ast.arg)}
+    local = local_names(tree)
     rewrite_blocks(tree.body, _Rewrite(local, fresh).statement)
 
 

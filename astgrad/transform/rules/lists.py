@@ -20,8 +20,6 @@ import copy
 from ..build import assign, call, load, method
 from ..lattice import UNKNOWN
 from .. import trees
-from ... import runtime as rt
-from ..trees import walk
 from . import statements
 from .statements import Sweep, Tangents
 
@@ -125,33 +123,9 @@ def reverse_take_item(stmt: ast.Assign, g: ast.expr, sweep: Sweep) -> list[ast.s
     if not sweep.active(base):
         return []
     if base.id in sweep.plan.sequences or base.id in sweep.dicts \
-            or not sweep.array(base.id) and (not statements.repeatable(stmt.value.slice, sweep)
-                                             or _a_key(stmt.value.slice, sweep)):
+            or not sweep.array(base.id) and not statements.repeatable(stmt.value.slice, sweep):
         return reverse_read_item(stmt, g, sweep)
     return statements.reverse_read_item(stmt, g, sweep)
-
-
-def _a_key(index: ast.expr, sweep: Sweep) -> bool:
-    """Is `index` a name that holds a dict's key: a string read from the user's module or
-    closure, or a name the function assigns only strings written out (`k = "a"`) or the
-    items of a dict's keys (`for k in d:`, whose `k = _1[i]` reads `_1 = rt.keys_of(d)`)?
-    (`grads[k]` of a dict a transform returned, whose kind is not known.)"""
-    if not isinstance(index, ast.Name):
-        return False
-    source = sweep.ns.sources.get(index.id)
-    if source is not None:
-        return isinstance(source[0].get(source[1]), str)
-    keys = {n.targets[0].id for n in walk(sweep.fn) if isinstance(n, ast.Assign)
-            and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Call)
-            and sweep.ns.value(n.value.func) is rt.keys_of}
-    made = [n for n in walk(sweep.fn) if isinstance(n, ast.Name) and n.id == index.id
-            and isinstance(n.ctx, ast.Store)]
-    values = [n.value for n in walk(sweep.fn) if isinstance(n, ast.Assign)
-              and any(t is m for t in n.targets for m in made)]
-    return bool(made) and len(values) == len(made) and all(
-        isinstance(v, ast.Constant) and isinstance(v.value, str)
-        or isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) and v.value.id in keys
-        for v in values)
 
 
 def reverse_append(stmt: ast.Expr, depth: int, sweep: Sweep):
