@@ -331,3 +331,45 @@ def test_negated_matrix_is_not_kept_for_the_reverse_sweep():
     df = ag.grad(negated_left)
     df(w, X)
     assert "= -X" not in ag.source(df)
+
+
+# -- literal factors worked out (session 12) --------------------------------------------------
+
+def squared_exp_sum(w):
+    return np.sum(np.exp(w) ** 2)
+
+
+def smooth_l1(w, lam):
+    return lam * np.sum(np.sqrt(w ** 2 + 0.01))
+
+
+def twice_scaled(x, a):
+    y = np.sin(x)
+    return np.sum(3 * y * a) + np.sum(3 * (a * y))
+
+
+@pytest.mark.parametrize("w", [np.array([0.3, -1.2, 2.0]), np.zeros(3)])
+def test_seed_of_one_meets_a_literal(w):
+    df = ag.grad(squared_exp_sum)
+    np.testing.assert_allclose(df(w), 2.0 * np.exp(w) ** 2, rtol=1e-15)
+    ag.check_grads(squared_exp_sum, (w,), order=2)
+    text = ag.source(df)
+    assert "1.0 *" not in text and "2.0 * _1 * _1" in text
+
+
+@pytest.mark.parametrize("w", [np.array([0.3, -1.2, 2.0]), np.zeros(3)])
+def test_literals_cancel_above_and_below(w):
+    df = ag.grad(smooth_l1)
+    np.testing.assert_allclose(df(w, 0.3), 0.3 * w / np.sqrt(w ** 2 + 0.01), rtol=1e-14)
+    ag.check_grads(smooth_l1, (w, 0.3), order=2)
+    text = ag.source(df)
+    assert "2 / 2" not in text and "lam * (w / " in text
+
+
+def test_literals_multiplied_out():
+    x, a = np.array([0.5, -2.0, 1.5]), 0.7
+    df = ag.grad(twice_scaled)
+    np.testing.assert_allclose(df(x, a), 6.0 * a * np.cos(x), rtol=1e-14)
+    ag.check_grads(twice_scaled, (x, a), order=2)
+    text = ag.source(df)
+    assert "6 * a" in text and "2 * 3" not in text

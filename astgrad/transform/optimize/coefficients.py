@@ -4,13 +4,15 @@ first, and meet the arrays once; two adjacent contributions to one adjoint with 
 numbers (up to sign) are added before they meet them.
 
     before                                   after (_1, y, p arrays; b4, b11 floats)
-    bx = 3 * _1 * b4                         bx = 2 * 3 * b4 * _1
+    bx = 3 * _1 * b4                         bx = 6 * b4 * _1
     bx = bx + 3 * (b4 * _1)
     bp = -((1 - y) * b11 / (1 - p))          bp = b11 * (y / p - (1 - y) / (1 - p))
     bp = bp + y * b11 / p
     ba = np.sum(-b8 * y / a ** 2)            ba = np.sum(b8 * y / -a ** 2)
+    bw = lam / (2 * _3) * 2 * w              bw = lam * (w / _3)
 
-(the simplifier then folds `2 * 3`; `a` is a float there).
+(whole-number literals are multiplied out, cancelled above and below the line, and a 1
+dropped; `a` is a float there).
 
 Each product of arrays costs a pass over them and a new array; a product of numbers
 costs nothing to speak of. The value is the same product, rounded in another order, so
@@ -26,8 +28,8 @@ import ast
 from dataclasses import dataclass, field
 
 from ..trees import parts
-from .analyses import Facts, Survey, blocks, counts, names, pure, pure_statement, \
-    single_target, survey, targets
+from .analyses import Facts, Survey, blocks, constant, counts, names, number, pure, \
+    pure_statement, single_target, survey, targets
 
 
 @dataclass
@@ -142,6 +144,7 @@ def _chain(items: list, op) -> ast.expr:
 
 def _coefficient(p: _Product, negative: bool) -> ast.expr | None:
     """The numbers as one: `-(a * b) / c`; None for 1."""
+    _reduce(p)
     if not p.numbers and not p.number_den and not negative:
         return None
     top = _chain(p.numbers, ast.Mult()) if p.numbers else ast.Constant(1.0)
@@ -149,6 +152,46 @@ def _coefficient(p: _Product, negative: bool) -> ast.expr | None:
         top = ast.UnaryOp(ast.USub(), top)
     return ast.BinOp(top, ast.Div(), _chain(p.number_den, ast.Mult())) if p.number_den \
         else top
+
+
+def _reduce(p: _Product) -> None:
+    """Literal factors worked out where that is exact: each int literal the numerator and
+    the denominator both have is cancelled, the int literals of each are multiplied into
+    one, and a literal 1 goes (the arrays are floating, so the product is a float without
+    it): `lam * 2 / 2 * e` is `lam * e`, `1.0 * 2 * 3 * e` is `6 * e`."""
+    if not p.arrays and not p.array_den:
+        return
+    numbers, den = _literal_ints(p.numbers), _literal_ints(p.number_den)
+    for k in list(numbers):
+        while k in numbers and k in den:
+            numbers.remove(k)
+            den.remove(k)
+    p.numbers = _with_product(p.numbers, numbers)
+    p.number_den = _with_product(p.number_den, den)
+
+
+def _literal_ints(nodes: list) -> list[int]:
+    return [v for v in map(_literal_int, nodes) if v is not None]
+
+
+def _literal_int(node) -> int | None:
+    """The value of a literal that is a whole number (`2`, `2.0`, `1.0`), else None."""
+    ok, v = constant(node)
+    if ok and type(v) in (int, float) and v == v and abs(v) < 2 ** 31 and v == int(v):
+        return int(v)
+    return None
+
+
+def _with_product(nodes: list, ints: list[int]) -> list:
+    """`nodes` less its whole-number literals, with their product `ints` in front (none
+    for 1)."""
+    rest = [n for n in nodes if _literal_int(n) is None]
+    product = 1
+    for k in ints:
+        product *= k
+    if any(constant(n)[1].__class__ is float for n in nodes if _literal_int(n) is not None):
+        product = float(product)                 # written as the user's literals were
+    return rest if product == 1 else [number(product)] + rest
 
 
 def _array_part(p: _Product) -> ast.expr:
@@ -201,7 +244,7 @@ def _merged(first, second, facts: Facts, adjoints: set[str]) -> ast.expr | None:
         return None
     one, two = _flatten(first.value, facts), _flatten(value.right, facts)
     if one is None or two is None or not one.arrays or not two.arrays \
-            or not (one.numbers or one.number_den) or not facts.floating(first.value):
+            or not facts.floating(first.value):
         return None
     subtract = isinstance(value.op, ast.Sub)
     two_negative = two.negative != subtract
@@ -210,7 +253,7 @@ def _merged(first, second, facts: Facts, adjoints: set[str]) -> ast.expr | None:
             return None                          # `e - e`: left as written
         one.numbers.insert(0, ast.Constant(2))
         return _write(one)
-    if one.coefficient_key() != two.coefficient_key():
+    if one.coefficient_key() != two.coefficient_key() or not (one.numbers or one.number_den):
         return None
     a, b = _array_part(one), _array_part(two)
     if one.negative == two_negative:             # c * (a + b), or -c * (a + b)

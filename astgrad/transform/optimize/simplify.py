@@ -63,6 +63,7 @@ for _rule in _RULES[ast.Call]:                     # in `_RULES`' order
 
 
 _LEAVES = frozenset({ast.Name, ast.Constant})    # `generic_visit` goes past: see `visit_Name`
+_AGAIN = 4            # rewrites of one node in a row, at most (each rule makes it simpler)
 
 
 def simplify(fn: ast.FunctionDef, facts: Facts) -> bool:
@@ -77,6 +78,7 @@ class _Simplify(ast.NodeTransformer):
         self.facts = facts
         self.changed = False
         self._visits: dict[type, object] = {}
+        self._depth = 0
 
     # `ast.NodeTransformer`'s own walk, with each class's visit method found once and the
     # expression contexts (`Load`, `Store`: nothing to simplify) not visited.
@@ -123,8 +125,19 @@ class _Simplify(ast.NodeTransformer):
             new = rule(node, self.facts)
             if new is not None:
                 self.changed = True
-                return new
+                return self._again(new)
         return node
+
+    def _again(self, new):
+        """A rule's result simplified in its turn (`np.broadcast_to(1.0, s) * 2` is
+        `1.0 * 2`, which is `2.0`), a few rewrites deep at most."""
+        if self._depth >= _AGAIN or new.__class__ in _LEAVES:
+            return new
+        self._depth += 1
+        try:
+            return self.visit(new)
+        finally:
+            self._depth -= 1
 
     def _calls(self, node: ast.Call) -> tuple:
         """The call rules for the function `node` calls."""
