@@ -26,6 +26,9 @@ def _transform(fn, mode: str, wrt) -> Callable:
     """The cached dispatcher of one transform; also what the compiler calls for a
     helper that a differentiated function calls through its own vjp or jvp (and, in
     code to be differentiated again, a recursive helper's `"vjp_at"`: see `seeded`)."""
+    dispatcher = _made(fn, mode, wrt)     # the common case first (`ag.grad(f)(x)` in a loop)
+    if dispatcher is not None:
+        return dispatcher
     if mode == "vjp_at":
         with _cache_lock:                 # one `seeded` function per helper
             fn = seeded(fn)
@@ -34,14 +37,11 @@ def _transform(fn, mode: str, wrt) -> Callable:
         return callables.partial_transform(fn, mode, wrt, _transform)
     if starred.has_star(fn):
         return starred.StarTransform(fn, mode, wrt, _transform)
-    fn = callables.target(fn)             # a callable object: its `__call__` method
-    try:                                  # the common case, without the lock
-        dispatcher = _cache[fn][mode, wrt]
-        if not dispatcher._astgrad.fresh():
-            dispatcher._astgrad.dependencies()    # e.g. its code replaced: see `depends`
+    target = callables.target(fn)         # a callable object: its `__call__` method
+    dispatcher = _made(target, mode, wrt) if target is not fn else None
+    if dispatcher is not None:
         return dispatcher
-    except (KeyError, TypeError):
-        pass
+    fn = target
     function = as_function(fn)
     with _cache_lock:
         per_fn = _cache.get(function)
@@ -51,6 +51,19 @@ def _transform(fn, mode: str, wrt) -> Callable:
         dispatcher = per_fn.get(key)
         if dispatcher is None:
             dispatcher = per_fn[key] = Transform(fn, mode, key[1], _transform).dispatcher
+    return dispatcher
+
+
+def _made(fn, mode: str, wrt) -> Callable | None:
+    """The dispatcher made before for `fn` itself, without the lock; None if there is none
+    (only a function whose transform is its own is kept under it: not a partial, nor one
+    taking `*args`, nor a callable object, whose `__call__` is kept)."""
+    try:
+        dispatcher = _cache[fn][mode, wrt]
+    except (KeyError, TypeError):
+        return None
+    if not dispatcher._astgrad.fresh():
+        dispatcher._astgrad.dependencies()        # e.g. its code replaced: see `depends`
     return dispatcher
 
 

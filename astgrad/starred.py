@@ -17,6 +17,7 @@ from typing import Callable
 from .errors import AstgradError
 
 _STAR = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+_STAR_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
 
 
 def has_star(fn) -> bool:
@@ -26,6 +27,8 @@ def has_star(fn) -> bool:
         return False
     if str(getattr(fn, "__module__", None)).partition(".")[0] == "numpy":
         return False          # before NumPy 1.25 `np.sum` is a `*args` wrapper: see as_function
+    if "__signature__" not in fn.__dict__:    # its code says (`ag.grad(f)(x)` in a loop asks)
+        return bool(fn.__code__.co_flags & _STAR_FLAGS)
     try:
         params = inspect.signature(fn, follow_wrapped=False).parameters.values()
     except (TypeError, ValueError):
