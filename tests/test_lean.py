@@ -373,3 +373,28 @@ def test_literals_multiplied_out():
     ag.check_grads(twice_scaled, (x, a), order=2)
     text = ag.source(df)
     assert "6 * a" in text and "2 * 3" not in text
+
+
+# -- a value made in a loop from a parameter has the parameter's shape (session 12) ----------
+
+def loop_penalty(w, n):
+    penalty = 0.0
+    for k in range(n):
+        penalty = penalty + np.sum(np.tanh((k + 1.0) * w) ** 2)
+    return penalty
+
+
+def _loop_penalty_grad(w, n):
+    return sum(2 * np.tanh((k + 1.0) * w) * (1 - np.tanh((k + 1.0) * w) ** 2) * (k + 1.0)
+               for k in range(n)) + 0.0 * w
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+@pytest.mark.parametrize("w", [np.array([0.3, -1.2, 2.0]), np.zeros(3)])
+def test_loop_value_shaped_like_its_parameter(w, n):
+    df = ag.grad(loop_penalty)
+    np.testing.assert_allclose(df(w, n), _loop_penalty_grad(w, n), rtol=1e-14, atol=1e-300)
+    ag.check_grads(loop_penalty, (w, n), order=2)
+    text = ag.source(df)
+    assert "np.shape(" not in text and "broadcast_to" not in text   # no shape kept per pass
+    assert text.count(".append(") == 2          # the two values the reverse sweep reads

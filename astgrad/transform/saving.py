@@ -39,7 +39,7 @@ def save(sweeps: Sweeps, ns, namer: Namer, request: Request) -> Sweeps:
     stacks = dict(sweeps.stacks)
     backward = _prune_undos(sweeps.function, sweeps.backward, sweeps.gradients)
     forward, backward = _prune(sweeps.function, sweeps.forward, backward, sweeps.gradients,
-                               stacks, ns)
+                               stacks, ns, sweeps.shapes)
     initial = _initial_values(stacks, _defined_first(sweeps.function))
     forward = [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
     checks, gradients = sweeps.checks, sweeps.gradients
@@ -75,9 +75,11 @@ def _push_to(stmt):
     return None
 
 
-def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
+def _prune(function, forward, backward, results, stacks: dict[str, str], ns,
+           shapes: dict[str, str]):
     """Drop the saves whose restored values the reverse sweep never reads, and save
-    only the shape of a value the reverse sweep reads only for its shape."""
+    only the shape of a value the reverse sweep reads only for its shape (none where
+    every value of it has the shape of a name the reverse sweep can read: `shapes`)."""
     results = set().union(*(set(reads(r)) for r in results))
     items = restores.prune(function, backward, results, stacks, ns, _walk)
     keep = lambda s: not ((restores.item_pop_of(s) or (None, None))[1] in items  # noqa: E731
@@ -95,7 +97,35 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
     keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
                           or _push_to(s) in dropped)
     forward, backward = _filter(forward, keep), _filter(backward, keep)
+    known = _known_shapes(backward, stacks, ns, shapes)
+    keep = lambda s: not ((_pop_of(s) or (None, None))[1] in known  # noqa: E731
+                          or _push_to(s) in known)
+    forward, backward = _filter(forward, keep), _filter(backward, keep)
     return forward, _shapes_only(forward, backward, stacks, ns)
+
+
+def _known_shapes(backward, stacks: dict[str, str], ns, shapes: dict[str, str]) -> set[str]:
+    """The stacks of the values read only for their shapes where each value has the shape
+    of a name bound once (`_3` made in a loop from a parameter `w`): their reads read that
+    name's shape instead, and they are no longer kept (removed from `stacks`)."""
+    known = set()
+    for var, stack in list(stacks.items()):
+        same = shapes.get(var, var)
+        if same == var or var.endswith("[]"):
+            continue
+        uses = _shape_reads(backward, var, ns)
+        if not uses:
+            continue
+        for node in uses:
+            if isinstance(node, ast.Attribute):
+                node.value = load(same)
+            elif len(node.args) == 2:                 # rt.unbroadcast(g, var)
+                node.args[1] = load(same)
+            else:
+                node.args[0] = load(same)
+        known.add(stack)
+        del stacks[var]
+    return known
 
 
 def _prune_undos(function, backward, results):

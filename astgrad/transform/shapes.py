@@ -26,10 +26,28 @@ class Shapes:
         self.params = set(params)
         self.equal, self.sized = set(), set()     # of (statement id, operand name)
         self._inplace: set[str] = set()
+        self._nested: dict[str, object] = {}   # a name bound in a block -> its shape class
         self.live = from_live(body, ns)
         self._walk(body, dict(self.rep), top=True)
         self.rep = {n: r for n, r in self.rep.items()
                     if isinstance(r, str) and n not in self._inplace and r not in self._inplace}
+        self._add_nested(body)
+
+    def _add_nested(self, body) -> None:
+        """A name bound by one statement alone, inside a loop or a branch, to a value of a
+        shape class held by a parameter or a name of the top level: every value it holds
+        has that shape (`_3 = _2 * w` in `for k in range(3)`: `w`'s)."""
+        if not self._nested:
+            return
+        stores: dict[str, int] = {}
+        for stmt in body:
+            for node in ast.walk(stmt):
+                if node.__class__ is ast.Name and node.ctx.__class__ is ast.Store:
+                    stores[node.id] = stores.get(node.id, 0) + 1
+        for name, cls in self._nested.items():
+            if stores.get(name) == 1 and cls.__class__ is str and cls in self.rep \
+                    and name not in self.rep:
+                self.rep[name] = self.rep[cls]
 
     def _operands(self, value):
         if isinstance(value, ast.Name):
@@ -81,6 +99,8 @@ class Shapes:
                 self.sized.update((id(stmt), a) for a in sized if a not in arrays)
                 if top:
                     self.rep[target] = rep[target]
+                else:
+                    self._nested[target] = rep[target] if target not in self._nested else None
                 continue
             if not isinstance(stmt, (ast.If, ast.For, ast.While)):
                 continue

@@ -72,11 +72,23 @@ def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: 
     met = 0
     for node in sums:
         for side, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(side, ast.Name) and side.id == name \
-                    and meets_shape(broadcast, other, facts) and not any(
-                        n.__class__ is ast.Name and n.id in derived for n in walk(other)):
+            if _read_of(side, name, facts) and meets_shape(broadcast, other, facts) \
+                    and not any(n.__class__ is ast.Name and n.id in derived
+                                for n in walk(other)):
                 met += 1
     return met
+
+
+def _read_of(side, name: str, facts: Facts) -> bool:
+    """Is `side` `name`, or `name` times or over a number (`b * 2` in `b * 2 * x`: the
+    number does not change its shape)?"""
+    if side.__class__ is ast.Name:
+        return side.id == name
+    return side.__class__ is ast.BinOp and isinstance(side.op, (ast.Mult, ast.Div)) and (
+        side.left.__class__ is ast.Name and side.left.id == name
+        and facts.kind(side.right).ndim == 0
+        or isinstance(side.op, ast.Mult) and side.right.__class__ is ast.Name
+        and side.right.id == name and facts.kind(side.left).ndim == 0)
 
 
 def _derived(fn: ast.FunctionDef, name: str) -> set[str]:
