@@ -398,3 +398,4 @@ def test_loop_value_shaped_like_its_parameter(w, n):
     text = ag.source(df)
     assert "np.shape(" not in text and "broadcast_to" not in text   # no shape kept per pass
     assert text.count(".append(") == 2          # the two values the reverse sweep reads
+    assert "bpenalty = b" not in text and "b3 = 2.0 * _3" in text   # no copies in the loop

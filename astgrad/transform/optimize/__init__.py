@@ -10,6 +10,7 @@ one public function and its before/after source in its docstring:
     splits.cut_splits               the adjoint of `np.concatenate((a, b))` cut by two
                                     slices, not a call (first, once)
     copies.propagate_copies         `a = b`: uses of `a` read `b`
+    block_copies.propagate_block_copies   the same inside loops and branches
     zeros.known_zeros               `b = 0.0 ... b = b + e` -> `b = e` (and for the
                                     adjoints of lists, `rt.add_each`)
     dead.eliminate_dead             assignments nothing reads, dropped
@@ -40,7 +41,7 @@ import ast
 
 from ..kinds import Kind, expr_kind
 from ..resolve import Namespace
-from . import analyses, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
+from . import analyses, block_copies, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
     fresh, inline_temps, owned, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
@@ -60,6 +61,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: _propagate_copies(fn, r, ns),
+        lambda r: block_copies.propagate_block_copies(fn, r.known()),
         lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
         lambda r: _eliminate_dead(fn, r, ns, kinds)]
     settled = rounds.run(steps)
