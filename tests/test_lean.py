@@ -399,3 +399,28 @@ def test_loop_value_shaped_like_its_parameter(w, n):
     assert "np.shape(" not in text and "broadcast_to" not in text   # no shape kept per pass
     assert text.count(".append(") == 2          # the two values the reverse sweep reads
     assert "bpenalty = b" not in text and "b3 = 2.0 * _3" in text   # no copies in the loop
+
+
+# -- a value a loop makes only to make it again is not computed (session 12) ----------------
+
+def weighted_index_sum(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * (i + 1)
+    return s
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -1.2, 2.0]), np.zeros(3), np.zeros(0)])
+def test_loop_total_not_computed_by_the_gradient(x):
+    df = ag.grad(weighted_index_sum)
+    np.testing.assert_array_equal(df(x), np.arange(1.0, x.size + 1))
+    ag.check_grads(weighted_index_sum, (x,), order=2)
+    text = ag.source(df)
+    loops = [line.strip() for line in text.splitlines() if line.strip().startswith("for ")]
+    assert loops == ["for i in reversed(range(_1)):"]                  # no forward loop
+    assert "s = " not in text
+
+
+def test_loop_penalty_total_not_computed():
+    text = ag.source(ag.grad(loop_penalty))
+    assert "np.sum" not in text and "penalty + " not in text

@@ -15,15 +15,19 @@ _FIXED_POINT_ROUNDS = 20     # a bound on the rounds of a loop head's fixed poin
 _reads = loads               # every name a node reads
 
 
-def liveness(stmts, live_after: set[str], uses=_reads) -> Mapping[int, Set[str]]:
+def liveness(stmts, live_after: set[str], uses=_reads,
+             droppable=None) -> Mapping[int, Set[str]]:
     """For each statement (by id), the names whose value may be read after it (sets to
     read, not to change).
 
     `uses(node)` gives the names an expression (or an item target: `x[i] = v` reads
     `x` and `i`, the rest of `x` being kept) reads; by default, every name in it. The
     sets are bits of one integer each (a name, a bit), so that a step through an
-    assignment takes two operations on integers, not two copies of a set."""
-    flow = _Flow(uses)
+    assignment takes two operations on integers, not two copies of a set.
+    `droppable(stmt)`, if given, says of a `name = value` that it goes when `name` is not
+    live after it: then its value's reads do not make names live (a value a loop makes
+    only to make it again, `s = s + e` with `s` never read otherwise, is live nowhere)."""
+    flow = _Flow(uses, droppable)
     flow.block(stmts, flow.mask(live_after))
     return _Live(flow.record, list(flow.bits))
 
@@ -31,8 +35,9 @@ def liveness(stmts, live_after: set[str], uses=_reads) -> Mapping[int, Set[str]]
 class _Flow:
     """One run of `liveness`: each statement's live names, as bits."""
 
-    def __init__(self, uses):
-        self.uses = uses
+    def __init__(self, uses, droppable=None):
+        self.uses, self.droppable = uses, droppable
+        self.dropped: dict[int, bool] = {}       # droppable's answers, by statement id
         self.record: dict[int, int] = {}
         self.bits: dict[str, int] = {}           # name -> its bit
         self.asked: dict[int, int] = {}          # what each node reads: a loop body's again
@@ -57,6 +62,23 @@ class _Flow:
             found = self.asked[id(node)] = self.mask(self.uses(node))
         return found
 
+    def _loop_targets(self, stmt) -> int:
+        """The names a `for` binds itself (a `while`: none), as bits."""
+        if stmt.__class__ is not ast.For:
+            return 0
+        target = stmt.target
+        if target.__class__ is ast.Name:
+            return self.bit(target.id)
+        if target.__class__ is ast.Tuple and all(e.__class__ is ast.Name for e in target.elts):
+            return self.mask(e.id for e in target.elts)
+        return 0                           # `for x[i] in ...` reads x, binds none
+
+    def _droppable(self, stmt) -> bool:
+        found = self.dropped.get(id(stmt))
+        if found is None:
+            found = self.dropped[id(stmt)] = bool(self.droppable(stmt))
+        return found
+
     def block(self, stmts, live):
         for stmt in reversed(stmts):
             self.record[id(stmt)] = live
@@ -66,15 +88,19 @@ class _Flow:
     def transfer(self, stmt, live):
         if stmt.__class__ is ast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is ast.Name:                # most often
-            return live & ~self.bit(stmt.targets[0].id) | self.reads(stmt.value)
+            bit = self.bit(stmt.targets[0].id)
+            if self.droppable is not None and not live & bit and self._droppable(stmt):
+                return live
+            return live & ~bit | self.reads(stmt.value)
         if isinstance(stmt, ast.If):
             return self.block(stmt.body, live) | self.block(stmt.orelse, live) \
                 | self.reads(stmt.test)
         if isinstance(stmt, (ast.For, ast.While)):
             head = self.reads(stmt.iter if isinstance(stmt, ast.For) else stmt.test)
+            bound = self._loop_targets(stmt)       # bound before each pass of the body
             at_head = live | head
             for _ in range(_FIXED_POINT_ROUNDS):
-                new = live | head | self.block(stmt.body, at_head)
+                new = live | head | self.block(stmt.body, at_head) & ~bound
                 if new == at_head:
                     break
                 at_head = new

@@ -32,10 +32,12 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> 
     only written into); True if any was dropped. `tidied`, if given, has an item
     appended if a branch was rewritten (`_tidy_branches`), not only dropped from."""
     changed = ns is not None and _drop_unread_arrays(fn, ns)
-    lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+    lives = [(block, saving.liveness(block, set(), droppable=_goes_when_dead))
+             for block in top_blocks(fn)]
     if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
         changed = True
-        lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+        lives = [(block, saving.liveness(block, set(), droppable=_goes_when_dead))
+                 for block in top_blocks(fn)]
     for block, live in lives:
         for parent in _walk_blocks(block):
             keep = [s for s in parent if not _dead(s, live)]
@@ -46,7 +48,25 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> 
                 changed = True
                 if tidied is not None:
                     tidied.append(parent)
+            if _drop_empty_loops(parent, live, ns):
+                changed = True
+                if tidied is not None:
+                    tidied.append(parent)
     return changed
+
+
+def _drop_empty_loops(block: list[ast.stmt], live, ns) -> bool:
+    """`for i in range(...): pass` goes (what it computed was dead), where nothing reads
+    `i` after it; a `while` stays (its test may never turn false)."""
+    keep = [s for s in block if not (
+        s.__class__ is ast.For and not s.orelse and all(b.__class__ is ast.Pass for b in s.body)
+        and s.target.__class__ is ast.Name and s.target.id not in live.get(id(s), ())
+        and s.iter.__class__ is ast.Call and ns is not None and ns.value(s.iter.func) is range
+        and all(a.__class__ in (ast.Name, ast.Constant) for a in s.iter.args))]
+    if len(keep) == len(block):
+        return False
+    block[:] = keep or [ast.Pass()]
+    return True
 
 
 def _tidy_branches(block: list[ast.stmt]) -> bool:
@@ -72,6 +92,12 @@ def _tidy_branches(block: list[ast.stmt]) -> bool:
 def _dead(stmt, live: dict[int, set[str]]) -> bool:
     name = single_target(stmt)
     return name is not None and name not in live.get(id(stmt), ()) and pure(stmt.value)
+
+
+def _goes_when_dead(stmt) -> bool:
+    """Does `stmt`, a `name = value`, go when `name` is dead after it (`_dead`)? Then the
+    names its value reads are not live for it (liveness's `droppable`)."""
+    return pure(stmt.value)
 
 
 def _drop_unread_saves(fn: ast.FunctionDef, live: dict[int, set[str]]) -> bool:
