@@ -29,7 +29,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
-from .trees import named, named_each, walk
+from .trees import loads, named, named_each, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -102,6 +102,8 @@ def _prune_undos(function, backward, results):
     """Drop the reversed appends and pops that put a list back as it was (`xs.pop()`,
     `xs.append(v)`, see `rules.lists`) where the reverse sweep reads afterwards neither
     the list nor a name that may hold the same list (`ys = xs`)."""
+    if not any(undoes(s) is not None for s in _walk(backward)):
+        return _without(backward, lambda s: False)    # (no undo: no liveness to ask)
     shared = sharing(function.body[:-1])
     undo = lambda s: undoes(s) if undoes(s) in shared else None  # noqa: E731
     # liveness with each of them a `pass` standing in: they change lists, they need none
@@ -251,9 +253,9 @@ def _maybe_unbound(fn: ast.FunctionDef, reverse, gradients, initial, stacks) -> 
     always |= {a.targets[0].id for a in initial} | set(stacks.values())
     assigned = {n.id for n in walk(fn) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)}
-    read = [n for s in reverse for n in reads(
+    read = set().union(*(loads(
         s.test if isinstance(s, (ast.If, ast.While)) else s.iter if isinstance(s, ast.For)
-        else s)] + [n for g in gradients for n in reads(g)]
+        else s) for s in reverse), *(loads(g) for g in gradients))
     return sorted({n for n in read if n in assigned and n not in always})
 
 
