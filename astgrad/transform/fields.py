@@ -93,6 +93,8 @@ def _refusal(name: Field, names, unknown: bool, where) -> UnsupportedSyntaxError
 def spell(tree: ast.AST, derivatives: set[str]) -> ast.AST:
     """`tree` with every `v[FieldAt(i, name)]` of a value `v` written `v.name` (the
     read of a derivative, a list, stays `bv[i]`); in place."""
+    if not any(n.__class__ is ast.Constant and type(n.value) is FieldAt for n in walk(tree)):
+        return tree                   # (most code reads no record's field)
     return _Spell(derivatives).visit(tree)
 
 
