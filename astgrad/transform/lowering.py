@@ -25,6 +25,7 @@ from typing import Callable, Iterator, Protocol
 from .aliases import Aliases
 from .naming import Namer
 from .reads import around_call
+from .trees import loads
 from .views import view_of
 
 
@@ -193,9 +194,8 @@ class Emitter:
         stmt.end_lineno = getattr(self.stmt, "end_lineno", stmt.lineno)
         self.block.append(stmt)
         if self.pending:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    self.pending.pop(node.id, None)
+            for name in loads(stmt):
+                self.pending.pop(name, None)
         return stmt
 
     def temp(self, value: ast.expr) -> ast.Name:
