@@ -82,7 +82,8 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
     items = restores.prune(function, backward, results, stacks, ns, _walk)
     keep = lambda s: not ((restores.item_pop_of(s) or (None, None))[1] in items  # noqa: E731
                           or _push_to(s) in items)
-    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if items:                         # (else every statement is kept)
+        forward, backward = _filter(forward, keep), _filter(backward, keep)
     live = liveness(backward, results)
     needed = set()
     for stmt in _walk(backward):
@@ -94,7 +95,8 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns):
         del stacks[var]
     keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
                           or _push_to(s) in dropped)
-    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if dropped:
+        forward, backward = _filter(forward, keep), _filter(backward, keep)
     return forward, _shapes_only(forward, backward, stacks, ns)
 
 
@@ -171,7 +173,7 @@ def _in_try_bodies(forward, ns) -> set[str]:
     that raised has its saves put back by value (`catch`), so those keep values."""
     return {_push_to(s) for stmt in _walk(forward) if isinstance(stmt, ast.If)
             and any(isinstance(n, ast.Call) and ns.value(n.func) is runtime.done
-                    for b in stmt.body for n in ast.walk(b))
+                    for b in stmt.body for n in walk(b))
             for s in _walk(stmt.body) if _push_to(s)}
 
 
