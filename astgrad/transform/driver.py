@@ -333,8 +333,8 @@ def _again(exc: AstgradError, where: str) -> AstgradError:
 def _expander(p: Program) -> Callable:
     def expand(fn):
         """A user function called from this one: parsed and resolved, to be inlined."""
-        callee = source.read(fn)
-        tree = copy_tree(callee.tree)
+        callee = source.read(fn)      # (read afresh: its tree is ours to rewrite)
+        tree = callee.tree
         p.namer.taken |= names_in(tree)
         declarations.drop(tree, callee.where)
         matches.lower(tree, p.namer.fresh, callee.where)
