@@ -101,6 +101,9 @@ class Dispatcher:
             text = f"def {name}(*args, **kwargs):\n    return _bound(args, kwargs)\n"
         else:
             text = self._text(name)
+        if text == getattr(self, "made", None):   # (a `reset` before any guard, which
+            return self.fn                         # alone reads the check: no change)
+        self.made = text
         filename = f"<astgrad dispatcher of {t.fn_name} {id(t):x}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         exec(compile(text, filename, "exec"), self.namespace)

@@ -43,17 +43,21 @@ def whole_writes_in_place(tree: ast.FunctionDef, param_kinds: dict, ns) -> InPla
     statements = list(_statements(tree.body))
     arrays = {name for name, kind in param_kinds.items() if kind.ndim is not None
               and not kind.py and kind.dtype not in (None, "O") and kind.item is None}
-    holds, callees = held(tree, arrays, ns), {}
-    items = {n for stmt in statements for n in passed(stmt, ns, callees, items=True)}
-    _, written, assigned = _writes(statements)
+    callees: dict = {}
+    # the names each statement writes items of, itself or through a user's function
+    into = {id(stmt): _writes([stmt])[1] | passed(stmt, ns, callees, items=True)
+            for stmt in statements}
+    if not any(into.values()):        # no item written: no `x op= v` to change (most often)
+        return InPlace()
+    holds, assigned = held(tree, arrays, ns), _writes(statements)[2]
     changed = set().union(*(arrays_in(holds[id(stmt)].get(name, ())) for stmt in statements
-                            for name in _writes([stmt])[1] | passed(stmt, ns, callees, True)))
+                            for name in into[id(stmt)]))
     for stmt in statements:
         if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             _augmented(stmt, holds[id(stmt)].get(stmt.target.id, _OTHER), changed)
     calls = {id(call): params for stmt in statements for call, params in _calls(
         stmt, holds[id(stmt)], changed, ns)}
-    return InPlace(frozenset((items | written) & arrays - assigned), calls)
+    return InPlace(frozenset(set().union(*into.values()) & arrays - assigned), calls)
 
 
 def in_helper(tree: ast.FunctionDef, params: list[str], bound: list, in_place: InPlace | None,

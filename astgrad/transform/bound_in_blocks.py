@@ -30,6 +30,7 @@ from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
 from .scope import UserScope
+from .trees import walk
 
 _BLOCKS = (ast.If, ast.For, ast.While, ast.Try, ast.With)
 
@@ -38,7 +39,7 @@ def rewrite(tree: ast.FunctionDef, fn, fresh: Callable[[str], str], where) -> No
     """Rewrite `tree` (and each nested `def`, a scope of its own) in place as the module
     docstring says; `fn` is the function `tree` is the source of (its globals and
     closure say what `partial` and `functools` are); `where(node)` gives `file:line`."""
-    nodes = list(ast.walk(tree))
+    nodes = walk(tree)
     if not any(isinstance(n, ast.Starred) or isinstance(n, ast.Call) and (
             getattr(n.func, "id", None) == "partial" or getattr(n.func, "attr", None)
             == "partial") for n in nodes):

@@ -10,11 +10,14 @@ import copy
 import numpy as np
 
 from .. import runtime
+from .trees import walk
 
 
 def lower(tree: ast.FunctionDef, ns) -> None:
     """Rewrite `tree`'s calls of builtin `max` and `min` in place."""
-    _Extremes(ns).visit(tree)
+    if any(n.__class__ is ast.Call and ns.value(n.func) in (builtins.max, builtins.min)
+           for n in walk(tree)):          # (most functions call neither)
+        _Extremes(ns).visit(tree)
 
 
 class _Extremes(ast.NodeTransformer):

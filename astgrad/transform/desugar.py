@@ -32,6 +32,7 @@ from . import inline, sync
 from .carried import carried
 from .loop_items import Count, is_call_to, items, loop_invariant
 from .lowering import Lowerer, assigned_names
+from .trees import walk
 
 
 def desugar(node: ast.stmt | ast.expr, low: Lowerer) -> ast.Name | None:
@@ -63,8 +64,9 @@ def _enter_loop(stmt: ast.For | ast.While, low: Lowerer):
     keeps its array (see `sync`). Names an iteration may leave sharing an array
     share it from the start of the body (see `carried`)."""
     low.ctx.tuples.forget(low.scope.enter(stmt))
-    augmented = {id(n.target) for n in ast.walk(stmt) if isinstance(n, ast.AugAssign)}
-    rebound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+    nodes = walk(stmt)
+    augmented = {id(n.target) for n in nodes if isinstance(n, ast.AugAssign)}
+    rebound = {n.id for n in nodes if isinstance(n, ast.Name)
                and isinstance(n.ctx, ast.Store) and id(n) not in augmented}
     low.ctx.aliases.derived.forget({low.scope.current[n] for n in rebound
                                     if n in low.scope.current})

@@ -21,9 +21,12 @@ from .trees import statements, walk
 def lower(tree: ast.FunctionDef, ns, where, dict_params=frozenset()) -> None:
     """Rewrite every dict literal of `tree` in place, and every loop over a dict: one
     made in the function, or a parameter in `dict_params` (a dict argument)."""
-    _Literals(ns, where).visit(tree)
+    if any(n.__class__ is ast.Dict for n in walk(tree)):    # (most functions make none)
+        _Literals(ns, where).visit(tree)
     params = set(dict_params) & {a.arg for a in tree.args.args}
     dicts = _made_dicts(tree, params, ns)
+    if not dicts:                     # no dict: no copy of one, no loop over one
+        return
     while _copies_as_dicts(tree, dicts, ns, where):    # `e = d.copy()`, then `e.copy()` of it
         dicts = _made_dicts(tree, params, ns)
     for node in walk(tree):

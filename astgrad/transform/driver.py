@@ -64,7 +64,7 @@ class Program:
     compiled: Generated | None = None
 
 
-# -- the passes: each returns what ASTGRAD_DEBUG prints, or None when it does not apply ------
+# -- the passes: each returns what ASTGRAD_DEBUG prints (or makes it), or None if not run
 def _check_syntax(p: Program):
     """First drops `global`/`nonlocal` declarations that only read (`declarations`),
     writes `match` as `if`/`elif` (`matches`) and a list's `insert`, `pop(i)`, `del` and
@@ -135,7 +135,7 @@ def _kinds(p: Program):
         if exc.where is not None or getattr(exc, "node", None) is None:
             raise
         raise type(exc)(exc.what, p.src.where(exc.node), exc.fix) from None
-    return "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
+    return lambda: "\n".join(f"{name}: {k.describe()}" for name, k in p.kinds.items())
 
 
 def _fields(p: Program):
@@ -333,8 +333,8 @@ def _again(exc: AstgradError, where: str) -> AstgradError:
 def _expander(p: Program) -> Callable:
     def expand(fn):
         """A user function called from this one: parsed and resolved, to be inlined."""
-        callee = source.read(fn)
-        tree = copy_tree(callee.tree)
+        callee = source.read(fn)      # (read afresh: its tree is ours to rewrite)
+        tree = callee.tree
         p.namer.taken |= names_in(tree)
         declarations.drop(tree, callee.where)
         matches.lower(tree, p.namer.fresh, callee.where)
@@ -355,6 +355,8 @@ def _expander(p: Program) -> Callable:
 def _dump(title: str, result) -> None:
     if result is None or not os.environ.get("ASTGRAD_DEBUG"):
         return
+    if callable(result):              # (text made only when it is printed)
+        result = result()
     text = result if isinstance(result, str) else ast.unparse(result)
     print(f"--- after {title} ---\n{text}\n", file=sys.stderr)
 

@@ -26,7 +26,8 @@ def place(tree: ast.AST, kinds: dict, ns, where) -> None:
     """In place: every `v[Field(name)]` is `v[FieldAt(position, name)]`, the position
     that of `name` among the fields of the record `v` holds (by `kinds`); a `v` of
     another kind, or with no such field, is refused where the code reads it."""
-    for node in walk(tree):
+    nodes = walk(tree)
+    for node in nodes:
         if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
                 and type(node.slice.value) is Field):
             continue
@@ -37,7 +38,7 @@ def place(tree: ast.AST, kinds: dict, ns, where) -> None:
             raise _refusal(name, names, kind.dtype is None, name.where or where(node))
         node.slice = ast.copy_location(ast.Constant(FieldAt(names.index(name), str(name))),
                                        node.slice)
-    _refuse_array_attributes(tree, kinds, ns, where)
+    _refuse_array_attributes(nodes, kinds, ns, where)   # (only constants replaced above)
 
 
 # What `v.T`, `v.shape`, ... of a value not known to be a record became (see `scope`).
@@ -45,10 +46,11 @@ _ARRAY_ATTRIBUTES = {np.transpose: "T", np.shape: "shape", np.ndim: "ndim", np.s
                      np.real: "real", np.imag: "imag"}
 
 
-def _refuse_array_attributes(tree, kinds, ns, where) -> None:
+def _refuse_array_attributes(nodes, kinds, ns, where) -> None:
     """`q.T` of a record with a field `T`, where `q` was not known to be one before kinds
-    (a loop's item): it was read as an array's attribute (`np.transpose(q)`), so refuse."""
-    for node in walk(tree):
+    (a loop's item): it was read as an array's attribute (`np.transpose(q)`), so refuse
+    (`nodes`: the function's, as `walk` gives them)."""
+    for node in nodes:
         if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
             obj = ns.value(node.func)
             attr = next((a for f, a in _ARRAY_ATTRIBUTES.items() if f is obj), None)
@@ -93,7 +95,10 @@ def _refusal(name: Field, names, unknown: bool, where) -> UnsupportedSyntaxError
 def spell(tree: ast.AST, derivatives: set[str]) -> ast.AST:
     """`tree` with every `v[FieldAt(i, name)]` of a value `v` written `v.name` (the
     read of a derivative, a list, stays `bv[i]`); in place."""
-    return _Spell(derivatives).visit(tree)
+    for node in walk(tree):
+        if node.__class__ is ast.Constant and type(node.value) is FieldAt:
+            return _Spell(derivatives).visit(tree)
+    return tree                       # (most code reads no record's field)
 
 
 class _Spell(ast.NodeTransformer):

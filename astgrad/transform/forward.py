@@ -87,10 +87,10 @@ class _Forward:
         out = tangent if self.request.mode == "tangent" else ast.Tuple([ret.value, tangent],
                                                                         ast.Load())
         fn.body = unpack + checks + stmts + [ast.Return(out)]
-        for stmt in trees.statements(fn):
+        for stmt in trees.statements(fn):       # (the statements' lines alone: see `shell`)
             if not hasattr(stmt, "lineno"):
                 ast.copy_location(stmt, ret)
-        return trees.fix_locations(fn)
+        return fn
 
     def _owned_tangents(self, wrt) -> list[ast.stmt]:
         """The tangents of the parameters the function writes into, its own to write

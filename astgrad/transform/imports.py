@@ -8,12 +8,12 @@ import importlib
 import types
 
 from ..errors import UnsupportedSyntaxError
-from .trees import walk
+from .trees import outline
 
 
 def lift(tree: ast.FunctionDef, scope, where) -> None:
     """Remove the `import` statements of `tree`, binding their names in `scope`."""
-    for node in walk(tree):              # (the tree as it was: blocks change below)
+    for node in outline(tree):           # (the tree as it was: blocks change below)
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list) and any(isinstance(s, (ast.Import, ast.ImportFrom))

@@ -31,9 +31,10 @@ def static_value(node, default=None):
         return node.value
     if cls in _NOT_LITERAL or cls is ast.BinOp and not (
             isinstance(node.op, (ast.Add, ast.Sub)) and node.right.__class__ is ast.Constant) \
-            or cls is ast.Call and not (isinstance(node.func, ast.Name) and node.func.id == "set"):
-        return default              # of BinOps and calls, literal_eval takes `1 + 2j`, `set()`
-    try:
+            or cls is ast.Call and not (isinstance(node.func, ast.Name) and node.func.id == "set") \
+            or cls is ast.UnaryOp and node.operand.__class__ is not ast.Constant:
+        return default              # of BinOps and calls, literal_eval takes `1 + 2j`, `set()`;
+    try:                            # of a unary operation, `-2.0` (what else it refuses raises)
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return default

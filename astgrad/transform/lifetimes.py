@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from .trees import walk
+from .trees import stored, walk
 
 
 def opening(body: list[ast.stmt]) -> frozenset[int]:
@@ -68,14 +68,15 @@ def _used_up(name: str, after: list[ast.stmt], reads: dict[str, int]) -> bool:
                                            for n in walk(stmt)):
                 break
             continue
+        nodes = walk(stmt)
         if any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
-               and n.value.id == name for n in walk(stmt)) \
+               and n.value.id == name for n in nodes) \
                 or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and isinstance(stmt.value.func, ast.Attribute) \
                 and isinstance(stmt.value.func.value, ast.Name) \
                 and stmt.value.func.value.id == name:
             return False                     # indexed or changed in place: kept at zero
-        inside += sum(1 for n in walk(stmt) if isinstance(n, ast.Name)
+        inside += sum(1 for n in nodes if isinstance(n, ast.Name)
                       and isinstance(n.ctx, ast.Load) and n.id == name)
     return inside > 0 and inside == reads.get(name, 0)
 
@@ -86,5 +87,7 @@ def _loads(stmt) -> set[str]:
 
 
 def _stores(stmt) -> set[str]:
-    return {n.id for n in walk(stmt) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Store)}
+    """The names `stmt` binds: those its targets store into (in a normalized function
+    no expression binds one: `desugar` wrote `(n := v)` as `n = v`)."""
+    return {n.id for n in stored(stmt) if n.__class__ is ast.Name
+            and n.ctx.__class__ is ast.Store}

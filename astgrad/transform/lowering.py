@@ -25,6 +25,7 @@ from typing import Callable, Iterator, Protocol
 from .aliases import Aliases
 from .naming import Namer
 from .reads import around_call
+from .trees import loads, walk
 from .views import view_of
 
 
@@ -51,7 +52,7 @@ def assigned_names(stmts: list[ast.stmt]) -> list[str]:
     (a nested `def` assigns its own locals, not these)."""
     out: list[str] = []
     for stmt in stmts:
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, ast.FunctionDef):
                 continue
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
@@ -152,10 +153,11 @@ class Scope:
     def enter(self, stmt: ast.stmt) -> set[str]:
         """Fix one name for each variable compound `stmt` assigns, before lowering it;
         return those names."""
-        for name in assigned_names([stmt]):
+        names = assigned_names([stmt])
+        for name in names:
             if name not in self.current:
                 self.current[name] = self._new_name(name)
-        return {self.current[name] for name in assigned_names([stmt])}
+        return {self.current[name] for name in names}
 
     def target(self, name: str, depth: int) -> str:
         """The generated name an assignment to the user's `name` writes, `depth`
@@ -193,9 +195,8 @@ class Emitter:
         stmt.end_lineno = getattr(self.stmt, "end_lineno", stmt.lineno)
         self.block.append(stmt)
         if self.pending:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    self.pending.pop(node.id, None)
+            for name in loads(stmt):
+                self.pending.pop(name, None)
         return stmt
 
     def temp(self, value: ast.expr) -> ast.Name:

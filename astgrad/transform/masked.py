@@ -25,40 +25,60 @@ from __future__ import annotations
 
 import ast
 import copy
+from functools import cached_property
 
 import numpy as np
 
 from .build import call
-from .trees import walk
+from .trees import PARTS, parts, statements, walk
 
 
 def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
                   gradients: list[ast.expr], ns) -> None:
     """Rewrite, in place, every product of a masked adjoint in `backward` as masked
     (`forward`, the forward sweep, tells which values may be infinite)."""
-    reads: dict[str, int] = {}
-    where = False                      # a mask is made by `np.where` alone: none, nothing to do
-    for node in [*_walk_all(backward), *(n for g in gradients for n in walk(g))]:
-        if node.__class__ is ast.Name:
-            if node.ctx.__class__ is ast.Load:
-                reads[node.id] = reads.get(node.id, 0) + 1
-        elif node.__class__ is ast.Call and not where:
-            where = ns.value(node.func) is np.where
-    if not where:
+    reads, where = _reads(backward + gradients, ns)
+    if not where:                      # a mask is made by `np.where` alone: none, nothing to do
         return
-    risky = {t.id for stmt in _walk_all(forward) if isinstance(stmt, ast.Assign)
-             for t in stmt.targets if isinstance(t, ast.Name) and _may_blow_up(stmt.value)}
-    _block(backward, _Context(reads, risky, ns))
+    _block(backward, _Context(reads, forward, ns))
+
+
+def _reads(roots, ns) -> tuple[dict[str, int], bool]:
+    """How many times each name is read under `roots`, and whether any call there is
+    to `np.where`: `walk`'s nodes, in one walk that makes no list of them."""
+    reads: dict[str, int] = {}
+    where, queue, AST, Name, Call, Load = False, list(roots), ast.AST, ast.Name, ast.Call, ast.Load
+    append = queue.append
+    for item in queue:
+        cls = item.__class__
+        if cls is Name:
+            if item.ctx.__class__ is Load:
+                reads[item.id] = reads.get(item.id, 0) + 1
+            continue
+        if cls is Call and not where:
+            where = ns.value(item.func) is np.where
+        for field in PARTS.get(cls) or parts(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return reads, where
 
 
 class _Context:
-    def __init__(self, reads, risky, ns):
-        self.reads, self.risky, self.ns = reads, risky, ns
+    def __init__(self, reads, forward, ns):
+        self.reads, self.forward, self.ns = reads, forward, ns
 
-
-def _walk_all(stmts):
-    for stmt in stmts:
-        yield from walk(stmt)
+    @cached_property
+    def risky(self) -> set[str]:
+        """The names the forward sweep assigns a value that may be infinite where its
+        arguments are finite (asked only of a product of a masked adjoint)."""
+        return {t.id for stmt in self.forward for s in statements(stmt)
+                if isinstance(s, ast.Assign) for t in s.targets
+                if isinstance(t, ast.Name) and _may_blow_up(s.value)}
 
 
 class _Mask:

@@ -14,19 +14,19 @@ _SHAPE_ONLY = {"np.shape": None, "np.size": None, "np.ndim": None, "np.zeros_lik
                "rt.check_seed": (1,)}
 
 
-def _reads(stmt: ast.stmt) -> set[str]:
+def _reads_of(stmt: ast.stmt) -> set[str]:
     """The names `stmt` reads the elements of (not those it reads only the shape of)."""
-    skip = set()
-    for node in walk(stmt):
+    skip, nodes = set(), walk(stmt)
+    for node in nodes:
         if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
             skip.add(id(node.value))
-        elif isinstance(node, ast.Call) and _dotted(node.func) in _SHAPE_ONLY:
-            positions = _SHAPE_ONLY[_dotted(node.func)]
+        elif isinstance(node, ast.Call) and (dotted := _dotted(node.func)) in _SHAPE_ONLY:
+            positions = _SHAPE_ONLY[dotted]
             skip |= {id(a) for i, a in enumerate(node.args) if positions is None
                      or i in positions}
     augmented = {stmt.target.id} if isinstance(stmt, ast.AugAssign) \
         and isinstance(stmt.target, ast.Name) else set()        # `q *= 2.0` reads `q`
-    return augmented | {n.id for n in walk(stmt) if isinstance(n, ast.Name)
+    return augmented | {n.id for n in nodes if isinstance(n, ast.Name)
                         and isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
@@ -44,13 +44,14 @@ def reads_after(tree: ast.FunctionDef) -> dict[int, set[str]]:
     header reads and those the body reads before assigning them (the next iteration
     reads them after)."""
     out: dict[int, set[str]] = {}
-    _live(tree.body, set(), out)
+    _live(tree.body, set(), out, {})
     return out
 
 
-def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
+def _live(stmts: list[ast.stmt], later: set[str], out: dict | None, known: dict) -> set[str]:
     """The names live before `stmts` when `later` are live after them, recording (in
-    `out`, when given) those live after each statement."""
+    `out`, when given) those live after each statement; `known`: the names each node
+    (by id) reads, found once (a loop's body is asked twice; the tree stays as it is)."""
     seen = set(later)
     for stmt in reversed(stmts):
         if out is not None:
@@ -59,16 +60,24 @@ def _live(stmts: list[ast.stmt], later: set[str], out: dict | None) -> set[str]:
             # The next iteration reads the body again, and the header: `while` tests
             # again, and `for t in a` reads the next item of `a` as it is then.
             header = stmt.iter if isinstance(stmt, ast.For) else stmt.test
-            again = _reads(header) | _live(stmt.body, set(), None) - _assigned(stmt)
+            again = _known(header, known) | _live(stmt.body, set(), None, known) - _assigned(stmt)
             if out is not None:
-                _live(stmt.body, seen | again, out)
-            seen |= again | set().union(*(_reads(s) for s in stmt.orelse))
+                _live(stmt.body, seen | again, out, known)
+            seen |= again | set().union(*(_known(s, known) for s in stmt.orelse))
         elif isinstance(stmt, ast.If):
-            seen = _reads(stmt.test) | _live(stmt.body, seen, out) | \
-                _live(stmt.orelse, seen, out)
+            seen = _known(stmt.test, known) | _live(stmt.body, seen, out, known) | \
+                _live(stmt.orelse, seen, out, known)
         else:
-            seen = (seen - _assigned(stmt)) | _reads(stmt)   # read after: the new value
+            seen = (seen - _assigned(stmt)) | _known(stmt, known)   # read after: the new value
     return seen
+
+
+def _known(node: ast.AST, known: dict) -> set[str]:
+    """`_reads_of(node)`, found once (a set to read, not to change)."""
+    found = known.get(id(node))
+    if found is None:
+        found = known[id(node)] = _reads_of(node)
+    return found
 
 
 def _assigned(stmt: ast.stmt) -> set[str]:
@@ -89,7 +98,7 @@ def around_call(stmt: ast.stmt, call: ast.expr) -> tuple[set[str], set[str]]:
     `call` is not in `stmt`, every name it reads is in both."""
     path = _path(stmt, call)
     if path is None:
-        names = _reads(stmt)
+        names = _reads_of(stmt)
         return names, set(names)
     held: set[str] = set()
     after: set[str] = set()
@@ -101,7 +110,7 @@ def around_call(stmt: ast.stmt, call: ast.expr) -> tuple[set[str], set[str]]:
         if isinstance(node, ast.AugAssign) and child is node.value:   # `t += h(A)`: `t`,
             held |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}  # first
         for part in parts[at + 1:]:
-            after |= _reads(part)
+            after |= _reads_of(part)
     return held, after
 
 

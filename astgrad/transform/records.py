@@ -66,7 +66,12 @@ def lower(tree: ast.FunctionDef, param_kinds: dict | None, where) -> None:
     stored = {n.id for n in walk(tree) if isinstance(n, ast.Name)
               and not isinstance(n.ctx, ast.Load)}
     kinds = {p: k for p, k in (param_kinds or {}).items() if p in params and p not in stored}
-    _Lower(local, kinds, where).visit(tree)
+    lowering = _Lower(local, kinds, where)
+    # (most functions read no field and spread no record: then nothing changes, and the
+    # tree is not visited; a field's base is a field only where that base is one)
+    if any(n.__class__ is ast.Starred or n.__class__ is ast.Attribute and lowering._field(n)
+           for n in walk(tree)):
+        lowering.visit(tree)
 
 
 def names_of(kind) -> list[str] | None:

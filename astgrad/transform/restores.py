@@ -49,6 +49,8 @@ def prune(function, backward, results: set[str], stacks: dict[str, str], ns,
     array, or of a view of it, are not read again in the reverse sweep), taken out of
     `stacks`; `walk` is the saving pass's walk of nested statements."""
     items = {s for v, s in stacks.items() if v.endswith("[]")}
+    if not items:                     # no write-back: nothing to drop, no liveness to ask
+        return set()
     targets = {id(s.targets[0]) for s in walk(backward)
                if (item_pop_of(s) or (0, 0))[1] in items}
     live = liveness(backward, results, _content_reads(targets, ns))
@@ -148,6 +150,8 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     """`(checks, backward)` with what leaves every array a write-back changes as the
     forward sweep left it (see the module docstring)."""
     restored = sorted({pop[0] for s in walk(backward) if (pop := item_pop_of(s))})
+    if not restored:                  # no write-back: nothing to keep, nothing to log
+        return list(checks), list(backward)
     # a name written back only inside a branch or loop may not be an array when the
     # branch is not taken: its writes are logged as they happen instead
     nested = {pop[0] for s in walk(backward) if (pop := item_pop_of(s))} - \

@@ -29,7 +29,7 @@ from .request import Request
 from . import restores
 from .reverse import Sweeps
 from .rules.lists import sharing, undoes
-from .trees import named, named_each, walk
+from .trees import loads, named, named_each, walk
 
 __all__ = ["save", "liveness"]     # `liveness` too: the optimizer reads it from here
 
@@ -84,7 +84,8 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns,
     items = restores.prune(function, backward, results, stacks, ns, _walk)
     keep = lambda s: not ((restores.item_pop_of(s) or (None, None))[1] in items  # noqa: E731
                           or _push_to(s) in items)
-    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if items:                         # (else every statement is kept)
+        forward, backward = _filter(forward, keep), _filter(backward, keep)
     live = liveness(backward, results)
     needed = set()
     for stmt in _walk(backward):
@@ -96,11 +97,13 @@ def _prune(function, forward, backward, results, stacks: dict[str, str], ns,
         del stacks[var]
     keep = lambda s: not ((_pop_of(s) or (None, None))[1] in dropped  # noqa: E731
                           or _push_to(s) in dropped)
-    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if dropped:
+        forward, backward = _filter(forward, keep), _filter(backward, keep)
     known = _known_shapes(backward, stacks, ns, shapes)
-    keep = lambda s: not ((_pop_of(s) or (None, None))[1] in known  # noqa: E731
-                          or _push_to(s) in known)
-    forward, backward = _filter(forward, keep), _filter(backward, keep)
+    if known:
+        keep = lambda s: not ((_pop_of(s) or (None, None))[1] in known  # noqa: E731
+                              or _push_to(s) in known)
+        forward, backward = _filter(forward, keep), _filter(backward, keep)
     return forward, _shapes_only(forward, backward, stacks, ns)
 
 
@@ -132,6 +135,8 @@ def _prune_undos(function, backward, results):
     """Drop the reversed appends and pops that put a list back as it was (`xs.pop()`,
     `xs.append(v)`, see `rules.lists`) where the reverse sweep reads afterwards neither
     the list nor a name that may hold the same list (`ys = xs`)."""
+    if not any(undoes(s) is not None for s in _walk(backward)):
+        return _without(backward, lambda s: False)    # (no undo: no liveness to ask)
     shared = sharing(function.body[:-1])
     undo = lambda s: undoes(s) if undoes(s) in shared else None  # noqa: E731
     # liveness with each of them a `pass` standing in: they change lists, they need none
@@ -199,7 +204,7 @@ def _in_try_bodies(forward, ns) -> set[str]:
     that raised has its saves put back by value (`catch`), so those keep values."""
     return {_push_to(s) for stmt in _walk(forward) if isinstance(stmt, ast.If)
             and any(isinstance(n, ast.Call) and ns.value(n.func) is runtime.done
-                    for b in stmt.body for n in ast.walk(b))
+                    for b in stmt.body for n in walk(b))
             for s in _walk(stmt.body) if _push_to(s)}
 
 
@@ -281,9 +286,9 @@ def _maybe_unbound(fn: ast.FunctionDef, reverse, gradients, initial, stacks) -> 
     always |= {a.targets[0].id for a in initial} | set(stacks.values())
     assigned = {n.id for n in walk(fn) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)}
-    read = [n for s in reverse for n in reads(
+    read = set().union(*(loads(
         s.test if isinstance(s, (ast.If, ast.While)) else s.iter if isinstance(s, ast.For)
-        else s)] + [n for g in gradients for n in reads(g)]
+        else s) for s in reverse), *(loads(g) for g in gradients))
     return sorted({n for n in read if n in assigned and n not in always})
 
 

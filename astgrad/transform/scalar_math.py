@@ -30,6 +30,8 @@ from typing import Callable
 
 import numpy as np
 
+from .trees import walk
+
 
 @dataclass(frozen=True)
 class Spelling:
@@ -72,7 +74,8 @@ def _test(spelling: Spelling, arg: ast.expr, ns) -> ast.expr:
 def read_back(tree: ast.AST, ns) -> None:
     """Every spelling `spell` writes becomes the NumPy call it stands for, in place, so
     generated code differentiated again is differentiated as NumPy code."""
-    _ReadBack(ns).visit(tree)
+    if any(n.__class__ is ast.IfExp for n in walk(tree)):    # (a spelling is one)
+        _ReadBack(ns).visit(tree)
 
 
 class _ReadBack(ast.NodeTransformer):

@@ -75,8 +75,12 @@ class _Flow:
         if isinstance(s, ast.Assign):
             if id(s) in self.guards and s.targets[0].id in state:
                 self.kept.add(id(s))
-            names = {n.id for t in s.targets for n in ast.walk(t)
-                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            target = s.targets[0]
+            if len(s.targets) == 1 and target.__class__ is ast.Name:     # (most often)
+                names = {target.id} if target.ctx.__class__ is ast.Store else set()
+            else:
+                names = {n.id for t in s.targets for n in ast.walk(t)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
             bare = len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
                 and id(s) not in self.guards and id(s) not in self.seeding \
                 and self.bare(s.value, state)

@@ -23,7 +23,7 @@ from .trees import walk
 def sequences_in(body, kinds, ns) -> set[str]:
     """Names that hold Python lists or tuples of values (forward mode asks it too)."""
     out = {n for n, k in kinds.items() if k.dtype == "O" and k.item is not None}
-    made_of = []                                 # (name, names: a list if one of them is)
+    made_of = []        # (name, its names or the value naming them: a list if one of them is)
     written: dict[str, list] = {}                # a list written out: its elements, each time
     for node in (n for s in body for n in walk(s)):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
@@ -35,12 +35,16 @@ def sequences_in(body, kinds, ns) -> set[str]:
                     written.setdefault(node.targets[0].id, []).append(value.elts)
             elif _items_of(value, written):      # `a = xs[0]` of `xs = [ys, 2.0]`: ys's
                 made_of.append((node.targets[0].id, _items_of(value, written)))
-            else:
-                made_of.append((node.targets[0].id, _made_of(value, kinds, ns)))
+            else:                                # (its names found below, if asked)
+                made_of.append((node.targets[0].id, value))
         elif isinstance(node, ast.Call) and is_method_call(node, "pop"):
             out.add(node.func.value.id)
         elif isinstance(node, ast.Expr) and is_append(node.value):
             out.add(node.value.func.value.id)
+    if not out:                                  # no list: none made of one
+        return out
+    made_of = [(target, sources if isinstance(sources, list) else _made_of(sources, kinds, ns))
+               for target, sources in made_of]
     grown = True
     while grown:                                 # a copy of a list is a list
         grown = False

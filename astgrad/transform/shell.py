@@ -18,7 +18,7 @@ import ast
 from .build import arguments, plain_args
 from .request import Request
 from .reverse import Sweeps
-from .trees import fix_locations, statements
+from .trees import statements
 
 
 def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
@@ -40,10 +40,12 @@ def assemble(sweeps: Sweeps, request: Request) -> ast.FunctionDef:
         fn.body = sweeps.forward + [_pullback(sweeps.seeds, reverse + [ast.Return(grad_value)]),
                                     ast.Return(ast.Tuple([value, ast.Name("pullback", ast.Load())],
                                                          ast.Load()))]
+    # (the statements' lines alone: the code is compiled from its text, which no other
+    # position of a node reaches, so the expressions are left as they are)
     for stmt in statements(fn):
         if not hasattr(stmt, "lineno"):
             ast.copy_location(stmt, ret)
-    return fix_locations(fn)
+    return fn
 
 
 def _pullback(seeds: list[str], body: list[ast.stmt]) -> ast.FunctionDef:

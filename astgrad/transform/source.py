@@ -89,8 +89,7 @@ def read(fn) -> Source:
     if code.co_name == "<lambda>":
         tree = _lambda_def(lines, code, filename, first)
     else:
-        text = textwrap.dedent("".join(inspect.getblock(lines[first - 1:])))
-        tree = _function_def(text, fn, filename, first)
+        tree = _function_def(_block(lines, first, filename), fn, filename, first)
     tree.decorator_list = []
     if inspect.ismethod(fn) and tree.args.posonlyargs + tree.args.args:
         # A bound method (or classmethod): `self` is the object it is bound to, which
@@ -125,25 +124,51 @@ def text_of(fn) -> tuple[list[str], int, str | None]:
     return text.splitlines(keepends=True), code.co_firstlineno, cell or label
 
 
-def _parse(text: str, filename: str, first: int) -> ast.Module:
+def _block(lines: list[str], first: int, filename: str) -> ast.Module:
+    """The `def` that starts on line `first`, parsed: `inspect.getblock`'s lines, found
+    without tokenizing the rest of the file where it can be. The block is cut before the
+    first line below the header that is neither blank nor a comment and not indented past
+    it; a cut inside a string or brackets does not parse, and then the tokenizer finds
+    the end."""
+    start = first - 1
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    while start + 1 < len(lines) and lines[start].lstrip().startswith("@"):
+        start += 1                    # (decorators: the block goes on to the `def`)
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        stripped = line.lstrip()
+        if stripped and stripped[0] != "#" and len(line) - len(stripped) <= indent:
+            break
+        end += 1
     try:
-        module = ast.parse(text)
+        return ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines[first - 1:end])))
+    except (SyntaxError, ValueError):
+        text = textwrap.dedent("".join(inspect.getblock(lines[first - 1:])))
+        return _parse(text, filename, first)
+
+
+def _parse(text: str, filename: str, first: int) -> ast.Module:
+    """`text` parsed, its line numbers those of the file (`text` starts on line `first`):
+    the blank lines before it give them, as they would be in the file."""
+    try:
+        return ast.parse("\n" * (first - 1) + text)
     except SyntaxError:
-        # A lambda in the middle of an expression: its lines alone may not parse.
-        try:
-            module = ast.parse("(\n" + text + "\n)")
-            ast.increment_lineno(module, -1)
-        except SyntaxError as exc:
-            raise SourceError(f"cannot parse the source ({exc.msg}).",
-                              where=f"{filename}:{first}") from None
+        pass
+    # A lambda in the middle of an expression: its lines alone may not parse.
+    try:
+        module = ast.parse("(\n" + text + "\n)")
+        ast.increment_lineno(module, -1)
+    except SyntaxError as exc:
+        raise SourceError(f"cannot parse the source ({exc.msg}).",
+                          where=f"{filename}:{first}") from None
     ast.increment_lineno(module, first - 1)
     return module
 
 
-def _function_def(text, fn, filename, first) -> ast.FunctionDef:
-    """The `def` of `fn`'s code: by the code's name, not `fn.__name__`, which a
-    `functools.wraps` wrapper takes from the function it wraps."""
-    module = _parse(text, filename, first)
+def _function_def(module, fn, filename, first) -> ast.FunctionDef:
+    """The `def` of `fn`'s code (`module`, its block parsed): by the code's name, not
+    `fn.__name__`, which a `functools.wraps` wrapper takes from the function it wraps."""
     name = fn.__code__.co_name
     for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:

@@ -24,7 +24,7 @@ from collections import Counter
 
 from .build import assign, call, load, method, reads
 from .settle import _view
-from .trees import walk
+from .trees import statements, stored, walk
 
 
 class Stacks:
@@ -207,10 +207,10 @@ class Stacks:
 def _assigned_inside(stmts) -> set[str]:
     """Names assigned within compound statements: these are assigned in place."""
     out = set()
-    for stmt in stmts:
+    for stmt in stmts:       # (their targets: in a normalized function no expression binds)
         if isinstance(stmt, (ast.If, ast.For, ast.While)):
-            for node in walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            for node in stored(stmt):
+                if node.__class__ is ast.Name and node.ctx.__class__ is ast.Store:
                     out.add(node.id)
     return out
 
@@ -233,4 +233,4 @@ def _changed_in_place(loop: ast.stmt) -> set[str]:
 
 def _loops(stmts):
     """Every loop in `stmts`, at any depth."""
-    return [n for s in stmts for n in walk(s) if isinstance(n, (ast.For, ast.While))]
+    return [n for s in stmts for n in statements(s) if isinstance(n, (ast.For, ast.While))]
