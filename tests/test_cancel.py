@@ -273,7 +273,7 @@ def test_nothing_to_cancel_is_left_as_it_was():
     z = np.array([-2.0, 0.0, 0.5, 30.0])
     p = 1 / (1 + np.exp(-z))
     np.testing.assert_allclose(df(z), 2 * p * p * (np.exp(-z) * p), rtol=1e-13)
-    assert _body(df) == ["_2 = np.exp(-z)", "_3 = 1 + _2", "bz = 2 * (_2 / _3 / _3 ** 2)",
+    assert _body(df) == ["_2 = np.exp(-z)", "_3 = 1 + _2", "bz = 2.0 * (_2 / _3 / _3 ** 2)",
                          "return bz"]
     ag.check_grads(sigmoid_squared, (z[:3],), order=2)
 

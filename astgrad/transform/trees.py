@@ -375,3 +375,25 @@ def rewrite_blocks(stmts: list[ast.stmt], rewrite) -> None:
             stmts[i:i + 1] = made
             i += len(made) - 1
         i += 1
+
+
+def dump_key(node) -> tuple:
+    """A key two trees share exactly when `ast.dump` prints them alike (their classes,
+    fields and literals; not their positions), made without `ast.dump`'s closure, which
+    leaves one reference cycle per call for the collector."""
+    cls = node.__class__
+    if cls is ast.Name:
+        return (cls, node.id, node.ctx.__class__)
+    if cls is ast.Constant:
+        value = node.value
+        return (cls, value.__class__, repr(value))
+    out = [cls]
+    for field in cls._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            out.append(tuple(dump_key(v) if isinstance(v, ast.AST) else v for v in value))
+        elif isinstance(value, ast.AST):
+            out.append(dump_key(value))
+        else:
+            out.append(value)
+    return tuple(out)

@@ -38,7 +38,7 @@ import ast
 
 import numpy as np
 
-from ..trees import copy_tree, walk
+from ..trees import copy_tree, dump_key, walk
 from .analyses import Facts, Survey, counts, names, pure, single_target, survey, top_blocks
 from .quotients import Unwritten, Writer
 from .rational import Field, TooBig
@@ -170,7 +170,7 @@ class _Cost:
             return array, sum(c for _, c in parts) + (1000 if array else 1)
         if isinstance(node, ast.Constant):
             return False, 0
-        key = ast.dump(node)
+        key = dump_key(node)
         if key not in self.leaves:
             self.leaves[key] = self.facts.kind(node).ndim != 0
         return self.leaves[key], 0
@@ -328,7 +328,7 @@ class _Reading:
             raise _NotRational                 # (a call in a value that stays: not twice)
         if not pure(node) or moved and names(node) - self.r.once:
             raise _NotRational
-        key = ast.dump(node)
+        key = dump_key(node)
         if key not in self.keys:
             self.keys[key] = len(self.atoms)
             self.atoms.append(node)

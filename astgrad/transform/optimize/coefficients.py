@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..trees import parts
+from ..trees import dump_key, parts
 from .analyses import Facts, Survey, blocks, constant, counts, names, number, pure, \
     pure_statement, single_target, survey, targets
 
@@ -44,10 +44,10 @@ class _Product:
     array_ops: int = 0             # operations on arrays in the expression as written
 
     def coefficient_key(self) -> tuple:
-        return (tuple(map(ast.dump, self.numbers)), tuple(map(ast.dump, self.number_den)))
+        return (tuple(map(dump_key, self.numbers)), tuple(map(dump_key, self.number_den)))
 
     def arrays_key(self) -> tuple:
-        return (tuple(map(ast.dump, self.arrays)), tuple(map(ast.dump, self.array_den)))
+        return (tuple(map(dump_key, self.arrays)), tuple(map(dump_key, self.array_den)))
 
 
 def gather_numbers(fn: ast.FunctionDef, facts: Facts, adjoints: set[str],
@@ -189,8 +189,9 @@ def _with_product(nodes: list, ints: list[int]) -> list:
     product = 1
     for k in ints:
         product *= k
-    if any(constant(n)[1].__class__ is float for n in nodes if _literal_int(n) is not None):
-        product = float(product)                 # written as the user's literals were
+    if any(constant(n)[1].__class__ is float and abs(constant(n)[1]) != 1
+           for n in nodes if _literal_int(n) is not None):
+        product = float(product)    # written as the literals were (a seed's 1.0 aside)
     return rest if product == 1 else [number(product)] + rest
 
 

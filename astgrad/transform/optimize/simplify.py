@@ -77,17 +77,16 @@ class _Simplify(ast.NodeTransformer):
     def __init__(self, facts: Facts):
         self.facts = facts
         self.changed = False
-        self._visits: dict[type, object] = {}
         self._depth = 0
 
     # `ast.NodeTransformer`'s own walk, with each class's visit method found once and the
     # expression contexts (`Load`, `Store`: nothing to simplify) not visited.
     def visit(self, node):
-        visit = self._visits.get(node.__class__)
-        if visit is None:
-            visit = self._visits[node.__class__] = getattr(
-                self, "visit_" + node.__class__.__name__, self.generic_visit)
-        return visit(node)
+        visit = _VISITS.get(node.__class__)
+        if visit is None:               # (functions, not methods bound to this simplifier:
+            visit = _VISITS[node.__class__] = getattr(   # they would hold it in a cycle)
+                _Simplify, "visit_" + node.__class__.__name__, _Simplify.generic_visit)
+        return visit(self, node)
 
     def generic_visit(self, node):
         for field in parts(node):
@@ -188,6 +187,9 @@ class _Simplify(ast.NodeTransformer):
             return self.visit(node.body if v else node.orelse)
         self.generic_visit(node)
         return node
+
+
+_VISITS: dict[type, object] = {}      # node class -> `_Simplify`'s visit function for it
 
 
 def _flatten(items) -> list:
