@@ -27,6 +27,7 @@ class Shapes:
         self.equal, self.sized = set(), set()     # of (statement id, operand name)
         self._inplace: set[str] = set()
         self._nested: dict[str, object] = {}   # a name bound in a block -> its shape class
+        self._slices: dict[tuple, str] = {}     # (sliced class, items dropped) -> first name
         self.live = from_live(body, ns)
         self._walk(body, dict(self.rep), top=True)
         self.rep = {n: r for n, r in self.rep.items()
@@ -69,10 +70,41 @@ class Shapes:
             if isinstance(node, ast.Constant) or expr_kind(node, self.kinds, self.ns).ndim == 0:
                 continue
             if not isinstance(node, ast.Name):
-                return None, []
+                sliced = self._slices.get(self._slice_key(node, rep))   # `x[:-1]` in `1 - x[:-1]`
+                if sliced is None:
+                    return None, []
+                found.add(rep.get(sliced, ("?", sliced)))
+                continue
             arrays.append(node.id)
             found.add(rep.get(node.id, ("?", node.id)))
         return (found.pop(), arrays) if len(found) == 1 else (None, [])
+
+    def _slice_class(self, value, target: str, rep) -> str | None:
+        """For `x[1:]`, `x[:-1]`, `x[2:-3, :]`... (a name sliced by literal starts and
+        negative stops, no steps): the first name bound to a slice of `x`'s shape class
+        that drops as many items from each axis (`x[1:]` and `x[:-1]` share a shape
+        whatever `x`'s length); else None."""
+        key = self._slice_key(value, rep)
+        return None if key is None else self._slices.setdefault(key, target)
+
+    def _slice_key(self, value, rep) -> tuple | None:
+        """`(x's shape class, items dropped from each axis)` for such a slice."""
+        if value.__class__ is not ast.Subscript or value.value.__class__ is not ast.Name:
+            return None
+        ndim = expr_kind(value.value, self.kinds, self.ns).ndim
+        index = value.slice.elts if value.slice.__class__ is ast.Tuple else [value.slice]
+        if not ndim or len(index) > ndim:
+            return None
+        dropped = []
+        for item in index:
+            if item.__class__ is not ast.Slice or item.step is not None:
+                return None
+            start, stop = _literal(item.lower, 0), _literal(item.upper, 0)
+            if start is None or stop is None or start < 0 or stop > 0:
+                return None
+            dropped.append(start - stop)
+        return (rep.get(value.value.id, ("?", value.value.id)),
+                tuple(dropped) + (0,) * (ndim - len(index)))
 
     def _sized(self, operands, target: str) -> list[str]:
         """The operands of the result's ndim with no axis of length 1 (not of values made
@@ -90,6 +122,8 @@ class Shapes:
                 target = stmt.targets[0].id
                 operands = self._operands(stmt.value) or []
                 cls, arrays = self._shape_class(operands, rep) if operands else (None, [])
+                if not operands:
+                    cls = self._slice_class(stmt.value, target, rep)
                 sized = self._sized(operands, target)
                 if cls is None and sized:      # a parameter's shape, where one has it
                     classes = [rep.get(n, ("?", n)) for n in sized]
@@ -112,3 +146,15 @@ class Shapes:
             self._walk(stmt.body, dict(rep), False)
             if isinstance(stmt, ast.If):
                 self._walk(stmt.orelse, dict(rep), False)
+
+
+def _literal(node, absent: int) -> int | None:
+    """The int a slice bound is (`absent` where there is none), or None."""
+    if node is None:
+        return absent
+    if node.__class__ is ast.Constant and node.value.__class__ is int:
+        return node.value
+    if node.__class__ is ast.UnaryOp and isinstance(node.op, ast.USub) \
+            and node.operand.__class__ is ast.Constant and node.operand.value.__class__ is int:
+        return -node.operand.value
+    return None

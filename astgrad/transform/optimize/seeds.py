@@ -43,13 +43,56 @@ def scalar_seeds(fn: ast.FunctionDef, facts: Facts, known: Survey | None = None)
                 continue
             if sums is None:             # the tree's arithmetic (a count: in any order)
                 sums = _arithmetic(fn)
-            if _met_by_shape(sums, name, stmt.value, facts, {name}) == uses[name] and \
-                    _met_by_shape(sums, name, stmt.value, facts, _derived(fn, name)) \
-                    == uses[name]:
+                scaled = _scaled_copies(fn, facts, known)
+            if _all_met(sums, scaled, name, stmt.value, facts, uses, fn):
                 gone = {id(node) for node in walk(stmt.value.args[1])}    # the shape's
                 stmt.value = stmt.value.args[0]
                 changed, sums = True, [node for node in sums if id(node) not in gone]
     return changed
+
+
+def _all_met(sums, scaled: dict, name: str, broadcast, facts: Facts, uses: dict, fn,
+             depth: int = 0) -> bool:
+    """Does every read of `name` meet the shape `broadcast` makes (`_met_by_shape`), or
+    make a name holding it times numbers (`b5 = 100.0 * b10`) whose reads all do?"""
+    copies = scaled.get(name, [])
+    if depth > 8 or any(c == name for c in copies):
+        return False
+    met = _met_by_shape(sums, name, broadcast, facts, {name})
+    if met + len(copies) != uses.get(name, 0) or \
+            _met_by_shape(sums, name, broadcast, facts, _derived(fn, name)) != met:
+        return False
+    return all(_all_met(sums, scaled, c, broadcast, facts, uses, fn, depth + 1) for c in copies)
+
+
+def _scaled_copies(fn, facts: Facts, known: Survey) -> dict[str, list[str]]:
+    """name -> the names bound once, never changed in place, to it times or over numbers."""
+    out: dict[str, list[str]] = {}
+    for stmt in statements(fn):
+        target = single_target(stmt)
+        if target is None or known.defs.get(target) != 1 or target in facts.mutated:
+            continue
+        read = _scaled_name(stmt.value, facts)
+        if read is not None:
+            out.setdefault(read, []).append(target)
+    return out
+
+
+def _scaled_name(node, facts: Facts) -> str | None:
+    """`b` if `node` is `b` times, over or negated by numbers (`-(2.0 * b) / n`)."""
+    while True:
+        if node.__class__ is ast.Name:
+            return node.id
+        if node.__class__ is ast.UnaryOp and isinstance(node.op, ast.USub):
+            node = node.operand
+        elif node.__class__ is ast.BinOp and isinstance(node.op, ast.Mult) \
+                and facts.kind(node.left).ndim == 0 and node.right.__class__ is not ast.Constant:
+            node = node.right
+        elif node.__class__ is ast.BinOp and isinstance(node.op, (ast.Mult, ast.Div)) \
+                and facts.kind(node.right).ndim == 0:
+            node = node.left
+        else:
+            return None
 
 
 def _broadcast_number(value, facts: Facts) -> bool:
