@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import astgrad as ag
+from astgrad import runtime as ag_runtime
 from astgrad.transform import driver, folded_rules, registry, resolve
 from astgrad.transform.lattice import Kind
 
@@ -90,6 +91,18 @@ def test_the_seed_has_the_kind_the_kinds_give_it_and_none_else():
                 initial=ast.Constant(None), where=ast.Constant(True))
     args = {k: v for k, v in args.items() if k in registry.lookup(np.sum).params}
     assert _emit(rule, {"a": VECTOR}, **args) == "np.broadcast_to(g, np.shape(a))"
+
+
+def test_spread_to_is_a_broadcast_only_for_a_seed_of_no_more_axes():
+    """`rt.spread_to(b, shape)` makes zeros of `shape` of a `b` that does not broadcast to it
+    (the adjoint of zeros `rt.sum_to` made of another shape), where `np.broadcast_to`
+    raises: a seed of no known kind, or of more axes, keeps it (fuzz campaign 18)."""
+    rule = registry.lookup(ag_runtime.sum_to).vjps[0]
+    cube = Kind(3, "f", False, 8, ones=(True, False, False))
+    assert _emit(rule, {"x": MATRIX, "s": FLOAT}, seed="s", g="x", shape="n") == \
+        "np.broadcast_to(s, np.shape(x))"
+    assert _emit(rule, {"x": MATRIX, "t": cube}, seed="t", g="x", shape="n") == \
+        _emit(rule, {"x": MATRIX}, seed="t", g="x", shape="n") == "rt.spread_to(t, np.shape(x))"
 
 
 def test_literals_are_told_apart_by_type_and_sign():

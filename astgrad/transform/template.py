@@ -6,7 +6,8 @@ is looked up where the rule is written, and a call to a function marked
 `@rule_helper` is replaced by the helper's own expression. Emitting the rule
 for one call then names those objects in the generated code's namespace and
 puts the call's own names in place of `g`, `ans` and `x`, so the rule text is
-the generated line.
+the generated line. (The passes emit a rule through `folded_rules`, which first
+decides the tests in it that its call's kinds and literals decide.)
 """
 from __future__ import annotations
 
