@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import runtime
 from ..errors import NoRuleError
-from . import registry, trees
+from . import folded_rules, registry, trees
 from .activity import Activity
 from .build import (assign, call, calls_user_function, commented, is_add_at, is_append,
                     is_method_call, load, located, parameters, plain_args)
@@ -221,7 +221,8 @@ class _Forward:
             if rule == "linear":
                 terms.append(_with_argument(value, param, node, tangent))
             else:
-                terms.append(rule.emit(tangent, load(target), args, self.ns, where))
+                terms.append(folded_rules.emit(rule, tangent, load(target), args, self.ns,
+                                               where, self.kinds))
             if isinstance(node, ast.Name) and (id(stmt), node.id) in self.shapes.equal:
                 shaped = True
         return terms, shaped or covered and bool(terms)

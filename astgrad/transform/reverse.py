@@ -30,6 +30,7 @@ import ast
 from dataclasses import dataclass
 
 from ..errors import InternalError, NonScalarOutputError
+from . import folded_rules
 from .activity import Activity
 from .adjoint_zeros import Zeros
 from .build import assign, call, commented, is_add_at, is_append, is_method_call, load
@@ -235,7 +236,8 @@ class _Reverse:
         prim, args, target = operation.prim, operation.args, stmt.targets[0].id
         out = []
         for i, param, node in operation.receivers:
-            expr = prim.vjps[i].emit(g, load(target), args, self.ns, self.source.where(stmt))
+            expr = folded_rules.emit(prim.vjps[i], g, load(target), args, self.ns,
+                                     self.source.where(stmt), self.kinds)
             if isinstance(node, (ast.Tuple, ast.List)) or node.id in self.plan.sequences:
                 out += self._spread(stmt, param, node, expr)
                 continue

@@ -19,6 +19,7 @@ import ast
 import numpy as np
 
 from .. import runtime
+from . import folded_rules
 from .build import call, load
 from .kinds import UNKNOWN, Kind, expr_kind
 from .trees import statements
@@ -110,7 +111,8 @@ class SumBack:
         rule = operation.prim.vjps[i] if i < len(operation.prim.vjps) else None
         if rule is None:
             return True
-        expr = rule.emit(load(_NUMBER), load(target), operation.args, self.ns, where)
+        expr = folded_rules.emit(rule, load(_NUMBER), load(target), operation.args, self.ns,
+                                 where, self._number_kinds)
         if operation.prim.elementwise:
             expr = self(expr, stmt, node, operation.args, target)
             if isinstance(expr, ast.Call) and self.ns.value(expr.func) is runtime.unbroadcast:

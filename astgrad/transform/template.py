@@ -6,7 +6,8 @@ is looked up where the rule is written, and a call to a function marked
 `@rule_helper` is replaced by the helper's own expression. Emitting the rule
 for one call then names those objects in the generated code's namespace and
 puts the call's own names in place of `g`, `ans` and `x`, so the rule text is
-the generated line.
+the generated line. (The passes emit a rule through `folded_rules`, which first
+decides the tests in it that its call's kinds and literals decide.)
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .trees import instantiate
 
 _parsed_files: dict[str, tuple[list[ast.Lambda], list[ast.FunctionDef]]] = {}
 _helpers: dict[int, tuple[Callable, "Template"]] = {}    # id(fn) -> (fn, its template)
+_SPECIALIZED_LIMIT = 256     # specializations kept per rule (past it, made at each emit)
 
 
 def rule_helper(fn: Callable) -> Callable:
@@ -71,23 +73,44 @@ class Template:
         self._source = _expression_of(fn)
         self._check_names()
         self._resolved: tuple[ast.expr, list] | None = None
+        self._specialized: dict = {}
 
     def describe(self) -> str:
         if self.role == "helper":
             return f"the rule helper {self.owner}"
         return f"the {self.role} rule for {self.owner}"
 
-    def emit(self, seed: ast.expr, ans: ast.expr, args: dict, ns, where: str) -> ast.expr:
+    def emit(self, seed: ast.expr, ans: ast.expr, args: dict, ns, where: str,
+             resolved: tuple[ast.expr, list] | None = None) -> ast.expr:
         """The rule's expression for one call: its names bound in `ns`, the seed (adjoint
-        or tangent), the output and the call's arguments put in place."""
+        or tangent), the output and the call's arguments put in place. `resolved`: the
+        expression and its names to emit in place of `resolved()`'s (the rule folded for
+        its arguments, `folded_rules`)."""
+        values = self.placeholders(seed, ans, args)
+        body, names = resolved or self.resolved()
+        for marker, name in names:
+            values[marker] = name.node(ns, where)
+        return instantiate(body, values)
+
+    def placeholders(self, seed: ast.expr, ans: ast.expr, args: dict) -> dict:
+        """{parameter: the expression in its place} for one call (None for an argument
+        not given)."""
         values = {self.params[0]: seed, self.params[1]: ans}
         for param in self.params[2:]:
             values[param] = args.get(param) if args.get(param) is not None \
                 else ast.Constant(None)
-        body, names = self.resolved()
-        for marker, name in names:
-            values[marker] = name.node(ns, where)
-        return instantiate(body, values)
+        return values
+
+    def specialized(self, key, make) -> tuple[ast.expr, list]:
+        """`make(self.resolved())`, made once for each `key` (what it depends on) and kept
+        with the rule, as `resolved()` is (`folded_rules`: the rule folded for the kinds
+        and the literals of a call's arguments)."""
+        found = self._specialized.get(key)
+        if found is None:
+            found = make(self.resolved())
+            if len(self._specialized) < _SPECIALIZED_LIMIT:
+                self._specialized[key] = found
+        return found
 
     # -- checked when registered, resolved once when first emitted ---------------------------
     def _check_names(self):
@@ -139,6 +162,9 @@ class Template:
 
 
 # ---- names a rule reads, bound when it is emitted ----------------------------------------------
+MARKER = "\0"       # the first character of a marker: a name no identifier clashes with
+
+
 @dataclass(frozen=True, eq=False)
 class _Ref:
     """A function or module, spelled as the namespace spells it (`np.cos`)."""
@@ -146,6 +172,9 @@ class _Ref:
 
     def node(self, ns, where):
         return ns.ref(self.obj)
+
+    def denotes(self):
+        return self.obj
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +185,9 @@ class _Bound:
 
     def node(self, ns, where):
         return ast.Name(ns.bind(self.obj, self.preferred), ast.Load())
+
+    def denotes(self):
+        return self.obj
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +200,14 @@ class _Live:
     def node(self, ns, where):
         return ast.Name(ns.read_live(self.name, self.scope, self.obj, where), ast.Load())
 
+    def denotes(self):
+        return MISSING           # (read when the code runs: not known now, as `ns.value` has it)
+
+
+def reference(obj) -> _Ref:
+    """What a marker naming `obj` (a function or a module) stands for: `ns.ref(obj)`."""
+    return _Ref(obj)
+
 
 class _Recorder:
     """Stands in for the generated code's namespace while a rule is resolved: each name
@@ -178,7 +218,7 @@ class _Recorder:
         self.names: list[tuple[str, object]] = []
 
     def _marker(self, name) -> str:
-        marker = f"\0{len(self.names)}"
+        marker = f"{MARKER}{len(self.names)}"
         self.names.append((marker, name))
         return marker
 

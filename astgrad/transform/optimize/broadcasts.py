@@ -66,8 +66,9 @@ def broadcast_to_number(node: ast.Call, facts: Facts) -> ast.expr | None:
 def spread_to_array(node: ast.Call, facts: Facts) -> ast.expr | None:
     """`rt.spread_to(g, np.shape(x))` (or `x.shape`) -> `np.broadcast_to(g, np.shape(x))`
     for an array `x` (no number `x` filled a shape, to be summed back) and a `g` of no
-    more axes (one of more is the adjoint of zeros of another shape: see `spread_to`),
-    and -> `g` for 0-d `g` and `x`."""
+    more axes (one of more is the adjoint of zeros `rt.sum_to` made of another shape,
+    which `rt.spread_to` makes zeros and `np.broadcast_to` refuses), and -> `g` for 0-d
+    `g` and `x`."""
     if not (_two_arguments(node) and facts.ns.value(node.func) is runtime.spread_to):
         return None
     shape = node.args[1]
@@ -75,10 +76,10 @@ def spread_to_array(node: ast.Call, facts: Facts) -> ast.expr | None:
         shape.args[0] if isinstance(shape, ast.Call) and len(shape.args) == 1 and \
         facts.ns.value(shape.func) is np.shape else None
     ndim = None if base is None else facts.kind(base).ndim
-    if ndim == 0 and facts.kind(node.args[0]).ndim == 0:
+    spread = facts.kind(node.args[0]).ndim
+    if ndim == 0 and spread == 0:
         return node.args[0]
-    g_ndim = facts.kind(node.args[0]).ndim
-    if ndim and g_ndim is not None and g_ndim <= ndim:
+    if ndim and spread is not None and spread <= ndim:
         return ast.Call(facts.ns.ref(np.broadcast_to), node.args, [])
     return None
 
