@@ -298,7 +298,10 @@ class Facts:
     block (never None when read); `mutated`: names changed in place, or whose array (or
     an array they are a view of) is changed through another name; `live`: names
     made from a value read live, whose lengths of 1 are not known (`kinds.from_live`);
-    `calls`: every call in the function, if known (from its survey)."""
+    `calls`: every call in the function, if known (from its survey); `forward`: the
+    forward values' kinds (`kinds` holds them too, and those of the names the function
+    binds: of those it bound once, if carried over a rewrite that took them out), if
+    known."""
 
     ns: Namespace
     kinds: dict[str, Kind]
@@ -308,6 +311,7 @@ class Facts:
     live: set[str] = frozenset()
     kept: dict | None = dataclasses.field(default=None, compare=False)   # `unchanging`
     calls: list | None = dataclasses.field(default=None, compare=False)
+    forward: dict | None = dataclasses.field(default=None, compare=False)
 
     def kind(self, node) -> Kind:
         if self.kept is None:
@@ -339,7 +343,7 @@ def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
     kinds."""
     known = known or survey(fn)
     return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
-                 known.shown, from_live(fn.body, ns), calls=known.calls)
+                 known.shown, from_live(fn.body, ns), calls=known.calls, forward=kinds)
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

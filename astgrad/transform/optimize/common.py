@@ -73,8 +73,10 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     choices = _choices(scan.found(), sharing.returned)
     if not choices:
         return False
-    # never a name a kind is known for: a forward value of that name may be gone, not its kind
-    taken = names_in(fn) | set(facts.kinds) | set(ns.bound) | set(ns.live) | set(ns.taken) \
+    # never a forward value's name: the value may be gone, not its kind (the names the
+    # function binds are in it; kinds carried over a rewrite may hold some it bound no more)
+    forward = facts.forward if facts.forward is not None else facts.kinds
+    taken = names_in(fn) | set(forward) | set(ns.bound) | set(ns.live) | set(ns.taken) \
         | set(RESERVED)
     touched, renames, changed = set(), {}, False
     for first, later in choices:

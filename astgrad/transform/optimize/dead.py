@@ -165,8 +165,10 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     owned = set()
     for n in dead:                       # made by a call in `_FRESH`, or a view of such
         value = made[n][0].value
-        if isinstance(value, ast.Call) and any(ns.value(value.func) is f for f in _FRESH):
-            owned.add(n)
+        if isinstance(value, ast.Call):
+            called = ns.value(value.func)         # (looked up once, not once a function)
+            if any(called is f for f in _FRESH):
+                owned.add(n)
     while True:
         grown = {n for n in dead - owned if isinstance(made[n][0].value, ast.Subscript)
                  and isinstance(made[n][0].value.value, ast.Name)
