@@ -18,7 +18,7 @@ from .trees import walk, written_into
 from .live_values import from_live
 
 __all__ = ["Kind", "UNKNOWN", "OPAQUE", "of_value", "broadcast", "join", "sequence_of",
-           "static_value", "expr_kind", "KeptKinds", "infer", "from_live"]
+           "static_value", "expr_kind", "infer", "from_live"]
 
 _INT = Kind(0, "i", True)
 _NOT_LITERAL = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.IfExp)
@@ -40,33 +40,11 @@ def static_value(node, default=None):
 
 
 # ---- the kind of an expression -------------------------------------------------------------
-class KeptKinds(dict):
-    """The kinds of names (a dict, as `env` is), and `kept`: the kind of each expression
-    `expr_kind` was asked over them, its parts' too, by the node's id (the node kept with
-    it, so that its id stays its): for a reader that changes no expression while it asks
-    (or forgets them all when it does)."""
-
-    __slots__ = ("kept",)
-
-    def __init__(self, kinds: dict, kept: dict):
-        super().__init__(kinds)
-        self.kept = kept
-
-
 def expr_kind(node, env: dict, ns) -> Kind:
-    """The kind of an expression over names whose kinds `env` holds (a `KeptKinds`:
-    each node's kind is worked out once).
+    """The kind of an expression over names whose kinds `env` holds.
 
     Expressions without a rule below (subscripts among them: `infer` follows a
     subscript only where it is assigned) are UNKNOWN, which is always a safe answer."""
-    if env.__class__ is KeptKinds:
-        found = env.kept.get(id(node))
-        if found is not None:
-            return found[1]
-        rule = _EXPRESSION_RULES.get(type(node))
-        kind = rule(node, env, ns) if rule is not None else UNKNOWN
-        env.kept[id(node)] = (node, kind)
-        return kind
     rule = _EXPRESSION_RULES.get(type(node))
     return rule(node, env, ns) if rule is not None else UNKNOWN
 
@@ -213,19 +191,17 @@ def _known_items(kind: Kind) -> Kind:
 
 
 # ---- the kinds of every name a body assigns --------------------------------------------------
-def infer(body, env: dict, ns, fixed=frozenset(), join_all=False, values=None) -> dict:
+def infer(body, env: dict, ns, fixed=frozenset(), join_all=False) -> dict:
     """Kinds of every name a body assigns, given its inputs' kinds; a name that takes
     different kinds on different paths or iterations gets what they share. Names in `fixed`
     keep the kind `env` gives them; `v = stack.pop()` restores a value of the kind `v`
     already has. With `join_all`, a name's kind holds for all its assignments, so it is true
-    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`).
-    `values(node, env, ns)`, if given, stands for `expr_kind` of an assigned value (one
-    that keeps what it found, say)."""
+    anywhere in the body. A rule's refusal raised here carries the statement (`exc.node`)."""
     if any(v.fields for v in env.values()):      # only a kind with fields asks
         written = written_into(body)
         env = {k: replace(with_ones(v, v.ones), fields=None) if v.fields and k in written
                else v for k, v in env.items()}                              # items change
-    flow = _KindFlow(env, ns, fixed, join_all, values or expr_kind)
+    flow = _KindFlow(env, ns, fixed, join_all)
     flow.block(body)
     return flow.env
 
@@ -243,9 +219,8 @@ _UNSEEN = object()
 class _KindFlow:
     """One run of `infer`: the kinds so far, and the names some loop assigns."""
 
-    def __init__(self, env, ns, fixed, join_all, values):
+    def __init__(self, env, ns, fixed, join_all):
         self.env, self.ns, self.fixed, self.join_all = dict(env), ns, fixed, join_all
-        self.values = values             # `expr_kind`, or what stands for it
         self.looped: set[str] = set()
         self.unset: set[str] = set()  # names holding only `v = None`: see `_Assign`
         self.written: set[str] = set()   # names given a kind (see `_If`)
@@ -290,7 +265,7 @@ class _KindFlow:
                 and value.func.attr == "pop" and not value.args:
             return                               # restores a value of the kind it had
         kind = _subscript_kind(value, self.env, self.ns) if isinstance(value, ast.Subscript) \
-            else self.values(value, self.env, self.ns)
+            else expr_kind(value, self.env, self.ns)
         name = target.id
         if isinstance(value, ast.Constant) and value.value is None and name not in self.env:
             self.unset.add(name)      # a loop's saving gives a name pushed before it is made

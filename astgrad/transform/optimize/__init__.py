@@ -41,7 +41,7 @@ import ast
 from ..kinds import Kind, expr_kind, static_value
 from ..resolve import Namespace
 from . import analyses, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
-    fresh, inline_temps, kept_kinds, owned, seeds, simplify, splits, zeros
+    fresh, inline_temps, owned, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -55,9 +55,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     `adjoints` the names that hold derivatives (their values may be reassociated), and
     `returned` says the value returned is one too."""
     shapes = dict(shapes)            # `common` renames some names
-    values = kept_kinds.ValueKinds()      # each value's kind, kept while it stays as it is
-    rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env,
-                                                           values))
+    rounds = _Rounds(fn, lambda known, env: analyses.facts(fn, ns, kinds, shapes, known, env))
     rounds.changed(splits.cut_splits(fn, ns, rounds.known()))
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .. import trees
-from ..kinds import Kind, KeptKinds, expr_kind, from_live, infer
+from ..kinds import Kind, expr_kind, from_live, infer
 from ..nodes import Comment
 from ..resolve import Namespace
 from ..trees import walk
@@ -314,19 +314,17 @@ class Facts:
     forward: dict | None = dataclasses.field(default=None, compare=False)
 
     def kind(self, node) -> Kind:
-        return expr_kind(node, self.kinds, self.ns)   # (`kinds` keeps them, if unchanging)
+        if self.kept is None:
+            return expr_kind(node, self.kinds, self.ns)
+        found = self.kept.get(id(node))           # (the node is kept too: its id stays its)
+        if found is None:
+            found = self.kept[id(node)] = (node, expr_kind(node, self.kinds, self.ns))
+        return found[1]
 
     def unchanging(self) -> "Facts":
-        """These facts, keeping the kind of each expression once asked, and of its parts
-        (`KeptKinds`): for a reader that does not change the tree while it asks, or
-        forgets them (`forget`) when it does (a node's kind is its parts')."""
-        kept: dict = {}
-        return dataclasses.replace(self, kinds=KeptKinds(self.kinds, kept), kept=kept)
-
-    def forget(self) -> None:
-        """The tree has changed: the kinds kept (if any) are asked again."""
-        if self.kept:
-            self.kept.clear()
+        """These facts, keeping the kind of each expression once asked: for a reader that
+        does not change the tree while it asks (a node's kind is its parts')."""
+        return dataclasses.replace(self, kept={})
 
     def floating(self, node) -> bool:
         return self.kind(node).dtype in ("f", "c")
@@ -339,22 +337,19 @@ class Facts:
 
 
 def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
-          known: Survey | None = None, env: dict[str, Kind] | None = None,
-          values=None) -> Facts:
+          known: Survey | None = None, env: dict[str, Kind] | None = None) -> Facts:
     """The `Facts` of `fn` as it is now (`known`: its survey, if made since it last
-    changed; `env`: the kinds of its names, if known; `values`: what works out the kind
-    of an assigned value for `kinds.infer`, if not `expr_kind`); `kinds` are the
-    forward values' kinds."""
+    changed; `env`: the kinds of its names, if known); `kinds` are the forward values'
+    kinds."""
     known = known or survey(fn)
-    return Facts(ns, _kinds(fn, ns, kinds, values) if env is None else env, shapes,
-                 known.top, known.shown, from_live(fn.body, ns), calls=known.calls,
-                 forward=kinds)
+    return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
+                 known.shown, from_live(fn.body, ns), calls=known.calls, forward=kinds)
 
 
-def _kinds(fn, ns, kinds, values=None) -> dict[str, Kind]:
+def _kinds(fn, ns, kinds) -> dict[str, Kind]:
     """Kinds true wherever a name is read: an adjoint assigned twice gets what both share."""
-    env = infer(fn.body, kinds, ns, fixed=set(kinds), join_all=True, values=values)
+    env = infer(fn.body, kinds, ns, fixed=set(kinds), join_all=True)
     for inner in fn.body:
         if isinstance(inner, ast.FunctionDef):
-            env = infer(inner.body, env, ns, fixed=set(kinds), join_all=True, values=values)
+            env = infer(inner.body, env, ns, fixed=set(kinds), join_all=True)
     return env

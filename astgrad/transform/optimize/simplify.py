@@ -73,11 +73,8 @@ def simplify(fn: ast.FunctionDef, facts: Facts) -> bool:
 
 
 class _Simplify(ast.NodeTransformer):
-    """(The kinds the rules ask are kept while the tree stays as it is: each change
-    forgets them, `_changed`.)"""
-
     def __init__(self, facts: Facts):
-        self.facts = facts.unchanging()
+        self.facts = facts
         self.changed = False
         self._visits: dict[type, object] = {}
 
@@ -108,15 +105,12 @@ class _Simplify(ast.NodeTransformer):
                     new.append(item)
                 if not same:                  # (a list whose items all stay is left as it is)
                     old[:] = new
-                    self.facts.forget()
             elif isinstance(old, ast.AST) and old.__class__ not in _LEAVES:
                 replaced = self.visit(old)
                 if replaced is None:
                     delattr(node, field)
-                    self.facts.forget()
                 elif replaced is not old:
                     setattr(node, field, replaced)
-                    self.facts.forget()
         return node
 
     def _rewrite(self, node):
@@ -127,9 +121,8 @@ class _Simplify(ast.NodeTransformer):
             return node        # each BinOp rule wants a literal, a call or a sign to act on
         for rule in _RULES[type(node)] if node.__class__ is not ast.Call else self._calls(node):
             new = rule(node, self.facts)
-            if new is not None:           # (`node` itself may have changed)
+            if new is not None:
                 self.changed = True
-                self.facts.forget()
                 return new
         return node
 
@@ -158,15 +151,13 @@ class _Simplify(ast.NodeTransformer):
             # in place (the reverse sweep writing back what `x[i] = v` overwrote included)
             node.value = ast.Call(self.facts.ns.ref(np.copy), [new], [])
             return node
-        if new is not node.value:
-            self.facts.forget()
         node.value = new
         for t in node.targets:
             self.visit(t)
         return node
 
     def visit_If(self, node):
-        node.test = self._visit_test(node)
+        node.test = self.visit(node.test)
         ok, v = constant(node.test)
         if ok:                                   # a branch decided when the code was made
             self.changed = True
@@ -177,19 +168,13 @@ class _Simplify(ast.NodeTransformer):
         return node
 
     def visit_IfExp(self, node):
-        node.test = self._visit_test(node)
+        node.test = self.visit(node.test)
         ok, v = constant(node.test)
         if ok:
             self.changed = True
             return self.visit(node.body if v else node.orelse)
         self.generic_visit(node)
         return node
-
-    def _visit_test(self, node):
-        test = self.visit(node.test)
-        if test is not node.test:
-            self.facts.forget()
-        return test
 
 
 def _flatten(items) -> list:
