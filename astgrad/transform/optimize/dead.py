@@ -31,11 +31,16 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> 
     """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
     only written into); True if any was dropped. `tidied`, if given, has an item
     appended if a branch was rewritten (`_tidy_branches`), not only dropped from."""
-    changed = ns is not None and _drop_unread_arrays(fn, ns)
-    lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+    reads: dict[int, tuple] = {}         # id(value) -> (the value, the names it reads)
+
+    def uses(node):                      # (`liveness` asks each node once a run)
+        found = reads.get(id(node))      # (the value is kept: its id is not another's)
+        return found[1] if found is not None and found[0] is node else trees.loads(node)
+    changed = ns is not None and _drop_unread_arrays(fn, ns, reads)
+    lives = [(block, saving.liveness(block, set(), uses)) for block in top_blocks(fn)]
     if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
         changed = True
-        lives = [(block, saving.liveness(block, set())) for block in top_blocks(fn)]
+        lives = [(block, saving.liveness(block, set(), uses)) for block in top_blocks(fn)]
     for block, live in lives:
         for parent in _walk_blocks(block):
             keep = [s for s in parent if not _dead(s, live)]
@@ -134,19 +139,30 @@ def _every_block(block):
                 yield from _every_block(inner)
 
 
-def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
+def _drop_unread_arrays(fn: ast.FunctionDef, ns, reads: dict | None = None) -> bool:
     """Drop the names whose every mention is in a statement that makes them (`n = v`,
     `v` with no effect) or writes into an array they are (`a[i] = v`, `a[i] += v`), where
     each such array is the function's own: made by a call in `_FRESH`, or a view or
     copy of one (`n = a[i]`). The plain rule above drops a name nothing reads; this one
-    also drops an array read only to be written into again."""
+    also drops an array read only to be written into again. `reads`, if given, receives
+    each value `v` of an `n = v` and the names it reads (by its id), found on the way."""
     mentions: dict[str, list] = {}       # name -> the assignments mentioning it
     kept = {a.arg for a in fn.args.args}
     effects: set[int] = set()            # the assignments that call something in `EFFECTS`
 
     def survey(block):
         for stmt in block:
-            if stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
+            target = single_target(stmt)
+            if target is not None:       # most often: the value's walk tells its reads too
+                named, calls, loaded = _mentions(stmt.value)
+                named.add(target)
+                if reads is not None:
+                    reads[id(stmt.value)] = (stmt.value, loaded)
+                for n in named:
+                    mentions.setdefault(n, []).append(stmt)
+                if calls_effect(calls):
+                    effects.add(id(stmt))
+            elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
                 named, calls = trees.mentions(stmt)     # one walk: names, and any effect
                 for n in named:
                     mentions.setdefault(n, []).append(stmt)
@@ -183,6 +199,33 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     for parent in _walk_blocks(fn.body):
         parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
     return True
+
+
+def _mentions(node) -> tuple[set[str], list[ast.Call], set[str]]:
+    """`trees.mentions(node)` (the names it mentions, its calls), and the names it reads
+    (`trees.loads`), in one walk."""
+    named, calls, loaded, queue = set(), [], set(), [node]
+    append, known_parts, AST, Name, Load, Call = queue.append, trees.PARTS, ast.AST, ast.Name, \
+        ast.Load, ast.Call
+    for item in queue:
+        cls = item.__class__
+        if cls is Name:
+            named.add(item.id)
+            if item.ctx.__class__ is Load:
+                loaded.add(item.id)
+            continue
+        if cls is Call:
+            calls.append(item)
+        fields = known_parts.get(cls)
+        for field in fields if fields is not None else trees.parts(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return named, calls, loaded
 
 
 def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list],
