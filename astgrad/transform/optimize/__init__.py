@@ -68,7 +68,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             break
         facts, known = rounds.facts(), rounds.known()
         if not rounds.changed(seeds.scalar_seeds(fn, facts, known)
-                              or common.share_common(fn, facts, ns, temps, shapes, known)):
+                              or _share_common(fn, rounds, ns, temps, shapes)):
             break
         settled = rounds.run(steps)
     inlined = rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))
@@ -77,8 +77,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         inlined = True               # gathered numbers may show a value computed twice
         for _ in range(_ROUNDS):
             settled = rounds.run(steps)
-            if not rounds.changed(common.share_common(fn, rounds.facts(), ns, temps, shapes,
-                                                      rounds.known())):
+            if not rounds.changed(_share_common(fn, rounds, ns, temps, shapes)):
                 break
         rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))   # read once now
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
@@ -126,6 +125,28 @@ def _eliminate_dead(fn, rounds: "_Rounds", ns, kinds: dict) -> bool:
             rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
                                 if name not in gone})
         rounds.carry_survey(after)
+    return True
+
+
+def _share_common(fn, rounds: "_Rounds", ns, temps: set[str], shapes: dict) -> bool:
+    """`common.share_common`, carrying the facts' kinds over where each value read from a
+    name has that name's kind (a new name takes its value's), and no value is a literal
+    and no name was renamed: a value is shared only over names bound once, at the top of
+    a top block (`aliasing.stable`), so it has one kind wherever it is read; each
+    statement's value has the kind it had."""
+    facts, shared, renamed = rounds.facts(), [], {}
+    if not common.share_common(fn, facts, ns, temps, shapes, rounds.known(), shared, renamed):
+        return False
+    env = dict(facts.kinds)
+    for holder, value, later, new in shared:
+        kind = expr_kind(value, facts.kinds, ns)
+        if renamed or (not new and env.get(holder) != kind) or any(
+                static_value(node) is not None or expr_kind(node, facts.kinds, ns) != kind
+                for node in (value, *later)):
+            return True
+        if new:
+            env[holder] = kind
+    rounds.carry_kinds(env)
     return True
 
 

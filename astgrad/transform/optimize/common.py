@@ -59,11 +59,14 @@ class _Occurrence:
 
 
 def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[str],
-                 shapes: dict[str, str], known: Survey | None = None) -> bool:
+                 shapes: dict[str, str], known: Survey | None = None,
+                 shared: list | None = None, renamed: dict | None = None) -> bool:
     """Share repeated values of `fn` in place; True if any was shared (run to a fixed
     point: a statement shares one value a run). A new name
     is added to `temps` (it may be inlined if it ends up read once); a made-up name
-    renamed after its value keeps its entry in `shapes`."""
+    renamed after its value keeps its entry in `shapes`. `shared`, if given, receives for
+    each value shared the name that holds it, the value (as it was first met), the values
+    now read from that name, and whether the name is new; `renamed`, the names renamed."""
     facts = facts.unchanging()             # nothing changes until every value is found
     sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
@@ -101,8 +104,12 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
             _replace(first, holder)
         for o in later:
             _replace(o, holder)
+        if shared is not None:
+            shared.append((holder, first.node, [o.node for o in later], first.whole is None))
     if renames:
         _rename(fn, renames, temps, shapes)
+        if renamed is not None:
+            renamed.update(renames)
     return changed
 
 
