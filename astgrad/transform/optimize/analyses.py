@@ -99,7 +99,11 @@ def survey(fn) -> Survey:
             elif isinstance(value, AST):
                 append(value)
         if cls is Call:
-            _mutates_call(node, mutated)
+            func = node.func             # (most calls change nothing: no call to find out)
+            called = func.attr if func.__class__ is ast.Attribute else \
+                func.id if func.__class__ is Name else None
+            if node.keywords or called in _CHANGING:
+                _mutates_call(node, mutated)
             calls.append(node)
         elif cls is ast.arg:
             store(node.arg)
@@ -264,6 +268,9 @@ def _mutates_call(node, out: set[str]) -> None:
             value = keyword.value
             out.update(n.id for n in (value.elts if isinstance(value, ast.Tuple) else [value])
                        if isinstance(n, ast.Name))
+
+
+_CHANGING = EFFECTS | {"at"}      # the names of the calls `_mutates_call` looks at
 
 
 def _name_of(func):
