@@ -3,6 +3,7 @@ gives the new tree: over a value shared (`_share_common`) and over temporaries i
 (`_inline_temps`) whatever the names their values read, and a name made for a shared value
 is no forward value's even where the kinds carried hold names the function binds no more."""
 import ast
+import sys
 import types
 
 from astgrad.transform import optimize
@@ -43,7 +44,7 @@ def _checking(monkeypatch):
 
 
 def _caller() -> str:
-    import sys
+    """The name of the function that carried the kinds (`_share_common`...)."""
     return sys._getframe(2).f_code.co_name
 
 
