@@ -306,9 +306,9 @@ class Facts:
     an array they are a view of) is changed through another name; `live`: names
     made from a value read live, whose lengths of 1 are not known (`kinds.from_live`);
     `calls`: every call in the function, if known (from its survey); `forward`: the
-    forward values' kinds (`kinds` holds them too, and those of the names the function
-    binds: of those it bound once, if carried over a rewrite that took them out), if
-    known."""
+    forward values' kinds, if known (`kinds` holds them too, and those of the names the
+    function binds; carried over a rewrite, those of names it bound before it too: a new
+    name must keep off the forward values' names, not off all those)."""
 
     ns: Namespace
     kinds: dict[str, Kind]

@@ -62,11 +62,9 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
                  shapes: dict[str, str], known: Survey | None = None,
                  shared: list | None = None, renamed: dict | None = None) -> bool:
     """Share repeated values of `fn` in place; True if any was shared (run to a fixed
-    point: a statement shares one value a run). A new name
-    is added to `temps` (it may be inlined if it ends up read once); a made-up name
-    renamed after its value keeps its entry in `shapes`. `shared`, if given, receives for
-    each value shared the name that holds it, the value (as it was first met), the values
-    now read from that name, and whether the name is new; `renamed`, the names renamed."""
+    point: a statement shares one value a run). A new name is added to `temps` (it may be
+    inlined if it ends up read once); a made-up name renamed after its value keeps its
+    entry in `shapes`. `shared`/`renamed` (if given) receive what `_Shared` says."""
     facts = facts.unchanging()             # nothing changes until every value is found
     sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
@@ -76,8 +74,7 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     choices = _choices(scan.found(), sharing.returned)
     if not choices:
         return False
-    # never a forward value's name: the value may be gone, not its kind (the names the
-    # function binds are in it; kinds carried over a rewrite may hold some it bound no more)
+    # never a forward value's name: its value may be gone, not its kind (`Facts.forward`)
     forward = facts.forward if facts.forward is not None else facts.kinds
     taken = names_in(fn) | set(forward) | set(ns.bound) | set(ns.live) | set(ns.taken) \
         | set(RESERVED)
@@ -105,12 +102,22 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
         for o in later:
             _replace(o, holder)
         if shared is not None:
-            shared.append((holder, first.node, [o.node for o in later], first.whole is None))
+            shared.append(_Shared(holder, first.node, [o.node for o in later], not first.whole))
     if renames:
         _rename(fn, renames, temps, shapes)
-        if renamed is not None:
-            renamed.update(renames)
+    if renamed is not None:
+        renamed.update(renames)
     return changed
+
+
+class _Shared(NamedTuple):
+    """A value shared (`share_common`'s `shared`): the name holding it, the value as first
+    met, the values now read from the name, and whether the name is new (`renamed`: the
+    names renamed after their values)."""
+    holder: str
+    value: ast.expr
+    later: list
+    new: bool
 
 
 def _choices(found: list[_Occurrence], returned: set[str]):

@@ -146,36 +146,7 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns, reads: dict | None = None) -> b
     copy of one (`n = a[i]`). The plain rule above drops a name nothing reads; this one
     also drops an array read only to be written into again. `reads`, if given, receives
     each value `v` of an `n = v` and the names it reads (by its id), found on the way."""
-    mentions: dict[str, list] = {}       # name -> the assignments mentioning it
-    kept = {a.arg for a in fn.args.args}
-    effects: set[int] = set()            # the assignments that call something in `EFFECTS`
-
-    def survey(block):
-        for stmt in block:
-            target = single_target(stmt)
-            if target is not None:       # most often: the value's walk tells its reads too
-                named, calls, loaded = _mentions(stmt.value)
-                named.add(target)
-                if reads is not None:
-                    reads[id(stmt.value)] = (stmt.value, loaded)
-                for n in named:
-                    mentions.setdefault(n, []).append(stmt)
-                if calls_effect(calls):
-                    effects.add(id(stmt))
-            elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
-                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
-                for n in named:
-                    mentions.setdefault(n, []).append(stmt)
-                if calls_effect(calls):
-                    effects.add(id(stmt))
-            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
-                                   else ast.Tuple([stmt.target, stmt.iter])))
-                survey(stmt.body)
-                survey(stmt.orelse)
-            else:                        # returned, called, read in a `def`: kept
-                kept.update(_names(stmt))
-    survey(fn.body)
+    mentions, kept, effects = _assignments(fn, reads)
     made = _made(mentions, kept)
     dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
     owned = set()
@@ -199,6 +170,42 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns, reads: dict | None = None) -> b
     for parent in _walk_blocks(fn.body):
         parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
     return True
+
+
+def _assignments(fn: ast.FunctionDef, reads: dict | None) -> tuple[dict, set, set]:
+    """For `_drop_unread_arrays`: the assignments mentioning each name, the names kept
+    (tested, iterated over, returned, called, read in a `def`, or arguments), and the ids
+    of the assignments that call something in `EFFECTS`; `reads` (if given) receives each
+    value `v` of an `n = v` and the names it reads."""
+    mentions: dict[str, list] = {}
+    kept = {a.arg for a in fn.args.args}
+    effects: set[int] = set()
+
+    def survey(block):
+        for stmt in block:
+            target = single_target(stmt)
+            if target is not None:       # most often: the value's walk tells its reads too
+                named, calls, loaded = _mentions(stmt.value)
+                named.add(target)
+                if reads is not None:
+                    reads[id(stmt.value)] = (stmt.value, loaded)
+            elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
+                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
+            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
+                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
+                                   else ast.Tuple([stmt.target, stmt.iter])))
+                survey(stmt.body)
+                survey(stmt.orelse)
+                continue
+            else:                        # returned, called, read in a `def`: kept
+                kept.update(_names(stmt))
+                continue
+            for n in named:
+                mentions.setdefault(n, []).append(stmt)
+            if calls_effect(calls):
+                effects.add(id(stmt))
+    survey(fn.body)
+    return mentions, kept, effects
 
 
 def _mentions(node) -> tuple[set[str], list[ast.Call], set[str]]:
