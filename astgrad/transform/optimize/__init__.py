@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ast
 
-from ..kinds import Kind, expr_kind
+from ..kinds import Kind, expr_kind, static_value
 from ..resolve import Namespace
 from . import analyses, block_copies, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
     fresh, inline_temps, owned, seeds, simplify, splits, zeros
@@ -70,7 +70,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
             break
         facts, known = rounds.facts(), rounds.known()
         if not rounds.changed(seeds.scalar_seeds(fn, facts, known)
-                              or common.share_common(fn, facts, ns, temps, shapes, known)):
+                              or _share_common(fn, rounds, ns, temps, shapes)):
             break
         settled = rounds.run(steps)
     inlined = rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))
@@ -79,8 +79,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         inlined = True               # gathered numbers may show a value computed twice
         for _ in range(_ROUNDS):
             settled = rounds.run(steps)
-            if not rounds.changed(common.share_common(fn, rounds.facts(), ns, temps, shapes,
-                                                      rounds.known())):
+            if not rounds.changed(_share_common(fn, rounds, ns, temps, shapes)):
                 break
         rounds.changed(_inline_temps(fn, rounds, ns, temps, kinds))   # read once now
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
@@ -118,7 +117,7 @@ def _eliminate_dead(fn, rounds: "_Rounds", ns, kinds: dict) -> bool:
     assignment of is gone (neither bound nor read, nor a forward value's) and no branch
     was rewritten: the assignments left are the ones there were, over names of the kinds
     they had."""
-    before, known, tidied = rounds.made_facts(inferred=True), rounds.made_known(), []
+    before, known, tidied = rounds.made_facts(), rounds.made_known(), []
     if not dead.eliminate_dead(fn, ns, tidied):
         return False
     if before is not None and known is not None and not tidied:
@@ -131,19 +130,43 @@ def _eliminate_dead(fn, rounds: "_Rounds", ns, kinds: dict) -> bool:
     return True
 
 
+def _share_common(fn, rounds: "_Rounds", ns, temps: set[str], shapes: dict) -> bool:
+    """`common.share_common`, carrying the facts' kinds over where each value read from a
+    name has that name's kind (a new name takes its value's), and no value is a literal
+    and no name was renamed: a value is shared only over names bound once, at the top of
+    a top block (`aliasing.stable`), so it has one kind wherever it is read; each
+    statement's value has the kind it had."""
+    facts, shared, renamed = rounds.facts(), [], {}
+    if not common.share_common(fn, facts, ns, temps, shapes, rounds.known(), shared, renamed):
+        return False
+    env = dict(facts.kinds)
+    for holder, value, later, new in shared:
+        kind = expr_kind(value, facts.kinds, ns)
+        if renamed or (not new and env.get(holder) != kind) or any(
+                static_value(node) is not None or expr_kind(node, facts.kinds, ns) != kind
+                for node in (value, *later)):
+            return True
+        if new:
+            env[holder] = kind
+    rounds.carry_kinds(env)
+    return True
+
+
 def _inline_temps(fn, rounds: "_Rounds", ns, temps: set[str], kinds: dict) -> bool:
     """`inline_temps.inline_temps`, carrying the facts' kinds over where each inlined
-    name's kind is that of its value, and every name its value reads is bound once at
-    most (its kind where the value was is its kind where the value goes): then each
-    statement's value has the kind it had. The inlined names are bound no more (but a
-    forward value's, whose kind stays)."""
+    name's kind is that of its value, and its value is no literal (a literal read where
+    a name was may give a rule a constant: `x ** 2`): each value moves, within its top
+    block, to the simple statement that reads it, past no binding of a name it reads
+    (`inline_temps`), so it has there the kind it had where it was, and each statement's
+    value the kind it had. The inlined names are bound no more (but a forward value's,
+    whose kind stays)."""
     known, inlined = rounds.known(), {}
     if not inline_temps.inline_temps(fn, temps, known, inlined):
         return False
-    before = rounds.made_facts(inferred=True)
+    before = rounds.made_facts()
     if before is not None and all(
-            before.kinds.get(name) == expr_kind(value, before.kinds, ns)
-            and all(known.defs.get(n, 0) <= 1 for n in analyses.names(value))
+            static_value(value) is None
+            and before.kinds.get(name) == expr_kind(value, before.kinds, ns)
             for name, value in inlined.items()):
         rounds.carry_kinds({name: kind for name, kind in before.kinds.items()
                             if name not in inlined or name in kinds})
@@ -167,7 +190,6 @@ class _Rounds:
         self._kinds: dict | None = None        # kinds true of the tree as it is, if known
         self._carried: dict | None = None      # kinds the next change keeps
         self._carried_known: analyses.Survey | None = None     # its survey, if known
-        self._inferred = False                 # the facts' kinds were inferred, not carried
 
     def known(self) -> analyses.Survey:
         if self._known is None:
@@ -181,14 +203,13 @@ class _Rounds:
     def facts(self) -> analyses.Facts:
         if self._facts is None:
             self._facts = self._make_facts(self.known(), self._kinds)
-            self._inferred = self._kinds is None
         return self._facts
 
-    def made_facts(self, inferred: bool = False) -> analyses.Facts | None:
-        """The facts of the tree as it is, if they were made (never made here); with
-        `inferred`, only if their kinds were inferred of it (not carried over: carried
-        kinds may hold names a rewrite took out)."""
-        return self._facts if not inferred or self._inferred else None
+    def made_facts(self) -> analyses.Facts | None:
+        """The facts of the tree as it is, if they were made (never made here). Their
+        kinds, if carried over, may hold names a rewrite took out (read by nothing:
+        `Facts.forward` says which names a new one must not take)."""
+        return self._facts
 
     def carry_kinds(self, kinds: dict) -> None:
         """The tree the next change makes gives every name it binds or reads the kind

@@ -99,7 +99,11 @@ def survey(fn) -> Survey:
             elif isinstance(value, AST):
                 append(value)
         if cls is Call:
-            _mutates_call(node, mutated)
+            func = node.func             # (most calls change nothing: no call to find out)
+            called = func.attr if func.__class__ is ast.Attribute else \
+                func.id if func.__class__ is Name else None
+            if node.keywords or called in _CHANGING:
+                _mutates_call(node, mutated)
             calls.append(node)
         elif cls is ast.arg:
             store(node.arg)
@@ -266,6 +270,9 @@ def _mutates_call(node, out: set[str]) -> None:
                        if isinstance(n, ast.Name))
 
 
+_CHANGING = EFFECTS | {"at"}      # the names of the calls `_mutates_call` looks at
+
+
 def _name_of(func):
     return func.attr if isinstance(func, ast.Attribute) else \
         func.id if isinstance(func, ast.Name) else None
@@ -298,7 +305,10 @@ class Facts:
     block (never None when read); `mutated`: names changed in place, or whose array (or
     an array they are a view of) is changed through another name; `live`: names
     made from a value read live, whose lengths of 1 are not known (`kinds.from_live`);
-    `calls`: every call in the function, if known (from its survey)."""
+    `calls`: every call in the function, if known (from its survey); `forward`: the
+    forward values' kinds, if known (`kinds` holds them too, and those of the names the
+    function binds; carried over a rewrite, those of names it bound before it too: a new
+    name must keep off the forward values' names, not off all those)."""
 
     ns: Namespace
     kinds: dict[str, Kind]
@@ -308,6 +318,7 @@ class Facts:
     live: set[str] = frozenset()
     kept: dict | None = dataclasses.field(default=None, compare=False)   # `unchanging`
     calls: list | None = dataclasses.field(default=None, compare=False)
+    forward: dict | None = dataclasses.field(default=None, compare=False)
 
     def kind(self, node) -> Kind:
         if self.kept is None:
@@ -339,7 +350,7 @@ def facts(fn, ns: Namespace, kinds: dict[str, Kind], shapes: dict[str, str],
     kinds."""
     known = known or survey(fn)
     return Facts(ns, _kinds(fn, ns, kinds) if env is None else env, shapes, known.top,
-                 known.shown, from_live(fn.body, ns), calls=known.calls)
+                 known.shown, from_live(fn.body, ns), calls=known.calls, forward=kinds)
 
 
 def _kinds(fn, ns, kinds) -> dict[str, Kind]:

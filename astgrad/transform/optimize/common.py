@@ -59,11 +59,12 @@ class _Occurrence:
 
 
 def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[str],
-                 shapes: dict[str, str], known: Survey | None = None) -> bool:
+                 shapes: dict[str, str], known: Survey | None = None,
+                 shared: list | None = None, renamed: dict | None = None) -> bool:
     """Share repeated values of `fn` in place; True if any was shared (run to a fixed
-    point: a statement shares one value a run). A new name
-    is added to `temps` (it may be inlined if it ends up read once); a made-up name
-    renamed after its value keeps its entry in `shapes`."""
+    point: a statement shares one value a run). A new name is added to `temps` (it may be
+    inlined if it ends up read once); a made-up name renamed after its value keeps its
+    entry in `shapes`. `shared`/`renamed` (if given) receive what `_Shared` says."""
     facts = facts.unchanging()             # nothing changes until every value is found
     sharing = stable(fn, facts, known)
     scan = _Scan(facts, sharing)
@@ -73,8 +74,9 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
     choices = _choices(scan.found(), sharing.returned)
     if not choices:
         return False
-    # never a name a kind is known for: a forward value of that name may be gone, not its kind
-    taken = names_in(fn) | set(facts.kinds) | set(ns.bound) | set(ns.live) | set(ns.taken) \
+    # never a forward value's name: its value may be gone, not its kind (`Facts.forward`)
+    forward = facts.forward if facts.forward is not None else facts.kinds
+    taken = names_in(fn) | set(forward) | set(ns.bound) | set(ns.live) | set(ns.taken) \
         | set(RESERVED)
     touched, renames, changed = set(), {}, False
     for first, later in choices:
@@ -99,9 +101,23 @@ def share_common(fn: ast.FunctionDef, facts: Facts, ns: Namespace, temps: set[st
             _replace(first, holder)
         for o in later:
             _replace(o, holder)
+        if shared is not None:
+            shared.append(_Shared(holder, first.node, [o.node for o in later], not first.whole))
     if renames:
         _rename(fn, renames, temps, shapes)
+    if renamed is not None:
+        renamed.update(renames)
     return changed
+
+
+class _Shared(NamedTuple):
+    """A value shared (`share_common`'s `shared`): the name holding it, the value as first
+    met, the values now read from the name, and whether the name is new (`renamed`: the
+    names renamed after their values)."""
+    holder: str
+    value: ast.expr
+    later: list
+    new: bool
 
 
 def _choices(found: list[_Occurrence], returned: set[str]):

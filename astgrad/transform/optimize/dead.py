@@ -31,12 +31,17 @@ def eliminate_dead(fn: ast.FunctionDef, ns=None, tidied: list | None = None) -> 
     """Drop every dead assignment in `fn` (and, given the namespace `ns`, every array
     only written into); True if any was dropped. `tidied`, if given, has an item
     appended if a branch was rewritten (`_tidy_branches`), not only dropped from."""
-    changed = ns is not None and _drop_unread_arrays(fn, ns)
-    lives = [(block, saving.liveness(block, set(), droppable=_goes_when_dead))
+    reads: dict[int, tuple] = {}         # id(value) -> (the value, the names it reads)
+
+    def uses(node):                      # (`liveness` asks each node once a run)
+        found = reads.get(id(node))      # (the value is kept: its id is not another's)
+        return found[1] if found is not None and found[0] is node else trees.loads(node)
+    changed = ns is not None and _drop_unread_arrays(fn, ns, reads)
+    lives = [(block, saving.liveness(block, set(), uses, _goes_when_dead))
              for block in top_blocks(fn)]
     if _drop_unread_saves(fn, {k: v for _, live in lives for k, v in live.items()}):
         changed = True
-        lives = [(block, saving.liveness(block, set(), droppable=_goes_when_dead))
+        lives = [(block, saving.liveness(block, set(), uses, _goes_when_dead))
                  for block in top_blocks(fn)]
     for block, live in lives:
         for parent in _walk_blocks(block):
@@ -160,39 +165,23 @@ def _every_block(block):
                 yield from _every_block(inner)
 
 
-def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
+def _drop_unread_arrays(fn: ast.FunctionDef, ns, reads: dict | None = None) -> bool:
     """Drop the names whose every mention is in a statement that makes them (`n = v`,
     `v` with no effect) or writes into an array they are (`a[i] = v`, `a[i] += v`), where
     each such array is the function's own: made by a call in `_FRESH`, or a view or
     copy of one (`n = a[i]`). The plain rule above drops a name nothing reads; this one
-    also drops an array read only to be written into again."""
-    mentions: dict[str, list] = {}       # name -> the assignments mentioning it
-    kept = {a.arg for a in fn.args.args}
-    effects: set[int] = set()            # the assignments that call something in `EFFECTS`
-
-    def survey(block):
-        for stmt in block:
-            if stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
-                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
-                for n in named:
-                    mentions.setdefault(n, []).append(stmt)
-                if calls_effect(calls):
-                    effects.add(id(stmt))
-            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
-                                   else ast.Tuple([stmt.target, stmt.iter])))
-                survey(stmt.body)
-                survey(stmt.orelse)
-            else:                        # returned, called, read in a `def`: kept
-                kept.update(_names(stmt))
-    survey(fn.body)
+    also drops an array read only to be written into again. `reads`, if given, receives
+    each value `v` of an `n = v` and the names it reads (by its id), found on the way."""
+    mentions, kept, effects = _assignments(fn, reads)
     made = _made(mentions, kept)
     dead = {n for n in made if len(made[n]) == 1 and single_target(made[n][0]) == n}
     owned = set()
     for n in dead:                       # made by a call in `_FRESH`, or a view of such
         value = made[n][0].value
-        if isinstance(value, ast.Call) and any(ns.value(value.func) is f for f in _FRESH):
-            owned.add(n)
+        if isinstance(value, ast.Call):
+            called = ns.value(value.func)         # (looked up once, not once a function)
+            if any(called is f for f in _FRESH):
+                owned.add(n)
     while True:
         grown = {n for n in dead - owned if isinstance(made[n][0].value, ast.Subscript)
                  and isinstance(made[n][0].value.value, ast.Name)
@@ -207,6 +196,69 @@ def _drop_unread_arrays(fn: ast.FunctionDef, ns) -> bool:
     for parent in _walk_blocks(fn.body):
         parent[:] = [s for s in parent if id(s) not in drop] or [ast.Pass()]
     return True
+
+
+def _assignments(fn: ast.FunctionDef, reads: dict | None) -> tuple[dict, set, set]:
+    """For `_drop_unread_arrays`: the assignments mentioning each name, the names kept
+    (tested, iterated over, returned, called, read in a `def`, or arguments), and the ids
+    of the assignments that call something in `EFFECTS`; `reads` (if given) receives each
+    value `v` of an `n = v` and the names it reads."""
+    mentions: dict[str, list] = {}
+    kept = {a.arg for a in fn.args.args}
+    effects: set[int] = set()
+
+    def survey(block):
+        for stmt in block:
+            target = single_target(stmt)
+            if target is not None:       # most often: the value's walk tells its reads too
+                named, calls, loaded = _mentions(stmt.value)
+                named.add(target)
+                if reads is not None:
+                    reads[id(stmt.value)] = (stmt.value, loaded)
+            elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
+                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
+            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
+                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
+                                   else ast.Tuple([stmt.target, stmt.iter])))
+                survey(stmt.body)
+                survey(stmt.orelse)
+                continue
+            else:                        # returned, called, read in a `def`: kept
+                kept.update(_names(stmt))
+                continue
+            for n in named:
+                mentions.setdefault(n, []).append(stmt)
+            if calls_effect(calls):
+                effects.add(id(stmt))
+    survey(fn.body)
+    return mentions, kept, effects
+
+
+def _mentions(node) -> tuple[set[str], list[ast.Call], set[str]]:
+    """`trees.mentions(node)` (the names it mentions, its calls), and the names it reads
+    (`trees.loads`), in one walk."""
+    named, calls, loaded, queue = set(), [], set(), [node]
+    append, known_parts, AST, Name, Load, Call = queue.append, trees.PARTS, ast.AST, ast.Name, \
+        ast.Load, ast.Call
+    for item in queue:
+        cls = item.__class__
+        if cls is Name:
+            named.add(item.id)
+            if item.ctx.__class__ is Load:
+                loaded.add(item.id)
+            continue
+        if cls is Call:
+            calls.append(item)
+        fields = known_parts.get(cls)
+        for field in fields if fields is not None else trees.parts(item):
+            value = getattr(item, field, None)
+            if value.__class__ is list:
+                for part in value:
+                    if isinstance(part, AST):
+                        append(part)
+            elif isinstance(value, AST):
+                append(value)
+    return named, calls, loaded
 
 
 def _keep_read(dead: set[str], owned: set[str], mentions: dict[str, list],
