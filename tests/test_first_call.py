@@ -215,7 +215,7 @@ def test_liveness_records_the_names_read_later_through_loops_and_branches():
         "f = d\n").body
     live = liveness(body, {"f"})
     loop = body[3]
-    head = {"i", "range"}              # a loop's target is not taken as assigned there
+    head = {"range"}                   # (a loop's target is bound before each pass)
     want = {body[0]: {"a", "c"}, body[1]: {"a", "b", "c"}, body[2]: {"b", "d"},
             body[2].body[0]: {"b", "d"}, body[2].orelse[0]: {"b", "d"},
             loop.body[0]: {"b", "e"}, loop.body[1]: {"b", "d"}}
