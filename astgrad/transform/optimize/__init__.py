@@ -61,7 +61,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     steps = [
         lambda r: simplify.simplify(fn, r.facts()),
         lambda r: _propagate_copies(fn, r, ns),
-        lambda r: block_copies.propagate_block_copies(fn, r.known()),
+        lambda r: block_copies.propagate_block_copies(fn, r.known),   # (asked if needed)
         lambda r: zeros.known_zeros(fn, r.facts, ns),     # facts made if it may rewrite
         lambda r: _eliminate_dead(fn, r, ns, kinds)]
     settled = rounds.run(steps)

@@ -21,18 +21,18 @@ from __future__ import annotations
 import ast
 
 from ..trees import walk
-from .analyses import Survey, constant, single_target, substitute_each, survey, targets, \
+from .analyses import constant, single_target, substitute_each, survey, targets, \
     top_blocks, blocks
 
 
-def propagate_block_copies(fn: ast.FunctionDef, known: Survey | None = None) -> bool:
+def propagate_block_copies(fn: ast.FunctionDef, known=None) -> bool:
     """Propagate the copies the module docstring describes in `fn`, in place; True if any
-    (`known`: the survey of `fn`, if made since it last changed)."""
+    (`known()`: the survey of `fn`, asked only if it has a loop or a branch)."""
     top = {id(block) for block in top_blocks(fn)}
     nested = [block for block in blocks(fn) if id(block) not in top]
     if not nested:
         return False
-    known = known or survey(fn)
+    known = known() if known is not None else survey(fn)
     defs, uses, changed = dict(known.defs), dict(known.uses), False
     for block in nested:
         i = 0
