@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 
 from .build import call
-from .trees import PARTS, parts, statements, walk
+from .trees import statements, walk
 
 
 def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
@@ -45,26 +45,17 @@ def mask_products(forward: list[ast.stmt], backward: list[ast.stmt],
 
 def _reads(roots, ns) -> tuple[dict[str, int], bool]:
     """How many times each name is read under `roots`, and whether any call there is
-    to `np.where`: `walk`'s nodes, in one walk that makes no list of them."""
+    to `np.where`."""
     reads: dict[str, int] = {}
-    where, queue, AST, Name, Call, Load = False, list(roots), ast.AST, ast.Name, ast.Call, ast.Load
-    append = queue.append
-    for item in queue:
-        cls = item.__class__
-        if cls is Name:
-            if item.ctx.__class__ is Load:
-                reads[item.id] = reads.get(item.id, 0) + 1
-            continue
-        if cls is Call and not where:
-            where = ns.value(item.func) is np.where
-        for field in PARTS.get(cls) or parts(item):
-            value = getattr(item, field, None)
-            if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        append(part)
-            elif isinstance(value, AST):
-                append(value)
+    where, Name, Call, Load = False, ast.Name, ast.Call, ast.Load
+    for root in roots:
+        for item in walk(root):
+            cls = item.__class__
+            if cls is Name:
+                if item.ctx.__class__ is Load:
+                    reads[item.id] = reads.get(item.id, 0) + 1
+            elif cls is Call and not where:
+                where = ns.value(item.func) is np.where
     return reads, where
 
 

@@ -236,28 +236,17 @@ def _assignments(fn: ast.FunctionDef, reads: dict | None) -> tuple[dict, set, se
 
 def _mentions(node) -> tuple[set[str], list[ast.Call], set[str]]:
     """`trees.mentions(node)` (the names it mentions, its calls), and the names it reads
-    (`trees.loads`), in one walk."""
-    named, calls, loaded, queue = set(), [], set(), [node]
-    append, known_parts, AST, Name, Load, Call = queue.append, trees.PARTS, ast.AST, ast.Name, \
-        ast.Load, ast.Call
-    for item in queue:
+    (`trees.loads`), from one walk."""
+    named, calls, loaded = set(), [], set()
+    Name, Load, Call = ast.Name, ast.Load, ast.Call
+    for item in trees.walk(node):
         cls = item.__class__
         if cls is Name:
             named.add(item.id)
             if item.ctx.__class__ is Load:
                 loaded.add(item.id)
-            continue
-        if cls is Call:
+        elif cls is Call:
             calls.append(item)
-        fields = known_parts.get(cls)
-        for field in fields if fields is not None else trees.parts(item):
-            value = getattr(item, field, None)
-            if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        append(part)
-            elif isinstance(value, AST):
-                append(value)
     return named, calls, loaded
 
 
