@@ -1460,3 +1460,30 @@ def test_a_name_a_loop_binds_but_gives_no_kind_is_joined_after_a_branch():
     inference crashed joining it (AttributeError in lattice.join)."""
     ag.check_grads(functions_looped_then_branches_with_loops,
                    (np.array([0.575, -0.038, -0.478]),), order=2)
+
+
+def test_a_call_is_not_taken_for_a_freed_one_of_the_same_id():
+    """Campaign seed 350350 (session 12): `resolve` notes a rule-less call
+    (`np.random.default_rng(60)`) in a helper's tree read to decide on inlining, by the
+    call's id; the tree is then freed, and a later call node with that id
+    (`d = h1(a, -0.4)`, the helper called) was refused as `np.random.default_rng`. The
+    note keeps its node, and is read only for that node."""
+    import ast
+    from astgrad.transform import opaque
+
+    def helper(p):
+        return p
+
+    class Names:
+        def __init__(self, notes):
+            self.opaque = notes
+
+        def value(self, node):
+            return helper
+
+    call = ast.parse("h1(a)").body[0].value
+    freed = ast.parse("np.random.default_rng(60)").body[0].value
+    names = Names({id(call): (freed, ("call", "np.random.default_rng"))})
+    assert opaque._opaque(call, names) is None            # the helper's call: inlined
+    names.opaque[id(call)] = (call, ("call", "np.random.default_rng"))
+    assert opaque._opaque(call, names) == ("call", "np.random.default_rng")

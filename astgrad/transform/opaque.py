@@ -76,8 +76,9 @@ def _walk(stmts):
 
 def _opaque(call: ast.Call, ns):
     """`(what, name)` if `call` has no rule (a method of a value, or a function)."""
-    if id(call) in ns.opaque:
-        return ns.opaque[id(call)]
+    noted = ns.opaque.get(id(call))
+    if noted is not None and noted[0] is call:
+        return noted[1]
     fn = ns.value(call.func)
     if fn is MISSING:
         if isinstance(call.func, ast.Attribute) and ns.value(call.func.value) is MISSING \

@@ -44,7 +44,9 @@ class Namespace:
         self.bound: dict[str, object] = {NUMPY: np, RUNTIME: runtime}
         self.live: dict[str, Kind] = {}   # read from the user's scope at run time
         self.sources: dict[str, tuple] = {}  # live name -> (scope, name there)
-        self.opaque: dict[int, tuple] = {}   # id of a call with no rule -> (what, its name)
+        self.opaque: dict[int, tuple] = {}   # id of a call with no rule -> (the call,
+        #   (what, its name)): the call kept, so that a node made later with the id of one
+        #   freed (a helper's tree read to be inlined) is not taken for it (`opaque.noted`)
 
     def bind(self, obj, preferred: str) -> str:
         for name, value in self.bound.items():
@@ -168,12 +170,12 @@ def _check_callee(obj, node, where, opaque=None):
         return                               # a class named, not called: `isinstance(v, C)`
     name = ast.unparse(node.func if isinstance(node, ast.Call) else node)
     if opaque is not None and isinstance(node, ast.Call) and per_element(obj):
-        opaque[id(node)] = ("per element", name)   # runs as it is where nothing varies
+        opaque[id(node)] = (node, ("per element", name))   # runs as is where nothing varies
         return
     if opaque is not None and isinstance(node, ast.Call) and is_library_function(obj) \
             and (prim is None or prim.refusal is None):
         registry.primitive(obj)              # a library's function: run as is, never inlined
-        opaque[id(node)] = ("call", name)
+        opaque[id(node)] = (node, ("call", name))
         return
     if prim is not None and prim.refusal is not None:
         raise NoRuleError(f"`{name}`: {prim.refusal[0]}", where(node), fix=prim.refusal[1])
@@ -184,7 +186,7 @@ def _check_callee(obj, node, where, opaque=None):
             f"`{name}` is marked ag.primitive but has no derivative rule.", where(node),
             fix=f"Give it one with ag.defvjp({name}, lambda g, ans, x: ...).")
     if opaque is not None and isinstance(node, ast.Call):
-        opaque[id(node)] = ("call", name)     # runs as it is where nothing varies
+        opaque[id(node)] = (node, ("call", name))     # runs as is where nothing varies
         return
     raise NoRuleError(
         f"`{name}` has no derivative rule.", where(node),

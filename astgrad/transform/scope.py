@@ -312,7 +312,7 @@ class _Resolver(ast.NodeTransformer):
                 self.check_callee(fn, node)
             return ast.copy_location(call, node)
         elif self.check_callee is not None and hasattr(self.ns, "opaque"):
-            self.ns.opaque[id(node)] = ("method", name)  # refused by activity if it varies
+            self.ns.opaque[id(node)] = (node, ("method", name))  # refused if it varies
             func.value = receiver
             return node
         else:
