@@ -424,3 +424,18 @@ def test_loop_total_not_computed_by_the_gradient(x):
 def test_loop_penalty_total_not_computed():
     text = ag.source(ag.grad(loop_penalty))
     assert "np.sum" not in text and "penalty + " not in text
+
+
+# -- a number kept new is made new cheaply (session 12) ----------------------------------------
+
+def test_a_number_kept_new_is_not_a_0d_array_copy():
+    """`b = 1.0 * v` simplified to `b = v` where either is changed in place later keeps a
+    new value: a number's is `+v` (a NumPy scalar), not `np.copy(v)` (a 0-d array, ten
+    times slower in the arithmetic after it): GradBench's `det` lost 15% to it."""
+    from benchmarks.gradbench_tasks.det import det_by_minors
+    A = np.array([[0.6, 0.2, 0.1], [0.3, 0.9, 0.4], [0.5, 0.7, 0.8]])
+    df = ag.grad(det_by_minors)
+    np.testing.assert_allclose(df(A), np.linalg.det(A) * np.linalg.inv(A).T, rtol=1e-12)
+    ag.check_grads(det_by_minors, (A,), order=1)
+    text = ag.source(df)
+    assert "np.copy(" not in text and " = +_" in text

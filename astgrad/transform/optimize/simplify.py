@@ -160,8 +160,12 @@ class _Simplify(ast.NodeTransformer):
         if fresh and isinstance(new, ast.Name) and (new.id in mutated or any(
                 isinstance(t, ast.Name) and t.id in mutated for t in node.targets)):
             # `y = x * 1.0` makes a new array: keep it new where either is later changed
-            # in place (the reverse sweep writing back what `x[i] = v` overwrote included)
-            node.value = ast.Call(self.facts.ns.ref(np.copy), [new], [])
+            # in place (the reverse sweep writing back what `x[i] = v` overwrote included);
+            # a number is made new by `+x` (NumPy's scalar or a 0-d array's value, a
+            # Python number itself), twenty times cheaper than `np.copy`'s 0-d array
+            kind = self.facts.kind(new)
+            node.value = ast.UnaryOp(ast.UAdd(), new) if kind.ndim == 0 and kind.dtype in (
+                "f", "c") else ast.Call(self.facts.ns.ref(np.copy), [new], [])
             return node
         node.value = new
         for t in node.targets:
