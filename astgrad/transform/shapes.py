@@ -100,7 +100,8 @@ class Shapes:
             if item.__class__ is not ast.Slice or item.step is not None:
                 return None
             start, stop = _literal(item.lower, 0), _literal(item.upper, 0)
-            if start is None or stop is None or start < 0 or stop > 0:
+            if start is None or stop is None or start < 0 or stop > 0 \
+                    or stop == 0 and item.upper is not None:     # `x[:0]`, `x[:-0]`: empty
                 return None
             dropped.append(start - stop)
         return (rep.get(value.value.id, ("?", value.value.id)),
