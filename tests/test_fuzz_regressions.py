@@ -1487,3 +1487,27 @@ def test_a_call_is_not_taken_for_a_freed_one_of_the_same_id():
     assert opaque._opaque(call, names) is None            # the helper's call: inlined
     names.opaque[id(call)] = (call, ("call", "np.random.default_rng"))
     assert opaque._opaque(call, names) == ("call", "np.random.default_rng")
+
+
+def _clip_of_unknown_kind(A):
+    h = np.mean([A[1], A[1]], axis=0)          # a list's mean: its kind is not inferred
+    return np.clip(h, 0.5, 0.5) + np.mean(A)
+
+
+def _clip_of_unknown_kind_scaled(A):
+    h = np.mean([A[1], 2.0 * A[0]], axis=0)
+    return np.clip(h, -0.2, 0.4) * np.mean(A)
+
+
+def test_clip_of_a_value_of_unknown_kind_is_not_a_number():
+    """Campaign seed 380586 (session 12, predates it): `np.clip(h, 0.5, 0.5)` of an `h` of
+    unknown kind was given the bounds' kind, a number, so `out = clip + np.mean(A)` was a
+    number too and `np.mean(A)`'s adjoint was the vector seed itself, not its sum: every
+    entry of the vjp was a third of what it is (silently)."""
+    A = np.array([[1.197, 1.425, 0.875], [-0.683, -0.928, 0.494],
+                  [0.891, 0.308, -0.852], [-1.299, -1.276, 0.498]])
+    v = np.array([0.3, -1.1, 2.0])
+    _, pullback = ag.vjp(_clip_of_unknown_kind)(A)
+    np.testing.assert_allclose(pullback(v), np.full(A.shape, v.sum() / A.size), rtol=1e-14)
+    ag.check_grads(_clip_of_unknown_kind, (A,), order=2)
+    ag.check_grads(_clip_of_unknown_kind_scaled, (A,), order=2)

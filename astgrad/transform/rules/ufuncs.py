@@ -160,7 +160,10 @@ binary(np.fmin,
 
 # ---- clipping and cleaning ------------------------------------------------------------------
 def _clip_kind(k, s):
-    out = broadcast(*(v for v in (k["a"], k["a_min"], k["a_max"]) if v.number))
+    """The bounds' and `a`'s broadcast (a bound None takes no part; one of unknown kind
+    makes the result's ndim unknown, as the elementwise default does)."""
+    out = broadcast(*(v for v in (k["a"], k["a_min"], k["a_max"])
+                      if v.number or v.dtype is None))
     return out.with_ndim(out.ndim)
 
 
