@@ -74,52 +74,21 @@ def walk(node: ast.AST) -> list[ast.AST]:
 
 
 def loads(node: ast.AST) -> set[str]:
-    """The names read in `node`: `{n.id for n in walk(node)}` for the `Name`s that load,
-    without making the list."""
-    out, queue, AST, Name, Load = set(), [node], ast.AST, ast.Name, ast.Load
-    append = queue.append
-    for item in queue:
-        if item.__class__ is Name:
-            if item.ctx.__class__ is Load:
-                out.add(item.id)
-            continue
-        names = _PARTS.get(item.__class__)
-        if names is None:
-            names = parts(item)
-        for field in names:
-            value = getattr(item, field, None)
-            if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        append(part)
-            elif isinstance(value, AST):
-                append(value)
-    return out
+    """The names read in `node`: the `Name`s of `walk(node)` that load."""
+    Name, Load = ast.Name, ast.Load
+    return {item.id for item in walk(node)
+            if item.__class__ is Name and item.ctx.__class__ is Load}
 
 
 def mentions(node: ast.AST) -> tuple[set[str], list[ast.Call]]:
-    """The names `node` mentions (read or written) and its calls, in `walk`'s order: one
-    walk, without making its list."""
-    out, calls, queue, AST, Name, Call = set(), [], [node], ast.AST, ast.Name, ast.Call
-    append = queue.append
-    for item in queue:
+    """The names `node` mentions (read or written) and its calls, in `walk`'s order."""
+    out, calls, Name, Call = set(), [], ast.Name, ast.Call
+    for item in walk(node):
         cls = item.__class__
         if cls is Name:
             out.add(item.id)
-            continue
-        if cls is Call:
+        elif cls is Call:
             calls.append(item)
-        names = _PARTS.get(cls)
-        if names is None:
-            names = parts(item)
-        for field in names:
-            value = getattr(item, field, None)
-            if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        append(part)
-            elif isinstance(value, AST):
-                append(value)
     return out, calls
 
 

@@ -81,23 +81,13 @@ def survey(fn) -> Survey:
     loads, stores, mutated, elsewhere, top, args = [], [], set(), set(), set(), set()
     made, calls = [], []
     at_top = {id(s) for block in top_blocks(fn) for s in block}
-    queue, AST, known_parts = [fn], ast.AST, trees.PARTS    # (operators hold nothing)
-    append, load, store = queue.append, loads.append, stores.append
+    load, store = loads.append, stores.append
     Name, Load, Call, stmt = ast.Name, ast.Load, ast.Call, ast.stmt
-    for node in queue:                   # `walk`'s order, each node looked at as it is met
+    for node in trees.walk(fn):
         cls = node.__class__
         if cls is Name:                  # (nothing under it but its context)
             (load if node.ctx.__class__ is Load else store)(node.id)
             continue
-        fields = known_parts.get(cls)
-        for field in fields if fields is not None else trees.parts(node):
-            value = getattr(node, field, None)
-            if value.__class__ is list:
-                for part in value:
-                    if isinstance(part, AST):
-                        append(part)
-            elif isinstance(value, AST):
-                append(value)
         if cls is Call:
             func = node.func             # (most calls change nothing: no call to find out)
             called = func.attr if func.__class__ is ast.Attribute else \
