@@ -206,32 +206,36 @@ def _assignments(fn: ast.FunctionDef, reads: dict | None) -> tuple[dict, set, se
     mentions: dict[str, list] = {}
     kept = {a.arg for a in fn.args.args}
     effects: set[int] = set()
-
-    def survey(block):
-        for stmt in block:
-            target = single_target(stmt)
-            if target is not None:       # most often: the value's walk tells its reads too
-                named, calls, loaded = _mentions(stmt.value)
-                named.add(target)
-                if reads is not None:
-                    reads[id(stmt.value)] = (stmt.value, loaded)
-            elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
-                named, calls = trees.mentions(stmt)     # one walk: names, and any effect
-            elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-                kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
-                                   else ast.Tuple([stmt.target, stmt.iter])))
-                survey(stmt.body)
-                survey(stmt.orelse)
-                continue
-            else:                        # returned, called, read in a `def`: kept
-                kept.update(_names(stmt))
-                continue
-            for n in named:
-                mentions.setdefault(n, []).append(stmt)
-            if calls_effect(calls):
-                effects.add(id(stmt))
-    survey(fn.body)
+    _assignments_in(fn.body, mentions, kept, effects, reads)
     return mentions, kept, effects
+
+
+def _assignments_in(block, mentions: dict, kept: set, effects: set, reads) -> None:
+    """`_assignments` of `block` and the blocks in it, added to the three it fills (a
+    function of its own, not a closure calling itself: that would be a reference cycle
+    left for the collector on every call)."""
+    for stmt in block:
+        target = single_target(stmt)
+        if target is not None:           # most often: the value's walk tells its reads too
+            named, calls, loaded = _mentions(stmt.value)
+            named.add(target)
+            if reads is not None:
+                reads[id(stmt.value)] = (stmt.value, loaded)
+        elif stmt.__class__ is ast.Assign or stmt.__class__ is ast.AugAssign:
+            named, calls = trees.mentions(stmt)     # one walk: names, and any effect
+        elif isinstance(stmt, (ast.If, ast.For, ast.While)):
+            kept.update(_names(stmt.test if not isinstance(stmt, ast.For)
+                               else ast.Tuple([stmt.target, stmt.iter])))
+            _assignments_in(stmt.body, mentions, kept, effects, reads)
+            _assignments_in(stmt.orelse, mentions, kept, effects, reads)
+            continue
+        else:                            # returned, called, read in a `def`: kept
+            kept.update(_names(stmt))
+            continue
+        for n in named:
+            mentions.setdefault(n, []).append(stmt)
+        if calls_effect(calls):
+            effects.add(id(stmt))
 
 
 def _mentions(node) -> tuple[set[str], list[ast.Call], set[str]]:
