@@ -109,29 +109,18 @@ def _arithmetic(fn) -> list[ast.BinOp]:
 
 def _met_by_shape(sums: list[ast.BinOp], name: str, broadcast: ast.Call, facts: Facts,
                   derived: set[str]) -> int:
-    """How many reads of `name` are an operand of one of `sums` (`+ - * /`) whose other
-    operand is known to have the shape `broadcast` makes, and reads no value made from
-    `name` (`b + b`, `b + 2 * b` have that shape only through `name` itself)."""
+    """How many reads of `name` are an operand of one of `sums` (`+ - * /`), alone or
+    times numbers (`b * 2` in `b * 2 * x`, `_scaled_name`), whose other operand is known
+    to have the shape `broadcast` makes, and reads no value made from `name` (`b + b`,
+    `b + 2 * b` have that shape only through `name` itself)."""
     met = 0
     for node in sums:
         for side, other in ((node.left, node.right), (node.right, node.left)):
-            if _read_of(side, name, facts) and meets_shape(broadcast, other, facts) \
+            if _scaled_name(side, facts) == name and meets_shape(broadcast, other, facts) \
                     and not any(n.__class__ is ast.Name and n.id in derived
                                 for n in walk(other)):
                 met += 1
     return met
-
-
-def _read_of(side, name: str, facts: Facts) -> bool:
-    """Is `side` `name`, or `name` times or over a number (`b * 2` in `b * 2 * x`: the
-    number does not change its shape)?"""
-    if side.__class__ is ast.Name:
-        return side.id == name
-    return side.__class__ is ast.BinOp and isinstance(side.op, (ast.Mult, ast.Div)) and (
-        side.left.__class__ is ast.Name and side.left.id == name
-        and facts.kind(side.right).ndim == 0
-        or isinstance(side.op, ast.Mult) and side.right.__class__ is ast.Name
-        and side.right.id == name and facts.kind(side.left).ndim == 0)
 
 
 def _derived(fn: ast.FunctionDef, name: str) -> set[str]:
