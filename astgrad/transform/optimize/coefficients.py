@@ -185,12 +185,13 @@ def _literal_int(node) -> int | None:
 def _with_product(nodes: list, ints: list[int]) -> list:
     """`nodes` less its whole-number literals, with their product `ints` in front (none
     for 1)."""
-    rest = [n for n in nodes if _literal_int(n) is None]
+    rest, whole = [], []
+    for n in nodes:
+        (rest if _literal_int(n) is None else whole).append(n)
     product = 1
     for k in ints:
         product *= k
-    if any(constant(n)[1].__class__ is float and abs(constant(n)[1]) != 1
-           for n in nodes if _literal_int(n) is not None):
+    if any(v.__class__ is float and abs(v) != 1 for v in (constant(n)[1] for n in whole)):
         product = float(product)    # written as the literals were (a seed's 1.0 aside)
     return rest if product == 1 else [number(product)] + rest
 
