@@ -3,7 +3,10 @@ user's function and on every callee): a declared name the function only reads
 is a module constant or a closure value like any other, so the declaration
 goes; a write to one (which would change a module or closure variable) is
 refused at the write. Type annotations declare nothing that runs either:
-`total: float = 0.0` is `total = 0.0`, and `n: int` alone goes.
+`total: float = 0.0` is `total = 0.0`, and `n: int` alone goes; so do the
+annotations of parameters and returns and the type parameters of `def f[T]`
+(Python 3.12+), which may name what only a type checker sees (`NDArray` imported
+under `if TYPE_CHECKING:` with `from __future__ import annotations`).
 
     C = 2.0                           C = 2.0
     def f(x):                         def f(x):
@@ -28,6 +31,9 @@ def drop(tree: ast.FunctionDef, where) -> ast.FunctionDef:
     write every annotated assignment as a plain one."""
     if any(isinstance(s, ast.AnnAssign) for s in statements(tree)):
         _unannotated(tree)
+    for fn in statements(tree):
+        if isinstance(fn, ast.FunctionDef):
+            _drop_signature_types(fn)
     if not any(s.__class__ in _DECLARATIONS for s in statements(tree)):
         return tree                   # (most often: no walk of every scope's nodes)
     for scope in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
@@ -90,6 +96,17 @@ def _remove(scope) -> None:
                                                for s in block):
                 kept = [s for s in block if not isinstance(s, (ast.Global, ast.Nonlocal))]
                 setattr(node, field, kept or [ast.copy_location(ast.Pass(), block[0])])
+
+
+def _drop_signature_types(fn: ast.FunctionDef) -> None:
+    """`def f[T](x: T, *a: int) -> T:` as `def f(x, *a):`."""
+    fn.returns = None
+    if getattr(fn, "type_params", None):
+        fn.type_params = []
+    args = fn.args
+    for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+        if arg is not None:
+            arg.annotation = None
 
 
 def _unannotated(tree) -> None:
