@@ -118,6 +118,37 @@ def test_a_call_with_no_rule_names_the_callee():
     assert "ag.defvjp" in message
 
 
+def _by_eval(x):
+    return eval("x ** 2")               # x ** 2: its derivative was silently 0.0
+
+
+def _by_exec(x):
+    names = {"x": x}
+    exec("y = x ** 2", names)
+    return names["y"]
+
+
+def _by_locals(x):
+    return locals()["x"] ** 2
+
+
+def _by_vars(x):
+    return np.sum(vars()["x"] * 3.0)
+
+
+@pytest.mark.parametrize("fn, text, fix", [
+    (_by_eval, "eval(\"x", "Write the expression itself"),
+    (_by_exec, "exec(\"y", "Write the statements themselves"),
+    (_by_locals, "locals()", "Read the variable itself"),
+    (_by_vars, "vars()", "Read the variable or attribute itself")])
+def test_code_in_a_string_or_variables_read_by_name_are_refused(fn, text, fix):
+    """What `eval`, `exec`, `locals()` and `vars()` give depends on the arguments in a way the
+    compiler cannot see: refused, not a derivative of 0."""
+    assert fn(2.0) == pytest.approx(4.0 if fn is not _by_vars else 6.0)
+    message = raises(errors.NoRuleError, fn, 2.0, line_text=text, match=fix)
+    assert "astgrad cannot" in message and "ag.defvjp" not in message
+
+
 def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
     # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
     # did not write, and a registration that cannot match (each access makes a new method).

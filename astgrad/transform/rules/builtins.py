@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from ..lattice import UNKNOWN, Kind, broadcast
-from ..registry import defjvp, deflinear, defnondiff, defvjp, lookup
+from ..registry import defjvp, deflinear, defnondiff, defrefusal, defvjp, lookup
 from ... import runtime as rt
 from .ufuncs import log_base, power_exponent, slope_base
 
@@ -119,3 +119,15 @@ defvjp(math.hypot,
 defvjp(np.float64, lambda g, ans, x: rt.cast_like(g, x, np.float64),
        kind=lambda k, s: Kind(k["x"].ndim, "f", False))
 defjvp(np.float64, lambda t, ans, x: rt.cast_like(t, ans, np.float64))
+
+# ---- code and names the compiler cannot read: what they give would carry no derivative -----
+_IN_A_STRING = "runs code written in a string, which astgrad cannot read: a derivative " \
+               "through it would be lost"
+_BY_NAME = "reads variables by name, which astgrad cannot follow: a derivative through " \
+           "them would be lost"
+defrefusal(builtins.eval, _IN_A_STRING, "Write the expression itself in the function.")
+defrefusal(builtins.exec, _IN_A_STRING, "Write the statements themselves in the function.")
+defrefusal(builtins.locals, _BY_NAME,
+           "Read the variable itself, or collect the values in a dict: `d = {'x': x}`.")
+defrefusal(builtins.vars, _BY_NAME, "Read the variable or attribute itself (`obj.W`), or "
+                                    "collect the values in a dict: `d = {'x': x}`.")
