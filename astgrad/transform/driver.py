@@ -22,7 +22,7 @@ from . import rules  # noqa: F401  (registers the library's rules)
 from . import (activity, argument_writes, catch, codegen, forward, hoist, kinds, normalize,
                optimize, resolve, restructure, reverse, saving, settle, shell, source, syntax,
                tries)
-from . import bound_in_blocks, complexes, declarations, container_forms, fields, freeing, \
+from . import bound_in_blocks, complexes, declarations, deletes, container_forms, fields, freeing, \
     functional, list_methods, masked, matches, record_calls, records, view_copies
 from .aliases import Aliases
 from .dicts import is_dict_kind
@@ -67,7 +67,8 @@ class Program:
 # -- the passes: each returns what ASTGRAD_DEBUG prints (or makes it), or None if not run
 def _check_syntax(p: Program):
     """First drops `global`/`nonlocal` declarations that only read (`declarations`),
-    writes `match` as `if`/`elif` (`matches`) and a list's `insert`, `pop(i)`, `del` and
+    writes `match` as `if`/`elif` (`matches`), drops a `del` of names nothing reads
+    after (`deletes`) and writes a list's `insert`, `pop(i)`, `del` and
     `clear` as slice stores (`list_methods`); also writes comprehensions, lambdas and
     `with` blocks as plain statements (`hoist`), `map`/`functools.reduce` as nested
     functions (`functional`), `dict(...)` and dict methods as literals and item
@@ -75,6 +76,7 @@ def _check_syntax(p: Program):
     bound inside an `if` or a loop as the calls they make (`bound_in_blocks`)."""
     declarations.drop(p.tree, p.src.where)
     matches.lower(p.tree, p.namer.fresh, p.src.where)
+    deletes.drop_deletes(p.tree)                      # `del name` that nothing reads after
     list_methods.rewrite(p.tree, p.namer.fresh)       # insert, pop(i), del, clear: slices
     syntax.check_syntax(p.tree, p.src.where)
     functional.rewrite(p.tree, p.fn, p.namer.fresh)   # map, functools.reduce: nested defs
@@ -338,6 +340,7 @@ def _expander(p: Program) -> Callable:
         p.namer.taken |= names_in(tree)
         declarations.drop(tree, callee.where)
         matches.lower(tree, p.namer.fresh, callee.where)
+        deletes.drop_deletes(tree)
         list_methods.rewrite(tree, p.namer.fresh)
         syntax.check_syntax(tree, callee.where)
         functional.rewrite(tree, fn, p.namer.fresh)

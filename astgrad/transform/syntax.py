@@ -132,6 +132,10 @@ def fix_for(node) -> str | None:
         return "Collect the values in a list (`out.append(v)`) and return or loop over it."
     if isinstance(node, ast.Set):
         return "Use a list or a tuple."
+    if isinstance(node, ast.Delete) and all(isinstance(t, ast.Name) for t in node.targets):
+        return "A `del` of a name is taken where nothing can read the name after it (in a " \
+            "loop: where it is bound earlier in the same block and read only in between); " \
+            "drop the `del`, or give the later value a new name."
     if isinstance(node, ast.Delete):
         return "Build the list or dict again without the item: `xs = xs[:i] + xs[i + 1:]`, " \
             "`d = {k: v for k, v in d.items() if k != key}`."
