@@ -33,8 +33,8 @@ from .methods import (astype, cast_like, check_size_one, item, item_adjoint, sto
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, is_float_leaf, is_record,
                     is_tree, items_adjoint, items_like, items_of, key_adjoint, keys_of,
-                    old_item, record_items, record_of, tangent_like, tree_adjoint, tree_like,
-                    values_of)
+                    old_item, put_back, record_items, record_of, tangent_like, tree_adjoint,
+                    tree_like, values_of)
 from ..errors import NoRuleError
 from .tries import EVERY, caught, done, keep, tangents, tried, which  # noqa: F401  (`try` blocks)
 
@@ -48,7 +48,7 @@ __all__ = ["unbroadcast", "unshared", "sum_to", "matmul_adjoint", "unsupported",
            "singular_outer", "einsum_tangent",
            # containers of parameters (trees.py), builtins and methods (methods.py)
            "tree_like", "tree_adjoint", "check_tree", "dict_of", "dict_values", "values_of",
-           "keys_of", "items_of", "old_item", "key_adjoint", "dict_like", "items_adjoint",
+           "keys_of", "items_of", "old_item", "put_back", "key_adjoint", "dict_like", "items_adjoint",
            "items_like", "tangent_like",
            "item",
            "item_adjoint", "astype",

@@ -172,6 +172,17 @@ def old_item(d, key):
     return d.get(key, NEW_KEY)
 
 
+def put_back(container, kept) -> None:
+    """Leave `container`, a list or a dict the caller passed and the function wrote into,
+    holding what `kept` (its copy, made when the forward sweep ended) holds: after the
+    reverse sweep wrote its old items back, the caller sees what the function left."""
+    if isinstance(container, dict):
+        container.clear()
+        container.update(kept)
+    else:
+        container[:] = kept
+
+
 def _present(d) -> list:
     """`d`'s keys, but those a reverse sweep has marked as not added yet (`NEW_KEY`)."""
     return [k for k, v in d.items() if v is not NEW_KEY]

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import runtime
 from . import registry
-from .build import assign, load, made_once, parameters, reads
+from .build import assign, call, load, made_once, method, parameters, reads
 from .dicts import dict_names
 from .lattice import UNKNOWN, Kind
 from .liveness import liveness
@@ -146,7 +146,8 @@ def _shape_call(node: ast.Call, ns):
 
 
 # -- arrays left as the forward sweep left them -----------------------------------------------
-def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[list, list]:
+def put_back(checks, backward, sweeps, namer, walk, pullback: bool,
+             ns) -> tuple[list, list]:
     """`(checks, backward)` with what leaves every array a write-back changes as the
     forward sweep left it (see the module docstring)."""
     restored = sorted({pop[0] for s in walk(backward) if (pop := item_pop_of(s))})
@@ -161,6 +162,7 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
     first, last = [], []
     dicts = dict_names(sweeps.function.body, sweeps.kinds)
     made = dict_names(sweeps.function.body)
+    maybe_dicts = set(parameters(sweeps.function)) | _keyed(sweeps.function, backward, walk)
     # a dict of the function's own, which no caller sees after `grad`: neither kept nor logged
     own = {n for n in restored if not pullback and n in made and _unseen(n, sweeps.function)}
     for name in (n for n in restored if n in once and n not in own):
@@ -169,6 +171,10 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
             first.append(assign(kept, ast.Call(ast.Name("dict", ast.Load()), [load(name)], [])))
             last.append(ast.Expr(ast.Call(ast.Attribute(load(name), "update", ast.Load()),
                                           [load(kept)], [])))
+            continue
+        if name in lists and name in maybe_dicts:   # a list or a dict: kinds may not say
+            first.append(assign(kept, method(name, "copy", [])))
+            last.append(ast.Expr(call(ns, "rt.put_back", [load(name), load(kept)])))
             continue
         first.append(assign(kept, _copied(load(name), name, lists, sweeps)))
         whole = ast.Constant(Ellipsis) if _kind(name, sweeps).ndim is not None \
@@ -185,6 +191,15 @@ def put_back(checks, backward, sweeps, namer, walk, pullback: bool) -> tuple[lis
         # holds what the view's items were before the pullback
         last.insert(0, _undoing(undo, namer))
     return checks + first, backward + last
+
+
+def _keyed(function: ast.FunctionDef, backward: list, walk) -> set[str]:
+    """The names written at a string key (`d["W"] = v`) somewhere: dicts, whatever their
+    kinds say (a dict argument not differentiated is an "object"; adding a key to one
+    loses its keys' kinds; `rt.zeros_like` of such a dict is one too)."""
+    return {t.value.id for s in walk(function.body + backward) if isinstance(s, ast.Assign)
+            for t in s.targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+            and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str)}
 
 
 # The calls that read a dict's items or keys, not the dict object itself.

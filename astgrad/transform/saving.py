@@ -44,7 +44,7 @@ def save(sweeps: Sweeps, ns, namer: Namer, request: Request) -> Sweeps:
     forward = [assign(stack, ast.List([], ast.Load())) for stack in stacks.values()] + forward
     checks, gradients = sweeps.checks, sweeps.gradients
     checks, backward = restores.put_back(checks, backward, sweeps, namer, _walk,
-                                         pullback=request.mode == "vjp")
+                                         pullback=request.mode == "vjp", ns=ns)
     if request.mode == "vjp":
         checks, backward, gradients = _private_copies(checks, backward, gradients, forward,
                                                       stacks, namer)

@@ -165,7 +165,7 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
     where it is read again."""
     target = stmt.targets[0]
     base, index = target.value.id, target.slice
-    keyed = base in sweep.dicts
+    keyed = base in sweep.dicts or _string_key(index)
     if _splices(index, keyed):
         return reverse_splice(stmt, depth, sweep)
     push, restore = sweep.stacks.save_items(base, index, listed=True, keyed=keyed)
@@ -184,6 +184,13 @@ def reverse_store_item(stmt: ast.Assign, depth: int, sweep: Sweep):
                       call(sweep.ns, "rt.zeros_like", [old]) if not keyed
                       else ast.Constant(0.0))
     return [push, stmt], backward + ([restore, zero] if not keyed else [zero, restore])
+
+
+def _string_key(index: ast.expr) -> bool:
+    """Is `index` a string, which only a dict (or another mapping) takes: a container
+    argument whose kind does not say it is a dict (one not differentiated, or one a new
+    key was written into) is written as a dict there, its key possibly new."""
+    return isinstance(index, ast.Constant) and isinstance(index.value, str)
 
 
 def _splices(index: ast.expr, keyed: bool) -> bool:
