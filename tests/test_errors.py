@@ -149,6 +149,31 @@ def test_code_in_a_string_or_variables_read_by_name_are_refused(fn, text, fix):
     assert "astgrad cannot" in message and "ag.defvjp" not in message
 
 
+class _Holder:
+    pass
+
+
+_HELD = _Holder()
+
+
+def _by_setattr(x):
+    setattr(_HELD, "w", x ** 2)
+    return _HELD.w * 3.0                # its derivative was silently 0.0
+
+
+def _by_attribute(x):
+    _HELD.v = x ** 2
+    return _HELD.v * 3.0
+
+
+def test_attributes_set_inside_the_function_are_refused():
+    message = raises(errors.NoRuleError, _by_setattr, 2.0, line_text="setattr(_HELD",
+                     match="`setattr`: sets an attribute by name")
+    assert "ag.defvjp" not in message
+    raises(errors.UnsupportedSyntaxError, _by_attribute, 2.0, line_text="_HELD.v = x",
+           match="assigning the attribute `.v` of `_HELD` is not supported")
+
+
 def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
     # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
     # did not write, and a registration that cannot match (each access makes a new method).

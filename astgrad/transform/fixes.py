@@ -71,7 +71,14 @@ def method_fix(name: str) -> str:
 
 
 def attribute_refusal(node: ast.Attribute, where) -> UnsupportedSyntaxError:
-    """The error for `v.attr`, an attribute astgrad does not read."""
+    """The error for `v.attr`, an attribute astgrad does not read (or write)."""
+    if isinstance(node.ctx, ast.Store):
+        owner = f"`{node.value.id}`" if isinstance(node.value, ast.Name) else "a value"
+        return UnsupportedSyntaxError(
+            f"assigning the attribute `.{node.attr}` of {owner} is not supported: astgrad "
+            f"does not follow values through an object's attributes.", where,
+            fix=f"Keep the value in a variable of the function (`{node.attr} = ...`) and "
+                f"return it if the caller needs it.")
     if isinstance(node.value, ast.Name) and not hasattr(np.ndarray, node.attr):
         # `cfg.lr`, `params.W`: an attribute no array has, of a config or a namedtuple
         name, attr = node.value.id, node.attr

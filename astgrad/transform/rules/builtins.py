@@ -129,5 +129,8 @@ defrefusal(builtins.eval, _IN_A_STRING, "Write the expression itself in the func
 defrefusal(builtins.exec, _IN_A_STRING, "Write the statements themselves in the function.")
 defrefusal(builtins.locals, _BY_NAME,
            "Read the variable itself, or collect the values in a dict: `d = {'x': x}`.")
+defrefusal(builtins.setattr, "sets an attribute by name, which astgrad cannot follow: a "
+           "derivative through it would be lost", "Keep the value in a variable of the "
+           "function, or in a dict: `d[\"w\"] = v`.")
 defrefusal(builtins.vars, _BY_NAME, "Read the variable or attribute itself (`obj.W`), or "
                                     "collect the values in a dict: `d = {'x': x}`.")
