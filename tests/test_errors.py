@@ -174,6 +174,58 @@ def test_attributes_set_inside_the_function_are_refused():
            match="assigning the attribute `.v` of `_HELD` is not supported")
 
 
+def _copyto(x):
+    buf = np.zeros(3)
+    np.copyto(buf, x ** 2)
+    return np.sum(buf * 3.0)
+
+
+def _fill_diagonal(x):
+    A = np.zeros((3, 3))
+    np.fill_diagonal(A, x ** 2)
+    return np.sum(A * 3.0)
+
+
+def _putmask(x):
+    buf = np.zeros(3)
+    np.putmask(buf, x > 0.0, x ** 2)
+    return np.sum(buf)
+
+
+def _as_the_fixes_say(x):
+    buf = np.zeros(3)
+    buf[...] = x ** 2
+    A = np.zeros((3, 3))
+    i = np.arange(3)
+    A[i, i] = x ** 2
+    c = np.zeros(3)
+    c[x > 0.0] = (x ** 2)[x > 0.0]
+    return np.sum(buf * 3.0) + np.sum(A * 3.0) + np.sum(c)
+
+
+def _on_a_constant(x):
+    M = np.ones((3, 3))
+    np.fill_diagonal(M, 0.0)           # nothing varies: runs as it is
+    return np.sum(M @ x)
+
+
+@pytest.mark.parametrize("fn, text, fix", [
+    (_copyto, "np.copyto(buf", "`dst[...] = src`"),
+    (_fill_diagonal, "np.fill_diagonal(A", "`i = np.arange(n); A[i, i] = v`"),
+    (_putmask, "np.putmask(buf", "`a[mask] = v[mask]`")])
+def test_numpy_functions_writing_in_place_say_what_to_write(fn, text, fix):
+    message = raises(errors.NoRuleError, fn, np.array([0.5, -1.0, 2.0]), line_text=text,
+                     match="writes a value into an array in place")
+    assert fix in message and "ag.defvjp" not in message
+
+
+def test_what_the_in_place_fixes_suggest_is_differentiated():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(ag.grad(_as_the_fixes_say)(x),
+                               12.0 * x + np.where(x > 0.0, 2.0 * x, 0.0), rtol=1e-12)
+    np.testing.assert_allclose(ag.grad(_on_a_constant)(x), [2.0, 2.0, 2.0], rtol=1e-12)
+
+
 def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
     # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
     # did not write, and a registration that cannot match (each access makes a new method).

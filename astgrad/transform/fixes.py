@@ -21,6 +21,19 @@ _LIST_FIXES = {
              "was passed, or write `xs = []`."}
 
 
+# NumPy's functions that write a value into an array in place: what to write instead.
+IN_PLACE_FIXES = {
+    "np.copyto": "Write the items: `dst[...] = src` (or `dst = np.array(src)` for a new array).",
+    "np.put": "Write the items: `a[ind] = v` for a 1-d `a` (`a.reshape(-1)[ind] = v` "
+              "writes through a view of a contiguous one).",
+    "np.place": "Write the items: `a[mask] = v` (with `v` as many values as `mask` holds "
+                "True).",
+    "np.putmask": "Write the items: `a[mask] = v[mask]`, or make a new array: "
+                  "`a = np.where(mask, v, a)`.",
+    "np.fill_diagonal": "Write the items: `i = np.arange(n); A[i, i] = v`, or add a diagonal "
+                        "matrix: `A = A + np.diag(v)`."}
+
+
 def per_element(obj) -> bool:
     """`np.vectorize(f)`, `np.frompyfunc(f, ...)`: a Python function called once per
     element, which NumPy runs and astgrad does not read."""
@@ -56,7 +69,8 @@ _CONTAINER_METHODS = {
     "setdefault": "Read it with a test: `d[k] if k in d else default`.",
     "extend": "Build a new list: `xs = xs + ys`.",
     "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
-    "remove": "Build a new list without the item."}
+    "remove": "Build a new list without the item.",
+    "fill": "Write the items: `a[...] = v`."}
 
 
 def method_fix(name: str) -> str:

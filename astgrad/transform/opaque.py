@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import InPlaceError, NoRuleError, UnsupportedSyntaxError
 from . import registry
 from .build import is_add_at, reads
-from .fixes import PER_ELEMENT_FIX, method_fix, per_element
+from .fixes import IN_PLACE_FIXES, PER_ELEMENT_FIX, method_fix, per_element
 from .scope import MISSING
 
 
@@ -131,6 +131,10 @@ def _refusal(what, stmt, where):
                 "`np.maximum.reduce`, `np.cumsum` for `np.add.accumulate`, `np.outer` for "
                 "`np.multiply.outer`, `scipy.special.logsumexp(x, axis=0)` for "
                 "`np.logaddexp.reduce`.")
+    if kind == "call" and name in IN_PLACE_FIXES:
+        return NoRuleError(
+            f"`{name}` writes a value into an array in place, which astgrad does not "
+            f"differentiate.", where(stmt), fix=IN_PLACE_FIXES[name])
     if kind == "per element":
         return UnsupportedSyntaxError(
             f"`{name}` calls a Python function once per element (or row), which astgrad "
