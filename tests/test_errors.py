@@ -226,6 +226,39 @@ def test_what_the_in_place_fixes_suggest_is_differentiated():
     np.testing.assert_allclose(ag.grad(_on_a_constant)(x), [2.0, 2.0, 2.0], rtol=1e-12)
 
 
+def _through_json(x):
+    import json
+    text = json.dumps(x.tolist())
+    return np.sum(np.array(json.loads(text)) ** 2)     # its derivative was silently 0
+
+
+def _through_bytes(x):
+    raw = x.tobytes()
+    return np.sum(np.frombuffer(raw) ** 2)
+
+
+def _labelled(x):
+    label = str(np.round(x, 2))          # runs as is: read only by print
+    print(label, end="")
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("fn, text", [(_through_json, "x.tolist()"),
+                                      (_through_bytes, "x.tobytes()")])
+def test_a_value_that_varies_through_calls_with_no_rule_is_refused(fn, text):
+    """A call with no rule runs as is where nothing varies reaches the output through it;
+    through a chain of such calls (`tolist`, `json.dumps`, `json.loads`) the first one is
+    refused, not the whole chain taken as a constant."""
+    raises(errors.AstgradError, fn, np.array([0.5, -1.0, 2.0]), line_text=text)
+
+
+def test_a_call_with_no_rule_read_only_by_print_still_runs(capsys):
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(ag.grad(_labelled)(x), 2 * x)
+    _, tangent = ag.jvp(_labelled)(x, np.ones(3))
+    assert tangent == pytest.approx(2 * np.sum(x))
+
+
 def test_a_ufunc_method_is_named_in_full_with_the_function_to_use():
     # It was "`reduce` has no derivative rule ... ag.defvjp(reduce, ...)": a name the user
     # did not write, and a registration that cannot match (each access makes a new method).

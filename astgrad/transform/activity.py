@@ -33,8 +33,9 @@ class Activity:
     varied: frozenset[str]     # depend on a differentiated parameter: these get tangents
 
 
-def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
-    """The names whose derivative flows into `value`'s result."""
+def _differentiable_reads(value: ast.expr, ns: Namespace, opaque: bool = False) -> list[str]:
+    """The names whose derivative flows into `value`'s result; with `opaque`, also those
+    a call with no rule reads (it runs as is: its result depends on them all the same)."""
     if isinstance(value, (ast.Compare, ast.Attribute, ast.JoinedStr, ast.BoolOp)) \
             or isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
         return []
@@ -48,9 +49,11 @@ def _differentiable_reads(value: ast.expr, ns: Namespace) -> list[str]:
         prim = registry.lookup(fn)
         if prim is not None and fn in (zip, enumerate, reversed):
             return reads(value)            # refused where a derivative would flow through
-        if prim is None and not isinstance(fn, types.FunctionType) or prim and prim.nondiff \
-                or prim and not (prim.vjps or prim.jvps):   # no rule: runs as is (`opaque`)
+        if prim and prim.nondiff:
             return []
+        if prim is None and not isinstance(fn, types.FunctionType) \
+                or prim and not (prim.vjps or prim.jvps):   # no rule: runs as is (`opaque`)
+            return reads(value) if opaque else []
         if prim is not None and prim.vjps and prim.signature is not None:
             return _with_rules(prim, value, ns)
     return reads(value)
@@ -95,14 +98,15 @@ def _keys(stmts, ns) -> set[str]:
     return {name for name in values if all_are(name, key)}
 
 
-def _edges(stmts, ns, keys=frozenset()):
-    """(target, sources) for each way a value flows into a name, anywhere in `stmts`."""
+def _edges(stmts, ns, keys=frozenset(), opaque=False):
+    """(target, sources) for each way a value flows into a name, anywhere in `stmts`
+    (with `opaque`, through calls with no rule too)."""
     for stmt in stmts:
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             if isinstance(target, ast.Name):
-                yield target.id, [] if target.id in keys else _differentiable_reads(stmt.value,
-                                                                                  ns)
+                yield target.id, [] if target.id in keys else _differentiable_reads(
+                    stmt.value, ns, opaque)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 yield target.value.id, reads(stmt.value)       # x[i] = v: x holds v
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
@@ -111,15 +115,16 @@ def _edges(stmts, ns, keys=frozenset()):
         elif isinstance(stmt, ast.Expr) and is_add_at(stmt.value, ns):
             yield stmt.value.args[0].id, reads(stmt.value.args[2])
         elif isinstance(stmt, (ast.If, ast.For, ast.While)):
-            yield from _edges(stmt.body, ns, keys)
-            yield from _edges(stmt.orelse, ns, keys)
+            yield from _edges(stmt.body, ns, keys, opaque)
+            yield from _edges(stmt.orelse, ns, keys, opaque)
 
 
 def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Activity:
     """Flow-insensitive, so loops and branches need no special care: a name that
     may carry a derivative anywhere is treated as carrying one everywhere."""
     *body, ret = tree.body
-    flows = list(_edges(body, ns, _keys(body, ns)))
+    keys = _keys(body, ns)
+    flows = list(_edges(body, ns, keys))
     varied = set(wrt)
     changed = True
     while changed:
@@ -128,6 +133,18 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
             if target not in varied and any(s in varied for s in sources):
                 varied.add(target)
                 changed = True
+    useful = _useful(flows, ret)
+    # a call with no rule is refused where a derivative would flow through it into the
+    # output, also through other calls with no rule (`np.array(json.loads(json.dumps(
+    # x.tolist())))`): there the first one is
+    refuse_where_varied(body, varied, _useful(list(_edges(body, ns, keys, True)), ret),
+                        ns, where)
+    _refuse_varied_keys(body, varied, useful, ns, where)
+    return Activity(active=frozenset(varied & useful), varied=frozenset(varied))
+
+
+def _useful(flows, ret: ast.Return) -> set[str]:
+    """The names the returned value depends on through `flows`."""
     useful = set(reads(ret.value))
     changed = True
     while changed:
@@ -138,9 +155,7 @@ def analyze(tree: ast.FunctionDef, wrt: list[str], ns: Namespace, where) -> Acti
                 if new:
                     useful |= new
                     changed = True
-    refuse_where_varied(body, varied, useful, ns, where)   # calls with no rule
-    _refuse_varied_keys(body, varied, useful, ns, where)
-    return Activity(active=frozenset(varied & useful), varied=frozenset(varied))
+    return useful
 
 
 def _refuse_varied_keys(body, varied: set, useful: set, ns, where) -> None:
