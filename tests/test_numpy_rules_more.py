@@ -339,3 +339,19 @@ def test_third_order(name):
     d2, d3 = ag.grad(ag.grad(f)), ag.grad(ag.grad(ag.grad(f)))
     np.testing.assert_allclose(d3(0.7), (d2(0.7 + h) - d2(0.7 - h)) / (2 * h),
                                rtol=1e-5, atol=1e-6)
+
+
+def _copied_arrays(x):
+    y = np.array(x, copy=True, order="F")
+    y[0] = 5.0                               # the copy is written, not x
+    return np.sum(y ** 2) + np.sum(np.asarray(x, order="C", dtype=float) * x)
+
+
+def test_np_array_and_asarray_take_copy_and_order():
+    """`np.array(x, copy=True)`, `order=`: where the values are, not what they are (the
+    call was refused: its rule took only `object` and `dtype`)."""
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(ag.grad(_copied_arrays)(x), [2 * x[0], 4 * x[1], 4 * x[2]],
+                               rtol=1e-12)
+    ag.check_grads(_copied_arrays, (x,), order=2)
+    np.testing.assert_array_equal(x, [0.5, -1.0, 2.0])

@@ -70,7 +70,8 @@ _CONTAINER_METHODS = {
     "extend": "Build a new list: `xs = xs + ys`.",
     "insert": "Build a new list: `xs = xs[:i] + [v] + xs[i:]`.",
     "remove": "Build a new list without the item.",
-    "fill": "Write the items: `a[...] = v`."}
+    "fill": "Write the items: `a[...] = v`.",
+    "tolist": "Use the array itself, or `list(x)` for the items of a 1-d array."}
 
 
 def method_fix(name: str) -> str:

@@ -247,15 +247,16 @@ def _array_of_floats(k, s):
 
 
 # an integer or boolean dtype makes whole numbers: flat between jumps, slope 0 (as astype's)
-defvjp(np.array, lambda g, ans, object, dtype=None:
+# (`copy=` and `order=` change where the values are, not what they are)
+defvjp(np.array, lambda g, ans, object, dtype=None, copy=True, order="K":
        rt.unpack_like(0.0 * g if _whole(dtype) else g, object), kind=_array_of_floats)
-defvjp(np.asarray, lambda g, ans, a, dtype=None:
+defvjp(np.asarray, lambda g, ans, a, dtype=None, order=None, copy=None:
        rt.unpack_like(0.0 * g if _whole(dtype) else g, a),
        kind=lambda k, s: k["a"] if k["a"].dtype != "O" else UNKNOWN)
-defjvp(np.array, lambda t, ans, object, dtype=None:
+defjvp(np.array, lambda t, ans, object, dtype=None, copy=True, order="K":
        np.array(t) if dtype is None else
        np.zeros(np.shape(ans)) if _whole(dtype) else np.array(t, dtype))
-defjvp(np.asarray, lambda t, ans, a, dtype=None:
+defjvp(np.asarray, lambda t, ans, a, dtype=None, order=None, copy=None:
        np.asarray(t) if dtype is None else
        np.zeros(np.shape(ans)) if _whole(dtype) else np.asarray(t, dtype))
 
