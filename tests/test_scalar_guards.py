@@ -333,3 +333,14 @@ def test_special_points_give_numpys_values_types_and_warnings(f, monkeypatch):
                 assert got_warned == want_warned, (name, args, got_warned, want_warned)
                 assert [np.float64(g).tobytes() for g in _leaves(got)] == \
                     [np.float64(w).tobytes() for w in _leaves(want)], (name, args, got, want)
+
+
+def test_use_math_says_whether_it_rewrote():
+    """(It returned False after rewriting: the optimizer's analyses were kept for a tree
+    that had changed.)"""
+    fn = ast.parse("def f(x):\n    return float(np.cos(x) + np.exp(x))").body[0]
+    py = fast_scalars.Kind(0, "f", True)
+    assert fast_scalars.use_math(fn, _namespace(), {"x": py}) is True
+    assert "math.cos(x)" in ast.unparse(fn)
+    fn = ast.parse("def f(x):\n    return np.cos(x)").body[0]
+    assert fast_scalars.use_math(fn, _namespace(), {"x": py}) is False
