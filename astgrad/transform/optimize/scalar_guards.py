@@ -1,12 +1,16 @@
 """One finiteness test per value: where two or more `scalar_math` spellings of the same
 value test `math.isfinite` of it, the test is made once, into a name, which they read.
 
-    before (x a float)                              after
-    b3 = 1.0 / _4                                   b3 = 1.0 / _4
-    bx = (math.sin(x) if math.isfinite(x)           finite_x = math.isfinite(x)
-          else np.sin(x)) / x                       bx = (math.sin(x) if finite_x else np.sin(x)) / x
-    bx = bx + b3 * (math.cos(x) if                  bx = bx + b3 * (math.cos(x) if finite_x
-          math.isfinite(x) else np.cos(x))                          else np.cos(x))
+    before (x a float)
+    b3 = 1.0 / _4
+    bx = (math.sin(x) if math.isfinite(x) else np.sin(x)) / x
+    bx = bx + b3 * (math.cos(x) if math.isfinite(x) else np.cos(x))
+
+    after
+    b3 = 1.0 / _4
+    finite_x = math.isfinite(x)
+    bx = (math.sin(x) if finite_x else np.sin(x)) / x
+    bx = bx + b3 * (math.cos(x) if finite_x else np.cos(x))
 
 Output guarantee: every spelling takes the side it took, so the function returns, raises
 and warns as it did: the name holds the value of the test it replaces, made just before
