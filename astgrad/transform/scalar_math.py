@@ -73,39 +73,112 @@ def _test(spelling: Spelling, arg: ast.expr, ns) -> ast.expr:
 
 def read_back(tree: ast.AST, ns) -> None:
     """Every spelling `spell` writes becomes the NumPy call it stands for, in place, so
-    generated code differentiated again is differentiated as NumPy code."""
+    generated code differentiated again is differentiated as NumPy code; so does one whose
+    finiteness test is read from a name (`optimize.scalar_guards`), whose assignment goes
+    once nothing reads it, and a spelled log's square written `L * L`
+    (`optimize.derivative_math`) is `L ** 2` again."""
     if any(n.__class__ is ast.IfExp for n in walk(tree)):    # (a spelling is one)
-        _ReadBack(ns).visit(tree)
+        back = _ReadBack(ns, tree)
+        back.visit(tree)
+        if back.tests:
+            _Unread(back.tests, tree).visit(tree)
+
+
+def spelled(node: ast.AST, ns, tests: dict[str, str] | None = None) -> ast.Call | None:
+    """The NumPy call `node` spells, if it is a spelling `spell` writes, or one whose
+    finiteness test is a name that `tests` maps to the dump of the argument it tests."""
+    if node.__class__ is not ast.IfExp:
+        return None
+    call = node.orelse
+    fn = ns.value(call.func) if _one_argument(call) else None
+    spelling = SPELLINGS.get(fn) or ROUNDED.get(fn) if fn is not None else None
+    if spelling is None:
+        return None
+    arg = ast.dump(call.args[0])
+    fast = node.body
+    if not (_one_argument(fast) and ns.value(fast.func) is spelling.math_fn
+            and ast.dump(fast.args[0]) == arg):
+        return None
+    if spelling.test == "finite" and isinstance(node.test, ast.Name) and tests \
+            and tests.get(node.test.id) == arg:
+        return call
+    return call if _guards(node.test, spelling.test, arg, ns) else None
+
+
+def finiteness_test(stmt: ast.stmt, ns) -> tuple[str, str] | None:
+    """(t, x) for `t = math.isfinite(x)`, x a name."""
+    if not (stmt.__class__ is ast.Assign and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and _one_argument(stmt.value)
+            and isinstance(stmt.value.args[0], ast.Name)
+            and ns.value(stmt.value.func) is math.isfinite):
+        return None
+    return stmt.targets[0].id, stmt.value.args[0].id
 
 
 class _ReadBack(ast.NodeTransformer):
-    def __init__(self, ns):
+    def __init__(self, ns, tree):
         self.ns = ns
+        once = _bound_once(tree)
+        self.tests: dict[str, str] = {}     # t -> x dumped, for `t = math.isfinite(x)`
+        self.logs: set[str] = set()         # L, for `L = <a log's spelling>`
+        for node in walk(tree):
+            test = finiteness_test(node, ns) if node.__class__ is ast.Assign else None
+            if test is not None and test[0] in once and test[1] in once:
+                self.tests[test[0]] = ast.dump(ast.Name(test[1], ast.Load()))
+            elif node.__class__ is ast.Assign and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name) and node.targets[0].id in once:
+                call = spelled(node.value, ns)
+                if call is not None and ns.value(call.func) in ROUNDED:
+                    self.logs.add(node.targets[0].id)
 
     def visit_IfExp(self, node):
         self.generic_visit(node)
-        call = node.orelse
-        fn = self.ns.value(call.func) if _one_argument(call) else None
-        spelling = SPELLINGS.get(fn) or ROUNDED.get(fn) if fn is not None else None
-        if spelling is None:
-            return node
-        arg = ast.dump(call.args[0])
-        fast = node.body
-        if not (_one_argument(fast) and self.ns.value(fast.func) is spelling.math_fn
-                and ast.dump(fast.args[0]) == arg):
-            return node
-        return call if self._guards(node.test, spelling.test, arg) else node
+        return spelled(node, self.ns, self.tests) or node
 
-    def _guards(self, test, kind: str, arg: str) -> bool:
-        """Is `test` the guard `spell` writes for `kind` on the argument dumped as `arg`?"""
-        if kind == "finite":
-            return _one_argument(test) and self.ns.value(test.func) is math.isfinite \
-                and ast.dump(test.args[0]) == arg
-        if kind == "not negative":
-            return _compares(test, arg, ast.GtE, 0.0)
-        return isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) \
-            and len(test.values) == 2 and _compares(test.values[0], arg, ast.Gt, 0.0) \
-            and _compares(test.values[1], arg, ast.NotEq, 1.0)
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if node.op.__class__ is ast.Mult and isinstance(node.left, ast.Name) \
+                and isinstance(node.right, ast.Name) and node.left.id == node.right.id \
+                and node.left.id in self.logs:
+            return ast.BinOp(node.left, ast.Pow(), ast.Constant(2))
+        return node
+
+
+class _Unread(ast.NodeTransformer):
+    """Drops `t = math.isfinite(x)` for each `t` of `tests` nothing reads any more."""
+
+    def __init__(self, tests: dict[str, str], tree):
+        read = {n.id for n in walk(tree) if n.__class__ is ast.Name
+                and n.ctx.__class__ is ast.Load}
+        self.unread = set(tests) - read
+
+    def visit_Assign(self, node):
+        target = node.targets[0] if len(node.targets) == 1 else None
+        return None if isinstance(target, ast.Name) and target.id in self.unread else node
+
+
+def _bound_once(tree) -> set[str]:
+    """The names `tree` binds (a parameter, an assignment, a `del`) exactly once."""
+    counts: dict[str, int] = {}
+    for node in walk(tree):
+        name = node.arg if node.__class__ is ast.arg else \
+            node.id if node.__class__ is ast.Name and node.ctx.__class__ is not ast.Load \
+            else None
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    return {name for name, count in counts.items() if count == 1}
+
+
+def _guards(test, kind: str, arg: str, ns) -> bool:
+    """Is `test` the guard `spell` writes for `kind` on the argument dumped as `arg`?"""
+    if kind == "finite":
+        return _one_argument(test) and ns.value(test.func) is math.isfinite \
+            and ast.dump(test.args[0]) == arg
+    if kind == "not negative":
+        return _compares(test, arg, ast.GtE, 0.0)
+    return isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) \
+        and len(test.values) == 2 and _compares(test.values[0], arg, ast.Gt, 0.0) \
+        and _compares(test.values[1], arg, ast.NotEq, 1.0)
 
 
 def _compares(test, arg: str, op, value: float) -> bool:

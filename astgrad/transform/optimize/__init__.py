@@ -27,6 +27,7 @@ one public function and its before/after source in its docstring:
                                     where nothing can tell the difference
     derivative_math.use_math_log    log of a Python float with `math` (1 ulp), where
                                     only derivatives read it
+    scalar_guards.share_finite_tests   one `math.isfinite(x)` for the spellings of x
     fresh.fresh_gradients           no returned gradient is a read-only view
     owned.own_gradients             nor one of the caller's arrays, nor a view of one
     comments.drop_orphan_comments   no comment that heads nothing
@@ -42,7 +43,7 @@ import ast
 from ..kinds import Kind, expr_kind, static_value
 from ..resolve import Namespace
 from . import analyses, block_copies, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
-    fresh, inline_temps, owned, seeds, simplify, splits, zeros
+    fresh, inline_temps, owned, scalar_guards, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -89,6 +90,8 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
     rounds.changed(derivative_math.use_math_log(fn, ns, kinds, adjoints))
+    rounds.changed(scalar_guards.share_finite_tests(
+        fn, ns, set(kinds) | set(ns.bound) | set(ns.live) | set(ns.taken)))
     rounds.changed(fresh.fresh_gradients(fn, ns, rounds.known()))
     owned.own_gradients(fn, rounds.facts())
     comments.drop_orphan_comments(fn)

@@ -89,10 +89,10 @@ def use_math(fn: ast.FunctionDef, ns: Namespace, kinds: dict[str, Kind]) -> bool
                 site.refused = True
                 if worst == _MAYBE:
                     break
-    for site in sites:
-        if site.chosen:
-            uses.put(site, spell(site.numpy, ns))
-    return any(s.chosen for s in sites)
+    chosen = [s for s in sites if s.chosen]
+    for site in chosen:
+        uses.put(site, spell(site.numpy, ns))
+    return bool(chosen)
 
 
 def _sites(fn, ns, kinds) -> list[_Site]:
