@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import linecache
+import sys
 import threading
 from typing import Callable
 
@@ -257,13 +258,15 @@ def as_function(fn) -> Callable:
                   for p in prim.signature.parameters.values()]
         # a user's object with rules (`ag.defvjp(op, ...)`) is called by a name of its own:
         # under its primitive name it would be the wrapper calling itself
-        callee = prim.name if "." in prim.name else "primitive"
+        root = prim.name.partition(".")[0]
+        module = {"np": np}.get(root) or sys.modules.get(root)
+        callee = prim.name if "." in prim.name and module is not None else "primitive"
         passed = [f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name for p in params]
         text = (f"def {name}{inspect.Signature(params)}:\n"
                 f"    return {callee}({', '.join(passed)})\n")
         filename = f"<astgrad: {prim.name}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = {"np": np, "rt": runtime, "primitive": fn}
+        namespace = {"np": np, "rt": runtime, "primitive": fn, root: module}
         exec(compile(text, filename, "exec"), namespace)
         _wrappers[id(fn)] = namespace[name]
     return _wrappers[id(fn)]

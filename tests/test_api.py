@@ -338,6 +338,20 @@ def test_grad_of_a_numpy_function_itself():
     np.testing.assert_allclose(ag.grad(np.sum)(np.ones(3)), np.ones(3))
 
 
+def test_grad_of_a_math_or_scipy_function_itself():
+    """`ag.grad(math.exp)` was refused: "name `math` is not defined" in the one-line
+    function written to call it."""
+    import math
+
+    import scipy.special
+    assert ag.grad(math.exp)(0.5) == pytest.approx(math.exp(0.5), rel=1e-15)
+    assert ag.grad(math.hypot, wrt=1)(3.0, 4.0) == pytest.approx(0.8, rel=1e-15)
+    assert ag.grad(scipy.special.erf)(0.5) == pytest.approx(
+        2 / math.sqrt(math.pi) * math.exp(-0.25), rel=1e-15)
+    ag.check_grads(math.sin, (0.4,), order=2)
+    ag.check_grads(scipy.special.gammaln, (2.5,), order=2)
+
+
 def test_cached_transform_is_a_plain_lookup(monkeypatch):
     """`ag.grad(f)(x)` written in a loop: the second `ag.grad(f)` finds the transform made
     by the first without reading f's signature again (that took 9 of its 10 us)."""
