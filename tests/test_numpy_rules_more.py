@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 
 import astgrad as ag
 from astgrad.transform import registry
@@ -161,13 +162,16 @@ CASES = {
     "piecewise-nested-def": (_piecewise_nested, (x,)),
     "piecewise-2d": (lambda A: np.piecewise(A, [A > 0.05], [lambda v: v ** 3, np.tanh]) ** 2,
                      (A,)),
+    # ---- sliding_window_view (more in tests/test_sliding_windows.py)
+    "windows-1d": (lambda x: sliding_window_view(x, 3) ** 3, (x,)),
+    "windows-2d-axis": (lambda A: sliding_window_view(A, (2, 2), axis=(1, 0)) ** 2, (A,)),
 }
 
 # the functions these cases cover (tests/test_rules.py counts them as tested)
 FUNCTIONS = [np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2, np.fft.fftn, np.fft.ifftn,
              np.fft.rfft, np.fft.irfft, np.fft.rfft2, np.fft.irfft2, np.fft.rfftn,
              np.fft.irfftn, np.fft.fftshift, np.fft.ifftshift, np.cov, np.corrcoef,
-             np.meshgrid, np.block, np.polyfit] + [
+             np.meshgrid, np.block, np.polyfit, sliding_window_view] + [
     fn for fn in (getattr(np, "trapezoid", None), getattr(np, "trapz", None)) if fn is not None]
 
 

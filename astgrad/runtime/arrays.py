@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unpad_copies", "trapezoid_weights", "trapezoid_adjoint", "trapezoid_x_adjoint",
            "trapezoid_x_tangent", "trapezoid_means", "unmesh",
-           "remesh", "unblock", "reblock"]
+           "remesh", "unblock", "reblock", "windows_added"]
 
 
 def unpad_copies(g, a, pad_width, mode):
@@ -129,3 +129,23 @@ def reblock(b, arrays):
     """The transpose of `unblock(., arrays)`: np.block of the parts `b` (a part still the
     number 0.0 filled to its block's shape)."""
     return np.block(_filled(b, arrays))
+
+
+def windows_added(g, x, window_shape, axis=None):
+    """The adjoint of `x` in `sliding_window_view(x, window_shape, axis)`: each window's
+    entries (the last axes of `g`, one per window axis) added back where they were read,
+    the window's offset along each of its axes added to the start of the slice there."""
+    shape = np.shape(x)
+    sizes = (window_shape,) if np.ndim(window_shape) == 0 else tuple(window_shape)
+    axes = tuple(range(len(shape))) if axis is None else \
+        (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(a % len(shape) for a in axes)
+    g = np.asarray(g)
+    out = np.zeros(shape, np.result_type(g.dtype, np.float16))
+    views = g.shape[:len(shape)]             # how many windows along each axis
+    for offsets in np.ndindex(*sizes):
+        start = [0] * len(shape)
+        for a, o in zip(axes, offsets):
+            start[a] += o
+        out[tuple(slice(b, b + n) for b, n in zip(start, views))] += g[(...,) + offsets]
+    return out

@@ -32,7 +32,8 @@ _NUMPY_WRITERS = frozenset(getattr(np, n) for n in (
 _NUMPY_FRESH = frozenset(getattr(np, n) for n in (
     "array", "concatenate", "copy", "cumprod", "cumsum", "dot", "full", "full_like", "inner",
     "kron", "mean", "ndim", "ones", "ones_like", "outer", "prod", "repeat", "shape", "size",
-    "stack", "sum", "tensordot", "tile", "where", "zeros", "zeros_like") if hasattr(np, n))
+    "stack", "sum", "tensordot", "tile", "where", "zeros", "zeros_like") if hasattr(np, n)) \
+    | {runtime.windows_added, runtime.unpad_copies}      # (adjoints added into new arrays)
 # NumPy functions whose result is not a function of their arguments alone.
 _NUMPY_IMPURE = frozenset(getattr(np, n) for n in ("empty", "empty_like") if hasattr(np, n))
 # Functions that give back their first argument, a view of it or a new array, never

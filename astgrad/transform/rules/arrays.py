@@ -1,10 +1,12 @@
 """Issue 10's rules for making and integrating arrays: np.pad's copying modes (the
 helper's own rules; np.pad's are in shape.py), np.block, np.meshgrid and the trapezoid
-rule (np.trapezoid, and np.trapz where NumPy still has it)."""
+rule (np.trapezoid, and np.trapz where NumPy still has it); and the windows of
+`sliding_window_view` (convolutions written with it)."""
 import ast
 import copy
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..lattice import UNKNOWN, broadcast
 from ..registry import defjvp, deflinear, defvjp, lookup
@@ -122,3 +124,22 @@ defjvp(np.polyfit,
        None, None, None,
        lambda t, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
        rt.unsupported("np.polyfit with respect to w; make the weights constants"))
+
+
+# ---- sliding_window_view: linear, a view; its windows' adjoints added back where read -------
+def _windows_kind(k, s):
+    sizes = s.get("window_shape")
+    count = 1 if isinstance(sizes, int) else len(sizes) if isinstance(sizes, tuple) else None
+    x = k["x"]
+    return broadcast(x).with_ndim(None if x.ndim is None or count is None else x.ndim + count)
+
+
+defvjp(sliding_window_view,
+       lambda g, ans, x, window_shape, axis=None, *, subok=False, writeable=False:
+       rt.windows_added(g, x, window_shape, axis), None, None, kind=_windows_kind,
+       name="np.lib.stride_tricks.sliding_window_view")
+deflinear(sliding_window_view, "x")
+defvjp(rt.windows_added, lambda b, ans, g, x, window_shape, axis=None:
+       sliding_window_view(b, window_shape, axis), None, None, None,
+       kind=lambda k, s: broadcast(k["g"]).with_ndim(k["x"].ndim))
+deflinear(rt.windows_added, "g")
