@@ -22,7 +22,9 @@ import ast
 import inspect
 from dataclasses import dataclass, field
 
+from . import registry
 from .argument_holds import OTHER, VIEW, arrays_in, held, value_holds
+from .opaque import is_library_function
 from .writes import passed
 
 
@@ -90,11 +92,12 @@ def _calls(stmt: ast.stmt, holds: dict, changed: set[str], ns):
     argument's array whose items the function writes (`h(b)`, `h(x if c else x)`)."""
     for node in _expressions(stmt):
         fn = ns.value(node.func) if isinstance(node, ast.Call) and ns is not None else None
-        if not inspect.isfunction(fn) or getattr(fn, "_astgrad", None) is not None:
-            continue
+        if not inspect.isfunction(fn) or getattr(fn, "_astgrad", None) is not None \
+                or registry.lookup(fn) is not None or is_library_function(fn):
+            continue                # (NumPy 1.x's `np.where` is a Python function too)
         if any(isinstance(a, ast.Starred) for a in node.args):
             continue
-        params = list(inspect.signature(fn).parameters)
+        params = list(inspect.signature(fn, follow_wrapped=False).parameters)
         given = dict(zip(params, node.args)) | {k.arg: k.value for k in node.keywords if k.arg}
         mine = {p for p, v in given.items() if OTHER not in (s := value_holds(v, holds))
                 and not any(h.endswith(VIEW) for h in s)
