@@ -38,6 +38,7 @@ from . import argument_writes, binding, library_calls, lifting, registry, restru
 from .build import parameters
 from .reads import reads_after
 from .lowering import Context, Lowerer, Scope, assigned_names, is_constant
+from .opaque import is_library_function
 from .scope import MISSING
 from .user_values import user_method
 from .writes import writes_after
@@ -353,8 +354,10 @@ def _is_function(obj) -> bool:
 
 
 def _is_python_function(obj) -> bool:
-    """A function or a bound method (`self.helper`) of the user's, written in Python."""
-    return isinstance(obj, types.FunctionType) or user_method(obj)
+    """A function or a bound method (`self.helper`) of the user's, written in Python (not
+    a library's: NumPy 1.x's `np.apply_along_axis` is a Python function too)."""
+    return isinstance(obj, types.FunctionType) and not is_library_function(obj) \
+        or user_method(obj)
 
 
 def function_value(value: ast.expr, low: Lowerer):
