@@ -23,6 +23,9 @@ one public function and its before/after source in its docstring:
                                     they meet its arrays
     cancel.cancel_factors           an adjoint's arithmetic read as one rational function,
                                     factors positive for every input cancelled
+    products.factor_products        a product two adjoint terms compute (in any order)
+                                    computed once; two terms of an adjoint's sum with
+                                    an array factor in common added before they meet it
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     derivative_math.use_math_log    log of a Python float with `math` (1 ulp), where
@@ -42,7 +45,7 @@ import ast
 from ..kinds import Kind, expr_kind, static_value
 from ..resolve import Namespace
 from . import analyses, block_copies, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
-    fresh, inline_temps, owned, seeds, simplify, splits, zeros
+    fresh, inline_temps, owned, products, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -85,6 +88,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
                                                 returned)):
         rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
+    rounds.changed(products.factor_products(fn, rounds.facts, adjoints, temps))
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go

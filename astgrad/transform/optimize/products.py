@@ -1,0 +1,388 @@
+"""Products of an adjoint's terms shared and factored: a product of arrays that two terms
+compute, up to the order of its factors, is computed once, into a name; two terms of one
+accumulation chain with an array factor in common are added before they meet it.
+
+    before (sin_x, _4, cos_x, x arrays)       after
+    bx = cos_x                                bx = cos_x
+    bx = bx - x * sin_x                       x_sin_x = x * sin_x
+    bx = bx - 2 * (sin_x * _4 * x)            bx = bx - x_sin_x
+    bx = bx + _4 * cos_x                      bx = bx + _4 * (cos_x - 2 * x_sin_x)
+
+A term is the value of `b = term` or the `term` of `b = b + term` (or `- term`), `b` an
+adjoint, `term` a product (`*`, unary `-`) of atoms. Each operation on arrays is a pass
+over them and a new array, one on numbers costs nothing to speak of. The values are the
+same products and sums, rounded in another order, so only adjoints' terms are rewritten
+(derivatives, which the optimizer may reassociate, as `coefficients` does), and only
+where every atom's kind is known: arrays floating or complex, of one precision, numbers
+0-d of that precision or Python numbers (never NumPy integers, whose products could
+wrap where a float met them first). `F * (A + C)` has the shape and dtype of
+`F * A + F * C` (broadcasting is associative). Terms are brought together only over
+statements that rebind none of their names and read no adjoint between two terms of
+its chain; an atom reads no name changed in place (nor through a view) and calls
+nothing but pure NumPy (`aliasing.pure_callee`); `@` is never an atom's.
+A rewrite is made only where it leaves fewer operations on arrays.
+"""
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+from ..naming import RESERVED, names_in
+from ..trees import copy_tree, dump_key, walk
+from .aliasing import pure_callee
+from .analyses import Facts, blocks, single_target
+
+_NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
+
+
+@dataclass(eq=False)
+class _Term:
+    """`b = term` (`init`) or `b = b + term` / `b = b - term` in `block`: the term is
+    `-1 ** negative * prod(numbers) * prod(arrays)`."""
+
+    stmt: ast.Assign
+    target: str
+    init: bool
+    negative: bool
+    numbers: list
+    arrays: list
+    keys: list               # `dump_key` of each of `arrays`
+    precision: int | None = None
+
+
+def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
+                    adjoints: set[str], temps: set[str]) -> bool:
+    """Rewrite, in place, the adjoints' terms the module docstring describes; True if any.
+    `facts` may be the function that makes them: called only where two terms of a block
+    share an atom. A name made here is added to `temps`."""
+    found = [(block, terms) for block in blocks(fn)
+             for terms in [_structural_terms(block, adjoints)] if _sharing(terms)]
+    if not found:
+        return False
+    facts = facts() if callable(facts) else facts
+    rewrite, changed = _Rewrite(fn, facts, temps), False
+    for block, terms in found:
+        terms = [t for t in (rewrite.typed(t) for t in terms) if t is not None]
+        changed |= rewrite.share(block, terms)
+        changed |= rewrite.factor(block, terms)
+    return changed
+
+
+# -- terms, by their structure --------------------------------------------------------------
+def _structural_terms(block: list, adjoints: set[str]) -> list[tuple]:
+    """(statement, target, init, term, subtracted) for each adjoint's term in `block`."""
+    out = []
+    for stmt in block:
+        name = single_target(stmt)
+        if name is None or name not in adjoints:
+            continue
+        value = stmt.value
+        if value.__class__ is ast.BinOp and value.op.__class__ in (ast.Add, ast.Sub) \
+                and value.left.__class__ is ast.Name and value.left.id == name:
+            out.append((stmt, name, False, value.right, value.op.__class__ is ast.Sub))
+        else:
+            out.append((stmt, name, True, value, False))
+    return out
+
+
+def _sharing(terms: list[tuple]) -> bool:
+    """Do two of `terms` share an atom that is no literal (a cheap test, before kinds)?"""
+    if len(terms) < 2:
+        return False
+    seen = set()
+    for _, _, _, term, _ in terms:
+        for key in {dump_key(a) for a in _atoms(term) if a.__class__ is not ast.Constant}:
+            if key in seen:
+                return True
+            seen.add(key)
+    return False
+
+
+def _atoms(node) -> list:
+    """The factors of a product of `*` and unary `-`, left to right."""
+    cls = node.__class__
+    if cls is ast.UnaryOp and node.op.__class__ is ast.USub:
+        return _atoms(node.operand)
+    if cls is ast.BinOp and node.op.__class__ is ast.Mult:
+        return _atoms(node.left) + _atoms(node.right)
+    return [node]
+
+
+def _negations(node) -> int:
+    cls = node.__class__
+    if cls is ast.UnaryOp and node.op.__class__ is ast.USub:
+        return 1 + _negations(node.operand)
+    if cls is ast.BinOp and node.op.__class__ is ast.Mult:
+        return _negations(node.left) + _negations(node.right)
+    return 0
+
+
+# -- writing --------------------------------------------------------------------------------
+def _chain(items: list) -> ast.expr:
+    out = items[0]
+    for item in items[1:]:
+        out = ast.BinOp(out, ast.Mult(), item)
+    return out
+
+
+def _product(numbers: list, arrays: list) -> ast.expr:
+    """`2 * a * (x * y)`: the numbers, then the arrays; `1` for neither."""
+    if not numbers and not arrays:
+        return ast.Constant(1)
+    if not numbers or not arrays:
+        return _chain(numbers or arrays)
+    return ast.BinOp(_chain(numbers), ast.Mult(), _chain(arrays))
+
+
+def _write(term: _Term) -> None:
+    """Put `term` back into its statement."""
+    product = _product(term.numbers, term.arrays)
+    if term.init:
+        if term.negative:
+            product = ast.UnaryOp(ast.USub(), product)
+        term.stmt.value = product
+    else:
+        op = ast.Sub() if term.negative else ast.Add()
+        term.stmt.value = ast.BinOp(ast.Name(term.target, ast.Load()), op, product)
+
+
+def _remove(items: list, keys: list, common: Counter) -> tuple[list, list]:
+    """`items` (with their `keys`) less one of each of `common`."""
+    left, out, out_keys = Counter(common), [], []
+    for item, key in zip(items, keys):
+        if left[key] > 0:
+            left[key] -= 1
+        else:
+            out.append(item)
+            out_keys.append(key)
+    return out, out_keys
+
+
+class _Rewrite:
+    """The rewrites of one function, with the kinds of the atoms they meet."""
+
+    def __init__(self, fn: ast.FunctionDef, facts: Facts, temps: set[str]):
+        self.fn, self.facts, self.temps = fn, facts, temps
+        self.made: dict[str, tuple[bool, int | None]] = {}   # new name -> (array, precision)
+        self._taken: set[str] | None = None
+
+    # -- kinds --------------------------------------------------------------------------
+    def typed(self, found: tuple) -> _Term | None:
+        """The `_Term` of a structural term, or None where an atom's kind does not let
+        it be reordered."""
+        stmt, target, init, term, subtracted = found
+        numbers, arrays, precisions = [], [], set()
+        for atom in _atoms(term):
+            kind = self._atom(atom, target)
+            if kind is None:
+                return None
+            array, precision = kind
+            (arrays if array else numbers).append(atom)
+            if precision is not None:
+                precisions.add(precision)
+        if len(precisions) > 1:
+            return None
+        return _Term(stmt, target, init, (_negations(term) % 2 == 1) != subtracted,
+                     numbers, arrays,
+                     [dump_key(a) for a in arrays], next(iter(precisions), None))
+
+    def _atom(self, atom, target: str) -> tuple[bool, int | None] | None:
+        """(is it an array, its precision in bytes or None for a Python number), or None
+        where it may not be reordered."""
+        if atom.__class__ is ast.Name and atom.id in self.made:
+            return self.made[atom.id]
+        if atom.__class__ is ast.Constant:
+            value = atom.value
+            return (False, None) if type(value) in (int, float, complex) else None
+        if not self._movable(atom, target):
+            return None
+        kind = self.facts.kind(atom)
+        if kind.ndim is None or kind.dtype not in ("f", "c", "i"):
+            return None
+        if kind.ndim == 0 and kind.py is True and kind.dtype in ("f", "c", "i"):
+            return False, None
+        if kind.dtype == "i" or not kind.itemsize or kind.py is not False:
+            return None
+        return kind.ndim > 0, kind.itemsize // (2 if kind.dtype == "c" else 1)
+
+    def _movable(self, atom, target: str) -> bool:
+        for node in walk(atom):
+            cls = node.__class__
+            if cls is ast.Name and (node.id in self.facts.mutated or node.id == target) \
+                    or cls is ast.BinOp and node.op.__class__ is ast.MatMult \
+                    or cls is ast.Call and not pure_callee(node, self.facts) \
+                    or cls in (ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield,
+                               ast.YieldFrom, ast.ListComp, ast.GeneratorExp,
+                               ast.SetComp, ast.DictComp):
+                return False
+        return True
+
+    def _array(self, node) -> bool:
+        if node.__class__ is ast.Constant:
+            return False
+        if node.__class__ is ast.Name and node.id in self.made:
+            return self.made[node.id][0]
+        return self.facts.kind(node).ndim != 0
+
+    def cost(self, node) -> int:
+        """Operations on arrays (or on values not known to be numbers) in `node`."""
+        return self._cost(node)[1]
+
+    def _cost(self, node) -> tuple[bool, int]:
+        cls = node.__class__
+        if cls is ast.BinOp and node.op.__class__ in (ast.Add, ast.Sub, ast.Mult) \
+                or cls is ast.UnaryOp and node.op.__class__ is ast.USub:
+            parts = [self._cost(n) for n in ((node.left, node.right) if cls is ast.BinOp
+                                             else (node.operand,))]
+            array = any(a for a, _ in parts)
+            return array, sum(c for _, c in parts) + array
+        return self._array(node), 0
+
+    # -- (1) a product two terms compute, computed once -------------------------------------
+    def share(self, block: list, terms: list[_Term]) -> bool:
+        """Each product of arrays a term is, that other terms of the block hold too (up to
+        order), computed once into a name, right before the first statement computing it."""
+        changed = False
+        for term in sorted(terms, key=lambda t: -len(t.arrays)):
+            if len(term.arrays) < 2:
+                continue
+            wanted = Counter(term.keys)
+            holders = [t for t in terms if t is not term and t.precision == term.precision
+                       and not wanted - Counter(t.keys)]
+            if not holders:
+                continue
+            involved = [t for t in terms if t is term or t in holders]   # in block order
+            at = [_index(block, t.stmt) for t in involved]
+            if not _still(block, at[0], at[-1], _read(term.arrays)):
+                continue
+            name = self._fresh(term.arrays)
+            value = _chain([copy_tree(a) for a in term.arrays])
+            block.insert(at[0], ast.copy_location(
+                ast.Assign([ast.Name(name, ast.Store())], value), block[at[0]]))
+            self.made[name] = (True, term.precision)
+            for t in involved:
+                _hold(t, wanted, name)
+                _write(t)
+            changed = True
+        return changed
+
+    def _fresh(self, arrays: list) -> str:
+        """`x_sin_x` for `x * sin_x` (atoms that are names a person wrote), else `_N`."""
+        if self._taken is None:
+            facts = self.facts
+            forward = facts.forward if facts.forward is not None else facts.kinds
+            self._taken = names_in(self.fn) | set(forward) | set(facts.ns.bound) \
+                | set(facts.ns.live) | set(facts.ns.taken) | set(RESERVED)
+        readable = len(arrays) <= _NAMED_MOST and all(
+            a.__class__ is ast.Name and not a.id.startswith("_") for a in arrays)
+        base = "_".join(a.id for a in arrays) if readable else None
+        n, name = 0, base
+        while name is None or name in self._taken:
+            n += 1
+            name = f"_{n}" if base is None else f"{base}_{n}"
+        self._taken.add(name)
+        self.temps.add(name)
+        return name
+
+    # -- (2) two terms of a chain with a factor in common, added first ----------------------
+    def factor(self, block: list, terms: list[_Term]) -> bool:
+        """In each chain of one adjoint's terms, the pair whose factoring saves the most
+        operations on arrays, factored, until none saves any."""
+        changed = False
+        while True:
+            best = None
+            for j, two in enumerate(terms):
+                for one in terms[:j]:
+                    found = self._factored(block, terms, one, two)
+                    if found is not None and (best is None or found[0] > best[0]):
+                        best = (found[0], one, two, found[1])
+            if best is None:
+                return changed
+            _, one, two, merged = best
+            block.remove(one.stmt)
+            terms.remove(one)
+            terms[terms.index(two)] = merged
+            _write(merged)
+            changed = True
+
+    def _factored(self, block, terms, one: _Term, two: _Term) -> tuple[int, _Term] | None:
+        """(operations saved, the merged term at `two`'s place) for `one` and `two`, or None
+        where they may not be merged or merging saves nothing."""
+        if one.target != two.target or two.init or one.precision != two.precision:
+            return None
+        common = Counter(one.keys) & Counter(two.keys)
+        if not common:
+            return None
+        i, j = _index(block, one.stmt), _index(block, two.stmt)
+        between = [t for t in terms if t.target == one.target and i < _index(block, t.stmt) < j]
+        if one.init and between or any(t.init for t in between) \
+                or not _still(block, i, j, _read(one.numbers + one.arrays), one.target,
+                              {id(t.stmt) for t in between}):
+            return None
+        shared = [a for a in _remove(two.arrays, two.keys, Counter(two.keys) - common)[0]]
+        rest_one = _remove(one.arrays, one.keys, common)[0]
+        rest_two = _remove(two.arrays, two.keys, common)[0]
+        a = _product(one.numbers, rest_one)
+        c = _product(two.numbers, rest_two)
+        negative = one.negative and two.negative
+        if dump_key(a) == dump_key(c):          # `2 * a`, as `coefficients` writes it
+            if one.negative != two.negative:
+                return None                     # `a - a`: left as written
+            total = _product([ast.Constant(2)], [a]) if self._array(a) \
+                else _product([ast.Constant(2), a], [])
+        elif one.negative == two.negative:
+            total = ast.BinOp(a, ast.Add(), c)
+        else:
+            total = ast.BinOp(c, ast.Sub(), a) if one.negative else ast.BinOp(a, ast.Sub(), c)
+        array = any(self._array(n) for n in rest_one + rest_two)
+        merged = _Term(two.stmt, two.target, one.init, negative,
+                       [] if array else [total], shared + ([total] if array else []),
+                       [dump_key(s) for s in shared] + ([dump_key(total)] if array else []),
+                       two.precision)
+        before = self.cost(one.stmt.value) + self.cost(two.stmt.value)
+        value = two.stmt.value
+        _write(merged)
+        after = self.cost(merged.stmt.value)
+        two.stmt.value = value
+        return (before - after, merged) if after < before else None
+
+
+def _index(block: list, stmt) -> int:
+    return next(i for i, s in enumerate(block) if s is stmt)
+
+
+def _read(atoms: list) -> set[str]:
+    return {n.id for a in atoms for n in walk(a) if n.__class__ is ast.Name}
+
+
+def _still(block: list, first: int, last: int, read: set[str], target: str | None = None,
+           chain: frozenset = frozenset()) -> bool:
+    """Do the statements of `block` from `first` up to `last` leave the names in `read` as
+    they are (bind none of them), and (with `target`) read nor bind `target` but in the
+    statements of its chain (ids in `chain`)?"""
+    for stmt in block[first + 1:last] if target is not None else block[first:last]:
+        if target is not None and id(stmt) in chain:
+            continue
+        for node in walk(stmt):
+            if node.__class__ is ast.Name and (
+                    node.id == target or node.id in read and node.ctx.__class__ is not ast.Load):
+                return False
+    return True
+
+
+def _hold(term: _Term, wanted: Counter, name: str) -> None:
+    """`term`'s arrays with one of each of `wanted` read from `name`, where the first was."""
+    left, arrays, keys, placed = Counter(wanted), [], [], False
+    for atom, key in zip(term.arrays, term.keys):
+        if left[key] > 0:
+            left[key] -= 1
+            if not placed:
+                arrays.append(ast.Name(name, ast.Load()))
+                keys.append(dump_key(arrays[-1]))
+                placed = True
+        else:
+            arrays.append(atom)
+            keys.append(key)
+    term.arrays, term.keys = arrays, keys
