@@ -13,9 +13,10 @@ adjoint, `term` a product (`*`, unary `-`) of atoms. Each operation on arrays is
 over them and a new array, one on numbers costs nothing to speak of. The values are the
 same products and sums, rounded in another order, so only adjoints' terms are rewritten
 (derivatives, which the optimizer may reassociate, as `coefficients` does), and only
-where every atom's kind is known: arrays floating or complex, of one precision, numbers
-0-d of that precision or Python numbers (never NumPy integers, whose products could
-wrap where a float met them first). `F * (A + C)` has the shape and dtype of
+where every atom's kind is known: arrays floating or complex, of one precision where
+it is known (the result's dtype is the same, whatever the order: NumPy's promotion is a
+join), numbers 0-d floating or complex or Python ints (never NumPy integers, whose
+products could wrap where a float met them first). `F * (A + C)` has the shape and dtype of
 `F * A + F * C` (broadcasting is associative). Terms are brought together only over
 statements that rebind none of their names and read no adjoint between two terms of
 its chain; an atom reads no name changed in place (nor through a view) and calls
@@ -32,7 +33,7 @@ from typing import Callable
 from ..naming import RESERVED, names_in
 from ..trees import copy_tree, dump_key, walk
 from .aliasing import pure_callee
-from .analyses import Facts, blocks, single_target
+from .analyses import Facts, blocks, single_target, top_blocks
 
 _NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
 
@@ -63,10 +64,11 @@ def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
         return False
     facts = facts() if callable(facts) else facts
     rewrite, changed = _Rewrite(fn, facts, temps), False
+    top = {id(block) for block in top_blocks(fn)}
     for block, terms in found:
         terms = [t for t in (rewrite.typed(t) for t in terms) if t is not None]
         changed |= rewrite.share(block, terms)
-        changed |= rewrite.factor(block, terms)
+        changed |= rewrite.factor(block, terms, id(block) in top)
     return changed
 
 
@@ -201,11 +203,13 @@ class _Rewrite:
         kind = self.facts.kind(atom)
         if kind.ndim is None or kind.dtype not in ("f", "c", "i"):
             return None
-        if kind.ndim == 0 and kind.py is True and kind.dtype in ("f", "c", "i"):
-            return False, None
-        if kind.dtype == "i" or not kind.itemsize or kind.py is not False:
-            return None
-        return kind.ndim > 0, kind.itemsize // (2 if kind.dtype == "c" else 1)
+        if kind.dtype == "i":                  # a NumPy integer's product could wrap
+            return (False, None) if kind.ndim == 0 and kind.py is True else None
+        if kind.ndim == 0 and kind.py is not False:
+            return False, None                 # a Python number (or perhaps one)
+        precision = kind.itemsize // (2 if kind.dtype == "c" else 1) if kind.itemsize \
+            else None
+        return kind.ndim > 0, precision
 
     def _movable(self, atom, target: str) -> bool:
         for node in walk(atom):
@@ -249,10 +253,11 @@ class _Rewrite:
             if len(term.arrays) < 2:
                 continue
             wanted = Counter(term.keys)
-            holders = [t for t in terms if t is not term and t.precision == term.precision
+            holders = [t for t in terms if t is not term and _alike(t, term)
                        and not wanted - Counter(t.keys)]
-            if not holders:
-                continue
+            if all(t.target == term.target and len(t.keys) == len(term.keys)
+                   for t in holders):
+                continue          # (none, or the same product in its chain: `factor`'s)
             involved = [t for t in terms if t is term or t in holders]   # in block order
             at = [_index(block, t.stmt) for t in involved]
             if not _still(block, at[0], at[-1], _read(term.arrays)):
@@ -287,14 +292,19 @@ class _Rewrite:
         return name
 
     # -- (2) two terms of a chain with a factor in common, added first ----------------------
-    def factor(self, block: list, terms: list[_Term]) -> bool:
+    def factor(self, block: list, terms: list[_Term], top: bool) -> bool:
         """In each chain of one adjoint's terms, the pair whose factoring saves the most
-        operations on arrays, factored, until none saves any."""
+        operations on arrays (and then has the most factors in common), factored, until
+        none saves any. Two terms become one `b = term` only in a top block (`top`): in
+        a loop, a transform of the code then keeps the adjoint's old values, not their
+        shapes (`loop_with_branch` under grad of grad)."""
         changed = False
         while True:
             best = None
             for j, two in enumerate(terms):
                 for one in terms[:j]:
+                    if one.init and not top:
+                        continue
                     found = self._factored(block, terms, one, two)
                     if found is not None and (best is None or found[0] > best[0]):
                         best = (found[0], one, two, found[1])
@@ -308,9 +318,10 @@ class _Rewrite:
             changed = True
 
     def _factored(self, block, terms, one: _Term, two: _Term) -> tuple[int, _Term] | None:
-        """(operations saved, the merged term at `two`'s place) for `one` and `two`, or None
+        """((operations saved, factors in common), the merged term at `two`'s place) for
+        `one` and `two`, or None
         where they may not be merged or merging saves nothing."""
-        if one.target != two.target or two.init or one.precision != two.precision:
+        if one.target != two.target or two.init or not _alike(one, two):
             return None
         common = Counter(one.keys) & Counter(two.keys)
         if not common:
@@ -330,8 +341,11 @@ class _Rewrite:
         if dump_key(a) == dump_key(c):          # `2 * a`, as `coefficients` writes it
             if one.negative != two.negative:
                 return None                     # `a - a`: left as written
-            total = _product([ast.Constant(2)], [a]) if self._array(a) \
-                else _product([ast.Constant(2), a], [])
+            if a.__class__ is ast.Constant:     # (a product of no factors: 1)
+                total = ast.Constant(2)
+            else:
+                total = _product([ast.Constant(2)], [a]) if self._array(a) \
+                    else _product([ast.Constant(2), a], [])
         elif one.negative == two.negative:
             total = ast.BinOp(a, ast.Add(), c)
         else:
@@ -340,13 +354,18 @@ class _Rewrite:
         merged = _Term(two.stmt, two.target, one.init, negative,
                        [] if array else [total], shared + ([total] if array else []),
                        [dump_key(s) for s in shared] + ([dump_key(total)] if array else []),
-                       two.precision)
+                       one.precision if two.precision is None else two.precision)
         before = self.cost(one.stmt.value) + self.cost(two.stmt.value)
         value = two.stmt.value
         _write(merged)
         after = self.cost(merged.stmt.value)
         two.stmt.value = value
-        return (before - after, merged) if after < before else None
+        return ((before - after, len(shared)), merged) if after < before else None
+
+
+def _alike(one: _Term, two: _Term) -> bool:
+    """Are the precisions of the two terms' NumPy values, where known, one?"""
+    return one.precision is None or two.precision is None or one.precision == two.precision
 
 
 def _index(block: list, stmt) -> int:
