@@ -247,7 +247,8 @@ class _Rewrite:
     # -- (1) a product two terms compute, computed once -------------------------------------
     def share(self, block: list, terms: list[_Term]) -> bool:
         """Each product of arrays a term is, that other terms of the block hold too (up to
-        order), computed once into a name, right before the first statement computing it."""
+        order), computed once into a name, right before the first statement computing it
+        (or read from the adjoint that is that product, bound once, if it comes first)."""
         changed = False
         for term in sorted(terms, key=lambda t: -len(t.arrays)):
             if len(term.arrays) < 2:
@@ -262,16 +263,26 @@ class _Rewrite:
             at = [_index(block, t.stmt) for t in involved]
             if not _still(block, at[0], at[-1], _read(term.arrays)):
                 continue
-            name = self._fresh(term.arrays)
-            value = _chain([copy_tree(a) for a in term.arrays])
-            block.insert(at[0], ast.copy_location(
-                ast.Assign([ast.Name(name, ast.Store())], value), block[at[0]]))
+            if involved[0] is term and self._holds(term):
+                name = term.target
+                involved = involved[1:]
+            else:
+                name = self._fresh(term.arrays)
+                value = _chain([copy_tree(a) for a in term.arrays])
+                block.insert(at[0], ast.copy_location(
+                    ast.Assign([ast.Name(name, ast.Store())], value), block[at[0]]))
             self.made[name] = (True, term.precision)
             for t in involved:
                 _hold(t, wanted, name)
                 _write(t)
             changed = True
         return changed
+
+    def _holds(self, term: _Term) -> bool:
+        """Is `term` the whole value of a name bound once (`b = x * s`), never changed in
+        place: that name may be read for its product."""
+        return term.init and not term.negative and not term.numbers \
+            and term.target in self.facts.once and term.target not in self.facts.mutated
 
     def _fresh(self, arrays: list) -> str:
         """`x_sin_x` for `x * sin_x` (atoms that are names a person wrote), else `_N`."""
