@@ -33,7 +33,7 @@ from typing import Callable
 from ..naming import RESERVED, names_in
 from ..trees import copy_tree, dump_key, walk
 from .aliasing import pure_callee
-from .analyses import Facts, blocks, single_target, top_blocks
+from .analyses import Facts, blocks, single_target, survey, top_blocks
 
 _NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
 
@@ -169,6 +169,7 @@ class _Rewrite:
         self.fn, self.facts, self.temps = fn, facts, temps
         self.made: dict[str, tuple[bool, int | None]] = {}   # new name -> (array, precision)
         self._taken: set[str] | None = None
+        self._once: set[str] | None = None     # names bound once (`Survey.once`), if asked
 
     # -- kinds --------------------------------------------------------------------------
     def typed(self, found: tuple) -> _Term | None:
@@ -281,8 +282,11 @@ class _Rewrite:
     def _holds(self, term: _Term) -> bool:
         """Is `term` the whole value of a name bound once (`b = x * s`), never changed in
         place: that name may be read for its product."""
-        return term.init and not term.negative and not term.numbers \
-            and term.target in self.facts.once and term.target not in self.facts.mutated
+        if not term.init or term.negative or term.numbers:
+            return False
+        if self._once is None:        # (`Facts.once` is the names bound at the top only)
+            self._once = survey(self.fn).once
+        return term.target in self._once
 
     def _fresh(self, arrays: list) -> str:
         """`x_sin_x` for `x * sin_x` (atoms that are names a person wrote), else `_N`."""
