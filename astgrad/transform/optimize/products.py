@@ -9,19 +9,18 @@ accumulation chain with an array factor in common are added before they meet it.
     bx = bx + _4 * cos_x                      bx = bx + _4 * (cos_x - 2 * x_sin_x)
 
 A term is the value of `b = term` or the `term` of `b = b + term` (or `- term`), `b` an
-adjoint, `term` a product (`*`, unary `-`) of atoms. Each operation on arrays is a pass
-over them and a new array, one on numbers costs nothing to speak of. The values are the
-same products and sums, rounded in another order, so only adjoints' terms are rewritten
-(derivatives, which the optimizer may reassociate, as `coefficients` does), and only
-where every atom's kind is known: arrays floating or complex, of one precision where
-it is known (the result's dtype is the same, whatever the order: NumPy's promotion is a
-join), numbers 0-d floating or complex or Python ints (never NumPy integers, whose
-products could wrap where a float met them first). `F * (A + C)` has the shape and dtype of
+adjoint, `term` a product (`*`, unary `-`) of atoms. An operation on arrays is a pass over
+them and a new array; one on numbers costs nothing to speak of. The values are the same
+products and sums rounded in another order, so only adjoints' terms are rewritten (as
+`coefficients` does), only where every atom's kind is known: arrays floating or complex,
+of one precision where known (the result's dtype is the same in any order: promotion is
+a join), numbers 0-d floating or complex, or Python ints (never NumPy integers, whose
+products could wrap where a float met them first). `F * (A + C)` has the shape of
 `F * A + F * C` (broadcasting is associative). Terms are brought together only over
-statements that rebind none of their names and read no adjoint between two terms of
-its chain; an atom reads no name changed in place (nor through a view) and calls
-nothing but pure NumPy (`aliasing.pure_callee`); `@` is never an atom's.
-A rewrite is made only where it leaves fewer operations on arrays.
+statements that rebind none of their names, nor read the adjoint between two terms of
+its chain; an atom reads no name changed in place (nor through a view), calls only pure
+NumPy (`aliasing.pure_callee`), and holds no `@`. A rewrite is made only where it leaves
+fewer operations on arrays.
 """
 from __future__ import annotations
 
@@ -102,23 +101,17 @@ def _sharing(terms: list[tuple]) -> bool:
     return False
 
 
-def _atoms(node) -> list:
-    """The factors of a product of `*` and unary `-`, left to right."""
+def _atoms(node, signs: list | None = None) -> list:
+    """The factors of a product of `*` and unary `-`, left to right (each `-` met is put
+    in `signs`)."""
     cls = node.__class__
     if cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-        return _atoms(node.operand)
+        if signs is not None:
+            signs.append(node)
+        return _atoms(node.operand, signs)
     if cls is ast.BinOp and node.op.__class__ is ast.Mult:
-        return _atoms(node.left) + _atoms(node.right)
+        return _atoms(node.left, signs) + _atoms(node.right, signs)
     return [node]
-
-
-def _negations(node) -> int:
-    cls = node.__class__
-    if cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-        return 1 + _negations(node.operand)
-    if cls is ast.BinOp and node.op.__class__ is ast.Mult:
-        return _negations(node.left) + _negations(node.right)
-    return 0
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -176,8 +169,8 @@ class _Rewrite:
         """The `_Term` of a structural term, or None where an atom's kind does not let
         it be reordered."""
         stmt, target, init, term, subtracted = found
-        numbers, arrays, precisions = [], [], set()
-        for atom in _atoms(term):
+        numbers, arrays, precisions, signs = [], [], set(), []
+        for atom in _atoms(term, signs):
             kind = self._atom(atom, target)
             if kind is None:
                 return None
@@ -187,8 +180,7 @@ class _Rewrite:
                 precisions.add(precision)
         if len(precisions) > 1:
             return None
-        return _Term(stmt, target, init, (_negations(term) % 2 == 1) != subtracted,
-                     numbers, arrays,
+        return _Term(stmt, target, init, len(signs) % 2 != subtracted, numbers, arrays,
                      [dump_key(a) for a in arrays], next(iter(precisions), None))
 
     def _atom(self, atom, target: str) -> tuple[bool, int | None] | None:
@@ -197,8 +189,7 @@ class _Rewrite:
         if atom.__class__ is ast.Name and atom.id in self.made:
             return self.made[atom.id]
         if atom.__class__ is ast.Constant:
-            value = atom.value
-            return (False, None) if type(value) in (int, float, complex) else None
+            return (False, None) if type(atom.value) in (int, float, complex) else None
         if not self._movable(atom, target):
             return None
         kind = self.facts.kind(atom)
@@ -208,9 +199,7 @@ class _Rewrite:
             return (False, None) if kind.ndim == 0 and kind.py is True else None
         if kind.ndim == 0 and kind.py is not False:
             return False, None                 # a Python number (or perhaps one)
-        precision = kind.itemsize // (2 if kind.dtype == "c" else 1) if kind.itemsize \
-            else None
-        return kind.ndim > 0, precision
+        return kind.ndim > 0, kind.itemsize and kind.itemsize // (1 + (kind.dtype == "c"))
 
     def _movable(self, atom, target: str) -> bool:
         for node in walk(atom):
@@ -230,20 +219,6 @@ class _Rewrite:
         if node.__class__ is ast.Name and node.id in self.made:
             return self.made[node.id][0]
         return self.facts.kind(node).ndim != 0
-
-    def cost(self, node) -> int:
-        """Operations on arrays (or on values not known to be numbers) in `node`."""
-        return self._cost(node)[1]
-
-    def _cost(self, node) -> tuple[bool, int]:
-        cls = node.__class__
-        if cls is ast.BinOp and node.op.__class__ in (ast.Add, ast.Sub, ast.Mult) \
-                or cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-            parts = [self._cost(n) for n in ((node.left, node.right) if cls is ast.BinOp
-                                             else (node.operand,))]
-            array = any(a for a, _ in parts)
-            return array, sum(c for _, c in parts) + array
-        return self._array(node), 0
 
     # -- (1) a product two terms compute, computed once -------------------------------------
     def share(self, block: list, terms: list[_Term]) -> bool:
@@ -291,13 +266,11 @@ class _Rewrite:
     def _fresh(self, arrays: list) -> str:
         """`x_sin_x` for `x * sin_x` (atoms that are names a person wrote), else `_N`."""
         if self._taken is None:
-            facts = self.facts
-            forward = facts.forward if facts.forward is not None else facts.kinds
-            self._taken = names_in(self.fn) | set(forward) | set(facts.ns.bound) \
-                | set(facts.ns.live) | set(facts.ns.taken) | set(RESERVED)
-        readable = len(arrays) <= _NAMED_MOST and all(
-            a.__class__ is ast.Name and not a.id.startswith("_") for a in arrays)
-        base = "_".join(a.id for a in arrays) if readable else None
+            f = self.facts
+            self._taken = names_in(self.fn) | set(f.kinds if f.forward is None else f.forward) \
+                | set(f.ns.bound) | set(f.ns.live) | set(f.ns.taken) | set(RESERVED)
+        base = "_".join(a.id for a in arrays) if len(arrays) <= _NAMED_MOST and all(
+            a.__class__ is ast.Name and not a.id.startswith("_") for a in arrays) else None
         n, name = 0, base
         while name is None or name in self._taken:
             n += 1
@@ -328,14 +301,12 @@ class _Rewrite:
             _, one, two, merged = best
             block.remove(one.stmt)
             terms.remove(one)
-            terms[terms.index(two)] = merged
+            terms[terms.index(two)], changed = merged, True
             _write(merged)
-            changed = True
 
-    def _factored(self, block, terms, one: _Term, two: _Term) -> tuple[int, _Term] | None:
-        """((operations saved, factors in common), the merged term at `two`'s place) for
-        `one` and `two`, or None
-        where they may not be merged or merging saves nothing."""
+    def _factored(self, block, terms, one: _Term, two: _Term) -> tuple | None:
+        """((operations saved, factors in common), the merged term at `two`'s place), or
+        None where the two may not be merged or merging saves nothing."""
         if one.target != two.target or two.init or not _alike(one, two):
             return None
         common = Counter(one.keys) & Counter(two.keys)
@@ -347,35 +318,52 @@ class _Rewrite:
                 or not _still(block, i, j, _read(one.numbers + one.arrays), one.target,
                               {id(t.stmt) for t in between}):
             return None
-        shared = [a for a in _remove(two.arrays, two.keys, Counter(two.keys) - common)[0]]
+        shared = _remove(two.arrays, two.keys, Counter(two.keys) - common)[0]
         rest_one = _remove(one.arrays, one.keys, common)[0]
         rest_two = _remove(two.arrays, two.keys, common)[0]
-        a = _product(one.numbers, rest_one)
-        c = _product(two.numbers, rest_two)
-        negative = one.negative and two.negative
-        if dump_key(a) == dump_key(c):          # `2 * a`, as `coefficients` writes it
-            if one.negative != two.negative:
-                return None                     # `a - a`: left as written
-            if a.__class__ is ast.Constant:     # (a product of no factors: 1)
-                total = ast.Constant(2)
-            else:
-                total = _product([ast.Constant(2)], [a]) if self._array(a) \
-                    else _product([ast.Constant(2), a], [])
-        elif one.negative == two.negative:
-            total = ast.BinOp(a, ast.Add(), c)
-        else:
-            total = ast.BinOp(c, ast.Sub(), a) if one.negative else ast.BinOp(a, ast.Sub(), c)
+        a, c = _product(one.numbers, rest_one), _product(two.numbers, rest_two)
+        total = _total(a, c, one.negative, two.negative, self._array)
+        if total is None:
+            return None
         array = any(self._array(n) for n in rest_one + rest_two)
-        merged = _Term(two.stmt, two.target, one.init, negative,
+        merged = _Term(two.stmt, two.target, one.init, one.negative and two.negative,
                        [] if array else [total], shared + ([total] if array else []),
                        [dump_key(s) for s in shared] + ([dump_key(total)] if array else []),
                        one.precision if two.precision is None else two.precision)
-        before = self.cost(one.stmt.value) + self.cost(two.stmt.value)
+        before = _cost(one.stmt.value, self._array)[1] + _cost(two.stmt.value, self._array)[1]
         value = two.stmt.value
-        _write(merged)
-        after = self.cost(merged.stmt.value)
-        two.stmt.value = value
+        _write(merged)                      # (to count it, then put back)
+        after, two.stmt.value = _cost(merged.stmt.value, self._array)[1], value
         return ((before - after, len(shared)), merged) if after < before else None
+
+
+def _cost(node, array) -> tuple[bool, int]:
+    """(is `node` an array, its operations on arrays or on values not known to be numbers),
+    `array` telling of each atom."""
+    cls = node.__class__
+    if cls is ast.BinOp and node.op.__class__ in (ast.Add, ast.Sub, ast.Mult) \
+            or cls is ast.UnaryOp and node.op.__class__ is ast.USub:
+        parts = [_cost(n, array) for n in ((node.left, node.right) if cls is ast.BinOp
+                                           else (node.operand,))]
+        made = any(a for a, _ in parts)
+        return made, sum(c for _, c in parts) + made
+    return array(node), 0
+
+
+def _total(a, c, one: bool, two: bool, array) -> ast.expr | None:
+    """What multiplies the factors in common: `a + c`, `a - c` or `c - a` for the rests
+    `a` and `c` of terms negative where `one` and `two` say (both negative: `a + c`, to
+    be subtracted); `2 * a` for two alike; None for `a - a`, left as written."""
+    if dump_key(a) == dump_key(c):           # as `coefficients` writes it
+        if one != two:
+            return None
+        if a.__class__ is ast.Constant:      # (a product of no factors: 1)
+            return ast.Constant(2)
+        return _product([ast.Constant(2)], [a]) if array(a) \
+            else _product([ast.Constant(2), a], [])
+    if one == two:
+        return ast.BinOp(a, ast.Add(), c)
+    return ast.BinOp(c, ast.Sub(), a) if one else ast.BinOp(a, ast.Sub(), c)
 
 
 def _alike(one: _Term, two: _Term) -> bool:
