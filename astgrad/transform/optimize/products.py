@@ -35,6 +35,8 @@ from .aliasing import pure_callee
 from .analyses import Facts, blocks, single_target, survey, top_blocks
 
 _NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
+_NEAREST = 8             # the terms of its chain before a term it may be merged with
+_BUDGET = 300            # pairs of terms weighed in a block, at most (the first call's time)
 
 
 @dataclass(eq=False)
@@ -50,6 +52,21 @@ class _Term:
     arrays: list
     keys: list               # `dump_key` of each of `arrays`
     precision: int | None = None
+    _reads: set | None = None
+    _count: Counter | None = None
+
+    def count(self) -> Counter:
+        """How often each of `keys` is met."""
+        if self._count is None:
+            self._count = Counter(self.keys)
+        return self._count
+
+    def reads(self) -> set[str]:
+        """The names the term reads."""
+        if self._reads is None:
+            self._reads = {n.id for a in self.numbers + self.arrays for n in walk(a)
+                           if n.__class__ is ast.Name}
+        return self._reads
 
 
 def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
@@ -159,10 +176,11 @@ class _Rewrite:
     """The rewrites of one function, with the kinds of the atoms they meet."""
 
     def __init__(self, fn: ast.FunctionDef, facts: Facts, temps: set[str]):
-        self.fn, self.facts, self.temps = fn, facts, temps
+        self.fn, self.facts, self.temps = fn, facts.unchanging(), temps
         self.made: dict[str, tuple[bool, int | None]] = {}   # new name -> (array, precision)
         self._taken: set[str] | None = None
         self._once: set[str] | None = None     # names bound once (`Survey.once`), if asked
+        self._costs: dict = {}                   # `_cost`'s answers
 
     # -- kinds --------------------------------------------------------------------------
     def typed(self, found: tuple) -> _Term | None:
@@ -213,6 +231,12 @@ class _Rewrite:
                 return False
         return True
 
+    def cost(self, node) -> int:
+        return _cost(node, self._array, self._costs)[1]
+
+    def _is_array(self, node) -> bool:
+        return _cost(node, self._array, self._costs)[0]
+
     def _array(self, node) -> bool:
         if node.__class__ is ast.Constant:
             return False
@@ -229,15 +253,16 @@ class _Rewrite:
         for term in sorted(terms, key=lambda t: -len(t.arrays)):
             if len(term.arrays) < 2:
                 continue
-            wanted = Counter(term.keys)
+            wanted = term.count()
             holders = [t for t in terms if t is not term and _alike(t, term)
-                       and not wanted - Counter(t.keys)]
+                       and not wanted - t.count()]
             if all(t.target == term.target and len(t.keys) == len(term.keys)
                    for t in holders):
                 continue          # (none, or the same product in its chain: `factor`'s)
             involved = [t for t in terms if t is term or t in holders]   # in block order
             at = [_index(block, t.stmt) for t in involved]
-            if not _still(block, at[0], at[-1], _read(term.arrays)):
+            if not _still(block, at[0], at[-1], {n.id for a in term.arrays for n in walk(a)
+                                                 if n.__class__ is ast.Name}):
                 continue
             if involved[0] is term and self._holds(term):
                 name = term.target
@@ -286,75 +311,97 @@ class _Rewrite:
         none saves any. Two terms become one `b = term` only in a top block (`top`): in
         a loop, a transform of the code then keeps the adjoint's old values, not their
         shapes (`loop_with_branch` under grad of grad)."""
-        changed = False
+        known = {}                       # (one, two) -> `_factored`'s answer
+        at, gone = {id(stmt): i for i, stmt in enumerate(block)}, set()
         while True:
-            best = None
-            for j, two in enumerate(terms):
-                for one in terms[:j]:
+            best, chains = None, {}
+            for two in terms:
+                chain = chains.setdefault(two.target, [])
+                for one in ([] if two.init else chain[-_NEAREST:]):
                     if one.init and not top:
                         continue
-                    found = self._factored(block, terms, one, two)
+                    key = (one, two)          # (an answer stays: see `_factored`)
+                    if key not in known:
+                        if len(known) == _BUDGET:
+                            break
+                        known[key] = self._factored(block, at, gone, terms, one, two)
+                    found = known[key]
                     if found is not None and (best is None or found[0] > best[0]):
                         best = (found[0], one, two, found[1])
+                chain.append(two)
             if best is None:
-                return changed
+                break
             _, one, two, merged = best
-            block.remove(one.stmt)
+            merged.keys = [dump_key(a) if k is None else k for a, k in zip(merged.arrays,
+                                                                           merged.keys)]
+            gone.add(id(one.stmt))
             terms.remove(one)
-            terms[terms.index(two)], changed = merged, True
+            terms[terms.index(two)] = merged
             _write(merged)
+        block[:] = [stmt for stmt in block if id(stmt) not in gone]
+        return bool(gone)
 
-    def _factored(self, block, terms, one: _Term, two: _Term) -> tuple | None:
+    def _factored(self, block, at: dict, gone: set, terms, one: _Term,
+                  two: _Term) -> tuple | None:
         """((operations saved, factors in common), the merged term at `two`'s place), or
-        None where the two may not be merged or merging saves nothing."""
-        if one.target != two.target or two.init or not _alike(one, two):
+        None where the two may not be merged or merging saves nothing (`at`: each
+        statement's place in the block; `gone`: the ids of those merged away). The answer
+        holds while neither term changes: merging others only takes chain statements from
+        between them, or makes a first term of one just after another first term."""
+        common = one.count() & two.count()
+        if not common or not _alike(one, two):
             return None
-        common = Counter(one.keys) & Counter(two.keys)
-        if not common:
-            return None
-        i, j = _index(block, one.stmt), _index(block, two.stmt)
-        between = [t for t in terms if t.target == one.target and i < _index(block, t.stmt) < j]
+        i, j = at[id(one.stmt)], at[id(two.stmt)]
+        between = [t for t in terms if t.target == one.target and i < at[id(t.stmt)] < j]
         if one.init and between or any(t.init for t in between) \
-                or not _still(block, i, j, _read(one.numbers + one.arrays), one.target,
-                              {id(t.stmt) for t in between}):
+                or not _still(block, i, j, one.reads(), one.target,
+                              gone | {id(t.stmt) for t in between}):
             return None
-        shared = _remove(two.arrays, two.keys, Counter(two.keys) - common)[0]
+        shared, shared_keys = _remove(two.arrays, two.keys, two.count() - common)
         rest_one = _remove(one.arrays, one.keys, common)[0]
         rest_two = _remove(two.arrays, two.keys, common)[0]
         a, c = _product(one.numbers, rest_one), _product(two.numbers, rest_two)
-        total = _total(a, c, one.negative, two.negative, self._array)
+        alike = one.count() - common == two.count() - common \
+            and Counter(map(dump_key, one.numbers)) == Counter(map(dump_key, two.numbers))
+        total = _total(a, c, alike, one.negative, two.negative, self._is_array)
         if total is None:
             return None
-        array = any(self._array(n) for n in rest_one + rest_two)
+        array = any(self._is_array(n) for n in rest_one + rest_two)
         merged = _Term(two.stmt, two.target, one.init, one.negative and two.negative,
                        [] if array else [total], shared + ([total] if array else []),
-                       [dump_key(s) for s in shared] + ([dump_key(total)] if array else []),
+                       shared_keys + ([None] if array else []),     # (made when merged)
                        one.precision if two.precision is None else two.precision)
-        before = _cost(one.stmt.value, self._array)[1] + _cost(two.stmt.value, self._array)[1]
+        before = self.cost(one.stmt.value) + self.cost(two.stmt.value)
         value = two.stmt.value
         _write(merged)                      # (to count it, then put back)
-        after, two.stmt.value = _cost(merged.stmt.value, self._array)[1], value
+        after, two.stmt.value = self.cost(merged.stmt.value), value
         return ((before - after, len(shared)), merged) if after < before else None
 
 
-def _cost(node, array) -> tuple[bool, int]:
+def _cost(node, array, memo: dict) -> tuple[bool, int]:
     """(is `node` an array, its operations on arrays or on values not known to be numbers),
-    `array` telling of each atom."""
+    `array` telling of each atom; `memo` keeps each node's answer (no node changes)."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found[1]
     cls = node.__class__
     if cls is ast.BinOp and node.op.__class__ in (ast.Add, ast.Sub, ast.Mult) \
             or cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-        parts = [_cost(n, array) for n in ((node.left, node.right) if cls is ast.BinOp
-                                           else (node.operand,))]
+        parts = [_cost(n, array, memo) for n in ((node.left, node.right)
+                                                 if cls is ast.BinOp else (node.operand,))]
         made = any(a for a, _ in parts)
-        return made, sum(c for _, c in parts) + made
-    return array(node), 0
+        answer = made, sum(c for _, c in parts) + made
+    else:
+        answer = array(node), 0
+    memo[id(node)] = node, answer
+    return answer
 
 
-def _total(a, c, one: bool, two: bool, array) -> ast.expr | None:
+def _total(a, c, alike: bool, one: bool, two: bool, array) -> ast.expr | None:
     """What multiplies the factors in common: `a + c`, `a - c` or `c - a` for the rests
     `a` and `c` of terms negative where `one` and `two` say (both negative: `a + c`, to
-    be subtracted); `2 * a` for two alike; None for `a - a`, left as written."""
-    if dump_key(a) == dump_key(c):           # as `coefficients` writes it
+    be subtracted); `2 * a` for two `alike`; None for `a - a`, left as written."""
+    if alike:                                # as `coefficients` writes it
         if one != two:
             return None
         if a.__class__ is ast.Constant:      # (a product of no factors: 1)
@@ -375,15 +422,11 @@ def _index(block: list, stmt) -> int:
     return next(i for i, s in enumerate(block) if s is stmt)
 
 
-def _read(atoms: list) -> set[str]:
-    return {n.id for a in atoms for n in walk(a) if n.__class__ is ast.Name}
-
-
 def _still(block: list, first: int, last: int, read: set[str], target: str | None = None,
            chain: frozenset = frozenset()) -> bool:
     """Do the statements of `block` from `first` up to `last` leave the names in `read` as
     they are (bind none of them), and (with `target`) read nor bind `target` but in the
-    statements of its chain (ids in `chain`)?"""
+    statements of its chain or merged away (ids in `chain`)?"""
     for stmt in block[first + 1:last] if target is not None else block[first:last]:
         if target is not None and id(stmt) in chain:
             continue
@@ -407,4 +450,4 @@ def _hold(term: _Term, wanted: Counter, name: str) -> None:
         else:
             arrays.append(atom)
             keys.append(key)
-    term.arrays, term.keys = arrays, keys
+    term.arrays, term.keys, term._count = arrays, keys, None
