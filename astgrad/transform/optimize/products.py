@@ -26,56 +26,32 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable
 
 from ..naming import RESERVED, names_in
 from ..trees import copy_tree, dump_key, walk
 from .aliasing import pure_callee
-from .analyses import Facts, blocks, single_target, survey, top_blocks
+from .analyses import Facts, blocks, survey, top_blocks
+from .terms import Term, alike, array_cost, factors_of, hold, place, product, put_back, \
+    read_terms, share_an_atom, still, times, without
 
 _NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
 _NEAREST = 8             # the terms of its chain before a term it may be merged with
 _BUDGET = 300            # pairs of terms weighed in a block, at most (the first call's time)
 
 
-@dataclass(eq=False)
-class _Term:
-    """`b = term` (`init`) or `b = b + term` / `b = b - term` in `block`: the term is
-    `-1 ** negative * prod(numbers) * prod(arrays)`."""
-
-    stmt: ast.Assign
-    target: str
-    init: bool
-    negative: bool
-    numbers: list
-    arrays: list
-    keys: list               # `dump_key` of each of `arrays`
-    precision: int | None = None
-    _reads: set | None = None
-    _count: Counter | None = None
-
-    def count(self) -> Counter:
-        """How often each of `keys` is met."""
-        if self._count is None:
-            self._count = Counter(self.keys)
-        return self._count
-
-    def reads(self) -> set[str]:
-        """The names the term reads."""
-        if self._reads is None:
-            self._reads = {n.id for a in self.numbers + self.arrays for n in walk(a)
-                           if n.__class__ is ast.Name}
-        return self._reads
-
-
 def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
                     adjoints: set[str], temps: set[str]) -> bool:
     """Rewrite, in place, the adjoints' terms the module docstring describes; True if any.
-    `facts` may be the function that makes them: called only where two terms of a block
-    share an atom. A name made here is added to `temps`."""
+    Output: no product of arrays (of two factors or more) that one term is, another term
+    of its block holds too, up to order, where kinds allow (but the same product twice in
+    one chain, which merging writes `2 * (...)`); no two terms of one chain,
+    among each one's nearest, with an array factor in common whose merging would leave
+    fewer operations on arrays (weighing at most `_BUDGET` pairs a block). `facts` may be
+    the function that makes them: called only where two terms of a block share an atom.
+    A name made here is added to `temps`."""
     found = [(block, terms) for block in blocks(fn)
-             for terms in [_structural_terms(block, adjoints)] if _sharing(terms)]
+             for terms in [read_terms(block, adjoints)] if share_an_atom(terms)]
     if not found:
         return False
     facts = facts() if callable(facts) else facts
@@ -88,90 +64,6 @@ def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
     return changed
 
 
-# -- terms, by their structure --------------------------------------------------------------
-def _structural_terms(block: list, adjoints: set[str]) -> list[tuple]:
-    """(statement, target, init, term, subtracted) for each adjoint's term in `block`."""
-    out = []
-    for stmt in block:
-        name = single_target(stmt)
-        if name is None or name not in adjoints:
-            continue
-        value = stmt.value
-        if value.__class__ is ast.BinOp and value.op.__class__ in (ast.Add, ast.Sub) \
-                and value.left.__class__ is ast.Name and value.left.id == name:
-            out.append((stmt, name, False, value.right, value.op.__class__ is ast.Sub))
-        else:
-            out.append((stmt, name, True, value, False))
-    return out
-
-
-def _sharing(terms: list[tuple]) -> bool:
-    """Do two of `terms` share an atom that is no literal (a cheap test, before kinds)?"""
-    if len(terms) < 2:
-        return False
-    seen = set()
-    for _, _, _, term, _ in terms:
-        for key in {dump_key(a) for a in _atoms(term) if a.__class__ is not ast.Constant}:
-            if key in seen:
-                return True
-            seen.add(key)
-    return False
-
-
-def _atoms(node, signs: list | None = None) -> list:
-    """The factors of a product of `*` and unary `-`, left to right (each `-` met is put
-    in `signs`)."""
-    cls = node.__class__
-    if cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-        if signs is not None:
-            signs.append(node)
-        return _atoms(node.operand, signs)
-    if cls is ast.BinOp and node.op.__class__ is ast.Mult:
-        return _atoms(node.left, signs) + _atoms(node.right, signs)
-    return [node]
-
-
-# -- writing --------------------------------------------------------------------------------
-def _chain(items: list) -> ast.expr:
-    out = items[0]
-    for item in items[1:]:
-        out = ast.BinOp(out, ast.Mult(), item)
-    return out
-
-
-def _product(numbers: list, arrays: list) -> ast.expr:
-    """`2 * a * (x * y)`: the numbers, then the arrays; `1` for neither."""
-    if not numbers and not arrays:
-        return ast.Constant(1)
-    if not numbers or not arrays:
-        return _chain(numbers or arrays)
-    return ast.BinOp(_chain(numbers), ast.Mult(), _chain(arrays))
-
-
-def _write(term: _Term) -> None:
-    """Put `term` back into its statement."""
-    product = _product(term.numbers, term.arrays)
-    if term.init:
-        if term.negative:
-            product = ast.UnaryOp(ast.USub(), product)
-        term.stmt.value = product
-    else:
-        op = ast.Sub() if term.negative else ast.Add()
-        term.stmt.value = ast.BinOp(ast.Name(term.target, ast.Load()), op, product)
-
-
-def _remove(items: list, keys: list, common: Counter) -> tuple[list, list]:
-    """`items` (with their `keys`) less one of each of `common`."""
-    left, out, out_keys = Counter(common), [], []
-    for item, key in zip(items, keys):
-        if left[key] > 0:
-            left[key] -= 1
-        else:
-            out.append(item)
-            out_keys.append(key)
-    return out, out_keys
-
-
 class _Rewrite:
     """The rewrites of one function, with the kinds of the atoms they meet."""
 
@@ -180,15 +72,15 @@ class _Rewrite:
         self.made: dict[str, tuple[bool, int | None]] = {}   # new name -> (array, precision)
         self._taken: set[str] | None = None
         self._once: set[str] | None = None     # names bound once (`Survey.once`), if asked
-        self._costs: dict = {}                   # `_cost`'s answers
+        self._costs: dict = {}                   # `array_cost`'s answers
 
     # -- kinds --------------------------------------------------------------------------
-    def typed(self, found: tuple) -> _Term | None:
-        """The `_Term` of a structural term, or None where an atom's kind does not let
+    def typed(self, found: tuple) -> Term | None:
+        """The `Term` of a structural term, or None where an atom's kind does not let
         it be reordered."""
         stmt, target, init, term, subtracted = found
         numbers, arrays, precisions, signs = [], [], set(), []
-        for atom in _atoms(term, signs):
+        for atom in factors_of(term, signs):
             kind = self._atom(atom, target)
             if kind is None:
                 return None
@@ -198,7 +90,7 @@ class _Rewrite:
                 precisions.add(precision)
         if len(precisions) > 1:
             return None
-        return _Term(stmt, target, init, len(signs) % 2 != subtracted, numbers, arrays,
+        return Term(stmt, target, init, len(signs) % 2 != subtracted, numbers, arrays,
                      [dump_key(a) for a in arrays], next(iter(precisions), None))
 
     def _atom(self, atom, target: str) -> tuple[bool, int | None] | None:
@@ -232,10 +124,10 @@ class _Rewrite:
         return True
 
     def cost(self, node) -> int:
-        return _cost(node, self._array, self._costs)[1]
+        return array_cost(node, self._array, self._costs)[1]
 
     def _is_array(self, node) -> bool:
-        return _cost(node, self._array, self._costs)[0]
+        return array_cost(node, self._array, self._costs)[0]
 
     def _array(self, node) -> bool:
         if node.__class__ is ast.Constant:
@@ -245,7 +137,7 @@ class _Rewrite:
         return self.facts.kind(node).ndim != 0
 
     # -- (1) a product two terms compute, computed once -------------------------------------
-    def share(self, block: list, terms: list[_Term]) -> bool:
+    def share(self, block: list, terms: list[Term]) -> bool:
         """Each product of arrays a term is, that other terms of the block hold too (up to
         order), computed once into a name, right before the first statement computing it
         (or read from the adjoint that is that product, bound once, if it comes first)."""
@@ -254,14 +146,14 @@ class _Rewrite:
             if len(term.arrays) < 2:
                 continue
             wanted = term.count()
-            holders = [t for t in terms if t is not term and _alike(t, term)
+            holders = [t for t in terms if t is not term and alike(t, term)
                        and not wanted - t.count()]
             if all(t.target == term.target and len(t.keys) == len(term.keys)
                    for t in holders):
                 continue          # (none, or the same product in its chain: `factor`'s)
             involved = [t for t in terms if t is term or t in holders]   # in block order
-            at = [_index(block, t.stmt) for t in involved]
-            if not _still(block, at[0], at[-1], {n.id for a in term.arrays for n in walk(a)
+            at = [place(block, t.stmt) for t in involved]
+            if not still(block, at[0], at[-1], {n.id for a in term.arrays for n in walk(a)
                                                  if n.__class__ is ast.Name}):
                 continue
             if involved[0] is term and self._holds(term):
@@ -269,17 +161,17 @@ class _Rewrite:
                 involved = involved[1:]
             else:
                 name = self._fresh(term.arrays)
-                value = _chain([copy_tree(a) for a in term.arrays])
+                value = times([copy_tree(a) for a in term.arrays])
                 block.insert(at[0], ast.copy_location(
                     ast.Assign([ast.Name(name, ast.Store())], value), block[at[0]]))
             self.made[name] = (True, term.precision)
             for t in involved:
-                _hold(t, wanted, name)
-                _write(t)
+                hold(t, wanted, name)
+                put_back(t)
             changed = True
         return changed
 
-    def _holds(self, term: _Term) -> bool:
+    def _holds(self, term: Term) -> bool:
         """Is `term` the whole value of a name bound once (`b = x * s`), never changed in
         place: that name may be read for its product."""
         if not term.init or term.negative or term.numbers:
@@ -305,7 +197,7 @@ class _Rewrite:
         return name
 
     # -- (2) two terms of a chain with a factor in common, added first ----------------------
-    def factor(self, block: list, terms: list[_Term], top: bool) -> bool:
+    def factor(self, block: list, terms: list[Term], top: bool) -> bool:
         """In each chain of one adjoint's terms, the pair whose factoring saves the most
         operations on arrays (and then has the most factors in common), factored, until
         none saves any. Two terms become one `b = term` only in a top block (`top`): in
@@ -337,117 +229,60 @@ class _Rewrite:
             gone.add(id(one.stmt))
             terms.remove(one)
             terms[terms.index(two)] = merged
-            _write(merged)
+            put_back(merged)
         block[:] = [stmt for stmt in block if id(stmt) not in gone]
         return bool(gone)
 
-    def _factored(self, block, at: dict, gone: set, terms, one: _Term,
-                  two: _Term) -> tuple | None:
+    def _factored(self, block, at: dict, gone: set, terms, one: Term,
+                  two: Term) -> tuple | None:
         """((operations saved, factors in common), the merged term at `two`'s place), or
         None where the two may not be merged or merging saves nothing (`at`: each
         statement's place in the block; `gone`: the ids of those merged away). The answer
         holds while neither term changes: merging others only takes chain statements from
         between them, or makes a first term of one just after another first term."""
         common = one.count() & two.count()
-        if not common or not _alike(one, two):
+        if not common or not alike(one, two):
             return None
         i, j = at[id(one.stmt)], at[id(two.stmt)]
         between = [t for t in terms if t.target == one.target and i < at[id(t.stmt)] < j]
         if one.init and between or any(t.init for t in between) \
-                or not _still(block, i, j, one.reads(), one.target,
+                or not still(block, i, j, one.reads(), one.target,
                               gone | {id(t.stmt) for t in between}):
             return None
-        shared, shared_keys = _remove(two.arrays, two.keys, two.count() - common)
-        rest_one = _remove(one.arrays, one.keys, common)[0]
-        rest_two = _remove(two.arrays, two.keys, common)[0]
-        a, c = _product(one.numbers, rest_one), _product(two.numbers, rest_two)
-        alike = one.count() - common == two.count() - common \
+        shared, shared_keys = without(two.arrays, two.keys, two.count() - common)
+        rest_one = without(one.arrays, one.keys, common)[0]
+        rest_two = without(two.arrays, two.keys, common)[0]
+        a, c = product(one.numbers, rest_one), product(two.numbers, rest_two)
+        twins = one.count() - common == two.count() - common \
             and Counter(map(dump_key, one.numbers)) == Counter(map(dump_key, two.numbers))
-        total = _total(a, c, alike, one.negative, two.negative, self._is_array)
+        total = _total(a, c, twins, one.negative, two.negative, self._is_array)
         if total is None:
             return None
         array = any(self._is_array(n) for n in rest_one + rest_two)
-        merged = _Term(two.stmt, two.target, one.init, one.negative and two.negative,
+        merged = Term(two.stmt, two.target, one.init, one.negative and two.negative,
                        [] if array else [total], shared + ([total] if array else []),
                        shared_keys + ([None] if array else []),     # (made when merged)
                        one.precision if two.precision is None else two.precision)
         before = self.cost(one.stmt.value) + self.cost(two.stmt.value)
         value = two.stmt.value
-        _write(merged)                      # (to count it, then put back)
+        put_back(merged)                      # (to count it, then put back)
         after, two.stmt.value = self.cost(merged.stmt.value), value
         return ((before - after, len(shared)), merged) if after < before else None
 
 
-def _cost(node, array, memo: dict) -> tuple[bool, int]:
-    """(is `node` an array, its operations on arrays or on values not known to be numbers),
-    `array` telling of each atom; `memo` keeps each node's answer (no node changes)."""
-    found = memo.get(id(node))
-    if found is not None:
-        return found[1]
-    cls = node.__class__
-    if cls is ast.BinOp and node.op.__class__ in (ast.Add, ast.Sub, ast.Mult) \
-            or cls is ast.UnaryOp and node.op.__class__ is ast.USub:
-        parts = [_cost(n, array, memo) for n in ((node.left, node.right)
-                                                 if cls is ast.BinOp else (node.operand,))]
-        made = any(a for a, _ in parts)
-        answer = made, sum(c for _, c in parts) + made
-    else:
-        answer = array(node), 0
-    memo[id(node)] = node, answer
-    return answer
-
-
-def _total(a, c, alike: bool, one: bool, two: bool, array) -> ast.expr | None:
+def _total(a, c, twins: bool, one: bool, two: bool, array) -> ast.expr | None:
     """What multiplies the factors in common: `a + c`, `a - c` or `c - a` for the rests
     `a` and `c` of terms negative where `one` and `two` say (both negative: `a + c`, to
-    be subtracted); `2 * a` for two `alike`; None for `a - a`, left as written."""
-    if alike:                                # as `coefficients` writes it
+    be subtracted); `2 * a` for `twins`, equal rests; None for `a - a`, left as written."""
+    if twins:                                # as `coefficients` writes it
         if one != two:
             return None
         if a.__class__ is ast.Constant:      # (a product of no factors: 1)
             return ast.Constant(2)
-        return _product([ast.Constant(2)], [a]) if array(a) \
-            else _product([ast.Constant(2), a], [])
+        return product([ast.Constant(2)], [a]) if array(a) \
+            else product([ast.Constant(2), a], [])
     if one == two:
         return ast.BinOp(a, ast.Add(), c)
     return ast.BinOp(c, ast.Sub(), a) if one else ast.BinOp(a, ast.Sub(), c)
 
 
-def _alike(one: _Term, two: _Term) -> bool:
-    """Are the precisions of the two terms' NumPy values, where known, one?"""
-    return one.precision is None or two.precision is None or one.precision == two.precision
-
-
-def _index(block: list, stmt) -> int:
-    return next(i for i, s in enumerate(block) if s is stmt)
-
-
-def _still(block: list, first: int, last: int, read: set[str], target: str | None = None,
-           chain: frozenset = frozenset()) -> bool:
-    """Do the statements of `block` from `first` up to `last` leave the names in `read` as
-    they are (bind none of them), and (with `target`) read nor bind `target` but in the
-    statements of its chain or merged away (ids in `chain`)?"""
-    for stmt in block[first + 1:last] if target is not None else block[first:last]:
-        if target is not None and id(stmt) in chain:
-            continue
-        for node in walk(stmt):
-            if node.__class__ is ast.Name and (
-                    node.id == target or node.id in read and node.ctx.__class__ is not ast.Load):
-                return False
-    return True
-
-
-def _hold(term: _Term, wanted: Counter, name: str) -> None:
-    """`term`'s arrays with one of each of `wanted` read from `name`, where the first was."""
-    left, arrays, keys, placed = Counter(wanted), [], [], False
-    for atom, key in zip(term.arrays, term.keys):
-        if left[key] > 0:
-            left[key] -= 1
-            if not placed:
-                arrays.append(ast.Name(name, ast.Load()))
-                keys.append(dump_key(arrays[-1]))
-                placed = True
-        else:
-            arrays.append(atom)
-            keys.append(key)
-    term.arrays, term.keys, term._count = arrays, keys, None
