@@ -35,8 +35,9 @@ one public function and its before/after source in its docstring:
     comments.drop_orphan_comments   no comment that heads nothing
 
 `analyses` holds what they read (definitions and uses, names assigned once,
-names changed in place, kinds); `terms`, an adjoint's terms as `products` reads them. Output guarantees: no assignment whose value
-is never read, no `name = other_name` copy of a single-definition name.
+names changed in place, kinds); `terms`, an adjoint's terms as `products` reads
+them. Output guarantees: no assignment whose value is never read, no
+`name = other_name` copy of a single-definition name.
 """
 from __future__ import annotations
 
