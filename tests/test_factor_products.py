@@ -287,6 +287,22 @@ def test_a_product_two_adjoints_compute_computed_once():
     _same_values(made, shared_chain, 5, 5, 5)
 
 
+def shared_then_changed(x, s, u):
+    bx = x * s
+    bx[0] = 5.0
+    bu = 2.0 * (s * u * x)
+    return bx + bu
+
+
+def test_no_name_shared_with_an_adjoint_changed_in_place():
+    """`x_s = x * s; bx = x_s; bx[0] = 5.0` would change what `bu` reads."""
+    changed, lines, made = _rewritten(shared_then_changed, dict.fromkeys("xsu", F64),
+                                      {"bx", "bu"})
+    assert not changed and lines == _unchanged(shared_then_changed)
+    args = [RNG.normal(size=5) for _ in range(3)]
+    np.testing.assert_allclose(made(*args), shared_then_changed(*args), rtol=0)
+
+
 def in_a_loop(x, y, f, u, n):
     bx = 0.0
     for i in range(n):

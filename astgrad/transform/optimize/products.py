@@ -153,9 +153,10 @@ class _Rewrite:
                 continue          # (none, or the same product in its chain: `factor`'s)
             involved = [t for t in terms if t is term or t in holders]   # in block order
             at = [place(block, t.stmt) for t in involved]
-            if not still(block, at[0], at[-1], {n.id for a in term.arrays for n in walk(a)
-                                                 if n.__class__ is ast.Name}):
-                continue
+            if not still(block, at[0], at[-1], term.reads()) or any(
+                    t.init and not t.negative and not t.numbers and t.count() == wanted
+                    and t.target in self.facts.mutated for t in involved):
+                continue          # (`b = name`, `b` changed in place: the name's array too)
             if involved[0] is term and self._holds(term):
                 name = term.target
                 involved = involved[1:]
