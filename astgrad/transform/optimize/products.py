@@ -100,7 +100,7 @@ class _Rewrite:
             return self.made[atom.id]
         if atom.__class__ is ast.Constant:
             return (False, None) if type(atom.value) in (int, float, complex) else None
-        if not self._movable(atom, target):
+        if not _movable(atom, target, self.facts):
             return None
         kind = self.facts.kind(atom)
         if kind.ndim is None or kind.dtype not in ("f", "c", "i"):
@@ -110,18 +110,6 @@ class _Rewrite:
         if kind.ndim == 0 and kind.py is not False:
             return False, None                 # a Python number (or perhaps one)
         return kind.ndim > 0, kind.itemsize and kind.itemsize // (1 + (kind.dtype == "c"))
-
-    def _movable(self, atom, target: str) -> bool:
-        for node in walk(atom):
-            cls = node.__class__
-            if cls is ast.Name and (node.id in self.facts.mutated or node.id == target) \
-                    or cls is ast.BinOp and node.op.__class__ is ast.MatMult \
-                    or cls is ast.Call and not pure_callee(node, self.facts) \
-                    or cls in (ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield,
-                               ast.YieldFrom, ast.ListComp, ast.GeneratorExp,
-                               ast.SetComp, ast.DictComp):
-                return False
-        return True
 
     def cost(self, node) -> int:
         return array_cost(node, self._array, self._costs)[1]
@@ -269,6 +257,20 @@ class _Rewrite:
         put_back(merged)                      # (to count it, then put back)
         after, two.stmt.value = self.cost(merged.stmt.value), value
         return ((before - after, len(shared)), merged) if after < before else None
+
+
+def _movable(atom, target: str, facts: Facts) -> bool:
+    """May `atom` be moved or shared: it reads no name changed in place nor `target`,
+    holds no `@`, and calls only pure NumPy?"""
+    for node in walk(atom):
+        cls = node.__class__
+        if cls is ast.Name and (node.id in facts.mutated or node.id == target) \
+                or cls is ast.BinOp and node.op.__class__ is ast.MatMult \
+                or cls is ast.Call and not pure_callee(node, facts) \
+                or cls in (ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom,
+                           ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp):
+            return False
+    return True
 
 
 def _total(a, c, twins: bool, one: bool, two: bool, array) -> ast.expr | None:
