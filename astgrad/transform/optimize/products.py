@@ -37,6 +37,7 @@ from .terms import Term, alike, array_cost, factors_of, hold, place, product, pu
 
 _NAMED_MOST = 3          # a shared product of more atoms is named `_N`, not after them
 _NEAREST = 8             # the terms of its chain before a term it may be merged with
+_JOINED_MOST = 72        # characters of a chain written as one statement, at most
 _BUDGET = 300            # pairs of terms weighed in a block, at most (the first call's time)
 
 
@@ -59,9 +60,40 @@ def factor_products(fn: ast.FunctionDef, facts: Facts | Callable[[], Facts],
     top = {id(block) for block in top_blocks(fn)}
     for block, terms in found:
         terms = [t for t in (rewrite.typed(t) for t in terms) if t is not None]
-        changed |= rewrite.share(block, terms)
-        changed |= rewrite.factor(block, terms, id(block) in top)
+        touched = rewrite.share(block, terms) | rewrite.factor(block, terms, id(block) in top)
+        if touched and id(block) in top:
+            _join(block, terms, touched, rewrite.cost)
+        changed |= bool(touched)
     return changed
+
+
+def _join(block: list, terms: list[Term], touched: set[str], cost) -> None:
+    """Each chain of an adjoint in `touched`, from a first term (`b = term`) on, with no
+    statement between its own that reads `b` or rebinds a name a term moved reads: one
+    statement, its costliest terms first, the positive before the negative (as by hand:
+    `bx = _4 * (c - 2 * s) + c - s`), where that takes no more passes and reads as one
+    line. It holds fewer arrays at once: no `b` beside the next term's temporaries."""
+    for target in sorted(touched):
+        chain = [t for t in terms if t.target == target]
+        starts = [k for k, t in enumerate(chain) if t.init] + [len(chain)]
+        for start, end in zip(starts, starts[1:]):
+            segment = chain[start:end]
+            ours, last = {id(t.stmt) for t in segment}, place(block, segment[-1].stmt)
+            if len(segment) < 2 or not all(t.arrays for t in segment) or not all(
+                    still(block, place(block, t.stmt), last, t.reads(), target, ours)
+                    for t in segment[:-1]):
+                continue
+            value = None
+            for t in sorted(segment, key=lambda t: (t.negative,
+                                                    -cost(product(t.numbers, t.arrays)))):
+                term = product(t.numbers, t.arrays)
+                value = (ast.UnaryOp(ast.USub(), term) if t.negative else term) \
+                    if value is None else \
+                    ast.BinOp(value, ast.Sub() if t.negative else ast.Add(), term)
+            if cost(value) <= sum(cost(t.stmt.value) for t in segment) \
+                    and len(ast.unparse(value)) <= _JOINED_MOST:
+                segment[-1].stmt.value = value
+                block[:] = [stmt for stmt in block if id(stmt) not in ours - {id(segment[-1].stmt)}]
 
 
 class _Rewrite:
@@ -125,11 +157,11 @@ class _Rewrite:
         return self.facts.kind(node).ndim != 0
 
     # -- (1) a product two terms compute, computed once -------------------------------------
-    def share(self, block: list, terms: list[Term]) -> bool:
+    def share(self, block: list, terms: list[Term]) -> set[str]:
         """Each product of arrays a term is, that other terms of the block hold too (up to
         order), computed once into a name, right before the first statement computing it
         (or read from the adjoint that is that product, bound once, if it comes first)."""
-        changed = False
+        touched = set()
         for term in sorted(terms, key=lambda t: -len(t.arrays)):
             if len(term.arrays) < 2:
                 continue
@@ -157,8 +189,8 @@ class _Rewrite:
             for t in involved:
                 hold(t, wanted, name)
                 put_back(t)
-            changed = True
-        return changed
+                touched.add(t.target)
+        return touched
 
     def _holds(self, term: Term) -> bool:
         """Is `term` the whole value of a name bound once (`b = x * s`), never changed in
@@ -186,14 +218,14 @@ class _Rewrite:
         return name
 
     # -- (2) two terms of a chain with a factor in common, added first ----------------------
-    def factor(self, block: list, terms: list[Term], top: bool) -> bool:
+    def factor(self, block: list, terms: list[Term], top: bool) -> set[str]:
         """In each chain of one adjoint's terms, the pair whose factoring saves the most
         operations on arrays (and then has the most factors in common), factored, until
         none saves any. Two terms become one `b = term` only in a top block (`top`): in
         a loop, a transform of the code then keeps the adjoint's old values, not their
         shapes (`loop_with_branch` under grad of grad)."""
         known = {}                       # (one, two) -> `_factored`'s answer
-        at, gone = {id(stmt): i for i, stmt in enumerate(block)}, set()
+        at, gone, written = {id(stmt): i for i, stmt in enumerate(block)}, set(), set()
         while True:
             best, chains = None, {}
             for two in terms:
@@ -219,8 +251,9 @@ class _Rewrite:
             terms.remove(one)
             terms[terms.index(two)] = merged
             put_back(merged)
+            written.add(id(merged.stmt))
         block[:] = [stmt for stmt in block if id(stmt) not in gone]
-        return bool(gone)
+        return {t.target for t in terms if id(t.stmt) in written}
 
     def _factored(self, block, at: dict, gone: set, terms, one: Term,
                   two: Term) -> tuple | None:
