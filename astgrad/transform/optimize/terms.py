@@ -182,4 +182,4 @@ def hold(term: Term, wanted: Counter, name: str) -> None:
         else:
             arrays.append(atom)
             keys.append(key)
-    term.arrays, term.keys, term._count = arrays, keys, None
+    term.arrays, term.keys, term._count, term._reads = arrays, keys, None, None
