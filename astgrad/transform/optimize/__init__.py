@@ -23,6 +23,9 @@ one public function and its before/after source in its docstring:
                                     they meet its arrays
     cancel.cancel_factors           an adjoint's arithmetic read as one rational function,
                                     factors positive for every input cancelled
+    products.factor_products        a product two adjoint terms compute (in any order)
+                                    computed once; two terms of an adjoint's sum with
+                                    an array factor in common added before they meet it
     fast_scalars.use_math           sin, cos and sqrt of a Python float with `math`,
                                     where nothing can tell the difference
     derivative_math.use_math_log    log of a Python float with `math` (1 ulp), where
@@ -33,8 +36,9 @@ one public function and its before/after source in its docstring:
     comments.drop_orphan_comments   no comment that heads nothing
 
 `analyses` holds what they read (definitions and uses, names assigned once,
-names changed in place, kinds). Output guarantees: no assignment whose value
-is never read, no `name = other_name` copy of a single-definition name.
+names changed in place, kinds); `terms`, an adjoint's terms as `products` reads
+them. Output guarantees: no assignment whose value is never read, no
+`name = other_name` copy of a single-definition name.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ import ast
 from ..kinds import Kind, expr_kind, static_value
 from ..resolve import Namespace
 from . import analyses, block_copies, cancel, coefficients, comments, common, copies, dead, derivative_math, fast_scalars, \
-    fresh, inline_temps, owned, scalar_guards, seeds, simplify, splits, zeros
+    fresh, inline_temps, owned, products, scalar_guards, seeds, simplify, splits, zeros
 
 _ROUNDS = 20    # a safety bound on the rounds to a fixed point
 
@@ -86,6 +90,7 @@ def optimize(fn: ast.FunctionDef, ns: Namespace, temps: set[str],
     if rounds.changed(cancel.cancel_factors(fn, rounds.facts(), ns, adjoints, rounds.known(),
                                                 returned)):
         rounds.run([lambda r: dead.eliminate_dead(fn, ns)])   # what it read through alone
+    rounds.changed(products.factor_products(fn, rounds.facts, adjoints, temps))
     if inlined or not settled:
         rounds.changed(simplify.simplify(fn, rounds.facts()))   # what it brought together
     rounds.changed(fast_scalars.use_math(fn, ns, kinds))   # last: it reads where values go
