@@ -12,7 +12,6 @@ import itertools
 import math
 import textwrap
 import types
-import warnings
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ import pytest
 import astgrad as ag
 from astgrad.transform import resolve, scalar_math
 from astgrad.transform.optimize import derivative_math, fast_scalars, scalar_guards
+from tests.test_scalar_math import _call
 
 SINCOS = np.lib.NumpyVersion(np.__version__) >= "1.25.0"
 pytestmark = pytest.mark.skipif(not SINCOS, reason="NumPy < 1.25: sin and cos keep NumPy")
@@ -262,14 +262,6 @@ def _made_without(f, monkeypatch, *rewrites):
     return made
 
 
-def _call(t, args):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out = t(*args)
-        except Exception as exc:              # noqa: BLE001 (compared, not swallowed)
-            out = type(exc)
-    return out, sorted({(w.category.__name__, str(w.message)) for w in caught})
 
 
 def _leaves(value):

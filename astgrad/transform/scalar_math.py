@@ -157,8 +157,8 @@ class _Unread(ast.NodeTransformer):
         return None if isinstance(target, ast.Name) and target.id in self.unread else node
 
 
-def _bound_once(tree) -> set[str]:
-    """The names `tree` binds (a parameter, an assignment, a `del`) exactly once."""
+def bindings(tree) -> dict[str, int]:
+    """How many times each name is bound anywhere in `tree` (parameters, stores, `del`)."""
     counts: dict[str, int] = {}
     for node in walk(tree):
         name = node.arg if node.__class__ is ast.arg else \
@@ -166,7 +166,12 @@ def _bound_once(tree) -> set[str]:
             else None
         if name is not None:
             counts[name] = counts.get(name, 0) + 1
-    return {name for name, count in counts.items() if count == 1}
+    return counts
+
+
+def _bound_once(tree) -> set[str]:
+    """The names `tree` binds (a parameter, an assignment, a `del`) exactly once."""
+    return {name for name, count in bindings(tree).items() if count == 1}
 
 
 def _guards(test, kind: str, arg: str, ns) -> bool:

@@ -34,8 +34,7 @@ import math
 from ..naming import RESERVED, names_in
 from ..nodes import Comment
 from ..resolve import Namespace
-from ..scalar_math import SPELLINGS, spelled
-from ..trees import walk
+from ..scalar_math import SPELLINGS, bindings, spelled
 
 _NAME = "finite_{}"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -45,13 +44,13 @@ def share_finite_tests(fn: ast.FunctionDef, ns: Namespace, taken: set[str]) -> b
     """Rewrite, in place, as the module docstring says; True if anything changed.
     `taken`: names the new ones must not take (beyond those `fn` mentions)."""
     sites = _sites(fn, ns)
-    bindings = _bindings(fn)
+    counts = bindings(fn)
     params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
     taken = names_in(fn) | set(taken) | set(RESERVED)
     inserts = []
     for x, found in sites.items():
         first = min(index for index, _ in found)
-        if len(found) < 2 or bindings.get(x, 0) != 1 or not (
+        if len(found) < 2 or counts.get(x, 0) != 1 or not (
                 x in params or _assigned_before(fn.body[:first], x)):
             continue
         name = _unique(_NAME.format(x), taken)
@@ -90,16 +89,6 @@ def _outside_scopes(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
-def _bindings(fn) -> dict[str, int]:
-    """How many times each name is bound anywhere in `fn` (parameters, stores, `del`)."""
-    counts: dict[str, int] = {}
-    for node in walk(fn):
-        name = node.arg if node.__class__ is ast.arg else \
-            node.id if node.__class__ is ast.Name and node.ctx.__class__ is not ast.Load \
-            else None
-        if name is not None:
-            counts[name] = counts.get(name, 0) + 1
-    return counts
 
 
 def _assigned_before(body: list[ast.stmt], x: str) -> bool:
