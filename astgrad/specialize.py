@@ -253,12 +253,9 @@ def as_function(fn) -> Callable:
         raise SourceError(f"{fn!r} is not a Python function, so its source cannot be read.",
                           fix="Pass a function defined with `def` (or a lambda).")
     if id(fn) not in _wrappers:
-        name = prim.name.rpartition(".")[2]
-        params = [p.replace(default=p.empty) if p.default is p.empty else p
-                  for p in prim.signature.parameters.values()]
-        # a user's object with rules (`ag.defvjp(op, ...)`) is called by a name of its own:
-        # under its primitive name it would be the wrapper calling itself
-        root = prim.name.partition(".")[0]
+        name, root = prim.name.rpartition(".")[2], prim.name.partition(".")[0]
+        params = list(prim.signature.parameters.values())
+        # (a user's object with rules, called by its name, would be the wrapper calling itself)
         module = {"np": np}.get(root) or sys.modules.get(root)
         callee = prim.name if "." in prim.name and module is not None else "primitive"
         passed = [f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name for p in params]
