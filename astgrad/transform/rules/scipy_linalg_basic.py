@@ -21,6 +21,7 @@ from ..template import rule_helper
 from . import decompositions, linalg as numpy_linalg, norms
 from .complex import real_of
 from .reductions import _reduced, constant
+from .scipy_matrices import _symmetric
 from ... import runtime as rt
 
 for _rule in (numpy_linalg.solve_a, numpy_linalg.solve_b, numpy_linalg.solve_t,
@@ -65,7 +66,7 @@ def _mirrored(assume_a, a):
 def _read(m, a, assume_a, lower, what):
     """The matrix SciPy reads from `m` (`a`, or its tangent)."""
     return (m if _general(assume_a) else
-            rt.from_triangle(m, "L" if lower else "U") if _mirrored(assume_a, a) else
+            _symmetric(m, lower) if _mirrored(assume_a, a) else
             np.triu(m) if assume_a == "upper triangular" else
             np.tril(m) if assume_a == "lower triangular" else
             m * np.eye(np.shape(m)[-1], dtype=m.dtype) if assume_a == "diagonal" and
@@ -232,13 +233,21 @@ def _norm_kind(k, s):
     return Kind(kind.ndim, kind.dtype, None if kind.ndim == 0 else False)
 
 
+# (a matrix's ord 1 and inf come from LAPACK's lange for some layouts: a Python float, whose
+# dtype the slope reads)
+@rule_helper
+def _numpy(ans, a, ord, axis):
+    return np.asarray(ans) if axis is None and np.ndim(a) == 2 and (ord == 1 or ord == np.inf) \
+        else ans
+
+
 defvjp(linalg.norm,
        lambda g, ans, a, ord=None, axis=None, keepdims=False, check_finite=True:
-       norms.norm_x(g, ans, a, ord, axis, keepdims),
+       norms.norm_x(g, _numpy(ans, a, ord, axis), a, ord, axis, keepdims),
        kind=_norm_kind, name="scipy.linalg.norm")
 defjvp(linalg.norm,
        lambda t, ans, a, ord=None, axis=None, keepdims=False, check_finite=True:
-       norms.norm_t(t, ans, a, ord, axis, keepdims))
+       norms.norm_t(t, _numpy(ans, a, ord, axis), a, ord, axis, keepdims))
 
 
 # ---- svd and svdvals -----------------------------------------------------------------------
