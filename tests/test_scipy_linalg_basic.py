@@ -1,5 +1,5 @@
 """scipy.linalg's counterparts of np.linalg (solve, inv, det, eigh, eigvalsh, norm, svd,
-svdvals, pinv) against central finite differences in reverse and forward mode and at
+svdvals, pinv, lstsq) against central finite differences in reverse and forward mode and at
 second order, on matrices and stacks; against np.linalg's derivatives where the two
 functions agree; float32 kept float32; every `assume_a` structure read as SciPy reads
 it; the options with no rule (the generalized eigenproblem, subsets of eigenvalues,
@@ -26,6 +26,7 @@ SYM = _Q * np.array([-1.2, 0.4, 1.5]) @ _Q.T      # eigenvalues far apart
 W = _r.uniform(0.5, 1.5, (3, 3))
 TALL = _r.uniform(-1, 1, (4, 3)) + np.eye(4, 3)
 WP = _r.uniform(0.5, 1.5, (4, 4))
+B4 = _r.uniform(-1, 1, 4)
 
 
 def _line(f, offset=1):
@@ -279,11 +280,47 @@ def test_pinv_of_a_rank_deficient_matrix_is_refused():
         ag.grad(pinv)(np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 0.5]))
 
 
+# ---- lstsq ----------------------------------------------------------------------------------
+def lstsq_vector(A, b):                       # SciPy's residues of a 1-d b: a scalar
+    x, res, rank, s = linalg.lstsq(A, b)
+    return np.sum(W[0] * x) + res + np.sum(s ** 2)
+
+
+def lstsq_matrix(A, B):
+    x, res, rank, s = linalg.lstsq(A, B, cond=1e-8, lapack_driver="gelss")
+    return np.sum(W[:, :2] * np.sin(x)) + np.sum(W[0, :2] * res)
+
+
+def lstsq_wide(A, b):                         # no residues
+    x, res, rank, s = linalg.lstsq(A.T, b[:3])
+    return np.sum(x ** 2) + np.sum(res)
+
+
+@pytest.mark.parametrize("f, args", [(lstsq_vector, (TALL, B4)),
+                                     (lstsq_matrix, (TALL, _r.uniform(-1, 1, (4, 2)))),
+                                     (lstsq_wide, (TALL, B4))],
+                         ids=["vector", "matrix", "wide"])
+def test_lstsq(f, args):
+    ag.check_grads(f, args, wrt=(0, 1), order=2, forward=True)
+
+
+def test_lstsq_agrees_with_numpy_and_keeps_the_residues_scalar():
+    def numpys(A, b):
+        x, res, rank, s = np.linalg.lstsq(A, b)
+        return np.sum(W[0] * x) + res[0] + np.sum(s ** 2)
+    for got, want in zip(ag.grad(lstsq_vector, wrt=(0, 1))(TALL, B4),
+                         ag.grad(numpys, wrt=(0, 1))(TALL, B4)):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+    value, tangent = ag.jvp(lambda A: linalg.lstsq(A, B4)[1])(TALL, np.ones((4, 3)))
+    assert np.shape(tangent) == np.shape(value) == ()
+
+
 # ---- float32 in, float32 out ----------------------------------------------------------------
 @pytest.mark.parametrize("f, args", [(solve_vector, (A, b)), (inv, (A,)), (det, (A,)),
                                      (eigh, (SYM,)), (svdvals, (A,)), (pinv, (A,)),
-                                     (lambda x: linalg.norm(x), (b,))],
-                         ids=["solve", "inv", "det", "eigh", "svdvals", "pinv", "norm"])
+                                     (lambda x: linalg.norm(x), (b,)),
+                                     (lambda A: np.sum(linalg.lstsq(A, b)[0]), (A,))],
+                         ids=["solve", "inv", "det", "eigh", "svdvals", "pinv", "norm", "lstsq"])
 def test_float32(f, args):
     args32 = tuple(a.astype(np.float32) for a in args)
     grad = ag.grad(f)(*args32)
@@ -330,11 +367,20 @@ def _full(A):
     return np.sum(linalg.svd(A)[0])
 
 
+def _lstsq_stack(A):
+    return np.sum(linalg.lstsq(A, BS)[0])
+
+
+def _gelsy(A):
+    return np.sum(linalg.lstsq(A, b, lapack_driver="gelsy")[0])
+
+
 @pytest.mark.parametrize("f, x, match", [
     (_overwritten, A, "det with overwrite_a=True"), (_tridiagonal, A, "assume_a='tridiagonal'"),
     (_inv_diagonal, A, "assume_a='diagonal'"), (_hermitian, A, "assume_a='her'"),
     (_generalized, SYM, "generalized"), (_generalized_b, SPD, "generalized"),
-    (_subset, SYM, "subset"), (_absolute_cut, A, "atol="), (_full, TALL, "full_matrices")],
+    (_subset, SYM, "subset"), (_absolute_cut, A, "atol="), (_full, TALL, "full_matrices"),
+    (_lstsq_stack, STACK, "stack"), (_gelsy, A, "gelsy")],
     ids=lambda v: getattr(v, "__name__", None))
 def test_refused_at_the_users_line(f, x, match):
     with pytest.raises(NoRuleError, match=match) as info:
@@ -361,5 +407,6 @@ def test_pinv_return_rank_is_refused_when_transformed():
 def test_rules_are_listed():
     from astgrad.transform.registry import all_primitives
     names = {p.name for p in all_primitives()}
-    for name in ("solve", "inv", "det", "eigh", "eigvalsh", "norm", "svd", "svdvals", "pinv"):
+    for name in ("solve", "inv", "det", "eigh", "eigvalsh", "norm", "svd", "svdvals", "pinv",
+                 "lstsq"):
         assert f"scipy.linalg.{name}" in names

@@ -305,3 +305,36 @@ defvjp(linalg.pinv,
 defjvp(linalg.pinv,
        lambda t, ans, a, *, atol=None, rtol=None, return_rank=False, check_finite=True:
        _relative(decompositions._pinv_tangent(t, ans, a, rtol), atol, return_rank))
+
+
+# ---- lstsq, where the matrix has full rank: np.linalg.lstsq's rules, `cond` its rcond; SciPy's
+# residues of a 1-d b are a scalar. Stacks, 'gelsy' (no singular values) and overwriting refused.
+@rule_helper
+def _least_squares(value, a, overwrite_a, overwrite_b, lapack_driver):
+    return (rt.unsupported("scipy.linalg.lstsq of a stack of matrices; solve each")
+            if np.ndim(a) > 2 else
+            rt.unsupported("scipy.linalg.lstsq with lapack_driver='gelsy' (it gives no "
+                           "singular values, whose cut-off decides the rank); leave it out")
+            if lapack_driver == "gelsy" else
+            rt.unsupported("scipy.linalg.lstsq with overwrite_a=True or overwrite_b=True (its "
+                           "derivative reads `a` and `b`, which SciPy may have overwritten); "
+                           "leave them False") if overwrite_a or overwrite_b else value)
+
+
+defvjp(linalg.lstsq,
+       lambda g, ans, a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+       lapack_driver=None: _least_squares(decompositions._lstsq_a(g, ans, a, b, cond), a,
+                                          overwrite_a, overwrite_b, lapack_driver),
+       lambda g, ans, a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+       lapack_driver=None: _least_squares(decompositions._lstsq_b(g, ans, a, b, cond), a,
+                                          overwrite_a, overwrite_b, lapack_driver),
+       kind=decompositions._lstsq_kind, name="scipy.linalg.lstsq")
+defjvp(linalg.lstsq,
+       lambda t, ans, a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+       lapack_driver=None: _least_squares(rt.scipy_residues(
+           decompositions._lstsq_ta(t, ans, a, b, cond), ans[1]), a, overwrite_a, overwrite_b,
+           lapack_driver),
+       lambda t, ans, a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+       lapack_driver=None: _least_squares(rt.scipy_residues(
+           decompositions._lstsq_tb(t, ans, a, b, cond), ans[1]), a, overwrite_a, overwrite_b,
+           lapack_driver))
