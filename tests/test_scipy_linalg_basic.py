@@ -315,6 +315,36 @@ def test_lstsq_agrees_with_numpy_and_keeps_the_residues_scalar():
     assert np.shape(tangent) == np.shape(value) == ()
 
 
+# ---- complex values, in docs/complex.md's convention ------------------------------------------
+_C = np.random.default_rng(11)
+CM = _C.normal(size=(3, 3)) + 1j * _C.normal(size=(3, 3)) + 2 * np.eye(3)
+CT = _C.normal(size=(4, 3)) + 1j * _C.normal(size=(4, 3))
+CH = CM @ np.conj(CM.T) + np.diag([0.5, 2.0, 4.0])            # Hermitian, values apart
+CZ = _C.normal(size=3) + 1j * _C.normal(size=3)
+
+
+@pytest.mark.parametrize("f, x", [
+    (lambda m: np.sum(np.abs(linalg.solve(m, CZ)) ** 2), CM),
+    (lambda m: np.sum(np.abs(linalg.solve(m, CZ, assume_a="sym", lower=True)) ** 2), CM),
+    (lambda m: np.sum(np.abs(linalg.inv(m)) ** 2), CM),
+    (lambda m: np.abs(linalg.det(m)) ** 2, CM),
+    (lambda m: np.sum(linalg.eigvalsh(m) ** 3), CH),
+    (lambda m: np.sum(np.abs(linalg.eigh(m)[1]) ** 2 * np.arange(3)), CH),
+    (lambda m: linalg.norm(m, 1) + linalg.norm(m, np.inf), CT),   # from LAPACK's lange
+    (lambda m: linalg.norm(m, 2), CT),
+    (lambda m: np.sum(linalg.svdvals(m) ** 2), CT),
+    (lambda m: np.sum(np.abs(linalg.pinv(m)) ** 2), CT),
+    (lambda m: np.sum(np.abs(linalg.lstsq(m, CT[:, 0] + 1)[0]) ** 2), CT)],
+    ids=["solve", "solve_sym", "inv", "det", "eigvalsh", "eigh", "norm_1_inf", "norm_2",
+         "svdvals", "pinv", "lstsq"])
+def test_complex(f, x):
+    ag.check_grads(f, (x,), order=2)
+    _, tangent = ag.jvp(f)(x, np.ones_like(x) * (0.3 - 0.7j))
+    eps = 1e-6
+    numeric = (f(x + eps * (0.3 - 0.7j)) - f(x - eps * (0.3 - 0.7j))) / (2 * eps)
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-5, atol=1e-7)
+
+
 # ---- float32 in, float32 out ----------------------------------------------------------------
 @pytest.mark.parametrize("f, args", [(solve_vector, (A, b)), (inv, (A,)), (det, (A,)),
                                      (eigh, (SYM,)), (svdvals, (A,)), (pinv, (A,)),

@@ -233,12 +233,13 @@ def _norm_kind(k, s):
     return Kind(kind.ndim, kind.dtype, None if kind.ndim == 0 else False)
 
 
-# (a matrix's ord 1 and inf come from LAPACK's lange for some layouts: a Python float, whose
-# dtype the slope reads)
+# A matrix's ord 1 and inf come from LAPACK's lange for some layouts: a Python float, rounded
+# otherwise than the column (row) sums the slope finds the largest of by comparing them with
+# it; there the slope compares them with NumPy's norm, their largest.
 @rule_helper
 def _numpy(ans, a, ord, axis):
-    return np.asarray(ans) if axis is None and np.ndim(a) == 2 and (ord == 1 or ord == np.inf) \
-        else ans
+    return (np.linalg.norm(a, ord) if axis is None and np.ndim(a) == 2 and
+            (ord == 1 or ord == np.inf) else ans)
 
 
 defvjp(linalg.norm,
