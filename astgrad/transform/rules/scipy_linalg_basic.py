@@ -164,22 +164,28 @@ def _standard(value, b, subset_by_index, subset_by_value, what):
             subset_by_value is not None else value)
 
 
+@rule_helper
+def _eigh(values, vectors, b, eigvals_only, overwrite_a, subset_by_index, subset_by_value):
+    """eigh's rule from np.linalg's for the eigenvalues alone (`values`, which reads `a`) and
+    for both (`vectors`)."""
+    return _standard(_kept(values, overwrite_a, "scipy.linalg.eigh") if eigvals_only else vectors,
+                     b, subset_by_index, subset_by_value, "scipy.linalg.eigh")
+
+
 def eigh_a(g, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False,
            overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
            subset_by_value=None, driver=None):
-    return _standard(_kept(decompositions.eigvalsh_a(g, ans, a, "L" if lower else "U"),
-                           overwrite_a, "scipy.linalg.eigh") if eigvals_only else
-                     decompositions.eigh_a(g, ans, a, "L" if lower else "U"),
-                     b, subset_by_index, subset_by_value, "scipy.linalg.eigh")
+    return _eigh(decompositions.eigvalsh_a(g, ans, a, "L" if lower else "U"),
+                 decompositions.eigh_a(g, ans, a, "L" if lower else "U"),
+                 b, eigvals_only, overwrite_a, subset_by_index, subset_by_value)
 
 
 def eigh_t(t, ans, a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False,
            overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
            subset_by_value=None, driver=None):
-    return _standard(_kept(decompositions.eigvalsh_t(t, ans, a, "L" if lower else "U"),
-                           overwrite_a, "scipy.linalg.eigh") if eigvals_only else
-                     decompositions.eigh_t(t, ans, a, "L" if lower else "U"),
-                     b, subset_by_index, subset_by_value, "scipy.linalg.eigh")
+    return _eigh(decompositions.eigvalsh_t(t, ans, a, "L" if lower else "U"),
+                 decompositions.eigh_t(t, ans, a, "L" if lower else "U"),
+                 b, eigvals_only, overwrite_a, subset_by_index, subset_by_value)
 
 
 # b's derivative is refused with the rest of the generalized problem
