@@ -98,11 +98,13 @@ def eigh_t(t, ans, a, UPLO="L"):
 
 
 def eigvalsh_a(g, ans, a, UPLO="L"):
-    return rt.eigvalsh_adjoint(g, a, UPLO) if np.isrealobj(a) else rt.eigvalsh_adjoint_c(g, a, UPLO)
+    return (rt.eigvalsh_adjoint(g, a, UPLO) if np.isrealobj(a) else
+            rt.eigvalsh_adjoint_c(g, a, UPLO))
 
 
 def eigvalsh_t(t, ans, a, UPLO="L"):
-    return rt.eigvalsh_tangent(t, a, UPLO) if np.isrealobj(a) else rt.eigvalsh_tangent_c(t, a, UPLO)
+    return (rt.eigvalsh_tangent(t, a, UPLO) if np.isrealobj(a) else
+            rt.eigvalsh_tangent_c(t, a, UPLO))
 
 
 defvjp(np.linalg.eigh, eigh_a, kind=_factors)

@@ -1,5 +1,5 @@
 """Rules for `scipy.linalg`'s counterparts of np.linalg, loaded with the other
-`scipy.linalg` rules: solve, inv, det, eigh, eigvalsh, norm, svd, svdvals, pinv.
+`scipy.linalg` rules: solve, inv, det, eigh, eigvalsh, norm, svd, svdvals, pinv, lstsq.
 Their math is np.linalg's: its rules are used here as rule helpers, with SciPy's
 own options around them.
 
@@ -9,7 +9,8 @@ diagonal for solve's 'diagonal'; the tangent of `a` is read the same way and the
 goes back onto those entries. The rest ('tridiagonal', 'banded', 'her' of a complex `a`,
 inv's 'diagonal', which keeps the other entries as they are) are refused, as are eigh's
 generalized problem (`b=`) and subsets of eigenvalues, pinv's `atol` and `return_rank`,
-and `overwrite_a=True` where the derivative reads `a` after SciPy may have overwritten it.
+lstsq of a stack or with 'gelsy', and `overwrite_a=True` where the derivative reads `a`
+after SciPy may have overwritten it.
 """
 import numpy as np
 from scipy import linalg
