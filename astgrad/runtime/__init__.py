@@ -29,6 +29,8 @@ from . import arrays
 from .arrays import *  # noqa: F401,F403  (np.pad's, np.block's, np.meshgrid's)
 from . import sequences
 from .sequences import *  # noqa: F401,F403  (builtin `sorted`'s)
+from . import scipy_lstsq
+from .scipy_lstsq import *  # noqa: F401,F403  (scipy.linalg.lstsq's residues)
 from .methods import (astype, cast_like, check_size_one, item, item_adjoint, stop_gradient,
                       sum_adjoint, sum_of)
 from .trees import (check_tree, dict_like, dict_of, dict_values, is_float_leaf, is_record,

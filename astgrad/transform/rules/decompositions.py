@@ -87,20 +87,31 @@ defvjp(np.linalg.svd, svd_a, kind=_factors)
 defjvp(np.linalg.svd, svd_t)
 
 # ---- symmetric eigenproblems: `a` is read in its UPLO triangle -------------------------
-defvjp(np.linalg.eigh,
-       lambda g, ans, a, UPLO="L": rt.eigh_adjoint(g[0], g[1], ans[0], ans[1], UPLO)
-       if np.isrealobj(a) else rt.eigh_adjoint_c(g[0], g[1], ans[0], ans[1], UPLO),
-       kind=_factors)
-defjvp(np.linalg.eigh,
-       lambda t, ans, a, UPLO="L": rt.eigh_tangent(t, ans[0], ans[1], UPLO)
-       if np.isrealobj(a) else rt.eigh_tangent_c(t, ans[0], ans[1], UPLO))
-defvjp(np.linalg.eigvalsh,
-       lambda g, ans, a, UPLO="L": rt.eigvalsh_adjoint(g, a, UPLO) if np.isrealobj(a) else
-       rt.eigvalsh_adjoint_c(g, a, UPLO),
+def eigh_a(g, ans, a, UPLO="L"):
+    return (rt.eigh_adjoint(g[0], g[1], ans[0], ans[1], UPLO) if np.isrealobj(a) else
+            rt.eigh_adjoint_c(g[0], g[1], ans[0], ans[1], UPLO))
+
+
+def eigh_t(t, ans, a, UPLO="L"):
+    return (rt.eigh_tangent(t, ans[0], ans[1], UPLO) if np.isrealobj(a) else
+            rt.eigh_tangent_c(t, ans[0], ans[1], UPLO))
+
+
+def eigvalsh_a(g, ans, a, UPLO="L"):
+    return (rt.eigvalsh_adjoint(g, a, UPLO) if np.isrealobj(a) else
+            rt.eigvalsh_adjoint_c(g, a, UPLO))
+
+
+def eigvalsh_t(t, ans, a, UPLO="L"):
+    return (rt.eigvalsh_tangent(t, a, UPLO) if np.isrealobj(a) else
+            rt.eigvalsh_tangent_c(t, a, UPLO))
+
+
+defvjp(np.linalg.eigh, eigh_a, kind=_factors)
+defjvp(np.linalg.eigh, eigh_t)
+defvjp(np.linalg.eigvalsh, eigvalsh_a,
        kind=lambda k, s: real_of(k["a"]).with_ndim(None if k["a"].ndim is None else k["a"].ndim - 1))
-defjvp(np.linalg.eigvalsh,
-       lambda t, ans, a, UPLO="L": rt.eigvalsh_tangent(t, a, UPLO) if np.isrealobj(a) else
-       rt.eigvalsh_tangent_c(t, a, UPLO))
+defjvp(np.linalg.eigvalsh, eigvalsh_t)
 
 
 # ---- qr: the reduced factors (mode "complete" is the same for a wide or square `a`);

@@ -169,13 +169,17 @@ defvjp(np.kron,
 
 
 # ---- inverses and determinants (stacks of matrices too: the last two axes) ------------------
-defvjp(np.linalg.inv,
-       lambda g, ans, a: -_mT(ans) @ g @ _mT(ans),
-       kind=_square_kind(0))
-defvjp(np.linalg.det,
-       lambda g, ans, a: g * ans * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
-       np.expand_dims(g * ans, (-2, -1)) * _mT(np.linalg.inv(a)),
-       kind=_square_kind(2))
+def inv_a(g, ans, a):
+    return -_mT(ans) @ g @ _mT(ans)
+
+
+def det_a(g, ans, a):
+    return (g * ans * np.transpose(np.linalg.inv(a)) if np.ndim(a) == 2 else
+            np.expand_dims(g * ans, (-2, -1)) * _mT(np.linalg.inv(a)))
+
+
+defvjp(np.linalg.inv, inv_a, kind=_square_kind(0))
+defvjp(np.linalg.det, det_a, kind=_square_kind(2))
 # slogdet returns (sign, log|det|); the sign is piecewise constant for a real `a`; for a
 # complex one, with h = tr(a^-1 da): d log|det| = Re h, d sign = sign * 1j * Im h
 defvjp(np.linalg.slogdet,
@@ -277,16 +281,28 @@ deflinear(np.tensordot, "a", "b")
 deflinear(np.kron, "a", "b")
 
 # ---- forward mode: inverses and determinants -----------------------------------------------
-defjvp(np.linalg.inv, lambda t, ans, a: -ans @ t @ ans)
+def inv_t(t, ans, a):
+    return -ans @ t @ ans
+
+
 # d det(a) = det(a) tr(a^-1 da), for one matrix or a stack
-defjvp(np.linalg.det,
-       lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), 0, -2, -1))
+def det_t(t, ans, a):
+    return ans * np.trace(np.linalg.solve(a, t), 0, -2, -1)
+
+
+defjvp(np.linalg.inv, inv_t)
+defjvp(np.linalg.det, det_t)
 # the output is a tuple, so is its tangent: the sign is piecewise constant (for a real `a`)
 defjvp(np.linalg.slogdet,
        lambda t, ans, a: (0.0 * ans[0], np.trace(np.linalg.solve(a, t), 0, -2, -1))
        if np.isrealobj(a) else
        slogdet_tangent(ans, np.trace(np.linalg.solve(a, t), 0, -2, -1)))
-# x = solve(a, b) is linear in b; d x = -a^-1 da x
+# x = solve(a, b) is linear in b; d x = -a^-1 da x (a 1-d `b` a vector, as NumPy 2 and SciPy say)
+def solve_t(t, ans, a, b):
+    return (-np.linalg.solve(a, t @ ans) if np.ndim(b) > 1 else
+            -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1))
+
+
 deflinear(np.linalg.solve, "b")
 if _SOLVE_1X:
     defjvp(np.linalg.solve,
@@ -294,9 +310,7 @@ if _SOLVE_1X:
            -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1)
            if np.ndim(b) == np.ndim(a) - 1 else -np.linalg.solve(a, t @ ans))
 else:
-    defjvp(np.linalg.solve,
-           lambda t, ans, a, b: -np.linalg.solve(a, t @ ans) if np.ndim(b) > 1 else
-           -np.squeeze(np.linalg.solve(a, t @ np.expand_dims(ans, -1)), -1))
+    defjvp(np.linalg.solve, solve_t)
 
 
 # L = cholesky(a) reads the lower triangle of `a`, so the tangent it sees is the symmetric

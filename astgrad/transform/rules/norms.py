@@ -108,13 +108,16 @@ def _slope(x, ans, ord, axis, keepdims):
             _unmoved(_matrix_slope(_moved(x, axis), ans, ord, axis, keepdims), axis))
 
 
-defvjp(np.linalg.norm,
-       lambda g, ans, x, ord=None, axis=None, keepdims=False:
-       _expand(g, axis, keepdims) * _slope(x, ans, ord, axis, keepdims),
-       kind=lambda k, s: real_of(_reduced(k, s)))   # |x|: real for a complex x
-defjvp(np.linalg.norm,
-       lambda t, ans, x, ord=None, axis=None, keepdims=False:
-       real_like(np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims), x))
+def norm_x(g, ans, x, ord=None, axis=None, keepdims=False):
+    return _expand(g, axis, keepdims) * _slope(x, ans, ord, axis, keepdims)
+
+
+def norm_t(t, ans, x, ord=None, axis=None, keepdims=False):
+    return real_like(np.sum(t * _slope(x, ans, ord, axis, keepdims), axis, keepdims=keepdims), x)
+
+
+defvjp(np.linalg.norm, norm_x, kind=lambda k, s: real_of(_reduced(k, s)))  # |x|: real for complex x
+defjvp(np.linalg.norm, norm_t)
 
 
 # ---- NumPy 2's matrix_norm (over the last two axes) and vector_norm (over any axes, all

@@ -1,7 +1,8 @@
 """Rules for `scipy.linalg`, registered once the user's code imports it: here the
 factor-and-solve pairs `cho_factor`/`cho_solve` and `lu_factor`/`lu_solve`; the
 functions of matrices (solve_triangular, cholesky, expm, sqrtm, solve_sylvester)
-are in `scipy_matrices`.
+are in `scipy_matrices`, np.linalg's counterparts (solve, inv, det, eigh, norm, svd,
+pinv, ...) in `scipy_linalg_basic`.
 
 `cho_factor` returns c, the factor in one triangle and a's own entries in the
 other (zeros since SciPy 1.18), so c's adjoint reaches a through the Cholesky rule
@@ -17,6 +18,7 @@ from ..lattice import broadcast, sequence_of
 from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ..template import rule_helper
 from ... import runtime as rt
+from . import scipy_linalg_basic  # noqa: F401  (np.linalg's counterparts)
 from . import scipy_matrices  # noqa: F401  (the functions of matrices)
 from .scipy_matrices import (_cholesky_lower, _cholesky_tangent, _mT, _outer, _symmetric,
                              _transposed)
