@@ -74,7 +74,7 @@ def test_the_generated_code_has_no_del():
 def read_after_del(x):
     t = x * 2.0
     del t
-    return np.sum(t)              # NameError when f itself runs
+    return np.sum(t)  # noqa: F821  (a NameError when f itself runs)
 
 
 def read_by_the_next_pass(x):
