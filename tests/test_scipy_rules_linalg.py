@@ -249,3 +249,21 @@ def test_sqrtm_returning_an_error_estimate_is_refused_at_its_line(transform):
     with pytest.raises(ag.errors.NoRuleError, match=r"test_scipy_rules_linalg\.py:\d+: `scipy\.linalg"
                                              r"\.sqrtm\(\.\.\., disp=False\)` returns"):
         call(SPD)
+
+
+def _det_of_solve(A, b):
+    return linalg.det(A) * np.sum(linalg.solve(A, b))
+
+
+def test_np_linalg_counterparts_have_rules_or_are_refused():
+    """scipy.linalg.solve, det, ... have rules written for SciPy 1.17's signatures
+    (tests/test_scipy_linalg_basic.py); with an older SciPy they are refused, never
+    differentiated with rules that do not match their options."""
+    from astgrad.transform.rules import scipy_linalg as rules
+    A = np.array([[2.0, 0.3], [0.1, 1.5]])
+    b = np.array([0.4, -0.7])
+    if rules._signatures_as_written():
+        ag.check_grads(_det_of_solve, (A, b), wrt=(0, 1), order=1)
+    else:
+        with pytest.raises(ag.AstgradError, match="scipy.linalg.det"):
+            ag.grad(_det_of_solve)(A, b)

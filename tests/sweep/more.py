@@ -109,18 +109,27 @@ SCIPY_LINALG = [
     F(_LA + "expm", _LA + "expm(0.3 * a)", "r", (S3,), ((1, 1),)),
     F(_LA + "sqrtm", _LA + "sqrtm(a)", "d", (S3,)),
     F(_LA + "solve_sylvester", _LA + "solve_sylvester(a, b, c)", "ssr", (S3, S3, S3)),
-    F(_LA + "solve", _LA + "solve(a, b)", "sr", (S3, R), (S3, (3, 2)), (SB, (2, 3, 1))),
-    F(_LA + "inv", _LA + "inv(a)", "s", *SQ),
-    F(_LA + "det", _LA + "det(a)", "s", *SQ),
-    F(_LA + "eigh", _LA + "eigh(a)[0]", "d", (S3,), (SB,)),
-    F(_LA + "eigvalsh", _LA + "eigvalsh(a)", "d", (S3,)),
-    F(_LA + "norm", _LA + "norm(a, 1)", "r", ((4,),), ((2, 3),)),
-    F(_LA + "svd", _LA + "svd(a, compute_uv=False)", "r", ((2, 3),), ((3, 2),)),
-    F(_LA + "svdvals", _LA + "svdvals(a)", "r", ((2, 3),)),
-    F(_LA + "pinv", _LA + "pinv(a)", "r", ((2, 3),), ((3, 2),)),
-    F(_LA + "lstsq", _LA + "lstsq(a, b)[0]", "rr", ((4, 3), (4,)), ((4, 2), (4, 2))),
     F("scipy.signal.convolve", "scipy.signal.convolve(a, b)", "rr", ((4,), (2,)),
       ((2, 3), (2, 2))),
     F("scipy.signal.correlate", "scipy.signal.correlate(a, b, mode='same')", "rr",
       ((4,), (3,))),
 ]
+# scipy.linalg's counterparts of np.linalg: rules only with SciPy's signatures of 1.17
+# (rules/scipy_linalg.py; with an older SciPy they are refused, and not swept)
+try:
+    from astgrad.transform.rules import scipy_linalg as _linalg_rules
+except ImportError:                  # no SciPy
+    _linalg_rules = None
+if _linalg_rules is not None and _linalg_rules._signatures_as_written():
+    SCIPY_LINALG += [
+        F(_LA + "solve", _LA + "solve(a, b)", "sr", (S3, R), (S3, (3, 2)), (SB, (2, 3, 1))),
+        F(_LA + "inv", _LA + "inv(a)", "s", *SQ),
+        F(_LA + "det", _LA + "det(a)", "s", *SQ),
+        F(_LA + "eigh", _LA + "eigh(a)[0]", "d", (S3,), (SB,)),
+        F(_LA + "eigvalsh", _LA + "eigvalsh(a)", "d", (S3,)),
+        F(_LA + "norm", _LA + "norm(a, 1)", "r", ((4,),), ((2, 3),)),
+        F(_LA + "svd", _LA + "svd(a, compute_uv=False)", "r", ((2, 3),), ((3, 2),)),
+        F(_LA + "svdvals", _LA + "svdvals(a)", "r", ((2, 3),)),
+        F(_LA + "pinv", _LA + "pinv(a)", "r", ((2, 3),), ((3, 2),)),
+        F(_LA + "lstsq", _LA + "lstsq(a, b)[0]", "rr", ((4, 3), (4,)), ((4, 2), (4, 2))),
+    ]

@@ -11,6 +11,8 @@ and straight across.
 row swaps; with F = L^-1 P^T dA U^-1, d lu = L tril(F, -1) + triu(F) U. The solves
 are differentiated with respect to the right-hand side and the factor (the tuple's
 flag or row swaps have no derivative)."""
+import inspect
+
 import numpy as np
 from scipy import linalg
 
@@ -18,7 +20,6 @@ from ..lattice import broadcast, sequence_of
 from ..registry import defjvp, deflinear, defnondiff, defvjp
 from ..template import rule_helper
 from ... import runtime as rt
-from . import scipy_linalg_basic  # noqa: F401  (np.linalg's counterparts)
 from . import scipy_matrices  # noqa: F401  (the functions of matrices)
 from .scipy_matrices import (_cholesky_lower, _cholesky_tangent, _mT, _outer, _symmetric,
                              _transposed)
@@ -169,3 +170,19 @@ defvjp(linalg.lu_solve, lu_solve_lu, lu_solve_b, kind=lambda k, s: k["b"],
        name="scipy.linalg.lu_solve")
 defjvp(linalg.lu_solve, lu_solve_tlu)
 deflinear(linalg.lu_solve, "b")
+
+
+def _signatures_as_written() -> bool:
+    """`scipy_linalg_basic`'s rules take the signatures SciPy 1.17 gives (`inv`'s
+    `assume_a`, `solve`'s default `assume_a=None`, no `turbo` in `eigh`, no `cond` in
+    `pinv`); with an older SciPy those ten functions keep no rules (refused, naming the
+    line), rather than rules that would not match their options."""
+    params = {n: inspect.signature(getattr(linalg, n)).parameters
+              for n in ("solve", "inv", "eigh", "eigvalsh", "pinv")}
+    return params["solve"]["assume_a"].default is None and "assume_a" in params["inv"] \
+        and "turbo" not in params["eigh"] and "turbo" not in params["eigvalsh"] \
+        and "cond" not in params["pinv"]
+
+
+if _signatures_as_written():
+    from . import scipy_linalg_basic  # noqa: F401,E402  (np.linalg's counterparts)
